@@ -1,0 +1,167 @@
+import { and, assign, or, setup } from 'xstate';
+import {
+  SESSION_WINDOW_MS,
+  WINDOW_CLOSED_ERROR_CODE,
+  type CancelTimerEffect,
+  type ConversationContext,
+  type ConversationEvent,
+  type ConversationInput,
+  type SendMessageEffect,
+  type StartTimerEffect,
+} from './conversation.types';
+
+type EventOf<T extends ConversationEvent['type']> = Extract<ConversationEvent, { type: T }>;
+type Args = { context: ConversationContext; event: ConversationEvent };
+
+/**
+ * When a customer message's window closes. The window runs from the message's own timestamp, but never from a
+ * time later than we received it: a customer clock running fast must not stretch the window past WhatsApp's.
+ */
+export function windowEndFor(event: Pick<EventOf<'customer.messageReceived'>, 'sentAt' | 'at'>): number {
+  return Math.min(event.sentAt, event.at) + SESSION_WINDOW_MS;
+}
+
+/** The rule itself: a session (non-template) message may be sent at `at` only inside the window. */
+export function isWindowOpenAt(context: Pick<ConversationContext, 'windowClosesAt'>, at: number): boolean {
+  return context.windowClosesAt !== null && at < context.windowClosesAt;
+}
+
+const sendParams = ({ context, event }: Args): SendMessageEffect => {
+  const send = event as EventOf<'business.sendRequested'>;
+  return {
+    messageId: send.messageId,
+    conversationId: context.conversationId,
+    businessNumberId: context.businessNumberId,
+    customer: context.customer,
+    message: send.message,
+    sender: send.sender,
+    acceptedAt: send.at,
+  };
+};
+
+const windowTimer = ({ context }: Args): StartTimerEffect => ({ timerId: 'window', at: context.windowClosesAt ?? 0 });
+const idleTimer = ({ context, event }: Args): StartTimerEffect => ({
+  timerId: 'idle',
+  at: event.at + context.idleCloseAfterMs,
+});
+
+/**
+ * The conversation, as WhatsApp's rules see it. Pure: time and ids arrive inside events; timers and sends leave
+ * as effects (`startTimer`, `cancelTimer`, `sendMessage`) that the workflow turns into Temporal timers and
+ * activities. Advance it only with xstate's `initialTransition` / `transition`.
+ */
+export const conversationMachine = setup({
+  types: {} as { context: ConversationContext; events: ConversationEvent; input: ConversationInput },
+  actions: {
+    // Effects: empty bodies; the workflow carries them out.
+    sendMessage: (_, _params: SendMessageEffect) => {},
+    startTimer: (_, _params: StartTimerEffect) => {},
+    cancelTimer: (_, _params: CancelTimerEffect) => {},
+    // Context updates.
+    recordInbound: assign(({ context, event }) => {
+      const inbound = event as EventOf<'customer.messageReceived'>;
+      return {
+        // Webhooks arrive late and out of order: only a newer message moves the deadline.
+        windowClosesAt: Math.max(context.windowClosesAt ?? 0, windowEndFor(inbound)),
+        lastInboundAt: Math.max(context.lastInboundAt ?? 0, inbound.sentAt),
+        firstInboundAt: context.firstInboundAt ?? inbound.at,
+        inboundCount: context.inboundCount + 1,
+        customer: { ...context.customer, ...inbound.customer, key: context.customer.key },
+      };
+    }),
+    /** A message too late to (re)open the window: counted, the deadline stays. */
+    countInbound: assign(({ context, event }) => ({
+      inboundCount: context.inboundCount + 1,
+      firstInboundAt: context.firstInboundAt ?? event.at,
+    })),
+    recordSend: assign(({ context, event }) => ({
+      outboundCount: context.outboundCount + 1,
+      // First response time counts only answers to a customer, not a business-initiated opener.
+      firstResponseAt: context.firstInboundAt === null ? null : (context.firstResponseAt ?? event.at),
+    })),
+    /** WhatsApp refused a session message (131047): its word beats our timer; the window is closed from now. */
+    closeWindowEarly: assign({ windowClosesAt: ({ event }) => event.at }),
+    markClosed: assign({ closedReason: (_, params: { reason: 'idle' | 'requested' }) => params.reason }),
+  },
+  guards: {
+    isTemplate: ({ event }) => event.type === 'business.sendRequested' && event.message.type === 'template',
+    isWindowOpen: ({ context, event }) => isWindowOpenAt(context, event.at),
+    isWindowDue: ({ context, event }) => !isWindowOpenAt(context, event.at),
+    opensWindow: ({ event }) => event.type === 'customer.messageReceived' && windowEndFor(event) > event.at,
+    hasAgent: ({ context }) => context.agentId !== null,
+    isWindowClosedByBroker: ({ event }) => event.type === 'broker.rejected' && event.code === WINDOW_CLOSED_ERROR_CODE,
+  },
+}).createMachine({
+  id: 'conversation',
+  initial: 'inbound',
+  context: ({ input }) => ({
+    ...input,
+    windowClosesAt: null,
+    lastInboundAt: null,
+    agentId: null,
+    firstInboundAt: null,
+    firstResponseAt: null,
+    inboundCount: 0,
+    outboundCount: 0,
+    closedReason: null,
+  }),
+  on: {
+    'conversation.closeRequested': { target: '.closed', actions: { type: 'markClosed', params: { reason: 'requested' } } },
+  },
+  states: {
+    /** Nothing handled yet: the first event decides whether the customer or the business opened it. */
+    inbound: {
+      on: {
+        'customer.messageReceived': [
+          { guard: 'opensWindow', target: 'session.openSession', actions: ['recordInbound', { type: 'startTimer', params: windowTimer }] },
+          // Delivered so late that its window has already passed: kept, but only a template may answer.
+          { target: 'expiredNeedsTemplate', actions: 'countInbound' },
+        ],
+        // A number that never wrote can only be reached with a template; the window opens when they reply.
+        'business.sendRequested': {
+          guard: 'isTemplate',
+          target: 'expiredNeedsTemplate',
+          actions: ['recordSend', { type: 'sendMessage', params: sendParams }],
+        },
+      },
+    },
+    /** The window is open: any message may be sent. The children say whether an agent holds the conversation. */
+    session: {
+      initial: 'openSession',
+      on: {
+        // Every customer message may move the deadline (recordInbound keeps the later one).
+        'customer.messageReceived': { actions: ['recordInbound', { type: 'startTimer', params: windowTimer }] },
+        'business.sendRequested': {
+          guard: or(['isTemplate', 'isWindowOpen']),
+          actions: ['recordSend', { type: 'sendMessage', params: sendParams }],
+        },
+        'window.expired': { guard: 'isWindowDue', target: 'expiredNeedsTemplate' },
+        'broker.rejected': { guard: 'isWindowClosedByBroker', target: 'expiredNeedsTemplate', actions: 'closeWindowEarly' },
+      },
+      states: {
+        openSession: {},
+        /** Assignment arrives over SIP (routing); until then the conversation is served by bot or integrator. */
+        handedToAgent: {},
+      },
+    },
+    /** No open window: only templates may go out. The conversation ends if nobody writes for the idle period. */
+    expiredNeedsTemplate: {
+      entry: [{ type: 'cancelTimer', params: { timerId: 'window' } }, { type: 'startTimer', params: idleTimer }],
+      exit: { type: 'cancelTimer', params: { timerId: 'idle' } },
+      on: {
+        'customer.messageReceived': [
+          {
+            guard: and(['opensWindow', 'hasAgent']),
+            target: 'session.handedToAgent',
+            actions: ['recordInbound', { type: 'startTimer', params: windowTimer }],
+          },
+          { guard: 'opensWindow', target: 'session.openSession', actions: ['recordInbound', { type: 'startTimer', params: windowTimer }] },
+          { actions: 'countInbound' },
+        ],
+        'business.sendRequested': { guard: 'isTemplate', actions: ['recordSend', { type: 'sendMessage', params: sendParams }] },
+        'idle.elapsed': { target: 'closed', actions: { type: 'markClosed', params: { reason: 'idle' } } },
+      },
+    },
+    closed: { type: 'final' },
+  },
+});

@@ -1,0 +1,68 @@
+import type { SnapshotFrom } from 'xstate';
+import { conversationMachine, isWindowOpenAt } from './conversation.machine';
+import type { ConversationContext, ConversationStateName, CustomerRef, OutboundContent } from './conversation.types';
+
+export type ConversationSnapshot = SnapshotFrom<typeof conversationMachine>;
+
+/** The machine's state as the product names it, flattening the `session` parent into its children. */
+export function stateNameOf(snapshot: ConversationSnapshot): ConversationStateName {
+  const value = snapshot.value;
+  if (typeof value === 'string') return value as ConversationStateName;
+  if ('session' in value) return value.session as ConversationStateName;
+  throw new Error(`unexpected conversation state ${JSON.stringify(value)}`);
+}
+
+/** What callers and the read model see of a conversation: normalised, never raw XState values. */
+export interface ConversationStatus {
+  conversationId: string;
+  businessNumberId: string;
+  customer: CustomerRef;
+  state: ConversationStateName;
+  windowOpen: boolean;
+  /** ISO time the customer service window closes; null when no window is open. */
+  windowClosesAt: string | null;
+  lastInboundAt: string | null;
+  agentId: string | null;
+  inboundCount: number;
+  outboundCount: number;
+  firstInboundAt: string | null;
+  firstResponseAt: string | null;
+  closedReason: ConversationContext['closedReason'];
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+export function toConversationStatus(snapshot: ConversationSnapshot, now: number): ConversationStatus {
+  const context = snapshot.context;
+  const state = stateNameOf(snapshot);
+  const windowOpen = state !== 'closed' && state !== 'expiredNeedsTemplate' && isWindowOpenAt(context, now);
+  return {
+    conversationId: context.conversationId,
+    businessNumberId: context.businessNumberId,
+    customer: context.customer,
+    state,
+    windowOpen,
+    windowClosesAt: windowOpen ? iso(context.windowClosesAt) : null,
+    lastInboundAt: iso(context.lastInboundAt),
+    agentId: context.agentId,
+    inboundCount: context.inboundCount,
+    outboundCount: context.outboundCount,
+    firstInboundAt: iso(context.firstInboundAt),
+    firstResponseAt: iso(context.firstResponseAt),
+    closedReason: context.closedReason,
+  };
+}
+
+export type SendRefusal = 'template_required' | 'conversation_closed';
+
+/**
+ * Why a send would be refused at `now`, or null when it may go out. The workflow's Update validator calls this
+ * so a refused send is never recorded; the machine's own guards enforce the same rule.
+ */
+export function refusalFor(snapshot: ConversationSnapshot, message: OutboundContent, now: number): SendRefusal | null {
+  const state = stateNameOf(snapshot);
+  if (state === 'closed') return 'conversation_closed';
+  if (message.type === 'template') return null;
+  const windowOpen = state !== 'expiredNeedsTemplate' && state !== 'inbound' && isWindowOpenAt(snapshot.context, now);
+  return windowOpen ? null : 'template_required';
+}

@@ -1,0 +1,119 @@
+/**
+ * Types of the conversation machine: plain, JSON-safe data only, so snapshots can cross Temporal's
+ * continue-as-new boundary and be written to MongoDB unchanged.
+ */
+
+/** WhatsApp's customer service window: 24 hours from the customer's most recent message. */
+export const SESSION_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** Cloud API error code for "re-engagement message": the window is closed, send a template. */
+export const WINDOW_CLOSED_ERROR_CODE = 131047;
+
+/** Who the customer is. Keyed on the business-scoped user id where WhatsApp gives one, else on `wa_id`. */
+export interface CustomerRef {
+  /** The conversation key: `user_id` (e.g. `US.13491208655302741918`) when present, else `wa_id`. */
+  key: string;
+  waId?: string;
+  userId?: string;
+  username?: string;
+  profileName?: string;
+}
+
+export type InboundKind = 'text' | 'image' | 'unsupported';
+
+export interface TemplateParameter {
+  type: 'text';
+  text: string;
+  /** For named placeholders ({{first_name}}); absent for numbered ones ({{1}}). */
+  name?: string;
+}
+
+export interface TemplateComponentParameters {
+  type: 'header' | 'body' | 'button';
+  /** Buttons only: which button, and whether it is a quick reply or a URL. */
+  index?: number;
+  subType?: 'quick_reply' | 'url';
+  parameters: TemplateParameter[];
+}
+
+/** What the business asks to send. Session kinds (text, image) need an open window; templates do not. */
+export type OutboundContent =
+  | { type: 'text'; text: string; previewUrl?: boolean }
+  | { type: 'image'; mediaId: string; caption?: string }
+  | { type: 'template'; name: string; language: string; components?: TemplateComponentParameters[] };
+
+export interface Sender {
+  kind: 'agent' | 'integrator' | 'bot' | 'system';
+  id?: string;
+}
+
+export type TimerId = 'window' | 'idle';
+
+export interface ConversationInput {
+  conversationId: string;
+  businessNumberId: string;
+  customer: CustomerRef;
+  idleCloseAfterMs: number;
+}
+
+export interface ConversationContext extends ConversationInput {
+  /** Epoch ms when the window closes; null while no window was ever opened or after the broker closed it. */
+  windowClosesAt: number | null;
+  /** Payload time (epoch ms) of the customer's most recent message. */
+  lastInboundAt: number | null;
+  agentId: string | null;
+  firstInboundAt: number | null;
+  firstResponseAt: number | null;
+  inboundCount: number;
+  outboundCount: number;
+  closedReason: 'idle' | 'requested' | null;
+}
+
+/** Every event carries `at`: the workflow's deterministic time when it was handled (epoch ms). */
+export type ConversationEvent =
+  | {
+      type: 'customer.messageReceived';
+      messageId: string;
+      /** The message's own timestamp from the webhook payload (epoch ms). */
+      sentAt: number;
+      kind: InboundKind;
+      customer?: Omit<CustomerRef, 'key'>;
+      at: number;
+    }
+  | { type: 'business.sendRequested'; messageId: string; message: OutboundContent; sender: Sender; at: number }
+  | { type: 'broker.accepted'; messageId: string; wamid: string; at: number }
+  | { type: 'broker.rejected'; messageId: string; code: number; title: string; at: number }
+  | { type: 'window.expired'; at: number }
+  | { type: 'idle.elapsed'; at: number }
+  | { type: 'conversation.closeRequested'; by: Sender; at: number };
+
+export type ConversationEventType = ConversationEvent['type'];
+
+/** Effects the machine asks the workflow to carry out, in order. */
+export interface SendMessageEffect {
+  messageId: string;
+  conversationId: string;
+  businessNumberId: string;
+  customer: CustomerRef;
+  message: OutboundContent;
+  sender: Sender;
+  /** Workflow time the send was accepted; orders messages in the thread. */
+  acceptedAt: number;
+}
+
+export interface StartTimerEffect {
+  timerId: TimerId;
+  /** Absolute due time, epoch ms. */
+  at: number;
+}
+
+export interface CancelTimerEffect {
+  timerId: TimerId;
+}
+
+export type ConversationEffect =
+  | { type: 'sendMessage'; params: SendMessageEffect }
+  | { type: 'startTimer'; params: StartTimerEffect }
+  | { type: 'cancelTimer'; params: CancelTimerEffect };
+
+export type ConversationStateName = 'inbound' | 'openSession' | 'handedToAgent' | 'expiredNeedsTemplate' | 'closed';

@@ -1,0 +1,134 @@
+import { conversationMachine } from '../../machines/conversation.machine';
+import { refusalFor, stateNameOf, toConversationStatus } from '../../machines/conversation.status';
+import { ConversationHarness, HOUR, T0, sends, template, text } from '../support/conversation-harness';
+
+const DAY = 24 * HOUR;
+
+describe('the conversation machine (WhatsApp rules)', () => {
+  it('opens a session when the customer writes, closing 24 hours after the message was written', () => {
+    const c = new ConversationHarness();
+    const effects = c.customerWrites(T0 - 10 * 60_000); // written 10 minutes before the webhook reached us
+
+    expect(c.state).toBe('openSession');
+    expect(c.snapshot.context.windowClosesAt).toBe(T0 - 10 * 60_000 + DAY);
+    expect(effects).toEqual([{ type: 'startTimer', params: { timerId: 'window', at: T0 - 10 * 60_000 + DAY } }]);
+  });
+
+  it('moves the deadline with every newer customer message, never back for one delivered late', () => {
+    const c = new ConversationHarness();
+    c.customerWrites();
+    c.advance(5 * HOUR);
+    c.customerWrites();
+    expect(c.snapshot.context.windowClosesAt).toBe(T0 + 5 * HOUR + DAY);
+
+    c.advance(HOUR);
+    c.customerWrites(T0 + 2 * HOUR); // a webhook retried from earlier
+    expect(c.snapshot.context.windowClosesAt).toBe(T0 + 5 * HOUR + DAY);
+    expect(c.snapshot.context.inboundCount).toBe(3);
+  });
+
+  it('accepts a session reply at 23 h 59 min and refuses one at 24 h 00 min 01 s with template_required', () => {
+    const c = new ConversationHarness();
+    c.customerWrites();
+    c.advance(DAY - 60_000);
+    expect(sends(c.send(text('still here')).effects)).toHaveLength(1);
+
+    c.advance(61_000);
+    expect(c.state).toBe('expiredNeedsTemplate');
+    expect(c.send(text('too late'))).toEqual({ refused: 'template_required', effects: [] });
+    expect(sends(c.send(template()).effects)).toHaveLength(1);
+  });
+
+  it('reopens the session when the customer writes again at hour 30', () => {
+    const c = new ConversationHarness();
+    c.customerWrites();
+    c.advance(30 * HOUR);
+    expect(c.state).toBe('expiredNeedsTemplate');
+
+    c.customerWrites();
+    expect(c.state).toBe('openSession');
+    expect(c.snapshot.context.windowClosesAt).toBe(T0 + 30 * HOUR + DAY);
+    expect(c.timers).toEqual({ window: T0 + 30 * HOUR + DAY });
+  });
+
+  it('lets WhatsApp close the window early: a 131047 refusal beats the timer', () => {
+    const c = new ConversationHarness();
+    c.customerWrites();
+    c.advance(2 * HOUR);
+    c.dispatch({ type: 'broker.rejected', messageId: 'msg_1', code: 131047, title: 'Re-engagement message', at: c.now });
+
+    expect(c.state).toBe('expiredNeedsTemplate');
+    expect(c.timers.window).toBeUndefined();
+    expect(c.send(text()).refused).toBe('template_required');
+  });
+
+  it('ignores other broker refusals: the window stays open', () => {
+    const c = new ConversationHarness();
+    c.customerWrites();
+    c.dispatch({ type: 'broker.rejected', messageId: 'msg_1', code: 131026, title: 'Message undeliverable', at: c.now });
+    expect(c.state).toBe('openSession');
+  });
+
+  it('starts a business-initiated conversation with a template only, and opens it when the customer replies', () => {
+    const c = new ConversationHarness();
+    expect(c.send(text('hi')).refused).toBe('template_required');
+
+    const { effects } = c.send(template('appointment_reminder'));
+    expect(sends(effects)[0]?.params).toMatchObject({ message: { type: 'template', name: 'appointment_reminder' } });
+    expect(c.state).toBe('expiredNeedsTemplate');
+    expect(c.snapshot.context.windowClosesAt).toBeNull();
+
+    c.advance(3 * HOUR);
+    c.customerWrites();
+    expect(c.state).toBe('openSession');
+    expect(c.send(text('thanks for answering')).refused).toBeNull();
+  });
+
+  it('keeps a message delivered after its own window passed, without opening a session', () => {
+    const c = new ConversationHarness();
+    c.customerWrites(T0 - 25 * HOUR);
+    expect(c.state).toBe('expiredNeedsTemplate');
+    expect(c.snapshot.context.inboundCount).toBe(1);
+    expect(c.send(text()).refused).toBe('template_required');
+  });
+
+  it('never lets a customer clock running fast stretch the window past 24 hours from receipt', () => {
+    const c = new ConversationHarness();
+    c.customerWrites(T0 + 2 * HOUR);
+    expect(c.snapshot.context.windowClosesAt).toBe(T0 + DAY);
+  });
+
+  it('closes after the idle period once the window has closed, refusing every send afterwards', () => {
+    const c = new ConversationHarness();
+    c.customerWrites();
+    c.advance(DAY + 48 * HOUR);
+    expect(c.state).toBe('closed');
+    expect(c.snapshot.status).toBe('done');
+    expect(c.snapshot.context.closedReason).toBe('idle');
+    expect(c.send(template()).refused).toBe('conversation_closed');
+  });
+
+  it('records first response time only for answers to a customer', () => {
+    const c = new ConversationHarness();
+    c.send(template());
+    expect(c.snapshot.context.firstResponseAt).toBeNull();
+    c.advance(HOUR);
+    c.customerWrites();
+    c.advance(HOUR);
+    c.send(text());
+    expect(c.snapshot.context.firstResponseAt).toBe(T0 + 2 * HOUR);
+  });
+
+  it('survives a JSON round trip of its persisted snapshot (continue-as-new)', () => {
+    const c = new ConversationHarness();
+    c.customerWrites();
+    c.advance(3 * HOUR);
+    const persisted = JSON.parse(JSON.stringify(conversationMachine.getPersistedSnapshot(c.snapshot)));
+    const restored = conversationMachine.resolveState(persisted);
+
+    expect(stateNameOf(restored)).toBe('openSession');
+    expect(restored.context).toEqual(c.snapshot.context);
+    expect(refusalFor(restored, text(), c.now)).toBeNull();
+    expect(toConversationStatus(restored, c.now)).toMatchObject({ state: 'openSession', windowOpen: true, windowClosesAt: new Date(T0 + DAY).toISOString() });
+  });
+});
