@@ -1,0 +1,31 @@
+import type { ConversationStatus } from '../machines/conversation.status';
+import type { SendMessageEffect } from '../machines/conversation.types';
+
+/** What a send came to: the broker took it (with its wamid) or refused it for good (with WhatsApp's code). */
+export type SendOutcome =
+  | { outcome: 'accepted'; wamid: string }
+  | { outcome: 'rejected'; code: number; title: string; details?: string };
+
+export interface RecordConversationInput {
+  status: ConversationStatus;
+  /** When this conversation (not this run) began; a conversation reopened after closing gets a later one. */
+  generation: number;
+  /** Events handled in this generation; with it, orders projections so an older one never overwrites a newer. */
+  revision: number;
+  /** Inbound messages the workflow has now handled; their documents are marked so redeliveries skip Temporal. */
+  handledInboundIds: string[];
+}
+
+export interface SendFailure {
+  messageId: string;
+  code: number;
+  title: string;
+  details?: string;
+}
+
+/** The activities the conversation workflow calls. Workflows import this type only. */
+export interface ConversationActivities {
+  sendMessage(send: SendMessageEffect): Promise<SendOutcome>;
+  recordConversation(input: RecordConversationInput): Promise<void>;
+  markSendFailed(failure: SendFailure): Promise<void>;
+}

@@ -1,0 +1,38 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { WINDOW_CLOSED_ERROR_CODE, type SendMessageEffect } from '../machines/conversation.types';
+import type { Store } from '../store/db';
+import { ensureOutbound, recordAccepted, recordFailed } from '../store/messages.store';
+import type { SendOutcome } from './activities.types';
+import { CloudApiError, type CloudApiClient } from './cloud-api.client';
+
+export interface BrokerDeps {
+  store: Store;
+  broker: CloudApiClient;
+  clock: () => Date;
+}
+
+/**
+ * Sends one message through the broker, exactly once as far as the broker allows: the stored message remembers
+ * its wamid (a retried activity after success does nothing), and the message id travels as the idempotency key.
+ * Retryable faults throw (Temporal backs off and retries); final refusals are recorded and returned.
+ */
+export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
+  return {
+    async sendMessage(send: SendMessageEffect): Promise<SendOutcome> {
+      const stored = await ensureOutbound(store, send);
+      if (stored.wamid) return { outcome: 'accepted', wamid: stored.wamid };
+      if (stored.failure) return { outcome: 'rejected', code: stored.failure.code, title: stored.failure.title };
+      try {
+        const { wamid } = await broker.sendMessage(send.businessNumberId, send.customer, send.message, send.messageId);
+        await recordAccepted(store, send.messageId, wamid, clock());
+        return { outcome: 'accepted', wamid };
+      } catch (err) {
+        if (!(err instanceof CloudApiError)) throw err;
+        if (err.retryable) throw ApplicationFailure.retryable(err.message, 'BrokerUnavailable', { code: err.code });
+        const reason = err.code === WINDOW_CLOSED_ERROR_CODE ? 'template_required' : 'broker_rejected';
+        await recordFailed(store, send.messageId, { code: err.code, title: err.title, details: err.details, reason }, clock());
+        return { outcome: 'rejected', code: err.code, title: err.title, ...(err.details ? { details: err.details } : {}) };
+      }
+    },
+  };
+}

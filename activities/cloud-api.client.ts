@@ -1,0 +1,133 @@
+import type { CustomerRef, OutboundContent } from '../machines/conversation.types';
+
+/**
+ * A thin client for the WhatsApp Cloud API (Meta's Graph API, a BSP mirroring it, or the bundled simulator).
+ * Everything that differs between them is configuration: base URL, version and token.
+ */
+export interface CloudApiOptions {
+  baseUrl: string;
+  version: string;
+  accessToken: string;
+  timeoutMs: number;
+}
+
+/** Cloud API error codes that mean "try again later": rate limits, pair pacing, transient service errors. */
+const RETRYABLE_CODES = new Set([1, 2, 4, 80007, 130429, 131000, 131016, 131048, 131056, 133004]);
+
+/** A refusal or failure from the broker, classified for Temporal's retry policy. */
+export class CloudApiError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    readonly code: number,
+    readonly title: string,
+    readonly details: string | undefined,
+    readonly retryable: boolean,
+  ) {
+    super(`Cloud API ${httpStatus} code ${code}: ${title}${details ? ` (${details})` : ''}`);
+    this.name = 'CloudApiError';
+  }
+}
+
+interface GraphErrorBody {
+  error?: { message?: string; code?: number; error_data?: { details?: string } };
+}
+
+function classify(httpStatus: number, body: GraphErrorBody): CloudApiError {
+  const code = body.error?.code ?? 0;
+  const title = body.error?.message ?? `HTTP ${httpStatus}`;
+  const retryable = httpStatus >= 500 || httpStatus === 429 || RETRYABLE_CODES.has(code);
+  return new CloudApiError(httpStatus, code, title, body.error?.error_data?.details, retryable);
+}
+
+/** The recipient fields: the phone number when WhatsApp gave us one, else the business-scoped user id. */
+export function recipientOf(customer: CustomerRef): { to: string } | { recipient: string } {
+  if (customer.waId) return { to: customer.waId };
+  if (customer.userId) return { recipient: customer.userId };
+  throw new CloudApiError(0, 0, 'customer has neither wa_id nor user_id', undefined, false);
+}
+
+/** Our outbound content in the Cloud API's shape. */
+export function toCloudMessage(content: OutboundContent): Record<string, unknown> {
+  switch (content.type) {
+    case 'text':
+      return { type: 'text', text: { body: content.text, preview_url: content.previewUrl ?? false } };
+    case 'image':
+      return { type: 'image', image: { id: content.mediaId, ...(content.caption ? { caption: content.caption } : {}) } };
+    case 'template':
+      return {
+        type: 'template',
+        template: {
+          name: content.name,
+          language: { code: content.language },
+          components: (content.components ?? []).map((component) => ({
+            type: component.type,
+            ...(component.subType ? { sub_type: component.subType, index: String(component.index ?? 0) } : {}),
+            parameters: component.parameters.map((p) => ({
+              type: p.type,
+              text: p.text,
+              ...(p.name ? { parameter_name: p.name } : {}),
+            })),
+          })),
+        },
+      };
+  }
+}
+
+/** Proxies in front of a broker answer 502s in HTML: classify those by status alone. */
+function parseJson(text: string): unknown {
+  try {
+    return text ? (JSON.parse(text) as unknown) : {};
+  } catch {
+    return {};
+  }
+}
+
+export interface CloudApiClient {
+  /** Sends one message; `messageId` travels as the idempotency key and as `biz_opaque_callback_data`. */
+  sendMessage(phoneNumberId: string, customer: CustomerRef, content: OutboundContent, messageId: string): Promise<{ wamid: string }>;
+}
+
+export function createCloudApiClient(options: CloudApiOptions): CloudApiClient {
+  const base = `${options.baseUrl.replace(/\/$/, '')}/${options.version}`;
+
+  async function post(path: string, body: unknown, idempotencyKey: string): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await fetch(`${base}/${path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${options.accessToken}`,
+          'content-type': 'application/json',
+          // Brokers that honour it make a retried send safe; Meta ignores it and biz_opaque_callback_data still ties statuses back.
+          'idempotency-key': idempotencyKey,
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+    } catch (err) {
+      // Timeouts and refused connections: the outcome is unknown, so retry under the same idempotency key.
+      throw new CloudApiError(0, 0, 'broker unreachable', (err as Error).message, true);
+    }
+    const json = parseJson(await response.text());
+    if (!response.ok) throw classify(response.status, json as GraphErrorBody);
+    return json;
+  }
+
+  return {
+    async sendMessage(phoneNumberId, customer, content, messageId) {
+      const body = {
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        ...recipientOf(customer),
+        ...toCloudMessage(content),
+        biz_opaque_callback_data: messageId,
+      };
+      const answer = (await post(`${encodeURIComponent(phoneNumberId)}/messages`, body, messageId)) as {
+        messages?: { id?: string }[];
+      };
+      const wamid = answer.messages?.[0]?.id;
+      if (!wamid) throw new CloudApiError(200, 0, 'broker answered without a message id', JSON.stringify(answer), true);
+      return { wamid };
+    },
+  };
+}

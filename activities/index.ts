@@ -1,0 +1,16 @@
+import type { Store } from '../store/db';
+import type { ConversationActivities } from './activities.types';
+import { createBrokerActivities } from './broker.activities';
+import type { CloudApiClient } from './cloud-api.client';
+import { createStoreActivities } from './store.activities';
+
+export interface ActivityDeps {
+  store: Store;
+  broker: CloudApiClient;
+  clock?: () => Date;
+}
+
+/** Every activity the worker registers, built over explicit dependencies so tests pass real servers, no globals. */
+export function createActivities({ store, broker, clock = () => new Date() }: ActivityDeps): ConversationActivities {
+  return { ...createBrokerActivities({ store, broker, clock }), ...createStoreActivities({ store, clock }) };
+}

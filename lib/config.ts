@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const durationMs = z.coerce.number().int().positive();
+
+/**
+ * Every setting the service reads, parsed once at start-up. Nothing else reads `process.env`.
+ * The README's configuration table mirrors this schema.
+ */
+export const ConfigSchema = z.object({
+  HTTP_HOST: z.string().default('127.0.0.1'),
+  HTTP_PORT: port.default(3000),
+  /** Largest request body accepted, in bytes (webhooks and JSON API). */
+  HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('whatsapp-conversations'),
+  /** Workflows kept in the worker's cache; evicted ones are rebuilt by replay on their next event. */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(2_000),
+
+  MONGODB_URL: z.string().default('mongodb://127.0.0.1:27017/'),
+  MONGODB_DB: z.string().default('whatsapp_connector'),
+
+  /** Cloud API base URL: Meta's Graph API, a BSP that mirrors it, or the bundled simulator. */
+  WHATSAPP_API_BASE_URL: z.url().default('https://graph.facebook.com'),
+  WHATSAPP_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default('v23.0'),
+  WHATSAPP_ACCESS_TOKEN: z.string().min(1),
+  /** App secret that signs webhook bodies (X-Hub-Signature-256). */
+  WHATSAPP_APP_SECRET: z.string().min(1),
+  /** Token the broker echoes in the webhook verification handshake. */
+  WHATSAPP_VERIFY_TOKEN: z.string().min(1),
+  /** How long one broker request may take before it counts as failed and is retried. */
+  WHATSAPP_REQUEST_TIMEOUT_MS: durationMs.default(10_000),
+
+  /** How long a conversation whose window has closed stays open before it ends by itself. */
+  CONVERSATION_IDLE_CLOSE_MS: durationMs.default(24 * 60 * 60 * 1000),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Parses the environment, failing start-up with every problem named at once. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration:\n${problems.join('\n')}`);
+  }
+  return parsed.data;
+}

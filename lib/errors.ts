@@ -1,0 +1,46 @@
+/**
+ * The closed table of error codes the service answers with. Domain code throws {@link AppError} with one of
+ * these codes and never knows about HTTP; the API's problem middleware maps the code to a status and title.
+ * Codes are a public contract: add new ones, never rename.
+ */
+export const errorCatalog = {
+  invalid_request: { status: 400, title: 'The request is invalid' },
+  invalid_webhook_payload: { status: 400, title: 'The webhook body is not a WhatsApp Cloud API payload' },
+  unauthenticated: { status: 401, title: 'Missing or unknown API key' },
+  invalid_signature: { status: 401, title: 'The webhook signature does not match the body' },
+  forbidden: { status: 403, title: 'This API key may not do that' },
+  invalid_verify_token: { status: 403, title: 'The webhook verify token is wrong' },
+  not_found: { status: 404, title: 'No such route' },
+  unknown_conversation: { status: 404, title: 'No such conversation' },
+  method_not_allowed: { status: 405, title: 'Method not allowed on this route' },
+  template_required: {
+    status: 409,
+    title: 'The customer service window is closed: only an approved template may be sent',
+  },
+  conversation_closed: { status: 409, title: 'The conversation is closed' },
+  payload_too_large: { status: 413, title: 'The body is too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported content type' },
+  template_not_approved: { status: 422, title: 'The template is not approved for sending' },
+  too_many_in_flight: { status: 429, title: 'Too many sends in flight for this conversation; retry shortly' },
+  internal: { status: 500, title: 'Internal error' },
+  temporarily_unavailable: { status: 503, title: 'A backing service is unavailable; retry later' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCatalog, value);
+}
+
+/** A refusal or failure the caller should see, identified by a stable code from {@link errorCatalog}. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail?: string,
+    /** Extra members for the problem document, e.g. the templates an agent may use instead. */
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(detail ?? errorCatalog[code].title);
+    this.name = 'AppError';
+  }
+}

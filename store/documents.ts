@@ -1,0 +1,83 @@
+import type { ConversationStatus } from '../machines/conversation.status';
+import type { InboundKind, OutboundContent, Sender } from '../machines/conversation.types';
+
+/** Delivery progress of an outbound message; a status only ever moves up this list. */
+export const outboundStatuses = ['queued', 'accepted', 'sent', 'delivered', 'read', 'failed'] as const;
+export type OutboundStatus = (typeof outboundStatuses)[number];
+export const statusRank = (status: OutboundStatus): number => outboundStatuses.indexOf(status);
+
+export interface MessageFailure {
+  /** Cloud API error code (131047, 131026, …); 0 when our side gave up. */
+  code: number;
+  title: string;
+  details?: string;
+  /** What the agent is told: `template_required` for a closed window, else `broker_rejected` / `send_timed_out`. */
+  reason: 'template_required' | 'broker_rejected' | 'send_timed_out';
+}
+
+interface MessageBase {
+  _id: string;
+  conversationId: string;
+  businessNumberId: string;
+  customerKey: string;
+  /** Epoch ms the thread is ordered by: the payload time for inbound, the acceptance time for outbound. */
+  sortAt: number;
+  createdAt: Date;
+}
+
+export interface InboundMessageDoc extends MessageBase {
+  direction: 'inbound';
+  wamid: string;
+  kind: InboundKind;
+  /** The Cloud API type as received (text, image, audio, location…). */
+  type: string;
+  text?: string;
+  image?: { brokerMediaId: string; mimeType?: string; sha256?: string; caption?: string };
+  /** The message object exactly as the webhook carried it, kept as a string (FerretDB: no arrays in arrays). */
+  raw: string;
+  /** Set by the workflow once it has handled the message; a redelivery of a handled message skips Temporal. */
+  handled: boolean;
+}
+
+export interface OutboundMessageDoc extends MessageBase {
+  direction: 'outbound';
+  wamid?: string;
+  content: OutboundContent;
+  sender: Sender;
+  /** Index into `outboundStatuses`; raised with `$max` so late or repeated webhooks never move it back. */
+  statusRank: number;
+  statusTimes: Partial<Record<OutboundStatus, Date>>;
+  pricingCategory?: string;
+  failure?: MessageFailure;
+}
+
+export type MessageDoc = InboundMessageDoc | OutboundMessageDoc;
+
+export interface ConversationDoc extends ConversationStatus {
+  _id: string;
+  /** `generation:revision`, zero-padded so string order is event order, across runs of the same id. */
+  projectionKey: string;
+  updatedAt: Date;
+}
+
+export interface TemplateDoc {
+  _id: string;
+  businessNumberId: string;
+  name: string;
+  language: string;
+  category: 'marketing' | 'utility' | 'authentication';
+  status: 'PENDING' | 'APPROVED' | 'REJECTED' | 'PAUSED' | 'DISABLED' | 'IN_APPEAL' | 'PENDING_DELETION';
+  /** Body text with {{1}} or {{name}} placeholders, for agents choosing and filling a template. */
+  body: string;
+  updatedAt: Date;
+}
+
+/** A status webhook that arrived before we knew the wamid it names; applied when the send records it. */
+export interface PendingStatusDoc {
+  _id: string;
+  wamid: string;
+  status: Exclude<OutboundStatus, 'queued' | 'accepted'>;
+  at: Date;
+  pricingCategory?: string;
+  failure?: MessageFailure;
+}

@@ -1,0 +1,112 @@
+import type { SendMessageEffect } from '../machines/conversation.types';
+import { isDuplicateKey, type Store } from './db';
+import {
+  statusRank,
+  type InboundMessageDoc,
+  type MessageDoc,
+  type MessageFailure,
+  type OutboundMessageDoc,
+  type OutboundStatus,
+  type PendingStatusDoc,
+} from './documents';
+
+export type InboundInsertResult = 'inserted' | 'duplicate-handled' | 'duplicate-unhandled';
+
+/** Stores a customer message keyed on its wamid; a redelivery finds the first copy and says whether it was handled. */
+export async function insertInbound(store: Store, doc: InboundMessageDoc): Promise<InboundInsertResult> {
+  try {
+    await store.messages.insertOne(doc);
+    return 'inserted';
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    const existing = await store.messages.findOne({ _id: doc._id });
+    return existing?.direction === 'inbound' && existing.handled ? 'duplicate-handled' : 'duplicate-unhandled';
+  }
+}
+
+/** Creates the outbound message on first sight; on a retried activity returns the stored copy unchanged. */
+export async function ensureOutbound(store: Store, send: SendMessageEffect): Promise<OutboundMessageDoc> {
+  const doc: OutboundMessageDoc = {
+    _id: send.messageId,
+    direction: 'outbound',
+    conversationId: send.conversationId,
+    businessNumberId: send.businessNumberId,
+    customerKey: send.customer.key,
+    sortAt: send.acceptedAt,
+    createdAt: new Date(send.acceptedAt),
+    content: send.message,
+    sender: send.sender,
+    statusRank: statusRank('queued'),
+    statusTimes: { queued: new Date(send.acceptedAt) },
+  };
+  await store.messages.updateOne({ _id: doc._id }, { $setOnInsert: doc }, { upsert: true });
+  const stored = await store.messages.findOne({ _id: doc._id });
+  if (stored?.direction !== 'outbound') throw new Error(`message ${doc._id} is not an outbound message`);
+  return stored;
+}
+
+export async function recordAccepted(store: Store, messageId: string, wamid: string, at: Date): Promise<void> {
+  await store.messages.updateOne(
+    { _id: messageId },
+    { $set: { wamid, 'statusTimes.accepted': at }, $max: { statusRank: statusRank('accepted') } },
+  );
+  // Statuses can overtake the send's own answer; apply any that were waiting for this wamid.
+  const waiting = await store.pendingStatuses.find({ wamid }).toArray();
+  for (const pending of waiting) {
+    await applyToMessage(store, { _id: messageId }, pending.status, pending.at, pending.pricingCategory, pending.failure);
+    await store.pendingStatuses.deleteOne({ _id: pending._id });
+  }
+}
+
+export async function recordFailed(store: Store, messageId: string, failure: MessageFailure, at: Date): Promise<void> {
+  await applyToMessage(store, { _id: messageId }, 'failed', at, undefined, failure);
+}
+
+export interface StatusUpdate {
+  wamid: string;
+  /** Our message id, echoed back by the broker as `biz_opaque_callback_data`. */
+  messageId?: string;
+  status: PendingStatusDoc['status'];
+  at: Date;
+  pricingCategory?: string;
+  failure?: MessageFailure;
+}
+
+/**
+ * Applies a delivery status. Idempotent (a repeated (wamid, status) pair changes nothing) and monotonic (`$max`
+ * on the rank: sent < delivered < read; a late `failed` is still recorded). Returns the message it updated, or
+ * null when the wamid is not known yet, in which case the status waits in `pending_statuses`.
+ */
+export async function applyStatus(store: Store, update: StatusUpdate): Promise<OutboundMessageDoc | null> {
+  const filter = update.messageId ? { _id: update.messageId } : { wamid: update.wamid };
+  const message = await applyToMessage(store, filter, update.status, update.at, update.pricingCategory, update.failure);
+  if (message) return message;
+  const pending: PendingStatusDoc = { _id: `${update.wamid}:${update.status}`, ...update };
+  delete (pending as { messageId?: string }).messageId;
+  await store.pendingStatuses.updateOne({ _id: pending._id }, { $setOnInsert: pending }, { upsert: true });
+  return null;
+}
+
+async function applyToMessage(
+  store: Store,
+  filter: { _id: string } | { wamid: string },
+  status: OutboundStatus,
+  at: Date,
+  pricingCategory?: string,
+  failure?: MessageFailure,
+): Promise<OutboundMessageDoc | null> {
+  const set: Record<string, unknown> = { [`statusTimes.${status}`]: at };
+  if (pricingCategory) set.pricingCategory = pricingCategory;
+  if (failure) set.failure = failure;
+  const updated = await store.messages.findOneAndUpdate(
+    { ...filter, direction: 'outbound' },
+    { $set: set, $max: { statusRank: statusRank(status) } },
+    { returnDocument: 'after' },
+  );
+  return updated?.direction === 'outbound' ? updated : null;
+}
+
+/** A conversation's thread in WhatsApp order: by the time each message was written, not when it arrived. */
+export async function listThread(store: Store, conversationId: string, limit = 200): Promise<MessageDoc[]> {
+  return store.messages.find({ conversationId }).sort({ sortAt: 1, _id: 1 }).limit(limit).toArray();
+}

@@ -1,0 +1,93 @@
+/**
+ * The conversation workflow's public surface: its signals, updates, query, ids and payloads. The API imports
+ * this file alone, never the workflow code.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ConversationStatus } from '../machines/conversation.status';
+import type {
+  ConversationInput,
+  CustomerRef,
+  InboundKind,
+  OutboundContent,
+  SendMessageEffect,
+  Sender,
+  TimerId,
+} from '../machines/conversation.types';
+
+export const CONVERSATION_WORKFLOW_TYPE = 'conversationWorkflow';
+
+/** One workflow per (business number, customer): the id is the business key. */
+export function conversationWorkflowId(businessNumberId: string, customerKey: string): string {
+  return `wa:${businessNumberId}:${customerKey}`;
+}
+
+/** A customer message, already stored by the webhook; the body stays in MongoDB, out of the history. */
+export interface InboundMessage {
+  messageId: string;
+  /** Payload timestamp, epoch ms. */
+  sentAt: number;
+  kind: InboundKind;
+  customer: Omit<CustomerRef, 'key'>;
+}
+
+export interface SendMessageRequest {
+  /** Stable id for this send; doubles as the Update id, so a retried request takes effect once. */
+  messageId: string;
+  message: OutboundContent;
+  sender: Sender;
+}
+
+export interface SendMessageAccepted {
+  messageId: string;
+  conversationId: string;
+  status: 'queued';
+  /** True when this id had already been accepted: nothing new was queued. */
+  duplicate: boolean;
+}
+
+/** A send that failed after the broker accepted it (a `failed` status webhook). */
+export interface BrokerFailure {
+  messageId: string;
+  code: number;
+  title: string;
+}
+
+export interface CloseRequest {
+  sender: Sender;
+}
+
+export const customerMessageSignal = defineSignal<[InboundMessage]>('customerMessage');
+export const brokerFailureSignal = defineSignal<[BrokerFailure]>('brokerFailure');
+export const sendMessageUpdate = defineUpdate<SendMessageAccepted, [SendMessageRequest]>('sendMessage');
+export const closeConversationUpdate = defineUpdate<ConversationStatus, [CloseRequest]>('closeConversation');
+export const conversationStatusQuery = defineQuery<ConversationStatus>('conversationStatus');
+
+/** State carried across continue-as-new: plain JSON only (no Map, Set, Date or class instances). */
+export interface CarriedState {
+  /** `conversationMachine.getPersistedSnapshot(...)`. */
+  snapshot: unknown;
+  timers: Partial<Record<TimerId, number>>;
+  /** Sends accepted but not yet handed to the broker, in order. */
+  outbox: SendMessageEffect[];
+  /** Recently handled ids, oldest first, so redeliveries and retried requests take effect once across runs. */
+  recentInboundIds: string[];
+  recentSendIds: string[];
+  /** When the conversation began (epoch ms) and events handled since: together they order read-model writes. */
+  generation: number;
+  revision: number;
+}
+
+export interface ConversationWorkflowInput {
+  conversation: ConversationInput;
+  carried?: CarriedState;
+  /** Customer messages that arrived as the previous run closed; handled first. */
+  pendingInbound?: InboundMessage[];
+  /** Continue as new past this many history events even if Temporal has not suggested it yet. */
+  maxHistoryEvents?: number;
+}
+
+export interface ConversationOutcome {
+  conversationId: string;
+  closedReason: string | null;
+  revision: number;
+}

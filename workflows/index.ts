@@ -1,0 +1,2 @@
+/** Every workflow the worker registers. The worker bundles this file; keep it free of Node-only imports. */
+export { conversationWorkflow } from './conversation.workflow';
