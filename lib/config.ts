@@ -49,3 +49,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return parsed.data;
 }
+
+/**
+ * What `npm start` brings up itself when no address is given: the Temporal dev server, FerretDB and the broker
+ * simulator, all on loopback, with data under DATA_DIR.
+ */
+export const EmbeddedSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().optional(),
+  MONGODB_URL: z.string().optional(),
+  WHATSAPP_API_BASE_URL: z.string().optional(),
+  DATA_DIR: z.string().default('.data'),
+  EMBEDDED_TEMPORAL_PORT: port.default(7233),
+  EMBEDDED_TEMPORAL_UI_PORT: port.default(8233),
+  EMBEDDED_FERRETDB_PORT: port.default(27017),
+  EMBEDDED_SIMULATOR_PORT: port.default(4100),
+});
+
+export type EmbeddedPlan = z.infer<typeof EmbeddedSchema>;

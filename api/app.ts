@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import express, { type Express, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { Config } from '../lib/config';
+import { AppError } from '../lib/errors';
+import type { Store } from '../store/db';
+import { conversationRoutes } from './conversations.routes';
+import { createConversationService } from './conversations.service';
+import { openApiDocument } from './openapi';
+import { notFoundHandler, problemHandler } from './problem';
+import { webhookRoutes } from './webhook.routes';
+
+export interface AppDeps {
+  config: Pick<
+    Config,
+    'HTTP_BODY_LIMIT_BYTES' | 'TEMPORAL_TASK_QUEUE' | 'CONVERSATION_IDLE_CLOSE_MS' | 'WHATSAPP_APP_SECRET' | 'WHATSAPP_VERIFY_TOKEN'
+  >;
+  store: Store;
+  temporal: Client;
+  logger: Logger;
+}
+
+/** JSON routes take JSON only: anything else is a 415, not a confusing schema error. */
+const requireJson: RequestHandler = (req, _res, next) => {
+  const hasBody = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
+  if (hasBody && !req.is('application/json')) return next(new AppError('unsupported_media_type', 'Send application/json'));
+  next();
+};
+
+export function createApp({ config, store, temporal, logger }: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(pinoHttp({ logger, genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : randomUUID()) }));
+
+  const taskQueue = config.TEMPORAL_TASK_QUEUE;
+  const idleCloseAfterMs = config.CONVERSATION_IDLE_CLOSE_MS;
+  app.use(
+    webhookRoutes({
+      ingest: { store, temporal, taskQueue, idleCloseAfterMs, logger },
+      appSecret: config.WHATSAPP_APP_SECRET,
+      verifyToken: config.WHATSAPP_VERIFY_TOKEN,
+      bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
+    }),
+  );
+
+  app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+
+  app.use('/v1', requireJson, express.json({ limit: config.HTTP_BODY_LIMIT_BYTES, strict: true }));
+  app.use(conversationRoutes(createConversationService({ store, temporal, taskQueue, idleCloseAfterMs })));
+
+  app.use(notFoundHandler);
+  app.use(problemHandler(logger));
+  return app;
+}

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import 'zod-openapi';
+
+/** Request and response schemas of the conversation API; the OpenAPI document is generated from these. */
+
+export const ConversationId = z
+  .string()
+  .regex(/^wa:[^:\s]{1,64}:[^:\s]{1,160}$/, 'expected wa:<phone-number-id>:<customer-id>')
+  .meta({ description: 'wa:<business phone-number id>:<customer user_id or wa_id>', example: 'wa:106540352242922:15551234567' });
+
+const TemplateParameter = z.strictObject({
+  type: z.literal('text').default('text'),
+  text: z.string().min(1).max(1024),
+  name: z.string().regex(/^[a-z0-9_]{1,64}$/).optional().meta({ description: 'For named placeholders; omit for {{1}}-style ones' }),
+});
+
+const TemplateComponent = z.strictObject({
+  type: z.enum(['header', 'body', 'button']),
+  index: z.number().int().min(0).max(9).optional(),
+  subType: z.enum(['quick_reply', 'url']).optional(),
+  parameters: z.array(TemplateParameter).max(20),
+});
+
+export const TemplateMessage = z
+  .strictObject({
+    type: z.literal('template'),
+    name: z.string().regex(/^[a-z0-9_]{1,512}$/),
+    language: z.string().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/).meta({ example: 'en_US' }),
+    components: z.array(TemplateComponent).max(10).optional(),
+  })
+  .meta({ id: 'TemplateMessage' });
+
+export const OutboundMessage = z
+  .discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('text'), text: z.string().min(1).max(4096), previewUrl: z.boolean().optional() }),
+    z.strictObject({ type: z.literal('image'), mediaId: z.string().min(1).max(256), caption: z.string().max(1024).optional() }),
+    TemplateMessage,
+  ])
+  .meta({ id: 'OutboundMessage', description: 'Text and image need an open window; a template may be sent at any time.' });
+
+export const SendMessageBody = z
+  .strictObject({
+    message: OutboundMessage,
+    sender: z
+      .strictObject({ kind: z.enum(['agent', 'integrator', 'bot']), id: z.string().min(1).max(128).optional() })
+      .default({ kind: 'integrator' }),
+  })
+  .meta({ id: 'SendMessageBody' });
+
+const CustomerIdentity = z
+  .strictObject({
+    waId: z.string().regex(/^\d{6,15}$/).optional().meta({ description: 'Phone number as WhatsApp gives it (digits only)' }),
+    userId: z.string().regex(/^[A-Z]{2}\.[A-Za-z0-9.]{1,140}$/).optional().meta({ description: 'Business-scoped user id' }),
+  })
+  .refine((c) => c.waId !== undefined || c.userId !== undefined, { message: 'give waId or userId' });
+
+export const StartConversationBody = z
+  .strictObject({
+    businessNumberId: z.string().regex(/^\d{1,64}$/).meta({ description: 'Cloud API phone-number id of the business number' }),
+    customer: CustomerIdentity,
+    template: TemplateMessage.omit({ type: true }),
+    sender: z.strictObject({ kind: z.enum(['agent', 'integrator']), id: z.string().min(1).max(128).optional() }).default({ kind: 'integrator' }),
+  })
+  .meta({ id: 'StartConversationBody' });
+
+export const IdempotencyKey = z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+export const ListConversationsQuery = z.strictObject({
+  state: z.enum(['inbound', 'openSession', 'handedToAgent', 'expiredNeedsTemplate', 'closed']).optional(),
+  agentId: z.string().min(1).max(128).optional(),
+  businessNumberId: z.string().min(1).max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export const SendAccepted = z
+  .object({
+    conversationId: z.string(),
+    messageId: z.string(),
+    status: z.literal('queued'),
+    duplicate: z.boolean().meta({ description: 'True when this Idempotency-Key was seen before; nothing new was queued' }),
+  })
+  .meta({ id: 'SendAccepted' });
+
+export const ConversationView = z
+  .object({
+    conversationId: z.string(),
+    businessNumberId: z.string(),
+    customer: z.object({
+      key: z.string(),
+      waId: z.string().optional(),
+      userId: z.string().optional(),
+      username: z.string().optional(),
+      profileName: z.string().optional(),
+    }),
+    state: z.enum(['inbound', 'openSession', 'handedToAgent', 'expiredNeedsTemplate', 'closed']),
+    windowOpen: z.boolean(),
+    windowClosesAt: z.string().nullable(),
+    lastInboundAt: z.string().nullable(),
+    agentId: z.string().nullable(),
+    inboundCount: z.number(),
+    outboundCount: z.number(),
+    firstInboundAt: z.string().nullable(),
+    firstResponseAt: z.string().nullable(),
+    closedReason: z.enum(['idle', 'requested']).nullable(),
+  })
+  .meta({ id: 'Conversation' });
+
+export const MessageView = z
+  .object({
+    id: z.string(),
+    direction: z.enum(['inbound', 'outbound']),
+    type: z.string(),
+    text: z.string().optional(),
+    template: z.object({ name: z.string(), language: z.string() }).optional(),
+    image: z.object({ mediaId: z.string(), caption: z.string().optional(), mimeType: z.string().optional() }).optional(),
+    status: z.enum(['received', 'queued', 'accepted', 'sent', 'delivered', 'read', 'failed']),
+    at: z.string().meta({ description: 'When the message was written (inbound) or accepted (outbound)' }),
+    wamid: z.string().optional(),
+    sender: z.object({ kind: z.string(), id: z.string().optional() }).optional(),
+    pricingCategory: z.string().optional(),
+    failure: z
+      .object({ code: z.number(), title: z.string(), details: z.string().optional(), reason: z.string() })
+      .optional(),
+  })
+  .meta({ id: 'Message' });
+
+export const TemplateView = z
+  .object({ name: z.string(), language: z.string(), category: z.string(), body: z.string() })
+  .meta({ id: 'ApprovedTemplate' });
+
+export type SendAccepted = z.infer<typeof SendAccepted>;
+export type ConversationView = z.infer<typeof ConversationView>;
+export type MessageView = z.infer<typeof MessageView>;
+export type TemplateView = z.infer<typeof TemplateView>;
+export type StartConversationBody = z.infer<typeof StartConversationBody>;

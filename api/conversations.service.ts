@@ -1,0 +1,179 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { ConversationInput, OutboundContent, Sender } from '../machines/conversation.types';
+import { AppError } from '../lib/errors';
+import type { Store } from '../store/db';
+import { findConversation, listConversations, type ConversationFilter } from '../store/conversations.store';
+import { outboundStatuses, type ConversationDoc, type MessageDoc } from '../store/documents';
+import { listThread } from '../store/messages.store';
+import { findTemplate, listApprovedTemplates } from '../store/templates.store';
+import {
+  CONVERSATION_WORKFLOW_TYPE,
+  conversationStatusQuery,
+  conversationWorkflowId,
+  sendMessageUpdate,
+  type ConversationWorkflowInput,
+} from '../workflows/conversation.messages';
+import type { ConversationView, MessageView, SendAccepted, StartConversationBody, TemplateView } from './conversations.schema';
+import { refusalIn } from './problem';
+
+export interface ConversationServiceDeps {
+  store: Store;
+  temporal: Client;
+  taskQueue: string;
+  idleCloseAfterMs: number;
+}
+
+/**
+ * A stable message id: from the caller's Idempotency-Key (scoped to the conversation, so two integrators' keys
+ * never collide), else fresh. It is also the Temporal Update id, so a retried request takes effect once.
+ */
+export function messageIdFor(conversationId: string, idempotencyKey: string | undefined): string {
+  if (!idempotencyKey) return `msg_${randomUUID().replace(/-/g, '')}`;
+  return `msg_${createHash('sha256').update(`${conversationId}\n${idempotencyKey}`).digest('hex').slice(0, 32)}`;
+}
+
+export function createConversationService(deps: ConversationServiceDeps) {
+  const { store, temporal } = deps;
+
+  async function ensureApproved(businessNumberId: string, message: OutboundContent): Promise<void> {
+    if (message.type !== 'template') return;
+    const template = await findTemplate(store, businessNumberId, message.name, message.language);
+    if (template?.status !== 'APPROVED') {
+      throw new AppError('template_not_approved', `Template ${message.name} (${message.language}) is ${template?.status ?? 'unknown'} on this number`);
+    }
+  }
+
+  /** Sends through update-with-start: a conversation that has ended is started again, in a state that wants a template. */
+  async function sendVia(conversation: ConversationInput, messageId: string, message: OutboundContent, sender: Sender) {
+    await ensureApproved(conversation.businessNumberId, message);
+    const input: ConversationWorkflowInput = { conversation };
+    try {
+      return await temporal.workflow.executeUpdateWithStart(sendMessageUpdate, {
+        updateId: messageId,
+        args: [{ messageId, message, sender }],
+        startWorkflowOperation: new WithStartWorkflowOperation(CONVERSATION_WORKFLOW_TYPE, {
+          workflowId: conversation.conversationId,
+          taskQueue: deps.taskQueue,
+          args: [input],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      });
+    } catch (err) {
+      const refusal = refusalIn(err);
+      if (refusal?.code === 'template_required') {
+        const templates = await listApprovedTemplates(store, conversation.businessNumberId);
+        throw new AppError(
+          'template_required',
+          'The customer has not written in the last 24 hours. Send one of the approved templates instead.',
+          { templates: templates.map(toTemplateView) },
+        );
+      }
+      throw err;
+    }
+  }
+
+  async function requireConversation(conversationId: string): Promise<ConversationDoc> {
+    const doc = await findConversation(store, conversationId);
+    if (!doc) throw new AppError('unknown_conversation', `No conversation ${conversationId}`);
+    return doc;
+  }
+
+  return {
+    async start(body: StartConversationBody, idempotencyKey?: string): Promise<SendAccepted> {
+      const key = body.customer.userId ?? body.customer.waId!;
+      const conversationId = conversationWorkflowId(body.businessNumberId, key);
+      const conversation: ConversationInput = {
+        conversationId,
+        businessNumberId: body.businessNumberId,
+        customer: { key, ...body.customer },
+        idleCloseAfterMs: deps.idleCloseAfterMs,
+      };
+      const messageId = messageIdFor(conversationId, idempotencyKey);
+      return sendVia(conversation, messageId, { type: 'template', ...body.template }, body.sender);
+    },
+
+    async send(conversationId: string, message: OutboundContent, sender: Sender, idempotencyKey?: string): Promise<SendAccepted> {
+      const doc = await requireConversation(conversationId);
+      const conversation: ConversationInput = {
+        conversationId,
+        businessNumberId: doc.businessNumberId,
+        customer: doc.customer,
+        idleCloseAfterMs: deps.idleCloseAfterMs,
+      };
+      return sendVia(conversation, messageIdFor(conversationId, idempotencyKey), message, sender);
+    },
+
+    /** Live state from the workflow; the read model answers for conversations Temporal no longer holds. */
+    async get(conversationId: string): Promise<ConversationView> {
+      try {
+        return await temporal.workflow.getHandle(conversationId).query(conversationStatusQuery);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        return toConversationView(await requireConversation(conversationId));
+      }
+    },
+
+    async messages(conversationId: string): Promise<MessageView[]> {
+      const thread = await listThread(store, conversationId);
+      if (thread.length === 0) await requireConversation(conversationId);
+      return thread.map(toMessageView);
+    },
+
+    async list(filter: ConversationFilter): Promise<ConversationView[]> {
+      return (await listConversations(store, filter)).map(toConversationView);
+    },
+
+    async approvedTemplates(conversationId: string): Promise<TemplateView[]> {
+      const doc = await requireConversation(conversationId);
+      return (await listApprovedTemplates(store, doc.businessNumberId)).map(toTemplateView);
+    },
+  };
+}
+
+export type ConversationService = ReturnType<typeof createConversationService>;
+
+function toConversationView(doc: ConversationDoc): ConversationView {
+  const { _id, projectionKey: _key, updatedAt: _updated, ...status } = doc;
+  return status;
+}
+
+const toTemplateView = (t: { name: string; language: string; category: string; body: string }): TemplateView => ({
+  name: t.name,
+  language: t.language,
+  category: t.category,
+  body: t.body,
+});
+
+export function toMessageView(doc: MessageDoc): MessageView {
+  const at = new Date(doc.sortAt).toISOString();
+  if (doc.direction === 'inbound') {
+    return {
+      id: doc._id,
+      direction: 'inbound',
+      type: doc.type,
+      ...(doc.text !== undefined ? { text: doc.text } : {}),
+      ...(doc.image
+        ? { image: { mediaId: doc.image.brokerMediaId, ...(doc.image.caption ? { caption: doc.image.caption } : {}), ...(doc.image.mimeType ? { mimeType: doc.image.mimeType } : {}) } }
+        : {}),
+      status: 'received',
+      at,
+      wamid: doc.wamid,
+    };
+  }
+  const content = doc.content;
+  return {
+    id: doc._id,
+    direction: 'outbound',
+    type: content.type,
+    ...(content.type === 'text' ? { text: content.text } : {}),
+    ...(content.type === 'template' ? { template: { name: content.name, language: content.language } } : {}),
+    ...(content.type === 'image' ? { image: { mediaId: content.mediaId, ...(content.caption ? { caption: content.caption } : {}) } } : {}),
+    status: outboundStatuses[doc.statusRank] ?? 'queued',
+    at,
+    ...(doc.wamid ? { wamid: doc.wamid } : {}),
+    sender: doc.sender,
+    ...(doc.pricingCategory ? { pricingCategory: doc.pricingCategory } : {}),
+    ...(doc.failure ? { failure: doc.failure } : {}),
+  };
+}

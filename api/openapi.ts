@@ -1,0 +1,116 @@
+import { z } from 'zod';
+import { createDocument } from 'zod-openapi';
+import { errorCatalog } from '../lib/errors';
+import {
+  ConversationId,
+  ConversationView,
+  IdempotencyKey,
+  ListConversationsQuery,
+  MessageView,
+  SendAccepted,
+  SendMessageBody,
+  StartConversationBody,
+  TemplateView,
+} from './conversations.schema';
+
+const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string(),
+    code: z.enum(Object.keys(errorCatalog) as [keyof typeof errorCatalog, ...(keyof typeof errorCatalog)[]]),
+    requestId: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    templates: z.array(TemplateView).optional().meta({ description: 'With template_required: the approved templates to use instead' }),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details with a stable code' });
+
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
+const json = (description: string, schema: z.ZodType) => ({ description, content: { 'application/json': { schema } } });
+const idempotencyHeader = z.object({ 'idempotency-key': IdempotencyKey.optional().meta({ description: 'Retries with the same key take effect once' }) });
+const conversationPath = z.object({ conversationId: ConversationId });
+
+let cached: ReturnType<typeof createDocument> | undefined;
+
+/** The OpenAPI 3.1 document, generated from the same zod schemas the routes parse with. */
+export function openApiDocument(): ReturnType<typeof createDocument> {
+  cached ??= createDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'WhatsApp connector API',
+      version: '0.1.0',
+      description: 'Integrators and agents start conversations and send messages; the broker delivers webhooks.',
+    },
+    paths: {
+      '/v1/conversations': {
+        post: {
+          summary: 'Start a business-initiated conversation with an approved template',
+          requestParams: { header: idempotencyHeader },
+          requestBody: { content: { 'application/json': { schema: StartConversationBody } } },
+          responses: {
+            '202': json('Accepted; the template is queued for sending', SendAccepted),
+            '400': problem('Invalid body'),
+            '422': problem('The template is not approved'),
+          },
+        },
+        get: {
+          summary: 'List conversations, newest activity first',
+          requestParams: { query: ListConversationsQuery },
+          responses: { '200': json('Conversations', z.object({ conversations: z.array(ConversationView) })), '400': problem('Invalid filter') },
+        },
+      },
+      '/v1/conversations/{conversationId}': {
+        get: {
+          summary: "A conversation's state, window deadline and agent",
+          requestParams: { path: conversationPath },
+          responses: { '200': json('The conversation', ConversationView), '404': problem('Unknown conversation') },
+        },
+      },
+      '/v1/conversations/{conversationId}/messages': {
+        post: {
+          summary: 'Send a text, image or template in a conversation',
+          requestParams: { path: conversationPath, header: idempotencyHeader },
+          requestBody: { content: { 'application/json': { schema: SendMessageBody } } },
+          responses: {
+            '202': json('Accepted; queued for sending in order', SendAccepted),
+            '400': problem('Invalid body'),
+            '404': problem('Unknown conversation'),
+            '409': problem('template_required (with the approved templates) or conversation_closed'),
+            '422': problem('The template is not approved'),
+          },
+        },
+        get: {
+          summary: 'The message thread, in the order the messages were written',
+          requestParams: { path: conversationPath },
+          responses: { '200': json('Messages', z.object({ messages: z.array(MessageView) })), '404': problem('Unknown conversation') },
+        },
+      },
+      '/v1/conversations/{conversationId}/templates': {
+        get: {
+          summary: 'Approved templates the agent may send in this conversation',
+          requestParams: { path: conversationPath },
+          responses: { '200': json('Templates', z.object({ templates: z.array(TemplateView) })), '404': problem('Unknown conversation') },
+        },
+      },
+      '/webhooks/whatsapp': {
+        get: {
+          summary: 'Cloud API subscription handshake (hub.mode, hub.verify_token, hub.challenge)',
+          responses: { '200': { description: 'The challenge, echoed' }, '403': problem('Wrong verify token') },
+        },
+        post: {
+          summary: 'Cloud API webhook: messages and statuses, signed with X-Hub-Signature-256',
+          responses: {
+            '200': { description: 'Every message in the body is durably handed over' },
+            '400': problem('Not a Cloud API payload'),
+            '401': problem('Missing or wrong signature'),
+            '413': problem('Body too large'),
+            '503': problem('Not stored; the broker should deliver it again'),
+          },
+        },
+      },
+    },
+  });
+  return cached;
+}

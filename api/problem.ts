@@ -1,0 +1,71 @@
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/client';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { ZodError } from 'zod';
+import { AppError, errorCatalog, isErrorCode, type ErrorCode } from '../lib/errors';
+
+/** RFC 9457 problem document, plus our stable `code`, the request id and field-level `errors`. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance: string;
+  code: ErrorCode;
+  requestId: string;
+  errors?: { path: string; message: string }[];
+  [extension: string]: unknown;
+}
+
+/** Finds the business refusal a workflow raised (ApplicationFailure type = our error code) inside a client error. */
+export function refusalIn(err: unknown): AppError | undefined {
+  for (let cause: unknown = err, depth = 0; cause && depth < 6; depth += 1) {
+    if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) return new AppError(cause.type);
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function toAppError(err: unknown): AppError | ZodError {
+  if (err instanceof AppError || err instanceof ZodError) return err;
+  if (err instanceof WorkflowNotFoundError) return new AppError('unknown_conversation');
+  const refusal = refusalIn(err);
+  if (refusal) return refusal;
+  // express.json / express.raw failures carry an HTTP status and a `type` naming what went wrong.
+  const bodyError = err as { type?: string; status?: number };
+  if (bodyError.type === 'entity.too.large') return new AppError('payload_too_large');
+  if (bodyError.type === 'entity.parse.failed') return new AppError('invalid_request', 'The body is not valid JSON');
+  if (bodyError.status === 415 || bodyError.type === 'charset.unsupported') return new AppError('unsupported_media_type');
+  return new AppError('internal');
+}
+
+export function sendProblem(res: Parameters<RequestHandler>[1], requestId: string, instance: string, err: AppError | ZodError): void {
+  const problem: Problem =
+    err instanceof ZodError
+      ? {
+          ...base('invalid_request', instance, requestId),
+          detail: 'The request does not match the schema; see errors.',
+          errors: err.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+        }
+      : { ...err.extensions, ...base(err.code, instance, requestId), ...(err.detail ? { detail: err.detail } : {}) };
+  res.status(problem.status).type('application/problem+json').json(problem);
+}
+
+function base(code: ErrorCode, instance: string, requestId: string) {
+  const { status, title } = errorCatalog[code];
+  return { type: `https://whatsapp-connector.dev/problems/${code.replace(/_/g, '-')}`, title, status, instance, code, requestId };
+}
+
+/** The one place errors become HTTP answers. Unknown errors are logged and answered with a bare 500. */
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const mapped = toAppError(err);
+    if (mapped instanceof AppError && mapped.code === 'internal') logger.error({ err, path: req.path }, 'unhandled error');
+    sendProblem(res, String(req.id ?? ''), req.originalUrl, mapped);
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError('not_found', `No route for ${req.method} ${req.path}`));
+};

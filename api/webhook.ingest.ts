@@ -1,0 +1,179 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { CustomerRef, InboundKind } from '../machines/conversation.types';
+import type { Store } from '../store/db';
+import type { InboundMessageDoc, MessageFailure } from '../store/documents';
+import { applyStatus, insertInbound } from '../store/messages.store';
+import {
+  CONVERSATION_WORKFLOW_TYPE,
+  brokerFailureSignal,
+  conversationWorkflowId,
+  customerMessageSignal,
+  type ConversationWorkflowInput,
+  type InboundMessage,
+} from '../workflows/conversation.messages';
+import type { CloudContact, CloudInboundMessage, CloudStatus, CloudWebhookBody, MessagesChangeValue } from './webhook.schema';
+
+export interface IngestDeps {
+  store: Store;
+  temporal: Client;
+  taskQueue: string;
+  idleCloseAfterMs: number;
+  logger: Logger;
+}
+
+export interface IngestSummary {
+  messages: number;
+  duplicates: number;
+  statuses: number;
+  ignoredChanges: number;
+}
+
+const deliveryStatuses = new Set(['sent', 'delivered', 'read', 'failed']);
+
+/**
+ * Hands every message and status in a webhook body to durable storage and Temporal. Resolves only when all of it
+ * is durable; throws otherwise, and the route answers 503 so the broker delivers the body again. Each step is
+ * idempotent (wamid as the message key, workflow-side dedupe), so a redelivery takes effect once.
+ */
+export async function ingestWebhook(deps: IngestDeps, body: CloudWebhookBody, receivedAt: Date): Promise<IngestSummary> {
+  const summary: IngestSummary = { messages: 0, duplicates: 0, statuses: 0, ignoredChanges: 0 };
+  for (const entry of body.entry) {
+    for (const change of entry.changes) {
+      if (change.field !== 'messages') {
+        summary.ignoredChanges += 1;
+        continue;
+      }
+      const value = change.value as MessagesChangeValue;
+      for (const error of value.errors ?? []) deps.logger.warn({ error, phoneNumberId: value.metadata.phone_number_id }, 'broker reported an error');
+      // In payload order by timestamp: a batch carrying a customer's burst is handled as they wrote it.
+      const messages = [...(value.messages ?? [])].sort((a, b) => Number(a.timestamp) - Number(b.timestamp));
+      for (const message of messages) {
+        const outcome = await ingestMessage(deps, value, message, receivedAt);
+        summary.messages += 1;
+        if (outcome === 'duplicate') summary.duplicates += 1;
+      }
+      for (const status of value.statuses ?? []) {
+        if (await ingestStatus(deps, status)) summary.statuses += 1;
+      }
+    }
+  }
+  return summary;
+}
+
+function contactFor(value: MessagesChangeValue, message: CloudInboundMessage): CloudContact | undefined {
+  const contacts = value.contacts ?? [];
+  return (
+    contacts.find((c) => (message.from && c.wa_id === message.from) || (message.from_user_id && c.user_id === message.from_user_id)) ??
+    (contacts.length === 1 ? contacts[0] : undefined)
+  );
+}
+
+/** The customer as WhatsApp names them; keyed on the business-scoped id when there is one, else the phone number. */
+export function customerOf(value: MessagesChangeValue, message: CloudInboundMessage): CustomerRef {
+  const contact = contactFor(value, message);
+  const userId = message.from_user_id ?? contact?.user_id;
+  const waId = message.from ?? contact?.wa_id;
+  const key = userId ?? waId;
+  if (!key) throw new Error(`message ${message.id} names no customer`); // the schema check makes this unreachable
+  return {
+    key,
+    ...(waId ? { waId } : {}),
+    ...(userId ? { userId } : {}),
+    ...(contact?.username ? { username: contact.username } : {}),
+    ...(contact?.profile?.name ? { profileName: contact.profile.name } : {}),
+  };
+}
+
+const kindOf = (type: string): InboundKind => (type === 'text' || type === 'image' ? type : 'unsupported');
+
+async function ingestMessage(
+  deps: IngestDeps,
+  value: MessagesChangeValue,
+  message: CloudInboundMessage,
+  receivedAt: Date,
+): Promise<'new' | 'duplicate'> {
+  const businessNumberId = value.metadata.phone_number_id;
+  const customer = customerOf(value, message);
+  const conversationId = conversationWorkflowId(businessNumberId, customer.key);
+  const sentAt = Number(message.timestamp) * 1000;
+  const kind = kindOf(message.type);
+  const doc: InboundMessageDoc = {
+    _id: message.id,
+    direction: 'inbound',
+    wamid: message.id,
+    conversationId,
+    businessNumberId,
+    customerKey: customer.key,
+    sortAt: sentAt,
+    createdAt: receivedAt,
+    kind,
+    type: message.type,
+    ...(message.text ? { text: message.text.body } : {}),
+    ...(message.image
+      ? {
+          image: {
+            brokerMediaId: message.image.id,
+            ...(message.image.mime_type ? { mimeType: message.image.mime_type } : {}),
+            ...(message.image.sha256 ? { sha256: message.image.sha256 } : {}),
+            ...(message.image.caption ? { caption: message.image.caption } : {}),
+          },
+        }
+      : {}),
+    raw: JSON.stringify(message),
+    handled: false,
+  };
+  const stored = await insertInbound(deps.store, doc);
+  // Already handled by its conversation: the broker is redelivering, nothing left to do.
+  if (stored === 'duplicate-handled') return 'duplicate';
+
+  const { key: _key, ...identity } = customer;
+  const signal: InboundMessage = { messageId: message.id, sentAt, kind, customer: identity };
+  const input: ConversationWorkflowInput = {
+    conversation: { conversationId, businessNumberId, customer, idleCloseAfterMs: deps.idleCloseAfterMs },
+  };
+  await deps.temporal.workflow.signalWithStart(CONVERSATION_WORKFLOW_TYPE, {
+    workflowId: conversationId,
+    taskQueue: deps.taskQueue,
+    args: [input],
+    signal: customerMessageSignal,
+    signalArgs: [signal],
+  });
+  return stored === 'inserted' ? 'new' : 'duplicate';
+}
+
+function failureOf(status: CloudStatus): MessageFailure | undefined {
+  const error = status.errors?.[0];
+  if (status.status !== 'failed' || !error) return undefined;
+  return {
+    code: error.code,
+    title: error.title ?? error.message ?? 'failed',
+    ...(error.error_data?.details ? { details: error.error_data.details } : {}),
+    reason: error.code === 131047 ? 'template_required' : 'broker_rejected',
+  };
+}
+
+/** Statuses go straight to the store; only a failure concerns the conversation's machine. */
+async function ingestStatus(deps: IngestDeps, status: CloudStatus): Promise<boolean> {
+  if (!deliveryStatuses.has(status.status)) return false;
+  const failure = failureOf(status);
+  const message = await applyStatus(deps.store, {
+    wamid: status.id,
+    ...(status.biz_opaque_callback_data ? { messageId: status.biz_opaque_callback_data } : {}),
+    status: status.status as 'sent' | 'delivered' | 'read' | 'failed',
+    at: new Date(Number(status.timestamp) * 1000),
+    ...(status.pricing?.category ? { pricingCategory: status.pricing.category } : {}),
+    ...(failure ? { failure } : {}),
+  });
+  if (message && failure) {
+    try {
+      await deps.temporal.workflow
+        .getHandle(message.conversationId)
+        .signal(brokerFailureSignal, { messageId: message._id, code: failure.code, title: failure.title });
+    } catch (err) {
+      // A conversation that has ended has no window to close; the failure is on the message already.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+  return true;
+}

@@ -1,0 +1,63 @@
+import { timingSafeEqual } from 'node:crypto';
+import express, { Router } from 'express';
+import { AppError } from '../lib/errors';
+import { ingestWebhook, type IngestDeps } from './webhook.ingest';
+import { CloudWebhookBody } from './webhook.schema';
+import { isValidSignature } from './webhook.signature';
+
+export interface WebhookRouteDeps {
+  ingest: IngestDeps;
+  appSecret: string;
+  verifyToken: string;
+  bodyLimitBytes: number;
+}
+
+const sameText = (a: string, b: string) => {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+};
+
+/** The Cloud API webhook: the subscription handshake, and signed deliveries of messages and statuses. */
+export function webhookRoutes(deps: WebhookRouteDeps): Router {
+  const router = Router();
+
+  router.get('/webhooks/whatsapp', (req, res) => {
+    const mode = req.query['hub.mode'];
+    const token = req.query['hub.verify_token'];
+    const challenge = req.query['hub.challenge'];
+    if (mode !== 'subscribe' || typeof token !== 'string' || !sameText(token, deps.verifyToken) || typeof challenge !== 'string') {
+      throw new AppError('invalid_verify_token');
+    }
+    res.type('text/plain').send(challenge);
+  });
+
+  // Raw bytes: the signature covers the body exactly as sent, before any parsing.
+  router.post('/webhooks/whatsapp', express.raw({ type: () => true, limit: deps.bodyLimitBytes }), async (req, res) => {
+    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    if (!isValidSignature(raw, req.get('x-hub-signature-256'), deps.appSecret)) throw new AppError('invalid_signature');
+    if (!req.is('application/json')) throw new AppError('unsupported_media_type', 'Webhooks must be application/json');
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new AppError('invalid_webhook_payload', 'The body is not valid JSON');
+    }
+    const parsed = CloudWebhookBody.safeParse(json);
+    if (!parsed.success) {
+      const errors = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+      throw new AppError('invalid_webhook_payload', 'The body does not match the Cloud API webhook shape', { errors });
+    }
+    let summary;
+    try {
+      summary = await ingestWebhook(deps.ingest, parsed.data, new Date());
+    } catch (err) {
+      // Not durable yet: a non-200 makes the broker deliver the same body again (Meta retries for up to 7 days).
+      deps.ingest.logger.warn({ err }, 'webhook not accepted; the broker will retry');
+      throw new AppError('temporarily_unavailable', 'The webhook could not be stored; deliver it again');
+    }
+    res.status(200).json({ received: summary });
+  });
+
+  return router;
+}

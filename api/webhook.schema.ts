@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/**
+ * The WhatsApp Cloud API webhook body, as far as the connector relies on it. Unknown fields are kept (Meta adds
+ * fields without notice); a body that breaks these shapes is refused whole, before anything is stored or signalled.
+ */
+const CloudError = z.looseObject({
+  code: z.number().int(),
+  title: z.string().optional(),
+  message: z.string().optional(),
+  error_data: z.looseObject({ details: z.string().optional() }).optional(),
+});
+
+const Contact = z.looseObject({
+  profile: z.looseObject({ name: z.string().optional() }).optional(),
+  wa_id: z.string().min(1).optional(),
+  /** Business-scoped user id (2026): present even when the phone number is withheld. */
+  user_id: z.string().min(1).optional(),
+  username: z.string().optional(),
+});
+
+const unixSeconds = z.string().regex(/^\d{1,12}$/, 'expected unix seconds as a string');
+
+export const CloudInboundMessage = z.looseObject({
+  id: z.string().min(1).max(256),
+  from: z.string().min(1).optional(),
+  from_user_id: z.string().min(1).optional(),
+  timestamp: unixSeconds,
+  type: z.string().min(1),
+  text: z.looseObject({ body: z.string() }).optional(),
+  image: z
+    .looseObject({
+      id: z.string().min(1),
+      mime_type: z.string().optional(),
+      sha256: z.string().optional(),
+      caption: z.string().optional(),
+      url: z.string().optional(),
+    })
+    .optional(),
+  errors: z.array(CloudError).optional(),
+});
+export type CloudInboundMessage = z.infer<typeof CloudInboundMessage>;
+
+export const CloudStatus = z.looseObject({
+  id: z.string().min(1).max(256),
+  status: z.string().min(1),
+  timestamp: unixSeconds,
+  recipient_id: z.string().optional(),
+  recipient_user_id: z.string().optional(),
+  biz_opaque_callback_data: z.string().max(512).optional(),
+  pricing: z.looseObject({ category: z.string().optional() }).optional(),
+  errors: z.array(CloudError).optional(),
+});
+export type CloudStatus = z.infer<typeof CloudStatus>;
+
+export const MessagesChangeValue = z.looseObject({
+  metadata: z.looseObject({ display_phone_number: z.string().optional(), phone_number_id: z.string().min(1).max(64) }),
+  contacts: z.array(Contact).optional(),
+  messages: z.array(CloudInboundMessage).optional(),
+  statuses: z.array(CloudStatus).optional(),
+  errors: z.array(CloudError).optional(),
+});
+export type MessagesChangeValue = z.infer<typeof MessagesChangeValue>;
+export type CloudContact = z.infer<typeof Contact>;
+
+export type WebhookChange = { field: 'messages'; value: MessagesChangeValue } | { field: string; value: unknown };
+
+/** `messages` changes are checked strictly; other subscribed fields (template status…) are routed by field name. */
+const Change = z.looseObject({ field: z.string().min(1), value: z.unknown() }).transform((change, ctx): WebhookChange => {
+  if (change.field !== 'messages') return { field: change.field, value: change.value };
+  const parsed = MessagesChangeValue.safeParse(change.value);
+  if (parsed.success) return { field: 'messages', value: parsed.data };
+  for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['value', ...issue.path] } as never);
+  return z.NEVER;
+});
+
+export const CloudWebhookBody = z.looseObject({
+  object: z.literal('whatsapp_business_account'),
+  entry: z.array(z.looseObject({ id: z.string(), changes: z.array(Change) })).min(1),
+});
+export type CloudWebhookBody = z.infer<typeof CloudWebhookBody>;

@@ -1,0 +1,109 @@
+/**
+ * `npm start`: the whole service on one machine. Starts what no address was given for (the Temporal dev server,
+ * FerretDB, the broker simulator), then the worker and the API, and prints where each listens. Ctrl-C stops it all.
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import { EmbeddedSchema, loadConfig } from '../lib/config';
+import { startFerretDb, startTemporalDevServer } from '../lib/dev-servers';
+import { createLogger } from '../lib/logger';
+import { createConversationWorker } from '../lib/worker';
+import { startBrokerSimulator } from '../simulator/broker-simulator';
+import { connectStore } from '../store/db';
+
+const stops: (() => Promise<unknown>)[] = [];
+
+async function main(): Promise<void> {
+  const plan = EmbeddedSchema.parse(process.env);
+  const dataDir = resolve(plan.DATA_DIR);
+  const logDir = join(dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const env: Record<string, string | undefined> = { ...process.env };
+  const lines: [string, string][] = [];
+
+  if (!plan.TEMPORAL_ADDRESS) {
+    mkdirSync(join(dataDir, 'temporal'), { recursive: true });
+    const temporal = await startTemporalDevServer({
+      port: plan.EMBEDDED_TEMPORAL_PORT,
+      uiPort: plan.EMBEDDED_TEMPORAL_UI_PORT,
+      dbFile: join(dataDir, 'temporal', 'dev.db'),
+      logFile: join(logDir, 'temporal.log'),
+    });
+    stops.push(() => temporal.stop());
+    env.TEMPORAL_ADDRESS = temporal.address;
+    lines.push(['Temporal (dev server)', temporal.address], ['Temporal Web UI', temporal.uiUrl ?? '(headless)']);
+  }
+  if (!plan.MONGODB_URL) {
+    const ferret = await startFerretDb({ port: plan.EMBEDDED_FERRETDB_PORT, dataDir: join(dataDir, 'ferretdb'), logFile: join(logDir, 'ferretdb.log') });
+    stops.push(() => ferret.stop());
+    env.MONGODB_URL = ferret.url;
+    lines.push(['MongoDB wire (FerretDB/SQLite)', ferret.url]);
+  }
+  const httpPort = env.HTTP_PORT ?? '3000';
+  if (!plan.WHATSAPP_API_BASE_URL) {
+    env.WHATSAPP_ACCESS_TOKEN ??= 'dev-token';
+    env.WHATSAPP_APP_SECRET ??= 'dev-app-secret';
+    env.WHATSAPP_VERIFY_TOKEN ??= 'dev-verify-token';
+    const simulator = await startBrokerSimulator({
+      port: plan.EMBEDDED_SIMULATOR_PORT,
+      accessToken: env.WHATSAPP_ACCESS_TOKEN,
+      appSecret: env.WHATSAPP_APP_SECRET,
+      webhookUrl: `http://127.0.0.1:${httpPort}/webhooks/whatsapp`,
+    });
+    stops.push(() => simulator.close());
+    env.WHATSAPP_API_BASE_URL = simulator.url;
+    lines.push(['WhatsApp broker simulator', simulator.url]);
+  }
+
+  const config = loadConfig(env);
+  const logger = createLogger(config.LOG_LEVEL, 'connector');
+  const store = await connectStore(config.MONGODB_URL, config.MONGODB_DB);
+  stops.push(() => store.close());
+
+  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createConversationWorker({
+    connection: nativeConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    store,
+    broker: config,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+  });
+  const workerRun = worker.run();
+  stops.push(async () => {
+    worker.shutdown();
+    await workerRun;
+    await nativeConnection.close();
+  });
+
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const server = createApp({ config, store, temporal, logger }).listen(config.HTTP_PORT, config.HTTP_HOST);
+  await new Promise<void>((ready, fail) => server.once('listening', ready).once('error', fail));
+  stops.push(() => new Promise((done) => server.close(done)).then(() => connection.close()));
+
+  lines.unshift(['HTTP API', `http://${config.HTTP_HOST}:${config.HTTP_PORT}  (OpenAPI at /openapi.json)`]);
+  lines.push(['Webhook endpoint', `http://${config.HTTP_HOST}:${config.HTTP_PORT}/webhooks/whatsapp`], ['Data', dataDir]);
+  const width = Math.max(...lines.map(([name]) => name.length));
+  console.log(`\nWhatsApp connector is up (task queue ${config.TEMPORAL_TASK_QUEUE}):`);
+  for (const [name, where] of lines) console.log(`  ${name.padEnd(width)}  ${where}`);
+  console.log('\nPress Ctrl-C to stop everything started here.\n');
+}
+
+let stopping = false;
+async function stopAll(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const stop of stops.reverse()) await stop().catch((err: unknown) => console.error(err));
+  process.exit(code);
+}
+
+process.once('SIGINT', () => void stopAll(0));
+process.once('SIGTERM', () => void stopAll(0));
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  void stopAll(1);
+});

@@ -1,0 +1,36 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createCloudApiClient } from '../activities/cloud-api.client';
+import type { Store } from '../store/db';
+import type { Config } from './config';
+
+export interface ConversationWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  store: Store;
+  broker: Pick<Config, 'WHATSAPP_API_BASE_URL' | 'WHATSAPP_API_VERSION' | 'WHATSAPP_ACCESS_TOKEN' | 'WHATSAPP_REQUEST_TIMEOUT_MS'>;
+  maxCachedWorkflows?: number;
+  /** A prebuilt bundle (tests build one per run); otherwise the workflows folder is bundled at start-up. */
+  workflowBundlePath?: string;
+}
+
+/** The worker that runs conversation workflows and their activities. */
+export async function createConversationWorker(options: ConversationWorkerOptions): Promise<Worker> {
+  const broker = createCloudApiClient({
+    baseUrl: options.broker.WHATSAPP_API_BASE_URL,
+    version: options.broker.WHATSAPP_API_VERSION,
+    accessToken: options.broker.WHATSAPP_ACCESS_TOKEN,
+    timeoutMs: options.broker.WHATSAPP_REQUEST_TIMEOUT_MS,
+  });
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    activities: createActivities({ store: options.store, broker }),
+    ...(options.workflowBundlePath
+      ? { workflowBundle: { codePath: options.workflowBundlePath } }
+      : { workflowsPath: require.resolve('../workflows') }),
+    maxCachedWorkflows: options.maxCachedWorkflows ?? 2_000,
+  });
+}
