@@ -1,0 +1,255 @@
+/**
+ * A WhatsApp broker on loopback, speaking the Cloud API subset the connector uses: sends (with an Idempotency-Key
+ * honoured), signed webhooks redelivered until acknowledged like Meta's, automatic delivery statuses, and faults
+ * injected on demand. Shared by tests, benchmarks and `npm start`.
+ */
+import type { Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Request, type Response } from 'express';
+import { z } from 'zod';
+import { inboundTextWebhook, newWamid, signBody, statusWebhook, type CloudWebhookBody, type InboundOptions } from './cloud-api.payloads';
+
+export interface SimulatorOptions {
+  port?: number;
+  host?: string;
+  accessToken: string;
+  appSecret: string;
+  webhookUrl?: string;
+  /** Deliver sent → delivered → read for every accepted send (default true). */
+  autoStatuses?: boolean;
+  statusDelayMs?: number;
+  redeliver?: { attempts: number; initialDelayMs: number };
+}
+
+export interface SentMessage {
+  phoneNumberId: string;
+  to?: string;
+  recipient?: string;
+  type: string;
+  body: Record<string, unknown>;
+  wamid: string;
+  idempotencyKey?: string;
+  receivedAt: Date;
+}
+
+export type Fault =
+  | { kind: 'http'; status: number; code?: number; times: number; match?: { to?: string; type?: string } }
+  | { kind: 'timeout'; times: number; holdMs?: number }
+  | { kind: 'slow'; delayMs: number; times: number }
+  | { kind: 'duplicateWebhooks'; times: number };
+
+export interface WebhookDelivery {
+  attempts: number;
+  finalStatus: number;
+}
+
+const SendBody = z.looseObject({
+  messaging_product: z.literal('whatsapp'),
+  to: z.string().min(1).optional(),
+  recipient: z.string().min(1).optional(),
+  type: z.enum(['text', 'image', 'template']),
+  text: z.looseObject({ body: z.string().min(1).max(4096) }).optional(),
+  image: z.looseObject({ id: z.string().optional(), link: z.string().optional() }).optional(),
+  template: z.looseObject({ name: z.string().min(1), language: z.looseObject({ code: z.string().min(1) }) }).optional(),
+  biz_opaque_callback_data: z.string().max(512).optional(),
+}).refine((b) => b.to !== undefined || b.recipient !== undefined, 'to or recipient is required')
+  .refine((b) => b[b.type] !== undefined, 'the object named by type is required');
+
+const cloudError = (res: Response, status: number, code: number, message: string) =>
+  res.status(status).json({
+    error: { message, type: 'OAuthException', code, error_data: { messaging_product: 'whatsapp', details: message }, fbtrace_id: 'sim' },
+  });
+
+const TITLES: Record<number, string> = {
+  130429: 'Rate limit hit',
+  131047: 'Re-engagement message',
+  131026: 'Message undeliverable',
+  131056: 'Pair rate limit hit',
+  131048: 'Spam rate limit hit',
+  132001: 'Template does not exist',
+  190: 'Access token has expired',
+};
+
+export async function startBrokerSimulator(options: SimulatorOptions) {
+  const statusDelayMs = options.statusDelayMs ?? 20;
+  const redeliver = options.redeliver ?? { attempts: 8, initialDelayMs: 200 };
+  let webhookUrl = options.webhookUrl;
+  let sent: SentMessage[] = [];
+  let requests = 0;
+  const byIdempotencyKey = new Map<string, string>();
+  let faults: Fault[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const held = new Set<ServerResponse>();
+  let closed = false;
+
+  const later = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolve();
+      }, ms);
+      timers.add(timer);
+    });
+
+  /** Takes one use of the first fault of `kind` that matches, if any. */
+  function takeFault<K extends Fault['kind']>(kind: K, body?: { to?: string; type?: string }): Extract<Fault, { kind: K }> | undefined {
+    const fault = faults.find(
+      (f) => f.kind === kind && f.times > 0 && (f.kind !== 'http' || !f.match || ((!f.match.to || f.match.to === body?.to) && (!f.match.type || f.match.type === body?.type))),
+    );
+    if (!fault) return undefined;
+    fault.times -= 1;
+    return fault as Extract<Fault, { kind: K }>;
+  }
+
+  async function deliverOnce(raw: string, signature: string): Promise<number> {
+    if (!webhookUrl) throw new Error('the simulator has no webhook URL to deliver to');
+    try {
+      const response = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body: raw });
+      await response.arrayBuffer();
+      return response.status;
+    } catch {
+      return 0; // connector unreachable: like Meta, try again later
+    }
+  }
+
+  /** Delivers a signed webhook, redelivering with exponential backoff until the connector answers 200. */
+  async function deliverWebhook(body: object, opts: { signatureOverride?: string; duplicate?: boolean } = {}): Promise<WebhookDelivery> {
+    const raw = JSON.stringify(body);
+    const signature = opts.signatureOverride ?? signBody(raw, options.appSecret);
+    const copies = opts.duplicate || takeFault('duplicateWebhooks') ? 2 : 1;
+    let result: WebhookDelivery = { attempts: 0, finalStatus: 0 };
+    for (let copy = 0; copy < copies; copy += 1) {
+      let delay = redeliver.initialDelayMs;
+      for (let attempt = 1; attempt <= redeliver.attempts && !closed; attempt += 1) {
+        const status = await deliverOnce(raw, signature);
+        result = { attempts: result.attempts + 1, finalStatus: status };
+        if (status === 200) break;
+        await later(delay);
+        delay *= 2;
+      }
+    }
+    return result;
+  }
+
+  function scheduleStatuses(message: SentMessage): void {
+    if (options.autoStatuses === false) return;
+    const template = message.body.template as { name?: string } | undefined;
+    const category = message.type !== 'template' ? 'service' : template?.name?.startsWith('mkt_') ? 'marketing' : 'utility';
+    void (async () => {
+      for (const status of ['sent', 'delivered', 'read'] as const) {
+        await later(statusDelayMs);
+        if (closed) return;
+        await deliverWebhook(
+          statusWebhook({
+            phoneNumberId: message.phoneNumberId,
+            wamid: message.wamid,
+            status,
+            ...(message.to ? { recipientId: message.to } : {}),
+            ...(message.recipient ? { recipientUserId: message.recipient } : {}),
+            ...(typeof message.body.biz_opaque_callback_data === 'string' ? { bizOpaqueCallbackData: message.body.biz_opaque_callback_data } : {}),
+            pricingCategory: category,
+          }),
+        );
+      }
+    })();
+  }
+
+  async function sendInboundText(opts: InboundOptions & { text: string; duplicate?: boolean }): Promise<{ wamid: string; delivery: WebhookDelivery }> {
+    const wamid = opts.wamid ?? newWamid();
+    const delivery = await deliverWebhook(inboundTextWebhook({ ...opts, wamid }), { duplicate: opts.duplicate ?? false });
+    return { wamid, delivery };
+  }
+
+  const app = express();
+  app.use(express.json({ limit: '5mb' }));
+
+  app.get('/_sim/sent', (_req, res) => void res.json({ sent }));
+  app.post('/_sim/faults', (req, res) => {
+    faults.push(req.body as Fault);
+    res.status(201).json({ faults });
+  });
+  app.delete('/_sim/faults', (_req, res) => {
+    faults = [];
+    res.status(204).end();
+  });
+  app.post('/_sim/inbound', async (req, res) => void res.json(await sendInboundText(req.body as InboundOptions & { text: string })));
+
+  app.post('/:version/:phoneNumberId/messages', async (req: Request, res: Response) => {
+    requests += 1;
+    if (req.get('authorization') !== `Bearer ${options.accessToken}`) return cloudError(res, 401, 190, TITLES[190]!);
+    const timeout = takeFault('timeout');
+    if (timeout) {
+      // Never answer; drop the connection long after any client gave up.
+      held.add(res);
+      const timer = setTimeout(() => res.socket?.destroy(), timeout.holdMs ?? 15_000);
+      timers.add(timer);
+      return;
+    }
+    const slow = takeFault('slow');
+    if (slow) await later(slow.delayMs);
+    const http = takeFault('http', req.body as { to?: string; type?: string });
+    if (http) {
+      const code = http.code ?? (http.status === 429 ? 130429 : 131000);
+      return cloudError(res, http.status, code, TITLES[code] ?? 'Something went wrong');
+    }
+    const parsed = SendBody.safeParse(req.body);
+    if (!parsed.success) return cloudError(res, 400, 100, `Invalid parameter: ${parsed.error.issues[0]?.message ?? ''}`);
+    const key = req.get('idempotency-key');
+    const known = key ? byIdempotencyKey.get(key) : undefined;
+    const recipient = parsed.data.to ?? parsed.data.recipient!;
+    if (known) return res.json({ messaging_product: 'whatsapp', contacts: [{ input: recipient, wa_id: recipient }], messages: [{ id: known }] });
+
+    const message: SentMessage = {
+      phoneNumberId: String(req.params.phoneNumberId),
+      ...(parsed.data.to ? { to: parsed.data.to } : {}),
+      ...(parsed.data.recipient ? { recipient: parsed.data.recipient } : {}),
+      type: parsed.data.type,
+      body: req.body as Record<string, unknown>,
+      wamid: newWamid(),
+      ...(key ? { idempotencyKey: key } : {}),
+      receivedAt: new Date(),
+    };
+    if (key) byIdempotencyKey.set(key, message.wamid);
+    sent.push(message);
+    res.json({ messaging_product: 'whatsapp', contacts: [{ input: recipient, wa_id: recipient }], messages: [{ id: message.wamid, message_status: 'accepted' }] });
+    scheduleStatuses(message);
+  });
+
+  app.use((_req, res) => void cloudError(res, 404, 100, 'Unknown path components'));
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve(s)).once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    sent: (): SentMessage[] => [...sent],
+    requests: (): number => requests,
+    reset(): void {
+      sent = [];
+      requests = 0;
+      faults = [];
+    },
+    setWebhookUrl(url: string): void {
+      webhookUrl = url;
+    },
+    injectFault(fault: Fault): void {
+      faults.push({ ...fault });
+    },
+    clearFaults(): void {
+      faults = [];
+    },
+    deliverWebhook: (body: CloudWebhookBody | object, opts?: { signatureOverride?: string; duplicate?: boolean }) => deliverWebhook(body, opts),
+    sendInboundText,
+    async close(): Promise<void> {
+      closed = true;
+      for (const timer of timers) clearTimeout(timer);
+      for (const res of held) res.socket?.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export type BrokerSimulator = Awaited<ReturnType<typeof startBrokerSimulator>>;

@@ -1,0 +1,123 @@
+/**
+ * Builders for WhatsApp Cloud API webhook bodies and their signature, shared by the simulator, tests and
+ * benchmarks. Shapes follow Meta's Cloud API, including 2026's business-scoped user ids (`user_id`).
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+
+/** `X-Hub-Signature-256` for a body: HMAC-SHA256 keyed with the app secret, hex, prefixed `sha256=`. */
+export function signBody(rawBody: string | Buffer, appSecret: string): string {
+  return `sha256=${createHmac('sha256', appSecret).update(rawBody).digest('hex')}`;
+}
+
+export const newWamid = (): string => `wamid.${randomBytes(18).toString('base64url')}`;
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+
+export interface CustomerIdentity {
+  /** Phone number (digits); absent for a customer who hides it behind a username. */
+  from?: string;
+  userId?: string;
+  username?: string;
+  profileName?: string;
+}
+
+export interface InboundOptions extends CustomerIdentity {
+  phoneNumberId: string;
+  displayPhoneNumber?: string;
+  wabaId?: string;
+  wamid?: string;
+  /** Unix seconds; defaults to now. */
+  timestamp?: number;
+}
+
+export interface CloudWebhookBody {
+  object: 'whatsapp_business_account';
+  entry: { id: string; changes: { field: string; value: Record<string, unknown> }[] }[];
+}
+
+function messagesBody(opts: InboundOptions, value: Record<string, unknown>): CloudWebhookBody {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: opts.wabaId ?? '102290129340398',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: opts.displayPhoneNumber ?? '15550783881', phone_number_id: opts.phoneNumberId },
+              ...value,
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+function contactAndSender(opts: InboundOptions) {
+  const contact = {
+    profile: { name: opts.profileName ?? 'Customer' },
+    ...(opts.from ? { wa_id: opts.from } : {}),
+    ...(opts.userId ? { user_id: opts.userId } : {}),
+    ...(opts.username ? { username: opts.username } : {}),
+  };
+  const sender = { ...(opts.from ? { from: opts.from } : {}), ...(opts.userId ? { from_user_id: opts.userId } : {}) };
+  return { contacts: [contact], sender };
+}
+
+function inbound(opts: InboundOptions, type: string, content: Record<string, unknown>): CloudWebhookBody {
+  const { contacts, sender } = contactAndSender(opts);
+  const message = { ...sender, id: opts.wamid ?? newWamid(), timestamp: String(opts.timestamp ?? nowSeconds()), type, ...content };
+  return messagesBody(opts, { contacts, messages: [message] });
+}
+
+export const inboundTextWebhook = (opts: InboundOptions & { text: string }) => inbound(opts, 'text', { text: { body: opts.text } });
+
+export const inboundImageWebhook = (opts: InboundOptions & { mediaId: string; mimeType: string; sha256?: string; caption?: string; url?: string }) =>
+  inbound(opts, 'image', {
+    image: {
+      id: opts.mediaId,
+      mime_type: opts.mimeType,
+      ...(opts.sha256 ? { sha256: opts.sha256 } : {}),
+      ...(opts.caption ? { caption: opts.caption } : {}),
+      ...(opts.url ? { url: opts.url } : {}),
+    },
+  });
+
+/** A type the connector does not support at launch (audio, location, sticker…). */
+export const inboundUnsupportedWebhook = (opts: InboundOptions & { type: string; content?: Record<string, unknown> }) =>
+  inbound(opts, opts.type, { [opts.type]: opts.content ?? {} });
+
+export interface StatusOptions {
+  phoneNumberId: string;
+  wamid: string;
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+  recipientId?: string;
+  recipientUserId?: string;
+  timestamp?: number;
+  bizOpaqueCallbackData?: string;
+  pricingCategory?: 'service' | 'marketing' | 'utility' | 'authentication';
+  error?: { code: number; title: string; details?: string };
+}
+
+export function statusWebhook(opts: StatusOptions): CloudWebhookBody {
+  const status = {
+    id: opts.wamid,
+    status: opts.status,
+    timestamp: String(opts.timestamp ?? nowSeconds()),
+    ...(opts.recipientId ? { recipient_id: opts.recipientId } : {}),
+    ...(opts.recipientUserId ? { recipient_user_id: opts.recipientUserId } : {}),
+    ...(opts.bizOpaqueCallbackData ? { biz_opaque_callback_data: opts.bizOpaqueCallbackData } : {}),
+    ...(opts.pricingCategory ? { pricing: { billable: true, pricing_model: 'PMP', category: opts.pricingCategory } } : {}),
+    ...(opts.error
+      ? { errors: [{ code: opts.error.code, title: opts.error.title, message: opts.error.title, error_data: { details: opts.error.details ?? '' } }] }
+      : {}),
+  };
+  return messagesBody({ phoneNumberId: opts.phoneNumberId }, { statuses: [status] });
+}
+
+/** Several webhook bodies as one, as the Cloud API batches them: entries side by side. */
+export function combine(...bodies: CloudWebhookBody[]): CloudWebhookBody {
+  return { object: 'whatsapp_business_account', entry: bodies.flatMap((body) => body.entry) };
+}
