@@ -1,0 +1,17 @@
+import { randomUUID } from 'node:crypto';
+
+/** Addresses the jest global set-up exported: the shared dev server, the MongoDB-wire store, the workflow bundle. */
+export function testEnv(): { temporalAddress: string; mongoUrl: string; workflowBundlePath: string } {
+  const temporalAddress = process.env.TEST_TEMPORAL_ADDRESS;
+  const mongoUrl = process.env.TEST_MONGODB_URL;
+  const workflowBundlePath = process.env.TEST_WORKFLOW_BUNDLE;
+  if (!temporalAddress || !mongoUrl || !workflowBundlePath) {
+    throw new Error('test servers are not running: run the tests through jest (its global set-up starts them)');
+  }
+  return { temporalAddress, mongoUrl, workflowBundlePath };
+}
+
+/** A unique name for a task queue, database or id, so tests sharing servers never see each other's data. */
+export function uniqueId(prefix: string): string {
+  return `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+}

@@ -1,0 +1,122 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createApp } from '../../api/app';
+import { createLogger } from '../../lib/logger';
+import { createConversationWorker } from '../../lib/worker';
+import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
+import { connectStore, type Store } from '../../store/db';
+import { upsertTemplate } from '../../store/templates.store';
+import { testEnv, uniqueId } from './env';
+
+export const BUSINESS_NUMBER_ID = '106540352242922';
+export const ACCESS_TOKEN = 'e2e-token';
+export const APP_SECRET = 'e2e-app-secret';
+export const VERIFY_TOKEN = 'e2e-verify-token';
+
+/** The whole service on the real dev server and FerretDB, with its own database, task queue and simulator. */
+export interface ServiceRig {
+  baseUrl: string;
+  store: Store;
+  simulator: BrokerSimulator;
+  temporal: Client;
+  taskQueue: string;
+  /** JSON request to the API; returns status, parsed body and content type. */
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  approveTemplate(name: string, language?: string, status?: 'APPROVED' | 'PENDING' | 'REJECTED'): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ApiResponse {
+  status: number;
+  contentType: string;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests assert on arbitrary JSON shapes
+}
+
+export async function startService(): Promise<ServiceRig> {
+  const { temporalAddress, mongoUrl, workflowBundlePath } = testEnv();
+  const taskQueue = uniqueId('e2e');
+  const store = await connectStore(mongoUrl, uniqueId('e2e'));
+  const simulator = await startBrokerSimulator({ port: 0, accessToken: ACCESS_TOKEN, appSecret: APP_SECRET, statusDelayMs: 10 });
+
+  const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+  const worker: Worker = await createConversationWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    store,
+    broker: {
+      WHATSAPP_API_BASE_URL: simulator.url,
+      WHATSAPP_API_VERSION: 'v23.0',
+      WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,
+      WHATSAPP_REQUEST_TIMEOUT_MS: 2_000,
+    },
+    workflowBundlePath,
+  });
+  const running = worker.run();
+
+  const connection = await Connection.connect({ address: temporalAddress });
+  const temporal = new Client({ connection, namespace: 'default' });
+  const app = createApp({
+    config: {
+      HTTP_BODY_LIMIT_BYTES: 256 * 1024,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      CONVERSATION_IDLE_CLOSE_MS: 24 * 60 * 60 * 1000,
+      WHATSAPP_APP_SECRET: APP_SECRET,
+      WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
+    },
+    store,
+    temporal,
+    logger: createLogger('silent', 'api'),
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  simulator.setWebhookUrl(`${baseUrl}/webhooks/whatsapp`);
+
+  return {
+    baseUrl,
+    store,
+    simulator,
+    temporal,
+    taskQueue,
+    async request(method, path, body, headers = {}) {
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // not JSON: tests look at the text
+      }
+      return { status: response.status, contentType: response.headers.get('content-type') ?? '', body: parsed };
+    },
+    async approveTemplate(name, language = 'en_US', status = 'APPROVED') {
+      await upsertTemplate(store, {
+        businessNumberId: BUSINESS_NUMBER_ID,
+        name,
+        language,
+        category: 'utility',
+        status,
+        body: `Hello {{1}}, this is ${name}.`,
+        updatedAt: new Date(),
+      });
+    },
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      worker.shutdown();
+      await running;
+      await nativeConnection.close();
+      await connection.close();
+      await simulator.close();
+      await store.db.dropDatabase();
+      await store.close();
+    },
+  };
+}

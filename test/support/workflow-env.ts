@@ -1,0 +1,67 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { createConversationWorker } from '../../lib/worker';
+import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
+import { connectStore, type Store } from '../../store/db';
+import { temporalTestServerPath } from '../../lib/dev-servers';
+import { testEnv, uniqueId } from './env';
+
+export const ACCESS_TOKEN = 'test-token';
+export const APP_SECRET = 'test-app-secret';
+
+/** Everything a workflow test needs: the Java time-skipping server, a real store, the broker simulator. */
+export interface TimeSkippingRig {
+  env: TestWorkflowEnvironment;
+  store: Store;
+  simulator: BrokerSimulator;
+  taskQueue: string;
+  newWorker(): Promise<Worker>;
+  teardown(): Promise<void>;
+}
+
+export async function startTimeSkippingRig(): Promise<TimeSkippingRig> {
+  const { mongoUrl, workflowBundlePath } = testEnv();
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
+  });
+  const store = await connectStore(mongoUrl, uniqueId('wf'));
+  const simulator = await startBrokerSimulator({ port: 0, accessToken: ACCESS_TOKEN, appSecret: APP_SECRET, autoStatuses: false });
+  const taskQueue = uniqueId('tq');
+  return {
+    env,
+    store,
+    simulator,
+    taskQueue,
+    newWorker: () =>
+      createConversationWorker({
+        connection: env.nativeConnection,
+        namespace: env.namespace ?? 'default',
+        taskQueue,
+        store,
+        broker: {
+          WHATSAPP_API_BASE_URL: simulator.url,
+          WHATSAPP_API_VERSION: 'v23.0',
+          WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,
+          WHATSAPP_REQUEST_TIMEOUT_MS: 2_000,
+        },
+        workflowBundlePath,
+      }),
+    async teardown() {
+      await simulator.close();
+      await store.db.dropDatabase();
+      await store.close();
+      await env.teardown();
+    },
+  };
+}
+
+/** Polls until `read()` satisfies `done` (activities run in real time even while workflow time is skipped). */
+export async function eventually<T>(read: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
