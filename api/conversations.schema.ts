@@ -77,7 +77,6 @@ export const SendAccepted = z
     conversationId: z.string(),
     messageId: z.string(),
     status: z.literal('queued'),
-    duplicate: z.boolean().meta({ description: 'True when this Idempotency-Key was seen before; nothing new was queued' }),
   })
   .meta({ id: 'SendAccepted' });
 

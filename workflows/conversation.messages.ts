@@ -41,8 +41,6 @@ export interface SendMessageAccepted {
   messageId: string;
   conversationId: string;
   status: 'queued';
-  /** True when this id had already been accepted: nothing new was queued. */
-  duplicate: boolean;
 }
 
 /** A send that failed after the broker accepted it (a `failed` status webhook). */

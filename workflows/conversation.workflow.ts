@@ -125,9 +125,10 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   setHandler(
     sendMessageUpdate,
     (request) => {
-      const duplicate = !recentSends.add(request.messageId);
-      if (!duplicate) dispatch({ type: 'business.sendRequested', ...request, at: Date.now() });
-      return { messageId: request.messageId, conversationId: input.conversation.conversationId, status: 'queued', duplicate };
+      // A repeated id (a retry after continue-as-new, where Temporal's own Update dedupe no longer reaches) is answered
+      // like the first time, and queues nothing.
+      if (recentSends.add(request.messageId)) dispatch({ type: 'business.sendRequested', ...request, at: Date.now() });
+      return { messageId: request.messageId, conversationId: input.conversation.conversationId, status: 'queued' };
     },
     {
       // Synchronous and read-only: a refused send is never written to the history.

@@ -1,0 +1,170 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import type { ConversationInput } from '../../machines/conversation.types';
+import {
+  conversationStatusQuery,
+  conversationWorkflowId,
+  customerMessageSignal,
+  sendMessageUpdate,
+  type InboundMessage,
+} from '../../workflows/conversation.messages';
+import { uniqueId } from '../support/env';
+import { keepHistory } from '../support/histories';
+import { eventually, startTimeSkippingRig, type TimeSkippingRig } from '../support/workflow-env';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const BUSINESS = '106540352242922';
+
+let rig: TimeSkippingRig;
+let worker: Worker;
+let running: Promise<void>;
+
+beforeAll(async () => {
+  rig = await startTimeSkippingRig();
+  worker = await rig.newWorker();
+  running = worker.run();
+}, 60_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await rig?.teardown();
+});
+
+function newConversation(idleCloseAfterMs = 7 * 24 * HOUR) {
+  const waId = String(15550000000 + Math.floor(Math.random() * 9_999_999));
+  const conversation: ConversationInput = {
+    conversationId: conversationWorkflowId(BUSINESS, `${waId}-${uniqueId('c')}`),
+    businessNumberId: BUSINESS,
+    customer: { key: waId, waId },
+    idleCloseAfterMs,
+  };
+  return conversation;
+}
+
+async function customerWrites(conversation: ConversationInput, sentAt: number, maxHistoryEvents?: number) {
+  const message: InboundMessage = { messageId: uniqueId('wamid'), sentAt, kind: 'text', customer: { waId: conversation.customer.waId! } };
+  return rig.env.client.workflow.signalWithStart('conversationWorkflow', {
+    workflowId: conversation.conversationId,
+    taskQueue: rig.taskQueue,
+    args: [{ conversation, ...(maxHistoryEvents ? { maxHistoryEvents } : {}) }],
+    signal: customerMessageSignal,
+    signalArgs: [message],
+  });
+}
+
+const sendText = (text: string) => ({ messageId: uniqueId('msg'), message: { type: 'text' as const, text }, sender: { kind: 'agent' as const, id: 'agent-7' } });
+
+describe('conversation workflow, with the full 24 hours elapsing on the time-skipping server', () => {
+  it('accepts a reply at 23 h 59 min, refuses one at 24 h 00 min 01 s with template_required, and reopens at hour 30', async () => {
+    const conversation = newConversation();
+    const t0 = await rig.env.currentTimeMs();
+    const handle = await customerWrites(conversation, t0);
+
+    await rig.env.sleep(23 * HOUR + 59 * MINUTE);
+    const accepted = await handle.executeUpdate(sendMessageUpdate, { args: [sendText('Your parcel left the depot')] });
+    expect(accepted).toMatchObject({ status: 'queued' });
+    await eventually(() => rig.simulator.sent().filter((m) => m.to === conversation.customer.waId), (sent) => sent.length === 1);
+
+    await rig.env.sleep(MINUTE + 1_000);
+    const refusal = await handle.executeUpdate(sendMessageUpdate, { args: [sendText('Are you still there?')] }).catch((e: unknown) => e);
+    expect(refusal).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((refusal as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'template_required' });
+    expect(await handle.query(conversationStatusQuery)).toMatchObject({ state: 'expiredNeedsTemplate', windowOpen: false });
+
+    await rig.env.sleep(6 * HOUR - 1_000);
+    const hour30 = await rig.env.currentTimeMs();
+    expect(hour30 - t0).toBeGreaterThanOrEqual(30 * HOUR);
+    await customerWrites(conversation, hour30);
+    const reopened = await handle.query(conversationStatusQuery);
+    expect(reopened).toMatchObject({ state: 'openSession', windowOpen: true, inboundCount: 2 });
+    expect(reopened.windowClosesAt).toBe(new Date(hour30 + 24 * HOUR).toISOString());
+
+    // Only the reply inside the window ever reached the broker.
+    expect(rig.simulator.sent().filter((m) => m.to === conversation.customer.waId)).toHaveLength(1);
+    await keepHistory('window-reply-refusal-reopen', handle);
+  });
+
+  it('sends two racing replies in the order they were accepted, each exactly once', async () => {
+    const conversation = newConversation();
+    const handle = await customerWrites(conversation, await rig.env.currentTimeMs());
+    const first = sendText('first');
+    const second = sendText('second');
+
+    await Promise.all([
+      handle.executeUpdate(sendMessageUpdate, { args: [first], updateId: first.messageId }),
+      handle.executeUpdate(sendMessageUpdate, { args: [second], updateId: second.messageId }),
+      // The same request retried by the integrator: takes effect once.
+      handle.executeUpdate(sendMessageUpdate, { args: [first], updateId: first.messageId }),
+    ]);
+
+    const sent = await eventually(
+      () => rig.simulator.sent().filter((m) => m.to === conversation.customer.waId),
+      (s) => s.length >= 2,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(rig.simulator.sent().filter((m) => m.to === conversation.customer.waId)).toHaveLength(2);
+    const order = (await rig.store.messages.find({ conversationId: conversation.conversationId, direction: 'outbound' }).sort({ sortAt: 1 }).toArray()).map((m) => m._id);
+    expect(new Set(order)).toEqual(new Set([first.messageId, second.messageId]));
+    expect(sent.map((m) => (m.body as { text?: { body?: string } }).text?.body).sort()).toEqual(['first', 'second']);
+    await keepHistory('racing-sends', handle);
+  });
+
+  it('takes a redelivered customer message once', async () => {
+    const conversation = newConversation();
+    const t0 = await rig.env.currentTimeMs();
+    const message: InboundMessage = { messageId: 'wamid.redelivered', sentAt: t0, kind: 'text', customer: { waId: conversation.customer.waId! } };
+    const deliver = () =>
+      rig.env.client.workflow.signalWithStart('conversationWorkflow', {
+        workflowId: conversation.conversationId,
+        taskQueue: rig.taskQueue,
+        args: [{ conversation }],
+        signal: customerMessageSignal,
+        signalArgs: [message],
+      });
+    const handle = await deliver();
+    await deliver();
+
+    expect(await handle.query(conversationStatusQuery)).toMatchObject({ inboundCount: 1 });
+  });
+
+  it('keeps state, deadline and messages across continue-as-new past the history bound', async () => {
+    const conversation = newConversation();
+    const t0 = await rig.env.currentTimeMs();
+    const handle = await customerWrites(conversation, t0, 60);
+    const firstRun = (await handle.describe()).runId;
+
+    let lastSentAt = t0;
+    for (let i = 1; i <= 25; i += 1) {
+      lastSentAt = await rig.env.currentTimeMs();
+      await customerWrites(conversation, lastSentAt, 60);
+      await handle.executeUpdate(sendMessageUpdate, { args: [sendText(`reply ${i}`)] });
+    }
+    await eventually(() => rig.simulator.sent().filter((m) => m.to === conversation.customer.waId).length, (n) => n === 25);
+
+    const latest = rig.env.client.workflow.getHandle(conversation.conversationId);
+    await eventually(async () => (await latest.describe()).runId, (runId) => runId !== firstRun);
+    const status = await eventually(() => latest.query(conversationStatusQuery), (s) => s.outboundCount === 25);
+    expect(status).toMatchObject({ state: 'openSession', inboundCount: 26, outboundCount: 25 });
+    expect(status.windowClosesAt).toBe(new Date(lastSentAt + 24 * HOUR).toISOString());
+    expect(await rig.store.messages.countDocuments({ conversationId: conversation.conversationId, direction: 'outbound' })).toBe(25);
+    await keepHistory('continue-as-new-first-run', rig.env.client.workflow.getHandle(conversation.conversationId, firstRun));
+  });
+
+  it('closes an idle conversation after its window, and the next customer message starts a new run', async () => {
+    const conversation = newConversation(2 * HOUR);
+    const t0 = await rig.env.currentTimeMs();
+    const handle = await customerWrites(conversation, t0);
+
+    const outcome = await handle.result(); // time skips through the 24 h window and the 2 h idle period
+    expect(outcome).toMatchObject({ closedReason: 'idle' });
+    const closedAt = await rig.env.currentTimeMs();
+    expect(closedAt - t0).toBeGreaterThanOrEqual(26 * HOUR);
+
+    const next = await customerWrites(conversation, closedAt);
+    expect(next.signaledRunId).not.toBe(handle.signaledRunId);
+    expect(await next.query(conversationStatusQuery)).toMatchObject({ state: 'openSession', inboundCount: 1 });
+    await keepHistory('idle-close', rig.env.client.workflow.getHandle(conversation.conversationId, handle.signaledRunId));
+  });
+});
