@@ -101,6 +101,9 @@ export const ConversationView = z
     firstInboundAt: z.string().nullable(),
     firstResponseAt: z.string().nullable(),
     closedReason: z.enum(['idle', 'requested']).nullable(),
+    lastMessages: z.array(
+      z.object({ messageId: z.string(), direction: z.enum(['inbound', 'outbound']), kind: z.string(), at: z.string() }),
+    ),
   })
   .meta({ id: 'Conversation' });
 

@@ -135,7 +135,8 @@ export type ConversationService = ReturnType<typeof createConversationService>;
 
 function toConversationView(doc: ConversationDoc): ConversationView {
   const { _id, projectionKey: _key, updatedAt: _updated, ...status } = doc;
-  return status;
+  // Documents projected before lastMessages existed lack it.
+  return { ...status, lastMessages: status.lastMessages ?? [] };
 }
 
 const toTemplateView = (t: { name: string; language: string; category: string; body: string }): TemplateView => ({

@@ -1,17 +1,30 @@
 import { and, assign, or, setup } from 'xstate';
 import {
+  RECENT_MESSAGES,
   SESSION_WINDOW_MS,
   WINDOW_CLOSED_ERROR_CODE,
   type CancelTimerEffect,
   type ConversationContext,
   type ConversationEvent,
   type ConversationInput,
+  type MessageSummary,
   type SendMessageEffect,
   type StartTimerEffect,
 } from './conversation.types';
 
 type EventOf<T extends ConversationEvent['type']> = Extract<ConversationEvent, { type: T }>;
 type Args = { context: ConversationContext; event: ConversationEvent };
+
+function remember(context: ConversationContext, summary: MessageSummary): MessageSummary[] {
+  return [...(context.recentMessages ?? []), summary].slice(-RECENT_MESSAGES);
+}
+
+const inboundSummary = (event: EventOf<'customer.messageReceived'>): MessageSummary => ({
+  messageId: event.messageId,
+  direction: 'inbound',
+  kind: event.kind,
+  at: event.sentAt,
+});
 
 /**
  * When a customer message's window closes. The window runs from the message's own timestamp, but never from a
@@ -67,17 +80,25 @@ export const conversationMachine = setup({
         firstInboundAt: context.firstInboundAt ?? inbound.at,
         inboundCount: context.inboundCount + 1,
         customer: { ...context.customer, ...inbound.customer, key: context.customer.key },
+        recentMessages: remember(context, inboundSummary(inbound)),
       };
     }),
     /** A message too late to (re)open the window: counted, the deadline stays. */
     countInbound: assign(({ context, event }) => ({
       inboundCount: context.inboundCount + 1,
       firstInboundAt: context.firstInboundAt ?? event.at,
+      recentMessages: remember(context, inboundSummary(event as EventOf<'customer.messageReceived'>)),
     })),
     recordSend: assign(({ context, event }) => ({
       outboundCount: context.outboundCount + 1,
       // First response time counts only answers to a customer, not a business-initiated opener.
       firstResponseAt: context.firstInboundAt === null ? null : (context.firstResponseAt ?? event.at),
+      recentMessages: remember(context, {
+        messageId: (event as EventOf<'business.sendRequested'>).messageId,
+        direction: 'outbound',
+        kind: (event as EventOf<'business.sendRequested'>).message.type,
+        at: event.at,
+      }),
     })),
     /** WhatsApp refused a session message (131047): its word beats our timer; the window is closed from now. */
     closeWindowEarly: assign({ windowClosesAt: ({ event }) => event.at }),
@@ -104,6 +125,7 @@ export const conversationMachine = setup({
     inboundCount: 0,
     outboundCount: 0,
     closedReason: null,
+    recentMessages: [],
   }),
   on: {
     'conversation.closeRequested': { target: '.closed', actions: { type: 'markClosed', params: { reason: 'requested' } } },

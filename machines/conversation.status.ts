@@ -2,6 +2,13 @@ import type { SnapshotFrom } from 'xstate';
 import { conversationMachine, isWindowOpenAt } from './conversation.machine';
 import type { ConversationContext, ConversationStateName, CustomerRef, OutboundContent } from './conversation.types';
 
+export interface RecentMessage {
+  messageId: string;
+  direction: 'inbound' | 'outbound';
+  kind: string;
+  at: string;
+}
+
 export type ConversationSnapshot = SnapshotFrom<typeof conversationMachine>;
 
 /** The machine's state as the product names it, flattening the `session` parent into its children. */
@@ -28,6 +35,8 @@ export interface ConversationStatus {
   firstInboundAt: string | null;
   firstResponseAt: string | null;
   closedReason: ConversationContext['closedReason'];
+  /** The last messages, oldest first (ids and kinds; bodies are in the message thread). */
+  lastMessages: RecentMessage[];
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -50,6 +59,7 @@ export function toConversationStatus(snapshot: ConversationSnapshot, now: number
     firstInboundAt: iso(context.firstInboundAt),
     firstResponseAt: iso(context.firstResponseAt),
     closedReason: context.closedReason,
+    lastMessages: (context.recentMessages ?? []).map((m) => ({ ...m, at: new Date(m.at).toISOString() })),
   };
 }
 

@@ -56,6 +56,19 @@ export interface ConversationInput {
   idleCloseAfterMs: number;
 }
 
+/** A line of the thread as the machine saw it; bodies stay in MongoDB. */
+export interface MessageSummary {
+  messageId: string;
+  direction: 'inbound' | 'outbound';
+  /** inbound: text, image, unsupported; outbound: text, image, template. */
+  kind: string;
+  /** Payload time for inbound, acceptance time for outbound (epoch ms). */
+  at: number;
+}
+
+/** How many recent messages the conversation remembers for its status query. */
+export const RECENT_MESSAGES = 10;
+
 export interface ConversationContext extends ConversationInput {
   /** Epoch ms when the window closes; null while no window was ever opened or after the broker closed it. */
   windowClosesAt: number | null;
@@ -67,6 +80,8 @@ export interface ConversationContext extends ConversationInput {
   inboundCount: number;
   outboundCount: number;
   closedReason: 'idle' | 'requested' | null;
+  /** The last {@link RECENT_MESSAGES} messages, oldest first. Absent in snapshots persisted before it existed. */
+  recentMessages?: MessageSummary[];
 }
 
 /** Every event carries `at`: the workflow's deterministic time when it was handled (epoch ms). */

@@ -51,6 +51,11 @@ describe('walking skeleton: webhook → workflow → MongoDB → agent reply →
       ['outbound', 'It arrives tomorrow.'],
     ]);
     expect(thread.body.messages[1]).toMatchObject({ wamid: sent[0]!.wamid, pricingCategory: 'service', sender: { kind: 'agent', id: 'agent-7' } });
+    const status = await rig.request('GET', path(id));
+    expect(status.body.lastMessages).toEqual([
+      expect.objectContaining({ messageId: wamid, direction: 'inbound', kind: 'text' }),
+      expect.objectContaining({ messageId: reply.body.messageId, direction: 'outbound', kind: 'text' }),
+    ]);
   });
 
   it('serves a customer who hides their number behind a username, keyed on the business-scoped id', async () => {

@@ -108,6 +108,18 @@ describe('the conversation machine (WhatsApp rules)', () => {
     expect(c.send(template()).refused).toBe('conversation_closed');
   });
 
+  it('remembers the last ten messages for the status query, oldest first', () => {
+    const c = new ConversationHarness();
+    for (let i = 0; i < 7; i += 1) {
+      c.customerWrites();
+      c.send(text(`reply ${i}`));
+    }
+    const recent = c.snapshot.context.recentMessages ?? [];
+    expect(recent).toHaveLength(10);
+    expect(recent.at(-1)).toMatchObject({ direction: 'outbound', kind: 'text' });
+    expect(recent.at(-2)).toMatchObject({ direction: 'inbound', kind: 'text' });
+  });
+
   it('records first response time only for answers to a customer', () => {
     const c = new ConversationHarness();
     c.send(template());
