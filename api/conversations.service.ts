@@ -22,6 +22,8 @@ export interface ConversationServiceDeps {
   temporal: Client;
   taskQueue: string;
   idleCloseAfterMs: number;
+  /** Longest a request waits on Temporal before answering 503 (the client would otherwise keep retrying). */
+  temporalDeadlineMs?: number;
 }
 
 /**
@@ -35,6 +37,7 @@ export function messageIdFor(conversationId: string, idempotencyKey: string | un
 
 export function createConversationService(deps: ConversationServiceDeps) {
   const { store, temporal } = deps;
+  const bounded = <T>(call: () => Promise<T>) => temporal.connection.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? 10_000), call);
 
   async function ensureApproved(businessNumberId: string, message: OutboundContent): Promise<void> {
     if (message.type !== 'template') return;
@@ -49,7 +52,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
     await ensureApproved(conversation.businessNumberId, message);
     const input: ConversationWorkflowInput = { conversation };
     try {
-      return await temporal.workflow.executeUpdateWithStart(sendMessageUpdate, {
+      return await bounded(() => temporal.workflow.executeUpdateWithStart(sendMessageUpdate, {
         updateId: messageId,
         args: [{ messageId, message, sender }],
         startWorkflowOperation: new WithStartWorkflowOperation(CONVERSATION_WORKFLOW_TYPE, {
@@ -58,7 +61,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
           args: [input],
           workflowIdConflictPolicy: 'USE_EXISTING',
         }),
-      });
+      }));
     } catch (err) {
       const refusal = refusalIn(err);
       if (refusal?.code === 'template_required') {
@@ -107,7 +110,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
     /** Live state from the workflow; the read model answers for conversations Temporal no longer holds. */
     async get(conversationId: string): Promise<ConversationView> {
       try {
-        return await temporal.workflow.getHandle(conversationId).query(conversationStatusQuery);
+        return await bounded(() => temporal.workflow.getHandle(conversationId).query(conversationStatusQuery));
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         return toConversationView(await requireConversation(conversationId));

@@ -1,4 +1,5 @@
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure, ServiceError, WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
@@ -26,11 +27,32 @@ export function refusalIn(err: unknown): AppError | undefined {
   return undefined;
 }
 
+const GRPC_RESOURCE_EXHAUSTED = 8;
+
+/** The gRPC status code behind a Temporal client error, if any. */
+function grpcCode(err: unknown): number | undefined {
+  for (let cause: unknown = err, depth = 0; cause && depth < 4; depth += 1) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'number') return code;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 function toAppError(err: unknown): AppError | ZodError {
   if (err instanceof AppError || err instanceof ZodError) return err;
   if (err instanceof WorkflowNotFoundError) return new AppError('unknown_conversation');
   const refusal = refusalIn(err);
   if (refusal) return refusal;
+  // Temporal allows a few Updates in flight per workflow; past that the caller should simply retry.
+  if (err instanceof ServiceError && grpcCode(err) === GRPC_RESOURCE_EXHAUSTED) return new AppError('too_many_in_flight');
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    // The send may or may not have been accepted: only a retry under the same key is safe.
+    return new AppError('temporarily_unavailable', 'Temporal did not answer in time; retry with the same Idempotency-Key');
+  }
+  if (err instanceof ServiceError || err instanceof MongoNetworkError || err instanceof MongoServerSelectionError) {
+    return new AppError('temporarily_unavailable');
+  }
   // express.json / express.raw failures carry an HTTP status and a `type` naming what went wrong.
   const bodyError = err as { type?: string; status?: number };
   if (bodyError.type === 'entity.too.large') return new AppError('payload_too_large');

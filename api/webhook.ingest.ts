@@ -20,6 +20,8 @@ export interface IngestDeps {
   taskQueue: string;
   idleCloseAfterMs: number;
   logger: Logger;
+  /** How long one hand-over to Temporal may take before the webhook gives up with 503 (the broker retries). */
+  temporalDeadlineMs?: number;
 }
 
 export interface IngestSummary {
@@ -132,13 +134,16 @@ async function ingestMessage(
   const input: ConversationWorkflowInput = {
     conversation: { conversationId, businessNumberId, customer, idleCloseAfterMs: deps.idleCloseAfterMs },
   };
-  await deps.temporal.workflow.signalWithStart(CONVERSATION_WORKFLOW_TYPE, {
-    workflowId: conversationId,
-    taskQueue: deps.taskQueue,
-    args: [input],
-    signal: customerMessageSignal,
-    signalArgs: [signal],
-  });
+  // Bounded: with Temporal down the client would otherwise retry for a long time while the broker waits on us.
+  await deps.temporal.connection.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? 5_000), () =>
+    deps.temporal.workflow.signalWithStart(CONVERSATION_WORKFLOW_TYPE, {
+      workflowId: conversationId,
+      taskQueue: deps.taskQueue,
+      args: [input],
+      signal: customerMessageSignal,
+      signalArgs: [signal],
+    }),
+  );
   return stored === 'inserted' ? 'new' : 'duplicate';
 }
 

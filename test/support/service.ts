@@ -34,8 +34,15 @@ export interface ApiResponse {
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests assert on arbitrary JSON shapes
 }
 
-export async function startService(): Promise<ServiceRig> {
-  const { temporalAddress, mongoUrl, workflowBundlePath } = testEnv();
+export interface ServiceOptions {
+  /** Another Temporal than the shared one (a test that stops and restarts its own). */
+  temporalAddress?: string;
+}
+
+export async function startService(options: ServiceOptions = {}): Promise<ServiceRig> {
+  const env = testEnv();
+  const { mongoUrl, workflowBundlePath } = env;
+  const temporalAddress = options.temporalAddress ?? env.temporalAddress;
   const taskQueue = uniqueId('e2e');
   const store = await connectStore(mongoUrl, uniqueId('e2e'));
   const simulator = await startBrokerSimulator({ port: 0, accessToken: ACCESS_TOKEN, appSecret: APP_SECRET, statusDelayMs: 10 });

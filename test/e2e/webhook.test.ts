@@ -1,0 +1,78 @@
+import { combine, inboundTextWebhook, inboundUnsupportedWebhook, statusWebhook } from '../../simulator/cloud-api.payloads';
+import { eventually } from '../support/workflow-env';
+import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
+
+let rig: ServiceRig;
+let next = 15559000000 + Math.floor(Math.random() * 900_000);
+const newCustomer = () => String((next += 1));
+const path = (customer: string, rest = '') => `/v1/conversations/${encodeURIComponent(`wa:${BUSINESS_NUMBER_ID}:${customer}`)}${rest}`;
+const seconds = () => Math.floor(Date.now() / 1000);
+
+beforeAll(async () => {
+  rig = await startService();
+}, 60_000);
+afterAll(async () => rig?.stop());
+
+describe('Cloud API webhooks', () => {
+  it('handles every entry, message and status of one batched body', async () => {
+    const [ada, bo] = [newCustomer(), newCustomer()];
+    const body = combine(
+      inboundTextWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, from: ada, text: 'first from Ada', timestamp: seconds() - 2 }),
+      inboundTextWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, from: bo, text: 'hello from Bo' }),
+      inboundTextWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, from: ada, text: 'second from Ada', timestamp: seconds() - 1 }),
+      statusWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, wamid: 'wamid.unknown-yet', status: 'delivered' }),
+    );
+    const delivery = await rig.simulator.deliverWebhook(body);
+    expect(delivery).toEqual({ attempts: 1, finalStatus: 200 });
+
+    const adaThread = await eventually(() => rig.request('GET', path(ada, '/messages')), (r) => r.body.messages?.length === 2);
+    expect(adaThread.body.messages.map((m: { text: string }) => m.text)).toEqual(['first from Ada', 'second from Ada']);
+    await eventually(() => rig.request('GET', path(bo)), (r) => r.body.inboundCount === 1);
+    await eventually(() => rig.request('GET', path(ada)), (r) => r.body.inboundCount === 2);
+  });
+
+  it('orders a thread by when messages were written, even when webhooks arrive out of order', async () => {
+    const customer = newCustomer();
+    const secondAt = seconds() - 10;
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'second', timestamp: secondAt });
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'first', timestamp: secondAt - 10 });
+    const thread = await eventually(() => rig.request('GET', path(customer, '/messages')), (r) => r.body.messages?.length === 2);
+    expect(thread.body.messages.map((m: { text: string }) => m.text)).toEqual(['first', 'second']);
+    // The window runs from the newer message, not the one that arrived last.
+    const conversation = await eventually(() => rig.request('GET', path(customer)), (r) => r.body.inboundCount === 2);
+    expect(conversation.body.windowClosesAt).toBe(new Date(secondAt * 1000 + 24 * 3600 * 1000).toISOString());
+  });
+
+  it('moves statuses only forward, keeps a late failure, and records the pricing category', async () => {
+    const customer = newCustomer();
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'hi' });
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+    await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text: 'reply' } });
+    const read = await eventually(() => rig.request('GET', path(customer, '/messages')), (r) => r.body.messages?.[1]?.status === 'read');
+    const { wamid, id } = read.body.messages[1];
+
+    // A redelivered `delivered` after `read` changes nothing.
+    await rig.simulator.deliverWebhook(statusWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, wamid, status: 'delivered', pricingCategory: 'service' }));
+    expect((await rig.request('GET', path(customer, '/messages'))).body.messages[1].status).toBe('read');
+
+    await rig.simulator.deliverWebhook(
+      statusWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, wamid, status: 'failed', error: { code: 131026, title: 'Message undeliverable', details: 'receiver incapable' } }),
+    );
+    const failed = (await rig.request('GET', path(customer, '/messages'))).body.messages[1];
+    expect(failed).toMatchObject({ id, status: 'failed', pricingCategory: 'service', failure: { code: 131026, details: 'receiver incapable' } });
+    const stored = await rig.store.messages.findOne({ _id: id });
+    expect(Object.keys((stored as { statusTimes: object }).statusTimes).sort()).toEqual(['accepted', 'delivered', 'failed', 'queued', 'read', 'sent']);
+  });
+
+  it('stores a message type not supported at launch without disturbing the conversation', async () => {
+    const customer = newCustomer();
+    const body = inboundUnsupportedWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, type: 'location', content: { latitude: 52.1, longitude: 4.3 } });
+    expect(await rig.simulator.deliverWebhook(body)).toMatchObject({ finalStatus: 200 });
+    const thread = await eventually(() => rig.request('GET', path(customer, '/messages')), (r) => r.body.messages?.length === 1);
+    expect(thread.body.messages[0]).toMatchObject({ direction: 'inbound', type: 'location' });
+    const stored = await rig.store.messages.findOne({ conversationId: `wa:${BUSINESS_NUMBER_ID}:${customer}` });
+    expect(stored).toMatchObject({ kind: 'unsupported', type: 'location' });
+    expect(JSON.parse((stored as { raw: string }).raw).location).toEqual({ latitude: 52.1, longitude: 4.3 });
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+  });
+});
