@@ -1,5 +1,6 @@
 import type { ConversationStatus } from '../machines/conversation.status';
-import type { SendMessageEffect } from '../machines/conversation.types';
+import type { FetchMediaEffect, SendMessageEffect } from '../machines/conversation.types';
+import type { ImageProblem } from '../lib/image-check';
 
 /** What a send came to: the broker took it (with its wamid) or refused it for good (with WhatsApp's code). */
 export type SendOutcome =
@@ -23,9 +24,21 @@ export interface SendFailure {
   details?: string;
 }
 
+export type MediaProblem = ImageProblem | 'fetch_failed';
+
+export type MediaOutcome = { outcome: 'stored'; mediaId: string } | { outcome: 'rejected'; problem: MediaProblem };
+
+export interface MediaFailure {
+  messageId: string;
+  problem: MediaProblem;
+  details?: string;
+}
+
 /** The activities the conversation workflow calls. Workflows import this type only. */
 export interface ConversationActivities {
   sendMessage(send: SendMessageEffect): Promise<SendOutcome>;
   recordConversation(input: RecordConversationInput): Promise<void>;
   markSendFailed(failure: SendFailure): Promise<void>;
+  fetchInboundMedia(fetch: FetchMediaEffect): Promise<MediaOutcome>;
+  markMediaFailed(failure: MediaFailure): Promise<void>;
 }

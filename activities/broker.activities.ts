@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { WINDOW_CLOSED_ERROR_CODE, type SendMessageEffect } from '../machines/conversation.types';
+import { WINDOW_CLOSED_ERROR_CODE, type OutboundContent, type SendMessageEffect } from '../machines/conversation.types';
 import type { Store } from '../store/db';
+import { findMedia, readMedia, rememberBrokerId } from '../store/media.store';
 import { ensureOutbound, recordAccepted, recordFailed } from '../store/messages.store';
 import type { SendOutcome } from './activities.types';
 import { CloudApiError, type CloudApiClient } from './cloud-api.client';
@@ -17,13 +18,27 @@ export interface BrokerDeps {
  * Retryable faults throw (Temporal backs off and retries); final refusals are recorded and returned.
  */
 export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
+  /** Our stored image becomes the broker's media id for this number, uploaded once and remembered. */
+  async function withBrokerMedia(businessNumberId: string, content: OutboundContent): Promise<OutboundContent> {
+    if (content.type !== 'image') return content;
+    const media = await findMedia(store, content.mediaId);
+    if (!media) throw new CloudApiError(0, 0, `no stored media ${content.mediaId}`, undefined, false);
+    let brokerId = media.metadata.brokerIds?.[businessNumberId];
+    if (!brokerId) {
+      brokerId = await broker.uploadMedia(businessNumberId, await readMedia(store, content.mediaId), media.metadata.mimeType);
+      await rememberBrokerId(store, content.mediaId, businessNumberId, brokerId);
+    }
+    return { ...content, mediaId: brokerId };
+  }
+
   return {
     async sendMessage(send: SendMessageEffect): Promise<SendOutcome> {
       const stored = await ensureOutbound(store, send);
       if (stored.wamid) return { outcome: 'accepted', wamid: stored.wamid };
       if (stored.failure) return { outcome: 'rejected', code: stored.failure.code, title: stored.failure.title };
       try {
-        const { wamid } = await broker.sendMessage(send.businessNumberId, send.customer, send.message, send.messageId);
+        const content = await withBrokerMedia(send.businessNumberId, send.message);
+        const { wamid } = await broker.sendMessage(send.businessNumberId, send.customer, content, send.messageId);
         await recordAccepted(store, send.messageId, wamid, clock());
         return { outcome: 'accepted', wamid };
       } catch (err) {

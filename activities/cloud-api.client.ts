@@ -85,32 +85,40 @@ function parseJson(text: string): unknown {
 export interface CloudApiClient {
   /** Sends one message; `messageId` travels as the idempotency key and as `biz_opaque_callback_data`. */
   sendMessage(phoneNumberId: string, customer: CustomerRef, content: OutboundContent, messageId: string): Promise<{ wamid: string }>;
+  /** Downloads an inbound media object: its short-lived URL first, then the bytes (both authenticated). */
+  downloadMedia(brokerMediaId: string): Promise<{ bytes: Buffer; mimeType: string | undefined }>;
+  /** Uploads media for sending from this number; answers the broker's media id. */
+  uploadMedia(phoneNumberId: string, bytes: Buffer, mimeType: string): Promise<string>;
 }
 
 export function createCloudApiClient(options: CloudApiOptions): CloudApiClient {
   const base = `${options.baseUrl.replace(/\/$/, '')}/${options.version}`;
 
-  async function post(path: string, body: unknown, idempotencyKey: string): Promise<unknown> {
+  const authorization = `Bearer ${options.accessToken}`;
+
+  async function call(url: string, init: RequestInit): Promise<Response> {
     let response: Response;
     try {
-      response = await fetch(`${base}/${path}`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${options.accessToken}`,
-          'content-type': 'application/json',
-          // Brokers that honour it make a retried send safe; Meta ignores it and biz_opaque_callback_data still ties statuses back.
-          'idempotency-key': idempotencyKey,
-        },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(options.timeoutMs),
-      });
+      response = await fetch(url, { ...init, headers: { authorization, ...init.headers }, signal: AbortSignal.timeout(options.timeoutMs) });
     } catch (err) {
-      // Timeouts and refused connections: the outcome is unknown, so retry under the same idempotency key.
+      // Timeouts and refused connections: the outcome is unknown, so retry (sends under the same idempotency key).
       throw new CloudApiError(0, 0, 'broker unreachable', (err as Error).message, true);
     }
-    const json = parseJson(await response.text());
-    if (!response.ok) throw classify(response.status, json as GraphErrorBody);
-    return json;
+    if (!response.ok) throw classify(response.status, parseJson(await response.text()) as GraphErrorBody);
+    return response;
+  }
+
+  async function post(path: string, body: unknown, idempotencyKey: string): Promise<unknown> {
+    const response = await call(`${base}/${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        // Brokers that honour it make a retried send safe; Meta ignores it and biz_opaque_callback_data still ties statuses back.
+        'idempotency-key': idempotencyKey,
+      },
+      body: JSON.stringify(body),
+    });
+    return parseJson(await response.text());
   }
 
   return {
@@ -128,6 +136,23 @@ export function createCloudApiClient(options: CloudApiOptions): CloudApiClient {
       const wamid = answer.messages?.[0]?.id;
       if (!wamid) throw new CloudApiError(200, 0, 'broker answered without a message id', JSON.stringify(answer), true);
       return { wamid };
+    },
+
+    async downloadMedia(brokerMediaId) {
+      const meta = (await (await call(`${base}/${encodeURIComponent(brokerMediaId)}`, {})).json()) as { url?: string; mime_type?: string };
+      if (!meta.url) throw new CloudApiError(200, 0, 'broker answered without a media URL', JSON.stringify(meta), true);
+      const download = await call(meta.url, {});
+      return { bytes: Buffer.from(await download.arrayBuffer()), mimeType: meta.mime_type };
+    },
+
+    async uploadMedia(phoneNumberId, bytes, mimeType) {
+      const form = new FormData();
+      form.set('messaging_product', 'whatsapp');
+      form.set('type', mimeType);
+      form.set('file', new Blob([new Uint8Array(bytes)], { type: mimeType }), mimeType === 'image/png' ? 'image.png' : 'image.jpg');
+      const answer = (await (await call(`${base}/${encodeURIComponent(phoneNumberId)}/media`, { method: 'POST', body: form })).json()) as { id?: string };
+      if (!answer.id) throw new CloudApiError(200, 0, 'broker answered without a media id', JSON.stringify(answer), true);
+      return answer.id;
     },
   };
 }

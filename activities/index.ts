@@ -2,6 +2,7 @@ import type { Store } from '../store/db';
 import type { ConversationActivities } from './activities.types';
 import { createBrokerActivities } from './broker.activities';
 import type { CloudApiClient } from './cloud-api.client';
+import { createMediaActivities } from './media.activities';
 import { createStoreActivities } from './store.activities';
 
 export interface ActivityDeps {
@@ -12,5 +13,9 @@ export interface ActivityDeps {
 
 /** Every activity the worker registers, built over explicit dependencies so tests pass real servers, no globals. */
 export function createActivities({ store, broker, clock = () => new Date() }: ActivityDeps): ConversationActivities {
-  return { ...createBrokerActivities({ store, broker, clock }), ...createStoreActivities({ store, clock }) };
+  return {
+    ...createBrokerActivities({ store, broker, clock }),
+    ...createMediaActivities({ store, broker }),
+    ...createStoreActivities({ store, clock }),
+  };
 }

@@ -8,6 +8,7 @@ import { AppError } from '../lib/errors';
 import type { Store } from '../store/db';
 import { conversationRoutes } from './conversations.routes';
 import { createConversationService } from './conversations.service';
+import { mediaRoutes } from './media.routes';
 import { openApiDocument } from './openapi';
 import { notFoundHandler, problemHandler } from './problem';
 import { webhookRoutes } from './webhook.routes';
@@ -48,6 +49,8 @@ export function createApp({ config, store, temporal, logger }: AppDeps): Express
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
 
+  // Uploads are multipart, so they are routed before the JSON-only gate.
+  app.use(mediaRoutes(store));
   app.use('/v1', requireJson, express.json({ limit: config.HTTP_BODY_LIMIT_BYTES, strict: true }));
   app.use(conversationRoutes(createConversationService({ store, temporal, taskQueue, idleCloseAfterMs })));
 

@@ -33,7 +33,11 @@ export const TemplateMessage = z
 export const OutboundMessage = z
   .discriminatedUnion('type', [
     z.strictObject({ type: z.literal('text'), text: z.string().min(1).max(4096), previewUrl: z.boolean().optional() }),
-    z.strictObject({ type: z.literal('image'), mediaId: z.string().min(1).max(256), caption: z.string().max(1024).optional() }),
+    z.strictObject({
+      type: z.literal('image'),
+      mediaId: z.string().regex(/^out_[a-f0-9]{32}$/).meta({ description: 'From POST /v1/media' }),
+      caption: z.string().max(1024).optional(),
+    }),
     TemplateMessage,
   ])
   .meta({ id: 'OutboundMessage', description: 'Text and image need an open window; a template may be sent at any time.' });
@@ -114,7 +118,15 @@ export const MessageView = z
     type: z.string(),
     text: z.string().optional(),
     template: z.object({ name: z.string(), language: z.string() }).optional(),
-    image: z.object({ mediaId: z.string(), caption: z.string().optional(), mimeType: z.string().optional() }).optional(),
+    image: z
+      .object({
+        mediaId: z.string().optional().meta({ description: 'Set once the image is stored; fetch it at url' }),
+        url: z.string().optional(),
+        caption: z.string().optional(),
+        mimeType: z.string().optional(),
+        problem: z.string().optional().meta({ description: 'Why an inbound image was not kept' }),
+      })
+      .optional(),
     status: z.enum(['received', 'queued', 'accepted', 'sent', 'delivered', 'read', 'failed']),
     at: z.string().meta({ description: 'When the message was written (inbound) or accepted (outbound)' }),
     wamid: z.string().optional(),

@@ -6,6 +6,7 @@ import type { Store } from '../store/db';
 import { findConversation, listConversations, type ConversationFilter } from '../store/conversations.store';
 import { outboundStatuses, type ConversationDoc, type MessageDoc } from '../store/documents';
 import { listThread } from '../store/messages.store';
+import { findMedia } from '../store/media.store';
 import { findTemplate, listApprovedTemplates } from '../store/templates.store';
 import {
   CONVERSATION_WORKFLOW_TYPE,
@@ -39,7 +40,10 @@ export function createConversationService(deps: ConversationServiceDeps) {
   const { store, temporal } = deps;
   const bounded = <T>(call: () => Promise<T>) => temporal.connection.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? 10_000), call);
 
-  async function ensureApproved(businessNumberId: string, message: OutboundContent): Promise<void> {
+  async function ensureSendable(businessNumberId: string, message: OutboundContent): Promise<void> {
+    if (message.type === 'image' && !(await findMedia(store, message.mediaId))) {
+      throw new AppError('unknown_media', `Upload the image first (POST /v1/media); no media ${message.mediaId}`);
+    }
     if (message.type !== 'template') return;
     const template = await findTemplate(store, businessNumberId, message.name, message.language);
     if (template?.status !== 'APPROVED') {
@@ -49,7 +53,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
 
   /** Sends through update-with-start: a conversation that has ended is started again, in a state that wants a template. */
   async function sendVia(conversation: ConversationInput, messageId: string, message: OutboundContent, sender: Sender) {
-    await ensureApproved(conversation.businessNumberId, message);
+    await ensureSendable(conversation.businessNumberId, message);
     const input: ConversationWorkflowInput = { conversation };
     try {
       return await bounded(() => temporal.workflow.executeUpdateWithStart(sendMessageUpdate, {
@@ -158,7 +162,14 @@ export function toMessageView(doc: MessageDoc): MessageView {
       type: doc.type,
       ...(doc.text !== undefined ? { text: doc.text } : {}),
       ...(doc.image
-        ? { image: { mediaId: doc.image.brokerMediaId, ...(doc.image.caption ? { caption: doc.image.caption } : {}), ...(doc.image.mimeType ? { mimeType: doc.image.mimeType } : {}) } }
+        ? {
+            image: {
+              ...(doc.image.mediaId ? { mediaId: doc.image.mediaId, url: `/v1/media/${doc.image.mediaId}` } : {}),
+              ...(doc.image.caption ? { caption: doc.image.caption } : {}),
+              ...(doc.image.mimeType ? { mimeType: doc.image.mimeType } : {}),
+              ...(doc.image.problem ? { problem: doc.image.problem } : {}),
+            },
+          }
         : {}),
       status: 'received',
       at,

@@ -94,6 +94,26 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           responses: { '200': json('Templates', z.object({ templates: z.array(TemplateView) })), '404': problem('Unknown conversation') },
         },
       },
+      '/v1/media': {
+        post: {
+          summary: 'Upload an image to send (multipart/form-data, field "file"; JPEG or PNG, at most 5 MB)',
+          requestBody: {
+            content: { 'multipart/form-data': { schema: z.object({ file: z.string().meta({ format: 'binary' }) }) } },
+          },
+          responses: {
+            '201': json('Stored; send it with {"type":"image","mediaId":…}', z.object({ mediaId: z.string(), mimeType: z.string(), size: z.number(), sha256: z.string() })),
+            '413': problem('Over 5 MB'),
+            '422': problem('invalid_media: not JPEG/PNG, or bytes not matching the declared type'),
+          },
+        },
+      },
+      '/v1/media/{mediaId}': {
+        get: {
+          summary: 'An image a customer sent or an agent uploaded, with its content type',
+          requestParams: { path: z.object({ mediaId: z.string() }) },
+          responses: { '200': { description: 'The image bytes', content: { 'image/jpeg': {}, 'image/png': {} } }, '404': problem('Unknown media') },
+        },
+      },
       '/webhooks/whatsapp': {
         get: {
           summary: 'Cloud API subscription handshake (hub.mode, hub.verify_token, hub.challenge)',

@@ -130,7 +130,13 @@ async function ingestMessage(
   if (stored === 'duplicate-handled') return 'duplicate';
 
   const { key: _key, ...identity } = customer;
-  const signal: InboundMessage = { messageId: message.id, sentAt, kind, customer: identity };
+  const signal: InboundMessage = {
+    messageId: message.id,
+    sentAt,
+    kind,
+    ...(kind === 'image' && message.image ? { brokerMediaId: message.image.id } : {}),
+    customer: identity,
+  };
   const input: ConversationWorkflowInput = {
     conversation: { conversationId, businessNumberId, customer, idleCloseAfterMs: deps.idleCloseAfterMs },
   };

@@ -12,6 +12,7 @@ export const errorCatalog = {
   invalid_verify_token: { status: 403, title: 'The webhook verify token is wrong' },
   not_found: { status: 404, title: 'No such route' },
   unknown_conversation: { status: 404, title: 'No such conversation' },
+  unknown_media: { status: 404, title: 'No such media' },
   method_not_allowed: { status: 405, title: 'Method not allowed on this route' },
   template_required: {
     status: 409,
@@ -21,6 +22,7 @@ export const errorCatalog = {
   payload_too_large: { status: 413, title: 'The body is too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },
   template_not_approved: { status: 422, title: 'The template is not approved for sending' },
+  invalid_media: { status: 422, title: 'Only JPEG and PNG images whose bytes match their type are accepted' },
   too_many_in_flight: { status: 429, title: 'Too many sends in flight for this conversation; retry shortly' },
   internal: { status: 500, title: 'Internal error' },
   temporarily_unavailable: { status: 503, title: 'A backing service is unavailable; retry later' },

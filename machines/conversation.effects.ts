@@ -1,6 +1,6 @@
 import type { ConversationEffect } from './conversation.types';
 
-const effectTypes = new Set<ConversationEffect['type']>(['sendMessage', 'startTimer', 'cancelTimer']);
+const effectTypes = new Set<ConversationEffect['type']>(['sendMessage', 'startTimer', 'cancelTimer', 'fetchMedia']);
 
 /**
  * Turns the actions `transition` returned into the effects the workflow executes. An action this list does not

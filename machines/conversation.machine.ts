@@ -1,4 +1,4 @@
-import { and, assign, or, setup } from 'xstate';
+import { and, assign, enqueueActions, or, setup } from 'xstate';
 import {
   RECENT_MESSAGES,
   SESSION_WINDOW_MS,
@@ -7,6 +7,7 @@ import {
   type ConversationContext,
   type ConversationEvent,
   type ConversationInput,
+  type FetchMediaEffect,
   type MessageSummary,
   type SendMessageEffect,
   type StartTimerEffect,
@@ -70,6 +71,14 @@ export const conversationMachine = setup({
     sendMessage: (_, _params: SendMessageEffect) => {},
     startTimer: (_, _params: StartTimerEffect) => {},
     cancelTimer: (_, _params: CancelTimerEffect) => {},
+    fetchMedia: (_, _params: FetchMediaEffect) => {},
+    /** Every customer image is fetched, whatever the state: the broker's URL expires within minutes. */
+    fetchImage: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'customer.messageReceived' || !event.brokerMediaId) return;
+      const params: FetchMediaEffect = { messageId: event.messageId, businessNumberId: context.businessNumberId, brokerMediaId: event.brokerMediaId };
+      // setup() cannot type a reference to an action declared beside this one; the effect test pins the shape.
+      enqueue({ type: 'fetchMedia', params } as never);
+    }),
     // Context updates.
     recordInbound: assign(({ context, event }) => {
       const inbound = event as EventOf<'customer.messageReceived'>;
@@ -135,9 +144,9 @@ export const conversationMachine = setup({
     inbound: {
       on: {
         'customer.messageReceived': [
-          { guard: 'opensWindow', target: 'session.openSession', actions: ['recordInbound', { type: 'startTimer', params: windowTimer }] },
+          { guard: 'opensWindow', target: 'session.openSession', actions: ['recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
           // Delivered so late that its window has already passed: kept, but only a template may answer.
-          { target: 'expiredNeedsTemplate', actions: 'countInbound' },
+          { target: 'expiredNeedsTemplate', actions: ['countInbound', 'fetchImage'] },
         ],
         // A number that never wrote can only be reached with a template; the window opens when they reply.
         'business.sendRequested': {
@@ -152,7 +161,7 @@ export const conversationMachine = setup({
       initial: 'openSession',
       on: {
         // Every customer message may move the deadline (recordInbound keeps the later one).
-        'customer.messageReceived': { actions: ['recordInbound', { type: 'startTimer', params: windowTimer }] },
+        'customer.messageReceived': { actions: ['recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
         'business.sendRequested': {
           guard: or(['isTemplate', 'isWindowOpen']),
           actions: ['recordSend', { type: 'sendMessage', params: sendParams }],
@@ -175,10 +184,10 @@ export const conversationMachine = setup({
           {
             guard: and(['opensWindow', 'hasAgent']),
             target: 'session.handedToAgent',
-            actions: ['recordInbound', { type: 'startTimer', params: windowTimer }],
+            actions: ['recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }],
           },
-          { guard: 'opensWindow', target: 'session.openSession', actions: ['recordInbound', { type: 'startTimer', params: windowTimer }] },
-          { actions: 'countInbound' },
+          { guard: 'opensWindow', target: 'session.openSession', actions: ['recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
+          { actions: ['countInbound', 'fetchImage'] },
         ],
         'business.sendRequested': { guard: 'isTemplate', actions: ['recordSend', { type: 'sendMessage', params: sendParams }] },
         'idle.elapsed': { target: 'closed', actions: { type: 'markClosed', params: { reason: 'idle' } } },

@@ -92,6 +92,8 @@ export type ConversationEvent =
       /** The message's own timestamp from the webhook payload (epoch ms). */
       sentAt: number;
       kind: InboundKind;
+      /** The broker's media id of an image, fetched and stored by the `fetchMedia` effect. */
+      brokerMediaId?: string;
       customer?: Omit<CustomerRef, 'key'>;
       at: number;
     }
@@ -126,9 +128,17 @@ export interface CancelTimerEffect {
   timerId: TimerId;
 }
 
+/** Fetch an inbound image from the broker while its URL is valid, check it and store it. */
+export interface FetchMediaEffect {
+  messageId: string;
+  businessNumberId: string;
+  brokerMediaId: string;
+}
+
 export type ConversationEffect =
   | { type: 'sendMessage'; params: SendMessageEffect }
   | { type: 'startTimer'; params: StartTimerEffect }
-  | { type: 'cancelTimer'; params: CancelTimerEffect };
+  | { type: 'cancelTimer'; params: CancelTimerEffect }
+  | { type: 'fetchMedia'; params: FetchMediaEffect };
 
 export type ConversationStateName = 'inbound' | 'openSession' | 'handedToAgent' | 'expiredNeedsTemplate' | 'closed';

@@ -5,9 +5,11 @@
  */
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createHash, randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
+import multer from 'multer';
 import { z } from 'zod';
-import { inboundTextWebhook, newWamid, signBody, statusWebhook, type CloudWebhookBody, type InboundOptions } from './cloud-api.payloads';
+import { inboundImageWebhook, inboundTextWebhook, newWamid, signBody, statusWebhook, type CloudWebhookBody, type InboundOptions } from './cloud-api.payloads';
 
 export interface SimulatorOptions {
   port?: number;
@@ -74,6 +76,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   const statusDelayMs = options.statusDelayMs ?? 20;
   const redeliver = options.redeliver ?? { attempts: 8, initialDelayMs: 200 };
   let webhookUrl = options.webhookUrl;
+  let url = '';
   let sent: SentMessage[] = [];
   let requests = 0;
   const byIdempotencyKey = new Map<string, string>();
@@ -81,6 +84,13 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   const timers = new Set<NodeJS.Timeout>();
   const held = new Set<ServerResponse>();
   let closed = false;
+  /** Media the broker holds: uploaded by the connector, or sent by a simulated customer. */
+  const media = new Map<string, { bytes: Buffer; mimeType: string }>();
+  const storeMedia = (bytes: Buffer, mimeType: string) => {
+    const id = String(BigInt(`0x${randomBytes(7).toString('hex')}`));
+    media.set(id, { bytes, mimeType });
+    return id;
+  };
 
   const later = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -160,8 +170,47 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     return { wamid, delivery };
   }
 
+  /** A customer sends an image: the broker keeps the bytes and tells the connector their media id. */
+  async function sendInboundImage(
+    opts: InboundOptions & { bytes: Buffer; mimeType: string; caption?: string },
+  ): Promise<{ wamid: string; mediaId: string; delivery: WebhookDelivery }> {
+    const wamid = opts.wamid ?? newWamid();
+    const mediaId = storeMedia(opts.bytes, opts.mimeType);
+    const sha256 = createHash('sha256').update(opts.bytes).digest('base64');
+    const body = inboundImageWebhook({ ...opts, wamid, mediaId, mimeType: opts.mimeType, sha256, ...(opts.caption ? { caption: opts.caption } : {}) });
+    return { wamid, mediaId, delivery: await deliverWebhook(body) };
+  }
+
   const app = express();
   app.use(express.json({ limit: '5mb' }));
+  const authorized = (req: Request) => req.get('authorization') === `Bearer ${options.accessToken}`;
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 100 * 1024 * 1024 } });
+
+  app.post('/:version/:phoneNumberId/media', upload.single('file'), (req, res) => {
+    if (!authorized(req)) return cloudError(res, 401, 190, TITLES[190]!);
+    if (!req.file || req.body?.messaging_product !== 'whatsapp') return cloudError(res, 400, 100, 'Invalid parameter: file and messaging_product are required');
+    res.json({ id: storeMedia(req.file.buffer, req.file.mimetype) });
+  });
+  app.get('/_media/:mediaId', (req, res) => {
+    if (!authorized(req)) return cloudError(res, 401, 190, TITLES[190]!);
+    const item = media.get(String(req.params.mediaId));
+    if (!item) return cloudError(res, 404, 100, 'Unknown media');
+    res.type(item.mimeType).send(item.bytes);
+  });
+  app.get('/:version/:mediaId', (req, res) => {
+    if (!authorized(req)) return cloudError(res, 401, 190, TITLES[190]!);
+    const id = String(req.params.mediaId);
+    const item = media.get(id);
+    if (!item) return cloudError(res, 404, 100, 'Unknown media');
+    res.json({
+      messaging_product: 'whatsapp',
+      url: `${url}/_media/${id}`,
+      mime_type: item.mimeType,
+      sha256: createHash('sha256').update(item.bytes).digest('hex'),
+      file_size: item.bytes.length,
+      id,
+    });
+  });
 
   app.get('/_sim/sent', (_req, res) => void res.json({ sent }));
   app.post('/_sim/faults', (req, res) => {
@@ -221,9 +270,12 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     const s = app.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve(s)).once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
+  url = `http://${options.host ?? '127.0.0.1'}:${port}`;
 
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    url,
+    /** The bytes the broker holds under a media id (what the connector uploaded, or a customer sent). */
+    media: (mediaId: string) => media.get(mediaId),
     sent: (): SentMessage[] => [...sent],
     requests: (): number => requests,
     reset(): void {
@@ -242,6 +294,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     },
     deliverWebhook: (body: CloudWebhookBody | object, opts?: { signatureOverride?: string; duplicate?: boolean }) => deliverWebhook(body, opts),
     sendInboundText,
+    sendInboundImage,
     async close(): Promise<void> {
       closed = true;
       for (const timer of timers) clearTimeout(timer);

@@ -32,7 +32,17 @@ export interface InboundMessageDoc extends MessageBase {
   /** The Cloud API type as received (text, image, audio, location…). */
   type: string;
   text?: string;
-  image?: { brokerMediaId: string; mimeType?: string; sha256?: string; caption?: string };
+  image?: {
+    brokerMediaId: string;
+    mimeType?: string;
+    sha256?: string;
+    caption?: string;
+    /** Set once the image is fetched, checked and stored in GridFS. */
+    mediaId?: string;
+    size?: number;
+    /** Why the image could not be kept (not JPEG/PNG, over 5 MB, bytes not matching the type, fetch failed). */
+    problem?: string;
+  };
   /** The message object exactly as the webhook carried it, kept as a string (FerretDB: no arrays in arrays). */
   raw: string;
   /** Set by the workflow once it has handled the message; a redelivery of a handled message skips Temporal. */

@@ -110,3 +110,13 @@ async function applyToMessage(
 export async function listThread(store: Store, conversationId: string, limit = 200): Promise<MessageDoc[]> {
   return store.messages.find({ conversationId }).sort({ sortAt: 1, _id: 1 }).limit(limit).toArray();
 }
+
+/** Records what became of an inbound image: stored (with its media id) or refused (with the reason). */
+export async function recordInboundImage(
+  store: Store,
+  messageId: string,
+  result: { mediaId: string; mimeType: string; size: number; sha256: string } | { problem: string },
+): Promise<void> {
+  const set = Object.fromEntries(Object.entries(result).map(([key, value]) => [`image.${key}`, value]));
+  await store.messages.updateOne({ _id: messageId, direction: 'inbound' }, { $set: set });
+}

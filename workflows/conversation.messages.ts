@@ -9,6 +9,7 @@ import type {
   CustomerRef,
   InboundKind,
   OutboundContent,
+  FetchMediaEffect,
   SendMessageEffect,
   Sender,
   TimerId,
@@ -27,6 +28,8 @@ export interface InboundMessage {
   /** Payload timestamp, epoch ms. */
   sentAt: number;
   kind: InboundKind;
+  /** The broker's media id, for images. */
+  brokerMediaId?: string;
   customer: Omit<CustomerRef, 'key'>;
 }
 
@@ -67,6 +70,8 @@ export interface CarriedState {
   timers: Partial<Record<TimerId, number>>;
   /** Sends accepted but not yet handed to the broker, in order. */
   outbox: SendMessageEffect[];
+  /** Inbound images not yet fetched (absent in runs carried before images were fetched). */
+  mediaQueue?: FetchMediaEffect[];
   /** Recently handled ids, oldest first, so redeliveries and retried requests take effect once across runs. */
   recentInboundIds: string[];
   recentSendIds: string[];

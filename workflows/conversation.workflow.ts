@@ -17,7 +17,7 @@ import type { ConversationActivities } from '../activities/activities.types';
 import { toEffects } from '../machines/conversation.effects';
 import { conversationMachine } from '../machines/conversation.machine';
 import { refusalFor, toConversationStatus, type ConversationSnapshot } from '../machines/conversation.status';
-import type { ConversationEvent, SendMessageEffect, TimerId } from '../machines/conversation.types';
+import type { ConversationEvent, FetchMediaEffect, SendMessageEffect, TimerId } from '../machines/conversation.types';
 import {
   brokerFailureSignal,
   closeConversationUpdate,
@@ -38,7 +38,14 @@ const broker = proxyActivities<Pick<ConversationActivities, 'sendMessage'>>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-const store = proxyLocalActivities<Pick<ConversationActivities, 'recordConversation' | 'markSendFailed'>>({
+const media = proxyActivities<Pick<ConversationActivities, 'fetchInboundMedia'>>({
+  startToCloseTimeout: '1 minute',
+  // The broker's media URL lasts about 5 minutes and the id 7 days: retry briefly, then record the loss.
+  scheduleToCloseTimeout: '1 hour',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+const store = proxyLocalActivities<Pick<ConversationActivities, 'recordConversation' | 'markSendFailed' | 'markMediaFailed'>>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
@@ -57,6 +64,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     : initialTransition(conversationMachine, input.conversation)[0];
   const timers: Partial<Record<TimerId, number>> = { ...carried?.timers };
   const outbox: SendMessageEffect[] = [...(carried?.outbox ?? [])];
+  const mediaQueue: FetchMediaEffect[] = [...(carried?.mediaQueue ?? [])];
   const recentInbound = new RecentIds(carried?.recentInboundIds);
   const recentSends = new RecentIds(carried?.recentSendIds);
   const generation = carried?.generation ?? Date.now();
@@ -80,6 +88,9 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
           break;
         case 'sendMessage':
           outbox.push(effect.params);
+          break;
+        case 'fetchMedia':
+          mediaQueue.push(effect.params);
           break;
       }
     }
@@ -149,11 +160,12 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
 
   const maxHistoryEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
   const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxHistoryEvents;
-  const isFinished = () => snapshot.status === 'done' && outbox.length === 0 && !sending;
-
-  // Sends run beside the main loop so a broker outage never holds up recording the customer's messages.
-  let sending = false;
-  void runSender();
+  // Sends and image fetches run beside the main loop, each in order, so a broker outage never holds up
+  // recording the customer's messages.
+  const sender = drainInOrder(outbox, send);
+  const fetcher = drainInOrder(mediaQueue, fetchImage);
+  const idle = () => outbox.length === 0 && mediaQueue.length === 0 && !sender.busy && !fetcher.busy;
+  const isFinished = () => snapshot.status === 'done' && idle();
 
   for (;;) {
     await condition(() => timerFired || dirty || isFinished() || shouldContinueAsNew());
@@ -161,7 +173,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     if (dirty) await project();
     if (isFinished()) break;
     if (shouldContinueAsNew()) {
-      await condition(() => allHandlersFinished() && !sending);
+      await condition(() => allHandlersFinished() && !sender.busy && !fetcher.busy);
       if (!dirty) await continueAsNew<typeof conversationWorkflow>({ ...input, carried: carry(), pendingInbound: [] });
     }
   }
@@ -189,26 +201,44 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     armTimer();
   }
 
-  /** Sends strictly one at a time, in acceptance order; each activity is idempotent on the message id. */
-  async function runSender(): Promise<void> {
-    for (;;) {
-      await condition(() => outbox.length > 0);
-      const send = outbox[0]!;
-      sending = true;
-      try {
-        const outcome = await broker.sendMessage(send);
-        dispatch(
-          outcome.outcome === 'accepted'
-            ? { type: 'broker.accepted', messageId: send.messageId, wamid: outcome.wamid, at: Date.now() }
-            : { type: 'broker.rejected', messageId: send.messageId, code: outcome.code, title: outcome.title, at: Date.now() },
-        );
-      } catch (err) {
-        if (!(err instanceof ActivityFailure)) throw err;
-        // Retries ran out (a day of broker outage): record why, and keep the conversation going.
-        await store.markSendFailed({ messageId: send.messageId, code: 0, title: 'send_timed_out', details: err.message });
+  /** Works through `queue` strictly one item at a time, in order; the item leaves the queue only when done. */
+  function drainInOrder<T>(queue: T[], work: (item: T) => Promise<void>): { busy: boolean } {
+    const state = { busy: false };
+    void (async () => {
+      for (;;) {
+        await condition(() => queue.length > 0);
+        state.busy = true;
+        await work(queue[0]!);
+        queue.shift();
+        state.busy = false;
       }
-      outbox.shift();
-      sending = false;
+    })();
+    return state;
+  }
+
+  /** One inbound image; the activity is idempotent on the message id and records what it found on the message. */
+  async function fetchImage(item: FetchMediaEffect): Promise<void> {
+    try {
+      await media.fetchInboundMedia(item);
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      await store.markMediaFailed({ messageId: item.messageId, problem: 'fetch_failed', details: err.message });
+    }
+  }
+
+  /** One send; the activity is idempotent on the message id. */
+  async function send(item: SendMessageEffect): Promise<void> {
+    try {
+      const outcome = await broker.sendMessage(item);
+      dispatch(
+        outcome.outcome === 'accepted'
+          ? { type: 'broker.accepted', messageId: item.messageId, wamid: outcome.wamid, at: Date.now() }
+          : { type: 'broker.rejected', messageId: item.messageId, code: outcome.code, title: outcome.title, at: Date.now() },
+      );
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      // Retries ran out (a day of broker outage): record why, and keep the conversation going.
+      await store.markSendFailed({ messageId: item.messageId, code: 0, title: 'send_timed_out', details: err.message });
     }
   }
 
@@ -229,6 +259,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
       snapshot: conversationMachine.getPersistedSnapshot(snapshot),
       timers,
       outbox,
+      mediaQueue,
       recentInboundIds: recentInbound.toJSON(),
       recentSendIds: recentSends.toJSON(),
       generation,

@@ -184,6 +184,11 @@ describe('bad input gets problem+json with a stable code and changes nothing', (
     expect(await rig.store.messages.countDocuments({ _id: 'x' })).toBe(0);
   });
 
+  it('refuses a signed webhook over the body limit with 413', async () => {
+    const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [], padding: 'x'.repeat(300 * 1024) });
+    expect(await post(body, signBody(body, APP_SECRET))).toMatchObject({ status: 413, body: { code: 'payload_too_large' } });
+  });
+
   it('answers the verification handshake, and 403 to a wrong verify token', async () => {
     const ok = await rig.request('GET', `/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=1158201444`);
     expect(ok).toMatchObject({ status: 200, body: 1158201444 });

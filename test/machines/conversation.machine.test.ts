@@ -144,3 +144,16 @@ describe('the conversation machine (WhatsApp rules)', () => {
     expect(toConversationStatus(restored, c.now)).toMatchObject({ state: 'openSession', windowOpen: true, windowClosesAt: new Date(T0 + DAY).toISOString() });
   });
 });
+
+describe('customer images', () => {
+  it('asks for every inbound image to be fetched, whatever the state, and nothing for text', () => {
+    const c = new ConversationHarness();
+    const image = (sentAt: number) => c.dispatch({ type: 'customer.messageReceived', messageId: `wamid.img${sentAt}`, sentAt, kind: 'image', brokerMediaId: `media-${sentAt}`, at: c.now });
+    expect(image(T0).filter((e) => e.type === 'fetchMedia')).toEqual([
+      { type: 'fetchMedia', params: { messageId: `wamid.img${T0}`, businessNumberId: '106540352242922', brokerMediaId: `media-${T0}` } },
+    ]);
+    c.advance(30 * HOUR);
+    expect(image(T0 - 40 * HOUR).map((e) => e.type)).toEqual(['fetchMedia']); // too late to open the window, still kept
+    expect(c.customerWrites().some((e) => e.type === 'fetchMedia')).toBe(false);
+  });
+});

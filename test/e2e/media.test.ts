@@ -1,0 +1,88 @@
+import { eventually } from '../support/workflow-env';
+import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
+
+let rig: ServiceRig;
+let next = 15556000000 + Math.floor(Math.random() * 900_000);
+const newCustomer = () => String((next += 1));
+const path = (customer: string, rest = '') => `/v1/conversations/${encodeURIComponent(`wa:${BUSINESS_NUMBER_ID}:${customer}`)}${rest}`;
+
+/** A real 1×1 PNG, and JPEG-signed bytes of any size. */
+const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const jpeg = (size: number) => Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(size - 4, 7)]);
+
+beforeAll(async () => {
+  rig = await startService();
+}, 60_000);
+afterAll(async () => rig?.stop());
+
+async function inboundImage(bytes: Buffer, mimeType: string) {
+  const customer = newCustomer();
+  await rig.simulator.sendInboundImage({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, bytes, mimeType, caption: 'my parcel' });
+  const thread = await eventually(
+    () => rig.request('GET', path(customer, '/messages')),
+    (r) => Boolean(r.body.messages?.[0]?.image?.mediaId || r.body.messages?.[0]?.image?.problem),
+  );
+  return thread.body.messages[0];
+}
+
+function upload(bytes: Buffer, mimeType: string, filename = 'photo') {
+  const form = new FormData();
+  form.set('file', new Blob([new Uint8Array(bytes)], { type: mimeType }), filename);
+  return fetch(`${rig.baseUrl}/v1/media`, { method: 'POST', body: form }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> })); // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+describe('customer images', () => {
+  it('fetches, checks and stores an inbound image, and serves it back byte for byte', async () => {
+    const message = await inboundImage(png, 'image/png');
+    expect(message).toMatchObject({ type: 'image', image: { caption: 'my parcel', mimeType: 'image/png' } });
+    const served = await fetch(`${rig.baseUrl}${message.image.url}`);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true);
+  });
+
+  it('refuses an image whose bytes do not match its declared type, storing nothing', async () => {
+    const message = await inboundImage(png, 'image/jpeg');
+    expect(message.image).toEqual(expect.objectContaining({ problem: 'type_mismatch' }));
+    expect(message.image.mediaId).toBeUndefined();
+    expect((await rig.request('GET', `/v1/media/in_${message.id}`)).status).toBe(404);
+  });
+
+  it('refuses an image over 5 MB', async () => {
+    const message = await inboundImage(jpeg(5 * 1024 * 1024 + 1), 'image/jpeg');
+    expect(message.image.problem).toBe('too_large');
+  });
+});
+
+describe('agent images', () => {
+  it('uploads an image, sends it through the broker by media id, and the broker holds the same bytes', async () => {
+    const customer = newCustomer();
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'show me' });
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+
+    const uploaded = await upload(png, 'image/png');
+    expect(uploaded).toMatchObject({ status: 201, body: { mimeType: 'image/png', size: png.length } });
+    const sent = await rig.request('POST', path(customer, '/messages'), { message: { type: 'image', mediaId: uploaded.body.mediaId, caption: 'here' } });
+    expect(sent.status).toBe(202);
+
+    const [delivered] = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer), (s) => s.length === 1);
+    const brokerMediaId = (delivered!.body.image as { id: string }).id;
+    expect(delivered!.body.image).toMatchObject({ caption: 'here' });
+    expect(rig.simulator.media(brokerMediaId)?.bytes.equals(png)).toBe(true);
+  });
+
+  it('refuses bad uploads with a clear 4xx and stores nothing', async () => {
+    const before = await rig.store.db.collection('media.files').countDocuments();
+    expect(await upload(png, 'image/jpeg')).toMatchObject({ status: 422, body: { code: 'invalid_media', problem: 'type_mismatch' } });
+    expect(await upload(Buffer.from('not an image at all'), 'image/png')).toMatchObject({ status: 422, body: { problem: 'not_an_image' } });
+    expect(await upload(jpeg(5 * 1024 * 1024 + 1), 'image/jpeg')).toMatchObject({ status: 413, body: { code: 'payload_too_large' } });
+    expect(await rig.store.db.collection('media.files').countDocuments()).toBe(before);
+  });
+
+  it('refuses to send an image that was never uploaded', async () => {
+    const customer = newCustomer();
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'hi' });
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+    const refused = await rig.request('POST', path(customer, '/messages'), { message: { type: 'image', mediaId: `out_${'0'.repeat(32)}` } });
+    expect(refused).toMatchObject({ status: 404, body: { code: 'unknown_media' } });
+  });
+});
