@@ -7,8 +7,9 @@ import type { RecordConversationInput, SendFailure } from './activities.types';
 export function createStoreActivities({ store, clock }: { store: Store; clock: () => Date }) {
   return {
     async recordConversation({ status, generation, revision, handledInboundIds }: RecordConversationInput): Promise<void> {
-      await recordConversation(store, status, generation, revision, clock());
-      await markInboundHandled(store, handledInboundIds);
+      const now = clock();
+      await recordConversation(store, status, generation, revision, now);
+      await markInboundHandled(store, handledInboundIds, now);
     },
     async markSendFailed(failure: SendFailure): Promise<void> {
       await recordFailed(store, failure.messageId, { ...failure, reason: 'send_timed_out' }, clock());

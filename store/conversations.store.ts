@@ -6,8 +6,10 @@ import type { ConversationDoc } from './documents';
 const pad = (n: number, width: number) => n.toString().padStart(width, '0');
 
 /**
- * Writes the workflow's view of a conversation. Older projections never overwrite newer ones: the filter only
- * matches an older `projectionKey`, and the upsert that follows a miss hits the unique `_id` and is dropped.
+ * Writes the workflow's view of a conversation; an older projection never overwrites a newer one. Read, compare,
+ * then replace by `_id` alone (FerretDB scans for any richer filter): safe because a conversation's projections are
+ * written one at a time by its own workflow (sequential local activities, flushed before continue-as-new), and an
+ * insert race for a new conversation ends in a duplicate key, where the other writer's copy is kept only if newer.
  */
 export async function recordConversation(
   store: Store,
@@ -18,16 +20,24 @@ export async function recordConversation(
 ): Promise<void> {
   const projectionKey = `${pad(generation, 15)}:${pad(revision, 10)}`;
   const doc: ConversationDoc = { ...status, _id: status.conversationId, projectionKey, updatedAt: now };
+  const current = await store.conversations.findOne({ _id: doc._id });
+  if (current && current.projectionKey >= projectionKey) return;
+  if (current) {
+    await store.conversations.replaceOne({ _id: doc._id }, doc);
+    return;
+  }
   try {
-    await store.conversations.replaceOne({ _id: doc._id, projectionKey: { $lt: projectionKey } }, doc, { upsert: true });
+    await store.conversations.insertOne(doc);
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
+    await recordConversation(store, status, generation, revision, now);
   }
 }
 
-export async function markInboundHandled(store: Store, messageIds: string[]): Promise<void> {
+export async function markInboundHandled(store: Store, messageIds: string[], at: Date): Promise<void> {
   if (messageIds.length === 0) return;
-  await store.messages.updateMany({ _id: { $in: messageIds } }, { $set: { handled: true } });
+  // One `_id` update each rather than `$in`, which FerretDB answers with a table scan.
+  await Promise.all(messageIds.map((_id) => store.messages.updateOne({ _id }, { $set: { handled: true, handledAt: at } })));
 }
 
 export async function findConversation(store: Store, conversationId: string): Promise<ConversationDoc | null> {

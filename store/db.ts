@@ -1,5 +1,5 @@
 import { MongoClient, type Collection, type Db } from 'mongodb';
-import type { ConversationDoc, MessageDoc, PendingStatusDoc, TemplateDoc } from './documents';
+import type { ConversationDoc, MessageDoc, PendingStatusDoc, TemplateDoc, WamidDoc } from './documents';
 
 export interface Store {
   client: MongoClient;
@@ -8,11 +8,14 @@ export interface Store {
   conversations: Collection<ConversationDoc>;
   templates: Collection<TemplateDoc>;
   pendingStatuses: Collection<PendingStatusDoc>;
+  wamids: Collection<WamidDoc>;
   close(): Promise<void>;
 }
 
 /**
- * Connects and makes sure the indexes exist. Works on MongoDB and on FerretDB 1.x alike: no transactions, change
+ * Connects and makes sure the indexes exist. Hot paths filter on `_id` alone: FerretDB 1.x on SQLite only uses an
+ * index for that shape (a second field, `$in` or a secondary index means a table scan, ~60 ops/s); MongoDB is
+ * fast either way. See bench/ingest.ts. Works on MongoDB and on FerretDB 1.x alike: no transactions, change
  * streams or TTL indexes; every write is idempotent on a natural key instead.
  */
 export async function connectStore(url: string, dbName: string): Promise<Store> {
@@ -26,16 +29,15 @@ export async function connectStore(url: string, dbName: string): Promise<Store> 
     conversations: db.collection<ConversationDoc>('conversations'),
     templates: db.collection<TemplateDoc>('templates'),
     pendingStatuses: db.collection<PendingStatusDoc>('pending_statuses'),
+    wamids: db.collection<WamidDoc>('message_wamids'),
     close: () => client.close(),
   };
   await Promise.all([
     store.messages.createIndex({ conversationId: 1, sortAt: 1 }),
-    store.messages.createIndex({ wamid: 1 }),
     store.conversations.createIndex({ state: 1, updatedAt: -1 }),
     store.conversations.createIndex({ businessNumberId: 1, updatedAt: -1 }),
     store.conversations.createIndex({ agentId: 1, updatedAt: -1 }),
     store.templates.createIndex({ businessNumberId: 1, name: 1, language: 1 }, { unique: true }),
-    store.pendingStatuses.createIndex({ wamid: 1 }),
   ]);
   return store;
 }

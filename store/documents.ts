@@ -47,6 +47,8 @@ export interface InboundMessageDoc extends MessageBase {
   raw: string;
   /** Set by the workflow once it has handled the message; a redelivery of a handled message skips Temporal. */
   handled: boolean;
+  /** When the conversation's workflow handled it; with createdAt (receipt), the end-to-end latency. */
+  handledAt?: Date;
 }
 
 export interface OutboundMessageDoc extends MessageBase {
@@ -90,4 +92,10 @@ export interface PendingStatusDoc {
   at: Date;
   pricingCategory?: string;
   failure?: MessageFailure;
+}
+
+/** Which outbound message a broker message id (wamid) belongs to; `_id`-keyed so status lookups stay indexed. */
+export interface WamidDoc {
+  _id: string;
+  messageId: string;
 }

@@ -10,6 +10,8 @@ import {
   type PendingStatusDoc,
 } from './documents';
 
+const pendingStatusKinds: PendingStatusDoc['status'][] = ['sent', 'delivered', 'read', 'failed'];
+
 export type InboundInsertResult = 'inserted' | 'duplicate-handled' | 'duplicate-unhandled';
 
 /** Stores a customer message keyed on its wamid; a redelivery finds the first copy and says whether it was handled. */
@@ -46,13 +48,16 @@ export async function ensureOutbound(store: Store, send: SendMessageEffect): Pro
 }
 
 export async function recordAccepted(store: Store, messageId: string, wamid: string, at: Date): Promise<void> {
+  await store.wamids.updateOne({ _id: wamid }, { $setOnInsert: { messageId } }, { upsert: true });
   await store.messages.updateOne(
     { _id: messageId },
     { $set: { wamid, 'statusTimes.accepted': at }, $max: { statusRank: statusRank('accepted') } },
   );
   // Statuses can overtake the send's own answer; apply any that were waiting for this wamid.
-  const waiting = await store.pendingStatuses.find({ wamid }).toArray();
+  // Pending ids are `wamid:status`: four `_id` look-ups stay indexed on FerretDB, where a `wamid` query scans.
+  const waiting = await Promise.all(pendingStatusKinds.map((status) => store.pendingStatuses.findOne({ _id: `${wamid}:${status}` })));
   for (const pending of waiting) {
+    if (!pending) continue;
     await applyToMessage(store, { _id: messageId }, pending.status, pending.at, pending.pricingCategory, pending.failure);
     await store.pendingStatuses.deleteOne({ _id: pending._id });
   }
@@ -78,8 +83,10 @@ export interface StatusUpdate {
  * null when the wamid is not known yet, in which case the status waits in `pending_statuses`.
  */
 export async function applyStatus(store: Store, update: StatusUpdate): Promise<OutboundMessageDoc | null> {
-  const filter = update.messageId ? { _id: update.messageId } : { wamid: update.wamid };
-  const message = await applyToMessage(store, filter, update.status, update.at, update.pricingCategory, update.failure);
+  const messageId = update.messageId ?? (await store.wamids.findOne({ _id: update.wamid }))?.messageId;
+  const message = messageId
+    ? await applyToMessage(store, { _id: messageId }, update.status, update.at, update.pricingCategory, update.failure)
+    : null;
   if (message) return message;
   const pending: PendingStatusDoc = { _id: `${update.wamid}:${update.status}`, ...update };
   delete (pending as { messageId?: string }).messageId;
@@ -89,7 +96,7 @@ export async function applyStatus(store: Store, update: StatusUpdate): Promise<O
 
 async function applyToMessage(
   store: Store,
-  filter: { _id: string } | { wamid: string },
+  filter: { _id: string },
   status: OutboundStatus,
   at: Date,
   pricingCategory?: string,
@@ -98,8 +105,9 @@ async function applyToMessage(
   const set: Record<string, unknown> = { [`statusTimes.${status}`]: at };
   if (pricingCategory) set.pricingCategory = pricingCategory;
   if (failure) set.failure = failure;
+  // `_id` alone in the filter (see connectStore); an inbound id never matches a wamid or our message ids.
   const updated = await store.messages.findOneAndUpdate(
-    { ...filter, direction: 'outbound' },
+    filter,
     { $set: set, $max: { statusRank: statusRank(status) } },
     { returnDocument: 'after' },
   );

@@ -1,0 +1,251 @@
+/**
+ * `npm run bench:ingest`: how fast the connector takes WhatsApp webhooks, against the real Temporal dev server and
+ * FerretDB (started here unless TEMPORAL_ADDRESS / MONGODB_URL are given). The connector (API and worker) runs in
+ * child processes; this process is the load generator, sending signed Cloud API webhooks over loopback.
+ *
+ * Per offered rate: webhook acknowledgement latency (p50/p99, share over 1 s), inbound messages fully processed
+ * per second (stored and handled by their conversation's workflow), end-to-end latency. Then, in the same run, the
+ * raw ceiling: as many signal-with-starts as fast as possible to a workflow that does nothing, against our own
+ * closed-loop throughput for the same number of messages.
+ *
+ * Options: --rates 50,100,200  --seconds 10  --customers 500  --ceiling 2000
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { MongoClient } from 'mongodb';
+import { findFreePort, startFerretDb, startTemporalDevServer, type RunningServer } from '../lib/dev-servers';
+import { inboundTextWebhook, signBody, statusWebhook } from '../simulator/cloud-api.payloads';
+import { noopWorkflow, pokeSignal } from './noop.workflow';
+
+const { values: args } = parseArgs({
+  options: {
+    rates: { type: 'string', default: '50,100,200,400' },
+    seconds: { type: 'string', default: '10' },
+    customers: { type: 'string', default: '500' },
+    ceiling: { type: 'string', default: '2000' },
+  },
+});
+const rates = args.rates.split(',').map(Number);
+const seconds = Number(args.seconds);
+const customers = Number(args.customers);
+const ceilingCount = Number(args.ceiling);
+const SECRET = 'bench-secret';
+const BUSINESS = '106540352242922';
+const root = resolve(__dirname, '..');
+
+const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const round = (n: number) => Math.round(n * 10) / 10;
+
+interface Step {
+  offeredWebhooksPerSecond: number;
+  webhooks: number;
+  inboundMessages: number;
+  errors: number;
+  ackP50Ms: number;
+  ackP99Ms: number;
+  ackOver1sPercent: number;
+  processedMessagesPerSecond: number;
+  e2eP50Ms: number;
+  e2eP99Ms: number;
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
+  const servers: RunningServer[] = [];
+  const children: ChildProcess[] = [];
+  try {
+    let temporalAddress = process.env.TEMPORAL_ADDRESS;
+    if (!temporalAddress) {
+      const temporal = await startTemporalDevServer({ uiPort: false, dbFile: join(work, 'temporal.db'), logFile: join(work, 'temporal.log') });
+      servers.push(temporal);
+      temporalAddress = temporal.address;
+    }
+    let mongoUrl = process.env.MONGODB_URL;
+    if (!mongoUrl) {
+      const ferret = await startFerretDb({ dataDir: join(work, 'ferretdb'), logFile: join(work, 'ferretdb.log') });
+      servers.push(ferret);
+      mongoUrl = ferret.url;
+    }
+
+    const dbName = `bench_${Date.now()}`;
+    const port = await findFreePort();
+    const env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: temporalAddress,
+      MONGODB_URL: mongoUrl,
+      MONGODB_DB: dbName,
+      HTTP_PORT: String(port),
+      TEMPORAL_TASK_QUEUE: `bench-${Date.now()}`,
+      WHATSAPP_API_BASE_URL: 'http://127.0.0.1:9', // ingest only: nothing is sent to the broker
+      WHATSAPP_ACCESS_TOKEN: 'bench',
+      WHATSAPP_APP_SECRET: SECRET,
+      WHATSAPP_VERIFY_TOKEN: 'bench',
+      LOG_LEVEL: 'warn',
+    };
+    for (const entry of ['bin/worker.ts', 'bin/api.ts']) {
+      const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, entry)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+      children.push(child);
+    }
+    const url = `http://127.0.0.1:${port}/webhooks/whatsapp`;
+    await waitFor(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 60_000);
+    const mongo = await MongoClient.connect(mongoUrl);
+    const messages = mongo.db(dbName).collection<{ _id: string; handled: boolean; createdAt: Date; handledAt?: Date }>('messages');
+
+    let sequence = 0;
+    /** One signed webhook: a quarter are customer messages, the rest delivery statuses (≈3 per outbound message). */
+    const nextWebhook = () => {
+      sequence += 1;
+      const customer = String(15550000000 + (sequence % customers));
+      const body =
+        sequence % 4 === 0
+          ? inboundTextWebhook({ phoneNumberId: BUSINESS, from: customer, text: `message ${sequence}`, wamid: `wamid.bench.${dbName}.${sequence}` })
+          : statusWebhook({ phoneNumberId: BUSINESS, wamid: `wamid.out.${Math.floor(sequence / 4)}`, status: (['sent', 'delivered', 'read'] as const)[sequence % 4 - 1]!, pricingCategory: 'service' });
+      return { raw: JSON.stringify(body), inboundId: sequence % 4 === 0 ? `wamid.bench.${dbName}.${sequence}` : undefined };
+    };
+    const post = async (raw: string) => {
+      const started = performance.now();
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, SECRET) }, body: raw });
+      await response.arrayBuffer();
+      return { ok: response.status === 200, ms: performance.now() - started };
+    };
+
+    const steps: Step[] = [];
+    for (const rate of rates) {
+      const inboundIds: string[] = [];
+      const acks: number[] = [];
+      let errors = 0;
+      const pending: Promise<void>[] = [];
+      const start = performance.now();
+      const total = rate * seconds;
+      for (let i = 0; i < total; i += 1) {
+        const due = start + (i * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 1) await sleep(wait);
+        const { raw, inboundId } = nextWebhook();
+        if (inboundId) inboundIds.push(inboundId);
+        pending.push(post(raw).then(({ ok, ms }) => void (ok ? acks.push(ms) : (errors += 1)), () => void (errors += 1)));
+      }
+      await Promise.all(pending);
+      await waitFor(async () => (await messages.countDocuments({ _id: { $in: inboundIds }, handled: true })) === inboundIds.length, 120_000).catch(() => undefined);
+      const docs = await messages.find({ _id: { $in: inboundIds }, handled: true }).toArray();
+      const e2e = docs.map((d) => d.handledAt!.getTime() - d.createdAt.getTime()).sort((a, b) => a - b);
+      const lastHandled = Math.max(...docs.map((d) => d.handledAt!.getTime()));
+      const firstReceived = Math.min(...docs.map((d) => d.createdAt.getTime()));
+      acks.sort((a, b) => a - b);
+      steps.push({
+        offeredWebhooksPerSecond: rate,
+        webhooks: total,
+        inboundMessages: inboundIds.length,
+        errors: errors + (inboundIds.length - docs.length),
+        ackP50Ms: round(quantile(acks, 0.5)),
+        ackP99Ms: round(quantile(acks, 0.99)),
+        ackOver1sPercent: round((100 * acks.filter((ms) => ms > 1000).length) / Math.max(acks.length, 1)),
+        processedMessagesPerSecond: round((docs.length * 1000) / Math.max(lastHandled - firstReceived, 1)),
+        e2eP50Ms: round(quantile(e2e, 0.5)),
+        e2eP99Ms: round(quantile(e2e, 0.99)),
+      });
+      console.error(`rate ${rate}/s done`);
+    }
+
+    // Closed loop, as fast as it goes: our full path for N customer messages…
+    const ours = await closedLoop(ceilingCount, async (i) => {
+      const id = `wamid.ceiling.${dbName}.${i}`;
+      const raw = JSON.stringify(inboundTextWebhook({ phoneNumberId: BUSINESS, from: String(16660000000 + (i % customers)), text: 'x', wamid: id }));
+      const { ok } = await post(raw);
+      if (!ok) throw new Error('not acknowledged');
+    });
+    const oursIds = Array.from({ length: ceilingCount }, (_, i) => `wamid.ceiling.${dbName}.${i}`);
+    await waitFor(async () => (await messages.countDocuments({ _id: { $in: oursIds }, handled: true })) === ceilingCount, 180_000).catch(() => undefined);
+    const oursDocs = await messages.find({ _id: { $in: oursIds }, handled: true }).toArray();
+    const oursSpan = Math.max(...oursDocs.map((d) => d.handledAt!.getTime())) - Math.min(...oursDocs.map((d) => d.createdAt.getTime()));
+    const oursPerSecond = round((oursDocs.length * 1000) / oursSpan);
+
+    // …and the raw ceiling: the same number of signal-with-starts to a workflow that does nothing.
+    const raw = await rawCeiling(temporalAddress, ceilingCount);
+    await mongo.close();
+
+    const result = {
+      measuredAt: new Date().toISOString(),
+      machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}); load generator, API, worker, Temporal dev server and FerretDB all share them`,
+      mix: '1 customer message : 3 status webhooks; rates are webhooks per second',
+      customers,
+      steps,
+      ceiling: { messages: ceilingCount, oursMessagesPerSecond: oursPerSecond, rawSignalWithStartPerSecond: raw, ratio: Math.round((oursPerSecond / raw) * 100) / 100, oursErrors: ours.errors + (ceilingCount - oursDocs.length) },
+    };
+    printTable(result);
+    const out = join(root, 'bench', 'results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'ingest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(servers.map((s) => s.stop()));
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function closedLoop(count: number, work: (i: number) => Promise<void>, concurrency = 64): Promise<{ perSecond: number; errors: number }> {
+  let next = 0;
+  let errors = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        await work(i).catch(() => void (errors += 1));
+      }
+    }),
+  );
+  return { perSecond: (count * 1000) / (performance.now() - start), errors };
+}
+
+async function rawCeiling(address: string, count: number): Promise<number> {
+  const taskQueue = `noop-${Date.now()}`;
+  const nativeConnection = await NativeConnection.connect({ address });
+  const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowsPath: require.resolve('./noop.workflow') });
+  const running = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const { perSecond } = await closedLoop(count, (i) =>
+    client.workflow
+      .signalWithStart(noopWorkflow, { workflowId: `noop-${taskQueue}-${i % customers}`, taskQueue, signal: pokeSignal, signalArgs: [i] })
+      .then(() => undefined),
+  );
+  worker.shutdown();
+  await running;
+  await connection.close();
+  await nativeConnection.close();
+  return round(perSecond);
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(250);
+  }
+}
+
+function printTable(result: { machine: string; mix: string; steps: Step[]; ceiling: Record<string, number> }): void {
+  console.log(`\nIngest benchmark — ${result.machine}\n${result.mix}\n`);
+  console.log('offered/s  webhooks  inbound  errors  ack p50 ms  ack p99 ms  ack >1s %  processed msg/s  e2e p50 ms  e2e p99 ms');
+  for (const s of result.steps) {
+    console.log(
+      [s.offeredWebhooksPerSecond, s.webhooks, s.inboundMessages, s.errors, s.ackP50Ms, s.ackP99Ms, s.ackOver1sPercent, s.processedMessagesPerSecond, s.e2eP50Ms, s.e2eP99Ms]
+        .map((v, i) => String(v).padStart([9, 8, 7, 6, 10, 10, 9, 15, 10, 10][i]!))
+        .join('  '),
+    );
+  }
+  const c = result.ceiling;
+  console.log(`\nClosed loop, ${c.messages} customer messages, 64 in flight: ours ${c.oursMessagesPerSecond} msg/s fully processed; raw signal-with-start ${c.rawSignalWithStartPerSecond}/s; ratio ${c.ratio} (errors ${c.oursErrors})`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
