@@ -74,7 +74,8 @@ async function main(): Promise<void> {
   });
   const workerRun = worker.run();
   stops.push(async () => {
-    worker.shutdown();
+    // The SDK already begins a graceful shutdown on SIGINT/SIGTERM; ask only if it has not.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun;
     await nativeConnection.close();
   });

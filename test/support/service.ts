@@ -4,11 +4,11 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import { createLogger } from '../../lib/logger';
-import { createConversationWorker } from '../../lib/worker';
 import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
 import { connectStore, type Store } from '../../store/db';
 import { upsertTemplate } from '../../store/templates.store';
 import { testEnv, uniqueId } from './env';
+import { testWorker } from './test-worker';
 
 export const BUSINESS_NUMBER_ID = '106540352242922';
 export const ACCESS_TOKEN = 'e2e-token';
@@ -41,26 +41,14 @@ export interface ServiceOptions {
 
 export async function startService(options: ServiceOptions = {}): Promise<ServiceRig> {
   const env = testEnv();
-  const { mongoUrl, workflowBundlePath } = env;
+  const { mongoUrl } = env;
   const temporalAddress = options.temporalAddress ?? env.temporalAddress;
   const taskQueue = uniqueId('e2e');
   const store = await connectStore(mongoUrl, uniqueId('e2e'));
   const simulator = await startBrokerSimulator({ port: 0, accessToken: ACCESS_TOKEN, appSecret: APP_SECRET, statusDelayMs: 10 });
 
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-  const worker: Worker = await createConversationWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    store,
-    broker: {
-      WHATSAPP_API_BASE_URL: simulator.url,
-      WHATSAPP_API_VERSION: 'v23.0',
-      WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,
-      WHATSAPP_REQUEST_TIMEOUT_MS: 2_000,
-    },
-    workflowBundlePath,
-  });
+  const worker: Worker = await testWorker({ connection: nativeConnection, taskQueue, store, simulator, accessToken: ACCESS_TOKEN });
   const running = worker.run();
 
   const connection = await Connection.connect({ address: temporalAddress });

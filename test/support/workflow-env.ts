@@ -1,10 +1,10 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { createConversationWorker } from '../../lib/worker';
 import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
 import { connectStore, type Store } from '../../store/db';
 import { temporalTestServerPath } from '../../lib/dev-servers';
 import { testEnv, uniqueId } from './env';
+import { testWorker } from './test-worker';
 
 export const ACCESS_TOKEN = 'test-token';
 export const APP_SECRET = 'test-app-secret';
@@ -20,7 +20,7 @@ export interface TimeSkippingRig {
 }
 
 export async function startTimeSkippingRig(): Promise<TimeSkippingRig> {
-  const { mongoUrl, workflowBundlePath } = testEnv();
+  const { mongoUrl } = testEnv();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
@@ -33,19 +33,7 @@ export async function startTimeSkippingRig(): Promise<TimeSkippingRig> {
     simulator,
     taskQueue,
     newWorker: () =>
-      createConversationWorker({
-        connection: env.nativeConnection,
-        namespace: env.namespace ?? 'default',
-        taskQueue,
-        store,
-        broker: {
-          WHATSAPP_API_BASE_URL: simulator.url,
-          WHATSAPP_API_VERSION: 'v23.0',
-          WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,
-          WHATSAPP_REQUEST_TIMEOUT_MS: 2_000,
-        },
-        workflowBundlePath,
-      }),
+      testWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, store, simulator, accessToken: ACCESS_TOKEN }),
     async teardown() {
       await simulator.close();
       await store.db.dropDatabase();

@@ -1,0 +1,30 @@
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { createConversationWorker } from '../../lib/worker';
+import type { BrokerSimulator } from '../../simulator/broker-simulator';
+import type { Store } from '../../store/db';
+import { testEnv } from './env';
+
+/** The production worker, wired to a test's store and broker simulator, on the bundle global set-up built. */
+export function testWorker(options: {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue: string;
+  store: Store;
+  simulator: BrokerSimulator;
+  accessToken: string;
+}): Promise<Worker> {
+  return createConversationWorker({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: options.taskQueue,
+    store: options.store,
+    broker: {
+      WHATSAPP_API_BASE_URL: options.simulator.url,
+      WHATSAPP_API_VERSION: 'v23.0',
+      WHATSAPP_ACCESS_TOKEN: options.accessToken,
+      // Short, so fault tests see retries within seconds.
+      WHATSAPP_REQUEST_TIMEOUT_MS: 2_000,
+    },
+    workflowBundlePath: testEnv().workflowBundlePath,
+  });
+}
