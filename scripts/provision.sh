@@ -40,7 +40,10 @@ temporal_test_server() {
 }
 
 node_modules() {
-  [[ -d "$root/node_modules" ]] && return
+  # npm records the installed tree in node_modules/.package-lock.json; a newer lock file (a pull that changed the
+  # dependencies) means the tree is stale.
+  local installed="$root/node_modules/.package-lock.json"
+  [[ -f "$installed" && "$installed" -nt "$root/package-lock.json" ]] && return
   timed "installing npm packages" npm ci --prefix "$root" --no-audit --no-fund
 }
 
