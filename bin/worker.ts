@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     store,
     broker: config,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    ...(config.WORKER_WORKFLOW_BUNDLE ? { workflowBundlePath: config.WORKER_WORKFLOW_BUNDLE } : {}),
   });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM by itself (the SDK installs the handlers).

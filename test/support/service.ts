@@ -25,6 +25,8 @@ export interface ServiceRig {
   /** JSON request to the API; returns status, parsed body and content type. */
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
   approveTemplate(name: string, language?: string, status?: 'APPROVED' | 'PENDING' | 'REJECTED'): Promise<void>;
+  /** The environment for a `bin/worker.ts` process serving this rig. */
+  workerEnv(): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,8 @@ export interface ApiResponse {
 export interface ServiceOptions {
   /** Another Temporal than the shared one (a test that stops and restarts its own). */
   temporalAddress?: string;
+  /** False: no worker here; the test runs `bin/worker.ts` as a process of its own (see workerEnv). */
+  inProcessWorker?: boolean;
 }
 
 export async function startService(options: ServiceOptions = {}): Promise<ServiceRig> {
@@ -44,12 +48,16 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const { mongoUrl } = env;
   const temporalAddress = options.temporalAddress ?? env.temporalAddress;
   const taskQueue = uniqueId('e2e');
-  const store = await connectStore(mongoUrl, uniqueId('e2e'));
+  const dbName = uniqueId('e2e');
+  const store = await connectStore(mongoUrl, dbName);
   const simulator = await startBrokerSimulator({ port: 0, accessToken: ACCESS_TOKEN, appSecret: APP_SECRET, statusDelayMs: 10 });
 
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-  const worker: Worker = await testWorker({ connection: nativeConnection, taskQueue, store, simulator, accessToken: ACCESS_TOKEN });
-  const running = worker.run();
+  const worker: Worker | undefined =
+    options.inProcessWorker === false
+      ? undefined
+      : await testWorker({ connection: nativeConnection, taskQueue, store, simulator, accessToken: ACCESS_TOKEN });
+  const running = worker?.run();
 
   const connection = await Connection.connect({ address: temporalAddress });
   const temporal = new Client({ connection, namespace: 'default' });
@@ -103,9 +111,22 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
         updatedAt: new Date(),
       });
     },
+    workerEnv: () => ({
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      MONGODB_URL: mongoUrl,
+      MONGODB_DB: dbName,
+      WHATSAPP_API_BASE_URL: simulator.url,
+      WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,
+      WHATSAPP_APP_SECRET: APP_SECRET,
+      WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
+      WHATSAPP_REQUEST_TIMEOUT_MS: '2000',
+      WORKER_WORKFLOW_BUNDLE: env.workflowBundlePath,
+      LOG_LEVEL: 'warn',
+    }),
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      worker.shutdown();
+      worker?.shutdown();
       await running;
       await nativeConnection.close();
       await connection.close();
