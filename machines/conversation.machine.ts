@@ -196,3 +196,16 @@ export const conversationMachine = setup({
     closed: { type: 'final' },
   },
 });
+
+/** The states the product names, in the order a conversation usually meets them; for diagrams and analysts. */
+export const conversationStates = ['inbound', 'openSession', 'handedToAgent', 'expiredNeedsTemplate', 'closed'] as const;
+
+/** Every event the machine handles (`broker.accepted` is only still sent by runs from before it was dropped). */
+export const conversationEventTypes = [
+  'customer.messageReceived',
+  'business.sendRequested',
+  'broker.rejected',
+  'window.expired',
+  'idle.elapsed',
+  'conversation.closeRequested',
+] as const satisfies readonly ConversationEvent['type'][];

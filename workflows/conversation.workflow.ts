@@ -6,6 +6,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -230,11 +231,13 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   async function send(item: SendMessageEffect): Promise<void> {
     try {
       const outcome = await broker.sendMessage(item);
-      dispatch(
-        outcome.outcome === 'accepted'
-          ? { type: 'broker.accepted', messageId: item.messageId, wamid: outcome.wamid, at: Date.now() }
-          : { type: 'broker.rejected', messageId: item.messageId, code: outcome.code, title: outcome.title, at: Date.now() },
-      );
+      if (outcome.outcome === 'rejected') {
+        dispatch({ type: 'broker.rejected', messageId: item.messageId, code: outcome.code, title: outcome.title, at: Date.now() });
+      } else if (!patched('skip-broker-accepted-dispatch')) {
+        // Runs started before this change dispatched the acceptance, which the machine ignores; replaying them
+        // must repeat the projection write that followed.
+        dispatch({ type: 'broker.accepted', messageId: item.messageId, wamid: outcome.wamid, at: Date.now() });
+      }
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       // Retries ran out (a day of broker outage): record why, and keep the conversation going.

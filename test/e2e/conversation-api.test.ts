@@ -113,6 +113,20 @@ describe('WhatsApp rules through the HTTP API', () => {
     expect((await rig.request('POST', path(id, '/messages'), { message: { type: 'text', text: 'See you then' } })).status).toBe(202);
   });
 
+  it('lists conversations filtered by state and business number, and refuses an unknown state', async () => {
+    const customer = newCustomer();
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'list me' });
+    await conversationState(conversationOf(customer), 'openSession');
+
+    const open = await rig.request('GET', `/v1/conversations?state=openSession&businessNumberId=${BUSINESS_NUMBER_ID}&limit=500`);
+    expect(open.status).toBe(200);
+    expect(open.body.conversations.map((c: { conversationId: string }) => c.conversationId)).toContain(conversationOf(customer));
+    expect(open.body.conversations.every((c: { state: string }) => c.state === 'openSession')).toBe(true);
+    const expired = await rig.request('GET', '/v1/conversations?state=expiredNeedsTemplate&limit=500');
+    expect(expired.body.conversations.map((c: { conversationId: string }) => c.conversationId)).not.toContain(conversationOf(customer));
+    expect(await rig.request('GET', '/v1/conversations?state=sleeping')).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+  });
+
   it('refuses a template that is not approved with 422, sending nothing', async () => {
     await rig.approveTemplate('draft_promo', 'en_US', 'PENDING');
     const customer = newCustomer();

@@ -1,4 +1,4 @@
-import { conversationMachine } from '../../machines/conversation.machine';
+import { conversationEventTypes, conversationMachine, conversationStates } from '../../machines/conversation.machine';
 import { refusalFor, stateNameOf, toConversationStatus } from '../../machines/conversation.status';
 import { ConversationHarness, HOUR, T0, sends, template, text } from '../support/conversation-harness';
 
@@ -155,5 +155,16 @@ describe('customer images', () => {
     c.advance(30 * HOUR);
     expect(image(T0 - 40 * HOUR).map((e) => e.type)).toEqual(['fetchMedia']); // too late to open the window, still kept
     expect(c.customerWrites().some((e) => e.type === 'fetchMedia')).toBe(false);
+  });
+});
+
+describe('the exported description of the machine', () => {
+  it('names exactly the states and events the machine definition has', () => {
+    const leafStates = (node: { key: string; states: Record<string, unknown> }): string[] => {
+      const children = Object.values(node.states) as { key: string; states: Record<string, unknown> }[];
+      return children.length === 0 ? [node.key] : children.flatMap(leafStates);
+    };
+    expect(new Set(leafStates(conversationMachine.root))).toEqual(new Set(conversationStates));
+    expect(new Set(conversationMachine.events)).toEqual(new Set(conversationEventTypes));
   });
 });
