@@ -1,0 +1,106 @@
+import fc from 'fast-check';
+import { inboundTextWebhook, signBody } from '../../simulator/cloud-api.payloads';
+import { eventually } from '../support/workflow-env';
+import { APP_SECRET, BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
+
+let rig: ServiceRig;
+beforeAll(async () => {
+  rig = await startService();
+}, 60_000);
+afterAll(async () => rig?.stop());
+
+interface Answer {
+  status: number;
+  contentType: string;
+  code?: string;
+}
+
+async function call(method: string, path: string, body: string | undefined, headers: Record<string, string>): Promise<Answer> {
+  const response = await fetch(`${rig.baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+  const text = await response.text();
+  let code: string | undefined;
+  try {
+    code = (JSON.parse(text) as { code?: string }).code;
+  } catch {
+    // not JSON
+  }
+  return { status: response.status, contentType: response.headers.get('content-type') ?? '', code };
+}
+
+/** Every refusal is a 4xx problem document with a stable code; nothing is ever a 5xx. */
+function expectProblem(answer: Answer): void {
+  expect(answer.status).toBeGreaterThanOrEqual(400);
+  expect(answer.status).toBeLessThan(500);
+  expect(answer.contentType).toContain('application/problem+json');
+  expect(answer.code).toMatch(/^[a-z_]+$/);
+}
+
+/** A valid Cloud API body with one field somewhere replaced by anything. */
+const mutatedWebhook = fc
+  .tuple(fc.constantFrom('object', 'entry', 'id', 'changes', 'field', 'value', 'metadata', 'phone_number_id', 'messages', 'from', 'timestamp', 'type', 'text', 'body', 'statuses'), fc.jsonValue())
+  .map(([key, replacement]) => {
+    const body = inboundTextWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, from: '15550001111', text: 'x', wamid: 'wamid.fuzz.mutated' });
+    const json = JSON.stringify(body);
+    // Replace the first value stored under `key` (string, number, object or array) with the arbitrary one.
+    return json.replace(new RegExp(`"${key}":("[^"]*"|\\d+|\\{[^{}]*\\}|\\[[^\\[\\]]*\\])`), `"${key}":${JSON.stringify(replacement) ?? 'null'}`);
+  });
+
+const anyBody = fc.oneof(fc.string({ maxLength: 300 }), fc.json({ maxDepth: 4 }), mutatedWebhook, fc.constant('x'.repeat(300 * 1024)));
+const headerText = fc.stringMatching(/^[\x21-\x7e]{0,80}$/);
+
+describe('property-based fuzzing of every public endpoint', () => {
+  it('answers thousands of malformed, oversized and wrongly signed webhooks with a 4xx problem, storing nothing, while valid traffic interleaved with it is all handled', async () => {
+    const storedBefore = await rig.store.messages.countDocuments();
+    const valid: string[] = [];
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(anyBody, fc.constantFrom('none', 'wrong', 'right'), fc.constantFrom('application/json', 'text/plain'), async (body, signing, contentType) => {
+        run += 1;
+        if (run % 50 === 0) {
+          // Valid traffic mixed into the noise: each must be taken.
+          const wamid = `wamid.fuzz.valid.${run}`;
+          const { delivery } = await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: String(15550002000 + run), text: `valid ${run}`, wamid });
+          expect(delivery.finalStatus).toBe(200);
+          valid.push(wamid);
+        }
+        const headers: Record<string, string> = { 'content-type': contentType };
+        if (signing === 'right') headers['x-hub-signature-256'] = signBody(body, APP_SECRET);
+        if (signing === 'wrong') headers['x-hub-signature-256'] = signBody(body, 'another-secret');
+        const answer = await call('POST', '/webhooks/whatsapp', body, headers);
+        // A mutation can leave a valid payload (e.g. a different text); that one is rightly taken.
+        if (answer.status === 200) {
+          expect(signing).toBe('right');
+          return;
+        }
+        expectProblem(answer);
+      }),
+      { numRuns: 1_500 },
+    );
+
+    const accepted = await rig.store.messages.countDocuments({ _id: { $nin: [...valid, 'wamid.fuzz.mutated'] } });
+    expect(accepted).toBe(storedBefore);
+    await eventually(() => rig.store.messages.countDocuments({ _id: { $in: valid }, handled: true }), (n) => n === valid.length, 30_000);
+    expect((await call('GET', '/healthz', undefined, {})).status).toBe(200);
+  }, 240_000);
+
+  it('answers random ids, bodies and headers on the conversation API with a 4xx problem, recording nothing', async () => {
+    const outboundBefore = await rig.store.messages.countDocuments({ direction: 'outbound' });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.string({ minLength: 1, maxLength: 120 }).filter((s) => s !== '.' && s !== '..'), fc.stringMatching(/^wa:\d{1,20}:\d{1,20}$/)),
+        fc.oneof(fc.json({ maxDepth: 4 }), fc.string({ maxLength: 200 }), fc.record({ message: fc.record({ type: fc.constantFrom('text', 'image', 'template'), text: fc.string(), mediaId: fc.string(), name: fc.string(), language: fc.string() }, { requiredKeys: [] }) }).map((r) => JSON.stringify(r))),
+        headerText,
+        fc.constantFrom('GET', 'POST'),
+        async (id, body, idempotencyKey, method) => {
+          const path = `/v1/conversations/${encodeURIComponent(id)}${method === 'POST' ? '/messages' : ''}`;
+          const answer = await call(method, path, method === 'POST' ? body : undefined, {
+            ...(method === 'POST' ? { 'content-type': 'application/json', 'idempotency-key': idempotencyKey } : {}),
+          });
+          expectProblem(answer);
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+    expect(await rig.store.messages.countDocuments({ direction: 'outbound' })).toBe(outboundBefore);
+  }, 240_000);
+});
