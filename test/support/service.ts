@@ -39,13 +39,15 @@ export interface ApiResponse {
 export interface ServiceOptions {
   /** Another Temporal than the shared one (a test that stops and restarts its own). */
   temporalAddress?: string;
+  /** Another MongoDB-wire server than the shared one, likewise. */
+  mongoUrl?: string;
   /** False: no worker here; the test runs `bin/worker.ts` as a process of its own (see workerEnv). */
   inProcessWorker?: boolean;
 }
 
 export async function startService(options: ServiceOptions = {}): Promise<ServiceRig> {
   const env = testEnv();
-  const { mongoUrl } = env;
+  const mongoUrl = options.mongoUrl ?? env.mongoUrl;
   const temporalAddress = options.temporalAddress ?? env.temporalAddress;
   const taskQueue = uniqueId('e2e');
   const dbName = uniqueId('e2e');
