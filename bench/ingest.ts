@@ -89,7 +89,8 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'warn',
     };
     for (const entry of ['bin/worker.ts', 'bin/api.ts']) {
-      const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, entry)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+      // `node --import tsx`: one process each, so stopping it stops the connector (the tsx launcher forks a child).
+      const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
       children.push(child);
     }
     const url = `http://127.0.0.1:${port}/webhooks/whatsapp`;

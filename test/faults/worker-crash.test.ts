@@ -7,8 +7,10 @@ const root = join(__dirname, '../..');
 let rig: ServiceRig;
 let worker: ChildProcess | undefined;
 
+/** `node --import tsx` rather than the tsx launcher, which would run the worker as a grandchild SIGKILL misses. */
 function startWorker(): ChildProcess {
-  const child = spawn(join(root, 'node_modules/.bin/tsx'), [join(root, 'bin/worker.ts')], {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/worker.ts')], {
+    cwd: root,
     env: { PATH: process.env.PATH, ...rig.workerEnv() },
     stdio: 'ignore',
   });
@@ -34,6 +36,7 @@ describe('the worker killed with SIGKILL mid-stream', () => {
     worker = startWorker();
     const replies: { customer: string; text: string }[] = [];
     let accepted = 0;
+    let retried503 = 0;
 
     // Rounds 0–3 with the worker up; killed right after round 3's replies were accepted (their sends in flight);
     // rounds 4–5 arrive while it is down (webhooks are still taken; an agent's send needs a worker to validate it,
@@ -54,11 +57,23 @@ describe('the worker killed with SIGKILL mid-stream', () => {
       for (let i = 0; i < CUSTOMERS; i += 1) {
         const customer = customerOf(i);
         const text = `reply ${round} to ${customer}`;
-        const answer = await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text } }, { 'idempotency-key': `reply-${round}-${customer}` });
+        // Like a correct client: a 503 (outcome unknown) is retried with the same Idempotency-Key.
+        let answer = { status: 0 };
+        for (let attempt = 0; attempt < 6 && answer.status !== 202; attempt += 1) {
+          answer = await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text } }, { 'idempotency-key': `reply-${round}-${customer}` });
+          if (answer.status === 503) retried503 += 1;
+        }
         expect(answer.status).toBe(202);
         replies.push({ customer, text });
       }
-      if (round === 3) worker.kill('SIGKILL'); // no graceful anything: in-flight tasks and activities are lost
+      if (round === 3) {
+        // No graceful anything: in-flight tasks and activities are lost with the process.
+        const killed = worker;
+        const gone = new Promise((resolve) => killed.once('exit', resolve));
+        killed.kill('SIGKILL');
+        await gone;
+        expect(() => process.kill(killed.pid!, 0)).toThrow();
+      }
     }
     expect(replies).toHaveLength(CUSTOMERS * 5);
 
@@ -73,7 +88,7 @@ describe('the worker killed with SIGKILL mid-stream', () => {
 
     // Every reply accepted while the worker was up or down reaches the broker exactly once, in order per customer.
     const sent = await eventually(() => rig.simulator.sent(), (s) => s.length >= replies.length, 60_000);
-    const row = { fault: 'worker SIGKILL', sent: CUSTOMERS * ROUNDS, accepted, replies: replies.length, delivered: sent.length };
+    const row = { fault: 'worker SIGKILL', sent: CUSTOMERS * ROUNDS, accepted, replies: replies.length, retried503, delivered: sent.length };
     console.log(JSON.stringify(row));
     expect(sent).toHaveLength(replies.length);
     for (let i = 0; i < CUSTOMERS; i += 1) {
