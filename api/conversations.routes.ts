@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import {
+  CloseConversationBody,
   ConversationId,
   IdempotencyKey,
   ListConversationsQuery,
@@ -32,6 +33,11 @@ export function conversationRoutes(conversations: ConversationService): Router {
     const id = ConversationId.parse(req.params.conversationId);
     const body = SendMessageBody.parse(req.body);
     res.status(202).json(await conversations.send(id, body.message, body.sender, idempotencyKeyOf(req.get('idempotency-key'))));
+  });
+
+  router.post('/v1/conversations/:conversationId/close', async (req, res) => {
+    const id = ConversationId.parse(req.params.conversationId);
+    res.json(await conversations.close(id, CloseConversationBody.parse(req.body ?? {}).sender));
   });
 
   router.get('/v1/conversations/:conversationId/messages', async (req, res) => {

@@ -67,6 +67,10 @@ export const StartConversationBody = z
   })
   .meta({ id: 'StartConversationBody' });
 
+export const CloseConversationBody = z
+  .strictObject({ sender: z.strictObject({ kind: z.enum(['agent', 'integrator']), id: z.string().min(1).max(128).optional() }).default({ kind: 'agent' }) })
+  .meta({ id: 'CloseConversationBody' });
+
 export const IdempotencyKey = z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
 export const ListConversationsQuery = z.strictObject({

@@ -10,6 +10,7 @@ import { findMedia } from '../store/media.store';
 import { findTemplate, listApprovedTemplates } from '../store/templates.store';
 import {
   CONVERSATION_WORKFLOW_TYPE,
+  closeConversationUpdate,
   conversationStatusQuery,
   conversationWorkflowId,
   sendMessageUpdate,
@@ -109,6 +110,18 @@ export function createConversationService(deps: ConversationServiceDeps) {
         idleCloseAfterMs: deps.idleCloseAfterMs,
       };
       return sendVia(conversation, messageIdFor(conversationId, idempotencyKey), message, sender);
+    },
+
+    /** Ends the conversation now; the customer's next message (or a template) starts a new one. */
+    async close(conversationId: string, sender: Sender): Promise<ConversationView> {
+      await requireConversation(conversationId);
+      try {
+        return await bounded(() => temporal.workflow.getHandle(conversationId).executeUpdate(closeConversationUpdate, { args: [{ sender }] }));
+      } catch (err) {
+        // Already ended (idle or closed before): closing is idempotent, answer the last known state.
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        return toConversationView(await requireConversation(conversationId));
+      }
     },
 
     /** Live state from the workflow; the read model answers for conversations Temporal no longer holds. */

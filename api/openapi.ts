@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
 import { errorCatalog } from '../lib/errors';
 import {
+  CloseConversationBody,
   ConversationId,
   ConversationView,
   IdempotencyKey,
@@ -85,6 +86,14 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           summary: 'The message thread, in the order the messages were written',
           requestParams: { path: conversationPath },
           responses: { '200': json('Messages', z.object({ messages: z.array(MessageView) })), '404': problem('Unknown conversation') },
+        },
+      },
+      '/v1/conversations/{conversationId}/close': {
+        post: {
+          summary: 'End the conversation now; the next customer message or template starts a new one',
+          requestParams: { path: conversationPath },
+          requestBody: { content: { 'application/json': { schema: CloseConversationBody } } },
+          responses: { '200': json('The closed conversation', ConversationView), '404': problem('Unknown conversation') },
         },
       },
       '/v1/conversations/{conversationId}/templates': {

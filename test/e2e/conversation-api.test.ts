@@ -127,6 +127,21 @@ describe('WhatsApp rules through the HTTP API', () => {
     expect(await rig.request('GET', '/v1/conversations?state=sleeping')).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
   });
 
+  it('closes a conversation on request; the customer writing again starts a new one', async () => {
+    const customer = newCustomer();
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'thanks, all good' });
+    const id = conversationOf(customer);
+    await conversationState(id, 'openSession');
+
+    const closed = await rig.request('POST', path(id, '/close'), { sender: { kind: 'agent', id: 'agent-7' } });
+    expect(closed).toMatchObject({ status: 200, body: { state: 'closed', closedReason: 'requested' } });
+    expect(await rig.request('POST', path(id, '/close'), {})).toMatchObject({ status: 200, body: { state: 'closed' } });
+
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'one more question' });
+    const reopened = await conversationState(id, 'openSession');
+    expect(reopened.body.inboundCount).toBe(1);
+  });
+
   it('refuses a template that is not approved with 422, sending nothing', async () => {
     await rig.approveTemplate('draft_promo', 'en_US', 'PENDING');
     const customer = newCustomer();
