@@ -1,4 +1,6 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
+import type { Sender } from '../machines/conversation.types';
+import { allow, may, principalOf } from './auth';
 import {
   CloseConversationBody,
   ConversationId,
@@ -9,42 +11,51 @@ import {
 } from './conversations.schema';
 import type { ConversationService } from './conversations.service';
 
+/** An agent key speaks for that agent; integrators say who they send for (an agent, a bot, themselves). */
+function senderFor<S extends Sender>(res: Response, claimed: S): S | { kind: 'agent'; id: string } {
+  const principal = principalOf(res);
+  return principal.role === 'agent' ? { kind: 'agent', id: principal.name } : claimed;
+}
+
+const read = allow(...may.readConversations);
+const write = allow(...may.writeConversations);
+
 const idempotencyKeyOf = (header: string | undefined) => (header === undefined ? undefined : IdempotencyKey.parse(header));
 
 /** Integrator and agent routes: zod parse, one service call, the answer. No business rules here. */
 export function conversationRoutes(conversations: ConversationService): Router {
   const router = Router();
 
-  router.post('/v1/conversations', async (req, res) => {
+  router.post('/v1/conversations', write, async (req, res) => {
     const body = StartConversationBody.parse(req.body);
-    res.status(202).json(await conversations.start(body, idempotencyKeyOf(req.get('idempotency-key'))));
+    res.status(202).json(await conversations.start({ ...body, sender: senderFor(res, body.sender) }, idempotencyKeyOf(req.get('idempotency-key'))));
   });
 
-  router.get('/v1/conversations', async (req, res) => {
+  router.get('/v1/conversations', read, async (req, res) => {
     const query = ListConversationsQuery.parse(req.query);
     res.json({ conversations: await conversations.list(query) });
   });
 
-  router.get('/v1/conversations/:conversationId', async (req, res) => {
+  router.get('/v1/conversations/:conversationId', read, async (req, res) => {
     res.json(await conversations.get(ConversationId.parse(req.params.conversationId)));
   });
 
-  router.post('/v1/conversations/:conversationId/messages', async (req, res) => {
+  router.post('/v1/conversations/:conversationId/messages', write, async (req, res) => {
     const id = ConversationId.parse(req.params.conversationId);
     const body = SendMessageBody.parse(req.body);
-    res.status(202).json(await conversations.send(id, body.message, body.sender, idempotencyKeyOf(req.get('idempotency-key'))));
+    res.status(202).json(await conversations.send(id, body.message, senderFor(res, body.sender), idempotencyKeyOf(req.get('idempotency-key'))));
   });
 
-  router.post('/v1/conversations/:conversationId/close', async (req, res) => {
+  router.post('/v1/conversations/:conversationId/close', write, async (req, res) => {
     const id = ConversationId.parse(req.params.conversationId);
-    res.json(await conversations.close(id, CloseConversationBody.parse(req.body ?? {}).sender));
+    res.json(await conversations.close(id, senderFor(res, CloseConversationBody.parse(req.body ?? {}).sender)));
   });
 
-  router.get('/v1/conversations/:conversationId/messages', async (req, res) => {
+  router.get('/v1/conversations/:conversationId/messages', read, async (req, res) => {
     res.json({ messages: await conversations.messages(ConversationId.parse(req.params.conversationId)) });
   });
 
-  router.get('/v1/conversations/:conversationId/templates', async (req, res) => {
+  router.get('/v1/conversations/:conversationId/templates', read, async (req, res) => {
     res.json({ templates: await conversations.approvedTemplates(ConversationId.parse(req.params.conversationId)) });
   });
 

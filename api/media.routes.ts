@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { MAX_IMAGE_BYTES, checkImage } from '../lib/image-check';
 import { AppError } from '../lib/errors';
 import type { Store } from '../store/db';
+import { allow, may } from './auth';
 import { findMedia, putMedia, readMedia } from '../store/media.store';
 
 const MediaId = z.string().regex(/^(in|out)_[A-Za-z0-9._=-]{1,200}$/, 'not a media id');
@@ -15,7 +16,7 @@ export function mediaRoutes(store: Store): Router {
   // One file, kept in memory: it is at most 5 MB and checked before anything is stored.
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_IMAGE_BYTES, files: 1, fields: 5 } });
 
-  router.post('/v1/media', (req, res, next) => {
+  router.post('/v1/media', allow(...may.writeConversations), (req, res, next) => {
     upload.single('file')(req, res, (err: unknown) => {
       if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') return next(new AppError('payload_too_large', 'Images are limited to 5 MB'));
       if (err) return next(new AppError('invalid_request', `The upload could not be read: ${(err as Error).message}`));
@@ -30,7 +31,7 @@ export function mediaRoutes(store: Store): Router {
     res.status(201).json({ mediaId, ...checked });
   });
 
-  router.get('/v1/media/:mediaId', async (req, res) => {
+  router.get('/v1/media/:mediaId', allow(...may.readConversations), async (req, res) => {
     const mediaId = MediaId.parse(req.params.mediaId);
     const media = await findMedia(store, mediaId);
     if (!media) throw new AppError('unknown_media', `No media ${mediaId}`);

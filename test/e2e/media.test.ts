@@ -25,17 +25,19 @@ async function inboundImage(bytes: Buffer, mimeType: string) {
   return thread.body.messages[0];
 }
 
+const auth = (role: 'agent' | 'analyst') => ({ authorization: `Bearer ${rig.keys[role]}` });
+
 function upload(bytes: Buffer, mimeType: string, filename = 'photo') {
   const form = new FormData();
   form.set('file', new Blob([new Uint8Array(bytes)], { type: mimeType }), filename);
-  return fetch(`${rig.baseUrl}/v1/media`, { method: 'POST', body: form }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> })); // eslint-disable-line @typescript-eslint/no-explicit-any
+  return fetch(`${rig.baseUrl}/v1/media`, { method: 'POST', body: form, headers: auth('agent') }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> })); // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 describe('customer images', () => {
   it('fetches, checks and stores an inbound image, and serves it back byte for byte', async () => {
     const message = await inboundImage(png, 'image/png');
     expect(message).toMatchObject({ type: 'image', image: { caption: 'my parcel', mimeType: 'image/png' } });
-    const served = await fetch(`${rig.baseUrl}${message.image.url}`);
+    const served = await fetch(`${rig.baseUrl}${message.image.url}`, { headers: auth('agent') });
     expect(served.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await served.arrayBuffer()).equals(png)).toBe(true);
   });

@@ -91,9 +91,12 @@ describe('property-based fuzzing of every public endpoint', () => {
         fc.oneof(fc.json({ maxDepth: 4 }), fc.string({ maxLength: 200 }), fc.record({ message: fc.record({ type: fc.constantFrom('text', 'image', 'template'), text: fc.string(), mediaId: fc.string(), name: fc.string(), language: fc.string() }, { requiredKeys: [] }) }).map((r) => JSON.stringify(r))),
         headerText,
         fc.constantFrom('GET', 'POST'),
-        async (id, body, idempotencyKey, method) => {
+        // Mostly a valid key, so the bodies reach validation; sometimes garbage, which must be a 401.
+        fc.oneof({ weight: 4, arbitrary: fc.constant(`Bearer ${rig.keys.integrator}`) }, { weight: 1, arbitrary: headerText.map((h) => `Bearer ${h}`) }),
+        async (id, body, idempotencyKey, method, authorization) => {
           const path = `/v1/conversations/${encodeURIComponent(id)}${method === 'POST' ? '/messages' : ''}`;
           const answer = await call(method, path, method === 'POST' ? body : undefined, {
+            authorization,
             ...(method === 'POST' ? { 'content-type': 'application/json', 'idempotency-key': idempotencyKey } : {}),
           });
           expectProblem(answer);

@@ -6,6 +6,7 @@ import { createApp } from '../../api/app';
 import { createLogger } from '../../lib/logger';
 import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
 import { connectStore, type Store } from '../../store/db';
+import { issueApiKey, roles, type Role } from '../../store/api-keys.store';
 import { upsertTemplate } from '../../store/templates.store';
 import { testEnv, uniqueId } from './env';
 import { testWorker } from './test-worker';
@@ -14,6 +15,7 @@ export const BUSINESS_NUMBER_ID = '106540352242922';
 export const ACCESS_TOKEN = 'e2e-token';
 export const APP_SECRET = 'e2e-app-secret';
 export const VERIFY_TOKEN = 'e2e-verify-token';
+export const WABA_ID = '102290129340398';
 
 /** The whole service on the real dev server and FerretDB, with its own database, task queue and simulator. */
 export interface ServiceRig {
@@ -22,8 +24,12 @@ export interface ServiceRig {
   simulator: BrokerSimulator;
   temporal: Client;
   taskQueue: string;
-  /** JSON request to the API; returns status, parsed body and content type. */
+  /** One API key per role, issued into this rig's store. */
+  keys: Record<Role, string>;
+  /** JSON request to the API as an integrator (unless `authorization` is given); status, parsed body, content type. */
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
+  /** The same, with the key of another role. */
+  requestAs(role: Role, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
   approveTemplate(name: string, language?: string, status?: 'APPROVED' | 'PENDING' | 'REJECTED'): Promise<void>;
   /** The environment for a `bin/worker.ts` process serving this rig. */
   workerEnv(): Record<string, string>;
@@ -70,6 +76,11 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       CONVERSATION_IDLE_CLOSE_MS: 24 * 60 * 60 * 1000,
       WHATSAPP_APP_SECRET: APP_SECRET,
       WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
+      WHATSAPP_API_BASE_URL: simulator.url,
+      WHATSAPP_API_VERSION: 'v23.0',
+      WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,
+      WHATSAPP_REQUEST_TIMEOUT_MS: 2_000,
+      WHATSAPP_BUSINESS_ACCOUNT_ID: WABA_ID,
     },
     store,
     temporal,
@@ -80,6 +91,29 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   simulator.setWebhookUrl(`${baseUrl}/webhooks/whatsapp`);
+  const keys = Object.fromEntries(
+    await Promise.all(roles.map(async (role) => [role, (await issueApiKey(store, role, `${role}-1`, 'test rig')).key] as const)),
+  ) as Record<Role, string>;
+
+  async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${keys.integrator}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: tests look at the text
+    }
+    return { status: response.status, contentType: response.headers.get('content-type') ?? '', body: parsed };
+  }
 
   return {
     baseUrl,
@@ -87,21 +121,9 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     simulator,
     temporal,
     taskQueue,
-    async request(method, path, body, headers = {}) {
-      const response = await fetch(`${baseUrl}${path}`, {
-        method,
-        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // not JSON: tests look at the text
-      }
-      return { status: response.status, contentType: response.headers.get('content-type') ?? '', body: parsed };
-    },
+    keys,
+    request,
+    requestAs: (role, method, path, body, headers = {}) => request(method, path, body, { authorization: `Bearer ${keys[role]}`, ...headers }),
     async approveTemplate(name, language = 'en_US', status = 'APPROVED') {
       await upsertTemplate(store, {
         businessNumberId: BUSINESS_NUMBER_ID,

@@ -1,0 +1,60 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Store } from './db';
+
+/** Who may do what. Each API key belongs to exactly one role. */
+export const roles = ['integrator', 'agent', 'supervisor', 'analyst'] as const;
+export type Role = (typeof roles)[number];
+
+export interface ApiKeyDoc {
+  /** sha256 of the key, hex: the key itself is shown once and never stored. */
+  _id: string;
+  /** Public handle for listing and revoking (the first characters of the hash). */
+  keyId: string;
+  role: Role;
+  name: string;
+  createdAt: Date;
+  createdBy: string;
+  revokedAt?: Date;
+}
+
+export interface IssuedKey {
+  keyId: string;
+  role: Role;
+  name: string;
+  /** The secret; only ever returned here. */
+  key: string;
+}
+
+const hashOf = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/**
+ * Issues a key: 32 random bytes, so a plain sha256 is enough to store it (no password stretching needed for
+ * high-entropy secrets), and the hash is the `_id` the hot lookup reads.
+ */
+export async function issueApiKey(store: Store, role: Role, name: string, createdBy: string): Promise<IssuedKey> {
+  const key = `wak_${randomBytes(32).toString('base64url')}`;
+  const _id = hashOf(key);
+  const keyId = _id.slice(0, 16);
+  await store.apiKeys.insertOne({ _id, keyId, role, name, createdAt: new Date(), createdBy });
+  return { keyId, role, name, key };
+}
+
+/** The live key for a presented secret, or null when unknown or revoked. */
+export async function findApiKey(store: Store, key: string): Promise<ApiKeyDoc | null> {
+  const doc = await store.apiKeys.findOne({ _id: hashOf(key) });
+  return doc && !doc.revokedAt ? doc : null;
+}
+
+export async function listApiKeys(store: Store): Promise<ApiKeyDoc[]> {
+  return store.apiKeys.find({}).sort({ createdAt: 1 }).toArray();
+}
+
+/** Revokes by public id; true when a live key was revoked. Revoking twice is harmless. */
+export async function revokeApiKey(store: Store, keyId: string): Promise<boolean> {
+  const result = await store.apiKeys.updateOne({ keyId, revokedAt: { $exists: false } }, { $set: { revokedAt: new Date() } });
+  return result.modifiedCount === 1;
+}
+
+export async function countLiveKeys(store: Store, role: Role): Promise<number> {
+  return store.apiKeys.countDocuments({ role, revokedAt: { $exists: false } });
+}
