@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import 'zod-openapi';
+
+/**
+ * How conversations behave, as supervisors configure it. Versioned in MongoDB (store/machine-config.store.ts); the
+ * workflow reads the published version through an activity at each customer event, so the choice is in its history.
+ */
+
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (24 h)');
+const span = z
+  .strictObject({ from: clock, to: clock })
+  .refine((s) => s.from < s.to, { message: '"from" must be before "to" (split a span that crosses midnight in two)', path: ['to'] });
+
+export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof weekdays)[number];
+
+const timeZone = z.string().refine(isTimeZone, { message: 'not an IANA time zone (e.g. Europe/Paris)' });
+
+const replyText = z.string().trim().min(1).max(4096);
+
+const RoutingRule = z.strictObject({
+  businessNumberId: z.string().regex(/^\d{1,32}$/).optional(),
+  language: z.string().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/).optional().meta({ description: 'Customer language, e.g. es or pt_BR' }),
+  hours: span.optional().meta({ description: 'Time of day the rule applies, in businessHours.timeZone (UTC if none)' }),
+  queue: z.string().min(1).max(128),
+  skill: z.string().min(1).max(128).optional(),
+});
+
+export const MachineConfig = z
+  .strictObject({
+    chatbot: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        endpoint: z.url({ protocol: /^https?$/ }).optional(),
+        timeoutMs: z.number().int().min(100).max(30_000).default(5_000),
+      })
+      .refine((c) => !c.enabled || c.endpoint !== undefined, { message: 'an enabled chatbot needs an endpoint', path: ['endpoint'] })
+      .default({ enabled: false, timeoutMs: 5_000 }),
+    routing: z
+      .strictObject({
+        defaultQueue: z.string().min(1).max(128).default('default'),
+        defaultSkill: z.string().min(1).max(128).optional(),
+        /** First match wins; unmatched conversations go to the default queue. */
+        rules: z.array(RoutingRule).max(200).default([]),
+      })
+      .default({ defaultQueue: 'default', rules: [] }),
+    agentCapacity: z.number().int().min(1).max(50).default(3).meta({ description: 'Conversations one agent holds at once' }),
+    autoReplies: z
+      .strictObject({
+        welcome: replyText.optional(),
+        queue: replyText.optional(),
+        outOfHours: replyText.optional(),
+        unsupportedType: replyText.optional(),
+      })
+      .default({}),
+    businessHours: z
+      .strictObject({
+        timeZone,
+        /** Open spans per weekday; a day left out is closed. */
+        days: z.partialRecord(z.enum(weekdays), z.array(span).max(4)),
+      })
+      .optional()
+      .meta({ description: 'Absent: always open' }),
+    idleCloseAfterMinutes: z.number().int().min(5).max(30 * 24 * 60).default(24 * 60),
+  })
+  .meta({ id: 'MachineConfig' });
+
+export type MachineConfig = z.infer<typeof MachineConfig>;
+
+/** The configuration before any supervisor published one. */
+export const defaultMachineConfig: MachineConfig = MachineConfig.parse({});
+
+function isTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Weekday and HH:MM of `at` in `zone`. */
+export function localTime(at: number, zone: string): { day: Weekday; time: string } {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return { day: get('weekday').toLowerCase().slice(0, 3) as Weekday, time: `${get('hour')}:${get('minute')}` };
+}
+
+/** Whether the business is open at `at`; no business hours configured means always open. */
+export function isOpenAt(config: MachineConfig, at: number): boolean {
+  if (!config.businessHours) return true;
+  const { day, time } = localTime(at, config.businessHours.timeZone);
+  return (config.businessHours.days[day] ?? []).some((s) => s.from <= time && time < s.to);
+}
+
+/** The queue and skill for a conversation: the first matching rule, else the default. */
+export function routeFor(config: MachineConfig, businessNumberId: string, language: string | undefined, at: number): { queue: string; skill?: string } {
+  const time = localTime(at, config.businessHours?.timeZone ?? 'UTC').time;
+  const rule = config.routing.rules.find(
+    (r) =>
+      (r.businessNumberId === undefined || r.businessNumberId === businessNumberId) &&
+      (r.language === undefined || (language !== undefined && (language === r.language || language.split('_')[0] === r.language))) &&
+      (r.hours === undefined || (r.hours.from <= time && time < r.hours.to)),
+  );
+  const skill = rule ? rule.skill : config.routing.defaultSkill;
+  return { queue: rule?.queue ?? config.routing.defaultQueue, ...(skill ? { skill } : {}) };
+}

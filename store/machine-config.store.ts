@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import diff from 'microdiff';
+import { defaultMachineConfig, type MachineConfig } from '../lib/machine-config';
+import { isDuplicateKey, type Store } from './db';
+
+/** A published configuration. Versions only grow: a rollback publishes an earlier version's content again. */
+export interface ConfigVersionDoc {
+  _id: number;
+  config: MachineConfig;
+  publishedAt: Date;
+  publishedBy: string;
+  note?: string;
+  /** Set when this version re-published an earlier one. */
+  rolledBackTo?: number;
+}
+
+/** The draft supervisors edit; kept as given (it may not validate yet) so work can be saved in steps. */
+export interface ConfigDraftDoc {
+  _id: 'draft';
+  draft: Record<string, unknown>;
+  updatedAt: Date;
+  updatedBy: string;
+}
+
+export interface ConfigAuditDoc {
+  _id: string;
+  at: Date;
+  by: string;
+  action: 'draft.saved' | 'published' | 'rolledBack';
+  version?: number;
+  /** What changed, path by path (from the previous draft, or from the version in force before). */
+  changes: { path: string; from?: unknown; to?: unknown }[];
+}
+
+export interface PublishedConfig {
+  /** 0: nothing published yet, the defaults apply. */
+  version: number;
+  config: MachineConfig;
+}
+
+export class ConfigConflictError extends Error {}
+
+export async function publishedConfig(store: Store): Promise<PublishedConfig> {
+  const [latest] = await store.configVersions.find({}).sort({ _id: -1 }).limit(1).toArray();
+  return latest ? { version: latest._id, config: latest.config } : { version: 0, config: defaultMachineConfig };
+}
+
+export async function configVersion(store: Store, version: number): Promise<ConfigVersionDoc | null> {
+  return store.configVersions.findOne({ _id: version });
+}
+
+export async function listConfigVersions(store: Store): Promise<Omit<ConfigVersionDoc, 'config'>[]> {
+  return store.configVersions.find({}, { projection: { config: 0 } }).sort({ _id: -1 }).toArray();
+}
+
+export async function readDraft(store: Store): Promise<ConfigDraftDoc | null> {
+  return store.configDrafts.findOne({ _id: 'draft' });
+}
+
+export async function saveDraft(store: Store, draft: Record<string, unknown>, by: string): Promise<void> {
+  const before = (await readDraft(store))?.draft ?? (await publishedConfig(store)).config;
+  await store.configDrafts.replaceOne({ _id: 'draft' }, { draft, updatedAt: new Date(), updatedBy: by }, { upsert: true });
+  await audit(store, { by, action: 'draft.saved', changes: changesBetween(before, draft) });
+}
+
+/**
+ * Publishes `config` (already validated) as the next version. Two supervisors publishing at once cannot both take
+ * the same number: the version is the `_id`, and the loser gets a conflict to retry after a fresh look.
+ */
+export async function publish(store: Store, config: MachineConfig, by: string, options: { note?: string; rolledBackTo?: number } = {}): Promise<PublishedConfig> {
+  const current = await publishedConfig(store);
+  const version = current.version + 1;
+  try {
+    await store.configVersions.insertOne({
+      _id: version,
+      config,
+      publishedAt: new Date(),
+      publishedBy: by,
+      ...(options.note ? { note: options.note } : {}),
+      ...(options.rolledBackTo !== undefined ? { rolledBackTo: options.rolledBackTo } : {}),
+    });
+  } catch (err) {
+    if (isDuplicateKey(err)) throw new ConfigConflictError(`version ${version} was published by someone else meanwhile`);
+    throw err;
+  }
+  await audit(store, {
+    by,
+    action: options.rolledBackTo === undefined ? 'published' : 'rolledBack',
+    version,
+    changes: changesBetween(current.config, config),
+  });
+  return { version, config };
+}
+
+export async function listAudit(store: Store, limit: number): Promise<ConfigAuditDoc[]> {
+  return store.configAudit.find({}).sort({ at: -1 }).limit(limit).toArray();
+}
+
+async function audit(store: Store, entry: Omit<ConfigAuditDoc, '_id' | 'at'>): Promise<void> {
+  await store.configAudit.insertOne({ _id: randomUUID(), at: new Date(), ...entry });
+}
+
+/** Path-by-path differences, e.g. `autoReplies.welcome: undefined → "Hi"`. */
+export function changesBetween(before: object, after: object): ConfigAuditDoc['changes'] {
+  return diff(before as Record<string, unknown>, after as Record<string, unknown>).map((d) => ({
+    path: d.path.join('.'),
+    ...(d.type !== 'CREATE' ? { from: d.oldValue } : {}),
+    ...(d.type !== 'REMOVE' ? { to: d.value } : {}),
+  }));
+}
