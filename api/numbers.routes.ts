@@ -1,0 +1,113 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { AppError } from '../lib/errors';
+import { checkBusinessNumber, formatInternational } from '../lib/phone-numbers';
+import type { Store } from '../store/db';
+import { findNumber, insertNumber, listNumbers, setLegacy, type BusinessNumberDoc } from '../store/numbers.store';
+import { allow, may, principalOf } from './auth';
+
+const PhoneNumberId = z.string().regex(/^\d{1,32}$/, 'the Cloud API phone-number id (digits)');
+
+export const RegisterNumberBody = z
+  .strictObject({
+    phoneNumberId: PhoneNumberId,
+    displayNumber: z.string().min(1).max(32).meta({ description: 'International form with country code, e.g. +1 202 555 0107', example: '+1 202 555 0107' }),
+    wabaId: z.string().regex(/^\d{1,32}$/).optional(),
+    verificationMethod: z.enum(['sms', 'voice']),
+    ownership: z.strictObject({
+      attestedBy: z.string().trim().min(1).max(200).meta({ description: 'Who, at the business, attests it owns the number' }),
+      statement: z.literal(true).meta({ description: 'The business owns this number and may register it with WhatsApp' }),
+    }),
+  })
+  .meta({ id: 'RegisterNumberBody' });
+
+export const LegacyBody = z
+  .strictObject({
+    replacementNumber: z.string().min(1).max(32).meta({ example: '+1 202 555 0107' }),
+    autoReply: z.string().trim().min(1).max(4096).optional().meta({ description: 'Default: "Hello, to better serve you, our number changed to …"' }),
+    periodHours: z.number().int().min(1).max(24 * 365).default(24).meta({ description: 'At most one reply per customer per period' }),
+  })
+  .meta({ id: 'LegacyBody' });
+
+function refuse(field: string, checked: { refused: string; message: string }): never {
+  throw new AppError('invalid_phone_number', checked.message, { reason: checked.refused, errors: [{ path: field, message: checked.message }] });
+}
+
+/** Supervisors register business numbers (WhatsApp's numbering rules) and mark old ones as legacy. */
+export function numberRoutes(store: Store): Router {
+  const router = Router();
+  router.use('/v1/numbers', allow(...may.supervise));
+
+  router.post('/v1/numbers', async (req, res) => {
+    const body = RegisterNumberBody.parse(req.body);
+    const checked = checkBusinessNumber(body.displayNumber);
+    if ('refused' in checked) refuse('displayNumber', checked);
+    const by = principalOf(res);
+    const doc: BusinessNumberDoc = {
+      _id: body.phoneNumberId,
+      displayNumber: checked.e164,
+      ...(checked.country ? { country: checked.country } : {}),
+      numberType: checked.type,
+      ...(body.wabaId ? { wabaId: body.wabaId } : {}),
+      verificationMethod: body.verificationMethod,
+      ownership: { attestedBy: body.ownership.attestedBy, attestedAt: new Date(), statement: 'The business owns this number' },
+      notes: checked.notes,
+      registeredAt: new Date(),
+      registeredBy: `${by.name} (${by.keyId})`,
+    };
+    if (!(await insertNumber(store, doc))) throw new AppError('number_exists', `Phone-number id ${body.phoneNumberId} is already registered`);
+    res.status(201).json(toView(doc));
+  });
+
+  router.get('/v1/numbers', async (_req, res) => {
+    res.json({ numbers: (await listNumbers(store)).map(toView) });
+  });
+
+  router.get('/v1/numbers/:phoneNumberId', async (req, res) => {
+    res.json(toView(await requireNumber(store, PhoneNumberId.parse(req.params.phoneNumberId))));
+  });
+
+  router.put('/v1/numbers/:phoneNumberId/legacy', async (req, res) => {
+    const id = PhoneNumberId.parse(req.params.phoneNumberId);
+    const body = LegacyBody.parse(req.body);
+    const replacement = checkBusinessNumber(body.replacementNumber);
+    if ('refused' in replacement) refuse('replacementNumber', replacement);
+    const by = principalOf(res);
+    const legacy = {
+      replacementNumber: replacement.e164,
+      autoReply:
+        body.autoReply ??
+        `Hello, to better serve you, our number changed to ${formatInternational(replacement.e164)}, please contact us through that number.`,
+      periodHours: body.periodHours,
+      markedAt: new Date(),
+      markedBy: `${by.name} (${by.keyId})`,
+    };
+    if (!(await setLegacy(store, id, legacy))) throw new AppError('unknown_number', `No registered number ${id}`);
+    res.json(toView(await requireNumber(store, id)));
+  });
+
+  router.delete('/v1/numbers/:phoneNumberId/legacy', async (req, res) => {
+    const id = PhoneNumberId.parse(req.params.phoneNumberId);
+    if (!(await setLegacy(store, id, null))) throw new AppError('unknown_number', `No registered number ${id}`);
+    res.json(toView(await requireNumber(store, id)));
+  });
+
+  return router;
+}
+
+async function requireNumber(store: Store, id: string): Promise<BusinessNumberDoc> {
+  const doc = await findNumber(store, id);
+  if (!doc) throw new AppError('unknown_number', `No registered number ${id}`);
+  return doc;
+}
+
+function toView(doc: BusinessNumberDoc) {
+  const { _id, ownership, registeredAt, legacy, ...rest } = doc;
+  return {
+    phoneNumberId: _id,
+    ...rest,
+    ownership: { ...ownership, attestedAt: ownership.attestedAt.toISOString() },
+    registeredAt: registeredAt.toISOString(),
+    ...(legacy ? { legacy: { ...legacy, markedAt: legacy.markedAt.toISOString() } } : {}),
+  };
+}

@@ -1,0 +1,72 @@
+import type { NumberType } from 'libphonenumber-js/max';
+import type { Store } from './db';
+
+/** A business number the connector serves, as registered by a supervisor. `_id` is the Cloud API phone-number id. */
+export interface BusinessNumberDoc {
+  _id: string;
+  /** E.164, e.g. +12025550107. */
+  displayNumber: string;
+  country?: string;
+  numberType: NumberType | 'UNKNOWN';
+  /** WhatsApp Business Account that owns the number's templates (for the template sync). */
+  wabaId?: string;
+  verificationMethod: 'sms' | 'voice';
+  ownership: { attestedBy: string; attestedAt: Date; statement: string };
+  notes: string[];
+  registeredAt: Date;
+  registeredBy: string;
+  /** Set on a number being retired: every inbound message gets `autoReply`, at most once per customer per period. */
+  legacy?: { replacementNumber: string; autoReply: string; periodHours: number; markedAt: Date; markedBy: string };
+}
+
+/** Marks who was told about a legacy number, so the reply goes out once per customer per period. */
+export interface LegacyReplyDoc {
+  /** `<phoneNumberId>:<customerKey>` */
+  _id: string;
+  lastSentAt: number;
+  /** The customer message that won the claim: asking again for it answers the same (retries are safe). */
+  messageId: string;
+}
+
+export async function findNumber(store: Store, phoneNumberId: string): Promise<BusinessNumberDoc | null> {
+  return store.numbers.findOne({ _id: phoneNumberId });
+}
+
+export async function listNumbers(store: Store): Promise<BusinessNumberDoc[]> {
+  return store.numbers.find({}).sort({ _id: 1 }).toArray();
+}
+
+/** False when the id is already registered. */
+export async function insertNumber(store: Store, doc: BusinessNumberDoc): Promise<boolean> {
+  const result = await store.numbers.updateOne({ _id: doc._id }, { $setOnInsert: doc }, { upsert: true });
+  return result.upsertedCount === 1;
+}
+
+export async function setLegacy(store: Store, phoneNumberId: string, legacy: BusinessNumberDoc['legacy'] | null): Promise<boolean> {
+  const update = legacy ? { $set: { legacy } } : { $unset: { legacy: '' as const } };
+  return (await store.numbers.updateOne({ _id: phoneNumberId }, update)).matchedCount === 1;
+}
+
+/**
+ * Claims the right to send the legacy reply to this customer now: true at most once per period. Read then
+ * conditional write on `_id` + the time read, so two racing claims cannot both win.
+ */
+export async function claimLegacyReply(
+  store: Store,
+  phoneNumberId: string,
+  customerKey: string,
+  messageId: string,
+  now: number,
+  periodMs: number,
+): Promise<boolean> {
+  const _id = `${phoneNumberId}:${customerKey}`;
+  const previous = await store.legacyReplies.findOne({ _id });
+  if (previous?.messageId === messageId) return true;
+  if (!previous) {
+    const inserted = await store.legacyReplies.updateOne({ _id }, { $setOnInsert: { lastSentAt: now, messageId } }, { upsert: true });
+    return inserted.upsertedCount === 1;
+  }
+  if (now - previous.lastSentAt < periodMs) return false;
+  const moved = await store.legacyReplies.updateOne({ _id, lastSentAt: previous.lastSentAt }, { $set: { lastSentAt: now, messageId } });
+  return moved.modifiedCount === 1;
+}
