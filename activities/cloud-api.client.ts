@@ -62,11 +62,9 @@ export function toCloudMessage(content: OutboundContent): Record<string, unknown
           components: (content.components ?? []).map((component) => ({
             type: component.type,
             ...(component.subType ? { sub_type: component.subType, index: String(component.index ?? 0) } : {}),
-            parameters: component.parameters.map((p) => ({
-              type: p.type,
-              text: p.text,
-              ...(p.name ? { parameter_name: p.name } : {}),
-            })),
+            parameters: component.parameters.map((p) =>
+              p.type === 'image' ? { type: 'image', image: { link: p.link } } : { type: 'text', text: p.text, ...(p.name ? { parameter_name: p.name } : {}) },
+            ),
           })),
         },
       };
@@ -91,9 +89,9 @@ export interface CloudApiClient {
   uploadMedia(phoneNumberId: string, bytes: Buffer, mimeType: string): Promise<string>;
 }
 
-export function createCloudApiClient(options: CloudApiOptions): CloudApiClient {
+/** Authenticated requests to the Graph API with a deadline, failures classified for Temporal's retry policy. */
+export function graphTransport(options: CloudApiOptions) {
   const base = `${options.baseUrl.replace(/\/$/, '')}/${options.version}`;
-
   const authorization = `Bearer ${options.accessToken}`;
 
   async function call(url: string, init: RequestInit): Promise<Response> {
@@ -107,6 +105,11 @@ export function createCloudApiClient(options: CloudApiOptions): CloudApiClient {
     if (!response.ok) throw classify(response.status, parseJson(await response.text()) as GraphErrorBody);
     return response;
   }
+  return { base, call };
+}
+
+export function createCloudApiClient(options: CloudApiOptions): CloudApiClient {
+  const { base, call } = graphTransport(options);
 
   async function post(path: string, body: unknown, idempotencyKey: string): Promise<unknown> {
     const response = await call(`${base}/${path}`, {

@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { CustomerRef, InboundKind } from '../machines/conversation.types';
 import type { Store } from '../store/db';
@@ -12,6 +13,7 @@ import {
   type ConversationWorkflowInput,
   type InboundMessage,
 } from '../workflows/conversation.messages';
+import type { TemplateService } from './templates.service';
 import type { CloudContact, CloudInboundMessage, CloudStatus, CloudWebhookBody, MessagesChangeValue } from './webhook.schema';
 
 export interface IngestDeps {
@@ -20,6 +22,8 @@ export interface IngestDeps {
   taskQueue: string;
   idleCloseAfterMs: number;
   logger: Logger;
+  /** Applies template status and category changes WhatsApp reports. */
+  templates: Pick<TemplateService, 'applyStatusEvent' | 'applyCategoryEvent'>;
   /** How long one hand-over to Temporal may take before the webhook gives up with 503 (the broker retries). */
   temporalDeadlineMs?: number;
 }
@@ -28,6 +32,7 @@ export interface IngestSummary {
   messages: number;
   duplicates: number;
   statuses: number;
+  templateEvents: number;
   ignoredChanges: number;
 }
 
@@ -39,9 +44,13 @@ const deliveryStatuses = new Set(['sent', 'delivered', 'read', 'failed']);
  * idempotent (wamid as the message key, workflow-side dedupe), so a redelivery takes effect once.
  */
 export async function ingestWebhook(deps: IngestDeps, body: CloudWebhookBody, receivedAt: Date): Promise<IngestSummary> {
-  const summary: IngestSummary = { messages: 0, duplicates: 0, statuses: 0, ignoredChanges: 0 };
+  const summary: IngestSummary = { messages: 0, duplicates: 0, statuses: 0, templateEvents: 0, ignoredChanges: 0 };
   for (const entry of body.entry) {
     for (const change of entry.changes) {
+      if (change.field === 'message_template_status_update' || change.field === 'template_category_update') {
+        summary.templateEvents += await ingestTemplateEvent(deps, change.field, change.value);
+        continue;
+      }
       if (change.field !== 'messages') {
         summary.ignoredChanges += 1;
         continue;
@@ -187,4 +196,36 @@ async function ingestStatus(deps: IngestDeps, status: CloudStatus): Promise<bool
     }
   }
   return true;
+}
+
+const TemplateStatusValue = z.looseObject({
+  event: z.string().min(1),
+  message_template_id: z.union([z.string(), z.number()]).transform(String),
+  message_template_name: z.string().optional(),
+  message_template_language: z.string().optional(),
+  reason: z.string().nullish(),
+});
+
+const TemplateCategoryValue = z.looseObject({
+  message_template_id: z.union([z.string(), z.number()]).transform(String),
+  new_category: z.string().min(1),
+  previous_category: z.string().optional(),
+});
+
+/** A template's status or category changed at WhatsApp; a value we cannot read is logged and skipped, not retried. */
+async function ingestTemplateEvent(deps: IngestDeps, field: string, value: unknown): Promise<number> {
+  if (field === 'message_template_status_update') {
+    const parsed = TemplateStatusValue.safeParse(value);
+    if (!parsed.success) return skip(deps, field, value);
+    const { event, message_template_id: templateId, reason } = parsed.data;
+    return deps.templates.applyStatusEvent({ templateId, status: event, ...(reason ? { reason } : {}) }, 'webhook');
+  }
+  const parsed = TemplateCategoryValue.safeParse(value);
+  if (!parsed.success) return skip(deps, field, value);
+  return deps.templates.applyCategoryEvent({ templateId: parsed.data.message_template_id, category: parsed.data.new_category }, 'webhook');
+}
+
+function skip(deps: IngestDeps, field: string, value: unknown): number {
+  deps.logger.warn({ field, value }, 'template webhook not understood; skipped');
+  return 0;
 }

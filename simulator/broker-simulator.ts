@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
+import { installTemplateManager } from './template-manager';
 import { inboundImageWebhook, inboundTextWebhook, newWamid, signBody, statusWebhook, type CloudWebhookBody, type InboundOptions } from './cloud-api.payloads';
 
 export interface SimulatorOptions {
@@ -21,6 +22,8 @@ export interface SimulatorOptions {
   autoStatuses?: boolean;
   statusDelayMs?: number;
   redeliver?: { attempts: number; initialDelayMs: number };
+  /** Approve new and edited templates after this long (the local demo); unset: tests decide through the controls. */
+  autoApproveTemplatesAfterMs?: number;
 }
 
 export interface SentMessage {
@@ -212,6 +215,14 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     });
   });
 
+  const templateManager = installTemplateManager(app, {
+    authorized,
+    cloudError,
+    deliverWebhook: (body) => deliverWebhook(body),
+    later,
+    ...(options.autoApproveTemplatesAfterMs !== undefined ? { autoApproveAfterMs: options.autoApproveTemplatesAfterMs } : {}),
+  });
+
   app.get('/_sim/sent', (_req, res) => void res.json({ sent }));
   app.post('/_sim/faults', (req, res) => {
     faults.push(req.body as Fault);
@@ -295,6 +306,9 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     deliverWebhook: (body: CloudWebhookBody | object, opts?: { signatureOverride?: string; duplicate?: boolean }) => deliverWebhook(body, opts),
     sendInboundText,
     sendInboundImage,
+    templates: templateManager.templates,
+    setTemplateStatus: templateManager.setTemplateStatus,
+    setTemplateCategory: templateManager.setTemplateCategory,
     async close(): Promise<void> {
       closed = true;
       for (const timer of timers) clearTimeout(timer);

@@ -121,3 +121,53 @@ export function statusWebhook(opts: StatusOptions): CloudWebhookBody {
 export function combine(...bodies: CloudWebhookBody[]): CloudWebhookBody {
   return { object: 'whatsapp_business_account', entry: bodies.flatMap((body) => body.entry) };
 }
+
+/** A `message_template_status_update` webhook: WhatsApp approved, rejected, paused… a template. */
+export function templateStatusWebhook(opts: { wabaId: string; templateId: string; name: string; language: string; event: string; reason?: string }) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: opts.wabaId,
+        time: nowSeconds(),
+        changes: [
+          {
+            field: 'message_template_status_update',
+            value: {
+              event: opts.event,
+              message_template_id: Number(opts.templateId),
+              message_template_name: opts.name,
+              message_template_language: opts.language,
+              reason: opts.reason ?? 'NONE',
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/** A `template_category_update` webhook: WhatsApp moved a template to another (differently priced) category. */
+export function templateCategoryWebhook(opts: { wabaId: string; templateId: string; name: string; language: string; previous: string; next: string }) {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: opts.wabaId,
+        time: nowSeconds(),
+        changes: [
+          {
+            field: 'template_category_update',
+            value: {
+              message_template_id: Number(opts.templateId),
+              message_template_name: opts.name,
+              message_template_language: opts.language,
+              previous_category: opts.previous.toUpperCase(),
+              new_category: opts.next.toUpperCase(),
+            },
+          },
+        ],
+      },
+    ],
+  };
+}

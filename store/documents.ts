@@ -1,4 +1,5 @@
 import type { ConversationStatus } from '../machines/conversation.status';
+import type { TemplateDefinition } from '../lib/template-definition';
 import type { InboundKind, OutboundContent, Sender } from '../machines/conversation.types';
 
 /** Delivery progress of an outbound message; a status only ever moves up this list. */
@@ -82,6 +83,15 @@ export interface TemplateDoc {
   /** Body text with {{1}} or {{name}} placeholders, for agents choosing and filling a template. */
   body: string;
   updatedAt: Date;
+  /** The full template; absent only on templates recorded before supervisors managed them here. */
+  definition?: TemplateDefinition;
+  /** WhatsApp's id for it, which status and category webhooks name. */
+  brokerTemplateId?: string;
+  wabaId?: string;
+  rejectedReason?: string;
+  /** Every status it went through, oldest first. */
+  history?: { status: TemplateDoc['status']; category?: TemplateDoc['category']; at: Date; source: 'api' | 'webhook' | 'sync'; reason?: string }[];
+  createdBy?: string;
 }
 
 /** A status webhook that arrived before we knew the wamid it names; applied when the send records it. */

@@ -27,3 +27,48 @@ export async function upsertTemplate(store: Store, template: Omit<TemplateDoc, '
   const _id = `${template.businessNumberId}:${template.name}:${template.language}`;
   await store.templates.replaceOne({ _id }, template, { upsert: true });
 }
+
+export const templateKey = (businessNumberId: string, name: string, language: string) => `${businessNumberId}:${name}:${language}`;
+
+export async function findTemplateByKey(store: Store, key: string): Promise<TemplateDoc | null> {
+  return store.templates.findOne({ _id: key });
+}
+
+/** False when a template with this name and language exists on the number. */
+export async function insertTemplate(store: Store, doc: TemplateDoc): Promise<boolean> {
+  const result = await store.templates.updateOne({ _id: doc._id }, { $setOnInsert: doc }, { upsert: true });
+  return result.upsertedCount === 1;
+}
+
+export interface TemplateFilter {
+  businessNumberId?: string;
+  status?: TemplateDoc['status'];
+  language?: string;
+}
+
+export async function listTemplates(store: Store, filter: TemplateFilter): Promise<TemplateDoc[]> {
+  const query: Record<string, string> = {};
+  if (filter.businessNumberId) query.businessNumberId = filter.businessNumberId;
+  if (filter.status) query.status = filter.status;
+  if (filter.language) query.language = filter.language;
+  return store.templates.find(query).sort({ businessNumberId: 1, name: 1, language: 1 }).limit(1_000).toArray();
+}
+
+type HistoryEntry = NonNullable<TemplateDoc['history']>[number];
+
+/** Records a change (status, category, definition) with its history entry; matched by our key. */
+export async function updateTemplate(
+  store: Store,
+  key: string,
+  change: Partial<Pick<TemplateDoc, 'status' | 'category' | 'definition' | 'body' | 'rejectedReason'>>,
+  entry: Omit<HistoryEntry, 'at'>,
+): Promise<boolean> {
+  const at = new Date();
+  const result = await store.templates.updateOne({ _id: key }, { $set: { ...change, updatedAt: at }, $push: { history: { ...entry, at } } });
+  return result.matchedCount === 1;
+}
+
+/** Templates WhatsApp knows by its id (status and category webhooks carry only that, name and language). */
+export async function findTemplatesByBrokerId(store: Store, brokerTemplateId: string): Promise<TemplateDoc[]> {
+  return store.templates.find({ brokerTemplateId }).toArray();
+}
