@@ -1,6 +1,7 @@
 import type { ConversationStatus } from '../machines/conversation.status';
 import type { FetchMediaEffect, SendMessageEffect } from '../machines/conversation.types';
 import type { ImageProblem } from '../lib/image-check';
+import type { SettingsRead, SettingsRequest } from './settings.activities';
 
 /** What a send came to: the broker took it (with its wamid) or refused it for good (with WhatsApp's code). */
 export type SendOutcome =
@@ -41,4 +42,5 @@ export interface ConversationActivities {
   markSendFailed(failure: SendFailure): Promise<void>;
   fetchInboundMedia(fetch: FetchMediaEffect): Promise<MediaOutcome>;
   markMediaFailed(failure: MediaFailure): Promise<void>;
+  conversationSettings(request: SettingsRequest): Promise<SettingsRead>;
 }

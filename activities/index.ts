@@ -3,6 +3,7 @@ import type { ConversationActivities } from './activities.types';
 import { createBrokerActivities } from './broker.activities';
 import type { CloudApiClient } from './cloud-api.client';
 import { createMediaActivities } from './media.activities';
+import { createSettingsActivities } from './settings.activities';
 import { createStoreActivities } from './store.activities';
 
 export interface ActivityDeps {
@@ -17,5 +18,6 @@ export function createActivities({ store, broker, clock = () => new Date() }: Ac
     ...createBrokerActivities({ store, broker, clock }),
     ...createMediaActivities({ store, broker }),
     ...createStoreActivities({ store, clock }),
+    ...createSettingsActivities({ store }),
   };
 }

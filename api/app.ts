@@ -6,7 +6,14 @@ import { pinoHttp } from 'pino-http';
 import type { Config } from '../lib/config';
 import { AppError } from '../lib/errors';
 import type { Store } from '../store/db';
+import { apiKeyRoutes } from './api-keys.routes';
+import { authenticate } from './auth';
 import { conversationRoutes } from './conversations.routes';
+import { machineConfigRoutes } from './machine-config.routes';
+import { numberRoutes } from './numbers.routes';
+import { templateRoutes } from './templates.routes';
+import { createTemplateService, type TemplateService } from './templates.service';
+import { createTemplateApiClient } from '../activities/template-api.client';
 import { createConversationService } from './conversations.service';
 import { mediaRoutes } from './media.routes';
 import { openApiDocument } from './openapi';
@@ -16,8 +23,17 @@ import { webhookRoutes } from './webhook.routes';
 export interface AppDeps {
   config: Pick<
     Config,
-    'HTTP_BODY_LIMIT_BYTES' | 'TEMPORAL_TASK_QUEUE' | 'CONVERSATION_IDLE_CLOSE_MS' | 'WHATSAPP_APP_SECRET' | 'WHATSAPP_VERIFY_TOKEN'
-  >;
+    | 'HTTP_BODY_LIMIT_BYTES'
+    | 'TEMPORAL_TASK_QUEUE'
+    | 'CONVERSATION_IDLE_CLOSE_MS'
+    | 'WHATSAPP_APP_SECRET'
+    | 'WHATSAPP_VERIFY_TOKEN'
+    | 'WHATSAPP_API_BASE_URL'
+    | 'WHATSAPP_API_VERSION'
+    | 'WHATSAPP_ACCESS_TOKEN'
+    | 'WHATSAPP_REQUEST_TIMEOUT_MS'
+  > &
+    Partial<Pick<Config, 'WHATSAPP_BUSINESS_ACCOUNT_ID'>>;
   store: Store;
   temporal: Client;
   logger: Logger;
@@ -30,8 +46,20 @@ const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** The template service over the configured broker; the API and the periodic sync share its shape. */
+export function templateServiceFor({ config, store, logger }: Pick<AppDeps, 'config' | 'store' | 'logger'>): TemplateService {
+  const broker = createTemplateApiClient({
+    baseUrl: config.WHATSAPP_API_BASE_URL,
+    version: config.WHATSAPP_API_VERSION,
+    accessToken: config.WHATSAPP_ACCESS_TOKEN,
+    timeoutMs: config.WHATSAPP_REQUEST_TIMEOUT_MS,
+  });
+  return createTemplateService({ store, broker, logger, ...(config.WHATSAPP_BUSINESS_ACCOUNT_ID ? { defaultWabaId: config.WHATSAPP_BUSINESS_ACCOUNT_ID } : {}) });
+}
+
 export function createApp({ config, store, temporal, logger }: AppDeps): Express {
   const app = express();
+  const templates = templateServiceFor({ config, store, logger });
   app.disable('x-powered-by');
   app.use(pinoHttp({ logger, genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : randomUUID()) }));
 
@@ -39,7 +67,7 @@ export function createApp({ config, store, temporal, logger }: AppDeps): Express
   const idleCloseAfterMs = config.CONVERSATION_IDLE_CLOSE_MS;
   app.use(
     webhookRoutes({
-      ingest: { store, temporal, taskQueue, idleCloseAfterMs, logger },
+      ingest: { store, temporal, taskQueue, idleCloseAfterMs, logger, templates },
       appSecret: config.WHATSAPP_APP_SECRET,
       verifyToken: config.WHATSAPP_VERIFY_TOKEN,
       bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
@@ -49,10 +77,16 @@ export function createApp({ config, store, temporal, logger }: AppDeps): Express
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
 
+  // Every /v1 route needs an API key; each route names the roles it allows.
+  app.use('/v1', authenticate(store));
   // Uploads are multipart, so they are routed before the JSON-only gate.
   app.use(mediaRoutes(store));
   app.use('/v1', requireJson, express.json({ limit: config.HTTP_BODY_LIMIT_BYTES, strict: true }));
   app.use(conversationRoutes(createConversationService({ store, temporal, taskQueue, idleCloseAfterMs })));
+  app.use(apiKeyRoutes(store));
+  app.use(machineConfigRoutes(store));
+  app.use(numberRoutes(store));
+  app.use(templateRoutes(templates));
 
   app.use(notFoundHandler);
   app.use(problemHandler(logger));

@@ -8,11 +8,14 @@ export const ConversationId = z
   .regex(/^wa:[^:\s]{1,64}:[^:\s]{1,160}$/, 'expected wa:<phone-number-id>:<customer-id>')
   .meta({ description: 'wa:<business phone-number id>:<customer user_id or wa_id>', example: 'wa:106540352242922:15551234567' });
 
-const TemplateParameter = z.strictObject({
-  type: z.literal('text').default('text'),
-  text: z.string().min(1).max(1024),
-  name: z.string().regex(/^[a-z0-9_]{1,64}$/).optional().meta({ description: 'For named placeholders; omit for {{1}}-style ones' }),
-});
+const TemplateParameter = z.union([
+  z.strictObject({
+    type: z.literal('text').default('text'),
+    text: z.string().min(1).max(1024),
+    name: z.string().regex(/^[a-z0-9_]{1,64}$/).optional().meta({ description: 'For named placeholders; omit for {{1}}-style ones' }),
+  }),
+  z.strictObject({ type: z.literal('image'), link: z.url({ protocol: /^https$/ }).max(2000).meta({ description: 'An image header, by HTTPS link' }) }),
+]);
 
 const TemplateComponent = z.strictObject({
   type: z.enum(['header', 'body', 'button']),

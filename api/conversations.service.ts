@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ConversationInput, OutboundContent, Sender } from '../machines/conversation.types';
 import { AppError } from '../lib/errors';
+import { checkParameters } from '../lib/template-definition';
 import type { Store } from '../store/db';
 import { findConversation, listConversations, type ConversationFilter } from '../store/conversations.store';
 import { outboundStatuses, type ConversationDoc, type MessageDoc } from '../store/documents';
@@ -49,6 +50,13 @@ export function createConversationService(deps: ConversationServiceDeps) {
     const template = await findTemplate(store, businessNumberId, message.name, message.language);
     if (template?.status !== 'APPROVED') {
       throw new AppError('template_not_approved', `Template ${message.name} (${message.language}) is ${template?.status ?? 'unknown'} on this number`);
+    }
+    // Templates recorded before supervisors managed them here have no definition to check against.
+    const problems = template.definition ? checkParameters(template.definition, message.components) : [];
+    if (problems.length > 0) {
+      throw new AppError('template_parameters_mismatch', `The parameters do not fit ${message.name} (${message.language}); see errors`, {
+        errors: problems.map((p) => ({ ...p, path: `message.${p.path}` })),
+      });
     }
   }
 

@@ -13,6 +13,7 @@ import {
   StartConversationBody,
   TemplateView,
 } from './conversations.schema';
+import { supervisorPaths } from './openapi.supervisor';
 
 const Problem = z
   .object({
@@ -42,8 +43,11 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     info: {
       title: 'WhatsApp connector API',
       version: '0.1.0',
-      description: 'Integrators and agents start conversations and send messages; the broker delivers webhooks.',
+      description:
+        'Integrators and agents start conversations and send messages; supervisors manage templates, configuration, numbers and keys; the broker delivers webhooks. Every /v1 route needs an API key of a role it allows.',
     },
+    components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer wak_…' } } },
+    security: [{ apiKey: [] }],
     paths: {
       '/v1/conversations': {
         post: {
@@ -123,13 +127,16 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           responses: { '200': { description: 'The image bytes', content: { 'image/jpeg': {}, 'image/png': {} } }, '404': problem('Unknown media') },
         },
       },
+      ...supervisorPaths(problem, json),
       '/webhooks/whatsapp': {
         get: {
+          security: [],
           summary: 'Cloud API subscription handshake (hub.mode, hub.verify_token, hub.challenge)',
           responses: { '200': { description: 'The challenge, echoed' }, '403': problem('Wrong verify token') },
         },
         post: {
-          summary: 'Cloud API webhook: messages and statuses, signed with X-Hub-Signature-256',
+          security: [],
+          summary: 'Cloud API webhook: messages, statuses and template updates, signed with X-Hub-Signature-256',
           responses: {
             '200': { description: 'Every message in the body is durably handed over' },
             '400': problem('Not a Cloud API payload'),

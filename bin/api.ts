@@ -1,6 +1,7 @@
 /** `npm run api`: the HTTP API and webhook endpoint, scaled apart from the worker. */
 import { Client, Connection } from '@temporalio/client';
-import { createApp } from '../api/app';
+import { createApp, templateServiceFor } from '../api/app';
+import { startTemplateSync } from '../api/template-sync';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { connectStore } from '../store/db';
@@ -14,7 +15,9 @@ async function main(): Promise<void> {
   const server = createApp({ config, store, temporal, logger }).listen(config.HTTP_PORT, config.HTTP_HOST, () => {
     logger.info(`API listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`);
   });
+  const stopSync = startTemplateSync(templateServiceFor({ config, store, logger }), config.TEMPLATE_SYNC_INTERVAL_MS, logger);
   const stop = () => {
+    stopSync();
     server.close(() => void Promise.all([connection.close(), store.close()]).then(() => process.exit(0)));
   };
   process.once('SIGINT', stop);

@@ -6,7 +6,9 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createApp } from '../api/app';
+import { createApp, templateServiceFor } from '../api/app';
+import { startTemplateSync } from '../api/template-sync';
+import { devApiKeys } from './dev-api-keys';
 import { EmbeddedSchema, loadConfig } from '../lib/config';
 import { startFerretDb, startTemporalDevServer } from '../lib/dev-servers';
 import { createLogger } from '../lib/logger';
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
       accessToken: env.WHATSAPP_ACCESS_TOKEN,
       appSecret: env.WHATSAPP_APP_SECRET,
       webhookUrl: `http://127.0.0.1:${httpPort}/webhooks/whatsapp`,
+      autoApproveTemplatesAfterMs: 3_000,
     });
     stops.push(() => simulator.close());
     env.WHATSAPP_API_BASE_URL = simulator.url;
@@ -85,12 +88,20 @@ async function main(): Promise<void> {
   const server = createApp({ config, store, temporal, logger }).listen(config.HTTP_PORT, config.HTTP_HOST);
   await new Promise<void>((ready, fail) => server.once('listening', ready).once('error', fail));
   stops.push(() => new Promise((done) => server.close(done)).then(() => connection.close()));
+  const stopSync = startTemplateSync(templateServiceFor({ config, store, logger }), config.TEMPLATE_SYNC_INTERVAL_MS, logger);
+  stops.push(async () => stopSync());
 
   lines.unshift(['HTTP API', `http://${config.HTTP_HOST}:${config.HTTP_PORT}  (OpenAPI at /openapi.json)`]);
   lines.push(['Webhook endpoint', `http://${config.HTTP_HOST}:${config.HTTP_PORT}/webhooks/whatsapp`], ['Data', dataDir]);
   const width = Math.max(...lines.map(([name]) => name.length));
   console.log(`\nWhatsApp connector is up (task queue ${config.TEMPORAL_TASK_QUEUE}):`);
   for (const [name, where] of lines) console.log(`  ${name.padEnd(width)}  ${where}`);
+  if (!plan.MONGODB_URL) {
+    // Embedded store only: a local demo needs keys, and nobody else can reach this FerretDB.
+    const keys = await devApiKeys(store, join(dataDir, 'dev-api-keys.json'));
+    console.log('\nAPI keys for local use (kept in .data/dev-api-keys.json; send as "Authorization: Bearer <key>"):');
+    for (const [role, key] of Object.entries(keys)) console.log(`  ${role.padEnd(width)}  ${key}`);
+  }
   console.log('\nPress Ctrl-C to stop everything started here.\n');
 }
 

@@ -33,6 +33,10 @@ export const ConfigSchema = z.object({
   WHATSAPP_APP_SECRET: z.string().min(1),
   /** Token the broker echoes in the webhook verification handshake. */
   WHATSAPP_VERIFY_TOKEN: z.string().min(1),
+  /** The WhatsApp Business Account that owns templates, for numbers registered without their own. */
+  WHATSAPP_BUSINESS_ACCOUNT_ID: z.string().regex(/^\d{1,32}$/).optional(),
+  /** How often template statuses are fetched from the broker, in case a status webhook was lost; 0 turns it off. */
+  TEMPLATE_SYNC_INTERVAL_MS: z.coerce.number().int().min(0).default(15 * 60 * 1000),
   /** How long one broker request may take before it counts as failed and is retried. */
   WHATSAPP_REQUEST_TIMEOUT_MS: durationMs.default(10_000),
 
@@ -44,7 +48,16 @@ export type Config = z.infer<typeof ConfigSchema>;
 
 /** Parses the environment, failing start-up with every problem named at once. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = ConfigSchema.safeParse(env);
+  return parseOrExplain(ConfigSchema, env);
+}
+
+/** Just the store settings, for commands that need nothing else (e.g. issuing the first API key). */
+export function loadStoreConfig(env: Record<string, string | undefined> = process.env): Pick<Config, 'MONGODB_URL' | 'MONGODB_DB'> {
+  return parseOrExplain(ConfigSchema.pick({ MONGODB_URL: true, MONGODB_DB: true }), env);
+}
+
+function parseOrExplain<T>(schema: z.ZodType<T>, env: Record<string, string | undefined>): T {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`Invalid configuration:\n${problems.join('\n')}`);

@@ -79,6 +79,51 @@ export const conversationMachine = setup({
       // setup() cannot type a reference to an action declared beside this one; the effect test pins the shape.
       enqueue({ type: 'fetchMedia', params } as never);
     }),
+    /**
+     * Configured automatic answers to a customer message that opened or kept the window open: the legacy-number
+     * notice (and nothing else on such a number), else welcome, unsupported type and out-of-hours replies. Ids
+     * derive from the customer's message, so a replayed or redelivered message never answers twice.
+     */
+    autoReply: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'customer.messageReceived') return;
+      const settings = context.settings;
+      if (!settings) return;
+      const replies: [string, string][] = [];
+      if (settings.legacy) {
+        if (event.legacyReplyDue) replies.push(['legacy', settings.legacy.autoReply]);
+      } else {
+        if (context.inboundCount === 0 && settings.autoReplies.welcome) replies.push(['welcome', settings.autoReplies.welcome]);
+        if (event.kind === 'unsupported' && settings.autoReplies.unsupportedType) replies.push(['unsupported', settings.autoReplies.unsupportedType]);
+        const dueOutOfHours = event.businessOpen === false && settings.autoReplies.outOfHours && !context.outOfHoursRepliedAt;
+        if (dueOutOfHours) replies.push(['out-of-hours', settings.autoReplies.outOfHours!]);
+        if (event.businessOpen !== undefined) enqueue.assign({ outOfHoursRepliedAt: dueOutOfHours ? event.at : event.businessOpen ? null : (context.outOfHoursRepliedAt ?? null) });
+      }
+      for (const [purpose, text] of replies) {
+        const params: SendMessageEffect = {
+          messageId: `${event.messageId}:${purpose}`,
+          conversationId: context.conversationId,
+          businessNumberId: context.businessNumberId,
+          customer: context.customer,
+          message: { type: 'text', text },
+          sender: { kind: 'system', id: `auto-reply:${purpose}` },
+          acceptedAt: event.at,
+        };
+        enqueue({ type: 'sendMessage', params } as never);
+      }
+      if (replies.length > 0) {
+        enqueue.assign(({ context: current }) => ({
+          outboundCount: current.outboundCount + replies.length,
+          recentMessages: replies.reduce(
+            (recent, [purpose]) => remember({ ...current, recentMessages: recent }, { messageId: `${event.messageId}:${purpose}`, direction: 'outbound', kind: 'text', at: event.at }),
+            current.recentMessages ?? [],
+          ),
+        }));
+      }
+    }),
+    applySettings: assign(({ context, event }) => {
+      const applied = event as EventOf<'settings.applied'>;
+      return { settings: applied.settings, idleCloseAfterMs: applied.settings.idleCloseAfterMs ?? context.idleCloseAfterMs };
+    }),
     // Context updates.
     recordInbound: assign(({ context, event }) => {
       const inbound = event as EventOf<'customer.messageReceived'>;
@@ -138,13 +183,15 @@ export const conversationMachine = setup({
   }),
   on: {
     'conversation.closeRequested': { target: '.closed', actions: { type: 'markClosed', params: { reason: 'requested' } } },
+    // A newly published configuration takes effect at the conversation's next event, whatever its state.
+    'settings.applied': { actions: 'applySettings' },
   },
   states: {
     /** Nothing handled yet: the first event decides whether the customer or the business opened it. */
     inbound: {
       on: {
         'customer.messageReceived': [
-          { guard: 'opensWindow', target: 'session.openSession', actions: ['recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
+          { guard: 'opensWindow', target: 'session.openSession', actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
           // Delivered so late that its window has already passed: kept, but only a template may answer.
           { target: 'expiredNeedsTemplate', actions: ['countInbound', 'fetchImage'] },
         ],
@@ -161,7 +208,7 @@ export const conversationMachine = setup({
       initial: 'openSession',
       on: {
         // Every customer message may move the deadline (recordInbound keeps the later one).
-        'customer.messageReceived': { actions: ['recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
+        'customer.messageReceived': { actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
         'business.sendRequested': {
           guard: or(['isTemplate', 'isWindowOpen']),
           actions: ['recordSend', { type: 'sendMessage', params: sendParams }],
@@ -184,9 +231,9 @@ export const conversationMachine = setup({
           {
             guard: and(['opensWindow', 'hasAgent']),
             target: 'session.handedToAgent',
-            actions: ['recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }],
+            actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }],
           },
-          { guard: 'opensWindow', target: 'session.openSession', actions: ['recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
+          { guard: 'opensWindow', target: 'session.openSession', actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
           { actions: ['countInbound', 'fetchImage'] },
         ],
         'business.sendRequested': { guard: 'isTemplate', actions: ['recordSend', { type: 'sendMessage', params: sendParams }] },
@@ -208,4 +255,5 @@ export const conversationEventTypes = [
   'window.expired',
   'idle.elapsed',
   'conversation.closeRequested',
+  'settings.applied',
 ] as const satisfies readonly ConversationEvent['type'][];

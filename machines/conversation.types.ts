@@ -21,12 +21,15 @@ export interface CustomerRef {
 
 export type InboundKind = 'text' | 'image' | 'unsupported';
 
-export interface TemplateParameter {
-  type: 'text';
-  text: string;
-  /** For named placeholders ({{first_name}}); absent for numbered ones ({{1}}). */
-  name?: string;
-}
+export type TemplateParameter =
+  | {
+      type: 'text';
+      text: string;
+      /** For named placeholders ({{first_name}}); absent for numbered ones ({{1}}). */
+      name?: string;
+    }
+  /** An image header's picture, by public HTTPS link. */
+  | { type: 'image'; link: string };
 
 export interface TemplateComponentParameters {
   type: 'header' | 'body' | 'button';
@@ -48,6 +51,20 @@ export interface Sender {
 }
 
 export type TimerId = 'window' | 'idle';
+
+/** What the published configuration says for one conversation, resolved by the workflow's settings read. */
+export interface ConversationSettings {
+  /** The published configuration version these come from; 0 = the defaults (nothing published yet). */
+  version: number;
+  /** Absent while nothing is published: the service's default (CONVERSATION_IDLE_CLOSE_MS) stays. */
+  idleCloseAfterMs?: number;
+  autoReplies: { welcome?: string; queue?: string; outOfHours?: string; unsupportedType?: string };
+  chatbot: { enabled: boolean; endpoint?: string; timeoutMs: number };
+  route: { queue: string; skill?: string };
+  agentCapacity: number;
+  /** Set on a legacy (retired) number: customers get this reply, at most once per period, and nothing is routed. */
+  legacy?: { autoReply: string };
+}
 
 export interface ConversationInput {
   conversationId: string;
@@ -82,6 +99,10 @@ export interface ConversationContext extends ConversationInput {
   closedReason: 'idle' | 'requested' | null;
   /** The last {@link RECENT_MESSAGES} messages, oldest first. Absent in snapshots persisted before it existed. */
   recentMessages?: MessageSummary[];
+  /** The configuration in force; absent until the first settings read (and in runs from before it existed). */
+  settings?: ConversationSettings;
+  /** When the out-of-hours reply went out; cleared once the business is open again, so it is sent once per closure. */
+  outOfHoursRepliedAt?: number | null;
 }
 
 /** Every event carries `at`: the workflow's deterministic time when it was handled (epoch ms). */
@@ -95,8 +116,13 @@ export type ConversationEvent =
       /** The broker's media id of an image, fetched and stored by the `fetchMedia` effect. */
       brokerMediaId?: string;
       customer?: Omit<CustomerRef, 'key'>;
+      /** Business hours at receipt per the settings read (absent: not known, no out-of-hours reply). */
+      businessOpen?: boolean;
+      /** Legacy numbers: whether this customer is due the legacy reply now (once per period, decided by the store). */
+      legacyReplyDue?: boolean;
       at: number;
     }
+  | { type: 'settings.applied'; settings: ConversationSettings; at: number }
   | { type: 'business.sendRequested'; messageId: string; message: OutboundContent; sender: Sender; at: number }
   | { type: 'broker.accepted'; messageId: string; wamid: string; at: number }
   | { type: 'broker.rejected'; messageId: string; code: number; title: string; at: number }

@@ -1,4 +1,7 @@
 import { MongoClient, type Collection, type Db } from 'mongodb';
+import type { ApiKeyDoc } from './api-keys.store';
+import type { ConfigAuditDoc, ConfigDraftDoc, ConfigVersionDoc } from './machine-config.store';
+import type { BusinessNumberDoc, LegacyReplyDoc } from './numbers.store';
 import type { ConversationDoc, MessageDoc, PendingStatusDoc, TemplateDoc, WamidDoc } from './documents';
 
 export interface Store {
@@ -9,6 +12,12 @@ export interface Store {
   templates: Collection<TemplateDoc>;
   pendingStatuses: Collection<PendingStatusDoc>;
   wamids: Collection<WamidDoc>;
+  apiKeys: Collection<ApiKeyDoc>;
+  configVersions: Collection<ConfigVersionDoc>;
+  configDrafts: Collection<ConfigDraftDoc>;
+  configAudit: Collection<ConfigAuditDoc>;
+  numbers: Collection<BusinessNumberDoc>;
+  legacyReplies: Collection<LegacyReplyDoc>;
   close(): Promise<void>;
 }
 
@@ -30,6 +39,12 @@ export async function connectStore(url: string, dbName: string): Promise<Store> 
     templates: db.collection<TemplateDoc>('templates'),
     pendingStatuses: db.collection<PendingStatusDoc>('pending_statuses'),
     wamids: db.collection<WamidDoc>('message_wamids'),
+    apiKeys: db.collection<ApiKeyDoc>('api_keys'),
+    configVersions: db.collection<ConfigVersionDoc>('machine_config_versions'),
+    configDrafts: db.collection<ConfigDraftDoc>('machine_config_drafts'),
+    configAudit: db.collection<ConfigAuditDoc>('machine_config_audit'),
+    numbers: db.collection<BusinessNumberDoc>('business_numbers'),
+    legacyReplies: db.collection<LegacyReplyDoc>('legacy_replies'),
     close: () => client.close(),
   };
   await Promise.all([
@@ -38,6 +53,9 @@ export async function connectStore(url: string, dbName: string): Promise<Store> 
     store.conversations.createIndex({ businessNumberId: 1, updatedAt: -1 }),
     store.conversations.createIndex({ agentId: 1, updatedAt: -1 }),
     store.templates.createIndex({ businessNumberId: 1, name: 1, language: 1 }, { unique: true }),
+    store.templates.createIndex({ brokerTemplateId: 1 }),
+    store.apiKeys.createIndex({ keyId: 1 }, { unique: true }),
+    store.configAudit.createIndex({ at: -1 }),
   ]);
   return store;
 }

@@ -46,7 +46,7 @@ const media = proxyActivities<Pick<ConversationActivities, 'fetchInboundMedia'>>
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-const store = proxyLocalActivities<Pick<ConversationActivities, 'recordConversation' | 'markSendFailed' | 'markMediaFailed'>>({
+const store = proxyLocalActivities<Pick<ConversationActivities, 'recordConversation' | 'markSendFailed' | 'markMediaFailed' | 'conversationSettings'>>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
@@ -73,6 +73,9 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   let handledInbound: string[] = [];
   let dirty = carried === undefined;
   const afterClose: InboundMessage[] = [];
+  // Customer messages wait here for the settings read that precedes them; runs from before it dispatch at once.
+  const readsSettings = patched('settings-read-through');
+  const inbox: InboundMessage[] = [];
 
   function dispatch(event: ConversationEvent): void {
     const [next, actions] = transition(conversationMachine, snapshot, event);
@@ -105,8 +108,44 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
       afterClose.push(message);
       return;
     }
+    if (readsSettings) {
+      inbox.push(message);
+      return;
+    }
     handledInbound.push(message.messageId);
     dispatch({ type: 'customer.messageReceived', ...message, at: Date.now() });
+  }
+
+  /**
+   * Reads the published configuration (a local activity, so the version used is in the history), applies it if it
+   * changed, then hands the waiting customer messages to the machine.
+   */
+  async function takeInbox(): Promise<void> {
+    const first = inbox[0]!;
+    const read = await store.conversationSettings({
+      businessNumberId: input.conversation.businessNumberId,
+      customerKey: input.conversation.customer.key,
+      messageId: first.messageId,
+      at: Date.now(),
+    });
+    if (JSON.stringify(read.settings) !== JSON.stringify(snapshot.context.settings)) {
+      dispatch({ type: 'settings.applied', settings: read.settings, at: Date.now() });
+    }
+    for (const message of inbox.splice(0)) {
+      // Closed while the read ran: the message starts the next conversation instead.
+      if (snapshot.status === 'done') {
+        afterClose.push(message);
+        continue;
+      }
+      handledInbound.push(message.messageId);
+      dispatch({
+        type: 'customer.messageReceived',
+        ...message,
+        businessOpen: read.businessOpen,
+        legacyReplyDue: message === first && read.legacyReplyDue,
+        at: Date.now(),
+      });
+    }
   }
 
   // One durable timer for the earliest due time; re-armed only when that time changes.
@@ -166,16 +205,17 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   const sender = drainInOrder(outbox, send);
   const fetcher = drainInOrder(mediaQueue, fetchImage);
   const idle = () => outbox.length === 0 && mediaQueue.length === 0 && !sender.busy && !fetcher.busy;
-  const isFinished = () => snapshot.status === 'done' && idle();
+  const isFinished = () => snapshot.status === 'done' && idle() && inbox.length === 0;
 
   for (;;) {
-    await condition(() => timerFired || dirty || isFinished() || shouldContinueAsNew());
+    await condition(() => timerFired || dirty || inbox.length > 0 || isFinished() || shouldContinueAsNew());
+    if (inbox.length > 0) await takeInbox();
     if (timerFired) fireDueTimers();
     if (dirty) await project();
     if (isFinished()) break;
     if (shouldContinueAsNew()) {
       await condition(() => allHandlersFinished() && !sender.busy && !fetcher.busy);
-      if (!dirty) await continueAsNew<typeof conversationWorkflow>({ ...input, carried: carry(), pendingInbound: [] });
+      if (!dirty && inbox.length === 0) await continueAsNew<typeof conversationWorkflow>({ ...input, carried: carry(), pendingInbound: [] });
     }
   }
 

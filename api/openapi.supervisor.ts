@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { ApiKeyView, CreateApiKeyBody, IssuedApiKey, KeyIdParam } from './api-keys.routes';
+import { AuditQuery, ConfigDraftBody, PublishBody, RollbackBody } from './machine-config.routes';
+import { LegacyBody, RegisterNumberBody } from './numbers.routes';
+import { CreateTemplateBody, EditTemplateBody, ListTemplatesQuery, TemplateKey } from './templates.routes';
+
+type Responses = (description: string) => { description: string; content: Record<string, { schema: z.ZodType }> };
+
+/** Supervisor routes (templates, configuration, numbers, API keys); bodies come from the schemas the routes parse with. */
+export function supervisorPaths(problem: Responses, json: (description: string, schema: z.ZodType) => ReturnType<Responses>): ZodOpenApiPathsObject {
+  const body = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
+  const anyJson = z.record(z.string(), z.unknown());
+  const templatePath = z.object({ key: TemplateKey });
+  const numberPath = z.object({ phoneNumberId: z.string() });
+  const forbidden = { '401': problem('No or unknown API key'), '403': problem('Not a supervisor key') };
+  return {
+    '/v1/templates': {
+      post: {
+        summary: 'Create a template and submit it to WhatsApp for approval (status PENDING)',
+        requestBody: body(CreateTemplateBody),
+        responses: { '201': json('Submitted', anyJson), '400': problem('Invalid template'), '404': problem('Unknown number'), '409': problem('Exists'), ...forbidden },
+      },
+      get: { summary: 'Templates with status, category and history', requestParams: { query: ListTemplatesQuery }, responses: { '200': json('Templates', anyJson) } },
+    },
+    '/v1/templates/sync': { post: { summary: 'Fetch every template status from the broker now', responses: { '200': json('Counts', anyJson), ...forbidden } } },
+    '/v1/templates/{key}': {
+      get: { summary: 'One template', requestParams: { path: templatePath }, responses: { '200': json('The template', anyJson), '404': problem('Unknown template') } },
+      put: {
+        summary: 'Edit a template; it goes back to WhatsApp for review (PENDING)',
+        requestParams: { path: templatePath },
+        requestBody: body(EditTemplateBody),
+        responses: { '200': json('The template', anyJson), '404': problem('Unknown template'), ...forbidden },
+      },
+      delete: { summary: 'Retire a template (PENDING_DELETION)', requestParams: { path: templatePath }, responses: { '200': json('The template', anyJson), ...forbidden } },
+    },
+    '/v1/config': { get: { summary: 'The published configuration and the draft (with its validation and diff)', responses: { '200': json('Config', anyJson), ...forbidden } } },
+    '/v1/config/draft': {
+      put: { summary: 'Save the draft (kept even while invalid); answers its validation', requestBody: body(ConfigDraftBody), responses: { '200': json('Draft and errors', anyJson), ...forbidden } },
+    },
+    '/v1/config/draft/validate': { post: { summary: 'Validate the draft; errors name the field', responses: { '200': json('valid and errors[]', anyJson), '409': problem('No draft') } } },
+    '/v1/config/publish': {
+      post: {
+        summary: 'Publish the draft as the next version; running conversations use it from their next event',
+        requestBody: body(PublishBody),
+        responses: { '201': json('The new version', anyJson), '409': problem('No draft, or a concurrent publish'), '422': problem('invalid_config with errors[]'), ...forbidden },
+      },
+    },
+    '/v1/config/rollback': {
+      post: { summary: 'Publish an earlier version again, as the next version', requestBody: body(RollbackBody), responses: { '201': json('The new version', anyJson), '404': problem('Unknown version') } },
+    },
+    '/v1/config/versions': { get: { summary: 'Published versions, newest first', responses: { '200': json('Versions', anyJson) } } },
+    '/v1/config/versions/{version}': {
+      get: { summary: 'One published version', requestParams: { path: z.object({ version: z.string() }) }, responses: { '200': json('The version', anyJson), '404': problem('Unknown version') } },
+    },
+    '/v1/config/audit': { get: { summary: 'Who changed what, when', requestParams: { query: AuditQuery }, responses: { '200': json('Audit entries', anyJson) } } },
+    '/v1/numbers': {
+      post: {
+        summary: "Register a business number (WhatsApp's numbering rules; ownership attested; verification method)",
+        requestBody: body(RegisterNumberBody),
+        responses: { '201': json('Registered, with notes', anyJson), '409': problem('Already registered'), '422': problem('invalid_phone_number with reason'), ...forbidden },
+      },
+      get: { summary: 'Registered numbers', responses: { '200': json('Numbers', anyJson) } },
+    },
+    '/v1/numbers/{phoneNumberId}': { get: { summary: 'One number', requestParams: { path: numberPath }, responses: { '200': json('The number', anyJson), '404': problem('Unknown number') } } },
+    '/v1/numbers/{phoneNumberId}/legacy': {
+      put: {
+        summary: 'Mark a number as legacy: every customer gets the replacement notice (once per period); nothing is routed',
+        requestParams: { path: numberPath },
+        requestBody: body(LegacyBody),
+        responses: { '200': json('The number', anyJson), '404': problem('Unknown number'), '422': problem('Invalid replacement number') },
+      },
+      delete: { summary: 'Unmark a legacy number', requestParams: { path: numberPath }, responses: { '200': json('The number', anyJson) } },
+    },
+    '/v1/api-keys': {
+      post: { summary: 'Issue an API key for a role (shown once, stored hashed)', requestBody: body(CreateApiKeyBody), responses: { '201': json('The key', IssuedApiKey), ...forbidden } },
+      get: { summary: 'API keys (without secrets)', responses: { '200': json('Keys', z.object({ keys: z.array(ApiKeyView) })) } },
+    },
+    '/v1/api-keys/{keyId}': {
+      delete: { summary: 'Revoke a key', requestParams: { path: z.object({ keyId: KeyIdParam }) }, responses: { '204': { description: 'Revoked' }, '404': problem('Unknown key') } },
+    },
+  };
+}
