@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import 'zod-openapi';
+import { normaliseCustomerNumber } from '../lib/phone-numbers';
 
 /** Request and response schemas of the conversation API; the OpenAPI document is generated from these. */
 
@@ -56,7 +57,16 @@ export const SendMessageBody = z
 
 const CustomerIdentity = z
   .strictObject({
-    waId: z.string().regex(/^\d{6,15}$/).optional().meta({ description: 'Phone number as WhatsApp gives it (digits only)' }),
+    waId: z
+      .string()
+      .max(32)
+      .transform((text, ctx) => {
+        const digits = normaliseCustomerNumber(text);
+        if (!digits) ctx.addIssue({ code: 'custom', message: 'not a phone number with its country code, e.g. +1 555 010 4477' });
+        return digits ?? z.NEVER;
+      })
+      .optional()
+      .meta({ description: 'Phone number with country code, in any common writing ("+1 (555) 010-4477"); stored as WhatsApp writes it (digits)' }),
     userId: z.string().regex(/^[A-Z]{2}\.[A-Za-z0-9.]{1,140}$/).optional().meta({ description: 'Business-scoped user id' }),
   })
   .refine((c) => c.waId !== undefined || c.userId !== undefined, { message: 'give waId or userId' });

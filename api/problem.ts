@@ -3,6 +3,7 @@ import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
+import { CloudApiError } from '../activities/cloud-api.client';
 import { AppError, errorCatalog, isErrorCode, type ErrorCode } from '../lib/errors';
 
 /** RFC 9457 problem document, plus our stable `code`, the request id and field-level `errors`. */
@@ -49,6 +50,10 @@ function toAppError(err: unknown): AppError | ZodError {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
     // The send may or may not have been accepted: only a retry under the same key is safe.
     return new AppError('temporarily_unavailable', 'Temporal did not answer in time; retry with the same Idempotency-Key');
+  }
+  // Template management talks to the broker from the API: its refusals are the caller's to read, its outages a retry.
+  if (err instanceof CloudApiError) {
+    return err.retryable ? new AppError('temporarily_unavailable', `The broker is unavailable: ${err.title}`) : new AppError('broker_refused', err.message, { brokerCode: err.code });
   }
   if (err instanceof ServiceError || err instanceof MongoNetworkError || err instanceof MongoServerSelectionError) {
     return new AppError('temporarily_unavailable');

@@ -36,6 +36,7 @@ export const errorCatalog = {
   invalid_media: { status: 422, title: 'Only JPEG and PNG images whose bytes match their type are accepted' },
   too_many_in_flight: { status: 429, title: 'Too many sends in flight for this conversation; retry shortly' },
   internal: { status: 500, title: 'Internal error' },
+  broker_refused: { status: 502, title: 'The WhatsApp broker refused the request' },
   temporarily_unavailable: { status: 503, title: 'A backing service is unavailable; retry later' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

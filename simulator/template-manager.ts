@@ -58,7 +58,7 @@ export function installTemplateManager(app: Express, deps: TemplateManagerDeps) 
     const clash = [...templates.values()].find((t) => t.wabaId === wabaId && t.name === parsed.data.name && t.language === parsed.data.language);
     if (clash) return deps.cloudError(res, 400, 2388024, 'Content in this language already exists');
     const template: SimTemplate = {
-      id: String(randomInt(10 ** 14, 10 ** 15)),
+      id: String(randomInt(10 ** 11, 10 ** 12)),
       wabaId,
       name: parsed.data.name,
       language: parsed.data.language,

@@ -8,6 +8,8 @@ import {
   sendMessageUpdate,
   type InboundMessage,
 } from '../../workflows/conversation.messages';
+import { MachineConfig } from '../../lib/machine-config';
+import { publish } from '../../store/machine-config.store';
 import { uniqueId } from '../support/env';
 import { keepHistory } from '../support/histories';
 import { eventually, startTimeSkippingRig, type TimeSkippingRig } from '../support/workflow-env';
@@ -166,5 +168,29 @@ describe('conversation workflow, with the full 24 hours elapsing on the time-ski
     expect(next.signaledRunId).not.toBe(handle.signaledRunId);
     expect(await next.query(conversationStatusQuery)).toMatchObject({ state: 'openSession', inboundCount: 1 });
     await keepHistory('idle-close', rig.env.client.workflow.getHandle(conversation.conversationId, handle.signaledRunId));
+  });
+
+  it('reads the published configuration at each customer event: replies it configures, and its idle period', async () => {
+    const config = MachineConfig.parse({
+      autoReplies: { welcome: 'Welcome! An agent will answer soon.', outOfHours: 'We are closed; we answer from 9:00.' },
+      businessHours: { timeZone: 'UTC', days: {} }, // never open
+      idleCloseAfterMinutes: 60,
+    });
+    await publish(rig.store, config, 'test');
+    try {
+      const conversation = newConversation(); // 7 days idle in its input; the published 60 minutes win
+      const t0 = await rig.env.currentTimeMs();
+      const handle = await customerWrites(conversation, t0);
+      await customerWrites(conversation, t0 + 1_000);
+      const outcome = await handle.result();
+      expect(outcome).toMatchObject({ closedReason: 'idle' });
+      expect((await rig.env.currentTimeMs()) - t0).toBeLessThan(26 * HOUR);
+      const texts = rig.simulator.sent().filter((m) => m.to === conversation.customer.waId).map((m) => (m.body as { text?: { body?: string } }).text?.body);
+      // Welcome once (first message only), out-of-hours once per closure.
+      expect(texts).toEqual(['Welcome! An agent will answer soon.', 'We are closed; we answer from 9:00.']);
+      await keepHistory('settings-read-through', handle);
+    } finally {
+      await rig.store.configVersions.deleteMany({});
+    }
   });
 });
