@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     env.WHATSAPP_ACCESS_TOKEN ??= 'dev-token';
     env.WHATSAPP_APP_SECRET ??= 'dev-app-secret';
     env.WHATSAPP_VERIFY_TOKEN ??= 'dev-verify-token';
+    env.WHATSAPP_BUSINESS_ACCOUNT_ID ??= '102290129340398';
     const simulator = await startBrokerSimulator({
       port: plan.EMBEDDED_SIMULATOR_PORT,
       accessToken: env.WHATSAPP_ACCESS_TOKEN,
