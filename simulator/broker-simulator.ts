@@ -189,6 +189,26 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   const authorized = (req: Request) => req.get('authorization') === `Bearer ${options.accessToken}`;
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 100 * 1024 * 1024 } });
 
+  // Simulator controls first: `/_sim/x` would otherwise match the Graph API's `/:version/:id` routes.
+  const templateManager = installTemplateManager(app, {
+    authorized,
+    cloudError,
+    deliverWebhook: (body) => deliverWebhook(body),
+    later,
+    ...(options.autoApproveTemplatesAfterMs !== undefined ? { autoApproveAfterMs: options.autoApproveTemplatesAfterMs } : {}),
+  });
+
+  app.get('/_sim/sent', (_req, res) => void res.json({ sent }));
+  app.post('/_sim/faults', (req, res) => {
+    faults.push(req.body as Fault);
+    res.status(201).json({ faults });
+  });
+  app.delete('/_sim/faults', (_req, res) => {
+    faults = [];
+    res.status(204).end();
+  });
+  app.post('/_sim/inbound', async (req, res) => void res.json(await sendInboundText(req.body as InboundOptions & { text: string })));
+
   app.post('/:version/:phoneNumberId/media', upload.single('file'), (req, res) => {
     if (!authorized(req)) return cloudError(res, 401, 190, TITLES[190]!);
     if (!req.file || req.body?.messaging_product !== 'whatsapp') return cloudError(res, 400, 100, 'Invalid parameter: file and messaging_product are required');
@@ -214,25 +234,6 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
       id,
     });
   });
-
-  const templateManager = installTemplateManager(app, {
-    authorized,
-    cloudError,
-    deliverWebhook: (body) => deliverWebhook(body),
-    later,
-    ...(options.autoApproveTemplatesAfterMs !== undefined ? { autoApproveAfterMs: options.autoApproveTemplatesAfterMs } : {}),
-  });
-
-  app.get('/_sim/sent', (_req, res) => void res.json({ sent }));
-  app.post('/_sim/faults', (req, res) => {
-    faults.push(req.body as Fault);
-    res.status(201).json({ faults });
-  });
-  app.delete('/_sim/faults', (_req, res) => {
-    faults = [];
-    res.status(204).end();
-  });
-  app.post('/_sim/inbound', async (req, res) => void res.json(await sendInboundText(req.body as InboundOptions & { text: string })));
 
   app.post('/:version/:phoneNumberId/messages', async (req: Request, res: Response) => {
     requests += 1;

@@ -48,6 +48,14 @@ describe('broker simulator (Cloud API subset)', () => {
     expect(sim.sent()).toHaveLength(1);
   });
 
+  it('serves its controls over HTTP (the README asks /_sim/sent what the broker received)', async () => {
+    sim = await startBrokerSimulator({ accessToken: TOKEN, appSecret: SECRET, autoStatuses: false });
+    await send(sim, text);
+    const sent = (await (await fetch(`${sim.url}/_sim/sent`)).json()) as { sent: { to: string }[] };
+    expect(sent.sent.map((m) => m.to)).toEqual(['15551234567']);
+    expect(await (await fetch(`${sim.url}/_sim/templates`)).json()).toEqual({ templates: [] });
+  });
+
   it('injects a 429 once, then accepts; refuses a malformed send with code 100', async () => {
     sim = await startBrokerSimulator({ accessToken: TOKEN, appSecret: SECRET, autoStatuses: false });
     sim.injectFault({ kind: 'http', status: 429, times: 1 });
