@@ -106,4 +106,36 @@ describe('property-based fuzzing of every public endpoint', () => {
     );
     expect(await rig.store.messages.countDocuments({ direction: 'outbound' })).toBe(outboundBefore);
   }, 240_000);
+
+  it('answers random bodies, keys and ids on the supervisor routes with a 4xx problem, creating nothing', async () => {
+    const counts = () => Promise.all([rig.store.numbers.countDocuments(), rig.store.templates.countDocuments(), rig.store.apiKeys.countDocuments(), rig.store.configVersions.countDocuments()]);
+    const before = await counts();
+    const templatesBefore = rig.simulator.templates().length;
+    const routes: [string, (id: string) => string][] = [
+      ['POST', () => '/v1/numbers'],
+      ['PUT', (id) => `/v1/numbers/${encodeURIComponent(id)}/legacy`],
+      ['POST', () => '/v1/templates'],
+      ['PUT', (id) => `/v1/templates/${encodeURIComponent(id)}`],
+      ['DELETE', (id) => `/v1/templates/${encodeURIComponent(id)}`],
+      ['POST', () => '/v1/config/rollback'],
+      ['GET', (id) => `/v1/config/versions/${encodeURIComponent(id)}`],
+      ['POST', () => '/v1/api-keys'],
+      ['DELETE', (id) => `/v1/api-keys/${encodeURIComponent(id)}`],
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...routes),
+        fc.oneof(fc.string({ minLength: 1, maxLength: 80 }).filter((s) => s !== '.' && s !== '..'), fc.stringMatching(/^\d{1,20}:[a-z_]{1,10}:en_US$/)),
+        fc.oneof(fc.json({ maxDepth: 4 }), fc.string({ maxLength: 200 }), fc.record({ role: fc.string(), name: fc.string(), version: fc.integer(), phoneNumberId: fc.string(), displayNumber: fc.string() }, { requiredKeys: [] }).map((r) => JSON.stringify(r))),
+        fc.oneof({ weight: 4, arbitrary: fc.constant(`Bearer ${rig.keys.supervisor}`) }, { weight: 1, arbitrary: fc.constantFrom(`Bearer ${rig.keys.agent}`, `Bearer ${rig.keys.analyst}`) }, { weight: 1, arbitrary: headerText }),
+        async ([method, pathFor], id, body, authorization) => {
+          const answer = await call(method, pathFor(id), method === 'GET' || method === 'DELETE' ? undefined : body, { authorization, 'content-type': 'application/json' });
+          expectProblem(answer);
+        },
+      ),
+      { numRuns: 600 },
+    );
+    expect(await counts()).toEqual(before);
+    expect(rig.simulator.templates().length).toBe(templatesBefore);
+  }, 240_000);
 });
