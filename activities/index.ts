@@ -10,14 +10,16 @@ export interface ActivityDeps {
   store: Store;
   broker: CloudApiClient;
   clock?: () => Date;
+  /** How long a settings read is reused (ms); 0 reads the store for every customer message. */
+  settingsCacheMs?: number;
 }
 
 /** Every activity the worker registers, built over explicit dependencies so tests pass real servers, no globals. */
-export function createActivities({ store, broker, clock = () => new Date() }: ActivityDeps): ConversationActivities {
+export function createActivities({ store, broker, clock = () => new Date(), settingsCacheMs }: ActivityDeps): ConversationActivities {
   return {
     ...createBrokerActivities({ store, broker, clock }),
     ...createMediaActivities({ store, broker }),
     ...createStoreActivities({ store, clock }),
-    ...createSettingsActivities({ store }),
+    ...createSettingsActivities({ store, ...(settingsCacheMs !== undefined ? { cacheMs: settingsCacheMs } : {}) }),
   };
 }

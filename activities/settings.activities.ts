@@ -23,10 +23,18 @@ export interface SettingsRead {
  * The published configuration as it applies to one conversation now. Called by the workflow (as a local
  * activity) before it handles customer messages, so the version used is recorded in its history and replays the same.
  */
-export function createSettingsActivities({ store }: { store: Store }) {
+export function createSettingsActivities({ store, cacheMs = 1_000 }: { store: Store; cacheMs?: number }) {
+  // Every customer message reads these: a second of staleness after a publish spares the store two reads per message.
+  const published = memo(cacheMs, () => publishedConfig(store));
+  const numbers = new Map<string, ReturnType<typeof memo<Awaited<ReturnType<typeof findNumber>>>>>();
+  const numberDoc = (id: string) => {
+    let read = numbers.get(id);
+    if (!read) numbers.set(id, (read = memo(cacheMs, () => findNumber(store, id))));
+    return read();
+  };
   return {
     async conversationSettings(request: SettingsRequest): Promise<SettingsRead> {
-      const [{ version, config }, number] = await Promise.all([publishedConfig(store), findNumber(store, request.businessNumberId)]);
+      const [{ version, config }, number] = await Promise.all([published(), numberDoc(request.businessNumberId)]);
       const legacy = number?.legacy;
       const settings: ConversationSettings = {
         version,
@@ -42,5 +50,21 @@ export function createSettingsActivities({ store }: { store: Store }) {
         : false;
       return { settings, businessOpen: isOpenAt(config, request.at), legacyReplyDue };
     },
+  };
+}
+
+/** The last answer of `read` for `ttlMs` (0: always read); concurrent callers share one read in flight. */
+function memo<T>(ttlMs: number, read: () => Promise<T>): () => Promise<T> {
+  let cached: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (cached && now - cached.at < ttlMs) return cached.value;
+    const value = read();
+    cached = { at: now, value };
+    // A failed read is not remembered.
+    value.catch(() => {
+      if (cached?.value === value) cached = undefined;
+    });
+    return value;
   };
 }

@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     store,
     broker: config,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    settingsCacheMs: config.SETTINGS_CACHE_MS,
   });
   const workerRun = worker.run();
   stops.push(async () => {

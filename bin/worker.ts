@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     store,
     broker: config,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    settingsCacheMs: config.SETTINGS_CACHE_MS,
     ...(config.WORKER_WORKFLOW_BUNDLE ? { workflowBundlePath: config.WORKER_WORKFLOW_BUNDLE } : {}),
   });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');

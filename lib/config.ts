@@ -19,6 +19,8 @@ export const ConfigSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().default('whatsapp-conversations'),
   /** Workflows kept in the worker's cache; evicted ones are rebuilt by replay on their next event. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(2_000),
+  /** How long a worker reuses the published configuration it read (a publish reaches running conversations within it). */
+  SETTINGS_CACHE_MS: z.coerce.number().int().min(0).default(1_000),
   /** A workflow bundle built ahead (bundleWorkflowCode); unset = bundle workflows/ at start-up. */
   WORKER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
 

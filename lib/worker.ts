@@ -11,6 +11,8 @@ export interface ConversationWorkerOptions {
   store: Store;
   broker: Pick<Config, 'WHATSAPP_API_BASE_URL' | 'WHATSAPP_API_VERSION' | 'WHATSAPP_ACCESS_TOKEN' | 'WHATSAPP_REQUEST_TIMEOUT_MS'>;
   maxCachedWorkflows?: number;
+  /** How long the configuration read before each customer message is reused (SETTINGS_CACHE_MS). */
+  settingsCacheMs?: number;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows folder is bundled at start-up. */
   workflowBundlePath?: string;
 }
@@ -27,7 +29,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: createActivities({ store: options.store, broker }),
+    activities: createActivities({ store: options.store, broker, ...(options.settingsCacheMs !== undefined ? { settingsCacheMs: options.settingsCacheMs } : {}) }),
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),

@@ -26,5 +26,7 @@ export function testWorker(options: {
       WHATSAPP_REQUEST_TIMEOUT_MS: 2_000,
     },
     workflowBundlePath: testEnv().workflowBundlePath,
+    // Tests publish a configuration and write at once: read it every time.
+    settingsCacheMs: 0,
   });
 }
