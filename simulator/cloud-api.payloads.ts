@@ -122,52 +122,28 @@ export function combine(...bodies: CloudWebhookBody[]): CloudWebhookBody {
   return { object: 'whatsapp_business_account', entry: bodies.flatMap((body) => body.entry) };
 }
 
+/** A change on the WhatsApp Business Account itself (template review, category), not on a phone number. */
+const accountChange = (wabaId: string, field: string, value: Record<string, unknown>) => ({
+  object: 'whatsapp_business_account',
+  entry: [{ id: wabaId, time: nowSeconds(), changes: [{ field, value }] }],
+});
+
 /** A `message_template_status_update` webhook: WhatsApp approved, rejected, paused… a template. */
-export function templateStatusWebhook(opts: { wabaId: string; templateId: string; name: string; language: string; event: string; reason?: string }) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: opts.wabaId,
-        time: nowSeconds(),
-        changes: [
-          {
-            field: 'message_template_status_update',
-            value: {
-              event: opts.event,
-              message_template_id: Number(opts.templateId),
-              message_template_name: opts.name,
-              message_template_language: opts.language,
-              reason: opts.reason ?? 'NONE',
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
+export const templateStatusWebhook = (opts: { wabaId: string; templateId: string; name: string; language: string; event: string; reason?: string }) =>
+  accountChange(opts.wabaId, 'message_template_status_update', {
+    event: opts.event,
+    message_template_id: Number(opts.templateId),
+    message_template_name: opts.name,
+    message_template_language: opts.language,
+    reason: opts.reason ?? 'NONE',
+  });
 
 /** A `template_category_update` webhook: WhatsApp moved a template to another (differently priced) category. */
-export function templateCategoryWebhook(opts: { wabaId: string; templateId: string; name: string; language: string; previous: string; next: string }) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: opts.wabaId,
-        time: nowSeconds(),
-        changes: [
-          {
-            field: 'template_category_update',
-            value: {
-              message_template_id: Number(opts.templateId),
-              message_template_name: opts.name,
-              message_template_language: opts.language,
-              previous_category: opts.previous.toUpperCase(),
-              new_category: opts.next.toUpperCase(),
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
+export const templateCategoryWebhook = (opts: { wabaId: string; templateId: string; name: string; language: string; previous: string; next: string }) =>
+  accountChange(opts.wabaId, 'template_category_update', {
+    message_template_id: Number(opts.templateId),
+    message_template_name: opts.name,
+    message_template_language: opts.language,
+    previous_category: opts.previous.toUpperCase(),
+    new_category: opts.next.toUpperCase(),
+  });
