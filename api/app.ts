@@ -4,8 +4,10 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Config } from '../lib/config';
+import { createAnalyticsService } from '../analytics/analytics.service';
 import { AppError } from '../lib/errors';
 import type { Store } from '../store/db';
+import { analyticsRoutes } from './analytics.routes';
 import { conversationRoutes } from './conversations.routes';
 import { createConversationService } from './conversations.service';
 import { mediaRoutes } from './media.routes';
@@ -21,6 +23,8 @@ export interface AppDeps {
   store: Store;
   temporal: Client;
   logger: Logger;
+  /** Analyst routes: the workflow bundle to replay against (default: bundle workflows/ once) and a cap on runs per request. */
+  analytics?: { workflowBundlePath?: string; maxRuns?: number };
 }
 
 /** JSON routes take JSON only: anything else is a 415, not a confusing schema error. */
@@ -30,7 +34,7 @@ const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export function createApp({ config, store, temporal, logger }: AppDeps): Express {
+export function createApp({ config, store, temporal, logger, analytics }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(pinoHttp({ logger, genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : randomUUID()) }));
@@ -53,6 +57,7 @@ export function createApp({ config, store, temporal, logger }: AppDeps): Express
   app.use(mediaRoutes(store));
   app.use('/v1', requireJson, express.json({ limit: config.HTTP_BODY_LIMIT_BYTES, strict: true }));
   app.use(conversationRoutes(createConversationService({ store, temporal, taskQueue, idleCloseAfterMs })));
+  app.use(analyticsRoutes(createAnalyticsService({ temporal, store, ...analytics })));
 
   app.use(notFoundHandler);
   app.use(problemHandler(logger));
