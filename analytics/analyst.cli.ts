@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadAnalystConfig } from '../lib/config';
@@ -233,7 +234,7 @@ async function write(dir: string, item: Pick<HistoryItem, 'workflowId' | 'runId'
 
 async function codeFor(options: CommonOptions): Promise<WorkflowCode> {
   quietTemporalRuntime();
-  return loadWorkflowCode({ ...(options.bundle ? { bundlePath: options.bundle } : {}), ...(options.workflows ? { workflowsPath: options.workflows } : {}) });
+  return loadWorkflowCode({ ...(options.bundle ? { bundlePath: options.bundle } : {}), ...(options.workflows ? { workflowsPath: resolve(options.workflows) } : {}) });
 }
 
 /** The histories to work on: the files given, else the server's runs matching the selection. */

@@ -87,7 +87,8 @@ export async function* replayRuns(inputs: AsyncIterable<HistoryInput>, code: Wor
       history: item.history,
     };
     if (result.error) {
-      replayed.error = result.error.message;
+      // Core wraps its explanation in a Rust debug dump; the quoted message is the part a person needs.
+      replayed.error = /message: "([^"]+)"/.exec(result.error.message)?.[1] ?? result.error.message;
       replayed.nondeterministic = result.error.name === 'DeterminismViolationError';
       const offending = offendingEvent(item.history, result.error.message);
       if (offending) replayed.offendingEvent = offending;

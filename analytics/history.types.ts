@@ -19,4 +19,4 @@ export interface UnreadableHistory {
 
 export type HistoryInput = HistoryItem | UnreadableHistory;
 
-export const isUnreadable = (input: HistoryInput): input is UnreadableHistory => 'error' in input;
+export const isUnreadable = (input: HistoryInput | { workflowId: string }): input is UnreadableHistory => !('workflowId' in input);
