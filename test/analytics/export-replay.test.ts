@@ -63,6 +63,16 @@ describe('wa-analyst export and replay against the real dev server', () => {
     expect(theirs.events!.slice(0, ours.events!.length).map((e) => [String(e.eventId), e.eventType])).toEqual(ours.events!.map((e) => [String(e.eventId), e.eventType]));
   });
 
+  it('exports by machine state: Temporal narrows by status, replay tells the state', async () => {
+    for (const [state, customer] of [['closed', customers[1]!], ['openSession', customers[0]!]] as const) {
+      const out = join(work, state);
+      const run = await analyst('export', ...server(), ...bundle(), '--business-number', BUSINESS, '--state', state, '--out', out);
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe(`1 histories written to ${out}\n`);
+      expect(readdirSync(out)).toEqual([expect.stringContaining(`%3A${customer}~`)]);
+    }
+  });
+
   it('replays the exported files, a file saved by the Temporal CLI, and the runs straight from the server, all cleanly', async () => {
     const fromFiles = await analyst('replay', '--no-progress', ...bundle(), '--dir', exported, join(work, 'from-temporal-cli.json'));
     expect(fromFiles.stderr).toBe('3 replayed cleanly, 0 failed\n');
