@@ -28,9 +28,15 @@ export async function writeHistoryFile(dir: string, item: Pick<HistoryItem, 'wor
  * in the workflow's input (files saved by `temporal workflow show` have any name).
  */
 export async function readHistoryFile(path: string): Promise<HistoryInput> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    return { source: path, error: `${path}: cannot be read (${(err as Error).message})` };
+  }
   let history: History;
   try {
-    const json = JSON.parse(await readFile(path, 'utf8')) as { events?: unknown };
+    const json = JSON.parse(text) as { events?: unknown };
     if (!Array.isArray(json?.events) || json.events.length === 0) throw new Error('no "events" array');
     history = historyFromJSON(json);
     if (!history.events?.[0]?.workflowExecutionStartedEventAttributes) throw new Error('the first event is not WorkflowExecutionStarted');
