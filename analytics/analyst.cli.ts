@@ -60,7 +60,19 @@ export async function runAnalyst(argv: readonly string[], io: AnalystIo, env: Re
     .description('Export and replay WhatsApp conversation histories; conversation timelines and KPIs.')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .showHelpAfterError();
+    .showHelpAfterError()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  wa-analyst export --business-number 106540352242922 --from 2026-11-24 --out exported/
+  wa-analyst replay --dir exported/                  exit 1 if the current code cannot replay one
+  wa-analyst timeline -w wa:106540352242922:15551234567 --format mermaid
+  wa-analyst kpi --dir exported/ --format csv --mongodb-url mongodb://127.0.0.1:27017/
+
+The server is TEMPORAL_ADDRESS (default 127.0.0.1:7233) unless --address is given; history files or --dir are read
+instead of the server when given.`,
+    );
 
   const withSelection = (command: Command, readsFiles: boolean) => {
     command
