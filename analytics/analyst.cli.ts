@@ -102,12 +102,13 @@ instead of the server when given.`,
     .option('--bundle <file>', 'with --state: a prebuilt workflow bundle to replay against', config.WORKER_WORKFLOW_BUNDLE)
     .action(async (options: CommonOptions & { out: string }) => {
       await mkdir(options.out, { recursive: true });
+      const code = options.state ? await codeFor(options) : undefined;
       const { inputs, total, close } = await open(options, []);
       const progress = startProgress(io, options.progress, total, 'export');
       let written = 0;
       try {
         if (options.state) {
-          for await (const run of analyzeRuns(inputs, await codeFor(options), options.state)) {
+          for await (const run of analyzeRuns(inputs, code!, options.state)) {
             progress.tick();
             if (!report(run.outcome, false)) continue;
             if (run.matched && !isUnreadable(run.outcome)) written += await write(options.out, run.outcome);
@@ -129,12 +130,13 @@ instead of the server when given.`,
     .description('Replay histories against the current workflow code; exit 1 if any does not replay cleanly')
     .option('--json', 'one JSON line per run instead of text')
     .action(async (files: string[], options: CommonOptions & { json?: boolean }) => {
+      const code = await codeFor(options);
       const { inputs, total, close } = await open(options, files);
       const progress = startProgress(io, options.progress, total, 'replay');
       let ok = 0;
       let failed = 0;
       try {
-        for await (const outcome of replayRuns(inputs, await codeFor(options))) {
+        for await (const outcome of replayRuns(inputs, code)) {
           progress.tick();
           const clean = report(outcome, true, options.json);
           if (clean) ok += 1;
@@ -167,10 +169,11 @@ instead of the server when given.`,
     .action(async (files: string[], options: CommonOptions & { format: 'table' | 'json' | 'csv'; mongodbUrl?: string; mongodbDb: string }) => {
       const store = options.mongodbUrl ? await connectStore(options.mongodbUrl, options.mongodbDb) : undefined;
       try {
+        const code = await codeFor(options);
         const { inputs, total, close } = await open(options, files);
         const progress = startProgress(io, options.progress, total, 'kpi');
         try {
-          const kpis = await computeKpis(analyzeRuns(inputs, await codeFor(options), options.state), {
+          const kpis = await computeKpis(analyzeRuns(inputs, code, options.state), {
             ...(store ? { store } : {}),
             onRun: (run) => {
               progress.tick();
@@ -213,10 +216,11 @@ instead of the server when given.`,
   }
 
   async function forEachRun(options: CommonOptions, files: string[], label: string, each: (run: AnalyzedRun) => void): Promise<void> {
+    const code = await codeFor(options);
     const { inputs, total, close } = await open(options, files);
     const progress = startProgress(io, options.progress, total, label);
     try {
-      for await (const run of analyzeRuns(inputs, await codeFor(options), options.state)) {
+      for await (const run of analyzeRuns(inputs, code, options.state)) {
         progress.tick();
         report(run.outcome, false);
         each(run);
