@@ -4,10 +4,12 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Config } from '../lib/config';
+import { createAnalyticsService } from '../analytics/analytics.service';
 import { AppError } from '../lib/errors';
 import type { Store } from '../store/db';
 import { apiKeyRoutes } from './api-keys.routes';
 import { authenticate } from './auth';
+import { analyticsRoutes } from './analytics.routes';
 import { conversationRoutes } from './conversations.routes';
 import { machineConfigRoutes } from './machine-config.routes';
 import { numberRoutes } from './numbers.routes';
@@ -37,6 +39,8 @@ export interface AppDeps {
   store: Store;
   temporal: Client;
   logger: Logger;
+  /** Analyst routes: the workflow bundle to replay against (default: bundle workflows/ once) and a cap on runs per request. */
+  analytics?: { workflowBundlePath?: string; maxRuns?: number };
 }
 
 /** JSON routes take JSON only: anything else is a 415, not a confusing schema error. */
@@ -57,7 +61,7 @@ export function templateServiceFor({ config, store, logger }: Pick<AppDeps, 'con
   return createTemplateService({ store, broker, logger, ...(config.WHATSAPP_BUSINESS_ACCOUNT_ID ? { defaultWabaId: config.WHATSAPP_BUSINESS_ACCOUNT_ID } : {}) });
 }
 
-export function createApp({ config, store, temporal, logger }: AppDeps): Express {
+export function createApp({ config, store, temporal, logger, analytics }: AppDeps): Express {
   const app = express();
   const templates = templateServiceFor({ config, store, logger });
   app.disable('x-powered-by');
@@ -87,6 +91,7 @@ export function createApp({ config, store, temporal, logger }: AppDeps): Express
   app.use(machineConfigRoutes(store));
   app.use(numberRoutes(store));
   app.use(templateRoutes(templates));
+  app.use(analyticsRoutes(createAnalyticsService({ temporal, store, ...analytics })));
 
   app.use(notFoundHandler);
   app.use(problemHandler(logger));

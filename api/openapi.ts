@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
 import { errorCatalog } from '../lib/errors';
+import { ConversationTimelinesView, KpiQuery, KpisView, TimelineQuery } from './analytics.schema';
 import {
   CloseConversationBody,
   ConversationId,
@@ -26,6 +27,8 @@ const Problem = z
     requestId: z.string(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     templates: z.array(TemplateView).optional().meta({ description: 'With template_required: the approved templates to use instead' }),
+    matchingRuns: z.number().int().optional().meta({ description: 'With analytics_filter_too_wide: how many runs the filter matches' }),
+    maxRuns: z.number().int().optional().meta({ description: 'With analytics_filter_too_wide: the most one request replays' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details with a stable code' });
 
@@ -105,6 +108,23 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           summary: 'Approved templates the agent may send in this conversation',
           requestParams: { path: conversationPath },
           responses: { '200': json('Templates', z.object({ templates: z.array(TemplateView) })), '404': problem('Unknown conversation') },
+        },
+      },
+      '/v1/analytics/conversations/{conversationId}/timeline': {
+        get: {
+          summary: "Analysts: a conversation's timeline per run (states with times, messages, expiries, hand-offs) and its path through the machine",
+          requestParams: { path: conversationPath, query: TimelineQuery },
+          responses: { '200': json('Timelines, newest run first', ConversationTimelinesView), '404': problem('Unknown conversation') },
+        },
+      },
+      '/v1/analytics/kpis': {
+        get: {
+          summary: 'Analysts: KPIs over the conversations a filter selects, replayed from their workflow histories',
+          requestParams: { query: KpiQuery },
+          responses: {
+            '200': json('The KPIs', KpisView),
+            '400': problem('invalid_request, or analytics_filter_too_wide when more runs match than one request replays'),
+          },
         },
       },
       '/v1/media': {

@@ -12,7 +12,8 @@ async function main(): Promise<void> {
   const store = await connectStore(config.MONGODB_URL, config.MONGODB_DB);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const server = createApp({ config, store, temporal, logger }).listen(config.HTTP_PORT, config.HTTP_HOST, () => {
+  const analytics = { maxRuns: config.ANALYTICS_MAX_RUNS, ...(config.WORKER_WORKFLOW_BUNDLE ? { workflowBundlePath: config.WORKER_WORKFLOW_BUNDLE } : {}) };
+  const server = createApp({ config, store, temporal, logger, analytics }).listen(config.HTTP_PORT, config.HTTP_HOST, () => {
     logger.info(`API listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`);
   });
   const stopSync = startTemplateSync(templateServiceFor({ config, store, logger }), config.TEMPLATE_SYNC_INTERVAL_MS, logger);

@@ -87,7 +87,7 @@ async function main(): Promise<void> {
 
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const server = createApp({ config, store, temporal, logger }).listen(config.HTTP_PORT, config.HTTP_HOST);
+  const server = createApp({ config, store, temporal, logger, analytics: { maxRuns: config.ANALYTICS_MAX_RUNS } }).listen(config.HTTP_PORT, config.HTTP_HOST);
   await new Promise<void>((ready, fail) => server.once('listening', ready).once('error', fail));
   stops.push(() => new Promise((done) => server.close(done)).then(() => connection.close()));
   const stopSync = startTemplateSync(templateServiceFor({ config, store, logger }), config.TEMPLATE_SYNC_INTERVAL_MS, logger);

@@ -44,6 +44,9 @@ export const ConfigSchema = z.object({
 
   /** How long a conversation whose window has closed stays open before it ends by itself. */
   CONVERSATION_IDLE_CLOSE_MS: durationMs.default(24 * 60 * 60 * 1000),
+
+  /** Most conversation runs one analyst API request replays (KPIs over a wider filter answer 400). */
+  ANALYTICS_MAX_RUNS: z.coerce.number().int().positive().default(500),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -83,3 +86,23 @@ export const EmbeddedSchema = z.object({
 });
 
 export type EmbeddedPlan = z.infer<typeof EmbeddedSchema>;
+
+/**
+ * What the analysts' tool (`wa-analyst`) reads from the environment; its command-line options override each one.
+ * Separate from {@link ConfigSchema}: an analyst needs no WhatsApp secrets.
+ */
+export const AnalystSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** Read for pricing categories only; unset = KPIs without them. */
+  MONGODB_URL: z.string().optional(),
+  MONGODB_DB: z.string().default('whatsapp_connector'),
+  /** A prebuilt workflow bundle to replay against; unset = bundle workflows/ at start. */
+  WORKER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+});
+
+export type AnalystConfig = z.infer<typeof AnalystSchema>;
+
+export function loadAnalystConfig(env: Record<string, string | undefined> = process.env): AnalystConfig {
+  return AnalystSchema.parse(env);
+}

@@ -10,6 +10,7 @@ export const errorCatalog = {
   invalid_signature: { status: 401, title: 'The webhook signature does not match the body' },
   forbidden: { status: 403, title: 'This API key may not do that' },
   invalid_verify_token: { status: 403, title: 'The webhook verify token is wrong' },
+  analytics_filter_too_wide: { status: 400, title: 'The filter matches more conversation runs than one request may replay' },
   not_found: { status: 404, title: 'No such route' },
   unknown_conversation: { status: 404, title: 'No such conversation' },
   unknown_media: { status: 404, title: 'No such media' },

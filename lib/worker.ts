@@ -1,7 +1,8 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type InjectedSinks } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createCloudApiClient } from '../activities/cloud-api.client';
 import type { Store } from '../store/db';
+import { TIMELINE_SINK, type ConversationSinks } from '../workflows/conversation.sinks';
 import type { Config } from './config';
 
 export interface ConversationWorkerOptions {
@@ -34,5 +35,11 @@ export async function createConversationWorker(options: ConversationWorkerOption
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),
     maxCachedWorkflows: options.maxCachedWorkflows ?? 2_000,
+    sinks: timelineSinkNoop,
   });
 }
+
+/** Timelines are built by analysts' replays (`analytics/`); the live worker has nothing to do with the records. */
+const timelineSinkNoop: InjectedSinks<ConversationSinks> = {
+  [TIMELINE_SINK]: { started: { fn: () => undefined }, transitioned: { fn: () => undefined } },
+};

@@ -128,3 +128,12 @@ export async function recordInboundImage(
   const set = Object.fromEntries(Object.entries(result).map(([key, value]) => [`image.${key}`, value]));
   await store.messages.updateOne({ _id: messageId, direction: 'inbound' }, { $set: set });
 }
+
+/**
+ * The WhatsApp pricing category of each outbound message, by our message id: `unpriced` while no status webhook has
+ * carried one, `not_stored` for an id the store does not hold. One `_id` look-up each, the shape FerretDB indexes.
+ */
+export async function pricingCategories(store: Store, messageIds: readonly string[]): Promise<string[]> {
+  const docs = await Promise.all(messageIds.map((_id) => store.messages.findOne({ _id }, { projection: { pricingCategory: 1, direction: 1 } })));
+  return docs.map((doc) => (doc ? ((doc as Partial<OutboundMessageDoc>).pricingCategory ?? 'unpriced') : 'not_stored'));
+}

@@ -9,6 +9,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  proxySinks,
   setHandler,
   sleep,
   workflowInfo,
@@ -18,6 +19,7 @@ import type { ConversationActivities } from '../activities/activities.types';
 import { toEffects } from '../machines/conversation.effects';
 import { conversationMachine } from '../machines/conversation.machine';
 import { refusalFor, toConversationStatus, type ConversationSnapshot } from '../machines/conversation.status';
+import { timelineRecordOf, timelineStartOf } from '../machines/conversation.timeline';
 import type { ConversationEvent, FetchMediaEffect, SendMessageEffect, TimerId } from '../machines/conversation.types';
 import {
   brokerFailureSignal,
@@ -30,6 +32,7 @@ import {
   type ConversationWorkflowInput,
   type InboundMessage,
 } from './conversation.messages';
+import { TIMELINE_SINK, type ConversationSinks } from './conversation.sinks';
 import { RecentIds } from './recent-ids';
 
 const broker = proxyActivities<Pick<ConversationActivities, 'sendMessage'>>({
@@ -50,6 +53,9 @@ const store = proxyLocalActivities<Pick<ConversationActivities, 'recordConversat
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
+
+// Sink calls create no commands: running conversations replay unchanged with or without them.
+const timeline = proxySinks<ConversationSinks>()[TIMELINE_SINK];
 
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 const timerEvents: Record<TimerId, 'window.expired' | 'idle.elapsed'> = { window: 'window.expired', idle: 'idle.elapsed' };
@@ -76,9 +82,11 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   // Customer messages wait here for the settings read that precedes them; runs from before it dispatch at once.
   const readsSettings = patched('settings-read-through');
   const inbox: InboundMessage[] = [];
+  timeline.started(timelineStartOf(snapshot, generation, carried !== undefined, Date.now()));
 
   function dispatch(event: ConversationEvent): void {
     const [next, actions] = transition(conversationMachine, snapshot, event);
+    timeline.transitioned(timelineRecordOf(event, snapshot, next));
     snapshot = next;
     revision += 1;
     dirty = true;

@@ -49,6 +49,8 @@ export interface ServiceOptions {
   mongoUrl?: string;
   /** False: no worker here; the test runs `bin/worker.ts` as a process of its own (see workerEnv). */
   inProcessWorker?: boolean;
+  /** Most runs an analyst API request replays (default: the service's own). */
+  analyticsMaxRuns?: number;
 }
 
 export async function startService(options: ServiceOptions = {}): Promise<ServiceRig> {
@@ -85,6 +87,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     store,
     temporal,
     logger: createLogger('silent', 'api'),
+    analytics: { workflowBundlePath: env.workflowBundlePath, ...(options.analyticsMaxRuns ? { maxRuns: options.analyticsMaxRuns } : {}) },
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

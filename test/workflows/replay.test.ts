@@ -1,24 +1,38 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
+import { replayRuns, type ReplayOutcome } from '../../analytics/history.replay';
+import { historiesFromFiles } from '../../analytics/history.source';
+import { isUnreadable } from '../../analytics/history.types';
 import { testEnv } from '../support/env';
 
 const dir = join(__dirname, 'histories');
 const files = readdirSync(dir).filter((file) => file.endsWith('.json')).sort();
+const outcomes = new Map<string, ReplayOutcome>();
 
 /**
  * Conversations already running must keep running after a deploy: each committed history is replayed against the
  * current workflow code. A nondeterministic change fails here; guard it with `patched()` and record new histories
- * (`npm run histories`) as the README explains.
+ * (`npm run histories`) as the README explains. The replay registers the analysts' timeline sink, as `wa-analyst`
+ * does: histories recorded before the sink existed replay unchanged and still report every transition.
  */
 describe('replay of committed conversation histories', () => {
+  beforeAll(async () => {
+    const inputs = historiesFromFiles(files.map((file) => join(dir, file)));
+    for await (const outcome of replayRuns(inputs, { codePath: testEnv().workflowBundlePath })) outcomes.set(outcome.source, outcome);
+  });
+
   it('has histories to replay', () => {
     expect(files.length).toBeGreaterThanOrEqual(3);
   });
 
-  it.each(files)('replays %s without nondeterminism', async (file) => {
-    const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
-    await Worker.runReplayHistory({ workflowBundle: { codePath: testEnv().workflowBundlePath } }, history, file.replace(/\.json$/, ''));
+  it.each(files)('replays %s without nondeterminism, reporting its transitions', (file) => {
+    const outcome = outcomes.get(join(dir, file))!;
+    expect(isUnreadable(outcome)).toBe(false);
+    if (isUnreadable(outcome)) return;
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.ok).toBe(true);
+    expect(outcome.start).toMatchObject({ state: 'inbound', continued: false });
+    // Runs with the settings read apply the configuration first (inbound → inbound), then the customer's message.
+    expect(outcome.records.find((r) => r.eventType === 'customer.messageReceived')).toMatchObject({ from: 'inbound', to: 'openSession' });
   });
 });

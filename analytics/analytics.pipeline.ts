@@ -1,0 +1,44 @@
+import type { ConversationStateName } from '../machines/conversation.types';
+import type { Store } from '../store/db';
+import { pricingCategories } from '../store/messages.store';
+import { replayRuns, type ReplayOutcome, type WorkflowCode } from './history.replay';
+import { isUnreadable, type HistoryInput } from './history.types';
+import { KpiAccumulator, type Kpis } from './kpi.aggregate';
+import { buildTimeline, type Timeline } from './timeline.build';
+
+/** A replayed run and, when it replayed cleanly and matches the state asked for, its timeline. */
+export interface AnalyzedRun {
+  outcome: ReplayOutcome;
+  timeline?: Timeline;
+  /** False when the run replayed but ended in another state than the one asked for. */
+  matched: boolean;
+}
+
+/** Replays the inputs and builds each run's timeline, one run at a time. */
+export async function* analyzeRuns(inputs: AsyncIterable<HistoryInput>, code: WorkflowCode, state?: ConversationStateName): AsyncGenerator<AnalyzedRun> {
+  for await (const outcome of replayRuns(inputs, code)) {
+    if (isUnreadable(outcome) || !outcome.ok) {
+      yield { outcome, matched: true };
+      continue;
+    }
+    const timeline = buildTimeline({ conversationId: outcome.workflowId, runId: outcome.runId }, outcome.meta, outcome.start, outcome.records);
+    const matched = state === undefined || timeline.finalState === state;
+    yield matched ? { outcome, timeline, matched } : { outcome, matched };
+  }
+}
+
+/** Adds analyzed runs up into KPIs, reading pricing categories from `store` when one is given. */
+export async function computeKpis(runs: AsyncIterable<AnalyzedRun>, options: { store?: Store; onRun?: (run: AnalyzedRun) => void } = {}): Promise<Kpis> {
+  const kpis = new KpiAccumulator();
+  if (options.store) kpis.addPricing([]);
+  for await (const run of runs) {
+    options.onRun?.(run);
+    if (run.timeline) {
+      kpis.add(run.timeline);
+      if (options.store) kpis.addPricing(await pricingCategories(options.store, run.timeline.outboundMessageIds));
+    } else if (run.matched) {
+      kpis.addReplayFailure();
+    }
+  }
+  return kpis.result();
+}

@@ -1,0 +1,31 @@
+import { Router } from 'express';
+import type { AnalyticsService } from '../analytics/analytics.service';
+import { KpiQuery, TimelineQuery } from './analytics.schema';
+import { allow, may } from './auth';
+import { ConversationId } from './conversations.schema';
+
+/** Analyst routes: a conversation's timeline and KPIs over a filter, both replayed from Temporal's histories. */
+export function analyticsRoutes(analytics: AnalyticsService): Router {
+  const router = Router();
+  router.use('/v1/analytics', allow(...may.analyse));
+
+  router.get('/v1/analytics/conversations/:conversationId/timeline', async (req, res) => {
+    const id = ConversationId.parse(req.params.conversationId);
+    const { runId } = TimelineQuery.parse(req.query);
+    res.json(await analytics.timeline(id, runId));
+  });
+
+  router.get('/v1/analytics/kpis', async (req, res) => {
+    const query = KpiQuery.parse(req.query);
+    res.json(
+      await analytics.kpis({
+        ...(query.businessNumberId ? { businessNumberId: query.businessNumberId } : {}),
+        ...(query.from ? { from: new Date(query.from) } : {}),
+        ...(query.to ? { to: new Date(query.to) } : {}),
+        ...(query.state ? { state: query.state } : {}),
+      }),
+    );
+  });
+
+  return router;
+}

@@ -1,0 +1,15 @@
+import { runAnalyst } from '../../analytics/analyst.cli';
+
+export interface AnalystRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the `wa-analyst` tool in this process, as a user would from the shell, capturing what it prints. */
+export async function analyst(...argv: string[]): Promise<AnalystRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runAnalyst(argv, { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: (s: string) => (stderr += s) } }, {});
+  return { code, stdout, stderr };
+}
