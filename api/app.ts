@@ -5,7 +5,10 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Config } from '../lib/config';
 import { AppError } from '../lib/errors';
+import type { MessagingLimits } from '../lib/messaging-limits';
 import type { Store } from '../store/db';
+import { campaignRoutes } from './campaigns.routes';
+import { createCampaignService } from './campaigns.service';
 import { conversationRoutes } from './conversations.routes';
 import { createConversationService } from './conversations.service';
 import { mediaRoutes } from './media.routes';
@@ -21,6 +24,8 @@ export interface AppDeps {
   store: Store;
   temporal: Client;
   logger: Logger;
+  /** Per-number rates and template tiers; WhatsApp's defaults when absent. */
+  limits?: MessagingLimits;
 }
 
 /** JSON routes take JSON only: anything else is a 415, not a confusing schema error. */
@@ -30,7 +35,7 @@ const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export function createApp({ config, store, temporal, logger }: AppDeps): Express {
+export function createApp({ config, store, temporal, logger, limits }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(pinoHttp({ logger, genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : randomUUID()) }));
@@ -52,7 +57,8 @@ export function createApp({ config, store, temporal, logger }: AppDeps): Express
   // Uploads are multipart, so they are routed before the JSON-only gate.
   app.use(mediaRoutes(store));
   app.use('/v1', requireJson, express.json({ limit: config.HTTP_BODY_LIMIT_BYTES, strict: true }));
-  app.use(conversationRoutes(createConversationService({ store, temporal, taskQueue, idleCloseAfterMs })));
+  app.use(conversationRoutes(createConversationService({ store, temporal, taskQueue, idleCloseAfterMs, ...(limits ? { limits } : {}) })));
+  app.use(campaignRoutes(createCampaignService({ store, temporal, taskQueue, ...(limits ? { limits } : {}) })));
 
   app.use(notFoundHandler);
   app.use(problemHandler(logger));

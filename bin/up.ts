@@ -10,6 +10,7 @@ import { createApp } from '../api/app';
 import { EmbeddedSchema, loadConfig } from '../lib/config';
 import { startFerretDb, startTemporalDevServer } from '../lib/dev-servers';
 import { createLogger } from '../lib/logger';
+import { messagingLimitsFrom } from '../lib/messaging-limits';
 import { createConversationWorker } from '../lib/worker';
 import { startBrokerSimulator } from '../simulator/broker-simulator';
 import { connectStore } from '../store/db';
@@ -71,6 +72,9 @@ async function main(): Promise<void> {
     store,
     broker: config,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    limits: messagingLimitsFrom(config),
+    sendLaneRefreshMs: config.WORKER_SEND_LANE_REFRESH_MS,
+    conversationIdleCloseMs: config.CONVERSATION_IDLE_CLOSE_MS,
   });
   const workerRun = worker.run();
   stops.push(async () => {
@@ -82,7 +86,7 @@ async function main(): Promise<void> {
 
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const server = createApp({ config, store, temporal, logger }).listen(config.HTTP_PORT, config.HTTP_HOST);
+  const server = createApp({ config, store, temporal, logger, limits: messagingLimitsFrom(config) }).listen(config.HTTP_PORT, config.HTTP_HOST);
   await new Promise<void>((ready, fail) => server.once('listening', ready).once('error', fail));
   stops.push(() => new Promise((done) => server.close(done)).then(() => connection.close()));
 

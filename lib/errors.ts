@@ -13,17 +13,23 @@ export const errorCatalog = {
   not_found: { status: 404, title: 'No such route' },
   unknown_conversation: { status: 404, title: 'No such conversation' },
   unknown_media: { status: 404, title: 'No such media' },
+  unknown_campaign: { status: 404, title: 'No such campaign' },
   method_not_allowed: { status: 405, title: 'Method not allowed on this route' },
   template_required: {
     status: 409,
     title: 'The customer service window is closed: only an approved template may be sent',
   },
   conversation_closed: { status: 409, title: 'The conversation is closed' },
+  campaign_finished: { status: 409, title: 'The campaign has finished: it can no longer be paused or resumed' },
   payload_too_large: { status: 413, title: 'The body is too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },
   template_not_approved: { status: 422, title: 'The template is not approved for sending' },
   invalid_media: { status: 422, title: 'Only JPEG and PNG images whose bytes match their type are accepted' },
   too_many_in_flight: { status: 429, title: 'Too many sends in flight for this conversation; retry shortly' },
+  messaging_limit_reached: {
+    status: 429,
+    title: "The business number has used its messaging limit: no template to another customer outside the window until a unit frees",
+  },
   internal: { status: 500, title: 'Internal error' },
   temporarily_unavailable: { status: 503, title: 'A backing service is unavailable; retry later' },
 } as const satisfies Record<string, { status: number; title: string }>;

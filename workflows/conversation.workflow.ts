@@ -12,6 +12,7 @@ import {
   setHandler,
   sleep,
   workflowInfo,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import { initialTransition, transition } from 'xstate';
 import type { ConversationActivities } from '../activities/activities.types';
@@ -30,14 +31,18 @@ import {
   type ConversationWorkflowInput,
   type InboundMessage,
 } from './conversation.messages';
+import { PacedSender } from './paced-sender';
 import { RecentIds } from './recent-ids';
 
-const broker = proxyActivities<Pick<ConversationActivities, 'sendMessage'>>({
+const sendOptions: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   // Rate limits and broker outages are retried with backoff; after a day a session message is moot anyway.
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+};
+const broker = proxyActivities<Pick<ConversationActivities, 'sendMessage'>>(sendOptions);
+/** Sends go through the business number's rate-limited lane, paced per customer (see PacedSender). */
+const PACED_SEND_LANES = 'paced-send-lanes';
 
 const media = proxyActivities<Pick<ConversationActivities, 'fetchInboundMedia'>>({
   startToCloseTimeout: '1 minute',
@@ -73,6 +78,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   let handledInbound: string[] = [];
   let dirty = carried === undefined;
   const afterClose: InboundMessage[] = [];
+  const paced = new PacedSender(sendOptions, carried?.lastSentAt);
 
   function dispatch(event: ConversationEvent): void {
     const [next, actions] = transition(conversationMachine, snapshot, event);
@@ -230,7 +236,8 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   /** One send; the activity is idempotent on the message id. */
   async function send(item: SendMessageEffect): Promise<void> {
     try {
-      const outcome = await broker.sendMessage(item);
+      // Runs started before lanes existed replay their sends on the conversation queue, unpaced.
+      const outcome = await (patched(PACED_SEND_LANES) ? paced.send(item) : broker.sendMessage(item));
       if (outcome.outcome === 'rejected') {
         dispatch({ type: 'broker.rejected', messageId: item.messageId, code: outcome.code, title: outcome.title, at: Date.now() });
       } else if (!patched('skip-broker-accepted-dispatch')) {
@@ -267,6 +274,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
       recentSendIds: recentSends.toJSON(),
       generation,
       revision,
+      ...(paced.lastSentAt === undefined ? {} : { lastSentAt: paced.lastSentAt }),
     };
   }
 }

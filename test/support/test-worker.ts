@@ -1,5 +1,6 @@
-import type { NativeConnection, Worker } from '@temporalio/worker';
-import { createConversationWorker } from '../../lib/worker';
+import type { NativeConnection } from '@temporalio/worker';
+import type { MessagingLimits } from '../../lib/messaging-limits';
+import { createConversationWorker, type ConnectorWorker } from '../../lib/worker';
 import type { BrokerSimulator } from '../../simulator/broker-simulator';
 import type { Store } from '../../store/db';
 import { testEnv } from './env';
@@ -12,7 +13,8 @@ export function testWorker(options: {
   store: Store;
   simulator: BrokerSimulator;
   accessToken: string;
-}): Promise<Worker> {
+  limits?: MessagingLimits;
+}): Promise<ConnectorWorker> {
   return createConversationWorker({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
@@ -26,5 +28,8 @@ export function testWorker(options: {
       WHATSAPP_REQUEST_TIMEOUT_MS: 2_000,
     },
     workflowBundlePath: testEnv().workflowBundlePath,
+    ...(options.limits ? { limits: options.limits } : {}),
+    // Lanes opened by a worker process this test killed are picked up quickly by the next one.
+    sendLaneRefreshMs: 1_000,
   });
 }
