@@ -34,6 +34,7 @@ const USER_ID = /^[A-Z]{2}\.[A-Za-z0-9.]{1,140}$/;
 /** The idempotency key of one recipient's message: the same on every retry and after any restart. */
 export const campaignMessageKey = (campaignId: string, index: number) => `campaign:${campaignId}:${index}`;
 
+/** Built over the store and the API's conversation service, so a campaign sends exactly as the API does. */
 export function createCampaignActivities({ store, conversations, clock }: { store: Store; conversations: ConversationService; clock: () => Date }): CampaignActivities {
   const refuse = async (request: RecipientRequest, code: string, detail?: string): Promise<RecipientOutcome> => {
     await recordRecipientResult(store, request.campaignId, request.index, { outcome: 'refused', code, ...(detail ? { detail } : {}), at: clock() });

@@ -13,6 +13,7 @@ export interface LaneActivities {
   sendLane(request: { businessNumberId: string }): Promise<SendLane>;
 }
 
+/** Lanes are opened in this process and recorded for the others. */
 export function createLaneActivities({ store, lanes, customerPacingMs, clock }: { store: Store; lanes: SendLanes; customerPacingMs: number; clock: () => Date }): LaneActivities {
   return {
     /** Registers the number (so every worker serves its lane, this one at once) and answers the lane. */

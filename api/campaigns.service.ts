@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { AppError } from '../lib/errors';
 import { defaultMessagingLimits, limitsFor, type MessagingLimits } from '../lib/messaging-limits';
 import { createCampaign, findCampaign, listRecipients, type CampaignDoc, type RecipientDoc } from '../store/campaigns.store';
@@ -35,6 +35,7 @@ export function campaignIdFor(idempotencyKey: string | undefined): string {
 
 const isFinished = (state: CampaignProgress['state']) => state === 'completed' || state === 'cancelled';
 
+/** Campaign operations for the API: each a store write or read plus one Temporal call. */
 export function createCampaignService(deps: CampaignServiceDeps) {
   const { store, temporal } = deps;
   const bounded = <T>(call: () => Promise<T>) => temporal.connection.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? 10_000), call);
@@ -58,7 +59,15 @@ export function createCampaignService(deps: CampaignServiceDeps) {
 
   async function view(doc: CampaignDoc, live?: CampaignProgress): Promise<CampaignView> {
     const { _id, createdAt, updatedAt, ...stored } = doc;
-    return { ...stored, ...live, delivery: await deliveryOf(_id), createdAt: createdAt.toISOString(), updatedAt: updatedAt.toISOString() };
+    const progress = { ...stored, ...live };
+    return {
+      ...progress,
+      // FerretDB drops a null field written with $setOnInsert; the API always answers it.
+      resumesAt: progress.resumesAt ?? null,
+      delivery: await deliveryOf(_id),
+      createdAt: createdAt.toISOString(),
+      updatedAt: updatedAt.toISOString(),
+    };
   }
 
   /** Pause, resume or cancel: the workflow answers once the change holds; a finished campaign answers from the store. */
@@ -144,7 +153,8 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       try {
         return await view(doc, await bounded(() => handle(campaignId).query(campaignProgressQuery)));
       } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        // No worker to answer, or Temporal down: the progress it last stored (after every batch) is the answer.
+        if (!(err instanceof WorkflowNotFoundError) && !(err instanceof ServiceError)) throw err;
         return view(await requireCampaign(campaignId));
       }
     },

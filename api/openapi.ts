@@ -44,7 +44,7 @@ const campaignChange = (summary: string) => ({
     responses: {
       '200': json('The campaign once the change holds', CampaignView),
       '404': problem('Unknown campaign'),
-      '409': problem('campaign_finished: completed (or cancelled) campaigns cannot be paused or resumed'),
+      '409': problem('campaign_finished: a completed campaign cannot be changed, nor a cancelled one paused or resumed'),
     },
   },
 });

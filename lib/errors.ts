@@ -20,7 +20,7 @@ export const errorCatalog = {
     title: 'The customer service window is closed: only an approved template may be sent',
   },
   conversation_closed: { status: 409, title: 'The conversation is closed' },
-  campaign_finished: { status: 409, title: 'The campaign has finished: it can no longer be paused or resumed' },
+  campaign_finished: { status: 409, title: 'The campaign has already finished' },
   payload_too_large: { status: 413, title: 'The body is too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },
   template_not_approved: { status: 422, title: 'The template is not approved for sending' },

@@ -16,12 +16,14 @@ export interface MessagingLimits {
   customerPacingMs: number;
 }
 
+/** WhatsApp's defaults for a new number, with some of the 80/s throughput left to customers' messages. */
 export const defaultMessagingLimits: MessagingLimits = {
   defaults: { sendRatePerSecond: 60, templateTier: 250 },
   overrides: {},
   customerPacingMs: 6_000,
 };
 
+/** The limits as configured (`WHATSAPP_*` settings in `lib/config.ts`). */
 export function messagingLimitsFrom(
   config: Pick<Config, 'WHATSAPP_SEND_RATE_PER_SECOND' | 'WHATSAPP_TEMPLATE_TIER' | 'WHATSAPP_NUMBER_LIMITS' | 'WHATSAPP_CUSTOMER_PACING_MS'>,
 ): MessagingLimits {
@@ -32,6 +34,7 @@ export function messagingLimitsFrom(
   };
 }
 
+/** One number's limits: its overrides over the defaults. */
 export function limitsFor(limits: MessagingLimits, businessNumberId: string): NumberLimits {
   return { ...limits.defaults, ...limits.overrides[businessNumberId] };
 }

@@ -24,6 +24,7 @@ export type RecipientDoc = {
   components?: TemplateComponentParameters[];
 } & RecipientResult;
 
+/** Zero-padded so ids sort in list order. */
 export const recipientId = (campaignId: string, index: number) => `${campaignId}:${String(index).padStart(7, '0')}`;
 
 const campaigns = (store: Store) => store.db.collection<CampaignDoc>('campaigns');
@@ -54,6 +55,7 @@ function allDuplicates(err: unknown): boolean {
   return list.length > 0 && list.every((e) => e.code === 11000);
 }
 
+/** By `_id` alone (indexed on FerretDB). */
 export async function findCampaign(store: Store, campaignId: string): Promise<CampaignDoc | null> {
   return campaigns(store).findOne({ _id: campaignId });
 }
@@ -63,10 +65,12 @@ export async function recordCampaignProgress(store: Store, progress: CampaignPro
   await campaigns(store).updateOne({ _id: progress.campaignId }, { $set: { ...progress, updatedAt: at } });
 }
 
+/** By `_id` alone (indexed on FerretDB). */
 export async function findRecipient(store: Store, campaignId: string, index: number): Promise<RecipientDoc | null> {
   return recipients(store).findOne({ _id: recipientId(campaignId, index) });
 }
 
+/** What the campaign did with one recipient; written once, by the activity that handed them over. */
 export async function recordRecipientResult(store: Store, campaignId: string, index: number, result: RecipientResult): Promise<void> {
   await recipients(store).updateOne({ _id: recipientId(campaignId, index) }, { $set: result });
 }
