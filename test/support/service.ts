@@ -45,7 +45,7 @@ export interface ServiceOptions {
   mongoUrl?: string;
   /** False: no worker here; the test runs `bin/worker.ts` as a process of its own (see workerEnv). */
   inProcessWorker?: boolean;
-  /** Rates, tiers and pacing for the API and the worker alike; WhatsApp's defaults when absent. */
+  /** Rates, tiers and pacing for the API and the worker alike; when absent WhatsApp's defaults, with 1 s pacing. */
   limits?: MessagingLimits;
 }
 

@@ -29,7 +29,7 @@ export function testWorker(options: {
     },
     workflowBundlePath: testEnv().workflowBundlePath,
     ...(options.limits ? { limits: options.limits } : {}),
-    // Lanes opened by a worker process this test killed are picked up quickly by the next one.
+    // A lane another worker (or a killed worker process) opened is served here within a second.
     sendLaneRefreshMs: 1_000,
   });
 }
