@@ -6,10 +6,13 @@ import { pinoHttp } from 'pino-http';
 import type { Config } from '../lib/config';
 import { createAnalyticsService } from '../analytics/analytics.service';
 import { AppError } from '../lib/errors';
+import type { MessagingLimits } from '../lib/messaging-limits';
 import type { Store } from '../store/db';
 import { apiKeyRoutes } from './api-keys.routes';
 import { authenticate } from './auth';
 import { analyticsRoutes } from './analytics.routes';
+import { campaignRoutes } from './campaigns.routes';
+import { createCampaignService } from './campaigns.service';
 import { conversationRoutes } from './conversations.routes';
 import { machineConfigRoutes } from './machine-config.routes';
 import { numberRoutes } from './numbers.routes';
@@ -41,6 +44,8 @@ export interface AppDeps {
   logger: Logger;
   /** Analyst routes: the workflow bundle to replay against (default: bundle workflows/ once) and a cap on runs per request. */
   analytics?: { workflowBundlePath?: string; maxRuns?: number };
+  /** Per-number rates and template tiers; WhatsApp's defaults when absent. */
+  limits?: MessagingLimits;
 }
 
 /** JSON routes take JSON only: anything else is a 415, not a confusing schema error. */
@@ -61,7 +66,7 @@ export function templateServiceFor({ config, store, logger }: Pick<AppDeps, 'con
   return createTemplateService({ store, broker, logger, ...(config.WHATSAPP_BUSINESS_ACCOUNT_ID ? { defaultWabaId: config.WHATSAPP_BUSINESS_ACCOUNT_ID } : {}) });
 }
 
-export function createApp({ config, store, temporal, logger, analytics }: AppDeps): Express {
+export function createApp({ config, store, temporal, logger, analytics, limits }: AppDeps): Express {
   const app = express();
   const templates = templateServiceFor({ config, store, logger });
   app.disable('x-powered-by');
@@ -86,12 +91,13 @@ export function createApp({ config, store, temporal, logger, analytics }: AppDep
   // Uploads are multipart, so they are routed before the JSON-only gate.
   app.use(mediaRoutes(store));
   app.use('/v1', requireJson, express.json({ limit: config.HTTP_BODY_LIMIT_BYTES, strict: true }));
-  app.use(conversationRoutes(createConversationService({ store, temporal, taskQueue, idleCloseAfterMs })));
+  app.use(conversationRoutes(createConversationService({ store, temporal, taskQueue, idleCloseAfterMs, ...(limits ? { limits } : {}) })));
   app.use(apiKeyRoutes(store));
   app.use(machineConfigRoutes(store));
   app.use(numberRoutes(store));
   app.use(templateRoutes(templates));
   app.use(analyticsRoutes(createAnalyticsService({ temporal, store, ...analytics })));
+  app.use(campaignRoutes(createCampaignService({ store, temporal, taskQueue, ...(limits ? { limits } : {}) })));
 
   app.use(notFoundHandler);
   app.use(problemHandler(logger));

@@ -50,4 +50,6 @@ export const may = {
   writeConversations: ['integrator', 'agent'],
   supervise: ['supervisor'],
   analyse: ['analyst', 'supervisor'],
+  runCampaigns: ['integrator', 'supervisor'],
+  readCampaigns: ['integrator', 'supervisor', 'analyst'],
 } as const satisfies Record<string, readonly Role[]>;

@@ -3,12 +3,14 @@ import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '
 import type { ConversationInput, OutboundContent, Sender } from '../machines/conversation.types';
 import { AppError } from '../lib/errors';
 import { checkParameters } from '../lib/template-definition';
+import { defaultMessagingLimits, limitsFor, type MessagingLimits } from '../lib/messaging-limits';
 import type { Store } from '../store/db';
 import { findConversation, listConversations, type ConversationFilter } from '../store/conversations.store';
 import { outboundStatuses, type ConversationDoc, type MessageDoc } from '../store/documents';
 import { listThread } from '../store/messages.store';
 import { findMedia } from '../store/media.store';
 import { findTemplate, listApprovedTemplates } from '../store/templates.store';
+import { admitToTier, releaseTier } from '../store/tier.store';
 import {
   CONVERSATION_WORKFLOW_TYPE,
   closeConversationUpdate,
@@ -27,6 +29,8 @@ export interface ConversationServiceDeps {
   idleCloseAfterMs: number;
   /** Longest a request waits on Temporal before answering 503 (the client would otherwise keep retrying). */
   temporalDeadlineMs?: number;
+  /** Per-number template tiers (and rates); WhatsApp's defaults when absent. */
+  limits?: MessagingLimits;
 }
 
 /**
@@ -60,9 +64,31 @@ export function createConversationService(deps: ConversationServiceDeps) {
     }
   }
 
+  /**
+   * A template to a customer whose window is closed (or who never wrote) takes a unit of the number's tier, else it
+   * is refused before anything is recorded. The read model decides the window: a just-reopened window it has not
+   * seen yet costs a unit, never the other way round (the deadline is checked against now).
+   */
+  async function admitTemplate(conversation: ConversationInput, messageId: string, message: OutboundContent, current?: ConversationDoc | null) {
+    if (message.type !== 'template') return undefined;
+    const now = Date.now();
+    const doc = current === undefined ? await findConversation(store, conversation.conversationId) : current;
+    if (doc && doc.windowClosesAt !== null && doc.state !== 'closed' && Date.parse(doc.windowClosesAt) > now) return undefined;
+    const tier = limitsFor(deps.limits ?? defaultMessagingLimits, conversation.businessNumberId).templateTier;
+    const admission = await admitToTier(store, { businessNumberId: conversation.businessNumberId, customerKey: conversation.customer.key, messageId, tier, now });
+    if (admission.admitted) return admission;
+    const retryAt = new Date(admission.retryAt).toISOString();
+    throw new AppError(
+      'messaging_limit_reached',
+      `Business number ${conversation.businessNumberId} has messaged ${tier} customers outside their window in the last 24 hours, its tier. The next unit frees at ${retryAt}.`,
+      { tier, retryAt },
+    );
+  }
+
   /** Sends through update-with-start: a conversation that has ended is started again, in a state that wants a template. */
-  async function sendVia(conversation: ConversationInput, messageId: string, message: OutboundContent, sender: Sender) {
+  async function sendVia(conversation: ConversationInput, messageId: string, message: OutboundContent, sender: Sender, current?: ConversationDoc) {
     await ensureSendable(conversation.businessNumberId, message);
+    const admission = await admitTemplate(conversation, messageId, message, current);
     const input: ConversationWorkflowInput = { conversation };
     try {
       return await bounded(() => temporal.workflow.executeUpdateWithStart(sendMessageUpdate, {
@@ -77,6 +103,10 @@ export function createConversationService(deps: ConversationServiceDeps) {
       }));
     } catch (err) {
       const refusal = refusalIn(err);
+      // Refused by the conversation: nothing was sent, so the unit goes back.
+      if (refusal && admission?.ticket !== undefined) {
+        await releaseTier(store, conversation.businessNumberId, conversation.customer.key, admission.ticket);
+      }
       if (refusal?.code === 'template_required') {
         const templates = await listApprovedTemplates(store, conversation.businessNumberId);
         throw new AppError(
@@ -117,7 +147,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
         customer: doc.customer,
         idleCloseAfterMs: deps.idleCloseAfterMs,
       };
-      return sendVia(conversation, messageIdFor(conversationId, idempotencyKey), message, sender);
+      return sendVia(conversation, messageIdFor(conversationId, idempotencyKey), message, sender, doc);
     },
 
     /** Ends the conversation now; the customer's next message (or a template) starts a new one. */

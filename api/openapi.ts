@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { createDocument } from 'zod-openapi';
 import { errorCatalog } from '../lib/errors';
 import { ConversationTimelinesView, KpiQuery, KpisView, TimelineQuery } from './analytics.schema';
+import { CampaignId, CampaignView, CreateCampaignBody, ListRecipientsQuery, RecipientPage } from './campaigns.schema';
 import {
   CloseConversationBody,
   ConversationId,
@@ -29,6 +30,8 @@ const Problem = z
     templates: z.array(TemplateView).optional().meta({ description: 'With template_required: the approved templates to use instead' }),
     matchingRuns: z.number().int().optional().meta({ description: 'With analytics_filter_too_wide: how many runs the filter matches' }),
     maxRuns: z.number().int().optional().meta({ description: 'With analytics_filter_too_wide: the most one request replays' }),
+    tier: z.union([z.number().int(), z.literal('unlimited')]).optional().meta({ description: "With messaging_limit_reached: the number's tier" }),
+    retryAt: z.string().optional().meta({ description: 'With messaging_limit_reached: when the next unit of the tier frees' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details with a stable code' });
 
@@ -36,6 +39,19 @@ const problem = (description: string) => ({ description, content: { 'application
 const json = (description: string, schema: z.ZodType) => ({ description, content: { 'application/json': { schema } } });
 const idempotencyHeader = z.object({ 'idempotency-key': IdempotencyKey.optional().meta({ description: 'Retries with the same key take effect once' }) });
 const conversationPath = z.object({ conversationId: ConversationId });
+const campaignPath = z.object({ campaignId: CampaignId });
+const campaignChange = (summary: string) => ({
+  post: {
+    summary,
+    requestParams: { path: campaignPath },
+    requestBody: { content: { 'application/json': { schema: z.strictObject({}) } } },
+    responses: {
+      '200': json('The campaign once the change holds', CampaignView),
+      '404': problem('Unknown campaign'),
+      '409': problem('campaign_finished: a completed campaign cannot be changed, nor a cancelled one paused or resumed'),
+    },
+  },
+});
 
 let cached: ReturnType<typeof createDocument> | undefined;
 
@@ -61,6 +77,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
             '202': json('Accepted; the template is queued for sending', SendAccepted),
             '400': problem('Invalid body'),
             '422': problem('The template is not approved'),
+            '429': problem("messaging_limit_reached: the number's tier of new customers per 24 h is used up (with tier and retryAt)"),
           },
         },
         get: {
@@ -87,6 +104,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
             '404': problem('Unknown conversation'),
             '409': problem('template_required (with the approved templates) or conversation_closed'),
             '422': problem('The template is not approved'),
+            '429': problem("messaging_limit_reached: a template outside the window beyond the number's tier (with tier and retryAt)"),
           },
         },
         get: {
@@ -127,6 +145,35 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           },
         },
       },
+      '/v1/campaigns': {
+        post: {
+          summary: 'Send one approved template to a list of customers, paced within the number’s rate and tier',
+          requestParams: { header: idempotencyHeader },
+          requestBody: { content: { 'application/json': { schema: CreateCampaignBody } } },
+          responses: {
+            '201': json('Created and running (a retry with the same Idempotency-Key answers the same campaign)', CampaignView),
+            '400': problem('Invalid body'),
+            '422': problem('The template is not approved'),
+          },
+        },
+      },
+      '/v1/campaigns/{campaignId}': {
+        get: {
+          summary: "A campaign's state and progress: counts per outcome and per delivery status",
+          requestParams: { path: campaignPath },
+          responses: { '200': json('The campaign', CampaignView), '404': problem('Unknown campaign') },
+        },
+      },
+      '/v1/campaigns/{campaignId}/recipients': {
+        get: {
+          summary: 'Recipients in list order with their outcome (refused with a code, or their message’s delivery status)',
+          requestParams: { path: campaignPath, query: ListRecipientsQuery },
+          responses: { '200': json('One page of recipients', RecipientPage), '404': problem('Unknown campaign') },
+        },
+      },
+      '/v1/campaigns/{campaignId}/pause': campaignChange('Pause: answers once nothing more will be handed to conversations'),
+      '/v1/campaigns/{campaignId}/resume': campaignChange('Resume a paused campaign'),
+      '/v1/campaigns/{campaignId}/cancel': campaignChange('Cancel for good: recipients not reached yet are marked cancelled'),
       '/v1/media': {
         post: {
           summary: 'Upload an image to send (multipart/form-data, field "file"; JPEG or PNG, at most 5 MB)',

@@ -4,6 +4,7 @@ import { createApp, templateServiceFor } from '../api/app';
 import { startTemplateSync } from '../api/template-sync';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
+import { messagingLimitsFrom } from '../lib/messaging-limits';
 import { connectStore } from '../store/db';
 
 async function main(): Promise<void> {
@@ -13,7 +14,7 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const analytics = { maxRuns: config.ANALYTICS_MAX_RUNS, ...(config.WORKER_WORKFLOW_BUNDLE ? { workflowBundlePath: config.WORKER_WORKFLOW_BUNDLE } : {}) };
-  const server = createApp({ config, store, temporal, logger, analytics }).listen(config.HTTP_PORT, config.HTTP_HOST, () => {
+  const server = createApp({ config, store, temporal, logger, analytics, limits: messagingLimitsFrom(config) }).listen(config.HTTP_PORT, config.HTTP_HOST, () => {
     logger.info(`API listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`);
   });
   const stopSync = startTemplateSync(templateServiceFor({ config, store, logger }), config.TEMPLATE_SYNC_INTERVAL_MS, logger);

@@ -12,6 +12,7 @@ import { devApiKeys } from './dev-api-keys';
 import { EmbeddedSchema, loadConfig } from '../lib/config';
 import { startFerretDb, startTemporalDevServer } from '../lib/dev-servers';
 import { createLogger } from '../lib/logger';
+import { messagingLimitsFrom } from '../lib/messaging-limits';
 import { createConversationWorker } from '../lib/worker';
 import { startBrokerSimulator } from '../simulator/broker-simulator';
 import { connectStore } from '../store/db';
@@ -76,6 +77,9 @@ async function main(): Promise<void> {
     broker: config,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     settingsCacheMs: config.SETTINGS_CACHE_MS,
+    limits: messagingLimitsFrom(config),
+    sendLaneRefreshMs: config.WORKER_SEND_LANE_REFRESH_MS,
+    conversationIdleCloseMs: config.CONVERSATION_IDLE_CLOSE_MS,
   });
   const workerRun = worker.run();
   stops.push(async () => {
@@ -87,7 +91,7 @@ async function main(): Promise<void> {
 
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const server = createApp({ config, store, temporal, logger, analytics: { maxRuns: config.ANALYTICS_MAX_RUNS } }).listen(config.HTTP_PORT, config.HTTP_HOST);
+  const server = createApp({ config, store, temporal, logger, analytics: { maxRuns: config.ANALYTICS_MAX_RUNS }, limits: messagingLimitsFrom(config) }).listen(config.HTTP_PORT, config.HTTP_HOST);
   await new Promise<void>((ready, fail) => server.once('listening', ready).once('error', fail));
   stops.push(() => new Promise((done) => server.close(done)).then(() => connection.close()));
   const stopSync = startTemplateSync(templateServiceFor({ config, store, logger }), config.TEMPLATE_SYNC_INTERVAL_MS, logger);

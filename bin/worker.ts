@@ -2,6 +2,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
+import { messagingLimitsFrom } from '../lib/messaging-limits';
 import { createConversationWorker } from '../lib/worker';
 import { connectStore } from '../store/db';
 
@@ -18,6 +19,9 @@ async function main(): Promise<void> {
     broker: config,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     settingsCacheMs: config.SETTINGS_CACHE_MS,
+    limits: messagingLimitsFrom(config),
+    sendLaneRefreshMs: config.WORKER_SEND_LANE_REFRESH_MS,
+    conversationIdleCloseMs: config.CONVERSATION_IDLE_CLOSE_MS,
     ...(config.WORKER_WORKFLOW_BUNDLE ? { workflowBundlePath: config.WORKER_WORKFLOW_BUNDLE } : {}),
   });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');

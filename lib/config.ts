@@ -2,6 +2,21 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const durationMs = z.coerce.number().int().positive();
+/** Meta's messaging-limit tiers are 250, 2,000, 10,000, 100,000 and unlimited; any positive count is accepted. */
+const templateTier = z.union([z.literal('unlimited'), z.coerce.number().int().positive()]);
+const sendRate = z.coerce.number().int().positive().max(1_000);
+/** Per business number overrides of the send rate and the template tier, as JSON keyed by phone-number id. */
+const numberLimits = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected JSON like {"106540352242922":{"sendRatePerSecond":200,"templateTier":10000}}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string().regex(/^\d{1,64}$/), z.strictObject({ sendRatePerSecond: sendRate.optional(), templateTier: templateTier.optional() })));
 
 /**
  * Every setting the service reads, parsed once at start-up. Nothing else reads `process.env`.
@@ -47,6 +62,19 @@ export const ConfigSchema = z.object({
 
   /** Most conversation runs one analyst API request replays (KPIs over a wider filter answer 400). */
   ANALYTICS_MAX_RUNS: z.coerce.number().int().positive().default(500),
+  /**
+   * Sends per second per business number, enforced by the Temporal server across all workers. WhatsApp allows 80
+   * messages per second by default (1,000 upgraded), customers' messages included: the default leaves them room.
+   */
+  WHATSAPP_SEND_RATE_PER_SECOND: sendRate.default(60),
+  /** Unique customers per moving 24 h a number may message with a template outside their window. */
+  WHATSAPP_TEMPLATE_TIER: templateTier.default(250),
+  /** Per-number overrides of the two settings above. */
+  WHATSAPP_NUMBER_LIMITS: numberLimits.optional(),
+  /** Least time between two messages to one customer (WhatsApp allows about one every 6 s: error 131056). */
+  WHATSAPP_CUSTOMER_PACING_MS: z.coerce.number().int().min(0).default(6_000),
+  /** How often a worker looks for send lanes (one per business number) that other workers opened. */
+  WORKER_SEND_LANE_REFRESH_MS: durationMs.default(10_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -18,6 +18,7 @@ export const errorCatalog = {
   unknown_config_version: { status: 404, title: 'No such configuration version' },
   unknown_template: { status: 404, title: 'No such template' },
   unknown_number: { status: 404, title: 'No such business number' },
+  unknown_campaign: { status: 404, title: 'No such campaign' },
   method_not_allowed: { status: 405, title: 'Method not allowed on this route' },
   template_required: {
     status: 409,
@@ -28,6 +29,7 @@ export const errorCatalog = {
   config_conflict: { status: 409, title: 'The configuration changed meanwhile' },
   template_exists: { status: 409, title: 'A template with this name and language already exists' },
   number_exists: { status: 409, title: 'This business number is already registered' },
+  campaign_finished: { status: 409, title: 'The campaign has already finished' },
   payload_too_large: { status: 413, title: 'The body is too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },
   template_not_approved: { status: 422, title: 'The template is not approved for sending' },
@@ -36,6 +38,10 @@ export const errorCatalog = {
   invalid_phone_number: { status: 422, title: 'The phone number does not meet WhatsApp\'s numbering rules' },
   invalid_media: { status: 422, title: 'Only JPEG and PNG images whose bytes match their type are accepted' },
   too_many_in_flight: { status: 429, title: 'Too many sends in flight for this conversation; retry shortly' },
+  messaging_limit_reached: {
+    status: 429,
+    title: "The business number has used its messaging limit: no template to another customer outside the window until a unit frees",
+  },
   internal: { status: 500, title: 'Internal error' },
   broker_refused: { status: 502, title: 'The WhatsApp broker refused the request' },
   temporarily_unavailable: { status: 503, title: 'A backing service is unavailable; retry later' },

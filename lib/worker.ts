@@ -1,9 +1,17 @@
-import { NativeConnection, Worker, type InjectedSinks } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { NativeConnection, Worker, type InjectedSinks, type State } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createBrokerActivities } from '../activities/broker.activities';
+import { createCampaignActivities } from '../activities/campaign.activities';
 import { createCloudApiClient } from '../activities/cloud-api.client';
+import { createLaneActivities } from '../activities/lanes.activities';
+import { createConversationService } from '../api/conversations.service';
 import type { Store } from '../store/db';
 import { TIMELINE_SINK, type ConversationSinks } from '../workflows/conversation.sinks';
+import { listSendLanes } from '../store/send-lanes.store';
 import type { Config } from './config';
+import { defaultMessagingLimits, limitsFor, type MessagingLimits } from './messaging-limits';
+import { SendLanes } from './send-lanes';
 
 export interface ConversationWorkerOptions {
   connection: NativeConnection;
@@ -16,27 +24,87 @@ export interface ConversationWorkerOptions {
   settingsCacheMs?: number;
   /** A prebuilt bundle (tests build one per run); otherwise the workflows folder is bundled at start-up. */
   workflowBundlePath?: string;
+  /** Per-number rates and tiers, per-customer pacing; WhatsApp's defaults when absent. */
+  limits?: MessagingLimits;
+  /** How often to look for send lanes other workers opened (default 10 s). */
+  sendLaneRefreshMs?: number;
+  /** For conversations a campaign starts (default 24 h, as configured for the API). */
+  conversationIdleCloseMs?: number;
 }
 
-/** The worker that runs conversation workflows and their activities. */
-export async function createConversationWorker(options: ConversationWorkerOptions): Promise<Worker> {
+/** The worker's lifecycle, as `Worker` has it: conversation and campaign workflows plus one send lane per number. */
+export interface ConnectorWorker {
+  run(): Promise<void>;
+  shutdown(): void;
+  getState(): State;
+}
+
+/** The worker that runs conversation and campaign workflows, their activities, and the numbers' send lanes. */
+export async function createConversationWorker(options: ConversationWorkerOptions): Promise<ConnectorWorker> {
+  const limits = options.limits ?? defaultMessagingLimits;
+  const clock = () => new Date();
   const broker = createCloudApiClient({
     baseUrl: options.broker.WHATSAPP_API_BASE_URL,
     version: options.broker.WHATSAPP_API_VERSION,
     accessToken: options.broker.WHATSAPP_ACCESS_TOKEN,
     timeoutMs: options.broker.WHATSAPP_REQUEST_TIMEOUT_MS,
   });
-  return Worker.create({
+  const activities = createActivities({ store: options.store, broker, ...(options.settingsCacheMs !== undefined ? { settingsCacheMs: options.settingsCacheMs } : {}) });
+  const lanes = new SendLanes({
+    connection: options.connection,
+    namespace: options.namespace,
+    baseTaskQueue: options.taskQueue,
+    activities: { sendMessage: createBrokerActivities({ store: options.store, broker, clock }).sendMessage },
+    rateFor: (businessNumberId) => limitsFor(limits, businessNumberId).sendRatePerSecond,
+  });
+  // Campaigns hand each recipient to their conversation exactly as the API does.
+  const conversations = createConversationService({
+    store: options.store,
+    temporal: new Client({ connection: options.connection, namespace: options.namespace }),
+    taskQueue: options.taskQueue,
+    idleCloseAfterMs: options.conversationIdleCloseMs ?? 24 * 60 * 60 * 1000,
+    limits,
+  });
+  const main = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: createActivities({ store: options.store, broker, ...(options.settingsCacheMs !== undefined ? { settingsCacheMs: options.settingsCacheMs } : {}) }),
+    activities: {
+      ...activities,
+      ...createLaneActivities({ store: options.store, lanes, customerPacingMs: limits.customerPacingMs, clock }),
+      ...createCampaignActivities({ store: options.store, conversations, clock }),
+    },
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),
     maxCachedWorkflows: options.maxCachedWorkflows ?? 2_000,
     sinks: timelineSinkNoop,
   });
+
+  /** Serves every lane any worker opened, so sends queued there never wait on a worker that died. */
+  const syncLanes = async () => {
+    for (const businessNumberId of await listSendLanes(options.store)) await lanes.ensure(businessNumberId);
+  };
+
+  return {
+    getState: () => main.getState(),
+    shutdown: () => main.shutdown(),
+    async run() {
+      const running = main.run();
+      const refresh = setInterval(() => void syncLanes().catch(() => undefined), options.sendLaneRefreshMs ?? 10_000);
+      try {
+        await syncLanes().catch(() => undefined); // the store may be down: the next refresh tries again
+        await Promise.race([running, lanes.failure]);
+      } catch (err) {
+        if (main.getState() === 'RUNNING') main.shutdown();
+        await running.catch(() => undefined);
+        throw err;
+      } finally {
+        clearInterval(refresh);
+        await lanes.shutdown();
+      }
+    },
+  };
 }
 
 /** Timelines are built by analysts' replays (`analytics/`); the live worker has nothing to do with the records. */

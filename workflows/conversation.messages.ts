@@ -78,6 +78,8 @@ export interface CarriedState {
   /** When the conversation began (epoch ms) and events handled since: together they order read-model writes. */
   generation: number;
   revision: number;
+  /** Workflow time of the last message the broker took, for per-customer pacing (absent before pacing existed). */
+  lastSentAt?: number;
 }
 
 export interface ConversationWorkflowInput {

@@ -13,6 +13,7 @@ import {
   setHandler,
   sleep,
   workflowInfo,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import { initialTransition, transition } from 'xstate';
 import type { ConversationActivities } from '../activities/activities.types';
@@ -33,14 +34,18 @@ import {
   type InboundMessage,
 } from './conversation.messages';
 import { TIMELINE_SINK, type ConversationSinks } from './conversation.sinks';
+import { PacedSender } from './paced-sender';
 import { RecentIds } from './recent-ids';
 
-const broker = proxyActivities<Pick<ConversationActivities, 'sendMessage'>>({
+const sendOptions: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   // Rate limits and broker outages are retried with backoff; after a day a session message is moot anyway.
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+};
+const broker = proxyActivities<Pick<ConversationActivities, 'sendMessage'>>(sendOptions);
+/** Sends go through the business number's rate-limited lane, paced per customer (see PacedSender). */
+const PACED_SEND_LANES = 'paced-send-lanes';
 
 const media = proxyActivities<Pick<ConversationActivities, 'fetchInboundMedia'>>({
   startToCloseTimeout: '1 minute',
@@ -83,6 +88,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   const readsSettings = patched('settings-read-through');
   const inbox: InboundMessage[] = [];
   timeline.started(timelineStartOf(snapshot, generation, carried !== undefined, Date.now()));
+  const paced = new PacedSender(sendOptions, carried?.lastSentAt);
 
   function dispatch(event: ConversationEvent): void {
     const [next, actions] = transition(conversationMachine, snapshot, event);
@@ -278,7 +284,8 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   /** One send; the activity is idempotent on the message id. */
   async function send(item: SendMessageEffect): Promise<void> {
     try {
-      const outcome = await broker.sendMessage(item);
+      // Runs started before lanes existed replay their sends on the conversation queue, unpaced.
+      const outcome = await (patched(PACED_SEND_LANES) ? paced.send(item) : broker.sendMessage(item));
       if (outcome.outcome === 'rejected') {
         dispatch({ type: 'broker.rejected', messageId: item.messageId, code: outcome.code, title: outcome.title, at: Date.now() });
       } else if (!patched('skip-broker-accepted-dispatch')) {
@@ -315,6 +322,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
       recentSendIds: recentSends.toJSON(),
       generation,
       revision,
+      ...(paced.lastSentAt === undefined ? {} : { lastSentAt: paced.lastSentAt }),
     };
   }
 }

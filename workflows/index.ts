@@ -1,2 +1,3 @@
 /** Every workflow the worker registers. The worker bundles this file; keep it free of Node-only imports. */
 export { conversationWorkflow } from './conversation.workflow';
+export { campaignWorkflow } from './campaign.workflow';

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { parse } from 'csv-parse/sync';
 import { analyzeRuns, computeKpis } from '../../analytics/analytics.pipeline';
+import { defaultMessagingLimits } from '../../lib/messaging-limits';
+import type { ConnectorWorker } from '../../lib/worker';
 import { writeHistoryFile } from '../../analytics/history.files';
 import { runIdOf } from '../../analytics/history.meta';
 import type { HistoryItem } from '../../analytics/history.types';
@@ -32,7 +33,7 @@ const BUSINESS = '106540352242922';
 const SLACK = 15 * SECOND;
 
 let rig: TimeSkippingRig;
-let worker: Worker;
+let worker: ConnectorWorker;
 let running: Promise<void>;
 let work: string;
 const ids = { answered: '', closed: '', bot: '' };
@@ -72,7 +73,8 @@ async function* histories(handles: WorkflowHandle[]): AsyncGenerator<HistoryItem
 
 beforeAll(async () => {
   rig = await startTimeSkippingRig();
-  worker = await rig.newWorker();
+  // No per-customer pacing: the test drives replies at known times.
+  worker = await rig.newWorker({ ...defaultMessagingLimits, customerPacingMs: 0 });
   running = worker.run();
   work = mkdtempSync(join(tmpdir(), 'analyst-kpi-'));
 

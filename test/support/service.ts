@@ -1,9 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import { createLogger } from '../../lib/logger';
+import { defaultMessagingLimits, type MessagingLimits } from '../../lib/messaging-limits';
+import type { ConnectorWorker } from '../../lib/worker';
 import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
 import { connectStore, type Store } from '../../store/db';
 import { issueApiKey, roles, type Role } from '../../store/api-keys.store';
@@ -51,6 +53,8 @@ export interface ServiceOptions {
   inProcessWorker?: boolean;
   /** Most runs an analyst API request replays (default: the service's own). */
   analyticsMaxRuns?: number;
+  /** Rates, tiers and pacing for the API and the worker alike; when absent WhatsApp's defaults, with 1 s pacing. */
+  limits?: MessagingLimits;
 }
 
 export async function startService(options: ServiceOptions = {}): Promise<ServiceRig> {
@@ -63,10 +67,12 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const simulator = await startBrokerSimulator({ port: 0, accessToken: ACCESS_TOKEN, appSecret: APP_SECRET, statusDelayMs: 10 });
 
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-  const worker: Worker | undefined =
+  // Pacing shortened from WhatsApp's 6 s so tests that reply several times stay quick; send-pacing.test.ts has the real one.
+  const limits = { limits: options.limits ?? { ...defaultMessagingLimits, customerPacingMs: 1_000 } };
+  const worker: ConnectorWorker | undefined =
     options.inProcessWorker === false
       ? undefined
-      : await testWorker({ connection: nativeConnection, taskQueue, store, simulator, accessToken: ACCESS_TOKEN });
+      : await testWorker({ connection: nativeConnection, taskQueue, store, simulator, accessToken: ACCESS_TOKEN, ...limits });
   const running = worker?.run();
 
   const connection = await Connection.connect({ address: temporalAddress });
@@ -88,6 +94,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     temporal,
     logger: createLogger('silent', 'api'),
     analytics: { workflowBundlePath: env.workflowBundlePath, ...(options.analyticsMaxRuns ? { maxRuns: options.analyticsMaxRuns } : {}) },
+    ...limits,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -149,6 +156,11 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
       WHATSAPP_REQUEST_TIMEOUT_MS: '2000',
       WORKER_WORKFLOW_BUNDLE: env.workflowBundlePath,
+      WORKER_SEND_LANE_REFRESH_MS: '1000',
+      WHATSAPP_SEND_RATE_PER_SECOND: String(limits.limits.defaults.sendRatePerSecond),
+      WHATSAPP_TEMPLATE_TIER: String(limits.limits.defaults.templateTier),
+      WHATSAPP_NUMBER_LIMITS: JSON.stringify(limits.limits.overrides),
+      WHATSAPP_CUSTOMER_PACING_MS: String(limits.limits.customerPacingMs),
       LOG_LEVEL: 'warn',
     }),
     async stop() {

@@ -1,5 +1,6 @@
-import type { NativeConnection, Worker } from '@temporalio/worker';
-import { createConversationWorker } from '../../lib/worker';
+import type { NativeConnection } from '@temporalio/worker';
+import type { MessagingLimits } from '../../lib/messaging-limits';
+import { createConversationWorker, type ConnectorWorker } from '../../lib/worker';
 import type { BrokerSimulator } from '../../simulator/broker-simulator';
 import type { Store } from '../../store/db';
 import { testEnv } from './env';
@@ -12,7 +13,8 @@ export function testWorker(options: {
   store: Store;
   simulator: BrokerSimulator;
   accessToken: string;
-}): Promise<Worker> {
+  limits?: MessagingLimits;
+}): Promise<ConnectorWorker> {
   return createConversationWorker({
     connection: options.connection,
     namespace: options.namespace ?? 'default',
@@ -28,5 +30,8 @@ export function testWorker(options: {
     workflowBundlePath: testEnv().workflowBundlePath,
     // Tests publish a configuration and write at once: read it every time.
     settingsCacheMs: 0,
+    ...(options.limits ? { limits: options.limits } : {}),
+    // A lane another worker (or a killed worker process) opened is served here within a second.
+    sendLaneRefreshMs: 1_000,
   });
 }

@@ -1,8 +1,9 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
 import { connectStore, type Store } from '../../store/db';
 import { temporalTestServerPath } from '../../lib/dev-servers';
+import type { MessagingLimits } from '../../lib/messaging-limits';
+import type { ConnectorWorker } from '../../lib/worker';
 import { testEnv, uniqueId } from './env';
 import { testWorker } from './test-worker';
 
@@ -15,7 +16,7 @@ export interface TimeSkippingRig {
   store: Store;
   simulator: BrokerSimulator;
   taskQueue: string;
-  newWorker(): Promise<Worker>;
+  newWorker(limits?: MessagingLimits): Promise<ConnectorWorker>;
   teardown(): Promise<void>;
 }
 
@@ -32,8 +33,8 @@ export async function startTimeSkippingRig(): Promise<TimeSkippingRig> {
     store,
     simulator,
     taskQueue,
-    newWorker: () =>
-      testWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, store, simulator, accessToken: ACCESS_TOKEN }),
+    newWorker: (limits) =>
+      testWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, store, simulator, accessToken: ACCESS_TOKEN, ...(limits ? { limits } : {}) }),
     async teardown() {
       await simulator.close();
       await store.db.dropDatabase();

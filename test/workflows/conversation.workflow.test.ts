@@ -1,5 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
+import { defaultMessagingLimits } from '../../lib/messaging-limits';
+import type { ConnectorWorker } from '../../lib/worker';
 import type { ConversationInput } from '../../machines/conversation.types';
 import {
   conversationStatusQuery,
@@ -19,12 +20,13 @@ const HOUR = 60 * MINUTE;
 const BUSINESS = '106540352242922';
 
 let rig: TimeSkippingRig;
-let worker: Worker;
+let worker: ConnectorWorker;
 let running: Promise<void>;
 
 beforeAll(async () => {
   rig = await startTimeSkippingRig();
-  worker = await rig.newWorker();
+  // Time stands still here unless a test waits on it: unpaced, so sends go out at once (send-pacing.test.ts paces).
+  worker = await rig.newWorker({ ...defaultMessagingLimits, customerPacingMs: 0 });
   running = worker.run();
 }, 60_000);
 

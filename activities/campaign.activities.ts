@@ -1,0 +1,96 @@
+import { refusalIn } from '../api/problem';
+import type { ConversationService } from '../api/conversations.service';
+import { AppError } from '../lib/errors';
+import { findRecipient, recordCampaignProgress, recordRecipientResult, type RecipientDoc } from '../store/campaigns.store';
+import type { Store } from '../store/db';
+import type { CampaignProgress, CampaignTemplate, TierPolicy } from '../workflows/campaign.messages';
+
+export interface RecipientRequest {
+  campaignId: string;
+  index: number;
+  businessNumberId: string;
+  template: CampaignTemplate;
+  whenTierUsedUp: TierPolicy;
+}
+
+export type RecipientOutcome =
+  | { outcome: 'queued'; messageId: string; conversationId: string }
+  | { outcome: 'refused'; code: string; detail?: string }
+  /** The tier is used up and the campaign waits for it: nothing was stored, ask again after `retryAt` (epoch ms). */
+  | { outcome: 'deferred'; retryAt: number };
+
+/** The activities the campaign workflow calls. Workflows import this type only. */
+export interface CampaignActivities {
+  sendToRecipient(request: RecipientRequest): Promise<RecipientOutcome>;
+  recordCampaignProgress(progress: CampaignProgress): Promise<void>;
+}
+
+/** Refusals that are final for a recipient; anything else (Temporal or the store unavailable) is retried. */
+const FINAL_REFUSALS = new Set(['template_not_approved', 'messaging_limit_reached', 'invalid_recipient', 'invalid_request']);
+
+const WA_ID = /^\d{6,15}$/;
+const USER_ID = /^[A-Z]{2}\.[A-Za-z0-9.]{1,140}$/;
+
+/** The idempotency key of one recipient's message: the same on every retry and after any restart. */
+export const campaignMessageKey = (campaignId: string, index: number) => `campaign:${campaignId}:${index}`;
+
+/** Built over the store and the API's conversation service, so a campaign sends exactly as the API does. */
+export function createCampaignActivities({ store, conversations, clock }: { store: Store; conversations: ConversationService; clock: () => Date }): CampaignActivities {
+  const refuse = async (request: RecipientRequest, code: string, detail?: string): Promise<RecipientOutcome> => {
+    await recordRecipientResult(store, request.campaignId, request.index, { outcome: 'refused', code, ...(detail ? { detail } : {}), at: clock() });
+    return { outcome: 'refused', code, ...(detail ? { detail } : {}) };
+  };
+
+  return {
+    /**
+     * Hands one recipient's template to their conversation, as the API's start does (window rules, tier, outbox,
+     * thread, idempotency all in one place). A retry, or a restart, finds the stored result, or sends under the same
+     * key, so nobody gets the message twice.
+     */
+    async sendToRecipient(request) {
+      const recipient = await findRecipient(store, request.campaignId, request.index);
+      if (!recipient) return refuse(request, 'invalid_recipient', `no recipient ${request.index}`);
+      const known = storedOutcome(recipient);
+      if (known) return known;
+      const { waId, userId } = recipient.customer;
+      if (!(waId && WA_ID.test(waId)) && !(userId && USER_ID.test(userId))) {
+        return refuse(request, 'invalid_recipient', 'expected waId as 6 to 15 digits, or a business-scoped userId');
+      }
+      try {
+        const accepted = await conversations.start(
+          {
+            businessNumberId: request.businessNumberId,
+            customer: { ...(waId && WA_ID.test(waId) ? { waId } : {}), ...(userId && USER_ID.test(userId) ? { userId } : {}) },
+            template: { ...request.template, ...(recipient.components ? { components: recipient.components } : {}) },
+            sender: { kind: 'integrator', id: `campaign:${request.campaignId}` },
+          },
+          campaignMessageKey(request.campaignId, request.index),
+        );
+        await recordRecipientResult(store, request.campaignId, request.index, {
+          outcome: 'queued',
+          messageId: accepted.messageId,
+          conversationId: accepted.conversationId,
+          at: clock(),
+        });
+        return { outcome: 'queued', messageId: accepted.messageId, conversationId: accepted.conversationId };
+      } catch (err) {
+        const refusal = err instanceof AppError ? err : refusalIn(err);
+        if (!refusal || !FINAL_REFUSALS.has(refusal.code)) throw err;
+        if (refusal.code === 'messaging_limit_reached' && request.whenTierUsedUp === 'wait') {
+          return { outcome: 'deferred', retryAt: Date.parse(String(refusal.extensions.retryAt)) };
+        }
+        return refuse(request, refusal.code, refusal.detail);
+      }
+    },
+
+    async recordCampaignProgress(progress) {
+      await recordCampaignProgress(store, progress, clock());
+    },
+  };
+}
+
+function storedOutcome(recipient: RecipientDoc): RecipientOutcome | undefined {
+  if (recipient.outcome === 'queued') return { outcome: 'queued', messageId: recipient.messageId, conversationId: recipient.conversationId };
+  if (recipient.outcome === 'refused') return { outcome: 'refused', code: recipient.code, ...(recipient.detail ? { detail: recipient.detail } : {}) };
+  return undefined;
+}

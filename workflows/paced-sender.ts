@@ -1,0 +1,40 @@
+import { proxyActivities, proxyLocalActivities, sleep, type ActivityOptions } from '@temporalio/workflow';
+import type { ConversationActivities, SendOutcome } from '../activities/activities.types';
+import type { LaneActivities, SendLane } from '../activities/lanes.activities';
+import type { SendMessageEffect } from '../machines/conversation.types';
+
+type Broker = Pick<ConversationActivities, 'sendMessage'>;
+
+const lanes = proxyLocalActivities<LaneActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
+});
+
+/**
+ * One conversation's sends: on its business number's lane (a task queue where the Temporal server holds sends to
+ * the number's rate, across all workers), and no sooner than the pacing interval after the broker took the
+ * customer's previous message (WhatsApp refuses more than about one every 6 s with 131056). The wait is a durable
+ * timer in workflow time, so it is deterministic and survives restarts.
+ */
+export class PacedSender {
+  private lane: { settings: SendLane; broker: Broker } | undefined;
+
+  constructor(
+    private readonly options: ActivityOptions,
+    /** Workflow time the broker last took a message for this customer (carried across continue-as-new). */
+    public lastSentAt: number | undefined,
+  ) {}
+
+  async send(item: SendMessageEffect): Promise<SendOutcome> {
+    if (!this.lane) {
+      // Once per run: the worker's answer is recorded in the history, so a later config change reaches the next run.
+      const settings = await lanes.sendLane({ businessNumberId: item.businessNumberId });
+      this.lane = { settings, broker: proxyActivities<Broker>({ ...this.options, taskQueue: settings.taskQueue }) };
+    }
+    const wait = this.lastSentAt === undefined ? 0 : this.lastSentAt + this.lane.settings.customerPacingMs - Date.now();
+    if (wait > 0) await sleep(wait);
+    const outcome = await this.lane.broker.sendMessage(item);
+    if (outcome.outcome === 'accepted') this.lastSentAt = Date.now();
+    return outcome;
+  }
+}
