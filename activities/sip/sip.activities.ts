@@ -1,0 +1,145 @@
+/**
+ * The SIP routing activities: `routeToAgent` places one INVITE to the contact centre's connector and says what it
+ * came to; `hangUp` ends an answered call with BYE. Both are safe to retry: the call's identifiers derive from the
+ * conversation id and attempt, so a retried activity repeats the same request rather than placing a second call.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Logger } from 'pino';
+import { callIdFor } from './sip.dialog';
+import { parseNameAddr, parseUri, uriUser } from './sip.headers';
+import { header, headerValues, type SipHeaders, type SipResponse } from './sip.message';
+import { startSipAgent, type InviteResult, type SipAgent, type SipAgentOptions } from './sip.client';
+import type { RemoteBye, RouteOutcome, RouteToAgentRequest, SipDialog } from './sip.types';
+
+/** What the activities need: a running user agent and where and how to route. */
+export interface SipRouting {
+  agent: SipAgent;
+  /** e.g. `sip:queue@cc.example.com:5060;transport=tcp` */
+  connectorUri: string;
+  inviteTimeoutMs: number;
+  /** Answer header naming the agent (default X-Agent-Id); else the Contact's user part. */
+  agentHeader: string;
+}
+
+/** Final answers that mean "nobody free now, try again later". 600 is busy everywhere, still a "not now". */
+const BUSY = new Set([480, 486, 503, 600]);
+/** Final answers that mean nobody picked up. */
+const NO_ANSWER = new Set([408, 487]);
+
+/** Header values are one line of text: control characters (a CR/LF would inject headers) become spaces. */
+function clean(value: string): string {
+  return value.replace(/[\x00-\x1f\x7f]/g, ' ').trim(); // eslint-disable-line no-control-regex
+}
+
+/** The conversation, as the INVITE carries it to the contact centre. */
+export function conversationHeaders(request: RouteToAgentRequest): SipHeaders {
+  const headers: SipHeaders = [
+    ['X-Conversation-Id', request.conversationId],
+    ['X-Customer-Number', request.customerNumber],
+    ['X-Business-Number', request.businessNumber],
+    ['X-Queue', request.queue],
+  ];
+  if (request.skill) headers.push(['X-Skill', request.skill]);
+  if (request.language) headers.push(['X-Language', request.language]);
+  headers.push(['X-Routing-Attempt', String(request.attempt)]);
+  return headers.map(([name, value]) => [name, clean(value)]);
+}
+
+/** The agent who answered: the configured header, else the Contact URI's user part, else the Contact URI. */
+export function agentIdOf(answer: SipResponse, agentHeader: string): string {
+  const named = header(answer, agentHeader)?.trim();
+  if (named) return named;
+  const contact = headerValues(answer, 'Contact')[0];
+  if (!contact) return '';
+  const uri = parseNameAddr(contact).uri;
+  try {
+    return uriUser(parseUri(uri)) ?? uri;
+  } catch {
+    return uri;
+  }
+}
+
+function retryAfterOf(response: SipResponse): { retryAfterSeconds?: number } {
+  const seconds = Number.parseInt(header(response, 'Retry-After') ?? '', 10);
+  return Number.isFinite(seconds) ? { retryAfterSeconds: seconds } : {};
+}
+
+/** What an INVITE came to, in the workflow's terms. */
+export function outcomeOf(result: InviteResult, agentHeader: string): RouteOutcome {
+  switch (result.kind) {
+    case 'answered':
+      return { outcome: 'answered', agentId: agentIdOf(result.response, agentHeader), dialog: result.dialog };
+    case 'noAnswer':
+      return { outcome: 'noAnswer' };
+    case 'transportError':
+      // §8.1.3.1: a transport failure reads as 503.
+      return { outcome: 'busy', status: 503, reason: `transport error: ${result.error.message}` };
+    case 'failed': {
+      const { status, reason } = result.response;
+      if (NO_ANSWER.has(status)) return { outcome: 'noAnswer' };
+      if (BUSY.has(status)) return { outcome: 'busy', status, reason, ...retryAfterOf(result.response) };
+      // 3xx included: the connector is one fixed URI, redirects are not followed.
+      return { outcome: 'rejected', status, reason };
+    }
+  }
+}
+
+export function createSipActivities({ sip, logger }: { sip?: SipRouting; logger?: Pick<Logger, 'warn'> }) {
+  return {
+    async routeToAgent(request: RouteToAgentRequest): Promise<RouteOutcome> {
+      if (!sip) {
+        logger?.warn({ conversationId: request.conversationId }, 'SIP routing asked for, but SIP_CONNECTOR_URI is unset');
+        return { outcome: 'rejected', status: 0, reason: 'SIP routing is not configured (SIP_CONNECTOR_URI is unset)' };
+      }
+      const result = await sip.agent.invite({
+        requestUri: sip.connectorUri,
+        conversationId: request.conversationId,
+        callId: callIdFor(request.conversationId, request.attempt, request.generation),
+        fromUser: request.customerNumber,
+        extraHeaders: conversationHeaders(request),
+        timeoutMs: sip.inviteTimeoutMs,
+      });
+      return outcomeOf(result, sip.agentHeader);
+    },
+
+    /** Ends the call. Done on 2xx, 481 (already gone) and other 4xx/6xx; 5xx, timeouts and transport errors retry. */
+    async hangUp(dialog: SipDialog): Promise<void> {
+      if (!sip) return;
+      const result = await sip.agent.bye(dialog);
+      if (result.kind === 'response' && (result.status < 500 || result.status >= 600)) {
+        if (result.status >= 300) logger?.warn({ callId: dialog.callId, status: result.status }, 'SIP: BYE refused; the call counts as ended');
+        return;
+      }
+      const why = result.kind === 'response' ? `${result.status} ${result.reason}` : result.kind === 'timeout' ? 'no answer' : result.error.message;
+      throw ApplicationFailure.retryable(`BYE for ${dialog.callId} failed: ${why}`, 'SipUnavailable');
+    },
+  };
+}
+
+export type SipActivities = ReturnType<typeof createSipActivities>;
+
+export interface SipSettings {
+  SIP_CONNECTOR_URI?: string | undefined;
+  SIP_LOCAL_HOST: string;
+  SIP_LOCAL_PORT: number;
+  SIP_PUBLIC_HOST?: string | undefined;
+  SIP_INVITE_TIMEOUT_MS: number;
+  SIP_AGENT_HEADER: string;
+}
+
+/** Starts the user agent when a connector is configured; undefined when routing is disabled. */
+export async function startSipRouting(
+  settings: SipSettings,
+  hooks: Pick<SipAgentOptions, 'onRemoteBye' | 'logger' | 't1Ms'> = {},
+): Promise<SipRouting | undefined> {
+  if (!settings.SIP_CONNECTOR_URI) return undefined;
+  const agent = await startSipAgent({
+    host: settings.SIP_LOCAL_HOST,
+    port: settings.SIP_LOCAL_PORT,
+    ...(settings.SIP_PUBLIC_HOST ? { publicHost: settings.SIP_PUBLIC_HOST } : {}),
+    ...hooks,
+  });
+  return { agent, connectorUri: settings.SIP_CONNECTOR_URI, inviteTimeoutMs: settings.SIP_INVITE_TIMEOUT_MS, agentHeader: settings.SIP_AGENT_HEADER };
+}
+
+export type { RemoteBye };

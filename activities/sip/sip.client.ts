@@ -1,0 +1,215 @@
+/**
+ * The user agent: a UAC that places one INVITE per routing attempt (with its own overall timeout and CANCEL),
+ * ACKs the answer, sends BYE, and a small UAS side that answers the contact centre's BYE (and OPTIONS pings).
+ * Nothing here must survive a restart: dialogs live in the workflow, identifiers are derived (see sip.dialog.ts).
+ */
+import type { Logger } from 'pino';
+import {
+  buildCancel, buildInDialog, buildInvite, buildResponse, conversationIdOf, dialogFromAnswer, dialogHop, hopFor,
+  localTagFor, type LocalAddress, type SipHop,
+} from './sip.dialog';
+import { escapeUser, parseCSeq, parseNameAddr, tagOf } from './sip.headers';
+import { header, headerValues, isResponse, type SipHeaders, type SipRequest, type SipResponse } from './sip.message';
+import { createTransactionLayer, type TransactionResult } from './sip.transaction';
+import { openSipTransport, type Inbound } from './sip.transport';
+import type { RemoteBye, SipDialog } from './sip.types';
+
+export interface SipAgentOptions {
+  /** Address to bind (UDP and TCP on one port). */
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  /** Address the Via and Contact advertise, when it differs from the bound one (NAT, 0.0.0.0). */
+  publicHost?: string;
+  t1Ms?: number;
+  t2Ms?: number;
+  /** The contact centre ended a call; the BYE is answered 200 once this resolves (500 if it throws). */
+  onRemoteBye?(bye: RemoteBye): Promise<void> | void;
+  logger?: Pick<Logger, 'warn' | 'info' | 'debug'>;
+}
+
+export interface InviteInput {
+  requestUri: string;
+  conversationId: string;
+  callId: string;
+  /** The user part of our From URI (the customer). */
+  fromUser: string;
+  extraHeaders: SipHeaders;
+  /** No final answer by then: CANCEL if it rang, else give up. */
+  timeoutMs: number;
+}
+
+export type InviteResult =
+  | { kind: 'answered'; response: SipResponse; dialog: SipDialog }
+  | { kind: 'failed'; response: SipResponse }
+  | { kind: 'noAnswer'; cancelled: boolean }
+  | { kind: 'transportError'; error: Error };
+
+export type ByeResult = { kind: 'response'; status: number; reason: string } | { kind: 'timeout' } | { kind: 'transportError'; error: Error };
+
+export interface SipAgent {
+  /** Our advertised address (the bound port when 0 was asked for). */
+  readonly local: LocalAddress;
+  invite(input: InviteInput): Promise<InviteResult>;
+  bye(dialog: SipDialog): Promise<ByeResult>;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<'elapsed'>((resolve) => (timer = setTimeout(() => resolve('elapsed'), ms)));
+  return { promise, cancel: () => clearTimeout(timer) };
+};
+
+export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent> {
+  const t1Ms = options.t1Ms ?? 500;
+  const logger = options.logger;
+  // ACKs of answered calls, by Call-ID, re-sent while the far end retransmits its 2xx (64·T1, §13.3.1.4).
+  const acked = new Map<string, { ack: SipRequest; hop: SipHop; timer: NodeJS.Timeout }>();
+
+  const transport = await openSipTransport({
+    host: options.host,
+    port: options.port,
+    onMessage: (inbound) => void onMessage(inbound),
+    onMalformed: (error, source) => logger?.warn({ err: error, source }, 'SIP: dropped a malformed message'),
+  });
+  const layer = createTransactionLayer(transport, { t1Ms, t2Ms: options.t2Ms ?? 4_000 });
+  const local: LocalAddress = { host: options.publicHost ?? options.host, port: transport.port };
+
+  async function acknowledge(dialog: SipDialog): Promise<void> {
+    const ack = buildInDialog(dialog, 'ACK', dialog.localSeq, local);
+    const hop = dialogHop(dialog);
+    clearTimeout(acked.get(dialog.callId)?.timer);
+    const timer = setTimeout(() => acked.delete(dialog.callId), 64 * t1Ms);
+    timer.unref();
+    acked.set(dialog.callId, { ack, hop, timer });
+    await transport.send(ack, hop).catch((err: Error) => logger?.warn({ err, callId: dialog.callId }, 'SIP: ACK not sent'));
+  }
+
+  async function settle(invite: SipRequest, input: InviteInput, hop: SipHop, result: TransactionResult): Promise<InviteResult> {
+    if (result.kind === 'timeout') return { kind: 'noAnswer', cancelled: false };
+    if (result.kind === 'transportError') return result;
+    if (result.response.status >= 300) return { kind: 'failed', response: result.response };
+    const dialog = dialogFromAnswer(invite, result.response, input.conversationId, hop.transport);
+    await acknowledge(dialog);
+    return { kind: 'answered', response: result.response, dialog };
+  }
+
+  async function invite(input: InviteInput): Promise<InviteResult> {
+    const hop = hopFor(input.requestUri, 'udp');
+    const request = buildInvite({
+      requestUri: input.requestUri,
+      callId: input.callId,
+      fromUri: `sip:${escapeUser(input.fromUser)}@${local.host}`,
+      transport: hop.transport,
+      local,
+      extraHeaders: input.extraHeaders,
+    });
+    const transaction = layer.start(request, hop);
+    const deadline = sleep(input.timeoutMs);
+    const first = await Promise.race([transaction.result, deadline.promise]);
+    deadline.cancel();
+    if (first !== 'elapsed') return settle(request, input, hop, first);
+
+    // §9.1: a CANCEL may only follow a provisional answer; without one the INVITE is simply abandoned.
+    if (!transaction.provisional) {
+      transaction.abandon();
+      return { kind: 'noAnswer', cancelled: false };
+    }
+    const cancel = layer.start(buildCancel(request), hop);
+    void cancel.result.then((r) => r.kind !== 'final' && logger?.warn({ callId: input.callId, result: r.kind }, 'SIP: CANCEL unanswered'));
+    const grace = sleep(64 * t1Ms);
+    const after = await Promise.race([transaction.result, grace.promise]);
+    grace.cancel();
+    if (after === 'elapsed') {
+      transaction.abandon();
+      return { kind: 'noAnswer', cancelled: true };
+    }
+    // A 2xx that crossed our CANCEL wins: the agent has already taken the conversation.
+    if (after.kind === 'final' && after.response.status < 300) return settle(request, input, hop, after);
+    return { kind: 'noAnswer', cancelled: true };
+  }
+
+  async function bye(dialog: SipDialog): Promise<ByeResult> {
+    const seq = dialog.localSeq + 1;
+    const result = await layer.start(buildInDialog(dialog, 'BYE', seq, local), dialogHop(dialog)).result;
+    return result.kind === 'final' ? { kind: 'response', status: result.response.status, reason: result.response.reason } : result;
+  }
+
+  /** A 2xx no transaction claims: a retransmission (ACK again), or an answer we no longer want (ACK, then BYE). */
+  async function onStrayAnswer(response: SipResponse, source: SipHop): Promise<void> {
+    const callId = header(response, 'Call-ID') ?? '';
+    const known = acked.get(callId);
+    if (known) return transport.send(known.ack, known.hop).catch(() => undefined);
+    const conversationId = conversationIdOf(callId);
+    const contact = headerValues(response, 'Contact')[0];
+    if (!conversationId || !contact || tagOf(header(response, 'From')) !== localTagFor(callId)) return;
+    const dialog: SipDialog = {
+      conversationId,
+      callId,
+      localTag: localTagFor(callId),
+      remoteTag: tagOf(header(response, 'To')) ?? '',
+      localUri: parseNameAddr(header(response, 'From')!).uri,
+      remoteUri: parseNameAddr(header(response, 'To')!).uri,
+      remoteTarget: parseNameAddr(contact).uri,
+      routeSet: headerValues(response, 'Record-Route').reverse(),
+      localSeq: 1,
+      transport: source.transport,
+    };
+    logger?.warn({ callId, conversationId }, 'SIP: answer after we gave up on the call; ACK and BYE');
+    await acknowledge(dialog);
+    await bye(dialog);
+  }
+
+  async function onRequest(request: SipRequest, inbound: Inbound): Promise<void> {
+    const reply = (status: number, reason: string, extra?: SipHeaders) =>
+      inbound.reply(buildResponse(request, status, reason, extra)).catch(() => undefined);
+    const callId = header(request, 'Call-ID') ?? '';
+    switch (request.method) {
+      case 'ACK':
+        return;
+      case 'OPTIONS':
+        return reply(200, 'OK');
+      case 'BYE': {
+        const conversationId = conversationIdOf(callId);
+        // Ours only if the Call-ID decodes and the To tag is the one we derive for it: no memory needed.
+        if (!conversationId || tagOf(header(request, 'To')) !== localTagFor(callId)) return reply(481, 'Call/Transaction Does Not Exist');
+        try {
+          await options.onRemoteBye?.({ callId, conversationId });
+        } catch (err) {
+          logger?.warn({ err, callId, conversationId }, 'SIP: remote BYE not delivered; asking the far end to retry');
+          return reply(500, 'Server Internal Error', [['Retry-After', '1']]);
+        }
+        return reply(200, 'OK');
+      }
+      case 'CANCEL':
+        return reply(481, 'Call/Transaction Does Not Exist');
+      default:
+        return reply(405, 'Method Not Allowed');
+    }
+  }
+
+  async function onMessage(inbound: Inbound): Promise<void> {
+    const { message } = inbound;
+    try {
+      if (!isResponse(message)) return await onRequest(message, inbound);
+      if (layer.receive(message)) return;
+      const cseq = parseCSeq(header(message, 'CSeq') ?? '');
+      if (cseq.method === 'INVITE' && message.status >= 200 && message.status < 300) await onStrayAnswer(message, inbound.source);
+    } catch (err) {
+      logger?.warn({ err, source: inbound.source }, 'SIP: could not handle a message');
+    }
+  }
+
+  return {
+    local,
+    invite,
+    bye,
+    async close() {
+      layer.close();
+      for (const { timer } of acked.values()) clearTimeout(timer);
+      acked.clear();
+      await transport.close();
+    },
+  };
+}

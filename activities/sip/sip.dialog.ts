@@ -1,0 +1,200 @@
+/**
+ * The requests of our side of a call, built per RFC 3261 (§8.1.1, §9.1, §12, §17.1.1.3), with identifiers derived
+ * from the conversation rather than drawn at random: a retried activity re-sends the very same INVITE (same
+ * Call-ID, From tag and branch, so the far end sees a retransmission), and any worker process can map a BYE back
+ * to its conversation and check it, without memory. Pure.
+ */
+import { createHash } from 'node:crypto';
+import { formatNameAddr, parseNameAddr, parseUri, tagOf, type SipUri } from './sip.headers';
+import { header, headerValues, type SipHeaders, type SipRequest, type SipResponse } from './sip.message';
+import type { SipDialog } from './sip.types';
+
+export type SipTransportName = 'udp' | 'tcp';
+
+/** Where a request goes, and how. */
+export interface SipHop {
+  host: string;
+  port: number;
+  transport: SipTransportName;
+}
+
+/** Our own address, as the Via sent-by and Contact advertise it. */
+export interface LocalAddress {
+  host: string;
+  port: number;
+}
+
+const CALL_ID_HOST = 'whatsapp-connector';
+const CALL_ID = /^(\d+)\.(\d+)\.([A-Za-z0-9_-]+)@whatsapp-connector$/;
+const MAGIC_COOKIE = 'z9hG4bK';
+/** What we accept from the far end (§20.5): in-dialog ACK and BYE, CANCEL, and OPTIONS pings. */
+const ALLOW = 'ACK, BYE, CANCEL, OPTIONS';
+export const USER_AGENT = 'whatsapp-connector';
+
+function digest(text: string, length: number): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
+
+/** `<attempt>.<generation>.<conversation id, base64url>@whatsapp-connector`: unique per attempt, reversible. */
+export function callIdFor(conversationId: string, attempt: number, generation = 0): string {
+  return `${attempt}.${generation}.${Buffer.from(conversationId, 'utf8').toString('base64url')}@${CALL_ID_HOST}`;
+}
+
+/** The conversation a Call-ID of ours belongs to; undefined for any other Call-ID. */
+export function conversationIdOf(callId: string): string | undefined {
+  const match = CALL_ID.exec(callId.trim());
+  return match ? Buffer.from(match[3]!, 'base64url').toString('utf8') : undefined;
+}
+
+/** Our From tag in a call. */
+export function localTagFor(callId: string): string {
+  return digest(`tag ${callId}`, 16);
+}
+
+/** A transaction's branch (§8.1.1.7): the same for a re-sent request, a CANCEL and a non-2xx ACK. */
+export function branchFor(callId: string, seq: number, method: string): string {
+  return `${MAGIC_COOKIE}${digest(`${callId} ${seq} ${method}`, 24)}`;
+}
+
+function viaFor(local: LocalAddress, transport: SipTransportName, branch: string): string {
+  // rport (RFC 3581): answers to UDP come back to the port we sent from, through NAT too.
+  return `SIP/2.0/${transport.toUpperCase()} ${local.host}:${local.port};branch=${branch}${transport === 'udp' ? ';rport' : ''}`;
+}
+
+/** The next hop for a URI: its host and port (5060 by default), its transport parameter or the given one. */
+export function hopFor(uriText: string, fallback: SipTransportName): SipHop {
+  const uri: SipUri = parseUri(uriText);
+  const transport = typeof uri.params.transport === 'string' ? uri.params.transport.toLowerCase() : fallback;
+  if (transport !== 'udp' && transport !== 'tcp') throw new Error(`unsupported SIP transport ${transport} in ${uriText}`);
+  return { host: uri.host.replace(/^\[|\]$/g, ''), port: uri.port ?? 5060, transport };
+}
+
+export interface InviteInput {
+  requestUri: string;
+  callId: string;
+  fromUri: string;
+  transport: SipTransportName;
+  local: LocalAddress;
+  /** Headers describing the conversation (X-Conversation-Id …). */
+  extraHeaders: SipHeaders;
+}
+
+export function buildInvite(input: InviteInput): SipRequest {
+  const contact = `sip:whatsapp@${input.local.host}:${input.local.port}${input.transport === 'tcp' ? ';transport=tcp' : ''}`;
+  return {
+    method: 'INVITE',
+    uri: input.requestUri,
+    headers: [
+      ['Via', viaFor(input.local, input.transport, branchFor(input.callId, 1, 'INVITE'))],
+      ['Max-Forwards', '70'],
+      ['From', formatNameAddr({ uri: input.fromUri, params: { tag: localTagFor(input.callId) } })],
+      ['To', formatNameAddr({ uri: input.requestUri, params: {} })],
+      ['Call-ID', input.callId],
+      ['CSeq', '1 INVITE'],
+      ['Contact', `<${contact}>`],
+      ['Allow', ALLOW],
+      ['User-Agent', USER_AGENT],
+      ...input.extraHeaders,
+    ],
+    body: '',
+  };
+}
+
+function copied(request: SipRequest, names: string[]): SipHeaders {
+  return request.headers.filter(([name]) => names.includes(name.toLowerCase()));
+}
+
+/** CANCEL for a pending INVITE (§9.1): its Request-URI, top Via (same branch), From, To, Call-ID and CSeq number. */
+export function buildCancel(invite: SipRequest): SipRequest {
+  return {
+    method: 'CANCEL',
+    uri: invite.uri,
+    headers: [
+      ['Via', headerValues(invite, 'Via')[0]!],
+      ['Max-Forwards', '70'],
+      ...copied(invite, ['from', 'to', 'call-id', 'route']),
+      ['CSeq', '1 CANCEL'],
+      ['User-Agent', USER_AGENT],
+    ],
+    body: '',
+  };
+}
+
+/** ACK for a non-2xx final answer, inside the INVITE transaction (§17.1.1.3): To carries the answer's tag. */
+export function buildFailureAck(invite: SipRequest, response: SipResponse): SipRequest {
+  return {
+    method: 'ACK',
+    uri: invite.uri,
+    headers: [
+      ['Via', headerValues(invite, 'Via')[0]!],
+      ['Max-Forwards', '70'],
+      ...copied(invite, ['from', 'call-id', 'route']),
+      ['To', header(response, 'To') ?? header(invite, 'To')!],
+      ['CSeq', '1 ACK'],
+    ],
+    body: '',
+  };
+}
+
+/** The dialog a 2xx answer to our INVITE establishes (§12.1.2). */
+export function dialogFromAnswer(invite: SipRequest, answer: SipResponse, conversationId: string, transport: SipTransportName): SipDialog {
+  const contact = headerValues(answer, 'Contact')[0];
+  if (!contact) throw new Error('2xx answer to INVITE without Contact');
+  return {
+    conversationId,
+    callId: header(invite, 'Call-ID')!,
+    localTag: tagOf(header(invite, 'From'))!,
+    remoteTag: tagOf(header(answer, 'To')) ?? '',
+    localUri: parseNameAddr(header(invite, 'From')!).uri,
+    remoteUri: parseNameAddr(header(invite, 'To')!).uri,
+    remoteTarget: parseNameAddr(contact).uri,
+    routeSet: headerValues(answer, 'Record-Route').reverse(),
+    localSeq: 1,
+    transport,
+  };
+}
+
+/** Where the dialog's requests go: the first route (loose routing, §16.12), else the remote target. */
+export function dialogHop(dialog: SipDialog): SipHop {
+  const first = dialog.routeSet[0];
+  return hopFor(first ? parseNameAddr(first).uri : dialog.remoteTarget, dialog.transport);
+}
+
+/** A request inside the dialog (§12.2.1.1): ACK for the 2xx (seq 1), or BYE (the next seq). */
+export function buildInDialog(dialog: SipDialog, method: 'ACK' | 'BYE', seq: number, local: LocalAddress): SipRequest {
+  return {
+    method,
+    uri: dialog.remoteTarget,
+    headers: [
+      ['Via', viaFor(local, dialog.transport, branchFor(dialog.callId, seq, method))],
+      ['Max-Forwards', '70'],
+      ...dialog.routeSet.map((route): [string, string] => ['Route', route]),
+      ['From', formatNameAddr({ uri: dialog.localUri, params: { tag: dialog.localTag } })],
+      ['To', formatNameAddr({ uri: dialog.remoteUri, params: dialog.remoteTag ? { tag: dialog.remoteTag } : {} })],
+      ['Call-ID', dialog.callId],
+      ['CSeq', `${seq} ${method}`],
+      ['User-Agent', USER_AGENT],
+    ],
+    body: '',
+  };
+}
+
+/** A response to a request we received (§8.2.6): Via, From, Call-ID, CSeq copied; To gets a tag if it had none. */
+export function buildResponse(request: SipRequest, status: number, reason: string, extra: SipHeaders = []): SipResponse {
+  const to = header(request, 'To') ?? '';
+  const callId = header(request, 'Call-ID') ?? '';
+  return {
+    status,
+    reason,
+    headers: [
+      ...request.headers.filter(([name]) => name.toLowerCase() === 'via'),
+      ...copied(request, ['from']),
+      ['To', tagOf(to) || status === 100 ? to : `${to};tag=${localTagFor(callId)}`],
+      ...copied(request, ['call-id', 'cseq']),
+      ['Allow', ALLOW],
+      ['User-Agent', USER_AGENT],
+      ...extra,
+    ],
+    body: '',
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * SIP over UDP and TCP on one local port (RFC 3261 §18): a datagram is a message; a TCP stream is cut into messages
+ * by Content-Length in bytes. Outbound TCP connections are kept per peer and reused; requests may arrive on them
+ * as well as on our listener (the far end's BYE often comes back on the connection the INVITE used).
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { parseMessage, serializeMessage, SipStreamFramer, type SipMessage } from './sip.message';
+import type { SipHop, SipTransportName } from './sip.dialog';
+
+/** A message received, with where it came from and a way to answer on the same path. */
+export interface Inbound {
+  message: SipMessage;
+  source: SipHop;
+  reply(message: SipMessage): Promise<void>;
+}
+
+export interface SipTransport {
+  host: string;
+  port: number;
+  send(message: SipMessage, to: SipHop): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TransportOptions {
+  host: string;
+  /** 0 = any free port (the same one for UDP and TCP). */
+  port: number;
+  onMessage(inbound: Inbound): void;
+  /** A datagram or stream that is not SIP; it is dropped (the stream closed). */
+  onMalformed(error: Error, source: SipHop): void;
+}
+
+function listenTcp(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as { port: number }).port);
+    });
+  });
+}
+
+function bindUdp(socket: UdpSocket, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, host, () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Binds TCP then UDP on the same port; with port 0, tries again when UDP finds the TCP port taken. */
+async function bindBoth(host: string, port: number): Promise<{ server: Server; udp: UdpSocket; port: number }> {
+  for (let tries = 0; ; tries++) {
+    const server = createServer();
+    const udp = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' });
+    const bound = await listenTcp(server, host, port);
+    try {
+      await bindUdp(udp, host, bound);
+      return { server, udp, port: bound };
+    } catch (err) {
+      server.close();
+      udp.close();
+      if (port !== 0 || tries >= 5) throw err;
+    }
+  }
+}
+
+export async function openSipTransport(options: TransportOptions): Promise<SipTransport> {
+  const { server, udp, port } = await bindBoth(options.host, options.port);
+  const streams = new Set<Socket>();
+  const outbound = new Map<string, Promise<Socket>>();
+
+  const deliver = (data: Buffer, source: SipHop, reply: (message: SipMessage) => Promise<void>) => {
+    let message: SipMessage;
+    try {
+      message = parseMessage(data);
+    } catch (err) {
+      options.onMalformed(err as Error, source);
+      return;
+    }
+    options.onMessage({ message, source, reply });
+  };
+
+  const sendUdp = (message: SipMessage, host: string, toPort: number) =>
+    new Promise<void>((resolve, reject) => udp.send(serializeMessage(message), toPort, host, (err) => (err ? reject(err) : resolve())));
+  const write = (socket: Socket, message: SipMessage) =>
+    new Promise<void>((resolve, reject) => socket.write(serializeMessage(message), (err) => (err ? reject(err) : resolve())));
+
+  /** Reads SIP off a TCP connection, ours or accepted. */
+  const adopt = (socket: Socket, onClose?: () => void) => {
+    streams.add(socket);
+    socket.setNoDelay(true);
+    const framer = new SipStreamFramer();
+    const source: SipHop = { host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, transport: 'tcp' };
+    socket.on('data', (chunk: Buffer) => {
+      let frames: Buffer[];
+      try {
+        frames = framer.push(chunk);
+      } catch (err) {
+        options.onMalformed(err as Error, source);
+        socket.destroy();
+        return;
+      }
+      for (const frame of frames) deliver(frame, source, (message) => write(socket, message));
+    });
+    socket.on('error', () => undefined); // 'close' follows; a pending send sees the error itself
+    socket.on('close', () => {
+      streams.delete(socket);
+      onClose?.();
+    });
+  };
+
+  udp.on('message', (data, remote) => {
+    const source: SipHop = { host: remote.address, port: remote.port, transport: 'udp' };
+    deliver(data, source, (message) => sendUdp(message, remote.address, remote.port));
+  });
+  server.on('connection', (socket) => adopt(socket));
+
+  const connection = (host: string, toPort: number): Promise<Socket> => {
+    const key = `${host}|${toPort}`;
+    let pending = outbound.get(key);
+    if (!pending) {
+      pending = new Promise<Socket>((resolve, reject) => {
+        const socket = connect({ host, port: toPort });
+        socket.once('connect', () => {
+          socket.off('error', reject);
+          adopt(socket, () => outbound.delete(key));
+          resolve(socket);
+        });
+        socket.once('error', (err) => {
+          outbound.delete(key);
+          reject(err);
+        });
+      });
+      outbound.set(key, pending);
+    }
+    return pending;
+  };
+
+  return {
+    host: options.host,
+    port,
+    async send(message, to) {
+      if (to.transport === 'udp') return sendUdp(message, to.host, to.port);
+      return write(await connection(to.host, to.port), message);
+    },
+    async close() {
+      for (const socket of streams) socket.destroy();
+      await Promise.all([new Promise<void>((resolve) => server.close(() => resolve())), new Promise<void>((resolve) => udp.close(() => resolve()))]);
+    },
+  };
+}
+
+export type { SipTransportName };

@@ -1,0 +1,59 @@
+/**
+ * What the conversation workflow and the SIP activities exchange: plain JSON, stored in the workflow's state and
+ * its history, so a dialog outlives the worker process that set it up.
+ */
+
+/** One attempt to hand a conversation to an agent through the contact centre's SIP connector. */
+export interface RouteToAgentRequest {
+  conversationId: string;
+  /** Numbers the routing attempts of this conversation; with conversationId (and generation) it keys the call. */
+  attempt: number;
+  /**
+   * The conversation's generation when one id is reused after a close (attempts restart at 1), so the calls of a
+   * reopened conversation never share a Call-ID with the earlier ones. 0 when absent.
+   */
+  generation?: number;
+  /** E.164 digits, or the business-scoped user id when WhatsApp gave no number. */
+  customerNumber: string;
+  businessNumber: string;
+  queue: string;
+  skill?: string;
+  language?: string;
+}
+
+/**
+ * What an attempt came to. `busy` (480, 486, 503, 600, or a transport failure, which RFC 3261 §8.1.3.1 reads as
+ * 503) is worth retrying after a backoff; `rejected` (404, 403, any other final failure, or routing not
+ * configured) goes to the fallback; `noAnswer` means no final answer within SIP_INVITE_TIMEOUT_MS (the call was
+ * CANCELled when it had rung, else abandoned) or a 408/487 from the far end.
+ */
+export type RouteOutcome =
+  | { outcome: 'answered'; agentId: string; dialog: SipDialog }
+  | { outcome: 'busy'; status: number; reason: string; retryAfterSeconds?: number }
+  | { outcome: 'rejected'; status: number; reason: string }
+  | { outcome: 'noAnswer' };
+
+/** An established dialog (RFC 3261 §12), enough for any worker process to send BYE in it. */
+export interface SipDialog {
+  conversationId: string;
+  callId: string;
+  localTag: string;
+  remoteTag: string;
+  /** The From URI of our requests. */
+  localUri: string;
+  /** The To URI of our requests (the connector URI the INVITE named). */
+  remoteUri: string;
+  /** Where in-dialog requests go: the Contact of the answer. */
+  remoteTarget: string;
+  /** Record-Route of the answer, reversed: the Route header values of our in-dialog requests. */
+  routeSet: string[];
+  /** CSeq number of the last request we sent in the dialog (the INVITE's is 1). */
+  localSeq: number;
+  transport: 'udp' | 'tcp';
+}
+
+/** A BYE the contact centre sent: the agent's assignment ended. */
+export interface RemoteBye {
+  callId: string;
+  conversationId: string;
+}

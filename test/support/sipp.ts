@@ -1,0 +1,168 @@
+/**
+ * sipp (Debian package sip-tester) as the contact centre's SIP connector: started on a free loopback port with one
+ * of the scenarios in `test/support/sipp/`, in its own process group, tracing every message it sends and receives.
+ * Tests assert on that trace and on sipp's exit code (0 only when every call followed the scenario and its checks).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findFreePort } from '../../lib/dev-servers';
+
+export type SippScenario = 'answer' | 'busy-then-answer' | 'reject-404' | 'ring-no-answer' | 'silent';
+export type SippTransport = 'udp' | 'tcp';
+
+export interface SippOptions {
+  scenario: SippScenario;
+  transport: SippTransport;
+  /** Calls to take before exiting (-m). */
+  calls?: number;
+  /** The agent the answer names (`-key agent`). */
+  agent?: string;
+  /** Scenario globals (`-set name value`), e.g. `{ hangup: 'them' }` for answer.xml. */
+  set?: Record<string, string>;
+  /** Length of a bare `<pause/>` (-d), in ms. */
+  pauseMs?: number;
+}
+
+/** One SIP message in sipp's trace. */
+export interface SippMessage {
+  direction: 'received' | 'sent';
+  text: string;
+  /** `INVITE sip:… SIP/2.0` or `SIP/2.0 200 OK`. */
+  startLine: string;
+  /** A header's value (first occurrence, exact name, case-insensitive). */
+  header(name: string): string | undefined;
+}
+
+export interface SippReport {
+  exitCode: number | null;
+  messages: SippMessage[];
+  /** Requests sipp received, by method (INVITE, ACK, CANCEL, BYE…), in order. */
+  received(method: string): SippMessage[];
+  /** sipp's error log: why a call failed. */
+  errors: string;
+}
+
+export interface SippPeer {
+  port: number;
+  /** The connector URI that reaches this sipp. */
+  uri: string;
+  /** Waits until sipp has taken its calls and exited, then reads its trace. */
+  finished(): Promise<SippReport>;
+  /** Kills sipp's process group (if still running) and removes its files. */
+  stop(): Promise<void>;
+}
+
+const LOOPBACK_HEX = '0100007F';
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of running) killGroup(child);
+});
+
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** Whether a socket is bound on 127.0.0.1:port (UDP) or listening there (TCP), per the kernel's tables. */
+function isBound(port: number, transport: SippTransport): boolean {
+  const wanted = `${LOOPBACK_HEX}:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const table = readFileSync(`/proc/net/${transport}`, 'utf8').split('\n').slice(1);
+  return table.some((line) => {
+    const [, local, , state] = line.trim().split(/\s+/);
+    return local === wanted && (transport === 'udp' || state === '0A');
+  });
+}
+
+function readOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+export function parseTrace(trace: string): SippMessage[] {
+  return trace
+    .split(/^-{10,} .*$/m)
+    .map((entry) => /^\s*\w+ message (received|sent)[^\n]*\n\n([\s\S]*)$/.exec(entry))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map(([, direction, body]) => {
+      const text = body!.replace(/\n+$/, '\n');
+      const lines = text.split(/\r?\n/);
+      return {
+        direction: direction as 'received' | 'sent',
+        text,
+        startLine: lines[0] ?? '',
+        header(name: string) {
+          const prefix = `${name.toLowerCase()}:`;
+          const line = lines.find((l) => l.toLowerCase().startsWith(prefix));
+          return line?.slice(prefix.length).trim();
+        },
+      };
+    });
+}
+
+async function launch(options: SippOptions, dir: string): Promise<{ child: ChildProcess; port: number; exited: Promise<number | null> }> {
+  const port = await findFreePort();
+  const scenario = join(__dirname, 'sipp', `${options.scenario}.xml`);
+  const args = [
+    '-sf', scenario, '-i', '127.0.0.1', '-p', String(port), '-t', options.transport === 'tcp' ? 't1' : 'u1',
+    '-m', String(options.calls ?? 1), '-nostdin', '-timeout', '30s', '-timeout_error',
+    '-trace_msg', '-message_file', join(dir, 'messages.log'), '-trace_err', '-error_file', join(dir, 'errors.log'),
+    '-key', 'agent', options.agent ?? 'agent-7', '-d', String(options.pauseMs ?? 0),
+    ...Object.entries(options.set ?? {}).flatMap(([name, value]) => ['-set', name, value]),
+  ];
+  const child = spawn('sipp', args, { cwd: dir, detached: true, stdio: 'ignore' });
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    });
+    child.once('error', () => resolve(-1));
+  });
+  return { child, port, exited };
+}
+
+/** Starts sipp and waits until it is bound; tries another port if the one picked was taken meanwhile. */
+export async function startSipp(options: SippOptions): Promise<SippPeer> {
+  const dir = mkdtempSync(join(tmpdir(), `sipp-${options.scenario}-`));
+  for (let tries = 1; ; tries++) {
+    const { child, port, exited } = await launch(options, dir);
+    let gone = false;
+    void exited.then(() => (gone = true));
+    while (!gone && !isBound(port, options.transport)) await new Promise((r) => setTimeout(r, 25));
+    if (gone) {
+      const errors = readOr(join(dir, 'errors.log'), '(no error log)');
+      if (tries < 3) continue;
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`sipp exited before it was ready: ${errors}`);
+    }
+    const finished = async (): Promise<SippReport> => {
+      const exitCode = await exited;
+      const messages = parseTrace(readOr(join(dir, 'messages.log'), ''));
+      return {
+        exitCode,
+        messages,
+        received: (method) => messages.filter((m) => m.direction === 'received' && m.startLine.startsWith(`${method} `)),
+        errors: readOr(join(dir, 'errors.log'), ''),
+      };
+    };
+    return {
+      port,
+      uri: `sip:queue@127.0.0.1:${port}${options.transport === 'tcp' ? ';transport=tcp' : ''}`,
+      finished,
+      async stop() {
+        killGroup(child);
+        await exited;
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+}
