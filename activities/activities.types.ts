@@ -2,6 +2,9 @@ import type { ConversationStatus } from '../machines/conversation.status';
 import type { FetchMediaEffect, SendMessageEffect } from '../machines/conversation.types';
 import type { ImageProblem } from '../lib/image-check';
 import type { SettingsRead, SettingsRequest } from './settings.activities';
+import type { AskBotEffect, ReleaseAgentEffect } from '../machines/conversation.types';
+import type { BotOutcome } from './bot.activities';
+import type { RouteAttempt, RouteAttemptOutcome } from './routing.activities';
 
 /** What a send came to: the broker took it (with its wamid) or refused it for good (with WhatsApp's code). */
 export type SendOutcome =
@@ -43,4 +46,7 @@ export interface ConversationActivities {
   fetchInboundMedia(fetch: FetchMediaEffect): Promise<MediaOutcome>;
   markMediaFailed(failure: MediaFailure): Promise<void>;
   conversationSettings(request: SettingsRequest): Promise<SettingsRead>;
+  routeToAgent(attempt: RouteAttempt): Promise<RouteAttemptOutcome>;
+  releaseAgent(release: ReleaseAgentEffect): Promise<void>;
+  askBot(ask: AskBotEffect): Promise<BotOutcome>;
 }

@@ -5,6 +5,9 @@ import type { CloudApiClient } from './cloud-api.client';
 import { createMediaActivities } from './media.activities';
 import { createSettingsActivities } from './settings.activities';
 import { createStoreActivities } from './store.activities';
+import { createBotActivities } from './bot.activities';
+import { createRoutingActivities } from './routing.activities';
+import type { SipRouting } from './sip/sip.activities';
 
 export interface ActivityDeps {
   store: Store;
@@ -12,14 +15,18 @@ export interface ActivityDeps {
   clock?: () => Date;
   /** How long a settings read is reused (ms); 0 reads the store for every customer message. */
   settingsCacheMs?: number;
+  /** The SIP user agent and connector; absent: nothing is routed to the contact centre. */
+  sip?: SipRouting;
 }
 
 /** Every activity the worker registers, built over explicit dependencies so tests pass real servers, no globals. */
-export function createActivities({ store, broker, clock = () => new Date(), settingsCacheMs }: ActivityDeps): ConversationActivities {
+export function createActivities({ store, broker, clock = () => new Date(), settingsCacheMs, sip }: ActivityDeps): ConversationActivities {
   return {
     ...createBrokerActivities({ store, broker, clock }),
     ...createMediaActivities({ store, broker }),
     ...createStoreActivities({ store, clock }),
-    ...createSettingsActivities({ store, ...(settingsCacheMs !== undefined ? { cacheMs: settingsCacheMs } : {}) }),
+    ...createSettingsActivities({ store, sipRouting: sip !== undefined, ...(settingsCacheMs !== undefined ? { cacheMs: settingsCacheMs } : {}) }),
+    ...createRoutingActivities({ store, clock, ...(sip ? { sip } : {}) }),
+    ...createBotActivities({ store }),
   };
 }

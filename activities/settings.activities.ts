@@ -22,8 +22,9 @@ export interface SettingsRead {
 /**
  * The published configuration as it applies to one conversation now. Called by the workflow (as a local
  * activity) before it handles customer messages, so the version used is recorded in its history and replays the same.
+ * `sipRouting` says whether this worker has a SIP connector to hand conversations to.
  */
-export function createSettingsActivities({ store, cacheMs = 1_000 }: { store: Store; cacheMs?: number }) {
+export function createSettingsActivities({ store, cacheMs = 1_000, sipRouting = false }: { store: Store; cacheMs?: number; sipRouting?: boolean }) {
   // Every customer message reads these: a second of staleness after a publish spares the store two reads per message.
   const published = memo(cacheMs, () => publishedConfig(store));
   const numbers = new Map<string, ReturnType<typeof memo<Awaited<ReturnType<typeof findNumber>>>>>();
@@ -43,6 +44,15 @@ export function createSettingsActivities({ store, cacheMs = 1_000 }: { store: St
         chatbot: config.chatbot,
         route: routeFor(config, request.businessNumberId, undefined, request.at),
         agentCapacity: config.agentCapacity,
+        handOff: {
+          sip: sipRouting,
+          retry: {
+            initialMs: config.routing.retry.initialSeconds * 1_000,
+            maxMs: config.routing.retry.maxSeconds * 1_000,
+            maxAttempts: config.routing.retry.maxAttempts,
+          },
+          fallback: config.routing.fallback,
+        },
         ...(legacy ? { legacy: { autoReply: legacy.autoReply } } : {}),
       };
       const legacyReplyDue = legacy

@@ -26,6 +26,15 @@ const RoutingRule = z.strictObject({
   skill: z.string().min(1).max(128).optional(),
 });
 
+const defaultBusyRetry = { initialSeconds: 30, maxSeconds: 300, maxAttempts: 10 };
+const BusyRetry = z
+  .strictObject({
+    initialSeconds: z.number().int().min(1).max(3_600).default(defaultBusyRetry.initialSeconds),
+    maxSeconds: z.number().int().min(1).max(86_400).default(defaultBusyRetry.maxSeconds),
+    maxAttempts: z.number().int().min(1).max(100).default(defaultBusyRetry.maxAttempts),
+  })
+  .refine((r) => r.initialSeconds <= r.maxSeconds, { message: 'initialSeconds must not exceed maxSeconds', path: ['maxSeconds'] });
+
 export const MachineConfig = z
   .strictObject({
     chatbot: z
@@ -42,8 +51,15 @@ export const MachineConfig = z
         defaultSkill: z.string().min(1).max(128).optional(),
         /** First match wins; unmatched conversations go to the default queue. */
         rules: z.array(RoutingRule).max(200).default([]),
+        retry: BusyRetry.default(defaultBusyRetry).meta({ description: 'Busy (486/480/503/600) or unanswered: wait and try again' }),
+        fallback: z
+          .strictObject({
+            queue: z.string().min(1).max(128).optional().meta({ description: 'Tried once when the first queue refuses (404, 403…) or stays busy' }),
+            autoReply: replyText.optional().meta({ description: 'Sent when nobody can be reached' }),
+          })
+          .default({}),
       })
-      .default({ defaultQueue: 'default', rules: [] }),
+      .default({ defaultQueue: 'default', rules: [], retry: defaultBusyRetry, fallback: {} }),
     agentCapacity: z.number().int().min(1).max(50).default(3).meta({ description: 'Conversations one agent holds at once' }),
     autoReplies: z
       .strictObject({

@@ -1,6 +1,6 @@
 import type { ConversationEffect } from './conversation.types';
 
-const effectTypes = new Set<ConversationEffect['type']>(['sendMessage', 'startTimer', 'cancelTimer', 'fetchMedia']);
+const effectTypes = new Set<ConversationEffect['type']>(['sendMessage', 'startTimer', 'cancelTimer', 'fetchMedia', 'askBot', 'routeToAgent', 'releaseAgent']);
 
 /**
  * Turns the actions `transition` returned into the effects the workflow executes. An action this list does not

@@ -12,6 +12,7 @@ import {
   type SendMessageEffect,
   type StartTimerEffect,
 } from './conversation.types';
+import { answersCurrentAttempt, endsAssignment, routingPlan } from './conversation.routing';
 
 type EventOf<T extends ConversationEvent['type']> = Extract<ConversationEvent, { type: T }>;
 type Args = { context: ConversationContext; event: ConversationEvent };
@@ -120,6 +121,12 @@ export const conversationMachine = setup({
         }));
       }
     }),
+    /** The chatbot stage, routing to the contact centre and the agent's assignment (see conversation.routing.ts). */
+    route: enqueueActions(({ context, event, enqueue }) => {
+      const plan = routingPlan(context, event, isWindowOpenAt);
+      for (const effect of plan.effects) enqueue(effect as never);
+      if (Object.keys(plan.patch).length > 0) enqueue.assign(plan.patch);
+    }),
     applySettings: assign(({ context, event }) => {
       const applied = event as EventOf<'settings.applied'>;
       return { settings: applied.settings, idleCloseAfterMs: applied.settings.idleCloseAfterMs ?? context.idleCloseAfterMs };
@@ -165,6 +172,8 @@ export const conversationMachine = setup({
     opensWindow: ({ event }) => event.type === 'customer.messageReceived' && windowEndFor(event) > event.at,
     hasAgent: ({ context }) => context.agentId !== null,
     isWindowClosedByBroker: ({ event }) => event.type === 'broker.rejected' && event.code === WINDOW_CLOSED_ERROR_CODE,
+    answersCurrentAttempt: ({ context, event }) => answersCurrentAttempt(context, event),
+    endsAssignment: ({ context, event }) => endsAssignment(context, event),
   },
 }).createMachine({
   id: 'conversation',
@@ -182,18 +191,28 @@ export const conversationMachine = setup({
     recentMessages: [],
   }),
   on: {
-    'conversation.closeRequested': { target: '.closed', actions: { type: 'markClosed', params: { reason: 'requested' } } },
+    'conversation.closeRequested': { target: '.closed', actions: ['route', { type: 'markClosed', params: { reason: 'requested' } }] },
     // A newly published configuration takes effect at the conversation's next event, whatever its state.
     'settings.applied': { actions: 'applySettings' },
+    // Routing goes on whatever the window does; only entering and leaving handedToAgent is the session's business.
+    'bot.replied': { actions: 'route' },
+    'bot.handOffRequested': { actions: 'route' },
+    'bot.failed': { actions: 'route' },
+    'sip.answered': { actions: 'route' },
+    'sip.busy': { actions: 'route' },
+    'sip.failed': { actions: 'route' },
+    'routing.retryDue': { actions: 'route' },
+    'agent.released': { actions: 'route' },
+    'agent.transferRequested': { actions: 'route' },
   },
   states: {
     /** Nothing handled yet: the first event decides whether the customer or the business opened it. */
     inbound: {
       on: {
         'customer.messageReceived': [
-          { guard: 'opensWindow', target: 'session.openSession', actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
+          { guard: 'opensWindow', target: 'session.openSession', actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }, 'route'] },
           // Delivered so late that its window has already passed: kept, but only a template may answer.
-          { target: 'expiredNeedsTemplate', actions: ['countInbound', 'fetchImage'] },
+          { target: 'expiredNeedsTemplate', actions: ['countInbound', 'fetchImage', 'route'] },
         ],
         // A number that never wrote can only be reached with a template; the window opens when they reply.
         'business.sendRequested': {
@@ -208,17 +227,21 @@ export const conversationMachine = setup({
       initial: 'openSession',
       on: {
         // Every customer message may move the deadline (recordInbound keeps the later one).
-        'customer.messageReceived': { actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
+        'customer.messageReceived': { actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }, 'route'] },
         'business.sendRequested': {
           guard: or(['isTemplate', 'isWindowOpen']),
           actions: ['recordSend', { type: 'sendMessage', params: sendParams }],
         },
         'window.expired': { guard: 'isWindowDue', target: 'expiredNeedsTemplate' },
         'broker.rejected': { guard: 'isWindowClosedByBroker', target: 'expiredNeedsTemplate', actions: 'closeWindowEarly' },
+        'sip.answered': { guard: 'answersCurrentAttempt', target: '.handedToAgent', actions: 'route' },
+        'agent.released': { guard: 'endsAssignment', target: '.openSession', actions: 'route' },
+        'agent.transferRequested': { guard: 'endsAssignment', target: '.openSession', actions: 'route' },
       },
       states: {
+        /** Served by the bot, an integrator, or waiting in the contact centre's queue. */
         openSession: {},
-        /** Assignment arrives over SIP (routing); until then the conversation is served by bot or integrator. */
+        /** An agent the contact centre routed the conversation to (over SIP) holds it. */
         handedToAgent: {},
       },
     },
@@ -231,13 +254,13 @@ export const conversationMachine = setup({
           {
             guard: and(['opensWindow', 'hasAgent']),
             target: 'session.handedToAgent',
-            actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }],
+            actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }, 'route'],
           },
-          { guard: 'opensWindow', target: 'session.openSession', actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
-          { actions: ['countInbound', 'fetchImage'] },
+          { guard: 'opensWindow', target: 'session.openSession', actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }, 'route'] },
+          { actions: ['countInbound', 'fetchImage', 'route'] },
         ],
         'business.sendRequested': { guard: 'isTemplate', actions: ['recordSend', { type: 'sendMessage', params: sendParams }] },
-        'idle.elapsed': { target: 'closed', actions: { type: 'markClosed', params: { reason: 'idle' } } },
+        'idle.elapsed': { target: 'closed', actions: ['route', { type: 'markClosed', params: { reason: 'idle' } }] },
       },
     },
     closed: { type: 'final' },
@@ -256,4 +279,13 @@ export const conversationEventTypes = [
   'idle.elapsed',
   'conversation.closeRequested',
   'settings.applied',
+  'bot.replied',
+  'bot.handOffRequested',
+  'bot.failed',
+  'sip.answered',
+  'sip.busy',
+  'sip.failed',
+  'routing.retryDue',
+  'agent.released',
+  'agent.transferRequested',
 ] as const satisfies readonly ConversationEvent['type'][];

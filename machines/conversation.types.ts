@@ -50,7 +50,7 @@ export interface Sender {
   id?: string;
 }
 
-export type TimerId = 'window' | 'idle';
+export type TimerId = 'window' | 'idle' | 'routeRetry';
 
 /** What the published configuration says for one conversation, resolved by the workflow's settings read. */
 export interface ConversationSettings {
@@ -62,8 +62,55 @@ export interface ConversationSettings {
   chatbot: { enabled: boolean; endpoint?: string; timeoutMs: number };
   route: { queue: string; skill?: string };
   agentCapacity: number;
+  /**
+   * Hand-off to people over SIP; absent in runs from before routing existed and when the worker has no SIP connector.
+   * With `sip: false` nothing is routed: integrators answer, as before.
+   */
+  handOff?: HandOffSettings;
   /** Set on a legacy (retired) number: customers get this reply, at most once per period, and nothing is routed. */
   legacy?: { autoReply: string };
+}
+
+export interface HandOffSettings {
+  /** Whether a SIP connector is configured: conversations that need a person are routed to the contact centre. */
+  sip: boolean;
+  /** Busy or unanswered attempts: the wait before the next one doubles from `initialMs` up to `maxMs`. */
+  retry: { initialMs: number; maxMs: number; maxAttempts: number };
+  /** After a final refusal (404, 403…) or `maxAttempts` busy answers: another queue, else this reply. */
+  fallback: { queue?: string; autoReply?: string };
+}
+
+/** An answered call, as the SIP activities describe it: plain JSON the machine carries but never reads inside. */
+export interface CallRef {
+  callId: string;
+  [detail: string]: unknown;
+}
+
+/** Where the conversation is on its way to a person. */
+export type RoutingPhase = 'none' | 'bot' | 'queued' | 'assigned';
+
+export interface RoutingContext {
+  phase: RoutingPhase;
+  /** The queue asked for by the current (or last) attempt. */
+  queue: string | null;
+  skill?: string;
+  /** A transfer to a named agent: asked of the contact centre in the INVITE. */
+  targetAgentId?: string;
+  /** Routing attempts so far in this conversation (every INVITE is a new one, numbered from 1). */
+  attempt: number;
+  /** Busy or unanswered attempts since the conversation was last queued. */
+  busyCount: number;
+  /** The answered call while an agent holds the conversation. */
+  call: CallRef | null;
+  /** The configured queue message went out (once per conversation). */
+  queueNoticeSent: boolean;
+  /** First time an agent took the conversation (hold time ends here). */
+  assignedAt: number | null;
+  /**
+   * The message that set routing going (the customer's or the one the bot handed off on): the connector's own
+   * replies derive their ids from it, so they stay unique across the conversation's reopenings.
+   */
+  cause?: string;
 }
 
 export interface ConversationInput {
@@ -101,6 +148,8 @@ export interface ConversationContext extends ConversationInput {
   recentMessages?: MessageSummary[];
   /** The configuration in force; absent until the first settings read (and in runs from before it existed). */
   settings?: ConversationSettings;
+  /** Hand-off to the contact centre; absent until the conversation is first routed (and in older runs). */
+  routing?: RoutingContext;
   /** When the out-of-hours reply went out; cleared once the business is open again, so it is sent once per closure. */
   outOfHoursRepliedAt?: number | null;
 }
@@ -128,7 +177,24 @@ export type ConversationEvent =
   | { type: 'broker.rejected'; messageId: string; code: number; title: string; at: number }
   | { type: 'window.expired'; at: number }
   | { type: 'idle.elapsed'; at: number }
-  | { type: 'conversation.closeRequested'; by: Sender; at: number };
+  | { type: 'conversation.closeRequested'; by: Sender; at: number }
+  /** The bot answered the customer's message `messageId`. */
+  | { type: 'bot.replied'; messageId: string; replies: string[]; at: number }
+  | { type: 'bot.handOffRequested'; messageId: string; reason?: string; at: number }
+  /** The bot was slow, failing or absent: a person takes over. */
+  | { type: 'bot.failed'; messageId: string; reason: string; at: number }
+  | { type: 'sip.answered'; attempt: number; agentId: string; call: CallRef; at: number }
+  /** 486/480/503/600, a transport failure, or no answer at all (status 408). */
+  | { type: 'sip.busy'; attempt: number; status: number; reason: string; retryAfterMs?: number; at: number }
+  /** A final refusal (404, 403, …) or no connector configured (status 0). */
+  | { type: 'sip.failed'; attempt: number; status: number; reason: string; at: number }
+  | { type: 'routing.retryDue'; at: number }
+  /** The agent's assignment ended: the contact centre hung up (its BYE), naming the call. */
+  | { type: 'agent.released'; callId: string; at: number }
+  | { type: 'agent.transferRequested'; by: Sender; to: TransferTarget; at: number };
+
+/** Where an agent hands a conversation on: a queue, or a named agent (asked of the contact centre). */
+export type TransferTarget = { queue: string } | { agentId: string; queue?: string };
 
 export type ConversationEventType = ConversationEvent['type'];
 
@@ -161,10 +227,48 @@ export interface FetchMediaEffect {
   brokerMediaId: string;
 }
 
+/** Ask the bot about a customer message; the workflow reports `bot.replied` / `bot.handOffRequested` / `bot.failed`. */
+export interface AskBotEffect {
+  conversationId: string;
+  businessNumberId: string;
+  customer: CustomerRef;
+  messageId: string;
+  endpoint: string;
+  timeoutMs: number;
+}
+
+/** One routing attempt (an INVITE to the contact centre's connector); reported as `sip.*` with the same attempt. */
+export interface RouteToAgentEffect {
+  conversationId: string;
+  attempt: number;
+  businessNumberId: string;
+  customer: CustomerRef;
+  queue: string;
+  skill?: string;
+  language?: string;
+  targetAgentId?: string;
+  /** Conversations one agent may hold: an answer naming an agent at capacity is hung up and counts as busy. */
+  agentCapacity: number;
+}
+
+/** The agent's assignment ends: free their slot, and hang the call up unless the contact centre already did. */
+export interface ReleaseAgentEffect {
+  conversationId: string;
+  agentId: string;
+  call: CallRef;
+  hangUp: boolean;
+}
+
 export type ConversationEffect =
   | { type: 'sendMessage'; params: SendMessageEffect }
+  | { type: 'askBot'; params: AskBotEffect }
+  | { type: 'routeToAgent'; params: RouteToAgentEffect }
+  | { type: 'releaseAgent'; params: ReleaseAgentEffect }
   | { type: 'startTimer'; params: StartTimerEffect }
   | { type: 'cancelTimer'; params: CancelTimerEffect }
   | { type: 'fetchMedia'; params: FetchMediaEffect };
 
 export type ConversationStateName = 'inbound' | 'openSession' | 'handedToAgent' | 'expiredNeedsTemplate' | 'closed';
+
+/** The effects on the way to a person, carried out in order on one queue (a transfer's release precedes its INVITE). */
+export type HandOffEffect = Extract<ConversationEffect, { type: 'askBot' | 'routeToAgent' | 'releaseAgent' }>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import diff from 'microdiff';
-import { defaultMachineConfig, type MachineConfig } from '../lib/machine-config';
+import { defaultMachineConfig, MachineConfig } from '../lib/machine-config';
 import { isDuplicateKey, type Store } from './db';
 
 /** A published configuration. Versions only grow: a rollback publishes an earlier version's content again. */
@@ -42,7 +42,13 @@ export class ConfigConflictError extends Error {}
 
 export async function publishedConfig(store: Store): Promise<PublishedConfig> {
   const [latest] = await store.configVersions.find({}).sort({ _id: -1 }).limit(1).toArray();
-  return latest ? { version: latest._id, config: latest.config } : { version: 0, config: defaultMachineConfig };
+  return latest ? { version: latest._id, config: withNewDefaults(latest.config) } : { version: 0, config: defaultMachineConfig };
+}
+
+/** A version published before a field existed gets that field's default (the schema's defaults fill it in). */
+function withNewDefaults(config: MachineConfig): MachineConfig {
+  const parsed = MachineConfig.safeParse(config);
+  return parsed.success ? parsed.data : config;
 }
 
 export async function configVersion(store: Store, version: number): Promise<ConfigVersionDoc | null> {

@@ -13,6 +13,8 @@ import type {
   SendMessageEffect,
   Sender,
   TimerId,
+  TransferTarget,
+  HandOffEffect,
 } from '../machines/conversation.types';
 
 export const CONVERSATION_WORKFLOW_TYPE = 'conversationWorkflow';
@@ -57,10 +59,22 @@ export interface CloseRequest {
   sender: Sender;
 }
 
+/** The contact centre hung up (its BYE): the call it names no longer holds an agent. */
+export interface AgentReleased {
+  callId: string;
+}
+
+export interface TransferRequest {
+  sender: Sender;
+  to: TransferTarget;
+}
+
 export const customerMessageSignal = defineSignal<[InboundMessage]>('customerMessage');
 export const brokerFailureSignal = defineSignal<[BrokerFailure]>('brokerFailure');
 export const sendMessageUpdate = defineUpdate<SendMessageAccepted, [SendMessageRequest]>('sendMessage');
 export const closeConversationUpdate = defineUpdate<ConversationStatus, [CloseRequest]>('closeConversation');
+export const agentReleasedSignal = defineSignal<[AgentReleased]>('agentReleased');
+export const transferConversationUpdate = defineUpdate<ConversationStatus, [TransferRequest]>('transferConversation');
 export const conversationStatusQuery = defineQuery<ConversationStatus>('conversationStatus');
 
 /** State carried across continue-as-new: plain JSON only (no Map, Set, Date or class instances). */
@@ -78,6 +92,8 @@ export interface CarriedState {
   /** When the conversation began (epoch ms) and events handled since: together they order read-model writes. */
   generation: number;
   revision: number;
+  /** Bot questions, routing attempts and releases not yet carried out, in order (absent before routing existed). */
+  handOffQueue?: HandOffEffect[];
   /** Workflow time of the last message the broker took, for per-customer pacing (absent before pacing existed). */
   lastSentAt?: number;
 }

@@ -1,30 +1,26 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
-  CancellationScope,
   allHandlersFinished,
   condition,
   continueAsNew,
-  isCancellation,
   patched,
-  proxyActivities,
   proxyLocalActivities,
   proxySinks,
   setHandler,
-  sleep,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import { initialTransition, transition } from 'xstate';
 import type { ConversationActivities } from '../activities/activities.types';
 import { toEffects } from '../machines/conversation.effects';
 import { conversationMachine } from '../machines/conversation.machine';
-import { refusalFor, toConversationStatus, type ConversationSnapshot } from '../machines/conversation.status';
+import { mayAgentWrite, refusalFor, toConversationStatus, type ConversationSnapshot } from '../machines/conversation.status';
 import { timelineRecordOf, timelineStartOf } from '../machines/conversation.timeline';
-import type { ConversationEvent, FetchMediaEffect, SendMessageEffect, TimerId } from '../machines/conversation.types';
+import type { ConversationEvent, FetchMediaEffect, HandOffEffect, SendMessageEffect, Sender, TimerId } from '../machines/conversation.types';
 import {
+  agentReleasedSignal,
   brokerFailureSignal,
   closeConversationUpdate,
+  transferConversationUpdate,
   conversationStatusQuery,
   customerMessageSignal,
   sendMessageUpdate,
@@ -34,27 +30,12 @@ import {
   type InboundMessage,
 } from './conversation.messages';
 import { TIMELINE_SINK, type ConversationSinks } from './conversation.sinks';
-import { PacedSender } from './paced-sender';
+import { ConversationOutbound } from './conversation.outbound';
 import { RecentIds } from './recent-ids';
+import { carryOutHandOff } from './conversation.handoff';
+import { EarliestTimer, drainInOrder } from './workflow-helpers';
 
-const sendOptions: ActivityOptions = {
-  startToCloseTimeout: '30 seconds',
-  // Rate limits and broker outages are retried with backoff; after a day a session message is moot anyway.
-  scheduleToCloseTimeout: '24 hours',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-};
-const broker = proxyActivities<Pick<ConversationActivities, 'sendMessage'>>(sendOptions);
-/** Sends go through the business number's rate-limited lane, paced per customer (see PacedSender). */
-const PACED_SEND_LANES = 'paced-send-lanes';
-
-const media = proxyActivities<Pick<ConversationActivities, 'fetchInboundMedia'>>({
-  startToCloseTimeout: '1 minute',
-  // The broker's media URL lasts about 5 minutes and the id 7 days: retry briefly, then record the loss.
-  scheduleToCloseTimeout: '1 hour',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-
-const store = proxyLocalActivities<Pick<ConversationActivities, 'recordConversation' | 'markSendFailed' | 'markMediaFailed' | 'conversationSettings'>>({
+const store = proxyLocalActivities<Pick<ConversationActivities, 'recordConversation' | 'conversationSettings'>>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
@@ -63,7 +44,13 @@ const store = proxyLocalActivities<Pick<ConversationActivities, 'recordConversat
 const timeline = proxySinks<ConversationSinks>()[TIMELINE_SINK];
 
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
-const timerEvents: Record<TimerId, 'window.expired' | 'idle.elapsed'> = { window: 'window.expired', idle: 'idle.elapsed' };
+/** A business refusal of an Update: the caller is told why, nothing is recorded. */
+const refusal = (type: string) => ApplicationFailure.create({ type, message: type, nonRetryable: true });
+const timerEvents: Record<TimerId, 'window.expired' | 'idle.elapsed' | 'routing.retryDue'> = {
+  window: 'window.expired',
+  idle: 'idle.elapsed',
+  routeRetry: 'routing.retryDue',
+};
 
 /**
  * One customer conversation on one business number. Owns the machine snapshot, its timers and an ordered outbox;
@@ -77,6 +64,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   const timers: Partial<Record<TimerId, number>> = { ...carried?.timers };
   const outbox: SendMessageEffect[] = [...(carried?.outbox ?? [])];
   const mediaQueue: FetchMediaEffect[] = [...(carried?.mediaQueue ?? [])];
+  const handOffQueue: HandOffEffect[] = [...(carried?.handOffQueue ?? [])];
   const recentInbound = new RecentIds(carried?.recentInboundIds);
   const recentSends = new RecentIds(carried?.recentSendIds);
   const generation = carried?.generation ?? Date.now();
@@ -88,7 +76,6 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   const readsSettings = patched('settings-read-through');
   const inbox: InboundMessage[] = [];
   timeline.started(timelineStartOf(snapshot, generation, carried !== undefined, Date.now()));
-  const paced = new PacedSender(sendOptions, carried?.lastSentAt);
 
   function dispatch(event: ConversationEvent): void {
     const [next, actions] = transition(conversationMachine, snapshot, event);
@@ -109,6 +96,11 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
           break;
         case 'fetchMedia':
           mediaQueue.push(effect.params);
+          break;
+        case 'askBot':
+        case 'routeToAgent':
+        case 'releaseAgent':
+          handOffQueue.push(effect);
           break;
       }
     }
@@ -162,27 +154,8 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     }
   }
 
-  // One durable timer for the earliest due time; re-armed only when that time changes.
-  let armed: { due: number; scope: CancellationScope } | undefined;
-  let timerFired = false;
-  function armTimer(): void {
-    const dues = Object.values(timers);
-    const due = dues.length === 0 ? undefined : Math.min(...dues);
-    if (armed?.due === due) return;
-    armed?.scope.cancel();
-    armed = undefined;
-    if (due === undefined) return;
-    const scope = new CancellationScope();
-    armed = { due, scope };
-    scope.run(() => sleep(Math.max(due - Date.now(), 1))).then(
-      () => {
-        if (armed?.scope === scope) timerFired = true;
-      },
-      (err: unknown) => {
-        if (!isCancellation(err)) throw err;
-      },
-    );
-  }
+  const timer = new EarliestTimer();
+  const armTimer = () => timer.arm(Object.values(timers));
 
   setHandler(customerMessageSignal, receive);
   setHandler(brokerFailureSignal, (failure) => dispatch({ type: 'broker.rejected', ...failure, at: Date.now() }));
@@ -199,15 +172,41 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
       // Synchronous and read-only: a refused send is never written to the history.
       validator: (request) => {
         if (recentSends.has(request.messageId)) return;
-        const refusal = refusalFor(snapshot, request.message, Date.now());
+        const refusal = refusalFor(snapshot, request.message, Date.now(), request.sender);
         if (refusal) throw ApplicationFailure.create({ type: refusal, message: refusal, nonRetryable: true });
       },
     },
   );
-  setHandler(closeConversationUpdate, (request) => {
-    if (snapshot.status !== 'done') dispatch({ type: 'conversation.closeRequested', by: request.sender, at: Date.now() });
-    return toConversationStatus(snapshot, Date.now());
+  setHandler(
+    closeConversationUpdate,
+    (request) => {
+      if (snapshot.status !== 'done') dispatch({ type: 'conversation.closeRequested', by: request.sender, at: Date.now() });
+      return toConversationStatus(snapshot, Date.now());
+    },
+    { validator: (request) => refuseUnlessAgentMayWrite(request.sender) },
+  );
+  setHandler(agentReleasedSignal, ({ callId }) => {
+    if (snapshot.status !== 'done') dispatch({ type: 'agent.released', callId, at: Date.now() });
   });
+  setHandler(
+    transferConversationUpdate,
+    (request) => {
+      dispatch({ type: 'agent.transferRequested', by: request.sender, to: request.to, at: Date.now() });
+      return toConversationStatus(snapshot, Date.now());
+    },
+    {
+      validator: (request) => {
+        if (snapshot.status === 'done') throw refusal('conversation_closed');
+        refuseUnlessAgentMayWrite(request.sender);
+        if (snapshot.context.routing?.phase !== 'assigned') throw refusal('not_transferable');
+      },
+    },
+  );
+
+  /** Only the agent holding a conversation writes in it, transfers it or closes it (with routing on). */
+  function refuseUnlessAgentMayWrite(sender: Sender): void {
+    if (sender.kind === 'agent' && snapshot.status !== 'done' && !mayAgentWrite(snapshot.context, sender.id)) throw refusal('not_assigned');
+  }
 
   for (const message of input.pendingInbound ?? []) receive(message);
   armTimer();
@@ -216,19 +215,22 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxHistoryEvents;
   // Sends and image fetches run beside the main loop, each in order, so a broker outage never holds up
   // recording the customer's messages.
-  const sender = drainInOrder(outbox, send);
-  const fetcher = drainInOrder(mediaQueue, fetchImage);
-  const idle = () => outbox.length === 0 && mediaQueue.length === 0 && !sender.busy && !fetcher.busy;
+  const outbound = new ConversationOutbound(dispatch, carried?.lastSentAt);
+  const sender = drainInOrder(outbox, (item) => outbound.send(item));
+  const fetcher = drainInOrder(mediaQueue, (item) => outbound.fetchImage(item));
+  const handOff = drainInOrder(handOffQueue, (effect) => carryOutHandOff(effect, { dispatch, isClosed: () => snapshot.status === 'done', generation }));
+  const drainers = [sender, fetcher, handOff];
+  const idle = () => outbox.length === 0 && mediaQueue.length === 0 && handOffQueue.length === 0 && drainers.every((d) => !d.busy);
   const isFinished = () => snapshot.status === 'done' && idle() && inbox.length === 0;
 
   for (;;) {
-    await condition(() => timerFired || dirty || inbox.length > 0 || isFinished() || shouldContinueAsNew());
+    await condition(() => timer.fired || dirty || inbox.length > 0 || isFinished() || shouldContinueAsNew());
     if (inbox.length > 0) await takeInbox();
-    if (timerFired) fireDueTimers();
+    if (timer.fired) fireDueTimers();
     if (dirty) await project();
     if (isFinished()) break;
     if (shouldContinueAsNew()) {
-      await condition(() => allHandlersFinished() && !sender.busy && !fetcher.busy);
+      await condition(() => allHandlersFinished() && drainers.every((d) => !d.busy));
       if (!dirty && inbox.length === 0) await continueAsNew<typeof conversationWorkflow>({ ...input, carried: carry(), pendingInbound: [] });
     }
   }
@@ -245,8 +247,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   return { conversationId: input.conversation.conversationId, closedReason: snapshot.context.closedReason, revision };
 
   function fireDueTimers(): void {
-    timerFired = false;
-    armed = undefined;
+    timer.take();
     const now = Date.now();
     for (const [timerId, due] of Object.entries(timers) as [TimerId, number][]) {
       if (due > now) continue;
@@ -254,50 +255,6 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
       dispatch({ type: timerEvents[timerId], at: now });
     }
     armTimer();
-  }
-
-  /** Works through `queue` strictly one item at a time, in order; the item leaves the queue only when done. */
-  function drainInOrder<T>(queue: T[], work: (item: T) => Promise<void>): { busy: boolean } {
-    const state = { busy: false };
-    void (async () => {
-      for (;;) {
-        await condition(() => queue.length > 0);
-        state.busy = true;
-        await work(queue[0]!);
-        queue.shift();
-        state.busy = false;
-      }
-    })();
-    return state;
-  }
-
-  /** One inbound image; the activity is idempotent on the message id and records what it found on the message. */
-  async function fetchImage(item: FetchMediaEffect): Promise<void> {
-    try {
-      await media.fetchInboundMedia(item);
-    } catch (err) {
-      if (!(err instanceof ActivityFailure)) throw err;
-      await store.markMediaFailed({ messageId: item.messageId, problem: 'fetch_failed', details: err.message });
-    }
-  }
-
-  /** One send; the activity is idempotent on the message id. */
-  async function send(item: SendMessageEffect): Promise<void> {
-    try {
-      // Runs started before lanes existed replay their sends on the conversation queue, unpaced.
-      const outcome = await (patched(PACED_SEND_LANES) ? paced.send(item) : broker.sendMessage(item));
-      if (outcome.outcome === 'rejected') {
-        dispatch({ type: 'broker.rejected', messageId: item.messageId, code: outcome.code, title: outcome.title, at: Date.now() });
-      } else if (!patched('skip-broker-accepted-dispatch')) {
-        // Runs started before this change dispatched the acceptance, which the machine ignores; replaying them
-        // must repeat the projection write that followed.
-        dispatch({ type: 'broker.accepted', messageId: item.messageId, wamid: outcome.wamid, at: Date.now() });
-      }
-    } catch (err) {
-      if (!(err instanceof ActivityFailure)) throw err;
-      // Retries ran out (a day of broker outage): record why, and keep the conversation going.
-      await store.markSendFailed({ messageId: item.messageId, code: 0, title: 'send_timed_out', details: err.message });
-    }
   }
 
   async function project(): Promise<void> {
@@ -318,11 +275,12 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
       timers,
       outbox,
       mediaQueue,
+      ...(handOffQueue.length > 0 ? { handOffQueue } : {}),
       recentInboundIds: recentInbound.toJSON(),
       recentSendIds: recentSends.toJSON(),
       generation,
       revision,
-      ...(paced.lastSentAt === undefined ? {} : { lastSentAt: paced.lastSentAt }),
+      ...(outbound.lastSentAt === undefined ? {} : { lastSentAt: outbound.lastSentAt }),
     };
   }
 }

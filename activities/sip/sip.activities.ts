@@ -39,8 +39,11 @@ export function conversationHeaders(request: RouteToAgentRequest): SipHeaders {
     ['X-Business-Number', request.businessNumber],
     ['X-Queue', request.queue],
   ];
+  if (request.businessNumberId) headers.push(['X-Business-Number-Id', request.businessNumberId]);
   if (request.skill) headers.push(['X-Skill', request.skill]);
   if (request.language) headers.push(['X-Language', request.language]);
+  if (request.targetAgentId) headers.push(['X-Target-Agent', request.targetAgentId]);
+  if (request.agentsAtCapacity?.length) headers.push(['X-Agents-At-Capacity', request.agentsAtCapacity.join(',')]);
   headers.push(['X-Routing-Attempt', String(request.attempt)]);
   return headers.map(([name, value]) => [name, clean(value)]);
 }

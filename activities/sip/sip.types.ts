@@ -16,9 +16,15 @@ export interface RouteToAgentRequest {
   /** E.164 digits, or the business-scoped user id when WhatsApp gave no number. */
   customerNumber: string;
   businessNumber: string;
+  /** The business number's id at the broker (Meta's phone-number id). */
+  businessNumberId?: string;
   queue: string;
   skill?: string;
   language?: string;
+  /** A transfer to a named agent: the contact centre is asked for this agent. */
+  targetAgentId?: string;
+  /** Agents holding as many conversations as they may: the contact centre is asked not to offer them this one. */
+  agentsAtCapacity?: string[];
 }
 
 /**

@@ -8,11 +8,13 @@ describe("a conversation's path through the machine diagram", () => {
       { event: 'customer.messageReceived', from: 'expiredNeedsTemplate', to: 'openSession' },
       { event: 'window.expired', from: 'openSession', to: 'expiredNeedsTemplate' },
       { event: 'sip.answered', from: 'openSession', to: 'handedToAgent' },
+      { event: 'agent.customEscalation', from: 'handedToAgent', to: 'openSession' },
     ]);
     expect(diagram).toContain('  inbound --> openSession: customer.messageReceived [opensWindow] (#1)\n');
     expect(diagram).toContain('  session --> expiredNeedsTemplate: window.expired [isWindowDue] (#2, #4)\n');
     expect(diagram).toContain('  expiredNeedsTemplate --> openSession: customer.messageReceived [opensWindow] (#3)\n');
-    expect(diagram).toContain('  openSession --> handedToAgent: sip.answered (#5)\n');
+    expect(diagram).toContain('  session --> handedToAgent: sip.answered [answersCurrentAttempt] (#5)\n');
+    expect(diagram).toContain('  handedToAgent --> openSession: agent.customEscalation (#6)\n');
     expect(diagram).toContain('  class inbound,openSession,expiredNeedsTemplate,handedToAgent visited\n');
     expect(diagram).toContain('  inbound --> expiredNeedsTemplate: customer.messageReceived\n');
   });

@@ -1,0 +1,71 @@
+/**
+ * Handing a conversation to the contact centre: one routing attempt is one INVITE (sip/sip.activities.ts) plus the
+ * agent's capacity, kept in MongoDB so every worker sees the same count. An answer that names an agent already at
+ * capacity is hung up and reported busy, so the contact centre offers the conversation again.
+ */
+import type { Logger } from 'pino';
+import type { CallRef, ReleaseAgentEffect, RouteToAgentEffect } from '../machines/conversation.types';
+import { agentsAtCapacity, releaseAgentSlot, takeAgentSlot } from '../store/agent-slots.store';
+import type { Store } from '../store/db';
+import { findNumber } from '../store/numbers.store';
+import { createSipActivities, type SipRouting } from './sip/sip.activities';
+import type { SipDialog } from './sip/sip.types';
+
+export interface RouteAttempt extends RouteToAgentEffect {
+  /** The conversation's generation: keys the Call-ID with the attempt, so a reopened conversation calls anew. */
+  generation: number;
+}
+
+export type RouteAttemptOutcome =
+  | { outcome: 'answered'; agentId: string; call: CallRef }
+  | { outcome: 'busy'; status: number; reason: string; retryAfterMs?: number }
+  | { outcome: 'rejected'; status: number; reason: string }
+  | { outcome: 'noAnswer' };
+
+export function createRoutingActivities({ store, sip, clock = () => new Date(), logger }: { store: Store; sip?: SipRouting; clock?: () => Date; logger?: Pick<Logger, 'warn'> }) {
+  const calls = createSipActivities({ ...(sip ? { sip } : {}), ...(logger ? { logger } : {}) });
+  return {
+    /** One routing attempt. Safe to retry: the same attempt re-sends the same call, and a taken place is kept. */
+    async routeToAgent(attempt: RouteAttempt): Promise<RouteAttemptOutcome> {
+      const [number, atCapacity] = await Promise.all([findNumber(store, attempt.businessNumberId), agentsAtCapacity(store, attempt.agentCapacity)]);
+      const outcome = await calls.routeToAgent({
+        conversationId: attempt.conversationId,
+        attempt: attempt.attempt,
+        generation: attempt.generation,
+        customerNumber: attempt.customer.waId ?? attempt.customer.key,
+        businessNumber: number?.displayNumber.replace(/^\+/, '') ?? attempt.businessNumberId,
+        businessNumberId: attempt.businessNumberId,
+        queue: attempt.queue,
+        ...(attempt.skill ? { skill: attempt.skill } : {}),
+        ...(attempt.language ? { language: attempt.language } : {}),
+        ...(attempt.targetAgentId ? { targetAgentId: attempt.targetAgentId } : {}),
+        agentsAtCapacity: atCapacity,
+      });
+      switch (outcome.outcome) {
+        case 'answered': {
+          const { agentId, dialog } = outcome;
+          const taken = agentId !== '' && (await takeAgentSlot(store, { agentId, conversationId: attempt.conversationId, callId: dialog.callId, capacity: attempt.agentCapacity, at: clock() }));
+          if (taken) return { outcome: 'answered', agentId, call: { ...dialog } };
+          logger?.warn({ conversationId: attempt.conversationId, agentId }, 'SIP: answered by an agent at capacity (or unnamed); hanging up');
+          await calls.hangUp(dialog);
+          return { outcome: 'busy', status: 486, reason: agentId === '' ? 'answer named no agent' : `agent ${agentId} at capacity` };
+        }
+        case 'busy':
+          return { outcome: 'busy', status: outcome.status, reason: outcome.reason, ...(outcome.retryAfterSeconds !== undefined ? { retryAfterMs: outcome.retryAfterSeconds * 1_000 } : {}) };
+        default:
+          return outcome;
+      }
+    },
+
+    /**
+     * Ends an assignment: the agent's place is freed first (so an unreachable contact centre cannot hold it), then
+     * BYE unless the contact centre already hung up; a failed BYE is retried by Temporal.
+     */
+    async releaseAgent(release: ReleaseAgentEffect): Promise<void> {
+      await releaseAgentSlot(store, release.agentId, release.conversationId);
+      if (release.hangUp) await calls.hangUp(release.call as unknown as SipDialog);
+    },
+  };
+}
+
+export type RoutingActivities = ReturnType<typeof createRoutingActivities>;

@@ -1,0 +1,72 @@
+import { ActivityFailure, patched, proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { ConversationActivities } from '../activities/activities.types';
+import type { ConversationEvent, FetchMediaEffect, SendMessageEffect } from '../machines/conversation.types';
+import { PacedSender } from './paced-sender';
+
+const sendOptions: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  // Rate limits and broker outages are retried with backoff; after a day a session message is moot anyway.
+  scheduleToCloseTimeout: '24 hours',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+};
+const broker = proxyActivities<Pick<ConversationActivities, 'sendMessage'>>(sendOptions);
+/** Sends go through the business number's rate-limited lane, paced per customer (see PacedSender). */
+const PACED_SEND_LANES = 'paced-send-lanes';
+
+const media = proxyActivities<Pick<ConversationActivities, 'fetchInboundMedia'>>({
+  startToCloseTimeout: '1 minute',
+  // The broker's media URL lasts about 5 minutes and the id 7 days: retry briefly, then record the loss.
+  scheduleToCloseTimeout: '1 hour',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+const store = proxyLocalActivities<Pick<ConversationActivities, 'markSendFailed' | 'markMediaFailed'>>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
+});
+
+/** The conversation's traffic with the broker: its sends (paced, in order) and the customer's images. */
+export class ConversationOutbound {
+  private readonly paced: PacedSender;
+
+  constructor(
+    private readonly dispatch: (event: ConversationEvent) => void,
+    lastSentAt: number | undefined,
+  ) {
+    this.paced = new PacedSender(sendOptions, lastSentAt);
+  }
+
+  /** Workflow time the broker last took a message for this customer (carried across continue-as-new). */
+  get lastSentAt(): number | undefined {
+    return this.paced.lastSentAt;
+  }
+
+  /** One inbound image; the activity is idempotent on the message id and records what it found on the message. */
+  async fetchImage(item: FetchMediaEffect): Promise<void> {
+    try {
+      await media.fetchInboundMedia(item);
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      await store.markMediaFailed({ messageId: item.messageId, problem: 'fetch_failed', details: err.message });
+    }
+  }
+
+  /** One send; the activity is idempotent on the message id. */
+  async send(item: SendMessageEffect): Promise<void> {
+    try {
+      // Runs started before lanes existed replay their sends on the conversation queue, unpaced.
+      const outcome = await (patched(PACED_SEND_LANES) ? this.paced.send(item) : broker.sendMessage(item));
+      if (outcome.outcome === 'rejected') {
+        this.dispatch({ type: 'broker.rejected', messageId: item.messageId, code: outcome.code, title: outcome.title, at: Date.now() });
+      } else if (!patched('skip-broker-accepted-dispatch')) {
+        // Runs started before this change dispatched the acceptance, which the machine ignores; replaying them
+        // must repeat the projection write that followed.
+        this.dispatch({ type: 'broker.accepted', messageId: item.messageId, wamid: outcome.wamid, at: Date.now() });
+      }
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      // Retries ran out (a day of broker outage): record why, and keep the conversation going.
+      await store.markSendFailed({ messageId: item.messageId, code: 0, title: 'send_timed_out', details: err.message });
+    }
+  }
+}
