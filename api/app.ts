@@ -14,6 +14,7 @@ import { analyticsRoutes } from './analytics.routes';
 import { campaignRoutes } from './campaigns.routes';
 import { createCampaignService } from './campaigns.service';
 import { conversationRoutes } from './conversations.routes';
+import { agentRoutes } from './agents.routes';
 import { machineConfigRoutes } from './machine-config.routes';
 import { numberRoutes } from './numbers.routes';
 import { templateRoutes } from './templates.routes';
@@ -91,7 +92,9 @@ export function createApp({ config, store, temporal, logger, analytics, limits }
   // Uploads are multipart, so they are routed before the JSON-only gate.
   app.use(mediaRoutes(store));
   app.use('/v1', requireJson, express.json({ limit: config.HTTP_BODY_LIMIT_BYTES, strict: true }));
-  app.use(conversationRoutes(createConversationService({ store, temporal, taskQueue, idleCloseAfterMs, ...(limits ? { limits } : {}) })));
+  const conversations = createConversationService({ store, temporal, taskQueue, idleCloseAfterMs, ...(limits ? { limits } : {}) });
+  app.use(conversationRoutes(conversations));
+  app.use(agentRoutes(conversations));
   app.use(apiKeyRoutes(store));
   app.use(machineConfigRoutes(store));
   app.use(numberRoutes(store));

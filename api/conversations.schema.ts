@@ -84,6 +84,11 @@ export const CloseConversationBody = z
   .strictObject({ sender: z.strictObject({ kind: z.enum(['agent', 'integrator']), id: z.string().min(1).max(128).optional() }).default({ kind: 'agent' }) })
   .meta({ id: 'CloseConversationBody' });
 
+const agentName = z.string().min(1).max(128);
+export const TransferBody = z
+  .union([z.strictObject({ queue: agentName }), z.strictObject({ agentId: agentName, queue: agentName.optional() })])
+  .meta({ id: 'TransferBody', description: 'A queue, or a named agent (asked of the contact centre, optionally within a queue)' });
+
 export const IdempotencyKey = z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
 
 export const ListConversationsQuery = z.strictObject({
@@ -122,6 +127,12 @@ export const ConversationView = z
     firstInboundAt: z.string().nullable(),
     firstResponseAt: z.string().nullable(),
     closedReason: z.enum(['idle', 'requested']).nullable(),
+    routing: z
+      .object({ phase: z.enum(['none', 'bot', 'queued', 'assigned']), queue: z.string().nullable(), attempt: z.number() })
+      .meta({ description: 'On the way to a person: the bot stage, queued at the contact centre, or assigned to agentId' }),
+    assignedAt: z.string().nullable(),
+    holdTimeMs: z.number().nullable().meta({ description: 'First customer message to first agent assigned' }),
+    firstResponseMs: z.number().nullable().meta({ description: 'First customer message to first reply by an agent, integrator or bot' }),
     lastMessages: z.array(
       z.object({ messageId: z.string(), direction: z.enum(['inbound', 'outbound']), kind: z.string(), at: z.string() }),
     ),

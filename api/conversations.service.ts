@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { ConversationInput, OutboundContent, Sender } from '../machines/conversation.types';
+import type { ConversationInput, OutboundContent, Sender, TransferTarget } from '../machines/conversation.types';
 import { AppError } from '../lib/errors';
 import { checkParameters } from '../lib/template-definition';
 import { defaultMessagingLimits, limitsFor, type MessagingLimits } from '../lib/messaging-limits';
@@ -14,6 +14,7 @@ import { admitToTier, releaseTier } from '../store/tier.store';
 import {
   CONVERSATION_WORKFLOW_TYPE,
   closeConversationUpdate,
+  transferConversationUpdate,
   conversationStatusQuery,
   conversationWorkflowId,
   sendMessageUpdate,
@@ -172,6 +173,24 @@ export function createConversationService(deps: ConversationServiceDeps) {
       }
     },
 
+    /** Hands the conversation on (an agent to a queue or a named agent); the current call is hung up first. */
+    async transfer(conversationId: string, sender: Sender, to: TransferTarget): Promise<ConversationView> {
+      await requireConversation(conversationId);
+      try {
+        return await bounded(() => temporal.workflow.getHandle(conversationId).executeUpdate(transferConversationUpdate, { args: [{ sender, to }] }));
+      } catch (err) {
+        // The conversation exists (read model) but its workflow has ended.
+        if (err instanceof WorkflowNotFoundError) throw new AppError('conversation_closed', `${conversationId} has ended`);
+        throw err;
+      }
+    },
+
+    /** The conversations an agent holds now, newest activity first (from the read model). */
+    async heldBy(agentId: string): Promise<ConversationView[]> {
+      const docs = await listConversations(store, { agentId, limit: 500 });
+      return docs.filter((doc) => doc.state !== 'closed' && doc.agentId === agentId).map(toConversationView);
+    },
+
     async messages(conversationId: string): Promise<MessageView[]> {
       const thread = await listThread(store, conversationId);
       if (thread.length === 0) await requireConversation(conversationId);
@@ -193,8 +212,15 @@ export type ConversationService = ReturnType<typeof createConversationService>;
 
 function toConversationView(doc: ConversationDoc): ConversationView {
   const { _id, projectionKey: _key, updatedAt: _updated, ...status } = doc;
-  // Documents projected before lastMessages existed lack it.
-  return { ...status, lastMessages: status.lastMessages ?? [] };
+  // Documents projected before a field existed lack it.
+  return {
+    ...status,
+    lastMessages: status.lastMessages ?? [],
+    routing: status.routing ?? { phase: status.agentId ? 'assigned' : 'none', queue: null, attempt: 0 },
+    assignedAt: status.assignedAt ?? null,
+    holdTimeMs: status.holdTimeMs ?? null,
+    firstResponseMs: status.firstResponseMs ?? null,
+  };
 }
 
 const toTemplateView = (t: { name: string; language: string; category: string; body: string }): TemplateView => ({

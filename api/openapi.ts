@@ -14,6 +14,7 @@ import {
   SendMessageBody,
   StartConversationBody,
   TemplateView,
+  TransferBody,
 } from './conversations.schema';
 import { supervisorPaths } from './openapi.supervisor';
 
@@ -119,6 +120,25 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           requestParams: { path: conversationPath },
           requestBody: { content: { 'application/json': { schema: CloseConversationBody } } },
           responses: { '200': json('The closed conversation', ConversationView), '404': problem('Unknown conversation') },
+        },
+      },
+      '/v1/agent/conversations': {
+        get: {
+          summary: 'Agents: the conversations the calling agent holds now',
+          responses: { '200': json('Conversations', z.object({ conversations: z.array(ConversationView) })), '403': problem('Not an agent key') },
+        },
+      },
+      '/v1/agent/conversations/{conversationId}/transfer': {
+        post: {
+          summary: 'Agents: hand a conversation you hold to a queue or a named agent (your call is hung up, a new one placed)',
+          requestParams: { path: conversationPath },
+          requestBody: { content: { 'application/json': { schema: TransferBody } } },
+          responses: {
+            '200': json('The conversation, queued again', ConversationView),
+            '403': problem('not_assigned: another agent holds the conversation'),
+            '404': problem('Unknown conversation'),
+            '409': problem('not_transferable: nobody holds it; conversation_closed'),
+          },
         },
       },
       '/v1/conversations/{conversationId}/templates': {

@@ -80,6 +80,8 @@ async function main(): Promise<void> {
     limits: messagingLimitsFrom(config),
     sendLaneRefreshMs: config.WORKER_SEND_LANE_REFRESH_MS,
     conversationIdleCloseMs: config.CONVERSATION_IDLE_CLOSE_MS,
+    sip: config,
+    logger,
   });
   const workerRun = worker.run();
   stops.push(async () => {

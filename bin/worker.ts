@@ -22,6 +22,8 @@ async function main(): Promise<void> {
     limits: messagingLimitsFrom(config),
     sendLaneRefreshMs: config.WORKER_SEND_LANE_REFRESH_MS,
     conversationIdleCloseMs: config.CONVERSATION_IDLE_CLOSE_MS,
+    sip: config,
+    logger,
     ...(config.WORKER_WORKFLOW_BUNDLE ? { workflowBundlePath: config.WORKER_WORKFLOW_BUNDLE } : {}),
   });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');

@@ -1,4 +1,4 @@
-import { Client } from '@temporalio/client';
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { NativeConnection, Worker, type InjectedSinks, type State } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createBrokerActivities } from '../activities/broker.activities';
@@ -12,6 +12,9 @@ import { listSendLanes } from '../store/send-lanes.store';
 import type { Config } from './config';
 import { defaultMessagingLimits, limitsFor, type MessagingLimits } from './messaging-limits';
 import { SendLanes } from './send-lanes';
+import { startSipRouting, type SipSettings } from '../activities/sip/sip.activities';
+import { agentReleasedSignal } from '../workflows/conversation.messages';
+import type { Logger } from 'pino';
 
 export interface ConversationWorkerOptions {
   connection: NativeConnection;
@@ -30,6 +33,9 @@ export interface ConversationWorkerOptions {
   sendLaneRefreshMs?: number;
   /** For conversations a campaign starts (default 24 h, as configured for the API). */
   conversationIdleCloseMs?: number;
+  /** The SIP user agent's settings; routing to people is on when SIP_CONNECTOR_URI is set. */
+  sip?: SipSettings;
+  logger?: Pick<Logger, 'warn' | 'info' | 'debug'>;
 }
 
 /** The worker's lifecycle, as `Worker` has it: conversation and campaign workflows plus one send lane per number. */
@@ -49,7 +55,25 @@ export async function createConversationWorker(options: ConversationWorkerOption
     accessToken: options.broker.WHATSAPP_ACCESS_TOKEN,
     timeoutMs: options.broker.WHATSAPP_REQUEST_TIMEOUT_MS,
   });
-  const activities = createActivities({ store: options.store, broker, ...(options.settingsCacheMs !== undefined ? { settingsCacheMs: options.settingsCacheMs } : {}) });
+  const temporal = new Client({ connection: options.connection, namespace: options.namespace });
+  // The contact centre's BYE may reach any worker: the Call-ID names the conversation, a signal tells its workflow.
+  const sip = options.sip
+    ? await startSipRouting(options.sip, {
+        onRemoteBye: async ({ callId, conversationId }) => {
+          // A conversation already closed has hung up itself: the BYE is answered 200 all the same.
+          await temporal.workflow.getHandle(conversationId).signal(agentReleasedSignal, { callId }).catch((err: unknown) => {
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+          });
+        },
+        ...(options.logger ? { logger: options.logger } : {}),
+      })
+    : undefined;
+  const activities = createActivities({
+    store: options.store,
+    broker,
+    ...(sip ? { sip } : {}),
+    ...(options.settingsCacheMs !== undefined ? { settingsCacheMs: options.settingsCacheMs } : {}),
+  });
   const lanes = new SendLanes({
     connection: options.connection,
     namespace: options.namespace,
@@ -60,7 +84,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
   // Campaigns hand each recipient to their conversation exactly as the API does.
   const conversations = createConversationService({
     store: options.store,
-    temporal: new Client({ connection: options.connection, namespace: options.namespace }),
+    temporal,
     taskQueue: options.taskQueue,
     idleCloseAfterMs: options.conversationIdleCloseMs ?? 24 * 60 * 60 * 1000,
     limits,
@@ -102,6 +126,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
       } finally {
         clearInterval(refresh);
         await lanes.shutdown();
+        await sip?.agent.close();
       }
     },
   };

@@ -55,6 +55,8 @@ export interface ServiceOptions {
   analyticsMaxRuns?: number;
   /** Rates, tiers and pacing for the API and the worker alike; when absent WhatsApp's defaults, with 1 s pacing. */
   limits?: MessagingLimits;
+  /** The worker's SIP user agent (on a free loopback port) routing to this connector URI, e.g. sipp's. */
+  sip?: { connectorUri: string; inviteTimeoutMs?: number };
 }
 
 export async function startService(options: ServiceOptions = {}): Promise<ServiceRig> {
@@ -72,7 +74,26 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const worker: ConnectorWorker | undefined =
     options.inProcessWorker === false
       ? undefined
-      : await testWorker({ connection: nativeConnection, taskQueue, store, simulator, accessToken: ACCESS_TOKEN, ...limits });
+      : await testWorker({
+          connection: nativeConnection,
+          taskQueue,
+          store,
+          simulator,
+          accessToken: ACCESS_TOKEN,
+          ...limits,
+          ...(options.sip
+            ? {
+                sip: {
+                  SIP_CONNECTOR_URI: options.sip.connectorUri,
+                  SIP_LOCAL_HOST: '127.0.0.1',
+                  SIP_LOCAL_PORT: 0,
+                  // Generous unless a test is about it: a slow shared machine never cuts an answer short.
+                  SIP_INVITE_TIMEOUT_MS: options.sip.inviteTimeoutMs ?? 20_000,
+                  SIP_AGENT_HEADER: 'X-Agent-Id',
+                },
+              }
+            : {}),
+        });
   const running = worker?.run();
 
   const connection = await Connection.connect({ address: temporalAddress });

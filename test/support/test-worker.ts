@@ -1,5 +1,6 @@
 import type { NativeConnection } from '@temporalio/worker';
 import type { MessagingLimits } from '../../lib/messaging-limits';
+import type { SipSettings } from '../../activities/sip/sip.activities';
 import { createConversationWorker, type ConnectorWorker } from '../../lib/worker';
 import type { BrokerSimulator } from '../../simulator/broker-simulator';
 import type { Store } from '../../store/db';
@@ -14,6 +15,7 @@ export function testWorker(options: {
   simulator: BrokerSimulator;
   accessToken: string;
   limits?: MessagingLimits;
+  sip?: SipSettings;
 }): Promise<ConnectorWorker> {
   return createConversationWorker({
     connection: options.connection,
@@ -33,5 +35,6 @@ export function testWorker(options: {
     ...(options.limits ? { limits: options.limits } : {}),
     // A lane another worker (or a killed worker process) opened is served here within a second.
     sendLaneRefreshMs: 1_000,
+    ...(options.sip ? { sip: options.sip } : {}),
   });
 }

@@ -1,0 +1,26 @@
+import { Router } from 'express';
+import { allow, principalOf } from './auth';
+import { ConversationId, TransferBody } from './conversations.schema';
+import type { ConversationService } from './conversations.service';
+
+const agentsOnly = allow('agent');
+
+/**
+ * What an agent does beside replying and closing (those are the conversation routes, which check the assignment):
+ * see the conversations they hold, and hand one on. The agent is the key's name.
+ */
+export function agentRoutes(conversations: ConversationService): Router {
+  const router = Router();
+
+  router.get('/v1/agent/conversations', agentsOnly, async (_req, res) => {
+    res.json({ conversations: await conversations.heldBy(principalOf(res).name) });
+  });
+
+  router.post('/v1/agent/conversations/:conversationId/transfer', agentsOnly, async (req, res) => {
+    const id = ConversationId.parse(req.params.conversationId);
+    const to = TransferBody.parse(req.body);
+    res.json(await conversations.transfer(id, { kind: 'agent', id: principalOf(res).name }, to));
+  });
+
+  return router;
+}
