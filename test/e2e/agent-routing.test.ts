@@ -8,6 +8,7 @@ import { startBotServer, type BotBehaviour, type BotServer } from '../support/bo
 import { BUSINESS_NUMBER_ID, startService, type ApiResponse, type ServiceRig } from '../support/service';
 import { startSipp, type SippOptions, type SippPeer } from '../support/sipp';
 import { eventually } from '../support/workflow-env';
+import { keepHistory } from '../support/histories';
 
 let nextCustomer = 15558000000 + Math.floor(Math.random() * 900_000);
 const newCustomer = () => String((nextCustomer += 1));
@@ -53,6 +54,13 @@ async function customerWrites(rig: ServiceRig, customer: string, text: string): 
 
 const conversationWhere = (rig: ServiceRig, id: string, accept: (body: ApiResponse['body']) => boolean) =>
   eventually(() => rig.request('GET', path(id)), (r) => r.status === 200 && accept(r.body), 45_000);
+
+/** Waits for the conversation's workflow to end (its BYE sent), then keeps its history for the replay test. */
+async function finishedHistory(rig: ServiceRig, id: string, name: string): Promise<void> {
+  const handle = rig.temporal.workflow.getHandle(id);
+  expect(await handle.result()).toMatchObject({ closedReason: 'requested' });
+  await keepHistory(name, handle);
+}
 
 const textsTo = (rig: ServiceRig, customer: string) =>
   rig.simulator
@@ -114,6 +122,7 @@ describe('when the contact centre cannot take the conversation at once', () => {
     const invites = report.received('INVITE');
     expect(invites).toHaveLength(2);
     expect(invites[0]!.header('Call-ID')).not.toBe(invites[1]!.header('Call-ID'));
+    await finishedHistory(rig, id, 'agent-routing-busy-then-answer');
   });
 
   it('404: the fallback reply goes to the customer and the conversation waits for an integrator', async () => {
@@ -238,6 +247,7 @@ describe('the chatbot stage', () => {
 
     await rig.requestAs('agent', 'POST', path(id, '/close'), {});
     expect((await sipp.finished()).exitCode).toBe(0);
+    await finishedHistory(rig, id, 'agent-routing-bot-hand-off');
   });
 
   it('a bot that does not answer in time hands the customer to an agent', async () => {
