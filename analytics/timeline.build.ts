@@ -106,7 +106,7 @@ function countRecord(t: Timeline, record: TimelineRecord, at: string): void {
     if (record.messageId) t.outboundMessageIds.push(record.messageId);
   }
   if (failureEvents.includes(record.eventType)) {
-    t.failures.push({ at, eventType: record.eventType, key: failureKey(record.eventType, record.code), ...(record.messageId ? { messageId: record.messageId } : {}), ...(record.title ? { title: record.title } : {}) });
+    t.failures.push({ at, eventType: record.eventType, key: failureKey(record.eventType, record.code ?? record.status), ...(record.messageId ? { messageId: record.messageId } : {}), ...(record.title ? { title: record.title } : {}) });
   }
   if (record.senderKind === 'bot' || botEvents.includes(record.eventType)) t.bot.involved = true;
   if (botHandOffEvents.includes(record.eventType)) {
