@@ -138,4 +138,20 @@ describe('property-based fuzzing of every public endpoint', () => {
     expect(await counts()).toEqual(before);
     expect(rig.simulator.templates().length).toBe(templatesBefore);
   }, 240_000);
+  it('answers random ids, bodies and keys on the agent routes with a 4xx problem, transferring nothing', async () => {
+    const conversationsBefore = await rig.store.conversations.countDocuments({ 'routing.phase': 'queued' });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.string({ minLength: 1, maxLength: 120 }).filter((s) => s !== '.' && s !== '..'), fc.stringMatching(/^wa:\d{1,20}:\d{1,20}$/)),
+        fc.oneof(fc.json({ maxDepth: 3 }), fc.string({ maxLength: 200 }), fc.record({ queue: fc.string({ maxLength: 200 }), agentId: fc.string({ maxLength: 200 }) }, { requiredKeys: [] }).map((r) => JSON.stringify(r))),
+        fc.oneof({ weight: 4, arbitrary: fc.constant(`Bearer ${rig.keys.agent}`) }, { weight: 1, arbitrary: fc.constantFrom(`Bearer ${rig.keys.integrator}`, `Bearer ${rig.keys.analyst}`) }, { weight: 1, arbitrary: headerText }),
+        async (id, body, authorization) => {
+          expectProblem(await call('POST', `/v1/agent/conversations/${encodeURIComponent(id)}/transfer`, body, { authorization, 'content-type': 'application/json' }));
+          if (authorization !== `Bearer ${rig.keys.agent}`) expectProblem(await call('GET', '/v1/agent/conversations', undefined, { authorization }));
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(await rig.store.conversations.countDocuments({ 'routing.phase': 'queued' })).toBe(conversationsBefore);
+  }, 240_000);
 });
