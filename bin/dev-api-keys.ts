@@ -11,7 +11,9 @@ export async function devApiKeys(store: Store, file: string): Promise<Record<Rol
   const keys = {} as Record<Role, string>;
   for (const role of roles) {
     const known = saved[role];
-    keys[role] = known && (await findApiKey(store, known)) ? known : (await issueApiKey(store, role, `dev ${role}`, 'npm start')).key;
+    // An agent key's name is the agent id the contact centre's answers name: agent-1, as in the README's sipp example.
+    const name = role === 'agent' ? 'agent-1' : `dev ${role}`;
+    keys[role] = known && (await findApiKey(store, known)) ? known : (await issueApiKey(store, role, name, 'npm start')).key;
   }
   writeFileSync(file, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
   return keys;
