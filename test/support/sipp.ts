@@ -23,6 +23,8 @@ export interface SippOptions {
   set?: Record<string, string>;
   /** Length of a bare `<pause/>` (-d), in ms. */
   pauseMs?: number;
+  /** A port chosen beforehand (a peer that comes back where it was); a free one otherwise. */
+  port?: number;
 }
 
 /** One SIP message in sipp's trace. */
@@ -109,7 +111,7 @@ export function parseTrace(trace: string): SippMessage[] {
 }
 
 async function launch(options: SippOptions, dir: string): Promise<{ child: ChildProcess; port: number; exited: Promise<number | null> }> {
-  const port = await findFreePort();
+  const port = options.port ?? (await findFreePort());
   const scenario = join(__dirname, 'sipp', `${options.scenario}.xml`);
   const args = [
     '-sf', scenario, '-i', '127.0.0.1', '-p', String(port), '-t', options.transport === 'tcp' ? 't1' : 'u1',
