@@ -22,6 +22,9 @@ const numberLimits = z
  * Every setting the service reads, parsed once at start-up. Nothing else reads `process.env`.
  * The README's configuration table mirrors this schema.
  */
+/** `VAR=` (as compose writes `${VAR:-}`) means unset. */
+const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema);
+
 export const ConfigSchema = z.object({
   HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: port.default(3000),
@@ -80,16 +83,13 @@ export const ConfigSchema = z.object({
    * The contact centre's SIP connector, e.g. `sip:whatsapp@cc.example.com:5060;transport=tcp` (UDP unless the URI
    * says tcp). Unset: nothing is routed to people; integrators answer through the API.
    */
-  SIP_CONNECTOR_URI: z
-    .string()
-    .regex(/^sip:[^\s]+$/, 'expected a sip: URI, e.g. sip:whatsapp@cc.example.com:5060;transport=tcp')
-    .optional(),
+  SIP_CONNECTOR_URI: unsetIfEmpty(z.string().regex(/^sip:[^\s]+$/, 'expected a sip: URI, e.g. sip:whatsapp@cc.example.com:5060;transport=tcp').optional()),
   /** Where the worker's SIP user agent listens (UDP and TCP on one port) for answers and the contact centre's BYE. */
   SIP_LOCAL_HOST: z.string().default('127.0.0.1'),
   /** 0 = any free port (the Contact header names the one taken); a fixed port suits firewalls. */
   SIP_LOCAL_PORT: port.default(5060),
   /** The address the contact centre reaches this worker at, when it differs from SIP_LOCAL_HOST (0.0.0.0, NAT). */
-  SIP_PUBLIC_HOST: z.string().min(1).optional(),
+  SIP_PUBLIC_HOST: unsetIfEmpty(z.string().min(1).optional()),
   /** How long an INVITE may go unanswered (ringing included) before it is CANCELled and counts as no answer. */
   SIP_INVITE_TIMEOUT_MS: durationMs.default(30_000),
   /** The answer's header naming the agent; without it, the user part of the answer's Contact. */
