@@ -72,14 +72,12 @@ describe('routing a conversation to a person', () => {
     expect(texts(first)).toEqual(['All our agents are busy; you are next in line.']);
     expect(of(first, 'startTimer')).toEqual([{ type: 'startTimer', params: { timerId: 'routeRetry', at: harness.now + 10 * SECOND } }]);
 
-    harness.advance(10 * SECOND);
-    expect(invites(harness.dispatch({ type: 'routing.retryDue', at: harness.now }))).toEqual([expect.objectContaining({ attempt: 2, queue: 'sales' })]);
+    expect(invites(harness.advance(10 * SECOND))).toEqual([expect.objectContaining({ attempt: 2, queue: 'sales' })]); // the retry timer fires
     const second = harness.dispatch({ type: 'sip.busy', attempt: 2, status: 480, reason: 'Temporarily Unavailable', at: harness.now });
     expect(texts(second)).toEqual([]); // once
     expect(of(second, 'startTimer')[0]?.params.at).toBe(harness.now + 20 * SECOND);
 
-    harness.advance(20 * SECOND);
-    harness.dispatch({ type: 'routing.retryDue', at: harness.now });
+    expect(invites(harness.advance(20 * SECOND))).toEqual([expect.objectContaining({ attempt: 3 })]);
     const third = harness.dispatch({ type: 'sip.busy', attempt: 3, status: 408, reason: 'no answer', at: harness.now });
     expect(texts(third)).toEqual(['Nobody is free; we will write back.']);
     expect(of(third, 'startTimer')).toEqual([]);

@@ -24,6 +24,8 @@ export const conversationInput = (overrides: Partial<ConversationInput> = {}): C
 export const text = (body = 'hello'): OutboundContent => ({ type: 'text', text: body });
 export const template = (name = 'order_update'): OutboundContent => ({ type: 'template', name, language: 'en_US' });
 
+const timerEvents = { window: 'window.expired', idle: 'idle.elapsed', routeRetry: 'routing.retryDue' } as const satisfies Record<TimerId, ConversationEvent['type']>;
+
 /**
  * The machine driven the way the workflow drives it: a clock, a timer table fed by startTimer/cancelTimer, and
  * the same refusal check the Update validator runs before a send is dispatched.
@@ -66,18 +68,21 @@ export class ConversationHarness {
     return { refused: null, effects };
   }
 
-  /** Moves the clock, firing due timers in order, as the workflow's durable timer would. */
-  advance(ms: number): void {
+  /** Moves the clock, firing due timers in order, as the workflow's durable timer would; `lastEffects` has them all. */
+  advance(ms: number): ConversationEffect[] {
     const until = this.now + ms;
+    const effects: ConversationEffect[] = [];
     for (;;) {
       const due = Object.entries(this.timers).filter(([, at]) => at <= until).sort((a, b) => a[1] - b[1])[0];
       if (!due) break;
       const [timerId, at] = due as [TimerId, number];
       this.now = Math.max(this.now, at);
       delete this.timers[timerId];
-      this.dispatch({ type: timerId === 'window' ? 'window.expired' : 'idle.elapsed', at: this.now });
+      effects.push(...this.dispatch({ type: timerEvents[timerId], at: this.now }));
     }
     this.now = until;
+    this.lastEffects = effects;
+    return effects;
   }
 
   get state(): string {
