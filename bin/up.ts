@@ -3,7 +3,7 @@
  * FerretDB, the broker simulator), then the worker and the API, and prints where each listens. Ctrl-C stops it all.
  */
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp, templateServiceFor } from '../api/app';
@@ -106,8 +106,9 @@ async function main(): Promise<void> {
   for (const [name, where] of lines) console.log(`  ${name.padEnd(width)}  ${where}`);
   if (!plan.MONGODB_URL) {
     // Embedded store only: a local demo needs keys, and nobody else can reach this FerretDB.
-    const keys = await devApiKeys(store, join(dataDir, 'dev-api-keys.json'));
-    console.log('\nAPI keys for local use (kept in .data/dev-api-keys.json; send as "Authorization: Bearer <key>"):');
+    const keysFile = join(dataDir, 'dev-api-keys.json');
+    const keys = await devApiKeys(store, keysFile);
+    console.log(`\nAPI keys for local use (kept in ${relative(process.cwd(), keysFile)}; send as "Authorization: Bearer <key>"):`);
     for (const [role, key] of Object.entries(keys)) console.log(`  ${role.padEnd(width)}  ${key}`);
   }
   console.log('\nPress Ctrl-C to stop everything started here.\n');
