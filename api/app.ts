@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -15,6 +16,7 @@ import { campaignRoutes } from './campaigns.routes';
 import { createCampaignService } from './campaigns.service';
 import { conversationRoutes } from './conversations.routes';
 import { agentRoutes } from './agents.routes';
+import { consoleApiRoutes, consoleRoutes } from './console.routes';
 import { machineConfigRoutes } from './machine-config.routes';
 import { numberRoutes } from './numbers.routes';
 import { templateRoutes } from './templates.routes';
@@ -47,6 +49,8 @@ export interface AppDeps {
   analytics?: { workflowBundlePath?: string; maxRuns?: number };
   /** Per-number rates and template tiers; WhatsApp's defaults when absent. */
   limits?: MessagingLimits;
+  /** Where the built web console is (default console/dist under the working directory). */
+  consoleDir?: string;
 }
 
 /** JSON routes take JSON only: anything else is a 415, not a confusing schema error. */
@@ -67,7 +71,7 @@ export function templateServiceFor({ config, store, logger }: Pick<AppDeps, 'con
   return createTemplateService({ store, broker, logger, ...(config.WHATSAPP_BUSINESS_ACCOUNT_ID ? { defaultWabaId: config.WHATSAPP_BUSINESS_ACCOUNT_ID } : {}) });
 }
 
-export function createApp({ config, store, temporal, logger, analytics, limits }: AppDeps): Express {
+export function createApp({ config, store, temporal, logger, analytics, limits, consoleDir = resolve('console/dist') }: AppDeps): Express {
   const app = express();
   const templates = templateServiceFor({ config, store, logger });
   app.disable('x-powered-by');
@@ -87,8 +91,10 @@ export function createApp({ config, store, temporal, logger, analytics, limits }
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
 
+  app.use(consoleRoutes(consoleDir));
   // Every /v1 route needs an API key; each route names the roles it allows.
   app.use('/v1', authenticate(store));
+  app.use(consoleApiRoutes());
   // Uploads are multipart, so they are routed before the JSON-only gate.
   app.use(mediaRoutes(store));
   app.use('/v1', requireJson, express.json({ limit: config.HTTP_BODY_LIMIT_BYTES, strict: true }));

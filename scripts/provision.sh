@@ -47,7 +47,14 @@ node_modules() {
   timed "installing npm packages" npm ci --prefix "$root" --no-audit --no-fund
 }
 
+web_console() {
+  # The console is served by the API from console/dist; `npm test` rebuilds it every time, `npm start` when missing.
+  [[ -f "$root/console/dist/app.js" ]] && return
+  timed "building the web console" npx --prefix "$root" tsx "$root/scripts/build-console.ts"
+}
+
 node_modules
 temporal_cli
 ferretdb
 temporal_test_server
+web_console

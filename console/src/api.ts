@@ -1,0 +1,106 @@
+/**
+ * The console's only way to the connector: the same /v1 HTTP API integrators use, with the role API key the person
+ * entered (kept in sessionStorage, so it dies with the tab). Problems come back as {@link ApiProblem}.
+ */
+
+const KEY = 'wa-console-key';
+
+export const apiKey = {
+  get: (): string | null => sessionStorage.getItem(KEY),
+  set: (key: string) => sessionStorage.setItem(KEY, key),
+  clear: () => sessionStorage.removeItem(KEY),
+};
+
+/** An RFC 9457 problem from the API: a stable `code`, a title, and field errors where there are some. */
+export class ApiProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly detail: string | undefined,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(detail ?? title);
+  }
+
+  get errors(): { path: string; message: string }[] {
+    return Array.isArray(this.body.errors) ? (this.body.errors as { path: string; message: string }[]) : [];
+  }
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    headers: { authorization: `Bearer ${apiKey.get() ?? ''}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  if (!response.ok) {
+    throw new ApiProblem(response.status, String(parsed.code ?? 'error'), String(parsed.title ?? response.statusText), parsed.detail as string | undefined, parsed);
+  }
+  return parsed as T;
+}
+
+/** An image behind the API key, as an object URL an <img> can show. */
+export async function mediaUrl(path: string): Promise<string> {
+  const response = await fetch(path, { headers: { authorization: `Bearer ${apiKey.get() ?? ''}` } });
+  if (!response.ok) throw new ApiProblem(response.status, 'media', response.statusText, undefined, {});
+  return URL.createObjectURL(await response.blob());
+}
+
+export const conversationPath = (id: string, rest = '') => `/v1/conversations/${encodeURIComponent(id)}${rest}`;
+
+export type StateName = 'inbound' | 'openSession' | 'handedToAgent' | 'expiredNeedsTemplate' | 'closed';
+export const stateNames: StateName[] = ['inbound', 'openSession', 'handedToAgent', 'expiredNeedsTemplate', 'closed'];
+export const stateLabels: Record<StateName, string> = {
+  inbound: 'Inbound',
+  openSession: 'Open session',
+  handedToAgent: 'Handed to agent',
+  expiredNeedsTemplate: 'Expired: template needed',
+  closed: 'Closed',
+};
+
+export interface Conversation {
+  conversationId: string;
+  businessNumberId: string;
+  customer: { key: string; waId?: string; profileName?: string };
+  state: StateName;
+  windowOpen: boolean;
+  windowClosesAt: string | null;
+  agentId: string | null;
+  routing: { phase: string; queue: string | null; attempt: number };
+  inboundCount: number;
+  outboundCount: number;
+}
+
+export interface Message {
+  id: string;
+  direction: 'inbound' | 'outbound';
+  type: string;
+  text?: string;
+  template?: { name: string; language: string };
+  image?: { mediaId?: string; url?: string; caption?: string; problem?: string };
+  status: string;
+  at: string;
+  sender?: { kind: string; id?: string };
+  failure?: { code: number; title: string; details?: string; reason: string };
+}
+
+export interface Template {
+  id: string;
+  businessNumberId: string;
+  name: string;
+  language: string;
+  category: string;
+  status: string;
+  rejectedReason?: string;
+  body: string;
+  definition?: import('../../lib/template-definition').TemplateDefinition;
+  updatedAt: string;
+}
+
+export interface Principal {
+  role: 'integrator' | 'agent' | 'supervisor' | 'analyst';
+  name: string;
+}

@@ -1,0 +1,50 @@
+import { api, stateLabels, stateNames, type Conversation } from './api';
+import { remaining, useNow, usePoll } from './hooks';
+import { openInInbox } from './inbox';
+import { Problem } from './problem';
+
+/** Conversations by state, refreshed every two seconds, each window counting down. */
+export function BoardPage() {
+  const { data, problem } = usePoll(() => api<{ conversations: Conversation[] }>('GET', '/v1/conversations?limit=200'), 2_000);
+  const now = useNow();
+  const conversations = data?.conversations ?? [];
+  return (
+    <section aria-labelledby="board-title">
+      <h1 id="board-title">Conversations</h1>
+      <Problem problem={problem} />
+      <div class="board">
+        {stateNames.map((state) => {
+          const column = conversations.filter((c) => c.state === state);
+          return (
+            <section class="column" aria-labelledby={`col-${state}`} data-state={state} key={state}>
+              <h2 id={`col-${state}`}>
+                {stateLabels[state]} <span class="count">{column.length}</span>
+              </h2>
+              <ul>
+                {column.map((c) => (
+                  <li class="card" key={c.conversationId} data-conversation={c.conversationId}>
+                    <strong>{c.customer.profileName ?? c.customer.waId ?? c.customer.key}</strong>
+                    <span class="muted">+{c.customer.waId ?? c.customer.key}</span>
+                    <dl>
+                      <dt>Window</dt>
+                      <dd class="countdown">{c.windowOpen ? remaining(c.windowClosesAt, now) : 'closed'}</dd>
+                      <dt>Agent</dt>
+                      <dd>{c.agentId ?? (c.routing.phase === 'queued' ? `queued (${c.routing.queue})` : '—')}</dd>
+                      <dt>Number</dt>
+                      <dd>{c.businessNumberId}</dd>
+                    </dl>
+                    {state !== 'closed' && (
+                      <button type="button" onClick={() => openInInbox(c.conversationId)}>
+                        Open
+                      </button>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </section>
+          );
+        })}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,100 @@
+import { useState } from 'preact/hooks';
+import { api, conversationPath, type Conversation, type Message, type Principal } from './api';
+import { remaining, useNow, usePoll } from './hooks';
+import { Problem } from './problem';
+import { ReplyBox } from './reply-box';
+import { Thread } from './thread';
+
+const OPEN = 'wa-console-open';
+const opened = (): string[] => JSON.parse(sessionStorage.getItem(OPEN) ?? '[]') as string[];
+
+/** Opens a conversation from the board in the inbox (integrators, or agents where nothing is routed). */
+export function openInInbox(conversationId: string): void {
+  sessionStorage.setItem(OPEN, JSON.stringify([...new Set([...opened(), conversationId])]));
+  location.hash = '#/inbox';
+}
+
+/** An agent's conversations side by side: the ones they hold, and any opened from the board. */
+export function InboxPage({ principal }: { principal: Principal }) {
+  const [open, setOpen] = useState(opened());
+  const held = usePoll(
+    () => (principal.role === 'agent' ? api<{ conversations: Conversation[] }>('GET', '/v1/agent/conversations') : Promise.resolve({ conversations: [] })),
+    2_000,
+  );
+  const ids = [...new Set([...(held.data?.conversations ?? []).map((c) => c.conversationId), ...open])];
+  const closePanel = (id: string) => {
+    const rest = opened().filter((x) => x !== id);
+    sessionStorage.setItem(OPEN, JSON.stringify(rest));
+    setOpen(rest);
+  };
+  return (
+    <section aria-labelledby="inbox-title">
+      <h1 id="inbox-title">Agent inbox</h1>
+      <Problem problem={held.problem} />
+      {ids.length === 0 && <p class="muted">No conversations yet: the contact centre routes them to you, or open one from the board.</p>}
+      <div class="inbox">
+        {ids.map((id) => (
+          <ConversationPanel key={id} conversationId={id} principal={principal} onDismiss={() => closePanel(id)} />
+        ))}
+      </div>
+    </section>
+  );
+}
+
+function ConversationPanel({ conversationId, principal, onDismiss }: { conversationId: string; principal: Principal; onDismiss: () => void }) {
+  const now = useNow();
+  const status = usePoll(() => api<Conversation>('GET', conversationPath(conversationId)), 2_000, [conversationId]);
+  const thread = usePoll(() => api<{ messages: Message[] }>('GET', conversationPath(conversationId, '/messages')), 2_000, [conversationId]);
+  const [queue, setQueue] = useState('');
+  const [actionProblem, setActionProblem] = useState<unknown>();
+  const c = status.data;
+  const act = async (run: () => Promise<unknown>) => {
+    try {
+      await run();
+      setActionProblem(undefined);
+      await Promise.all([status.refresh(), thread.refresh()]);
+    } catch (err) {
+      setActionProblem(err);
+    }
+  };
+  const titleId = `conv-${conversationId.replace(/[^a-zA-Z0-9]/g, '-')}`;
+  return (
+    <article class="panel" aria-labelledby={titleId} data-conversation={conversationId}>
+      <header>
+        <h2 id={titleId}>{c ? (c.customer.profileName ?? c.customer.key) : conversationId}</h2>
+        {c && (
+          <p class="muted">
+            {c.state} · window {c.windowOpen ? remaining(c.windowClosesAt, now) : 'closed'} · {c.agentId ? `agent ${c.agentId}` : 'no agent'}
+          </p>
+        )}
+      </header>
+      <Problem problem={status.problem ?? thread.problem} />
+      <Thread messages={thread.data?.messages ?? []} />
+      {c && c.state !== 'closed' && <ReplyBox conversation={c} onSent={() => void thread.refresh()} />}
+      <Problem problem={actionProblem as never} />
+      <footer class="actions">
+        {c && c.state !== 'closed' && (
+          <button type="button" onClick={() => void act(() => api('POST', conversationPath(conversationId, '/close'), {}))}>
+            Close conversation
+          </button>
+        )}
+        {principal.role === 'agent' && c?.routing.phase === 'assigned' && (
+          <form
+            class="inline"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void act(() => api('POST', `/v1/agent/conversations/${encodeURIComponent(conversationId)}/transfer`, { queue }));
+            }}
+          >
+            <label for={`${titleId}-queue`}>Transfer to queue</label>
+            <input id={`${titleId}-queue`} value={queue} onInput={(e) => setQueue(e.currentTarget.value)} required />
+            <button type="submit">Transfer</button>
+          </form>
+        )}
+        <button type="button" class="secondary" onClick={onDismiss}>
+          Hide
+        </button>
+      </footer>
+    </article>
+  );
+}

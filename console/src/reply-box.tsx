@@ -1,0 +1,105 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiProblem, conversationPath, type Conversation } from './api';
+import { Problem } from './problem';
+
+interface ApprovedTemplate {
+  name: string;
+  language: string;
+  category: string;
+  body: string;
+}
+
+const placeholdersOf = (body: string) => [...body.matchAll(/\{\{\s*([a-z0-9_]+)\s*\}\}/g)].map((m) => m[1]!);
+const fill = (body: string, values: Record<string, string>) => body.replace(/\{\{\s*([a-z0-9_]+)\s*\}\}/g, (whole, name: string) => values[name] || whole);
+
+/**
+ * Free text while the customer's 24-hour window is open; outside it the box says so and offers the approved
+ * templates, with their parameters to fill in and a preview. A send the connector refuses shows its reason.
+ */
+export function ReplyBox({ conversation, onSent }: { conversation: Conversation; onSent: () => void }) {
+  const id = conversation.conversationId;
+  const [text, setText] = useState('');
+  const [problem, setProblem] = useState<ApiProblem>();
+  const [templates, setTemplates] = useState<ApprovedTemplate[]>();
+  const [chosen, setChosen] = useState<string>('');
+  const [values, setValues] = useState<Record<string, string>>({});
+  const needsTemplate = !conversation.windowOpen || problem?.code === 'template_required';
+  const boxId = `reply-${id.replace(/[^a-zA-Z0-9]/g, '-')}`;
+
+  useEffect(() => {
+    if (!needsTemplate || templates) return;
+    api<{ templates: ApprovedTemplate[] }>('GET', conversationPath(id, '/templates')).then((r) => setTemplates(r.templates), (err: unknown) => setProblem(err as ApiProblem));
+  }, [needsTemplate, templates, id]);
+
+  const send = async (message: unknown) => {
+    try {
+      await api('POST', conversationPath(id, '/messages'), { message });
+      setProblem(undefined);
+      setText('');
+      setValues({});
+      onSent();
+    } catch (err) {
+      if (!(err instanceof ApiProblem)) throw err;
+      setProblem(err);
+      if (err.code === 'template_required' && Array.isArray(err.body.templates)) setTemplates(err.body.templates as ApprovedTemplate[]);
+    }
+  };
+
+  const template = templates?.find((t) => `${t.name}|${t.language}` === chosen);
+  const names = template ? placeholdersOf(template.body) : [];
+  const sendTemplate = (e: Event) => {
+    e.preventDefault();
+    if (!template) return;
+    const parameters = names.map((name) => ({ type: 'text', text: values[name] ?? '', ...(/^\d+$/.test(name) ? {} : { name }) }));
+    void send({ type: 'template', name: template.name, language: template.language, ...(parameters.length ? { components: [{ type: 'body', parameters }] } : {}) });
+  };
+
+  if (needsTemplate) {
+    return (
+      <form class="reply template" onSubmit={sendTemplate} aria-labelledby={`${boxId}-title`}>
+        <p id={`${boxId}-title`} class="notice" role="status">
+          The customer's 24-hour window is closed: only an approved template can be sent.
+        </p>
+        <label for={`${boxId}-template`}>Approved template</label>
+        <select id={`${boxId}-template`} value={chosen} onChange={(e) => setChosen(e.currentTarget.value)} required>
+          <option value="">Choose a template…</option>
+          {(templates ?? []).map((t) => (
+            <option key={`${t.name}|${t.language}`} value={`${t.name}|${t.language}`}>
+              {t.name} ({t.language}, {t.category})
+            </option>
+          ))}
+        </select>
+        {templates?.length === 0 && <p class="error">No approved template for this number yet: ask a supervisor.</p>}
+        {names.map((name) => (
+          <div key={name}>
+            <label for={`${boxId}-p-${name}`}>Parameter {`{{${name}}}`}</label>
+            <input id={`${boxId}-p-${name}`} value={values[name] ?? ''} onInput={(e) => setValues({ ...values, [name]: e.currentTarget.value })} required />
+          </div>
+        ))}
+        {template && (
+          <p class="preview" aria-label="Preview">
+            {fill(template.body, values)}
+          </p>
+        )}
+        <button type="submit" disabled={!template}>
+          Send template
+        </button>
+        <Problem problem={problem?.code === 'template_required' ? undefined : problem} />
+      </form>
+    );
+  }
+  return (
+    <form
+      class="reply"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void send({ type: 'text', text });
+      }}
+    >
+      <label for={boxId}>Reply</label>
+      <textarea id={boxId} value={text} onInput={(e) => setText(e.currentTarget.value)} rows={3} required />
+      <button type="submit">Send</button>
+      <Problem problem={problem} />
+    </form>
+  );
+}

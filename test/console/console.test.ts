@@ -1,0 +1,180 @@
+/**
+ * The web console in headless Chromium against the real service: the broker simulator plays customers and WhatsApp's
+ * template review, sipp plays the contact centre (answering every call as agent-1, the rig's agent key). Each test
+ * drives the page the way a person would (labels, roles, buttons), checks what the page shows and what reached the
+ * broker, requires no console errors and no serious accessibility violations, and screenshots the page.
+ */
+import type { Browser } from 'playwright-core';
+import { launchBrowser, openConsole, type ConsolePage } from '../support/browser';
+import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
+import { startSipp, type SippPeer } from '../support/sipp';
+import { eventually } from '../support/workflow-env';
+
+let rig: ServiceRig;
+let sipp: SippPeer;
+let browser: Browser;
+const pages: ConsolePage[] = [];
+let nextCustomer = 15556000000 + Math.floor(Math.random() * 900_000);
+const newCustomer = () => String((nextCustomer += 1));
+const conversationOf = (key: string) => `wa:${BUSINESS_NUMBER_ID}:${key}`;
+
+beforeAll(async () => {
+  sipp = await startSipp({ scenario: 'answer', transport: 'udp', calls: 20, agent: 'agent-1', set: { hangup: 'us' } });
+  rig = await startService({ sip: { connectorUri: sipp.uri } });
+  browser = await launchBrowser();
+  // Templates belong to a registered number; and a first published configuration, so there is a version to go back to.
+  const registered = await rig.requestAs('supervisor', 'POST', '/v1/numbers', { phoneNumberId: BUSINESS_NUMBER_ID, displayNumber: '+1 202 555 0107', verificationMethod: 'sms', ownership: { attestedBy: 'Grace', statement: true } });
+  expect(registered.status).toBe(201);
+  // agent-1 answers every call in these tests: let them hold plenty.
+  await rig.requestAs('supervisor', 'PUT', '/v1/config/draft', { agentCapacity: 50 });
+  expect((await rig.requestAs('supervisor', 'POST', '/v1/config/publish', { note: 'baseline' })).status).toBe(201);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await rig?.stop();
+  await sipp?.stop();
+});
+
+async function open(role: keyof ServiceRig['keys']): Promise<ConsolePage> {
+  const opened = await openConsole(browser, rig.baseUrl, rig.keys[role]);
+  pages.push(opened);
+  return opened;
+}
+
+afterEach(async () => {
+  for (const { page, errors } of pages.splice(0)) {
+    await page.context().close();
+    expect(errors).toEqual([]);
+  }
+});
+
+async function customerWrites(customer: string, text: string, timestamp?: number) {
+  const { delivery } = await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, profileName: `Customer ${customer.slice(-4)}`, text, ...(timestamp ? { timestamp } : {}) });
+  expect(delivery.finalStatus).toBe(200);
+}
+
+describe('the web console', () => {
+  it('shows a customer message on the board without a reload, with its agent and the window counting down', async () => {
+    const { page, screenshot, accessibilityViolations } = await open('supervisor');
+    await page.getByRole('heading', { name: 'Conversations' }).waitFor();
+    const customer = newCustomer();
+    await customerWrites(customer, 'Hello from the board test');
+
+    const card = page.locator(`[data-state="handedToAgent"] [data-conversation="${conversationOf(customer)}"]`);
+    await card.waitFor({ timeout: 30_000 });
+    await expect(card.textContent()).resolves.toContain('agent-1');
+    await expect(card.locator('.countdown').textContent()).resolves.toMatch(/^23 h 5\d min$/);
+    expect(await accessibilityViolations()).toEqual([]);
+    await screenshot('board');
+  });
+
+  it('lets the agent reply from the inbox; the message reaches WhatsApp and its delivery shows', async () => {
+    const customer = newCustomer();
+    await customerWrites(customer, 'Where is my parcel?');
+    await eventually(() => rig.request('GET', `/v1/conversations/${encodeURIComponent(conversationOf(customer))}`), (r) => r.body.agentId === 'agent-1', 30_000);
+
+    const { page, screenshot, accessibilityViolations } = await open('agent');
+    await page.getByRole('link', { name: 'Agent inbox' }).click();
+    const panel = page.locator(`article[data-conversation="${conversationOf(customer)}"]`);
+    await panel.getByText('Where is my parcel?').waitFor({ timeout: 15_000 });
+    await panel.getByLabel('Reply').fill('It arrives tomorrow morning.');
+    await panel.getByRole('button', { name: 'Send' }).click();
+
+    await eventually(() => rig.simulator.sent().filter((m) => m.to === customer && m.body.type === 'text'), (sent) => sent.length === 1, 15_000);
+    await panel.locator('li.message.outbound[data-status="read"]').waitFor({ timeout: 15_000 });
+    expect(await accessibilityViolations()).toEqual([]);
+    await screenshot('agent-inbox');
+    await panel.getByRole('button', { name: 'Close conversation' }).click();
+    await panel.getByText(/^closed ·/).waitFor();
+  });
+
+  it('refuses free text once the window has closed and sends the approved template the agent fills in', async () => {
+    await rig.approveTemplate('order_update');
+    const customer = newCustomer();
+    // Written 25 hours ago, delivered only now: no window opens; only a template may answer.
+    await customerWrites(customer, 'Are you still there?', Math.floor(Date.now() / 1000) - 25 * 3600);
+    await eventually(() => rig.request('GET', `/v1/conversations/${encodeURIComponent(conversationOf(customer))}`), (r) => r.body.state === 'expiredNeedsTemplate' && r.body.agentId === 'agent-1', 30_000);
+
+    const { page, screenshot } = await open('agent');
+    await page.getByRole('link', { name: 'Agent inbox' }).click();
+    const panel = page.locator(`article[data-conversation="${conversationOf(customer)}"]`);
+    await panel.getByText("The customer's 24-hour window is closed: only an approved template can be sent.").waitFor({ timeout: 15_000 });
+    expect(await panel.getByLabel('Reply').count()).toBe(0);
+    await panel.getByLabel('Approved template', { exact: true }).selectOption({ label: 'order_update (en_US, utility)' });
+    await panel.getByLabel('Parameter {{1}}').fill('Ada');
+    await expect(panel.getByLabel('Preview').textContent()).resolves.toBe('Hello Ada, this is order_update.');
+    await screenshot('template-required');
+    await panel.getByRole('button', { name: 'Send template' }).click();
+
+    const sent = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer), (s) => s.length === 1, 15_000);
+    expect(sent[0]!.body).toMatchObject({ type: 'template', template: { name: 'order_update', components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ada' }] }] } });
+  });
+
+  it('lets a supervisor see field errors, publish a change with its diff, and roll it back, all audited', async () => {
+    const { page, screenshot, accessibilityViolations } = await open('supervisor');
+    await page.getByRole('link', { name: 'Configuration' }).click();
+    const editor = page.getByLabel('Draft (JSON)');
+    await page.getByTestId('published-version').getByText(/^\d+$/).waitFor();
+    await eventually(() => editor.inputValue(), (text) => text.includes('"agentCapacity"'));
+    const before = Number(await page.getByTestId('published-version').textContent());
+
+    const config = JSON.parse(await editor.inputValue()) as Record<string, unknown>;
+    await editor.fill(JSON.stringify({ ...config, agentCapacity: 0 }, null, 2));
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByRole('list', { name: 'Field errors' }).getByText('agentCapacity').waitFor();
+
+    await editor.fill(JSON.stringify({ ...config, agentCapacity: 5, autoReplies: { welcome: 'Welcome to Acme!' } }, null, 2));
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByText('The draft is valid.').waitFor();
+    const changes = page.getByRole('table', { name: 'Draft changes' });
+    await changes.getByText('autoReplies.welcome').waitFor();
+    await screenshot('configuration');
+    await page.getByRole('button', { name: 'Publish draft' }).click();
+    await page.getByTestId('published-version').getByText(String(before + 1)).waitFor();
+    expect(((await rig.requestAs('supervisor', 'GET', '/v1/config')).body.published.config as { agentCapacity: number }).agentCapacity).toBe(5);
+
+    await page.getByRole('button', { name: `Roll back to ${before}` }).click();
+    await page.getByTestId('published-version').getByText(String(before + 2)).waitFor();
+    expect(((await rig.requestAs('supervisor', 'GET', '/v1/config')).body.published.config as { agentCapacity: number }).agentCapacity).toBe(config.agentCapacity);
+    await page.locator('ol.audit').getByText('rolledBack', { exact: false }).first().waitFor();
+    expect(await accessibilityViolations()).toEqual([]);
+  });
+
+  it("shows a new template's approval arriving from WhatsApp without a reload", async () => {
+    const { page, screenshot, accessibilityViolations } = await open('supervisor');
+    await page.getByRole('link', { name: 'Templates' }).click();
+    await page.getByLabel('Business number id').fill(BUSINESS_NUMBER_ID);
+    await page.getByLabel('Name (lower case, digits, _)').fill('delivery_window');
+    await page.getByLabel(/^Body/).fill('Hi {{1}}, your delivery comes {{2}}.');
+    await expect(page.getByLabel('Preview').textContent()).resolves.toContain('Hi [1], your delivery comes [2].');
+    await page.getByRole('button', { name: 'Submit for review' }).click();
+
+    const row = page.locator('tr[data-template="delivery_window"]');
+    await row.getByText('PENDING').waitFor();
+    const brokerId = rig.simulator.templates().find((t) => t.name === 'delivery_window')!.id;
+    await rig.simulator.setTemplateStatus(brokerId, 'APPROVED');
+    await row.getByText('APPROVED').waitFor({ timeout: 15_000 });
+    expect(await accessibilityViolations()).toEqual([]);
+    await screenshot('templates');
+  });
+
+  it("draws the machine and a conversation's path, and charts KPIs", async () => {
+    const customer = newCustomer();
+    await customerWrites(customer, 'Path please');
+    await eventually(() => rig.request('GET', `/v1/conversations/${encodeURIComponent(conversationOf(customer))}`), (r) => r.body.state === 'handedToAgent', 30_000);
+
+    const { page, screenshot, accessibilityViolations } = await open('analyst');
+    await page.getByRole('link', { name: 'Analysis' }).click();
+    await page.locator('.diagram svg').waitFor({ timeout: 30_000 });
+    await page.getByLabel('Conversation id').fill(conversationOf(customer));
+    await page.getByRole('button', { name: 'Draw its path' }).click();
+    await page.getByText(/Run ending in handedToAgent/).waitFor({ timeout: 30_000 });
+    await page.getByRole('img', { name: /path highlighted/ }).locator('svg').waitFor({ timeout: 30_000 });
+    await page.getByLabel('Business number id').fill(BUSINESS_NUMBER_ID);
+    await page.getByRole('button', { name: 'Compute' }).click();
+    await page.getByTestId('kpis').getByRole('img', { name: /Conversations by state/ }).waitFor({ timeout: 60_000 });
+    expect(await accessibilityViolations()).toEqual([]);
+    await screenshot('analysis');
+  });
+});
