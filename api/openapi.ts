@@ -122,6 +122,18 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           responses: { '200': json('The closed conversation', ConversationView), '404': problem('Unknown conversation') },
         },
       },
+      '/v1/whoami': {
+        get: {
+          summary: 'The role and name the API key speaks for (the console shows the pages of that role)',
+          responses: { '200': json('The key holder', z.object({ role: z.enum(['integrator', 'agent', 'supervisor', 'analyst']), name: z.string() })), '401': problem('Missing or unknown key') },
+        },
+      },
+      '/v1/analytics/diagram': {
+        get: {
+          summary: "Analysts: the conversation machine's state diagram (Mermaid), generated from its definition",
+          responses: { '200': json('The diagram', z.object({ diagram: z.string() })), '403': problem('Not an analyst or supervisor key') },
+        },
+      },
       '/v1/agent/conversations': {
         get: {
           summary: 'Agents: the conversations the calling agent holds now',
