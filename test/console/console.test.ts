@@ -19,7 +19,7 @@ const newCustomer = () => String((nextCustomer += 1));
 const conversationOf = (key: string) => `wa:${BUSINESS_NUMBER_ID}:${key}`;
 
 beforeAll(async () => {
-  sipp = await startSipp({ scenario: 'answer', transport: 'udp', calls: 20, agent: 'agent-1', set: { hangup: 'us' } });
+  sipp = await startSipp({ scenario: 'answer', transport: 'udp', calls: 20, agent: 'agent-1', set: { hangup: 'us' }, timeoutSeconds: 900 });
   rig = await startService({ sip: { connectorUri: sipp.uri } });
   browser = await launchBrowser();
   // Templates belong to a registered number; and a first published configuration, so there is a version to go back to.

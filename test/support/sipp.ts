@@ -25,6 +25,8 @@ export interface SippOptions {
   pauseMs?: number;
   /** A port chosen beforehand (a peer that comes back where it was); a free one otherwise. */
   port?: number;
+  /** sipp gives up (and fails) after this long; 30 s by default, longer for a peer serving a whole test file. */
+  timeoutSeconds?: number;
 }
 
 /** One SIP message in sipp's trace. */
@@ -115,7 +117,7 @@ async function launch(options: SippOptions, dir: string): Promise<{ child: Child
   const scenario = join(__dirname, 'sipp', `${options.scenario}.xml`);
   const args = [
     '-sf', scenario, '-i', '127.0.0.1', '-p', String(port), '-t', options.transport === 'tcp' ? 't1' : 'u1',
-    '-m', String(options.calls ?? 1), '-nostdin', '-timeout', '30s', '-timeout_error',
+    '-m', String(options.calls ?? 1), '-nostdin', '-timeout', `${options.timeoutSeconds ?? 30}s`, '-timeout_error',
     '-trace_msg', '-message_file', join(dir, 'messages.log'), '-trace_err', '-error_file', join(dir, 'errors.log'),
     '-key', 'agent', options.agent ?? 'agent-7', '-d', String(options.pauseMs ?? 0),
     ...Object.entries(options.set ?? {}).flatMap(([name, value]) => ['-set', name, value]),
