@@ -1,5 +1,5 @@
 import { api, stateLabels, stateNames, type Conversation } from './api';
-import { remaining, useNow, usePoll } from './hooks';
+import { closingSoon, remaining, useNow, usePoll } from './hooks';
 import { openInInbox } from './inbox';
 import { Problem } from './problem';
 
@@ -27,7 +27,9 @@ export function BoardPage() {
                     <span class="muted">+{c.customer.waId ?? c.customer.key}</span>
                     <dl>
                       <dt>Window</dt>
-                      <dd class="countdown">{c.windowOpen ? remaining(c.windowClosesAt, now) : 'closed'}</dd>
+                      <dd class={`countdown${c.windowOpen && closingSoon(c.windowClosesAt, now) ? ' soon' : ''}`}>
+                        {c.windowOpen && c.windowClosesAt ? <time dateTime={c.windowClosesAt}>{remaining(c.windowClosesAt, now)}</time> : 'closed'}
+                      </dd>
                       <dt>Agent</dt>
                       <dd>{c.agentId ?? (c.routing.phase === 'queued' ? `queued (${c.routing.queue})` : '—')}</dd>
                       <dt>Number</dt>

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api, conversationPath, type Conversation, type Message, type Principal } from './api';
+import { api, conversationPath, stateLabels, type Conversation, type Message, type Principal } from './api';
 import { remaining, useNow, usePoll } from './hooks';
 import { Problem } from './problem';
 import { ReplyBox } from './reply-box';
@@ -64,7 +64,7 @@ function ConversationPanel({ conversationId, principal, onDismiss }: { conversat
         <h2 id={titleId}>{c ? (c.customer.profileName ?? c.customer.key) : conversationId}</h2>
         {c && (
           <p class="muted">
-            {c.state} · window {c.windowOpen ? remaining(c.windowClosesAt, now) : 'closed'} · {c.agentId ? `agent ${c.agentId}` : 'no agent'}
+            {stateLabels[c.state]} · window {c.windowOpen ? remaining(c.windowClosesAt, now) : 'closed'} · {c.agentId ? `agent ${c.agentId}` : 'no agent'}
           </p>
         )}
       </header>

@@ -32,7 +32,8 @@ export function Thread({ messages }: { messages: Message[] }) {
           </small>
           {m.failure && (
             <p class="error" role="status">
-              Not delivered: {m.failure.title} ({m.failure.code})
+              Not delivered: {m.failure.title} ({m.failure.code}){m.failure.details ? `: ${m.failure.details}` : ''}
+              {m.failure.reason === 'template_required' && ' The window had closed: send an approved template.'}
             </p>
           )}
         </li>
