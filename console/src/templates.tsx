@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { TemplateDefinition, placeholdersIn } from '../../lib/template-definition';
 import { api, ApiProblem, type Principal, type Template } from './api';
-import { usePoll } from './hooks';
+import { useLive } from './live';
 import { Problem } from './problem';
 
 interface Draft {
@@ -22,9 +22,9 @@ const definitionOf = (d: Draft) => ({
   ...(d.footer ? { footer: { text: d.footer } } : {}),
 });
 
-/** Templates with their review status (changes from WhatsApp arrive by polling), and a form with a live preview. */
+/** Templates with their review status (WhatsApp's changes are pushed live), and a form with a live preview. */
 export function TemplatesPage({ principal }: { principal: Principal }) {
-  const list = usePoll(() => api<{ templates: Template[] }>('GET', '/v1/templates'), 3_000);
+  const list = useLive<{ templates: Template[] }>('/v1/console/live/templates');
   const [draft, setDraft] = useState<Draft>(blank);
   const [editing, setEditing] = useState<string>();
   const [problem, setProblem] = useState<ApiProblem>();
@@ -45,7 +45,6 @@ export function TemplatesPage({ principal }: { principal: Principal }) {
       setSaved(`${result.name} saved: ${result.status}`);
       setEditing(undefined);
       setDraft(blank);
-      await list.refresh();
     } catch (err) {
       if (!(err instanceof ApiProblem)) throw err;
       setProblem(err);
@@ -80,7 +79,7 @@ export function TemplatesPage({ principal }: { principal: Principal }) {
               <td><span class={`badge ${t.status.toLowerCase()}`}>{t.status}</span>{t.rejectedReason && <span class="muted"> {t.rejectedReason}</span>}</td>
               <td>{t.businessNumberId}</td>
               <td>{t.body}</td>
-              {supervisor && <td><button type="button" onClick={() => edit(t)}>Edit</button></td>}
+              {supervisor && <td><button type="button" onClick={() => edit(t)}>Edit<span class="visually-hidden"> {t.name} ({t.language})</span></button></td>}
             </tr>
           ))}
         </tbody>
