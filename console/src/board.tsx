@@ -1,11 +1,12 @@
-import { api, stateLabels, stateNames, type Conversation } from './api';
-import { closingSoon, remaining, useNow, usePoll } from './hooks';
+import { stateLabels, stateNames, type Conversation } from './api';
+import { closingSoon, remaining, useNow } from './hooks';
+import { useLive } from './live';
 import { openInInbox } from './inbox';
 import { Problem } from './problem';
 
-/** Conversations by state, refreshed every two seconds, each window counting down. */
+/** Conversations by state, pushed live as they change, each window counting down. */
 export function BoardPage() {
-  const { data, problem } = usePoll(() => api<{ conversations: Conversation[] }>('GET', '/v1/conversations?limit=200'), 2_000);
+  const { data, problem } = useLive<{ conversations: Conversation[] }>('/v1/console/live/conversations');
   const now = useNow();
   const conversations = data?.conversations ?? [];
   return (

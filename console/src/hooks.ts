@@ -1,27 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiProblem } from './api';
-
-/** Reads `load` now and every `everyMs` (live updates by polling: FerretDB has no change streams to push from). */
-export function usePoll<T>(load: () => Promise<T>, everyMs: number, deps: unknown[] = []) {
-  const [data, setData] = useState<T | undefined>(undefined);
-  const [problem, setProblem] = useState<ApiProblem | undefined>(undefined);
-  const latest = useRef(load);
-  latest.current = load;
-  const refresh = useCallback(async () => {
-    try {
-      setData(await latest.current());
-      setProblem(undefined);
-    } catch (err) {
-      setProblem(err instanceof ApiProblem ? err : new ApiProblem(0, 'network', 'The connector cannot be reached', String(err), {}));
-    }
-  }, []);
-  useEffect(() => {
-    void refresh();
-    const timer = setInterval(() => void refresh(), everyMs);
-    return () => clearInterval(timer);
-  }, deps);
-  return { data, problem, refresh };
-}
+import { useEffect, useState } from 'preact/hooks';
 
 /** The current time, ticking every second (for countdowns). */
 export function useNow(): number {

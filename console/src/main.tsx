@@ -63,7 +63,8 @@ function App() {
   const visible = pages.filter((p) => p.roles.includes(principal.role));
   const current = visible.some((p) => p.id === page) ? page : visible[0]!.id;
   const signOut = () => {
-    apiKey.clear();
+    // The key and the panels this person had open: the next person at this tab starts afresh.
+    sessionStorage.clear();
     setPrincipal(undefined);
   };
   return (

@@ -7,7 +7,7 @@ import { useTemplateFill, type ApprovedTemplate } from './template-fill';
  * Free text while the customer's 24-hour window is open; outside it the box says so and offers the approved
  * templates, with their parameters to fill in and a preview. A send the connector refuses shows its reason.
  */
-export function ReplyBox({ conversation, onSent }: { conversation: Conversation; onSent: () => void }) {
+export function ReplyBox({ conversation }: { conversation: Conversation }) {
   const id = conversation.conversationId;
   const [text, setText] = useState('');
   const [problem, setProblem] = useState<ApiProblem>();
@@ -29,7 +29,6 @@ export function ReplyBox({ conversation, onSent }: { conversation: Conversation;
       setProblem(undefined);
       setText('');
       filling.reset();
-      onSent();
     } catch (err) {
       if (!(err instanceof ApiProblem)) throw err;
       setProblem(err);
