@@ -1,7 +1,7 @@
 import { stateLabels, stateNames, type Conversation } from './api';
 import { closingSoon, remaining, useNow } from './hooks';
 import { useLive } from './live';
-import { openInInbox } from './inbox';
+import { openInInbox } from './inbox-list';
 import { Problem } from './problem';
 
 /** Conversations by state, pushed live as they change, each window counting down. */

@@ -1,19 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, conversationPath, stateLabels, type Conversation, type Message, type Principal } from './api';
 import { remaining, useNow } from './hooks';
+import { OPEN, opened } from './inbox-list';
 import { useLive } from './live';
 import { Problem } from './problem';
 import { ReplyBox } from './reply-box';
 import { Thread } from './thread';
 
-const OPEN = 'wa-console-open';
-const opened = (): string[] => JSON.parse(sessionStorage.getItem(OPEN) ?? '[]') as string[];
-
-/** Opens a conversation from the board in the inbox (integrators, or agents where nothing is routed). */
-export function openInInbox(conversationId: string): void {
-  sessionStorage.setItem(OPEN, JSON.stringify([...new Set([...opened(), conversationId])]));
-  location.hash = '#/inbox';
-}
 
 /**
  * An agent's conversations side by side: the ones they hold, and any opened from the board. A conversation that
