@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { AppError } from '../lib/errors';
 import { problemOf } from './problem';
@@ -14,8 +14,8 @@ interface Topic {
 }
 
 export interface LiveFeeds {
-  /** Streams `key`'s snapshots to this request as server-sent events until the client goes away. */
-  stream(req: Request, res: Response, key: string, load: Load): void;
+  /** Streams `key`'s snapshots to this response as server-sent events until the client goes away. */
+  stream(res: Response, key: string, load: Load): void;
   /** Ends every stream (so the HTTP server can close) and stops polling. */
   close(): void;
 }
@@ -29,7 +29,9 @@ export function createLiveFeeds({ everyMs, logger, shutdown }: { everyMs: number
   const topics = new Map<string, Topic>();
   let closed = false;
 
-  const write = (res: Response, message: { event: string; data: string }) => res.write(`event: ${message.event}\ndata: ${message.data}\n\n`);
+  // A response already ended (shutdown, or the client left a moment ago) must not be written to: that throws.
+  const send = (res: Response, text: string) => void (res.writableEnded || res.destroyed || res.write(text));
+  const write = (res: Response, message: { event: string; data: string }) => send(res, `event: ${message.event}\ndata: ${message.data}\n\n`);
 
   async function poll(key: string, topic: Topic): Promise<void> {
     let next: { event: 'snapshot' | 'problem'; data: string };
@@ -60,13 +62,13 @@ export function createLiveFeeds({ everyMs, logger, shutdown }: { everyMs: number
   shutdown?.addEventListener('abort', close, { once: true });
 
   return {
-    stream(req, res, key, load) {
+    stream(res, key, load) {
       if (closed) throw new AppError('temporarily_unavailable', 'The server is shutting down');
       res.status(200).set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
       res.flushHeaders();
       // Browsers reconnect after this long when the connection drops; a comment every 15 s keeps proxies from timing out.
-      res.write('retry: 2000\n\n');
-      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      send(res, 'retry: 2000\n\n');
+      const heartbeat = setInterval(() => send(res, ': keep-alive\n\n'), 15_000);
 
       let topic = topics.get(key);
       if (!topic) {
@@ -78,7 +80,8 @@ export function createLiveFeeds({ everyMs, logger, shutdown }: { everyMs: number
       }
       topic.watchers.add(res);
       const joined = topic;
-      req.on('close', () => {
+      // The response closes when the client goes away or the stream is ended here.
+      res.on('close', () => {
         clearInterval(heartbeat);
         joined.watchers.delete(res);
         if (joined.watchers.size === 0 && topics.get(key) === joined) {

@@ -42,22 +42,22 @@ export function consoleApiRoutes(): Router {
 export function consoleLiveRoutes({ feeds, conversations, templates }: { feeds: LiveFeeds; conversations: ConversationService; templates: TemplateService }): Router {
   const router = Router();
   const read = allow(...may.readConversations);
-  router.get('/v1/console/live/conversations', read, (req, res) => {
-    feeds.stream(req, res, 'conversations', async () => ({ conversations: await conversations.list({ limit: 200 }) }));
+  router.get('/v1/console/live/conversations', read, (_req, res) => {
+    feeds.stream(res, 'conversations', async () => ({ conversations: await conversations.list({ limit: 200 }) }));
   });
   router.get('/v1/console/live/conversations/:conversationId', read, (req, res) => {
     const id = ConversationId.parse(req.params.conversationId);
-    feeds.stream(req, res, `conversation:${id}`, async () => {
+    feeds.stream(res, `conversation:${id}`, async () => {
       const [conversation, messages] = await Promise.all([conversations.get(id), conversations.messages(id)]);
       return { conversation, messages };
     });
   });
-  router.get('/v1/console/live/agent', allow('agent'), (req, res) => {
+  router.get('/v1/console/live/agent', allow('agent'), (_req, res) => {
     const { name } = principalOf(res);
-    feeds.stream(req, res, `agent:${name}`, async () => ({ conversations: await conversations.heldBy(name) }));
+    feeds.stream(res, `agent:${name}`, async () => ({ conversations: await conversations.heldBy(name) }));
   });
-  router.get('/v1/console/live/templates', read, (req, res) => {
-    feeds.stream(req, res, 'templates', async () => ({ templates: (await templates.list({})).map(toTemplateDetail) }));
+  router.get('/v1/console/live/templates', read, (_req, res) => {
+    feeds.stream(res, 'templates', async () => ({ templates: (await templates.list({})).map(toTemplateDetail) }));
   });
   return router;
 }

@@ -32,7 +32,7 @@ async function liveApp(load: Load) {
   const shutdown = new AbortController();
   const feeds = createLiveFeeds({ everyMs: 20, logger: createLogger('silent', 'api'), shutdown: shutdown.signal });
   const app = express();
-  app.get('/live', (req, res) => feeds.stream(req, res, 'topic', load));
+  app.get('/live', (_req, res) => feeds.stream(res, 'topic', load));
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
