@@ -115,4 +115,36 @@ describe('the console', () => {
     await row.getByText('INVALID_FORMAT').waitFor();
     await eventually(() => rig.requestAs('supervisor', 'GET', `/v1/templates/${BUSINESS_NUMBER_ID}:welcome_back:en_US`), (r) => r.body.status === 'REJECTED');
   });
+
+  it('edits a template with a header and buttons without losing them, and adds a button', async () => {
+    const definition = {
+      header: { format: 'text', text: 'Order {{1}}' },
+      body: { text: 'Your order ships on {{1}}.' },
+      buttons: [{ type: 'quick_reply', text: 'Thanks' }, { type: 'url', text: 'Track it', url: 'https://shop.example/track/{{1}}' }],
+    };
+    const created = await rig.requestAs('supervisor', 'POST', '/v1/templates', { businessNumberId: BUSINESS_NUMBER_ID, name: 'order_shipped', language: 'en_US', category: 'utility', definition });
+    expect(created.status).toBe(201);
+
+    const { page, accessibilityViolations } = await consoleRig.open('supervisor');
+    await page.getByRole('link', { name: 'Templates' }).click();
+    await page.getByRole('button', { name: 'Edit order_shipped (en_US)' }).click();
+    const body = page.getByLabel(/^Body/);
+    await expect(body.evaluate((el) => el === el.ownerDocument.activeElement)).resolves.toBe(true);
+    await expect(page.getByLabel('Header text').inputValue()).resolves.toBe('Order {{1}}');
+    await expect(page.getByLabel('Button 2 link (may end with {{1}})').inputValue()).resolves.toBe('https://shop.example/track/{{1}}');
+    await body.fill('Your order ships on {{1}}, before noon.');
+    await page.getByRole('button', { name: 'Add a button' }).click();
+    await page.getByLabel('Button 3 text').fill('Call me');
+    await expect(page.getByLabel('Preview').textContent()).resolves.toContain('Order [1]Your order ships on [1], before noon.ThanksTrack itCall me');
+    expect(await accessibilityViolations()).toEqual([]);
+    await page.getByRole('button', { name: 'Save and resubmit' }).click();
+    await page.getByRole('status').getByText('order_shipped saved: PENDING').waitFor();
+
+    const saved = await rig.requestAs('supervisor', 'GET', `/v1/templates/${BUSINESS_NUMBER_ID}:order_shipped:en_US`);
+    expect(saved.body.definition).toEqual({
+      ...definition,
+      body: { text: 'Your order ships on {{1}}, before noon.' },
+      buttons: [...definition.buttons, { type: 'quick_reply', text: 'Call me' }],
+    });
+  });
 });
