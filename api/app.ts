@@ -16,7 +16,8 @@ import { campaignRoutes } from './campaigns.routes';
 import { createCampaignService } from './campaigns.service';
 import { conversationRoutes } from './conversations.routes';
 import { agentRoutes } from './agents.routes';
-import { consoleApiRoutes, consoleRoutes } from './console.routes';
+import { createLiveFeeds } from './console.live';
+import { consoleApiRoutes, consoleLiveRoutes, consoleRoutes } from './console.routes';
 import { machineConfigRoutes } from './machine-config.routes';
 import { numberRoutes } from './numbers.routes';
 import { templateRoutes } from './templates.routes';
@@ -41,7 +42,7 @@ export interface AppDeps {
     | 'WHATSAPP_ACCESS_TOKEN'
     | 'WHATSAPP_REQUEST_TIMEOUT_MS'
   > &
-    Partial<Pick<Config, 'WHATSAPP_BUSINESS_ACCOUNT_ID'>>;
+    Partial<Pick<Config, 'WHATSAPP_BUSINESS_ACCOUNT_ID' | 'CONSOLE_LIVE_POLL_MS'>>;
   store: Store;
   temporal: Client;
   logger: Logger;
@@ -51,6 +52,8 @@ export interface AppDeps {
   limits?: MessagingLimits;
   /** Where the built web console is (default console/dist under the working directory). */
   consoleDir?: string;
+  /** Aborted when the server stops: ends the console's live streams, which would otherwise hold it open. */
+  shutdown?: AbortSignal;
 }
 
 /** JSON routes take JSON only: anything else is a 415, not a confusing schema error. */
@@ -71,7 +74,7 @@ export function templateServiceFor({ config, store, logger }: Pick<AppDeps, 'con
   return createTemplateService({ store, broker, logger, ...(config.WHATSAPP_BUSINESS_ACCOUNT_ID ? { defaultWabaId: config.WHATSAPP_BUSINESS_ACCOUNT_ID } : {}) });
 }
 
-export function createApp({ config, store, temporal, logger, analytics, limits, consoleDir = resolve('console/dist') }: AppDeps): Express {
+export function createApp({ config, store, temporal, logger, analytics, limits, consoleDir = resolve('console/dist'), shutdown }: AppDeps): Express {
   const app = express();
   const templates = templateServiceFor({ config, store, logger });
   app.disable('x-powered-by');
@@ -101,6 +104,8 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   const conversations = createConversationService({ store, temporal, taskQueue, idleCloseAfterMs, ...(limits ? { limits } : {}) });
   app.use(conversationRoutes(conversations));
   app.use(agentRoutes(conversations));
+  const feeds = createLiveFeeds({ everyMs: config.CONSOLE_LIVE_POLL_MS ?? 1_000, logger, ...(shutdown ? { shutdown } : {}) });
+  app.use(consoleLiveRoutes({ feeds, conversations, templates }));
   app.use(apiKeyRoutes(store));
   app.use(machineConfigRoutes(store));
   app.use(numberRoutes(store));

@@ -2,6 +2,11 @@ import { existsSync } from 'node:fs';
 import express, { Router } from 'express';
 import { conversationDiagram } from '../machines/conversation.diagram';
 import { allow, may, principalOf } from './auth';
+import type { LiveFeeds } from './console.live';
+import { ConversationId } from './conversations.schema';
+import type { ConversationService } from './conversations.service';
+import { toTemplateDetail } from './templates.routes';
+import type { TemplateService } from './templates.service';
 
 /**
  * The web console: its built files under /console (they hold no data; every read goes through /v1 with the person's
@@ -26,6 +31,33 @@ export function consoleApiRoutes(): Router {
   });
   router.get('/v1/analytics/diagram', allow(...may.analyse), (_req, res) => {
     res.json({ diagram: conversationDiagram() });
+  });
+  return router;
+}
+
+/**
+ * The console's live pages as server-sent events (`snapshot` events carry what the matching /v1 read answers;
+ * `problem` events an RFC 9457 problem). Each is one shared server-side poll, whoever watches.
+ */
+export function consoleLiveRoutes({ feeds, conversations, templates }: { feeds: LiveFeeds; conversations: ConversationService; templates: TemplateService }): Router {
+  const router = Router();
+  const read = allow(...may.readConversations);
+  router.get('/v1/console/live/conversations', read, (_req, res) => {
+    feeds.stream(res, 'conversations', async () => ({ conversations: await conversations.list({ limit: 200 }) }));
+  });
+  router.get('/v1/console/live/conversations/:conversationId', read, (req, res) => {
+    const id = ConversationId.parse(req.params.conversationId);
+    feeds.stream(res, `conversation:${id}`, async () => {
+      const [conversation, messages] = await Promise.all([conversations.get(id), conversations.messages(id)]);
+      return { conversation, messages };
+    });
+  });
+  router.get('/v1/console/live/agent', allow('agent'), (_req, res) => {
+    const { name } = principalOf(res);
+    feeds.stream(res, `agent:${name}`, async () => ({ conversations: await conversations.heldBy(name) }));
+  });
+  router.get('/v1/console/live/templates', read, (_req, res) => {
+    feeds.stream(res, 'templates', async () => ({ templates: (await templates.list({})).map(toTemplateDetail) }));
   });
   return router;
 }

@@ -40,6 +40,9 @@ const problem = (description: string) => ({ description, content: { 'application
 const json = (description: string, schema: z.ZodType) => ({ description, content: { 'application/json': { schema } } });
 const idempotencyHeader = z.object({ 'idempotency-key': IdempotencyKey.optional().meta({ description: 'Retries with the same key take effect once' }) });
 const conversationPath = z.object({ conversationId: ConversationId });
+const liveStream = { description: 'A stream of `snapshot` and `problem` events', content: { 'text/event-stream': { schema: z.string() } } };
+const liveDescription = (snapshot: string) =>
+  `Each \`snapshot\` event carries ${snapshot}, sent when it changes (the server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching); a failed read is a \`problem\` event with an RFC 9457 problem, and the stream goes on.`;
 const campaignPath = z.object({ campaignId: CampaignId });
 const campaignChange = (summary: string) => ({
   post: {
@@ -126,6 +129,35 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         get: {
           summary: 'The role and name the API key speaks for (the console shows the pages of that role)',
           responses: { '200': json('The key holder', z.object({ role: z.enum(['integrator', 'agent', 'supervisor', 'analyst']), name: z.string() })), '401': problem('Missing or unknown key') },
+        },
+      },
+      '/v1/console/live/conversations': {
+        get: {
+          summary: 'The web console: the board (up to 200 conversations, newest activity first) as server-sent events',
+          description: liveDescription('`{ conversations: Conversation[] }`, as GET /v1/conversations answers'),
+          responses: { '200': liveStream, '401': problem('Missing or unknown key') },
+        },
+      },
+      '/v1/console/live/conversations/{conversationId}': {
+        get: {
+          summary: "The web console: one conversation's status and thread as server-sent events",
+          description: liveDescription('`{ conversation: Conversation, messages: Message[] }`; an unknown id is a `problem` event'),
+          requestParams: { path: conversationPath },
+          responses: { '200': liveStream, '400': problem('Not a conversation id'), '401': problem('Missing or unknown key') },
+        },
+      },
+      '/v1/console/live/agent': {
+        get: {
+          summary: "The web console: the calling agent's conversations as server-sent events",
+          description: liveDescription('`{ conversations: Conversation[] }`, as GET /v1/agent/conversations answers'),
+          responses: { '200': liveStream, '403': problem('Not an agent key') },
+        },
+      },
+      '/v1/console/live/templates': {
+        get: {
+          summary: 'The web console: the templates with their review status as server-sent events',
+          description: liveDescription('`{ templates: Template[] }`, as GET /v1/templates answers'),
+          responses: { '200': liveStream, '401': problem('Missing or unknown key') },
         },
       },
       '/v1/analytics/diagram': {

@@ -96,3 +96,10 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new AppError('not_found', `No route for ${req.method} ${req.path}`));
 };
+
+/** What an error says to the caller, without answering (the console's live streams send it as an event). */
+export function problemOf(err: unknown): Pick<Problem, 'status' | 'code' | 'title' | 'detail'> {
+  const mapped = toAppError(err);
+  if (mapped instanceof ZodError) return { ...errorCatalog.invalid_request, code: 'invalid_request', detail: mapped.issues[0]?.message ?? 'invalid' };
+  return { ...errorCatalog[mapped.code], code: mapped.code, ...(mapped.detail ? { detail: mapped.detail } : {}) };
+}

@@ -14,12 +14,15 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const analytics = { maxRuns: config.ANALYTICS_MAX_RUNS, ...(config.WORKER_WORKFLOW_BUNDLE ? { workflowBundlePath: config.WORKER_WORKFLOW_BUNDLE } : {}) };
-  const server = createApp({ config, store, temporal, logger, analytics, limits: messagingLimitsFrom(config) }).listen(config.HTTP_PORT, config.HTTP_HOST, () => {
+  // Aborted on stop: the console's live streams end, so the server can close.
+  const stopping = new AbortController();
+  const server = createApp({ config, store, temporal, logger, shutdown: stopping.signal, analytics, limits: messagingLimitsFrom(config) }).listen(config.HTTP_PORT, config.HTTP_HOST, () => {
     logger.info(`API listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`);
   });
   const stopSync = startTemplateSync(templateServiceFor({ config, store, logger }), config.TEMPLATE_SYNC_INTERVAL_MS, logger);
   const stop = () => {
     stopSync();
+    stopping.abort();
     server.close(() => void Promise.all([connection.close(), store.close()]).then(() => process.exit(0)));
   };
   process.once('SIGINT', stop);

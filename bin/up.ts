@@ -93,9 +93,16 @@ async function main(): Promise<void> {
 
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const server = createApp({ config, store, temporal, logger, analytics: { maxRuns: config.ANALYTICS_MAX_RUNS }, limits: messagingLimitsFrom(config) }).listen(config.HTTP_PORT, config.HTTP_HOST);
+  // Aborted on stop: the console's live streams end, so the server can close.
+  const stopping = new AbortController();
+  const server = createApp({ config, store, temporal, logger, shutdown: stopping.signal, analytics: { maxRuns: config.ANALYTICS_MAX_RUNS }, limits: messagingLimitsFrom(config) }).listen(config.HTTP_PORT, config.HTTP_HOST);
   await new Promise<void>((ready, fail) => server.once('listening', ready).once('error', fail));
-  stops.push(() => new Promise((done) => server.close(done)).then(() => connection.close()));
+  stops.push(() =>
+    new Promise((done) => {
+      stopping.abort();
+      server.close(done);
+    }).then(() => connection.close()),
+  );
   const stopSync = startTemplateSync(templateServiceFor({ config, store, logger }), config.TEMPLATE_SYNC_INTERVAL_MS, logger);
   stops.push(async () => stopSync());
 

@@ -63,6 +63,9 @@ export const ConfigSchema = z.object({
   /** How long a conversation whose window has closed stays open before it ends by itself. */
   CONVERSATION_IDLE_CLOSE_MS: durationMs.default(24 * 60 * 60 * 1000),
 
+  /** How often the web console's live pages (board, inbox, templates) re-read what they show, once per page watched. */
+  CONSOLE_LIVE_POLL_MS: durationMs.default(1_000),
+
   /** Most conversation runs one analyst API request replays (KPIs over a wider filter answer 400). */
   ANALYTICS_MAX_RUNS: z.coerce.number().int().positive().default(500),
   /**

@@ -107,7 +107,7 @@ export function AnalysisPage() {
       </form>
       {kpis && (
         <div class="charts" data-testid="kpis">
-          <p>{kpis.conversations} conversations, {kpis.runs} runs; bot hand-off rate {kpis.bot.handOffRate === null ? '—' : `${Math.round(kpis.bot.handOffRate * 100)} %`}</p>
+          <p class="span-all">{kpis.conversations} conversations, {kpis.runs} runs; bot hand-off rate {kpis.bot.handOffRate === null ? '—' : `${Math.round(kpis.bot.handOffRate * 100)} %`}</p>
           <BarChart title="Hold time and first response (s)" unit=" s" data={[['hold median', seconds(kpis.holdTime.medianMs)], ['hold p90', seconds(kpis.holdTime.p90Ms)], ['first response median', seconds(kpis.firstResponseTime.medianMs)], ['first response p90', seconds(kpis.firstResponseTime.p90Ms)]]} />
           <BarChart title="Conversations by state" data={Object.entries(kpis.conversationsByState)} />
           <BarChart title="Window expiries and templates sent" data={[['window expiries', kpis.windowExpiries], ['templates sent', kpis.templatesSent]]} />

@@ -1,11 +1,12 @@
-import { api, stateLabels, stateNames, type Conversation } from './api';
-import { remaining, useNow, usePoll } from './hooks';
-import { openInInbox } from './inbox';
+import { stateLabels, stateNames, type Conversation } from './api';
+import { closingSoon, remaining, useNow } from './hooks';
+import { useLive } from './live';
+import { openInInbox } from './inbox-list';
 import { Problem } from './problem';
 
-/** Conversations by state, refreshed every two seconds, each window counting down. */
+/** Conversations by state, pushed live as they change, each window counting down. */
 export function BoardPage() {
-  const { data, problem } = usePoll(() => api<{ conversations: Conversation[] }>('GET', '/v1/conversations?limit=200'), 2_000);
+  const { data, problem } = useLive<{ conversations: Conversation[] }>('/v1/console/live/conversations');
   const now = useNow();
   const conversations = data?.conversations ?? [];
   return (
@@ -27,7 +28,9 @@ export function BoardPage() {
                     <span class="muted">+{c.customer.waId ?? c.customer.key}</span>
                     <dl>
                       <dt>Window</dt>
-                      <dd class="countdown">{c.windowOpen ? remaining(c.windowClosesAt, now) : 'closed'}</dd>
+                      <dd class={`countdown${c.windowOpen && closingSoon(c.windowClosesAt, now) ? ' soon' : ''}`}>
+                        {c.windowOpen && c.windowClosesAt ? <time dateTime={c.windowClosesAt}>{remaining(c.windowClosesAt, now)}</time> : 'closed'}
+                      </dd>
                       <dt>Agent</dt>
                       <dd>{c.agentId ?? (c.routing.phase === 'queued' ? `queued (${c.routing.queue})` : '—')}</dd>
                       <dt>Number</dt>

@@ -7,7 +7,7 @@ export function BarChart({ title, data, unit = '' }: { title: string; data: [str
   return (
     <figure class="chart">
       <figcaption>{title}</figcaption>
-      <svg role="img" aria-label={`${title}: ${data.map(([k, v]) => `${k} ${v ?? 'none'}${unit}`).join(', ')}`} viewBox={`0 0 ${width} ${Math.max(row, data.length * row)}`} width="100%">
+      <svg role="img" aria-label={`${title}: ${data.map(([k, v]) => `${k} ${v ?? 'none'}${unit}`).join(', ')}`} viewBox={`0 0 ${width} ${Math.max(row, data.length * row)}`} width={width} height={Math.max(row, data.length * row)}>
         {data.map(([label, value], i) => {
           const barWidth = ((value ?? 0) / max) * (width - labelWidth - 90);
           return (

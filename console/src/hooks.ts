@@ -1,27 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiProblem } from './api';
-
-/** Reads `load` now and every `everyMs` (live updates by polling: FerretDB has no change streams to push from). */
-export function usePoll<T>(load: () => Promise<T>, everyMs: number, deps: unknown[] = []) {
-  const [data, setData] = useState<T | undefined>(undefined);
-  const [problem, setProblem] = useState<ApiProblem | undefined>(undefined);
-  const latest = useRef(load);
-  latest.current = load;
-  const refresh = useCallback(async () => {
-    try {
-      setData(await latest.current());
-      setProblem(undefined);
-    } catch (err) {
-      setProblem(err instanceof ApiProblem ? err : new ApiProblem(0, 'network', 'The connector cannot be reached', String(err), {}));
-    }
-  }, []);
-  useEffect(() => {
-    void refresh();
-    const timer = setInterval(() => void refresh(), everyMs);
-    return () => clearInterval(timer);
-  }, deps);
-  return { data, problem, refresh };
-}
+import { useEffect, useState } from 'preact/hooks';
 
 /** The current time, ticking every second (for countdowns). */
 export function useNow(): number {
@@ -33,7 +10,7 @@ export function useNow(): number {
   return now;
 }
 
-/** `5 h 03 min` / `12 min 09 s` / `closed`. */
+/** `5 h 03 min 09 s` / `12 min 09 s` / `closed`: seconds shown so the countdown visibly runs. */
 export function remaining(until: string | null, now: number): string {
   if (!until) return 'closed';
   const ms = Date.parse(until) - now;
@@ -41,5 +18,9 @@ export function remaining(until: string | null, now: number): string {
   const s = Math.floor(ms / 1000);
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
-  return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  const minSec = `${String(m).padStart(2, '0')} min ${String(s % 60).padStart(2, '0')} s`;
+  return h > 0 ? `${h} h ${minSec}` : minSec;
 }
+
+/** Under an hour left: the card says so in colour (and the text says it anyway). */
+export const closingSoon = (until: string | null, now: number) => until !== null && Date.parse(until) - now < 3_600_000;

@@ -1,27 +1,31 @@
-import { useState } from 'preact/hooks';
-import { api, conversationPath, type Conversation, type Message, type Principal } from './api';
-import { remaining, useNow, usePoll } from './hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { api, conversationPath, stateLabels, type Conversation, type Message, type Principal } from './api';
+import { remaining, useNow } from './hooks';
+import { OPEN, opened } from './inbox-list';
+import { useLive } from './live';
 import { Problem } from './problem';
 import { ReplyBox } from './reply-box';
 import { Thread } from './thread';
 
-const OPEN = 'wa-console-open';
-const opened = (): string[] => JSON.parse(sessionStorage.getItem(OPEN) ?? '[]') as string[];
 
-/** Opens a conversation from the board in the inbox (integrators, or agents where nothing is routed). */
-export function openInInbox(conversationId: string): void {
-  sessionStorage.setItem(OPEN, JSON.stringify([...new Set([...opened(), conversationId])]));
-  location.hash = '#/inbox';
-}
-
-/** An agent's conversations side by side: the ones they hold, and any opened from the board. */
+/**
+ * An agent's conversations side by side: the ones they hold, and any opened from the board. A conversation that
+ * stops being theirs (closed, transferred) keeps its panel, showing how it ended, until they hide it; panels keep
+ * their places as others come and go.
+ */
 export function InboxPage({ principal }: { principal: Principal }) {
   const [open, setOpen] = useState(opened());
-  const held = usePoll(
-    () => (principal.role === 'agent' ? api<{ conversations: Conversation[] }>('GET', '/v1/agent/conversations') : Promise.resolve({ conversations: [] })),
-    2_000,
-  );
-  const ids = [...new Set([...(held.data?.conversations ?? []).map((c) => c.conversationId), ...open])];
+  // Integrators hold nothing: they open conversations from the board.
+  const held = useLive<{ conversations: Conversation[] }>(principal.role === 'agent' ? '/v1/console/live/agent' : null);
+  const heldIds = (held.data?.conversations ?? []).map((c) => c.conversationId);
+  useEffect(() => {
+    const known = opened();
+    const added = heldIds.filter((id) => !known.includes(id));
+    if (added.length === 0) return;
+    sessionStorage.setItem(OPEN, JSON.stringify([...known, ...added]));
+    setOpen([...known, ...added]);
+  }, [heldIds.join(' ')]);
+  const ids = [...new Set([...open, ...heldIds])];
   const closePanel = (id: string) => {
     const rest = opened().filter((x) => x !== id);
     sessionStorage.setItem(OPEN, JSON.stringify(rest));
@@ -34,25 +38,23 @@ export function InboxPage({ principal }: { principal: Principal }) {
       {ids.length === 0 && <p class="muted">No conversations yet: the contact centre routes them to you, or open one from the board.</p>}
       <div class="inbox">
         {ids.map((id) => (
-          <ConversationPanel key={id} conversationId={id} principal={principal} onDismiss={() => closePanel(id)} />
+          <ConversationPanel key={id} conversationId={id} principal={principal} onDismiss={heldIds.includes(id) ? undefined : () => closePanel(id)} />
         ))}
       </div>
     </section>
   );
 }
 
-function ConversationPanel({ conversationId, principal, onDismiss }: { conversationId: string; principal: Principal; onDismiss: () => void }) {
+function ConversationPanel({ conversationId, principal, onDismiss }: { conversationId: string; principal: Principal; onDismiss: (() => void) | undefined }) {
   const now = useNow();
-  const status = usePoll(() => api<Conversation>('GET', conversationPath(conversationId)), 2_000, [conversationId]);
-  const thread = usePoll(() => api<{ messages: Message[] }>('GET', conversationPath(conversationId, '/messages')), 2_000, [conversationId]);
+  const live = useLive<{ conversation: Conversation; messages: Message[] }>(`/v1/console/live/conversations/${encodeURIComponent(conversationId)}`);
   const [queue, setQueue] = useState('');
   const [actionProblem, setActionProblem] = useState<unknown>();
-  const c = status.data;
+  const c = live.data?.conversation;
   const act = async (run: () => Promise<unknown>) => {
     try {
       await run();
       setActionProblem(undefined);
-      await Promise.all([status.refresh(), thread.refresh()]);
     } catch (err) {
       setActionProblem(err);
     }
@@ -64,13 +66,13 @@ function ConversationPanel({ conversationId, principal, onDismiss }: { conversat
         <h2 id={titleId}>{c ? (c.customer.profileName ?? c.customer.key) : conversationId}</h2>
         {c && (
           <p class="muted">
-            {c.state} · window {c.windowOpen ? remaining(c.windowClosesAt, now) : 'closed'} · {c.agentId ? `agent ${c.agentId}` : 'no agent'}
+            {stateLabels[c.state]} · window {c.windowOpen ? remaining(c.windowClosesAt, now) : 'closed'} · {c.agentId ? `agent ${c.agentId}` : 'no agent'}
           </p>
         )}
       </header>
-      <Problem problem={status.problem ?? thread.problem} />
-      <Thread messages={thread.data?.messages ?? []} />
-      {c && c.state !== 'closed' && <ReplyBox conversation={c} onSent={() => void thread.refresh()} />}
+      <Problem problem={live.problem} />
+      <Thread messages={live.data?.messages ?? []} />
+      {c && c.state !== 'closed' && <ReplyBox conversation={c} />}
       <Problem problem={actionProblem as never} />
       <footer class="actions">
         {c && c.state !== 'closed' && (
@@ -91,9 +93,11 @@ function ConversationPanel({ conversationId, principal, onDismiss }: { conversat
             <button type="submit">Transfer</button>
           </form>
         )}
-        <button type="button" class="secondary" onClick={onDismiss}>
-          Hide
-        </button>
+        {onDismiss && (
+          <button type="button" class="secondary" onClick={onDismiss}>
+            Hide
+          </button>
+        )}
       </footer>
     </article>
   );

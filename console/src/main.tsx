@@ -1,11 +1,15 @@
 import { render } from 'preact';
+import { lazy, Suspense } from 'preact/compat';
 import { useEffect, useState } from 'preact/hooks';
 import { api, apiKey, ApiProblem, type Principal } from './api';
 import { AnalysisPage } from './analysis';
 import { BoardPage } from './board';
 import { ConfigPage } from './config';
-import { InboxPage } from './inbox';
-import { TemplatesPage } from './templates';
+
+// The inbox and templates pages check templates with the API's own zod schema (lib/template-definition.ts): zod is
+// most of the console's weight, so those pages load it when first opened rather than with the board.
+const InboxPage = lazy(() => import('./inbox').then((m) => ({ default: m.InboxPage })));
+const TemplatesPage = lazy(() => import('./templates').then((m) => ({ default: m.TemplatesPage })));
 
 type PageId = 'board' | 'inbox' | 'templates' | 'config' | 'analysis';
 
@@ -63,7 +67,8 @@ function App() {
   const visible = pages.filter((p) => p.roles.includes(principal.role));
   const current = visible.some((p) => p.id === page) ? page : visible[0]!.id;
   const signOut = () => {
-    apiKey.clear();
+    // The key and the panels this person had open: the next person at this tab starts afresh.
+    sessionStorage.clear();
     setPrincipal(undefined);
   };
   return (
@@ -81,11 +86,13 @@ function App() {
         </span>
       </header>
       <main>
-        {current === 'board' && <BoardPage />}
-        {current === 'inbox' && <InboxPage principal={principal} />}
-        {current === 'templates' && <TemplatesPage principal={principal} />}
-        {current === 'config' && <ConfigPage />}
-        {current === 'analysis' && <AnalysisPage />}
+        <Suspense fallback={<p class="muted">Loading…</p>}>
+          {current === 'board' && <BoardPage />}
+          {current === 'inbox' && <InboxPage principal={principal} />}
+          {current === 'templates' && <TemplatesPage principal={principal} />}
+          {current === 'config' && <ConfigPage />}
+          {current === 'analysis' && <AnalysisPage />}
+        </Suspense>
       </main>
     </>
   );

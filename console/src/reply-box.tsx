@@ -1,28 +1,20 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiProblem, conversationPath, type Conversation } from './api';
 import { Problem } from './problem';
-
-interface ApprovedTemplate {
-  name: string;
-  language: string;
-  category: string;
-  body: string;
-}
-
-const placeholdersOf = (body: string) => [...body.matchAll(/\{\{\s*([a-z0-9_]+)\s*\}\}/g)].map((m) => m[1]!);
-const fill = (body: string, values: Record<string, string>) => body.replace(/\{\{\s*([a-z0-9_]+)\s*\}\}/g, (whole, name: string) => values[name] || whole);
+import { useTemplateFill, type ApprovedTemplate } from './template-fill';
 
 /**
  * Free text while the customer's 24-hour window is open; outside it the box says so and offers the approved
  * templates, with their parameters to fill in and a preview. A send the connector refuses shows its reason.
  */
-export function ReplyBox({ conversation, onSent }: { conversation: Conversation; onSent: () => void }) {
+export function ReplyBox({ conversation }: { conversation: Conversation }) {
   const id = conversation.conversationId;
   const [text, setText] = useState('');
   const [problem, setProblem] = useState<ApiProblem>();
   const [templates, setTemplates] = useState<ApprovedTemplate[]>();
   const [chosen, setChosen] = useState<string>('');
-  const [values, setValues] = useState<Record<string, string>>({});
+  const template = templates?.find((t) => `${t.name}|${t.language}` === chosen);
+  const filling = useTemplateFill(conversation.businessNumberId, template);
   const needsTemplate = !conversation.windowOpen || problem?.code === 'template_required';
   const boxId = `reply-${id.replace(/[^a-zA-Z0-9]/g, '-')}`;
 
@@ -36,8 +28,7 @@ export function ReplyBox({ conversation, onSent }: { conversation: Conversation;
       await api('POST', conversationPath(id, '/messages'), { message });
       setProblem(undefined);
       setText('');
-      setValues({});
-      onSent();
+      filling.reset();
     } catch (err) {
       if (!(err instanceof ApiProblem)) throw err;
       setProblem(err);
@@ -45,13 +36,9 @@ export function ReplyBox({ conversation, onSent }: { conversation: Conversation;
     }
   };
 
-  const template = templates?.find((t) => `${t.name}|${t.language}` === chosen);
-  const names = template ? placeholdersOf(template.body) : [];
   const sendTemplate = (e: Event) => {
     e.preventDefault();
-    if (!template) return;
-    const parameters = names.map((name) => ({ type: 'text', text: values[name] ?? '', ...(/^\d+$/.test(name) ? {} : { name }) }));
-    void send({ type: 'template', name: template.name, language: template.language, ...(parameters.length ? { components: [{ type: 'body', parameters }] } : {}) });
+    if (filling.message) void send(filling.message);
   };
 
   if (needsTemplate) {
@@ -70,17 +57,8 @@ export function ReplyBox({ conversation, onSent }: { conversation: Conversation;
           ))}
         </select>
         {templates?.length === 0 && <p class="error">No approved template for this number yet: ask a supervisor.</p>}
-        {names.map((name) => (
-          <div key={name}>
-            <label for={`${boxId}-p-${name}`}>Parameter {`{{${name}}}`}</label>
-            <input id={`${boxId}-p-${name}`} value={values[name] ?? ''} onInput={(e) => setValues({ ...values, [name]: e.currentTarget.value })} required />
-          </div>
-        ))}
-        {template && (
-          <p class="preview" aria-label="Preview">
-            {fill(template.body, values)}
-          </p>
-        )}
+        {filling.inputs(boxId)}
+        {filling.preview}
         <button type="submit" disabled={!template}>
           Send template
         </button>

@@ -13,6 +13,12 @@ function Picture({ url, caption }: { url: string; caption?: string }) {
   return src ? <img src={src} alt={caption ?? 'Image from the conversation'} /> : <span class="muted">[image loading]</span>;
 }
 
+/** The time of day for today's messages; older ones (a window long closed) say the day too. */
+const when = (at: string) => {
+  const date = new Date(at);
+  return date.toDateString() === new Date().toDateString() ? date.toLocaleTimeString() : date.toLocaleString();
+};
+
 /** The message thread: who said what, pictures, delivery statuses, and why a send failed. */
 export function Thread({ messages }: { messages: Message[] }) {
   return (
@@ -28,11 +34,12 @@ export function Thread({ messages }: { messages: Message[] }) {
             </p>
           )}
           <small>
-            {new Date(m.at).toLocaleTimeString()} {m.sender ? `· ${m.sender.kind}${m.sender.id ? ` ${m.sender.id}` : ''}` : ''} {statusLabel[m.status] ? `· ${statusLabel[m.status]}` : ''}
+            {when(m.at)} {m.sender ? `· ${m.sender.kind}${m.sender.id ? ` ${m.sender.id}` : ''}` : ''} {statusLabel[m.status] ? `· ${statusLabel[m.status]}` : ''}
           </small>
           {m.failure && (
             <p class="error" role="status">
-              Not delivered: {m.failure.title} ({m.failure.code})
+              Not delivered: {m.failure.title} ({m.failure.code}){m.failure.details ? `: ${m.failure.details}` : ''}
+              {m.failure.reason === 'template_required' && ' The window had closed: send an approved template.'}
             </p>
           )}
         </li>

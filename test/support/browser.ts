@@ -28,8 +28,8 @@ export interface ConsolePage {
 }
 
 /** A fresh browser context (its own sessionStorage) on the console, signed in with `key`. */
-export async function openConsole(browser: Browser, baseUrl: string, key: string): Promise<ConsolePage> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 800 } });
+export async function openConsole(browser: Browser, baseUrl: string, key: string, viewport = { width: 1366, height: 800 }): Promise<ConsolePage> {
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (message) => {

@@ -98,7 +98,10 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
 
   const connection = await Connection.connect({ address: temporalAddress });
   const temporal = new Client({ connection, namespace: 'default' });
+  // Ends the console's live streams on stop, so the server can close even if a browser is still connected.
+  const stopping = new AbortController();
   const app = createApp({
+    shutdown: stopping.signal,
     config: {
       HTTP_BODY_LIMIT_BYTES: 256 * 1024,
       TEMPORAL_TASK_QUEUE: taskQueue,
@@ -185,6 +188,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       LOG_LEVEL: 'warn',
     }),
     async stop() {
+      stopping.abort();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       worker?.shutdown();
       await running;

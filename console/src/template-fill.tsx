@@ -1,0 +1,97 @@
+import { useEffect, useState } from 'preact/hooks';
+import { expectedParameters, type ExpectedComponent, type TemplateDefinition } from '../../lib/template-definition';
+import { api, type Template } from './api';
+
+/** An approved template as `GET /v1/conversations/:id/templates` lists it. */
+export interface ApprovedTemplate {
+  name: string;
+  language: string;
+  category: string;
+  body: string;
+}
+
+const PLACEHOLDER = /\{\{\s*([a-z0-9_]+)\s*\}\}/g;
+const placeholdersOf = (text: string) => [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!);
+const fill = (text: string, values: Record<string, string>) => text.replace(PLACEHOLDER, (whole, name: string) => values[name] || whole);
+
+/**
+ * What a send of the template must supply, component by component. The full definition (header, URL buttons) comes
+ * from `GET /v1/templates/:key`; a template recorded with its body only asks for the body's placeholders.
+ */
+function componentsOf(template: ApprovedTemplate, definition: TemplateDefinition | undefined): ExpectedComponent[] {
+  if (definition) return expectedParameters(definition);
+  const body = placeholdersOf(template.body);
+  return body.length > 0 ? [{ type: 'body', kind: 'text', placeholders: body }] : [];
+}
+
+const fieldKey = (c: ExpectedComponent, name: string) => `${c.type}${c.index ?? ''}.${name}`;
+const labelOf = (c: ExpectedComponent, name: string) =>
+  c.type === 'body' ? `Parameter {{${name}}}` : c.type === 'header' ? (c.kind === 'image' ? 'Header image (HTTPS link)' : `Header {{${name}}}`) : `Button ${(c.index ?? 0) + 1} link suffix {{${name}}}`;
+
+/** The template's inputs, its preview as the customer will see it, and the message to send once filled in. */
+export function useTemplateFill(businessNumberId: string, template: ApprovedTemplate | undefined) {
+  const [definition, setDefinition] = useState<TemplateDefinition>();
+  const [values, setValues] = useState<Record<string, string>>({});
+  useEffect(() => {
+    setDefinition(undefined);
+    setValues({});
+    if (!template) return;
+    let live = true;
+    const key = encodeURIComponent(`${businessNumberId}:${template.name}:${template.language}`);
+    // Without the definition the body's placeholders still make a sendable template, so a failed read is no error.
+    api<Template>('GET', `/v1/templates/${key}`).then((t) => live && setDefinition(t.definition), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [businessNumberId, template?.name, template?.language]);
+
+  const components = template ? componentsOf(template, definition) : [];
+  const valuesOf = (c: ExpectedComponent) => Object.fromEntries(c.placeholders.map((p) => [p, values[fieldKey(c, p)] ?? '']));
+  const message = template && {
+    type: 'template',
+    name: template.name,
+    language: template.language,
+    ...(components.length > 0
+      ? {
+          components: components.map((c) => ({
+            type: c.type,
+            ...(c.type === 'button' ? { index: c.index, subType: 'url' } : {}),
+            parameters: c.placeholders.map((p) =>
+              c.kind === 'image' ? { type: 'image', link: values[fieldKey(c, p)] ?? '' } : { type: 'text', text: values[fieldKey(c, p)] ?? '', ...(/^\d+$/.test(p) ? {} : { name: p }) },
+            ),
+          })),
+        }
+      : {}),
+  };
+  const headerValues = valuesOf(components.find((c) => c.type === 'header') ?? { type: 'header', kind: 'text', placeholders: [] });
+  const bodyValues = valuesOf(components.find((c) => c.type === 'body') ?? { type: 'body', kind: 'text', placeholders: [] });
+
+  const inputs = (idPrefix: string) =>
+    components.flatMap((c) =>
+      c.placeholders.map((p) => {
+        const key = fieldKey(c, p);
+        const id = `${idPrefix}-${key.replace(/[^a-z0-9]/gi, '-')}`;
+        const onInput = (e: { currentTarget: HTMLInputElement }) => setValues({ ...values, [key]: e.currentTarget.value });
+        return (
+          <div key={key}>
+            <label for={id}>{labelOf(c, p)}</label>
+            {c.kind === 'image' ? <input id={id} type="url" value={values[key] ?? ''} onInput={onInput} required /> : <input id={id} value={values[key] ?? ''} onInput={onInput} required />}
+          </div>
+        );
+      }),
+    );
+
+  const preview = template && (
+    <div class="preview" aria-label="Preview" role="group">
+      {definition?.header?.format === 'text' && <strong>{fill(definition.header.text, headerValues)}</strong>}
+      {definition?.header?.format === 'image' && <span class="muted">[header image]</span>}
+      <p>{fill(definition?.body.text ?? template.body, bodyValues)}</p>
+      {definition?.footer && <small>{definition.footer.text}</small>}
+      {(definition?.buttons ?? []).map((b, i) => (
+        <span key={i} class="template-button">{b.text}</span>
+      ))}
+    </div>
+  );
+  const reset = () => setValues({});
+  return { inputs, preview, message, reset };
+}

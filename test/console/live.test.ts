@@ -1,0 +1,123 @@
+/**
+ * The console's live streams (server-sent events): one shared poll per topic, events only on change, refusals as
+ * problems, streams ended on shutdown; then the real routes on the service.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { EventSource } from 'eventsource';
+import express from 'express';
+import { createLiveFeeds, type Load } from '../../api/console.live';
+import { AppError } from '../../lib/errors';
+import { createLogger } from '../../lib/logger';
+import { conversationOf } from '../support/console-rig';
+import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
+import { eventually } from '../support/workflow-env';
+
+interface Watcher {
+  events: { type: string; data: unknown }[];
+  close(): void;
+}
+
+function watch(url: string, key?: string): Watcher {
+  const events: Watcher['events'] = [];
+  const source = new EventSource(url, {
+    fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, ...(key ? { authorization: `Bearer ${key}` } : {}) } }),
+  });
+  for (const type of ['snapshot', 'problem']) source.addEventListener(type, (e) => events.push({ type, data: JSON.parse(e.data) }));
+  return { events, close: () => source.close() };
+}
+
+/** A bare app serving one live topic from `load`, on loopback. */
+async function liveApp(load: Load) {
+  const shutdown = new AbortController();
+  const feeds = createLiveFeeds({ everyMs: 20, logger: createLogger('silent', 'api'), shutdown: shutdown.signal });
+  const app = express();
+  app.get('/live', (_req, res) => feeds.stream(res, 'topic', load));
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/live`;
+  return { url, shutdown, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe('live feeds', () => {
+  it('polls a topic once for everyone watching it', async () => {
+    let reads = 0;
+    const served = await liveApp(async () => ({ read: (reads += 1) }));
+    const [a, b] = [watch(served.url), watch(served.url)];
+    await eventually(() => [a.events.length, b.events.length], ([x, y]) => x! >= 1 && y! >= 1);
+    const from = Math.max(...[a, b].map((w) => (w.events.at(-1)!.data as { read: number }).read));
+    const seenFrom = (w: Watcher) => w.events.map((e) => (e.data as { read: number }).read).filter((n) => n > from);
+    await eventually(() => [seenFrom(a).length, seenFrom(b).length], ([x, y]) => x! >= 3 && y! >= 3);
+    // With a poll each, two watchers would see different reads; shared, they see the same ones, in order.
+    expect(seenFrom(a).slice(0, 3)).toEqual(seenFrom(b).slice(0, 3));
+    expect(seenFrom(a).slice(0, 3)).toEqual([from + 1, from + 2, from + 3]);
+    a.close();
+    b.close();
+    served.shutdown.abort();
+    await served.close();
+  });
+
+  it('sends a snapshot only when it changed, and a failed read as a problem', async () => {
+    const answers: (() => unknown)[] = [() => 'a', () => 'a', () => 'a', () => { throw new AppError('unknown_conversation'); }, () => 'b'];
+    let read = 0;
+    const served = await liveApp(async () => answers[Math.min((read += 1), answers.length) - 1]!());
+    const w = watch(served.url);
+    await eventually(() => w.events.length, (n) => n >= 3);
+    expect(w.events.slice(0, 3)).toEqual([
+      { type: 'snapshot', data: 'a' },
+      { type: 'problem', data: expect.objectContaining({ status: 404, code: 'unknown_conversation' }) },
+      { type: 'snapshot', data: 'b' },
+    ]);
+    expect(read).toBeGreaterThanOrEqual(5);
+    w.close();
+    served.shutdown.abort();
+    await served.close();
+  });
+
+  it('ends every stream on shutdown, so the server can close', async () => {
+    const served = await liveApp(async () => 'same');
+    const response = await fetch(served.url);
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const reader = response.body!.getReader();
+    const ended = (async () => {
+      for (;;) if ((await reader.read()).done) return true;
+    })();
+    served.shutdown.abort();
+    await expect(ended).resolves.toBe(true);
+    await served.close();
+  });
+});
+
+describe('live console routes', () => {
+  let rig: ServiceRig;
+  beforeAll(async () => {
+    rig = await startService();
+  }, 60_000);
+  afterAll(async () => rig?.stop());
+
+  it('pushes a new conversation onto the board stream and its thread onto its own', async () => {
+    const board = watch(`${rig.baseUrl}/v1/console/live/conversations`, rig.keys.supervisor);
+    await eventually(() => board.events.length, (n) => n >= 1);
+    const customer = String(15557000000 + Math.floor(Math.random() * 900_000));
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'Live?' });
+    const onBoard = (e: Watcher['events'][number]) => (e.data as { conversations: { conversationId: string }[] }).conversations.some((c) => c.conversationId === conversationOf(customer));
+    await eventually(() => board.events, (events) => events.some(onBoard), 15_000);
+    board.close();
+
+    const thread = watch(`${rig.baseUrl}/v1/console/live/conversations/${encodeURIComponent(conversationOf(customer))}`, rig.keys.agent);
+    const last = await eventually(() => thread.events.at(-1), (e) => e?.type === 'snapshot', 15_000);
+    expect(last!.data).toMatchObject({ conversation: { conversationId: conversationOf(customer) }, messages: [{ direction: 'inbound', text: 'Live?' }] });
+    thread.close();
+  });
+
+  it('refuses a key that may not watch, as a problem, before any stream', async () => {
+    const refused = await rig.requestAs('analyst', 'GET', '/v1/console/live/agent');
+    expect(refused).toMatchObject({ status: 403, contentType: expect.stringContaining('application/problem+json'), body: { code: 'forbidden' } });
+    expect((await rig.request('GET', '/v1/console/live/templates', undefined, { authorization: 'Bearer wak_nope' })).status).toBe(401);
+    const unknown = watch(`${rig.baseUrl}/v1/console/live/conversations/${encodeURIComponent(conversationOf('15550000001'))}`, rig.keys.agent);
+    const problem = await eventually(() => unknown.events[0], (e) => e !== undefined, 15_000);
+    expect(problem).toEqual({ type: 'problem', data: expect.objectContaining({ code: 'unknown_conversation' }) });
+    unknown.close();
+  });
+});

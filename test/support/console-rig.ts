@@ -1,0 +1,67 @@
+/**
+ * What every console test file needs: the service, sipp answering every call as agent-1 (the rig's agent key),
+ * a registered business number with a published configuration, and a browser whose pages must end a test with no
+ * console errors.
+ */
+import type { Browser } from 'playwright-core';
+import { launchBrowser, openConsole, type ConsolePage } from './browser';
+import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from './service';
+import { startSipp, type SippPeer } from './sipp';
+
+export interface ConsoleRig {
+  rig: ServiceRig;
+  browser: Browser;
+  /** The console signed in with this role's key, in a fresh context (default viewport 1366×800). */
+  open(role: keyof ServiceRig['keys'], viewport?: { width: number; height: number }): Promise<ConsolePage>;
+  /** Closes the pages opened since the last call; the console errors they saw. */
+  closePages(): Promise<string[]>;
+  newCustomer(): string;
+  customerWrites(customer: string, text: string, timestamp?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const conversationOf = (customer: string) => `wa:${BUSINESS_NUMBER_ID}:${customer}`;
+
+export async function startConsoleRig(): Promise<ConsoleRig> {
+  const sipp: SippPeer = await startSipp({ scenario: 'answer', transport: 'udp', calls: 20, agent: 'agent-1', set: { hangup: 'us' }, timeoutSeconds: 900 });
+  const rig = await startService({ sip: { connectorUri: sipp.uri } });
+  const browser = await launchBrowser();
+  // Templates belong to a registered number; and a first published configuration, so there is a version to go back to.
+  const registered = await rig.requestAs('supervisor', 'POST', '/v1/numbers', { phoneNumberId: BUSINESS_NUMBER_ID, displayNumber: '+1 202 555 0107', verificationMethod: 'sms', ownership: { attestedBy: 'Grace', statement: true } });
+  if (registered.status !== 201) throw new Error(`registering the number answered ${registered.status}`);
+  // agent-1 answers every call in these tests: let them hold plenty.
+  await rig.requestAs('supervisor', 'PUT', '/v1/config/draft', { agentCapacity: 50 });
+  const published = await rig.requestAs('supervisor', 'POST', '/v1/config/publish', { note: 'baseline' });
+  if (published.status !== 201) throw new Error(`publishing the baseline configuration answered ${published.status}`);
+
+  const pages: ConsolePage[] = [];
+  let nextCustomer = 15556000000 + Math.floor(Math.random() * 900_000);
+  return {
+    rig,
+    browser,
+    async open(role, viewport) {
+      const opened = await openConsole(browser, rig.baseUrl, rig.keys[role], viewport);
+      pages.push(opened);
+      return opened;
+    },
+    async closePages() {
+      const errors: string[] = [];
+      for (const { page, errors: seen } of pages.splice(0)) {
+        await page.context().close();
+        errors.push(...seen);
+      }
+      return errors;
+    },
+    newCustomer: () => String((nextCustomer += 1)),
+    async customerWrites(customer, text, timestamp) {
+      const { delivery } = await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, profileName: `Customer ${customer.slice(-4)}`, text, ...(timestamp ? { timestamp } : {}) });
+      if (delivery.finalStatus !== 200) throw new Error(`the webhook answered ${delivery.finalStatus}`);
+    },
+    async stop() {
+      // The browser first: its open connections would keep the API server from closing.
+      await browser.close();
+      await rig.stop();
+      await sipp.stop();
+    },
+  };
+}
