@@ -128,3 +128,23 @@ export async function postInbound(url: string, message: { from: string; wamid: s
   if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
   return performance.now() - started;
 }
+
+/**
+ * Waits until every id's document is handled, looking each up by `_id` and walking forward: FerretDB answers a
+ * count or an `$in` with a table scan, which would compete with the connector for the same cores.
+ */
+export async function waitAllHandled(
+  messages: { findOne(filter: { _id: string }): Promise<{ handled?: boolean } | null> },
+  ids: string[],
+  timeoutMs: number,
+): Promise<void> {
+  let next = 0;
+  await waitFor(
+    async () => {
+      while (next < ids.length && (await messages.findOne({ _id: ids[next]! }))?.handled === true) next += 1;
+      return next === ids.length;
+    },
+    timeoutMs,
+    500,
+  );
+}

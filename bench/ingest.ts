@@ -20,6 +20,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { MongoClient } from 'mongodb';
 import { findFreePort, startFerretDb, startTemporalDevServer, type RunningServer } from '../lib/dev-servers';
 import { inboundTextWebhook, signBody, statusWebhook } from '../simulator/cloud-api.payloads';
+import { waitAllHandled } from './bench.support';
 import { noopWorkflow, pokeSignal } from './noop.workflow';
 
 const { values: args } = parseArgs({
@@ -133,7 +134,7 @@ async function main(): Promise<void> {
         pending.push(post(raw).then(({ ok, ms }) => void (ok ? acks.push(ms) : (errors += 1)), () => void (errors += 1)));
       }
       await Promise.all(pending);
-      await waitFor(async () => (await messages.countDocuments({ _id: { $in: inboundIds }, handled: true })) === inboundIds.length, 120_000).catch(() => undefined);
+      await waitAllHandled(messages, inboundIds, 120_000).catch(() => undefined);
       const docs = await messages.find({ _id: { $in: inboundIds }, handled: true }).toArray();
       const e2e = docs.map((d) => d.handledAt!.getTime() - d.createdAt.getTime()).sort((a, b) => a - b);
       const lastHandled = Math.max(...docs.map((d) => d.handledAt!.getTime()));
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
       if (!ok) throw new Error('not acknowledged');
     });
     const oursIds = Array.from({ length: ceilingCount }, (_, i) => `wamid.ceiling.${dbName}.${i}`);
-    await waitFor(async () => (await messages.countDocuments({ _id: { $in: oursIds }, handled: true })) === ceilingCount, 180_000).catch(() => undefined);
+    await waitAllHandled(messages, oursIds, 180_000).catch(() => undefined);
     const oursDocs = await messages.find({ _id: { $in: oursIds }, handled: true }).toArray();
     const oursSpan = Math.max(...oursDocs.map((d) => d.handledAt!.getTime())) - Math.min(...oursDocs.map((d) => d.createdAt.getTime()));
     const oursPerSecond = round((oursDocs.length * 1000) / oursSpan);
