@@ -1,7 +1,8 @@
 /**
  * `npm run bench:store-ops`: what one store operation by `_id` costs on FerretDB 1.24 (SQLite) as a collection
  * grows, the operations the hot path uses: a read, an insert, and the updates (mark handled, apply a status,
- * replace a projection). Starts its own FerretDB (or uses MONGODB_URL); one client, one operation at a time.
+ * replace a projection), one client, one operation at a time; then two updates racing on one document, which
+ * FerretDB applies as read-modify-write, so one can be lost. Starts its own FerretDB (or uses MONGODB_URL).
  *
  * Options: --sizes 1000,10000  --ops 50
  */
@@ -70,6 +71,20 @@ async function main(): Promise<void> {
     }
     console.log(`\nStore operations by _id, median ms of ${ops} — ${machine()}\n`);
     console.table(rows);
+
+    // Two writers on one document at once, on different fields: a send's acceptance and a delivery status.
+    let lost = 0;
+    for (let i = 0; i < ops; i += 1) {
+      const _id = `race.${i}`;
+      await messages.insertOne({ ...doc(0), _id });
+      await Promise.all([
+        messages.updateOne({ _id }, { $set: { raw: 'accepted' }, $max: { sortAt: 1 } }),
+        messages.findOneAndUpdate({ _id }, { $set: { handled: true }, $max: { s: 4 } }),
+      ]);
+      const after = await messages.findOne({ _id });
+      if (after?.raw !== 'accepted' || after.handled !== true || after.s !== 4) lost += 1;
+    }
+    console.log(`Two concurrent updates to one document, ${ops} times: ${lost} lost one of the two (MongoDB: 0, updates are atomic per document)`);
   } finally {
     await db.dropDatabase();
     await client.close();
