@@ -64,7 +64,7 @@ export async function runFaultStream(rig: ServiceRig, plan: FaultPlan): Promise<
     const asAgent = round % 2 === 1;
     const headers = { 'idempotency-key': `reply-${round}-${customer}` };
     const body = { message: { type: 'text', text }, ...(asAgent ? { sender: { kind: 'agent', id: 'agent-7' } } : {}) };
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + 60_000;
     for (;;) {
       const answer = await (asAgent ? rig.requestAs('agent', 'POST', path(customer, '/messages'), body, headers) : rig.request('POST', path(customer, '/messages'), body, headers)).catch(
         () => ({ status: 0 }),
@@ -93,17 +93,19 @@ export async function runFaultStream(rig: ServiceRig, plan: FaultPlan): Promise<
   const delivered = await Promise.all(deliveries);
   await Promise.all(chains.values());
 
-  const settleMs = plan.settleMs ?? 90_000;
+  // One deadline for the whole catch-up, so a service that never catches up fails with its row, not a timeout.
+  const deadline = Date.now() + (plan.settleMs ?? 90_000);
+  const left = () => Math.max(0, deadline - Date.now());
   const repliesOf = (c: string) => accepted.get(c)!.length;
   const mine = () => rig.simulator.sent().filter((m) => m.to !== undefined && customers.includes(m.to));
-  await settle(async () => mine(), (s) => s.length >= customers.reduce((n, c) => n + repliesOf(c), 0), settleMs);
+  await settle(async () => mine(), (s) => s.length >= customers.reduce((n, c) => n + repliesOf(c), 0), left());
   const threads: FaultOutcome['threads'] = new Map();
   const conversations: FaultOutcome['conversations'] = new Map();
   for (const c of customers) {
-    const status = await settle(() => rig.request('GET', path(c)), (r) => r.body.inboundCount >= plan.rounds && r.body.outboundCount >= repliesOf(c), settleMs);
+    const status = await settle(() => rig.request('GET', path(c)), (r) => r.body.inboundCount >= plan.rounds && r.body.outboundCount >= repliesOf(c), left());
     // Every send finished and its statuses (sent, delivered, read) came back through the webhook.
     const read = (r: { body: { messages: { direction: string; status: string }[] } }) => r.body.messages.filter((m) => m.direction === 'outbound' && m.status === 'read').length;
-    const thread = await settle(() => rig.request('GET', path(c, '/messages')), (r) => read(r) >= repliesOf(c), 15_000);
+    const thread = await settle(() => rig.request('GET', path(c, '/messages')), (r) => read(r) >= repliesOf(c), Math.min(15_000, left()));
     const messages = thread.body.messages as { direction: string; text?: string; status: string }[];
     const description = await rig.temporal.workflow.getHandle(conversationId(c)).describe();
     conversations.set(c, {
