@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Db } from 'mongodb';
 import { findFreePort, startFerretDb, startTemporalDevServer, type RunningServer } from '../lib/dev-servers';
 import { inboundTextWebhook, signBody } from '../simulator/cloud-api.payloads';
 
@@ -130,21 +131,41 @@ export async function postInbound(url: string, message: { from: string; wamid: s
 }
 
 /**
- * Waits until every id's document is handled, looking each up by `_id` and walking forward: FerretDB answers a
- * count or an `$in` with a table scan, which would compete with the connector for the same cores.
+ * When customer messages were received (`messages.createdAt`) and handled by their conversation (the
+ * `inbound_handled` marker), read by `_id` look-ups only: FerretDB answers a count or an `$in` with a table scan,
+ * which would compete with the connector for the same cores.
  */
-export async function waitAllHandled(
-  messages: { findOne(filter: { _id: string }): Promise<{ handled?: boolean } | null> },
-  ids: string[],
-  timeoutMs: number,
-): Promise<void> {
-  let next = 0;
-  await waitFor(
-    async () => {
-      while (next < ids.length && (await messages.findOne({ _id: ids[next]! }))?.handled === true) next += 1;
-      return next === ids.length;
+export function handledMessages(db: Db) {
+  const messages = db.collection<{ _id: string; createdAt: Date }>('messages');
+  const markers = db.collection<{ _id: string; at: Date }>('inbound_handled');
+  const timing = async (id: string): Promise<{ createdAt: Date; handledAt: Date } | undefined> => {
+    const marker = await markers.findOne({ _id: id });
+    const doc = marker ? await messages.findOne({ _id: id }) : null;
+    return marker && doc ? { createdAt: doc.createdAt, handledAt: marker.at } : undefined;
+  };
+  return {
+    timing,
+    isHandled: async (id: string) => (await markers.findOne({ _id: id })) !== null,
+    /** The timings of those handled, in the order given. */
+    async timings(ids: string[]): Promise<{ createdAt: Date; handledAt: Date }[]> {
+      const found = [];
+      for (const id of ids) {
+        const t = await timing(id);
+        if (t) found.push(t);
+      }
+      return found;
     },
-    timeoutMs,
-    500,
-  );
+    /** Waits until all are handled, walking forward through them. */
+    async waitAll(ids: string[], timeoutMs: number): Promise<void> {
+      let next = 0;
+      await waitFor(
+        async () => {
+          while (next < ids.length && (await markers.findOne({ _id: ids[next]! })) !== null) next += 1;
+          return next === ids.length;
+        },
+        timeoutMs,
+        500,
+      );
+    },
+  };
 }

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { MongoClient } from 'mongodb';
-import { BUSINESS, closedLoop, machine, postInbound, quantile, root, round1, sleep, startConnector, startStack, waitAllHandled, waitFor } from './bench.support';
+import { BUSINESS, closedLoop, machine, postInbound, quantile, root, round1, sleep, startConnector, startStack, handledMessages, waitFor } from './bench.support';
 
 const { values: args } = parseArgs({
   options: {
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
     WHATSAPP_ACCESS_TOKEN: 'bench',
   });
   const mongo = await MongoClient.connect(stack.mongoUrl);
-  const messages = mongo.db(dbName).collection<{ _id: string; handled: boolean; createdAt: Date; handledAt?: Date }>('messages');
+  const handled = handledMessages(mongo.db(dbName));
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection });
   let sequence = 0;
@@ -69,12 +69,12 @@ async function main(): Promise<void> {
     await postInbound(connector.webhookUrl, { from: customer, wamid, text: `message ${sequence}` });
     return { wamid, customer, sentAt, ackedAt: Date.now() };
   };
-  const allHandled = (samples: Sample[]) => waitAllHandled(messages, samples.map((s) => s.wamid), 600_000);
+  const allHandled = (samples: Sample[]) => handled.waitAll(samples.map((s) => s.wamid), 600_000);
 
   try {
     // Every customer's conversation exists first: the figures are for messages into running conversations.
     await closedLoop(customers, async () => void (await send()), 8);
-    await waitAllHandled(messages, Array.from({ length: customers }, (_, i) => `wamid.breakdown.${i + 1}`), 120_000);
+    await handled.waitAll(Array.from({ length: customers }, (_, i) => `wamid.breakdown.${i + 1}`), 120_000);
 
     const paced: Sample[] = [];
     const started = performance.now();
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     const closed: Sample[] = [];
     const loop = await closedLoop(Number(args.closed), async () => void closed.push(await send()));
     await allHandled(closed);
-    const docs = await messages.find({ _id: { $in: closed.map((s) => s.wamid) } }).toArray();
+    const docs = await handled.timings(closed.map((s) => s.wamid));
     const span = Math.max(...docs.map((d) => d.handledAt!.getTime())) - Math.min(...docs.map((d) => d.createdAt.getTime()));
 
     const result = {
@@ -133,8 +133,8 @@ async function main(): Promise<void> {
       const after = (type: string) => events.slice(signalAt).find((e) => e.eventType === type);
       const started = after('EVENT_TYPE_WORKFLOW_TASK_STARTED');
       const completed = after('EVENT_TYPE_WORKFLOW_TASK_COMPLETED');
-      const doc = await messages.findOne({ _id: sample.wamid });
-      if (signalAt < 0 || !started || !completed || !doc?.handledAt) continue;
+      const doc = await handled.timing(sample.wamid);
+      if (signalAt < 0 || !started || !completed || !doc) continue;
       const t = (e: HistoryEvent) => Date.parse(e.eventTime);
       const signalled = t(events[signalAt]!);
       const parts = [

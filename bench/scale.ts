@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
-import { closedLoop, diskBytes, machine, median, postInbound, root, round1, sleep, startConnector, startStack, waitFor } from './bench.support';
+import { closedLoop, diskBytes, handledMessages, machine, median, postInbound, root, round1, sleep, startConnector, startStack, waitFor } from './bench.support';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,13 +31,6 @@ const samples = Number(args.samples);
 const MB = 1024 * 1024;
 const customerOf = (i: number) => String(15550000000 + i);
 
-interface MessageDoc {
-  _id: string;
-  handled: boolean;
-  createdAt: Date;
-  handledAt?: Date;
-}
-
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-scale-'));
   const stack = await startStack(work);
@@ -52,8 +45,8 @@ async function main(): Promise<void> {
     WORKER_MAX_CACHED_WORKFLOWS: String(cache),
   });
   const mongo = await MongoClient.connect(stack.mongoUrl);
-  const messages = mongo.db(dbName).collection<MessageDoc>('messages');
-  const handled = async (id: string) => (await messages.findOne({ _id: id }))?.handled === true;
+  const messages = handledMessages(mongo.db(dbName));
+  const handled = messages.isHandled;
   try {
     // One conversation first, so collections, indexes and the task queue exist before the "before" figures.
     await postInbound(connector.webhookUrl, { from: '15559999999', wamid: 'wamid.scale.warmup', text: 'warm up' });
@@ -97,7 +90,7 @@ async function main(): Promise<void> {
         const wamid = `wamid.scale.again.${index}`;
         await postInbound(connector.webhookUrl, { from: customerOf(index), wamid, text: 'one more thing' });
         await waitFor(() => handled(wamid), 60_000, 5);
-        const doc = (await messages.findOne({ _id: wamid }))!;
+        const doc = (await messages.timing(wamid))!;
         into.push(doc.handledAt!.getTime() - doc.createdAt.getTime());
       }
     }

@@ -127,7 +127,8 @@ export async function runFaultStream(rig: ServiceRig, plan: FaultPlan): Promise<
   for (const c of customers) threads.get(c)!.delivered = sent.filter((m) => m.to === c).map((m) => (m.body.text as { body: string }).body);
 
   const ids = customers.map(conversationId);
-  const stored = await rig.store.messages.countDocuments({ direction: 'inbound', conversationId: { $in: ids }, handled: true });
+  const inbound = await rig.store.messages.find({ direction: 'inbound', conversationId: { $in: ids } }, { projection: { _id: 1 } }).toArray();
+  const stored = await rig.store.handledInbound.countDocuments({ _id: { $in: inbound.map((m) => m._id) } });
   const distinctSent = new Set(sent.map((m) => `${m.to}|${(m.body.text as { body: string }).body}`));
   const replies = customers.reduce((n, c) => n + repliesOf(c), 0);
   const acceptedInbound = delivered.filter((d) => d.finalStatus === 200).length;
