@@ -42,7 +42,17 @@ interface HistoryEvent {
   eventTime: string;
   workflowExecutionSignaledEventAttributes?: { input?: { payloads?: { data?: string }[] } };
 }
-const SEGMENTS = ['http in (send → API receipt)', 'store insert + signal-with-start', 'ack back (signal → 200)', 'queue (signal → task started)', 'task → projection write', 'projection + task completion', 'accepted → handled', 'webhook send → task completed'] as const;
+// Temporal stamps an event when it creates it, before its own write commits: that write falls in the third segment.
+const SEGMENTS = [
+  'http in (send → API receipt)',
+  'store insert + signal-with-start call',
+  'Temporal commit + answer → 200',
+  'queue (signal → task started)',
+  'task: settings read → projection',
+  'projection writes + task completion',
+  'accepted → handled',
+  'webhook send → task completed',
+] as const;
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-breakdown-'));
@@ -160,11 +170,11 @@ function signalledId(event: HistoryEvent): string | undefined {
 
 function print(r: { label: string; machine: string; paced: { ratePerSecond: number; segmentsMs: Record<string, { p50: number; p90: number }> }; closed: { processedPerSecond: number; errors: number; segmentsMs: Record<string, { p50: number; p90: number }> } }): void {
   console.log(`\nInbound message breakdown (${r.label}) — ${r.machine}\n`);
-  console.log(`${'segment'.padEnd(36)}  paced ${r.paced.ratePerSecond}/s p50 / p90 ms   closed loop p50 / p90 ms`);
+  console.log(`${'segment'.padEnd(38)}  paced ${r.paced.ratePerSecond}/s p50 / p90 ms   closed loop p50 / p90 ms`);
   for (const name of SEGMENTS) {
     const p = r.paced.segmentsMs[name]!;
     const c = r.closed.segmentsMs[name]!;
-    console.log(`${name.padEnd(36)}  ${`${p.p50} / ${p.p90}`.padStart(24)}   ${`${c.p50} / ${c.p90}`.padStart(24)}`);
+    console.log(`${name.padEnd(38)}  ${`${p.p50} / ${p.p90}`.padStart(24)}   ${`${c.p50} / ${c.p90}`.padStart(24)}`);
   }
   console.log(`\nClosed loop (64 in flight): ${r.closed.processedPerSecond} customer messages/s fully processed (errors ${r.closed.errors})`);
 }
