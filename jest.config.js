@@ -9,5 +9,5 @@ module.exports = {
   // Two cores: the servers under test need one of them.
   maxWorkers: 2,
   testTimeout: 60_000,
-  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
+  reporters: ['default', '<rootDir>/test/support/fault-table-reporter.js', '<rootDir>/test/support/summary-reporter.js'],
 };

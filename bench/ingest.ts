@@ -20,6 +20,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { MongoClient } from 'mongodb';
 import { findFreePort, startFerretDb, startTemporalDevServer, type RunningServer } from '../lib/dev-servers';
 import { inboundTextWebhook, signBody, statusWebhook } from '../simulator/cloud-api.payloads';
+import { handledMessages } from './bench.support';
 import { noopWorkflow, pokeSignal } from './noop.workflow';
 
 const { values: args } = parseArgs({
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     const url = `http://127.0.0.1:${port}/webhooks/whatsapp`;
     await waitFor(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 60_000);
     const mongo = await MongoClient.connect(mongoUrl);
-    const messages = mongo.db(dbName).collection<{ _id: string; handled: boolean; createdAt: Date; handledAt?: Date }>('messages');
+    const handled = handledMessages(mongo.db(dbName));
 
     let sequence = 0;
     /** One signed webhook: a quarter are customer messages, the rest delivery statuses (≈3 per outbound message). */
@@ -133,8 +134,8 @@ async function main(): Promise<void> {
         pending.push(post(raw).then(({ ok, ms }) => void (ok ? acks.push(ms) : (errors += 1)), () => void (errors += 1)));
       }
       await Promise.all(pending);
-      await waitFor(async () => (await messages.countDocuments({ _id: { $in: inboundIds }, handled: true })) === inboundIds.length, 120_000).catch(() => undefined);
-      const docs = await messages.find({ _id: { $in: inboundIds }, handled: true }).toArray();
+      await handled.waitAll(inboundIds, 120_000).catch(() => undefined);
+      const docs = await handled.timings(inboundIds);
       const e2e = docs.map((d) => d.handledAt!.getTime() - d.createdAt.getTime()).sort((a, b) => a - b);
       const lastHandled = Math.max(...docs.map((d) => d.handledAt!.getTime()));
       const firstReceived = Math.min(...docs.map((d) => d.createdAt.getTime()));
@@ -162,8 +163,8 @@ async function main(): Promise<void> {
       if (!ok) throw new Error('not acknowledged');
     });
     const oursIds = Array.from({ length: ceilingCount }, (_, i) => `wamid.ceiling.${dbName}.${i}`);
-    await waitFor(async () => (await messages.countDocuments({ _id: { $in: oursIds }, handled: true })) === ceilingCount, 180_000).catch(() => undefined);
-    const oursDocs = await messages.find({ _id: { $in: oursIds }, handled: true }).toArray();
+    await handled.waitAll(oursIds, 180_000).catch(() => undefined);
+    const oursDocs = await handled.timings(oursIds);
     const oursSpan = Math.max(...oursDocs.map((d) => d.handledAt!.getTime())) - Math.min(...oursDocs.map((d) => d.createdAt.getTime()));
     const oursPerSecond = round((oursDocs.length * 1000) / oursSpan);
 

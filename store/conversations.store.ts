@@ -34,10 +34,18 @@ export async function recordConversation(
   }
 }
 
+/**
+ * Records that the conversation handled these customer messages: one insert each (an update by `_id` makes FerretDB
+ * scan the whole messages collection, see `npm run bench:store-ops`); a retried activity finds its own markers.
+ */
 export async function markInboundHandled(store: Store, messageIds: string[], at: Date): Promise<void> {
-  if (messageIds.length === 0) return;
-  // One `_id` update each rather than `$in`, which FerretDB answers with a table scan.
-  await Promise.all(messageIds.map((_id) => store.messages.updateOne({ _id }, { $set: { handled: true, handledAt: at } })));
+  await Promise.all(
+    messageIds.map((_id) =>
+      store.handledInbound.insertOne({ _id, at }).catch((err: unknown) => {
+        if (!isDuplicateKey(err)) throw err;
+      }),
+    ),
+  );
 }
 
 export async function findConversation(store: Store, conversationId: string): Promise<ConversationDoc | null> {

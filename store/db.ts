@@ -2,12 +2,13 @@ import { MongoClient, type Collection, type Db } from 'mongodb';
 import type { ApiKeyDoc } from './api-keys.store';
 import type { ConfigAuditDoc, ConfigDraftDoc, ConfigVersionDoc } from './machine-config.store';
 import type { BusinessNumberDoc, LegacyReplyDoc } from './numbers.store';
-import type { ConversationDoc, MessageDoc, PendingStatusDoc, TemplateDoc, WamidDoc } from './documents';
+import type { ConversationDoc, HandledInboundDoc, MessageDoc, PendingStatusDoc, TemplateDoc, WamidDoc } from './documents';
 
 export interface Store {
   client: MongoClient;
   db: Db;
   messages: Collection<MessageDoc>;
+  handledInbound: Collection<HandledInboundDoc>;
   conversations: Collection<ConversationDoc>;
   templates: Collection<TemplateDoc>;
   pendingStatuses: Collection<PendingStatusDoc>;
@@ -35,6 +36,7 @@ export async function connectStore(url: string, dbName: string): Promise<Store> 
     client,
     db,
     messages: db.collection<MessageDoc>('messages'),
+    handledInbound: db.collection<HandledInboundDoc>('inbound_handled'),
     conversations: db.collection<ConversationDoc>('conversations'),
     templates: db.collection<TemplateDoc>('templates'),
     pendingStatuses: db.collection<PendingStatusDoc>('pending_statuses'),

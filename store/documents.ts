@@ -46,10 +46,24 @@ export interface InboundMessageDoc extends MessageBase {
   };
   /** The message object exactly as the webhook carried it, kept as a string (FerretDB: no arrays in arrays). */
   raw: string;
-  /** Set by the workflow once it has handled the message; a redelivery of a handled message skips Temporal. */
+  /**
+   * False when stored. Handling is recorded in `inbound_handled` (HandledInboundDoc); true only on messages handled
+   * before that collection existed, which still count as handled.
+   */
   handled: boolean;
-  /** When the conversation's workflow handled it; with createdAt (receipt), the end-to-end latency. */
+  /** When the conversation's workflow handled a message, on those legacy messages only. */
   handledAt?: Date;
+}
+
+/**
+ * One per customer message its conversation has handled, keyed on the wamid: inserted once, never updated, so
+ * marking costs an insert (constant time on FerretDB, where an update by `_id` scans the collection). A redelivery
+ * of a handled message skips Temporal.
+ */
+export interface HandledInboundDoc {
+  _id: string;
+  /** When the workflow handled it; with the message's createdAt (receipt), the end-to-end latency. */
+  at: Date;
 }
 
 export interface OutboundMessageDoc extends MessageBase {

@@ -22,8 +22,14 @@ export async function insertInbound(store: Store, doc: InboundMessageDoc): Promi
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
     const existing = await store.messages.findOne({ _id: doc._id });
-    return existing?.direction === 'inbound' && existing.handled ? 'duplicate-handled' : 'duplicate-unhandled';
+    if (existing?.direction !== 'inbound') return 'duplicate-unhandled';
+    return existing.handled || (await isInboundHandled(store, doc._id)) ? 'duplicate-handled' : 'duplicate-unhandled';
   }
+}
+
+/** Whether the message's conversation has handled it (see markInboundHandled). */
+export async function isInboundHandled(store: Store, messageId: string): Promise<boolean> {
+  return (await store.handledInbound.findOne({ _id: messageId })) !== null;
 }
 
 /** Creates the outbound message on first sight; on a retried activity returns the stored copy unchanged. */

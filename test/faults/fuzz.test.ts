@@ -79,7 +79,7 @@ describe('property-based fuzzing of every public endpoint', () => {
 
     const accepted = await rig.store.messages.countDocuments({ _id: { $nin: [...valid, 'wamid.fuzz.mutated'] } });
     expect(accepted).toBe(storedBefore);
-    await eventually(() => rig.store.messages.countDocuments({ _id: { $in: valid }, handled: true }), (n) => n === valid.length, 30_000);
+    await eventually(() => rig.store.handledInbound.countDocuments({ _id: { $in: valid } }), (n) => n === valid.length, 30_000);
     expect((await call('GET', '/healthz', undefined, {})).status).toBe(200);
   }, 240_000);
 

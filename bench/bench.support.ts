@@ -1,0 +1,171 @@
+/**
+ * What the scale and breakdown benchmarks share: their own Temporal dev server (persisted, so its disk can be
+ * measured) and FerretDB, the connector's API and worker as child processes, signed webhooks, statistics.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Db } from 'mongodb';
+import { findFreePort, startFerretDb, startTemporalDevServer, type RunningServer } from '../lib/dev-servers';
+import { inboundTextWebhook, signBody } from '../simulator/cloud-api.payloads';
+
+export const root = resolve(__dirname, '..');
+export const BUSINESS = '106540352242922';
+export const SECRET = 'bench-secret';
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const round1 = (n: number) => Math.round(n * 10) / 10;
+export const quantile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+};
+export const median = (values: number[]) => quantile(values, 0.5);
+
+/** Said next to every figure: nothing here runs on a machine of its own. */
+export const machine = () =>
+  `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}); the load generator, API, worker, Temporal dev server and FerretDB all share them`;
+
+/** Bytes under a file or folder (SQLite keeps a -wal and -shm beside its file, so sum by prefix when asked). */
+export function diskBytes(path: string, prefix?: string): number {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.size;
+  return readdirSync(path)
+    .filter((name) => prefix === undefined || name.startsWith(prefix))
+    .reduce((sum, name) => sum + diskBytes(join(path, name)), 0);
+}
+
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, everyMs = 250): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(everyMs);
+  }
+}
+
+/** `count` jobs, `concurrency` at a time, as fast as they go. */
+export async function closedLoop(count: number, work: (i: number) => Promise<void>, concurrency = 64): Promise<{ perSecond: number; errors: number }> {
+  let next = 0;
+  let errors = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        await work(i).catch(() => void (errors += 1));
+      }
+    }),
+  );
+  return { perSecond: (count * 1000) / (performance.now() - start), errors };
+}
+
+export interface BenchStack {
+  temporalAddress: string;
+  mongoUrl: string;
+  temporalDbFile: string;
+  ferretDir: string;
+  stop(): Promise<void>;
+}
+
+/** A persisted Temporal dev server and a FerretDB of the benchmark's own, under `work`. */
+export async function startStack(work: string): Promise<BenchStack> {
+  const temporalDbFile = join(work, 'temporal.db');
+  const ferretDir = join(work, 'ferretdb');
+  const servers: RunningServer[] = [];
+  const [temporal, ferret] = await Promise.all([
+    startTemporalDevServer({ uiPort: false, dbFile: temporalDbFile, logFile: join(work, 'temporal.log') }),
+    startFerretDb({ dataDir: ferretDir, logFile: join(work, 'ferretdb.log') }),
+  ]);
+  servers.push(temporal, ferret);
+  return { temporalAddress: temporal.address, mongoUrl: ferret.url, temporalDbFile, ferretDir, stop: async () => void (await Promise.all(servers.map((s) => s.stop()))) };
+}
+
+export interface Connector {
+  webhookUrl: string;
+  worker: ChildProcess;
+  /** The worker's latest `process.memoryUsage()` (bench/worker.probe.ts reports it every second). */
+  workerMemory(): NodeJS.MemoryUsage | undefined;
+  /** The largest RSS the worker reported. */
+  workerPeakRss(): number;
+  stop(): void;
+}
+
+/** The API (bin/api.ts) and a worker (bin/worker.ts behind a memory probe), each `node --import tsx` so a signal reaches it. */
+export async function startConnector(env: Record<string, string>): Promise<Connector> {
+  const port = await findFreePort();
+  const childEnv = { ...process.env, ...env, HTTP_PORT: String(port), WHATSAPP_APP_SECRET: SECRET, WHATSAPP_VERIFY_TOKEN: 'bench', LOG_LEVEL: 'warn' };
+  const api = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/api.ts')], { cwd: root, env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+  const worker = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/worker.probe.ts')], {
+    cwd: root,
+    env: childEnv,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  let memory: NodeJS.MemoryUsage | undefined;
+  let peak = 0;
+  worker.on('message', (m: NodeJS.MemoryUsage) => {
+    memory = m;
+    peak = Math.max(peak, m.rss);
+  });
+  await waitFor(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 60_000);
+  return {
+    webhookUrl: `http://127.0.0.1:${port}/webhooks/whatsapp`,
+    worker,
+    workerMemory: () => memory,
+    workerPeakRss: () => peak,
+    stop() {
+      api.kill('SIGTERM');
+      worker.kill('SIGTERM');
+    },
+  };
+}
+
+/** Posts one signed customer text message; resolves with the acknowledgement time, throws unless it was a 200. */
+export async function postInbound(url: string, message: { from: string; wamid: string; text: string; timestamp?: number }): Promise<number> {
+  const raw = JSON.stringify(inboundTextWebhook({ phoneNumberId: BUSINESS, ...message }));
+  const started = performance.now();
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, SECRET) }, body: raw });
+  await response.arrayBuffer();
+  if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+  return performance.now() - started;
+}
+
+/**
+ * When customer messages were received (`messages.createdAt`) and handled by their conversation (the
+ * `inbound_handled` marker), read by `_id` look-ups only: FerretDB answers a count or an `$in` with a table scan,
+ * which would compete with the connector for the same cores.
+ */
+export function handledMessages(db: Db) {
+  const messages = db.collection<{ _id: string; createdAt: Date }>('messages');
+  const markers = db.collection<{ _id: string; at: Date }>('inbound_handled');
+  const timing = async (id: string): Promise<{ createdAt: Date; handledAt: Date } | undefined> => {
+    const marker = await markers.findOne({ _id: id });
+    const doc = marker ? await messages.findOne({ _id: id }) : null;
+    return marker && doc ? { createdAt: doc.createdAt, handledAt: marker.at } : undefined;
+  };
+  return {
+    timing,
+    isHandled: async (id: string) => (await markers.findOne({ _id: id })) !== null,
+    /** The timings of those handled, in the order given. */
+    async timings(ids: string[]): Promise<{ createdAt: Date; handledAt: Date }[]> {
+      const found = [];
+      for (const id of ids) {
+        const t = await timing(id);
+        if (t) found.push(t);
+      }
+      return found;
+    },
+    /** Waits until all are handled, walking forward through them. */
+    async waitAll(ids: string[], timeoutMs: number): Promise<void> {
+      let next = 0;
+      await waitFor(
+        async () => {
+          while (next < ids.length && (await markers.findOne({ _id: ids[next]! })) !== null) next += 1;
+          return next === ids.length;
+        },
+        timeoutMs,
+        500,
+      );
+    },
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * `npm run bench:breakdown`: where one inbound message's time goes, on its way webhook → store → signal-with-start
+ * → workflow task → local activities (settings read, projection) → handled.
+ *
+ * Drives customer messages through the connector (API and worker as child processes, own persisted dev server and
+ * FerretDB), paced (`--rate` per second, below saturation) and then closed loop (`--closed` messages, 64 in flight),
+ * and splits each message's time with clocks that all live on this machine: the load generator's send and
+ * acknowledgement, the API's receipt (`createdAt`), Temporal's history (the signal event, the workflow task that
+ * took it: scheduled, started, completed) and the projection's write (`handledAt`). Prints medians and p90s per
+ * segment and writes bench/results/breakdown.json (`--label` names the run, to compare before and after a change).
+ *
+ * Options: --rate 10  --paced 200  --closed 1000  --customers 50  --label baseline
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { MongoClient } from 'mongodb';
+import { BUSINESS, closedLoop, machine, postInbound, quantile, root, round1, sleep, startConnector, startStack, handledMessages, waitFor } from './bench.support';
+
+const { values: args } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '10' },
+    paced: { type: 'string', default: '200' },
+    closed: { type: 'string', default: '1000' },
+    customers: { type: 'string', default: '50' },
+    label: { type: 'string', default: 'run' },
+  },
+});
+const customers = Number(args.customers);
+
+interface Sample {
+  wamid: string;
+  customer: string;
+  sentAt: number;
+  ackedAt: number;
+}
+interface HistoryEvent {
+  eventType: string;
+  eventTime: string;
+  workflowExecutionSignaledEventAttributes?: { input?: { payloads?: { data?: string }[] } };
+}
+// Temporal stamps an event when it creates it, before its own write commits: that write falls in the third segment.
+const SEGMENTS = [
+  'http in (send → API receipt)',
+  'store insert + signal-with-start call',
+  'Temporal commit + answer → 200',
+  'queue (signal → task started)',
+  'task: settings read → projection',
+  'projection writes + task completion',
+  'accepted → handled',
+  'webhook send → task completed',
+] as const;
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'bench-breakdown-'));
+  const stack = await startStack(work);
+  const dbName = `breakdown_${Date.now()}`;
+  const connector = await startConnector({
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    MONGODB_URL: stack.mongoUrl,
+    MONGODB_DB: dbName,
+    TEMPORAL_TASK_QUEUE: `breakdown-${Date.now()}`,
+    WHATSAPP_API_BASE_URL: 'http://127.0.0.1:9',
+    WHATSAPP_ACCESS_TOKEN: 'bench',
+  });
+  const mongo = await MongoClient.connect(stack.mongoUrl);
+  const handled = handledMessages(mongo.db(dbName));
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection });
+  let sequence = 0;
+  const send = async (): Promise<Sample> => {
+    sequence += 1;
+    const customer = String(15550000000 + (sequence % customers));
+    const wamid = `wamid.breakdown.${sequence}`;
+    const sentAt = Date.now();
+    await postInbound(connector.webhookUrl, { from: customer, wamid, text: `message ${sequence}` });
+    return { wamid, customer, sentAt, ackedAt: Date.now() };
+  };
+  const allHandled = (samples: Sample[]) => handled.waitAll(samples.map((s) => s.wamid), 600_000);
+
+  try {
+    // Every customer's conversation exists first: the figures are for messages into running conversations.
+    await closedLoop(customers, async () => void (await send()), 8);
+    await handled.waitAll(Array.from({ length: customers }, (_, i) => `wamid.breakdown.${i + 1}`), 120_000);
+
+    const paced: Sample[] = [];
+    const started = performance.now();
+    for (let i = 0; i < Number(args.paced); i += 1) {
+      const wait = started + (i * 1000) / Number(args.rate) - performance.now();
+      if (wait > 1) await sleep(wait);
+      void send().then((s) => paced.push(s));
+    }
+    await waitFor(async () => paced.length === Number(args.paced), 120_000);
+    await allHandled(paced);
+
+    const closed: Sample[] = [];
+    const loop = await closedLoop(Number(args.closed), async () => void closed.push(await send()));
+    await allHandled(closed);
+    const docs = await handled.timings(closed.map((s) => s.wamid));
+    const span = Math.max(...docs.map((d) => d.handledAt!.getTime())) - Math.min(...docs.map((d) => d.createdAt.getTime()));
+
+    const result = {
+      label: args.label,
+      measuredAt: new Date().toISOString(),
+      machine: machine(),
+      paced: { ratePerSecond: Number(args.rate), messages: paced.length, segmentsMs: await segments(paced) },
+      closed: {
+        messages: closed.length,
+        inFlight: 64,
+        errors: loop.errors,
+        processedPerSecond: round1((docs.length * 1000) / span),
+        segmentsMs: await segments(closed.filter((_, i) => i % 5 === 0)),
+      },
+    };
+    print(result);
+    const out = join(root, 'bench', 'results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, `breakdown-${args.label}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    await mongo.close();
+    await connection.close();
+    connector.stop();
+    await sleep(1_000);
+    await stack.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  /** Per segment, the median and p90 over the samples, from their documents and their conversations' histories. */
+  async function segments(samples: Sample[]): Promise<Record<string, { p50: number; p90: number }>> {
+    const histories = new Map<string, HistoryEvent[]>();
+    const values: Record<string, number[]> = Object.fromEntries(SEGMENTS.map((s) => [s, []]));
+    for (const sample of samples) {
+      const workflowId = `wa:${BUSINESS}:${sample.customer}`;
+      if (!histories.has(workflowId)) {
+        const history = await client.workflow.getHandle(workflowId).fetchHistory();
+        histories.set(workflowId, (JSON.parse(historyToJSON(history)) as { events: HistoryEvent[] }).events);
+      }
+      const events = histories.get(workflowId)!;
+      const signalAt = events.findIndex((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED' && signalledId(e) === sample.wamid);
+      const after = (type: string) => events.slice(signalAt).find((e) => e.eventType === type);
+      const started = after('EVENT_TYPE_WORKFLOW_TASK_STARTED');
+      const completed = after('EVENT_TYPE_WORKFLOW_TASK_COMPLETED');
+      const doc = await handled.timing(sample.wamid);
+      if (signalAt < 0 || !started || !completed || !doc) continue;
+      const t = (e: HistoryEvent) => Date.parse(e.eventTime);
+      const signalled = t(events[signalAt]!);
+      const parts = [
+        doc.createdAt.getTime() - sample.sentAt,
+        signalled - doc.createdAt.getTime(),
+        sample.ackedAt - signalled,
+        t(started) - signalled,
+        doc.handledAt.getTime() - t(started),
+        t(completed) - doc.handledAt.getTime(),
+        doc.handledAt.getTime() - doc.createdAt.getTime(),
+        t(completed) - sample.sentAt,
+      ];
+      SEGMENTS.forEach((name, i) => values[name]!.push(parts[i]!));
+    }
+    return Object.fromEntries(SEGMENTS.map((name) => [name, { p50: round1(quantile(values[name]!, 0.5)), p90: round1(quantile(values[name]!, 0.9)) }]));
+  }
+}
+
+function signalledId(event: HistoryEvent): string | undefined {
+  const data = event.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0]?.data;
+  return data ? (JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { messageId?: string }).messageId : undefined;
+}
+
+function print(r: { label: string; machine: string; paced: { ratePerSecond: number; segmentsMs: Record<string, { p50: number; p90: number }> }; closed: { processedPerSecond: number; errors: number; segmentsMs: Record<string, { p50: number; p90: number }> } }): void {
+  console.log(`\nInbound message breakdown (${r.label}) — ${r.machine}\n`);
+  console.log(`${'segment'.padEnd(38)}  paced ${r.paced.ratePerSecond}/s p50 / p90 ms   closed loop p50 / p90 ms`);
+  for (const name of SEGMENTS) {
+    const p = r.paced.segmentsMs[name]!;
+    const c = r.closed.segmentsMs[name]!;
+    console.log(`${name.padEnd(38)}  ${`${p.p50} / ${p.p90}`.padStart(24)}   ${`${c.p50} / ${c.p90}`.padStart(24)}`);
+  }
+  console.log(`\nClosed loop (64 in flight): ${r.closed.processedPerSecond} customer messages/s fully processed (errors ${r.closed.errors})`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,164 @@
+/**
+ * `npm run bench:scale`: many concurrent conversations on one worker with a bounded workflow cache.
+ *
+ * Opens `--conversations` conversations (one customer message each, through the signed webhook like the broker's),
+ * then reports the worker's RSS and heap (the cache holds `--cache` of them; the rest are evicted and rebuilt by
+ * replay when they next get a message), Temporal's and FerretDB's disk per conversation (the dev server's SQLite
+ * file and FerretDB's data folder, before and after), and the time to deliver one message into a conversation that
+ * was evicted from the cache against one still in it (webhook accepted → stored and handled by the workflow),
+ * the median over `--samples`. Always starts its own persisted dev server and FerretDB (their disk is measured).
+ *
+ * Options: --conversations 10000  --cache 2000  --samples 9  --concurrency 64
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { MongoClient } from 'mongodb';
+import { closedLoop, diskBytes, handledMessages, machine, median, postInbound, root, round1, sleep, startConnector, startStack, waitFor } from './bench.support';
+
+const { values: args } = parseArgs({
+  options: {
+    conversations: { type: 'string', default: '10000' },
+    cache: { type: 'string', default: '2000' },
+    samples: { type: 'string', default: '9' },
+    concurrency: { type: 'string', default: '64' },
+  },
+});
+const conversations = Number(args.conversations);
+const cache = Number(args.cache);
+const samples = Number(args.samples);
+const MB = 1024 * 1024;
+const customerOf = (i: number) => String(15550000000 + i);
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'bench-scale-'));
+  const stack = await startStack(work);
+  const dbName = `scale_${Date.now()}`;
+  const connector = await startConnector({
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    MONGODB_URL: stack.mongoUrl,
+    MONGODB_DB: dbName,
+    TEMPORAL_TASK_QUEUE: `scale-${Date.now()}`,
+    WHATSAPP_API_BASE_URL: 'http://127.0.0.1:9', // nothing is sent to the broker
+    WHATSAPP_ACCESS_TOKEN: 'bench',
+    WORKER_MAX_CACHED_WORKFLOWS: String(cache),
+  });
+  const mongo = await MongoClient.connect(stack.mongoUrl);
+  const messages = handledMessages(mongo.db(dbName));
+  const handled = messages.isHandled;
+  try {
+    // One conversation first, so collections, indexes and the task queue exist before the "before" figures.
+    await postInbound(connector.webhookUrl, { from: '15559999999', wamid: 'wamid.scale.warmup', text: 'warm up' });
+    await waitFor(() => handled('wamid.scale.warmup'), 60_000);
+    await sleep(3_000);
+    const before = { temporal: diskBytes(work, 'temporal.db'), store: diskBytes(stack.ferretDir), worker: connector.workerMemory()! };
+
+    console.error(`opening ${conversations} conversations (workflow cache ${cache})…`);
+    const started = Date.now();
+    let acked = 0;
+    const opened = await closedLoop(
+      conversations,
+      async (i) => {
+        await postInbound(connector.webhookUrl, { from: customerOf(i), wamid: `wamid.scale.${i}`, text: `hello ${i}` });
+        acked += 1;
+        if (acked % 1000 === 0) console.error(`  ${acked} accepted after ${Math.round((Date.now() - started) / 1000)} s`);
+      },
+      Number(args.concurrency),
+    );
+    // Walks forward by `_id` (FerretDB answers a count with a scan, which would compete with the connector).
+    let firstUnhandled = 0;
+    await waitFor(
+      async () => {
+        while (firstUnhandled < conversations && (await handled(`wamid.scale.${firstUnhandled}`))) firstUnhandled += 1;
+        if (firstUnhandled % 1000 === 0) console.error(`  ${firstUnhandled} handled after ${Math.round((Date.now() - started) / 1000)} s`);
+        return firstUnhandled === conversations;
+      },
+      60 * 60_000,
+      2_000,
+    );
+    const openSeconds = (Date.now() - started) / 1000;
+    await sleep(5_000); // let the dev server and FerretDB settle their write-ahead logs
+    const after = { temporal: diskBytes(work, 'temporal.db'), store: diskBytes(stack.ferretDir), worker: connector.workerMemory()! };
+
+    // One message into the oldest conversations (evicted: the cache holds the newest) and into the newest (cached),
+    // alternately and one at a time, so both see the same machine.
+    const evicted: number[] = [];
+    const cached: number[] = [];
+    for (let k = 0; k < samples; k += 1) {
+      for (const [index, into] of [[k, evicted], [conversations - 1 - k, cached]] as const) {
+        const wamid = `wamid.scale.again.${index}`;
+        await postInbound(connector.webhookUrl, { from: customerOf(index), wamid, text: 'one more thing' });
+        await waitFor(() => handled(wamid), 60_000, 5);
+        const doc = (await messages.timing(wamid))!;
+        into.push(doc.handledAt!.getTime() - doc.createdAt.getTime());
+      }
+    }
+
+    const n = conversations;
+    const result = {
+      measuredAt: new Date().toISOString(),
+      machine: machine(),
+      conversations: n,
+      workflowCache: cache,
+      opening: { seconds: round1(openSeconds), conversationsPerSecond: round1(n / openSeconds), errors: opened.errors },
+      worker: {
+        rssMbBefore: round1(before.worker.rss / MB),
+        rssMbAfter: round1(after.worker.rss / MB),
+        rssMbPeak: round1(connector.workerPeakRss() / MB),
+        heapUsedMbAfter: round1(after.worker.heapUsed / MB),
+        heapTotalMbAfter: round1(after.worker.heapTotal / MB),
+      },
+      disk: {
+        temporalMb: round1((after.temporal - before.temporal) / MB),
+        temporalKbPerConversation: round1((after.temporal - before.temporal) / 1024 / n),
+        storeMb: round1((after.store - before.store) / MB),
+        storeKbPerConversation: round1((after.store - before.store) / 1024 / n),
+      },
+      deliverOneMessage: {
+        samples,
+        evictedMedianMs: round1(median(evicted)),
+        cachedMedianMs: round1(median(cached)),
+        evictedMs: evicted,
+        cachedMs: cached,
+      },
+    };
+    print(result);
+    const out = join(root, 'bench', 'results');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'scale.json'), `${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    await mongo.close();
+    connector.stop();
+    await sleep(1_000);
+    await stack.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function print(r: {
+  machine: string;
+  conversations: number;
+  workflowCache: number;
+  opening: { seconds: number; conversationsPerSecond: number; errors: number };
+  worker: Record<string, number>;
+  disk: Record<string, number>;
+  deliverOneMessage: { samples: number; evictedMedianMs: number; cachedMedianMs: number };
+}): void {
+  const w = r.worker;
+  const d = r.disk;
+  const m = r.deliverOneMessage;
+  console.log(`\nScale benchmark — ${r.machine}\n`);
+  console.log(`conversations opened            ${r.conversations} in ${r.opening.seconds} s (${r.opening.conversationsPerSecond}/s, errors ${r.opening.errors})`);
+  console.log(`worker workflow cache           ${r.workflowCache} workflows (maxCachedWorkflows)`);
+  console.log(`worker RSS                      ${w.rssMbBefore} MB before → ${w.rssMbAfter} MB after (peak ${w.rssMbPeak} MB)`);
+  console.log(`worker heap after               ${w.heapUsedMbAfter} MB used of ${w.heapTotalMbAfter} MB`);
+  console.log(`Temporal disk (dev server SQLite) +${d.temporalMb} MB = ${d.temporalKbPerConversation} KB per conversation`);
+  console.log(`store disk (FerretDB SQLite)    +${d.storeMb} MB = ${d.storeKbPerConversation} KB per conversation`);
+  console.log(`one message, accepted → handled  evicted ${m.evictedMedianMs} ms, cached ${m.cachedMedianMs} ms (medians of ${m.samples})`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,12 @@
+/**
+ * The production worker (bin/worker.ts) with one addition for benchmarks: it reports `process.memoryUsage()` to
+ * its parent over IPC every second, so heap and RSS come from inside the process that holds the workflow cache.
+ */
+const report = () => process.send?.(process.memoryUsage());
+setInterval(report, 1_000).unref();
+report();
+
+import('../bin/worker').catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
