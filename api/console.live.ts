@@ -18,6 +18,8 @@ export interface LiveFeeds {
   stream(res: Response, key: string, load: Load): void;
   /** Ends every stream (so the HTTP server can close) and stops polling. */
   close(): void;
+  /** Streams open now, and topics being polled. */
+  stats(): { streams: number; topics: number };
 }
 
 /**
@@ -48,7 +50,7 @@ export function createLiveFeeds({ everyMs, logger, shutdown }: { everyMs: number
       for (const res of topic.watchers) write(res, next);
     }
     // The next read starts only after this one ended, so a slow store is never asked twice at once.
-    topic.timer = setTimeout(() => void poll(key, topic), everyMs);
+    topic.timer = setTimeout(() => void poll(key, topic), everyMs).unref();
   }
 
   function close(): void {
@@ -64,11 +66,13 @@ export function createLiveFeeds({ everyMs, logger, shutdown }: { everyMs: number
   return {
     stream(res, key, load) {
       if (closed) throw new AppError('temporarily_unavailable', 'The server is shutting down');
+      // The client may have gone while the key was checked: its 'close' has passed, so nothing would ever unsubscribe it.
+      if (res.destroyed || res.req.destroyed) return;
       res.status(200).set({ 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
       res.flushHeaders();
       // Browsers reconnect after this long when the connection drops; a comment every 15 s keeps proxies from timing out.
       send(res, 'retry: 2000\n\n');
-      const heartbeat = setInterval(() => send(res, ': keep-alive\n\n'), 15_000);
+      const heartbeat = setInterval(() => send(res, ': keep-alive\n\n'), 15_000).unref();
 
       let topic = topics.get(key);
       if (!topic) {
@@ -91,5 +95,6 @@ export function createLiveFeeds({ everyMs, logger, shutdown }: { everyMs: number
       });
     },
     close,
+    stats: () => ({ streams: [...topics.values()].reduce((n, t) => n + t.watchers.size, 0), topics: topics.size }),
   };
 }

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiProblem } from './api';
+import { api, ApiProblem, stateLabels, stateNames, type Conversation } from './api';
 import { BarChart } from './charts';
 import { Problem } from './problem';
 
@@ -54,7 +54,8 @@ export function AnalysisPage() {
   const [machine, setMachine] = useState<string>();
   const [conversationId, setConversationId] = useState('');
   const [timeline, setTimeline] = useState<Timeline>();
-  const [filter, setFilter] = useState({ businessNumberId: '', from: '', to: '' });
+  const [filter, setFilter] = useState({ businessNumberId: '', from: '', to: '', state: '' });
+  const [recent, setRecent] = useState<Conversation[]>([]);
   const [kpis, setKpis] = useState<Kpis>();
   const [problem, setProblem] = useState<ApiProblem>();
   const guard = async (run: () => Promise<void>) => {
@@ -66,6 +67,8 @@ export function AnalysisPage() {
     }
   };
   useEffect(() => void guard(async () => setMachine((await api<{ diagram: string }>('GET', '/v1/analytics/diagram')).diagram)), []);
+  // Suggestions for the conversation id: the latest ones, so nobody has to copy an id from elsewhere.
+  useEffect(() => void api<{ conversations: Conversation[] }>('GET', '/v1/conversations?limit=50').then((r) => setRecent(r.conversations), () => undefined), []);
 
   const showPath = (e: Event) => {
     e.preventDefault();
@@ -77,6 +80,7 @@ export function AnalysisPage() {
     if (filter.businessNumberId) query.set('businessNumberId', filter.businessNumberId);
     if (filter.from) query.set('from', new Date(filter.from).toISOString());
     if (filter.to) query.set('to', new Date(filter.to).toISOString());
+    if (filter.state) query.set('state', filter.state);
     void guard(async () => setKpis(await api<Kpis>('GET', `/v1/analytics/kpis?${query}`)));
   };
   return (
@@ -85,7 +89,14 @@ export function AnalysisPage() {
       <Problem problem={problem} />
       <form class="inline" onSubmit={showPath}>
         <label for="timeline-id">Conversation id</label>
-        <input id="timeline-id" value={conversationId} onInput={(e) => setConversationId(e.currentTarget.value)} placeholder="wa:106540352242922:15551234567" required />
+        <input id="timeline-id" list="recent-conversations" value={conversationId} onInput={(e) => setConversationId(e.currentTarget.value)} placeholder="wa:106540352242922:15551234567" required />
+        <datalist id="recent-conversations">
+          {recent.map((c) => (
+            <option key={c.conversationId} value={c.conversationId}>
+              {c.customer.profileName ?? c.customer.key} · {stateLabels[c.state]}
+            </option>
+          ))}
+        </datalist>
         <button type="submit">Draw its path</button>
       </form>
       {timeline && (
@@ -103,6 +114,15 @@ export function AnalysisPage() {
         <input id="kpi-from" type="datetime-local" value={filter.from} onInput={(e) => setFilter({ ...filter, from: e.currentTarget.value })} />
         <label for="kpi-to">To</label>
         <input id="kpi-to" type="datetime-local" value={filter.to} onInput={(e) => setFilter({ ...filter, to: e.currentTarget.value })} />
+        <label for="kpi-state">State</label>
+        <select id="kpi-state" value={filter.state} onChange={(e) => setFilter({ ...filter, state: e.currentTarget.value })}>
+          <option value="">any</option>
+          {stateNames.map((state) => (
+            <option key={state} value={state}>
+              {stateLabels[state]}
+            </option>
+          ))}
+        </select>
         <button type="submit">Compute</button>
       </form>
       {kpis && (

@@ -49,6 +49,7 @@ function ConversationPanel({ conversationId, principal, onDismiss }: { conversat
   const now = useNow();
   const live = useLive<{ conversation: Conversation; messages: Message[] }>(`/v1/console/live/conversations/${encodeURIComponent(conversationId)}`);
   const [queue, setQueue] = useState('');
+  const [toAgent, setToAgent] = useState(false);
   const [actionProblem, setActionProblem] = useState<unknown>();
   const c = live.data?.conversation;
   const act = async (run: () => Promise<unknown>) => {
@@ -66,7 +67,9 @@ function ConversationPanel({ conversationId, principal, onDismiss }: { conversat
         <h2 id={titleId}>{c ? (c.customer.profileName ?? c.customer.key) : conversationId}</h2>
         {c && (
           <p class="muted">
-            {stateLabels[c.state]} · window {c.windowOpen ? remaining(c.windowClosesAt, now) : 'closed'} · {c.agentId ? `agent ${c.agentId}` : 'no agent'}
+            {stateLabels[c.state]} · window {c.windowOpen ? remaining(c.windowClosesAt, now) : 'closed'} ·{' '}
+            {c.agentId ? `agent ${c.agentId}` : c.routing.phase === 'queued' ? 'waiting for an agent' : 'no agent'}
+            {c.routing.queue && ` · queue ${c.routing.queue}`}
           </p>
         )}
       </header>
@@ -85,10 +88,15 @@ function ConversationPanel({ conversationId, principal, onDismiss }: { conversat
             class="inline"
             onSubmit={(e) => {
               e.preventDefault();
-              void act(() => api('POST', `/v1/agent/conversations/${encodeURIComponent(conversationId)}/transfer`, { queue }));
+              void act(() => api('POST', `/v1/agent/conversations/${encodeURIComponent(conversationId)}/transfer`, toAgent ? { agentId: queue } : { queue }));
             }}
           >
-            <label for={`${titleId}-queue`}>Transfer to queue</label>
+            <label for={`${titleId}-to`}>Transfer to</label>
+            <select id={`${titleId}-to`} value={toAgent ? 'agent' : 'queue'} onChange={(e) => setToAgent(e.currentTarget.value === 'agent')}>
+              <option value="queue">a queue</option>
+              <option value="agent">an agent</option>
+            </select>
+            <label for={`${titleId}-queue`}>{toAgent ? 'Agent id' : 'Queue name'}</label>
             <input id={`${titleId}-queue`} value={queue} onInput={(e) => setQueue(e.currentTarget.value)} required />
             <button type="submit">Transfer</button>
           </form>

@@ -144,14 +144,24 @@ describe('the web console', () => {
     const { page, screenshot, accessibilityViolations } = await open('analyst');
     await page.getByRole('link', { name: 'Analysis' }).click();
     await page.locator('.diagram svg').waitFor({ timeout: 30_000 });
+    // The latest conversations are offered as the id is typed.
+    await page.locator(`#recent-conversations option[value="${conversationOf(customer)}"]`).waitFor({ state: 'attached' });
     await page.getByLabel('Conversation id').fill(conversationOf(customer));
     await page.getByRole('button', { name: 'Draw its path' }).click();
     await page.getByText(/Run ending in handedToAgent/).waitFor({ timeout: 30_000 });
     await page.getByRole('img', { name: /path highlighted/ }).locator('svg').waitFor({ timeout: 30_000 });
     await page.getByLabel('Business number id').fill(BUSINESS_NUMBER_ID);
     await page.getByRole('button', { name: 'Compute' }).click();
-    await page.getByTestId('kpis').getByRole('img', { name: /Conversations by state/ }).waitFor({ timeout: 60_000 });
+    const byState = page.getByTestId('kpis').getByRole('img', { name: /Conversations by state/ });
+    await byState.waitFor({ timeout: 60_000 });
     expect(await accessibilityViolations()).toEqual([]);
     await screenshot('analysis');
+
+    // Narrowed to one state, the other states' conversations drop out (earlier tests closed one).
+    await expect(byState.getAttribute('aria-label')).resolves.toMatch(/closed [1-9]/);
+    await page.getByLabel('State', { exact: true }).selectOption({ label: 'Handed to agent' });
+    await page.getByRole('button', { name: 'Compute' }).click();
+    await page.getByTestId('kpis').getByRole('img', { name: /closed 0/ }).waitFor({ timeout: 60_000 });
+    await expect(byState.getAttribute('aria-label')).resolves.toMatch(/handedToAgent [1-9]/);
   });
 });

@@ -106,6 +106,21 @@ describe('the agent inbox', () => {
     });
   });
 
+  it('transfers a conversation to another queue, and the panel follows where it went', async () => {
+    const customer = consoleRig.newCustomer();
+    await consoleRig.customerWrites(customer, 'I need billing');
+    await heldByAgent(customer);
+    const { page } = await consoleRig.open('agent');
+    const panel = await inboxPanel(page, customer);
+    await panel.getByLabel('Transfer to').selectOption({ label: 'a queue' });
+    await panel.getByLabel('Queue name').fill('billing');
+    await panel.getByRole('button', { name: 'Transfer' }).click();
+
+    // The contact centre (sipp) answers the new call as agent-1 again, now from the billing queue.
+    await panel.getByText(/agent agent-1 · queue billing$/).waitFor({ timeout: 30_000 });
+    expect((await statusOf(customer)).body.routing).toMatchObject({ queue: 'billing' });
+  });
+
   it('signs in and replies with the keyboard alone', async () => {
     const customer = consoleRig.newCustomer();
     await consoleRig.customerWrites(customer, 'Typing only, please');

@@ -75,6 +75,42 @@ describe('live feeds', () => {
     await served.close();
   });
 
+  it('takes no stream for a client that left while it was being let in, and forgets topics nobody watches', async () => {
+    const feeds = createLiveFeeds({ everyMs: 20, logger: createLogger('silent', 'api') });
+    let arrived!: () => void;
+    const inHandler = new Promise<void>((resolve) => (arrived = resolve));
+    let handled!: (stats: ReturnType<typeof feeds.stats>) => void;
+    const afterStream = new Promise<ReturnType<typeof feeds.stats>>((resolve) => (handled = resolve));
+    const app = express();
+    app.get('/late', async (_req, res) => {
+      // Stands for the API key check, during which the client goes away.
+      const left = new Promise((resolve) => res.once('close', resolve));
+      arrived();
+      await left;
+      feeds.stream(res, 'late', async () => 'x');
+      handled(feeds.stats());
+    });
+    app.get('/live', (_req, res) => feeds.stream(res, 'live', async () => 'y'));
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = new AbortController();
+    const request = fetch(`${base}/late`, { signal: client.signal }).catch(() => 'aborted');
+    await inHandler;
+    client.abort();
+    await expect(request).resolves.toBe('aborted');
+    await expect(afterStream).resolves.toEqual({ streams: 0, topics: 0 });
+
+    const w = watch(`${base}/live`);
+    await eventually(() => w.events.length, (n) => n >= 1);
+    expect(feeds.stats()).toEqual({ streams: 1, topics: 1 });
+    w.close();
+    await eventually(() => feeds.stats(), (stats) => stats.topics === 0);
+    feeds.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
   it('ends every stream on shutdown, so the server can close', async () => {
     const served = await liveApp(async () => 'same');
     const response = await fetch(served.url);
