@@ -1,3 +1,6 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { WebhookDelivery } from '../../simulator/broker-simulator';
 import { recordFaultRow, type FaultRow } from './fault-table';
 import { BUSINESS_NUMBER_ID, type ServiceRig } from './service';
@@ -30,6 +33,7 @@ export interface FaultOutcome {
   conversations: Map<string, { inboundCount: number; outboundCount: number; state: string; running: boolean; pendingActivities: number }>;
 }
 
+const stuckDir = join(__dirname, '../../test-results/stuck-conversations');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const conversationId = (customer: string) => `wa:${BUSINESS_NUMBER_ID}:${customer}`;
 const path = (customer: string, rest = '') => `/v1/conversations/${encodeURIComponent(conversationId(customer))}${rest}`;
@@ -109,9 +113,9 @@ export async function runFaultStream(rig: ServiceRig, plan: FaultPlan): Promise<
     const messages = thread.body.messages as { direction: string; text?: string; status: string }[];
     const description = await rig.temporal.workflow.getHandle(conversationId(c)).describe();
     conversations.set(c, {
-      inboundCount: status.body.inboundCount,
-      outboundCount: status.body.outboundCount,
-      state: status.body.state,
+      inboundCount: status.body.inboundCount ?? 0,
+      outboundCount: status.body.outboundCount ?? 0,
+      state: status.body.state ?? `HTTP ${status.status}`,
       running: description.status.name === 'RUNNING',
       pendingActivities: description.raw.pendingActivities?.length ?? 0,
     });
@@ -121,6 +125,15 @@ export async function runFaultStream(rig: ServiceRig, plan: FaultPlan): Promise<
       outboundStatuses: messages.filter((m) => m.direction === 'outbound').map((m) => m.status),
       delivered: [],
     });
+  }
+  // A conversation that did not catch up leaves its history for whoever investigates (replay it with wa-analyst).
+  for (const [c, state] of conversations) {
+    if (state.inboundCount === plan.rounds && state.running && state.pendingActivities === 0) continue;
+    const history = await rig.temporal.workflow.getHandle(conversationId(c)).fetchHistory();
+    const file = join(stuckDir, `${plan.fault.replace(/[^a-z0-9]+/gi, '-')}-${c}.json`);
+    mkdirSync(stuckDir, { recursive: true });
+    writeFileSync(file, historyToJSON(history));
+    console.log(`conversation ${conversationId(c)} did not catch up: its history is in ${file}`);
   }
   await sleep(1_000); // a late duplicate send would arrive now
   const sent = mine();
