@@ -36,7 +36,7 @@ describe('the web console', () => {
 
     const card = page.locator(`[data-state="handedToAgent"] [data-conversation="${conversationOf(customer)}"]`);
     await card.waitFor({ timeout: 30_000 });
-    await expect(card.textContent()).resolves.toContain('agent-1');
+    expect(await eventually(() => card.textContent(), (v) => String(v).includes('agent-1'), 15_000)).toContain('agent-1');
     const countdown = card.locator('.countdown');
     const first = await countdown.textContent();
     expect(first).toMatch(/^23 h 5\d min \d\d s$/);
@@ -80,7 +80,7 @@ describe('the web console', () => {
     expect(await panel.getByLabel('Reply').count()).toBe(0);
     await panel.getByLabel('Approved template', { exact: true }).selectOption({ label: 'order_update (en_US, utility)' });
     await panel.getByLabel('Parameter {{1}}').fill('Ada');
-    await expect(panel.getByLabel('Preview').textContent()).resolves.toBe('Hello Ada, this is order_update.');
+    expect(await eventually(() => panel.getByLabel('Preview').textContent(), (v) => v === 'Hello Ada, this is order_update.', 15_000)).toBe('Hello Ada, this is order_update.');
     await screenshot('template-required');
     await panel.getByRole('button', { name: 'Send template' }).click();
 
@@ -124,7 +124,7 @@ describe('the web console', () => {
     await page.getByLabel('Business number id').fill(BUSINESS_NUMBER_ID);
     await page.getByLabel('Name (lower case, digits, _)').fill('delivery_window');
     await page.getByLabel(/^Body/).fill('Hi {{1}}, your delivery comes {{2}}.');
-    await expect(page.getByLabel('Preview').textContent()).resolves.toContain('Hi [1], your delivery comes [2].');
+    expect(await eventually(() => page.getByLabel('Preview').textContent(), (v) => String(v).includes('Hi [1], your delivery comes [2].'), 15_000)).toContain('Hi [1], your delivery comes [2].');
     await page.getByRole('button', { name: 'Submit for review' }).click();
 
     const row = page.locator('tr[data-template="delivery_window"]');
@@ -158,10 +158,10 @@ describe('the web console', () => {
     await screenshot('analysis');
 
     // Narrowed to one state, the other states' conversations drop out (earlier tests closed one).
-    await expect(byState.getAttribute('aria-label')).resolves.toMatch(/closed [1-9]/);
+    expect(await eventually(() => byState.getAttribute('aria-label'), (v) => /closed [1-9]/.test(String(v)), 15_000)).toMatch(/closed [1-9]/);
     await page.getByLabel('State', { exact: true }).selectOption({ label: 'Handed to agent' });
     await page.getByRole('button', { name: 'Compute' }).click();
     await page.getByTestId('kpis').getByRole('img', { name: /closed 0/ }).waitFor({ timeout: 60_000 });
-    await expect(byState.getAttribute('aria-label')).resolves.toMatch(/handedToAgent [1-9]/);
+    expect(await eventually(() => byState.getAttribute('aria-label'), (v) => /handedToAgent [1-9]/.test(String(v)), 15_000)).toMatch(/handedToAgent [1-9]/);
   });
 });

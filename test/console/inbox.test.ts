@@ -91,7 +91,7 @@ describe('the agent inbox', () => {
     await panel.getByLabel('Parameter {{2}}').fill('Friday');
     await panel.getByLabel('Button 1 link suffix {{1}}').fill('A-1042');
     const preview = panel.getByRole('group', { name: 'Preview' });
-    await expect(preview.textContent()).resolves.toBe('Order A-1042Hello Ada, your order ships on Friday.Reply STOP to opt outTrack it');
+    expect(await eventually(() => preview.textContent(), (v) => v === 'Order A-1042Hello Ada, your order ships on Friday.Reply STOP to opt outTrack it', 15_000)).toBe('Order A-1042Hello Ada, your order ships on Friday.Reply STOP to opt outTrack it');
     expect(await accessibilityViolations()).toEqual([]);
     await panel.getByRole('button', { name: 'Send template' }).click();
 

@@ -53,6 +53,7 @@ describe('the console', () => {
     }
     const { page } = await consoleRig.open('analyst');
     await page.reload();
+    await page.getByRole('navigation', { name: 'Console pages' }).waitFor();
     expect(await navLinks(page)).toEqual(expected.analyst);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API key').waitFor();
@@ -98,18 +99,18 @@ describe('the console', () => {
     await row.getByText('APPROVED').waitFor({ timeout: 15_000 });
     await row.getByRole('button', { name: 'Edit welcome_back (en_US)' }).click();
     const body = page.getByLabel(/^Body/);
-    await expect(body.inputValue()).resolves.toBe('Welcome back {{1}}!');
+    expect(await eventually(() => body.inputValue(), (v) => v === 'Welcome back {{1}}!', 15_000)).toBe('Welcome back {{1}}!');
 
     await body.fill('Welcome back {{1}}, see you {{3}}!');
     await page.getByText('numbered placeholders must run {{1}}, {{2}}, … in order, each once').waitFor();
     expect(await page.getByRole('button', { name: 'Save and resubmit' }).isDisabled()).toBe(true);
     await body.fill('Welcome back {{1}}, see you {{2}}!');
-    await expect(page.getByLabel('Preview').locator('p').textContent()).resolves.toBe('Welcome back [1], see you [2]!');
+    expect(await eventually(() => page.getByLabel('Preview').locator('p').textContent(), (v) => v === 'Welcome back [1], see you [2]!', 15_000)).toBe('Welcome back [1], see you [2]!');
     expect(await accessibilityViolations()).toEqual([]);
     await page.getByRole('button', { name: 'Save and resubmit' }).click();
 
     await row.getByText('PENDING').waitFor({ timeout: 15_000 });
-    await expect(row.textContent()).resolves.toContain('Welcome back {{1}}, see you {{2}}!');
+    expect(await eventually(() => row.textContent(), (v) => String(v).includes('Welcome back {{1}}, see you {{2}}!'), 15_000)).toContain('Welcome back {{1}}, see you {{2}}!');
     await rig.simulator.setTemplateStatus(brokerId, 'REJECTED', { reason: 'INVALID_FORMAT' });
     await row.getByText('REJECTED').waitFor({ timeout: 15_000 });
     await row.getByText('INVALID_FORMAT').waitFor();
@@ -129,13 +130,13 @@ describe('the console', () => {
     await page.getByRole('link', { name: 'Templates' }).click();
     await page.getByRole('button', { name: 'Edit order_shipped (en_US)' }).click();
     const body = page.getByLabel(/^Body/);
-    await expect(body.evaluate((el) => el === el.ownerDocument.activeElement)).resolves.toBe(true);
-    await expect(page.getByLabel('Header text').inputValue()).resolves.toBe('Order {{1}}');
-    await expect(page.getByLabel('Button 2 link (may end with {{1}})').inputValue()).resolves.toBe('https://shop.example/track/{{1}}');
+    expect(await eventually(() => body.evaluate((el) => el === el.ownerDocument.activeElement), (v) => v === true, 15_000)).toBe(true);
+    expect(await eventually(() => page.getByLabel('Header text').inputValue(), (v) => v === 'Order {{1}}', 15_000)).toBe('Order {{1}}');
+    expect(await eventually(() => page.getByLabel('Button 2 link (may end with {{1}})').inputValue(), (v) => v === 'https://shop.example/track/{{1}}', 15_000)).toBe('https://shop.example/track/{{1}}');
     await body.fill('Your order ships on {{1}}, before noon.');
     await page.getByRole('button', { name: 'Add a button' }).click();
     await page.getByLabel('Button 3 text').fill('Call me');
-    await expect(page.getByLabel('Preview').textContent()).resolves.toContain('Order [1]Your order ships on [1], before noon.ThanksTrack itCall me');
+    expect(await eventually(() => page.getByLabel('Preview').textContent(), (v) => String(v).includes('Order [1]Your order ships on [1], before noon.ThanksTrack itCall me'), 15_000)).toContain('Order [1]Your order ships on [1], before noon.ThanksTrack itCall me');
     expect(await accessibilityViolations()).toEqual([]);
     await page.getByRole('button', { name: 'Save and resubmit' }).click();
     await page.getByRole('status').getByText('order_shipped saved: PENDING').waitFor();
