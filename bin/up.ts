@@ -13,7 +13,7 @@ import { EmbeddedSchema, loadConfig } from '../lib/config';
 import { startFerretDb, startTemporalDevServer } from '../lib/dev-servers';
 import { createLogger } from '../lib/logger';
 import { messagingLimitsFrom } from '../lib/messaging-limits';
-import { createConversationWorker } from '../lib/worker';
+import { createConversationWorker, workerOptionsFrom } from '../lib/worker';
 import { startBrokerSimulator } from '../simulator/broker-simulator';
 import { connectStore } from '../store/db';
 
@@ -69,20 +69,7 @@ async function main(): Promise<void> {
   stops.push(() => store.close());
 
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createConversationWorker({
-    connection: nativeConnection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    store,
-    broker: config,
-    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
-    settingsCacheMs: config.SETTINGS_CACHE_MS,
-    limits: messagingLimitsFrom(config),
-    sendLaneRefreshMs: config.WORKER_SEND_LANE_REFRESH_MS,
-    conversationIdleCloseMs: config.CONVERSATION_IDLE_CLOSE_MS,
-    sip: config,
-    logger,
-  });
+  const worker = await createConversationWorker(workerOptionsFrom(config, { connection: nativeConnection, store, logger }));
   const workerRun = worker.run();
   stops.push(async () => {
     // The SDK already begins a graceful shutdown on SIGINT/SIGTERM; ask only if it has not.

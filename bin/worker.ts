@@ -2,8 +2,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { messagingLimitsFrom } from '../lib/messaging-limits';
-import { createConversationWorker } from '../lib/worker';
+import { createConversationWorker, workerOptionsFrom } from '../lib/worker';
 import { connectStore } from '../store/db';
 
 async function main(): Promise<void> {
@@ -11,21 +10,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, 'worker');
   const store = await connectStore(config.MONGODB_URL, config.MONGODB_DB);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createConversationWorker({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    store,
-    broker: config,
-    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
-    settingsCacheMs: config.SETTINGS_CACHE_MS,
-    limits: messagingLimitsFrom(config),
-    sendLaneRefreshMs: config.WORKER_SEND_LANE_REFRESH_MS,
-    conversationIdleCloseMs: config.CONVERSATION_IDLE_CLOSE_MS,
-    sip: config,
-    logger,
-    ...(config.WORKER_WORKFLOW_BUNDLE ? { workflowBundlePath: config.WORKER_WORKFLOW_BUNDLE } : {}),
-  });
+  const worker = await createConversationWorker(workerOptionsFrom(config, { connection, store, logger }));
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM by itself (the SDK installs the handlers).
   await worker.run();

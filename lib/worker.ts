@@ -10,7 +10,7 @@ import type { Store } from '../store/db';
 import { TIMELINE_SINK, type ConversationSinks } from '../workflows/conversation.sinks';
 import { listSendLanes } from '../store/send-lanes.store';
 import type { Config } from './config';
-import { defaultMessagingLimits, limitsFor, type MessagingLimits } from './messaging-limits';
+import { defaultMessagingLimits, limitsFor, messagingLimitsFrom, type MessagingLimits } from './messaging-limits';
 import { SendLanes } from './send-lanes';
 import { startSipRouting, type SipSettings } from '../activities/sip/sip.activities';
 import { agentReleasedSignal } from '../workflows/conversation.messages';
@@ -36,6 +36,26 @@ export interface ConversationWorkerOptions {
   /** The SIP user agent's settings; routing to people is on when SIP_CONNECTOR_URI is set. */
   sip?: SipSettings;
   logger?: Pick<Logger, 'warn' | 'info' | 'debug'>;
+}
+
+/** A worker's options as the service configuration gives them (`npm run worker`, `npm start`). */
+export function workerOptionsFrom(
+  config: Config,
+  deps: Pick<ConversationWorkerOptions, 'connection' | 'store'> & { logger: NonNullable<ConversationWorkerOptions['logger']> },
+): ConversationWorkerOptions {
+  return {
+    ...deps,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    broker: config,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    settingsCacheMs: config.SETTINGS_CACHE_MS,
+    limits: messagingLimitsFrom(config),
+    sendLaneRefreshMs: config.WORKER_SEND_LANE_REFRESH_MS,
+    conversationIdleCloseMs: config.CONVERSATION_IDLE_CLOSE_MS,
+    sip: config,
+    ...(config.WORKER_WORKFLOW_BUNDLE ? { workflowBundlePath: config.WORKER_WORKFLOW_BUNDLE } : {}),
+  };
 }
 
 /** The worker's lifecycle, as `Worker` has it: conversation and campaign workflows plus one send lane per number. */
