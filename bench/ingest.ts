@@ -20,7 +20,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { MongoClient } from 'mongodb';
 import { findFreePort, startFerretDb, startTemporalDevServer, type RunningServer } from '../lib/dev-servers';
 import { inboundTextWebhook, signBody, statusWebhook } from '../simulator/cloud-api.payloads';
-import { handledMessages } from './bench.support';
+import { closedLoop, handledMessages } from './bench.support';
 import { noopWorkflow, pokeSignal } from './noop.workflow';
 
 const { values: args } = parseArgs({
@@ -189,21 +189,6 @@ async function main(): Promise<void> {
     await Promise.all(servers.map((s) => s.stop()));
     rmSync(work, { recursive: true, force: true });
   }
-}
-
-async function closedLoop(count: number, work: (i: number) => Promise<void>, concurrency = 64): Promise<{ perSecond: number; errors: number }> {
-  let next = 0;
-  let errors = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        await work(i).catch(() => void (errors += 1));
-      }
-    }),
-  );
-  return { perSecond: (count * 1000) / (performance.now() - start), errors };
 }
 
 async function rawCeiling(address: string, count: number): Promise<number> {
