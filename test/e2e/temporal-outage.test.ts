@@ -1,30 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { findFreePort, startTemporalDevServer, type TemporalDevServer } from '../../lib/dev-servers';
 import { inboundTextWebhook } from '../../simulator/cloud-api.payloads';
 import { eventually } from '../support/workflow-env';
-import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
+import { startServiceOnOwnTemporal, type OwnTemporal } from '../support/own-temporal';
+import { BUSINESS_NUMBER_ID, type ServiceRig } from '../support/service';
 
-let dir: string;
-let port: number;
-let temporal: TemporalDevServer;
+let own: OwnTemporal;
 let rig: ServiceRig;
 
-const startTemporal = () =>
-  startTemporalDevServer({ port, uiPort: false, dbFile: join(dir, 'temporal.db'), logFile: join(dir, 'temporal.log') });
-
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'outage-'));
-  port = await findFreePort();
-  temporal = await startTemporal();
-  rig = await startService({ temporalAddress: temporal.address });
+  own = await startServiceOnOwnTemporal('outage');
+  rig = own.rig;
 }, 120_000);
 
 afterAll(async () => {
-  await rig?.stop();
-  await temporal?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await own?.stop();
 });
 
 describe('Temporal unreachable', () => {
@@ -33,14 +21,14 @@ describe('Temporal unreachable', () => {
     const body = inboundTextWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'are you there?' });
     const wamid = (body.entry[0]!.changes[0]!.value.messages as { id: string }[])[0]!.id;
 
-    await temporal.stop();
+    await own.stopTemporal();
     const delivery = rig.simulator.deliverWebhook(body); // redelivers with backoff until 200, as Meta does
     // The first attempt fails with 503, but the message is already durable in MongoDB.
     await eventually(() => rig.store.messages.findOne({ _id: wamid }), (doc) => doc !== null, 15_000);
     // Longer than the webhook's 5 s hand-over deadline, so the first attempt really fails.
     await new Promise((resolve) => setTimeout(resolve, 7_000));
 
-    temporal = await startTemporal();
+    await own.startTemporal();
     const result = await delivery;
     expect(result.finalStatus).toBe(200);
     expect(result.attempts).toBeGreaterThan(1);
@@ -56,13 +44,13 @@ describe('Temporal unreachable', () => {
 
   it('refuses an agent send with 503 temporarily_unavailable while Temporal is down, recording nothing', async () => {
     const customer = '15551110001';
-    await temporal.stop();
+    await own.stopTemporal();
     try {
       const answer = await rig.request('POST', `/v1/conversations/wa:${BUSINESS_NUMBER_ID}:${customer}/messages`, { message: { type: 'text', text: 'hello' } });
       expect(answer).toMatchObject({ status: 503, body: { code: 'temporarily_unavailable' } });
       expect(await rig.store.messages.countDocuments({ direction: 'outbound' })).toBe(0);
     } finally {
-      temporal = await startTemporal();
+      await own.startTemporal();
     }
   }, 120_000);
 });

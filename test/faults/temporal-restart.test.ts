@@ -1,29 +1,17 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { findFreePort, startTemporalDevServer, type TemporalDevServer } from '../../lib/dev-servers';
 import { expectNothingLostOrDoubled, runFaultStream, type FaultPlan } from '../support/fault-stream';
-import { startService, type ServiceRig } from '../support/service';
+import { startServiceOnOwnTemporal, type OwnTemporal } from '../support/own-temporal';
+import type { ServiceRig } from '../support/service';
 
-// A dev server of this test's own, persisted to a file, so stopping it stops nobody else's tests and its
-// workflows survive the restart.
-let dir: string;
-let port: number;
-let temporal: TemporalDevServer;
+let own: OwnTemporal;
 let rig: ServiceRig;
-const startTemporal = () => startTemporalDevServer({ port, uiPort: false, dbFile: join(dir, 'temporal.db'), logFile: join(dir, 'temporal.log') });
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'temporal-restart-'));
-  port = await findFreePort();
-  temporal = await startTemporal();
-  rig = await startService({ temporalAddress: temporal.address });
+  own = await startServiceOnOwnTemporal('temporal-restart');
+  rig = own.rig;
 }, 120_000);
 
 afterAll(async () => {
-  await rig?.stop();
-  await temporal?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await own?.stop();
 });
 
 describe('the Temporal dev server restarted mid-stream (persisted)', () => {
@@ -38,9 +26,9 @@ describe('the Temporal dev server restarted mid-stream (persisted)', () => {
       rounds: 8,
       async atRound(round) {
         if (round === 3) {
-          await temporal.stop();
+          await own.stopTemporal();
           // Back five seconds later, while the stream goes on.
-          down = new Promise((resolve) => setTimeout(resolve, 5_000)).then(async () => void (temporal = await startTemporal()));
+          down = new Promise((resolve) => setTimeout(resolve, 5_000)).then(() => own.startTemporal());
         }
         if (round === 7) await down;
       },
