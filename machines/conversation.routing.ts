@@ -83,7 +83,7 @@ class Planner {
     const queue = target.queue ?? this.routing.queue ?? route?.queue ?? 'default';
     const skill = target.queue === undefined ? (this.routing.skill ?? route?.skill) : undefined;
     const attempt = this.routing.attempt + 1;
-    this.setRouting({ phase: 'queued', queue, attempt, ...(skill ? { skill } : { skill: undefined }), targetAgentId: target.targetAgentId });
+    this.setRouting({ phase: 'queued', queue, attempt, skill, targetAgentId: target.targetAgentId });
     this.effects.push({
       type: 'routeToAgent',
       params: {

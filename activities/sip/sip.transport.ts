@@ -6,7 +6,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { parseMessage, serializeMessage, SipStreamFramer, type SipMessage } from './sip.message';
-import type { SipHop, SipTransportName } from './sip.dialog';
+import type { SipHop } from './sip.dialog';
 
 /** A message received, with where it came from and a way to answer on the same path. */
 export interface Inbound {
@@ -154,4 +154,3 @@ export async function openSipTransport(options: TransportOptions): Promise<SipTr
   };
 }
 
-export type { SipTransportName };
