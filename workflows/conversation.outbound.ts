@@ -2,6 +2,7 @@ import { ActivityFailure, patched, proxyActivities, proxyLocalActivities, type A
 import type { ConversationActivities } from '../activities/activities.types';
 import type { ConversationEvent, FetchMediaEffect, SendMessageEffect } from '../machines/conversation.types';
 import { PacedSender } from './paced-sender';
+import type { LocalActivityLine } from './local-activity-line';
 
 const sendOptions: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
@@ -32,8 +33,9 @@ export class ConversationOutbound {
   constructor(
     private readonly dispatch: (event: ConversationEvent) => void,
     lastSentAt: number | undefined,
+    private readonly localActivities: LocalActivityLine,
   ) {
-    this.paced = new PacedSender(sendOptions, lastSentAt);
+    this.paced = new PacedSender(sendOptions, lastSentAt, localActivities);
   }
 
   /** Workflow time the broker last took a message for this customer (carried across continue-as-new). */
@@ -47,7 +49,8 @@ export class ConversationOutbound {
       await media.fetchInboundMedia(item);
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
-      await store.markMediaFailed({ messageId: item.messageId, problem: 'fetch_failed', details: err.message });
+      const details = err.message;
+      await this.localActivities.run(() => store.markMediaFailed({ messageId: item.messageId, problem: 'fetch_failed', details }));
     }
   }
 
@@ -66,7 +69,8 @@ export class ConversationOutbound {
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       // Retries ran out (a day of broker outage): record why, and keep the conversation going.
-      await store.markSendFailed({ messageId: item.messageId, code: 0, title: 'send_timed_out', details: err.message });
+      const details = err.message;
+      await this.localActivities.run(() => store.markSendFailed({ messageId: item.messageId, code: 0, title: 'send_timed_out', details }));
     }
   }
 }

@@ -34,6 +34,7 @@ import { ConversationOutbound } from './conversation.outbound';
 import { RecentIds } from './recent-ids';
 import { carryOutHandOff } from './conversation.handoff';
 import { EarliestTimer, drainInOrder } from './workflow-helpers';
+import { LocalActivityLine } from './local-activity-line';
 
 const store = proxyLocalActivities<Pick<ConversationActivities, 'recordConversation' | 'conversationSettings'>>({
   startToCloseTimeout: '10 seconds',
@@ -74,6 +75,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   const afterClose: InboundMessage[] = [];
   // Customer messages wait here for the settings read that precedes them; runs from before it dispatch at once.
   const readsSettings = patched('settings-read-through');
+  const localActivities = new LocalActivityLine(patched('local-activities-one-at-a-time'));
   const inbox: InboundMessage[] = [];
   timeline.started(timelineStartOf(snapshot, generation, carried !== undefined, Date.now()));
 
@@ -128,12 +130,14 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
    */
   async function takeInbox(): Promise<void> {
     const first = inbox[0]!;
-    const read = await store.conversationSettings({
-      businessNumberId: input.conversation.businessNumberId,
-      customerKey: input.conversation.customer.key,
-      messageId: first.messageId,
-      at: Date.now(),
-    });
+    const read = await localActivities.run(() =>
+      store.conversationSettings({
+        businessNumberId: input.conversation.businessNumberId,
+        customerKey: input.conversation.customer.key,
+        messageId: first.messageId,
+        at: Date.now(),
+      }),
+    );
     if (JSON.stringify(read.settings) !== JSON.stringify(snapshot.context.settings)) {
       dispatch({ type: 'settings.applied', settings: read.settings, at: Date.now() });
     }
@@ -215,7 +219,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxHistoryEvents;
   // Sends and image fetches run beside the main loop, each in order, so a broker outage never holds up
   // recording the customer's messages.
-  const outbound = new ConversationOutbound(dispatch, carried?.lastSentAt);
+  const outbound = new ConversationOutbound(dispatch, carried?.lastSentAt, localActivities);
   const sender = drainInOrder(outbox, (item) => outbound.send(item));
   const fetcher = drainInOrder(mediaQueue, (item) => outbound.fetchImage(item));
   const handOff = drainInOrder(handOffQueue, (effect) => carryOutHandOff(effect, { dispatch, isClosed: () => snapshot.status === 'done', generation }));
@@ -261,12 +265,8 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     const inboundIds = handledInbound;
     handledInbound = [];
     dirty = false;
-    await store.recordConversation({
-      status: toConversationStatus(snapshot, Date.now()),
-      generation,
-      revision,
-      handledInboundIds: inboundIds,
-    });
+    const status = toConversationStatus(snapshot, Date.now());
+    await localActivities.run(() => store.recordConversation({ status, generation, revision, handledInboundIds: inboundIds }));
   }
 
   function carry(): CarriedState {

@@ -2,6 +2,7 @@ import { proxyActivities, proxyLocalActivities, sleep, type ActivityOptions } fr
 import type { ConversationActivities, SendOutcome } from '../activities/activities.types';
 import type { LaneActivities, SendLane } from '../activities/lanes.activities';
 import type { SendMessageEffect } from '../machines/conversation.types';
+import type { LocalActivityLine } from './local-activity-line';
 
 type Broker = Pick<ConversationActivities, 'sendMessage'>;
 
@@ -23,12 +24,13 @@ export class PacedSender {
     private readonly options: ActivityOptions,
     /** Workflow time the broker last took a message for this customer (carried across continue-as-new). */
     public lastSentAt: number | undefined,
+    private readonly localActivities: LocalActivityLine,
   ) {}
 
   async send(item: SendMessageEffect): Promise<SendOutcome> {
     if (!this.lane) {
       // Once per run: the worker's answer is recorded in the history, so a later config change reaches the next run.
-      const settings = await lanes.sendLane({ businessNumberId: item.businessNumberId });
+      const settings = await this.localActivities.run(() => lanes.sendLane({ businessNumberId: item.businessNumberId }));
       this.lane = { settings, broker: proxyActivities<Broker>({ ...this.options, taskQueue: settings.taskQueue }) };
     }
     const wait = this.lastSentAt === undefined ? 0 : this.lastSentAt + this.lane.settings.customerPacingMs - Date.now();

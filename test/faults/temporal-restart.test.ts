@@ -15,9 +15,7 @@ afterAll(async () => {
 });
 
 describe('the Temporal dev server restarted mid-stream (persisted)', () => {
-  // Skipped while a conversation evicted at the wrong moment cannot replay its own history, which this fault
-  // provokes under load (see replay-own-history.test.ts): un-skip when that test turns red.
-  it.skip('answers 503 while it is down, then takes every redelivered message and retried reply exactly once, in order', async () => {
+  it('answers 503 while it is down, then takes every redelivered message and retried reply exactly once, in order', async () => {
     let down: Promise<void> | undefined;
     const plan: FaultPlan = {
       fault: 'Temporal dev server stopped 5 s, restarted',

@@ -30,29 +30,17 @@ afterAll(async () => {
   await rig?.stop();
 });
 
-// Known bug, pinned by replay-own-history.test.ts and open under issue 8: a conversation evicted while two local
-// activities were in flight in one workflow task may not replay its own history and gets stuck. A kill lands on such a
-// task now and then; the second attempt (fresh customers, fresh kill) keeps CI about the faults this test is for.
-// Remove the retry once the workflow serialises its local activities.
-jest.retryTimes(1, { logErrorsBeforeRetry: true });
-
-let attempt = 0;
-
 describe('the worker killed with SIGKILL mid-stream', () => {
   it('loses no customer message and sends every reply exactly once, in order, after it restarts', async () => {
-    attempt += 1;
     // Killed as round 4 begins (round 3's replies in flight); rounds 4–5 arrive with no worker (webhooks are still
     // taken; replies wait on a worker to validate them, answer 503 and are retried); restarted at round 6.
     const plan: FaultPlan = {
       fault: 'worker SIGKILL, restarted 2 s later',
-      customerBase: 15554440000 + attempt * 100,
+      customerBase: 15554440000,
       customers: 5,
       rounds: 8,
       async atRound(round) {
-        if (round === 0) {
-          if (worker && worker.exitCode === null && worker.signalCode === null) await killWorker(); // a retried attempt's leftover
-          worker = startWorker();
-        }
+        if (round === 0) worker = startWorker();
         if (round === 4) await killWorker();
         if (round === 6) worker = startWorker();
       },
