@@ -5,12 +5,13 @@ import { replayRuns, type ReplayOutcome, type WorkflowCode } from './history.rep
 import { isUnreadable, type HistoryInput } from './history.types';
 import { KpiAccumulator, type Kpis } from './kpi.aggregate';
 import { buildTimeline, type Timeline } from './timeline.build';
+import { CONVERSATION_WORKFLOW_TYPE } from '../workflows/conversation.messages';
 
 /** A replayed run and, when it replayed cleanly and matches the state asked for, its timeline. */
 export interface AnalyzedRun {
   outcome: ReplayOutcome;
   timeline?: Timeline;
-  /** False when the run replayed but ended in another state than the one asked for. */
+  /** False when the run replayed but is no conversation (a campaign) or ended in another state than the one asked for. */
   matched: boolean;
 }
 
@@ -19,6 +20,11 @@ export async function* analyzeRuns(inputs: AsyncIterable<HistoryInput>, code: Wo
   for await (const outcome of replayRuns(inputs, code)) {
     if (isUnreadable(outcome) || !outcome.ok) {
       yield { outcome, matched: true };
+      continue;
+    }
+    // Campaign runs replay like any other, but have no conversation to count.
+    if (outcome.meta.workflowType !== CONVERSATION_WORKFLOW_TYPE) {
+      yield { outcome, matched: false };
       continue;
     }
     const timeline = buildTimeline({ conversationId: outcome.workflowId, runId: outcome.runId }, outcome.meta, outcome.start, outcome.records);

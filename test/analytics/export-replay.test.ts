@@ -120,6 +120,21 @@ describe('wa-analyst export and replay against the real dev server', () => {
     expect(kpi.stderr).toContain(`error: ${corrupt}: not a Temporal workflow history in JSON`);
   });
 
+  it('replays campaign histories with the rest but counts only conversations in the KPIs and timelines', async () => {
+    const histories = join(root, 'test/workflows/histories');
+    const campaign = join(histories, 'campaign-pause-resume.json');
+    const conversation = join(histories, 'idle-close.json');
+    const replay = await analyst('replay', '--no-progress', ...bundle(), campaign, conversation);
+    expect(replay.stderr).toContain('2 replayed cleanly, 0 failed');
+    const kpi = await analyst('kpi', '--no-progress', '--format', 'json', ...bundle(), campaign, conversation);
+    expect(kpi.code).toBe(0);
+    expect(JSON.parse(kpi.stdout)).toMatchObject({ conversations: 1, runs: 1, replayFailures: 0, conversationsByState: { inbound: 0, closed: 1 } });
+    const timeline = await analyst('timeline', '--no-progress', '--format', 'json', ...bundle(), campaign, conversation);
+    expect(timeline.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { conversationId: string }).conversationId)).toEqual([
+      expect.stringMatching(/^wa:106540352242922:/),
+    ]);
+  });
+
   it('prints its usage with --help and refuses an unknown option with exit code 2', async () => {
     const help = await analyst('--help');
     expect(help.code).toBe(0);
