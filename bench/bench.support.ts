@@ -1,6 +1,7 @@
 /**
- * What the scale and breakdown benchmarks share: their own Temporal dev server (persisted, so its disk can be
- * measured) and FerretDB, the connector's API and worker as child processes, signed webhooks, statistics.
+ * What the ingest, scale and breakdown benchmarks share: their own Temporal dev server (persisted, so its disk can be
+ * measured) and FerretDB, or the ones given; the connector's API and worker as child processes; signed webhooks;
+ * statistics.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -63,22 +64,33 @@ export async function closedLoop(count: number, work: (i: number) => Promise<voi
 export interface BenchStack {
   temporalAddress: string;
   mongoUrl: string;
+  /** Where this stack keeps its data (empty for a server that was given). */
   temporalDbFile: string;
   ferretDir: string;
   stop(): Promise<void>;
 }
 
-/** A persisted Temporal dev server and a FerretDB of the benchmark's own, under `work`. */
-export async function startStack(work: string): Promise<BenchStack> {
-  const temporalDbFile = join(work, 'temporal.db');
-  const ferretDir = join(work, 'ferretdb');
-  const servers: RunningServer[] = [];
+/**
+ * A persisted Temporal dev server and a FerretDB of the benchmark's own, under `work`; a server whose address is
+ * `given` (TEMPORAL_ADDRESS / MONGODB_URL) is used instead of started.
+ */
+export async function startStack(work: string, given: { temporalAddress?: string | undefined; mongoUrl?: string | undefined } = {}): Promise<BenchStack> {
+  const temporalDbFile = given.temporalAddress ? '' : join(work, 'temporal.db');
+  const ferretDir = given.mongoUrl ? '' : join(work, 'ferretdb');
   const [temporal, ferret] = await Promise.all([
-    startTemporalDevServer({ uiPort: false, dbFile: temporalDbFile, logFile: join(work, 'temporal.log') }),
-    startFerretDb({ dataDir: ferretDir, logFile: join(work, 'ferretdb.log') }),
+    given.temporalAddress ? undefined : startTemporalDevServer({ uiPort: false, dbFile: temporalDbFile, logFile: join(work, 'temporal.log') }),
+    given.mongoUrl ? undefined : startFerretDb({ dataDir: ferretDir, logFile: join(work, 'ferretdb.log') }),
   ]);
-  servers.push(temporal, ferret);
-  return { temporalAddress: temporal.address, mongoUrl: ferret.url, temporalDbFile, ferretDir, stop: async () => void (await Promise.all(servers.map((s) => s.stop()))) };
+  const servers: RunningServer[] = [];
+  if (temporal) servers.push(temporal);
+  if (ferret) servers.push(ferret);
+  return {
+    temporalAddress: temporal?.address ?? given.temporalAddress!,
+    mongoUrl: ferret?.url ?? given.mongoUrl!,
+    temporalDbFile,
+    ferretDir,
+    stop: async () => void (await Promise.all(servers.map((s) => s.stop()))),
+  };
 }
 
 export interface Connector {

@@ -10,20 +10,18 @@
  *
  * Options: --rates 50,100,200  --seconds 10  --customers 500  --ceiling 2000
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { MongoClient } from 'mongodb';
-import { findFreePort, startFerretDb, startTemporalDevServer, type RunningServer } from '../lib/dev-servers';
 import { connectStore } from '../store/db';
 import { ensureOutbound, recordAccepted } from '../store/messages.store';
 import { conversationWorkflowId } from '../workflows/conversation.messages';
 import { inboundTextWebhook, signBody, statusWebhook } from '../simulator/cloud-api.payloads';
-import { closedLoop, handledMessages } from './bench.support';
+import { BUSINESS, SECRET, closedLoop, handledMessages, machine, quantile, root, round1, sleep, startConnector, startStack, type Connector } from './bench.support';
 import { noopWorkflow, pokeSignal } from './noop.workflow';
 
 const { values: args } = parseArgs({
@@ -38,14 +36,6 @@ const rates = args.rates.split(',').map(Number);
 const seconds = Number(args.seconds);
 const customers = Number(args.customers);
 const ceilingCount = Number(args.ceiling);
-const SECRET = 'bench-secret';
-const BUSINESS = '106540352242922';
-const root = resolve(__dirname, '..');
-
-const quantile = (sorted: number[], q: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (n: number) => Math.round(n * 10) / 10;
-
 interface Step {
   offeredWebhooksPerSecond: number;
   webhooks: number;
@@ -64,44 +54,21 @@ interface Step {
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
-  const servers: RunningServer[] = [];
-  const children: ChildProcess[] = [];
+  const stack = await startStack(work, { temporalAddress: process.env.TEMPORAL_ADDRESS, mongoUrl: process.env.MONGODB_URL });
+  const { temporalAddress, mongoUrl } = stack;
+  const dbName = `bench_${Date.now()}`;
+  // Ingest only: nothing is sent to the broker.
+  let connector: Connector | undefined;
   try {
-    let temporalAddress = process.env.TEMPORAL_ADDRESS;
-    if (!temporalAddress) {
-      const temporal = await startTemporalDevServer({ uiPort: false, dbFile: join(work, 'temporal.db'), logFile: join(work, 'temporal.log') });
-      servers.push(temporal);
-      temporalAddress = temporal.address;
-    }
-    let mongoUrl = process.env.MONGODB_URL;
-    if (!mongoUrl) {
-      const ferret = await startFerretDb({ dataDir: join(work, 'ferretdb'), logFile: join(work, 'ferretdb.log') });
-      servers.push(ferret);
-      mongoUrl = ferret.url;
-    }
-
-    const dbName = `bench_${Date.now()}`;
-    const port = await findFreePort();
-    const env = {
-      ...process.env,
+    connector = await startConnector({
       TEMPORAL_ADDRESS: temporalAddress,
       MONGODB_URL: mongoUrl,
       MONGODB_DB: dbName,
-      HTTP_PORT: String(port),
       TEMPORAL_TASK_QUEUE: `bench-${Date.now()}`,
-      WHATSAPP_API_BASE_URL: 'http://127.0.0.1:9', // ingest only: nothing is sent to the broker
+      WHATSAPP_API_BASE_URL: 'http://127.0.0.1:9',
       WHATSAPP_ACCESS_TOKEN: 'bench',
-      WHATSAPP_APP_SECRET: SECRET,
-      WHATSAPP_VERIFY_TOKEN: 'bench',
-      LOG_LEVEL: 'warn',
-    };
-    for (const entry of ['bin/worker.ts', 'bin/api.ts']) {
-      // `node --import tsx`: one process each, so stopping it stops the connector (the tsx launcher forks a child).
-      const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry)], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
-      children.push(child);
-    }
-    const url = `http://127.0.0.1:${port}/webhooks/whatsapp`;
-    await waitFor(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 60_000);
+    });
+    const url = connector.webhookUrl;
     const mongo = await MongoClient.connect(mongoUrl);
     const handled = handledMessages(mongo.db(dbName));
 
@@ -185,12 +152,12 @@ async function main(): Promise<void> {
         inboundMessages: inboundIds.length,
         unacknowledged,
         acceptedUnhandled: acceptedIds.length - docs.length,
-        ackP50Ms: round(quantile(acks, 0.5)),
-        ackP99Ms: round(quantile(acks, 0.99)),
-        ackOver1sPercent: round((100 * acks.filter((ms) => ms > 1000).length) / Math.max(acks.length, 1)),
-        processedMessagesPerSecond: round((docs.length * 1000) / Math.max(lastHandled - firstReceived, 1)),
-        e2eP50Ms: round(quantile(e2e, 0.5)),
-        e2eP99Ms: round(quantile(e2e, 0.99)),
+        ackP50Ms: round1(quantile(acks, 0.5)),
+        ackP99Ms: round1(quantile(acks, 0.99)),
+        ackOver1sPercent: round1((100 * acks.filter((ms) => ms > 1000).length) / Math.max(acks.length, 1)),
+        processedMessagesPerSecond: round1((docs.length * 1000) / Math.max(lastHandled - firstReceived, 1)),
+        e2eP50Ms: round1(quantile(e2e, 0.5)),
+        e2eP99Ms: round1(quantile(e2e, 0.99)),
       });
       console.error(`rate ${rate}/s done`);
     }
@@ -206,7 +173,7 @@ async function main(): Promise<void> {
     await handled.waitAll(oursIds, 180_000).catch(() => undefined);
     const oursDocs = await handled.timings(oursIds);
     const oursSpan = Math.max(...oursDocs.map((d) => d.handledAt!.getTime())) - Math.min(...oursDocs.map((d) => d.createdAt.getTime()));
-    const oursPerSecond = round((oursDocs.length * 1000) / oursSpan);
+    const oursPerSecond = round1((oursDocs.length * 1000) / oursSpan);
 
     // …and the raw ceiling: the same number of signal-with-starts to a workflow that does nothing.
     const raw = await rawCeiling(temporalAddress, ceilingCount);
@@ -215,7 +182,7 @@ async function main(): Promise<void> {
 
     const result = {
       measuredAt: new Date().toISOString(),
-      machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}); load generator, API, worker, Temporal dev server and FerretDB all share them`,
+      machine: machine(),
       mix: '1 customer message : 3 status webhooks (sent, delivered, read of a recorded outbound message); rates are webhooks per second',
       customers,
       steps,
@@ -226,8 +193,8 @@ async function main(): Promise<void> {
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'ingest.json'), `${JSON.stringify(result, null, 2)}\n`);
   } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(servers.map((s) => s.stop()));
+    connector?.stop();
+    await stack.stop();
     rmSync(work, { recursive: true, force: true });
   }
 }
@@ -248,15 +215,7 @@ async function rawCeiling(address: string, count: number): Promise<number> {
   await running;
   await connection.close();
   await nativeConnection.close();
-  return round(perSecond);
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(250);
-  }
+  return round1(perSecond);
 }
 
 function printTable(result: { machine: string; mix: string; steps: Step[]; ceiling: Record<string, number> }): void {
