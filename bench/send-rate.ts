@@ -12,17 +12,17 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { createConversationService } from '../api/conversations.service';
-import { startFerretDb, startTemporalDevServer, type RunningServer } from '../lib/dev-servers';
 import { defaultMessagingLimits } from '../lib/messaging-limits';
 import { startBrokerSimulator } from '../simulator/broker-simulator';
 import { connectStore } from '../store/db';
 import { upsertTemplate } from '../store/templates.store';
+import { BUSINESS, machine, root, round1, sleep, startStack, waitFor } from './bench.support';
 
 const { values: args } = parseArgs({
   options: {
@@ -36,30 +36,15 @@ const sends = Number(args.sends);
 const rate = Number(args.rate);
 const workerCount = Number(args.workers);
 const paced = Number(args.paced);
-const BUSINESS = '106540352242922';
 const TOKEN = 'bench-token';
-const root = resolve(__dirname, '..');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (n: number) => Math.round(n * 10) / 10;
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-send-rate-'));
-  const servers: RunningServer[] = [];
   const children: ChildProcess[] = [];
+  const stack = await startStack(work, { temporalAddress: process.env.TEMPORAL_ADDRESS, mongoUrl: process.env.MONGODB_URL });
+  const { temporalAddress, mongoUrl } = stack;
   const simulator = await startBrokerSimulator({ port: 0, accessToken: TOKEN, appSecret: 'bench', autoStatuses: false });
   try {
-    let temporalAddress = process.env.TEMPORAL_ADDRESS;
-    if (!temporalAddress) {
-      const temporal = await startTemporalDevServer({ uiPort: false, dbFile: join(work, 'temporal.db'), logFile: join(work, 'temporal.log') });
-      servers.push(temporal);
-      temporalAddress = temporal.address;
-    }
-    let mongoUrl = process.env.MONGODB_URL;
-    if (!mongoUrl) {
-      const ferret = await startFerretDb({ dataDir: join(work, 'ferretdb'), logFile: join(work, 'ferretdb.log') });
-      servers.push(ferret);
-      mongoUrl = ferret.url;
-    }
     const bundlePath = join(work, 'workflows.js');
     writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') })).code);
 
@@ -101,7 +86,7 @@ async function main(): Promise<void> {
 
     // Warm-up: one send opens the lane and lets every worker find it in the registry.
     await start('15550009999', 'warm-up');
-    await waitFor(() => simulator.sent().length === 1, 60_000);
+    await waitFor(async () => simulator.sent().length === 1, 60_000, 100);
     await sleep(2_000);
     simulator.reset();
 
@@ -117,7 +102,7 @@ async function main(): Promise<void> {
       }),
     );
     const offeredSeconds = (performance.now() - offeredAt) / 1000;
-    await waitFor(() => simulator.sent().length >= sends, 600_000);
+    await waitFor(async () => simulator.sent().length >= sends, 600_000, 100);
     const times = simulator.sent().map((m) => m.receivedAt.getTime()).sort((a, b) => a - b);
     let busiest = 0;
     for (let i = 0, j = 0; i < times.length; i += 1) {
@@ -129,10 +114,10 @@ async function main(): Promise<void> {
       sends,
       workers: workerCount,
       configuredRatePerSecond: rate,
-      offeredPerSecond: round(sends / offeredSeconds),
-      achievedPerSecond: round((times.length - 1) / spanSeconds),
+      offeredPerSecond: round1(sends / offeredSeconds),
+      achievedPerSecond: round1((times.length - 1) / spanSeconds),
       busiestSecond: busiest,
-      seconds: round(spanSeconds),
+      seconds: round1(spanSeconds),
       duplicates: times.length - new Set(simulator.sent().map((m) => m.to)).size,
     };
 
@@ -141,13 +126,13 @@ async function main(): Promise<void> {
     const pacedWaId = '15552000000';
     const first = await start(pacedWaId, 'paced-0');
     for (let i = 1; i < paced; i += 1) await conversations.send(first.conversationId, { type: 'template', ...template }, { kind: 'integrator' }, `paced-${i}`);
-    await waitFor(() => simulator.sent().length >= paced, 120_000);
+    await waitFor(async () => simulator.sent().length >= paced, 120_000, 100);
     const pacedTimes = simulator.sent().map((m) => m.receivedAt.getTime());
-    const gapsSeconds = pacedTimes.slice(1).map((t, i) => round((t - pacedTimes[i]!) / 1000));
+    const gapsSeconds = pacedTimes.slice(1).map((t, i) => round1((t - pacedTimes[i]!) / 1000));
 
     const result = {
       measuredAt: new Date().toISOString(),
-      machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}); load generator, workers, Temporal dev server and FerretDB share them`,
+      machine: machine(),
       lane,
       pacing: { sends: paced, configuredMs: defaultMessagingLimits.customerPacingMs, gapsSeconds },
     };
@@ -164,16 +149,8 @@ async function main(): Promise<void> {
     for (const child of children) child.kill('SIGTERM');
     await Promise.all(children.map((child) => new Promise((done) => (child.exitCode === null ? child.once('exit', done) : done(null)))));
     await simulator.close();
-    await Promise.all(servers.map((s) => s.stop()));
+    await stack.stop();
     rmSync(work, { recursive: true, force: true });
-  }
-}
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await sleep(100);
   }
 }
 
