@@ -21,6 +21,7 @@ const media = proxyActivities<Pick<ConversationActivities, 'fetchInboundMedia'>>
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+// Called only through the conversation's LocalActivityLine: one local activity in flight at a time.
 const store = proxyLocalActivities<Pick<ConversationActivities, 'markSendFailed' | 'markMediaFailed'>>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },

@@ -36,6 +36,7 @@ import { carryOutHandOff } from './conversation.handoff';
 import { EarliestTimer, drainInOrder } from './workflow-helpers';
 import { LocalActivityLine } from './local-activity-line';
 
+// Called only through the conversation's LocalActivityLine: one local activity in flight at a time.
 const store = proxyLocalActivities<Pick<ConversationActivities, 'recordConversation' | 'conversationSettings'>>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },

@@ -6,6 +6,7 @@ import type { LocalActivityLine } from './local-activity-line';
 
 type Broker = Pick<ConversationActivities, 'sendMessage'>;
 
+// Called only through the conversation's LocalActivityLine: one local activity in flight at a time.
 const lanes = proxyLocalActivities<LaneActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
