@@ -30,20 +30,22 @@ const labelOf = (c: ExpectedComponent, name: string) =>
 
 /** The template's inputs, its preview as the customer will see it, and the message to send once filled in. */
 export function useTemplateFill(businessNumberId: string, template: ApprovedTemplate | undefined) {
-  const [definition, setDefinition] = useState<TemplateDefinition>();
-  const [values, setValues] = useState<Record<string, string>>({});
+  // What was read and typed belongs to the template it was for: choosing another shows its own at once. (Clearing
+  // them in an effect instead ran after the first keystrokes on a slow machine and wiped them.)
+  const templateKey = template ? `${businessNumberId}:${template.name}:${template.language}` : '';
+  const [read, setRead] = useState<{ templateKey: string; definition: TemplateDefinition | undefined }>();
+  const [typed, setTyped] = useState<{ templateKey: string; values: Record<string, string> }>();
+  const definition = read?.templateKey === templateKey ? read.definition : undefined;
+  const values = typed?.templateKey === templateKey ? typed.values : {};
   useEffect(() => {
-    setDefinition(undefined);
-    setValues({});
-    if (!template) return;
+    if (!templateKey) return;
     let live = true;
-    const key = encodeURIComponent(`${businessNumberId}:${template.name}:${template.language}`);
     // Without the definition the body's placeholders still make a sendable template, so a failed read is no error.
-    api<Template>('GET', `/v1/templates/${key}`).then((t) => live && setDefinition(t.definition), () => undefined);
+    api<Template>('GET', `/v1/templates/${encodeURIComponent(templateKey)}`).then((t) => live && setRead({ templateKey, definition: t.definition }), () => undefined);
     return () => {
       live = false;
     };
-  }, [businessNumberId, template?.name, template?.language]);
+  }, [templateKey]);
 
   const components = template ? componentsOf(template, definition) : [];
   const valuesOf = (c: ExpectedComponent) => Object.fromEntries(c.placeholders.map((p) => [p, values[fieldKey(c, p)] ?? '']));
@@ -71,7 +73,7 @@ export function useTemplateFill(businessNumberId: string, template: ApprovedTemp
       c.placeholders.map((p) => {
         const key = fieldKey(c, p);
         const id = `${idPrefix}-${key.replace(/[^a-z0-9]/gi, '-')}`;
-        const onInput = (e: { currentTarget: HTMLInputElement }) => setValues({ ...values, [key]: e.currentTarget.value });
+        const onInput = (e: { currentTarget: HTMLInputElement }) => setTyped({ templateKey, values: { ...values, [key]: e.currentTarget.value } });
         return (
           <div key={key}>
             <label for={id}>{labelOf(c, p)}</label>
@@ -92,6 +94,6 @@ export function useTemplateFill(businessNumberId: string, template: ApprovedTemp
       ))}
     </div>
   );
-  const reset = () => setValues({});
+  const reset = () => setTyped(undefined);
   return { inputs, preview, message, reset };
 }

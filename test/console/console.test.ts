@@ -78,9 +78,25 @@ describe('the web console', () => {
     const panel = page.locator(`article[data-conversation="${conversationOf(customer)}"]`);
     await panel.getByText("The customer's 24-hour window is closed: only an approved template can be sent.").waitFor({ timeout: 15_000 });
     expect(await panel.getByLabel('Reply').count()).toBe(0);
+    // Chosen and typed in one go, before the browser paints (what a loaded machine does to a quick agent): kept.
+    await panel.locator('form.reply.template').evaluate(async (form) => {
+      const select = form.querySelector('select')!;
+      select.value = 'order_update|en_US';
+      select.dispatchEvent(new Event('change', { bubbles: true }));
+      type Input = { value: string; dispatchEvent(event: Event): boolean };
+      let input: Input | null = null;
+      for (let i = 0; i < 20 && !input; i += 1) {
+        await Promise.resolve(); // Preact renders on a microtask: no paint in between
+        input = form.querySelector('input[id$="-body-1"]') as unknown as Input | null;
+      }
+      input!.value = 'Ada';
+      input!.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    const preview = () => panel.getByLabel('Preview').textContent();
+    expect(await eventually(preview, (v) => v === 'Hello Ada, this is order_update.', 5_000)).toBe('Hello Ada, this is order_update.');
     await panel.getByLabel('Approved template', { exact: true }).selectOption({ label: 'order_update (en_US, utility)' });
     await panel.getByLabel('Parameter {{1}}').fill('Ada');
-    expect(await eventually(() => panel.getByLabel('Preview').textContent(), (v) => v === 'Hello Ada, this is order_update.', 15_000)).toBe('Hello Ada, this is order_update.');
+    expect(await eventually(preview, (v) => v === 'Hello Ada, this is order_update.', 15_000)).toBe('Hello Ada, this is order_update.');
     await screenshot('template-required');
     await panel.getByRole('button', { name: 'Send template' }).click();
 
