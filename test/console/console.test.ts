@@ -4,7 +4,7 @@
  * drives the page the way a person would (labels, roles, buttons), checks what the page shows and what reached the
  * broker, requires no console errors and no serious accessibility violations, and screenshots the page.
  */
-import { conversationOf, startConsoleRig, type ConsoleRig } from '../support/console-rig';
+import { conversationOf, inboxPanel, startConsoleRig, type ConsoleRig } from '../support/console-rig';
 import { BUSINESS_NUMBER_ID, type ServiceRig } from '../support/service';
 import { eventually } from '../support/workflow-env';
 
@@ -49,11 +49,10 @@ describe('the web console', () => {
   it('lets the agent reply from the inbox; the message reaches WhatsApp and its delivery shows', async () => {
     const customer = newCustomer();
     await customerWrites(customer, 'Where is my parcel?');
-    await eventually(() => rig.request('GET', `/v1/conversations/${encodeURIComponent(conversationOf(customer))}`), (r) => r.body.agentId === 'agent-1', 30_000);
+    await consoleRig.heldByAgent(customer);
 
     const { page, screenshot, accessibilityViolations } = await open('agent');
-    await page.getByRole('link', { name: 'Agent inbox' }).click();
-    const panel = page.locator(`article[data-conversation="${conversationOf(customer)}"]`);
+    const panel = await inboxPanel(page, customer);
     await panel.getByText('Where is my parcel?').waitFor({ timeout: 15_000 });
     await panel.getByLabel('Reply').fill('It arrives tomorrow morning.');
     await panel.getByRole('button', { name: 'Send' }).click();
@@ -71,11 +70,10 @@ describe('the web console', () => {
     const customer = newCustomer();
     // Written 25 hours ago, delivered only now: no window opens; only a template may answer.
     await customerWrites(customer, 'Are you still there?', Math.floor(Date.now() / 1000) - 25 * 3600);
-    await eventually(() => rig.request('GET', `/v1/conversations/${encodeURIComponent(conversationOf(customer))}`), (r) => r.body.state === 'expiredNeedsTemplate' && r.body.agentId === 'agent-1', 30_000);
+    await consoleRig.heldByAgent(customer, 'expiredNeedsTemplate');
 
     const { page, screenshot } = await open('agent');
-    await page.getByRole('link', { name: 'Agent inbox' }).click();
-    const panel = page.locator(`article[data-conversation="${conversationOf(customer)}"]`);
+    const panel = await inboxPanel(page, customer);
     await panel.getByText("The customer's 24-hour window is closed: only an approved template can be sent.").waitFor({ timeout: 15_000 });
     expect(await panel.getByLabel('Reply').count()).toBe(0);
     // Chosen and typed in one go, before the browser paints (what a loaded machine does to a quick agent): kept.
@@ -155,7 +153,7 @@ describe('the web console', () => {
   it("draws the machine and a conversation's path, and charts KPIs", async () => {
     const customer = newCustomer();
     await customerWrites(customer, 'Path please');
-    await eventually(() => rig.request('GET', `/v1/conversations/${encodeURIComponent(conversationOf(customer))}`), (r) => r.body.state === 'handedToAgent', 30_000);
+    await consoleRig.heldByAgent(customer);
 
     const { page, screenshot, accessibilityViolations } = await open('analyst');
     await page.getByRole('link', { name: 'Analysis' }).click();

@@ -3,7 +3,7 @@
  * with header and link-button parameters filled in outside the window, and a reply sent with the keyboard alone.
  */
 import type { Locator, Page } from 'playwright-core';
-import { conversationOf, startConsoleRig, type ConsoleRig } from '../support/console-rig';
+import { conversationOf, inboxPanel, startConsoleRig, type ConsoleRig } from '../support/console-rig';
 import { BUSINESS_NUMBER_ID, type ServiceRig } from '../support/service';
 import { eventually } from '../support/workflow-env';
 
@@ -21,17 +21,6 @@ afterEach(async () => {
   expect(await consoleRig.closePages()).toEqual([]);
 });
 
-const statusOf = (customer: string) => rig.request('GET', `/v1/conversations/${encodeURIComponent(conversationOf(customer))}`);
-const heldByAgent = (customer: string, state = 'handedToAgent') =>
-  eventually(() => statusOf(customer), (r) => r.body.state === state && r.body.agentId === 'agent-1', 30_000);
-
-async function inboxPanel(page: Page, customer: string): Promise<Locator> {
-  await page.getByRole('link', { name: 'Agent inbox' }).click();
-  const panel = page.locator(`article[data-conversation="${conversationOf(customer)}"]`);
-  await panel.waitFor({ timeout: 15_000 });
-  return panel;
-}
-
 /** Presses Tab until `target` has the focus (a keyboard user's way there); fails if it never does. */
 async function tabTo(page: Page, target: Locator, most = 60): Promise<void> {
   for (let i = 0; i < most; i++) {
@@ -45,7 +34,7 @@ describe('the agent inbox', () => {
   it("shows the customer's picture, and a reply WhatsApp refused with the broker's reason", async () => {
     const customer = consoleRig.newCustomer();
     await rig.simulator.sendInboundImage({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, bytes: png, mimeType: 'image/png', caption: 'my parcel' });
-    await heldByAgent(customer);
+    await consoleRig.heldByAgent(customer);
     const { page, accessibilityViolations } = await consoleRig.open('agent');
     const panel = await inboxPanel(page, customer);
 
@@ -82,7 +71,7 @@ describe('the agent inbox', () => {
     const customer = consoleRig.newCustomer();
     // Written 25 hours ago, delivered only now: no window opens.
     await consoleRig.customerWrites(customer, 'Any news?', Math.floor(Date.now() / 1000) - 25 * 3600);
-    await heldByAgent(customer, 'expiredNeedsTemplate');
+    await consoleRig.heldByAgent(customer, 'expiredNeedsTemplate');
     const { page, accessibilityViolations } = await consoleRig.open('agent');
     const panel = await inboxPanel(page, customer);
     await panel.getByLabel('Approved template', { exact: true }).selectOption({ label: 'shipping_update (en_US, utility)' });
@@ -109,7 +98,7 @@ describe('the agent inbox', () => {
   it('transfers a conversation to another queue, and the panel follows where it went', async () => {
     const customer = consoleRig.newCustomer();
     await consoleRig.customerWrites(customer, 'I need billing');
-    await heldByAgent(customer);
+    await consoleRig.heldByAgent(customer);
     const { page } = await consoleRig.open('agent');
     const panel = await inboxPanel(page, customer);
     await panel.getByLabel('Transfer to').selectOption({ label: 'a queue' });
@@ -118,13 +107,13 @@ describe('the agent inbox', () => {
 
     // The contact centre (sipp) answers the new call as agent-1 again, now from the billing queue.
     await panel.getByText(/agent agent-1 · queue billing$/).waitFor({ timeout: 30_000 });
-    expect((await statusOf(customer)).body.routing).toMatchObject({ queue: 'billing' });
+    expect((await consoleRig.statusOf(customer)).body.routing).toMatchObject({ queue: 'billing' });
   });
 
   it('signs in and replies with the keyboard alone', async () => {
     const customer = consoleRig.newCustomer();
     await consoleRig.customerWrites(customer, 'Typing only, please');
-    await heldByAgent(customer);
+    await consoleRig.heldByAgent(customer);
 
     const context = await consoleRig.browser.newContext({ viewport: { width: 1366, height: 800 } });
     const page = await context.newPage();

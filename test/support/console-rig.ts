@@ -3,10 +3,11 @@
  * a registered business number with a published configuration, and a browser whose pages must end a test with no
  * console errors.
  */
-import type { Browser } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { launchBrowser, openConsole, type ConsolePage } from './browser';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from './service';
 import { startSipp, type SippPeer } from './sipp';
+import { eventually } from './workflow-env';
 
 export interface ConsoleRig {
   rig: ServiceRig;
@@ -17,7 +18,19 @@ export interface ConsoleRig {
   closePages(): Promise<string[]>;
   newCustomer(): string;
   customerWrites(customer: string, text: string, timestamp?: number): Promise<void>;
+  /** The customer's conversation as the API shows it. */
+  statusOf(customer: string): ReturnType<ServiceRig['request']>;
+  /** Waits until the rig's agent (agent-1, answering every call through sipp) holds the conversation in `state`. */
+  heldByAgent(customer: string, state?: string): ReturnType<ServiceRig['request']>;
   stop(): Promise<void>;
+}
+
+/** Opens the agent inbox and answers the customer's conversation panel once it shows. */
+export async function inboxPanel(page: Page, customer: string): Promise<Locator> {
+  await page.getByRole('link', { name: 'Agent inbox' }).click();
+  const panel = page.locator(`article[data-conversation="${conversationOf(customer)}"]`);
+  await panel.waitFor({ timeout: 15_000 });
+  return panel;
 }
 
 export const conversationOf = (customer: string) => `wa:${BUSINESS_NUMBER_ID}:${customer}`;
@@ -35,6 +48,7 @@ export async function startConsoleRig(): Promise<ConsoleRig> {
   if (published.status !== 201) throw new Error(`publishing the baseline configuration answered ${published.status}`);
 
   const pages: ConsolePage[] = [];
+  const statusOf = (customer: string) => rig.request('GET', `/v1/conversations/${encodeURIComponent(conversationOf(customer))}`);
   let nextCustomer = 15556000000 + Math.floor(Math.random() * 900_000);
   return {
     rig,
@@ -53,6 +67,9 @@ export async function startConsoleRig(): Promise<ConsoleRig> {
       return errors;
     },
     newCustomer: () => String((nextCustomer += 1)),
+    statusOf,
+    heldByAgent: (customer, state = 'handedToAgent') =>
+      eventually(() => statusOf(customer), (r) => r.body.state === state && r.body.agentId === 'agent-1', 30_000),
     async customerWrites(customer, text, timestamp) {
       const { delivery } = await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, profileName: `Customer ${customer.slice(-4)}`, text, ...(timestamp ? { timestamp } : {}) });
       if (delivery.finalStatus !== 200) throw new Error(`the webhook answered ${delivery.finalStatus}`);
