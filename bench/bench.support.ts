@@ -104,7 +104,7 @@ export interface Connector {
 }
 
 /** The API (bin/api.ts) and a worker (bin/worker.ts behind a memory probe), each `node --import tsx` so a signal reaches it. */
-export async function startConnector(env: Record<string, string>): Promise<Connector> {
+async function startConnector(env: Record<string, string>): Promise<Connector> {
   const port = await findFreePort();
   const childEnv = { ...process.env, ...env, HTTP_PORT: String(port), WHATSAPP_APP_SECRET: SECRET, WHATSAPP_VERIFY_TOKEN: 'bench', LOG_LEVEL: 'warn' };
   const api = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/api.ts')], { cwd: root, env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -130,6 +130,24 @@ export async function startConnector(env: Record<string, string>): Promise<Conne
       worker.kill('SIGTERM');
     },
   };
+}
+
+/**
+ * The connector on `stack` for a benchmark that only takes webhooks: a database and task queue of its own (named
+ * after `name`), and a broker address nothing listens on, since nothing is sent.
+ */
+export async function startIngestConnector(stack: BenchStack, name: string, env: Record<string, string> = {}): Promise<{ connector: Connector; dbName: string }> {
+  const dbName = `${name}_${Date.now()}`;
+  const connector = await startConnector({
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    MONGODB_URL: stack.mongoUrl,
+    MONGODB_DB: dbName,
+    TEMPORAL_TASK_QUEUE: `${name}-${Date.now()}`,
+    WHATSAPP_API_BASE_URL: 'http://127.0.0.1:9',
+    WHATSAPP_ACCESS_TOKEN: 'bench',
+    ...env,
+  });
+  return { connector, dbName };
 }
 
 /** Posts one signed customer text message; resolves with the acknowledgement time, throws unless it was a 200. */

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { MongoClient } from 'mongodb';
-import { BUSINESS, closedLoop, machine, postInbound, quantile, root, round1, sleep, startConnector, startStack, handledMessages, waitFor } from './bench.support';
+import { BUSINESS, closedLoop, machine, postInbound, quantile, root, round1, sleep, startIngestConnector, startStack, handledMessages, waitFor } from './bench.support';
 
 const { values: args } = parseArgs({
   options: {
@@ -57,15 +57,7 @@ const SEGMENTS = [
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-breakdown-'));
   const stack = await startStack(work);
-  const dbName = `breakdown_${Date.now()}`;
-  const connector = await startConnector({
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    MONGODB_URL: stack.mongoUrl,
-    MONGODB_DB: dbName,
-    TEMPORAL_TASK_QUEUE: `breakdown-${Date.now()}`,
-    WHATSAPP_API_BASE_URL: 'http://127.0.0.1:9',
-    WHATSAPP_ACCESS_TOKEN: 'bench',
-  });
+  const { connector, dbName } = await startIngestConnector(stack, 'breakdown');
   const mongo = await MongoClient.connect(stack.mongoUrl);
   const handled = handledMessages(mongo.db(dbName));
   const connection = await Connection.connect({ address: stack.temporalAddress });

@@ -21,7 +21,7 @@ import { connectStore } from '../store/db';
 import { ensureOutbound, recordAccepted } from '../store/messages.store';
 import { conversationWorkflowId } from '../workflows/conversation.messages';
 import { inboundTextWebhook, signBody, statusWebhook } from '../simulator/cloud-api.payloads';
-import { BUSINESS, SECRET, closedLoop, handledMessages, machine, quantile, root, round1, sleep, startConnector, startStack, type Connector } from './bench.support';
+import { BUSINESS, SECRET, closedLoop, handledMessages, machine, quantile, root, round1, sleep, startIngestConnector, startStack, type Connector } from './bench.support';
 import { noopWorkflow, pokeSignal } from './noop.workflow';
 
 const { values: args } = parseArgs({
@@ -56,18 +56,11 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
   const stack = await startStack(work, { temporalAddress: process.env.TEMPORAL_ADDRESS, mongoUrl: process.env.MONGODB_URL });
   const { temporalAddress, mongoUrl } = stack;
-  const dbName = `bench_${Date.now()}`;
-  // Ingest only: nothing is sent to the broker.
   let connector: Connector | undefined;
   try {
-    connector = await startConnector({
-      TEMPORAL_ADDRESS: temporalAddress,
-      MONGODB_URL: mongoUrl,
-      MONGODB_DB: dbName,
-      TEMPORAL_TASK_QUEUE: `bench-${Date.now()}`,
-      WHATSAPP_API_BASE_URL: 'http://127.0.0.1:9',
-      WHATSAPP_ACCESS_TOKEN: 'bench',
-    });
+    const started = await startIngestConnector(stack, 'bench');
+    connector = started.connector;
+    const { dbName } = started;
     const url = connector.webhookUrl;
     const mongo = await MongoClient.connect(mongoUrl);
     const handled = handledMessages(mongo.db(dbName));

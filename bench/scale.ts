@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
-import { closedLoop, diskBytes, handledMessages, machine, median, postInbound, root, round1, sleep, startConnector, startStack, waitFor } from './bench.support';
+import { closedLoop, diskBytes, handledMessages, machine, median, postInbound, root, round1, sleep, startIngestConnector, startStack, waitFor } from './bench.support';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,16 +34,7 @@ const customerOf = (i: number) => String(15550000000 + i);
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-scale-'));
   const stack = await startStack(work);
-  const dbName = `scale_${Date.now()}`;
-  const connector = await startConnector({
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    MONGODB_URL: stack.mongoUrl,
-    MONGODB_DB: dbName,
-    TEMPORAL_TASK_QUEUE: `scale-${Date.now()}`,
-    WHATSAPP_API_BASE_URL: 'http://127.0.0.1:9', // nothing is sent to the broker
-    WHATSAPP_ACCESS_TOKEN: 'bench',
-    WORKER_MAX_CACHED_WORKFLOWS: String(cache),
-  });
+  const { connector, dbName } = await startIngestConnector(stack, 'scale', { WORKER_MAX_CACHED_WORKFLOWS: String(cache) });
   const mongo = await MongoClient.connect(stack.mongoUrl);
   const messages = handledMessages(mongo.db(dbName));
   const handled = messages.isHandled;
