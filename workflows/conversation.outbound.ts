@@ -21,8 +21,8 @@ const media = proxyActivities<Pick<ConversationActivities, 'fetchInboundMedia'>>
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
-// Called only through the conversation's LocalActivityLine: one local activity in flight at a time.
-const store = proxyLocalActivities<Pick<ConversationActivities, 'markSendFailed' | 'markMediaFailed'>>({
+// Called only through the conversation's LocalActivityLine (`through`): one local activity in flight at a time.
+const storeActivities = proxyLocalActivities<Pick<ConversationActivities, 'markSendFailed' | 'markMediaFailed'>>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
@@ -30,13 +30,15 @@ const store = proxyLocalActivities<Pick<ConversationActivities, 'markSendFailed'
 /** The conversation's traffic with the broker: its sends (paced, in order) and the customer's images. */
 export class ConversationOutbound {
   private readonly paced: PacedSender;
+  private readonly store: typeof storeActivities;
 
   constructor(
     private readonly dispatch: (event: ConversationEvent) => void,
     lastSentAt: number | undefined,
-    private readonly localActivities: LocalActivityLine,
+    localActivities: LocalActivityLine,
   ) {
     this.paced = new PacedSender(sendOptions, lastSentAt, localActivities);
+    this.store = localActivities.through(storeActivities);
   }
 
   /** Workflow time the broker last took a message for this customer (carried across continue-as-new). */
@@ -50,8 +52,7 @@ export class ConversationOutbound {
       await media.fetchInboundMedia(item);
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
-      const details = err.message;
-      await this.localActivities.run(() => store.markMediaFailed({ messageId: item.messageId, problem: 'fetch_failed', details }));
+      await this.store.markMediaFailed({ messageId: item.messageId, problem: 'fetch_failed', details: err.message });
     }
   }
 
@@ -70,8 +71,7 @@ export class ConversationOutbound {
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       // Retries ran out (a day of broker outage): record why, and keep the conversation going.
-      const details = err.message;
-      await this.localActivities.run(() => store.markSendFailed({ messageId: item.messageId, code: 0, title: 'send_timed_out', details }));
+      await this.store.markSendFailed({ messageId: item.messageId, code: 0, title: 'send_timed_out', details: err.message });
     }
   }
 }

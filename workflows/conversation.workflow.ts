@@ -36,8 +36,8 @@ import { carryOutHandOff } from './conversation.handoff';
 import { EarliestTimer, drainInOrder } from './workflow-helpers';
 import { LocalActivityLine } from './local-activity-line';
 
-// Called only through the conversation's LocalActivityLine: one local activity in flight at a time.
-const store = proxyLocalActivities<Pick<ConversationActivities, 'recordConversation' | 'conversationSettings'>>({
+// Called only through the conversation's LocalActivityLine (`through`): one local activity in flight at a time.
+const storeActivities = proxyLocalActivities<Pick<ConversationActivities, 'recordConversation' | 'conversationSettings'>>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
@@ -77,6 +77,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   // Customer messages wait here for the settings read that precedes them; runs from before it dispatch at once.
   const readsSettings = patched('settings-read-through');
   const localActivities = new LocalActivityLine(patched('local-activities-one-at-a-time'));
+  const store = localActivities.through(storeActivities);
   const inbox: InboundMessage[] = [];
   timeline.started(timelineStartOf(snapshot, generation, carried !== undefined, Date.now()));
 
@@ -131,14 +132,12 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
    */
   async function takeInbox(): Promise<void> {
     const first = inbox[0]!;
-    const read = await localActivities.run(() =>
-      store.conversationSettings({
-        businessNumberId: input.conversation.businessNumberId,
-        customerKey: input.conversation.customer.key,
-        messageId: first.messageId,
-        at: Date.now(),
-      }),
-    );
+    const read = await store.conversationSettings({
+      businessNumberId: input.conversation.businessNumberId,
+      customerKey: input.conversation.customer.key,
+      messageId: first.messageId,
+      at: Date.now(),
+    });
     if (JSON.stringify(read.settings) !== JSON.stringify(snapshot.context.settings)) {
       dispatch({ type: 'settings.applied', settings: read.settings, at: Date.now() });
     }
@@ -266,8 +265,12 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     const inboundIds = handledInbound;
     handledInbound = [];
     dirty = false;
-    const status = toConversationStatus(snapshot, Date.now());
-    await localActivities.run(() => store.recordConversation({ status, generation, revision, handledInboundIds: inboundIds }));
+    await store.recordConversation({
+      status: toConversationStatus(snapshot, Date.now()),
+      generation,
+      revision,
+      handledInboundIds: inboundIds,
+    });
   }
 
   function carry(): CarriedState {

@@ -16,4 +16,14 @@ export class LocalActivityLine {
     this.tail = result.catch(() => undefined);
     return result;
   }
+
+  /** `activities` (a `proxyLocalActivities` proxy) with every call taken through this line. */
+  through<A extends object>(activities: A): A {
+    return new Proxy(activities, {
+      get: (target, name) => {
+        const activity = Reflect.get(target, name) as (...args: unknown[]) => Promise<unknown>;
+        return (...args: unknown[]) => this.run(() => activity(...args));
+      },
+    });
+  }
 }

@@ -6,8 +6,8 @@ import type { LocalActivityLine } from './local-activity-line';
 
 type Broker = Pick<ConversationActivities, 'sendMessage'>;
 
-// Called only through the conversation's LocalActivityLine: one local activity in flight at a time.
-const lanes = proxyLocalActivities<LaneActivities>({
+// Called only through the conversation's LocalActivityLine (`through`): one local activity in flight at a time.
+const laneActivities = proxyLocalActivities<LaneActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
@@ -20,18 +20,21 @@ const lanes = proxyLocalActivities<LaneActivities>({
  */
 export class PacedSender {
   private lane: { settings: SendLane; broker: Broker } | undefined;
+  private readonly lanes: typeof laneActivities;
 
   constructor(
     private readonly options: ActivityOptions,
     /** Workflow time the broker last took a message for this customer (carried across continue-as-new). */
     public lastSentAt: number | undefined,
-    private readonly localActivities: LocalActivityLine,
-  ) {}
+    localActivities: LocalActivityLine,
+  ) {
+    this.lanes = localActivities.through(laneActivities);
+  }
 
   async send(item: SendMessageEffect): Promise<SendOutcome> {
     if (!this.lane) {
       // Once per run: the worker's answer is recorded in the history, so a later config change reaches the next run.
-      const settings = await this.localActivities.run(() => lanes.sendLane({ businessNumberId: item.businessNumberId }));
+      const settings = await this.lanes.sendLane({ businessNumberId: item.businessNumberId });
       this.lane = { settings, broker: proxyActivities<Broker>({ ...this.options, taskQueue: settings.taskQueue }) };
     }
     const wait = this.lastSentAt === undefined ? 0 : this.lastSentAt + this.lane.settings.customerPacingMs - Date.now();

@@ -36,4 +36,21 @@ describe('LocalActivityLine', () => {
     void line.run(() => (started.push('b'), never));
     expect(started).toEqual(['a', 'b']);
   });
+
+  it('takes every call of an activities proxy through the line', async () => {
+    const line = new LocalActivityLine(true);
+    const started: string[] = [];
+    const first = deferred<string>();
+    const activities = line.through({
+      read: (id: string) => (started.push(`read ${id}`), first.promise),
+      write: async (id: string) => (started.push(`write ${id}`), id),
+    });
+    const read = activities.read('a');
+    const written = activities.write('b');
+    await settle();
+    expect(started).toEqual(['read a']);
+    first.resolve('a');
+    await expect(Promise.all([read, written])).resolves.toEqual(['a', 'b']);
+    expect(started).toEqual(['read a', 'write b']);
+  });
 });
