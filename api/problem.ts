@@ -6,17 +6,21 @@ import { ZodError } from 'zod';
 import { CloudApiError } from '../activities/cloud-api.client';
 import { AppError, errorCatalog, isErrorCode, type ErrorCode } from '../lib/errors';
 
-/** RFC 9457 problem document, plus our stable `code`, the request id and field-level `errors`. */
-export interface Problem {
+/** What an error says, whoever asked: RFC 9457 fields, our stable `code`, field-level `errors`, extensions. */
+export interface ProblemBody {
   type: string;
   title: string;
   status: number;
   detail?: string;
-  instance: string;
   code: ErrorCode;
-  requestId: string;
   errors?: { path: string; message: string }[];
   [extension: string]: unknown;
+}
+
+/** RFC 9457 problem document as an HTTP answer carries it: the body, the request's path and its id. */
+export interface Problem extends ProblemBody {
+  instance: string;
+  requestId: string;
 }
 
 /** Finds the business refusal a workflow raised (ApplicationFailure type = our error code) inside a client error. */
@@ -67,20 +71,13 @@ function toAppError(err: unknown): AppError | ZodError {
 }
 
 export function sendProblem(res: Parameters<RequestHandler>[1], requestId: string, instance: string, err: AppError | ZodError): void {
-  const problem: Problem =
-    err instanceof ZodError
-      ? {
-          ...base('invalid_request', instance, requestId),
-          detail: 'The request does not match the schema; see errors.',
-          errors: err.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
-        }
-      : { ...err.extensions, ...base(err.code, instance, requestId), ...(err.detail ? { detail: err.detail } : {}) };
+  const problem: Problem = { ...problemOf(err), instance, requestId };
   res.status(problem.status).type('application/problem+json').json(problem);
 }
 
-function base(code: ErrorCode, instance: string, requestId: string) {
+function base(code: ErrorCode) {
   const { status, title } = errorCatalog[code];
-  return { type: `https://whatsapp-connector.dev/problems/${code.replace(/_/g, '-')}`, title, status, instance, code, requestId };
+  return { type: `https://whatsapp-connector.dev/problems/${code.replace(/_/g, '-')}`, title, status, code };
 }
 
 /** The one place errors become HTTP answers. Unknown errors are logged and answered with a bare 500. */
@@ -97,9 +94,18 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new AppError('not_found', `No route for ${req.method} ${req.path}`));
 };
 
-/** What an error says to the caller, without answering (the console's live streams send it as an event). */
-export function problemOf(err: unknown): Pick<Problem, 'status' | 'code' | 'title' | 'detail'> {
+/**
+ * What an error says to the caller, less where and for which request: HTTP answers add those (sendProblem), the
+ * console's live streams send it as an event.
+ */
+export function problemOf(err: unknown): ProblemBody {
   const mapped = toAppError(err);
-  if (mapped instanceof ZodError) return { ...errorCatalog.invalid_request, code: 'invalid_request', detail: mapped.issues[0]?.message ?? 'invalid' };
-  return { ...errorCatalog[mapped.code], code: mapped.code, ...(mapped.detail ? { detail: mapped.detail } : {}) };
+  if (mapped instanceof ZodError) {
+    return {
+      ...base('invalid_request'),
+      detail: 'The request does not match the schema; see errors.',
+      errors: mapped.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+    };
+  }
+  return { ...mapped.extensions, ...base(mapped.code), ...(mapped.detail ? { detail: mapped.detail } : {}) };
 }
