@@ -3,8 +3,12 @@ import type { AnalyticsService } from '../analytics/analytics.service';
 import { KpiQuery, TimelineQuery } from './analytics.schema';
 import { allow, may } from './auth';
 import { ConversationId } from './conversations.schema';
+import { conversationDiagram } from '../machines/conversation.diagram';
 
-/** Analyst routes: a conversation's timeline and KPIs over a filter, both replayed from Temporal's histories. */
+/**
+ * Analyst routes: a conversation's timeline and KPIs over a filter, both replayed from Temporal's histories, and the
+ * machine's diagram they are drawn on.
+ */
 export function analyticsRoutes(analytics: AnalyticsService): Router {
   const router = Router();
   router.use('/v1/analytics', allow(...may.analyse));
@@ -13,6 +17,10 @@ export function analyticsRoutes(analytics: AnalyticsService): Router {
     const id = ConversationId.parse(req.params.conversationId);
     const { runId } = TimelineQuery.parse(req.query);
     res.json(await analytics.timeline(id, runId));
+  });
+
+  router.get('/v1/analytics/diagram', (_req, res) => {
+    res.json({ diagram: conversationDiagram() });
   });
 
   router.get('/v1/analytics/kpis', async (req, res) => {

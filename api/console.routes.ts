@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import express, { Router } from 'express';
-import { conversationDiagram } from '../machines/conversation.diagram';
 import { allow, may, principalOf } from './auth';
 import type { LiveFeeds } from './console.live';
 import { ConversationId } from './conversations.schema';
@@ -10,7 +9,7 @@ import type { TemplateService } from './templates.service';
 
 /**
  * The web console: its built files under /console (they hold no data; every read goes through /v1 with the person's
- * key), and the two small reads it needs beside the public API.
+ * key), and the small read it needs beside the public API.
  */
 export function consoleRoutes(dir: string): Router {
   const router = Router();
@@ -22,15 +21,12 @@ export function consoleRoutes(dir: string): Router {
   return router;
 }
 
-/** Who a key speaks for (the console shows the pages of that role), and the machine's diagram for analysts. */
+/** Who a key speaks for: the console shows the pages of that role. */
 export function consoleApiRoutes(): Router {
   const router = Router();
   router.get('/v1/whoami', (_req, res) => {
     const { role, name } = principalOf(res);
     res.json({ role, name });
-  });
-  router.get('/v1/analytics/diagram', allow(...may.analyse), (_req, res) => {
-    res.json({ diagram: conversationDiagram() });
   });
   return router;
 }
@@ -47,8 +43,9 @@ export function consoleLiveRoutes({ feeds, conversations, templates }: { feeds: 
   });
   router.get('/v1/console/live/conversations/:conversationId', read, (req, res) => {
     const id = ConversationId.parse(req.params.conversationId);
+    // From the store: a query every poll would load each watched conversation on a worker (or replay it) every second.
     feeds.stream(res, `conversation:${id}`, async () => {
-      const [conversation, messages] = await Promise.all([conversations.get(id), conversations.messages(id)]);
+      const [conversation, messages] = await Promise.all([conversations.stored(id), conversations.messages(id)]);
       return { conversation, messages };
     });
   });

@@ -173,6 +173,11 @@ export function createConversationService(deps: ConversationServiceDeps) {
       }
     },
 
+    /** The conversation as last recorded (the read model), without asking its workflow: for frequent re-reads. */
+    async stored(conversationId: string): Promise<ConversationView> {
+      return toConversationView(await requireConversation(conversationId));
+    },
+
     /** Hands the conversation on (an agent to a queue or a named agent); the current call is hung up first. */
     async transfer(conversationId: string, sender: Sender, to: TransferTarget): Promise<ConversationView> {
       await requireConversation(conversationId);
