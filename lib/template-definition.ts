@@ -65,6 +65,11 @@ export function placeholdersIn(text: string): string[] {
   return [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!);
 }
 
+/** `text` with each `{{name}}` replaced by `value(name)`. */
+export function fillPlaceholders(text: string, value: (name: string) => string): string {
+  return text.replace(PLACEHOLDER, (_m, name: string) => value(name));
+}
+
 /** What a send must supply: one entry per component that takes parameters. */
 export interface ExpectedComponent {
   type: 'header' | 'body' | 'button';
@@ -131,7 +136,7 @@ export function checkParameters(def: TemplateDefinition, given: TemplateComponen
 /** The body with parameters filled in, for previews and the thread. */
 export function renderBody(def: TemplateDefinition, given: TemplateComponentParameters[] = []): string {
   const body = given.find((c) => c.type === 'body')?.parameters ?? [];
-  return def.body.text.replace(PLACEHOLDER, (_m, name: string) => {
+  return fillPlaceholders(def.body.text, (name) => {
     const byName = body.find((p) => p.type === 'text' && p.name === name);
     const byIndex = /^\d+$/.test(name) ? body[Number(name) - 1] : undefined;
     const value = byName ?? byIndex;

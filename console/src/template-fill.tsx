@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { expectedParameters, type ExpectedComponent, type TemplateDefinition } from '../../lib/template-definition';
+import { expectedParameters, fillPlaceholders, placeholdersIn, type ExpectedComponent, type TemplateDefinition } from '../../lib/template-definition';
 import { api, type Template } from './api';
 
 /** An approved template as `GET /v1/conversations/:id/templates` lists it. */
@@ -10,9 +10,7 @@ export interface ApprovedTemplate {
   body: string;
 }
 
-const PLACEHOLDER = /\{\{\s*([a-z0-9_]+)\s*\}\}/g;
-const placeholdersOf = (text: string) => [...text.matchAll(PLACEHOLDER)].map((m) => m[1]!);
-const fill = (text: string, values: Record<string, string>) => text.replace(PLACEHOLDER, (whole, name: string) => values[name] || whole);
+const fill = (text: string, values: Record<string, string>) => fillPlaceholders(text, (name) => values[name] || `{{${name}}}`);
 
 /**
  * What a send of the template must supply, component by component. The full definition (header, URL buttons) comes
@@ -20,7 +18,7 @@ const fill = (text: string, values: Record<string, string>) => text.replace(PLAC
  */
 function componentsOf(template: ApprovedTemplate, definition: TemplateDefinition | undefined): ExpectedComponent[] {
   if (definition) return expectedParameters(definition);
-  const body = placeholdersOf(template.body);
+  const body = placeholdersIn(template.body);
   return body.length > 0 ? [{ type: 'body', kind: 'text', placeholders: body }] : [];
 }
 

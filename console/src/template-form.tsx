@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { TemplateDefinition, placeholdersIn } from '../../lib/template-definition';
+import { TemplateDefinition, fillPlaceholders, placeholdersIn } from '../../lib/template-definition';
 import { api, ApiProblem, type Template } from './api';
 import { Problem } from './problem';
 
@@ -43,7 +43,7 @@ const draftOf = (t: Template): Draft => ({
   buttons: (t.definition?.buttons ?? []).map((b) => ({ type: b.type, text: b.text, url: b.type === 'url' ? b.url : '' })),
 });
 
-const example = (text: string) => text.replace(/\{\{\s*([a-z0-9_]+)\s*\}\}/g, (_m, name: string) => `[${name}]`);
+const example = (text: string) => fillPlaceholders(text, (name) => `[${name}]`);
 
 /** Create or edit a template: the API's own checks as you type, and a preview of the message. */
 export function TemplateForm({ editing, onSaved, onCancel }: { editing: Template | undefined; onSaved: (message: string) => void; onCancel: () => void }) {
