@@ -3,7 +3,7 @@
  * measured) and FerretDB, or the ones given; the connector's API and worker as child processes; signed webhooks;
  * statistics.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -64,8 +64,7 @@ export async function closedLoop(count: number, work: (i: number) => Promise<voi
 export interface BenchStack {
   temporalAddress: string;
   mongoUrl: string;
-  /** Where this stack keeps its data (empty for a server that was given). */
-  temporalDbFile: string;
+  /** FerretDB's data folder (empty when the store was given); the dev server's files are `temporal.db*` in `work`. */
   ferretDir: string;
   stop(): Promise<void>;
 }
@@ -75,10 +74,9 @@ export interface BenchStack {
  * `given` (TEMPORAL_ADDRESS / MONGODB_URL) is used instead of started.
  */
 export async function startStack(work: string, given: { temporalAddress?: string | undefined; mongoUrl?: string | undefined } = {}): Promise<BenchStack> {
-  const temporalDbFile = given.temporalAddress ? '' : join(work, 'temporal.db');
   const ferretDir = given.mongoUrl ? '' : join(work, 'ferretdb');
   const [temporal, ferret] = await Promise.all([
-    given.temporalAddress ? undefined : startTemporalDevServer({ uiPort: false, dbFile: temporalDbFile, logFile: join(work, 'temporal.log') }),
+    given.temporalAddress ? undefined : startTemporalDevServer({ uiPort: false, dbFile: join(work, 'temporal.db'), logFile: join(work, 'temporal.log') }),
     given.mongoUrl ? undefined : startFerretDb({ dataDir: ferretDir, logFile: join(work, 'ferretdb.log') }),
   ]);
   const servers: RunningServer[] = [];
@@ -87,7 +85,6 @@ export async function startStack(work: string, given: { temporalAddress?: string
   return {
     temporalAddress: temporal?.address ?? given.temporalAddress!,
     mongoUrl: ferret?.url ?? given.mongoUrl!,
-    temporalDbFile,
     ferretDir,
     stop: async () => void (await Promise.all(servers.map((s) => s.stop()))),
   };
@@ -95,7 +92,6 @@ export async function startStack(work: string, given: { temporalAddress?: string
 
 export interface Connector {
   webhookUrl: string;
-  worker: ChildProcess;
   /** The worker's latest `process.memoryUsage()` (bench/worker.probe.ts reports it every second). */
   workerMemory(): NodeJS.MemoryUsage | undefined;
   /** The largest RSS the worker reported. */
@@ -122,7 +118,6 @@ async function startConnector(env: Record<string, string>): Promise<Connector> {
   await waitFor(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 60_000);
   return {
     webhookUrl: `http://127.0.0.1:${port}/webhooks/whatsapp`,
-    worker,
     workerMemory: () => memory,
     workerPeakRss: () => peak,
     stop() {

@@ -135,10 +135,9 @@ async function main(): Promise<void> {
       await Promise.all(pending);
       await handled.waitAll(acceptedIds, 120_000).catch(() => undefined);
       const docs = await handled.timings(acceptedIds);
-      const e2e = docs.map((d) => d.handledAt!.getTime() - d.createdAt.getTime()).sort((a, b) => a - b);
+      const e2e = docs.map((d) => d.handledAt!.getTime() - d.createdAt.getTime());
       const lastHandled = Math.max(...docs.map((d) => d.handledAt!.getTime()));
       const firstReceived = Math.min(...docs.map((d) => d.createdAt.getTime()));
-      acks.sort((a, b) => a - b);
       steps.push({
         offeredWebhooksPerSecond: rate,
         webhooks: total,
