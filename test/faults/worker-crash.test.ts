@@ -45,6 +45,9 @@ describe('the worker killed with SIGKILL mid-stream', () => {
         if (round === 6) worker = startWorker();
       },
     };
-    expectNothingLostOrDoubled(await runFaultStream(rig, plan), plan);
+    const outcome = await runFaultStream(rig, plan);
+    expectNothingLostOrDoubled(outcome, plan);
+    // The kill was felt: replies sent with no worker to validate them were answered 503 and retried.
+    expect(outcome.row.retriedSends).toBeGreaterThan(0);
   }, 180_000);
 });
