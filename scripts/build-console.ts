@@ -12,7 +12,8 @@ const out = join(root, 'dist');
 async function main(): Promise<void> {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  await build({
+  const { metafile } = await build({
+    metafile: true,
     entryPoints: { app: join(root, 'src', 'main.tsx') },
     outdir: out,
     bundle: true,
@@ -30,7 +31,19 @@ async function main(): Promise<void> {
     logOverride: { 'ignored-bare-import': 'silent' },
   });
   for (const file of ['index.html', 'console.css']) copyFileSync(join(root, file), join(out, file));
-  console.log(`console built into ${out}`);
+  // What the first page costs: the entry and the chunks it imports statically (lazy pages load later).
+  const outputs = metafile.outputs;
+  const entry = Object.keys(outputs).find((file) => outputs[file]!.entryPoint?.endsWith('src/main.tsx'))!;
+  const firstLoad = new Set<string>();
+  const visit = (file: string) => {
+    if (firstLoad.has(file)) return;
+    firstLoad.add(file);
+    for (const imported of outputs[file]!.imports) if (imported.kind === 'import-statement' && !imported.external) visit(imported.path);
+  };
+  visit(entry);
+  const kB = (bytes: number) => (bytes / 1024).toFixed(1);
+  const firstBytes = [...firstLoad].reduce((sum, file) => sum + outputs[file]!.bytes, 0);
+  console.log(`console built into ${out}: the first page loads ${kB(firstBytes)} kB of script in ${firstLoad.size} file(s)`);
 }
 
 main().catch((err: unknown) => {
