@@ -81,7 +81,8 @@ describe('conversation workflow, with the full 24 hours elapsing on the time-ski
     const hour30 = await rig.env.currentTimeMs();
     expect(hour30 - t0).toBeGreaterThanOrEqual(30 * HOUR);
     await customerWrites(conversation, hour30);
-    const reopened = await handle.query(conversationStatusQuery);
+    // A customer message is applied after its settings read (a local activity): a query right after the signal may be early.
+    const reopened = await eventually(() => handle.query(conversationStatusQuery), (s) => s.inboundCount === 2);
     expect(reopened).toMatchObject({ state: 'openSession', windowOpen: true, inboundCount: 2 });
     expect(reopened.windowClosesAt).toBe(new Date(hour30 + 24 * HOUR).toISOString());
 
@@ -130,6 +131,8 @@ describe('conversation workflow, with the full 24 hours elapsing on the time-ski
     const handle = await deliver();
     await deliver();
 
+    await eventually(() => handle.query(conversationStatusQuery), (s) => s.inboundCount >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await handle.query(conversationStatusQuery)).toMatchObject({ inboundCount: 1 });
   });
 
@@ -168,7 +171,7 @@ describe('conversation workflow, with the full 24 hours elapsing on the time-ski
 
     const next = await customerWrites(conversation, closedAt);
     expect(next.signaledRunId).not.toBe(handle.signaledRunId);
-    expect(await next.query(conversationStatusQuery)).toMatchObject({ state: 'openSession', inboundCount: 1 });
+    expect(await eventually(() => next.query(conversationStatusQuery), (s) => s.inboundCount === 1)).toMatchObject({ state: 'openSession', inboundCount: 1 });
     await keepHistory('idle-close', rig.env.client.workflow.getHandle(conversation.conversationId, handle.signaledRunId));
   });
 
