@@ -5,6 +5,7 @@ import { defaultMessagingLimits, limitsFor, type MessagingLimits } from '../lib/
 import { createCampaign, findCampaign, listRecipients, type CampaignDoc, type RecipientDoc } from '../store/campaigns.store';
 import type { Store } from '../store/db';
 import { outboundStatuses, type MessageDoc } from '../store/documents';
+import { withDeliveryStatuses } from '../store/messages.store';
 import { findTemplate } from '../store/templates.store';
 import {
   CAMPAIGN_WORKFLOW_TYPE,
@@ -49,11 +50,13 @@ export function createCampaignService(deps: CampaignServiceDeps) {
 
   /** Delivery statuses of the campaign's messages, counted where the status webhooks record them. */
   async function deliveryOf(campaignId: string): Promise<CampaignView['delivery']> {
-    const groups = await store.messages
-      .aggregate<{ _id: number; n: number }>([{ $match: { 'sender.id': `campaign:${campaignId}` } }, { $group: { _id: '$statusRank', n: { $sum: 1 } } }])
-      .toArray();
+    const projection = { direction: 1, wamid: 1, statusRank: 1, statusTimes: 1 };
+    const sent = await store.messages.find({ 'sender.id': `campaign:${campaignId}` }, { projection }).toArray();
+    const messages = await withDeliveryStatuses(store, sent);
     const delivery = Object.fromEntries(outboundStatuses.map((status) => [status, 0])) as CampaignView['delivery'];
-    for (const group of groups) delivery[outboundStatuses[group._id] ?? 'queued'] += group.n;
+    for (const message of messages) {
+      if (message.direction === 'outbound') delivery[outboundStatuses[message.statusRank] ?? 'queued'] += 1;
+    }
     return delivery;
   }
 
@@ -163,7 +166,9 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     async recipients(campaignId: string, from: number, limit: number): Promise<RecipientPage> {
       const doc = await requireCampaign(campaignId);
       const page = await listRecipients(store, doc, from, limit);
-      const messages = await Promise.all(page.map((r) => (r.outcome === 'queued' ? store.messages.findOne({ _id: r.messageId }) : null)));
+      const stored = await Promise.all(page.map((r) => (r.outcome === 'queued' ? store.messages.findOne({ _id: r.messageId }) : null)));
+      const folded = new Map((await withDeliveryStatuses(store, stored.filter((m) => m !== null))).map((m) => [m._id, m]));
+      const messages = page.map((r) => (r.outcome === 'queued' ? (folded.get(r.messageId) ?? null) : null));
       const next = from + limit < doc.total ? from + limit : null;
       return { recipients: page.map((r, i) => toRecipientView(r, messages[i] ?? null, doc.state)), next };
     },

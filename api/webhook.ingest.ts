@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { CustomerRef, InboundKind } from '../machines/conversation.types';
 import type { Store } from '../store/db';
 import type { InboundMessageDoc, MessageFailure } from '../store/documents';
-import { applyStatus, insertInbound } from '../store/messages.store';
+import { insertInbound, outboundFor, recordStatus } from '../store/messages.store';
 import {
   CONVERSATION_WORKFLOW_TYPE,
   brokerFailureSignal,
@@ -173,19 +173,24 @@ function failureOf(status: CloudStatus): MessageFailure | undefined {
   };
 }
 
-/** Statuses go straight to the store; only a failure concerns the conversation's machine. */
+/** Statuses go straight to the store as one insert each; only a failure concerns the conversation's machine. */
 async function ingestStatus(deps: IngestDeps, status: CloudStatus): Promise<boolean> {
   if (!deliveryStatuses.has(status.status)) return false;
   const failure = failureOf(status);
-  const message = await applyStatus(deps.store, {
+  const messageId = status.biz_opaque_callback_data;
+  await recordStatus(deps.store, {
     wamid: status.id,
-    ...(status.biz_opaque_callback_data ? { messageId: status.biz_opaque_callback_data } : {}),
+    ...(messageId ? { messageId } : {}),
     status: status.status as 'sent' | 'delivered' | 'read' | 'failed',
     at: new Date(Number(status.timestamp) * 1000),
     ...(status.pricing?.category ? { pricingCategory: status.pricing.category } : {}),
     ...(failure ? { failure } : {}),
   });
-  if (message && failure) {
+  if (!failure) return true;
+  // A redelivered failure signals again: the first signal may not have gone out (the broker redelivers because we
+  // did not answer), and a repeated 131047 finds the window already closed.
+  const message = await outboundFor(deps.store, status.id, messageId);
+  if (message) {
     try {
       await deps.temporal.workflow
         .getHandle(message.conversationId)

@@ -2,7 +2,7 @@ import { MongoClient, type Collection, type Db } from 'mongodb';
 import type { ApiKeyDoc } from './api-keys.store';
 import type { ConfigAuditDoc, ConfigDraftDoc, ConfigVersionDoc } from './machine-config.store';
 import type { BusinessNumberDoc, LegacyReplyDoc } from './numbers.store';
-import type { ConversationDoc, HandledInboundDoc, MessageDoc, PendingStatusDoc, TemplateDoc, WamidDoc } from './documents';
+import type { ConversationDoc, DeliveryStatusDoc, HandledInboundDoc, MessageDoc, TemplateDoc, WamidDoc } from './documents';
 
 export interface Store {
   client: MongoClient;
@@ -11,7 +11,7 @@ export interface Store {
   handledInbound: Collection<HandledInboundDoc>;
   conversations: Collection<ConversationDoc>;
   templates: Collection<TemplateDoc>;
-  pendingStatuses: Collection<PendingStatusDoc>;
+  deliveryStatuses: Collection<DeliveryStatusDoc>;
   wamids: Collection<WamidDoc>;
   apiKeys: Collection<ApiKeyDoc>;
   configVersions: Collection<ConfigVersionDoc>;
@@ -39,7 +39,7 @@ export async function connectStore(url: string, dbName: string): Promise<Store> 
     handledInbound: db.collection<HandledInboundDoc>('inbound_handled'),
     conversations: db.collection<ConversationDoc>('conversations'),
     templates: db.collection<TemplateDoc>('templates'),
-    pendingStatuses: db.collection<PendingStatusDoc>('pending_statuses'),
+    deliveryStatuses: db.collection<DeliveryStatusDoc>('message_statuses'),
     wamids: db.collection<WamidDoc>('message_wamids'),
     apiKeys: db.collection<ApiKeyDoc>('api_keys'),
     configVersions: db.collection<ConfigVersionDoc>('machine_config_versions'),

@@ -71,7 +71,10 @@ export interface OutboundMessageDoc extends MessageBase {
   wamid?: string;
   content: OutboundContent;
   sender: Sender;
-  /** Index into `outboundStatuses`; raised with `$max` so late or repeated webhooks never move it back. */
+  /**
+   * Index into `outboundStatuses` as the worker recorded it (queued, accepted, failed at the send); the broker's
+   * statuses live in `message_statuses` and readers take the highest of both.
+   */
   statusRank: number;
   statusTimes: Partial<Record<OutboundStatus, Date>>;
   pricingCategory?: string;
@@ -108,12 +111,19 @@ export interface TemplateDoc {
   createdBy?: string;
 }
 
-/** A status webhook that arrived before we knew the wamid it names; applied when the send records it. */
-export interface PendingStatusDoc {
+/**
+ * One delivery status webhook, as it came: `_id` is `wamid:status`, so a redelivery is a duplicate key and an insert
+ * records it whether or not the send's own answer (which tells us the wamid) has been stored yet. Statuses are inserts,
+ * not updates of the message: FerretDB applies an update by scanning the collection and can lose one of two racing
+ * updates; readers fold these into the message (see withDeliveryStatuses).
+ */
+export interface DeliveryStatusDoc {
   _id: string;
   wamid: string;
   status: Exclude<OutboundStatus, 'queued' | 'accepted'>;
   at: Date;
+  /** Our message id when the broker echoed it (`biz_opaque_callback_data`). */
+  messageId?: string;
   pricingCategory?: string;
   failure?: MessageFailure;
 }

@@ -2,15 +2,14 @@ import type { SendMessageEffect } from '../machines/conversation.types';
 import { isDuplicateKey, type Store } from './db';
 import {
   statusRank,
+  type DeliveryStatusDoc,
   type InboundMessageDoc,
   type MessageDoc,
   type MessageFailure,
   type OutboundMessageDoc,
-  type OutboundStatus,
-  type PendingStatusDoc,
 } from './documents';
 
-const pendingStatusKinds: PendingStatusDoc['status'][] = ['sent', 'delivered', 'read', 'failed'];
+const deliveryStatusKinds: DeliveryStatusDoc['status'][] = ['sent', 'delivered', 'read', 'failed'];
 
 export type InboundInsertResult = 'inserted' | 'duplicate-handled' | 'duplicate-unhandled';
 
@@ -59,70 +58,76 @@ export async function recordAccepted(store: Store, messageId: string, wamid: str
     { _id: messageId },
     { $set: { wamid, 'statusTimes.accepted': at }, $max: { statusRank: statusRank('accepted') } },
   );
-  // Statuses can overtake the send's own answer; apply any that were waiting for this wamid.
-  // Pending ids are `wamid:status`: four `_id` look-ups stay indexed on FerretDB, where a `wamid` query scans.
-  const waiting = await Promise.all(pendingStatusKinds.map((status) => store.pendingStatuses.findOne({ _id: `${wamid}:${status}` })));
-  for (const pending of waiting) {
-    if (!pending) continue;
-    await applyToMessage(store, { _id: messageId }, pending.status, pending.at, pending.pricingCategory, pending.failure);
-    await store.pendingStatuses.deleteOne({ _id: pending._id });
+}
+
+/** The send itself failed (refused by the broker, or given up): recorded on the message by the worker that sent it. */
+export async function recordFailed(store: Store, messageId: string, failure: MessageFailure, at: Date): Promise<void> {
+  await store.messages.updateOne(
+    { _id: messageId },
+    { $set: { 'statusTimes.failed': at, failure }, $max: { statusRank: statusRank('failed') } },
+  );
+}
+
+export type StatusUpdate = Omit<DeliveryStatusDoc, '_id'>;
+
+/**
+ * Records a delivery status webhook: one insert, so it costs the same however large the store grows, and a
+ * redelivered (wamid, status) pair is a duplicate key that changes nothing. Returns false for such a repeat.
+ */
+export async function recordStatus(store: Store, update: StatusUpdate): Promise<boolean> {
+  try {
+    await store.deliveryStatuses.insertOne({ _id: `${update.wamid}:${update.status}`, ...update });
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
   }
 }
 
-export async function recordFailed(store: Store, messageId: string, failure: MessageFailure, at: Date): Promise<void> {
-  await applyToMessage(store, { _id: messageId }, 'failed', at, undefined, failure);
+/** The outbound message a wamid belongs to, if the send's answer has been recorded (or the broker echoed our id). */
+export async function outboundFor(store: Store, wamid: string, messageId?: string): Promise<OutboundMessageDoc | null> {
+  const id = messageId ?? (await store.wamids.findOne({ _id: wamid }))?.messageId;
+  const message = id ? await store.messages.findOne({ _id: id }) : null;
+  return message?.direction === 'outbound' ? message : null;
 }
 
-export interface StatusUpdate {
-  wamid: string;
-  /** Our message id, echoed back by the broker as `biz_opaque_callback_data`. */
-  messageId?: string;
-  status: PendingStatusDoc['status'];
-  at: Date;
-  pricingCategory?: string;
-  failure?: MessageFailure;
-}
+// `_id: { $in }` in chunks: MongoDB reads them by index; FerretDB scans the statuses once per chunk.
+const statusLookupChunk = 250;
 
 /**
- * Applies a delivery status. Idempotent (a repeated (wamid, status) pair changes nothing) and monotonic (`$max`
- * on the rank: sent < delivered < read; a late `failed` is still recorded). Returns the message it updated, or
- * null when the wamid is not known yet, in which case the status waits in `pending_statuses`.
+ * The messages with the broker's delivery statuses folded in: the highest status wins (sent < delivered < read <
+ * failed, so a late or repeated webhook never moves a message back and a late failure still shows), each status's
+ * time is kept, and the pricing category and failure come from the statuses that carried them.
  */
-export async function applyStatus(store: Store, update: StatusUpdate): Promise<OutboundMessageDoc | null> {
-  const messageId = update.messageId ?? (await store.wamids.findOne({ _id: update.wamid }))?.messageId;
-  const message = messageId
-    ? await applyToMessage(store, { _id: messageId }, update.status, update.at, update.pricingCategory, update.failure)
-    : null;
-  if (message) return message;
-  const pending: PendingStatusDoc = { _id: `${update.wamid}:${update.status}`, ...update };
-  delete (pending as { messageId?: string }).messageId;
-  await store.pendingStatuses.updateOne({ _id: pending._id }, { $setOnInsert: pending }, { upsert: true });
-  return null;
+export async function withDeliveryStatuses(store: Store, messages: readonly MessageDoc[]): Promise<MessageDoc[]> {
+  const wamids = messages.flatMap((m) => (m.direction === 'outbound' && m.wamid ? [m.wamid] : []));
+  const byWamid = new Map<string, DeliveryStatusDoc[]>();
+  for (let i = 0; i < wamids.length; i += statusLookupChunk) {
+    const ids = wamids.slice(i, i + statusLookupChunk).flatMap((wamid) => deliveryStatusKinds.map((status) => `${wamid}:${status}`));
+    for (const doc of await store.deliveryStatuses.find({ _id: { $in: ids } }).toArray()) {
+      byWamid.set(doc.wamid, [...(byWamid.get(doc.wamid) ?? []), doc]);
+    }
+  }
+  return messages.map((m) => (m.direction === 'outbound' && m.wamid && byWamid.has(m.wamid) ? foldStatuses(m, byWamid.get(m.wamid)!) : m));
 }
 
-async function applyToMessage(
-  store: Store,
-  filter: { _id: string },
-  status: OutboundStatus,
-  at: Date,
-  pricingCategory?: string,
-  failure?: MessageFailure,
-): Promise<OutboundMessageDoc | null> {
-  const set: Record<string, unknown> = { [`statusTimes.${status}`]: at };
-  if (pricingCategory) set.pricingCategory = pricingCategory;
-  if (failure) set.failure = failure;
-  // `_id` alone in the filter (see connectStore); an inbound id never matches a wamid or our message ids.
-  const updated = await store.messages.findOneAndUpdate(
-    filter,
-    { $set: set, $max: { statusRank: statusRank(status) } },
-    { returnDocument: 'after' },
-  );
-  return updated?.direction === 'outbound' ? updated : null;
+function foldStatuses(message: OutboundMessageDoc, statuses: DeliveryStatusDoc[]): OutboundMessageDoc {
+  const ordered = [...statuses].sort((a, b) => statusRank(a.status) - statusRank(b.status));
+  const statusTimes = { ...message.statusTimes, ...Object.fromEntries(ordered.map((s) => [s.status, s.at])) };
+  const pricingCategory = [...ordered].reverse().find((s) => s.pricingCategory)?.pricingCategory ?? message.pricingCategory;
+  const failure = message.failure ?? ordered.find((s) => s.failure)?.failure;
+  return {
+    ...message,
+    statusRank: Math.max(message.statusRank, ...ordered.map((s) => statusRank(s.status))),
+    statusTimes,
+    ...(pricingCategory ? { pricingCategory } : {}),
+    ...(failure ? { failure } : {}),
+  };
 }
 
 /** A conversation's thread in WhatsApp order: by the time each message was written, not when it arrived. */
 export async function listThread(store: Store, conversationId: string, limit = 200): Promise<MessageDoc[]> {
-  return store.messages.find({ conversationId }).sort({ sortAt: 1, _id: 1 }).limit(limit).toArray();
+  return withDeliveryStatuses(store, await store.messages.find({ conversationId }).sort({ sortAt: 1, _id: 1 }).limit(limit).toArray());
 }
 
 /** Records what became of an inbound image: stored (with its media id) or refused (with the reason). */
@@ -137,9 +142,15 @@ export async function recordInboundImage(
 
 /**
  * The WhatsApp pricing category of each outbound message, by our message id: `unpriced` while no status webhook has
- * carried one, `not_stored` for an id the store does not hold. One `_id` look-up each, the shape FerretDB indexes.
+ * carried one, `not_stored` for an id the store does not hold. One `_id` look-up each (the shape FerretDB indexes),
+ * then their statuses.
  */
 export async function pricingCategories(store: Store, messageIds: readonly string[]): Promise<string[]> {
-  const docs = await Promise.all(messageIds.map((_id) => store.messages.findOne({ _id }, { projection: { pricingCategory: 1, direction: 1 } })));
-  return docs.map((doc) => (doc ? ((doc as Partial<OutboundMessageDoc>).pricingCategory ?? 'unpriced') : 'not_stored'));
+  const docs = await Promise.all(messageIds.map((_id) => store.messages.findOne({ _id })));
+  const folded = await withDeliveryStatuses(store, docs.filter((doc): doc is MessageDoc => doc !== null));
+  const byId = new Map(folded.map((doc) => [doc._id, doc]));
+  return messageIds.map((id) => {
+    const doc = byId.get(id);
+    return doc ? ((doc as Partial<OutboundMessageDoc>).pricingCategory ?? 'unpriced') : 'not_stored';
+  });
 }

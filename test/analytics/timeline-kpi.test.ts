@@ -12,7 +12,7 @@ import type { HistoryItem } from '../../analytics/history.types';
 import type { Kpis } from '../../analytics/kpi.aggregate';
 import type { Timeline } from '../../analytics/timeline.build';
 import type { ConversationInput } from '../../machines/conversation.types';
-import { applyStatus } from '../../store/messages.store';
+import { recordStatus } from '../../store/messages.store';
 import {
   brokerFailureSignal,
   closeConversationUpdate,
@@ -61,7 +61,7 @@ const text = (body: string) => ({ type: 'text' as const, text: body });
 
 async function priced(messageId: string, pricingCategory: string): Promise<void> {
   const doc = await eventually(() => rig.store.messages.findOne({ _id: messageId }), (d) => Boolean(d && 'wamid' in d && d.wamid));
-  await applyStatus(rig.store, { wamid: (doc as { wamid: string }).wamid, messageId, status: 'delivered', at: new Date(), pricingCategory });
+  await recordStatus(rig.store, { wamid: (doc as { wamid: string }).wamid, messageId, status: 'delivered', at: new Date(), pricingCategory });
 }
 
 async function* histories(handles: WorkflowHandle[]): AsyncGenerator<HistoryItem> {
