@@ -1,3 +1,5 @@
+import type { ConversationView, MessageView } from '../../api/conversations.schema';
+
 /**
  * The console's only way to the connector: the same /v1 HTTP API integrators use, with the role API key the person
  * entered (kept in sessionStorage, so it dies with the tab). Problems come back as {@link ApiProblem}.
@@ -51,7 +53,7 @@ export async function mediaUrl(path: string): Promise<string> {
 
 export const conversationPath = (id: string, rest = '') => `/v1/conversations/${encodeURIComponent(id)}${rest}`;
 
-export type StateName = 'inbound' | 'openSession' | 'handedToAgent' | 'expiredNeedsTemplate' | 'closed';
+export type StateName = ConversationView['state'];
 export const stateNames: StateName[] = ['inbound', 'openSession', 'handedToAgent', 'expiredNeedsTemplate', 'closed'];
 export const stateLabels: Record<StateName, string> = {
   inbound: 'Inbound',
@@ -61,31 +63,9 @@ export const stateLabels: Record<StateName, string> = {
   closed: 'Closed',
 };
 
-export interface Conversation {
-  conversationId: string;
-  businessNumberId: string;
-  customer: { key: string; waId?: string; profileName?: string };
-  state: StateName;
-  windowOpen: boolean;
-  windowClosesAt: string | null;
-  agentId: string | null;
-  routing: { phase: string; queue: string | null; attempt: number };
-  inboundCount: number;
-  outboundCount: number;
-}
-
-export interface Message {
-  id: string;
-  direction: 'inbound' | 'outbound';
-  type: string;
-  text?: string;
-  template?: { name: string; language: string };
-  image?: { mediaId?: string; url?: string; caption?: string; problem?: string };
-  status: string;
-  at: string;
-  sender?: { kind: string; id?: string };
-  failure?: { code: number; title: string; details?: string; reason: string };
-}
+/** The API's own response types (erased from the bundle), so the console cannot drift from what the API answers. */
+export type Conversation = ConversationView;
+export type Message = MessageView;
 
 export interface Template {
   id: string;
