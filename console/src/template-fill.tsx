@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { expectedParameters, fillPlaceholders, placeholdersIn, type ExpectedComponent, type TemplateDefinition } from '../../lib/template-definition';
 import { api, type Template } from './api';
+import { TemplateMessage } from './template-message';
 
 /** An approved template as `GET /v1/conversations/:id/templates` lists it. */
 export interface ApprovedTemplate {
@@ -83,13 +84,12 @@ export function useTemplateFill(businessNumberId: string, template: ApprovedTemp
 
   const preview = template && (
     <div class="preview" aria-label="Preview" role="group">
-      {definition?.header?.format === 'text' && <strong>{fill(definition.header.text, headerValues)}</strong>}
-      {definition?.header?.format === 'image' && <span class="muted">[header image]</span>}
-      <p>{fill(definition?.body.text ?? template.body, bodyValues)}</p>
-      {definition?.footer && <small>{definition.footer.text}</small>}
-      {(definition?.buttons ?? []).map((b, i) => (
-        <span key={i} class="template-button">{b.text}</span>
-      ))}
+      <TemplateMessage
+        {...(definition?.header ? { header: definition.header.format === 'text' ? { format: 'text', text: fill(definition.header.text, headerValues) } : { format: 'image' } } : {})}
+        body={fill(definition?.body.text ?? template.body, bodyValues)}
+        {...(definition?.footer ? { footer: definition.footer.text } : {})}
+        buttons={(definition?.buttons ?? []).map((b) => b.text)}
+      />
     </div>
   );
   const reset = () => setTyped(undefined);

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { TemplateDefinition, fillPlaceholders, placeholdersIn } from '../../lib/template-definition';
 import { api, ApiProblem, type Template } from './api';
 import { Problem } from './problem';
+import { TemplateMessage } from './template-message';
 
 interface Button {
   type: 'quick_reply' | 'url';
@@ -134,11 +135,12 @@ export function TemplateForm({ editing, onSaved, onCancel }: { editing: Template
         )}
       </fieldset>
       <figure class="phone" aria-label="Preview">
-        {draft.headerFormat === 'text' && draft.header && <strong>{example(draft.header)}</strong>}
-        {draft.headerFormat === 'image' && <span class="muted">[header image]</span>}
-        <p>{example(draft.body) || 'The message appears here as you type.'}</p>
-        {draft.footer && <small>{draft.footer}</small>}
-        {draft.buttons.map((b, i) => <span key={i} class="template-button">{b.text || '…'}</span>)}
+        <TemplateMessage
+          {...(draft.headerFormat === 'none' ? {} : { header: { format: draft.headerFormat, text: example(draft.header) } })}
+          body={example(draft.body) || 'The message appears here as you type.'}
+          footer={draft.footer}
+          buttons={draft.buttons.map((b) => b.text || '…')}
+        />
         <figcaption class="muted">{placeholdersIn(draft.body).length} body parameter(s) to fill at send time</figcaption>
       </figure>
       {draft.body && localErrors.length > 0 && (
