@@ -5,7 +5,7 @@ import { defaultMessagingLimits, limitsFor, type MessagingLimits } from '../lib/
 import { createCampaign, findCampaign, listRecipients, type CampaignDoc, type RecipientDoc } from '../store/campaigns.store';
 import type { Store } from '../store/db';
 import { outboundStatuses, type MessageDoc } from '../store/documents';
-import { withDeliveryStatuses } from '../store/messages.store';
+import { messagesById, withDeliveryStatuses } from '../store/messages.store';
 import { findTemplate } from '../store/templates.store';
 import {
   CAMPAIGN_WORKFLOW_TYPE,
@@ -166,11 +166,10 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     async recipients(campaignId: string, from: number, limit: number): Promise<RecipientPage> {
       const doc = await requireCampaign(campaignId);
       const page = await listRecipients(store, doc, from, limit);
-      const stored = await Promise.all(page.map((r) => (r.outcome === 'queued' ? store.messages.findOne({ _id: r.messageId }) : null)));
-      const folded = new Map((await withDeliveryStatuses(store, stored.filter((m) => m !== null))).map((m) => [m._id, m]));
-      const messages = page.map((r) => (r.outcome === 'queued' ? (folded.get(r.messageId) ?? null) : null));
+      const messages = await messagesById(store, page.flatMap((r) => (r.outcome === 'queued' ? [r.messageId] : [])));
       const next = from + limit < doc.total ? from + limit : null;
-      return { recipients: page.map((r, i) => toRecipientView(r, messages[i] ?? null, doc.state)), next };
+      const messageOf = (r: RecipientDoc) => (r.outcome === 'queued' ? (messages.get(r.messageId) ?? null) : null);
+      return { recipients: page.map((r) => toRecipientView(r, messageOf(r), doc.state)), next };
     },
 
     pause: (campaignId: string) => change(campaignId, pauseCampaignUpdate),

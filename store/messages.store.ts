@@ -140,15 +140,20 @@ export async function recordInboundImage(
   await store.messages.updateOne({ _id: messageId, direction: 'inbound' }, { $set: set });
 }
 
+/** Messages by our id, with their delivery statuses folded in; ids the store does not hold are absent. */
+export async function messagesById(store: Store, messageIds: readonly string[]): Promise<Map<string, MessageDoc>> {
+  const docs = await Promise.all(messageIds.map((_id) => store.messages.findOne({ _id })));
+  const folded = await withDeliveryStatuses(store, docs.filter((doc): doc is MessageDoc => doc !== null));
+  return new Map(folded.map((doc) => [doc._id, doc]));
+}
+
 /**
  * The WhatsApp pricing category of each outbound message, by our message id: `unpriced` while no status webhook has
  * carried one, `not_stored` for an id the store does not hold. One `_id` look-up each (the shape FerretDB indexes),
  * then their statuses.
  */
 export async function pricingCategories(store: Store, messageIds: readonly string[]): Promise<string[]> {
-  const docs = await Promise.all(messageIds.map((_id) => store.messages.findOne({ _id })));
-  const folded = await withDeliveryStatuses(store, docs.filter((doc): doc is MessageDoc => doc !== null));
-  const byId = new Map(folded.map((doc) => [doc._id, doc]));
+  const byId = await messagesById(store, messageIds);
   return messageIds.map((id) => {
     const doc = byId.get(id);
     return doc ? ((doc as Partial<OutboundMessageDoc>).pricingCategory ?? 'unpriced') : 'not_stored';
