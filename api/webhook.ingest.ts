@@ -188,13 +188,13 @@ async function ingestStatus(deps: IngestDeps, status: CloudStatus): Promise<bool
   });
   if (!failure) return true;
   // A redelivered failure signals again: the first signal may not have gone out (the broker redelivers because we
-  // did not answer), and a repeated 131047 finds the window already closed.
+  // did not answer); the machine ignores a 131047 for a send older than the customer's latest message.
   const message = await outboundFor(deps.store, status.id, messageId);
   if (message) {
     try {
       await deps.temporal.workflow
         .getHandle(message.conversationId)
-        .signal(brokerFailureSignal, { messageId: message._id, code: failure.code, title: failure.title });
+        .signal(brokerFailureSignal, { messageId: message._id, code: failure.code, title: failure.title, sentAt: message.sortAt });
     } catch (err) {
       // A conversation that has ended has no window to close; the failure is on the message already.
       if (!(err instanceof WorkflowNotFoundError)) throw err;

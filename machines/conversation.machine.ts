@@ -171,7 +171,11 @@ export const conversationMachine = setup({
     isWindowDue: ({ context, event }) => !isWindowOpenAt(context, event.at),
     opensWindow: ({ event }) => event.type === 'customer.messageReceived' && windowEndFor(event) > event.at,
     hasAgent: ({ context }) => context.agentId !== null,
-    isWindowClosedByBroker: ({ event }) => event.type === 'broker.rejected' && event.code === WINDOW_CLOSED_ERROR_CODE,
+    // A refusal of a send older than the customer's latest message says nothing about the window they reopened.
+    isWindowClosedByBroker: ({ context, event }) =>
+      event.type === 'broker.rejected' &&
+      event.code === WINDOW_CLOSED_ERROR_CODE &&
+      !(event.sentAt !== undefined && context.lastInboundAt !== null && context.lastInboundAt > event.sentAt),
     answersCurrentAttempt: ({ context, event }) => answersCurrentAttempt(context, event),
     endsAssignment: ({ context, event }) => endsAssignment(context, event),
   },

@@ -174,7 +174,15 @@ export type ConversationEvent =
   | { type: 'settings.applied'; settings: ConversationSettings; at: number }
   | { type: 'business.sendRequested'; messageId: string; message: OutboundContent; sender: Sender; at: number }
   | { type: 'broker.accepted'; messageId: string; wamid: string; at: number }
-  | { type: 'broker.rejected'; messageId: string; code: number; title: string; at: number }
+  | {
+      type: 'broker.rejected';
+      messageId: string;
+      code: number;
+      title: string;
+      /** When the refused send was accepted; absent on events from before it was carried. */
+      sentAt?: number;
+      at: number;
+    }
   | { type: 'window.expired'; at: number }
   | { type: 'idle.elapsed'; at: number }
   | { type: 'conversation.closeRequested'; by: Sender; at: number }

@@ -53,6 +53,8 @@ export interface BrokerFailure {
   messageId: string;
   code: number;
   title: string;
+  /** When the failed send was accepted (epoch ms): a late failure must not close a window the customer reopened since. */
+  sentAt?: number;
 }
 
 export interface CloseRequest {

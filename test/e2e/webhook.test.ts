@@ -67,6 +67,24 @@ describe('Cloud API webhooks', () => {
     expect(Object.keys((stored as { statusTimes: object }).statusTimes).sort()).toEqual(['accepted', 'queued']);
   });
 
+  it('keeps the window the customer reopened when a 131047 for an earlier reply arrives late', async () => {
+    const customer = newCustomer();
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'hi' });
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+    await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text: 'Are you still there?' } });
+    const sent = await eventually(() => rig.request('GET', path(customer, '/messages')), (r) => r.body.messages?.[1]?.wamid !== undefined);
+    await new Promise((r) => setTimeout(r, 1_100)); // WhatsApp timestamps are whole seconds: write strictly later
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'yes, here' });
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.inboundCount === 2);
+
+    const late = statusWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, wamid: sent.body.messages[1].wamid, status: 'failed', error: { code: 131047, title: 'Re-engagement message' } });
+    expect(await rig.simulator.deliverWebhook(late)).toMatchObject({ finalStatus: 200 });
+    await eventually(() => rig.request('GET', path(customer, '/messages')), (r) => r.body.messages?.[1]?.status === 'failed');
+    // The refusal is on the earlier reply; the window the customer reopened stays open for the next one.
+    expect((await rig.request('GET', path(customer))).body).toMatchObject({ state: 'openSession', windowOpen: true });
+    expect((await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text: 'Glad you are back.' } })).status).toBe(202);
+  });
+
   it('stores a message type not supported at launch without disturbing the conversation', async () => {
     const customer = newCustomer();
     const body = inboundUnsupportedWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, type: 'location', content: { latitude: 52.1, longitude: 4.3 } });

@@ -62,6 +62,20 @@ describe('the conversation machine (WhatsApp rules)', () => {
     expect(c.send(text()).refused).toBe('template_required');
   });
 
+  it('keeps the window open when a 131047 for a send made before the customer wrote again arrives late', () => {
+    const c = new ConversationHarness();
+    c.customerWrites();
+    c.advance(2 * HOUR);
+    const earlier = sends(c.send(text('Are you still there?')).effects)[0]!.params;
+    c.advance(60_000);
+    c.customerWrites();
+    c.advance(60_000);
+    c.dispatch({ type: 'broker.rejected', messageId: earlier.messageId, code: 131047, title: 'Re-engagement message', sentAt: earlier.acceptedAt, at: c.now });
+
+    expect(c.state).toBe('openSession');
+    expect(c.send(text()).refused).toBeNull();
+  });
+
   it('ignores other broker refusals: the window stays open', () => {
     const c = new ConversationHarness();
     c.customerWrites();
