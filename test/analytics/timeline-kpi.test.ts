@@ -17,7 +17,6 @@ import {
   brokerFailureSignal,
   closeConversationUpdate,
   conversationWorkflowId,
-  customerMessageSignal,
   sendMessageUpdate,
   type SendMessageRequest,
 } from '../../workflows/conversation.messages';
@@ -45,16 +44,7 @@ function newConversation(): ConversationInput {
   return { conversationId: conversationWorkflowId(BUSINESS, `${waId}-${uniqueId('k')}`), businessNumberId: BUSINESS, customer: { key: waId, waId }, idleCloseAfterMs: 7 * 24 * HOUR };
 }
 
-async function customerWrites(conversation: ConversationInput): Promise<WorkflowHandle> {
-  const sentAt = await rig.env.currentTimeMs();
-  return rig.env.client.workflow.signalWithStart('conversationWorkflow', {
-    workflowId: conversation.conversationId,
-    taskQueue: rig.taskQueue,
-    args: [{ conversation }],
-    signal: customerMessageSignal,
-    signalArgs: [{ messageId: uniqueId('wamid'), sentAt, kind: 'text', customer: { waId: conversation.customer.waId! } }],
-  });
-}
+const customerWrites = async (conversation: ConversationInput): Promise<WorkflowHandle> => rig.customerWrites(conversation, await rig.env.currentTimeMs());
 
 const send = (kind: 'agent' | 'bot', message: SendMessageRequest['message']): SendMessageRequest => ({ messageId: uniqueId('msg'), message, sender: { kind, id: `${kind}-1` } });
 const text = (body: string) => ({ type: 'text' as const, text: body });

@@ -1,9 +1,12 @@
+import type { WorkflowHandleWithSignaledRunId } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
 import { connectStore, type Store } from '../../store/db';
 import { temporalTestServerPath } from '../../lib/dev-servers';
 import type { MessagingLimits } from '../../lib/messaging-limits';
 import type { ConnectorWorker } from '../../lib/worker';
+import type { ConversationInput } from '../../machines/conversation.types';
+import { conversationStatusQuery, customerMessageSignal, type InboundMessage } from '../../workflows/conversation.messages';
 import { testEnv, uniqueId } from './env';
 import { testWorker } from './test-worker';
 
@@ -17,6 +20,11 @@ export interface TimeSkippingRig {
   simulator: BrokerSimulator;
   taskQueue: string;
   newWorker(limits?: MessagingLimits): Promise<ConnectorWorker>;
+  /**
+   * Signals-with-start one customer text written at `sentAt` and returns once the conversation has applied it: it
+   * waits for its settings read (a local activity) first, so an update sent right after the signal could be early.
+   */
+  customerWrites(conversation: ConversationInput, sentAt: number, options?: { maxHistoryEvents?: number }): Promise<WorkflowHandleWithSignaledRunId>;
   teardown(): Promise<void>;
 }
 
@@ -35,6 +43,19 @@ export async function startTimeSkippingRig(): Promise<TimeSkippingRig> {
     taskQueue,
     newWorker: (limits) =>
       testWorker({ connection: env.nativeConnection, namespace: env.namespace ?? 'default', taskQueue, store, simulator, accessToken: ACCESS_TOKEN, ...(limits ? { limits } : {}) }),
+    async customerWrites(conversation, sentAt, options = {}) {
+      const message: InboundMessage = { messageId: uniqueId('wamid'), sentAt, kind: 'text', customer: { waId: conversation.customer.waId! } };
+      const handle = await env.client.workflow.signalWithStart('conversationWorkflow', {
+        workflowId: conversation.conversationId,
+        taskQueue,
+        args: [{ conversation, ...options }],
+        signal: customerMessageSignal,
+        signalArgs: [message],
+      });
+      const latestRun = env.client.workflow.getHandle(conversation.conversationId);
+      await eventually(() => latestRun.query(conversationStatusQuery), (s) => s.lastMessages.some((m) => m.messageId === message.messageId));
+      return handle;
+    },
     async teardown() {
       await simulator.close();
       await store.db.dropDatabase();

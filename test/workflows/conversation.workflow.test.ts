@@ -47,20 +47,8 @@ function newConversation(idleCloseAfterMs = 7 * 24 * HOUR) {
   return conversation;
 }
 
-/** Signals a customer message and returns once the conversation has applied it (after its settings read). */
-async function customerWrites(conversation: ConversationInput, sentAt: number, maxHistoryEvents?: number) {
-  const message: InboundMessage = { messageId: uniqueId('wamid'), sentAt, kind: 'text', customer: { waId: conversation.customer.waId! } };
-  const handle = await rig.env.client.workflow.signalWithStart('conversationWorkflow', {
-    workflowId: conversation.conversationId,
-    taskQueue: rig.taskQueue,
-    args: [{ conversation, ...(maxHistoryEvents ? { maxHistoryEvents } : {}) }],
-    signal: customerMessageSignal,
-    signalArgs: [message],
-  });
-  const latestRun = rig.env.client.workflow.getHandle(conversation.conversationId);
-  await eventually(() => latestRun.query(conversationStatusQuery), (s) => s.lastMessages.some((m) => m.messageId === message.messageId));
-  return handle;
-}
+const customerWrites = (conversation: ConversationInput, sentAt: number, maxHistoryEvents?: number) =>
+  rig.customerWrites(conversation, sentAt, maxHistoryEvents ? { maxHistoryEvents } : {});
 
 const sendText = (text: string) => ({ messageId: uniqueId('msg'), message: { type: 'text' as const, text }, sender: { kind: 'agent' as const, id: 'agent-7' } });
 

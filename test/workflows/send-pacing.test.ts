@@ -3,7 +3,7 @@ import { defaultMessagingLimits } from '../../lib/messaging-limits';
 import { sendLaneQueue } from '../../lib/send-lanes';
 import type { ConnectorWorker } from '../../lib/worker';
 import type { ConversationInput } from '../../machines/conversation.types';
-import { conversationWorkflowId, customerMessageSignal, sendMessageUpdate } from '../../workflows/conversation.messages';
+import { conversationWorkflowId, sendMessageUpdate } from '../../workflows/conversation.messages';
 import { uniqueId } from '../support/env';
 import { keepHistory } from '../support/histories';
 import { eventually, startTimeSkippingRig, type TimeSkippingRig } from '../support/workflow-env';
@@ -34,13 +34,7 @@ async function openConversation(): Promise<{ conversation: ConversationInput; ha
     customer: { key: waId, waId },
     idleCloseAfterMs: 7 * 24 * 60 * 60 * 1000,
   };
-  const handle = await rig.env.client.workflow.signalWithStart('conversationWorkflow', {
-    workflowId: conversation.conversationId,
-    taskQueue: rig.taskQueue,
-    args: [{ conversation }],
-    signal: customerMessageSignal,
-    signalArgs: [{ messageId: uniqueId('wamid'), sentAt: await rig.env.currentTimeMs(), kind: 'text', customer: { waId } }],
-  });
+  const handle = await rig.customerWrites(conversation, await rig.env.currentTimeMs());
   return { conversation, handle };
 }
 
