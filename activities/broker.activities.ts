@@ -4,7 +4,7 @@ import type { Store } from '../store/db';
 import { findMedia, readMedia, rememberBrokerId } from '../store/media.store';
 import { ensureOutbound, recordAccepted, recordFailed } from '../store/messages.store';
 import type { SendOutcome } from './activities.types';
-import { CloudApiError, type CloudApiClient } from './cloud-api.client';
+import { CloudApiError, type CloudApiClient } from '../integrations/broker/cloud-api.client';
 
 export interface BrokerDeps {
   store: Store;

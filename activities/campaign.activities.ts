@@ -1,5 +1,5 @@
 import { refusalIn } from '../api/problem';
-import type { ConversationService } from '../api/conversations.service';
+import type { ConversationService } from '../services/conversations.service';
 import { AppError } from '../lib/errors';
 import { findRecipient, recordCampaignProgress, recordRecipientResult, type RecipientDoc } from '../store/campaigns.store';
 import type { Store } from '../store/db';

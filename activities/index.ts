@@ -1,13 +1,13 @@
 import type { Store } from '../store/db';
 import type { ConversationActivities } from './activities.types';
 import { createBrokerActivities } from './broker.activities';
-import type { CloudApiClient } from './cloud-api.client';
+import type { CloudApiClient } from '../integrations/broker/cloud-api.client';
 import { createMediaActivities } from './media.activities';
 import { createSettingsActivities } from './settings.activities';
 import { createStoreActivities } from './store.activities';
 import { createBotActivities } from './bot.activities';
 import { createRoutingActivities } from './routing.activities';
-import type { SipRouting } from './sip/sip.activities';
+import type { SipRouting } from '../integrations/sip/sip.routing';
 
 export interface ActivityDeps {
   store: Store;

@@ -1,4 +1,4 @@
-import type { SendLanes } from '../lib/send-lanes';
+import type { SendLanes } from '../worker/send-lanes';
 import type { Store } from '../store/db';
 import { registerSendLane } from '../store/send-lanes.store';
 

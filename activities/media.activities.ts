@@ -4,7 +4,7 @@ import type { Store } from '../store/db';
 import { findMedia, putMedia } from '../store/media.store';
 import { recordInboundImage } from '../store/messages.store';
 import type { MediaFailure, MediaOutcome } from './activities.types';
-import { CloudApiError, type CloudApiClient } from './cloud-api.client';
+import { CloudApiError, type CloudApiClient } from '../integrations/broker/cloud-api.client';
 import { ApplicationFailure } from '@temporalio/activity';
 
 /** The id an inbound image is stored under: derived from the message, so a retried fetch stores it once. */

@@ -1,5 +1,5 @@
 /**
- * Handing a conversation to the contact centre: one routing attempt is one INVITE (sip/sip.activities.ts) plus the
+ * Handing a conversation to the contact centre: one routing attempt is one INVITE (integrations/sip/sip.routing.ts) plus the
  * agent's capacity, kept in MongoDB so every worker sees the same count. An answer that names an agent already at
  * capacity is hung up and reported busy, so the contact centre offers the conversation again.
  */
@@ -8,8 +8,8 @@ import type { CallRef, ReleaseAgentEffect, RouteToAgentEffect } from '../machine
 import { agentsAtCapacity, releaseAgentSlot, takeAgentSlot } from '../store/agent-slots.store';
 import type { Store } from '../store/db';
 import { findNumber } from '../store/numbers.store';
-import { createSipActivities, type SipRouting } from './sip/sip.activities';
-import type { SipDialog } from './sip/sip.types';
+import { createSipCalls, type SipRouting } from '../integrations/sip/sip.routing';
+import type { SipDialog } from '../integrations/sip/sip.types';
 
 export interface RouteAttempt extends RouteToAgentEffect {
   /** The conversation's generation: keys the Call-ID with the attempt, so a reopened conversation calls anew. */
@@ -23,7 +23,7 @@ export type RouteAttemptOutcome =
   | { outcome: 'noAnswer' };
 
 export function createRoutingActivities({ store, sip, clock = () => new Date(), logger }: { store: Store; sip?: SipRouting; clock?: () => Date; logger?: Pick<Logger, 'warn'> }) {
-  const calls = createSipActivities({ ...(sip ? { sip } : {}), ...(logger ? { logger } : {}) });
+  const calls = createSipCalls({ ...(sip ? { sip } : {}), ...(logger ? { logger } : {}) });
   return {
     /** One routing attempt. Safe to retry: the same attempt re-sends the same call, and a taken place is kept. */
     async routeToAgent(attempt: RouteAttempt): Promise<RouteAttemptOutcome> {

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { allow, principalOf } from './auth';
 import { ConversationId, TransferBody } from './conversations.schema';
-import type { ConversationService } from './conversations.service';
+import type { ConversationService } from '../services/conversations.service';
 
 const agentsOnly = allow('agent');
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { allow, may } from './auth';
 import { CampaignId, CreateCampaignBody, EmptyBody, ListRecipientsQuery } from './campaigns.schema';
-import type { CampaignService } from './campaigns.service';
+import type { CampaignService } from '../services/campaigns.service';
 import { IdempotencyKey } from './conversations.schema';
 
 const idempotencyKeyOf = (header: string | undefined) => (header === undefined ? undefined : IdempotencyKey.parse(header));

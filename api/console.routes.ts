@@ -3,9 +3,9 @@ import express, { Router } from 'express';
 import { allow, may, principalOf } from './auth';
 import type { LiveFeeds } from './console.live';
 import { ConversationId } from './conversations.schema';
-import type { ConversationService } from './conversations.service';
+import type { ConversationService } from '../services/conversations.service';
 import { toTemplateDetail } from './templates.routes';
-import type { TemplateService } from './templates.service';
+import type { TemplateService } from '../services/templates.service';
 
 /**
  * The web console: its built files under /console (they hold no data; every read goes through /v1 with the person's

@@ -9,7 +9,7 @@ import {
   SendMessageBody,
   StartConversationBody,
 } from './conversations.schema';
-import type { ConversationService } from './conversations.service';
+import type { ConversationService } from '../services/conversations.service';
 
 /** An agent key speaks for that agent; integrators say who they send for (an agent, a bot, themselves). */
 function senderFor<S extends Sender>(res: Response, claimed: S): S | { kind: 'agent'; id: string } {

@@ -3,7 +3,7 @@ import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
-import { CloudApiError } from '../activities/cloud-api.client';
+import { CloudApiError } from '../integrations/broker/cloud-api.client';
 import { AppError, errorCatalog, isErrorCode, type ErrorCode } from '../lib/errors';
 
 /** What an error says, whoever asked: RFC 9457 fields, our stable `code`, field-level `errors`, extensions. */

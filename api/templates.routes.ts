@@ -1,10 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { templateCategories, templateStatuses } from '../activities/template-api.client';
+import { templateCategories, templateStatuses } from '../integrations/broker/template-api.client';
 import { TemplateDefinition } from '../lib/template-definition';
 import type { TemplateDoc } from '../store/documents';
 import { allow, may, principalOf } from './auth';
-import type { TemplateService } from './templates.service';
+import type { TemplateService } from '../services/templates.service';
 
 export const TemplateKey = z
   .string()

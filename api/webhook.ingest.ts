@@ -13,7 +13,7 @@ import {
   type ConversationWorkflowInput,
   type InboundMessage,
 } from '../workflows/conversation.messages';
-import type { TemplateService } from './templates.service';
+import type { TemplateService } from '../services/templates.service';
 import type { CloudContact, CloudInboundMessage, CloudStatus, CloudWebhookBody, MessagesChangeValue } from './webhook.schema';
 
 export interface IngestDeps {

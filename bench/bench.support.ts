@@ -9,7 +9,7 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Db } from 'mongodb';
 import { percentile } from '../analytics/kpi.aggregate';
-import { findFreePort, startFerretDb, startTemporalDevServer, type RunningServer } from '../lib/dev-servers';
+import { findFreePort, startFerretDb, startTemporalDevServer, type RunningServer } from '../scripts/dev-servers';
 import { inboundTextWebhook, signBody } from '../simulator/cloud-api.payloads';
 
 export const root = resolve(__dirname, '..');

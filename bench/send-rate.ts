@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { createConversationService } from '../api/conversations.service';
+import { createConversationService } from '../services/conversations.service';
 import { defaultMessagingLimits } from '../lib/messaging-limits';
 import { startBrokerSimulator } from '../simulator/broker-simulator';
 import { connectStore } from '../store/db';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
-import { startFerretDb, type RunningServer } from '../lib/dev-servers';
+import { startFerretDb, type RunningServer } from '../scripts/dev-servers';
 import { machine, median, round1 } from './bench.support';
 
 const { values: args } = parseArgs({ options: { sizes: { type: 'string', default: '1000,10000' }, ops: { type: 'string', default: '50' } } });

@@ -1,7 +1,7 @@
 /** `npm run api`: the HTTP API and webhook endpoint, scaled apart from the worker. */
 import { Client, Connection } from '@temporalio/client';
 import { createApp, templateServiceFor } from '../api/app';
-import { startTemplateSync } from '../api/template-sync';
+import { startTemplateSync } from '../services/template-sync';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { messagingLimitsFrom } from '../lib/messaging-limits';

@@ -7,13 +7,13 @@ import { join, relative, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp, templateServiceFor } from '../api/app';
-import { startTemplateSync } from '../api/template-sync';
+import { startTemplateSync } from '../services/template-sync';
 import { devApiKeys } from './dev-api-keys';
 import { EmbeddedSchema, loadConfig } from '../lib/config';
-import { startFerretDb, startTemporalDevServer } from '../lib/dev-servers';
+import { startFerretDb, startTemporalDevServer } from '../scripts/dev-servers';
 import { createLogger } from '../lib/logger';
 import { messagingLimitsFrom } from '../lib/messaging-limits';
-import { createConversationWorker, workerOptionsFrom } from '../lib/worker';
+import { createConversationWorker, workerOptionsFrom } from '../worker/worker';
 import { startBrokerSimulator } from '../simulator/broker-simulator';
 import { connectStore } from '../store/db';
 

@@ -2,7 +2,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
-import { createConversationWorker, workerOptionsFrom } from '../lib/worker';
+import { createConversationWorker, workerOptionsFrom } from '../worker/worker';
 import { connectStore } from '../store/db';
 
 async function main(): Promise<void> {

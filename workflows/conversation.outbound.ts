@@ -1,8 +1,8 @@
 import { ActivityFailure, patched, proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { ConversationActivities } from '../activities/activities.types';
 import type { ConversationEvent, FetchMediaEffect, SendMessageEffect } from '../machines/conversation.types';
-import { PacedSender } from './paced-sender';
-import type { LocalActivityLine } from './local-activity-line';
+import { PacedSender } from './support/paced-sender';
+import type { LocalActivityLine } from './support/local-activity-line';
 
 const sendOptions: ActivityOptions = {
   startToCloseTimeout: '30 seconds',

@@ -31,10 +31,10 @@ import {
 } from './conversation.messages';
 import { TIMELINE_SINK, type ConversationSinks } from './conversation.sinks';
 import { ConversationOutbound } from './conversation.outbound';
-import { RecentIds } from './recent-ids';
+import { RecentIds } from './support/recent-ids';
 import { carryOutHandOff } from './conversation.handoff';
-import { EarliestTimer, drainInOrder } from './workflow-helpers';
-import { LocalActivityLine } from './local-activity-line';
+import { EarliestTimer, drainInOrder } from './support/workflow-helpers';
+import { LocalActivityLine } from './support/local-activity-line';
 
 // Called only through the conversation's LocalActivityLine (`through`): one local activity in flight at a time.
 const storeActivities = proxyLocalActivities<Pick<ConversationActivities, 'recordConversation' | 'conversationSettings'>>({

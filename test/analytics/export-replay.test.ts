@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { toolPath } from '../../lib/dev-servers';
+import { toolPath } from '../../scripts/dev-servers';
 import { analyst } from '../support/analyst-cli';
 import { testEnv } from '../support/env';
 import { startService, type ServiceRig } from '../support/service';

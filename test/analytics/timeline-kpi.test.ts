@@ -5,7 +5,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { parse } from 'csv-parse/sync';
 import { analyzeRuns, computeKpis } from '../../analytics/analytics.pipeline';
 import { defaultMessagingLimits } from '../../lib/messaging-limits';
-import type { ConnectorWorker } from '../../lib/worker';
+import type { ConnectorWorker } from '../../worker/worker';
 import { writeHistoryFile } from '../../analytics/history.files';
 import { runIdOf } from '../../analytics/history.meta';
 import type { HistoryItem } from '../../analytics/history.types';

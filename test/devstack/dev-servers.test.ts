@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { findFreePort, isPortOpen, startFerretDb } from '../../lib/dev-servers';
+import { findFreePort, isPortOpen, startFerretDb } from '../../scripts/dev-servers';
 
 describe('embedded servers', () => {
   it('starts FerretDB on a free loopback port, stores a document, and leaves nothing behind when stopped', async () => {

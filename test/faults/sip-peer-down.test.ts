@@ -3,7 +3,7 @@
  * backoff (a refused TCP connection reads as 503, RFC 3261 §8.1.3.1); once the connector is back each conversation
  * is routed exactly once, the customers got the queue message once, and none of their messages is lost.
  */
-import { findFreePort } from '../../lib/dev-servers';
+import { findFreePort } from '../../scripts/dev-servers';
 import { isInboundHandled } from '../../store/messages.store';
 import { recordFaultRow } from '../support/fault-table';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';

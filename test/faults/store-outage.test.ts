@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort, startFerretDb, type RunningServer } from '../../lib/dev-servers';
+import { findFreePort, startFerretDb, type RunningServer } from '../../scripts/dev-servers';
 import { expectNothingLostOrDoubled, runFaultStream, type FaultPlan } from '../support/fault-stream';
 import { startService, type ServiceRig } from '../support/service';
 

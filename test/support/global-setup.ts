@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { startFerretDb, startTemporalDevServer, type RunningServer } from '../../lib/dev-servers';
+import { startFerretDb, startTemporalDevServer, type RunningServer } from '../../scripts/dev-servers';
 
 const root = resolve(__dirname, '../..');
 export const testDataDir = join(root, '.data', 'test');

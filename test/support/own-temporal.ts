@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort, startTemporalDevServer, type TemporalDevServer } from '../../lib/dev-servers';
+import { findFreePort, startTemporalDevServer, type TemporalDevServer } from '../../scripts/dev-servers';
 import { startService, type ServiceRig } from './service';
 
 /**

@@ -5,7 +5,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import { createLogger } from '../../lib/logger';
 import { defaultMessagingLimits, type MessagingLimits } from '../../lib/messaging-limits';
-import type { ConnectorWorker } from '../../lib/worker';
+import type { ConnectorWorker } from '../../worker/worker';
 import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
 import { connectStore, type Store } from '../../store/db';
 import { issueApiKey, roles, type Role } from '../../store/api-keys.store';

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort } from '../../lib/dev-servers';
+import { findFreePort } from '../../scripts/dev-servers';
 
 export type SippScenario = 'answer' | 'busy-then-answer' | 'reject-404' | 'ring-no-answer' | 'silent';
 export type SippTransport = 'udp' | 'tcp';

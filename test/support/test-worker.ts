@@ -1,7 +1,7 @@
 import type { NativeConnection } from '@temporalio/worker';
 import type { MessagingLimits } from '../../lib/messaging-limits';
-import type { SipSettings } from '../../activities/sip/sip.activities';
-import { createConversationWorker, type ConnectorWorker } from '../../lib/worker';
+import type { SipSettings } from '../../integrations/sip/sip.routing';
+import { createConversationWorker, type ConnectorWorker } from '../../worker/worker';
 import type { BrokerSimulator } from '../../simulator/broker-simulator';
 import type { Store } from '../../store/db';
 import { testEnv } from './env';

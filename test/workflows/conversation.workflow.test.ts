@@ -1,6 +1,6 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { defaultMessagingLimits } from '../../lib/messaging-limits';
-import type { ConnectorWorker } from '../../lib/worker';
+import type { ConnectorWorker } from '../../worker/worker';
 import type { ConversationInput } from '../../machines/conversation.types';
 import {
   conversationStatusQuery,

@@ -1,4 +1,4 @@
-import { LocalActivityLine } from '../../workflows/local-activity-line';
+import { LocalActivityLine } from '../../workflows/support/local-activity-line';
 
 function deferred<T>() {
   let resolve!: (value: T) => void;

@@ -1,7 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultMessagingLimits } from '../../lib/messaging-limits';
-import { sendLaneQueue } from '../../lib/send-lanes';
-import type { ConnectorWorker } from '../../lib/worker';
+import { sendLaneQueue } from '../../worker/send-lanes';
+import type { ConnectorWorker } from '../../worker/worker';
 import type { ConversationInput } from '../../machines/conversation.types';
 import { conversationWorkflowId, sendMessageUpdate } from '../../workflows/conversation.messages';
 import { uniqueId } from '../support/env';

@@ -3,9 +3,9 @@
  * UDP and over TCP. Every test checks what sipp received (its message trace) and that sipp's own scenario checks
  * passed (exit code 0: every expected message came, in order, and the header regexps in the scenario matched).
  */
-import { createSipActivities, startSipRouting, type SipRouting } from '../../../activities/sip/sip.activities';
-import { callIdFor } from '../../../activities/sip/sip.dialog';
-import type { RemoteBye, RouteToAgentRequest } from '../../../activities/sip/sip.types';
+import { createSipCalls, startSipRouting, type SipRouting } from '../../../integrations/sip/sip.routing';
+import { callIdFor } from '../../../integrations/sip/sip.dialog';
+import type { RemoteBye, RouteToAgentRequest } from '../../../integrations/sip/sip.types';
 import { startSipp, type SippOptions, type SippPeer } from '../../support/sipp';
 
 const request: RouteToAgentRequest = {
@@ -46,7 +46,7 @@ async function rig(sippOptions: SippOptions, options: RigOptions = {}) {
     { onRemoteBye: (bye) => void byes.push(bye), ...(options.t1Ms ? { t1Ms: options.t1Ms } : {}) },
   )) as SipRouting;
   cleanups.push(() => routing.agent.close());
-  return { sipp, byes, routing, activities: createSipActivities({ sip: routing }) };
+  return { sipp, byes, routing, activities: createSipCalls({ sip: routing }) };
 }
 
 function branchOf(via: string | undefined): string | undefined {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { templateStatuses, type TemplateApiClient, type TemplateCategory, type TemplateStatus } from '../activities/template-api.client';
+import { templateStatuses, type TemplateApiClient, type TemplateCategory, type TemplateStatus } from '../integrations/broker/template-api.client';
 import { AppError } from '../lib/errors';
 import type { TemplateDefinition } from '../lib/template-definition';
 import type { Store } from '../store/db';

@@ -87,7 +87,7 @@ export function outcomeOf(result: InviteResult, agentHeader: string): RouteOutco
   }
 }
 
-export function createSipActivities({ sip, logger }: { sip?: SipRouting; logger?: Pick<Logger, 'warn'> }) {
+export function createSipCalls({ sip, logger }: { sip?: SipRouting; logger?: Pick<Logger, 'warn'> }) {
   return {
     async routeToAgent(request: RouteToAgentRequest): Promise<RouteOutcome> {
       if (!sip) {
@@ -119,7 +119,7 @@ export function createSipActivities({ sip, logger }: { sip?: SipRouting; logger?
   };
 }
 
-export type SipActivities = ReturnType<typeof createSipActivities>;
+export type SipCalls = ReturnType<typeof createSipCalls>;
 
 export interface SipSettings {
   SIP_CONNECTOR_URI?: string | undefined;

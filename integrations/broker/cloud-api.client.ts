@@ -1,4 +1,4 @@
-import type { CustomerRef, OutboundContent } from '../machines/conversation.types';
+import type { CustomerRef, OutboundContent } from '../../machines/conversation.types';
 
 /**
  * A thin client for the WhatsApp Cloud API (Meta's Graph API, a BSP mirroring it, or the bundled simulator).

@@ -3,16 +3,16 @@ import { NativeConnection, Worker, type InjectedSinks, type State } from '@tempo
 import { createActivities } from '../activities';
 import { createBrokerActivities } from '../activities/broker.activities';
 import { createCampaignActivities } from '../activities/campaign.activities';
-import { createCloudApiClient } from '../activities/cloud-api.client';
+import { createCloudApiClient } from '../integrations/broker/cloud-api.client';
 import { createLaneActivities } from '../activities/lanes.activities';
-import { createConversationService } from '../api/conversations.service';
+import { createConversationService } from '../services/conversations.service';
 import type { Store } from '../store/db';
 import { TIMELINE_SINK, type ConversationSinks } from '../workflows/conversation.sinks';
 import { listSendLanes } from '../store/send-lanes.store';
-import type { Config } from './config';
-import { defaultMessagingLimits, limitsFor, messagingLimitsFrom, type MessagingLimits } from './messaging-limits';
+import type { Config } from '../lib/config';
+import { defaultMessagingLimits, limitsFor, messagingLimitsFrom, type MessagingLimits } from '../lib/messaging-limits';
 import { SendLanes } from './send-lanes';
-import { startSipRouting, type SipSettings } from '../activities/sip/sip.activities';
+import { startSipRouting, type SipSettings } from '../integrations/sip/sip.routing';
 import { agentReleasedSignal } from '../workflows/conversation.messages';
 import type { Logger } from 'pino';
 

@@ -17,7 +17,7 @@ import {
   type CampaignProgress,
   type CampaignWorkflowInput,
 } from '../workflows/campaign.messages';
-import type { CampaignView, CreateCampaignBody, RecipientPage, RecipientView } from './campaigns.schema';
+import type { CampaignView, CreateCampaignBody, RecipientPage, RecipientView } from '../api/campaigns.schema';
 
 export interface CampaignServiceDeps {
   store: Store;

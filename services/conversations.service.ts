@@ -20,8 +20,8 @@ import {
   sendMessageUpdate,
   type ConversationWorkflowInput,
 } from '../workflows/conversation.messages';
-import type { ConversationView, MessageView, SendAccepted, StartConversationBody, TemplateView } from './conversations.schema';
-import { refusalIn } from './problem';
+import type { ConversationView, MessageView, SendAccepted, StartConversationBody, TemplateView } from '../api/conversations.schema';
+import { refusalIn } from '../api/problem';
 
 export interface ConversationServiceDeps {
   store: Store;

@@ -1,6 +1,6 @@
-import { branchFor, buildCancel, buildInvite, buildResponse, callIdFor, conversationIdOf, dialogFromAnswer, localTagFor } from '../../../activities/sip/sip.dialog';
-import { parseNameAddr, parseUri, parseVia, tagOf } from '../../../activities/sip/sip.headers';
-import { header, headerValues, parseMessage, serializeMessage, SipParseError, SipStreamFramer, type SipRequest, type SipResponse } from '../../../activities/sip/sip.message';
+import { branchFor, buildCancel, buildInvite, buildResponse, callIdFor, conversationIdOf, dialogFromAnswer, localTagFor } from '../../../integrations/sip/sip.dialog';
+import { parseNameAddr, parseUri, parseVia, tagOf } from '../../../integrations/sip/sip.headers';
+import { header, headerValues, parseMessage, serializeMessage, SipParseError, SipStreamFramer, type SipRequest, type SipResponse } from '../../../integrations/sip/sip.message';
 
 const crlf = (lines: string[]) => Buffer.from(lines.join('\r\n'), 'utf8');
 

@@ -1,7 +1,7 @@
 import { proxyActivities, proxyLocalActivities, sleep, type ActivityOptions } from '@temporalio/workflow';
-import type { ConversationActivities, SendOutcome } from '../activities/activities.types';
-import type { LaneActivities, SendLane } from '../activities/lanes.activities';
-import type { SendMessageEffect } from '../machines/conversation.types';
+import type { ConversationActivities, SendOutcome } from '../../activities/activities.types';
+import type { LaneActivities, SendLane } from '../../activities/lanes.activities';
+import type { SendMessageEffect } from '../../machines/conversation.types';
 import type { LocalActivityLine } from './local-activity-line';
 
 type Broker = Pick<ConversationActivities, 'sendMessage'>;

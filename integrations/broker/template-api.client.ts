@@ -1,5 +1,5 @@
-import type { TemplateDefinition } from '../lib/template-definition';
-import { placeholdersIn } from '../lib/template-definition';
+import type { TemplateDefinition } from '../../lib/template-definition';
+import { placeholdersIn } from '../../lib/template-definition';
 import { CloudApiError, graphTransport, type CloudApiOptions } from './cloud-api.client';
 
 /** Template states WhatsApp reports (message_template_status_update events and the template list). */
