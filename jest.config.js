@@ -1,11 +1,45 @@
+const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+
+// Pure tests: the machines, parsers and helpers that need no server. They run without Temporal, FerretDB, Go or
+// Java (`npm run test:unit`, seconds). A new pure test either lives under test/machines/ or is named *.unit.test.ts.
+const unitTests = [
+  '<rootDir>/test/machines/**/*.test.ts',
+  '<rootDir>/test/**/*.unit.test.ts',
+  '<rootDir>/test/integrations/sip/sip.message.test.ts',
+  '<rootDir>/test/workflows/local-activity-line.test.ts',
+  '<rootDir>/test/analytics/kpi.test.ts',
+];
+
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
-  testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  globalSetup: '<rootDir>/test/support/global-setup.ts',
-  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test'],
+      testMatch: unitTests,
+      transform,
+    },
+    {
+      // Everything else runs against real servers: one Temporal dev server and one FerretDB for the whole run
+      // (or TEMPORAL_ADDRESS / MONGODB_URL), started by the global set-up.
+      displayName: 'integration',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/test'],
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      testPathIgnorePatterns: [
+        '/node_modules/',
+        '/test/machines/',
+        '\\.unit\\.test\\.ts$',
+        '/test/integrations/sip/sip\\.message\\.test\\.ts$',
+        '/test/workflows/local-activity-line\\.test\\.ts$',
+        '/test/analytics/kpi\\.test\\.ts$',
+      ],
+      transform,
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+  ],
   // Two cores: the servers under test need one of them.
   maxWorkers: 2,
   testTimeout: 60_000,

@@ -1,6 +1,5 @@
-import { refusalIn } from '../api/problem';
 import type { ConversationService } from '../services/conversations.service';
-import { AppError } from '../lib/errors';
+import { AppError, refusalIn } from '../lib/errors';
 import { findRecipient, recordCampaignProgress, recordRecipientResult, type RecipientDoc } from '../store/campaigns.store';
 import type { Store } from '../store/db';
 import type { CampaignProgress, CampaignTemplate, TierPolicy } from '../workflows/campaign.messages';

@@ -1,6 +1,10 @@
-import type { SendLanes } from '../worker/send-lanes';
 import type { Store } from '../store/db';
 import { registerSendLane } from '../store/send-lanes.store';
+
+/** Opens a number's send lane in this process and answers its task queue (the worker's `SendLanes`). */
+export interface LaneOpener {
+  ensure(businessNumberId: string): Promise<string>;
+}
 
 /** Where and how a conversation sends: its number's rate-limited lane, and the pause between two sends. */
 export interface SendLane {
@@ -14,7 +18,7 @@ export interface LaneActivities {
 }
 
 /** Lanes are opened in this process and recorded for the others. */
-export function createLaneActivities({ store, lanes, customerPacingMs, clock }: { store: Store; lanes: SendLanes; customerPacingMs: number; clock: () => Date }): LaneActivities {
+export function createLaneActivities({ store, lanes, customerPacingMs, clock }: { store: Store; lanes: LaneOpener; customerPacingMs: number; clock: () => Date }): LaneActivities {
   return {
     /** Registers the number (so every worker serves its lane, this one at once) and answers the lane. */
     async sendLane({ businessNumberId }) {

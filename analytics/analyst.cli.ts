@@ -12,14 +12,10 @@ import { historyFilesIn, writeHistoryFile } from './history.files';
 import { loadWorkflowCode, quietTemporalRuntime, replayRuns, type ReplayOutcome, type WorkflowCode } from './history.replay';
 import { countRuns, historiesFromFiles, historiesFromServer, type Selection } from './history.source';
 import { isUnreadable, type HistoryInput, type HistoryItem } from './history.types';
+import type { AnalystIo } from './analyst.io';
 import { kpisToCsv, kpisToTable } from './kpi.format';
 import { timelineToMermaid, timelineToText } from './timeline.format';
 
-/** Where the tool writes; tests pass their own. */
-export interface AnalystIo {
-  stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown; isTTY?: boolean };
-}
 
 interface CommonOptions {
   address: string;
@@ -274,3 +270,5 @@ async function open(options: CommonOptions, files: readonly string[]): Promise<{
   return { inputs: historiesFromServer(client, selection), total, close: () => connection.close() };
 }
 
+
+export type { AnalystIo } from './analyst.io';

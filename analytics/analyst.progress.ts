@@ -1,5 +1,5 @@
 import { SingleBar, Presets } from 'cli-progress';
-import type { AnalystIo } from './analyst.cli';
+import type { AnalystIo } from './analyst.io';
 
 export interface Progress {
   tick(): void;

@@ -1,10 +1,10 @@
-import { ApplicationFailure, ServiceError, WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { CloudApiError } from '../integrations/broker/cloud-api.client';
-import { AppError, errorCatalog, isErrorCode, type ErrorCode } from '../lib/errors';
+import { AppError, errorCatalog, refusalIn, type ErrorCode } from '../lib/errors';
 
 /** What an error says, whoever asked: RFC 9457 fields, our stable `code`, field-level `errors`, extensions. */
 export interface ProblemBody {
@@ -21,15 +21,6 @@ export interface ProblemBody {
 export interface Problem extends ProblemBody {
   instance: string;
   requestId: string;
-}
-
-/** Finds the business refusal a workflow raised (ApplicationFailure type = our error code) inside a client error. */
-export function refusalIn(err: unknown): AppError | undefined {
-  for (let cause: unknown = err, depth = 0; cause && depth < 6; depth += 1) {
-    if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) return new AppError(cause.type);
-    cause = (cause as { cause?: unknown }).cause;
-  }
-  return undefined;
 }
 
 const GRPC_RESOURCE_EXHAUSTED = 8;

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 /**
  * The closed table of error codes the service answers with. Domain code throws {@link AppError} with one of
  * these codes and never knows about HTTP; the API's problem middleware maps the code to a status and title.
@@ -66,4 +67,13 @@ export class AppError extends Error {
     super(detail ?? errorCatalog[code].title);
     this.name = 'AppError';
   }
+}
+
+/** Finds the business refusal a workflow raised (ApplicationFailure type = our error code) inside a client error. */
+export function refusalIn(err: unknown): AppError | undefined {
+  for (let cause: unknown = err, depth = 0; cause && depth < 6; depth += 1) {
+    if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) return new AppError(cause.type);
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ConversationInput, OutboundContent, Sender, TransferTarget } from '../machines/conversation.types';
-import { AppError } from '../lib/errors';
+import { AppError, refusalIn } from '../lib/errors';
 import { checkParameters } from '../lib/template-definition';
 import { defaultMessagingLimits, limitsFor, type MessagingLimits } from '../lib/messaging-limits';
 import type { Store } from '../store/db';
@@ -21,7 +21,6 @@ import {
   type ConversationWorkflowInput,
 } from '../workflows/conversation.messages';
 import type { ConversationView, MessageView, SendAccepted, StartConversationBody, TemplateView } from '../api/conversations.schema';
-import { refusalIn } from '../api/problem';
 
 export interface ConversationServiceDeps {
   store: Store;
