@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { WINDOW_CLOSED_ERROR_CODE, type OutboundContent, type SendMessageEffect } from '../machines/conversation.types';
+import type { OutboundContent, SendMessageEffect } from '../machines/conversation.types';
+import { failureReasonFor } from '../machines/conversation.rules';
 import type { Store } from '../store/db';
 import { findMedia, readMedia, rememberBrokerId } from '../store/media.store';
 import { ensureOutbound, recordAccepted, recordFailed } from '../store/messages.store';
@@ -44,7 +45,7 @@ export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
       } catch (err) {
         if (!(err instanceof CloudApiError)) throw err;
         if (err.retryable) throw ApplicationFailure.retryable(err.message, 'BrokerUnavailable', { code: err.code });
-        const reason = err.code === WINDOW_CLOSED_ERROR_CODE ? 'template_required' : 'broker_rejected';
+        const reason = failureReasonFor(err.code);
         await recordFailed(store, send.messageId, { code: err.code, title: err.title, details: err.details, reason }, clock());
         return { outcome: 'rejected', code: err.code, title: err.title, ...(err.details ? { details: err.details } : {}) };
       }

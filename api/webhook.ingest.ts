@@ -15,6 +15,7 @@ import {
 } from '../workflows/conversation.messages';
 import type { TemplateService } from '../services/templates.service';
 import type { CloudContact, CloudInboundMessage, CloudStatus, CloudWebhookBody, MessagesChangeValue } from './webhook.schema';
+import { failureReasonFor } from '../machines/conversation.rules';
 
 export interface IngestDeps {
   store: Store;
@@ -169,7 +170,7 @@ function failureOf(status: CloudStatus): MessageFailure | undefined {
     code: error.code,
     title: error.title ?? error.message ?? 'failed',
     ...(error.error_data?.details ? { details: error.error_data.details } : {}),
-    reason: error.code === 131047 ? 'template_required' : 'broker_rejected',
+    reason: failureReasonFor(error.code),
   };
 }
 

@@ -1,8 +1,6 @@
 import { and, assign, enqueueActions, or, setup } from 'xstate';
 import {
   RECENT_MESSAGES,
-  SESSION_WINDOW_MS,
-  WINDOW_CLOSED_ERROR_CODE,
   type CancelTimerEffect,
   type ConversationContext,
   type ConversationEvent,
@@ -13,6 +11,7 @@ import {
   type StartTimerEffect,
 } from './conversation.types';
 import { answersCurrentAttempt, endsAssignment, routingPlan } from './conversation.routing';
+import { isWindowClosedByRefusal, isWindowOpenAt, windowEndFor } from './conversation.rules';
 
 type EventOf<T extends ConversationEvent['type']> = Extract<ConversationEvent, { type: T }>;
 type Args = { context: ConversationContext; event: ConversationEvent };
@@ -27,19 +26,6 @@ const inboundSummary = (event: EventOf<'customer.messageReceived'>): MessageSumm
   kind: event.kind,
   at: event.sentAt,
 });
-
-/**
- * When a customer message's window closes. The window runs from the message's own timestamp, but never from a
- * time later than we received it: a customer clock running fast must not stretch the window past WhatsApp's.
- */
-export function windowEndFor(event: Pick<EventOf<'customer.messageReceived'>, 'sentAt' | 'at'>): number {
-  return Math.min(event.sentAt, event.at) + SESSION_WINDOW_MS;
-}
-
-/** The rule itself: a session (non-template) message may be sent at `at` only inside the window. */
-export function isWindowOpenAt(context: Pick<ConversationContext, 'windowClosesAt'>, at: number): boolean {
-  return context.windowClosesAt !== null && at < context.windowClosesAt;
-}
 
 const sendParams = ({ context, event }: Args): SendMessageEffect => {
   const send = event as EventOf<'business.sendRequested'>;
@@ -123,7 +109,7 @@ export const conversationMachine = setup({
     }),
     /** The chatbot stage, routing to the contact centre and the agent's assignment (see conversation.routing.ts). */
     route: enqueueActions(({ context, event, enqueue }) => {
-      const plan = routingPlan(context, event, isWindowOpenAt);
+      const plan = routingPlan(context, event);
       for (const effect of plan.effects) enqueue(effect as never);
       if (Object.keys(plan.patch).length > 0) enqueue.assign(plan.patch);
     }),
@@ -171,11 +157,7 @@ export const conversationMachine = setup({
     isWindowDue: ({ context, event }) => !isWindowOpenAt(context, event.at),
     opensWindow: ({ event }) => event.type === 'customer.messageReceived' && windowEndFor(event) > event.at,
     hasAgent: ({ context }) => context.agentId !== null,
-    // A refusal of a send older than the customer's latest message says nothing about the window they reopened.
-    isWindowClosedByBroker: ({ context, event }) =>
-      event.type === 'broker.rejected' &&
-      event.code === WINDOW_CLOSED_ERROR_CODE &&
-      !(event.sentAt !== undefined && context.lastInboundAt !== null && context.lastInboundAt > event.sentAt),
+    isWindowClosedByBroker: ({ context, event }) => event.type === 'broker.rejected' && isWindowClosedByRefusal(context, event),
     answersCurrentAttempt: ({ context, event }) => answersCurrentAttempt(context, event),
     endsAssignment: ({ context, event }) => endsAssignment(context, event),
   },

@@ -4,6 +4,7 @@
  * and an event to a context patch and the effects to carry out; the machine applies both.
  */
 import { RECENT_MESSAGES, type ConversationContext, type ConversationEffect, type ConversationEvent, type HandOffSettings, type RoutingContext, type Sender } from './conversation.types';
+import { isWindowOpenAt } from './conversation.rules';
 
 export interface RoutingPlan {
   patch: Partial<ConversationContext>;
@@ -20,18 +21,12 @@ export const idleRouting: RoutingContext = {
   assignedAt: null,
 };
 
-/** What the routing events carry that the plan needs from outside the machine: whether the window is open. */
-type WindowRule = (context: ConversationContext, at: number) => boolean;
-
 /** Builds a plan step by step over a working copy of the context. */
 class Planner {
   readonly effects: ConversationEffect[] = [];
   readonly patch: Partial<ConversationContext> = {};
 
-  constructor(
-    private readonly base: ConversationContext,
-    private readonly isWindowOpen: WindowRule,
-  ) {}
+  constructor(private readonly base: ConversationContext) {}
 
   get context(): ConversationContext {
     return { ...this.base, ...this.patch };
@@ -57,7 +52,7 @@ class Planner {
   /** A session message from the connector itself; dropped when the window is closed (only templates could go). */
   say(messageId: string, text: string, sender: Sender, at: number): void {
     const context = this.context;
-    if (!this.isWindowOpen(context, at)) return;
+    if (!isWindowOpenAt(context, at)) return;
     this.effects.push({
       type: 'sendMessage',
       params: {
@@ -128,14 +123,14 @@ export function retryDelayMs(retry: HandOffSettings['retry'], busyCount: number,
 }
 
 /** What routing does with an event. Events of other kinds, and stale answers to earlier attempts, change nothing. */
-export function routingPlan(context: ConversationContext, event: ConversationEvent, isWindowOpen: WindowRule): RoutingPlan {
-  const plan = new Planner(context, isWindowOpen);
+export function routingPlan(context: ConversationContext, event: ConversationEvent): RoutingPlan {
+  const plan = new Planner(context);
   const routing = plan.routing;
   const settings = context.settings;
   switch (event.type) {
     case 'customer.messageReceived': {
       if (!settings || settings.legacy) break;
-      const botOn = settings.chatbot.enabled && settings.chatbot.endpoint !== undefined && isWindowOpen(context, event.at);
+      const botOn = settings.chatbot.enabled && settings.chatbot.endpoint !== undefined && isWindowOpenAt(context, event.at);
       if (botOn && (routing.phase === 'none' || routing.phase === 'bot')) {
         plan.setRouting({ phase: 'bot', cause: event.messageId });
         plan.effects.push({

@@ -1,5 +1,6 @@
 import type { SnapshotFrom } from 'xstate';
-import { conversationMachine, isWindowOpenAt } from './conversation.machine';
+import { conversationMachine } from './conversation.machine';
+import { isSessionOpen } from './conversation.rules';
 import type { ConversationContext, ConversationStateName, CustomerRef, OutboundContent, RoutingPhase, Sender } from './conversation.types';
 
 export interface RecentMessage {
@@ -53,7 +54,7 @@ const since = (from: number | null, to: number | null): number | null => (from =
 export function toConversationStatus(snapshot: ConversationSnapshot, now: number): ConversationStatus {
   const context = snapshot.context;
   const state = stateNameOf(snapshot);
-  const windowOpen = state !== 'closed' && state !== 'expiredNeedsTemplate' && isWindowOpenAt(context, now);
+  const windowOpen = isSessionOpen(state, context, now);
   return {
     conversationId: context.conversationId,
     businessNumberId: context.businessNumberId,
@@ -96,6 +97,5 @@ export function refusalFor(snapshot: ConversationSnapshot, message: OutboundCont
   if (state === 'closed') return 'conversation_closed';
   if (sender?.kind === 'agent' && !mayAgentWrite(snapshot.context, sender.id)) return 'not_assigned';
   if (message.type === 'template') return null;
-  const windowOpen = state !== 'expiredNeedsTemplate' && state !== 'inbound' && isWindowOpenAt(snapshot.context, now);
-  return windowOpen ? null : 'template_required';
+  return isSessionOpen(state, snapshot.context, now) ? null : 'template_required';
 }

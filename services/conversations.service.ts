@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ConversationInput, OutboundContent, Sender, TransferTarget } from '../machines/conversation.types';
 import { AppError, refusalIn } from '../lib/errors';
+import { isWindowOpenInView } from '../machines/conversation.rules';
 import { checkParameters } from '../lib/template-definition';
 import { defaultMessagingLimits, limitsFor, type MessagingLimits } from '../lib/messaging-limits';
 import type { Store } from '../store/db';
@@ -73,7 +74,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
     if (message.type !== 'template') return undefined;
     const now = Date.now();
     const doc = current === undefined ? await findConversation(store, conversation.conversationId) : current;
-    if (doc && doc.windowClosesAt !== null && doc.state !== 'closed' && Date.parse(doc.windowClosesAt) > now) return undefined;
+    if (doc && isWindowOpenInView(doc, now)) return undefined;
     const tier = limitsFor(deps.limits ?? defaultMessagingLimits, conversation.businessNumberId).templateTier;
     const admission = await admitToTier(store, { businessNumberId: conversation.businessNumberId, customerKey: conversation.customer.key, messageId, tier, now });
     if (admission.admitted) return admission;

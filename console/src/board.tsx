@@ -1,4 +1,5 @@
 import { stateLabels, stateNames, type Conversation } from './api';
+import { isWindowOpenInView } from '../../machines/conversation.rules';
 import { closingSoon, remaining, useNow } from './hooks';
 import { useLive } from './live';
 import { openInInbox } from './inbox-list';
@@ -28,8 +29,8 @@ export function BoardPage() {
                     <span class="muted">+{c.customer.waId ?? c.customer.key}</span>
                     <dl>
                       <dt>Window</dt>
-                      <dd class={`countdown${c.windowOpen && closingSoon(c.windowClosesAt, now) ? ' soon' : ''}`}>
-                        {c.windowOpen && c.windowClosesAt ? <time dateTime={c.windowClosesAt}>{remaining(c.windowClosesAt, now)}</time> : 'closed'}
+                      <dd class={`countdown${isWindowOpenInView(c, now) && closingSoon(c.windowClosesAt, now) ? ' soon' : ''}`}>
+                        {isWindowOpenInView(c, now) && c.windowClosesAt ? <time dateTime={c.windowClosesAt}>{remaining(c.windowClosesAt, now)}</time> : 'closed'}
                       </dd>
                       <dt>Agent</dt>
                       <dd>{c.agentId ?? (c.routing.phase === 'queued' ? `queued (${c.routing.queue})` : '—')}</dd>

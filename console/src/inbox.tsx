@@ -6,6 +6,7 @@ import { useLive } from './live';
 import { Problem } from './problem';
 import { ReplyBox } from './reply-box';
 import { Thread } from './thread';
+import { isWindowOpenInView } from '../../machines/conversation.rules';
 
 
 /**
@@ -67,7 +68,7 @@ function ConversationPanel({ conversationId, principal, onDismiss }: { conversat
         <h2 id={titleId}>{c ? (c.customer.profileName ?? c.customer.key) : conversationId}</h2>
         {c && (
           <p class="muted">
-            {stateLabels[c.state]} · window {c.windowOpen ? remaining(c.windowClosesAt, now) : 'closed'} ·{' '}
+            {stateLabels[c.state]} · window {isWindowOpenInView(c, now) ? remaining(c.windowClosesAt, now) : 'closed'} ·{' '}
             {c.agentId ? `agent ${c.agentId}` : c.routing.phase === 'queued' ? 'waiting for an agent' : 'no agent'}
             {c.routing.queue && ` · queue ${c.routing.queue}`}
           </p>

@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiProblem, conversationPath, type Conversation } from './api';
+import { isWindowOpenInView } from '../../machines/conversation.rules';
+import { useNow } from './hooks';
 import { Problem } from './problem';
 import { useTemplateFill, type ApprovedTemplate } from './template-fill';
 
@@ -15,7 +17,9 @@ export function ReplyBox({ conversation }: { conversation: Conversation }) {
   const [chosen, setChosen] = useState<string>('');
   const template = templates?.find((t) => `${t.name}|${t.language}` === chosen);
   const filling = useTemplateFill(conversation.businessNumberId, template);
-  const needsTemplate = !conversation.windowOpen || problem?.code === 'template_required';
+  // The window is judged now, not when the view was made: the box offers templates the second it closes.
+  const now = useNow();
+  const needsTemplate = !isWindowOpenInView(conversation, now) || problem?.code === 'template_required';
   const boxId = `reply-${id.replace(/[^a-zA-Z0-9]/g, '-')}`;
 
   useEffect(() => {

@@ -1,6 +1,6 @@
 import { fromTransition } from 'xstate/actors';
 import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
-import { isWindowOpenAt } from '../../machines/conversation.machine';
+import { isWindowOpenAt } from '../../machines/conversation.rules';
 import { ConversationHarness, HOUR, sends, template, text } from '../support/conversation-harness';
 
 /** What a user or the clock can do next; each step is applied to a fresh copy of the harness. */

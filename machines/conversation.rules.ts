@@ -1,0 +1,58 @@
+/**
+ * WhatsApp's send rules, in one place: the customer service window and what a broker refusal means for it. The
+ * machine's guards, the workflow's Update validator, the conversation service (tier admission), the status
+ * webhook and the console all call these; nothing re-derives them.
+ *
+ * Source: Meta, "Customer service windows"
+ * (https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-messages#customer-service-windows) and the
+ * Cloud API error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes).
+ */
+import { SESSION_WINDOW_MS, WINDOW_CLOSED_ERROR_CODE, type ConversationContext, type ConversationStateName } from './conversation.types';
+
+export { SESSION_WINDOW_MS, WINDOW_CLOSED_ERROR_CODE };
+
+/**
+ * When a customer message's window closes (epoch ms). The window runs from the message's own timestamp
+ * (`sentAt`), but never from a time later than we received it (`at`): a customer clock running fast must not
+ * stretch the window past WhatsApp's.
+ */
+export function windowEndFor(message: { sentAt: number; at: number }): number {
+  return Math.min(message.sentAt, message.at) + SESSION_WINDOW_MS;
+}
+
+/** The rule itself: a session (non-template) message may be sent at `at` (epoch ms) only before the deadline. */
+export function isWindowOpenAt(context: Pick<ConversationContext, 'windowClosesAt'>, at: number): boolean {
+  return context.windowClosesAt !== null && at < context.windowClosesAt;
+}
+
+/**
+ * The window as a state of the conversation: open only in a session state (`openSession`, `handedToAgent`) before
+ * the deadline. `inbound` has handled nothing yet, `expiredNeedsTemplate` was closed (by the timer or by WhatsApp's
+ * 131047, which may come before the deadline), `closed` has ended.
+ */
+export function isSessionOpen(state: ConversationStateName, context: Pick<ConversationContext, 'windowClosesAt'>, at: number): boolean {
+  return (state === 'openSession' || state === 'handedToAgent') && isWindowOpenAt(context, at);
+}
+
+/**
+ * The same question asked of a conversation as the API shows it (`windowClosesAt` an ISO time, null when the
+ * window was not open when the view was made), at `now` (epoch ms). A view a moment old may call a just-reopened
+ * window closed, never a closed one open.
+ */
+export function isWindowOpenInView(view: { state: ConversationStateName; windowClosesAt: string | null }, now: number): boolean {
+  return view.state !== 'closed' && view.state !== 'expiredNeedsTemplate' && view.windowClosesAt !== null && Date.parse(view.windowClosesAt) > now;
+}
+
+/** Why a broker refused a message, for the conversation: 131047 closes the window (a template is needed now). */
+export function failureReasonFor(code: number): 'template_required' | 'broker_rejected' {
+  return code === WINDOW_CLOSED_ERROR_CODE ? 'template_required' : 'broker_rejected';
+}
+
+/**
+ * Whether a 131047 says the window is closed now. A refusal of a send older than the customer's latest message
+ * says nothing about the window they reopened since (`sentAt` absent: signals from before it was carried).
+ */
+export function isWindowClosedByRefusal(context: Pick<ConversationContext, 'lastInboundAt'>, refusal: { code: number; sentAt?: number }): boolean {
+  if (refusal.code !== WINDOW_CLOSED_ERROR_CODE) return false;
+  return !(refusal.sentAt !== undefined && context.lastInboundAt !== null && context.lastInboundAt > refusal.sentAt);
+}
