@@ -7,7 +7,7 @@
  * (https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-messages#customer-service-windows) and the
  * Cloud API error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes).
  */
-import { SESSION_WINDOW_MS, WINDOW_CLOSED_ERROR_CODE, type ConversationContext, type ConversationStateName } from './conversation.types';
+import { SESSION_WINDOW_MS, WINDOW_CLOSED_ERROR_CODE, type ConversationContext, type ConversationStateName, type TimerId } from './conversation.types';
 
 export { SESSION_WINDOW_MS, WINDOW_CLOSED_ERROR_CODE };
 
@@ -56,3 +56,10 @@ export function isWindowClosedByRefusal(context: Pick<ConversationContext, 'last
   if (refusal.code !== WINDOW_CLOSED_ERROR_CODE) return false;
   return !(refusal.sentAt !== undefined && context.lastInboundAt !== null && context.lastInboundAt > refusal.sentAt);
 }
+
+/** The machine event a due timer becomes (the workflow holds the timers; the machine only names them). */
+export const timerEventFor = {
+  window: 'window.expired',
+  idle: 'idle.elapsed',
+  routeRetry: 'routing.retryDue',
+} as const satisfies Record<TimerId, 'window.expired' | 'idle.elapsed' | 'routing.retryDue'>;

@@ -9,6 +9,7 @@ import type {
   OutboundContent,
   TimerId,
 } from '../../machines/conversation.types';
+import { timerEventFor } from '../../machines/conversation.rules';
 
 export const HOUR = 60 * 60 * 1000;
 export const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
@@ -24,7 +25,6 @@ export const conversationInput = (overrides: Partial<ConversationInput> = {}): C
 export const text = (body = 'hello'): OutboundContent => ({ type: 'text', text: body });
 export const template = (name = 'order_update'): OutboundContent => ({ type: 'template', name, language: 'en_US' });
 
-const timerEvents = { window: 'window.expired', idle: 'idle.elapsed', routeRetry: 'routing.retryDue' } as const satisfies Record<TimerId, ConversationEvent['type']>;
 
 /**
  * The machine driven the way the workflow drives it: a clock, a timer table fed by startTimer/cancelTimer, and
@@ -78,7 +78,7 @@ export class ConversationHarness {
       const [timerId, at] = due as [TimerId, number];
       this.now = Math.max(this.now, at);
       delete this.timers[timerId];
-      effects.push(...this.dispatch({ type: timerEvents[timerId], at: this.now }));
+      effects.push(...this.dispatch({ type: timerEventFor[timerId], at: this.now }));
     }
     this.now = until;
     this.lastEffects = effects;

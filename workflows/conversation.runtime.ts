@@ -1,0 +1,232 @@
+import { ApplicationFailure, patched, proxyLocalActivities, proxySinks } from '@temporalio/workflow';
+import { initialTransition, transition } from 'xstate';
+import type { ConversationActivities } from '../activities/activities.types';
+import { toEffects } from '../machines/conversation.effects';
+import { conversationMachine } from '../machines/conversation.machine';
+import { timerEventFor } from '../machines/conversation.rules';
+import { mayAgentWrite, refusalFor, toConversationStatus, type ConversationSnapshot } from '../machines/conversation.status';
+import { timelineRecordOf, timelineStartOf } from '../machines/conversation.timeline';
+import type { ConversationEvent, FetchMediaEffect, HandOffEffect, OutboundContent, SendMessageEffect, Sender, TimerId } from '../machines/conversation.types';
+import type { CarriedState, ConversationWorkflowInput, InboundMessage } from './conversation.messages';
+import { TIMELINE_SINK, type ConversationSinks } from './conversation.sinks';
+import { LocalActivityLine } from './support/local-activity-line';
+import { RecentIds } from './support/recent-ids';
+import { EarliestTimer } from './support/workflow-helpers';
+
+// Called only through the conversation's LocalActivityLine (`through`): one local activity in flight at a time.
+const storeActivities = proxyLocalActivities<Pick<ConversationActivities, 'recordConversation' | 'conversationSettings'>>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
+});
+
+// Sink calls create no commands: running conversations replay unchanged with or without them.
+const timeline = proxySinks<ConversationSinks>()[TIMELINE_SINK];
+
+/** A business refusal of an Update: the caller is told why, nothing is recorded. */
+export const refusal = (type: string) => ApplicationFailure.create({ type, message: type, nonRetryable: true });
+
+/**
+ * Everything one conversation run holds: the machine snapshot, its timers, the queues its effects fill (outbox,
+ * media fetches, hand-offs), the ids already handled, and what crosses continue-as-new ({@link carry}). Handlers
+ * and the workflow's loop act on it; only {@link dispatch} advances the machine.
+ *
+ * Deterministic: it reads the clock through the workflow's `Date.now()` and runs activities only as local
+ * activities through one {@link LocalActivityLine}; its `patched()` calls run once, in the constructor, in the order
+ * the committed histories recorded them.
+ */
+export class ConversationRuntime {
+  snapshot: ConversationSnapshot;
+  readonly timers: Partial<Record<TimerId, number>>;
+  readonly outbox: SendMessageEffect[];
+  readonly mediaQueue: FetchMediaEffect[];
+  readonly handOffQueue: HandOffEffect[];
+  /** Customer messages waiting for the settings read that precedes them. */
+  readonly inbox: InboundMessage[] = [];
+  /** Customer messages that arrived as the conversation closed: they start the next run. */
+  readonly afterClose: InboundMessage[] = [];
+  /** The conversation's start time (epoch ms): the read model keeps the newest run's projection. */
+  readonly generation: number;
+  revision: number;
+  /** The machine moved since the read model was last written. */
+  dirty: boolean;
+  readonly timer = new EarliestTimer();
+  readonly localActivities: LocalActivityLine;
+  private readonly recentInbound: RecentIds;
+  private readonly recentSends: RecentIds;
+  private handledInbound: string[] = [];
+  private readonly readsSettings: boolean;
+  private readonly store: typeof storeActivities;
+
+  constructor(private readonly input: ConversationWorkflowInput) {
+    const carried = input.carried;
+    this.snapshot = carried
+      ? conversationMachine.resolveState(carried.snapshot as Parameters<typeof conversationMachine.resolveState>[0])
+      : initialTransition(conversationMachine, input.conversation)[0];
+    this.timers = { ...carried?.timers };
+    this.outbox = [...(carried?.outbox ?? [])];
+    this.mediaQueue = [...(carried?.mediaQueue ?? [])];
+    this.handOffQueue = [...(carried?.handOffQueue ?? [])];
+    this.recentInbound = new RecentIds(carried?.recentInboundIds);
+    this.recentSends = new RecentIds(carried?.recentSendIds);
+    this.generation = carried?.generation ?? Date.now();
+    this.revision = carried?.revision ?? 0;
+    this.dirty = carried === undefined;
+    // Customer messages wait in the inbox for the settings read that precedes them; runs from before it dispatch at once.
+    this.readsSettings = patched('settings-read-through');
+    this.localActivities = new LocalActivityLine(patched('local-activities-one-at-a-time'));
+    this.store = this.localActivities.through(storeActivities);
+    timeline.started(timelineStartOf(this.snapshot, this.generation, carried !== undefined, Date.now()));
+  }
+
+  get isDone(): boolean {
+    return this.snapshot.status === 'done';
+  }
+
+  /** Advances the machine by one event and files its effects: timers into the table, the rest into their queues. */
+  dispatch(event: ConversationEvent): void {
+    const [next, actions] = transition(conversationMachine, this.snapshot, event);
+    timeline.transitioned(timelineRecordOf(event, this.snapshot, next));
+    this.snapshot = next;
+    this.revision += 1;
+    this.dirty = true;
+    for (const effect of toEffects(actions)) {
+      switch (effect.type) {
+        case 'startTimer':
+          this.timers[effect.params.timerId] = effect.params.at;
+          break;
+        case 'cancelTimer':
+          delete this.timers[effect.params.timerId];
+          break;
+        case 'sendMessage':
+          this.outbox.push(effect.params);
+          break;
+        case 'fetchMedia':
+          this.mediaQueue.push(effect.params);
+          break;
+        case 'askBot':
+        case 'routeToAgent':
+        case 'releaseAgent':
+          this.handOffQueue.push(effect);
+          break;
+      }
+    }
+    this.armTimer();
+  }
+
+  armTimer(): void {
+    this.timer.arm(Object.values(this.timers));
+  }
+
+  /** A customer message from the signal: once per id (Meta retries webhooks for days), after the settings read. */
+  receive(message: InboundMessage): void {
+    if (!this.recentInbound.add(message.messageId)) return;
+    if (this.isDone) {
+      this.afterClose.push(message);
+      return;
+    }
+    if (this.readsSettings) {
+      this.inbox.push(message);
+      return;
+    }
+    this.handledInbound.push(message.messageId);
+    this.dispatch({ type: 'customer.messageReceived', ...message, at: Date.now() });
+  }
+
+  /**
+   * Reads the published configuration (a local activity, so the version used is in the history), applies it if it
+   * changed, then hands the waiting customer messages to the machine.
+   */
+  async takeInbox(): Promise<void> {
+    const first = this.inbox[0]!;
+    const read = await this.store.conversationSettings({
+      businessNumberId: this.input.conversation.businessNumberId,
+      customerKey: this.input.conversation.customer.key,
+      messageId: first.messageId,
+      at: Date.now(),
+    });
+    if (JSON.stringify(read.settings) !== JSON.stringify(this.snapshot.context.settings)) {
+      this.dispatch({ type: 'settings.applied', settings: read.settings, at: Date.now() });
+    }
+    for (const message of this.inbox.splice(0)) {
+      // Closed while the read ran: the message starts the next conversation instead.
+      if (this.isDone) {
+        this.afterClose.push(message);
+        continue;
+      }
+      this.handledInbound.push(message.messageId);
+      this.dispatch({
+        type: 'customer.messageReceived',
+        ...message,
+        businessOpen: read.businessOpen,
+        legacyReplyDue: message === first && read.legacyReplyDue,
+        at: Date.now(),
+      });
+    }
+  }
+
+  /** Whether a send id was seen before (a retry after continue-as-new, beyond Temporal's own Update dedupe). */
+  hasSend(messageId: string): boolean {
+    return this.recentSends.has(messageId);
+  }
+
+  /** Records a send id; false when it was already there. */
+  addSend(messageId: string): boolean {
+    return this.recentSends.add(messageId);
+  }
+
+  /** The Update validators' check: throws the refusal (template_required, not_assigned…) or returns. */
+  refuseSend(message: OutboundContent, sender: Sender): void {
+    const why = refusalFor(this.snapshot, message, Date.now(), sender);
+    if (why) throw refusal(why);
+  }
+
+  /** Only the agent holding a conversation writes in it, transfers it or closes it (with routing on). */
+  refuseUnlessAgentMayWrite(sender: Sender): void {
+    if (sender.kind === 'agent' && !this.isDone && !mayAgentWrite(this.snapshot.context, sender.id)) throw refusal('not_assigned');
+  }
+
+  status() {
+    return toConversationStatus(this.snapshot, Date.now());
+  }
+
+  /** Turns the timers that are due into their machine events. */
+  fireDueTimers(): void {
+    this.timer.take();
+    const now = Date.now();
+    for (const [timerId, due] of Object.entries(this.timers) as [TimerId, number][]) {
+      if (due > now) continue;
+      delete this.timers[timerId];
+      this.dispatch({ type: timerEventFor[timerId], at: now });
+    }
+    this.armTimer();
+  }
+
+  /** Writes the read model (and marks the customer messages handled, so their redeliveries stop at the API). */
+  async project(): Promise<void> {
+    const inboundIds = this.handledInbound;
+    this.handledInbound = [];
+    this.dirty = false;
+    await this.store.recordConversation({
+      status: this.status(),
+      generation: this.generation,
+      revision: this.revision,
+      handledInboundIds: inboundIds,
+    });
+  }
+
+  /** Plain JSON for continue-as-new: no Map, Set, Date or class instance crosses. */
+  carry(lastSentAt: number | undefined): CarriedState {
+    return {
+      snapshot: conversationMachine.getPersistedSnapshot(this.snapshot),
+      timers: this.timers,
+      outbox: this.outbox,
+      mediaQueue: this.mediaQueue,
+      ...(this.handOffQueue.length > 0 ? { handOffQueue: this.handOffQueue } : {}),
+      recentInboundIds: this.recentInbound.toJSON(),
+      recentSendIds: this.recentSends.toJSON(),
+      generation: this.generation,
+      revision: this.revision,
+      ...(lastSentAt === undefined ? {} : { lastSentAt }),
+    };
+  }
+}
