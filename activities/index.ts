@@ -8,6 +8,9 @@ import { createStoreActivities } from './store.activities';
 import { createBotActivities } from './bot.activities';
 import { createRoutingActivities } from './routing.activities';
 import type { SipRouting } from '../integrations/sip/sip.routing';
+import type { ConversationService } from '../services/conversations.service';
+import { createCampaignActivities, type CampaignActivities } from './campaign.activities';
+import { createLaneActivities, type LaneActivities, type LaneOpener } from './lanes.activities';
 
 export interface ActivityDeps {
   store: Store;
@@ -17,10 +20,20 @@ export interface ActivityDeps {
   settingsCacheMs?: number;
   /** The SIP user agent and connector; absent: nothing is routed to the contact centre. */
   sip?: SipRouting;
+  /** The worker's send lanes, and the least time between two messages to one customer (ms). */
+  lanes: { opener: LaneOpener; customerPacingMs: number };
+  /** How campaigns hand each recipient to their conversation (exactly as the API does). */
+  conversations: ConversationService;
 }
 
-/** Every activity the worker registers, built over explicit dependencies so tests pass real servers, no globals. */
-export function createActivities({ store, broker, clock = () => new Date(), settingsCacheMs, sip }: ActivityDeps): ConversationActivities {
+/** Every activity the worker registers on its main task queue. */
+export type WorkerActivities = ConversationActivities & LaneActivities & CampaignActivities;
+
+/**
+ * Every activity the worker registers, built over explicit dependencies so tests pass real servers, no globals.
+ * (The send lanes' own workers register `sendMessage` from here too.)
+ */
+export function createActivities({ store, broker, clock = () => new Date(), settingsCacheMs, sip, lanes, conversations }: ActivityDeps): WorkerActivities {
   return {
     ...createBrokerActivities({ store, broker, clock }),
     ...createMediaActivities({ store, broker }),
@@ -28,5 +41,7 @@ export function createActivities({ store, broker, clock = () => new Date(), sett
     ...createSettingsActivities({ store, sipRouting: sip !== undefined, ...(settingsCacheMs !== undefined ? { cacheMs: settingsCacheMs } : {}) }),
     ...createRoutingActivities({ store, clock, ...(sip ? { sip } : {}) }),
     ...createBotActivities({ store }),
+    ...createLaneActivities({ store, lanes: lanes.opener, customerPacingMs: lanes.customerPacingMs, clock }),
+    ...createCampaignActivities({ store, conversations, clock }),
   };
 }

@@ -1,10 +1,7 @@
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { NativeConnection, Worker, type InjectedSinks, type State } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createBrokerActivities } from '../activities/broker.activities';
-import { createCampaignActivities } from '../activities/campaign.activities';
 import { createCloudApiClient } from '../integrations/broker/cloud-api.client';
-import { createLaneActivities } from '../activities/lanes.activities';
 import { createConversationService } from '../services/conversations.service';
 import type { Store } from '../store/db';
 import { TIMELINE_SINK, type ConversationSinks } from '../workflows/conversation.sinks';
@@ -88,19 +85,6 @@ export async function createConversationWorker(options: ConversationWorkerOption
         ...(options.logger ? { logger: options.logger } : {}),
       })
     : undefined;
-  const activities = createActivities({
-    store: options.store,
-    broker,
-    ...(sip ? { sip } : {}),
-    ...(options.settingsCacheMs !== undefined ? { settingsCacheMs: options.settingsCacheMs } : {}),
-  });
-  const lanes = new SendLanes({
-    connection: options.connection,
-    namespace: options.namespace,
-    baseTaskQueue: options.taskQueue,
-    activities: { sendMessage: createBrokerActivities({ store: options.store, broker, clock }).sendMessage },
-    rateFor: (businessNumberId) => limitsFor(limits, businessNumberId).sendRatePerSecond,
-  });
   // Campaigns hand each recipient to their conversation exactly as the API does.
   const conversations = createConversationService({
     store: options.store,
@@ -109,15 +93,28 @@ export async function createConversationWorker(options: ConversationWorkerOption
     idleCloseAfterMs: options.conversationIdleCloseMs ?? 24 * 60 * 60 * 1000,
     limits,
   });
+  // The lanes' workers run the same sendMessage the main worker registers (built once, below).
+  const lanes: SendLanes = new SendLanes({
+    connection: options.connection,
+    namespace: options.namespace,
+    baseTaskQueue: options.taskQueue,
+    activities: { sendMessage: (send: Parameters<typeof activities.sendMessage>[0]) => activities.sendMessage(send) },
+    rateFor: (businessNumberId) => limitsFor(limits, businessNumberId).sendRatePerSecond,
+  });
+  const activities = createActivities({
+    store: options.store,
+    broker,
+    clock,
+    ...(sip ? { sip } : {}),
+    ...(options.settingsCacheMs !== undefined ? { settingsCacheMs: options.settingsCacheMs } : {}),
+    lanes: { opener: lanes, customerPacingMs: limits.customerPacingMs },
+    conversations,
+  });
   const main = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: {
-      ...activities,
-      ...createLaneActivities({ store: options.store, lanes, customerPacingMs: limits.customerPacingMs, clock }),
-      ...createCampaignActivities({ store: options.store, conversations, clock }),
-    },
+    activities,
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),
