@@ -70,9 +70,17 @@ export interface BenchStack {
 
 /**
  * A persisted Temporal dev server and a FerretDB of the benchmark's own, under `work`; a server whose address is
- * `given` (TEMPORAL_ADDRESS / MONGODB_URL) is used instead of started.
+ * `given` is used instead of started. By default `given` is the environment (TEMPORAL_ADDRESS, MONGODB_URL), so
+ * every benchmark can measure another store or cluster; it says on stderr which it uses.
  */
-export async function startStack(work: string, given: { temporalAddress?: string | undefined; mongoUrl?: string | undefined } = {}): Promise<BenchStack> {
+export async function startStack(
+  work: string,
+  given: { temporalAddress?: string | undefined; mongoUrl?: string | undefined } = { temporalAddress: process.env.TEMPORAL_ADDRESS, mongoUrl: process.env.MONGODB_URL },
+): Promise<BenchStack> {
+  process.stderr.write(
+    `bench: Temporal ${given.temporalAddress ? `at ${given.temporalAddress} (TEMPORAL_ADDRESS)` : 'dev server started here'}; ` +
+      `store ${given.mongoUrl ? 'at MONGODB_URL' : 'FerretDB 1.24 (SQLite) started here'}\n`,
+  );
   const ferretDir = given.mongoUrl ? '' : join(work, 'ferretdb');
   const [temporal, ferret] = await Promise.all([
     given.temporalAddress ? undefined : startTemporalDevServer({ uiPort: false, dbFile: join(work, 'temporal.db'), logFile: join(work, 'temporal.log') }),

@@ -54,7 +54,7 @@ interface Step {
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
-  const stack = await startStack(work, { temporalAddress: process.env.TEMPORAL_ADDRESS, mongoUrl: process.env.MONGODB_URL });
+  const stack = await startStack(work);
   const { temporalAddress, mongoUrl } = stack;
   let connector: Connector | undefined;
   try {

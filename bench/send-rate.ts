@@ -41,7 +41,7 @@ const TOKEN = 'bench-token';
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-send-rate-'));
   const children: ChildProcess[] = [];
-  const stack = await startStack(work, { temporalAddress: process.env.TEMPORAL_ADDRESS, mongoUrl: process.env.MONGODB_URL });
+  const stack = await startStack(work);
   const { temporalAddress, mongoUrl } = stack;
   const simulator = await startBrokerSimulator({ port: 0, accessToken: TOKEN, appSecret: 'bench', autoStatuses: false });
   try {
