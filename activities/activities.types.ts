@@ -5,6 +5,8 @@ import type { SettingsRead, SettingsRequest } from './settings.activities';
 import type { AskBotEffect, ReleaseAgentEffect } from '../machines/conversation.types';
 import type { BotOutcome } from './bot.activities';
 import type { RouteAttempt, RouteAttemptOutcome } from './routing.activities';
+import type { RelayOutcome } from './sip-chat.activities';
+import type { ChatLine } from '../integrations/sip/sip.types';
 
 /** What a send came to: the broker took it (with its wamid) or refused it for good (with WhatsApp's code). */
 export type SendOutcome =
@@ -49,4 +51,5 @@ export interface ConversationActivities {
   routeToAgent(attempt: RouteAttempt): Promise<RouteAttemptOutcome>;
   releaseAgent(release: ReleaseAgentEffect): Promise<void>;
   askBot(ask: AskBotEffect): Promise<BotOutcome>;
+  relayToAgent(line: ChatLine): Promise<RelayOutcome>;
 }

@@ -7,6 +7,7 @@ import { createSettingsActivities } from './settings.activities';
 import { createStoreActivities } from './store.activities';
 import { createBotActivities } from './bot.activities';
 import { createRoutingActivities } from './routing.activities';
+import { createSipChatActivities } from './sip-chat.activities';
 import type { SipRouting } from '../integrations/sip/sip.routing';
 import type { ConversationService } from '../services/conversations.service';
 import { createCampaignActivities, type CampaignActivities } from './campaign.activities';
@@ -24,6 +25,8 @@ export interface ActivityDeps {
   lanes: { opener: LaneOpener; customerPacingMs: number };
   /** How campaigns hand each recipient to their conversation (exactly as the API does). */
   conversations: ConversationService;
+  /** Base of the media links in chat lines sent over SIP (SIP_CHAT_MEDIA_BASE_URL). */
+  chatMediaBaseUrl?: string;
 }
 
 /** Every activity the worker registers on its main task queue. */
@@ -33,7 +36,7 @@ export type WorkerActivities = ConversationActivities & LaneActivities & Campaig
  * Every activity the worker registers, built over explicit dependencies so tests pass real servers, no globals.
  * (The send lanes' own workers register `sendMessage` from here too.)
  */
-export function createActivities({ store, broker, clock = () => new Date(), settingsCacheMs, sip, lanes, conversations }: ActivityDeps): WorkerActivities {
+export function createActivities({ store, broker, clock = () => new Date(), settingsCacheMs, sip, lanes, conversations, chatMediaBaseUrl }: ActivityDeps): WorkerActivities {
   return {
     ...createBrokerActivities({ store, broker, clock }),
     ...createMediaActivities({ store, broker }),
@@ -43,5 +46,6 @@ export function createActivities({ store, broker, clock = () => new Date(), sett
     ...createBotActivities({ store }),
     ...createLaneActivities({ store, lanes: lanes.opener, customerPacingMs: lanes.customerPacingMs, clock }),
     ...createCampaignActivities({ store, conversations, clock }),
+    ...createSipChatActivities({ store, clock, ...(sip ? { sip } : {}), ...(chatMediaBaseUrl ? { mediaBaseUrl: chatMediaBaseUrl } : {}) }),
   };
 }

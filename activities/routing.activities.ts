@@ -45,7 +45,8 @@ export function createRoutingActivities({ store, sip, clock = () => new Date(), 
         case 'answered': {
           const { agentId, dialog } = outcome;
           const taken = agentId !== '' && (await takeAgentSlot(store, { agentId, conversationId: attempt.conversationId, callId: dialog.callId, capacity: attempt.agentCapacity, at: clock() }));
-          if (taken) return { outcome: 'answered', agentId, call: { ...dialog } };
+          // The chat mode rides on the call, so the workflow knows whether to carry the chat into this dialog.
+          if (taken) return { outcome: 'answered', agentId, call: { ...dialog, ...(sip?.chatMode === 'message' ? { chatMode: 'message' } : {}) } };
           logger?.warn({ conversationId: attempt.conversationId, agentId }, 'SIP: answered by an agent at capacity (or unnamed); hanging up');
           await calls.hangUp(dialog);
           return { outcome: 'busy', status: 486, reason: agentId === '' ? 'answer named no agent' : `agent ${agentId} at capacity` };

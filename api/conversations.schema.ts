@@ -163,6 +163,10 @@ export const MessageView = z
     failure: z
       .object({ code: z.number(), title: z.string(), details: z.string().optional(), reason: z.string() })
       .optional(),
+    deliveredToAgent: z
+      .object({ at: z.string(), callId: z.string() })
+      .optional()
+      .meta({ description: 'SIP page mode (SIP_CHAT_MODE=message): when the contact centre answered 2xx to the MESSAGE carrying it, in which call' }),
   })
   .meta({ id: 'Message' });
 

@@ -97,6 +97,13 @@ export const ConfigSchema = z.object({
   SIP_INVITE_TIMEOUT_MS: durationMs.default(30_000),
   /** The answer's header naming the agent; without it, the user part of the answer's Contact. */
   SIP_AGENT_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/).default('X-Agent-Id'),
+  /**
+   * How the chat reaches the agent: `none` (only the assignment crosses SIP), `message` (each line an in-dialog SIP
+   * MESSAGE, RFC 3428). Session mode (`msrp`, RFC 4975) is not built yet and is refused at start-up.
+   */
+  SIP_CHAT_MODE: z.enum(['none', 'message']).default('none'),
+  /** Base of the links to customers' media in chat lines (`<base>/v1/media/<id>`), as the agents' desktops reach the API. */
+  SIP_CHAT_MEDIA_BASE_URL: z.string().url().default('http://localhost:3000'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

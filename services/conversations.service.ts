@@ -9,6 +9,7 @@ import type { Store } from '../store/db';
 import { findConversation, listConversations, type ConversationFilter } from '../store/conversations.store';
 import { outboundStatuses, type ConversationDoc, type MessageDoc } from '../store/documents';
 import { listThread } from '../store/messages.store';
+import { agentDeliveriesOf, type AgentDeliveryDoc } from '../store/agent-deliveries.store';
 import { findMedia } from '../store/media.store';
 import { findTemplate, listApprovedTemplates } from '../store/templates.store';
 import { admitToTier, releaseTier } from '../store/tier.store';
@@ -199,7 +200,8 @@ export function createConversationService(deps: ConversationServiceDeps) {
     async messages(conversationId: string): Promise<MessageView[]> {
       const thread = await listThread(store, conversationId);
       if (thread.length === 0) await requireConversation(conversationId);
-      return thread.map(toMessageView);
+      const delivered = await agentDeliveriesOf(store, thread.map((doc) => doc._id));
+      return thread.map((doc) => toMessageView(doc, delivered.get(doc._id)));
     },
 
     async list(filter: ConversationFilter): Promise<ConversationView[]> {
@@ -235,8 +237,9 @@ const toTemplateView = (t: { name: string; language: string; category: string; b
   body: t.body,
 });
 
-export function toMessageView(doc: MessageDoc): MessageView {
+export function toMessageView(doc: MessageDoc, delivery?: AgentDeliveryDoc): MessageView {
   const at = new Date(doc.sortAt).toISOString();
+  const toAgent = delivery ? { deliveredToAgent: { at: delivery.at.toISOString(), callId: delivery.callId } } : {};
   if (doc.direction === 'inbound') {
     return {
       id: doc._id,
@@ -256,6 +259,7 @@ export function toMessageView(doc: MessageDoc): MessageView {
       status: 'received',
       at,
       wamid: doc.wamid,
+      ...toAgent,
     };
   }
   const content = doc.content;
@@ -272,5 +276,6 @@ export function toMessageView(doc: MessageDoc): MessageView {
     sender: doc.sender,
     ...(doc.pricingCategory ? { pricingCategory: doc.pricingCategory } : {}),
     ...(doc.failure ? { failure: doc.failure } : {}),
+    ...toAgent,
   };
 }

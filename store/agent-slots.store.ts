@@ -55,3 +55,9 @@ export async function agentsAtCapacity(store: Store, capacity: number): Promise<
   for (const doc of await slots(store).find({}, { projection: { agentId: 1 } }).toArray()) counts.set(doc.agentId, (counts.get(doc.agentId) ?? 0) + 1);
   return [...counts].filter(([, count]) => count >= capacity).map(([agentId]) => agentId).sort();
 }
+
+/** The agent holding `conversationId` through the call `callId`; undefined once that call no longer holds it. */
+export async function agentOnCall(store: Store, conversationId: string, callId: string): Promise<string | undefined> {
+  // A scan of the active assignments only (one place per held conversation): small, like agentsAtCapacity's.
+  return (await slots(store).findOne({ conversationId, callId }))?.agentId;
+}

@@ -11,6 +11,7 @@ import { defaultMessagingLimits, limitsFor, messagingLimitsFrom, type MessagingL
 import { SendLanes } from './send-lanes';
 import { startSipRouting, type SipSettings } from '../integrations/sip/sip.routing';
 import { agentReleasedSignal } from '../workflows/conversation.messages';
+import { createAgentChat } from '../services/agent-chat.service';
 import type { Logger } from 'pino';
 
 export interface ConversationWorkerOptions {
@@ -32,6 +33,8 @@ export interface ConversationWorkerOptions {
   conversationIdleCloseMs?: number;
   /** The SIP user agent's settings; routing to people is on when SIP_CONNECTOR_URI is set. */
   sip?: SipSettings;
+  /** Base of the media links in chat lines over SIP (SIP_CHAT_MEDIA_BASE_URL). */
+  chatMediaBaseUrl?: string;
   logger?: Pick<Logger, 'warn' | 'info' | 'debug'>;
 }
 
@@ -51,6 +54,7 @@ export function workerOptionsFrom(
     sendLaneRefreshMs: config.WORKER_SEND_LANE_REFRESH_MS,
     conversationIdleCloseMs: config.CONVERSATION_IDLE_CLOSE_MS,
     sip: config,
+    chatMediaBaseUrl: config.SIP_CHAT_MEDIA_BASE_URL,
     ...(config.WORKER_WORKFLOW_BUNDLE ? { workflowBundlePath: config.WORKER_WORKFLOW_BUNDLE } : {}),
   };
 }
@@ -73,6 +77,14 @@ export async function createConversationWorker(options: ConversationWorkerOption
     timeoutMs: options.broker.WHATSAPP_REQUEST_TIMEOUT_MS,
   });
   const temporal = new Client({ connection: options.connection, namespace: options.namespace });
+  // Campaigns hand each recipient to their conversation exactly as the API does, and so do agents writing over SIP.
+  const conversations = createConversationService({
+    store: options.store,
+    temporal,
+    taskQueue: options.taskQueue,
+    idleCloseAfterMs: options.conversationIdleCloseMs ?? 24 * 60 * 60 * 1000,
+    limits,
+  });
   // The contact centre's BYE may reach any worker: the Call-ID names the conversation, a signal tells its workflow.
   const sip = options.sip
     ? await startSipRouting(options.sip, {
@@ -82,17 +94,10 @@ export async function createConversationWorker(options: ConversationWorkerOption
             if (!(err instanceof WorkflowNotFoundError)) throw err;
           });
         },
+        onAgentMessage: createAgentChat({ store: options.store, temporal, conversations }),
         ...(options.logger ? { logger: options.logger } : {}),
       })
     : undefined;
-  // Campaigns hand each recipient to their conversation exactly as the API does.
-  const conversations = createConversationService({
-    store: options.store,
-    temporal,
-    taskQueue: options.taskQueue,
-    idleCloseAfterMs: options.conversationIdleCloseMs ?? 24 * 60 * 60 * 1000,
-    limits,
-  });
   // The lanes' workers run the same sendMessage the main worker registers (built once, below).
   const lanes: SendLanes = new SendLanes({
     connection: options.connection,
@@ -106,6 +111,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
     broker,
     clock,
     ...(sip ? { sip } : {}),
+    ...(options.chatMediaBaseUrl ? { chatMediaBaseUrl: options.chatMediaBaseUrl } : {}),
     ...(options.settingsCacheMs !== undefined ? { settingsCacheMs: options.settingsCacheMs } : {}),
     lanes: { opener: lanes, customerPacingMs: limits.customerPacingMs },
     conversations,

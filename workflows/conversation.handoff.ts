@@ -1,7 +1,7 @@
 import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
 import type { ConversationActivities } from '../activities/activities.types';
 import type { RouteAttemptOutcome } from '../activities/routing.activities';
-import type { ConversationEvent, HandOffEffect } from '../machines/conversation.types';
+import type { ConversationEvent, HandOffEffect, ReleaseAgentEffect } from '../machines/conversation.types';
 
 const bot = proxyActivities<Pick<ConversationActivities, 'askBot'>>({
   // The activity bounds the bot by the configured timeout (at most 30 s) and turns every failure into an outcome.
@@ -29,6 +29,8 @@ export interface HandOffDeps {
   isClosed(): boolean;
   /** The conversation's generation, so a reopened conversation's calls get new Call-IDs. */
   generation: number;
+  /** Waits for the call's chat lines and gives its BYE the next CSeq (SIP page mode); the effect as is without it. */
+  beforeRelease?(effect: ReleaseAgentEffect): Promise<ReleaseAgentEffect>;
 }
 
 /** Carries out one hand-off effect and reports what it came to as machine events. */
@@ -73,7 +75,7 @@ export async function carryOutHandOff(effect: HandOffEffect, deps: HandOffDeps):
       return;
     }
     case 'releaseAgent':
-      await release.releaseAgent(effect.params).catch((err: unknown) => {
+      await release.releaseAgent(deps.beforeRelease ? await deps.beforeRelease(effect.params) : effect.params).catch((err: unknown) => {
         if (!(err instanceof ActivityFailure)) throw err; // an hour of failed BYEs: the far end is gone, the place is not
       });
       return;

@@ -16,6 +16,7 @@ import type {
   TransferTarget,
   HandOffEffect,
 } from '../machines/conversation.types';
+import type { AgentNotice, SipChatState } from './conversation.sipchat';
 
 export const CONVERSATION_WORKFLOW_TYPE = 'conversationWorkflow';
 
@@ -77,6 +78,8 @@ export const sendMessageUpdate = defineUpdate<SendMessageAccepted, [SendMessageR
 export const closeConversationUpdate = defineUpdate<ConversationStatus, [CloseRequest]>('closeConversation');
 export const agentReleasedSignal = defineSignal<[AgentReleased]>('agentReleased');
 export const transferConversationUpdate = defineUpdate<ConversationStatus, [TransferRequest]>('transferConversation');
+/** The agent's side needs telling something in its SIP chat session (page mode): see SipChat.notice. */
+export const agentNoticeSignal = defineSignal<[AgentNotice]>('agentNotice');
 export const conversationStatusQuery = defineQuery<ConversationStatus>('conversationStatus');
 
 /** State carried across continue-as-new: plain JSON only (no Map, Set, Date or class instances). */
@@ -98,6 +101,8 @@ export interface CarriedState {
   handOffQueue?: HandOffEffect[];
   /** Workflow time of the last message the broker took, for per-customer pacing (absent before pacing existed). */
   lastSentAt?: number;
+  /** The chat in the agent's SIP dialog (page mode); absent when there is none. */
+  sipChat?: SipChatState;
 }
 
 export interface ConversationWorkflowInput {

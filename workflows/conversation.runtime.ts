@@ -12,6 +12,7 @@ import { TIMELINE_SINK, type ConversationSinks } from './conversation.sinks';
 import { LocalActivityLine } from './support/local-activity-line';
 import { RecentIds } from './support/recent-ids';
 import { EarliestTimer } from './support/workflow-helpers';
+import { SipChat } from './conversation.sipchat';
 
 // Called only through the conversation's LocalActivityLine (`through`): one local activity in flight at a time.
 const storeActivities = proxyLocalActivities<Pick<ConversationActivities, 'recordConversation' | 'conversationSettings'>>({
@@ -32,7 +33,8 @@ export const refusal = (type: string) => ApplicationFailure.create({ type, messa
  *
  * Deterministic: it reads the clock through the workflow's `Date.now()` and runs activities only as local
  * activities through one {@link LocalActivityLine}; its `patched()` calls run once, in the constructor, in the order
- * the committed histories recorded them.
+ * the committed histories recorded them (the SIP chat's own, `sip-chat-page-mode`, runs when a chat call first
+ * begins: see {@link SipChat}).
  */
 export class ConversationRuntime {
   snapshot: ConversationSnapshot;
@@ -51,6 +53,8 @@ export class ConversationRuntime {
   dirty: boolean;
   readonly timer = new EarliestTimer();
   readonly localActivities: LocalActivityLine;
+  /** The chat in the agent's SIP dialog (page mode): lines queued as the machine moves. */
+  readonly chat: SipChat;
   private readonly recentInbound: RecentIds;
   private readonly recentSends: RecentIds;
   private handledInbound: string[] = [];
@@ -71,6 +75,7 @@ export class ConversationRuntime {
     this.generation = carried?.generation ?? Date.now();
     this.revision = carried?.revision ?? 0;
     this.dirty = carried === undefined;
+    this.chat = new SipChat(carried?.sipChat);
     // Customer messages wait in the inbox for the settings read that precedes them; runs from before it dispatch at once.
     this.readsSettings = patched('settings-read-through');
     this.localActivities = new LocalActivityLine(patched('local-activities-one-at-a-time'));
@@ -86,10 +91,11 @@ export class ConversationRuntime {
   dispatch(event: ConversationEvent): void {
     const [next, actions] = transition(conversationMachine, this.snapshot, event);
     timeline.transitioned(timelineRecordOf(event, this.snapshot, next));
+    const [before, effects] = [this.snapshot, toEffects(actions)];
     this.snapshot = next;
     this.revision += 1;
     this.dirty = true;
-    for (const effect of toEffects(actions)) {
+    for (const effect of effects) {
       switch (effect.type) {
         case 'startTimer':
           this.timers[effect.params.timerId] = effect.params.at;
@@ -110,6 +116,7 @@ export class ConversationRuntime {
           break;
       }
     }
+    this.chat.observe(event, before, next, effects);
     this.armTimer();
   }
 
@@ -227,6 +234,7 @@ export class ConversationRuntime {
       generation: this.generation,
       revision: this.revision,
       ...(lastSentAt === undefined ? {} : { lastSentAt }),
+      ...(this.chat.active ? { sipChat: this.chat.state } : {}),
     };
   }
 }

@@ -1,5 +1,6 @@
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
+  agentNoticeSignal,
   agentReleasedSignal,
   brokerFailureSignal,
   closeConversationUpdate,
@@ -20,7 +21,8 @@ const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 /**
  * One customer conversation on one business number. The runtime ({@link ConversationRuntime}) owns the machine
  * snapshot, its timers and queues; handlers only transition the machine, the main loop writes the read model and
- * fires timers, and three drainers carry the effects out, each in order.
+ * fires timers, and four drainers carry the effects out, each in order (the fourth: chat lines for the agent's SIP
+ * dialog in page mode).
  */
 export async function conversationWorkflow(input: ConversationWorkflowInput): Promise<ConversationOutcome> {
   const rt = new ConversationRuntime(input);
@@ -52,6 +54,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     },
     { validator: (request) => rt.refuseUnlessAgentMayWrite(request.sender) },
   );
+  setHandler(agentNoticeSignal, (notice) => rt.chat.notice(notice));
   setHandler(agentReleasedSignal, ({ callId }) => {
     if (!rt.isDone) dispatch({ type: 'agent.released', callId, at: Date.now() });
   });
@@ -80,9 +83,14 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   const outbound = new ConversationOutbound(dispatch, input.carried?.lastSentAt, rt.localActivities);
   const sender = drainInOrder(rt.outbox, (item) => outbound.send(item));
   const fetcher = drainInOrder(rt.mediaQueue, (item) => outbound.fetchImage(item));
-  const handOff = drainInOrder(rt.handOffQueue, (effect) => carryOutHandOff(effect, { dispatch, isClosed: () => rt.isDone, generation: rt.generation }));
-  const drainers = [sender, fetcher, handOff];
-  const idle = () => rt.outbox.length === 0 && rt.mediaQueue.length === 0 && rt.handOffQueue.length === 0 && drainers.every((d) => !d.busy);
+  const handOff = drainInOrder(rt.handOffQueue, (effect) =>
+    carryOutHandOff(effect, { dispatch, isClosed: () => rt.isDone, generation: rt.generation, beforeRelease: (e) => rt.chat.beforeRelease(e) }),
+  );
+  // The chat lines for the agent's SIP dialog (page mode), one at a time, in order.
+  const relay = drainInOrder(rt.chat.state.queue, (line) => rt.chat.relay(line));
+  const drainers = [sender, fetcher, handOff, relay];
+  const idle = () =>
+    rt.outbox.length === 0 && rt.mediaQueue.length === 0 && rt.handOffQueue.length === 0 && rt.chat.state.queue.length === 0 && drainers.every((d) => !d.busy);
   const isFinished = () => rt.isDone && idle() && rt.inbox.length === 0;
 
   for (;;) {

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import {
   buildCancel, buildInDialog, buildInvite, buildResponse, conversationIdOf, dialogFromAnswer, dialogHop, hopFor,
-  localTagFor, type LocalAddress, type SipHop,
+  localTagFor, type InDialogContent, type LocalAddress, type SipHop,
 } from './sip.dialog';
 import { escapeUser, parseCSeq, parseNameAddr, tagOf } from './sip.headers';
 import { header, headerValues, isResponse, type SipHeaders, type SipRequest, type SipResponse } from './sip.message';
@@ -25,6 +25,11 @@ export interface SipAgentOptions {
   t2Ms?: number;
   /** The contact centre ended a call; the BYE is answered 200 once this resolves (500 if it throws). */
   onRemoteBye?(bye: RemoteBye): Promise<void> | void;
+  /**
+   * The agent wrote in a dialog of ours (an in-dialog MESSAGE, RFC 3428): the final response is what this resolves
+   * to (500 with Retry-After if it throws). Without it, MESSAGE is refused 405.
+   */
+  onAgentMessage?(message: AgentMessage): Promise<AgentMessageAnswer>;
   logger?: Pick<Logger, 'warn' | 'info' | 'debug'>;
 }
 
@@ -45,6 +50,25 @@ export type InviteResult =
   | { kind: 'noAnswer'; cancelled: boolean }
   | { kind: 'transportError'; error: Error };
 
+/** An in-dialog MESSAGE the contact centre sent: the agent's words. */
+export interface AgentMessage {
+  callId: string;
+  conversationId: string;
+  /** The request's CSeq number: with the Call-ID it names this MESSAGE, retransmissions included. */
+  cseq: number;
+  contentType: string;
+  body: string;
+}
+
+/** The final response to an agent's MESSAGE (RFC 3428 §7: 2xx taken, 4xx–6xx refused). */
+export interface AgentMessageAnswer {
+  status: number;
+  reason: string;
+  headers?: SipHeaders;
+  /** Runs once the response is sent: a notice MESSAGE about this one must reach the agent after its answer. */
+  afterwards?(): Promise<void>;
+}
+
 export type ByeResult = { kind: 'response'; status: number; reason: string } | { kind: 'timeout' } | { kind: 'transportError'; error: Error };
 
 export interface SipAgent {
@@ -52,6 +76,8 @@ export interface SipAgent {
   readonly local: LocalAddress;
   invite(input: InviteInput): Promise<InviteResult>;
   bye(dialog: SipDialog): Promise<ByeResult>;
+  /** One in-dialog MESSAGE with CSeq `seq`: the same arguments send the same request, so a retry is a retransmission. */
+  message(dialog: SipDialog, seq: number, content: InDialogContent): Promise<ByeResult>;
   close(): Promise<void>;
 }
 
@@ -136,6 +162,11 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
     return result.kind === 'final' ? { kind: 'response', status: result.response.status, reason: result.response.reason } : result;
   }
 
+  async function message(dialog: SipDialog, seq: number, content: InDialogContent): Promise<ByeResult> {
+    const result = await layer.start(buildInDialog(dialog, 'MESSAGE', seq, local, content), dialogHop(dialog)).result;
+    return result.kind === 'final' ? { kind: 'response', status: result.response.status, reason: result.response.reason } : result;
+  }
+
   /** A 2xx no transaction claims: a retransmission (ACK again), or an answer we no longer want (ACK, then BYE). */
   async function onStrayAnswer(response: SipResponse, source: SipHop): Promise<void> {
     const callId = header(response, 'Call-ID') ?? '';
@@ -182,6 +213,22 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
         }
         return reply(200, 'OK');
       }
+      case 'MESSAGE': {
+        const conversationId = conversationIdOf(callId);
+        if (!options.onAgentMessage) return reply(405, 'Method Not Allowed');
+        if (!conversationId || tagOf(header(request, 'To')) !== localTagFor(callId)) return reply(481, 'Call/Transaction Does Not Exist');
+        const cseq = parseCSeq(header(request, 'CSeq') ?? '').seq;
+        const contentType = header(request, 'Content-Type') ?? 'text/plain';
+        try {
+          const answer = await options.onAgentMessage({ callId, conversationId, cseq, contentType, body: request.body });
+          await reply(answer.status, answer.reason, answer.headers);
+          await answer.afterwards?.().catch((err: unknown) => logger?.warn({ err, callId, conversationId }, 'SIP: notice for the agent not queued'));
+          return;
+        } catch (err) {
+          logger?.warn({ err, callId, conversationId }, 'SIP: agent MESSAGE not handled; asking the far end to retry');
+          return reply(500, 'Server Internal Error', [['Retry-After', '1']]);
+        }
+      }
       case 'CANCEL':
         return reply(481, 'Call/Transaction Does Not Exist');
       default:
@@ -205,6 +252,7 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
     local,
     invite,
     bye,
+    message,
     async close() {
       layer.close();
       for (const { timer } of acked.values()) clearTimeout(timer);

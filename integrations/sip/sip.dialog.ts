@@ -27,8 +27,8 @@ export interface LocalAddress {
 const CALL_ID_HOST = 'whatsapp-connector';
 const CALL_ID = /^(\d+)\.(\d+)\.([A-Za-z0-9_-]+)@whatsapp-connector$/;
 const MAGIC_COOKIE = 'z9hG4bK';
-/** What we accept from the far end (§20.5): in-dialog ACK and BYE, CANCEL, and OPTIONS pings. */
-const ALLOW = 'ACK, BYE, CANCEL, OPTIONS';
+/** What we accept from the far end (§20.5): in-dialog ACK, BYE and MESSAGE (RFC 3428), CANCEL, and OPTIONS pings. */
+const ALLOW = 'ACK, BYE, CANCEL, OPTIONS, MESSAGE';
 export const USER_AGENT = 'whatsapp-connector';
 
 function digest(text: string, length: number): string {
@@ -160,8 +160,19 @@ export function dialogHop(dialog: SipDialog): SipHop {
   return hopFor(first ? parseNameAddr(first).uri : dialog.remoteTarget, dialog.transport);
 }
 
-/** A request inside the dialog (§12.2.1.1): ACK for the 2xx (seq 1), or BYE (the next seq). */
-export function buildInDialog(dialog: SipDialog, method: 'ACK' | 'BYE', seq: number, local: LocalAddress): SipRequest {
+/** A body and the headers that describe it, for an in-dialog MESSAGE. */
+export interface InDialogContent {
+  contentType: string;
+  body: string;
+  headers?: SipHeaders;
+}
+
+/**
+ * A request inside the dialog (§12.2.1.1): ACK for the 2xx (seq 1), BYE, or a MESSAGE (RFC 3428 §4) with a body.
+ * Everything derives from the dialog and `seq`, so the same arguments build the very same request (branch included).
+ */
+export function buildInDialog(dialog: SipDialog, method: 'ACK' | 'BYE' | 'MESSAGE', seq: number, local: LocalAddress, content?: InDialogContent): SipRequest {
+  const described: SipHeaders = content ? [...(content.headers ?? []), ['Content-Type', content.contentType]] : [];
   return {
     method,
     uri: dialog.remoteTarget,
@@ -174,8 +185,9 @@ export function buildInDialog(dialog: SipDialog, method: 'ACK' | 'BYE', seq: num
       ['Call-ID', dialog.callId],
       ['CSeq', `${seq} ${method}`],
       ['User-Agent', USER_AGENT],
+      ...described,
     ],
-    body: '',
+    body: content?.body ?? '',
   };
 }
 

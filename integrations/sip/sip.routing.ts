@@ -19,7 +19,12 @@ export interface SipRouting {
   inviteTimeoutMs: number;
   /** Answer header naming the agent (default X-Agent-Id); else the Contact's user part. */
   agentHeader: string;
+  /** How the chat itself reaches the agent: `none` (only the assignment crosses SIP) or `message` (RFC 3428 page mode). */
+  chatMode?: SipChatMode;
 }
+
+/** SIP_CHAT_MODE: `none` as before, `message` = each chat line is an in-dialog SIP MESSAGE (RFC 3428). */
+export type SipChatMode = 'none' | 'message';
 
 /** Final answers that mean "nobody free now, try again later". 600 is busy everywhere, still a "not now". */
 const BUSY = new Set([480, 486, 503, 600]);
@@ -128,12 +133,14 @@ export interface SipSettings {
   SIP_PUBLIC_HOST?: string | undefined;
   SIP_INVITE_TIMEOUT_MS: number;
   SIP_AGENT_HEADER: string;
+  /** Absent = `none`. */
+  SIP_CHAT_MODE?: SipChatMode | undefined;
 }
 
 /** Starts the user agent when a connector is configured; undefined when routing is disabled. */
 export async function startSipRouting(
   settings: SipSettings,
-  hooks: Pick<SipAgentOptions, 'onRemoteBye' | 'logger' | 't1Ms'> = {},
+  hooks: Pick<SipAgentOptions, 'onRemoteBye' | 'onAgentMessage' | 'logger' | 't1Ms'> = {},
 ): Promise<SipRouting | undefined> {
   if (!settings.SIP_CONNECTOR_URI) return undefined;
   const agent = await startSipAgent({
@@ -141,8 +148,16 @@ export async function startSipRouting(
     port: settings.SIP_LOCAL_PORT,
     ...(settings.SIP_PUBLIC_HOST ? { publicHost: settings.SIP_PUBLIC_HOST } : {}),
     ...hooks,
+    // Without page mode an agent's MESSAGE is refused 405, as before.
+    ...(settings.SIP_CHAT_MODE === 'message' ? {} : { onAgentMessage: undefined }),
   });
-  return { agent, connectorUri: settings.SIP_CONNECTOR_URI, inviteTimeoutMs: settings.SIP_INVITE_TIMEOUT_MS, agentHeader: settings.SIP_AGENT_HEADER };
+  return {
+    agent,
+    connectorUri: settings.SIP_CONNECTOR_URI,
+    inviteTimeoutMs: settings.SIP_INVITE_TIMEOUT_MS,
+    agentHeader: settings.SIP_AGENT_HEADER,
+    chatMode: settings.SIP_CHAT_MODE ?? 'none',
+  };
 }
 
 export type { RemoteBye };

@@ -63,3 +63,28 @@ export interface RemoteBye {
   callId: string;
   conversationId: string;
 }
+
+/** Who a line in the agent's chat session comes from; anything but `customer` is marked as such. */
+export type ChatOrigin = 'customer' | 'agent' | 'integrator' | 'bot' | 'auto-reply' | 'system';
+
+/** The system notices the agent gets in the session. */
+export type ChatNoticeCode = 'window-closed' | 'template-required' | 'templates' | 'closed' | 'refused';
+
+/**
+ * One line the conversation's workflow sends to the agent as an in-dialog SIP MESSAGE (page mode, RFC 3428). Its CSeq
+ * is fixed when it is queued, so every retry of the activity re-sends the very same request.
+ */
+export interface ChatLine {
+  /** The answered call (a SipDialog, as the routing activity returned it). */
+  call: { callId: string; [detail: string]: unknown };
+  seq: number;
+  /** Absent on lines of stored messages: their direction and sender say who wrote them. */
+  origin?: ChatOrigin;
+  /** A message of the thread: its body is read from the store. */
+  messageId?: string;
+  /** The text itself, for lines not read from the store (bot replies and auto-replies as queued, notices). */
+  text?: string;
+  notice?: ChatNoticeCode;
+  /** Sent before this dialog began (a transfer): the new agent's context, marked `X-Chat-History: yes`. */
+  history?: boolean;
+}

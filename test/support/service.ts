@@ -56,7 +56,7 @@ export interface ServiceOptions {
   /** Rates, tiers and pacing for the API and the worker alike; when absent WhatsApp's defaults, with 1 s pacing. */
   limits?: MessagingLimits;
   /** The worker's SIP user agent (on a free loopback port) routing to this connector URI, e.g. sipp's. */
-  sip?: { connectorUri: string; inviteTimeoutMs?: number };
+  sip?: { connectorUri: string; inviteTimeoutMs?: number; chatMode?: 'none' | 'message' };
 }
 
 export async function startService(options: ServiceOptions = {}): Promise<ServiceRig> {
@@ -90,6 +90,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
                   // Generous unless a test is about it: a slow shared machine never cuts an answer short.
                   SIP_INVITE_TIMEOUT_MS: options.sip.inviteTimeoutMs ?? 20_000,
                   SIP_AGENT_HEADER: 'X-Agent-Id',
+                  ...(options.sip.chatMode ? { SIP_CHAT_MODE: options.sip.chatMode } : {}),
                 },
               }
             : {}),

@@ -4,7 +4,7 @@
  * Tests assert on that trace and on sipp's exit code (0 only when every call followed the scenario and its checks).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../../scripts/dev-servers';
@@ -13,7 +13,15 @@ export type SippScenario = 'answer' | 'busy-then-answer' | 'reject-404' | 'ring-
 export type SippTransport = 'udp' | 'tcp';
 
 export interface SippOptions {
-  scenario: SippScenario;
+  /** A scenario file in test/support/sipp/, or a name for `scenarioXml`. */
+  scenario: SippScenario | `custom:${string}`;
+  /** The scenario itself (see sipp-chat.ts), written next to the trace. */
+  scenarioXml?: string;
+  /**
+   * `-nr`: no retransmissions, and no retransmission detection, so a scenario may receive two identical answers
+   * (to a MESSAGE it deliberately sends twice) as two steps.
+   */
+  noRetransmissions?: boolean;
   transport: SippTransport;
   /** Calls to take before exiting (-m). */
   calls?: number;
@@ -114,13 +122,18 @@ export function parseTrace(trace: string): SippMessage[] {
 
 async function launch(options: SippOptions, dir: string): Promise<{ child: ChildProcess; port: number; exited: Promise<number | null> }> {
   const port = options.port ?? (await findFreePort());
-  const scenario = join(__dirname, 'sipp', `${options.scenario}.xml`);
+  let scenario = join(__dirname, 'sipp', `${options.scenario}.xml`);
+  if (options.scenarioXml) {
+    scenario = join(dir, 'scenario.xml');
+    writeFileSync(scenario, options.scenarioXml);
+  }
   const args = [
     '-sf', scenario, '-i', '127.0.0.1', '-p', String(port), '-t', options.transport === 'tcp' ? 't1' : 'u1',
     '-m', String(options.calls ?? 1), '-nostdin', '-timeout', `${options.timeoutSeconds ?? 30}s`, '-timeout_error',
     '-trace_msg', '-message_file', join(dir, 'messages.log'), '-trace_err', '-error_file', join(dir, 'errors.log'),
     '-key', 'agent', options.agent ?? 'agent-7', '-d', String(options.pauseMs ?? 0),
     ...Object.entries(options.set ?? {}).flatMap(([name, value]) => ['-set', name, value]),
+    ...(options.noRetransmissions ? ['-nr'] : []),
   ];
   const child = spawn('sipp', args, { cwd: dir, detached: true, stdio: 'ignore' });
   running.add(child);
@@ -136,7 +149,7 @@ async function launch(options: SippOptions, dir: string): Promise<{ child: Child
 
 /** Starts sipp and waits until it is bound; tries another port if the one picked was taken meanwhile. */
 export async function startSipp(options: SippOptions): Promise<SippPeer> {
-  const dir = mkdtempSync(join(tmpdir(), `sipp-${options.scenario}-`));
+  const dir = mkdtempSync(join(tmpdir(), `sipp-${options.scenario.replace(/\W/g, '-')}-`));
   for (let tries = 1; ; tries++) {
     const { child, port, exited } = await launch(options, dir);
     let gone = false;

@@ -1,0 +1,86 @@
+/**
+ * Page-mode chat over SIP (SIP_CHAT_MODE=message, RFC 3428): one activity carries one chat line to the agent as an
+ * in-dialog MESSAGE. The request derives from the line alone (dialog, CSeq, stored text), so a retried activity, on
+ * this worker or another after a restart, re-sends the same request: the contact centre sees a retransmission.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Logger } from 'pino';
+import type { OutboundContent } from '../machines/conversation.types';
+import type { Store } from '../store/db';
+import type { MessageDoc } from '../store/documents';
+import { recordAgentDelivery } from '../store/agent-deliveries.store';
+import { messagesById } from '../store/messages.store';
+import { chatContent, originOf } from '../integrations/sip/sip.chat';
+import type { SipRouting } from '../integrations/sip/sip.routing';
+import type { ChatLine, SipDialog } from '../integrations/sip/sip.types';
+
+export type RelayOutcome = { outcome: 'delivered' } | { outcome: 'refused'; status: number; reason: string };
+
+const retry = (message: string) => ApplicationFailure.retryable(message, 'SipChatUnavailable');
+
+function describeOutbound(content: OutboundContent, mediaLink: (id: string) => string): string {
+  switch (content.type) {
+    case 'text':
+      return content.text;
+    case 'image':
+      return [`[image] ${mediaLink(content.mediaId)}`, content.caption].filter(Boolean).join('\n');
+    case 'template':
+      return `[template ${content.name} (${content.language})]`;
+  }
+}
+
+/** The line's text as the agent reads it; throws (retryable) while an image is still being fetched. */
+function textOf(doc: MessageDoc, mediaLink: (id: string) => string): string {
+  if (doc.direction === 'outbound') return describeOutbound(doc.content, mediaLink);
+  if (doc.kind === 'text') return doc.text ?? '';
+  if (doc.kind === 'image') {
+    if (doc.image?.problem) return [`[image not kept: ${doc.image.problem}]`, doc.image.caption].filter(Boolean).join('\n');
+    if (!doc.image?.mediaId) throw retry(`image ${doc._id} not stored yet`);
+    return [`[image ${doc.image.mimeType ?? ''}] ${mediaLink(doc.image.mediaId)}`.replace(' ]', ']'), doc.image.caption].filter(Boolean).join('\n');
+  }
+  return `[${doc.type} message: not shown here; WhatsApp sent a type this connector does not carry]`;
+}
+
+export function createSipChatActivities({ store, sip, clock = () => new Date(), mediaBaseUrl = 'http://localhost:3000', logger }: {
+  store: Store;
+  sip?: SipRouting;
+  clock?: () => Date;
+  /** Base of the links to stored media the agent's desktop opens (SIP_CHAT_MEDIA_BASE_URL). */
+  mediaBaseUrl?: string;
+  logger?: Pick<Logger, 'warn'>;
+}) {
+  const mediaLink = (mediaId: string) => `${mediaBaseUrl.replace(/\/+$/, '')}/v1/media/${encodeURIComponent(mediaId)}`;
+  return {
+    /**
+     * Sends one chat line. 2xx: delivered (recorded on the message); 481 or another 4xx/6xx: the agent's side refused
+     * it for good (a dialog that ended, say), nothing to retry; 5xx, no answer or a transport failure: retried.
+     */
+    async relayToAgent(line: ChatLine): Promise<RelayOutcome> {
+      if (!sip) return { outcome: 'refused', status: 0, reason: 'SIP is not configured on this worker' };
+      let text = line.text;
+      let wamid: string | undefined;
+      let origin = line.origin ?? 'system';
+      if (text === undefined && line.messageId) {
+        const doc = (await messagesById(store, [line.messageId])).get(line.messageId);
+        // An outbound line is written by its send, which may not have run yet: wait for it rather than send less.
+        if (!doc) throw retry(`message ${line.messageId} not stored yet`);
+        text = textOf(doc, mediaLink);
+        origin = line.origin ?? originOf(doc.direction, doc.direction === 'outbound' ? doc.sender : undefined);
+        // An outbound wamid arrives later: a retry must not carry a header the first attempt lacked.
+        wamid = doc.direction === 'inbound' ? doc.wamid : undefined;
+      }
+      const dialog = line.call as unknown as SipDialog;
+      const result = await sip.agent.message(dialog, line.seq, chatContent({ ...line, origin }, text ?? '', wamid));
+      if (result.kind !== 'response') throw retry(`MESSAGE ${line.seq} in ${dialog.callId}: ${result.kind === 'timeout' ? 'no answer' : result.error.message}`);
+      if (result.status >= 500 && result.status < 600) throw retry(`MESSAGE ${line.seq} in ${dialog.callId}: ${result.status} ${result.reason}`);
+      if (result.status >= 300) {
+        logger?.warn({ callId: dialog.callId, seq: line.seq, status: result.status }, 'SIP: chat line refused by the contact centre');
+        return { outcome: 'refused', status: result.status, reason: result.reason };
+      }
+      if (line.messageId && !line.history) await recordAgentDelivery(store, line.messageId, { callId: dialog.callId, seq: line.seq, at: clock() });
+      return { outcome: 'delivered' };
+    },
+  };
+}
+
+export type SipChatActivities = ReturnType<typeof createSipChatActivities>;

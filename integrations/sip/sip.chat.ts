@@ -1,0 +1,64 @@
+/**
+ * Page-mode chat (RFC 3428): what a chat line looks like inside an in-dialog MESSAGE, and the commands an agent may
+ * type in a MESSAGE of their own. Pure: no sockets, no store.
+ */
+import type { InDialogContent } from './sip.dialog';
+import type { ChatLine, ChatOrigin } from './sip.types';
+
+/** Every line is UTF-8 text; RFC 3428 §9 requires MESSAGE to support text/plain. */
+export const CHAT_CONTENT_TYPE = 'text/plain; charset=UTF-8';
+
+/** Header values are one line of text: control characters (a CR/LF would inject headers) become spaces. */
+const oneLine = (value: string) => value.replace(/[\x00-\x1f\x7f]/g, ' ').trim(); // eslint-disable-line no-control-regex
+
+/**
+ * The MESSAGE content of one line: the text, prefixed `[history] ` and `[<origin>] ` unless it is the customer's
+ * own live message, with headers a desktop can act on: `X-Chat-Origin`, `X-Chat-History: yes`, `X-Chat-Notice`,
+ * `X-Message-Id` (ours) and `X-WhatsApp-Message-Id` (the wamid, once WhatsApp gave one).
+ */
+export function chatContent(line: ChatLine & { origin: ChatOrigin }, text: string, wamid?: string): InDialogContent {
+  const marks = [line.history ? '[history]' : '', line.origin === 'customer' ? '' : `[${line.origin}]`].filter(Boolean);
+  const headers: [string, string][] = [['X-Chat-Origin', line.origin]];
+  if (line.history) headers.push(['X-Chat-History', 'yes']);
+  if (line.notice) headers.push(['X-Chat-Notice', line.notice]);
+  if (line.messageId) headers.push(['X-Message-Id', oneLine(line.messageId)]);
+  if (wamid) headers.push(['X-WhatsApp-Message-Id', oneLine(wamid)]);
+  return { contentType: CHAT_CONTENT_TYPE, body: marks.length > 0 ? `${marks.join(' ')} ${text}` : text, headers };
+}
+
+/** Who wrote a stored message, as a chat line names it. */
+export function originOf(direction: 'inbound' | 'outbound', sender?: { kind: string; id?: string }): ChatOrigin {
+  if (direction === 'inbound') return 'customer';
+  if (sender?.kind === 'system') return sender.id?.startsWith('auto-reply') ? 'auto-reply' : 'system';
+  return sender?.kind === 'bot' || sender?.kind === 'integrator' ? sender.kind : 'agent';
+}
+
+/** What an agent's MESSAGE asks for. */
+export type AgentCommand =
+  | { kind: 'text'; text: string }
+  | { kind: 'template'; name: string; language: string; parameters: string[] }
+  | { kind: 'listTemplates' }
+  | { kind: 'invalid'; problem: string };
+
+export const TEMPLATE_COMMAND_HELP = 'Send one with: /template <name> <language> [param1|param2|…]';
+
+/**
+ * Reads an agent's MESSAGE body. `/template <name> <language> [p1|p2|…]` sends an approved template with those body
+ * parameters ({{1}}, {{2}}…), `/templates` lists the approved ones; any other text is a reply as it stands.
+ */
+export function parseAgentCommand(body: string): AgentCommand {
+  const text = body.replace(/\r\n/g, '\n').trim();
+  if (/^\/templates\s*$/i.test(text)) return { kind: 'listTemplates' };
+  const command = /^\/template(?:\s+(.*))?$/is.exec(text);
+  if (!command) return { kind: 'text', text };
+  const match = /^(\S+)\s+(\S+)(?:\s+([\s\S]*))?$/.exec((command[1] ?? '').trim());
+  if (!match) return { kind: 'invalid', problem: `A template needs a name and a language. ${TEMPLATE_COMMAND_HELP}` };
+  const rest = match[3]?.trim();
+  return { kind: 'template', name: match[1]!, language: match[2]!, parameters: rest ? rest.split('|').map((p) => p.trim()) : [] };
+}
+
+/** The notice listing the approved templates, with how to send one. */
+export function templateListText(templates: { name: string; language: string; body: string }[], lead: string): string {
+  const lines = templates.map((t) => `- ${t.name} (${t.language}): ${t.body}`);
+  return [lead, ...(lines.length > 0 ? lines : ['(no approved template on this number)']), TEMPLATE_COMMAND_HELP].join('\n');
+}

@@ -1,0 +1,97 @@
+/**
+ * sipp scenarios for page-mode chat (RFC 3428), built from steps so each test says what the contact centre does:
+ * answer the INVITE as an agent, take (or refuse) the MESSAGEs the connector sends, write as the agent (an in-dialog
+ * MESSAGE, optionally sent twice with the same branch and CSeq: a retransmission), then take every further MESSAGE
+ * until the BYE. Run them with `noRetransmissions` (sipp's -nr): two identical answers are then two steps.
+ */
+export type ChatStep =
+  | { kind: 'take'; status?: number; reason?: string }
+  | { kind: 'write'; body: string; cseq: number; expect: number; retransmit?: boolean };
+
+const answerInvite = `
+  <recv request="INVITE" rrs="true">
+    <action>
+      <ereg regexp="sip:[^>]+" search_in="hdr" header="Contact:" check_it="true" assign_to="ourContact"/>
+    </action>
+  </recv>
+  <send><![CDATA[
+
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[agent]@[local_ip]:[local_port];transport=[transport]>
+Content-Length: 0
+
+]]></send>
+  <send><![CDATA[
+
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[agent]@[local_ip]:[local_port];transport=[transport]>
+X-Agent-Id: [agent]
+Content-Length: 0
+
+]]></send>
+  <recv request="ACK">
+    <action>
+      <ereg regexp=".*" search_in="hdr" header="From:" assign_to="ourFrom"/>
+      <ereg regexp=".*" search_in="hdr" header="To:" assign_to="theirTo"/>
+    </action>
+  </recv>`;
+
+const answer = (status: number, reason: string) => `
+  <send><![CDATA[
+
+SIP/2.0 ${status} ${reason}
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>`;
+
+function write(step: Extract<ChatStep, { kind: 'write' }>, index: number): string {
+  if (/[[\]<>&]/.test(step.body)) throw new Error('keep sipp bodies free of [ ] < > &');
+  const request = `
+  <send><![CDATA[
+
+MESSAGE [$ourContact] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=z9hG4bK-agent-${index}-[call_number]
+From:[$theirTo]
+To:[$ourFrom]
+Call-ID: [call_id]
+CSeq: ${step.cseq} MESSAGE
+Max-Forwards: 70
+Content-Type: text/plain; charset=UTF-8
+Content-Length: [len]
+
+${step.body}
+]]></send>
+  <recv response="${step.expect}"/>`;
+  return step.retransmit ? request + request : request;
+}
+
+/** One call: answered, the steps in order, then any MESSAGE taken with 200 until the BYE, which is answered 200. */
+export function chatScenario(steps: ChatStep[]): string {
+  const body = steps.map((step, i) => (step.kind === 'take' ? `\n  <recv request="MESSAGE"/>${answer(step.status ?? 200, step.reason ?? 'OK')}` : write(step, i))).join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<scenario name="chat">${answerInvite}${body}
+  <label id="more"/>
+  <recv request="MESSAGE" optional="true" next="take"/>
+  <recv request="BYE" next="bye"/>
+  <label id="take"/>${answer(200, 'OK')}
+  <nop next="more"/>
+  <label id="bye"/>${answer(200, 'OK')}
+  <Reference variables="ourContact,ourFrom,theirTo"/>
+</scenario>
+`;
+}

@@ -1,0 +1,128 @@
+/**
+ * The chat in the agent's SIP dialog (SIP_CHAT_MODE=message, page mode, RFC 3428): which lines go to the agent, in
+ * what order, with which CSeq. Lines are fixed (dialog, CSeq, message id or text) when queued and carried across
+ * continue-as-new, so the activity that sends one is a pure retransmission when retried. Only calls the routing
+ * activity marked `chatMode: 'message'` carry chat; runs from before page mode never meet one, and the first such
+ * call is behind `patched('sip-chat-page-mode')`.
+ */
+import { ActivityFailure, condition, patched, proxyActivities } from '@temporalio/workflow';
+import type { ConversationActivities } from '../activities/activities.types';
+import type { ConversationSnapshot } from '../machines/conversation.status';
+import type { CallRef, ConversationEffect, ConversationEvent, ReleaseAgentEffect } from '../machines/conversation.types';
+import type { ChatLine, ChatNoticeCode, ChatOrigin } from '../integrations/sip/sip.types';
+import { TEMPLATE_COMMAND_HELP } from '../integrations/sip/sip.chat';
+
+const relay = proxyActivities<Pick<ConversationActivities, 'relayToAgent'>>({
+  // One MESSAGE transaction gives up after 64·T1 (32 s with the default T1).
+  startToCloseTimeout: '1 minute',
+  // The agent's side unreachable this long: the line is given up and the conversation goes on without it.
+  scheduleToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+export const SIP_CHAT_PATCH = 'sip-chat-page-mode';
+
+/** A notice for the agent from outside the workflow (their MESSAGE was refused): `key` dedupes retransmissions. */
+export interface AgentNotice {
+  key: string;
+  callId: string;
+  code: ChatNoticeCode;
+  text: string;
+}
+
+/** Plain JSON, carried across continue-as-new. */
+export interface SipChatState {
+  /** The dialog carrying the chat now, and the CSeq its next MESSAGE takes (the INVITE and its ACK took 1). */
+  current?: { call: CallRef; nextSeq: number; windowNoticed: boolean };
+  /** Lines not yet sent (or given up on), in order. */
+  queue: ChatLine[];
+  /** Last CSeq of dialogs that ended before their release ran: the BYE must come after it (RFC 3261 §12.2.1.1). */
+  lastSeqs: Record<string, number>;
+  /** Keys of recent notices, so a retransmitted MESSAGE gets one answer. */
+  noticeKeys: string[];
+}
+
+const WINDOW_CLOSED = `The customer's 24-hour window is closed: WhatsApp lets only a template reach them now. /templates lists the approved ones. ${TEMPLATE_COMMAND_HELP}`;
+
+function closedText(snapshot: ConversationSnapshot): string {
+  return snapshot.context.closedReason === 'idle' ? 'The conversation closed: the customer has not written for the idle period.' : 'The conversation was closed.';
+}
+
+export class SipChat {
+  readonly state: SipChatState;
+
+  constructor(carried?: SipChatState) {
+    this.state = carried ?? { queue: [], lastSeqs: {}, noticeKeys: [] };
+  }
+
+  /** Whether there is anything worth carrying across continue-as-new. */
+  get active(): boolean {
+    return this.state.current !== undefined || this.state.queue.length > 0 || Object.keys(this.state.lastSeqs).length > 0;
+  }
+
+  private push(line: Omit<ChatLine, 'call' | 'seq'>): void {
+    const current = this.state.current!;
+    this.state.queue.push({ call: current.call, seq: current.nextSeq++, ...line });
+  }
+
+  /** After each transition: queues what the agent holding the conversation must see. */
+  observe(event: ConversationEvent, before: ConversationSnapshot, after: ConversationSnapshot, effects: ConversationEffect[]): void {
+    const routing = after.context.routing;
+    const call = routing?.phase === 'assigned' ? routing.call : null;
+    const current = this.state.current;
+    if (current && call?.callId !== current.call.callId) {
+      if (after.status === 'done') this.push({ origin: 'system', notice: 'closed', text: closedText(after) });
+      this.state.lastSeqs[current.call.callId] = current.nextSeq - 1;
+      delete this.state.current;
+    }
+    if (call && call.chatMode === 'message' && !this.state.current) {
+      if (!patched(SIP_CHAT_PATCH)) return;
+      this.state.current = { call, nextSeq: 2, windowNoticed: false };
+      // What came before the answer: the conversation so far, or on a transfer the last messages, marked as history.
+      const transfer = (before.context.routing?.assignedAt ?? null) !== null;
+      for (const m of before.context.recentMessages ?? []) this.push({ messageId: m.messageId, ...(transfer ? { history: true } : {}) });
+    } else if (this.state.current) {
+      if (event.type === 'customer.messageReceived' && after.context.inboundCount > before.context.inboundCount) {
+        this.push({ origin: 'customer', messageId: event.messageId });
+      }
+      for (const effect of effects) {
+        if (effect.type !== 'sendMessage' || effect.params.message.type !== 'text') continue;
+        const { sender, messageId, message } = effect.params;
+        // The agent's own replies are on their desktop already; the bot's and the connector's are not.
+        if (sender.kind !== 'bot' && sender.kind !== 'system') continue;
+        const origin: ChatOrigin = sender.kind === 'bot' ? 'bot' : sender.id?.startsWith('auto-reply') ? 'auto-reply' : 'system';
+        this.push({ origin, messageId, text: message.text });
+      }
+    }
+    const live = this.state.current;
+    if (!live) return;
+    const windowClosed = after.value === 'expiredNeedsTemplate';
+    if (windowClosed && !live.windowNoticed) this.push({ origin: 'system', notice: 'window-closed', text: WINDOW_CLOSED });
+    live.windowNoticed = windowClosed;
+  }
+
+  /** A notice about the agent's own MESSAGE (e.g. a reply refused outside the window), once per key. */
+  notice(notice: AgentNotice): void {
+    if (this.state.current?.call.callId !== notice.callId || this.state.noticeKeys.includes(notice.key)) return;
+    this.state.noticeKeys = [...this.state.noticeKeys, notice.key].slice(-50);
+    this.push({ origin: 'system', notice: notice.code, text: notice.text });
+  }
+
+  /** Sends one line; a line given up on (ten minutes unreachable) is skipped so the rest still go. */
+  async relay(line: ChatLine): Promise<void> {
+    await relay.relayToAgent(line).catch((err: unknown) => {
+      if (!(err instanceof ActivityFailure)) throw err;
+    });
+  }
+
+  /** Before a call is released: its queued lines go first, and its BYE takes the CSeq after the last MESSAGE. */
+  async beforeRelease(effect: ReleaseAgentEffect): Promise<ReleaseAgentEffect> {
+    const callId = effect.call.callId;
+    const pending = () => this.state.queue.some((line) => line.call.callId === callId);
+    if (pending()) await condition(() => !pending());
+    const last = this.state.lastSeqs[callId];
+    if (last === undefined) return effect;
+    delete this.state.lastSeqs[callId];
+    return { ...effect, call: { ...effect.call, localSeq: Math.max(Number(effect.call.localSeq ?? 1), last) } };
+  }
+}
