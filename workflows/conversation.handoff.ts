@@ -30,7 +30,7 @@ export interface HandOffDeps {
   /** The conversation's generation, so a reopened conversation's calls get new Call-IDs. */
   generation: number;
   /** Waits for the call's chat lines and gives its BYE the next CSeq (SIP page mode); the effect as is without it. */
-  beforeRelease?(effect: ReleaseAgentEffect): Promise<ReleaseAgentEffect>;
+  beforeRelease?(effect: ReleaseAgentEffect): ReleaseAgentEffect | Promise<ReleaseAgentEffect>;
 }
 
 /** Carries out one hand-off effect and reports what it came to as machine events. */
@@ -74,10 +74,14 @@ export async function carryOutHandOff(effect: HandOffEffect, deps: HandOffDeps):
       }
       return;
     }
-    case 'releaseAgent':
-      await release.releaseAgent(deps.beforeRelease ? await deps.beforeRelease(effect.params) : effect.params).catch((err: unknown) => {
+    case 'releaseAgent': {
+      // Awaited only when it is a promise: an extra await would let another activity take this one's place in the
+      // command order, and committed histories would no longer replay.
+      const ready = deps.beforeRelease?.(effect.params) ?? effect.params;
+      await release.releaseAgent(ready instanceof Promise ? await ready : ready).catch((err: unknown) => {
         if (!(err instanceof ActivityFailure)) throw err; // an hour of failed BYEs: the far end is gone, the place is not
       });
       return;
+    }
   }
 }

@@ -115,11 +115,14 @@ export class SipChat {
     });
   }
 
-  /** Before a call is released: its queued lines go first, and its BYE takes the CSeq after the last MESSAGE. */
-  async beforeRelease(effect: ReleaseAgentEffect): Promise<ReleaseAgentEffect> {
+  /**
+   * Before a call is released: its queued lines go first, and its BYE takes the CSeq after the last MESSAGE.
+   * Synchronous when there is nothing to wait for, so runs without chat schedule their release exactly as before.
+   */
+  beforeRelease(effect: ReleaseAgentEffect): ReleaseAgentEffect | Promise<ReleaseAgentEffect> {
     const callId = effect.call.callId;
     const pending = () => this.state.queue.some((line) => line.call.callId === callId);
-    if (pending()) await condition(() => !pending());
+    if (pending()) return condition(() => !pending()).then(() => this.beforeRelease(effect));
     const last = this.state.lastSeqs[callId];
     if (last === undefined) return effect;
     delete this.state.lastSeqs[callId];
