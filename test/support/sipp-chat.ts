@@ -6,6 +6,8 @@
  */
 export type ChatStep =
   | { kind: 'take'; status?: number; reason?: string }
+  /** Receives a MESSAGE and never answers it (the sender's side dies waiting). */
+  | { kind: 'swallow' }
   | { kind: 'write'; body: string; cseq: number; expect: number; retransmit?: boolean };
 
 const answerInvite = `
@@ -82,7 +84,12 @@ ${step.body}
 
 /** One call: answered, the steps in order, then any MESSAGE taken with 200 until the BYE, which is answered 200. */
 export function chatScenario(steps: ChatStep[]): string {
-  const body = steps.map((step, i) => (step.kind === 'take' ? `\n  <recv request="MESSAGE"/>${answer(step.status ?? 200, step.reason ?? 'OK')}` : write(step, i))).join('');
+  const body = steps
+    .map((step, i) => {
+      if (step.kind === 'swallow') return '\n  <recv request="MESSAGE"/>';
+      return step.kind === 'take' ? `\n  <recv request="MESSAGE"/>${answer(step.status ?? 200, step.reason ?? 'OK')}` : write(step, i);
+    })
+    .join('');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <scenario name="chat">${answerInvite}${body}
   <label id="more"/>

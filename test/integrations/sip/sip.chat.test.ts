@@ -1,0 +1,67 @@
+/** Page-mode chat lines and the agent's commands (pure). */
+import { chatContent, originOf, parseAgentCommand, templateListText } from '../../../integrations/sip/sip.chat';
+import type { ChatLine } from '../../../integrations/sip/sip.types';
+
+const call = { callId: '1.0.d2E6MTIz@whatsapp-connector' };
+
+describe('a chat line as a MESSAGE body', () => {
+  test("the customer's live message is the text itself, with the ids in headers", () => {
+    const line: ChatLine = { call, seq: 3, origin: 'customer', messageId: 'wamid.HBgL' };
+    expect(chatContent({ ...line, origin: 'customer' }, '¡Hola! Zoë aquí', 'wamid.HBgL')).toEqual({
+      contentType: 'text/plain; charset=UTF-8',
+      body: '¡Hola! Zoë aquí',
+      headers: [['X-Chat-Origin', 'customer'], ['X-Message-Id', 'wamid.HBgL'], ['X-WhatsApp-Message-Id', 'wamid.HBgL']],
+    });
+  });
+
+  test('anything else is marked in the body and the headers: history, bot, auto-reply, system notices', () => {
+    const history = chatContent({ call, seq: 2, origin: 'bot', messageId: 'm1', history: true }, 'Try restarting it');
+    expect(history.body).toBe('[history] [bot] Try restarting it');
+    expect(history.headers).toEqual(expect.arrayContaining([['X-Chat-Origin', 'bot'], ['X-Chat-History', 'yes']]));
+    const notice = chatContent({ call, seq: 4, origin: 'system', notice: 'window-closed' }, 'The window is closed');
+    expect(notice.body).toBe('[system] The window is closed');
+    expect(notice.headers).toEqual([['X-Chat-Origin', 'system'], ['X-Chat-Notice', 'window-closed']]);
+  });
+
+  test('header values never carry a line break', () => {
+    const content = chatContent({ call, seq: 2, origin: 'customer', messageId: 'a\r\nX-Evil: 1' }, 'hi', 'w\nid');
+    for (const [, value] of content.headers ?? []) expect(value).not.toMatch(/[\r\n]/);
+  });
+
+  test('who wrote a stored message', () => {
+    expect(originOf('inbound')).toBe('customer');
+    expect(originOf('outbound', { kind: 'system', id: 'auto-reply:welcome' })).toBe('auto-reply');
+    expect(originOf('outbound', { kind: 'system' })).toBe('system');
+    expect(originOf('outbound', { kind: 'bot' })).toBe('bot');
+    expect(originOf('outbound', { kind: 'agent', id: 'agent-7' })).toBe('agent');
+  });
+});
+
+describe("the agent's MESSAGE", () => {
+  test('plain text is a reply as it stands (trimmed)', () => {
+    expect(parseAgentCommand('  Your refund is on its way\r\n')).toEqual({ kind: 'text', text: 'Your refund is on its way' });
+  });
+
+  test('/template <name> <language> [p1|p2] names an approved template and its body parameters', () => {
+    expect(parseAgentCommand('/template order_update en_US Ada | 1234 ')).toEqual({ kind: 'template', name: 'order_update', language: 'en_US', parameters: ['Ada', '1234'] });
+    expect(parseAgentCommand('/template hello_world en_US')).toEqual({ kind: 'template', name: 'hello_world', language: 'en_US', parameters: [] });
+    expect(parseAgentCommand('/TEMPLATE x es')).toMatchObject({ kind: 'template', name: 'x', language: 'es' });
+  });
+
+  test('a template command without a language is refused with the form to use', () => {
+    expect(parseAgentCommand('/template order_update')).toEqual({ kind: 'invalid', problem: expect.stringContaining('/template <name> <language>') });
+    expect(parseAgentCommand('/template')).toMatchObject({ kind: 'invalid' });
+  });
+
+  test('/templates lists the approved ones; a word starting with /template is not a command', () => {
+    expect(parseAgentCommand('/templates')).toEqual({ kind: 'listTemplates' });
+    expect(parseAgentCommand('/templatex a b')).toEqual({ kind: 'text', text: '/templatex a b' });
+  });
+
+  test('the template list says how to send one, also when there is none', () => {
+    expect(templateListText([{ name: 'order_update', language: 'en_US', body: 'Hello {{1}}' }], 'Not sent.')).toBe(
+      'Not sent.\n- order_update (en_US): Hello {{1}}\nSend one with: /template <name> <language> [param1|param2|…]',
+    );
+    expect(templateListText([], 'Not sent.')).toContain('(no approved template on this number)');
+  });
+});
