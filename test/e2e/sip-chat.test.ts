@@ -75,6 +75,10 @@ describe('page mode: the chat crosses SIP as in-dialog MESSAGEs', () => {
     const third = await customerWrites(rig, customer, 'Can someone help?');
 
     await eventually(() => textsTo(rig, customer), (texts) => texts.includes(reply), 45_000);
+    // Time for a second copy to go out (sends to one customer are paced 1 s apart on this rig) if one was queued.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect((await rig.request('GET', path(id))).body.outboundCount).toBe(2); // the welcome and the reply
+    expect(textsTo(rig, customer)).toEqual([WELCOME, reply]);
     expect((await rig.requestAs('agent', 'POST', path(id, '/close'), {})).status).toBe(200);
     const report = await sipp.finished();
     expect(report.errors).toBe('');
