@@ -101,7 +101,7 @@ export const ConfigSchema = z.object({
    * How the chat reaches the agent: `none` (only the assignment crosses SIP), `message` (each line an in-dialog SIP
    * MESSAGE, RFC 3428). Session mode (`msrp`, RFC 4975) is not built yet and is refused at start-up.
    */
-  SIP_CHAT_MODE: z.enum(['none', 'message']).default('none'),
+  SIP_CHAT_MODE: z.enum(['none', 'message'], { message: 'expected none or message (msrp, session mode, is not built yet)' }).default('none'),
   /** Base of the links to customers' media in chat lines (`<base>/v1/media/<id>`), as the agents' desktops reach the API. */
   SIP_CHAT_MEDIA_BASE_URL: z.string().url().default('http://localhost:3000'),
 });
