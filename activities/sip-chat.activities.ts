@@ -3,7 +3,7 @@
  * in-dialog MESSAGE. The request derives from the line alone (dialog, CSeq, stored text), so a retried activity, on
  * this worker or another after a restart, re-sends the same request: the contact centre sees a retransmission.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { OutboundContent } from '../machines/conversation.types';
 import type { Store } from '../store/db';
@@ -41,6 +41,18 @@ function textOf(doc: MessageDoc, mediaLink: (id: string) => string): string {
   return `[${doc.type} message: not shown here; WhatsApp sent a type this connector does not carry]`;
 }
 
+/** Heartbeats every second while inside an activity; nothing when called directly (tests). */
+function heartbeating(): { stop(): void } {
+  let context: Context;
+  try {
+    context = Context.current();
+  } catch {
+    return { stop: () => undefined };
+  }
+  const timer = setInterval(() => context.heartbeat(), 1_000);
+  return { stop: () => clearInterval(timer) };
+}
+
 export function createSipChatActivities({ store, sip, clock = () => new Date(), mediaBaseUrl = 'http://localhost:3000', logger }: {
   store: Store;
   sip?: SipRouting;
@@ -70,7 +82,10 @@ export function createSipChatActivities({ store, sip, clock = () => new Date(), 
         wamid = doc.direction === 'inbound' ? doc.wamid : undefined;
       }
       const dialog = line.call as unknown as SipDialog;
-      const result = await sip.agent.message(dialog, line.seq, chatContent({ ...line, origin }, text ?? '', wamid));
+      // Heartbeats while the transaction runs (up to 64·T1): a worker that dies mid-send is noticed within the
+      // heartbeat timeout, and the line re-sent by another, instead of after the whole start-to-close timeout.
+      const beat = heartbeating();
+      const result = await sip.agent.message(dialog, line.seq, chatContent({ ...line, origin }, text ?? '', wamid)).finally(beat.stop);
       if (result.kind !== 'response') throw retry(`MESSAGE ${line.seq} in ${dialog.callId}: ${result.kind === 'timeout' ? 'no answer' : result.error.message}`);
       if (result.status >= 500 && result.status < 600) throw retry(`MESSAGE ${line.seq} in ${dialog.callId}: ${result.status} ${result.reason}`);
       if (result.status >= 300) {

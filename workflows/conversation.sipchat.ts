@@ -15,6 +15,8 @@ import { TEMPLATE_COMMAND_HELP } from '../integrations/sip/sip.chat';
 const relay = proxyActivities<Pick<ConversationActivities, 'relayToAgent'>>({
   // One MESSAGE transaction gives up after 64·T1 (32 s with the default T1).
   startToCloseTimeout: '1 minute',
+  // The activity heartbeats while it waits for the answer: a worker killed mid-send is noticed this soon.
+  heartbeatTimeout: '5 seconds',
   // The agent's side unreachable this long: the line is given up and the conversation goes on without it.
   scheduleToCloseTimeout: '10 minutes',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
@@ -72,6 +74,8 @@ export class SipChat {
     const current = this.state.current;
     if (current && call?.callId !== current.call.callId) {
       if (after.status === 'done') this.push({ origin: 'system', notice: 'closed', text: closedText(after) });
+      // They hung up: nobody reads the lines still waiting (all but the one in flight), and their release waits on them.
+      if (event.type === 'agent.released') this.dropQueued(current.call.callId);
       this.state.lastSeqs[current.call.callId] = current.nextSeq - 1;
       delete this.state.current;
     }
@@ -99,6 +103,11 @@ export class SipChat {
     const windowClosed = after.value === 'expiredNeedsTemplate';
     if (windowClosed && !live.windowNoticed) this.push({ origin: 'system', notice: 'window-closed', text: WINDOW_CLOSED });
     live.windowNoticed = windowClosed;
+  }
+
+  /** Removes a call's lines from the queue, in place (the drainer holds the array), keeping the head, maybe in flight. */
+  private dropQueued(callId: string): void {
+    for (let i = this.state.queue.length - 1; i > 0; i--) if (this.state.queue[i]!.call.callId === callId) this.state.queue.splice(i, 1);
   }
 
   /** A notice about the agent's own MESSAGE (e.g. a reply refused outside the window), once per key. */
