@@ -17,6 +17,8 @@ const conversationOf = (key: string) => `wa:${BUSINESS_NUMBER_ID}:${key}`;
 const path = (conversationId: string, rest = '') => `/v1/conversations/${encodeURIComponent(conversationId)}${rest}`;
 const AGENT = 'agent-1';
 const WELCOME = 'Welcome! An agent will be with you shortly.';
+/** A real 1×1 PNG. */
+const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -24,8 +26,8 @@ afterEach(async () => {
 });
 
 /** sipp following `steps` for each of `calls` calls, and the service chatting with it in page mode. */
-async function chatService(steps: ChatStep[], calls = 1): Promise<{ rig: ServiceRig; sipp: SippPeer }> {
-  const sipp = await startSipp({ scenario: 'custom:chat', scenarioXml: chatScenario(steps), transport: 'udp', agent: AGENT, calls, noRetransmissions: true, timeoutSeconds: 120 });
+async function chatService(steps: ChatStep[], calls = 1, transport: 'udp' | 'tcp' = 'udp'): Promise<{ rig: ServiceRig; sipp: SippPeer }> {
+  const sipp = await startSipp({ scenario: 'custom:chat', scenarioXml: chatScenario(steps), transport, agent: AGENT, calls, noRetransmissions: true, timeoutSeconds: 120 });
   cleanups.push(() => sipp.stop());
   const rig = await startService({ sip: { connectorUri: sipp.uri, chatMode: 'message' } });
   cleanups.push(() => rig.stop());
@@ -56,7 +58,7 @@ const cseqOf = (message: SippMessage) => Number.parseInt(message.header('CSeq') 
 const branchOf = (message: SippMessage) => /;branch=([^;\s]+)/.exec(message.header('Via') ?? '')?.[1];
 const responsesTo = (messages: SippMessage[], status: number) => messages.filter((m) => m.direction === 'received' && m.startLine.startsWith(`SIP/2.0 ${status} `));
 
-describe('page mode: the chat crosses SIP as in-dialog MESSAGEs', () => {
+describe.each(['udp', 'tcp'] as const)('page mode over %s: the chat crosses SIP as in-dialog MESSAGEs', (transport) => {
   it('customer messages reach the agent in order (a 503 is retried as a retransmission); the agent\'s reply, sent twice, reaches WhatsApp once', async () => {
     const reply = 'Your refund is on its way';
     const { rig, sipp } = await chatService([
@@ -66,7 +68,7 @@ describe('page mode: the chat crosses SIP as in-dialog MESSAGEs', () => {
       { kind: 'take' }, // ... and gets it again, the same request
       { kind: 'take' },
       { kind: 'write', body: reply, cseq: 11, expect: 202, retransmit: true },
-    ]);
+    ], 1, transport);
     const customer = newCustomer();
     const id = conversationOf(customer);
     const first = await customerWrites(rig, customer, 'Hello, my order 1234 arrived broken');
@@ -124,9 +126,11 @@ describe('page mode: the chat crosses SIP as in-dialog MESSAGEs', () => {
     expect(thread.find((m) => m.text === reply)).toMatchObject({ direction: 'outbound', sender: { kind: 'agent', id: AGENT } });
     const handle = rig.temporal.workflow.getHandle(id);
     await handle.result();
-    await keepHistory('sip-chat-page-mode', handle);
+    if (transport === 'udp') await keepHistory('sip-chat-page-mode', handle);
   });
+});
 
+describe('page mode: refusals and transfers', () => {
   it('a reply after the window closed is refused 403 with the approved templates; the /template command sends one', async () => {
     const { rig, sipp } = await chatService([
       { kind: 'take' }, // the customer's message
@@ -176,6 +180,9 @@ describe('page mode: the chat crosses SIP as in-dialog MESSAGEs', () => {
     await conversationWhere(rig, id, (c) => c.state === 'handedToAgent' && c.routing.attempt === 2);
     await customerWrites(rig, customer, 'Still there?');
     await delivered('Still there?');
+    await rig.simulator.sendInboundImage({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, bytes: png, mimeType: 'image/png', caption: 'the invoice' });
+    const withImage = await eventually(() => rig.request('GET', path(id, '/messages')), (r) => r.body.messages?.some((m: { type: string; deliveredToAgent?: unknown }) => m.type === 'image' && m.deliveredToAgent), 45_000);
+    const mediaId = (withImage.body.messages as { type: string; image?: { mediaId: string } }[]).find((m) => m.type === 'image')!.image!.mediaId;
     await rig.requestAs('agent', 'POST', path(id, '/close'), {});
 
     const report = await sipp.finished();
@@ -188,6 +195,8 @@ describe('page mode: the chat crosses SIP as in-dialog MESSAGEs', () => {
       ['customer', 'yes', '[history] Question about my bill'],
       ['customer', 'yes', '[history] I was charged twice'],
       ['customer', 'live', 'Still there?'],
+      // A picture is a link the agent's desktop opens (SIP_CHAT_MEDIA_BASE_URL), its caption below.
+      ['customer', 'live', `[image image/png] http://localhost:3000/v1/media/${mediaId}\nthe invoice`],
       ['system', 'live', '[system] The conversation was closed.'],
     ]);
     expect(second).toContainEqual(['auto-reply', 'yes', `[history] [auto-reply] ${WELCOME}`]);
