@@ -53,7 +53,11 @@ function closedText(snapshot: ConversationSnapshot): string {
 export class SipChat {
   readonly state: SipChatState;
 
-  constructor(carried?: SipChatState) {
+  /** `mayChat` decides once per chat call whether to go ahead: the patch in a workflow, always in pure tests. */
+  constructor(
+    carried?: SipChatState,
+    private readonly mayChat: () => boolean = () => patched(SIP_CHAT_PATCH),
+  ) {
     this.state = carried ?? { queue: [], lastSeqs: {}, noticeKeys: [] };
   }
 
@@ -80,11 +84,15 @@ export class SipChat {
       delete this.state.current;
     }
     if (call && call.chatMode === 'message' && !this.state.current) {
-      if (!patched(SIP_CHAT_PATCH)) return;
+      if (!this.mayChat()) return;
       this.state.current = { call, nextSeq: 2, windowNoticed: false };
       // What came before the answer: the conversation so far, or on a transfer the last messages, marked as history.
       const transfer = (before.context.routing?.assignedAt ?? null) !== null;
-      for (const m of before.context.recentMessages ?? []) this.push({ messageId: m.messageId, ...(transfer ? { history: true } : {}) });
+      // In the thread's order (by when each was written, a customer's message before a reply of the same instant):
+      // the machine files a welcome before the message it answers.
+      const rank = (direction: string) => (direction === 'inbound' ? 0 : 1);
+      const backlog = [...(before.context.recentMessages ?? [])].sort((a, b) => a.at - b.at || rank(a.direction) - rank(b.direction));
+      for (const m of backlog) this.push({ messageId: m.messageId, ...(transfer ? { history: true } : {}) });
     } else if (this.state.current) {
       if (event.type === 'customer.messageReceived' && after.context.inboundCount > before.context.inboundCount) {
         this.push({ origin: 'customer', messageId: event.messageId });

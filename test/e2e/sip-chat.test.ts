@@ -104,8 +104,11 @@ describe.each(['udp', 'tcp'] as const)('page mode over %s: the chat crosses SIP 
     ]);
     const [refused, again] = customerLines.slice(1, 3);
     expect([cseqOf(again!), branchOf(again!)]).toEqual([cseqOf(refused!), branchOf(refused!)]);
-    const welcome = messages.find((m) => m.header('X-Chat-Origin') === 'auto-reply');
-    expect(bodyOf(welcome!)).toBe(`[auto-reply] ${WELCOME}`);
+    // The conversation so far comes first, in the thread's order: the customer's message, then the welcome it got.
+    expect(messages.slice(0, 2).map((m) => [m.header('X-Chat-Origin'), bodyOf(m)])).toEqual([
+      ['customer', 'Hello, my order 1234 arrived broken'],
+      ['auto-reply', `[auto-reply] ${WELCOME}`],
+    ]);
     const last = messages.at(-1)!;
     expect([last.header('X-Chat-Notice'), bodyOf(last)]).toEqual(['closed', '[system] The conversation was closed.']);
     // One CSeq per line, rising, and the BYE after them all (RFC 3261 §12.2.1.1).
