@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import {
-  buildCancel, buildInDialog, buildInvite, buildResponse, conversationIdOf, dialogFromAnswer, dialogHop, hopFor,
+  allowFor, buildCancel, buildInDialog, buildInvite, buildResponse, conversationIdOf, dialogFromAnswer, dialogHop, hopFor,
   localTagFor, type InDialogContent, type LocalAddress, type SipHop,
 } from './sip.dialog';
 import { escapeUser, parseCSeq, parseNameAddr, tagOf } from './sip.headers';
@@ -101,6 +101,7 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
   });
   const layer = createTransactionLayer(transport, { t1Ms, t2Ms: options.t2Ms ?? 4_000 });
   const local: LocalAddress = { host: options.publicHost ?? options.host, port: transport.port };
+  const allow = allowFor(options.onAgentMessage !== undefined);
 
   async function acknowledge(dialog: SipDialog): Promise<void> {
     const ack = buildInDialog(dialog, 'ACK', dialog.localSeq, local);
@@ -130,6 +131,7 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
       transport: hop.transport,
       local,
       extraHeaders: input.extraHeaders,
+      allow,
     });
     const transaction = layer.start(request, hop);
     const deadline = sleep(input.timeoutMs);
@@ -194,7 +196,7 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
 
   async function onRequest(request: SipRequest, inbound: Inbound): Promise<void> {
     const reply = (status: number, reason: string, extra?: SipHeaders) =>
-      inbound.reply(buildResponse(request, status, reason, extra)).catch(() => undefined);
+      inbound.reply(buildResponse(request, status, reason, extra, allow)).catch(() => undefined);
     const callId = header(request, 'Call-ID') ?? '';
     switch (request.method) {
       case 'ACK':

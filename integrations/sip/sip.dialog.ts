@@ -27,8 +27,11 @@ export interface LocalAddress {
 const CALL_ID_HOST = 'whatsapp-connector';
 const CALL_ID = /^(\d+)\.(\d+)\.([A-Za-z0-9_-]+)@whatsapp-connector$/;
 const MAGIC_COOKIE = 'z9hG4bK';
-/** What we accept from the far end (§20.5): in-dialog ACK, BYE and MESSAGE (RFC 3428), CANCEL, and OPTIONS pings. */
-const ALLOW = 'ACK, BYE, CANCEL, OPTIONS, MESSAGE';
+/**
+ * What we accept from the far end (§20.5): in-dialog ACK and BYE, CANCEL, OPTIONS pings, and in page mode
+ * (SIP_CHAT_MODE=message) the agent's in-dialog MESSAGE (RFC 3428).
+ */
+export const allowFor = (pageMode: boolean) => `ACK, BYE, CANCEL, OPTIONS${pageMode ? ', MESSAGE' : ''}`;
 export const USER_AGENT = 'whatsapp-connector';
 
 function digest(text: string, length: number): string {
@@ -77,6 +80,8 @@ export interface InviteInput {
   local: LocalAddress;
   /** Headers describing the conversation (X-Conversation-Id …). */
   extraHeaders: SipHeaders;
+  /** The Allow header: {@link allowFor}. */
+  allow?: string;
 }
 
 export function buildInvite(input: InviteInput): SipRequest {
@@ -92,7 +97,7 @@ export function buildInvite(input: InviteInput): SipRequest {
       ['Call-ID', input.callId],
       ['CSeq', '1 INVITE'],
       ['Contact', `<${contact}>`],
-      ['Allow', ALLOW],
+      ['Allow', input.allow ?? allowFor(false)],
       ['User-Agent', USER_AGENT],
       ...input.extraHeaders,
     ],
@@ -192,7 +197,7 @@ export function buildInDialog(dialog: SipDialog, method: 'ACK' | 'BYE' | 'MESSAG
 }
 
 /** A response to a request we received (§8.2.6): Via, From, Call-ID, CSeq copied; To gets a tag if it had none. */
-export function buildResponse(request: SipRequest, status: number, reason: string, extra: SipHeaders = []): SipResponse {
+export function buildResponse(request: SipRequest, status: number, reason: string, extra: SipHeaders = [], allow = allowFor(false)): SipResponse {
   const to = header(request, 'To') ?? '';
   const callId = header(request, 'Call-ID') ?? '';
   return {
@@ -203,7 +208,7 @@ export function buildResponse(request: SipRequest, status: number, reason: strin
       ...copied(request, ['from']),
       ['To', tagOf(to) || status === 100 ? to : `${to};tag=${localTagFor(callId)}`],
       ...copied(request, ['call-id', 'cseq']),
-      ['Allow', ALLOW],
+      ['Allow', allow],
       ['User-Agent', USER_AGENT],
       ...extra,
     ],

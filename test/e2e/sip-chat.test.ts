@@ -91,6 +91,7 @@ describe.each(['udp', 'tcp'] as const)('page mode over %s: the chat crosses SIP 
 
     const messages = report.received('MESSAGE');
     const [invite] = report.received('INVITE');
+    expect(invite!.header('Allow')).toBe('ACK, BYE, CANCEL, OPTIONS, MESSAGE');
     for (const m of messages) {
       expect(m.header('Call-ID')).toBe(invite!.header('Call-ID'));
       expect(m.header('Content-Type')).toBe('text/plain; charset=UTF-8');

@@ -77,6 +77,8 @@ describe.each(['udp', 'tcp'] as const)('routing a conversation to an agent over 
     expect(invite!.header('CSeq')).toBe('1 INVITE');
     expect(invite!.header('From')).toMatch(/^<sip:15551234567@127\.0\.0\.1>;tag=\w+$/);
     expect(invite!.header('Content-Length')).toBe('0');
+    // Without page mode (SIP_CHAT_MODE=none) the agent's MESSAGE is not invited.
+    expect(invite!.header('Allow')).toBe('ACK, BYE, CANCEL, OPTIONS');
     expect({
       conversation: invite!.header('X-Conversation-Id'),
       customer: invite!.header('X-Customer-Number'),
