@@ -182,8 +182,11 @@ describe('page mode: refusals and transfers', () => {
     const moved = await rig.request('POST', `/v1/agent/conversations/${encodeURIComponent(id)}/transfer`, { queue: 'billing' }, { authorization: `Bearer ${rig.keys.agent}` });
     expect(moved.status).toBe(200);
     await conversationWhere(rig, id, (c) => c.state === 'handedToAgent' && c.routing.attempt === 2);
+    const written = Date.now();
     await customerWrites(rig, customer, 'Still there?');
-    await delivered('Still there?');
+    const live = await delivered('Still there?');
+    const at = (live.body.messages as { text?: string; deliveredToAgent?: { at: string } }[]).find((m) => m.text === 'Still there?')!.deliveredToAgent!.at;
+    console.log(`page mode: webhook sent → the contact centre's 200 to the MESSAGE: ${Date.parse(at) - written} ms`);
     await rig.simulator.sendInboundImage({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, bytes: png, mimeType: 'image/png', caption: 'the invoice' });
     const withImage = await eventually(() => rig.request('GET', path(id, '/messages')), (r) => r.body.messages?.some((m: { type: string; deliveredToAgent?: unknown }) => m.type === 'image' && m.deliveredToAgent), 45_000);
     const mediaId = (withImage.body.messages as { type: string; image?: { mediaId: string } }[]).find((m) => m.type === 'image')!.image!.mediaId;
