@@ -19,14 +19,15 @@ export interface BrokerDeps {
  * Retryable faults throw (Temporal backs off and retries); final refusals are recorded and returned.
  */
 export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
-  /** Our stored image becomes the broker's media id for this number, uploaded once and remembered. */
+  /** Our stored upload (image, audio, video, document, sticker) becomes the broker's media id for this number, uploaded once and remembered. */
   async function withBrokerMedia(businessNumberId: string, content: OutboundContent): Promise<OutboundContent> {
-    if (content.type !== 'image') return content;
+    if (!('mediaId' in content)) return content;
     const media = await findMedia(store, content.mediaId);
     if (!media) throw new CloudApiError(0, 0, `no stored media ${content.mediaId}`, undefined, false);
     let brokerId = media.metadata.brokerIds?.[businessNumberId];
     if (!brokerId) {
-      brokerId = await broker.uploadMedia(businessNumberId, await readMedia(store, content.mediaId), media.metadata.mimeType);
+      const filename = content.type === 'document' ? content.filename : undefined;
+      brokerId = await broker.uploadMedia(businessNumberId, await readMedia(store, content.mediaId), media.metadata.mimeType, filename);
       await rememberBrokerId(store, content.mediaId, businessNumberId, brokerId);
     }
     return { ...content, mediaId: brokerId };

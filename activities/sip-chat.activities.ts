@@ -19,11 +19,30 @@ export type RelayOutcome = { outcome: 'delivered' } | { outcome: 'refused'; stat
 const retry = (message: string) => ApplicationFailure.retryable(message, 'SipChatUnavailable');
 
 function describeOutbound(content: OutboundContent, mediaLink: (id: string) => string): string {
+  const lines = (...parts: (string | undefined)[]) => parts.filter(Boolean).join('\n');
   switch (content.type) {
     case 'text':
       return content.text;
     case 'image':
-      return [`[image] ${mediaLink(content.mediaId)}`, content.caption].filter(Boolean).join('\n');
+    case 'audio':
+    case 'video':
+    case 'sticker':
+    case 'document':
+      return lines(`[${content.type}${content.type === 'document' && content.filename ? ` ${content.filename}` : ''}] ${mediaLink(content.mediaId)}`, 'caption' in content ? content.caption : undefined);
+    case 'location':
+      return `[location] ${content.name ?? ''} ${content.latitude},${content.longitude}`.replace('  ', ' ');
+    case 'contacts':
+      return `[contacts] ${content.contacts.map((c) => c.name.formatted_name).join(', ')}`;
+    case 'reaction':
+      return `[reaction ${content.emoji || 'removed'}]`;
+    case 'buttons':
+      return lines(content.body, `[buttons] ${content.buttons.map((b) => b.title).join(' | ')}`);
+    case 'list':
+      return lines(content.body, `[list ${content.button}] ${content.sections.flatMap((s) => s.rows.map((r) => r.title)).join(' | ')}`);
+    case 'ctaUrl':
+      return lines(content.body, `[${content.displayText}] ${content.url}`);
+    case 'locationRequest':
+      return lines(content.body, '[send location]');
     case 'template':
       return `[template ${content.name} (${content.language})]`;
   }

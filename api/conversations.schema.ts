@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import 'zod-openapi';
 import { normaliseCustomerNumber } from '../lib/phone-numbers';
+import { SessionMessages } from './session-messages.schema';
 
 /** Request and response schemas of the conversation API; the OpenAPI document is generated from these. */
 
@@ -35,16 +36,11 @@ export const TemplateMessage = z
   .meta({ id: 'TemplateMessage' });
 
 export const OutboundMessage = z
-  .discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('text'), text: z.string().min(1).max(4096), previewUrl: z.boolean().optional() }),
-    z.strictObject({
-      type: z.literal('image'),
-      mediaId: z.string().regex(/^out_[a-f0-9]{32}$/).meta({ description: 'From POST /v1/media' }),
-      caption: z.string().max(1024).optional(),
-    }),
-    TemplateMessage,
-  ])
-  .meta({ id: 'OutboundMessage', description: 'Text and image need an open window; a template may be sent at any time.' });
+  .discriminatedUnion('type', [...SessionMessages, TemplateMessage])
+  .meta({ id: 'OutboundMessage', description: 'Session messages need an open window; a template may be sent at any time.' });
+
+/** A send as the API takes it: `replyTo` and a reaction's `messageId` are resolved to wamids before the send. */
+export type OutboundRequest = z.infer<typeof OutboundMessage>;
 
 export const SendMessageBody = z
   .strictObject({
@@ -139,6 +135,20 @@ export const ConversationView = z
   })
   .meta({ id: 'Conversation' });
 
+const MediaView = z
+  .object({
+    mediaId: z.string().optional().meta({ description: 'Set once stored; fetch the bytes at url' }),
+    url: z.string().optional(),
+    mimeType: z.string().optional(),
+    caption: z.string().optional(),
+    filename: z.string().optional(),
+    voice: z.boolean().optional(),
+    sha256: z.string().optional(),
+    size: z.number().optional(),
+    problem: z.string().optional().meta({ description: 'Why inbound media was not kept' }),
+  })
+  .meta({ id: 'MessageMedia' });
+
 export const MessageView = z
   .object({
     id: z.string(),
@@ -146,14 +156,37 @@ export const MessageView = z
     type: z.string(),
     text: z.string().optional(),
     template: z.object({ name: z.string(), language: z.string() }).optional(),
-    image: z
-      .object({
-        mediaId: z.string().optional().meta({ description: 'Set once the image is stored; fetch it at url' }),
+    image: MediaView.optional(),
+    audio: MediaView.optional(),
+    video: MediaView.optional(),
+    document: MediaView.optional(),
+    sticker: MediaView.optional(),
+    location: z.object({ latitude: z.number(), longitude: z.number(), name: z.string().optional(), address: z.string().optional() }).optional(),
+    contacts: z.array(z.looseObject({})).optional().meta({ description: "Meta's contact objects" }),
+    interactive: z
+      .looseObject({
+        type: z.string(),
+        id: z.string().optional().meta({ description: 'Inbound: the chosen button or row id' }),
+        title: z.string().optional().meta({ description: 'Inbound: the chosen button or row title' }),
+        description: z.string().optional(),
+        header: z.string().optional(),
+        body: z.string().optional(),
+        footer: z.string().optional(),
+        buttons: z.array(z.object({ id: z.string(), title: z.string() })).optional().meta({ description: 'Outbound reply buttons offered' }),
+        button: z.string().optional().meta({ description: "Outbound list: the label of the list's button" }),
+        sections: z
+          .array(z.object({ title: z.string().optional(), rows: z.array(z.object({ id: z.string(), title: z.string(), description: z.string().optional() })) }))
+          .optional(),
+        displayText: z.string().optional(),
         url: z.string().optional(),
-        caption: z.string().optional(),
-        mimeType: z.string().optional(),
-        problem: z.string().optional().meta({ description: 'Why an inbound image was not kept' }),
       })
+      .optional()
+      .meta({ description: 'Inbound: the reply chosen; outbound: what was offered (reply buttons, list, CTA URL, location request)' }),
+    button: z.object({ text: z.string(), payload: z.string().optional() }).optional().meta({ description: "Inbound: a template quick-reply button's text and payload" }),
+    reaction: z.object({ messageId: z.string(), emoji: z.string() }).optional().meta({ description: "Outbound: our reaction to the customer's message messageId ('' removes it)" }),
+    reactions: z.array(z.object({ emoji: z.string(), by: z.string(), at: z.string() })).optional(),
+    context: z
+      .object({ messageId: z.string().optional().meta({ description: 'The quoted message (its id in this thread)' }), forwarded: z.boolean().optional() })
       .optional(),
     status: z.enum(['received', 'queued', 'accepted', 'sent', 'delivered', 'read', 'failed']),
     at: z.string().meta({ description: 'When the message was written (inbound) or accepted (outbound)' }),

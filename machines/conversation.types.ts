@@ -39,11 +39,57 @@ export interface TemplateComponentParameters {
   parameters: TemplateParameter[];
 }
 
-/** What the business asks to send. Session kinds (text, image) need an open window; templates do not. */
-export type OutboundContent =
+/**
+ * The message a send answers (Meta's `context.message_id`): our id of a message in the same conversation and the
+ * wamid WhatsApp knows it by, resolved when the send is accepted.
+ */
+export interface ReplyTo {
+  messageId: string;
+  wamid: string;
+}
+
+/** A contact card, as Meta's contacts message carries it (snake_case, Meta's field names). */
+export interface ContactCard {
+  name: { formatted_name: string; first_name?: string; last_name?: string; middle_name?: string; suffix?: string; prefix?: string };
+  phones?: { phone?: string; type?: string; wa_id?: string }[];
+  emails?: { email?: string; type?: string }[];
+  urls?: { url?: string; type?: string }[];
+  addresses?: { street?: string; city?: string; state?: string; zip?: string; country?: string; country_code?: string; type?: string }[];
+  org?: { company?: string; department?: string; title?: string };
+  birthday?: string;
+}
+
+/** Header, body and footer shared by the interactive kinds (text header only). */
+export interface InteractiveFrame {
+  header?: string;
+  body: string;
+  footer?: string;
+}
+
+/** Session kinds: need an open customer service window, and may answer an earlier message (`replyTo`). */
+export type SessionContent = (
   | { type: 'text'; text: string; previewUrl?: boolean }
   | { type: 'image'; mediaId: string; caption?: string }
-  | { type: 'template'; name: string; language: string; components?: TemplateComponentParameters[] };
+  | { type: 'audio'; mediaId: string }
+  | { type: 'video'; mediaId: string; caption?: string }
+  | { type: 'document'; mediaId: string; caption?: string; filename?: string }
+  | { type: 'sticker'; mediaId: string }
+  | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string }
+  | { type: 'contacts'; contacts: ContactCard[] }
+  /** An emoji on a customer's message (`emoji: ''` takes ours back); `wamid` is the reacted-to message's. */
+  | { type: 'reaction'; messageId: string; wamid: string; emoji: string }
+  | ({ type: 'buttons'; buttons: { id: string; title: string }[] } & InteractiveFrame)
+  | ({ type: 'list'; button: string; sections: { title?: string; rows: { id: string; title: string; description?: string }[] }[] } & InteractiveFrame)
+  | ({ type: 'ctaUrl'; displayText: string; url: string } & InteractiveFrame)
+  | { type: 'locationRequest'; body: string }
+) & { replyTo?: ReplyTo };
+
+/** What the business asks to send. Session kinds need an open window; templates do not. */
+export type OutboundContent = SessionContent | { type: 'template'; name: string; language: string; components?: TemplateComponentParameters[] };
+
+/** Session kinds whose bytes are a stored upload (`mediaId`), named as Meta names the message object. */
+export const MEDIA_KINDS = ['image', 'audio', 'video', 'document', 'sticker'] as const;
+export type MediaKind = (typeof MEDIA_KINDS)[number];
 
 export interface Sender {
   kind: 'agent' | 'integrator' | 'bot' | 'system';

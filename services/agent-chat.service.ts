@@ -7,7 +7,8 @@
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { AppError, refusalIn } from '../lib/errors';
-import type { OutboundContent, Sender } from '../machines/conversation.types';
+import type { Sender } from '../machines/conversation.types';
+import type { OutboundRequest } from '../api/conversations.schema';
 import type { Store } from '../store/db';
 import { agentOnCall } from '../store/agent-slots.store';
 import type { AgentMessage, AgentMessageAnswer } from '../integrations/sip/sip.client';
@@ -39,7 +40,7 @@ export function createAgentChat({ store, temporal, conversations }: { store: Sto
     });
   }
 
-  async function send(message: AgentMessage, content: OutboundContent, sender: Sender): Promise<AgentMessageAnswer> {
+  async function send(message: AgentMessage, content: OutboundRequest, sender: Sender): Promise<AgentMessageAnswer> {
     try {
       const accepted = await conversations.send(message.conversationId, content, sender, `sip:${message.callId}:${message.cseq}`);
       // 202 (RFC 3428 §7): taken, on its way to WhatsApp; the thread shows what WhatsApp makes of it.

@@ -10,7 +10,8 @@ import { findConversation, listConversations, type ConversationFilter } from '..
 import { outboundStatuses, type ConversationDoc, type MessageDoc } from '../store/documents';
 import { listThread } from '../store/messages.store';
 import { agentDeliveriesOf, type AgentDeliveryDoc } from '../store/agent-deliveries.store';
-import { findMedia } from '../store/media.store';
+import { resolveOutbound } from './outbound-content';
+import { outboundContentView } from './outbound-view';
 import { findTemplate, listApprovedTemplates } from '../store/templates.store';
 import { admitToTier, releaseTier } from '../store/tier.store';
 import {
@@ -22,7 +23,7 @@ import {
   sendMessageUpdate,
   type ConversationWorkflowInput,
 } from '../workflows/conversation.messages';
-import type { ConversationView, MessageView, SendAccepted, StartConversationBody, TemplateView } from '../api/conversations.schema';
+import type { ConversationView, MessageView, OutboundRequest, SendAccepted, StartConversationBody, TemplateView } from '../api/conversations.schema';
 
 export interface ConversationServiceDeps {
   store: Store;
@@ -49,9 +50,6 @@ export function createConversationService(deps: ConversationServiceDeps) {
   const bounded = <T>(call: () => Promise<T>) => temporal.connection.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? 10_000), call);
 
   async function ensureSendable(businessNumberId: string, message: OutboundContent): Promise<void> {
-    if (message.type === 'image' && !(await findMedia(store, message.mediaId))) {
-      throw new AppError('unknown_media', `Upload the image first (POST /v1/media); no media ${message.mediaId}`);
-    }
     if (message.type !== 'template') return;
     const template = await findTemplate(store, businessNumberId, message.name, message.language);
     if (template?.status !== 'APPROVED') {
@@ -141,8 +139,9 @@ export function createConversationService(deps: ConversationServiceDeps) {
       return sendVia(conversation, messageId, { type: 'template', ...body.template }, body.sender);
     },
 
-    async send(conversationId: string, message: OutboundContent, sender: Sender, idempotencyKey?: string): Promise<SendAccepted> {
+    async send(conversationId: string, request: OutboundRequest, sender: Sender, idempotencyKey?: string): Promise<SendAccepted> {
       const doc = await requireConversation(conversationId);
+      const message = await resolveOutbound(store, conversationId, request);
       const conversation: ConversationInput = {
         conversationId,
         businessNumberId: doc.businessNumberId,
@@ -267,9 +266,7 @@ export function toMessageView(doc: MessageDoc, delivery?: AgentDeliveryDoc): Mes
     id: doc._id,
     direction: 'outbound',
     type: content.type,
-    ...(content.type === 'text' ? { text: content.text } : {}),
-    ...(content.type === 'template' ? { template: { name: content.name, language: content.language } } : {}),
-    ...(content.type === 'image' ? { image: { mediaId: content.mediaId, ...(content.caption ? { caption: content.caption } : {}) } } : {}),
+    ...outboundContentView(content),
     status: outboundStatuses[doc.statusRank] ?? 'queued',
     at,
     ...(doc.wamid ? { wamid: doc.wamid } : {}),

@@ -10,6 +10,7 @@ import express, { type Request, type Response } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import { installTemplateManager } from './template-manager';
+import { refusalOfReadReceipt, refusalOfSessionMessage } from './session-messages.validate';
 import { inboundImageWebhook, inboundTextWebhook, newWamid, signBody, statusWebhook, type CloudWebhookBody, type InboundOptions } from './cloud-api.payloads';
 
 export interface SimulatorOptions {
@@ -43,6 +44,14 @@ export type Fault =
   | { kind: 'slow'; delayMs: number; times: number }
   | { kind: 'duplicateWebhooks'; times: number };
 
+/** A mark-as-read (and typing indicator) call the connector made. */
+export interface ReadReceipt {
+  phoneNumberId: string;
+  messageId: string;
+  typing: boolean;
+  receivedAt: Date;
+}
+
 export interface WebhookDelivery {
   attempts: number;
   finalStatus: number;
@@ -52,8 +61,8 @@ const SendBody = z.looseObject({
   messaging_product: z.literal('whatsapp'),
   to: z.string().min(1).optional(),
   recipient: z.string().min(1).optional(),
-  type: z.enum(['text', 'image', 'template']),
-  text: z.looseObject({ body: z.string().min(1).max(4096) }).optional(),
+  type: z.enum(['text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'reaction', 'interactive', 'template']),
+  text: z.looseObject({ body: z.string() }).optional(), // lengths: session-messages.validate.ts
   image: z.looseObject({ id: z.string().optional(), link: z.string().optional() }).optional(),
   template: z.looseObject({ name: z.string().min(1), language: z.looseObject({ code: z.string().min(1) }) }).optional(),
   biz_opaque_callback_data: z.string().max(512).optional(),
@@ -81,6 +90,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   let webhookUrl = options.webhookUrl;
   let url = '';
   let sent: SentMessage[] = [];
+  let reads: ReadReceipt[] = [];
   let requests = 0;
   const byIdempotencyKey = new Map<string, string>();
   let faults: Fault[] = [];
@@ -198,7 +208,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     ...(options.autoApproveTemplatesAfterMs !== undefined ? { autoApproveAfterMs: options.autoApproveTemplatesAfterMs } : {}),
   });
 
-  app.get('/_sim/sent', (_req, res) => void res.json({ sent }));
+  app.get('/_sim/sent', (_req, res) => void res.json({ sent, reads }));
   app.post('/_sim/faults', (req, res) => {
     faults.push(req.body as Fault);
     res.status(201).json({ faults });
@@ -253,8 +263,17 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
       const code = http.code ?? (http.status === 429 ? 130429 : 131000);
       return cloudError(res, http.status, code, TITLES[code] ?? 'Something went wrong');
     }
+    if ((req.body as { status?: unknown }).status === 'read') {
+      const refused = refusalOfReadReceipt(req.body as Record<string, unknown>);
+      if (refused) return cloudError(res, refused.status, refused.code, refused.message);
+      const body = req.body as { message_id: string; typing_indicator?: unknown };
+      reads.push({ phoneNumberId: String(req.params.phoneNumberId), messageId: body.message_id, typing: body.typing_indicator !== undefined, receivedAt: new Date() });
+      return res.json({ success: true });
+    }
     const parsed = SendBody.safeParse(req.body);
     if (!parsed.success) return cloudError(res, 400, 100, `Invalid parameter: ${parsed.error.issues[0]?.message ?? ''}`);
+    const refused = parsed.data.type === 'template' ? null : refusalOfSessionMessage(req.body as Record<string, unknown>);
+    if (refused) return cloudError(res, refused.status, refused.code, refused.message);
     const key = req.get('idempotency-key');
     const known = key ? byIdempotencyKey.get(key) : undefined;
     const recipient = parsed.data.to ?? parsed.data.recipient!;
@@ -289,9 +308,12 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     /** The bytes the broker holds under a media id (what the connector uploaded, or a customer sent). */
     media: (mediaId: string) => media.get(mediaId),
     sent: (): SentMessage[] => [...sent],
+    /** Mark-as-read and typing-indicator calls, oldest first. */
+    reads: (): ReadReceipt[] => [...reads],
     requests: (): number => requests,
     reset(): void {
       sent = [];
+      reads = [];
       requests = 0;
       faults = [];
     },

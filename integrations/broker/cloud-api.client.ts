@@ -1,4 +1,5 @@
 import type { CustomerRef, OutboundContent } from '../../machines/conversation.types';
+import { toCloudMessage } from './cloud-message';
 
 /**
  * A thin client for the WhatsApp Cloud API (Meta's Graph API, a BSP mirroring it, or the bundled simulator).
@@ -46,30 +47,7 @@ export function recipientOf(customer: CustomerRef): { to: string } | { recipient
   throw new CloudApiError(0, 0, 'customer has neither wa_id nor user_id', undefined, false);
 }
 
-/** Our outbound content in the Cloud API's shape. */
-export function toCloudMessage(content: OutboundContent): Record<string, unknown> {
-  switch (content.type) {
-    case 'text':
-      return { type: 'text', text: { body: content.text, preview_url: content.previewUrl ?? false } };
-    case 'image':
-      return { type: 'image', image: { id: content.mediaId, ...(content.caption ? { caption: content.caption } : {}) } };
-    case 'template':
-      return {
-        type: 'template',
-        template: {
-          name: content.name,
-          language: { code: content.language },
-          components: (content.components ?? []).map((component) => ({
-            type: component.type,
-            ...(component.subType ? { sub_type: component.subType, index: String(component.index ?? 0) } : {}),
-            parameters: component.parameters.map((p) =>
-              p.type === 'image' ? { type: 'image', image: { link: p.link } } : { type: 'text', text: p.text, ...(p.name ? { parameter_name: p.name } : {}) },
-            ),
-          })),
-        },
-      };
-  }
-}
+export { toCloudMessage } from './cloud-message';
 
 /** Proxies in front of a broker answer 502s in HTML: classify those by status alone. */
 function parseJson(text: string): unknown {
@@ -86,7 +64,13 @@ export interface CloudApiClient {
   /** Downloads an inbound media object: its short-lived URL first, then the bytes (both authenticated). */
   downloadMedia(brokerMediaId: string): Promise<{ bytes: Buffer; mimeType: string | undefined }>;
   /** Uploads media for sending from this number; answers the broker's media id. */
-  uploadMedia(phoneNumberId: string, bytes: Buffer, mimeType: string): Promise<string>;
+  uploadMedia(phoneNumberId: string, bytes: Buffer, mimeType: string, filename?: string): Promise<string>;
+  /**
+   * Marks the customer's message `wamid` (and every earlier one) read; with `typing`, also shows the typing indicator
+   * until the next send or for 25 s, whichever comes first.
+   * https://developers.facebook.com/documentation/business-messaging/whatsapp/typing-indicators/
+   */
+  markRead(phoneNumberId: string, wamid: string, typing: boolean): Promise<void>;
 }
 
 /** Authenticated requests to the Graph API with a deadline, failures classified for Temporal's retry policy. */
@@ -148,11 +132,16 @@ export function createCloudApiClient(options: CloudApiOptions): CloudApiClient {
       return { bytes: Buffer.from(await download.arrayBuffer()), mimeType: meta.mime_type };
     },
 
-    async uploadMedia(phoneNumberId, bytes, mimeType) {
+    async markRead(phoneNumberId, wamid, typing) {
+      const body = { messaging_product: 'whatsapp', status: 'read', message_id: wamid, ...(typing ? { typing_indicator: { type: 'text' } } : {}) };
+      await post(`${encodeURIComponent(phoneNumberId)}/messages`, body, `read:${wamid}:${typing ? 'typing' : 'read'}`);
+    },
+
+    async uploadMedia(phoneNumberId, bytes, mimeType, filename) {
       const form = new FormData();
       form.set('messaging_product', 'whatsapp');
       form.set('type', mimeType);
-      form.set('file', new Blob([new Uint8Array(bytes)], { type: mimeType }), mimeType === 'image/png' ? 'image.png' : 'image.jpg');
+      form.set('file', new Blob([new Uint8Array(bytes)], { type: mimeType }), filename ?? `upload.${mimeType.split('/')[1]?.replace(/[^a-z0-9]/g, '') || 'bin'}`);
       const answer = (await (await call(`${base}/${encodeURIComponent(phoneNumberId)}/media`, { method: 'POST', body: form })).json()) as { id?: string };
       if (!answer.id) throw new CloudApiError(200, 0, 'broker answered without a media id', JSON.stringify(answer), true);
       return answer.id;

@@ -1,0 +1,80 @@
+import type { InteractiveFrame, OutboundContent } from '../../machines/conversation.types';
+
+/**
+ * Our outbound content in the Cloud API's shape, one case per page of Meta's "Send messages" guide
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/send-messages).
+ * Media go by the broker's media id (`withBrokerMedia` has replaced our `out_…` id by then).
+ */
+export function toCloudMessage(content: OutboundContent): Record<string, unknown> {
+  const context = content.type !== 'template' && content.replyTo ? { context: { message_id: content.replyTo.wamid } } : {};
+  return { ...context, ...bodyOf(content) };
+}
+
+const optional = <T>(key: string, value: T | undefined) => (value === undefined || value === '' ? {} : { [key]: value });
+
+/** Header, body and footer of an interactive message; the header is a text header. */
+const frame = (f: InteractiveFrame) => ({
+  ...(f.header ? { header: { type: 'text', text: f.header } } : {}),
+  body: { text: f.body },
+  ...(f.footer ? { footer: { text: f.footer } } : {}),
+});
+
+function bodyOf(content: OutboundContent): Record<string, unknown> {
+  switch (content.type) {
+    case 'text':
+      return { type: 'text', text: { body: content.text, preview_url: content.previewUrl ?? false } };
+    case 'image':
+    case 'video':
+      return { type: content.type, [content.type]: { id: content.mediaId, ...optional('caption', content.caption) } };
+    case 'audio':
+    case 'sticker':
+      return { type: content.type, [content.type]: { id: content.mediaId } };
+    case 'document':
+      return { type: 'document', document: { id: content.mediaId, ...optional('caption', content.caption), ...optional('filename', content.filename) } };
+    case 'location':
+      return { type: 'location', location: { latitude: content.latitude, longitude: content.longitude, ...optional('name', content.name), ...optional('address', content.address) } };
+    case 'contacts':
+      return { type: 'contacts', contacts: content.contacts };
+    case 'reaction':
+      return { type: 'reaction', reaction: { message_id: content.wamid, emoji: content.emoji } };
+    case 'buttons':
+      return {
+        type: 'interactive',
+        interactive: { type: 'button', ...frame(content), action: { buttons: content.buttons.map((b) => ({ type: 'reply', reply: { id: b.id, title: b.title } })) } },
+      };
+    case 'list':
+      return {
+        type: 'interactive',
+        interactive: {
+          type: 'list',
+          ...frame(content),
+          action: {
+            button: content.button,
+            sections: content.sections.map((s) => ({ ...optional('title', s.title), rows: s.rows.map((r) => ({ id: r.id, title: r.title, ...optional('description', r.description) })) })),
+          },
+        },
+      };
+    case 'ctaUrl':
+      return {
+        type: 'interactive',
+        interactive: { type: 'cta_url', ...frame(content), action: { name: 'cta_url', parameters: { display_text: content.displayText, url: content.url } } },
+      };
+    case 'locationRequest':
+      return { type: 'interactive', interactive: { type: 'location_request_message', body: { text: content.body }, action: { name: 'send_location' } } };
+    case 'template':
+      return {
+        type: 'template',
+        template: {
+          name: content.name,
+          language: { code: content.language },
+          components: (content.components ?? []).map((component) => ({
+            type: component.type,
+            ...(component.subType ? { sub_type: component.subType, index: String(component.index ?? 0) } : {}),
+            parameters: component.parameters.map((p) =>
+              p.type === 'image' ? { type: 'image', image: { link: p.link } } : { type: 'text', text: p.text, ...(p.name ? { parameter_name: p.name } : {}) },
+            ),
+          })),
+        },
+      };
+  }
+}

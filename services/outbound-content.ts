@@ -1,0 +1,43 @@
+import { AppError } from '../lib/errors';
+import { isSendableAs } from '../lib/outbound-media';
+import type { OutboundContent, ReplyTo } from '../machines/conversation.types';
+import type { Store } from '../store/db';
+import { findMedia } from '../store/media.store';
+import type { OutboundRequest } from '../api/conversations.schema';
+
+const refuse = (path: string, message: string, code: 'invalid_request' | 'unknown_media' = 'invalid_request') =>
+  new AppError(code, `${path}: ${message}`, { errors: [{ path, message }] });
+
+/** A message of this conversation by our id or by its wamid, with the wamid WhatsApp knows it by. */
+async function findInThread(store: Store, conversationId: string, ref: string) {
+  const doc = await store.messages.findOne({ conversationId, $or: [{ _id: ref }, { wamid: ref }] });
+  return doc?.wamid ? { doc, wamid: doc.wamid } : null;
+}
+
+/**
+ * Turns a send as the API takes it into what the conversation carries: the quoted message and the reacted-to message
+ * resolved to their wamids (Meta's `context.message_id`, `reaction.message_id`), uploads checked to exist and to be of a
+ * type WhatsApp accepts for that message. Refusals are 400/404 problems naming the field; nothing is recorded.
+ */
+export async function resolveOutbound(store: Store, conversationId: string, message: OutboundRequest): Promise<OutboundContent> {
+  if (message.type === 'template') return message;
+  if ('mediaId' in message) {
+    const media = await findMedia(store, message.mediaId);
+    if (!media) throw refuse('message.mediaId', `no upload ${message.mediaId}; upload the file first (POST /v1/media)`, 'unknown_media');
+    if (!isSendableAs(message.type, media.metadata.mimeType)) {
+      throw refuse('message.mediaId', `a ${media.metadata.mimeType} upload cannot be sent as ${message.type === 'image' ? 'an image' : `a ${message.type}`} message`);
+    }
+  }
+  if (message.type === 'reaction') {
+    const target = await findInThread(store, conversationId, message.messageId);
+    // Meta: a reaction applies to a message the business received from the customer.
+    if (!target || target.doc.direction !== 'inbound') throw refuse('message.messageId', `no customer message ${message.messageId} in this conversation`);
+    return { type: 'reaction', messageId: target.doc._id, wamid: target.wamid, emoji: message.emoji };
+  }
+  const { replyTo: ref, ...rest } = message;
+  if (ref === undefined) return rest;
+  const target = await findInThread(store, conversationId, ref);
+  if (!target) throw refuse('message.replyTo', `no message ${ref} with a WhatsApp id in this conversation`);
+  const replyTo: ReplyTo = { messageId: target.doc._id, wamid: target.wamid };
+  return { ...rest, replyTo };
+}

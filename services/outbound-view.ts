@@ -1,0 +1,55 @@
+import type { OutboundContent } from '../machines/conversation.types';
+import type { MessageView } from '../api/conversations.schema';
+
+/**
+ * What the thread shows of an outbound message, in the shared MessageView convention: media under Meta's object name
+ * (`image`, `audio`, `video`, `document`, `sticker`) with a `url` to fetch, `location`, `contacts` (Meta's objects),
+ * `interactive` (what was offered), `reaction`, and `context.messageId` for a quoted reply. `text` carries the body
+ * of text and interactive messages so a plain renderer still shows something.
+ */
+export function outboundContentView(content: OutboundContent): Partial<MessageView> {
+  const context = content.type !== 'template' && content.replyTo ? { context: { messageId: content.replyTo.messageId } } : {};
+  return { ...context, ...fields(content) };
+}
+
+const media = (mediaId: string, extra: { caption?: string | undefined; filename?: string | undefined } = {}) => ({
+  mediaId,
+  url: `/v1/media/${mediaId}`,
+  ...(extra.caption ? { caption: extra.caption } : {}),
+  ...(extra.filename ? { filename: extra.filename } : {}),
+});
+
+function fields(content: OutboundContent): Partial<MessageView> {
+  switch (content.type) {
+    case 'text':
+      return { text: content.text };
+    case 'template':
+      return { template: { name: content.name, language: content.language } };
+    case 'image':
+    case 'video':
+      return { [content.type]: media(content.mediaId, { caption: content.caption }) };
+    case 'audio':
+    case 'sticker':
+      return { [content.type]: media(content.mediaId) };
+    case 'document':
+      return { document: media(content.mediaId, { caption: content.caption, filename: content.filename }) };
+    case 'location': {
+      const { latitude, longitude, name, address } = content;
+      return { location: { latitude, longitude, ...(name ? { name } : {}), ...(address ? { address } : {}) } };
+    }
+    case 'contacts':
+      return { contacts: content.contacts as unknown as Record<string, unknown>[] };
+    case 'reaction':
+      return { reaction: { messageId: content.messageId, emoji: content.emoji } };
+    case 'buttons':
+      return { text: content.body, interactive: { type: 'button', ...frame(content), buttons: content.buttons } };
+    case 'list':
+      return { text: content.body, interactive: { type: 'list', ...frame(content), button: content.button, sections: content.sections } };
+    case 'ctaUrl':
+      return { text: content.body, interactive: { type: 'cta_url', ...frame(content), displayText: content.displayText, url: content.url } };
+    case 'locationRequest':
+      return { text: content.body, interactive: { type: 'location_request_message', body: content.body } };
+  }
+}
+
+const frame = (f: { header?: string; body: string; footer?: string }) => ({ ...(f.header ? { header: f.header } : {}), body: f.body, ...(f.footer ? { footer: f.footer } : {}) });
