@@ -4,6 +4,7 @@ import type { ImageProblem } from '../lib/image-check';
 import type { SettingsRead, SettingsRequest } from './settings.activities';
 import type { AskBotEffect, ReleaseAgentEffect } from '../machines/conversation.types';
 import type { BotOutcome } from './bot.activities';
+import type { ReceiptOutcome, ReceiptRequest } from './receipts.activities';
 import type { RouteAttempt, RouteAttemptOutcome } from './routing.activities';
 import type { RelayOutcome } from './sip-chat.activities';
 import type { ChatLine } from '../integrations/sip/sip.types';
@@ -52,4 +53,5 @@ export interface ConversationActivities {
   releaseAgent(release: ReleaseAgentEffect): Promise<void>;
   askBot(ask: AskBotEffect): Promise<BotOutcome>;
   relayToAgent(line: ChatLine): Promise<RelayOutcome>;
+  sendReceipt(request: ReceiptRequest): Promise<ReceiptOutcome>;
 }

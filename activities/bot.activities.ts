@@ -4,28 +4,43 @@
  * back as `failed`, never as an exception, so the workflow hands the customer to a person instead of waiting.
  */
 import { z } from 'zod';
-import type { AskBotEffect } from '../machines/conversation.types';
+import type { AskBotEffect, BotReply } from '../machines/conversation.types';
+import { ButtonsMessage, ContactsMessage, CtaUrlMessage, ListMessage, LocationMessage, LocationRequestMessage, TextMessage } from '../lib/session-messages';
+import { toMessageView } from '../services/conversations.service';
 import type { Store } from '../store/db';
 import type { MessageDoc } from '../store/documents';
 
-/** What the bot answers: replies to send as session messages, and whether a person should take over. */
+/** Session messages a bot may answer with (no media, no reaction): Meta's limits apply as for any send. */
+const BotTypedReply = z
+  .discriminatedUnion('type', [TextMessage, LocationMessage, ContactsMessage, ButtonsMessage, ListMessage, CtaUrlMessage, LocationRequestMessage])
+  // A bot's reply quotes nothing: it answers the message it was asked about.
+  .transform(({ replyTo: _quote, ...reply }): BotReply => reply as BotReply);
+
+/**
+ * What the bot answers: replies to send as session messages (a string, `{ text }`, or a typed message such as
+ * `{ type: 'buttons', body, buttons }` or `{ type: 'list', body, button, sections }`), and whether a person should take over.
+ */
 export const BotAnswer = z.object({
-  replies: z.array(z.union([z.string().min(1).max(4096), z.object({ text: z.string().min(1).max(4096) }).transform((r) => r.text)])).max(10).default([]),
+  replies: z
+    .array(z.union([z.string().min(1).max(4096), BotTypedReply, z.object({ text: z.string().min(1).max(4096) }).transform((r) => r.text)]))
+    .max(10)
+    .default([]),
   handOff: z.boolean().default(false),
   reason: z.string().max(500).optional(),
 });
 
 export type BotOutcome =
-  | { outcome: 'answered'; replies: string[]; handOff: boolean; reason?: string }
+  | { outcome: 'answered'; replies: BotReply[]; handOff: boolean; reason?: string }
   | { outcome: 'failed'; reason: string };
 
 /** The thread the bot sees: the last messages, oldest first. */
 const CONTEXT_MESSAGES = 10;
 
-function describe(doc: MessageDoc): { id: string; direction: 'inbound' | 'outbound'; type: string; text?: string; at: string } {
-  const text = doc.direction === 'inbound' ? (doc.text ?? doc.image?.caption) : doc.content.type === 'text' ? doc.content.text : undefined;
-  const type = doc.direction === 'inbound' ? doc.type : doc.content.type;
-  return { id: doc._id, direction: doc.direction, type, ...(text !== undefined ? { text } : {}), at: new Date(doc.sortAt).toISOString() };
+/** A message as the bot sees it: the thread API's view (structured per type), with `text` for whatever reads as text. */
+function describe(doc: MessageDoc) {
+  const { status: _status, failure: _failure, pricingCategory: _pricing, ...view } = toMessageView(doc);
+  const text = view.text ?? view.image?.caption ?? view.video?.caption ?? view.document?.caption ?? view.interactive?.title ?? view.button?.text;
+  return { ...view, ...(text !== undefined ? { text } : {}) };
 }
 
 export function createBotActivities({ store }: { store: Store }) {
@@ -53,13 +68,13 @@ export function createBotActivities({ store }: { store: Store }) {
         return { outcome: 'failed', reason: timedOut ? `no answer within ${ask.timeoutMs} ms` : `unreachable: ${(err as Error).message}` };
       }
       if (!response.ok) return { outcome: 'failed', reason: `answered HTTP ${response.status}` };
-      let parsed: z.infer<typeof BotAnswer>;
-      try {
-        parsed = BotAnswer.parse(await response.json());
-      } catch {
-        return { outcome: 'failed', reason: 'answer is not the expected JSON ({ replies, handOff })' };
+      const parsed = BotAnswer.safeParse(await response.json().catch(() => undefined));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return { outcome: 'failed', reason: `answer is not the expected JSON ({ replies, handOff }): ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim() };
       }
-      return { outcome: 'answered', replies: parsed.replies, handOff: parsed.handOff, ...(parsed.reason ? { reason: parsed.reason } : {}) };
+      const { replies, handOff, reason } = parsed.data;
+      return { outcome: 'answered', replies, handOff, ...(reason ? { reason } : {}) };
     },
   };
 }

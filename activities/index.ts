@@ -6,6 +6,7 @@ import { createMediaActivities } from './media.activities';
 import { createSettingsActivities } from './settings.activities';
 import { createStoreActivities } from './store.activities';
 import { createBotActivities } from './bot.activities';
+import { createReceiptActivities } from './receipts.activities';
 import { createRoutingActivities } from './routing.activities';
 import { createSipChatActivities } from './sip-chat.activities';
 import type { SipRouting } from '../integrations/sip/sip.routing';
@@ -47,5 +48,6 @@ export function createActivities({ store, broker, clock = () => new Date(), sett
     ...createLaneActivities({ store, lanes: lanes.opener, customerPacingMs: lanes.customerPacingMs, clock }),
     ...createCampaignActivities({ store, conversations, clock }),
     ...createSipChatActivities({ store, clock, ...(sip ? { sip } : {}), ...(chatMediaBaseUrl ? { mediaBaseUrl: chatMediaBaseUrl } : {}) }),
+    ...createReceiptActivities({ store, broker, clock }),
   };
 }

@@ -24,6 +24,7 @@ import { templateRoutes } from './templates.routes';
 import { createTemplateService, type TemplateService } from '../services/templates.service';
 import { createTemplateApiClient } from '../integrations/broker/template-api.client';
 import { createConversationService } from '../services/conversations.service';
+import { createReceiptService } from '../services/receipts.service';
 import { mediaRoutes } from './media.routes';
 import { openApiDocument } from './openapi';
 import { notFoundHandler, problemHandler } from './problem';
@@ -102,7 +103,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   app.use(mediaRoutes(store));
   app.use('/v1', requireJson, express.json({ limit: config.HTTP_BODY_LIMIT_BYTES, strict: true }));
   const conversations = createConversationService({ store, temporal, taskQueue, idleCloseAfterMs, ...(limits ? { limits } : {}) });
-  app.use(conversationRoutes(conversations));
+  app.use(conversationRoutes(conversations, createReceiptService({ store, temporal })));
   app.use(agentRoutes(conversations));
   const feeds = createLiveFeeds({ everyMs: config.CONSOLE_LIVE_POLL_MS ?? 1_000, logger, ...(shutdown ? { shutdown } : {}) });
   app.use(consoleLiveRoutes({ feeds, conversations, templates }));

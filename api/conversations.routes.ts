@@ -6,10 +6,12 @@ import {
   ConversationId,
   IdempotencyKey,
   ListConversationsQuery,
+  ReceiptBody,
   SendMessageBody,
   StartConversationBody,
 } from './conversations.schema';
 import type { ConversationService } from '../services/conversations.service';
+import type { ReceiptService } from '../services/receipts.service';
 
 /** An agent key speaks for that agent; integrators say who they send for (an agent, a bot, themselves). */
 function senderFor<S extends Sender>(res: Response, claimed: S): S | { kind: 'agent'; id: string } {
@@ -23,7 +25,7 @@ const write = allow(...may.writeConversations);
 const idempotencyKeyOf = (header: string | undefined) => (header === undefined ? undefined : IdempotencyKey.parse(header));
 
 /** Integrator and agent routes: zod parse, one service call, the answer. No business rules here. */
-export function conversationRoutes(conversations: ConversationService): Router {
+export function conversationRoutes(conversations: ConversationService, receipts: ReceiptService): Router {
   const router = Router();
 
   router.post('/v1/conversations', write, async (req, res) => {
@@ -44,6 +46,16 @@ export function conversationRoutes(conversations: ConversationService): Router {
     const id = ConversationId.parse(req.params.conversationId);
     const body = SendMessageBody.parse(req.body);
     res.status(202).json(await conversations.send(id, body.message, senderFor(res, body.sender), idempotencyKeyOf(req.get('idempotency-key'))));
+  });
+
+  // The agent opened the conversation: the customer's messages show as read (when the number has receipts on).
+  router.post('/v1/conversations/:conversationId/read', write, async (req, res) => {
+    res.json(await receipts.markRead(ConversationId.parse(req.params.conversationId), senderFor(res, ReceiptBody.parse(req.body ?? {}).sender)));
+  });
+
+  // The agent is typing: the customer sees the typing indicator (at most one call per 20 s, shown up to 25 s).
+  router.post('/v1/conversations/:conversationId/typing', write, async (req, res) => {
+    res.json(await receipts.typing(ConversationId.parse(req.params.conversationId), senderFor(res, ReceiptBody.parse(req.body ?? {}).sender)));
   });
 
   router.post('/v1/conversations/:conversationId/close', write, async (req, res) => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import 'zod-openapi';
 import { normaliseCustomerNumber } from '../lib/phone-numbers';
-import { SessionMessages } from './session-messages.schema';
+import { SessionMessages } from '../lib/session-messages';
 
 /** Request and response schemas of the conversation API; the OpenAPI document is generated from these. */
 
@@ -79,6 +79,17 @@ export const StartConversationBody = z
 export const CloseConversationBody = z
   .strictObject({ sender: z.strictObject({ kind: z.enum(['agent', 'integrator']), id: z.string().min(1).max(128).optional() }).default({ kind: 'agent' }) })
   .meta({ id: 'CloseConversationBody' });
+
+export const ReceiptBody = z
+  .strictObject({ sender: z.strictObject({ kind: z.enum(['agent', 'integrator', 'bot']), id: z.string().min(1).max(128).optional() }).default({ kind: 'agent' }) })
+  .meta({ id: 'ReceiptBody' });
+
+export const ReceiptAnswer = z
+  .object({
+    sent: z.boolean().meta({ description: 'Whether a call went to WhatsApp' }),
+    reason: z.enum(['unchanged', 'off', 'none', 'debounced', 'refused', 'window_closed', 'closed']).optional(),
+  })
+  .meta({ id: 'ReceiptAnswer' });
 
 const agentName = z.string().min(1).max(128);
 export const TransferBody = z

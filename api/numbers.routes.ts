@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../lib/errors';
 import { checkBusinessNumber, formatInternational } from '../lib/phone-numbers';
 import type { Store } from '../store/db';
-import { findNumber, insertNumber, listNumbers, setLegacy, type BusinessNumberDoc } from '../store/numbers.store';
+import { defaultReceipts, findNumber, insertNumber, listNumbers, setLegacy, setReceipts, type BusinessNumberDoc } from '../store/numbers.store';
 import { allow, may, principalOf } from './auth';
 
 const PhoneNumberId = z.string().regex(/^\d{1,32}$/, 'the Cloud API phone-number id (digits)');
@@ -20,6 +20,13 @@ export const RegisterNumberBody = z
     }),
   })
   .meta({ id: 'RegisterNumberBody' });
+
+export const ReceiptsBody = z
+  .strictObject({
+    markRead: z.boolean().meta({ description: "Mark the customer's messages read when an agent opens the conversation or a bot takes a message" }),
+    typing: z.boolean().meta({ description: 'Show the typing indicator while an agent types (this also marks the message read)' }),
+  })
+  .meta({ id: 'ReceiptsBody' });
 
 export const LegacyBody = z
   .strictObject({
@@ -86,6 +93,13 @@ export function numberRoutes(store: Store): Router {
     res.json(toView(await requireNumber(store, id)));
   });
 
+  // Read receipts and typing indicator for this number's customers (Meta: typing-indicators page); both on by default.
+  router.put('/v1/numbers/:phoneNumberId/receipts', async (req, res) => {
+    const id = PhoneNumberId.parse(req.params.phoneNumberId);
+    if (!(await setReceipts(store, id, ReceiptsBody.parse(req.body)))) throw new AppError('unknown_number', `No registered number ${id}`);
+    res.json(toView(await requireNumber(store, id)));
+  });
+
   router.delete('/v1/numbers/:phoneNumberId/legacy', async (req, res) => {
     const id = PhoneNumberId.parse(req.params.phoneNumberId);
     if (!(await setLegacy(store, id, null))) throw new AppError('unknown_number', `No registered number ${id}`);
@@ -109,5 +123,6 @@ function toView(doc: BusinessNumberDoc) {
     ownership: { ...ownership, attestedAt: ownership.attestedAt.toISOString() },
     registeredAt: registeredAt.toISOString(),
     ...(legacy ? { legacy: { ...legacy, markedAt: legacy.markedAt.toISOString() } } : {}),
+    receipts: doc.receipts ?? defaultReceipts,
   };
 }

@@ -3,7 +3,7 @@
  * the agent's assignment until the contact centre or the agent ends it. Pure: {@link routingPlan} maps the context
  * and an event to a context patch and the effects to carry out; the machine applies both.
  */
-import { RECENT_MESSAGES, type ConversationContext, type ConversationEffect, type ConversationEvent, type HandOffSettings, type RoutingContext, type Sender } from './conversation.types';
+import { RECENT_MESSAGES, type ConversationContext, type ConversationEffect, type ConversationEvent, type HandOffSettings, type RoutingContext, type Sender, type SessionContent } from './conversation.types';
 import { isWindowOpenAt } from './conversation.rules';
 
 export interface RoutingPlan {
@@ -50,8 +50,9 @@ class Planner {
   }
 
   /** A session message from the connector itself; dropped when the window is closed (only templates could go). */
-  say(messageId: string, text: string, sender: Sender, at: number): void {
+  say(messageId: string, reply: string | SessionContent, sender: Sender, at: number): void {
     const context = this.context;
+    const message: SessionContent = typeof reply === 'string' ? { type: 'text', text: reply } : reply;
     if (!isWindowOpenAt(context, at)) return;
     this.effects.push({
       type: 'sendMessage',
@@ -60,13 +61,13 @@ class Planner {
         conversationId: context.conversationId,
         businessNumberId: context.businessNumberId,
         customer: context.customer,
-        message: { type: 'text', text },
+        message,
         sender,
         acceptedAt: at,
       },
     });
     this.patch.outboundCount = context.outboundCount + 1;
-    this.patch.recentMessages = [...(context.recentMessages ?? []), { messageId, direction: 'outbound' as const, kind: 'text', at }].slice(-RECENT_MESSAGES);
+    this.patch.recentMessages = [...(context.recentMessages ?? []), { messageId, direction: 'outbound' as const, kind: message.type, at }].slice(-RECENT_MESSAGES);
     if (sender.kind === 'bot' && context.firstInboundAt !== null) this.patch.firstResponseAt = context.firstResponseAt ?? at;
   }
 
@@ -152,7 +153,7 @@ export function routingPlan(context: ConversationContext, event: ConversationEve
     }
     case 'bot.replied':
       if (routing.phase !== 'bot') break;
-      event.replies.forEach((text, i) => plan.say(`${event.messageId}:bot:${i}`, text, { kind: 'bot' }, event.at));
+      event.replies.forEach((reply, i) => plan.say(`${event.messageId}:bot:${i}`, reply, { kind: 'bot' }, event.at));
       break;
     case 'bot.handOffRequested':
     case 'bot.failed':

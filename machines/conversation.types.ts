@@ -87,6 +87,9 @@ export type SessionContent = (
 /** What the business asks to send. Session kinds need an open window; templates do not. */
 export type OutboundContent = SessionContent | { type: 'template'; name: string; language: string; components?: TemplateComponentParameters[] };
 
+/** What a bot may answer with: text, or a session message without media (buttons, a list, a CTA URL…). */
+export type BotReply = string | Exclude<SessionContent, { mediaId: string } | { type: 'reaction' }>;
+
 /** Session kinds whose bytes are a stored upload (`mediaId`), named as Meta names the message object. */
 export const MEDIA_KINDS = ['image', 'audio', 'video', 'document', 'sticker'] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];
@@ -233,7 +236,7 @@ export type ConversationEvent =
   | { type: 'idle.elapsed'; at: number }
   | { type: 'conversation.closeRequested'; by: Sender; at: number }
   /** The bot answered the customer's message `messageId`. */
-  | { type: 'bot.replied'; messageId: string; replies: string[]; at: number }
+  | { type: 'bot.replied'; messageId: string; replies: BotReply[]; at: number }
   | { type: 'bot.handOffRequested'; messageId: string; reason?: string; at: number }
   /** The bot was slow, failing or absent: a person takes over. */
   | { type: 'bot.failed'; messageId: string; reason: string; at: number }

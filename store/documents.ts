@@ -44,6 +44,8 @@ export interface InboundMessageDoc extends MessageBase {
     /** Why the image could not be kept (not JPEG/PNG, over 5 MB, bytes not matching the type, fetch failed). */
     problem?: string;
   };
+  /** When the connector marked this message (and so every earlier one) read on WhatsApp. */
+  readReceiptAt?: Date;
   /** The message object exactly as the webhook carried it, kept as a string (FerretDB: no arrays in arrays). */
   raw: string;
   /**

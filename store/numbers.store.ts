@@ -17,6 +17,20 @@ export interface BusinessNumberDoc {
   registeredBy: string;
   /** Set on a number being retired: every inbound message gets `autoReply`, at most once per customer per period. */
   legacy?: { replacementNumber: string; autoReply: string; periodHours: number; markedAt: Date; markedBy: string };
+  /** Read receipts and typing indicator to customers; absent: both on ({@link defaultReceipts}). */
+  receipts?: ReceiptSettings;
+}
+
+/** Whether customers see their messages marked read, and the typing indicator while an agent types. */
+export interface ReceiptSettings {
+  markRead: boolean;
+  typing: boolean;
+}
+
+export const defaultReceipts: ReceiptSettings = { markRead: true, typing: true };
+
+export async function setReceipts(store: Store, phoneNumberId: string, receipts: ReceiptSettings): Promise<boolean> {
+  return (await store.numbers.updateOne({ _id: phoneNumberId }, { $set: { receipts } })).matchedCount === 1;
 }
 
 /** Marks who was told about a legacy number, so the reply goes out once per customer per period. */

@@ -1,4 +1,5 @@
-import { ActivityFailure, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities } from '@temporalio/workflow';
+import { markReadForBot } from './conversation.receipts';
 import type { ConversationActivities } from '../activities/activities.types';
 import type { RouteAttemptOutcome } from '../activities/routing.activities';
 import type { ConversationEvent, HandOffEffect, ReleaseAgentEffect } from '../machines/conversation.types';
@@ -41,6 +42,8 @@ export async function carryOutHandOff(effect: HandOffEffect, deps: HandOffDeps):
   switch (effect.type) {
     case 'askBot': {
       const { messageId } = effect.params;
+      // The bot takes the message: the customer sees it read. Runs from before receipts existed replay without it.
+      if (patched('mark-read-for-bot')) await markReadForBot(effect.params.conversationId, effect.params.businessNumberId);
       const outcome = await bot.askBot(effect.params).catch((err: unknown) => {
         if (!(err instanceof ActivityFailure)) throw err;
         return { outcome: 'failed' as const, reason: 'bot activity failed' };

@@ -80,6 +80,25 @@ export const agentReleasedSignal = defineSignal<[AgentReleased]>('agentReleased'
 export const transferConversationUpdate = defineUpdate<ConversationStatus, [TransferRequest]>('transferConversation');
 /** The agent's side needs telling something in its SIP chat session (page mode): see SipChat.notice. */
 export const agentNoticeSignal = defineSignal<[AgentNotice]>('agentNotice');
+/** An agent opened the conversation (mark read) or is typing (typing indicator); agents only for what they hold. */
+export interface ReceiptUpdateRequest {
+  sender: Sender;
+}
+
+/** Whether a call went to WhatsApp, and if not why: already marked, switched off for the number, debounced… */
+export interface ReceiptAnswer {
+  sent: boolean;
+  reason?: 'unchanged' | 'off' | 'none' | 'debounced' | 'refused' | 'window_closed' | 'closed';
+}
+
+/**
+ * Meta shows the typing indicator until our next message or for 25 s: one call per 20 s keeps it up while an agent
+ * keeps typing, and a burst of keystrokes costs one call.
+ */
+export const TYPING_DEBOUNCE_MS = 20_000;
+
+export const markReadUpdate = defineUpdate<ReceiptAnswer, [ReceiptUpdateRequest]>('markRead');
+export const typingUpdate = defineUpdate<ReceiptAnswer, [ReceiptUpdateRequest]>('showTyping');
 export const conversationStatusQuery = defineQuery<ConversationStatus>('conversationStatus');
 
 /** State carried across continue-as-new: plain JSON only (no Map, Set, Date or class instances). */

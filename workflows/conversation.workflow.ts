@@ -14,6 +14,7 @@ import {
 import { ConversationOutbound } from './conversation.outbound';
 import { carryOutHandOff } from './conversation.handoff';
 import { ConversationRuntime, refusal } from './conversation.runtime';
+import { installReceiptHandlers } from './conversation.receipts';
 import { drainInOrder } from './support/workflow-helpers';
 
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
@@ -72,6 +73,12 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
       },
     },
   );
+  installReceiptHandlers({
+    conversationId: input.conversation.conversationId,
+    businessNumberId: input.conversation.businessNumberId,
+    snapshot: () => rt.snapshot,
+    refuseUnlessAgentMayWrite: (sender) => rt.refuseUnlessAgentMayWrite(sender),
+  });
 
   for (const message of input.pendingInbound ?? []) rt.receive(message);
   rt.armTimer();

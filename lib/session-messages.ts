@@ -74,16 +74,21 @@ const ContactCard = z.looseObject({
   birthday: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').optional(),
 }).meta({ description: "Meta's contact object (contacts-messages); name.formatted_name is required" });
 
-export const SessionMessages = [
-  z.strictObject({ type: z.literal('text'), text: text(L.textBody), previewUrl: z.boolean().optional(), replyTo }).meta({ description: `${META}/text-messages` }),
-  z.strictObject({ type: z.literal('image'), mediaId, caption: z.string().max(L.caption).optional(), replyTo }).meta({ description: `JPEG or PNG. ${META}/image-messages` }),
-  z.strictObject({ type: z.literal('audio'), mediaId, replyTo }).meta({ description: `AAC, AMR, MP3, MP4 audio or OGG (Opus); no caption. ${META}/audio-messages` }),
-  z.strictObject({ type: z.literal('video'), mediaId, caption: z.string().max(L.caption).optional(), replyTo }).meta({ description: `MP4 or 3GPP. ${META}/video-messages` }),
-  z
+export const TextMessage = z.strictObject({ type: z.literal('text'), text: text(L.textBody), previewUrl: z.boolean().optional(), replyTo }).meta({ description: `${META}/text-messages` });
+
+export const ImageMessage = z.strictObject({ type: z.literal('image'), mediaId, caption: z.string().max(L.caption).optional(), replyTo }).meta({ description: `JPEG or PNG. ${META}/image-messages` });
+
+export const AudioMessage = z.strictObject({ type: z.literal('audio'), mediaId, replyTo }).meta({ description: `AAC, AMR, MP3, MP4 audio or OGG (Opus); no caption. ${META}/audio-messages` });
+
+export const VideoMessage = z.strictObject({ type: z.literal('video'), mediaId, caption: z.string().max(L.caption).optional(), replyTo }).meta({ description: `MP4 or 3GPP. ${META}/video-messages` });
+
+export const DocumentMessage = z
     .strictObject({ type: z.literal('document'), mediaId, caption: z.string().max(L.caption).optional(), filename: z.string().min(1).max(255).optional(), replyTo })
-    .meta({ description: `Any supported document; filename (with extension) picks the icon. ${META}/document-messages` }),
-  z.strictObject({ type: z.literal('sticker'), mediaId, replyTo }).meta({ description: `WebP. ${META}/sticker-messages` }),
-  z
+    .meta({ description: `Any supported document; filename (with extension) picks the icon. ${META}/document-messages` });
+
+export const StickerMessage = z.strictObject({ type: z.literal('sticker'), mediaId, replyTo }).meta({ description: `WebP. ${META}/sticker-messages` });
+
+export const LocationMessage = z
     .strictObject({
       type: z.literal('location'),
       latitude: z.number().min(-90).max(90),
@@ -92,16 +97,19 @@ export const SessionMessages = [
       address: z.string().min(1).max(1000).optional(),
       replyTo,
     })
-    .meta({ description: `${META}/location-messages` }),
-  z.strictObject({ type: z.literal('contacts'), contacts: z.array(ContactCard).min(1).max(20), replyTo }).meta({ description: `${META}/contacts-messages` }),
-  z
+    .meta({ description: `${META}/location-messages` });
+
+export const ContactsMessage = z.strictObject({ type: z.literal('contacts'), contacts: z.array(ContactCard).min(1).max(20), replyTo }).meta({ description: `${META}/contacts-messages` });
+
+export const ReactionMessage = z
     .strictObject({
       type: z.literal('reaction'),
       messageId: z.string().min(1).max(256).meta({ description: "The customer's message reacted to: its id here, or its wamid" }),
       emoji: z.string().max(16).refine(isOneEmoji, 'one emoji, or "" to remove the reaction'),
     })
-    .meta({ description: `${META}/reaction-messages` }),
-  z
+    .meta({ description: `${META}/reaction-messages` });
+
+export const ButtonsMessage = z
     .strictObject({
       type: z.literal('buttons'),
       ...frame(L.buttonsBody),
@@ -111,8 +119,9 @@ export const SessionMessages = [
       unique(m.buttons, (b) => b.id, ctx, (i) => ['buttons', i, 'id'], 'button ids');
       unique(m.buttons, (b) => b.title, ctx, (i) => ['buttons', i, 'title'], 'button titles');
     })
-    .meta({ description: `Reply buttons (up to ${L.maxButtons}). ${META}/interactive-reply-buttons-messages` }),
-  z
+    .meta({ description: `Reply buttons (up to ${L.maxButtons}). ${META}/interactive-reply-buttons-messages` });
+
+export const ListMessage = z
     .strictObject({
       type: z.literal('list'),
       ...frame(L.listBody),
@@ -137,14 +146,31 @@ export const SessionMessages = [
         });
       }
     })
-    .meta({ description: `A list of up to ${L.maxRows} rows in up to ${L.maxSections} sections. ${META}/interactive-list-messages` }),
-  z
+    .meta({ description: `A list of up to ${L.maxRows} rows in up to ${L.maxSections} sections. ${META}/interactive-list-messages` });
+
+export const CtaUrlMessage = z
     .strictObject({
       type: z.literal('ctaUrl'),
       ...frame(L.ctaBody),
       displayText: text(L.ctaDisplayText),
       url: z.url({ protocol: /^https?$/ }).max(2000),
     })
-    .meta({ description: `A button that opens a URL. ${META}/interactive-cta-url-messages` }),
-  z.strictObject({ type: z.literal('locationRequest'), body: text(L.locationRequestBody), replyTo }).meta({ description: `${META}/location-request-messages` }),
+    .meta({ description: `A button that opens a URL. ${META}/interactive-cta-url-messages` });
+
+export const LocationRequestMessage = z.strictObject({ type: z.literal('locationRequest'), body: text(L.locationRequestBody), replyTo }).meta({ description: `${META}/location-request-messages` });
+
+export const SessionMessages = [
+  TextMessage,
+  ImageMessage,
+  AudioMessage,
+  VideoMessage,
+  DocumentMessage,
+  StickerMessage,
+  LocationMessage,
+  ContactsMessage,
+  ReactionMessage,
+  ButtonsMessage,
+  ListMessage,
+  CtaUrlMessage,
+  LocationRequestMessage,
 ] as const;
