@@ -59,6 +59,13 @@ export interface ContactCard {
   birthday?: string;
 }
 
+/** What the upload was, copied onto the message when the send is accepted (for the thread; never sent to Meta). */
+export interface StoredMediaFacts {
+  mimeType?: string;
+  /** Bytes. */
+  size?: number;
+}
+
 /** Header, body and footer shared by the interactive kinds (text header only). */
 export interface InteractiveFrame {
   header?: string;
@@ -69,11 +76,11 @@ export interface InteractiveFrame {
 /** Session kinds: need an open customer service window, and may answer an earlier message (`replyTo`). */
 export type SessionContent = (
   | { type: 'text'; text: string; previewUrl?: boolean }
-  | { type: 'image'; mediaId: string; caption?: string }
-  | { type: 'audio'; mediaId: string }
-  | { type: 'video'; mediaId: string; caption?: string }
-  | { type: 'document'; mediaId: string; caption?: string; filename?: string }
-  | { type: 'sticker'; mediaId: string }
+  | ({ type: 'image'; mediaId: string; caption?: string } & StoredMediaFacts)
+  | ({ type: 'audio'; mediaId: string } & StoredMediaFacts)
+  | ({ type: 'video'; mediaId: string; caption?: string } & StoredMediaFacts)
+  | ({ type: 'document'; mediaId: string; caption?: string; filename?: string } & StoredMediaFacts)
+  | ({ type: 'sticker'; mediaId: string } & StoredMediaFacts)
   | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string }
   | { type: 'contacts'; contacts: ContactCard[] }
   /** An emoji on a customer's message (`emoji: ''` takes ours back); `wamid` is the reacted-to message's. */

@@ -21,12 +21,15 @@ async function findInThread(store: Store, conversationId: string, ref: string) {
  */
 export async function resolveOutbound(store: Store, conversationId: string, message: OutboundRequest): Promise<OutboundContent> {
   if (message.type === 'template') return message;
+  let stored: { mimeType: string; size?: number } | undefined;
   if ('mediaId' in message) {
     const media = await findMedia(store, message.mediaId);
     if (!media) throw refuse('message.mediaId', `no upload ${message.mediaId}; upload the file first (POST /v1/media)`, 'unknown_media');
     if (!isSendableAs(message.type, media.metadata.mimeType)) {
       throw refuse('message.mediaId', `a ${media.metadata.mimeType} upload cannot be sent as ${message.type === 'image' ? 'an image' : `a ${message.type}`} message`);
     }
+    // Kept on the message so the thread shows the type and size without reading the file.
+    stored = { mimeType: media.metadata.mimeType, ...(media.metadata.size !== undefined ? { size: media.metadata.size } : {}) };
   }
   if (message.type === 'reaction') {
     const target = await findInThread(store, conversationId, message.messageId);
@@ -34,7 +37,8 @@ export async function resolveOutbound(store: Store, conversationId: string, mess
     if (!target || target.doc.direction !== 'inbound') throw refuse('message.messageId', `no customer message ${message.messageId} in this conversation`);
     return { type: 'reaction', messageId: target.doc._id, wamid: target.wamid, emoji: message.emoji };
   }
-  const { replyTo: ref, ...rest } = message;
+  const { replyTo: ref, ...fields } = message;
+  const rest = { ...fields, ...stored } as Exclude<OutboundContent, { type: 'template' | 'reaction' }>;
   if (ref === undefined) return rest;
   const target = await findInThread(store, conversationId, ref);
   if (!target) throw refuse('message.replyTo', `no message ${ref} with a WhatsApp id in this conversation`);

@@ -12,11 +12,13 @@ export function outboundContentView(content: OutboundContent): Partial<MessageVi
   return { ...context, ...fields(content) };
 }
 
-const media = (mediaId: string, extra: { caption?: string | undefined; filename?: string | undefined } = {}) => ({
-  mediaId,
-  url: `/v1/media/${mediaId}`,
-  ...(extra.caption ? { caption: extra.caption } : {}),
-  ...(extra.filename ? { filename: extra.filename } : {}),
+const media = (content: { mediaId: string; caption?: string; filename?: string; mimeType?: string; size?: number }) => ({
+  mediaId: content.mediaId,
+  url: `/v1/media/${content.mediaId}`,
+  ...(content.mimeType ? { mimeType: content.mimeType } : {}),
+  ...(content.size !== undefined ? { size: content.size } : {}),
+  ...(content.caption ? { caption: content.caption } : {}),
+  ...(content.filename ? { filename: content.filename } : {}),
 });
 
 function fields(content: OutboundContent): Partial<MessageView> {
@@ -27,12 +29,10 @@ function fields(content: OutboundContent): Partial<MessageView> {
       return { template: { name: content.name, language: content.language } };
     case 'image':
     case 'video':
-      return { [content.type]: media(content.mediaId, { caption: content.caption }) };
     case 'audio':
     case 'sticker':
-      return { [content.type]: media(content.mediaId) };
     case 'document':
-      return { document: media(content.mediaId, { caption: content.caption, filename: content.filename }) };
+      return { [content.type]: media(content) };
     case 'location': {
       const { latitude, longitude, name, address } = content;
       return { location: { latitude, longitude, ...(name ? { name } : {}), ...(address ? { address } : {}) } };

@@ -84,3 +84,13 @@ export interface Principal {
   role: 'integrator' | 'agent' | 'supervisor' | 'analyst';
   name: string;
 }
+
+/** Uploads a file for sending (POST /v1/media); answers its media id. */
+export async function uploadMedia(file: File): Promise<{ mediaId: string; mimeType: string }> {
+  const form = new FormData();
+  form.set('file', file, file.name);
+  const response = await fetch('/v1/media', { method: 'POST', body: form, headers: { authorization: `Bearer ${apiKey.get() ?? ''}` } });
+  const parsed = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!response.ok) throw new ApiProblem(response.status, String(parsed.code ?? 'error'), String(parsed.title ?? response.statusText), parsed.detail as string | undefined, parsed);
+  return { mediaId: String(parsed.mediaId), mimeType: String(parsed.mimeType ?? file.type) };
+}

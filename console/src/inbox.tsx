@@ -53,6 +53,13 @@ function ConversationPanel({ conversationId, principal, onDismiss }: { conversat
   const [toAgent, setToAgent] = useState(false);
   const [actionProblem, setActionProblem] = useState<unknown>();
   const c = live.data?.conversation;
+  // The agent has the conversation open: the customer's messages show as read on WhatsApp, each new one as it comes.
+  const latestInbound = live.data?.messages.filter((m) => m.direction === 'inbound').at(-1)?.id;
+  const holding = principal.role === 'agent' && c !== undefined && c.state !== 'closed' && c.agentId === principal.name;
+  useEffect(() => {
+    if (!holding || !latestInbound) return;
+    api('POST', conversationPath(conversationId, '/read'), {}).catch(() => undefined);
+  }, [latestInbound, holding, conversationId]);
   const act = async (run: () => Promise<unknown>) => {
     try {
       await run();
@@ -76,7 +83,7 @@ function ConversationPanel({ conversationId, principal, onDismiss }: { conversat
       </header>
       <Problem problem={live.problem} />
       <Thread messages={live.data?.messages ?? []} />
-      {c && c.state !== 'closed' && <ReplyBox conversation={c} />}
+      {c && c.state !== 'closed' && <ReplyBox conversation={c} typingIndicator={holding} />}
       <Problem problem={actionProblem as never} />
       <footer class="actions">
         {c && c.state !== 'closed' && (

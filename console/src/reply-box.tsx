@@ -4,12 +4,18 @@ import { isWindowOpenInView } from '../../machines/conversation.rules';
 import { useNow } from './hooks';
 import { Problem } from './problem';
 import { useTemplateFill, type ApprovedTemplate } from './template-fill';
+import { AttachForm, ChoicesForm } from './composer';
+
+/** Meta shows the typing indicator for up to 25 s: one call per 20 s while the agent keeps typing. */
+const TYPING_EVERY_MS = 20_000;
 
 /**
  * Free text while the customer's 24-hour window is open; outside it the box says so and offers the approved
  * templates, with their parameters to fill in and a preview. A send the connector refuses shows its reason.
+ * Files of any type WhatsApp takes, reply buttons and lists go out from here too; while the agent holding the
+ * conversation types, the customer sees the typing indicator.
  */
-export function ReplyBox({ conversation }: { conversation: Conversation }) {
+export function ReplyBox({ conversation, typingIndicator = false }: { conversation: Conversation; typingIndicator?: boolean }) {
   const id = conversation.conversationId;
   const [text, setText] = useState('');
   const [problem, setProblem] = useState<ApiProblem>();
@@ -27,17 +33,32 @@ export function ReplyBox({ conversation }: { conversation: Conversation }) {
     api<{ templates: ApprovedTemplate[] }>('GET', conversationPath(id, '/templates')).then((r) => setTemplates(r.templates), (err: unknown) => setProblem(err as ApiProblem));
   }, [needsTemplate, templates, id]);
 
+  const [typedAt, setTypedAt] = useState(0);
+  const showProblem = (err: unknown) => {
+    if (!(err instanceof ApiProblem)) throw err;
+    setProblem(err);
+    if (err.code === 'template_required' && Array.isArray(err.body.templates)) setTemplates(err.body.templates as ApprovedTemplate[]);
+  };
+  const post = async (message: unknown) => {
+    await api('POST', conversationPath(id, '/messages'), { message });
+    setProblem(undefined);
+  };
   const send = async (message: unknown) => {
     try {
-      await api('POST', conversationPath(id, '/messages'), { message });
-      setProblem(undefined);
+      await post(message);
       setText('');
       filling.reset();
     } catch (err) {
-      if (!(err instanceof ApiProblem)) throw err;
-      setProblem(err);
-      if (err.code === 'template_required' && Array.isArray(err.body.templates)) setTemplates(err.body.templates as ApprovedTemplate[]);
+      showProblem(err);
     }
+  };
+  const typing = (value: string) => {
+    setText(value);
+    const now = Date.now();
+    if (!typingIndicator || now - typedAt < TYPING_EVERY_MS) return;
+    setTypedAt(now);
+    // Best effort: the indicator is a courtesy, a refusal (say, switched off for the number) changes nothing.
+    api('POST', conversationPath(id, '/typing'), {}).catch(() => undefined);
   };
 
   const sendTemplate = (e: Event) => {
@@ -71,17 +92,27 @@ export function ReplyBox({ conversation }: { conversation: Conversation }) {
     );
   }
   return (
-    <form
-      class="reply"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void send({ type: 'text', text });
-      }}
-    >
-      <label for={boxId}>Reply</label>
-      <textarea id={boxId} value={text} onInput={(e) => setText(e.currentTarget.value)} rows={3} required />
-      <button type="submit">Send</button>
+    <div class="reply-area">
+      <form
+        class="reply"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void send({ type: 'text', text });
+        }}
+      >
+        <label for={boxId}>Reply</label>
+        <textarea id={boxId} value={text} onInput={(e) => typing(e.currentTarget.value)} rows={3} required />
+        <button type="submit">Send</button>
+      </form>
+      <details>
+        <summary>Attach a file</summary>
+        <AttachForm boxId={`${boxId}-attach`} send={post} onProblem={showProblem} />
+      </details>
+      <details>
+        <summary>Buttons or list</summary>
+        <ChoicesForm boxId={`${boxId}-choices`} send={post} onProblem={showProblem} />
+      </details>
       <Problem problem={problem} />
-    </form>
+    </div>
   );
 }

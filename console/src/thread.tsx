@@ -1,17 +1,7 @@
-import { useEffect, useState } from 'preact/hooks';
-import { mediaUrl, type Message } from './api';
+import type { Message } from './api';
+import { gist, MessageBody } from './message-body';
 
 const statusLabel: Record<string, string> = { queued: 'queued', accepted: 'sent to WhatsApp', sent: 'sent', delivered: 'delivered', read: 'read', failed: 'failed', received: '' };
-
-function Picture({ url, caption }: { url: string; caption?: string }) {
-  const [src, setSrc] = useState<string>();
-  useEffect(() => {
-    let objectUrl: string | undefined;
-    mediaUrl(url).then((u) => setSrc((objectUrl = u)), () => setSrc(undefined));
-    return () => objectUrl && URL.revokeObjectURL(objectUrl);
-  }, [url]);
-  return src ? <img src={src} alt={caption ?? 'Image from the conversation'} /> : <span class="muted">[image loading]</span>;
-}
 
 /** The time of day for today's messages; older ones (a window long closed) say the day too. */
 const when = (at: string) => {
@@ -19,31 +9,57 @@ const when = (at: string) => {
   return date.toDateString() === new Date().toDateString() ? date.toLocaleTimeString() : date.toLocaleString();
 };
 
-/** The message thread: who said what, pictures, delivery statuses, and why a send failed. */
+interface Reaction {
+  emoji: string;
+  by: string;
+}
+
+/**
+ * Reactions shown under the bubble they react to: the customer's (`reactions` on the message) and ours (outbound
+ * `reaction` messages, the latest per message winning; an empty emoji takes ours back).
+ */
+function reactionsOf(messages: Message[]): Map<string, Reaction[]> {
+  const ours = new Map<string, string>();
+  for (const m of messages) if (m.direction === 'outbound' && m.reaction && m.status !== 'failed') ours.set(m.reaction.messageId, m.reaction.emoji);
+  const byMessage = new Map<string, Reaction[]>();
+  for (const m of messages) {
+    const list: Reaction[] = (m.reactions ?? []).filter((r) => r.emoji).map((r) => ({ emoji: r.emoji, by: r.by }));
+    const ourEmoji = ours.get(m.id) ?? (m.wamid ? ours.get(m.wamid) : undefined);
+    if (ourEmoji) list.push({ emoji: ourEmoji, by: 'us' });
+    if (list.length > 0) byMessage.set(m.id, list);
+  }
+  return byMessage;
+}
+
+/** The message thread: who said what, by type, quoted replies, reactions, delivery statuses, and why a send failed. */
 export function Thread({ messages }: { messages: Message[] }) {
+  const reactions = reactionsOf(messages);
+  const byId = new Map(messages.flatMap((m) => [[m.id, m] as const, ...(m.wamid ? [[m.wamid, m] as const] : [])]));
   return (
     <ol class="thread" aria-label="Messages">
-      {messages.map((m) => (
-        <li key={m.id} class={`message ${m.direction}`} data-status={m.status}>
-          {m.image?.url && <Picture url={m.image.url} {...(m.image.caption ? { caption: m.image.caption } : {})} />}
-          {m.image?.problem && <span class="error">image not kept: {m.image.problem}</span>}
-          {m.text && <p>{m.text}</p>}
-          {m.template && (
-            <p>
-              Template <code>{m.template.name}</code> ({m.template.language})
-            </p>
-          )}
-          <small>
-            {when(m.at)} {m.sender ? `· ${m.sender.kind}${m.sender.id ? ` ${m.sender.id}` : ''}` : ''} {statusLabel[m.status] ? `· ${statusLabel[m.status]}` : ''}
-          </small>
-          {m.failure && (
-            <p class="error" role="status">
-              Not delivered: {m.failure.title} ({m.failure.code}){m.failure.details ? `: ${m.failure.details}` : ''}
-              {m.failure.reason === 'template_required' && ' The window had closed: send an approved template.'}
-            </p>
-          )}
-        </li>
-      ))}
+      {messages
+        .filter((m) => !(m.direction === 'outbound' && m.reaction))
+        .map((m) => (
+          <li key={m.id} class={`message ${m.direction}`} data-status={m.status} data-type={m.type}>
+            {m.context?.forwarded && <p class="muted">Forwarded</p>}
+            {m.context?.messageId && <blockquote class="quote">{gist(byId.get(m.context.messageId))}</blockquote>}
+            <MessageBody m={m} />
+            <small>
+              {when(m.at)} {m.sender ? `· ${m.sender.kind}${m.sender.id ? ` ${m.sender.id}` : ''}` : ''} {statusLabel[m.status] ? `· ${statusLabel[m.status]}` : ''}
+            </small>
+            {reactions.get(m.id) && (
+              <p class="reactions" aria-label="Reactions">
+                {reactions.get(m.id)!.map((r) => <span key={`${r.by}${r.emoji}`} title={`by ${r.by}`}>{r.emoji}</span>)}
+              </p>
+            )}
+            {m.failure && (
+              <p class="error" role="status">
+                Not delivered: {m.failure.title} ({m.failure.code}){m.failure.details ? `: ${m.failure.details}` : ''}
+                {m.failure.reason === 'template_required' && ' The window had closed: send an approved template.'}
+              </p>
+            )}
+          </li>
+        ))}
     </ol>
   );
 }

@@ -1,0 +1,139 @@
+import { useEffect, useState } from 'preact/hooks';
+import { mediaUrl, type Message } from './api';
+
+type Media = NonNullable<Message['image']>;
+
+/** Media sit behind the API key: fetched with it, shown from an object URL freed when the bubble goes. */
+function useObjectUrl(url: string | undefined): string | undefined {
+  const [src, setSrc] = useState<string>();
+  useEffect(() => {
+    if (!url) return undefined;
+    let objectUrl: string | undefined;
+    mediaUrl(url).then((u) => setSrc((objectUrl = u)), () => setSrc(undefined));
+    return () => objectUrl && URL.revokeObjectURL(objectUrl);
+  }, [url]);
+  return src;
+}
+
+const size = (bytes: number | undefined) =>
+  bytes === undefined ? '' : bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+function MediaView({ kind, media }: { kind: 'image' | 'audio' | 'video' | 'document' | 'sticker'; media: Media }) {
+  const src = useObjectUrl(media.url);
+  if (media.problem) return <span class="error">{kind} not kept: {media.problem}</span>;
+  if (!media.url) return <span class="muted">[{kind} on its way]</span>;
+  if (!src) return <span class="muted">[{kind} loading]</span>;
+  switch (kind) {
+    case 'image':
+      return <img src={src} alt={media.caption ?? 'Image from the conversation'} />;
+    case 'sticker':
+      return <img class="sticker" src={src} alt="Sticker" />;
+    case 'audio':
+      return <audio controls src={src} aria-label={media.voice ? 'Voice message' : 'Audio message'} />;
+    case 'video':
+      return <video controls src={src} aria-label={media.caption ?? 'Video message'} />;
+    case 'document': {
+      const name = media.filename ?? 'document';
+      return (
+        <a class="document" href={src} download={name}>
+          {name}
+          {media.size !== undefined && <span class="muted"> · {size(media.size)}</span>}
+        </a>
+      );
+    }
+  }
+}
+
+function Contacts({ contacts }: { contacts: Record<string, unknown>[] }) {
+  return (
+    <ul class="contacts" aria-label="Contact cards">
+      {contacts.map((c, i) => {
+        const card = c as { name?: { formatted_name?: string }; phones?: { phone?: string; type?: string }[]; emails?: { email?: string }[]; org?: { company?: string } };
+        return (
+          <li key={i} class="contact">
+            <strong>{card.name?.formatted_name ?? 'Contact'}</strong>
+            {card.org?.company && <span class="muted"> · {card.org.company}</span>}
+            {(card.phones ?? []).map((p) => p.phone && <div key={p.phone}>{p.phone}{p.type ? ` (${p.type.toLowerCase()})` : ''}</div>)}
+            {(card.emails ?? []).map((e) => e.email && <div key={e.email}>{e.email}</div>)}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function Interactive({ interactive }: { interactive: NonNullable<Message['interactive']> }) {
+  // Inbound: the customer's choice from our buttons or list.
+  if (interactive.title !== undefined) {
+    return (
+      <p class="choice">
+        Chose <strong>{interactive.title}</strong>
+        {interactive.description && <span class="muted"> · {interactive.description}</span>}
+      </p>
+    );
+  }
+  return (
+    <div class="offered">
+      {interactive.header && <p><strong>{interactive.header}</strong></p>}
+      {interactive.body && <p>{interactive.body}</p>}
+      {interactive.footer && <p class="muted">{interactive.footer}</p>}
+      {interactive.buttons && (
+        <ul class="choices" aria-label="Reply buttons">
+          {interactive.buttons.map((b) => <li key={b.id}>{b.title}</li>)}
+        </ul>
+      )}
+      {interactive.sections && (
+        <details>
+          <summary>{interactive.button ?? 'List'}</summary>
+          {interactive.sections.map((s, i) => (
+            <ul key={i} class="choices" aria-label={s.title ?? 'List rows'}>
+              {s.rows.map((r) => <li key={r.id}>{r.title}{r.description && <span class="muted"> · {r.description}</span>}</li>)}
+            </ul>
+          ))}
+        </details>
+      )}
+      {interactive.url && <p class="template-button">{interactive.displayText} ↗ <span class="muted">{interactive.url}</span></p>}
+      {interactive.type === 'location_request_message' && <p class="template-button">Send location</p>}
+    </div>
+  );
+}
+
+const mapLink = (l: { latitude: number; longitude: number }) => `https://www.openstreetmap.org/?mlat=${l.latitude}&mlon=${l.longitude}#map=17/${l.latitude}/${l.longitude}`;
+
+/** A short line for the message a reply quotes. */
+export const gist = (m: Message | undefined): string =>
+  !m ? 'an earlier message' : (m.text ?? m.image?.caption ?? m.document?.filename ?? m.location?.name ?? m.interactive?.title ?? m.button?.text ?? `[${m.type}]`);
+
+/** What a message says, by type, following the thread API's MessageView: media, location, contacts, choices offered or made. */
+export function MessageBody({ m }: { m: Message }) {
+  const kinds = ['image', 'sticker', 'audio', 'video', 'document'] as const;
+  const interactiveText = m.interactive && m.interactive.title === undefined;
+  return (
+    <>
+      {kinds.map((kind) => m[kind] && <MediaView key={kind} kind={kind} media={m[kind]!} />)}
+      {kinds.map((kind) => m[kind]?.caption && kind !== 'image' && <p key={`${kind}-caption`}>{m[kind]!.caption}</p>)}
+      {m.image?.caption && m.image.url && <p>{m.image.caption}</p>}
+      {m.text && !interactiveText && <p>{m.text}</p>}
+      {m.location && (
+        <p>
+          <a href={mapLink(m.location)} target="_blank" rel="noreferrer">
+            📍 {m.location.name ?? `${m.location.latitude}, ${m.location.longitude}`}
+          </a>
+          {m.location.address && <span class="muted"> · {m.location.address}</span>}
+        </p>
+      )}
+      {m.contacts && <Contacts contacts={m.contacts} />}
+      {m.interactive && <Interactive interactive={m.interactive} />}
+      {m.button && (
+        <p class="choice">
+          Tapped <strong>{m.button.text}</strong>
+        </p>
+      )}
+      {m.template && (
+        <p>
+          Template <code>{m.template.name}</code> ({m.template.language})
+        </p>
+      )}
+    </>
+  );
+}
