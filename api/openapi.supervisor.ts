@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { ApiKeyView, CreateApiKeyBody, IssuedApiKey, KeyIdParam } from './api-keys.routes';
 import { AuditQuery, ConfigDraftBody, PublishBody, RollbackBody } from './machine-config.routes';
-import { LegacyBody, RegisterNumberBody } from './numbers.routes';
+import { LegacyBody, ReceiptsBody, RegisterNumberBody } from './numbers.routes';
 import { CreateTemplateBody, EditTemplateBody, ListTemplatesQuery, TemplateKey } from './templates.routes';
 
 type Responses = (description: string) => { description: string; content: Record<string, { schema: z.ZodType }> };
@@ -71,6 +71,14 @@ export function supervisorPaths(problem: Responses, json: (description: string, 
         responses: { '200': json('The number', anyJson), '404': problem('Unknown number'), '422': problem('Invalid replacement number') },
       },
       delete: { summary: 'Unmark a legacy number', requestParams: { path: numberPath }, responses: { '200': json('The number', anyJson) } },
+    },
+    '/v1/numbers/{phoneNumberId}/receipts': {
+      put: {
+        summary: "Switch read receipts and the typing indicator for this number's customers (both on by default)",
+        requestParams: { path: numberPath },
+        requestBody: body(ReceiptsBody),
+        responses: { '200': json('The number', anyJson), '400': problem('Invalid body'), '404': problem('Unknown number') },
+      },
     },
     '/v1/api-keys': {
       post: { summary: 'Issue an API key for a role (shown once, stored hashed)', requestBody: body(CreateApiKeyBody), responses: { '201': json('The key', IssuedApiKey), ...forbidden } },

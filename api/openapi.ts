@@ -10,6 +10,8 @@ import {
   IdempotencyKey,
   ListConversationsQuery,
   MessageView,
+  ReceiptAnswer,
+  ReceiptBody,
   SendAccepted,
   SendMessageBody,
   StartConversationBody,
@@ -99,13 +101,15 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       },
       '/v1/conversations/{conversationId}/messages': {
         post: {
-          summary: 'Send a text, image or template in a conversation',
+          summary: 'Send a message in a conversation: any session type (inside the window) or a template',
+          description:
+            "Session types, one per page of Meta's Send messages guide: text (previewUrl), image, audio, video, document (filename, caption), sticker, location, contacts, reaction, buttons (reply buttons, up to 3), list (up to 10 rows), ctaUrl, locationRequest; any but a reaction may quote an earlier message (replyTo). Media go by an uploaded mediaId. Every limit Meta documents is checked first: a 400 whose errors[].path names the field.",
           requestParams: { path: conversationPath, header: idempotencyHeader },
           requestBody: { content: { 'application/json': { schema: SendMessageBody } } },
           responses: {
             '202': json('Accepted; queued for sending in order', SendAccepted),
-            '400': problem('Invalid body'),
-            '404': problem('Unknown conversation'),
+            '400': problem('Invalid body, a limit of WhatsApp exceeded (errors[].path names the field), an upload of the wrong type or an unknown quoted message'),
+            '404': problem('Unknown conversation, or unknown_media'),
             '409': problem('template_required (with the approved templates) or conversation_closed'),
             '422': problem('The template is not approved'),
             '429': problem("messaging_limit_reached: a template outside the window beyond the number's tier (with tier and retryAt)"),
@@ -115,6 +119,22 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           summary: 'The message thread, in the order the messages were written',
           requestParams: { path: conversationPath },
           responses: { '200': json('Messages', z.object({ messages: z.array(MessageView) })), '404': problem('Unknown conversation') },
+        },
+      },
+      '/v1/conversations/{conversationId}/read': {
+        post: {
+          summary: "Mark the customer's messages read on WhatsApp (the agent opened the conversation); once per customer message",
+          requestParams: { path: conversationPath },
+          requestBody: { content: { 'application/json': { schema: ReceiptBody } } },
+          responses: { '200': json('Whether a call went to WhatsApp, else why not', ReceiptAnswer), '403': problem('not_assigned'), '404': problem('Unknown conversation') },
+        },
+      },
+      '/v1/conversations/{conversationId}/typing': {
+        post: {
+          summary: 'Show the customer the typing indicator (up to 25 s, or until our next message); at most one call per 20 s',
+          requestParams: { path: conversationPath },
+          requestBody: { content: { 'application/json': { schema: ReceiptBody } } },
+          responses: { '200': json('Whether a call went to WhatsApp, else why not (debounced, off, window_closed…)', ReceiptAnswer), '403': problem('not_assigned'), '404': problem('Unknown conversation') },
         },
       },
       '/v1/conversations/{conversationId}/close': {
