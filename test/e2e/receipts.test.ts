@@ -7,6 +7,7 @@
 import { eventually } from '../support/workflow-env';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
 import { startBotServer, type BotServer } from '../support/bot-server';
+import { keepHistory } from '../support/histories';
 
 let rig: ServiceRig;
 let next = 15558000000 + Math.floor(Math.random() * 900_000);
@@ -25,6 +26,13 @@ async function customerWrote(texts: string[], number = BUSINESS_NUMBER_ID): Prom
   await eventually(() => rig.request('GET', path(customer, '', number)), (r) => r.body.inboundCount === texts.length);
   return { customer, wamids };
 }
+/** Closes the conversation and, with RECORD_HISTORIES=1, keeps its history for the replay test. */
+async function closedWithHistory(customer: string, name: string): Promise<void> {
+  expect((await rig.request('POST', path(customer, '/close'), {})).status).toBe(200);
+  const handle = rig.temporal.workflow.getHandle(`wa:${BUSINESS_NUMBER_ID}:${customer}`);
+  await handle.result();
+  await keepHistory(name, handle);
+}
 const readsOf = (wamids: string[]) => rig.simulator.reads().filter((r) => wamids.includes(r.messageId));
 
 describe('read receipts and typing', () => {
@@ -39,6 +47,7 @@ describe('read receipts and typing', () => {
     await eventually(() => rig.request('GET', path(customer)), (r) => r.body.inboundCount === 3);
     expect((await rig.requestAs('agent', 'POST', path(customer, '/read'), {})).body).toEqual({ sent: true });
     expect(readsOf([...wamids, more.wamid]).map((r) => r.messageId)).toEqual([wamids[1], more.wamid]);
+    await closedWithHistory(customer, 'receipts-mark-read');
   }, 60_000);
 
   it('typing shows the indicator with one call, and keystrokes within 20 s add none', async () => {
@@ -97,5 +106,6 @@ describe('the bot', () => {
     expect(sent[1]!.body).toMatchObject({ type: 'interactive', interactive: { type: 'list', action: { button: 'Stores', sections: [{ rows: [{ id: 'paris', title: 'Paris', description: 'Rue de Rivoli' }] }] } } });
     expect(readsOf(wamids)).toEqual([expect.objectContaining({ messageId: wamids[0], typing: false })]);
     expect(bot.requests[0]!.message).toMatchObject({ type: 'text', text: 'where is my parcel?' });
+    await closedWithHistory(customer, 'receipts-bot-mark-read');
   }, 60_000);
 });
