@@ -19,18 +19,27 @@ export interface BrokerDeps {
  * Retryable faults throw (Temporal backs off and retries); final refusals are recorded and returned.
  */
 export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
-  /** Our stored upload (image, audio, video, document, sticker) becomes the broker's media id for this number, uploaded once and remembered. */
-  async function withBrokerMedia(businessNumberId: string, content: OutboundContent): Promise<OutboundContent> {
-    if (!('mediaId' in content)) return content;
-    const media = await findMedia(store, content.mediaId);
-    if (!media) throw new CloudApiError(0, 0, `no stored media ${content.mediaId}`, undefined, false);
+  /** Our stored upload becomes the broker's media id for this number, uploaded once and remembered. */
+  async function brokerIdOf(businessNumberId: string, mediaId: string, filename?: string): Promise<string> {
+    const media = await findMedia(store, mediaId);
+    if (!media) throw new CloudApiError(0, 0, `no stored media ${mediaId}`, undefined, false);
     let brokerId = media.metadata.brokerIds?.[businessNumberId];
     if (!brokerId) {
-      const filename = content.type === 'document' ? content.filename : undefined;
-      brokerId = await broker.uploadMedia(businessNumberId, await readMedia(store, content.mediaId), media.metadata.mimeType, filename);
-      await rememberBrokerId(store, content.mediaId, businessNumberId, brokerId);
+      brokerId = await broker.uploadMedia(businessNumberId, await readMedia(store, mediaId), media.metadata.mimeType, filename);
+      await rememberBrokerId(store, mediaId, businessNumberId, brokerId);
     }
-    return { ...content, mediaId: brokerId };
+    return brokerId;
+  }
+
+  /** Media messages (image, audio, video, document, sticker) and media headers go by the broker's id. */
+  async function withBrokerMedia(businessNumberId: string, content: OutboundContent): Promise<OutboundContent> {
+    if ('mediaId' in content) {
+      return { ...content, mediaId: await brokerIdOf(businessNumberId, content.mediaId, content.type === 'document' ? content.filename : undefined) };
+    }
+    if ((content.type === 'buttons' || content.type === 'ctaUrl') && typeof content.header === 'object') {
+      return { ...content, header: { ...content.header, mediaId: await brokerIdOf(businessNumberId, content.header.mediaId) } };
+    }
+    return content;
   }
 
   return {

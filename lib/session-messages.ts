@@ -43,8 +43,13 @@ const replyTo = z
   .optional()
   .meta({ description: "Quote an earlier message of this conversation (Meta's context.message_id): its id here, or its wamid" });
 
-const frame = (body: number) => ({
-  header: text(L.headerText).optional().meta({ description: `Text header, at most ${L.headerText} characters` }),
+const textHeader = text(L.headerText).meta({ description: `Text header, at most ${L.headerText} characters` });
+const mediaHeader = z
+  .strictObject({ type: z.enum(['image', 'video', 'document']), mediaId })
+  .meta({ description: 'A media header (reply buttons and CTA URL only), by uploaded media id' });
+
+const frame = (body: number, header: z.ZodType<string | { type: 'image' | 'video' | 'document'; mediaId: string }> = textHeader) => ({
+  header: header.optional(),
   body: text(body),
   footer: text(L.footerText).optional(),
   replyTo,
@@ -112,7 +117,7 @@ export const ReactionMessage = z
 export const ButtonsMessage = z
     .strictObject({
       type: z.literal('buttons'),
-      ...frame(L.buttonsBody),
+      ...frame(L.buttonsBody, z.union([textHeader, mediaHeader])),
       buttons: z.array(z.strictObject({ id: text(L.buttonId), title: text(L.buttonTitle) })).min(1).max(L.maxButtons),
     })
     .superRefine((m, ctx) => {
@@ -151,7 +156,7 @@ export const ListMessage = z
 export const CtaUrlMessage = z
     .strictObject({
       type: z.literal('ctaUrl'),
-      ...frame(L.ctaBody),
+      ...frame(L.ctaBody, z.union([textHeader, mediaHeader])),
       displayText: text(L.ctaDisplayText),
       url: z.url({ protocol: /^https?$/ }).max(2000),
     })

@@ -66,9 +66,15 @@ export interface StoredMediaFacts {
   size?: number;
 }
 
-/** Header, body and footer shared by the interactive kinds (text header only). */
+/** A picture, video or document above reply buttons or a CTA URL button, by uploaded media id. */
+export interface MediaHeader {
+  type: 'image' | 'video' | 'document';
+  mediaId: string;
+}
+
+/** Header, body and footer shared by the interactive kinds: a text header, or media for buttons and CTA URLs. */
 export interface InteractiveFrame {
-  header?: string;
+  header?: string | MediaHeader;
   body: string;
   footer?: string;
 }
@@ -86,7 +92,7 @@ export type SessionContent = (
   /** An emoji on a customer's message (`emoji: ''` takes ours back); `wamid` is the reacted-to message's. */
   | { type: 'reaction'; messageId: string; wamid: string; emoji: string }
   | ({ type: 'buttons'; buttons: { id: string; title: string }[] } & InteractiveFrame)
-  | ({ type: 'list'; button: string; sections: { title?: string; rows: { id: string; title: string; description?: string }[] }[] } & InteractiveFrame)
+  | ({ type: 'list'; button: string; sections: { title?: string; rows: { id: string; title: string; description?: string }[] }[] } & InteractiveFrame & { header?: string })
   | ({ type: 'ctaUrl'; displayText: string; url: string } & InteractiveFrame)
   | { type: 'locationRequest'; body: string }
 ) & { replyTo?: ReplyTo };

@@ -31,6 +31,12 @@ export async function resolveOutbound(store: Store, conversationId: string, mess
     // Kept on the message so the thread shows the type and size without reading the file.
     stored = { mimeType: media.metadata.mimeType, ...(media.metadata.size !== undefined ? { size: media.metadata.size } : {}) };
   }
+  if ((message.type === 'buttons' || message.type === 'ctaUrl') && typeof message.header === 'object') {
+    const { type, mediaId } = message.header;
+    const media = await findMedia(store, mediaId);
+    if (!media) throw refuse('message.header.mediaId', `no upload ${mediaId}; upload the file first (POST /v1/media)`, 'unknown_media');
+    if (!isSendableAs(type, media.metadata.mimeType)) throw refuse('message.header.mediaId', `a ${media.metadata.mimeType} upload cannot be a ${type} header`);
+  }
   if (message.type === 'reaction') {
     const target = await findInThread(store, conversationId, message.messageId);
     // Meta: a reaction applies to a message the business received from the customer.

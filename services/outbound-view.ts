@@ -1,4 +1,4 @@
-import type { OutboundContent } from '../machines/conversation.types';
+import type { InteractiveFrame, OutboundContent } from '../machines/conversation.types';
 import type { MessageView } from '../api/conversations.schema';
 
 /**
@@ -42,14 +42,16 @@ function fields(content: OutboundContent): Partial<MessageView> {
     case 'reaction':
       return { reaction: { messageId: content.messageId, emoji: content.emoji } };
     case 'buttons':
-      return { text: content.body, interactive: { type: 'button', ...frame(content), buttons: content.buttons } };
+      return { ...headerMedia(content), text: content.body, interactive: { type: 'button', ...frame(content), buttons: content.buttons } };
     case 'list':
       return { text: content.body, interactive: { type: 'list', ...frame(content), button: content.button, sections: content.sections } };
     case 'ctaUrl':
-      return { text: content.body, interactive: { type: 'cta_url', ...frame(content), displayText: content.displayText, url: content.url } };
+      return { ...headerMedia(content), text: content.body, interactive: { type: 'cta_url', ...frame(content), displayText: content.displayText, url: content.url } };
     case 'locationRequest':
       return { text: content.body, interactive: { type: 'location_request_message', body: content.body } };
   }
 }
 
-const frame = (f: { header?: string; body: string; footer?: string }) => ({ ...(f.header ? { header: f.header } : {}), body: f.body, ...(f.footer ? { footer: f.footer } : {}) });
+/** A media header shows as the message's own media (under Meta's object name), so any renderer shows it. */
+const frame = (f: InteractiveFrame) => ({ ...(typeof f.header === 'string' && f.header ? { header: f.header } : {}), body: f.body, ...(f.footer ? { footer: f.footer } : {}) });
+const headerMedia = (f: InteractiveFrame) => (typeof f.header === 'object' ? { [f.header.type]: media({ mediaId: f.header.mediaId }) } : {});

@@ -48,7 +48,9 @@ function media(body: Json, type: string, caption: boolean): CloudRefusal | null 
 function header(i: Json, types: string[]): CloudRefusal | null {
   if (i.header === undefined) return null;
   if (!isObject(i.header) || typeof i.header.type !== 'string' || !types.includes(i.header.type)) return invalid('interactive.header.type', `must be one of ${types.join(', ')}`);
-  return i.header.type === 'text' ? str(i.header, 'text', 'interactive.header.text', 60, true) : null;
+  if (i.header.type === 'text') return str(i.header, 'text', 'interactive.header.text', 60, true);
+  const m = i.header[i.header.type];
+  return isObject(m) && (m.id !== undefined || m.link !== undefined) ? null : missing(`interactive.header.${i.header.type}.id`);
 }
 
 const textOf = (i: Json, key: 'body' | 'footer', max: number, required: boolean) =>

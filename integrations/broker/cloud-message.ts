@@ -12,9 +12,10 @@ export function toCloudMessage(content: OutboundContent): Record<string, unknown
 
 const optional = <T>(key: string, value: T | undefined) => (value === undefined || value === '' ? {} : { [key]: value });
 
-/** Header, body and footer of an interactive message; the header is a text header. */
+/** Header, body and footer of an interactive message; a media header goes by the broker's media id. */
 const frame = (f: InteractiveFrame) => ({
-  ...(f.header ? { header: { type: 'text', text: f.header } } : {}),
+  ...(typeof f.header === 'string' && f.header ? { header: { type: 'text', text: f.header } } : {}),
+  ...(typeof f.header === 'object' ? { header: { type: f.header.type, [f.header.type]: { id: f.header.mediaId } } } : {}),
   body: { text: f.body },
   ...(f.footer ? { footer: { text: f.footer } } : {}),
 });

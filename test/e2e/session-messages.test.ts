@@ -86,6 +86,22 @@ describe('outbound session messages reach the broker in Meta\'s shape', () => {
     expect(byType('location')).toMatchObject({ location: { latitude: 37.4421625, name: 'Philz Coffee' } });
   }, 120_000);
 
+  it('sends reply buttons under a picture and a CTA URL under a document, each header by the broker\'s media id', async () => {
+    const { customer } = await customerWrote();
+    const picture = await stored('image/jpeg');
+    const pdf = await stored('application/pdf');
+    const buttons = { type: 'buttons', header: { type: 'image', mediaId: picture }, body: 'This one?', buttons: [{ id: 'y', title: 'Yes' }] };
+    const cta = { type: 'ctaUrl', header: { type: 'document', mediaId: pdf }, body: 'Your invoice', displayText: 'Pay now', url: 'https://pay.example/42' };
+    for (const message of [buttons, cta]) expect((await rig.request('POST', path(customer, '/messages'), { message })).status).toBe(202);
+    const sent = await eventually(() => sentTo(customer), (s) => s.length === 2, 30_000);
+    expect(sent[0]!.body).toMatchObject({ interactive: { type: 'button', header: { type: 'image', image: { id: expect.any(String) } } } });
+    expect(sent[1]!.body).toMatchObject({ interactive: { type: 'cta_url', header: { type: 'document', document: { id: expect.any(String) } } } });
+    const headerId = ((sent[0]!.body.interactive as { header: { image: { id: string } } }).header.image.id);
+    expect(rig.simulator.media(headerId)?.mimeType).toBe('image/jpeg');
+    const thread = await rig.request('GET', path(customer, '/messages'));
+    expect(thread.body.messages.find((m: { type: string }) => m.type === 'buttons')).toMatchObject({ image: { mediaId: picture, url: `/v1/media/${picture}` } });
+  }, 60_000);
+
   it('quotes our own earlier message by its id here, once WhatsApp has given it a wamid', async () => {
     const { customer } = await customerWrote();
     const first = await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text: 'first' } });
@@ -125,6 +141,7 @@ describe('limits are refused before the send, naming the field', () => {
     ['a CTA that is not a URL', { type: 'ctaUrl', body: 'b', displayText: 'Go', url: 'not a url' }, 'message.url'],
     ['a location request body over 1024', { type: 'locationRequest', body: x(1025) }, 'message.body'],
     ['a latitude past 90', { type: 'location', latitude: 90.5, longitude: 0 }, 'message.latitude'],
+    ['a media header on a list (text only)', { type: 'list', header: { type: 'image', mediaId: `out_${'a'.repeat(32)}` }, body: 'b', button: 'Open', sections: [{ rows: rows(1) }] }, 'message.header'],
     ['a contact with no formatted_name', { type: 'contacts', contacts: [{ name: { first_name: 'B' } }] }, 'message.contacts.0.name.formatted_name'],
     ['a reaction that is not one emoji', { type: 'reaction', messageId: 'wamid.x', emoji: 'ok' }, 'message.emoji'],
   ])('%s', async (_name, message, field) => {
@@ -143,6 +160,8 @@ describe('limits are refused before the send, naming the field', () => {
     expect(asAudio).toMatchObject({ status: 400, body: { code: 'invalid_request', errors: [{ path: 'message.mediaId' }] } });
     const missing = await rig.request('POST', path(customer, '/messages'), { message: { type: 'video', mediaId: `out_${'b'.repeat(32)}` } });
     expect(missing).toMatchObject({ status: 404, body: { code: 'unknown_media', errors: [{ path: 'message.mediaId' }] } });
+    const header = await rig.request('POST', path(customer, '/messages'), { message: { type: 'buttons', header: { type: 'video', mediaId: pdf }, body: 'b', buttons: [{ id: 'a', title: 'a' }] } });
+    expect(header).toMatchObject({ status: 400, body: { errors: [{ path: 'message.header.mediaId' }] } });
     const quote = await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text: 'hi', replyTo: 'wamid.unknown' } });
     expect(quote).toMatchObject({ status: 400, body: { errors: [{ path: 'message.replyTo' }] } });
     const other = await customerWrote();

@@ -49,6 +49,7 @@ describe("the simulator takes Meta's documented session messages", () => {
     ['contacts', { type: 'contacts', contacts: [{ name: { formatted_name: 'Barbara J. Johnson', first_name: 'Barbara' }, phones: [{ phone: '+1 (940) 555-1234', type: 'HOME' }] }] }],
     ['reaction', { type: 'reaction', reaction: { message_id: 'wamid.HBgLMTY0NjcwNDM1OTUVAgASGBQzQTdCNTg5RjY1MEMyRjlGMjRGNgA=', emoji: '\u{1F600}' } }],
     ['reply buttons', buttons(['Change', 'Cancel'])],
+    ['reply buttons with an image header', { type: 'interactive', interactive: { ...buttons(['Change']).interactive, header: { type: 'image', image: { id: '2762702990552401' } } } }],
     ['list', list([[row(1), row(2)], [row(3)]])],
     ['cta url', { type: 'interactive', interactive: { type: 'cta_url', body: { text: 'Tap the button below to see available dates.' }, action: { name: 'cta_url', parameters: { display_text: 'See Dates', url: 'https://www.luckyshrub.com?clickID=kqDGWd24Q5TRwoEQTICY7W1JKoXvaZOXWAS7h1P76s0R7Paec4' } } } }],
     ['location request', { type: 'interactive', interactive: { type: 'location_request_message', body: { text: "Let's start with your pickup." }, action: { name: 'send_location' } } }],
@@ -75,6 +76,7 @@ describe('the simulator refuses one past each documented limit, with Meta\'s err
     ['a list button over 20', list([[row(1)]], { action: { button: x(21), sections: [{ rows: [row(1)] }] } }), 'interactive.action.button'],
     ['a CTA display text over 20', { type: 'interactive', interactive: { type: 'cta_url', body: { text: 'b' }, action: { name: 'cta_url', parameters: { display_text: x(21), url: 'https://a.example' } } } }, 'display_text'],
     ['a location request body over 1024', { type: 'interactive', interactive: { type: 'location_request_message', body: { text: x(1025) }, action: { name: 'send_location' } } }, 'interactive.body.text'],
+    ['a media header on a list (text only)', list([[row(1)]], { header: { type: 'image', image: { id: '1' } } }), 'interactive.header.type'],
     ['a latitude past 90', { type: 'location', location: { latitude: 91, longitude: 0 } }, 'location.latitude'],
   ])('%s', async (_name, body, field) => {
     const answer = await send(body);
