@@ -42,12 +42,14 @@ export async function carryOutHandOff(effect: HandOffEffect, deps: HandOffDeps):
   switch (effect.type) {
     case 'askBot': {
       const { messageId } = effect.params;
-      // The bot takes the message: the customer sees it read. Runs from before receipts existed replay without it.
-      if (patched('mark-read-for-bot')) await markReadForBot(effect.params.conversationId, effect.params.businessNumberId);
+      // The bot takes the message: the customer sees it read, beside the bot's question so a slow broker never holds
+      // the bot up. Runs from before receipts existed replay without it.
+      const receipt = patched('mark-read-for-bot') ? markReadForBot(effect.params.conversationId, effect.params.businessNumberId) : undefined;
       const outcome = await bot.askBot(effect.params).catch((err: unknown) => {
         if (!(err instanceof ActivityFailure)) throw err;
         return { outcome: 'failed' as const, reason: 'bot activity failed' };
       });
+      await receipt;
       if (outcome.outcome === 'failed') return report({ type: 'bot.failed', messageId, reason: outcome.reason, at: Date.now() });
       if (outcome.replies.length > 0) report({ type: 'bot.replied', messageId, replies: outcome.replies, at: Date.now() });
       if (outcome.handOff) report({ type: 'bot.handOffRequested', messageId, ...(outcome.reason ? { reason: outcome.reason } : {}), at: Date.now() });

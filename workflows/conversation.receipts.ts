@@ -69,9 +69,16 @@ export function installReceiptHandlers(deps: ReceiptDeps): void {
   );
 }
 
-/** Marks read when a bot takes the customer's message; never holds the bot up. */
+/** The bot's read receipt runs beside the bot, whose answer waits for it: bounded to a minute, never raised. */
+const botReceipts = proxyActivities<Pick<ConversationActivities, 'sendReceipt'>>({
+  startToCloseTimeout: '10 seconds',
+  scheduleToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
+});
+
+/** Marks read when a bot takes the customer's message. */
 export async function markReadForBot(conversationId: string, businessNumberId: string): Promise<void> {
-  await readReceipts.sendReceipt({ conversationId, businessNumberId, typing: false }).catch(swallow);
+  await botReceipts.sendReceipt({ conversationId, businessNumberId, typing: false }).catch(swallow);
 }
 
 /** A receipt that could not be sent changes nothing in the conversation: it is reported, never raised. */
