@@ -49,7 +49,7 @@ describe('message types in the agent inbox', () => {
     ];
     for (const message of messages) expect((await rig.request('POST', path(customer, '/messages'), { message })).status).toBe(202);
 
-    const { page, accessibilityViolations } = await consoleRig.open('agent');
+    const { page, accessibilityViolations, screenshot } = await consoleRig.open('agent');
     const panel = await inboxPanel(page, customer);
     await eventually(() => rig.simulator.reads().filter((r) => r.messageId === wamid), (reads) => reads.length === 1, 15_000);
 
@@ -62,6 +62,7 @@ describe('message types in the agent inbox', () => {
     await panel.getByLabel('Contact cards').getByText('Depot Paris').waitFor();
     await panel.getByLabel('Reply buttons').getByText('Yes, thanks').waitFor();
     expect(await accessibilityViolations()).toEqual([]);
+    await screenshot('message-types');
   }, 90_000);
 
   it('sends reply buttons, a list and an attached picture from the reply box, and shows typing while the agent types', async () => {

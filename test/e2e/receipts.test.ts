@@ -8,6 +8,7 @@ import { eventually } from '../support/workflow-env';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
 import { startBotServer, type BotServer } from '../support/bot-server';
 import { keepHistory } from '../support/histories';
+import { markReadUpdate, typingUpdate } from '../../workflows/conversation.messages';
 
 let rig: ServiceRig;
 let next = 15558000000 + Math.floor(Math.random() * 900_000);
@@ -61,6 +62,17 @@ describe('read receipts and typing', () => {
     const { customer, wamids } = await customerWrote(['hi']);
     expect((await rig.requestAs('agent', 'POST', path(customer, '/typing'), {})).body).toEqual({ sent: true });
     expect((await rig.requestAs('agent', 'POST', path(customer, '/typing'), {})).body).toEqual({ sent: false, reason: 'debounced' });
+    expect(readsOf(wamids)).toEqual([expect.objectContaining({ messageId: wamids[0], typing: true })]);
+  }, 60_000);
+
+  it('the workflow itself debounces typing and remembers what it marked read (another API process has its own debounce)', async () => {
+    const { customer, wamids } = await customerWrote(['hi again']);
+    const handle = rig.temporal.workflow.getHandle(`wa:${BUSINESS_NUMBER_ID}:${customer}`);
+    const args = [{ sender: { kind: 'integrator' as const } }] as [{ sender: { kind: 'integrator' } }];
+    expect(await handle.executeUpdate(typingUpdate, { args })).toEqual({ sent: true });
+    expect(await handle.executeUpdate(typingUpdate, { args })).toEqual({ sent: false, reason: 'debounced' });
+    // The typing call marked the message read already.
+    expect(await handle.executeUpdate(markReadUpdate, { args })).toEqual({ sent: false, reason: 'unchanged' });
     expect(readsOf(wamids)).toEqual([expect.objectContaining({ messageId: wamids[0], typing: true })]);
   }, 60_000);
 
