@@ -186,7 +186,7 @@ export interface ConversationInput {
 export interface MessageSummary {
   messageId: string;
   direction: 'inbound' | 'outbound';
-  /** inbound: text, image, unsupported; outbound: text, image, template. */
+  /** inbound: the Cloud API type as received; outbound: the session type (text, image, buttons, list…) or template. */
   kind: string;
   /** Payload time for inbound, acceptance time for outbound (epoch ms). */
   at: number;
