@@ -3,10 +3,12 @@ import { CloudApiError, type CloudApiClient } from '../integrations/broker/cloud
 import type { Store } from '../store/db';
 import { defaultReceipts, findNumber } from '../store/numbers.store';
 
-/** Mark the customer's latest message read (`typing`: and show the typing indicator). */
+/** Mark the customer's message read (`typing`: and show the typing indicator). */
 export interface ReceiptRequest {
   conversationId: string;
   businessNumberId: string;
+  /** The customer's message (its wamid), as the workflow ordered them; absent: the latest stored one. */
+  messageId?: string;
   typing: boolean;
 }
 
@@ -25,7 +27,10 @@ export function createReceiptActivities({ store, broker, clock }: { store: Store
     async sendReceipt(request: ReceiptRequest): Promise<ReceiptOutcome> {
       const settings = (await findNumber(store, request.businessNumberId))?.receipts ?? defaultReceipts;
       if (!(request.typing ? settings.typing : settings.markRead)) return { outcome: 'off' };
-      const [latest] = await store.messages.find({ conversationId: request.conversationId, direction: 'inbound' }).sort({ sortAt: -1, _id: -1 }).limit(1).toArray();
+      // Messages written within the same second tie on sortAt: the workflow's own order names the latest.
+      const [latest] = request.messageId
+        ? await store.messages.find({ _id: request.messageId, conversationId: request.conversationId }).limit(1).toArray()
+        : await store.messages.find({ conversationId: request.conversationId, direction: 'inbound' }).sort({ sortAt: -1, _id: -1 }).limit(1).toArray();
       if (latest?.direction !== 'inbound') return { outcome: 'none' };
       if (!request.typing && latest.readReceiptAt) return { outcome: 'unchanged', wamid: latest.wamid };
       try {

@@ -44,7 +44,7 @@ export async function carryOutHandOff(effect: HandOffEffect, deps: HandOffDeps):
       const { messageId } = effect.params;
       // The bot takes the message: the customer sees it read, beside the bot's question so a slow broker never holds
       // the bot up. Runs from before receipts existed replay without it.
-      const receipt = patched('mark-read-for-bot') ? markReadForBot(effect.params.conversationId, effect.params.businessNumberId) : undefined;
+      const receipt = patched('mark-read-for-bot') ? markReadForBot(effect.params.conversationId, effect.params.businessNumberId, messageId) : undefined;
       const outcome = await bot.askBot(effect.params).catch((err: unknown) => {
         if (!(err instanceof ActivityFailure)) throw err;
         return { outcome: 'failed' as const, reason: 'bot activity failed' };

@@ -45,7 +45,7 @@ export function installReceiptHandlers(deps: ReceiptDeps): void {
       const latest = latestInbound();
       if (latest === undefined) return { sent: false, reason: 'none' };
       if (latest === readUpTo) return { sent: false, reason: 'unchanged' };
-      const outcome = await readReceipts.sendReceipt({ ...ids, typing: false }).catch(swallow);
+      const outcome = await readReceipts.sendReceipt({ ...ids, messageId: latest, typing: false }).catch(swallow);
       if (outcome.outcome === 'sent' || outcome.outcome === 'unchanged') readUpTo = latest;
       return answer(outcome);
     },
@@ -60,9 +60,10 @@ export function installReceiptHandlers(deps: ReceiptDeps): void {
       if (!toConversationStatus(deps.snapshot(), now).windowOpen) return { sent: false, reason: 'window_closed' };
       if (now - typingAt < TYPING_DEBOUNCE_MS) return { sent: false, reason: 'debounced' };
       typingAt = now;
-      const outcome = await typingIndicator.sendReceipt({ ...ids, typing: true }).catch(swallow);
+      const latest = latestInbound();
+      const outcome = await typingIndicator.sendReceipt({ ...ids, ...(latest ? { messageId: latest } : {}), typing: true }).catch(swallow);
       // Meta's typing call marks the message read as well.
-      if (outcome.outcome === 'sent') readUpTo = latestInbound();
+      if (outcome.outcome === 'sent') readUpTo = latest;
       return answer(outcome);
     },
     { validator },
@@ -76,9 +77,9 @@ const botReceipts = proxyActivities<Pick<ConversationActivities, 'sendReceipt'>>
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' },
 });
 
-/** Marks read when a bot takes the customer's message. */
-export async function markReadForBot(conversationId: string, businessNumberId: string): Promise<void> {
-  await botReceipts.sendReceipt({ conversationId, businessNumberId, typing: false }).catch(swallow);
+/** Marks the customer's message read when a bot takes it. */
+export async function markReadForBot(conversationId: string, businessNumberId: string, messageId: string): Promise<void> {
+  await botReceipts.sendReceipt({ conversationId, businessNumberId, messageId, typing: false }).catch(swallow);
 }
 
 /** A receipt that could not be sent changes nothing in the conversation: it is reported, never raised. */
