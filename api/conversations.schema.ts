@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import 'zod-openapi';
 import { normaliseCustomerNumber } from '../lib/phone-numbers';
+import { InboundFieldsView } from './inbound-view.schema';
 
 /** Request and response schemas of the conversation API; the OpenAPI document is generated from these. */
 
@@ -146,15 +147,7 @@ export const MessageView = z
     type: z.string(),
     text: z.string().optional(),
     template: z.object({ name: z.string(), language: z.string() }).optional(),
-    image: z
-      .object({
-        mediaId: z.string().optional().meta({ description: 'Set once the image is stored; fetch it at url' }),
-        url: z.string().optional(),
-        caption: z.string().optional(),
-        mimeType: z.string().optional(),
-        problem: z.string().optional().meta({ description: 'Why an inbound image was not kept' }),
-      })
-      .optional(),
+    ...InboundFieldsView,
     status: z.enum(['received', 'queued', 'accepted', 'sent', 'delivered', 'read', 'failed']),
     at: z.string().meta({ description: 'When the message was written (inbound) or accepted (outbound)' }),
     wamid: z.string().optional(),

@@ -11,6 +11,7 @@ import multer from 'multer';
 import { z } from 'zod';
 import { installTemplateManager } from './template-manager';
 import { inboundImageWebhook, inboundTextWebhook, newWamid, signBody, statusWebhook, type CloudWebhookBody, type InboundOptions } from './cloud-api.payloads';
+import { customerActions, type SimulatedMedia, type StreamedMedia } from './inbound-customer';
 
 export interface SimulatorOptions {
   port?: number;
@@ -87,11 +88,11 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   const timers = new Set<NodeJS.Timeout>();
   const held = new Set<ServerResponse>();
   let closed = false;
-  /** Media the broker holds: uploaded by the connector, or sent by a simulated customer. */
-  const media = new Map<string, { bytes: Buffer; mimeType: string }>();
-  const storeMedia = (bytes: Buffer, mimeType: string) => {
+  /** Media the broker holds: uploaded by the connector, or sent by a simulated customer (bytes, or a stream made on demand). */
+  const media = new Map<string, SimulatedMedia>();
+  const storeMedia = (bytes: Buffer | StreamedMedia, mimeType: string) => {
     const id = String(BigInt(`0x${randomBytes(7).toString('hex')}`));
-    media.set(id, { bytes, mimeType });
+    media.set(id, Buffer.isBuffer(bytes) ? { bytes, mimeType, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') } : { ...bytes, mimeType });
     return id;
   };
 
@@ -184,6 +185,8 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     return { wamid, mediaId, delivery: await deliverWebhook(body) };
   }
 
+  const customer = customerActions({ deliverWebhook: (body) => deliverWebhook(body), storeMedia });
+
   const app = express();
   app.use(express.json({ limit: '5mb' }));
   const authorized = (req: Request) => req.get('authorization') === `Bearer ${options.accessToken}`;
@@ -207,7 +210,12 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     faults = [];
     res.status(204).end();
   });
-  app.post('/_sim/inbound', async (req, res) => void res.json(await sendInboundText(req.body as InboundOptions & { text: string })));
+  // `{"text": …}` as before, or any type: `{"type": "location", "content": {…}}`, `{"type": "document", "media": {…}}`,
+  // `{"type": "reaction", "messageId": …, "emoji": …}`, `{"type": "system", "systemType": …, "newWaId": …}`.
+  app.post('/_sim/inbound', async (req, res) => {
+    const body = req.body as InboundOptions & { text?: string; type?: string };
+    res.json(body.type === undefined || body.type === 'text' ? await sendInboundText(body as InboundOptions & { text: string }) : await customer.playInbound(body as never));
+  });
 
   app.post('/:version/:phoneNumberId/media', upload.single('file'), (req, res) => {
     if (!authorized(req)) return cloudError(res, 401, 190, TITLES[190]!);
@@ -218,7 +226,9 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     if (!authorized(req)) return cloudError(res, 401, 190, TITLES[190]!);
     const item = media.get(String(req.params.mediaId));
     if (!item) return cloudError(res, 404, 100, 'Unknown media');
-    res.type(item.mimeType).send(item.bytes);
+    res.type(item.mimeType).set('content-length', String(item.size));
+    if (item.bytes) return void res.send(item.bytes);
+    item.open!().pipe(res);
   });
   app.get('/:version/:mediaId', (req, res) => {
     if (!authorized(req)) return cloudError(res, 401, 190, TITLES[190]!);
@@ -229,8 +239,8 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
       messaging_product: 'whatsapp',
       url: `${url}/_media/${id}`,
       mime_type: item.mimeType,
-      sha256: createHash('sha256').update(item.bytes).digest('hex'),
-      file_size: item.bytes.length,
+      sha256: item.sha256,
+      file_size: item.size,
       id,
     });
   });
@@ -307,6 +317,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     deliverWebhook: (body: CloudWebhookBody | object, opts?: { signatureOverride?: string; duplicate?: boolean }) => deliverWebhook(body, opts),
     sendInboundText,
     sendInboundImage,
+    ...customer.actions,
     templates: templateManager.templates,
     setTemplateStatus: templateManager.setTemplateStatus,
     setTemplateCategory: templateManager.setTemplateCategory,

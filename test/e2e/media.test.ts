@@ -69,7 +69,7 @@ describe('agent images', () => {
     const [delivered] = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer), (s) => s.length === 1);
     const brokerMediaId = (delivered!.body.image as { id: string }).id;
     expect(delivered!.body.image).toMatchObject({ caption: 'here' });
-    expect(rig.simulator.media(brokerMediaId)?.bytes.equals(png)).toBe(true);
+    expect(rig.simulator.media(brokerMediaId)?.bytes?.equals(png)).toBe(true);
   });
 
   it('refuses bad uploads with a clear 4xx and stores nothing', async () => {
