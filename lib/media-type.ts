@@ -1,11 +1,12 @@
 import { fileTypeFromBuffer } from 'file-type';
+import sharp from 'sharp';
 import type { MediaType } from './inbound-message.schema';
 import { canonicalMimeType, legacyOfficeTypes, mediaRules, mediaTypeFor } from './media-limits';
 
 /** How many leading bytes the type check reads: enough for file-type to walk an Office file's first ZIP entries. */
 export const TYPE_SAMPLE_BYTES = 64 * 1024;
 
-export type MediaProblem = 'too_large' | 'type_mismatch' | 'not_allowed_type' | 'unrecognised_type' | 'sha256_mismatch';
+export type MediaProblem = 'too_large' | 'type_mismatch' | 'not_allowed_type' | 'unrecognised_type' | 'unreadable_image' | 'sha256_mismatch';
 
 export interface DetectedType {
   /** Meta's MIME type for what the bytes really are. */
@@ -42,6 +43,19 @@ function isPlainText(sample: Uint8Array, wholeFile: boolean): boolean {
   try {
     // A sample may end inside a multi-byte character; only the whole file must decode completely.
     new TextDecoder('utf-8', { fatal: true }).decode(sample, { stream: !wholeFile });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a whole image (or sticker) decodes, by libvips through `sharp`: a valid signature followed by anything else
+ * (an HTML page after a JPEG header) is not an image. Images are at most 5 MB, so they are checked whole.
+ */
+export async function isDecodableImage(bytes: Buffer): Promise<boolean> {
+  try {
+    await sharp(bytes, { failOn: 'error', animated: true }).stats();
     return true;
   } catch {
     return false;

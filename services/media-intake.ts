@@ -3,7 +3,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { MediaType } from '../lib/inbound-message.schema';
 import { MAX_MEDIA_BYTES, canonicalMimeType, maxBytesFor, mediaRules } from '../lib/media-limits';
-import { TYPE_SAMPLE_BYTES, detectMediaType, isAllowedFor, type MediaProblem } from '../lib/media-type';
+import { TYPE_SAMPLE_BYTES, detectMediaType, isAllowedFor, isDecodableImage, type MediaProblem } from '../lib/media-type';
 import type { Store } from '../store/db';
 import { discardMedia, openMediaUpload, type MediaMetadata } from '../store/media.store';
 
@@ -45,12 +45,17 @@ export async function takeMedia(store: Store, intake: MediaIntake): Promise<Inta
   const sample: Buffer[] = [];
   let sampled = 0;
   let size = 0;
+  // Images and stickers (at most 5 MB) are kept whole for the decode check; nothing larger is ever held.
+  const keepWhole = intake.expectedType === undefined || intake.expectedType === 'image' || intake.expectedType === 'sticker';
+  let whole: Buffer[] | undefined = keepWhole ? [] : undefined;
 
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       size += chunk.length;
       if (size > streamingMax) return callback(tooLarge(intake.expectedType));
       hash.update(chunk);
+      if (whole && size <= mediaRules.image.maxBytes) whole.push(chunk);
+      else whole = undefined;
       if (sampled < TYPE_SAMPLE_BYTES) {
         sample.push(chunk.subarray(0, TYPE_SAMPLE_BYTES - sampled));
         sampled += Math.min(chunk.length, TYPE_SAMPLE_BYTES - sampled);
@@ -79,6 +84,9 @@ export async function takeMedia(store: Store, intake: MediaIntake): Promise<Inta
       throw new Refusal('not_allowed_type', `${detected.mimeType} is not a type WhatsApp accepts${type ? ` for ${type}` : ''}`);
     }
     if (size > maxBytesFor(type, intake.animated)) throw tooLarge(type);
+    if ((type === 'image' || type === 'sticker') && !(whole && (await isDecodableImage(Buffer.concat(whole))))) {
+      throw new Refusal('unreadable_image', `the bytes start like ${detected.mimeType} but do not decode as one`);
+    }
     Object.assign(metadata, { mimeType: detected.mimeType, size, sha256, type });
   }
 
