@@ -14,7 +14,15 @@ import type { InboundKind } from '../machines/conversation.types';
 export type CustomerMessageKind = InboundKind;
 
 /** Events that are not the customer writing: recorded in the thread, never signalled to the conversation. */
-export type InboundEventKind = 'system' | 'request_welcome' | 'edit' | 'revoke';
+export type InboundEventKind = 'system' | 'request_welcome' | 'edit' | 'revoke' | 'unsupported_event';
+
+/**
+ * What Meta may deliver as `unsupported` although it is not the customer writing: an action on an earlier message
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/unsupported
+ * lists these among `unsupported.type`; edits are "temporarily delivered as unsupported"). Kept as an event, so it
+ * neither moves the window nor gets the unsupported-type reply.
+ */
+export const unsupportedActions = new Set(['reaction', 'edit', 'revoke', 'pin', 'keep_in_chat']);
 
 /** A media object as the thread keeps it; `mediaId` once fetched, checked and stored, `problem` when a check failed. */
 export interface InboundMedia {
@@ -78,7 +86,7 @@ function referralOf(referral: z.infer<typeof CloudReferral> | undefined): Inboun
 const errorsOf = (errors: { code: number; title?: string; message?: string; error_data?: { details?: string } }[] | undefined) =>
   (errors ?? []).map((e) => defined({ code: e.code, title: e.title ?? e.message ?? 'unknown', details: e.error_data?.details }));
 
-function customerContent(message: CloudCustomerMessage): ReadInbound & { category: 'customer' } {
+function customerContent(message: CloudCustomerMessage): ReadInbound & { category: 'customer' | 'event' } {
   const shared = defined({ context: contextOf(message.context), referral: referralOf(message.referral) });
   switch (message.type) {
     case 'text':
@@ -107,8 +115,11 @@ function customerContent(message: CloudCustomerMessage): ReadInbound & { categor
       const productItems = o.product_items.map((p) => defined({ productRetailerId: p.product_retailer_id, quantity: Number(p.quantity), itemPrice: p.item_price === undefined ? undefined : Number(p.item_price), currency: p.currency }));
       return { category: 'customer', kind: 'order', content: { ...shared, order: defined({ catalogId: o.catalog_id, text: o.text, productItems }) } };
     }
-    case 'unsupported':
-      return { category: 'customer', kind: 'unsupported', content: { ...shared, unsupported: defined({ type: message.unsupported?.type, errors: errorsOf(message.errors) }) } };
+    case 'unsupported': {
+      const unsupported = defined({ type: message.unsupported?.type, errors: errorsOf(message.errors) });
+      if (unsupported.type && unsupportedActions.has(unsupported.type)) return { category: 'event', kind: 'unsupported_event', content: { ...shared, unsupported } };
+      return { category: 'customer', kind: 'unsupported', content: { ...shared, unsupported } };
+    }
   }
 }
 
