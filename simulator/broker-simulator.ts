@@ -5,13 +5,14 @@
  */
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import { installTemplateManager } from './template-manager';
 import { inboundImageWebhook, inboundTextWebhook, newWamid, signBody, statusWebhook, type CloudWebhookBody, type InboundOptions } from './cloud-api.payloads';
-import { customerActions, type SimulatedMedia, type StreamedMedia } from './inbound-customer';
+import { customerActions } from './inbound-customer';
+import { createMediaStore } from './media-store';
 
 export interface SimulatorOptions {
   port?: number;
@@ -89,12 +90,8 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   const held = new Set<ServerResponse>();
   let closed = false;
   /** Media the broker holds: uploaded by the connector, or sent by a simulated customer (bytes, or a stream made on demand). */
-  const media = new Map<string, SimulatedMedia>();
-  const storeMedia = (bytes: Buffer | StreamedMedia, mimeType: string) => {
-    const id = String(BigInt(`0x${randomBytes(7).toString('hex')}`));
-    media.set(id, Buffer.isBuffer(bytes) ? { bytes, mimeType, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') } : { ...bytes, mimeType });
-    return id;
-  };
+  const media = createMediaStore();
+  const storeMedia = media.store;
 
   const later = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -222,28 +219,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     if (!req.file || req.body?.messaging_product !== 'whatsapp') return cloudError(res, 400, 100, 'Invalid parameter: file and messaging_product are required');
     res.json({ id: storeMedia(req.file.buffer, req.file.mimetype) });
   });
-  app.get('/_media/:mediaId', (req, res) => {
-    if (!authorized(req)) return cloudError(res, 401, 190, TITLES[190]!);
-    const item = media.get(String(req.params.mediaId));
-    if (!item) return cloudError(res, 404, 100, 'Unknown media');
-    res.type(item.mimeType).set('content-length', String(item.size));
-    if (item.bytes) return void res.send(item.bytes);
-    item.open!().pipe(res);
-  });
-  app.get('/:version/:mediaId', (req, res) => {
-    if (!authorized(req)) return cloudError(res, 401, 190, TITLES[190]!);
-    const id = String(req.params.mediaId);
-    const item = media.get(id);
-    if (!item) return cloudError(res, 404, 100, 'Unknown media');
-    res.json({
-      messaging_product: 'whatsapp',
-      url: `${url}/_media/${id}`,
-      mime_type: item.mimeType,
-      sha256: item.sha256,
-      file_size: item.size,
-      id,
-    });
-  });
+  media.installRoutes(app, { authorized, refuse: cloudError, baseUrl: () => url });
 
   app.post('/:version/:phoneNumberId/messages', async (req: Request, res: Response) => {
     requests += 1;
@@ -297,7 +273,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   return {
     url,
     /** The bytes the broker holds under a media id (what the connector uploaded, or a customer sent). */
-    media: (mediaId: string) => media.get(mediaId),
+    media: media.get,
     sent: (): SentMessage[] => [...sent],
     requests: (): number => requests,
     reset(): void {
