@@ -87,4 +87,6 @@ export const InboundFieldsView = {
     .meta({ description: 'user_changed_number / user_changed_user_id' }),
   edit: z.object({ originalMessageId: z.string(), message: z.record(z.string(), z.unknown()).optional() }).optional(),
   revoke: z.object({ originalMessageId: z.string() }).optional(),
+  editedBy: z.string().optional().meta({ description: 'The customer edited this message: the id of the edit event in this thread' }),
+  revokedAt: z.string().optional().meta({ description: 'The customer deleted this message for everyone, at this time' }),
 };

@@ -11,7 +11,7 @@ import { outboundStatuses, type ConversationDoc, type MessageDoc } from '../stor
 import { listThread } from '../store/messages.store';
 import { agentDeliveriesOf, type AgentDeliveryDoc } from '../store/agent-deliveries.store';
 import { reactionsByWamid, type ReactionView } from '../store/reactions.store';
-import { inboundFieldsView } from './inbound-view';
+import { inboundFieldsView, withEditsAndRevokes } from './inbound-view';
 import { findMedia } from '../store/media.store';
 import { findTemplate, listApprovedTemplates } from '../store/templates.store';
 import { admitToTier, releaseTier } from '../store/tier.store';
@@ -203,7 +203,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
       const [thread, reactions] = await Promise.all([listThread(store, conversationId), reactionsByWamid(store, conversationId)]);
       if (thread.length === 0) await requireConversation(conversationId);
       const delivered = await agentDeliveriesOf(store, thread.map((doc) => doc._id));
-      return thread.map((doc) => toMessageView(doc, delivered.get(doc._id), reactions));
+      return withEditsAndRevokes(thread.map((doc) => toMessageView(doc, delivered.get(doc._id), reactions)));
     },
 
     async list(filter: ConversationFilter): Promise<ConversationView[]> {

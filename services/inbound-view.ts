@@ -34,3 +34,17 @@ export function inboundFieldsView(doc: InboundMessageDoc): Partial<MessageView> 
     ...(revoke ? { revoke } : {}),
   };
 }
+
+/**
+ * Marks the messages a customer later edited or deleted (Coexistence numbers: Meta's edit and revoke webhooks name
+ * the original by wamid) with when, and which event carries the edit; the events stay in the thread too.
+ */
+export function withEditsAndRevokes(views: MessageView[]): MessageView[] {
+  const marks = new Map<string, Pick<MessageView, 'editedBy' | 'revokedAt'>>();
+  for (const view of views) {
+    if (view.edit) marks.set(view.edit.originalMessageId, { ...marks.get(view.edit.originalMessageId), editedBy: view.id });
+    if (view.revoke) marks.set(view.revoke.originalMessageId, { ...marks.get(view.revoke.originalMessageId), revokedAt: view.at });
+  }
+  if (marks.size === 0) return views;
+  return views.map((view) => (view.wamid && marks.has(view.wamid) ? { ...view, ...marks.get(view.wamid) } : view));
+}

@@ -98,6 +98,24 @@ describe('events that are not the customer writing', () => {
     expect(sentTo(customer)).toHaveLength(1);
   });
 
+  it('marks a message the customer deleted or edited (Coexistence), without counting either as writing', async () => {
+    const customer = newCustomer();
+    await customerWrote(customer, seconds(Date.now()) - 60);
+    const [first] = await thread(customer);
+    const revoke = await rig.simulator.sendInboundMessage({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, type: 'revoke', content: { original_message_id: first!.wamid } });
+    const edit = await rig.simulator.sendInboundMessage({
+      phoneNumberId: BUSINESS_NUMBER_ID,
+      from: customer,
+      type: 'edit',
+      content: { original_message_id: first!.wamid, message: { type: 'text', text: { body: 'My parcel is very late' } } },
+    });
+    const t = await eventually(() => thread(customer), (messages) => messages.some((m) => m.revokedAt) && messages.some((m) => m.editedBy));
+    expect(t.find((m) => m.wamid === first!.wamid)).toMatchObject({ editedBy: edit.wamid, revokedAt: expect.any(String) });
+    expect(t.find((m) => m.wamid === revoke.wamid)).toMatchObject({ type: 'revoke', event: true, revoke: { originalMessageId: first!.wamid } });
+    await settle();
+    expect((await rig.request('GET', path(customer))).body.inboundCount).toBe(1);
+  });
+
   it('starts no conversation for a customer who never wrote (user_changed_user_id, request_welcome)', async () => {
     const customer = newCustomer();
     await rig.simulator.sendSystemNotice({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, systemType: 'user_changed_user_id', newUserId: 'US.1234567890' });
