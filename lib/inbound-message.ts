@@ -22,6 +22,10 @@ export type InboundEventKind = 'system' | 'request_welcome' | 'edit' | 'revoke' 
  * lists these among `unsupported.type`; edits are "temporarily delivered as unsupported"). Kept as an event, so it
  * neither moves the window nor gets the unsupported-type reply.
  */
+/** `errors[].code` of an unsupported message: the type is unknown to the Cloud API (131051), or the content is withheld (131060). */
+const TYPE_UNKNOWN = 131051;
+const MESSAGE_UNAVAILABLE = 131060;
+
 export const unsupportedActions = new Set(['reaction', 'edit', 'revoke', 'pin', 'keep_in_chat']);
 
 /** A media object as the thread keeps it; `mediaId` once fetched, checked and stored, `problem` when a check failed. */
@@ -118,7 +122,9 @@ function customerContent(message: CloudCustomerMessage): ReadInbound & { categor
     case 'unsupported': {
       const unsupported = defined({ type: message.unsupported?.type, errors: errorsOf(message.errors) });
       if (unsupported.type && unsupportedActions.has(unsupported.type)) return { category: 'event', kind: 'unsupported_event', content: { ...shared, unsupported } };
-      return { category: 'customer', kind: 'unsupported', content: { ...shared, unsupported } };
+      const codes = unsupported.errors.map((e) => e.code);
+      const unavailable = codes.includes(MESSAGE_UNAVAILABLE) && !codes.includes(TYPE_UNKNOWN);
+      return { category: 'customer', kind: unavailable ? 'unavailable' : 'unsupported', content: { ...shared, unsupported } };
     }
   }
 }

@@ -26,6 +26,9 @@ export interface CustomerRef {
  */
 export const inboundKinds = [
   'text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'button', 'interactive', 'order', 'unsupported',
+  // The customer wrote, but WhatsApp withholds the content (131060, a Coexistence number's first message): not a type
+  // we fail to read, so no unsupported-type reply.
+  'unavailable',
 ] as const;
 export type InboundKind = (typeof inboundKinds)[number];
 

@@ -56,6 +56,9 @@ describe('reading a webhook message (Meta is the spec)', () => {
     expect(read({ type: 'unsupported', errors, unsupported: { type: 'poll_creation' } })).toEqual({
       category: 'customer', kind: 'unsupported', content: { unsupported: { type: 'poll_creation', errors: [{ code: 131051, title: 'Message type unknown', details: 'Message type is currently not supported.' }] } },
     });
+    // 131060: the customer wrote, WhatsApp withholds it (a Coexistence number's first message): not an unsupported type.
+    const unavailable = [{ code: 131060, title: 'This message is currently unavailable.' }];
+    expect(read({ type: 'unsupported', errors: unavailable })).toMatchObject({ category: 'customer', kind: 'unavailable' });
     // A reaction or an edit delivered as unsupported is still not the customer writing.
     expect(read({ type: 'unsupported', errors, unsupported: { type: 'reaction' } })).toMatchObject({ category: 'event', kind: 'unsupported_event' });
   });
