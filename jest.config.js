@@ -1,4 +1,13 @@
-const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] };
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }],
+  // file-type (the media type check) and its readers ship as ES modules only: compiled to CommonJS for jest.
+  '^.+\\.js$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+};
+const esmOnly = {
+  transformIgnorePatterns: ['/node_modules/(?!(file-type|strtok3|token-types|uint8array-extras|@tokenizer|@borewit)/)'],
+  // Their `exports` offer only `import`: point jest's CommonJS resolver at the same files Node imports.
+  moduleNameMapper: { '^file-type$': '<rootDir>/node_modules/file-type/index.js' },
+};
 
 // Pure tests: the machines, parsers and helpers that need no server. They run without Temporal, FerretDB, Go or
 // Java (`npm run test:unit`, seconds). A new pure test either lives under test/machines/ or is named *.unit.test.ts.
@@ -19,6 +28,7 @@ module.exports = {
       roots: ['<rootDir>/test'],
       testMatch: unitTests,
       transform,
+      ...esmOnly,
     },
     {
       // Everything else runs against real servers: one Temporal dev server and one FerretDB for the whole run
@@ -36,6 +46,7 @@ module.exports = {
         '/test/analytics/kpi\\.test\\.ts$',
       ],
       transform,
+      ...esmOnly,
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },

@@ -1,6 +1,6 @@
 import type { ConversationStatus } from '../machines/conversation.status';
 import type { FetchMediaEffect, SendMessageEffect } from '../machines/conversation.types';
-import type { ImageProblem } from '../lib/image-check';
+import type { MediaProblem as CheckProblem } from '../lib/media-type';
 import type { SettingsRead, SettingsRequest } from './settings.activities';
 import type { AskBotEffect, ReleaseAgentEffect } from '../machines/conversation.types';
 import type { BotOutcome } from './bot.activities';
@@ -31,7 +31,7 @@ export interface SendFailure {
   details?: string;
 }
 
-export type MediaProblem = ImageProblem | 'fetch_failed';
+export type MediaProblem = CheckProblem | 'fetch_failed';
 
 export type MediaOutcome = { outcome: 'stored'; mediaId: string } | { outcome: 'rejected'; problem: MediaProblem };
 

@@ -10,6 +10,7 @@ import type { Store } from '../store/db';
 import type { MessageDoc } from '../store/documents';
 import { recordAgentDelivery } from '../store/agent-deliveries.store';
 import { messagesById } from '../store/messages.store';
+import { MediaPending, inboundLineText } from '../services/inbound-view';
 import { chatContent, originOf } from '../integrations/sip/sip.chat';
 import type { SipRouting } from '../integrations/sip/sip.routing';
 import type { ChatLine, SipDialog } from '../integrations/sip/sip.types';
@@ -48,16 +49,15 @@ function describeOutbound(content: OutboundContent, mediaLink: (id: string) => s
   }
 }
 
-/** The line's text as the agent reads it; throws (retryable) while an image is still being fetched. */
+/** The line's text as the agent reads it; throws (retryable) while media is still being fetched. */
 function textOf(doc: MessageDoc, mediaLink: (id: string) => string): string {
   if (doc.direction === 'outbound') return describeOutbound(doc.content, mediaLink);
-  if (doc.kind === 'text') return doc.text ?? '';
-  if (doc.kind === 'image') {
-    if (doc.image?.problem) return [`[image not kept: ${doc.image.problem}]`, doc.image.caption].filter(Boolean).join('\n');
-    if (!doc.image?.mediaId) throw retry(`image ${doc._id} not stored yet`);
-    return [`[image ${doc.image.mimeType ?? ''}] ${mediaLink(doc.image.mediaId)}`.replace(' ]', ']'), doc.image.caption].filter(Boolean).join('\n');
+  try {
+    return inboundLineText(doc, mediaLink);
+  } catch (err) {
+    if (err instanceof MediaPending) throw retry(err.message);
+    throw err;
   }
-  return `[${doc.type} message: not shown here; WhatsApp sent a type this connector does not carry]`;
 }
 
 /** Heartbeats every second while inside an activity; nothing when called directly (tests). */

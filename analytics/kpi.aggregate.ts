@@ -23,6 +23,8 @@ export interface Kpis {
   windowExpiries: number;
   templatesSent: number;
   messages: { inbound: number; outboundSession: number; outboundTemplate: number };
+  /** Messages by WhatsApp type: inbound by kind (text, image, audio, location…), outbound by the type sent. */
+  messagesByType: { inbound: Record<string, number>; outbound: Record<string, number> };
   bot: { conversations: number; handOffs: number; handOffRate: number | null };
   failuresByCode: Record<string, number>;
   /** Outbound messages by WhatsApp pricing category (what they cost); only with a store to read delivery statuses from. */
@@ -58,6 +60,7 @@ export class KpiAccumulator {
   private readonly byState = Object.fromEntries(conversationStates.map((s) => [s, 0])) as Record<ConversationStateName, number>;
   private windowExpiries = 0;
   private readonly messages = { inbound: 0, outboundSession: 0, outboundTemplate: 0 };
+  private readonly byType: Kpis['messagesByType'] = { inbound: {}, outbound: {} };
   private readonly botConversations = new Set<string>();
   private readonly botHandOffs = new Set<string>();
   private readonly failures: Record<string, number> = {};
@@ -74,6 +77,10 @@ export class KpiAccumulator {
     this.messages.inbound += timeline.messages.inbound;
     this.messages.outboundSession += timeline.messages.outboundSession;
     this.messages.outboundTemplate += timeline.messages.outboundTemplate;
+    // Timelines serialised before per-type counts existed have none.
+    for (const direction of ['inbound', 'outbound'] as const) {
+      for (const [type, n] of Object.entries(timeline.messagesByType?.[direction] ?? {})) this.byType[direction][type] = (this.byType[direction][type] ?? 0) + n;
+    }
     if (timeline.bot.involved) this.botConversations.add(timeline.conversationKey);
     if (timeline.bot.handedOff) this.botHandOffs.add(timeline.conversationKey);
     for (const failure of timeline.failures) this.failures[failure.key] = (this.failures[failure.key] ?? 0) + 1;
@@ -101,6 +108,7 @@ export class KpiAccumulator {
       windowExpiries: this.windowExpiries,
       templatesSent: this.messages.outboundTemplate,
       messages: { ...this.messages },
+      messagesByType: { inbound: { ...this.byType.inbound }, outbound: { ...this.byType.outbound } },
       bot: { conversations: bots, handOffs: this.botHandOffs.size, handOffRate: bots === 0 ? null : this.botHandOffs.size / bots },
       failuresByCode: { ...this.failures },
       messagesByPricingCategory: this.pricing && { ...this.pricing },

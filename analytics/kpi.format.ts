@@ -31,6 +31,8 @@ export function kpiRows(k: Kpis): KpiRow[] {
     { metric: 'window_expiries', key: '', value: k.windowExpiries },
     { metric: 'templates_sent', key: '', value: k.templatesSent },
     ...keyed('messages', { inbound: k.messages.inbound, outbound_session: k.messages.outboundSession, outbound_template: k.messages.outboundTemplate }),
+    ...keyed('inbound_messages_by_type', k.messagesByType.inbound),
+    ...keyed('outbound_messages_by_type', k.messagesByType.outbound),
     { metric: 'bot_conversations', key: '', value: k.bot.conversations },
     { metric: 'bot_hand_offs', key: '', value: k.bot.handOffs },
     { metric: 'bot_hand_off_rate', key: '', value: k.bot.handOffRate },
@@ -56,6 +58,12 @@ export function humanDuration(ms: number | null): string {
   return h < 48 ? `${h} h ${m % 60} min` : `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
+/** `inbound text 3, audio 1; outbound text 2, template 1` */
+export function byType(counts: { inbound: Record<string, number>; outbound: Record<string, number> }): string {
+  const list = (c: Record<string, number>) => Object.entries(c).sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `${t} ${n}`).join(', ') || 'none';
+  return `inbound ${list(counts.inbound)}; outbound ${list(counts.outbound)}`;
+}
+
 /** The KPIs as an aligned table for the terminal. */
 export function kpisToTable(k: Kpis): string {
   const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)} %`);
@@ -67,6 +75,7 @@ export function kpisToTable(k: Kpis): string {
     ['window expiries', String(k.windowExpiries)],
     ['templates sent', String(k.templatesSent)],
     ['messages', `inbound ${k.messages.inbound}, outbound session ${k.messages.outboundSession}, outbound template ${k.messages.outboundTemplate}`],
+    ['messages by type', byType(k.messagesByType)],
     ['bot hand-off rate', `${pct(k.bot.handOffRate)} (${k.bot.handOffs} of ${k.bot.conversations} bot conversations)`],
     ['failures by code', Object.entries(k.failuresByCode).map(([c, n]) => `${c} ×${n}`).join(', ') || 'none'],
     ['messages by pricing category', k.messagesByPricingCategory ? Object.entries(k.messagesByPricingCategory).map(([c, n]) => `${c} ${n}`).join(', ') || 'none' : 'not read (give --mongodb-url)'],

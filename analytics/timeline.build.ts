@@ -30,6 +30,8 @@ export interface Timeline {
   finalState: ConversationStateName;
   states: StateSpan[];
   messages: { inbound: number; outboundSession: number; outboundTemplate: number };
+  /** Messages by WhatsApp type: inbound by kind (text, audio, location…; `image` for runs from before kinds), outbound by type. */
+  messagesByType: { inbound: Record<string, number>; outbound: Record<string, number> };
   windowExpiries: { at: string; cause: string }[];
   handOffs: { at: string; kind: 'agentAssigned' | 'botHandOff'; eventType: string; agentId?: string }[];
   failures: { at: string; eventType: string; key: string; messageId?: string; title?: string }[];
@@ -63,6 +65,7 @@ export function buildTimeline(ids: { conversationId: string; runId: string }, me
     finalState: state,
     states: [{ state, enteredAt: iso(startedAt), leftAt: null, durationMs: null }],
     messages: { inbound: 0, outboundSession: 0, outboundTemplate: 0 },
+    messagesByType: { inbound: {}, outbound: {} },
     windowExpiries: [],
     handOffs: [],
     failures: [],
@@ -99,8 +102,12 @@ export function buildTimeline(ids: { conversationId: string; runId: string }, me
 }
 
 function countRecord(t: Timeline, record: TimelineRecord, at: string): void {
-  if (record.eventType === analyticsEvents.inbound) t.messages.inbound += 1;
+  if (record.eventType === analyticsEvents.inbound) {
+    t.messages.inbound += 1;
+    countType(t.messagesByType.inbound, record.kind);
+  }
   if (record.eventType === analyticsEvents.send) {
+    countType(t.messagesByType.outbound, record.messageType);
     if (record.messageType === 'template') t.messages.outboundTemplate += 1;
     else t.messages.outboundSession += 1;
     if (record.messageId) t.outboundMessageIds.push(record.messageId);
@@ -113,4 +120,9 @@ function countRecord(t: Timeline, record: TimelineRecord, at: string): void {
     t.bot.handedOff = true;
     t.handOffs.push({ at, kind: 'botHandOff', eventType: record.eventType });
   }
+}
+
+function countType(counts: Record<string, number>, type: string | undefined): void {
+  const key = type ?? 'unknown';
+  counts[key] = (counts[key] ?? 0) + 1;
 }

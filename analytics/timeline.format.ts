@@ -1,5 +1,5 @@
 import { conversationDiagram } from '../machines/conversation.diagram';
-import { humanDuration } from './kpi.format';
+import { byType, humanDuration } from './kpi.format';
 import type { Timeline, TimelineEvent } from './timeline.build';
 
 const time = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
@@ -24,6 +24,7 @@ export function timelineToText(t: Timeline): string {
     `${t.conversationId}  run ${t.runId}${t.continued ? ' (continued)' : ''}`,
     `  started ${time(t.startedAt)}, ${t.endedAt ? `ended ${time(t.endedAt)} (${t.ending})` : 'still running'}, now ${t.finalState}`,
     `  messages: inbound ${t.messages.inbound}, outbound session ${t.messages.outboundSession}, outbound template ${t.messages.outboundTemplate}`,
+    `  by type: ${byType(t.messagesByType)}`,
     `  first response ${humanDuration(t.firstResponseMs)}, hold ${humanDuration(t.holdMs)}, window expiries ${t.windowExpiries.length}, hand-offs ${t.handOffs.length}, failures ${t.failures.length}`,
     '  states:',
     ...t.states.map((s) => `    ${s.state.padEnd(22)} ${time(s.enteredAt)} → ${s.leftAt ? `${time(s.leftAt)}  (${humanDuration(s.durationMs)})` : '…'}`),

@@ -23,6 +23,10 @@ export const TimelineQuery = z.strictObject({
 const Duration = z.object({ count: z.number().int(), medianMs: z.number().nullable(), p90Ms: z.number().nullable() });
 const Counts = z.record(z.string(), z.number().int());
 
+const ByType = z
+  .object({ inbound: Counts, outbound: Counts })
+  .meta({ description: 'Messages by WhatsApp type: inbound by kind (text, image, audio, video, document, sticker, location, contacts, button, interactive, order, unsupported), outbound by the type sent' });
+
 export const KpisView = z
   .object({
     conversations: z.number().int(),
@@ -34,6 +38,7 @@ export const KpisView = z
     windowExpiries: z.number().int(),
     templatesSent: z.number().int(),
     messages: z.object({ inbound: z.number().int(), outboundSession: z.number().int(), outboundTemplate: z.number().int() }),
+    messagesByType: ByType,
     bot: z.object({ conversations: z.number().int(), handOffs: z.number().int(), handOffRate: z.number().nullable() }),
     failuresByCode: Counts.meta({ description: "WhatsApp's error code for broker refusals (131047…), <event>:<code> for others" }),
     messagesByPricingCategory: Counts.nullable().meta({ description: 'Outbound messages by WhatsApp pricing category; unpriced until a status carries one' }),
@@ -54,6 +59,7 @@ export const TimelineView = z
     finalState: State,
     states: z.array(z.object({ state: State, enteredAt: z.string(), leftAt: z.string().nullable(), durationMs: z.number().nullable() })),
     messages: z.object({ inbound: z.number().int(), outboundSession: z.number().int(), outboundTemplate: z.number().int() }),
+    messagesByType: ByType,
     windowExpiries: z.array(z.object({ at: z.string(), cause: z.string() })),
     handOffs: z.array(z.object({ at: z.string(), kind: z.enum(['agentAssigned', 'botHandOff']), eventType: z.string(), agentId: z.string().optional() })),
     failures: z.array(z.object({ at: z.string(), eventType: z.string(), key: z.string(), messageId: z.string().optional(), title: z.string().optional() })),

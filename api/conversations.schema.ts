@@ -2,6 +2,7 @@ import { z } from 'zod';
 import 'zod-openapi';
 import { normaliseCustomerNumber } from '../lib/phone-numbers';
 import { SessionMessages } from '../lib/session-messages';
+import { InboundFieldsView } from './inbound-view.schema';
 
 /** Request and response schemas of the conversation API; the OpenAPI document is generated from these. */
 
@@ -146,20 +147,6 @@ export const ConversationView = z
   })
   .meta({ id: 'Conversation' });
 
-const MediaView = z
-  .object({
-    mediaId: z.string().optional().meta({ description: 'Set once stored; fetch the bytes at url' }),
-    url: z.string().optional(),
-    mimeType: z.string().optional(),
-    caption: z.string().optional(),
-    filename: z.string().optional(),
-    voice: z.boolean().optional(),
-    sha256: z.string().optional(),
-    size: z.number().optional(),
-    problem: z.string().optional().meta({ description: 'Why inbound media was not kept' }),
-  })
-  .meta({ id: 'MessageMedia' });
-
 export const MessageView = z
   .object({
     id: z.string(),
@@ -167,19 +154,17 @@ export const MessageView = z
     type: z.string(),
     text: z.string().optional(),
     template: z.object({ name: z.string(), language: z.string() }).optional(),
-    image: MediaView.optional(),
-    audio: MediaView.optional(),
-    video: MediaView.optional(),
-    document: MediaView.optional(),
-    sticker: MediaView.optional(),
-    location: z.object({ latitude: z.number(), longitude: z.number(), name: z.string().optional(), address: z.string().optional() }).optional(),
-    contacts: z.array(z.looseObject({})).optional().meta({ description: "Meta's contact objects" }),
+    // What customers send (media, location, contacts, chosen replies, context, referral, reactions, events), with
+    // the fields our own messages add where both directions share a name.
+    ...InboundFieldsView,
     interactive: z
       .looseObject({
-        type: z.string(),
+        type: z.string().meta({ description: 'Inbound: button_reply, list_reply or nfm_reply; outbound: button, list, cta_url or location_request' }),
         id: z.string().optional().meta({ description: 'Inbound: the chosen button or row id' }),
         title: z.string().optional().meta({ description: 'Inbound: the chosen button or row title' }),
         description: z.string().optional(),
+        name: z.string().optional().meta({ description: 'nfm_reply: the Flow' }),
+        responseJson: z.string().optional().meta({ description: "nfm_reply: the Flow's answer, as Meta's JSON string" }),
         header: z.string().optional(),
         body: z.string().optional(),
         footer: z.string().optional(),
@@ -192,12 +177,15 @@ export const MessageView = z
         url: z.string().optional(),
       })
       .optional()
-      .meta({ description: 'Inbound: the reply chosen; outbound: what was offered (reply buttons, list, CTA URL, location request)' }),
-    button: z.object({ text: z.string(), payload: z.string().optional() }).optional().meta({ description: "Inbound: a template quick-reply button's text and payload" }),
+      .meta({ description: 'Inbound: the reply chosen (or a Flow answer); outbound: what was offered (reply buttons, list, CTA URL, location request)' }),
     reaction: z.object({ messageId: z.string(), emoji: z.string() }).optional().meta({ description: "Outbound: our reaction to the customer's message messageId ('' removes it)" }),
-    reactions: z.array(z.object({ emoji: z.string(), by: z.string(), at: z.string() })).optional(),
     context: z
-      .object({ messageId: z.string().optional().meta({ description: 'The quoted message (its id in this thread)' }), forwarded: z.boolean().optional() })
+      .object({
+        messageId: z.string().optional().meta({ description: 'The quoted message (inbound: its wamid; outbound: its id in this thread)' }),
+        from: z.string().optional(),
+        forwarded: z.boolean().optional(),
+        frequentlyForwarded: z.boolean().optional(),
+      })
       .optional(),
     status: z.enum(['received', 'queued', 'accepted', 'sent', 'delivered', 'read', 'failed']),
     at: z.string().meta({ description: 'When the message was written (inbound) or accepted (outbound)' }),

@@ -1,42 +1,93 @@
 import { randomUUID } from 'node:crypto';
-import { Router } from 'express';
-import multer from 'multer';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import busboy from 'busboy';
+import { create as contentDisposition } from 'content-disposition';
+import { Router, type Request } from 'express';
 import { z } from 'zod';
-import { MAX_IMAGE_BYTES, checkImage } from '../lib/image-check';
 import { AppError } from '../lib/errors';
+import { MAX_MEDIA_BYTES } from '../lib/media-limits';
+import { takeMedia, type IntakeResult } from '../services/media-intake';
 import type { Store } from '../store/db';
 import { allow, may } from './auth';
-import { findMedia, putMedia, readMedia } from '../store/media.store';
+import { findMedia, openMediaDownload } from '../store/media.store';
 
 const MediaId = z.string().regex(/^(in|out)_[A-Za-z0-9._=-]{1,200}$/, 'not a media id');
 
-/** Images in both directions: agents upload what they will send, and fetch what customers sent. */
+/** Types a browser may show in the page (still never sniffed); anything else downloads as a file. */
+const inlineTypes = new Set(['image', 'audio', 'video', 'sticker']);
+
+/**
+ * Media in both directions: agents upload what they will send (every type WhatsApp takes, streamed, never held in
+ * memory), and fetch what customers sent.
+ */
 export function mediaRoutes(store: Store): Router {
   const router = Router();
-  // One file, kept in memory: it is at most 5 MB and checked before anything is stored.
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_IMAGE_BYTES, files: 1, fields: 5 } });
 
-  router.post('/v1/media', allow(...may.writeConversations), (req, res, next) => {
-    upload.single('file')(req, res, (err: unknown) => {
-      if (err instanceof multer.MulterError && err.code === 'LIMIT_FILE_SIZE') return next(new AppError('payload_too_large', 'Images are limited to 5 MB'));
-      if (err) return next(new AppError('invalid_request', `The upload could not be read: ${(err as Error).message}`));
-      next();
-    });
-  }, async (req, res) => {
-    if (!req.file) throw new AppError('invalid_request', 'Send the image as multipart/form-data in a field named "file"');
-    const checked = checkImage(req.file.buffer, req.file.mimetype);
-    if ('problem' in checked) throw new AppError('invalid_media', `The image was refused: ${checked.problem}`, { problem: checked.problem });
+  router.post('/v1/media', allow(...may.writeConversations), async (req, res) => {
+    if (!req.is('multipart/form-data')) throw new AppError('invalid_request', 'Send the file as multipart/form-data in a field named "file"');
     const mediaId = `out_${randomUUID().replace(/-/g, '')}`;
-    await putMedia(store, mediaId, req.file.buffer, { ...checked, direction: 'outbound' });
-    res.status(201).json({ mediaId, ...checked });
+    const result = await receiveUpload(req, store, mediaId);
+    if (result.outcome === 'refused') {
+      // What the client is still sending is not read: close the connection after the answer.
+      if (result.problem === 'too_large') {
+        res.set('connection', 'close');
+        throw new AppError('payload_too_large', `The file is ${result.detail}`, { problem: result.problem, limit: result.limit });
+      }
+      throw new AppError('invalid_media', `The file was refused: ${result.detail}`, { problem: result.problem });
+    }
+    const { mimeType, size, sha256, type, filename } = result.metadata;
+    res.status(201).json({ mediaId, type, mimeType, size, sha256, ...(filename ? { filename } : {}) });
   });
 
   router.get('/v1/media/:mediaId', allow(...may.readConversations), async (req, res) => {
     const mediaId = MediaId.parse(req.params.mediaId);
     const media = await findMedia(store, mediaId);
     if (!media) throw new AppError('unknown_media', `No media ${mediaId}`);
-    res.type(media.metadata.mimeType).set('cache-control', 'private, max-age=86400').send(await readMedia(store, mediaId));
+    const { mimeType, size, type, filename } = media.metadata;
+    const inline = inlineTypes.has(type ?? 'image');
+    res
+      .status(200)
+      .type(mimeType)
+      .set({
+        'content-length': String(size),
+        // A stored file is only ever what its checked type says: the browser must not guess otherwise, nor run it.
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': "sandbox; default-src 'none'",
+        'content-disposition': contentDisposition(filename ?? `${mediaId}`, { type: inline ? 'inline' : 'attachment' }),
+        'cache-control': 'private, max-age=86400',
+      });
+    await pipeline(openMediaDownload(store, mediaId), res);
   });
 
   return router;
+}
+
+/** Streams the multipart field `file` through the media checks into GridFS; other fields are read and ignored. */
+function receiveUpload(req: Request, store: Store, mediaId: string): Promise<IntakeResult> {
+  return new Promise<IntakeResult>((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers: req.headers, limits: { files: 1, fields: 5, fileSize: MAX_MEDIA_BYTES + 1 } });
+    } catch (err) {
+      return reject(new AppError('invalid_request', `The upload could not be read: ${(err as Error).message}`));
+    }
+    let taken = false;
+    parser.on('file', (field: string, stream: Readable, info: busboy.FileInfo) => {
+      if (field !== 'file' || taken) return void stream.resume();
+      taken = true;
+      takeMedia(store, {
+        mediaId,
+        source: stream,
+        direction: 'outbound',
+        ...(info.mimeType ? { declaredMimeType: info.mimeType } : {}),
+        ...(info.filename ? { filename: info.filename.slice(0, 240) } : {}),
+      }).then(resolve, reject);
+    });
+    parser.on('error', (err: Error) => reject(new AppError('invalid_request', `The upload could not be read: ${err.message}`)));
+    parser.on('close', () => {
+      if (!taken) reject(new AppError('invalid_request', 'Send the file as multipart/form-data in a field named "file"'));
+    });
+    req.pipe(parser);
+  });
 }

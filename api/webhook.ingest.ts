@@ -1,7 +1,9 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import type { CustomerRef, InboundKind } from '../machines/conversation.types';
+import type { CustomerRef } from '../machines/conversation.types';
+import { readInbound } from '../lib/inbound-message';
+import { recordReaction } from '../store/reactions.store';
 import type { Store } from '../store/db';
 import type { InboundMessageDoc, MessageFailure } from '../store/documents';
 import { insertInbound, outboundFor, recordStatus } from '../store/messages.store';
@@ -97,8 +99,6 @@ export function customerOf(value: MessagesChangeValue, message: CloudInboundMess
   };
 }
 
-const kindOf = (type: string): InboundKind => (type === 'text' || type === 'image' ? type : 'unsupported');
-
 async function ingestMessage(
   deps: IngestDeps,
   value: MessagesChangeValue,
@@ -109,7 +109,20 @@ async function ingestMessage(
   const customer = customerOf(value, message);
   const conversationId = conversationWorkflowId(businessNumberId, customer.key);
   const sentAt = Number(message.timestamp) * 1000;
-  const kind = kindOf(message.type);
+  const read = readInbound(message);
+  if (read.category === 'reaction') {
+    // Attached to the message it names, in the store only: a reaction is not the customer writing, so it neither
+    // starts nor wakes a conversation, routes, nor gets automatic replies.
+    const outcome = await recordReaction(deps.store, {
+      _id: message.id,
+      targetWamid: read.targetWamid,
+      conversationId,
+      by: customer.key,
+      emoji: read.emoji,
+      at: new Date(sentAt),
+    });
+    return outcome === 'inserted' ? 'new' : 'duplicate';
+  }
   const doc: InboundMessageDoc = {
     _id: message.id,
     direction: 'inbound',
@@ -119,23 +132,16 @@ async function ingestMessage(
     customerKey: customer.key,
     sortAt: sentAt,
     createdAt: receivedAt,
-    kind,
+    kind: read.kind,
     type: message.type,
-    ...(message.text ? { text: message.text.body } : {}),
-    ...(message.image
-      ? {
-          image: {
-            brokerMediaId: message.image.id,
-            ...(message.image.mime_type ? { mimeType: message.image.mime_type } : {}),
-            ...(message.image.sha256 ? { sha256: message.image.sha256 } : {}),
-            ...(message.image.caption ? { caption: message.image.caption } : {}),
-          },
-        }
-      : {}),
+    ...read.content,
     raw: JSON.stringify(message),
-    handled: false,
+    // An event has nothing for the conversation to handle: it is complete once stored.
+    ...(read.category === 'event' ? { event: true as const, handled: true } : { handled: false }),
   };
   const stored = await insertInbound(deps.store, doc);
+  // System notices, welcome requests, edits and revokes: kept in the thread, not signalled (see the README's table).
+  if (read.category === 'event') return stored === 'inserted' ? 'new' : 'duplicate';
   // Already handled by its conversation: the broker is redelivering, nothing left to do.
   if (stored === 'duplicate-handled') return 'duplicate';
 
@@ -143,8 +149,8 @@ async function ingestMessage(
   const signal: InboundMessage = {
     messageId: message.id,
     sentAt,
-    kind,
-    ...(kind === 'image' && message.image ? { brokerMediaId: message.image.id } : {}),
+    kind: read.kind,
+    ...(read.media ? { brokerMediaId: read.media.brokerMediaId } : {}),
     customer: identity,
   };
   const input: ConversationWorkflowInput = {

@@ -39,7 +39,7 @@ export const errorCatalog = {
   invalid_config: { status: 422, title: 'The configuration does not validate' },
   template_parameters_mismatch: { status: 422, title: "The parameters do not match the template's placeholders" },
   invalid_phone_number: { status: 422, title: 'The phone number does not meet WhatsApp\'s numbering rules' },
-  invalid_media: { status: 422, title: 'Only JPEG and PNG images whose bytes match their type are accepted' },
+  invalid_media: { status: 422, title: 'Only media types WhatsApp accepts, whose bytes match their declared type, are accepted' },
   too_many_in_flight: { status: 429, title: 'Too many sends in flight for this conversation; retry shortly' },
   messaging_limit_reached: {
     status: 429,

@@ -12,7 +12,7 @@ export interface TimelineRecord {
   /** Workflow time the event was handled (epoch ms): the workflow task's time, so a real event time. */
   at: number;
   messageId?: string;
-  /** Inbound: text, image, unsupported. */
+  /** Inbound: the message's kind (text, image, audio, location… see InboundKind). */
   kind?: string;
   /** Sends: text, image, template. */
   messageType?: string;

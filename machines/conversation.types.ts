@@ -19,7 +19,18 @@ export interface CustomerRef {
   profileName?: string;
 }
 
-export type InboundKind = 'text' | 'image' | 'unsupported';
+/**
+ * Kinds of customer message (Meta's message `type`s that are the customer writing). Reactions, system notices,
+ * welcome requests, edits and revokes are not the customer writing and never reach the machine. Only `unsupported`
+ * changes what the machine does (the unsupported-type reply).
+ */
+export const inboundKinds = [
+  'text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'button', 'interactive', 'order', 'unsupported',
+  // The customer wrote, but WhatsApp withholds the content (131060, a Coexistence number's first message): not a type
+  // we fail to read, so no unsupported-type reply.
+  'unavailable',
+] as const;
+export type InboundKind = (typeof inboundKinds)[number];
 
 export type TemplateParameter =
   | {
@@ -186,7 +197,7 @@ export interface ConversationInput {
 export interface MessageSummary {
   messageId: string;
   direction: 'inbound' | 'outbound';
-  /** inbound: the Cloud API type as received; outbound: the session type (text, image, buttons, list…) or template. */
+  /** inbound: an {@link InboundKind}; outbound: the session type sent (text, image, buttons, list…) or template. */
   kind: string;
   /** Payload time for inbound, acceptance time for outbound (epoch ms). */
   at: number;
@@ -224,7 +235,7 @@ export type ConversationEvent =
       /** The message's own timestamp from the webhook payload (epoch ms). */
       sentAt: number;
       kind: InboundKind;
-      /** The broker's media id of an image, fetched and stored by the `fetchMedia` effect. */
+      /** The broker's media id of an image, audio, video, document or sticker, fetched and stored by the `fetchMedia` effect. */
       brokerMediaId?: string;
       customer?: Omit<CustomerRef, 'key'>;
       /** Business hours at receipt per the settings read (absent: not known, no out-of-hours reply). */

@@ -12,6 +12,9 @@ import { listThread } from '../store/messages.store';
 import { agentDeliveriesOf, type AgentDeliveryDoc } from '../store/agent-deliveries.store';
 import { resolveOutbound } from './outbound-content';
 import { outboundContentView } from './outbound-view';
+import { reactionsByWamid, type ReactionView } from '../store/reactions.store';
+import { inboundFieldsView, withEditsAndRevokes } from './inbound-view';
+import { findMedia } from '../store/media.store';
 import { findTemplate, listApprovedTemplates } from '../store/templates.store';
 import { admitToTier, releaseTier } from '../store/tier.store';
 import {
@@ -197,10 +200,10 @@ export function createConversationService(deps: ConversationServiceDeps) {
     },
 
     async messages(conversationId: string): Promise<MessageView[]> {
-      const thread = await listThread(store, conversationId);
+      const [thread, reactions] = await Promise.all([listThread(store, conversationId), reactionsByWamid(store, conversationId)]);
       if (thread.length === 0) await requireConversation(conversationId);
       const delivered = await agentDeliveriesOf(store, thread.map((doc) => doc._id));
-      return thread.map((doc) => toMessageView(doc, delivered.get(doc._id)));
+      return withEditsAndRevokes(thread.map((doc) => toMessageView(doc, delivered.get(doc._id), reactions)));
     },
 
     async list(filter: ConversationFilter): Promise<ConversationView[]> {
@@ -236,29 +239,26 @@ const toTemplateView = (t: { name: string; language: string; category: string; b
   body: t.body,
 });
 
-export function toMessageView(doc: MessageDoc, delivery?: AgentDeliveryDoc): MessageView {
+/**
+ * A stored message as the thread API shows it: `delivery` to the agent's SIP chat when there was one, and `reactions`
+ * by wamid (see reactionsByWamid) put on the message each reacts to.
+ */
+export function toMessageView(doc: MessageDoc, delivery?: AgentDeliveryDoc, reactions?: ReadonlyMap<string, ReactionView[]>): MessageView {
   const at = new Date(doc.sortAt).toISOString();
   const toAgent = delivery ? { deliveredToAgent: { at: delivery.at.toISOString(), callId: delivery.callId } } : {};
+  const reacted = doc.wamid ? reactions?.get(doc.wamid) : undefined;
   if (doc.direction === 'inbound') {
     return {
       id: doc._id,
       direction: 'inbound',
       type: doc.type,
       ...(doc.text !== undefined ? { text: doc.text } : {}),
-      ...(doc.image
-        ? {
-            image: {
-              ...(doc.image.mediaId ? { mediaId: doc.image.mediaId, url: `/v1/media/${doc.image.mediaId}` } : {}),
-              ...(doc.image.caption ? { caption: doc.image.caption } : {}),
-              ...(doc.image.mimeType ? { mimeType: doc.image.mimeType } : {}),
-              ...(doc.image.problem ? { problem: doc.image.problem } : {}),
-            },
-          }
-        : {}),
+      ...inboundFieldsView(doc),
       status: 'received',
       at,
       wamid: doc.wamid,
       ...toAgent,
+      ...(reacted ? { reactions: reacted } : {}),
     };
   }
   const content = doc.content;
@@ -274,5 +274,6 @@ export function toMessageView(doc: MessageDoc, delivery?: AgentDeliveryDoc): Mes
     ...(doc.pricingCategory ? { pricingCategory: doc.pricingCategory } : {}),
     ...(doc.failure ? { failure: doc.failure } : {}),
     ...toAgent,
+    ...(reacted ? { reactions: reacted } : {}),
   };
 }

@@ -5,13 +5,15 @@
  */
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import { installTemplateManager } from './template-manager';
 import { refusalOfReadReceipt, refusalOfSessionMessage } from './session-messages.validate';
 import { inboundImageWebhook, inboundTextWebhook, newWamid, signBody, statusWebhook, type CloudWebhookBody, type InboundOptions } from './cloud-api.payloads';
+import { customerActions } from './inbound-customer';
+import { createMediaStore } from './media-store';
 
 export interface SimulatorOptions {
   port?: number;
@@ -97,13 +99,9 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   const timers = new Set<NodeJS.Timeout>();
   const held = new Set<ServerResponse>();
   let closed = false;
-  /** Media the broker holds: uploaded by the connector, or sent by a simulated customer. */
-  const media = new Map<string, { bytes: Buffer; mimeType: string }>();
-  const storeMedia = (bytes: Buffer, mimeType: string) => {
-    const id = String(BigInt(`0x${randomBytes(7).toString('hex')}`));
-    media.set(id, { bytes, mimeType });
-    return id;
-  };
+  /** Media the broker holds: uploaded by the connector, or sent by a simulated customer (bytes, or a stream made on demand). */
+  const media = createMediaStore();
+  const storeMedia = media.store;
 
   const later = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -194,6 +192,8 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     return { wamid, mediaId, delivery: await deliverWebhook(body) };
   }
 
+  const customer = customerActions({ deliverWebhook: (body) => deliverWebhook(body), storeMedia });
+
   const app = express();
   app.use(express.json({ limit: '5mb' }));
   const authorized = (req: Request) => req.get('authorization') === `Bearer ${options.accessToken}`;
@@ -217,33 +217,19 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     faults = [];
     res.status(204).end();
   });
-  app.post('/_sim/inbound', async (req, res) => void res.json(await sendInboundText(req.body as InboundOptions & { text: string })));
+  // `{"text": …}` as before, or any type: `{"type": "location", "content": {…}}`, `{"type": "document", "media": {…}}`,
+  // `{"type": "reaction", "messageId": …, "emoji": …}`, `{"type": "system", "systemType": …, "newWaId": …}`.
+  app.post('/_sim/inbound', async (req, res) => {
+    const body = req.body as InboundOptions & { text?: string; type?: string };
+    res.json(body.type === undefined || body.type === 'text' ? await sendInboundText(body as InboundOptions & { text: string }) : await customer.playInbound(body as never));
+  });
 
   app.post('/:version/:phoneNumberId/media', upload.single('file'), (req, res) => {
     if (!authorized(req)) return cloudError(res, 401, 190, TITLES[190]!);
     if (!req.file || req.body?.messaging_product !== 'whatsapp') return cloudError(res, 400, 100, 'Invalid parameter: file and messaging_product are required');
     res.json({ id: storeMedia(req.file.buffer, req.file.mimetype) });
   });
-  app.get('/_media/:mediaId', (req, res) => {
-    if (!authorized(req)) return cloudError(res, 401, 190, TITLES[190]!);
-    const item = media.get(String(req.params.mediaId));
-    if (!item) return cloudError(res, 404, 100, 'Unknown media');
-    res.type(item.mimeType).send(item.bytes);
-  });
-  app.get('/:version/:mediaId', (req, res) => {
-    if (!authorized(req)) return cloudError(res, 401, 190, TITLES[190]!);
-    const id = String(req.params.mediaId);
-    const item = media.get(id);
-    if (!item) return cloudError(res, 404, 100, 'Unknown media');
-    res.json({
-      messaging_product: 'whatsapp',
-      url: `${url}/_media/${id}`,
-      mime_type: item.mimeType,
-      sha256: createHash('sha256').update(item.bytes).digest('hex'),
-      file_size: item.bytes.length,
-      id,
-    });
-  });
+  media.installRoutes(app, { authorized, refuse: cloudError, baseUrl: () => url });
 
   app.post('/:version/:phoneNumberId/messages', async (req: Request, res: Response) => {
     requests += 1;
@@ -306,7 +292,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   return {
     url,
     /** The bytes the broker holds under a media id (what the connector uploaded, or a customer sent). */
-    media: (mediaId: string) => media.get(mediaId),
+    media: media.get,
     sent: (): SentMessage[] => [...sent],
     /** Mark-as-read and typing-indicator calls, oldest first. */
     reads: (): ReadReceipt[] => [...reads],
@@ -329,6 +315,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     deliverWebhook: (body: CloudWebhookBody | object, opts?: { signatureOverride?: string; duplicate?: boolean }) => deliverWebhook(body, opts),
     sendInboundText,
     sendInboundImage,
+    ...customer.actions,
     templates: templateManager.templates,
     setTemplateStatus: templateManager.setTemplateStatus,
     setTemplateCategory: templateManager.setTemplateCategory,

@@ -85,7 +85,7 @@ export const inboundImageWebhook = (opts: InboundOptions & { mediaId: string; mi
     },
   });
 
-/** A type the connector does not support at launch (audio, location, sticker…). */
+/** A message of any `type` with the content given as is: a type Meta adds later, or a shape the connector cannot read. */
 export const inboundUnsupportedWebhook = (opts: InboundOptions & { type: string; content?: Record<string, unknown> }) =>
   inbound(opts, opts.type, { [opts.type]: opts.content ?? {} });
 

@@ -2,7 +2,7 @@ import { MongoClient, type Collection, type Db } from 'mongodb';
 import type { ApiKeyDoc } from './api-keys.store';
 import type { ConfigAuditDoc, ConfigDraftDoc, ConfigVersionDoc } from './machine-config.store';
 import type { BusinessNumberDoc, LegacyReplyDoc } from './numbers.store';
-import type { ConversationDoc, DeliveryStatusDoc, HandledInboundDoc, MessageDoc, TemplateDoc, WamidDoc } from './documents';
+import type { ConversationDoc, DeliveryStatusDoc, HandledInboundDoc, MessageDoc, ReactionDoc, TemplateDoc, WamidDoc } from './documents';
 
 export interface Store {
   client: MongoClient;
@@ -19,6 +19,7 @@ export interface Store {
   configAudit: Collection<ConfigAuditDoc>;
   numbers: Collection<BusinessNumberDoc>;
   legacyReplies: Collection<LegacyReplyDoc>;
+  reactions: Collection<ReactionDoc>;
   close(): Promise<void>;
 }
 
@@ -47,6 +48,7 @@ export async function connectStore(url: string, dbName: string): Promise<Store> 
     configAudit: db.collection<ConfigAuditDoc>('machine_config_audit'),
     numbers: db.collection<BusinessNumberDoc>('business_numbers'),
     legacyReplies: db.collection<LegacyReplyDoc>('legacy_replies'),
+    reactions: db.collection<ReactionDoc>('message_reactions'),
     close: () => client.close(),
   };
   await Promise.all([
@@ -58,6 +60,7 @@ export async function connectStore(url: string, dbName: string): Promise<Store> 
     store.templates.createIndex({ brokerTemplateId: 1 }),
     store.apiKeys.createIndex({ keyId: 1 }, { unique: true }),
     store.configAudit.createIndex({ at: -1 }),
+    store.reactions.createIndex({ conversationId: 1 }),
   ]);
   return store;
 }

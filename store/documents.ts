@@ -1,6 +1,7 @@
 import type { ConversationStatus } from '../machines/conversation.status';
 import type { TemplateDefinition } from '../lib/template-definition';
 import type { InboundKind, OutboundContent, Sender } from '../machines/conversation.types';
+import type { InboundContent, InboundEventKind } from '../lib/inbound-message';
 
 /** Delivery progress of an outbound message; a status only ever moves up this list. */
 export const outboundStatuses = ['queued', 'accepted', 'sent', 'delivered', 'read', 'failed'] as const;
@@ -26,24 +27,21 @@ interface MessageBase {
   createdAt: Date;
 }
 
-export interface InboundMessageDoc extends MessageBase {
+/**
+ * A customer message (`kind` an InboundKind, handed to its conversation) or an event that is not the customer
+ * writing (`event: true`: a system notice, a welcome request, an edit or a revoke), kept in the thread only. The
+ * structured fields are the Cloud API's, read by lib/inbound-message.ts: media under Meta's object name
+ * (`image`, `audio`, `video`, `document`, `sticker`), `location`, `contacts`, `interactive`, `button`, `order`,
+ * `unsupported`, `context`, `referral`, `system`, `edit`, `revoke`.
+ */
+export interface InboundMessageDoc extends MessageBase, InboundContent {
   direction: 'inbound';
   wamid: string;
-  kind: InboundKind;
+  kind: InboundKind | InboundEventKind;
+  /** Not the customer writing: never signalled, never moves the window or routes (see lib/inbound-message.ts). */
+  event?: true;
   /** The Cloud API type as received (text, image, audio, location…). */
   type: string;
-  text?: string;
-  image?: {
-    brokerMediaId: string;
-    mimeType?: string;
-    sha256?: string;
-    caption?: string;
-    /** Set once the image is fetched, checked and stored in GridFS. */
-    mediaId?: string;
-    size?: number;
-    /** Why the image could not be kept (not JPEG/PNG, over 5 MB, bytes not matching the type, fetch failed). */
-    problem?: string;
-  };
   /** When the connector marked this message (and so every earlier one) read on WhatsApp. */
   readReceiptAt?: Date;
   /** The message object exactly as the webhook carried it, kept as a string (FerretDB: no arrays in arrays). */
@@ -134,4 +132,22 @@ export interface DeliveryStatusDoc {
 export interface WamidDoc {
   _id: string;
   messageId: string;
+}
+
+/**
+ * A customer's reaction to a message, as the webhook carried it (`_id` the reaction's own wamid, so a redelivery is
+ * a duplicate key). Inserted, never updated: the thread shows each customer's latest reaction on the message whose
+ * wamid it names, and an empty emoji (Meta omits it) takes the reaction back.
+ */
+export interface ReactionDoc {
+  _id: string;
+  /** The wamid of the message reacted to (ours as the broker named it, or the customer's own). */
+  targetWamid: string;
+  conversationId: string;
+  /** Who reacted: the customer's key. */
+  by: string;
+  /** The emoji, or '' when the customer removed their reaction. */
+  emoji: string;
+  /** When the customer reacted (the webhook's timestamp). */
+  at: Date;
 }

@@ -1,9 +1,20 @@
-import { GridFSBucket } from 'mongodb';
-import type { CheckedImage } from '../lib/image-check';
+import type { Readable } from 'node:stream';
+import { GridFSBucket, type GridFSBucketWriteStream } from 'mongodb';
+import type { MediaType } from '../lib/inbound-message.schema';
 import type { Store } from './db';
 
-export interface MediaMetadata extends CheckedImage {
+export interface MediaMetadata {
+  /** What the bytes really are (checked with the file-type library), as Meta's media table writes it. */
+  mimeType: string;
+  /** Bytes. */
+  size: number;
+  /** Hex sha256 of the bytes. */
+  sha256: string;
   direction: 'inbound' | 'outbound';
+  /** The WhatsApp message type it is (or is sent as); absent on images stored before other types existed. */
+  type?: MediaType;
+  /** A document's name as the customer or agent gave it, for `Content-Disposition`. */
+  filename?: string;
   /** The broker's id for the same bytes, per business number, so a resend needs no second upload. */
   brokerIds?: Record<string, string>;
 }
@@ -16,17 +27,30 @@ export interface StoredMedia {
 const bucket = (store: Store) => new GridFSBucket(store.db, { bucketName: 'media' });
 
 /**
- * Stores bytes under `mediaId` once. GridFS writes chunks before the file document, so a crash mid-upload leaves
- * no visible file; a retry removes the orphaned chunks and writes again.
+ * A GridFS upload under `mediaId`, for streaming bytes in (after removing chunks a crashed attempt left behind).
+ * GridFS writes its file document only after the last chunk, from `metadata` as it is then: fill it in before the
+ * stream ends, and nothing half-checked is ever visible; a destroyed upload leaves only chunks, which
+ * {@link discardMedia} removes.
  */
-export async function putMedia(store: Store, mediaId: string, bytes: Buffer, metadata: MediaMetadata): Promise<void> {
-  if (await findMedia(store, mediaId)) return;
+export async function openMediaUpload(store: Store, mediaId: string, metadata: Partial<MediaMetadata>): Promise<GridFSBucketWriteStream> {
   await store.db.collection('media.chunks').deleteMany({ files_id: mediaId });
-  await new Promise<void>((resolve, reject) => {
-    const upload = bucket(store).openUploadStreamWithId(mediaId as never, mediaId, { metadata, contentType: metadata.mimeType } as never);
-    upload.once('finish', () => resolve()).once('error', reject);
+  return bucket(store).openUploadStreamWithId(mediaId as never, mediaId, { metadata } as never);
+}
+
+/** Removes whatever an upload of `mediaId` left: its chunks and, if it got that far, its file document. */
+/** Stores bytes already in memory under `mediaId` in one go (small files; uploads and fetches stream instead). */
+export async function putMedia(store: Store, mediaId: string, bytes: Buffer, metadata: MediaMetadata): Promise<void> {
+  const upload = await openMediaUpload(store, mediaId, metadata);
+  await new Promise<void>((done, fail) => {
+    upload.once('finish', () => done());
+    upload.once('error', fail);
     upload.end(bytes);
   });
+}
+
+export async function discardMedia(store: Store, mediaId: string): Promise<void> {
+  await store.db.collection('media.chunks').deleteMany({ files_id: mediaId });
+  await store.db.collection('media.files').deleteOne({ _id: mediaId as never });
 }
 
 export async function findMedia(store: Store, mediaId: string): Promise<StoredMedia | null> {
@@ -34,9 +58,15 @@ export async function findMedia(store: Store, mediaId: string): Promise<StoredMe
   return file ? { mediaId, metadata: file.metadata } : null;
 }
 
+/** The stored bytes as a stream (a 100 MB document is never held in memory). */
+export function openMediaDownload(store: Store, mediaId: string): Readable {
+  return bucket(store).openDownloadStream(mediaId as never);
+}
+
+/** The stored bytes in one buffer: only for what the broker upload needs whole (images, at most 5 MB). */
 export async function readMedia(store: Store, mediaId: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of bucket(store).openDownloadStream(mediaId as never)) chunks.push(chunk as Buffer);
+  for await (const chunk of openMediaDownload(store, mediaId)) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
 

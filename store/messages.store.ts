@@ -130,13 +130,17 @@ export async function listThread(store: Store, conversationId: string, limit = 2
   return withDeliveryStatuses(store, await store.messages.find({ conversationId }).sort({ sortAt: 1, _id: 1 }).limit(limit).toArray());
 }
 
-/** Records what became of an inbound image: stored (with its media id) or refused (with the reason). */
-export async function recordInboundImage(
+/**
+ * Records what became of an inbound media object, under the message's own type (`image`, `audio`, `document`…):
+ * stored (with its media id and checked facts) or refused (with the reason).
+ */
+export async function recordInboundMedia(
   store: Store,
   messageId: string,
+  type: string,
   result: { mediaId: string; mimeType: string; size: number; sha256: string } | { problem: string },
 ): Promise<void> {
-  const set = Object.fromEntries(Object.entries(result).map(([key, value]) => [`image.${key}`, value]));
+  const set = Object.fromEntries(Object.entries(result).map(([key, value]) => [`${type}.${key}`, value]));
   await store.messages.updateOne({ _id: messageId, direction: 'inbound' }, { $set: set });
 }
 

@@ -15,7 +15,8 @@ const broker = proxyActivities<Pick<ConversationActivities, 'sendMessage'>>(send
 const PACED_SEND_LANES = 'paced-send-lanes';
 
 const media = proxyActivities<Pick<ConversationActivities, 'fetchInboundMedia'>>({
-  startToCloseTimeout: '1 minute',
+  // One attempt streams up to 100 MB (a document) within the media URL's 5-minute life; each retry asks for a fresh URL.
+  startToCloseTimeout: '6 minutes',
   // The broker's media URL lasts about 5 minutes and the id 7 days: retry briefly, then record the loss.
   scheduleToCloseTimeout: '1 hour',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -46,7 +47,7 @@ export class ConversationOutbound {
     return this.paced.lastSentAt;
   }
 
-  /** One inbound image; the activity is idempotent on the message id and records what it found on the message. */
+  /** One inbound media object (any type); the activity is idempotent on the message id and records what it found on the message. */
   async fetchImage(item: FetchMediaEffect): Promise<void> {
     try {
       await media.fetchInboundMedia(item);

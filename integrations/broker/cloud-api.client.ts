@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { CustomerRef, OutboundContent } from '../../machines/conversation.types';
 import { toCloudMessage } from './cloud-message';
 
@@ -11,6 +12,9 @@ export interface CloudApiOptions {
   accessToken: string;
   timeoutMs: number;
 }
+
+/** A media URL lasts 5 minutes (Meta's media reference): a download still running then has lost its URL. */
+export const MEDIA_DOWNLOAD_TIMEOUT_MS = 5 * 60_000;
 
 /** Cloud API error codes that mean "try again later": rate limits, pair pacing, transient service errors. */
 const RETRYABLE_CODES = new Set([1, 2, 4, 80007, 130429, 131000, 131016, 131048, 131056, 133004]);
@@ -61,8 +65,12 @@ function parseJson(text: string): unknown {
 export interface CloudApiClient {
   /** Sends one message; `messageId` travels as the idempotency key and as `biz_opaque_callback_data`. */
   sendMessage(phoneNumberId: string, customer: CustomerRef, content: OutboundContent, messageId: string): Promise<{ wamid: string }>;
-  /** Downloads an inbound media object: its short-lived URL first, then the bytes (both authenticated). */
-  downloadMedia(brokerMediaId: string): Promise<{ bytes: Buffer; mimeType: string | undefined }>;
+  /**
+   * Opens an inbound media object for streaming: asks for its URL (Meta's lasts 5 minutes, so it is asked for
+   * afresh on every attempt), then starts the authenticated download. `fileSize` and `sha256` are what the broker
+   * says of the bytes (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#retrieve-media-url).
+   */
+  openMedia(brokerMediaId: string): Promise<{ body: Readable; mimeType?: string; fileSize?: number; sha256?: string }>;
   /** Uploads media for sending from this number; answers the broker's media id. */
   uploadMedia(phoneNumberId: string, bytes: Buffer, mimeType: string, filename?: string): Promise<string>;
   /**
@@ -78,10 +86,10 @@ export function graphTransport(options: CloudApiOptions) {
   const base = `${options.baseUrl.replace(/\/$/, '')}/${options.version}`;
   const authorization = `Bearer ${options.accessToken}`;
 
-  async function call(url: string, init: RequestInit): Promise<Response> {
+  async function call(url: string, init: RequestInit, timeoutMs = options.timeoutMs): Promise<Response> {
     let response: Response;
     try {
-      response = await fetch(url, { ...init, headers: { authorization, ...init.headers }, signal: AbortSignal.timeout(options.timeoutMs) });
+      response = await fetch(url, { ...init, headers: { authorization, ...init.headers }, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       // Timeouts and refused connections: the outcome is unknown, so retry (sends under the same idempotency key).
       throw new CloudApiError(0, 0, 'broker unreachable', (err as Error).message, true);
@@ -125,11 +133,24 @@ export function createCloudApiClient(options: CloudApiOptions): CloudApiClient {
       return { wamid };
     },
 
-    async downloadMedia(brokerMediaId) {
-      const meta = (await (await call(`${base}/${encodeURIComponent(brokerMediaId)}`, {})).json()) as { url?: string; mime_type?: string };
+    async openMedia(brokerMediaId) {
+      const meta = (await (await call(`${base}/${encodeURIComponent(brokerMediaId)}`, {})).json()) as {
+        url?: string;
+        mime_type?: string;
+        file_size?: number | string;
+        sha256?: string;
+      };
       if (!meta.url) throw new CloudApiError(200, 0, 'broker answered without a media URL', JSON.stringify(meta), true);
-      const download = await call(meta.url, {});
-      return { bytes: Buffer.from(await download.arrayBuffer()), mimeType: meta.mime_type };
+      // The whole download must end within the URL's life (5 minutes), not the API call's timeout.
+      const download = await call(meta.url, {}, MEDIA_DOWNLOAD_TIMEOUT_MS);
+      if (!download.body) throw new CloudApiError(download.status, 0, 'broker answered without media bytes', undefined, true);
+      const fileSize = meta.file_size === undefined ? undefined : Number(meta.file_size);
+      return {
+        body: Readable.fromWeb(download.body as never),
+        ...(meta.mime_type ? { mimeType: meta.mime_type } : {}),
+        ...(fileSize !== undefined && Number.isFinite(fileSize) ? { fileSize } : {}),
+        ...(meta.sha256 ? { sha256: meta.sha256 } : {}),
+      };
     },
 
     async markRead(phoneNumberId, wamid, typing) {

@@ -35,6 +35,22 @@ const botThenAgent = (id: string, answeredAfterMinutes: number) => {
 };
 
 describe('KPIs from timelines', () => {
+  it('counts messages by WhatsApp type, inbound by kind and outbound by the type sent', () => {
+    const inbound = { firstInboundAt: T0 };
+    const timeline = buildTimeline({ conversationId: 'wa:1:t', runId: 'run-t' }, meta, start({ conversationId: 'wa:1:t' }), [
+      record('customer.messageReceived', 'inbound', 'openSession', 0, inbound, { kind: 'audio' }),
+      record('customer.messageReceived', 'openSession', 'openSession', 1, inbound, { kind: 'location' }),
+      record('customer.messageReceived', 'openSession', 'openSession', 2, inbound, { kind: 'audio' }),
+      record('business.sendRequested', 'openSession', 'openSession', 3, { ...inbound, firstResponseAt: T0 + 3 * MINUTE }, { messageType: 'text', messageId: 'm1' }),
+    ]);
+    expect(timeline.messagesByType).toEqual({ inbound: { audio: 2, location: 1 }, outbound: { text: 1 } });
+    const kpis = new KpiAccumulator();
+    kpis.add(timeline);
+    kpis.add(timeline);
+    expect(kpis.result().messagesByType).toEqual({ inbound: { audio: 4, location: 2 }, outbound: { text: 2 } });
+    expect(kpisToTable(kpis.result())).toMatch(/^messages by type\s+inbound audio 4, location 2; outbound text 2$/m);
+  });
+
   it('computes the median and p90 by interpolating between ranks', () => {
     expect(percentile([], 0.5)).toBeNull();
     expect(percentile([4, 2], 0.5)).toBe(3);

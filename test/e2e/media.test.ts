@@ -69,13 +69,13 @@ describe('agent images', () => {
     const [delivered] = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer), (s) => s.length === 1);
     const brokerMediaId = (delivered!.body.image as { id: string }).id;
     expect(delivered!.body.image).toMatchObject({ caption: 'here' });
-    expect(rig.simulator.media(brokerMediaId)?.bytes.equals(png)).toBe(true);
+    expect(rig.simulator.media(brokerMediaId)?.bytes?.equals(png)).toBe(true);
   });
 
   it('refuses bad uploads with a clear 4xx and stores nothing', async () => {
     const before = await rig.store.db.collection('media.files').countDocuments();
     expect(await upload(png, 'image/jpeg')).toMatchObject({ status: 422, body: { code: 'invalid_media', problem: 'type_mismatch' } });
-    expect(await upload(Buffer.from('not an image at all'), 'image/png')).toMatchObject({ status: 422, body: { problem: 'not_an_image' } });
+    expect(await upload(Buffer.from('not an image at all'), 'image/png')).toMatchObject({ status: 422, body: { problem: 'unrecognised_type' } });
     expect(await upload(jpeg(5 * 1024 * 1024 + 1), 'image/jpeg')).toMatchObject({ status: 413, body: { code: 'payload_too_large' } });
     expect(await rig.store.db.collection('media.files').countDocuments()).toBe(before);
   });

@@ -85,15 +85,20 @@ describe('Cloud API webhooks', () => {
     expect((await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text: 'Glad you are back.' } })).status).toBe(202);
   });
 
-  it('stores a message type not supported at launch without disturbing the conversation', async () => {
+  it('stores a type Meta adds later (or shapes unexpectedly) as unsupported, keeping the raw message, without disturbing the conversation', async () => {
     const customer = newCustomer();
-    const body = inboundUnsupportedWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, type: 'location', content: { latitude: 52.1, longitude: 4.3 } });
+    const body = inboundUnsupportedWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, type: 'poll_vote', content: { option: 2 } });
     expect(await rig.simulator.deliverWebhook(body)).toMatchObject({ finalStatus: 200 });
     const thread = await eventually(() => rig.request('GET', path(customer, '/messages')), (r) => r.body.messages?.length === 1);
-    expect(thread.body.messages[0]).toMatchObject({ direction: 'inbound', type: 'location' });
+    expect(thread.body.messages[0]).toMatchObject({ direction: 'inbound', type: 'poll_vote', unsupported: { type: 'poll_vote', errors: [] } });
     const stored = await rig.store.messages.findOne({ conversationId: `wa:${BUSINESS_NUMBER_ID}:${customer}` });
-    expect(stored).toMatchObject({ kind: 'unsupported', type: 'location' });
-    expect(JSON.parse((stored as { raw: string }).raw).location).toEqual({ latitude: 52.1, longitude: 4.3 });
+    expect(stored).toMatchObject({ kind: 'unsupported', type: 'poll_vote' });
+    expect(JSON.parse((stored as { raw: string }).raw).poll_vote).toEqual({ option: 2 });
     await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+
+    const odd = inboundUnsupportedWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, type: 'location', content: { lat: 'north' } });
+    expect(await rig.simulator.deliverWebhook(odd)).toMatchObject({ finalStatus: 200 });
+    const kept = await eventually(() => rig.request('GET', path(customer, '/messages')), (r) => r.body.messages?.length === 2);
+    expect(kept.body.messages.find((m: { type: string }) => m.type === 'location')).toMatchObject({ type: 'location', unsupported: { type: 'location', errors: [{ code: 0, title: 'unreadable_payload' }] } });
   });
 });

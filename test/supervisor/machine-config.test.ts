@@ -1,4 +1,4 @@
-import { inboundUnsupportedWebhook } from '../../simulator/cloud-api.payloads';
+import { unsupportedWebhook } from '../../simulator/inbound-payloads';
 import { eventually } from '../support/workflow-env';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
 
@@ -44,21 +44,21 @@ describe('machine configuration, versioned', () => {
     const v1 = await supervisor('POST', '/v1/config/publish', { note: 'unsupported reply' });
     expect(v1).toMatchObject({ status: 201, body: { version: 1 } });
 
-    // The same running conversation, next event: a voice note gets the new reply.
-    await rig.simulator.deliverWebhook(inboundUnsupportedWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, type: 'audio', content: { audio: { id: '1' } } }));
+    // The same running conversation, next event: a poll (which the Cloud API does not deliver) gets the new reply.
+    await rig.simulator.deliverWebhook(unsupportedWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, unsupportedType: 'poll_creation' }));
     await eventually(() => textsTo(customer), (texts) => texts.length === 1);
     expect(textsTo(customer)).toEqual(['We can only read text and pictures for now.']);
 
     await supervisor('PUT', '/v1/config/draft', { autoReplies: {} });
     expect(await supervisor('POST', '/v1/config/publish', {})).toMatchObject({ status: 201, body: { version: 2 } });
-    await rig.simulator.deliverWebhook(inboundUnsupportedWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, type: 'sticker', content: { sticker: { id: '2' } } }));
+    await rig.simulator.deliverWebhook(unsupportedWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, unsupportedType: 'gif' }));
     await eventually(() => rig.request('GET', path), (r) => r.body.inboundCount === 3);
 
     const rollback = await supervisor('POST', '/v1/config/rollback', { version: 1 });
     expect(rollback).toMatchObject({ status: 201, body: { version: 3, config: { autoReplies: { unsupportedType: 'We can only read text and pictures for now.' } } } });
-    await rig.simulator.deliverWebhook(inboundUnsupportedWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, type: 'location', content: { location: {} } }));
+    await rig.simulator.deliverWebhook(unsupportedWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, unsupportedType: 'group_invite' }));
     await eventually(() => textsTo(customer), (texts) => texts.length === 2);
-    // Version 2 (no reply) answered the sticker with nothing: exactly two replies went out.
+    // Version 2 (no reply) answered the GIF with nothing: exactly two replies went out.
     expect((await rig.request('GET', path)).body.inboundCount).toBe(4);
 
     const versions = (await supervisor('GET', '/v1/config/versions')).body.versions;

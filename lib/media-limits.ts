@@ -1,0 +1,72 @@
+import type { MediaType } from './inbound-message.schema';
+
+/**
+ * WhatsApp's media rules per type, from Meta's "Supported media types"
+ * (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#supported-media-types, checked 2026-11-30):
+ * the same figures for what customers send (the webhook's media) and what we upload to send.
+ */
+export interface MediaRule {
+  /** MIME types Meta accepts for this type, as Meta writes them. */
+  mimeTypes: readonly string[];
+  /** Largest size in bytes. */
+  maxBytes: number;
+  /** How the README and error details name the limit. */
+  limit: string;
+}
+
+const MB = 1024 * 1024;
+const KB = 1024;
+
+export const legacyOfficeTypes = ['application/msword', 'application/vnd.ms-excel', 'application/vnd.ms-powerpoint'] as const;
+
+export const mediaRules: Record<MediaType, MediaRule> = {
+  image: { mimeTypes: ['image/jpeg', 'image/png'], maxBytes: 5 * MB, limit: '5 MB' },
+  audio: { mimeTypes: ['audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg'], maxBytes: 16 * MB, limit: '16 MB' },
+  video: { mimeTypes: ['video/mp4', 'video/3gpp'], maxBytes: 16 * MB, limit: '16 MB' },
+  document: {
+    mimeTypes: [
+      'text/plain',
+      'application/pdf',
+      ...legacyOfficeTypes,
+      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+    ],
+    maxBytes: 100 * MB,
+    limit: '100 MB',
+  },
+  // Animated stickers may be 500 KB, static ones 100 KB; the webhook says which (`animated`).
+  sticker: { mimeTypes: ['image/webp'], maxBytes: 500 * KB, limit: '500 KB animated, 100 KB static' },
+};
+
+export const STATIC_STICKER_MAX_BYTES = 100 * KB;
+/** The largest file of any type: what an upload may stream before its type is known. */
+export const MAX_MEDIA_BYTES = Math.max(...Object.values(mediaRules).map((r) => r.maxBytes));
+
+/** The most bytes one media object of `type` may have (a sticker known to be static: 100 KB). */
+export function maxBytesFor(type: MediaType, animated?: boolean): number {
+  return type === 'sticker' && animated === false ? STATIC_STICKER_MAX_BYTES : mediaRules[type].maxBytes;
+}
+
+/** A declared MIME type as Meta's table writes it: lower case, parameters dropped, common aliases folded. */
+export function canonicalMimeType(mimeType: string | undefined): string | undefined {
+  const bare = mimeType?.split(';')[0]?.trim().toLowerCase();
+  if (!bare) return undefined;
+  const aliases: Record<string, string> = {
+    'image/jpg': 'image/jpeg',
+    'video/3gp': 'video/3gpp',
+    'audio/x-m4a': 'audio/mp4',
+    'audio/m4a': 'audio/mp4',
+    'audio/opus': 'audio/ogg',
+    'audio/mp3': 'audio/mpeg',
+    'audio/x-aac': 'audio/aac',
+    'audio/3gpp': 'audio/amr',
+  };
+  return aliases[bare] ?? bare;
+}
+
+/** The WhatsApp type an uploaded file of this (detected, canonical) MIME type is sent as. */
+export function mediaTypeFor(mimeType: string): MediaType | undefined {
+  if (mimeType === 'image/webp') return 'sticker';
+  return (['image', 'audio', 'video', 'document'] as const).find((type) => mediaRules[type].mimeTypes.includes(mimeType));
+}
