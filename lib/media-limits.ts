@@ -70,3 +70,12 @@ export function mediaTypeFor(mimeType: string): MediaType | undefined {
   if (mimeType === 'image/webp') return 'sticker';
   return (['image', 'audio', 'video', 'document'] as const).find((type) => mediaRules[type].mimeTypes.includes(mimeType));
 }
+
+/**
+ * Whether an upload of `mimeType` (parameters such as `; codecs=opus` ignored, aliases folded) may go out as a `type`
+ * message: the same table as for what customers send.
+ */
+export function isSendableAs(type: MediaType, mimeType: string): boolean {
+  const canonical = canonicalMimeType(mimeType);
+  return canonical !== undefined && mediaRules[type].mimeTypes.includes(canonical);
+}

@@ -14,7 +14,6 @@ import { resolveOutbound } from './outbound-content';
 import { outboundContentView } from './outbound-view';
 import { reactionsByWamid, type ReactionView } from '../store/reactions.store';
 import { inboundFieldsView, withEditsAndRevokes } from './inbound-view';
-import { findMedia } from '../store/media.store';
 import { findTemplate, listApprovedTemplates } from '../store/templates.store';
 import { admitToTier, releaseTier } from '../store/tier.store';
 import {

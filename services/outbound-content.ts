@@ -1,5 +1,5 @@
 import { AppError } from '../lib/errors';
-import { isSendableAs } from '../lib/outbound-media';
+import { isSendableAs } from '../lib/media-limits';
 import type { OutboundContent, ReplyTo } from '../machines/conversation.types';
 import type { Store } from '../store/db';
 import { findMedia } from '../store/media.store';
