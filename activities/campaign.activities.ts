@@ -61,8 +61,8 @@ export function createCampaignActivities({ store, conversations, clock }: { stor
             businessNumberId: request.businessNumberId,
             customer: { ...(waId && WA_ID.test(waId) ? { waId } : {}), ...(userId && USER_ID.test(userId) ? { userId } : {}) },
             template: { ...request.template, ...(recipient.components ? { components: recipient.components } : {}) },
-            sender: { kind: 'integrator', id: `campaign:${request.campaignId}` },
           },
+          { kind: 'integrator', id: `campaign:${request.campaignId}` },
           campaignMessageKey(request.campaignId, request.index),
         );
         await recordRecipientResult(store, request.campaignId, request.index, {

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { allow, principalOf } from './auth';
+import { agentOf, allow } from './auth';
 import { ConversationId, TransferBody } from './conversations.schema';
 import type { ConversationService } from '../services/conversations.service';
 
@@ -7,19 +7,19 @@ const agentsOnly = allow('agent');
 
 /**
  * What an agent does beside replying and closing (those are the conversation routes, which check the assignment):
- * see the conversations they hold, and hand one on. The agent is the key's name.
+ * see the conversations they hold, and hand one on. The agent is the registered agent the key was issued to.
  */
 export function agentRoutes(conversations: ConversationService): Router {
   const router = Router();
 
   router.get('/v1/agent/conversations', agentsOnly, async (_req, res) => {
-    res.json({ conversations: await conversations.heldBy(principalOf(res).name) });
+    res.json({ conversations: await conversations.heldBy(agentOf(res).id) });
   });
 
   router.post('/v1/agent/conversations/:conversationId/transfer', agentsOnly, async (req, res) => {
     const id = ConversationId.parse(req.params.conversationId);
     const to = TransferBody.parse(req.body);
-    res.json(await conversations.transfer(id, { kind: 'agent', id: principalOf(res).name }, to));
+    res.json(await conversations.transfer(id, { kind: 'agent', id: agentOf(res).id }, to));
   });
 
   return router;

@@ -2,14 +2,18 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '../lib/errors';
 import { issueApiKey, listApiKeys, revokeApiKey, roles } from '../store/api-keys.store';
+import { findAgent } from '../store/agents.store';
 import type { Store } from '../store/db';
+import { AgentIdSchema } from './agent-registry.routes';
 import { allow, may, principalOf } from './auth';
 
 export const CreateApiKeyBody = z
   .strictObject({
     role: z.enum(roles),
-    name: z.string().trim().min(1).max(128).meta({ description: 'Who holds it; for agent keys, the agent id' }),
+    name: z.string().trim().min(1).max(128).meta({ description: 'Who holds it (a label; it proves nothing)' }),
+    agentId: AgentIdSchema.optional().meta({ description: 'Agent keys only, and required for them: the registered agent (POST /v1/agents) the key speaks for' }),
   })
+  .refine((body) => (body.role === 'agent') === (body.agentId !== undefined), { message: 'an agent key needs agentId (a registered agent); other roles take none', path: ['agentId'] })
   .meta({ id: 'CreateApiKeyBody' });
 
 export const ApiKeyView = z
@@ -17,6 +21,7 @@ export const ApiKeyView = z
     keyId: z.string(),
     role: z.enum(roles),
     name: z.string(),
+    agentId: z.string().optional(),
     createdAt: z.string(),
     createdBy: z.string(),
     revokedAt: z.string().optional(),
@@ -24,7 +29,7 @@ export const ApiKeyView = z
   .meta({ id: 'ApiKey' });
 
 export const IssuedApiKey = z
-  .object({ keyId: z.string(), role: z.enum(roles), name: z.string(), key: z.string().meta({ description: 'Shown once; store it now' }) })
+  .object({ keyId: z.string(), role: z.enum(roles), name: z.string(), agentId: z.string().optional(), key: z.string().meta({ description: 'Shown once; store it now' }) })
   .meta({ id: 'IssuedApiKey' });
 
 export const KeyIdParam = z.string().regex(/^[a-f0-9]{16}$/, 'not a key id');
@@ -37,7 +42,10 @@ export function apiKeyRoutes(store: Store): Router {
   router.post('/v1/api-keys', async (req, res) => {
     const body = CreateApiKeyBody.parse(req.body);
     const by = principalOf(res);
-    res.status(201).json(await issueApiKey(store, body.role, body.name, `${by.name} (${by.keyId})`));
+    if (body.agentId !== undefined && !(await findAgent(store, body.agentId))) {
+      throw new AppError('unknown_agent', `Register agent ${body.agentId} first (POST /v1/agents)`);
+    }
+    res.status(201).json(await issueApiKey(store, body.role, body.name, `${by.name} (${by.keyId})`, body.agentId));
   });
 
   router.get('/v1/api-keys', async (_req, res) => {
@@ -47,6 +55,7 @@ export function apiKeyRoutes(store: Store): Router {
         keyId: k.keyId,
         role: k.role,
         name: k.name,
+        ...(k.agentId ? { agentId: k.agentId } : {}),
         createdAt: k.createdAt.toISOString(),
         createdBy: k.createdBy,
         ...(k.revokedAt ? { revokedAt: k.revokedAt.toISOString() } : {}),

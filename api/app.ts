@@ -9,8 +9,13 @@ import { createAnalyticsService } from '../analytics/analytics.service';
 import { AppError } from '../lib/errors';
 import type { MessagingLimits } from '../lib/messaging-limits';
 import type { Store } from '../store/db';
+import { findApiKeyByHash } from '../store/api-keys.store';
+import { agentRegistryRoutes } from './agent-registry.routes';
 import { apiKeyRoutes } from './api-keys.routes';
 import { authenticate } from './auth';
+import { createFailedAuthLimiter } from './auth-limiter';
+import { accessLogSerializers, jsonShapeGuard } from './request-guards';
+import { securityHeaders } from './security-headers';
 import { analyticsRoutes } from './analytics.routes';
 import { campaignRoutes } from './campaigns.routes';
 import { createCampaignService } from '../services/campaigns.service';
@@ -43,7 +48,18 @@ export interface AppDeps {
     | 'WHATSAPP_ACCESS_TOKEN'
     | 'WHATSAPP_REQUEST_TIMEOUT_MS'
   > &
-    Partial<Pick<Config, 'WHATSAPP_BUSINESS_ACCOUNT_ID' | 'CONSOLE_LIVE_POLL_MS'>>;
+    Partial<
+      Pick<
+        Config,
+        | 'WHATSAPP_BUSINESS_ACCOUNT_ID'
+        | 'CONSOLE_LIVE_POLL_MS'
+        | 'LIVE_STREAMS_PER_KEY'
+        | 'LIVE_STREAMS_TOTAL'
+        | 'LIVE_STREAM_MAX_MS'
+        | 'AUTH_FAILURES_PER_MINUTE'
+        | 'AGENT_VISIBILITY'
+      >
+    >;
   store: Store;
   temporal: Client;
   logger: Logger;
@@ -79,7 +95,14 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   const app = express();
   const templates = templateServiceFor({ config, store, logger });
   app.disable('x-powered-by');
-  app.use(pinoHttp({ logger, genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : randomUUID()) }));
+  app.use(
+    pinoHttp({
+      logger,
+      serializers: accessLogSerializers,
+      genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : randomUUID()),
+    }),
+  );
+  app.use(securityHeaders());
 
   const taskQueue = config.TEMPORAL_TASK_QUEUE;
   const idleCloseAfterMs = config.CONVERSATION_IDLE_CLOSE_MS;
@@ -97,17 +120,30 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
 
   app.use(consoleRoutes(consoleDir));
   // Every /v1 route needs an API key; each route names the roles it allows.
-  app.use('/v1', authenticate(store));
+  app.use('/v1', authenticate(store, createFailedAuthLimiter(config.AUTH_FAILURES_PER_MINUTE ?? 20)));
   app.use(consoleApiRoutes());
   // Uploads are multipart, so they are routed before the JSON-only gate.
   app.use(mediaRoutes(store));
-  app.use('/v1', requireJson, express.json({ limit: config.HTTP_BODY_LIMIT_BYTES, strict: true }));
-  const conversations = createConversationService({ store, temporal, taskQueue, idleCloseAfterMs, ...(limits ? { limits } : {}) });
+  app.use('/v1', requireJson, express.json({ limit: config.HTTP_BODY_LIMIT_BYTES, strict: true }), jsonShapeGuard);
+  const agentVisibility = config.AGENT_VISIBILITY ?? 'own';
+  const conversations = createConversationService({ store, temporal, taskQueue, idleCloseAfterMs, agentVisibility, ...(limits ? { limits } : {}) });
   app.use(conversationRoutes(conversations, createReceiptService({ store, temporal })));
   app.use(agentRoutes(conversations));
-  const feeds = createLiveFeeds({ everyMs: config.CONSOLE_LIVE_POLL_MS ?? 1_000, logger, ...(shutdown ? { shutdown } : {}) });
+  const feeds = createLiveFeeds({
+    everyMs: config.CONSOLE_LIVE_POLL_MS ?? 1_000,
+    logger,
+    ...(shutdown ? { shutdown } : {}),
+    limits: {
+      ...(config.LIVE_STREAMS_PER_KEY ? { perKey: config.LIVE_STREAMS_PER_KEY } : {}),
+      ...(config.LIVE_STREAMS_TOTAL ? { total: config.LIVE_STREAMS_TOTAL } : {}),
+      ...(config.LIVE_STREAM_MAX_MS ? { maxLifetimeMs: config.LIVE_STREAM_MAX_MS } : {}),
+    },
+    // A stream lives on its key: revoked, or re-issued under another role, and the stream ends.
+    recheck: async (owner) => (await findApiKeyByHash(store, owner.keyHash))?.role === owner.role,
+  });
   app.use(consoleLiveRoutes({ feeds, conversations, templates }));
   app.use(apiKeyRoutes(store));
+  app.use(agentRegistryRoutes(store));
   app.use(machineConfigRoutes(store));
   app.use(numberRoutes(store));
   app.use(templateRoutes(templates));

@@ -1,5 +1,6 @@
 import { Router, type Response } from 'express';
 import type { Sender } from '../machines/conversation.types';
+import { AppError } from '../lib/errors';
 import { allow, may, principalOf } from './auth';
 import {
   CloseConversationBody,
@@ -13,10 +14,17 @@ import {
 import type { ConversationService } from '../services/conversations.service';
 import type { ReceiptService } from '../services/receipts.service';
 
-/** An agent key speaks for that agent; integrators say who they send for (an agent, a bot, themselves). */
-function senderFor<S extends Sender>(res: Response, claimed: S): S | { kind: 'agent'; id: string } {
+/**
+ * What a message records as its sender is what the key proves: an agent key is its registered agent, any other writer
+ * an integrator identified by its key id. A body naming someone else is refused, never recorded.
+ */
+export function senderFor(res: Response, claimed: { kind: Sender['kind']; id?: string | undefined } | undefined): Sender {
   const principal = principalOf(res);
-  return principal.role === 'agent' ? { kind: 'agent', id: principal.name } : claimed;
+  const proven: Sender = principal.agent ? { kind: 'agent', id: principal.agent.id } : { kind: 'integrator', id: principal.keyId };
+  if (claimed && (claimed.kind !== proven.kind || (claimed.id !== undefined && claimed.id !== proven.id && proven.kind === 'agent'))) {
+    throw new AppError('sender_not_proven', `This ${principal.role} key sends as ${proven.kind}${proven.kind === 'agent' ? ` ${proven.id}` : ''}; omit sender`);
+  }
+  return proven;
 }
 
 const read = allow(...may.readConversations);
@@ -30,16 +38,18 @@ export function conversationRoutes(conversations: ConversationService, receipts:
 
   router.post('/v1/conversations', write, async (req, res) => {
     const body = StartConversationBody.parse(req.body);
-    res.status(202).json(await conversations.start({ ...body, sender: senderFor(res, body.sender) }, idempotencyKeyOf(req.get('idempotency-key'))));
+    res.status(202).json(await conversations.start(body, senderFor(res, body.sender), idempotencyKeyOf(req.get('idempotency-key'))));
   });
 
   router.get('/v1/conversations', read, async (req, res) => {
     const query = ListConversationsQuery.parse(req.query);
-    res.json({ conversations: await conversations.list(query) });
+    res.json({ conversations: await conversations.list(query, principalOf(res)) });
   });
 
   router.get('/v1/conversations/:conversationId', read, async (req, res) => {
-    res.json(await conversations.get(ConversationId.parse(req.params.conversationId)));
+    const id = ConversationId.parse(req.params.conversationId);
+    await conversations.visible(id, principalOf(res));
+    res.json(await conversations.get(id));
   });
 
   router.post('/v1/conversations/:conversationId/messages', write, async (req, res) => {
@@ -64,11 +74,15 @@ export function conversationRoutes(conversations: ConversationService, receipts:
   });
 
   router.get('/v1/conversations/:conversationId/messages', read, async (req, res) => {
-    res.json({ messages: await conversations.messages(ConversationId.parse(req.params.conversationId)) });
+    const id = ConversationId.parse(req.params.conversationId);
+    await conversations.visible(id, principalOf(res));
+    res.json({ messages: await conversations.messages(id) });
   });
 
   router.get('/v1/conversations/:conversationId/templates', read, async (req, res) => {
-    res.json({ templates: await conversations.approvedTemplates(ConversationId.parse(req.params.conversationId)) });
+    const id = ConversationId.parse(req.params.conversationId);
+    await conversations.visible(id, principalOf(res));
+    res.json({ templates: await conversations.approvedTemplates(id) });
   });
 
   return router;

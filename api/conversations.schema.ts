@@ -43,12 +43,19 @@ export const OutboundMessage = z
 /** A send as the API takes it: `replyTo` and a reaction's `messageId` are resolved to wamids before the send. */
 export type OutboundRequest = z.infer<typeof OutboundMessage>;
 
+/**
+ * Who sends, as the caller says it: optional, since the key decides (an agent key is its registered agent, any other
+ * writer is an integrator). A claim that differs from what the key proves is refused with 403 `sender_not_proven`.
+ */
+const ClaimedSender = z
+  .strictObject({ kind: z.enum(['agent', 'integrator', 'bot']), id: z.string().min(1).max(128).optional() })
+  .optional()
+  .meta({ description: 'Optional: recorded from the API key (an agent key: that agent; otherwise the integrator key). Must agree with it (403 sender_not_proven).' });
+
 export const SendMessageBody = z
   .strictObject({
     message: OutboundMessage,
-    sender: z
-      .strictObject({ kind: z.enum(['agent', 'integrator', 'bot']), id: z.string().min(1).max(128).optional() })
-      .default({ kind: 'integrator' }),
+    sender: ClaimedSender,
   })
   .meta({ id: 'SendMessageBody' });
 
@@ -73,12 +80,12 @@ export const StartConversationBody = z
     businessNumberId: z.string().regex(/^\d{1,64}$/).meta({ description: 'Cloud API phone-number id of the business number' }),
     customer: CustomerIdentity,
     template: TemplateMessage.omit({ type: true }),
-    sender: z.strictObject({ kind: z.enum(['agent', 'integrator']), id: z.string().min(1).max(128).optional() }).default({ kind: 'integrator' }),
+    sender: ClaimedSender,
   })
   .meta({ id: 'StartConversationBody' });
 
 export const CloseConversationBody = z
-  .strictObject({ sender: z.strictObject({ kind: z.enum(['agent', 'integrator']), id: z.string().min(1).max(128).optional() }).default({ kind: 'agent' }) })
+  .strictObject({ sender: ClaimedSender })
   .meta({ id: 'CloseConversationBody' });
 
 export const ReceiptBody = z

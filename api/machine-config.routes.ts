@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '../lib/errors';
+import { jsonShapeIssue } from '../lib/json-shape';
 import { MachineConfig } from '../lib/machine-config';
 import type { Store } from '../store/db';
 import {
@@ -16,7 +17,14 @@ import {
 } from '../store/machine-config.store';
 import { allow, may, principalOf } from './auth';
 
-export const ConfigDraftBody = z.record(z.string(), z.unknown()).meta({ id: 'ConfigDraft', description: 'A MachineConfig being edited; saved even while invalid' });
+/** Saved as it is, even invalid, so its shape is bounded here: 12 levels (a valid one needs 5), no `$` or dotted keys. */
+export const ConfigDraftBody = z
+  .record(z.string(), z.unknown())
+  .superRefine((draft, ctx) => {
+    const issue = jsonShapeIssue(draft, 12);
+    if (issue) ctx.addIssue({ code: 'custom', path: issue.path.split('.'), message: issue.message });
+  })
+  .meta({ id: 'ConfigDraft', description: 'A MachineConfig being edited; saved even while invalid' });
 export const PublishBody = z.strictObject({ note: z.string().max(500).optional() });
 export const RollbackBody = z.strictObject({ version: z.number().int().positive(), note: z.string().max(500).optional() });
 export const AuditQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });

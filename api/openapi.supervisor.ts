@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { AgentView, RegisterAgentBody } from './agent-registry.routes';
 import { ApiKeyView, CreateApiKeyBody, IssuedApiKey, KeyIdParam } from './api-keys.routes';
 import { AuditQuery, ConfigDraftBody, PublishBody, RollbackBody } from './machine-config.routes';
 import { LegacyBody, ReceiptsBody, RegisterNumberBody } from './numbers.routes';
@@ -81,8 +82,16 @@ export function supervisorPaths(problem: Responses, json: (description: string, 
       },
     },
     '/v1/api-keys': {
-      post: { summary: 'Issue an API key for a role (shown once, stored hashed)', requestBody: body(CreateApiKeyBody), responses: { '201': json('The key', IssuedApiKey), ...forbidden } },
+      post: { summary: 'Issue an API key for a role (shown once, stored hashed)', requestBody: body(CreateApiKeyBody), responses: { '201': json('The key', IssuedApiKey), '404': problem('unknown_agent: register the agent first'), ...forbidden } },
       get: { summary: 'API keys (without secrets)', responses: { '200': json('Keys', z.object({ keys: z.array(ApiKeyView) })) } },
+    },
+    '/v1/agents': {
+      post: {
+        summary: 'Register an agent (a unique id, the queues it serves); then issue it keys with POST /v1/api-keys',
+        requestBody: body(RegisterAgentBody),
+        responses: { '201': json('The agent', AgentView), '409': problem('agent_exists'), ...forbidden },
+      },
+      get: { summary: 'Registered agents', responses: { '200': json('Agents', z.object({ agents: z.array(AgentView) })), ...forbidden } },
     },
     '/v1/api-keys/{keyId}': {
       delete: { summary: 'Revoke a key', requestParams: { path: z.object({ keyId: KeyIdParam }) }, responses: { '204': { description: 'Revoked' }, '404': problem('Unknown key') } },

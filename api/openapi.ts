@@ -35,6 +35,8 @@ const Problem = z
     maxRuns: z.number().int().optional().meta({ description: 'With analytics_filter_too_wide: the most one request replays' }),
     tier: z.union([z.number().int(), z.literal('unlimited')]).optional().meta({ description: "With messaging_limit_reached: the number's tier" }),
     retryAt: z.string().optional().meta({ description: 'With messaging_limit_reached: when the next unit of the tier frees' }),
+    limit: z.number().int().optional().meta({ description: 'With too_many_streams: the cap that was reached (per key or in total)' }),
+    retryAfterSeconds: z.number().int().optional().meta({ description: 'With too_many_failed_authentications: as the Retry-After header says' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details with a stable code' });
 
@@ -44,7 +46,8 @@ const idempotencyHeader = z.object({ 'idempotency-key': IdempotencyKey.optional(
 const conversationPath = z.object({ conversationId: ConversationId });
 const liveStream = { description: 'A stream of `snapshot` and `problem` events', content: { 'text/event-stream': { schema: z.string() } } };
 const liveDescription = (snapshot: string) =>
-  `Each \`snapshot\` event carries ${snapshot}, sent when it changes (the server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching); a failed read is a \`problem\` event with an RFC 9457 problem, and the stream goes on.`;
+  `Each \`snapshot\` event carries ${snapshot}, sent when it changes (the server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching); a failed read is a \`problem\` event with an RFC 9457 problem, and the stream goes on. A key holds at most LIVE_STREAMS_PER_KEY streams (429 too_many_streams past it, or past LIVE_STREAMS_TOTAL for the service); a stream ends when its key is revoked or changes role, and after LIVE_STREAM_MAX_MS (the client reconnects).`;
+const liveRefusals = { '401': problem('Missing or unknown key'), '429': problem('too_many_streams: the key or the service holds as many streams as it may') };
 const campaignPath = z.object({ campaignId: CampaignId });
 const campaignChange = (summary: string) => ({
   post: {
@@ -69,7 +72,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       title: 'WhatsApp connector API',
       version: '0.1.0',
       description:
-        'Integrators and agents start conversations and send messages; supervisors manage templates, configuration, numbers and keys; the broker delivers webhooks. Every /v1 route needs an API key of a role it allows.',
+        'Integrators and agents start conversations and send messages; supervisors manage templates, configuration, numbers and keys; the broker delivers webhooks. Every /v1 route needs an API key of a role it allows; an address with too many failed authentications is refused with 429 too_many_failed_authentications and Retry-After.',
     },
     components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer wak_…' } } },
     security: [{ apiKey: [] }],
@@ -109,6 +112,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           responses: {
             '202': json('Accepted; queued for sending in order', SendAccepted),
             '400': problem('Invalid body, a limit of WhatsApp exceeded (errors[].path names the field), an upload of the wrong type or an unknown quoted message'),
+            '403': problem('sender_not_proven: the body names a sender the key does not prove; not_assigned'),
             '404': problem('Unknown conversation, or unknown_media'),
             '409': problem('template_required (with the approved templates) or conversation_closed'),
             '422': problem('The template is not approved'),
@@ -148,14 +152,14 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       '/v1/whoami': {
         get: {
           summary: 'The role and name the API key speaks for (the console shows the pages of that role)',
-          responses: { '200': json('The key holder', z.object({ role: z.enum(['integrator', 'agent', 'supervisor', 'analyst']), name: z.string() })), '401': problem('Missing or unknown key') },
+          responses: { '200': json('The key holder', z.object({ role: z.enum(['integrator', 'agent', 'supervisor', 'analyst']), name: z.string(), agentId: z.string().optional() })), '401': problem('Missing or unknown key') },
         },
       },
       '/v1/console/live/conversations': {
         get: {
           summary: 'The web console: the board (up to 200 conversations, newest activity first) as server-sent events',
           description: liveDescription('`{ conversations: Conversation[] }`, as GET /v1/conversations answers'),
-          responses: { '200': liveStream, '401': problem('Missing or unknown key') },
+          responses: { '200': liveStream, ...liveRefusals },
         },
       },
       '/v1/console/live/conversations/{conversationId}': {
@@ -163,21 +167,21 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           summary: "The web console: one conversation's status and thread as server-sent events",
           description: liveDescription('`{ conversation: Conversation, messages: Message[] }`; an unknown id is a `problem` event'),
           requestParams: { path: conversationPath },
-          responses: { '200': liveStream, '400': problem('Not a conversation id'), '401': problem('Missing or unknown key') },
+          responses: { '200': liveStream, '400': problem('Not a conversation id'), '404': problem('No such conversation, or not one this key may read'), ...liveRefusals },
         },
       },
       '/v1/console/live/agent': {
         get: {
           summary: "The web console: the calling agent's conversations as server-sent events",
           description: liveDescription('`{ conversations: Conversation[] }`, as GET /v1/agent/conversations answers'),
-          responses: { '200': liveStream, '403': problem('Not an agent key') },
+          responses: { '200': liveStream, '403': problem('Not an agent key'), ...liveRefusals },
         },
       },
       '/v1/console/live/templates': {
         get: {
           summary: 'The web console: the templates with their review status as server-sent events',
           description: liveDescription('`{ templates: Template[] }`, as GET /v1/templates answers'),
-          responses: { '200': liveStream, '401': problem('Missing or unknown key') },
+          responses: { '200': liveStream, ...liveRefusals },
         },
       },
       '/v1/analytics/diagram': {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { CloudApiError } from '../integrations/broker/cloud-api.client';
 import { AppError, errorCatalog, refusalIn, type ErrorCode } from '../lib/errors';
+import { redactPath } from './request-guards';
 
 /** What an error says, whoever asked: RFC 9457 fields, our stable `code`, field-level `errors`, extensions. */
 export interface ProblemBody {
@@ -58,6 +59,8 @@ function toAppError(err: unknown): AppError | ZodError {
   if (bodyError.type === 'entity.too.large') return new AppError('payload_too_large');
   if (bodyError.type === 'entity.parse.failed') return new AppError('invalid_request', 'The body is not valid JSON');
   if (bodyError.status === 415 || bodyError.type === 'charset.unsupported') return new AppError('unsupported_media_type');
+  // The router decodes path parameters: a bad percent-escape (`/v1/media/%ZZ`) is the caller's mistake, not ours.
+  if (err instanceof URIError) return new AppError('invalid_request', 'The path has an invalid percent-escape');
   return new AppError('internal');
 }
 
@@ -76,7 +79,7 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     const mapped = toAppError(err);
-    if (mapped instanceof AppError && mapped.code === 'internal') logger.error({ err, path: req.path }, 'unhandled error');
+    if (mapped instanceof AppError && mapped.code === 'internal') logger.error({ err, path: redactPath(req.path) }, 'unhandled error');
     sendProblem(res, String(req.id ?? ''), req.originalUrl, mapped);
   };
 }

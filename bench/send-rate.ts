@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     });
     const template = { name: 'bench_notice', language: 'en_US', components: [{ type: 'body' as const, parameters: [{ type: 'text' as const, text: 'you' }] }] };
     const start = (waId: string, key: string) =>
-      conversations.start({ businessNumberId: BUSINESS, customer: { waId }, template, sender: { kind: 'integrator' } }, key);
+      conversations.start({ businessNumberId: BUSINESS, customer: { waId }, template }, { kind: 'integrator' }, key);
 
     // Warm-up: one send opens the lane and lets every worker find it in the registry.
     await start('15550009999', 'warm-up');

@@ -65,6 +65,17 @@ export const ConfigSchema = z.object({
 
   /** How often the web console's live pages (board, inbox, templates) re-read what they show, once per page watched. */
   CONSOLE_LIVE_POLL_MS: durationMs.default(1_000),
+  /** Live streams one API key may hold open at once (429 `too_many_streams` past it). */
+  LIVE_STREAMS_PER_KEY: z.coerce.number().int().positive().default(16),
+  /** Live streams the whole API holds open at once, all keys together (429 `too_many_streams` past it). */
+  LIVE_STREAMS_TOTAL: z.coerce.number().int().positive().default(200),
+  /** Longest a live stream stays open; then it ends and the client reconnects (its key checked afresh). */
+  LIVE_STREAM_MAX_MS: durationMs.default(15 * 60 * 1000),
+
+  /** Failed authentications one client address may make per minute before it is refused with 429 and Retry-After. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(20),
+  /** What an agent key may read: `own` (the conversations it holds and those waiting in its queues) or `all`. */
+  AGENT_VISIBILITY: z.enum(['own', 'all']).default('own'),
 
   /** Most conversation runs one analyst API request replays (KPIs over a wider filter answer 400). */
   ANALYTICS_MAX_RUNS: z.coerce.number().int().positive().default(500),

@@ -15,7 +15,13 @@ export const TemplateButton = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('url'),
     text: z.string().min(1).max(25),
-    url: z.string().url().max(2000).meta({ description: 'May end with one {{1}} placeholder for a per-message suffix' }),
+    // https only: a `javascript:` or `data:` link would run in whoever opens it (the console's preview, the customer's app).
+    url: z
+      .string()
+      .url()
+      .max(2000)
+      .refine((url) => /^https:\/\/[^/?#\s]/i.test(url), 'only https:// links')
+      .meta({ description: 'An https:// link; may end with one {{1}} placeholder for a per-message suffix' }),
   }),
 ]);
 

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
     format: 'esm',
     target: 'es2022',
     minify: true,
-    sourcemap: true,
+    // Maps stay beside the build for debugging, unlinked; the API never serves them (api/console.routes.ts).
+    sourcemap: 'external',
     jsx: 'automatic',
     jsxImportSource: 'preact',
     tsconfig: join(root, 'tsconfig.json'),

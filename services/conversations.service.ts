@@ -26,6 +26,7 @@ import {
   type ConversationWorkflowInput,
 } from '../workflows/conversation.messages';
 import type { ConversationView, MessageView, OutboundRequest, SendAccepted, StartConversationBody, TemplateView } from '../api/conversations.schema';
+import { maySee, narrowedAgent, type AgentVisibility, type Viewer } from './visibility';
 
 export interface ConversationServiceDeps {
   store: Store;
@@ -36,6 +37,8 @@ export interface ConversationServiceDeps {
   temporalDeadlineMs?: number;
   /** Per-number template tiers (and rates); WhatsApp's defaults when absent. */
   limits?: MessagingLimits;
+  /** What agent keys may read (`own` when absent): see services/visibility.ts. */
+  agentVisibility?: AgentVisibility;
 }
 
 /**
@@ -127,8 +130,26 @@ export function createConversationService(deps: ConversationServiceDeps) {
     return doc;
   }
 
+  const policy = deps.agentVisibility ?? 'own';
+
   return {
-    async start(body: StartConversationBody, idempotencyKey?: string): Promise<SendAccepted> {
+    /**
+     * The conversation if it exists and this viewer may read it; `unknown_conversation` (404) otherwise, so an agent
+     * cannot tell another agent's conversation from one that does not exist.
+     */
+    async visible(conversationId: string, viewer: Viewer): Promise<ConversationDoc> {
+      const doc = await requireConversation(conversationId);
+      if (!maySee(doc, viewer, policy)) throw new AppError('unknown_conversation', `No conversation ${conversationId}`);
+      return doc;
+    },
+
+    /** The deployment's policy for agent keys. */
+    agentVisibility: policy,
+
+    /** Whether the viewer may (still) read this conversation; for live streams re-checking at each change. */
+    maySee: (doc: Pick<ConversationDoc, 'agentId' | 'routing'>, viewer: Viewer) => maySee(doc, viewer, policy),
+
+    async start(body: StartConversationBody, sender: Sender, idempotencyKey?: string): Promise<SendAccepted> {
       const key = body.customer.userId ?? body.customer.waId!;
       const conversationId = conversationWorkflowId(body.businessNumberId, key);
       const conversation: ConversationInput = {
@@ -138,7 +159,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
         idleCloseAfterMs: deps.idleCloseAfterMs,
       };
       const messageId = messageIdFor(conversationId, idempotencyKey);
-      return sendVia(conversation, messageId, { type: 'template', ...body.template }, body.sender);
+      return sendVia(conversation, messageId, { type: 'template', ...body.template }, sender);
     },
 
     async send(conversationId: string, request: OutboundRequest, sender: Sender, idempotencyKey?: string): Promise<SendAccepted> {
@@ -205,8 +226,9 @@ export function createConversationService(deps: ConversationServiceDeps) {
       return withEditsAndRevokes(thread.map((doc) => toMessageView(doc, delivered.get(doc._id), reactions)));
     },
 
-    async list(filter: ConversationFilter): Promise<ConversationView[]> {
-      return (await listConversations(store, filter)).map(toConversationView);
+    async list(filter: ConversationFilter, viewer: Viewer = {}): Promise<ConversationView[]> {
+      const agent = narrowedAgent(viewer, policy);
+      return (await listConversations(store, { ...filter, ...(agent ? { visibleToAgent: agent } : {}) })).map(toConversationView);
     },
 
     async approvedTemplates(conversationId: string): Promise<TemplateView[]> {

@@ -56,13 +56,19 @@ export interface ConversationFilter {
   state?: ConversationStateName;
   agentId?: string;
   businessNumberId?: string;
+  /** Only what this agent may read under the `own` policy: what it holds, and what waits unassigned in its queues. */
+  visibleToAgent?: { id: string; queues: string[] };
   limit: number;
 }
 
 export async function listConversations(store: Store, filter: ConversationFilter): Promise<ConversationDoc[]> {
-  const query: Record<string, string> = {};
+  const query: Record<string, unknown> = {};
   if (filter.state) query.state = filter.state;
   if (filter.agentId) query.agentId = filter.agentId;
   if (filter.businessNumberId) query.businessNumberId = filter.businessNumberId;
+  if (filter.visibleToAgent) {
+    const { id, queues } = filter.visibleToAgent;
+    query.$or = [{ agentId: id }, ...(queues.length > 0 ? [{ agentId: null, 'routing.queue': { $in: queues } }] : [])];
+  }
   return store.conversations.find(query).sort({ updatedAt: -1 }).limit(filter.limit).toArray();
 }

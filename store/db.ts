@@ -1,4 +1,5 @@
 import { MongoClient, type Collection, type Db } from 'mongodb';
+import type { AgentDoc } from './agents.store';
 import type { ApiKeyDoc } from './api-keys.store';
 import type { ConfigAuditDoc, ConfigDraftDoc, ConfigVersionDoc } from './machine-config.store';
 import type { BusinessNumberDoc, LegacyReplyDoc } from './numbers.store';
@@ -14,6 +15,7 @@ export interface Store {
   deliveryStatuses: Collection<DeliveryStatusDoc>;
   wamids: Collection<WamidDoc>;
   apiKeys: Collection<ApiKeyDoc>;
+  agents: Collection<AgentDoc>;
   configVersions: Collection<ConfigVersionDoc>;
   configDrafts: Collection<ConfigDraftDoc>;
   configAudit: Collection<ConfigAuditDoc>;
@@ -43,6 +45,7 @@ export async function connectStore(url: string, dbName: string): Promise<Store> 
     deliveryStatuses: db.collection<DeliveryStatusDoc>('message_statuses'),
     wamids: db.collection<WamidDoc>('message_wamids'),
     apiKeys: db.collection<ApiKeyDoc>('api_keys'),
+    agents: db.collection<AgentDoc>('agents'),
     configVersions: db.collection<ConfigVersionDoc>('machine_config_versions'),
     configDrafts: db.collection<ConfigDraftDoc>('machine_config_drafts'),
     configAudit: db.collection<ConfigAuditDoc>('machine_config_audit'),

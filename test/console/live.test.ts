@@ -141,7 +141,7 @@ describe('live console routes', () => {
     await eventually(() => board.events, (events) => events.some(onBoard), 15_000);
     board.close();
 
-    const thread = watch(`${rig.baseUrl}/v1/console/live/conversations/${encodeURIComponent(conversationOf(customer))}`, rig.keys.agent);
+    const thread = watch(`${rig.baseUrl}/v1/console/live/conversations/${encodeURIComponent(conversationOf(customer))}`, rig.keys.analyst);
     const last = await eventually(() => thread.events.at(-1), (e) => e?.type === 'snapshot', 15_000);
     expect(last!.data).toMatchObject({ conversation: { conversationId: conversationOf(customer) }, messages: [{ direction: 'inbound', text: 'Live?' }] });
     thread.close();
@@ -151,9 +151,8 @@ describe('live console routes', () => {
     const refused = await rig.requestAs('analyst', 'GET', '/v1/console/live/agent');
     expect(refused).toMatchObject({ status: 403, contentType: expect.stringContaining('application/problem+json'), body: { code: 'forbidden' } });
     expect((await rig.request('GET', '/v1/console/live/templates', undefined, { authorization: 'Bearer wak_nope' })).status).toBe(401);
-    const unknown = watch(`${rig.baseUrl}/v1/console/live/conversations/${encodeURIComponent(conversationOf('15550000001'))}`, rig.keys.agent);
-    const problem = await eventually(() => unknown.events[0], (e) => e !== undefined, 15_000);
-    expect(problem).toEqual({ type: 'problem', data: expect.objectContaining({ code: 'unknown_conversation' }) });
-    unknown.close();
+    // A conversation that does not exist is refused before any stream (and any poll): see test/security/live-streams.test.ts.
+    const unknown = await rig.requestAs('analyst', 'GET', `/v1/console/live/conversations/${encodeURIComponent(conversationOf('15550000001'))}`);
+    expect(unknown).toMatchObject({ status: 404, body: { code: 'unknown_conversation' } });
   });
 });

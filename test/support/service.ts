@@ -3,11 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../api/app';
+import type { Logger } from 'pino';
+import type { Config } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { defaultMessagingLimits, type MessagingLimits } from '../../lib/messaging-limits';
 import type { ConnectorWorker } from '../../worker/worker';
 import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
 import { connectStore, type Store } from '../../store/db';
+import { registerAgent } from '../../store/agents.store';
 import { issueApiKey, roles, type Role } from '../../store/api-keys.store';
 import { upsertTemplate } from '../../store/templates.store';
 import { testEnv, uniqueId } from './env';
@@ -57,6 +60,10 @@ export interface ServiceOptions {
   limits?: MessagingLimits;
   /** The worker's SIP user agent (on a free loopback port) routing to this connector URI, e.g. sipp's. */
   sip?: { connectorUri: string; inviteTimeoutMs?: number; chatMode?: 'none' | 'message' };
+  /** Security settings of the API (lib/config.ts names); the service's defaults when absent. */
+  api?: Partial<Pick<Config, 'CONSOLE_LIVE_POLL_MS' | 'LIVE_STREAMS_PER_KEY' | 'LIVE_STREAMS_TOTAL' | 'LIVE_STREAM_MAX_MS' | 'AUTH_FAILURES_PER_MINUTE' | 'AGENT_VISIBILITY'>>;
+  /** The API's logger (default: silent). */
+  logger?: Logger;
 }
 
 export async function startService(options: ServiceOptions = {}): Promise<ServiceRig> {
@@ -114,10 +121,11 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,
       WHATSAPP_REQUEST_TIMEOUT_MS: 2_000,
       WHATSAPP_BUSINESS_ACCOUNT_ID: WABA_ID,
+      ...options.api,
     },
     store,
     temporal,
-    logger: createLogger('silent', 'api'),
+    logger: options.logger ?? createLogger('silent', 'api'),
     analytics: { workflowBundlePath: env.workflowBundlePath, ...(options.analyticsMaxRuns ? { maxRuns: options.analyticsMaxRuns } : {}) },
     ...limits,
   });
@@ -126,8 +134,12 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   simulator.setWebhookUrl(`${baseUrl}/webhooks/whatsapp`);
+  // The agent key is issued to a registered agent, agent-1, serving the default queue.
+  await registerAgent(store, { agentId: 'agent-1', name: 'Agent One', queues: ['support'] }, 'test rig');
   const keys = Object.fromEntries(
-    await Promise.all(roles.map(async (role) => [role, (await issueApiKey(store, role, `${role}-1`, 'test rig')).key] as const)),
+    await Promise.all(
+      roles.map(async (role) => [role, (await issueApiKey(store, role, `${role}-1`, 'test rig', role === 'agent' ? 'agent-1' : undefined)).key] as const),
+    ),
   ) as Record<Role, string>;
 
   async function request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
