@@ -1,0 +1,98 @@
+/**
+ * Security probes, issue 26 items 7 (the console's headers), 8 (malformed input is a 4xx, bounded work) and 9 (no
+ * verify token or customer number in the access log; https-only template links).
+ */
+import { createLogger } from '../../lib/logger';
+import { conversationOf } from '../support/console-rig';
+import { BUSINESS_NUMBER_ID, VERIFY_TOKEN, startService, type ServiceRig } from '../support/service';
+
+const lines: string[] = [];
+let rig: ServiceRig;
+beforeAll(async () => {
+  rig = await startService({ logger: createLogger('info', 'api', { write: (line: string) => void lines.push(line) }) });
+}, 60_000);
+afterAll(async () => rig?.stop());
+
+const expectProblem = (answer: { status: number; contentType: string; body: { code?: string } }, status: number, code: string) =>
+  expect(answer).toMatchObject({ status, contentType: expect.stringContaining('application/problem+json'), body: { code } });
+
+describe('malformed requests are a 4xx and cost little', () => {
+  it('answers a bad percent-escape in a path with 400, logging no stack', async () => {
+    const before = lines.length;
+    expectProblem(await rig.request('GET', '/v1/media/%ZZ'), 400, 'invalid_request');
+    expectProblem(await rig.request('GET', '/v1/conversations/wa%3A1%3A%E0%A4%A'), 400, 'invalid_request');
+    expect(lines.slice(before).join('')).not.toContain('URIError');
+  });
+
+  it('refuses a configuration draft with $-prefixed or dotted keys (400), saving nothing', async () => {
+    for (const draft of [{ $where: 'sleep(1000)' }, { autoReplies: { 'wel.come': 'hi' } }, { routing: { rules: [{ $gt: '' }] } }]) {
+      const answer = await rig.requestAs('supervisor', 'PUT', '/v1/config/draft', draft);
+      expectProblem(answer, 400, 'invalid_request');
+    }
+    expect(await rig.store.configDrafts.countDocuments()).toBe(0);
+  });
+
+  it('refuses a body nested 100,000 deep at once (400), with no huge log line', async () => {
+    const before = lines.length;
+    // 200 kB, within the body limit: the depth is the attack.
+    const deep = `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const started = Date.now();
+    const answer = await rig.requestAs('supervisor', 'PUT', '/v1/config/draft', deep);
+    expectProblem(answer, 400, 'invalid_request');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Math.max(0, ...lines.slice(before).map((l) => l.length))).toBeLessThan(4_096);
+    expect(await rig.store.configDrafts.countDocuments()).toBe(0);
+  });
+});
+
+describe('headers', () => {
+  it('serves the console with a content security policy, no framing and nosniff, and never its source maps', async () => {
+    const page = await fetch(`${rig.baseUrl}/console/`);
+    expect(page.status).toBe(200);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toMatch(/script-src[^;]*unsafe/);
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect((await fetch(`${rig.baseUrl}/console/app.js.map`)).status).toBe(404);
+    expect((await fetch(`${rig.baseUrl}/console/APP.JS.MAP`)).status).toBe(404);
+    const script = await fetch(`${rig.baseUrl}/console/app.js`);
+    expect(script.status).toBe(200);
+    expect(await script.text()).not.toContain('sourceMappingURL');
+    expect((await fetch(`${rig.baseUrl}/v1/whoami`, { headers: { authorization: `Bearer ${rig.keys.analyst}` } })).headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+
+describe('logs and links', () => {
+  it('keeps the verify token and customer numbers out of the access log', async () => {
+    const before = lines.length;
+    const customer = '15557512345';
+    const verify = await fetch(`${rig.baseUrl}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${VERIFY_TOKEN}&hub.challenge=42`);
+    expect(await verify.text()).toBe('42');
+    await rig.request('GET', `/v1/conversations/${encodeURIComponent(conversationOf(customer))}`);
+    await rig.request('GET', `/v1/conversations/${conversationOf(customer)}/messages`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const logged = lines.slice(before).join('\n');
+    expect(logged).toContain('/webhooks/whatsapp');
+    expect(logged).toContain(BUSINESS_NUMBER_ID);
+    expect(logged).not.toContain(VERIFY_TOKEN);
+    expect(logged).not.toContain(customer);
+    expect(logged).not.toContain(rig.keys.integrator);
+  });
+
+  it('accepts only https links in template URL buttons', async () => {
+    const template = (url: string) => ({
+      businessNumberId: BUSINESS_NUMBER_ID,
+      name: `link_${Math.random().toString(36).slice(2, 8)}`,
+      language: 'en_US',
+      category: 'utility',
+      definition: { body: { text: 'Hello {{1}}' }, buttons: [{ type: 'url', text: 'Open', url }] },
+    });
+    for (const url of ['javascript:alert(document.cookie)', 'JavaScript://%0Aalert(1)', 'data:text/html,<script>alert(1)</script>', 'http://shop.example/track/{{1}}']) {
+      const answer = await rig.requestAs('supervisor', 'POST', '/v1/templates', template(url));
+      expectProblem(answer, 400, 'invalid_request');
+    }
+  });
+});
