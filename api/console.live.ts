@@ -15,7 +15,10 @@ export interface StreamOwner {
 
 export interface StreamOptions {
   owner?: StreamOwner;
-  /** Whether this watcher may still see a snapshot (e.g. an agent's conversation handed to another agent); no ends the stream. */
+  /**
+   * Whether this watcher may see a snapshot (e.g. an agent's conversation handed to another agent): when not, it gets an
+   * `unknown_conversation` problem instead, and snapshots again once it may (a transfer can come back to the agent).
+   */
   admit?: (snapshot: unknown) => boolean;
 }
 
@@ -101,11 +104,10 @@ export function createLiveFeeds({ everyMs, logger, shutdown, limits: given, rech
   // A response already ended (shutdown, or the client left a moment ago) must not be written to: that throws.
   const send = (res: Response, text: string) => void (res.writableEnded || res.destroyed || res.write(text));
 
-  /** Writes a snapshot to a watcher it is for; one it no longer admits gets a problem and its stream ends. */
+  /** Writes a snapshot to a watcher it is for; one it does not admit gets a problem in its place. */
   function deliver(res: Response, watcher: Watcher, last: NonNullable<Topic['last']>): void {
     if (last.event === 'snapshot' && watcher.admit && !watcher.admit(last.value)) {
-      send(res, frame({ event: 'problem', data: JSON.stringify(problemOf(new AppError('unknown_conversation', 'No longer visible to this key'))) }));
-      res.end();
+      send(res, frame({ event: 'problem', data: JSON.stringify(problemOf(new AppError('unknown_conversation', 'Not visible to this key now'))) }));
       return;
     }
     send(res, frame(last));

@@ -12,8 +12,9 @@ const DEV_AGENT = 'agent-1';
 export async function devApiKeys(store: Store, file: string): Promise<Record<Role, string>> {
   const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<Record<Role, string>>) : {};
   const keys = {} as Record<Role, string>;
-  // The agent key is issued to registered agent agent-1, whom the README's sipp example answers as, serving queue support.
-  if (!(await findAgent(store, DEV_AGENT))) await registerAgent(store, { agentId: DEV_AGENT, name: 'Agent One (dev)', queues: ['support'] }, 'npm start');
+  // The agent key is issued to registered agent agent-1, whom the README's sipp example answers as, serving the
+  // routing configuration's default queue.
+  if (!(await findAgent(store, DEV_AGENT))) await registerAgent(store, { agentId: DEV_AGENT, name: 'Agent One (dev)', queues: ['default'] }, 'npm start');
   for (const role of roles) {
     const known = saved[role];
     const name = role === 'agent' ? DEV_AGENT : `dev ${role}`;

@@ -28,7 +28,7 @@ beforeAll(async () => {
     await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS, from: customer, text: 'Where is my order?' });
     const id = conversationOf(customer);
     await eventually(() => rig.request('GET', `/v1/conversations/${id}`), (r) => r.status === 200 && r.body.state === 'openSession');
-    const reply = await rig.request('POST', `/v1/conversations/${id}/messages`, { message: { type: 'text', text: 'Tomorrow.' }, sender: { kind: 'agent', id: 'agent-7' } });
+    const reply = await rig.requestAs('agent', 'POST', `/v1/conversations/${id}/messages`, { message: { type: 'text', text: 'Tomorrow.' } });
     expect(reply.status).toBe(202);
     await eventually(() => rig.simulator.sent().filter((m) => m.to === customer), (sent) => sent.length === 1);
   }

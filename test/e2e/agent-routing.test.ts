@@ -10,6 +10,12 @@ import { startSipp, type SippOptions, type SippPeer } from '../support/sipp';
 import { eventually } from '../support/workflow-env';
 import { keepHistory } from '../support/histories';
 
+/** Registers another agent and issues it a key (agents are registered, not named). */
+async function agentKey(rig: ServiceRig, agentId: string): Promise<string> {
+  await rig.requestAs('supervisor', 'POST', '/v1/agents', { agentId, name: agentId });
+  return (await rig.requestAs('supervisor', 'POST', '/v1/api-keys', { role: 'agent', name: agentId, agentId })).body.key as string;
+}
+
 let nextCustomer = 15558000000 + Math.floor(Math.random() * 900_000);
 const newCustomer = () => String((nextCustomer += 1));
 const conversationOf = (key: string) => `wa:${BUSINESS_NUMBER_ID}:${key}`;
@@ -83,7 +89,7 @@ describe.each(['udp', 'tcp'] as const)('an agent takes the conversation (SIP ove
 
     expect((await rig.requestAs('agent', 'POST', path(id, '/messages'), { message: { type: 'text', text: 'Happy to help!' } })).status).toBe(202);
     await eventually(() => textsTo(rig, customer), (texts) => texts.includes('Happy to help!'));
-    const otherAgent = (await rig.requestAs('supervisor', 'POST', '/v1/api-keys', { role: 'agent', name: 'agent-2' })).body.key as string;
+    const otherAgent = await agentKey(rig, 'agent-2');
     const refused = await rig.request('POST', path(id, '/messages'), { message: { type: 'text', text: 'Me too' } }, { authorization: `Bearer ${otherAgent}` });
     expect(refused).toMatchObject({ status: 403, contentType: expect.stringContaining('application/problem+json'), body: { code: 'not_assigned' } });
 
@@ -205,7 +211,7 @@ describe('agents hand conversations on', () => {
     await customerWrites(rig, customer, 'Billing question');
     await conversationWhere(rig, id, (c) => c.state === 'handedToAgent');
 
-    const stranger = (await rig.requestAs('supervisor', 'POST', '/v1/api-keys', { role: 'agent', name: 'agent-3' })).body.key as string;
+    const stranger = await agentKey(rig, 'agent-3');
     expect((await transfer({ agentId: 'agent-2' }, `Bearer ${stranger}`)).body.code).toBe('not_assigned');
     expect((await transfer({ queue: '' })).status).toBe(400);
     const moved = await transfer({ agentId: 'agent-2', queue: 'billing' });

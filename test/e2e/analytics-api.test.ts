@@ -14,7 +14,7 @@ beforeAll(async () => {
     await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS, from: customer, text: 'Hello?' });
     const id = conversationOf(customer);
     await eventually(() => rig.request('GET', `/v1/conversations/${id}`), (r) => r.status === 200 && r.body.state === 'openSession');
-    await rig.request('POST', `/v1/conversations/${id}/messages`, { message: { type: 'text', text: 'Hi!' }, sender: { kind: 'agent', id: 'agent-7' } });
+    await rig.requestAs('agent', 'POST', `/v1/conversations/${id}/messages`, { message: { type: 'text', text: 'Hi!' } });
     // The simulator reports sent, delivered and read with a pricing category.
     await eventually(() => rig.request('GET', `/v1/conversations/${id}/messages`), (r) => r.body.messages?.[1]?.status === 'read');
   }

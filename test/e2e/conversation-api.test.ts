@@ -35,7 +35,8 @@ describe('walking skeleton: webhook → workflow → MongoDB → agent reply →
     expect(conversation.body).toMatchObject({ windowOpen: true, inboundCount: 1, customer: { waId: customer, profileName: 'Ada' } });
     expect(await rig.store.messages.findOne({ _id: wamid })).toMatchObject({ direction: 'inbound', text: 'Where is my order?', conversationId: id });
 
-    const reply = await rig.request('POST', path(id, '/messages'), { message: { type: 'text', text: 'It arrives tomorrow.' }, sender: { kind: 'agent', id: 'agent-7' } });
+    // An agent's key: the reply is recorded as that registered agent.
+    const reply = await rig.requestAs('agent', 'POST', path(id, '/messages'), { message: { type: 'text', text: 'It arrives tomorrow.' } });
     expect(reply.status).toBe(202);
     expect(reply.body).toMatchObject({ conversationId: id, status: 'queued' });
 
@@ -50,7 +51,7 @@ describe('walking skeleton: webhook → workflow → MongoDB → agent reply →
       ['inbound', 'Where is my order?'],
       ['outbound', 'It arrives tomorrow.'],
     ]);
-    expect(thread.body.messages[1]).toMatchObject({ wamid: sent[0]!.wamid, pricingCategory: 'service', sender: { kind: 'agent', id: 'agent-7' } });
+    expect(thread.body.messages[1]).toMatchObject({ wamid: sent[0]!.wamid, pricingCategory: 'service', sender: { kind: 'agent', id: 'agent-1' } });
     const status = await rig.request('GET', path(id));
     expect(status.body.lastMessages).toEqual([
       expect.objectContaining({ messageId: wamid, direction: 'inbound', kind: 'text' }),
@@ -133,7 +134,7 @@ describe('WhatsApp rules through the HTTP API', () => {
     const id = conversationOf(customer);
     await conversationState(id, 'openSession');
 
-    const closed = await rig.request('POST', path(id, '/close'), { sender: { kind: 'agent', id: 'agent-7' } });
+    const closed = await rig.requestAs('agent', 'POST', path(id, '/close'), {});
     expect(closed).toMatchObject({ status: 200, body: { state: 'closed', closedReason: 'requested' } });
     expect(await rig.request('POST', path(id, '/close'), {})).toMatchObject({ status: 200, body: { state: 'closed' } });
 

@@ -6,6 +6,7 @@ import { maySee } from '../../services/visibility';
 import type { ConversationDoc } from '../../store/documents';
 import { conversationOf } from '../support/console-rig';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
+import { openStream } from '../support/streams';
 import { eventually } from '../support/workflow-env';
 
 let rig: ServiceRig;
@@ -101,9 +102,9 @@ describe('who an agent is', () => {
 describe('what an agent reads (AGENT_VISIBILITY=own, the default)', () => {
   it('reads its own conversations and those waiting in its queues, not another agent’s nor other queues’', async () => {
     const base = 15557300000 + Math.floor(Math.random() * 90_000);
-    const mine = await projected(String(base), 'agent-1', 'support');
-    const waitingInMyQueue = await projected(String(base + 1), null, 'support');
-    const othersAgent = await projected(String(base + 2), 'agent-2', 'support');
+    const mine = await projected(String(base), 'agent-1', 'default');
+    const waitingInMyQueue = await projected(String(base + 1), null, 'default');
+    const othersAgent = await projected(String(base + 2), 'agent-2', 'default');
     const otherQueue = await projected(String(base + 3), null, 'billing');
 
     const listed = await rig.requestAs('agent', 'GET', '/v1/conversations?limit=500');
@@ -124,9 +125,20 @@ describe('what an agent reads (AGENT_VISIBILITY=own, the default)', () => {
     }
   });
 
+  it('stops showing a live thread to the agent once another agent holds it', async () => {
+    const id = await projected(String(15557400000 + Math.floor(Math.random() * 90_000)), 'agent-1', 'default');
+    const stream = openStream(`${rig.baseUrl}/v1/console/live/conversations/${encodeURIComponent(id)}`, rig.keys.agent);
+    await eventually(() => stream.text(), (t) => t.includes('event: snapshot'), 15_000);
+    await rig.store.conversations.updateOne({ _id: id }, { $set: { agentId: 'agent-2' } });
+    await eventually(() => stream.text(), (t) => t.includes('"code":"unknown_conversation"'), 15_000);
+    const after = stream.text().slice(stream.text().indexOf('"code":"unknown_conversation"'));
+    expect(after).not.toContain('agent-2');
+    stream.close();
+  });
+
   it('lets a deployment choose `all`', () => {
     const doc = { agentId: 'agent-2', routing: { phase: 'assigned' as const, queue: 'billing', attempt: 1 } };
-    const agent = { agent: { id: 'agent-1', queues: ['support'] } };
+    const agent = { agent: { id: 'agent-1', queues: ['default'] } };
     expect(maySee(doc, agent, 'own')).toBe(false);
     expect(maySee(doc, agent, 'all')).toBe(true);
     expect(maySee(doc, {}, 'own')).toBe(true);

@@ -12,8 +12,10 @@ afterAll(async () => rig?.stop());
 
 /** Every supervisor route, with a body that would be valid, so only the role decides. */
 const supervisorRoutes: [string, string, unknown?][] = [
-  ['POST', '/v1/api-keys', { role: 'agent', name: 'agent-9' }],
+  ['POST', '/v1/api-keys', { role: 'agent', name: 'agent-9', agentId: 'agent-1' }],
   ['GET', '/v1/api-keys'],
+  ['POST', '/v1/agents', { agentId: 'agent-roles', name: 'Roles' }],
+  ['GET', '/v1/agents'],
   ['DELETE', '/v1/api-keys/0123456789abcdef'],
   ['GET', '/v1/config'],
   ['PUT', '/v1/config/draft', { agentCapacity: 4 }],
@@ -61,8 +63,8 @@ describe('API keys and roles', () => {
   });
 
   it('issues a key once, stores only its hash, and stops accepting it once revoked', async () => {
-    const issued = await rig.requestAs('supervisor', 'POST', '/v1/api-keys', { role: 'agent', name: 'agent-42' });
-    expect(issued).toMatchObject({ status: 201, body: { role: 'agent', name: 'agent-42', key: expect.stringMatching(/^wak_/) } });
+    const issued = await rig.requestAs('supervisor', 'POST', '/v1/api-keys', { role: 'agent', name: 'agent-42', agentId: 'agent-1' });
+    expect(issued).toMatchObject({ status: 201, body: { role: 'agent', name: 'agent-42', agentId: 'agent-1', key: expect.stringMatching(/^wak_/) } });
     const key: string = issued.body.key;
     const stored = await rig.store.apiKeys.findOne({ keyId: issued.body.keyId });
     expect(stored?._id).toBe(createHash('sha256').update(key).digest('hex'));

@@ -67,7 +67,8 @@ export async function runFaultStream(rig: ServiceRig, plan: FaultPlan): Promise<
     const text = `reply ${round} to ${customer}`;
     const asAgent = round % 2 === 1;
     const headers = { 'idempotency-key': `reply-${round}-${customer}` };
-    const body = { message: { type: 'text', text }, ...(asAgent ? { sender: { kind: 'agent', id: 'agent-7' } } : {}) };
+    // The agent key's replies are recorded as its registered agent; the body names no sender.
+    const body = { message: { type: 'text', text } };
     const deadline = Date.now() + 60_000;
     for (;;) {
       const answer = await (asAgent ? rig.requestAs('agent', 'POST', path(customer, '/messages'), body, headers) : rig.request('POST', path(customer, '/messages'), body, headers)).catch(

@@ -134,8 +134,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   simulator.setWebhookUrl(`${baseUrl}/webhooks/whatsapp`);
-  // The agent key is issued to a registered agent, agent-1, serving the default queue.
-  await registerAgent(store, { agentId: 'agent-1', name: 'Agent One', queues: ['support'] }, 'test rig');
+  // The agent key is issued to a registered agent, agent-1, serving the routing configuration's default queue.
+  await registerAgent(store, { agentId: 'agent-1', name: 'Agent One', queues: ['default'] }, 'test rig');
   const keys = Object.fromEntries(
     await Promise.all(
       roles.map(async (role) => [role, (await issueApiKey(store, role, `${role}-1`, 'test rig', role === 'agent' ? 'agent-1' : undefined)).key] as const),
