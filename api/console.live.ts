@@ -33,7 +33,7 @@ export interface LiveLimits {
   concurrentReads: number;
 }
 
-export const defaultLiveLimits: LiveLimits = { perKey: 16, total: 200, maxLifetimeMs: 15 * 60_000, concurrentReads: 2 };
+export const defaultLiveLimits: LiveLimits = { perKey: 16, total: 1_000, maxLifetimeMs: 15 * 60_000, concurrentReads: 2 };
 
 interface Watcher {
   owner?: StreamOwner;

@@ -68,7 +68,7 @@ export const ConfigSchema = z.object({
   /** Live streams one API key may hold open at once (429 `too_many_streams` past it). */
   LIVE_STREAMS_PER_KEY: z.coerce.number().int().positive().default(16),
   /** Live streams the whole API holds open at once, all keys together (429 `too_many_streams` past it). */
-  LIVE_STREAMS_TOTAL: z.coerce.number().int().positive().default(200),
+  LIVE_STREAMS_TOTAL: z.coerce.number().int().positive().default(1_000),
   /** Longest a live stream stays open; then it ends and the client reconnects (its key checked afresh). */
   LIVE_STREAM_MAX_MS: durationMs.default(15 * 60 * 1000),
 

@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createLiveFeeds, type LiveFeedsDeps } from '../../api/console.live';
+import { problemHandler } from '../../api/problem';
 import { createLogger } from '../../lib/logger';
 import { conversationOf } from '../support/console-rig';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
@@ -16,7 +17,11 @@ import { eventually } from '../support/workflow-env';
 async function liveApp(deps: Partial<LiveFeedsDeps>, load: (topic: string) => Promise<unknown>) {
   const feeds = createLiveFeeds({ everyMs: 20, logger: createLogger('silent', 'api'), ...deps });
   const app = express();
-  app.get('/live/:topic', (req, res) => feeds.stream(res, req.params.topic, () => load(req.params.topic), { owner: { keyId: 'k', keyHash: 'h', role: 'analyst' } }));
+  app.get('/live/:topic', (req, res) => {
+    const keyId = String(req.query.key ?? 'k');
+    feeds.stream(res, req.params.topic, () => load(req.params.topic), { owner: { keyId, keyHash: keyId, role: 'analyst' } });
+  });
+  app.use(problemHandler(createLogger('silent', 'api')));
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -48,6 +53,21 @@ describe('live feeds: bounded work, bounded lifetime', () => {
     await served.close();
     // A poll per topic (the old way) had all 40 reads in flight together.
     expect(most).toBeLessThanOrEqual(2);
+  });
+
+  it('caps the streams of all keys together (429 too_many_streams), and frees a place when one closes', async () => {
+    const served = await liveApp({ limits: { total: 3 } }, async (topic) => topic);
+    const open = [1, 2, 3].map((i) => openStream(`${served.base}/live/t?key=k${i}`, 'x'));
+    expect(await Promise.all(open.map((s) => s.status))).toEqual([200, 200, 200]);
+    const over = await fetch(`${served.base}/live/t?key=k4`);
+    expect(over.status).toBe(429);
+    expect(await over.json()).toMatchObject({ code: 'too_many_streams', limit: 3 });
+    open[0]!.close();
+    await eventually(() => served.feeds.stats().streams, (n) => n === 2);
+    const next = openStream(`${served.base}/live/t?key=k4`, 'x');
+    expect(await next.status).toBe(200);
+    for (const s of [...open, next]) s.close();
+    await served.close();
   });
 
   it('ends a stream after its maximum lifetime, and one whose key no longer checks out', async () => {
