@@ -2,6 +2,9 @@
  * Security probes, issue 26 items 4 and 5: an agent is a registered agent, a message's sender is what the key proves,
  * and agent keys read only their own conversations and those waiting in their queues (the default policy).
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { maySee } from '../../services/visibility';
 import type { ConversationDoc } from '../../store/documents';
 import { conversationOf } from '../support/console-rig';
@@ -97,6 +100,26 @@ describe('who an agent is', () => {
     expect(thread.body.messages.map((m: { text: string }) => m.text)).not.toContain('I am agent-1');
     await eventually(() => rig.simulator.sent().length, (n) => n === sentBefore + 1);
   }, 60_000);
+});
+
+describe("npm start's keys", () => {
+  it('issues the dev agent key to registered agent agent-1, keeps it across restarts, and replaces a named one from before', async () => {
+    const { devApiKeys } = await import('../../bin/dev-api-keys');
+    const file = join(mkdtempSync(join(tmpdir(), 'dev-keys-')), 'dev-api-keys.json');
+    // The rig registered agent-1 already, as a previous `npm start` on the same data would have.
+    const first = await devApiKeys(rig.store, file);
+    expect((await rig.request('GET', '/v1/whoami', undefined, { authorization: `Bearer ${first.agent}` })).body).toMatchObject({ role: 'agent', agentId: 'agent-1' });
+    expect(await devApiKeys(rig.store, file)).toEqual(first);
+
+    const { issueApiKey } = await import('../../store/api-keys.store');
+    const named = await issueApiKey(rig.store, 'integrator', 'agent-1', 'npm start');
+    await rig.store.apiKeys.updateOne({ keyId: named.keyId }, { $set: { role: 'agent' } });
+    writeFileSync(file, JSON.stringify({ ...first, agent: named.key }));
+    const again = await devApiKeys(rig.store, file);
+    expect(again.agent).not.toBe(named.key);
+    expect(JSON.parse(readFileSync(file, 'utf8')).agent).toBe(again.agent);
+    expect((await rig.request('GET', '/v1/whoami', undefined, { authorization: `Bearer ${again.agent}` })).body).toMatchObject({ agentId: 'agent-1' });
+  });
 });
 
 describe('what an agent reads (AGENT_VISIBILITY=own, the default)', () => {
