@@ -57,7 +57,7 @@ export function consoleLiveRoutes({ feeds, conversations, templates }: { feeds: 
     const id = ConversationId.parse(req.params.conversationId);
     const viewer = principalOf(res);
     // A made-up id costs one read and a 404, never a poll.
-    await conversations.visible(id, viewer);
+    await conversations.visible(id, viewer, { mustExist: true });
     // From the store: a query every poll would load each watched conversation on a worker (or replay it) every second.
     feeds.stream(
       res,

@@ -134,13 +134,14 @@ export function createConversationService(deps: ConversationServiceDeps) {
 
   return {
     /**
-     * The conversation if it exists and this viewer may read it; `unknown_conversation` (404) otherwise, so an agent
-     * cannot tell another agent's conversation from one that does not exist.
+     * Refuses with `unknown_conversation` (404) a conversation this viewer may not read, so an agent cannot tell another
+     * agent's conversation from one that does not exist. Viewers the policy does not narrow cost no read, unless
+     * `mustExist` (a live stream opens only for a conversation that exists).
      */
-    async visible(conversationId: string, viewer: Viewer): Promise<ConversationDoc> {
+    async visible(conversationId: string, viewer: Viewer, { mustExist = false } = {}): Promise<void> {
+      if (!mustExist && !narrowedAgent(viewer, policy)) return;
       const doc = await requireConversation(conversationId);
       if (!maySee(doc, viewer, policy)) throw new AppError('unknown_conversation', `No conversation ${conversationId}`);
-      return doc;
     },
 
     /** The deployment's policy for agent keys. */

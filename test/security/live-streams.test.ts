@@ -97,6 +97,8 @@ describe('live streams on the service', () => {
     rig = await startService();
     await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'Hello' });
     await eventually(() => rig.request('GET', `/v1/conversations/${encodeURIComponent(id)}/messages`), (r) => r.status === 200 && r.body.messages.length === 1, 20_000);
+    // The read model has it too (live streams open only for a conversation it knows).
+    await eventually(() => rig.store.conversations.findOne({ _id: id }), (doc) => doc !== null, 20_000);
   }, 60_000);
   afterAll(async () => rig?.stop());
 
