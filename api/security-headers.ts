@@ -4,7 +4,7 @@ import type { RequestHandler } from 'express';
 /**
  * Headers on every answer (helmet): a content security policy the console's own files pass (scripts and styles from
  * this origin only; Mermaid sets inline styles on the diagrams it draws, hence `'unsafe-inline'` for styles alone; the
- * pictures in threads are same-origin `/v1/media` reads), no framing (`frame-ancestors 'none'` and
+ * thread's media are `/v1/media` reads shown from `blob:` object URLs), no framing (`frame-ancestors 'none'` and
  * `X-Frame-Options: DENY`, against clickjacking), `X-Content-Type-Options: nosniff`, no referrer.
  * `upgrade-insecure-requests` is left out: the console is served over plain HTTP on loopback in development.
  */
@@ -16,7 +16,9 @@ export function securityHeaders(): RequestHandler {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'", "'unsafe-inline'"],
+        // Pictures, voice notes and videos are fetched with the key and shown from object URLs (blob:).
         imgSrc: ["'self'", 'data:', 'blob:'],
+        mediaSrc: ["'self'", 'blob:'],
         fontSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
         objectSrc: ["'none'"],
