@@ -89,7 +89,7 @@ export const CloseConversationBody = z
   .meta({ id: 'CloseConversationBody' });
 
 export const ReceiptBody = z
-  .strictObject({ sender: z.strictObject({ kind: z.enum(['agent', 'integrator', 'bot']), id: z.string().min(1).max(128).optional() }).default({ kind: 'agent' }) })
+  .strictObject({ sender: ClaimedSender })
   .meta({ id: 'ReceiptBody' });
 
 export const ReceiptAnswer = z

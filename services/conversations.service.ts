@@ -134,9 +134,8 @@ export function createConversationService(deps: ConversationServiceDeps) {
 
   return {
     /**
-     * Refuses with `unknown_conversation` (404) a conversation this viewer may not read, so an agent cannot tell another
-     * agent's conversation from one that does not exist. Viewers the policy does not narrow cost no read, unless
-     * `mustExist` (a live stream opens only for a conversation that exists).
+     * Refuses with `unknown_conversation` (404) what this viewer may not read (an agent cannot tell another agent's
+     * conversation from none). Unnarrowed viewers cost no read, unless `mustExist` (live streams need the conversation).
      */
     async visible(conversationId: string, viewer: Viewer, { mustExist = false } = {}): Promise<void> {
       if (!mustExist && !narrowedAgent(viewer, policy)) return;
