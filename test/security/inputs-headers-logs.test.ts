@@ -21,6 +21,9 @@ describe('malformed requests are a 4xx and cost little', () => {
     const before = lines.length;
     expectProblem(await rig.request('GET', '/v1/media/%ZZ'), 400, 'invalid_request');
     expectProblem(await rig.request('GET', '/v1/conversations/wa%3A1%3A%E0%A4%A'), 400, 'invalid_request');
+    const staticFile = await fetch(`${rig.baseUrl}/console/%ZZ`);
+    expect(staticFile.status).toBeGreaterThanOrEqual(400);
+    expect(staticFile.status).toBeLessThan(500);
     expect(lines.slice(before).join('')).not.toContain('URIError');
   });
 
