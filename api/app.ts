@@ -43,7 +43,7 @@ export interface AppDeps {
     | 'WHATSAPP_ACCESS_TOKEN'
     | 'WHATSAPP_REQUEST_TIMEOUT_MS'
   > &
-    Partial<Pick<Config, 'WHATSAPP_BUSINESS_ACCOUNT_ID' | 'CONSOLE_LIVE_POLL_MS'>>;
+    Partial<Pick<Config, 'WHATSAPP_BUSINESS_ACCOUNT_ID' | 'WHATSAPP_APP_ID' | 'CONSOLE_LIVE_POLL_MS'>>;
   store: Store;
   temporal: Client;
   logger: Logger;
@@ -72,7 +72,13 @@ export function templateServiceFor({ config, store, logger }: Pick<AppDeps, 'con
     accessToken: config.WHATSAPP_ACCESS_TOKEN,
     timeoutMs: config.WHATSAPP_REQUEST_TIMEOUT_MS,
   });
-  return createTemplateService({ store, broker, logger, ...(config.WHATSAPP_BUSINESS_ACCOUNT_ID ? { defaultWabaId: config.WHATSAPP_BUSINESS_ACCOUNT_ID } : {}) });
+  return createTemplateService({
+    store,
+    broker,
+    logger,
+    ...(config.WHATSAPP_BUSINESS_ACCOUNT_ID ? { defaultWabaId: config.WHATSAPP_BUSINESS_ACCOUNT_ID } : {}),
+    ...(config.WHATSAPP_APP_ID ? { appId: config.WHATSAPP_APP_ID } : {}),
+  });
 }
 
 export function createApp({ config, store, temporal, logger, analytics, limits, consoleDir = resolve('console/dist'), shutdown }: AppDeps): Express {

@@ -66,7 +66,7 @@ describe('the web console', () => {
   });
 
   it('refuses free text once the window has closed and sends the approved template the agent fills in', async () => {
-    await rig.approveTemplate('order_update');
+    await rig.approveTemplate('order_update', 'en_US', 'APPROVED', { body: { text: 'Hello {{1}}, this is order_update.', examples: ['Ada'] } });
     const customer = newCustomer();
     // Written 25 hours ago, delivered only now: no window opens; only a template may answer.
     await customerWrites(customer, 'Are you still there?', Math.floor(Date.now() / 1000) - 25 * 3600);
