@@ -138,6 +138,10 @@ describe('the web console', () => {
     await page.getByLabel('Business number id').fill(BUSINESS_NUMBER_ID);
     await page.getByLabel('Name (lower case, digits, _)').fill('delivery_window');
     await page.getByLabel(/^Body/).fill('Hi {{1}}, your delivery comes {{2}}.');
+    // Meta requires an example for every placeholder: the form asks for them, and refuses to submit without.
+    await page.getByText('example values are required for every placeholder; missing {{1}}, {{2}}').waitFor();
+    await page.getByLabel('Example for {{1}}').fill('Ada');
+    await page.getByLabel('Example for {{2}}').fill('tomorrow');
     expect(await eventually(() => page.getByLabel('Preview').textContent(), (v) => String(v).includes('Hi [1], your delivery comes [2].'), 15_000)).toContain('Hi [1], your delivery comes [2].');
     await page.getByRole('button', { name: 'Submit for review' }).click();
 
