@@ -52,7 +52,7 @@ export function metaErrorBody(r: MetaRefusal) {
   return {
     error: {
       message: `(#${r.code}) ${title}`,
-      type: r.code === 190 ? 'OAuthException' : 'OAuthException',
+      type: 'OAuthException',
       code: r.code,
       ...(r.subcode !== undefined ? { error_subcode: r.subcode } : {}),
       ...(r.subcode !== undefined ? { error_user_title: title, error_user_msg: r.details } : {}),
