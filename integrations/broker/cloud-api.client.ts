@@ -37,7 +37,8 @@ interface GraphErrorBody {
 
 function classify(httpStatus: number, body: GraphErrorBody): CloudApiError {
   const code = body.error?.code ?? 0;
-  const title = body.error?.message ?? `HTTP ${httpStatus}`;
+  // Meta's message is "(#code) title" (error-codes page); the code is kept apart, the title in words.
+  const title = (body.error?.message ?? `HTTP ${httpStatus}`).replace(/^\(#\d+\)\s*/, '');
   // lib/meta-errors.ts says which codes are transient; a 5xx or 429 always is.
   const retryable = httpStatus >= 500 || httpStatus === 429 || meaningOf(code, httpStatus).action === 'retry';
   return new CloudApiError(httpStatus, code, title, body.error?.error_data?.details, retryable);
