@@ -80,9 +80,9 @@ const SendBody = z.looseObject({
 }).refine((b) => b.to !== undefined || b.recipient !== undefined, 'to or recipient is required')
   .refine((b) => b[b.type] !== undefined, 'the object named by type is required');
 
-/** Meta's error body (simulator/errors.ts), with the title of the code when the simulator knows one. */
+/** Meta's error body (simulator/errors.ts): `message` is "(#code) <message>", the same words in error_data.details. */
 const cloudError = (res: Response, status: number, code: number, message: string) =>
-  res.status(status).json(metaErrorBody(refusal(code, message, TITLES[code] ? { title: TITLES[code] } : {})));
+  res.status(status).json(metaErrorBody(refusal(code, message, { title: message })));
 
 const TITLES: Record<number, string> = {
   130429: 'Rate limit hit',
