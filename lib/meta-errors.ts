@@ -7,6 +7,8 @@
  * - `blockTemplate`: the template may not be sent now (paused, disabled); our copy takes Meta's status.
  * - `alert`: the account or its token needs a person (expired token, payment, locked account); failed and logged.
  */
+import { WINDOW_CLOSED_ERROR_CODE } from '../machines/conversation.types';
+
 export type MetaErrorAction = 'retry' | 'refuse' | 'closeWindow' | 'blockTemplate' | 'alert';
 
 export interface MetaErrorMeaning {
@@ -41,7 +43,8 @@ export const metaErrors: Record<number, MetaErrorMeaning> = {
   131037: { action: 'alert', title: 'WhatsApp provided number needs display name approval' },
   131042: { action: 'alert', title: 'Business eligibility payment issue' },
   131045: { action: 'alert', title: 'Incorrect certificate' },
-  131047: { action: 'closeWindow', title: 'Re-engagement message' },
+  // The machine's own rule for it (machines/conversation.rules.ts) keys on the same constant.
+  [WINDOW_CLOSED_ERROR_CODE]: { action: 'closeWindow', title: 'Re-engagement message' },
   131048: { action: 'retry', title: 'Spam rate limit hit' },
   131049: { action: 'refuse', title: 'Meta chose not to deliver' },
   131050: { action: 'refuse', title: 'User stopped marketing messages' },
