@@ -6,6 +6,8 @@ import { findMedia, readMedia, rememberBrokerId } from '../store/media.store';
 import { ensureOutbound, recordAccepted, recordFailed } from '../store/messages.store';
 import type { SendOutcome } from './activities.types';
 import { CloudApiError, type CloudApiClient } from '../integrations/broker/cloud-api.client';
+import { meaningOf } from '../lib/meta-errors';
+import { templateKey, updateTemplate } from '../store/templates.store';
 
 export interface BrokerDeps {
   store: Store;
@@ -49,14 +51,21 @@ export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
       if (stored.failure) return { outcome: 'rejected', code: stored.failure.code, title: stored.failure.title };
       try {
         const content = await withBrokerMedia(send.businessNumberId, send.message);
-        const { wamid } = await broker.sendMessage(send.businessNumberId, send.customer, content, send.messageId);
-        await recordAccepted(store, send.messageId, wamid, clock());
+        const { wamid, waId } = await broker.sendMessage(send.businessNumberId, send.customer, content, send.messageId);
+        // Meta may resolve the number to another WhatsApp id (send-messages reference): keep it when it differs.
+        await recordAccepted(store, send.messageId, wamid, clock(), waId && waId !== send.customer.waId ? waId : undefined);
         return { outcome: 'accepted', wamid };
       } catch (err) {
         if (!(err instanceof CloudApiError)) throw err;
         if (err.retryable) throw ApplicationFailure.retryable(err.message, 'BrokerUnavailable', { code: err.code });
+        const meaning = meaningOf(err.code, err.httpStatus);
         const reason = failureReasonFor(err.code);
-        await recordFailed(store, send.messageId, { code: err.code, title: err.title, details: err.details, reason }, clock());
+        await recordFailed(store, send.messageId, { code: err.code, title: err.title, details: err.details, reason, action: meaning.action }, clock());
+        if (meaning.templateStatus && send.message.type === 'template') {
+          // Meta paused or disabled it (132015/132016): no further send tries it until a webhook or the sync says otherwise.
+          const key = templateKey(send.businessNumberId, send.message.name, send.message.language);
+          await updateTemplate(store, key, { status: meaning.templateStatus }, { status: meaning.templateStatus, source: 'webhook', reason: `send refused with ${err.code}` });
+        }
         return { outcome: 'rejected', code: err.code, title: err.title, ...(err.details ? { details: err.details } : {}) };
       }
     },

@@ -52,6 +52,7 @@ export interface AppDeps {
       Pick<
         Config,
         | 'WHATSAPP_BUSINESS_ACCOUNT_ID'
+        | 'WHATSAPP_APP_ID'
         | 'CONSOLE_LIVE_POLL_MS'
         | 'LIVE_STREAMS_PER_KEY'
         | 'LIVE_STREAMS_TOTAL'
@@ -88,7 +89,13 @@ export function templateServiceFor({ config, store, logger }: Pick<AppDeps, 'con
     accessToken: config.WHATSAPP_ACCESS_TOKEN,
     timeoutMs: config.WHATSAPP_REQUEST_TIMEOUT_MS,
   });
-  return createTemplateService({ store, broker, logger, ...(config.WHATSAPP_BUSINESS_ACCOUNT_ID ? { defaultWabaId: config.WHATSAPP_BUSINESS_ACCOUNT_ID } : {}) });
+  return createTemplateService({
+    store,
+    broker,
+    logger,
+    ...(config.WHATSAPP_BUSINESS_ACCOUNT_ID ? { defaultWabaId: config.WHATSAPP_BUSINESS_ACCOUNT_ID } : {}),
+    ...(config.WHATSAPP_APP_ID ? { appId: config.WHATSAPP_APP_ID } : {}),
+  });
 }
 
 export function createApp({ config, store, temporal, logger, analytics, limits, consoleDir = resolve('console/dist'), shutdown }: AppDeps): Express {

@@ -17,13 +17,16 @@ const TemplateParameter = z.union([
     text: z.string().min(1).max(1024),
     name: z.string().regex(/^[a-z0-9_]{1,64}$/).optional().meta({ description: 'For named placeholders; omit for {{1}}-style ones' }),
   }),
-  z.strictObject({ type: z.literal('image'), link: z.url({ protocol: /^https$/ }).max(2000).meta({ description: 'An image header, by HTTPS link' }) }),
+  z.strictObject({ type: z.enum(['image', 'video']), link: z.url({ protocol: /^https$/ }).max(2000).meta({ description: 'An image or video header, by HTTPS link' }) }),
+  z.strictObject({ type: z.literal('document'), link: z.url({ protocol: /^https$/ }).max(2000), filename: z.string().min(1).max(240).optional() }),
+  z.strictObject({ type: z.literal('location'), latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180), name: z.string().max(1000).optional(), address: z.string().max(1000).optional() }),
+  z.strictObject({ type: z.literal('coupon_code'), couponCode: z.string().min(1).max(15).meta({ description: 'A copy-code button\'s code' }) }),
 ]);
 
 const TemplateComponent = z.strictObject({
   type: z.enum(['header', 'body', 'button']),
   index: z.number().int().min(0).max(9).optional(),
-  subType: z.enum(['quick_reply', 'url']).optional(),
+  subType: z.enum(['quick_reply', 'url', 'copy_code']).optional(),
   parameters: z.array(TemplateParameter).max(20),
 });
 
@@ -200,12 +203,19 @@ export const MessageView = z
     sender: z.object({ kind: z.string(), id: z.string().optional() }).optional(),
     pricingCategory: z.string().optional(),
     failure: z
-      .object({ code: z.number(), title: z.string(), details: z.string().optional(), reason: z.string() })
+      .object({
+        code: z.number(),
+        title: z.string(),
+        details: z.string().optional(),
+        reason: z.string(),
+        action: z.enum(['retry', 'refuse', 'closeWindow', 'blockTemplate', 'alert']).optional().meta({ description: "What WhatsApp's code means for the conversation (README, Errors)" }),
+      })
       .optional(),
     deliveredToAgent: z
       .object({ at: z.string(), callId: z.string() })
       .optional()
       .meta({ description: 'SIP page mode (SIP_CHAT_MODE=message): when the contact centre answered 2xx to the MESSAGE carrying it, in which call' }),
+    recipientWaId: z.string().optional().meta({ description: 'The WhatsApp id Meta resolved the recipient to, when it differs from the number sent to' }),
   })
   .meta({ id: 'Message' });
 

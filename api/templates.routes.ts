@@ -79,6 +79,7 @@ export function toTemplateDetail(doc: TemplateDoc) {
     category: doc.category,
     status: doc.status,
     ...(doc.rejectedReason ? { rejectedReason: doc.rejectedReason } : {}),
+    ...(doc.quality ? { quality: doc.quality } : {}),
     body: doc.body,
     ...(doc.definition ? { definition: doc.definition } : {}),
     history: (doc.history ?? []).map((h) => ({ ...h, at: h.at.toISOString() })),

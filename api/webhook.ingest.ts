@@ -16,6 +16,7 @@ import {
   type InboundMessage,
 } from '../workflows/conversation.messages';
 import type { TemplateService } from '../services/templates.service';
+import { meaningOf } from '../lib/meta-errors';
 import type { CloudContact, CloudInboundMessage, CloudStatus, CloudWebhookBody, MessagesChangeValue } from './webhook.schema';
 import { failureReasonFor } from '../machines/conversation.rules';
 
@@ -26,7 +27,7 @@ export interface IngestDeps {
   idleCloseAfterMs: number;
   logger: Logger;
   /** Applies template status and category changes WhatsApp reports. */
-  templates: Pick<TemplateService, 'applyStatusEvent' | 'applyCategoryEvent'>;
+  templates: Pick<TemplateService, 'applyStatusEvent' | 'applyCategoryEvent' | 'applyQualityEvent'>;
   /** How long one hand-over to Temporal may take before the webhook gives up with 503 (the broker retries). */
   temporalDeadlineMs?: number;
 }
@@ -50,7 +51,7 @@ export async function ingestWebhook(deps: IngestDeps, body: CloudWebhookBody, re
   const summary: IngestSummary = { messages: 0, duplicates: 0, statuses: 0, templateEvents: 0, ignoredChanges: 0 };
   for (const entry of body.entry) {
     for (const change of entry.changes) {
-      if (change.field === 'message_template_status_update' || change.field === 'template_category_update') {
+      if (['message_template_status_update', 'template_category_update', 'message_template_quality_update'].includes(change.field)) {
         summary.templateEvents += await ingestTemplateEvent(deps, change.field, change.value);
         continue;
       }
@@ -177,6 +178,7 @@ function failureOf(status: CloudStatus): MessageFailure | undefined {
     title: error.title ?? error.message ?? 'failed',
     ...(error.error_data?.details ? { details: error.error_data.details } : {}),
     reason: failureReasonFor(error.code),
+    action: meaningOf(error.code).action,
   };
 }
 
@@ -224,6 +226,11 @@ const TemplateCategoryValue = z.looseObject({
   previous_category: z.string().optional(),
 });
 
+const TemplateQualityValue = z.looseObject({
+  message_template_id: z.union([z.string(), z.number()]).transform(String),
+  new_quality_score: z.string().min(1),
+});
+
 /** A template's status or category changed at WhatsApp; a value we cannot read is logged and skipped, not retried. */
 async function ingestTemplateEvent(deps: IngestDeps, field: string, value: unknown): Promise<number> {
   if (field === 'message_template_status_update') {
@@ -231,6 +238,11 @@ async function ingestTemplateEvent(deps: IngestDeps, field: string, value: unkno
     if (!parsed.success) return skip(deps, field, value);
     const { event, message_template_id: templateId, reason } = parsed.data;
     return deps.templates.applyStatusEvent({ templateId, status: event, ...(reason ? { reason } : {}) }, 'webhook');
+  }
+  if (field === 'message_template_quality_update') {
+    const quality = TemplateQualityValue.safeParse(value);
+    if (!quality.success) return skip(deps, field, value);
+    return deps.templates.applyQualityEvent({ templateId: quality.data.message_template_id, quality: quality.data.new_quality_score });
   }
   const parsed = TemplateCategoryValue.safeParse(value);
   if (!parsed.success) return skip(deps, field, value);

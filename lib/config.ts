@@ -55,6 +55,8 @@ export const ConfigSchema = z.object({
   WHATSAPP_VERIFY_TOKEN: z.string().min(1),
   /** The WhatsApp Business Account that owns templates, for numbers registered without their own. */
   WHATSAPP_BUSINESS_ACCOUNT_ID: z.string().regex(/^\d{1,32}$/).optional(),
+  /** The Meta app that uploads template header samples (Resumable Upload API, /{app-id}/uploads); unset: `app`, the token's own app. */
+  WHATSAPP_APP_ID: z.string().regex(/^\d{1,32}$/).optional(),
   /** How often template statuses are fetched from the broker, in case a status webhook was lost; 0 turns it off. */
   TEMPLATE_SYNC_INTERVAL_MS: z.coerce.number().int().min(0).default(15 * 60 * 1000),
   /** How long one broker request may take before it counts as failed and is retried. */

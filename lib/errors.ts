@@ -40,6 +40,7 @@ export const errorCatalog = {
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },
   template_not_approved: { status: 422, title: 'The template is not approved for sending' },
   invalid_config: { status: 422, title: 'The configuration does not validate' },
+  template_invalid: { status: 422, title: 'WhatsApp would refuse this template; see errors for each field and rule' },
   template_parameters_mismatch: { status: 422, title: "The parameters do not match the template's placeholders" },
   invalid_phone_number: { status: 422, title: 'The phone number does not meet WhatsApp\'s numbering rules' },
   invalid_media: { status: 422, title: 'Only media types WhatsApp accepts, whose bytes match their declared type, are accepted' },

@@ -39,14 +39,18 @@ export type TemplateParameter =
       /** For named placeholders ({{first_name}}); absent for numbered ones ({{1}}). */
       name?: string;
     }
-  /** An image header's picture, by public HTTPS link. */
-  | { type: 'image'; link: string };
+  /** A media header's file, by public HTTPS link. */
+  | { type: 'image' | 'video'; link: string }
+  | { type: 'document'; link: string; filename?: string }
+  | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string }
+  /** A copy-code button's code (at most 15 characters). */
+  | { type: 'coupon_code'; couponCode: string };
 
 export interface TemplateComponentParameters {
   type: 'header' | 'body' | 'button';
-  /** Buttons only: which button, and whether it is a quick reply or a URL. */
+  /** Buttons only: which button, and its kind (a URL's suffix, a copy-code button's code). */
   index?: number;
-  subType?: 'quick_reply' | 'url';
+  subType?: 'quick_reply' | 'url' | 'copy_code';
   parameters: TemplateParameter[];
 }
 

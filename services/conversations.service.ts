@@ -296,5 +296,6 @@ export function toMessageView(doc: MessageDoc, delivery?: AgentDeliveryDoc, reac
     ...(doc.failure ? { failure: doc.failure } : {}),
     ...toAgent,
     ...(reacted ? { reactions: reacted } : {}),
+    ...(doc.recipientWaId ? { recipientWaId: doc.recipientWaId } : {}),
   };
 }

@@ -2,6 +2,12 @@ import type { Logger } from 'pino';
 import { templateStatuses, type TemplateApiClient, type TemplateCategory, type TemplateStatus } from '../integrations/broker/template-api.client';
 import { AppError } from '../lib/errors';
 import type { TemplateDefinition } from '../lib/template-definition';
+import { templateRuleProblems } from '../lib/template-rules';
+import { findMedia, readMedia } from '../store/media.store';
+import type { SampleHandles } from '../integrations/broker/template-api.client';
+
+/** File types Meta takes as header samples (Resumable Upload API file_type values). */
+const SAMPLE_TYPES = { image: ['image/jpeg', 'image/png'], video: ['video/mp4'], document: ['application/pdf'] } as const satisfies Record<string, readonly string[]>;
 import type { Store } from '../store/db';
 import type { TemplateDoc } from '../store/documents';
 import { findNumber } from '../store/numbers.store';
@@ -20,6 +26,8 @@ export interface TemplateServiceDeps {
   broker: TemplateApiClient;
   /** The WhatsApp Business Account for numbers registered without one. */
   defaultWabaId?: string;
+  /** The Meta app header samples are uploaded to (Resumable Upload API); default `app`, the token's app. */
+  appId?: string;
   logger: Logger;
 }
 
@@ -38,7 +46,23 @@ const isCategory = (value: string): value is TemplateCategory => ['marketing', '
  * Template lifecycle: supervisors create, edit and retire templates here; WhatsApp decides their status, which
  * arrives by webhook (message_template_status_update, template_category_update) and by the periodic sync.
  */
-export function createTemplateService({ store, broker, defaultWabaId, logger }: TemplateServiceDeps) {
+export function createTemplateService({ store, broker, defaultWabaId, appId = 'app', logger }: TemplateServiceDeps) {
+  /** Meta's rules first (422, nothing submitted), then the header sample uploaded as a file handle. */
+  async function prepare(definition: TemplateDefinition, category: string): Promise<SampleHandles> {
+    const problems = templateRuleProblems(definition, category);
+    if (problems.length > 0) throw new AppError('template_invalid', problems.map((p) => p.message).join('; '), { errors: problems });
+    const header = definition.header;
+    if (!header || !('sample' in header) || !header.sample) return {};
+    const media = await findMedia(store, header.sample.mediaId);
+    if (!media) throw new AppError('unknown_media', `Upload the ${header.format} sample first (POST /v1/media); no media ${header.sample.mediaId}`);
+    if (!(SAMPLE_TYPES[header.format] as readonly string[]).includes(media.metadata.mimeType)) {
+      const errors = [{ path: 'definition.header.sample', rule: 'media_sample_type', message: `a ${header.format} header takes ${SAMPLE_TYPES[header.format].join(' or ')}, not ${media.metadata.mimeType}` }];
+      throw new AppError('template_invalid', errors[0]!.message, { errors });
+    }
+    const handle = await broker.uploadSample(appId, await readMedia(store, header.sample.mediaId), media.metadata.mimeType);
+    return { [header.sample.mediaId]: handle };
+  }
+
   async function wabaFor(businessNumberId: string): Promise<string> {
     const number = await findNumber(store, businessNumberId);
     if (!number) throw new AppError('unknown_number', `Register business number ${businessNumberId} first (POST /v1/numbers)`);
@@ -83,13 +107,25 @@ export function createTemplateService({ store, broker, defaultWabaId, logger }: 
     return changed;
   }
 
+  /** message_template_quality_update: WhatsApp re-scored a template (GREEN, YELLOW, RED, UNKNOWN). */
+  async function applyQualityEvent(event: { templateId: string; quality: string }): Promise<number> {
+    let changed = 0;
+    for (const doc of await findTemplatesByBrokerId(store, event.templateId)) {
+      if (doc.quality === event.quality) continue;
+      await store.templates.updateOne({ _id: doc._id }, { $set: { quality: event.quality, updatedAt: new Date() } });
+      changed += 1;
+    }
+    return changed;
+  }
+
   return {
     /** Submits to WhatsApp first: a template the broker refused is never stored. */
     async create(input: NewTemplate, by: string): Promise<TemplateDoc> {
       const key = templateKey(input.businessNumberId, input.name, input.language);
       if (await findTemplateByKey(store, key)) throw new AppError('template_exists', `${input.name} (${input.language}) already exists on ${input.businessNumberId}`);
       const wabaId = await wabaFor(input.businessNumberId);
-      const submitted = await broker.create(wabaId, input);
+      const handles = await prepare(input.definition, input.category);
+      const submitted = await broker.create(wabaId, { ...input, handles });
       const status = isStatus(submitted.status) ? submitted.status : 'PENDING';
       const category = isCategory(submitted.category) ? submitted.category : input.category;
       const now = new Date();
@@ -116,7 +152,7 @@ export function createTemplateService({ store, broker, defaultWabaId, logger }: 
     async edit(key: string, definition: TemplateDefinition, by: string): Promise<TemplateDoc> {
       const doc = await requireTemplate(key);
       if (!doc.brokerTemplateId) throw new AppError('unknown_template', `${key} was never submitted to WhatsApp; retire it and create it again`);
-      await broker.edit(doc.brokerTemplateId, definition);
+      await broker.edit(doc.brokerTemplateId, definition, await prepare(definition, doc.category));
       await updateTemplate(store, key, { definition, body: definition.body.text, status: 'PENDING' }, { status: 'PENDING', source: 'api', reason: `edited by ${by}` });
       return requireTemplate(key);
     },
@@ -132,6 +168,7 @@ export function createTemplateService({ store, broker, defaultWabaId, logger }: 
     list: (filter: TemplateFilter) => listTemplates(store, filter),
     applyStatusEvent,
     applyCategoryEvent,
+    applyQualityEvent,
 
     /** The safety net for lost webhooks: asks WhatsApp for every template of the accounts we use and applies what differs. */
     async sync(): Promise<{ accounts: number; checked: number; changed: number }> {

@@ -11,6 +11,11 @@ import multer from 'multer';
 import { z } from 'zod';
 import { installTemplateManager } from './template-manager';
 import { refusalOfReadReceipt, refusalOfSessionMessage } from './session-messages.validate';
+import { metaErrorBody, refusal, sendMetaError } from './errors';
+import { installResumableUpload } from './resumable-upload';
+import { checkMessageType, createRecipients } from './recipients';
+import { validateTemplateSend } from './template-send.validate';
+import type { ReviewStep } from './template-review';
 import { inboundImageWebhook, inboundTextWebhook, newWamid, signBody, statusWebhook, type CloudWebhookBody, type InboundOptions } from './cloud-api.payloads';
 import { customerActions } from './inbound-customer';
 import { createMediaStore } from './media-store';
@@ -25,8 +30,12 @@ export interface SimulatorOptions {
   autoStatuses?: boolean;
   statusDelayMs?: number;
   redeliver?: { attempts: number; initialDelayMs: number };
-  /** Approve new and edited templates after this long (the local demo); unset: tests decide through the controls. */
+  /** Approve new and edited templates after this long (the local demo); unset: tests script the review. */
   autoApproveTemplatesAfterMs?: number;
+  /** The review every template nobody scripted gets; overrides autoApproveTemplatesAfterMs. */
+  reviewPlay?: ReviewStep[];
+  /** Load benchmarks only: accept every send and template unchecked (no Meta rules, no unknown-template refusals). */
+  acceptEverything?: boolean;
 }
 
 export interface SentMessage {
@@ -71,10 +80,9 @@ const SendBody = z.looseObject({
 }).refine((b) => b.to !== undefined || b.recipient !== undefined, 'to or recipient is required')
   .refine((b) => b[b.type] !== undefined, 'the object named by type is required');
 
+/** Meta's error body (simulator/errors.ts): `message` is "(#code) <message>", the same words in error_data.details. */
 const cloudError = (res: Response, status: number, code: number, message: string) =>
-  res.status(status).json({
-    error: { message, type: 'OAuthException', code, error_data: { messaging_product: 'whatsapp', details: message }, fbtrace_id: 'sim' },
-  });
+  res.status(status).json(metaErrorBody(refusal(code, message, { title: message })));
 
 const TITLES: Record<number, string> = {
   130429: 'Rate limit hit',
@@ -175,6 +183,23 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     })();
   }
 
+  function failLater(message: SentMessage, error: { code: number; title: string; details: string }): void {
+    void later(statusDelayMs).then(() =>
+      closed
+        ? undefined
+        : deliverWebhook(
+            statusWebhook({
+              phoneNumberId: message.phoneNumberId,
+              wamid: message.wamid,
+              status: 'failed',
+              ...(message.to ? { recipientId: message.to } : {}),
+              ...(typeof message.body.biz_opaque_callback_data === 'string' ? { bizOpaqueCallbackData: message.body.biz_opaque_callback_data } : {}),
+              error,
+            }),
+          ),
+    );
+  }
+
   async function sendInboundText(opts: InboundOptions & { text: string; duplicate?: boolean }): Promise<{ wamid: string; delivery: WebhookDelivery }> {
     const wamid = opts.wamid ?? newWamid();
     const delivery = await deliverWebhook(inboundTextWebhook({ ...opts, wamid }), { duplicate: opts.duplicate ?? false });
@@ -200,13 +225,17 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 100 * 1024 * 1024 } });
 
   // Simulator controls first: `/_sim/x` would otherwise match the Graph API's `/:version/:id` routes.
+  const uploads = installResumableUpload(app, options.accessToken);
+  const defaultPlay = options.reviewPlay ?? (options.autoApproveTemplatesAfterMs !== undefined ? [{ afterMs: options.autoApproveTemplatesAfterMs, status: 'APPROVED' as const }] : []);
   const templateManager = installTemplateManager(app, {
     authorized,
-    cloudError,
     deliverWebhook: (body) => deliverWebhook(body),
+    knownHandle: uploads.knownHandle,
+    defaultPlay,
+    ...(options.acceptEverything ? { acceptEverything: true } : {}),
     later,
-    ...(options.autoApproveTemplatesAfterMs !== undefined ? { autoApproveAfterMs: options.autoApproveTemplatesAfterMs } : {}),
   });
+  const recipients = createRecipients(app);
 
   app.get('/_sim/sent', (_req, res) => void res.json({ sent, reads }));
   app.post('/_sim/faults', (req, res) => {
@@ -256,14 +285,21 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
       reads.push({ phoneNumberId: String(req.params.phoneNumberId), messageId: body.message_id, typing: body.typing_indicator !== undefined, receivedAt: new Date() });
       return res.json({ success: true });
     }
+    const unsupported = options.acceptEverything ? undefined : checkMessageType(req.body);
+    if (unsupported) return sendMetaError(res, unsupported);
     const parsed = SendBody.safeParse(req.body);
     if (!parsed.success) return cloudError(res, 400, 100, `Invalid parameter: ${parsed.error.issues[0]?.message ?? ''}`);
     const refused = parsed.data.type === 'template' ? null : refusalOfSessionMessage(req.body as Record<string, unknown>);
     if (refused) return cloudError(res, refused.status, refused.code, refused.message);
+    if (parsed.data.type === 'template' && !options.acceptEverything) {
+      const problem = validateTemplateSend(templateManager.templates(), parsed.data.template!);
+      if (problem) return sendMetaError(res, problem);
+    }
     const key = req.get('idempotency-key');
     const known = key ? byIdempotencyKey.get(key) : undefined;
     const recipient = parsed.data.to ?? parsed.data.recipient!;
-    if (known) return res.json({ messaging_product: 'whatsapp', contacts: [{ input: recipient, wa_id: recipient }], messages: [{ id: known }] });
+    const contacts = [parsed.data.to ? { input: recipient, wa_id: recipients.waIdFor(recipient) } : { input: recipient, user_id: recipient }];
+    if (known) return res.json({ messaging_product: 'whatsapp', contacts, messages: [{ id: known }] });
 
     const message: SentMessage = {
       phoneNumberId: String(req.params.phoneNumberId),
@@ -277,7 +313,9 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     };
     if (key) byIdempotencyKey.set(key, message.wamid);
     sent.push(message);
-    res.json({ messaging_product: 'whatsapp', contacts: [{ input: recipient, wa_id: recipient }], messages: [{ id: message.wamid, message_status: 'accepted' }] });
+    res.json({ messaging_product: 'whatsapp', contacts, messages: [{ id: message.wamid, message_status: 'accepted' }] });
+    // Meta accepts a send to a number that cannot get it, and says so later: a failed status with 131026.
+    if (parsed.data.to && recipients.isUnreachable(parsed.data.to)) return void failLater(message, recipients.undeliverable());
     scheduleStatuses(message);
   });
 
@@ -319,6 +357,15 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     templates: templateManager.templates,
     setTemplateStatus: templateManager.setTemplateStatus,
     setTemplateCategory: templateManager.setTemplateCategory,
+    scriptReview: templateManager.scriptReview,
+    playReview: templateManager.playReview,
+    seedTemplate: templateManager.seedTemplate,
+    /** A template sample uploaded through the Resumable Upload API, by its handle. */
+    uploadedSample: uploads.handle,
+    /** Sends to this number are accepted, then fail with 131026 by status webhook, as Meta reports them. */
+    setUnreachable: recipients.setUnreachable,
+    /** The `contacts[].wa_id` Meta answers for this `to` (Meta may normalise the number it was given). */
+    setWaId: recipients.setWaId,
     async close(): Promise<void> {
       closed = true;
       for (const timer of timers) clearTimeout(timer);

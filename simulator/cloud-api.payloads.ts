@@ -129,13 +129,24 @@ const accountChange = (wabaId: string, field: string, value: Record<string, unkn
 });
 
 /** A `message_template_status_update` webhook: WhatsApp approved, rejected, paused… a template. */
-export const templateStatusWebhook = (opts: { wabaId: string; templateId: string; name: string; language: string; event: string; reason?: string }) =>
+export const templateStatusWebhook = (opts: { wabaId: string; templateId: string; name: string; language: string; event: string; reason?: string; extra?: Record<string, unknown> }) =>
   accountChange(opts.wabaId, 'message_template_status_update', {
     event: opts.event,
     message_template_id: Number(opts.templateId),
     message_template_name: opts.name,
     message_template_language: opts.language,
     reason: opts.reason ?? 'NONE',
+    ...opts.extra,
+  });
+
+/** A `message_template_quality_update` webhook: the template's quality score moved (GREEN, YELLOW, RED, UNKNOWN). */
+export const templateQualityWebhook = (opts: { wabaId: string; templateId: string; name: string; language: string; previous: string; next: string }) =>
+  accountChange(opts.wabaId, 'message_template_quality_update', {
+    previous_quality_score: opts.previous,
+    new_quality_score: opts.next,
+    message_template_id: Number(opts.templateId),
+    message_template_name: opts.name,
+    message_template_language: opts.language,
   });
 
 /** A `template_category_update` webhook: WhatsApp moved a template to another (differently priced) category. */

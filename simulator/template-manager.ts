@@ -1,93 +1,92 @@
 import { randomInt } from 'node:crypto';
-import type { Express, Request, Response } from 'express';
-import { z } from 'zod';
-import { templateCategoryWebhook, templateStatusWebhook } from './cloud-api.payloads';
+import type { Express, Request } from 'express';
+import { refusal, sendMetaError } from './errors';
+import { createReviewPlays, type ReviewedTemplate, type ReviewStep } from './template-review';
+import { validateTemplateCreation } from './templates.validate';
 
 /** A template as the simulated WhatsApp Business Account holds it. */
-export interface SimTemplate {
-  id: string;
-  wabaId: string;
-  name: string;
-  language: string;
-  category: string;
-  status: string;
-  rejectedReason?: string;
+export interface SimTemplate extends ReviewedTemplate {
+  parameterFormat: 'POSITIONAL' | 'NAMED';
   components: unknown[];
 }
 
 interface TemplateManagerDeps {
   authorized(req: Request): boolean;
-  cloudError(res: Response, status: number, code: number, message: string): unknown;
   deliverWebhook(body: object): Promise<unknown>;
-  /** Approve every new or edited template after this long (the demo); undefined: wait for `/_sim/templates/:id/status`. */
-  autoApproveAfterMs?: number;
+  knownHandle(handle: string): boolean;
+  /** The review every template nobody scripted gets (the demo approves after a delay); empty: it stays PENDING. */
+  defaultPlay?: ReviewStep[];
+  /** Accept every template as submitted, unchecked (load benchmarks only). */
+  acceptEverything?: boolean;
   later(ms: number): Promise<void>;
 }
 
-const CreateBody = z.looseObject({
-  name: z.string().regex(/^[a-z0-9_]{1,512}$/),
-  language: z.string().min(2),
-  category: z.enum(['MARKETING', 'UTILITY', 'AUTHENTICATION']),
-  components: z.array(z.looseObject({ type: z.string() })).min(1),
-});
+/** Statuses in which Meta lets a template be edited (template management page, "Edit templates"). */
+const EDITABLE = ['APPROVED', 'REJECTED', 'PAUSED'];
 
 /**
- * The template-management slice of the Cloud API (create, list, edit, delete on a WhatsApp Business Account), and
- * simulator controls that play WhatsApp's review: set a status or a category and the matching webhook is delivered.
+ * The template-management slice of the Cloud API (create, list, edit, delete on a WhatsApp Business Account), with
+ * Meta's creation rules (templates.validate.ts) and WhatsApp's review played as a script (template-review.ts).
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-management
  */
 export function installTemplateManager(app: Express, deps: TemplateManagerDeps) {
   const templates = new Map<string, SimTemplate>();
-
-  function setStatus(template: SimTemplate, status: string, reason?: string): Promise<unknown> {
-    template.status = status;
-    if (reason) template.rejectedReason = reason;
-    else delete template.rejectedReason;
-    return deps.deliverWebhook(templateStatusWebhook({ wabaId: template.wabaId, templateId: template.id, name: template.name, language: template.language, event: status, ...(reason ? { reason } : {}) }));
-  }
-
-  function review(template: SimTemplate): void {
-    if (deps.autoApproveAfterMs === undefined) return;
-    void deps.later(deps.autoApproveAfterMs).then(() => (template.status === 'PENDING' ? setStatus(template, 'APPROVED') : undefined));
-  }
+  const review = createReviewPlays(deps, deps.defaultPlay);
+  const check = (body: unknown, edit?: { category: string }) => (deps.acceptEverything ? undefined : validateTemplateCreation(body, deps.knownHandle, edit));
+  const expired = refusal(190, 'Error validating access token: Session has expired');
 
   app.post('/:version/:wabaId/message_templates', (req, res) => {
-    if (!deps.authorized(req)) return deps.cloudError(res, 401, 190, 'Access token has expired');
-    const parsed = CreateBody.safeParse(req.body);
-    if (!parsed.success) return deps.cloudError(res, 400, 100, `Invalid parameter: ${parsed.error.issues[0]?.message ?? ''}`);
+    if (!deps.authorized(req)) return sendMetaError(res, expired);
+    const problem = check(req.body);
+    if (problem) return sendMetaError(res, problem);
+    const body = req.body as { name: string; language: string; category: string; parameter_format?: 'POSITIONAL' | 'NAMED'; components: unknown[] };
     const wabaId = String(req.params.wabaId);
-    const clash = [...templates.values()].find((t) => t.wabaId === wabaId && t.name === parsed.data.name && t.language === parsed.data.language);
-    if (clash) return deps.cloudError(res, 400, 2388024, 'Content in this language already exists');
+    const clash = [...templates.values()].find((t) => t.wabaId === wabaId && t.name === body.name && t.language === body.language);
+    if (clash) return sendMetaError(res, refusal(100, `Content in this language already exists: ${body.name} (${body.language})`, { subcode: 2388024 }));
     const template: SimTemplate = {
       id: String(randomInt(10 ** 11, 10 ** 12)),
       wabaId,
-      name: parsed.data.name,
-      language: parsed.data.language,
-      category: parsed.data.category,
+      name: body.name,
+      language: body.language,
+      category: String(body.category).toUpperCase(),
       status: 'PENDING',
-      components: parsed.data.components,
+      quality: 'UNKNOWN',
+      parameterFormat: body.parameter_format ?? 'POSITIONAL',
+      components: body.components,
     };
     templates.set(template.id, template);
     res.json({ id: template.id, status: template.status, category: template.category });
-    review(template);
+    review.submitted(template);
   });
 
   app.get('/:version/:wabaId/message_templates', (req, res) => {
-    if (!deps.authorized(req)) return deps.cloudError(res, 401, 190, 'Access token has expired');
+    if (!deps.authorized(req)) return sendMetaError(res, expired);
     const all = [...templates.values()].filter((t) => t.wabaId === String(req.params.wabaId));
     const limit = Math.min(Number(req.query.limit ?? 25) || 25, 100);
     const after = Number(req.query.after ?? 0) || 0;
     const page = all.slice(after, after + limit);
     const next = after + limit < all.length ? `${req.protocol}://${req.get('host')}${req.path}?limit=${limit}&after=${after + limit}` : undefined;
     res.json({
-      data: page.map((t) => ({ id: t.id, name: t.name, language: t.language, status: t.status, category: t.category, rejected_reason: t.rejectedReason ?? 'NONE', components: t.components })),
+      data: page.map((t) => ({
+        id: t.id,
+        name: t.name,
+        language: t.language,
+        status: t.status,
+        category: t.category,
+        quality_score: { score: t.quality },
+        parameter_format: t.parameterFormat,
+        rejected_reason: t.rejectedReason ?? 'NONE',
+        components: t.components,
+      })),
       paging: { cursors: { before: String(after), after: String(after + page.length) }, ...(next ? { next } : {}) },
     });
   });
 
   app.delete('/:version/:wabaId/message_templates', (req, res) => {
-    if (!deps.authorized(req)) return deps.cloudError(res, 401, 190, 'Access token has expired');
+    if (!deps.authorized(req)) return sendMetaError(res, expired);
     const template = templates.get(String(req.query.hsm_id ?? ''));
-    if (!template || template.name !== req.query.name) return deps.cloudError(res, 404, 100, 'Template not found');
+    if (!template || template.name !== req.query.name) return sendMetaError(res, refusal(100, 'Template not found'));
+    if (template.status === 'DISABLED') return sendMetaError(res, refusal(100, 'A disabled template cannot be deleted'));
     templates.delete(template.id);
     res.json({ success: true });
   });
@@ -96,49 +95,58 @@ export function installTemplateManager(app: Express, deps: TemplateManagerDeps) 
   app.post('/:version/:templateId', (req, res, next) => {
     const template = templates.get(String(req.params.templateId));
     if (!template) return next();
-    if (!deps.authorized(req)) return deps.cloudError(res, 401, 190, 'Access token has expired');
-    const components = (req.body as { components?: unknown }).components;
-    if (!Array.isArray(components) || components.length === 0) return deps.cloudError(res, 400, 100, 'Invalid parameter: components');
-    template.components = components;
+    if (!deps.authorized(req)) return sendMetaError(res, expired);
+    if (!EDITABLE.includes(template.status)) return sendMetaError(res, refusal(100, `A ${template.status} template cannot be edited; only APPROVED, REJECTED or PAUSED ones`));
+    const body = req.body as { components?: unknown[]; parameter_format?: 'POSITIONAL' | 'NAMED' };
+    const problem = check({ ...body, parameter_format: body.parameter_format ?? template.parameterFormat }, { category: template.category });
+    if (problem) return sendMetaError(res, problem);
+    template.components = body.components!;
+    template.parameterFormat = body.parameter_format ?? template.parameterFormat;
     template.status = 'PENDING';
     res.json({ success: true });
-    review(template);
+    review.submitted(template);
   });
 
+  const find = (id: string) => {
+    const template = templates.get(id);
+    if (!template) throw new Error(`no simulated template ${id}`);
+    return template;
+  };
   app.get('/_sim/templates', (_req, res) => void res.json({ templates: [...templates.values()] }));
-  app.post('/_sim/templates/:id/status', async (req, res) => {
-    const template = templates.get(String(req.params.id));
-    if (!template) return res.status(404).json({ error: 'no such template' });
-    const body = req.body as { status?: string; reason?: string };
-    res.json({ delivery: await setStatus(template, String(body.status ?? 'APPROVED'), body.reason) });
+  /** Scripts the review of the next template submitted under `name`: { name, steps: ReviewStep[] }. */
+  app.post('/_sim/templates/plays', (req, res) => {
+    const { name, steps } = req.body as { name: string; steps: ReviewStep[] };
+    review.script(name, steps);
+    res.status(204).end();
   });
-  app.post('/_sim/templates/:id/category', async (req, res) => {
-    const template = templates.get(String(req.params.id));
-    if (!template) return res.status(404).json({ error: 'no such template' });
-    const next = String((req.body as { category?: string }).category ?? 'MARKETING').toUpperCase();
-    const previous = template.category;
-    template.category = next;
-    res.json({ delivery: await deps.deliverWebhook(templateCategoryWebhook({ wabaId: template.wabaId, templateId: template.id, name: template.name, language: template.language, previous, next })) });
+  /** Plays steps now on a held template; answers once every webhook was delivered. */
+  app.post('/_sim/templates/:id/play', async (req, res) => {
+    if (!templates.has(String(req.params.id))) return res.status(404).json({ error: 'no such template' });
+    res.json({ deliveries: await review.play(find(String(req.params.id)), (req.body as { steps: ReviewStep[] }).steps) });
   });
 
   return {
     templates: () => [...templates.values()],
+    scriptReview: review.script,
+    playReview: (id: string, steps: ReviewStep[]) => review.play(find(id), steps),
     /** Plays WhatsApp's review: sets the status (without a webhook when `silently`, as if the webhook were lost). */
     async setTemplateStatus(id: string, status: string, opts: { reason?: string; silently?: boolean } = {}) {
-      const template = templates.get(id);
-      if (!template) throw new Error(`no simulated template ${id}`);
+      const template = find(id);
       if (opts.silently) {
         template.status = status;
         return undefined;
       }
-      return setStatus(template, status, opts.reason);
+      return (await review.play(template, [{ status: status as 'APPROVED', ...(opts.reason ? { reason: opts.reason } : {}) }]))[0];
     },
     async setTemplateCategory(id: string, category: string) {
-      const template = templates.get(id);
-      if (!template) throw new Error(`no simulated template ${id}`);
-      const previous = template.category;
-      template.category = category.toUpperCase();
-      return deps.deliverWebhook(templateCategoryWebhook({ wabaId: template.wabaId, templateId: id, name: template.name, language: template.language, previous, next: template.category }));
+      return (await review.play(find(id), [{ category: category.toUpperCase() as 'MARKETING' }]))[0];
+    },
+    /** A template the account already holds (approved before the test began), with no review and no webhook. */
+    seedTemplate(t: Omit<SimTemplate, 'id' | 'quality' | 'parameterFormat'> & { parameterFormat?: SimTemplate['parameterFormat'] }): SimTemplate {
+      const existing = [...templates.values()].find((x) => x.wabaId === t.wabaId && x.name === t.name && x.language === t.language);
+      const template: SimTemplate = { id: existing?.id ?? String(randomInt(10 ** 11, 10 ** 12)), quality: 'UNKNOWN', parameterFormat: 'POSITIONAL', ...t };
+      templates.set(template.id, template);
+      return template;
     },
   };
 }

@@ -15,6 +15,8 @@ export interface MessageFailure {
   details?: string;
   /** What the agent is told: `template_required` for a closed window, else `broker_rejected` / `send_timed_out`. */
   reason: 'template_required' | 'broker_rejected' | 'send_timed_out';
+  /** What the code means for the conversation (lib/meta-errors.ts): refuse, closeWindow, blockTemplate, alert. */
+  action?: 'retry' | 'refuse' | 'closeWindow' | 'blockTemplate' | 'alert';
 }
 
 interface MessageBase {
@@ -79,6 +81,8 @@ export interface OutboundMessageDoc extends MessageBase {
   statusTimes: Partial<Record<OutboundStatus, Date>>;
   pricingCategory?: string;
   failure?: MessageFailure;
+  /** The `contacts[0].wa_id` Meta answered for the send, when it differs from the number we sent to. */
+  recipientWaId?: string;
 }
 
 export type MessageDoc = InboundMessageDoc | OutboundMessageDoc;
@@ -106,6 +110,8 @@ export interface TemplateDoc {
   brokerTemplateId?: string;
   wabaId?: string;
   rejectedReason?: string;
+  /** WhatsApp's quality score (GREEN, YELLOW, RED, UNKNOWN), from message_template_quality_update. */
+  quality?: string;
   /** Every status it went through, oldest first. */
   history?: { status: TemplateDoc['status']; category?: TemplateDoc['category']; at: Date; source: 'api' | 'webhook' | 'sync'; reason?: string }[];
   createdBy?: string;

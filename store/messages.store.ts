@@ -52,11 +52,11 @@ export async function ensureOutbound(store: Store, send: SendMessageEffect): Pro
   return stored;
 }
 
-export async function recordAccepted(store: Store, messageId: string, wamid: string, at: Date): Promise<void> {
+export async function recordAccepted(store: Store, messageId: string, wamid: string, at: Date, recipientWaId?: string): Promise<void> {
   await store.wamids.updateOne({ _id: wamid }, { $setOnInsert: { messageId } }, { upsert: true });
   await store.messages.updateOne(
     { _id: messageId },
-    { $set: { wamid, 'statusTimes.accepted': at }, $max: { statusRank: statusRank('accepted') } },
+    { $set: { wamid, 'statusTimes.accepted': at, ...(recipientWaId ? { recipientWaId } : {}) }, $max: { statusRank: statusRank('accepted') } },
   );
 }
 

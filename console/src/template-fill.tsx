@@ -85,10 +85,10 @@ export function useTemplateFill(businessNumberId: string, template: ApprovedTemp
   const preview = template && (
     <div class="preview" aria-label="Preview" role="group">
       <TemplateMessage
-        {...(definition?.header ? { header: definition.header.format === 'text' ? { format: 'text', text: fill(definition.header.text, headerValues) } : { format: 'image' } } : {})}
+        {...(definition?.header ? { header: definition.header.format === 'text' ? { format: 'text', text: fill(definition.header.text, headerValues) } : { format: definition.header.format } } : {})}
         body={fill(definition?.body.text ?? template.body, bodyValues)}
         {...(definition?.footer ? { footer: definition.footer.text } : {})}
-        buttons={(definition?.buttons ?? []).map((b) => b.text)}
+        buttons={(definition?.buttons ?? []).map((b) => ('text' in b ? b.text : 'Copy offer code'))}
       />
     </div>
   );

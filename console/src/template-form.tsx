@@ -1,52 +1,89 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { TemplateDefinition, fillPlaceholders, placeholdersIn } from '../../lib/template-definition';
-import { api, ApiProblem, type Template } from './api';
+import { TemplateDefinition, fillPlaceholders, isNamed, placeholdersIn, type TemplateButton } from '../../lib/template-definition';
+import { TEMPLATE_LIMITS, templateRuleProblems } from '../../lib/template-rules';
+import { api, apiKey, ApiProblem, type Template } from './api';
 import { Problem } from './problem';
 import { TemplateMessage } from './template-message';
 
-interface Button {
-  type: 'quick_reply' | 'url';
-  text: string;
-  url: string;
-}
-
+type HeaderFormat = 'none' | 'text' | 'image' | 'video' | 'document' | 'location';
 interface Draft {
   businessNumberId: string;
   name: string;
   language: string;
   category: 'utility' | 'marketing' | 'authentication';
-  headerFormat: 'none' | 'text' | 'image';
+  headerFormat: HeaderFormat;
   header: string;
+  headerExample: string;
+  sampleMediaId: string;
   body: string;
+  /** Example values by placeholder name ("1", "first_name"…). */
+  examples: Record<string, string>;
   footer: string;
-  buttons: Button[];
+  buttons: TemplateButton[];
+  authentication?: TemplateDefinition['authentication'];
 }
 
-const blank: Draft = { businessNumberId: '', name: '', language: 'en_US', category: 'utility', headerFormat: 'none', header: '', body: '', footer: '', buttons: [] };
+const blank: Draft = { businessNumberId: '', name: '', language: 'en_US', category: 'utility', headerFormat: 'none', header: '', headerExample: '', sampleMediaId: '', body: '', examples: {}, footer: '', buttons: [] };
 
 /** The whole template as the API takes it: nothing the form does not show may be lost on an edit. */
-const definitionOf = (d: Draft) => ({
-  ...(d.headerFormat === 'text' ? { header: { format: 'text', text: d.header } } : d.headerFormat === 'image' ? { header: { format: 'image' } } : {}),
-  body: { text: d.body },
-  ...(d.footer ? { footer: { text: d.footer } } : {}),
-  ...(d.buttons.length > 0 ? { buttons: d.buttons.map((b) => (b.type === 'url' ? { type: 'url', text: b.text, url: b.url } : { type: 'quick_reply', text: b.text })) } : {}),
-});
+function definitionOf(d: Draft) {
+  const header =
+    d.headerFormat === 'text'
+      ? { header: { format: 'text' as const, text: d.header, ...(d.headerExample ? { example: d.headerExample } : {}) } }
+      : d.headerFormat === 'location'
+        ? { header: { format: 'location' as const } }
+        : d.headerFormat !== 'none'
+          ? { header: { format: d.headerFormat, ...(d.sampleMediaId ? { sample: { mediaId: d.sampleMediaId } } : {}) } }
+          : {};
+  const names = placeholdersIn(d.body);
+  const filled = names.filter((n) => d.examples[n]);
+  const named = names.some((n) => !/^\d+$/.test(n));
+  const examples = filled.length === 0 ? {} : { examples: named ? Object.fromEntries(filled.map((n) => [n, d.examples[n]!])) : names.map((n) => d.examples[n] ?? '') };
+  return {
+    ...header,
+    body: { text: d.body, ...examples },
+    ...(d.footer ? { footer: { text: d.footer } } : {}),
+    // An emptied example field is no example at all (the rules then say it is required).
+    ...(d.buttons.length > 0 ? { buttons: d.buttons.map((b) => (b.type === 'url' && !b.example ? { type: b.type, text: b.text, url: b.url } : b)) } : {}),
+    ...(d.authentication ? { authentication: d.authentication } : {}),
+  };
+}
 
-const draftOf = (t: Template): Draft => ({
-  businessNumberId: t.businessNumberId,
-  name: t.name,
-  language: t.language,
-  category: t.category as Draft['category'],
-  headerFormat: t.definition?.header?.format ?? 'none',
-  header: t.definition?.header?.format === 'text' ? t.definition.header.text : '',
-  body: t.definition?.body.text ?? t.body,
-  footer: t.definition?.footer?.text ?? '',
-  buttons: (t.definition?.buttons ?? []).map((b) => ({ type: b.type, text: b.text, url: b.type === 'url' ? b.url : '' })),
-});
+function draftOf(t: Template): Draft {
+  const def = t.definition;
+  const header = def?.header;
+  const given = def?.body.examples;
+  const names = placeholdersIn(def?.body.text ?? t.body);
+  const examples = Array.isArray(given) ? Object.fromEntries(names.map((n, i) => [n, given[i] ?? ''])) : { ...(given ?? {}) };
+  return {
+    businessNumberId: t.businessNumberId,
+    name: t.name,
+    language: t.language,
+    category: t.category as Draft['category'],
+    headerFormat: header?.format ?? 'none',
+    header: header?.format === 'text' ? header.text : '',
+    headerExample: header?.format === 'text' ? (header.example ?? '') : '',
+    sampleMediaId: header && 'sample' in header && header.sample ? header.sample.mediaId : '',
+    body: def?.body.text ?? t.body,
+    examples,
+    footer: def?.footer?.text ?? '',
+    buttons: def?.buttons ?? [],
+    ...(def?.authentication ? { authentication: def.authentication } : {}),
+  };
+}
+
+/** A button of another kind keeps only its text: each kind has its own fields (the API's schema is strict). */
+function fresh(type: TemplateButton['type'], text: string): TemplateButton {
+  if (type === 'url') return { type, text, url: '' };
+  if (type === 'phone_number') return { type, text, phoneNumber: '' };
+  if (type === 'copy_code') return { type, example: '' };
+  return { type: 'quick_reply', text };
+}
 
 const example = (text: string) => fillPlaceholders(text, (name) => `[${name}]`);
+const count = (text: string, max: number) => <small class={text.length > max ? 'error' : 'muted'}>{text.length}/{max}</small>;
 
-/** Create or edit a template: the API's own checks as you type, and a preview of the message. */
+/** Create or edit a template: Meta's rules as you type (lib/template-rules.ts), and a preview of the message. */
 export function TemplateForm({ editing, onSaved, onCancel }: { editing: Template | undefined; onSaved: (message: string) => void; onCancel: () => void }) {
   const [draft, setDraft] = useState<Draft>(editing ? draftOf(editing) : blank);
   const [problem, setProblem] = useState<ApiProblem>();
@@ -54,17 +91,28 @@ export function TemplateForm({ editing, onSaved, onCancel }: { editing: Template
   // Edit moves the focus here, so keyboard and screen-reader users land on what they chose to change.
   useEffect(() => void (editing && body.current?.focus()), []);
   const set = (change: Partial<Draft>) => setDraft({ ...draft, ...change });
-  const setButton = (i: number, change: Partial<Button>) => set({ buttons: draft.buttons.map((b, j) => (j === i ? { ...b, ...change } : b)) });
+  const setButton = (i: number, change: Partial<TemplateButton>) => set({ buttons: draft.buttons.map((b, j) => (j === i ? ({ ...b, ...change } as TemplateButton) : b)) });
 
-  const checked = TemplateDefinition.safeParse(definitionOf(draft));
-  const localErrors = checked.success ? [] : checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  const definition = definitionOf(draft);
+  const checked = TemplateDefinition.safeParse(definition);
+  const localErrors = checked.success
+    ? templateRuleProblems(checked.data, draft.category).map((p) => p.message)
+    : checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
 
+  const uploadSample = async (file: File) => {
+    const form = new FormData();
+    form.set('file', file);
+    const response = await fetch('/v1/media', { method: 'POST', headers: { authorization: `Bearer ${apiKey.get() ?? ''}` }, body: form });
+    const answer = (await response.json()) as { mediaId?: string; code?: string; title?: string; detail?: string };
+    if (!response.ok || !answer.mediaId) return setProblem(new ApiProblem(response.status, answer.code ?? 'error', answer.title ?? 'Upload refused', answer.detail, answer));
+    set({ sampleMediaId: answer.mediaId });
+  };
   const save = async (e: Event) => {
     e.preventDefault();
     try {
       const result = editing
-        ? await api<Template>('PUT', `/v1/templates/${encodeURIComponent(editing.id)}`, { definition: definitionOf(draft) })
-        : await api<Template>('POST', '/v1/templates', { businessNumberId: draft.businessNumberId, name: draft.name, language: draft.language, category: draft.category, definition: definitionOf(draft) });
+        ? await api<Template>('PUT', `/v1/templates/${encodeURIComponent(editing.id)}`, { definition })
+        : await api<Template>('POST', '/v1/templates', { businessNumberId: draft.businessNumberId, name: draft.name, language: draft.language, category: draft.category, definition });
       setProblem(undefined);
       setDraft(blank);
       onSaved(`${result.name} saved: ${result.status}`);
@@ -73,12 +121,13 @@ export function TemplateForm({ editing, onSaved, onCancel }: { editing: Template
       setProblem(err);
     }
   };
-  const field = (name: 'businessNumberId' | 'name' | 'language' | 'header' | 'footer', label: string, props: Record<string, unknown> = {}) => (
+  const field = (name: 'businessNumberId' | 'name' | 'language' | 'header' | 'headerExample' | 'footer', label: string, props: Record<string, unknown> = {}) => (
     <div>
       <label for={`tpl-${name}`}>{label}</label>
       <input id={`tpl-${name}`} value={draft[name]} onInput={(e) => set({ [name]: e.currentTarget.value })} {...props} />
     </div>
   );
+  const placeholders = placeholdersIn(draft.body);
 
   return (
     <form class="template-form" onSubmit={(e) => void save(e)} aria-labelledby="template-form-title">
@@ -98,38 +147,62 @@ export function TemplateForm({ editing, onSaved, onCancel }: { editing: Template
       )}
       <div>
         <label for="tpl-header-format">Header</label>
-        <select id="tpl-header-format" value={draft.headerFormat} onChange={(e) => set({ headerFormat: e.currentTarget.value as Draft['headerFormat'] })}>
-          <option value="none">none</option>
-          <option value="text">text</option>
-          <option value="image">image (its link is given at send time)</option>
+        <select id="tpl-header-format" value={draft.headerFormat} onChange={(e) => set({ headerFormat: e.currentTarget.value as HeaderFormat })}>
+          {(['none', 'text', 'image', 'video', 'document', 'location'] as const).map((f) => <option value={f} key={f}>{f}</option>)}
         </select>
       </div>
       {draft.headerFormat === 'text' && field('header', 'Header text', { required: true })}
+      {draft.headerFormat === 'text' && count(draft.header, TEMPLATE_LIMITS.headerText)}
+      {draft.headerFormat === 'text' && placeholdersIn(draft.header).length === 1 && field('headerExample', 'Example for the header placeholder')}
+      {['image', 'video', 'document'].includes(draft.headerFormat) && (
+        <div>
+          <label for="tpl-sample">Header sample for WhatsApp's review {draft.sampleMediaId ? `(uploaded: ${draft.sampleMediaId})` : '(required)'}</label>
+          <input id="tpl-sample" type="file" accept="image/jpeg,image/png" onChange={(e) => { const file = e.currentTarget.files?.[0]; if (file) void uploadSample(file); }} />
+        </div>
+      )}
       <div>
         <label for="tpl-body">Body, with {'{{1}}'} or {'{{name}}'} placeholders</label>
         <textarea id="tpl-body" ref={body} rows={4} value={draft.body} onInput={(e) => set({ body: e.currentTarget.value })} required />
+        {count(draft.body, TEMPLATE_LIMITS.bodyText)}
       </div>
+      {placeholders.map((name) => (
+        <div key={name}>
+          <label for={`tpl-example-${name}`}>Example for {`{{${name}}}`}</label>
+          <input id={`tpl-example-${name}`} value={draft.examples[name] ?? ''} onInput={(e) => set({ examples: { ...draft.examples, [name]: e.currentTarget.value } })} />
+        </div>
+      ))}
       {field('footer', 'Footer (optional)')}
+      {draft.footer && count(draft.footer, TEMPLATE_LIMITS.footerText)}
       <fieldset>
         <legend>Buttons</legend>
         {draft.buttons.map((b, i) => (
           <div class="button-row" key={i}>
             <label for={`tpl-button-${i}-type`}>Button {i + 1} kind</label>
-            <select id={`tpl-button-${i}-type`} value={b.type} onChange={(e) => setButton(i, { type: e.currentTarget.value as Button['type'] })}>
+            <select id={`tpl-button-${i}-type`} value={b.type} onChange={(e) => set({ buttons: draft.buttons.map((x, j) => (j === i ? fresh(e.currentTarget.value as TemplateButton['type'], 'text' in b ? b.text : '') : x)) })}>
               <option value="quick_reply">quick reply</option>
               <option value="url">link</option>
+              <option value="phone_number">phone number</option>
+              <option value="copy_code">copy code</option>
+              {b.type === 'flow' && <option value="flow">Flow</option>}
             </select>
-            <label for={`tpl-button-${i}-text`}>Button {i + 1} text</label>
-            <input id={`tpl-button-${i}-text`} value={b.text} onInput={(e) => setButton(i, { text: e.currentTarget.value })} required />
+            {'text' in b && <label for={`tpl-button-${i}-text`}>Button {i + 1} text</label>}
+            {'text' in b && <input id={`tpl-button-${i}-text`} value={b.text} onInput={(e) => setButton(i, { text: e.currentTarget.value })} required />}
+            {'text' in b && count(b.text, TEMPLATE_LIMITS.buttonText)}
             {b.type === 'url' && <label for={`tpl-button-${i}-url`}>Button {i + 1} link (may end with {'{{1}}'})</label>}
             {b.type === 'url' && <input id={`tpl-button-${i}-url`} type="url" value={b.url} onInput={(e) => setButton(i, { url: e.currentTarget.value })} required />}
+            {b.type === 'url' && placeholdersIn(b.url).length > 0 && <label for={`tpl-button-${i}-example`}>Button {i + 1} example for {'{{1}}'}</label>}
+            {b.type === 'url' && placeholdersIn(b.url).length > 0 && <input id={`tpl-button-${i}-example`} value={b.example ?? ''} onInput={(e) => setButton(i, { example: e.currentTarget.value })} />}
+            {b.type === 'phone_number' && <label for={`tpl-button-${i}-phone`}>Button {i + 1} phone number</label>}
+            {b.type === 'phone_number' && <input id={`tpl-button-${i}-phone`} value={b.phoneNumber} onInput={(e) => setButton(i, { phoneNumber: e.currentTarget.value })} required />}
+            {b.type === 'copy_code' && <label for={`tpl-button-${i}-code`}>Button {i + 1} sample code</label>}
+            {b.type === 'copy_code' && <input id={`tpl-button-${i}-code`} value={b.example} onInput={(e) => setButton(i, { example: e.currentTarget.value })} required />}
             <button type="button" class="secondary" onClick={() => set({ buttons: draft.buttons.filter((_, j) => j !== i) })}>
               Remove button {i + 1}
             </button>
           </div>
         ))}
-        {draft.buttons.length < 10 && (
-          <button type="button" class="secondary" onClick={() => set({ buttons: [...draft.buttons, { type: 'quick_reply', text: '', url: '' }] })}>
+        {draft.buttons.length < TEMPLATE_LIMITS.buttons && (
+          <button type="button" class="secondary" onClick={() => set({ buttons: [...draft.buttons, { type: 'quick_reply', text: '' }] })}>
             Add a button
           </button>
         )}
@@ -139,9 +212,9 @@ export function TemplateForm({ editing, onSaved, onCancel }: { editing: Template
           {...(draft.headerFormat === 'none' ? {} : { header: { format: draft.headerFormat, text: example(draft.header) } })}
           body={example(draft.body) || 'The message appears here as you type.'}
           footer={draft.footer}
-          buttons={draft.buttons.map((b) => b.text || '…')}
+          buttons={draft.buttons.map((b) => ('text' in b ? b.text || '…' : 'Copy offer code'))}
         />
-        <figcaption class="muted">{placeholdersIn(draft.body).length} body parameter(s) to fill at send time</figcaption>
+        <figcaption class="muted">{placeholders.length} body parameter(s) to fill at send time{checked.success && isNamed(checked.data) ? ' (named)' : ''}</figcaption>
       </figure>
       {draft.body && localErrors.length > 0 && (
         <ul class="error" role="status">{localErrors.map((m) => <li key={m}>{m}</li>)}</ul>

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { CustomerRef, OutboundContent } from '../../machines/conversation.types';
 import { toCloudMessage } from './cloud-message';
+import { meaningOf } from '../../lib/meta-errors';
 
 /**
  * A thin client for the WhatsApp Cloud API (Meta's Graph API, a BSP mirroring it, or the bundled simulator).
@@ -15,9 +16,6 @@ export interface CloudApiOptions {
 
 /** A media URL lasts 5 minutes (Meta's media reference): a download still running then has lost its URL. */
 export const MEDIA_DOWNLOAD_TIMEOUT_MS = 5 * 60_000;
-
-/** Cloud API error codes that mean "try again later": rate limits, pair pacing, transient service errors. */
-const RETRYABLE_CODES = new Set([1, 2, 4, 80007, 130429, 131000, 131016, 131048, 131056, 133004]);
 
 /** A refusal or failure from the broker, classified for Temporal's retry policy. */
 export class CloudApiError extends Error {
@@ -39,8 +37,10 @@ interface GraphErrorBody {
 
 function classify(httpStatus: number, body: GraphErrorBody): CloudApiError {
   const code = body.error?.code ?? 0;
-  const title = body.error?.message ?? `HTTP ${httpStatus}`;
-  const retryable = httpStatus >= 500 || httpStatus === 429 || RETRYABLE_CODES.has(code);
+  // Meta's message is "(#code) title" (error-codes page); the code is kept apart, the title in words.
+  const title = (body.error?.message ?? `HTTP ${httpStatus}`).replace(/^\(#\d+\)\s*/, '');
+  // lib/meta-errors.ts says which codes are transient; a 5xx or 429 always is.
+  const retryable = httpStatus >= 500 || httpStatus === 429 || meaningOf(code, httpStatus).action === 'retry';
   return new CloudApiError(httpStatus, code, title, body.error?.error_data?.details, retryable);
 }
 
@@ -63,8 +63,11 @@ function parseJson(text: string): unknown {
 }
 
 export interface CloudApiClient {
-  /** Sends one message; `messageId` travels as the idempotency key and as `biz_opaque_callback_data`. */
-  sendMessage(phoneNumberId: string, customer: CustomerRef, content: OutboundContent, messageId: string): Promise<{ wamid: string }>;
+  /**
+   * Sends one message; `messageId` travels as the idempotency key and as `biz_opaque_callback_data`. Answers the
+   * wamid and the `contacts[0].wa_id` Meta resolved the recipient to (absent for sends by business-scoped user id).
+   */
+  sendMessage(phoneNumberId: string, customer: CustomerRef, content: OutboundContent, messageId: string): Promise<{ wamid: string; waId?: string }>;
   /**
    * Opens an inbound media object for streaming: asks for its URL (Meta's lasts 5 minutes, so it is asked for
    * afresh on every attempt), then starts the authenticated download. `fileSize` and `sha256` are what the broker
@@ -127,10 +130,13 @@ export function createCloudApiClient(options: CloudApiOptions): CloudApiClient {
       };
       const answer = (await post(`${encodeURIComponent(phoneNumberId)}/messages`, body, messageId)) as {
         messages?: { id?: string }[];
+        contacts?: { input?: string; wa_id?: string }[];
       };
       const wamid = answer.messages?.[0]?.id;
       if (!wamid) throw new CloudApiError(200, 0, 'broker answered without a message id', JSON.stringify(answer), true);
-      return { wamid };
+      // Meta answers the WhatsApp id it resolved the `to` to, which may differ from it (send-messages reference).
+      const waId = answer.contacts?.[0]?.wa_id;
+      return { wamid, ...(waId ? { waId } : {}) };
     },
 
     async openMedia(brokerMediaId) {

@@ -1,4 +1,4 @@
-import type { InteractiveFrame, OutboundContent } from '../../machines/conversation.types';
+import type { InteractiveFrame, OutboundContent, TemplateParameter } from '../../machines/conversation.types';
 
 /**
  * Our outbound content in the Cloud API's shape, one case per page of Meta's "Send messages" guide
@@ -71,11 +71,26 @@ function bodyOf(content: OutboundContent): Record<string, unknown> {
           components: (content.components ?? []).map((component) => ({
             type: component.type,
             ...(component.subType ? { sub_type: component.subType, index: String(component.index ?? 0) } : {}),
-            parameters: component.parameters.map((p) =>
-              p.type === 'image' ? { type: 'image', image: { link: p.link } } : { type: 'text', text: p.text, ...(p.name ? { parameter_name: p.name } : {}) },
-            ),
+            parameters: component.parameters.map(toCloudParameter),
           })),
         },
       };
+  }
+}
+
+/** One template parameter in the Cloud API's shape (template-messages reference). */
+function toCloudParameter(p: TemplateParameter): Record<string, unknown> {
+  switch (p.type) {
+    case 'text':
+      return { type: 'text', text: p.text, ...(p.name ? { parameter_name: p.name } : {}) };
+    case 'image':
+    case 'video':
+      return { type: p.type, [p.type]: { link: p.link } };
+    case 'document':
+      return { type: 'document', document: { link: p.link, ...optional('filename', p.filename) } };
+    case 'location':
+      return { type: 'location', location: { latitude: p.latitude, longitude: p.longitude, ...optional('name', p.name), ...optional('address', p.address) } };
+    case 'coupon_code':
+      return { type: 'coupon_code', coupon_code: p.couponCode };
   }
 }

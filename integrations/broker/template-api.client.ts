@@ -1,5 +1,4 @@
-import type { TemplateDefinition } from '../../lib/template-definition';
-import { placeholdersIn } from '../../lib/template-definition';
+import { isNamed, placeholdersIn, type TemplateButton, type TemplateDefinition } from '../../lib/template-definition';
 import { CloudApiError, graphTransport, type CloudApiOptions } from './cloud-api.client';
 
 /** Template states WhatsApp reports (message_template_status_update events and the template list). */
@@ -22,21 +21,77 @@ export interface TemplateSubmission {
   language: string;
   category: TemplateCategory;
   definition: TemplateDefinition;
+  /** Header samples already uploaded (uploadSample), by our media id. */
+  handles?: SampleHandles;
 }
 
-/** Our definition in the Cloud API's component list (upper-case types, examples for placeholders). */
-export function toCloudComponents(def: TemplateDefinition): Record<string, unknown>[] {
-  const components: Record<string, unknown>[] = [];
-  if (def.header?.format === 'text') components.push({ type: 'HEADER', format: 'TEXT', text: def.header.text });
-  if (def.header?.format === 'image') components.push({ type: 'HEADER', format: 'IMAGE' });
-  components.push({ type: 'BODY', text: def.body.text });
-  if (def.footer) components.push({ type: 'FOOTER', text: def.footer.text });
-  if (def.buttons?.length) {
-    components.push({
-      type: 'BUTTONS',
-      buttons: def.buttons.map((b) => (b.type === 'url' ? { type: 'URL', text: b.text, url: b.url } : { type: 'QUICK_REPLY', text: b.text })),
-    });
+/** Header samples as WhatsApp file handles (from the Resumable Upload API), by our media id. */
+export type SampleHandles = Record<string, string>;
+
+const positionalExamples = (text: string, examples: TemplateDefinition['body']['examples']) =>
+  placeholdersIn(text).map((_p, i) => (Array.isArray(examples) ? examples[i] : undefined) ?? '');
+const namedExamples = (text: string, examples: TemplateDefinition['body']['examples']) =>
+  placeholdersIn(text).map((name) => ({ param_name: name, example: (examples && !Array.isArray(examples) ? examples[name] : undefined) ?? '' }));
+
+function toCloudButton(b: TemplateButton): Record<string, unknown> {
+  switch (b.type) {
+    case 'quick_reply':
+      return { type: 'QUICK_REPLY', text: b.text };
+    case 'url':
+      return { type: 'URL', text: b.text, url: b.url, ...(b.example ? { example: [b.url.replace('{{1}}', b.example)] } : {}) };
+    case 'phone_number':
+      return { type: 'PHONE_NUMBER', text: b.text, phone_number: b.phoneNumber };
+    case 'copy_code':
+      return { type: 'COPY_CODE', example: b.example };
+    case 'flow':
+      return { type: 'FLOW', text: b.text, flow_id: b.flowId, ...(b.flowAction ? { flow_action: b.flowAction } : {}), ...(b.navigateScreen ? { navigate_screen: b.navigateScreen } : {}) };
   }
+}
+
+/**
+ * Our definition in the Cloud API's component list: upper-case types, `example` values for every placeholder and
+ * `header_handle` for a media header (components reference). Authentication templates become Meta's preset shape.
+ */
+export function toCloudComponents(def: TemplateDefinition, handles: SampleHandles = {}): Record<string, unknown>[] {
+  const named = isNamed(def);
+  if (def.authentication) {
+    const a = def.authentication;
+    return [
+      { type: 'BODY', ...(a.addSecurityRecommendation !== undefined ? { add_security_recommendation: a.addSecurityRecommendation } : {}) },
+      ...(a.codeExpirationMinutes !== undefined ? [{ type: 'FOOTER', code_expiration_minutes: a.codeExpirationMinutes }] : []),
+      {
+        type: 'BUTTONS',
+        buttons: [
+          {
+            type: 'OTP',
+            otp_type: a.otpType.toUpperCase(),
+            ...(a.buttonText ? { text: a.buttonText } : {}),
+            ...(a.supportedApps ? { supported_apps: a.supportedApps.map((app) => ({ package_name: app.packageName, signature_hash: app.signatureHash })) } : {}),
+          },
+        ],
+      },
+    ];
+  }
+  const components: Record<string, unknown>[] = [];
+  const header = def.header;
+  if (header?.format === 'text') {
+    const example = header.example && placeholdersIn(header.text).length === 1
+      ? { example: named ? { header_text_named_params: [{ param_name: placeholdersIn(header.text)[0], example: header.example }] } : { header_text: [header.example] } }
+      : {};
+    components.push({ type: 'HEADER', format: 'TEXT', text: header.text, ...example });
+  }
+  if (header?.format === 'location') components.push({ type: 'HEADER', format: 'LOCATION' });
+  if (header && (header.format === 'image' || header.format === 'video' || header.format === 'document')) {
+    const handle = header.sample ? handles[header.sample.mediaId] : undefined;
+    components.push({ type: 'HEADER', format: header.format.toUpperCase(), ...(handle ? { example: { header_handle: [handle] } } : {}) });
+  }
+  const body = def.body.text;
+  const bodyExample = placeholdersIn(body).length === 0
+    ? {}
+    : { example: named ? { body_text_named_params: namedExamples(body, def.body.examples) } : { body_text: [positionalExamples(body, def.body.examples)] } };
+  components.push({ type: 'BODY', text: body, ...bodyExample });
+  if (def.footer) components.push({ type: 'FOOTER', text: def.footer.text });
+  if (def.buttons?.length) components.push({ type: 'BUTTONS', buttons: def.buttons.map(toCloudButton) });
   return components;
 }
 
@@ -47,7 +102,7 @@ export function createTemplateApiClient(options: CloudApiOptions) {
 
   return {
     async create(wabaId: string, submission: TemplateSubmission): Promise<{ id: string; status: string; category: string }> {
-      const named = placeholdersIn(submission.definition.body.text).some((p) => !/^\d+$/.test(p));
+      const named = isNamed(submission.definition);
       const answer = await json(
         await call(`${base}/${encodeURIComponent(wabaId)}/message_templates`, {
           method: 'POST',
@@ -57,7 +112,7 @@ export function createTemplateApiClient(options: CloudApiOptions) {
             language: submission.language,
             category: submission.category.toUpperCase(),
             parameter_format: named ? 'NAMED' : 'POSITIONAL',
-            components: toCloudComponents(submission.definition),
+            components: toCloudComponents(submission.definition, submission.handles),
           }),
         }),
       );
@@ -65,12 +120,31 @@ export function createTemplateApiClient(options: CloudApiOptions) {
       return { id: answer.id, status: String(answer.status ?? 'PENDING'), category: String(answer.category ?? submission.category).toLowerCase() };
     },
 
-    async edit(templateId: string, definition: TemplateDefinition): Promise<void> {
+    async edit(templateId: string, definition: TemplateDefinition, handles: SampleHandles = {}): Promise<void> {
       await call(`${base}/${encodeURIComponent(templateId)}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ components: toCloudComponents(definition) }),
+        body: JSON.stringify({ parameter_format: isNamed(definition) ? 'NAMED' : 'POSITIONAL', components: toCloudComponents(definition, handles) }),
       });
+    },
+
+    /**
+     * Uploads a header sample through Meta's Resumable Upload API (https://developers.facebook.com/docs/graph-api/resumable-upload-api):
+     * opens a session on the app, sends the bytes from offset 0, answers the file handle (`h`) for `header_handle`.
+     */
+    async uploadSample(appId: string, bytes: Buffer, mimeType: string): Promise<string> {
+      const query = `file_length=${bytes.length}&file_type=${encodeURIComponent(mimeType)}`;
+      const session = await json(await call(`${base}/${encodeURIComponent(appId)}/uploads?${query}`, { method: 'POST' }));
+      if (typeof session.id !== 'string') throw new CloudApiError(200, 0, 'broker answered without an upload session', JSON.stringify(session), true);
+      const done = await json(
+        await call(`${base}/${session.id}`, {
+          method: 'POST',
+          headers: { authorization: `OAuth ${options.accessToken}`, file_offset: '0', 'content-type': 'application/octet-stream' },
+          body: new Uint8Array(bytes),
+        }),
+      );
+      if (typeof done.h !== 'string') throw new CloudApiError(200, 0, 'broker answered without a file handle', JSON.stringify(done), true);
+      return done.h;
     },
 
     async remove(wabaId: string, name: string, templateId: string): Promise<void> {

@@ -66,7 +66,7 @@ describe('the web console', () => {
   });
 
   it('refuses free text once the window has closed and sends the approved template the agent fills in', async () => {
-    await rig.approveTemplate('order_update');
+    await rig.approveTemplate('order_update', 'en_US', 'APPROVED', { body: { text: 'Hello {{1}}, this is order_update.', examples: ['Ada'] } });
     const customer = newCustomer();
     // Written 25 hours ago, delivered only now: no window opens; only a template may answer.
     await customerWrites(customer, 'Are you still there?', Math.floor(Date.now() / 1000) - 25 * 3600);
@@ -138,6 +138,10 @@ describe('the web console', () => {
     await page.getByLabel('Business number id').fill(BUSINESS_NUMBER_ID);
     await page.getByLabel('Name (lower case, digits, _)').fill('delivery_window');
     await page.getByLabel(/^Body/).fill('Hi {{1}}, your delivery comes {{2}}.');
+    // Meta requires an example for every placeholder: the form asks for them, and refuses to submit without.
+    await page.getByText('example values are required for every placeholder; missing {{1}}, {{2}}').waitFor();
+    await page.getByLabel('Example for {{1}}').fill('Ada');
+    await page.getByLabel('Example for {{2}}').fill('tomorrow');
     expect(await eventually(() => page.getByLabel('Preview').textContent(), (v) => String(v).includes('Hi [1], your delivery comes [2].'), 15_000)).toContain('Hi [1], your delivery comes [2].');
     await page.getByRole('button', { name: 'Submit for review' }).click();
 

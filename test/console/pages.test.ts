@@ -87,7 +87,7 @@ describe('the console', () => {
       name: 'welcome_back',
       language: 'en_US',
       category: 'marketing',
-      definition: { body: { text: 'Welcome back {{1}}!' } },
+      definition: { body: { text: 'Welcome back {{1}}!', examples: ['Ada'] } },
     });
     expect(created.status).toBe(201);
     const brokerId = rig.simulator.templates().find((t) => t.name === 'welcome_back')!.id;
@@ -105,6 +105,7 @@ describe('the console', () => {
     await page.getByText('numbered placeholders must run {{1}}, {{2}}, … in order, each once').waitFor();
     expect(await page.getByRole('button', { name: 'Save and resubmit' }).isDisabled()).toBe(true);
     await body.fill('Welcome back {{1}}, see you {{2}}!');
+    await page.getByLabel('Example for {{2}}').fill('soon');
     expect(await eventually(() => page.getByLabel('Preview').locator('p').textContent(), (v) => v === 'Welcome back [1], see you [2]!', 15_000)).toBe('Welcome back [1], see you [2]!');
     expect(await accessibilityViolations()).toEqual([]);
     await page.getByRole('button', { name: 'Save and resubmit' }).click();
@@ -119,9 +120,9 @@ describe('the console', () => {
 
   it('edits a template with a header and buttons without losing them, and adds a button', async () => {
     const definition = {
-      header: { format: 'text', text: 'Order {{1}}' },
-      body: { text: 'Your order ships on {{1}}.' },
-      buttons: [{ type: 'quick_reply', text: 'Thanks' }, { type: 'url', text: 'Track it', url: 'https://shop.example/track/{{1}}' }],
+      header: { format: 'text', text: 'Order {{1}}', example: 'A-1001' },
+      body: { text: 'Your order ships on {{1}}.', examples: ['Friday'] },
+      buttons: [{ type: 'quick_reply', text: 'Thanks' }, { type: 'url', text: 'Track it', url: 'https://shop.example/track/{{1}}', example: 'A-1001' }],
     };
     const created = await rig.requestAs('supervisor', 'POST', '/v1/templates', { businessNumberId: BUSINESS_NUMBER_ID, name: 'order_shipped', language: 'en_US', category: 'utility', definition });
     expect(created.status).toBe(201);
@@ -135,7 +136,10 @@ describe('the console', () => {
     expect(await eventually(() => page.getByLabel('Button 2 link (may end with {{1}})').inputValue(), (v) => v === 'https://shop.example/track/{{1}}', 15_000)).toBe('https://shop.example/track/{{1}}');
     await body.fill('Your order ships on {{1}}, before noon.');
     await page.getByRole('button', { name: 'Add a button' }).click();
+    // A quick reply after a link would split the quick replies, which Meta refuses: the third is a phone button.
+    await page.getByLabel('Button 3 kind').selectOption('phone_number');
     await page.getByLabel('Button 3 text').fill('Call me');
+    await page.getByLabel('Button 3 phone number').fill('+15550783881');
     expect(await eventually(() => page.getByLabel('Preview').textContent(), (v) => String(v).includes('Order [1]Your order ships on [1], before noon.ThanksTrack itCall me'), 15_000)).toContain('Order [1]Your order ships on [1], before noon.ThanksTrack itCall me');
     expect(await accessibilityViolations()).toEqual([]);
     await page.getByRole('button', { name: 'Save and resubmit' }).click();
@@ -144,8 +148,8 @@ describe('the console', () => {
     const saved = await rig.requestAs('supervisor', 'GET', `/v1/templates/${BUSINESS_NUMBER_ID}:order_shipped:en_US`);
     expect(saved.body.definition).toEqual({
       ...definition,
-      body: { text: 'Your order ships on {{1}}, before noon.' },
-      buttons: [...definition.buttons, { type: 'quick_reply', text: 'Call me' }],
+      body: { text: 'Your order ships on {{1}}, before noon.', examples: ['Friday'] },
+      buttons: [...definition.buttons, { type: 'phone_number', text: 'Call me', phoneNumber: '+15550783881' }],
     });
   });
 });

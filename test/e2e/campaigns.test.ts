@@ -8,15 +8,18 @@ import { BUSINESS_NUMBER_ID, startService, type ApiResponse, type ServiceRig } f
 let rig: ServiceRig;
 let next = 15556000000 + Math.floor(Math.random() * 900_000);
 
+/** The campaigns' templates greet each recipient by name: one body placeholder, with its example. */
+const withName = (name: string) => ({ body: { text: `Hello {{1}}, this is ${name}.`, examples: ['Ada'] } });
+
 beforeAll(async () => {
   rig = await startService();
-  await rig.approveTemplate('spring_sale');
+  await rig.approveTemplate('spring_sale', 'en_US', 'APPROVED', withName('spring_sale'));
 }, 60_000);
 afterAll(async () => rig?.stop());
 
 const customers = (n: number) => Array.from({ length: n }, () => String((next += 1)));
 const recipientsFor = (list: string[]) =>
-  list.map((waId, i) => ({ waId, components: [{ type: 'body', parameters: [{ type: 'text', text: `Customer ${i}` }] }] }));
+  list.map((waId, i) => ({ waId, components: [{ type: 'body' as const, parameters: [{ type: 'text' as const, text: `Customer ${i}` }] }] }));
 const createCampaign$ = (body: Record<string, unknown>, key = uniqueId('key')) =>
   rig.request('POST', '/v1/campaigns', { businessNumberId: BUSINESS_NUMBER_ID, template: { name: 'spring_sale', language: 'en_US' }, ...body }, { 'idempotency-key': key });
 const campaign = (id: string) => rig.request('GET', `/v1/campaigns/${id}`);
@@ -110,7 +113,7 @@ describe('campaigns: one approved template to a list of customers', () => {
 
   it('records a recipient with an invalid number as refused and goes on with the others', async () => {
     const [first, last] = customers(2);
-    const id = (await createCampaign$({ recipients: [{ waId: first }, { waId: '+44 20 7946 0000' }, { waId: last }], ratePerSecond: 5 })).body.campaignId;
+    const id = (await createCampaign$({ recipients: recipientsFor([first!, '+44 20 7946 0000', last!]), ratePerSecond: 5 })).body.campaignId;
     const done = await eventually(() => campaign(id), finished, 20_000);
     expect(done.body).toMatchObject({ state: 'completed', counts: { queued: 2, refused: 1 }, refusals: { invalid_recipient: 1 } });
     const page = await rig.request('GET', `/v1/campaigns/${id}/recipients`);
@@ -119,12 +122,12 @@ describe('campaigns: one approved template to a list of customers', () => {
   }, 30_000);
 
   it('records recipients reached after the template was withdrawn as refused, and still completes', async () => {
-    await rig.approveTemplate('flash_sale');
+    await rig.approveTemplate('flash_sale', 'en_US', 'APPROVED', withName('flash_sale'));
     const list = customers(5);
     const id = (await createCampaign$({ template: { name: 'flash_sale', language: 'en_US' }, recipients: recipientsFor(list), ratePerSecond: 1 })).body.campaignId;
     await eventually(() => campaign(id), (r) => r.body.processed >= 1, 20_000);
     const paused = await rig.request('POST', `/v1/campaigns/${id}/pause`, {});
-    await rig.approveTemplate('flash_sale', 'en_US', 'REJECTED'); // Meta paused or rejected it mid-campaign
+    await rig.approveTemplate('flash_sale', 'en_US', 'REJECTED', withName('flash_sale')); // Meta paused or rejected it mid-campaign
     await rig.request('POST', `/v1/campaigns/${id}/resume`, {});
 
     const done = await eventually(() => campaign(id), finished, 20_000);
@@ -140,7 +143,7 @@ describe('campaigns: one approved template to a list of customers', () => {
     await createCampaign(
       rig.store,
       { _id: campaignId, campaignId, businessNumberId: BUSINESS_NUMBER_ID, template: { name: 'spring_sale', language: 'en_US' }, state: 'running', total: 12, processed: 0, counts: { pending: 12, queued: 0, refused: 0, cancelled: 0 }, refusals: {}, ratePerSecond: 3, whenTierUsedUp: 'wait', resumesAt: null, createdAt: now, updatedAt: now },
-      list.map((waId) => ({ customer: { waId } })),
+      recipientsFor(list).map(({ waId, components }) => ({ customer: { waId }, components })),
     );
     const input: CampaignWorkflowInput = { campaignId, businessNumberId: BUSINESS_NUMBER_ID, template: { name: 'spring_sale', language: 'en_US' }, total: 12, ratePerSecond: 3, whenTierUsedUp: 'wait', maxHistoryEvents: 25 };
     const handle = await rig.temporal.workflow.start(CAMPAIGN_WORKFLOW_TYPE, { workflowId: campaignWorkflowId(campaignId), taskQueue: rig.taskQueue, args: [input] });

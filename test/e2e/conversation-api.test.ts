@@ -73,7 +73,7 @@ describe('walking skeleton: webhook → workflow → MongoDB → agent reply →
 
 describe('WhatsApp rules through the HTTP API', () => {
   it('answers a session message outside the window with 409 template_required and the approved templates', async () => {
-    await rig.approveTemplate('order_update');
+    await rig.approveTemplate('order_update', 'en_US', 'APPROVED', { body: { text: 'Hello {{1}}, this is order_update.', examples: ['Ada'] } });
     await rig.approveTemplate('spring_sale', 'en_US', 'PENDING');
     const customer = newCustomer();
     // The customer wrote 25 hours ago; the webhook only now gets through.

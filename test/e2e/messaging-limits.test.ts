@@ -18,8 +18,10 @@ beforeAll(async () => {
     limits: { ...defaultMessagingLimits, overrides: { [SMALL_TIER]: { templateTier: 2 }, [TINY_TIER]: { templateTier: 1 }, [WINDOW_TIER]: { templateTier: 1 } }, customerPacingMs: 1_000 },
   });
   for (const businessNumberId of [SMALL_TIER, TINY_TIER, WINDOW_TIER, BUSINESS_NUMBER_ID]) {
-    await upsertTemplate(rig.store, { businessNumberId, name: 'renewal_notice', language: 'en_US', category: 'utility', status: 'APPROVED', body: 'Hello {{1}}', updatedAt: new Date() });
+    await upsertTemplate(rig.store, { businessNumberId, name: 'renewal_notice', language: 'en_US', category: 'utility', status: 'APPROVED', body: 'Your renewal is due soon.', updatedAt: new Date() });
   }
+  // WhatsApp holds it too: the simulator refuses templates it does not hold (132001), as Meta does.
+  rig.simulator.seedTemplate({ wabaId: '102290129340398', name: 'renewal_notice', language: 'en_US', category: 'UTILITY', status: 'APPROVED', components: [{ type: 'BODY', text: 'Your renewal is due soon.' }] });
 }, 60_000);
 afterAll(async () => rig?.stop());
 

@@ -47,7 +47,7 @@ describe("business numbers follow WhatsApp's numbering rules", () => {
   });
 
   it('normalises customer numbers the same way when an integrator starts a conversation', async () => {
-    await rig.approveTemplate('order_update');
+    await rig.approveTemplate('order_update', 'en_US', 'APPROVED', { body: { text: 'Hello {{1}}, this is order_update.', examples: ['Ada'] } });
     const started = await rig.request('POST', '/v1/conversations', {
       businessNumberId: '106540352242922',
       customer: { waId: '+1 (555) 010-4477' },

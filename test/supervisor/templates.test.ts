@@ -8,12 +8,12 @@ const supervisor = (method: string, path: string, body?: unknown) => rig.request
 const keyOf = (name: string, language = 'en_US') => `${BUSINESS_NUMBER_ID}:${name}:${language}`;
 
 const shippingUpdate = {
-  header: { format: 'text', text: 'Order {{1}}' },
-  body: { text: 'Hello {{1}}, your order ships on {{2}}.' },
+  header: { format: 'text', text: 'Order {{1}}', example: 'A-1001' },
+  body: { text: 'Hello {{1}}, your order ships on {{2}}.', examples: ['Ada', 'Friday'] },
   footer: { text: 'Reply STOP to opt out' },
   buttons: [
     { type: 'quick_reply', text: 'Thanks' },
-    { type: 'url', text: 'Track it', url: 'https://shop.example/track/{{1}}' },
+    { type: 'url', text: 'Track it', url: 'https://shop.example/track/{{1}}', example: 'A-1001' },
   ],
 };
 
@@ -97,7 +97,7 @@ describe('templates and their approval', () => {
   });
 
   it('checks named placeholders by name', async () => {
-    await createTemplate('named_greeting', { body: { text: 'Hi {{first_name}}, your code is {{code}}.' } });
+    await createTemplate('named_greeting', { body: { text: 'Hi {{first_name}}, your code is {{code}}.', examples: { first_name: 'Ada', code: 'X1' } } });
     await rig.simulator.setTemplateStatus(brokerIdOf('named_greeting'), 'APPROVED');
     await eventually(() => statusOf('named_greeting'), (s) => s === 'APPROVED');
     const conversation = await customerConversation();
@@ -122,15 +122,16 @@ describe('templates and their approval', () => {
   });
 
   it('sends an edited template back to review, and retires one', async () => {
-    const edited = await supervisor('PUT', `/v1/templates/${keyOf('named_greeting')}`, { definition: { body: { text: 'Hello {{first_name}}, code {{code}}.' } } });
-    expect(edited).toMatchObject({ status: 200, body: { status: 'PENDING', body: 'Hello {{first_name}}, code {{code}}.' } });
+    const text = 'Hello {{first_name}}, your new code is {{code}}.';
+    const edited = await supervisor('PUT', `/v1/templates/${keyOf('named_greeting')}`, { definition: { body: { text, examples: { first_name: 'Ada', code: 'X2' } } } });
+    expect(edited).toMatchObject({ status: 200, body: { status: 'PENDING', body: text } });
     expect(rig.simulator.templates().find((t) => t.name === 'named_greeting')).toMatchObject({ status: 'PENDING' });
     const retired = await supervisor('DELETE', `/v1/templates/${keyOf('promo_blast')}`);
     expect(retired).toMatchObject({ status: 200, body: { status: 'PENDING_DELETION' } });
     expect(rig.simulator.templates().some((t) => t.name === 'promo_blast')).toBe(false);
   });
 
-  it('refuses a malformed template with field-level errors, submitting nothing', async () => {
+  it('refuses a template breaking Meta\'s rules with 422 and field-level errors, submitting nothing', async () => {
     const before = rig.simulator.templates().length;
     const answer = await supervisor('POST', '/v1/templates', {
       businessNumberId: BUSINESS_NUMBER_ID,
@@ -139,7 +140,7 @@ describe('templates and their approval', () => {
       category: 'utility',
       definition: { body: { text: 'Hi {{2}} and {{name}}' }, footer: { text: 'Code {{1}}' } },
     });
-    expect(answer).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+    expect(answer).toMatchObject({ status: 422, body: { code: 'template_invalid' } });
     expect(answer.body.errors.map((e: { path: string }) => e.path)).toEqual(expect.arrayContaining(['definition.body.text', 'definition.footer.text']));
     expect(rig.simulator.templates().length).toBe(before);
   });

@@ -13,6 +13,8 @@ import { connectStore, type Store } from '../../store/db';
 import { registerAgent } from '../../store/agents.store';
 import { issueApiKey, roles, type Role } from '../../store/api-keys.store';
 import { upsertTemplate } from '../../store/templates.store';
+import { isNamed, type TemplateDefinition } from '../../lib/template-definition';
+import { toCloudComponents } from '../../integrations/broker/template-api.client';
 import { testEnv, uniqueId } from './env';
 import { testWorker } from './test-worker';
 
@@ -35,7 +37,11 @@ export interface ServiceRig {
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
   /** The same, with the key of another role. */
   requestAs(role: Role, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
-  approveTemplate(name: string, language?: string, status?: 'APPROVED' | 'PENDING' | 'REJECTED'): Promise<void>;
+  /**
+   * A template the number already has: stored here with `definition` (default: a body without placeholders) and,
+   * the first time, held by the simulated WhatsApp too (it refuses sends of templates it does not hold, 132001).
+   */
+  approveTemplate(name: string, language?: string, status?: 'APPROVED' | 'PENDING' | 'REJECTED', definition?: TemplateDefinition): Promise<void>;
   /** The environment for a `bin/worker.ts` process serving this rig. */
   workerEnv(): Record<string, string>;
   stop(): Promise<void>;
@@ -171,16 +177,12 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     keys,
     request,
     requestAs: (role, method, path, body, headers = {}) => request(method, path, body, { authorization: `Bearer ${keys[role]}`, ...headers }),
-    async approveTemplate(name, language = 'en_US', status = 'APPROVED') {
-      await upsertTemplate(store, {
-        businessNumberId: BUSINESS_NUMBER_ID,
-        name,
-        language,
-        category: 'utility',
-        status,
-        body: `Hello {{1}}, this is ${name}.`,
-        updatedAt: new Date(),
-      });
+    async approveTemplate(name, language = 'en_US', status = 'APPROVED', definition = { body: { text: `Hello, this is ${name}.` } }) {
+      await upsertTemplate(store, { businessNumberId: BUSINESS_NUMBER_ID, name, language, category: 'utility', status, body: definition.body.text, definition, updatedAt: new Date() });
+      // Later calls change our copy only, as if WhatsApp's webhook had said so: a campaign mid-flight keeps its template at WhatsApp.
+      if (!simulator.templates().some((t) => t.name === name && t.language === language)) {
+        simulator.seedTemplate({ wabaId: WABA_ID, name, language, category: 'UTILITY', status, parameterFormat: isNamed(definition) ? 'NAMED' : 'POSITIONAL', components: toCloudComponents(definition) });
+      }
     },
     workerEnv: () => ({
       TEMPORAL_ADDRESS: temporalAddress,

@@ -1,0 +1,109 @@
+import { isNamed, placeholdersIn, type TemplateDefinition } from './template-definition';
+
+/**
+ * Meta's template rules, checked before anything is submitted so a supervisor is told at once (422) instead of by a
+ * rejection later. Each problem names the field (`path`, under `definition`), the rule (`rule`) and says it in words.
+ * Pages: components https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/components,
+ * overview https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/overview,
+ * authentication https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/authentication-templates.
+ * The simulator checks the same pages independently (simulator/templates.validate.ts).
+ */
+export interface TemplateRuleProblem {
+  path: string;
+  rule: string;
+  message: string;
+}
+
+/** The body WhatsApp sends for an authentication template; supervisors cannot write their own. */
+export const AUTHENTICATION_BODY = '{{1}} is your verification code.';
+
+/** Limits the console shows as the supervisor types. */
+export const TEMPLATE_LIMITS = { headerText: 60, bodyText: 1024, footerText: 60, buttonText: 25, buttons: 10, urlButtons: 2, url: 2000, phoneNumber: 20, copyCode: 15 };
+
+const words = (text: string) => text.replace(/\{\{[^{}]*\}\}/g, ' ').split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+
+export function templateRuleProblems(def: TemplateDefinition, category: string): TemplateRuleProblem[] {
+  const problems: TemplateRuleProblem[] = [];
+  const add = (path: string, rule: string, message: string) => problems.push({ path: `definition.${path}`, rule, message });
+  const named = isNamed(def);
+  if ((category === 'authentication') !== Boolean(def.authentication)) {
+    add('authentication', 'authentication_category', 'authentication templates (and only they) carry an authentication block');
+  }
+  if (def.authentication) return [...problems, ...authenticationProblems(def, add)];
+
+  if (def.header?.format === 'text') {
+    const params = placeholdersIn(def.header.text);
+    if (def.header.text.length > TEMPLATE_LIMITS.headerText) add('header.text', 'header_length', `a text header is at most 60 characters (${def.header.text.length})`);
+    if (params.length > 1) add('header.text', 'header_one_parameter', 'a text header takes at most one placeholder');
+    if (params.length === 1 && !def.header.example) add('header.example', 'example_required', 'a header placeholder needs an example value');
+  }
+  if (def.header && ['image', 'video', 'document'].includes(def.header.format) && !('sample' in def.header && def.header.sample)) {
+    add('header.sample', 'media_sample_required', `a ${def.header.format} header needs a sample (upload it with POST /v1/media and give its mediaId)`);
+  }
+
+  const body = def.body.text;
+  const params = placeholdersIn(body);
+  const header = def.header?.format === 'text' ? placeholdersIn(def.header.text) : [];
+  if (body.length > TEMPLATE_LIMITS.bodyText) add('body.text', 'body_length', `the body is at most 1024 characters (${body.length})`);
+  if ([...header, ...params].some((p) => /^\d+$/.test(p)) && named) add('body.text', 'one_parameter_format', 'use numbered ({{1}}) or named ({{name}}) placeholders, not both');
+  if (!named && params.some((p, i) => p !== String(i + 1))) add('body.text', 'positional_order', 'numbered placeholders must run {{1}}, {{2}}, … in order, each once');
+  if (named && new Set(params).size !== params.length) add('body.text', 'named_once', 'each named placeholder may appear once');
+  if (named && params.some((p) => !/^[a-z_][a-z0-9_]*$/.test(p))) add('body.text', 'named_syntax', 'named placeholders are lower-case letters, digits and underscores, not starting with a digit');
+  if (params.length > 0) {
+    if (/^\s*\{\{[^{}]*\}\}/.test(body) || /\{\{[^{}]*\}\}\s*$/.test(body)) add('body.text', 'parameter_at_edge', 'the body may not start or end with a placeholder (Meta error 2388299)');
+    if (/\}\}\s*\{\{/.test(body)) add('body.text', 'adjacent_parameters', 'two placeholders may not be next to each other; put words between them');
+    if (words(body) <= params.length) add('body.text', 'parameter_ratio', `too many placeholders for the text: ${params.length} placeholders, ${words(body)} words (Meta error 2388293)`);
+    const examples = def.body.examples;
+    const missing = named
+      ? params.filter((p) => !(examples && !Array.isArray(examples) && examples[p]))
+      : params.filter((_p, i) => !(Array.isArray(examples) && examples[i]));
+    if (missing.length > 0) add('body.examples', 'example_required', `example values are required for every placeholder; missing {{${missing.join('}}, {{')}}}`);
+  }
+  if (def.footer) {
+    if (def.footer.text.length > TEMPLATE_LIMITS.footerText) add('footer.text', 'footer_length', `a footer is at most 60 characters (${def.footer.text.length})`);
+    if (placeholdersIn(def.footer.text).length > 0) add('footer.text', 'footer_no_parameters', 'footers take no placeholders');
+  }
+  buttonProblems(def, add);
+  return problems;
+}
+
+function buttonProblems(def: TemplateDefinition, add: (path: string, rule: string, message: string) => void): void {
+  const buttons = def.buttons ?? [];
+  const count = (type: string) => buttons.filter((b) => b.type === type).length;
+  if (buttons.length > TEMPLATE_LIMITS.buttons) add('buttons', 'button_count', `at most 10 buttons (${buttons.length})`);
+  if (count('url') > 2) add('buttons', 'url_buttons', 'at most two URL buttons');
+  for (const type of ['phone_number', 'copy_code', 'flow']) if (count(type) > 1) add('buttons', `${type}_buttons`, `at most one ${type.replace('_', ' ')} button`);
+  const quick = buttons.map((b) => b.type === 'quick_reply');
+  if (quick.includes(true) && quick.slice(quick.indexOf(true), quick.lastIndexOf(true) + 1).includes(false)) {
+    add('buttons', 'quick_replies_grouped', 'quick reply buttons must be next to each other, not mixed between other buttons');
+  }
+  buttons.forEach((b, i) => {
+    if ('text' in b && b.text.length > TEMPLATE_LIMITS.buttonText) add(`buttons.${i}.text`, 'button_text_length', `button text is at most 25 characters (${b.text.length})`);
+    if ('text' in b && placeholdersIn(b.text).length > 0) add(`buttons.${i}.text`, 'button_text_no_parameters', 'button text takes no placeholders');
+    if (b.type === 'url') {
+      const params = placeholdersIn(b.url);
+      if (!/^https?:\/\/\S+$/.test(b.url)) add(`buttons.${i}.url`, 'url_format', 'the URL must start with http:// or https://');
+      if (b.url.length > TEMPLATE_LIMITS.url) add(`buttons.${i}.url`, 'url_length', 'a URL is at most 2000 characters');
+      if (params.length > 1 || (params.length === 1 && !/\{\{1\}\}$/.test(b.url))) add(`buttons.${i}.url`, 'url_one_parameter', 'a URL takes at most one placeholder, {{1}}, at its end');
+      if (params.length === 1 && !b.example) add(`buttons.${i}.example`, 'example_required', 'a URL with {{1}} needs an example suffix');
+    }
+    if (b.type === 'phone_number' && !/^\+?\d{4,20}$/.test(b.phoneNumber)) add(`buttons.${i}.phoneNumber`, 'phone_number_format', 'a phone number of at most 20 digits, with its country code');
+    if (b.type === 'copy_code' && b.example.length > TEMPLATE_LIMITS.copyCode) add(`buttons.${i}.example`, 'copy_code_length', 'a sample code is at most 15 characters');
+  });
+}
+
+function authenticationProblems(def: TemplateDefinition, add: (path: string, rule: string, message: string) => void): TemplateRuleProblem[] {
+  const auth = def.authentication!;
+  const before: TemplateRuleProblem[] = [];
+  const push = (path: string, rule: string, message: string) => before.push({ path: `definition.${path}`, rule, message });
+  void add;
+  if (def.header || def.footer || def.buttons) push('authentication', 'authentication_components', 'authentication templates take no header, footer or buttons of their own');
+  if (def.body.text !== AUTHENTICATION_BODY) push('body.text', 'authentication_body', `WhatsApp writes the body: set it to "${AUTHENTICATION_BODY}"`);
+  const minutes = auth.codeExpirationMinutes;
+  if (minutes !== undefined && (minutes < 1 || minutes > 90)) push('authentication.codeExpirationMinutes', 'code_expiration', 'a code expires after 1 to 90 minutes');
+  if (auth.buttonText && auth.buttonText.length > TEMPLATE_LIMITS.buttonText) push('authentication.buttonText', 'button_text_length', 'button text is at most 25 characters');
+  if (auth.otpType === 'one_tap' && !(auth.supportedApps?.length && auth.supportedApps.every((a) => a.signatureHash.length === 11))) {
+    push('authentication.supportedApps', 'one_tap_apps', 'one-tap needs the Android apps: package name and 11-character signature hash');
+  }
+  return before;
+}

@@ -1,0 +1,118 @@
+/**
+ * A template message checked against the template the account holds, as the Cloud API checks it
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/template-messages and the
+ * error codes at https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes):
+ * 132001 absent (in that language) or not approved, 132015 paused, 132016 disabled, 132000 parameter count,
+ * 132012 parameter type, 131008 missing value, 131009 invalid value, 132018 newline/tab/5 spaces in a text value.
+ */
+import { refusal, type MetaRefusal } from './errors';
+import { paramsIn } from './templates.validate';
+
+export interface HeldTemplate {
+  name: string;
+  language: string;
+  status: string;
+  parameterFormat?: string;
+  components: unknown[];
+}
+
+type Param = Record<string, unknown> & { type?: string };
+interface Slot {
+  key: string;
+  /** Parameter type each value must have: text, image, video, document, location, coupon_code, payload, action. */
+  kind: string;
+  names: string[];
+  optional?: boolean;
+}
+
+const MEDIA = ['IMAGE', 'VIDEO', 'DOCUMENT'];
+const upper = (v: unknown) => String(v ?? '').toUpperCase();
+
+/** What each component of the template takes at send time. */
+function slotsOf(template: HeldTemplate): Slot[] {
+  const slots: Slot[] = [];
+  const components = template.components as Record<string, unknown>[];
+  for (const c of components) {
+    const type = upper(c.type);
+    if (type === 'HEADER') {
+      const format = upper(c.format);
+      if (format === 'TEXT' && typeof c.text === 'string' && paramsIn(c.text).length) slots.push({ key: 'header', kind: 'text', names: paramsIn(c.text) });
+      if (MEDIA.includes(format)) slots.push({ key: 'header', kind: format.toLowerCase(), names: ['media'] });
+      if (format === 'LOCATION') slots.push({ key: 'header', kind: 'location', names: ['location'] });
+    }
+    if (type === 'BODY' && typeof c.text === 'string' && paramsIn(c.text).length) slots.push({ key: 'body', kind: 'text', names: paramsIn(c.text) });
+    if (type === 'BUTTONS') {
+      (c.buttons as Record<string, unknown>[]).forEach((b, i) => {
+        const kind = upper(b.type);
+        if (kind === 'URL' && typeof b.url === 'string' && paramsIn(b.url).length) slots.push({ key: `button:${i}`, kind: 'text', names: ['1'] });
+        if (kind === 'COPY_CODE') slots.push({ key: `button:${i}`, kind: 'coupon_code', names: ['code'] });
+        if (kind === 'OTP') slots.push({ key: `button:${i}`, kind: 'text', names: ['code'] });
+        if (kind === 'QUICK_REPLY') slots.push({ key: `button:${i}`, kind: 'payload', names: ['payload'], optional: true });
+        if (kind === 'FLOW') slots.push({ key: `button:${i}`, kind: 'action', names: ['action'], optional: true });
+      });
+    }
+  }
+  const isAuth = components.some((c) => upper(c.type) === 'BUTTONS' && (c.buttons as { type?: string }[]).some((b) => upper(b.type) === 'OTP'));
+  if (isAuth) slots.push({ key: 'body', kind: 'text', names: ['code'] });
+  return slots;
+}
+
+const keyOf = (c: Record<string, unknown>) => (upper(c.type) === 'BUTTON' ? `button:${Number(c.index ?? -1)}` : String(c.type ?? '').toLowerCase());
+
+export function validateTemplateSend(held: HeldTemplate[], template: Record<string, unknown>): MetaRefusal | undefined {
+  const language = (template.language as { code?: unknown } | undefined)?.code;
+  if (typeof template.name !== 'string' || typeof language !== 'string') return refusal(131008, 'template.name and template.language.code are required');
+  const named = held.filter((t) => t.name === template.name);
+  const found = named.find((t) => t.language === language);
+  if (!found) {
+    return refusal(132001, named.length ? `template name (${template.name}) does not exist in ${language}` : `template name (${template.name}) does not exist`);
+  }
+  if (found.status === 'PAUSED') return refusal(132015, `Template ${found.name} is paused because of low quality`);
+  if (found.status === 'DISABLED') return refusal(132016, `Template ${found.name} has been disabled because of low quality`);
+  if (found.status !== 'APPROVED') return refusal(132001, `template name (${found.name}) is ${found.status}, not approved, in ${language}`);
+
+  const given = (Array.isArray(template.components) ? template.components : []) as Record<string, unknown>[];
+  const slots = slotsOf(found);
+  for (const component of given) {
+    const slot = slots.find((s) => s.key === keyOf(component));
+    if (!slot) return refusal(132000, `${keyOf(component)}: the template has no such component taking parameters`);
+  }
+  for (const slot of slots) {
+    const component = given.find((c) => keyOf(c) === slot.key);
+    const params = (Array.isArray(component?.parameters) ? component!.parameters : []) as Param[];
+    if (slot.optional && params.length === 0) continue;
+    if (params.length !== slot.names.length) {
+      return refusal(132000, `${slot.key}: number of localizable_params (${params.length}) does not match the expected number of params (${slot.names.length})`);
+    }
+    for (const [j, p] of params.entries()) {
+      const problem = checkValue(slot, j, p, found.parameterFormat === 'NAMED');
+      if (problem) return problem;
+    }
+  }
+  return undefined;
+}
+
+function checkValue(slot: Slot, j: number, p: Param, named: boolean): MetaRefusal | undefined {
+  const where = `${slot.key}.parameters[${j}]`;
+  if (p.type !== slot.kind) return refusal(132012, `${slot.key}: Format mismatch, expected ${slot.kind.toUpperCase()}, received ${String(p.type ?? 'nothing').toUpperCase()}`);
+  if (slot.kind === 'text') {
+    if (typeof p.text !== 'string' || p.text.length === 0) return refusal(131008, `${where}.text is required`);
+    if (/[\n\t]/.test(p.text) || / {5,}/.test(p.text)) return refusal(132018, 'Param text cannot have new-line/tab characters or more than 4 consecutive spaces');
+    if (named && slot.key !== 'body' && slot.key !== 'header') return undefined;
+    if (named && p.parameter_name === undefined) return refusal(131008, `${where}.parameter_name is required for a template with named parameters`);
+    if (named && !slot.names.includes(String(p.parameter_name))) return refusal(131009, `${where}.parameter_name ${String(p.parameter_name)} is not a parameter of the template`);
+  }
+  if (['image', 'video', 'document'].includes(slot.kind)) {
+    const media = p[slot.kind] as { id?: unknown; link?: unknown } | undefined;
+    if (!media || (media.id === undefined && media.link === undefined)) return refusal(131008, `${where}.${slot.kind}: id or link is required`);
+    if (media.link !== undefined && !(typeof media.link === 'string' && /^https?:\/\/\S+$/.test(media.link))) return refusal(131009, `${where}.${slot.kind}.link is not a valid URL`);
+  }
+  if (slot.kind === 'location') {
+    const loc = p.location as { latitude?: unknown; longitude?: unknown } | undefined;
+    if (!loc || loc.latitude === undefined || loc.longitude === undefined) return refusal(131008, `${where}.location: latitude and longitude are required`);
+  }
+  if (slot.kind === 'coupon_code' && !(typeof p.coupon_code === 'string' && p.coupon_code.length > 0 && p.coupon_code.length <= 15)) {
+    return refusal(131009, `${where}.coupon_code: 1 to 15 characters`);
+  }
+  return undefined;
+}
