@@ -4,6 +4,7 @@ import { failureReasonFor } from '../machines/conversation.rules';
 import type { Store } from '../store/db';
 import { findMedia, readMedia, rememberBrokerId } from '../store/media.store';
 import { ensureOutbound, recordAccepted, recordFailed } from '../store/messages.store';
+import { releaseUnsentLegacyNotice } from '../store/numbers.store';
 import type { SendOutcome } from './activities.types';
 import { CloudApiError, type CloudApiClient } from '../integrations/broker/cloud-api.client';
 
@@ -57,6 +58,7 @@ export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
         if (err.retryable) throw ApplicationFailure.retryable(err.message, 'BrokerUnavailable', { code: err.code });
         const reason = failureReasonFor(err.code);
         await recordFailed(store, send.messageId, { code: err.code, title: err.title, details: err.details, reason }, clock());
+        await releaseUnsentLegacyNotice(store, send.messageId);
         return { outcome: 'rejected', code: err.code, title: err.title, ...(err.details ? { details: err.details } : {}) };
       }
     },
