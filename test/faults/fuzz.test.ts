@@ -83,6 +83,48 @@ describe('property-based fuzzing of every public endpoint', () => {
     expect((await call('GET', '/healthz', undefined, {})).status).toBe(200);
   }, 240_000);
 
+  it('acknowledges every signed Cloud API envelope with 200 whatever its messages, statuses and contacts hold, never a 5xx, keeping what it cannot use as dead letters', async () => {
+    const odd = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ minLength: 1_100, maxLength: 1_500 }), fc.jsonValue({ maxDepth: 2 }));
+    const digits = fc.stringMatching(/^\d{6,15}$/);
+    const message = fc.record(
+      {
+        id: fc.oneof(fc.uuid().map((u) => `wamid.prop.${u}`), odd),
+        from: fc.oneof(digits, odd),
+        from_user_id: fc.oneof(digits.map((d) => `US.${d}`), odd),
+        timestamp: fc.oneof(fc.integer({ min: 0, max: 2_000_000_000 }).map(String), odd),
+        type: fc.oneof(fc.constantFrom('text', 'image', 'location', 'reaction'), odd),
+        text: fc.oneof(fc.record({ body: fc.string({ maxLength: 40 }) }), odd),
+        image: fc.oneof(fc.record({ id: fc.string({ minLength: 1, maxLength: 20 }) }), odd),
+      },
+      { requiredKeys: [] },
+    );
+    const contact = fc.record({ wa_id: fc.oneof(digits, odd), user_id: odd, profile: fc.oneof(fc.record({ name: fc.string(), username: fc.string() }, { requiredKeys: [] }), odd) }, { requiredKeys: [] });
+    const status = fc.record({ id: odd, status: fc.oneof(fc.constantFrom('sent', 'delivered', 'read', 'failed'), odd), timestamp: odd, errors: odd }, { requiredKeys: [] });
+    const value = fc.record(
+      {
+        metadata: fc.oneof({ weight: 5, arbitrary: fc.constant({ phone_number_id: BUSINESS_NUMBER_ID }) }, { weight: 1, arbitrary: odd }),
+        contacts: fc.oneof(fc.array(contact, { maxLength: 3 }), odd),
+        messages: fc.oneof(fc.array(message, { maxLength: 4 }), odd),
+        statuses: fc.oneof(fc.array(status, { maxLength: 2 }), odd),
+      },
+      { requiredKeys: [] },
+    );
+    const change = fc.record({ field: fc.constantFrom('messages', 'messages', 'message_template_status_update', 'template_category_update', 'account_update'), value: fc.oneof({ weight: 4, arbitrary: value }, { weight: 1, arbitrary: odd }) });
+    const body = fc.array(fc.record({ id: fc.string({ maxLength: 20 }), changes: fc.array(change, { minLength: 1, maxLength: 3 }) }), { minLength: 1, maxLength: 2 }).map((entry) => JSON.stringify({ object: 'whatsapp_business_account', entry }));
+    const answers = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(body, async (raw) => {
+        const answer = await call('POST', '/webhooks/whatsapp', raw, { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) });
+        answers.set(answer.status, (answers.get(answer.status) ?? 0) + 1);
+        expect(answer.status).toBe(200);
+      }),
+      { numRuns: 250 },
+    );
+    expect([...answers.keys()]).toEqual([200]);
+    expect(await rig.store.db.collection('dead_letters').countDocuments()).toBeGreaterThan(0);
+    expect((await call('GET', '/healthz', undefined, {})).status).toBe(200);
+  }, 240_000);
+
   it('answers random ids, bodies and headers on the conversation API with a 4xx problem, recording nothing', async () => {
     const outboundBefore = await rig.store.messages.countDocuments({ direction: 'outbound' });
     await fc.assert(
