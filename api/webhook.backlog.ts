@@ -74,10 +74,6 @@ export function createBacklog(deps: IngestDeps, options: BacklogOptions = {}) {
       run(id);
       return { ...emptySummary(), deferred: parts };
     },
-    /** Resolves once nothing is being handed over in this process (tests, shutdown). */
-    get busy(): boolean {
-      return running.size > 0;
-    },
   };
 }
 

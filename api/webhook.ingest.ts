@@ -54,6 +54,15 @@ export function partsOf(body: CloudWebhookBody): WebhookPart[] {
   );
 }
 
+/** JSON of a part as received; one nested too deep to serialise (JSON.parse takes depths stringify cannot) says so. */
+export function jsonOf(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch {
+    return JSON.stringify({ unserialisable: 'nested too deep to keep' });
+  }
+}
+
 /** What a dead letter of a message or status keeps beside it, so a replay can rebuild the change. */
 function letterOf(part: { value: MessagesChangeValue; raw: unknown }, receivedAt: Date): DeadLetter {
   const raw = part.raw as { id?: unknown };
@@ -61,8 +70,8 @@ function letterOf(part: { value: MessagesChangeValue; raw: unknown }, receivedAt
     reason: 'unexpected_error',
     detail: '',
     field: 'messages',
-    raw: JSON.stringify(part.raw) ?? 'null',
-    context: JSON.stringify({ metadata: part.value.metadata, ...(part.value.contacts ? { contacts: part.value.contacts } : {}) }),
+    raw: jsonOf(part.raw),
+    context: jsonOf({ metadata: part.value.metadata, ...(part.value.contacts ? { contacts: part.value.contacts } : {}) }),
     businessNumberId: part.value.metadata.phone_number_id,
     ...(typeof raw?.id === 'string' ? { wamid: raw.id } : {}),
     receivedAt,
@@ -84,10 +93,10 @@ export async function ingestParts(deps: IngestDeps, parts: readonly WebhookPart[
   for (const part of parts) {
     if (part.kind === 'ignored') summary.ignoredChanges += 1;
     if (part.kind === 'unreadableChange') {
-      await kept({ reason: 'change_unreadable', detail: part.detail, field: part.field, raw: JSON.stringify(part.raw) ?? 'null', receivedAt });
+      await kept({ reason: 'change_unreadable', detail: part.detail, field: part.field, raw: jsonOf(part.raw), receivedAt });
     }
     if (part.kind === 'template') {
-      const letter = () => ({ reason: 'unexpected_error' as const, detail: '', field: part.field, raw: JSON.stringify(part.raw) ?? 'null', receivedAt });
+      const letter = () => ({ reason: 'unexpected_error' as const, detail: '', field: part.field, raw: jsonOf(part.raw), receivedAt });
       let applied = 0;
       if (!(await orDeadLetter(deps, letter, async () => (applied = await ingestTemplateEvent(deps, part.field, part.raw))))) summary.templateEvents += applied;
       else summary.deadLetters += 1;

@@ -5,6 +5,7 @@ import { createBacklog } from './webhook.backlog';
 import { ingestParts, partsOf, type IngestDeps } from './webhook.ingest';
 import { CloudWebhookBody } from './webhook.schema';
 import { isValidSignature } from './webhook.signature';
+import { fieldErrorsOf } from './request';
 
 export interface WebhookRouteDeps {
   ingest: IngestDeps;
@@ -52,7 +53,7 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     }
     const parsed = CloudWebhookBody.safeParse(json);
     if (!parsed.success) {
-      const errors = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+      const errors = fieldErrorsOf('body', parsed.error.issues);
       throw new AppError('invalid_webhook_payload', 'The body does not match the Cloud API webhook shape', { errors });
     }
     // Only an outage reaches the catch: a part the connector cannot use is kept as a dead letter and acknowledged.

@@ -61,6 +61,23 @@ describe('webhook parts the connector cannot use', () => {
     expect(letters.find((d) => d.wamid === tooLong.id)?.reason).toBe('refused_by_temporal');
   });
 
+  it('acknowledges a message nested deeper than JSON.stringify can follow, keeping it as a dead letter that says so', async () => {
+    const customer = newCustomer();
+    const wamid = `wamid.deep.${customer}`;
+    const body = withPoison(customer, { id: wamid, timestamp: seconds(), type: 'text', text: { body: 'x' }, from: customer });
+    // Spliced in as text: the server's JSON.parse takes this depth, its JSON.stringify cannot.
+    const raw = JSON.stringify(body).replace(`"id":"${wamid}"`, `"id":"${wamid}","deep":${'['.repeat(50_000)}${']'.repeat(50_000)}`);
+    const answer = await fetch(`${rig.baseUrl}/webhooks/whatsapp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) },
+      body: raw,
+    });
+    expect(answer.status).toBe(200);
+    await handled(`wamid.valid.${customer}`);
+    const letters = (await rig.requestAs('supervisor', 'GET', '/v1/dead-letters')).body.deadLetters as { wamid?: string; raw: string }[];
+    expect(letters.find((d) => d.wamid === wamid)?.raw).toContain('nested too deep');
+  });
+
   it('still refuses a body that is not a Cloud API webhook with 400, storing no dead letter', async () => {
     const before = await rig.store.db.collection('dead_letters').countDocuments();
     const raw = JSON.stringify({ object: 'page', entry: [] });
