@@ -297,11 +297,24 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           security: [],
           summary: 'Cloud API webhook: messages, statuses and template updates, signed with X-Hub-Signature-256',
           responses: {
-            '200': { description: 'Every message in the body is durably handed over' },
-            '400': problem('Not a Cloud API payload'),
+            '200': json(
+              'Durable: every part handed over, or kept as a dead letter (GET /v1/dead-letters) when it cannot be used; a body with more than WEBHOOK_INLINE_PARTS parts is stored whole and handed over after the answer (`deferred`)',
+              z.object({
+                received: z.object({
+                  messages: z.number().int(),
+                  duplicates: z.number().int(),
+                  statuses: z.number().int(),
+                  templateEvents: z.number().int(),
+                  ignoredChanges: z.number().int(),
+                  deadLetters: z.number().int(),
+                  deferred: z.number().int().optional().meta({ description: 'Parts stored whole, to be handed over in chunks' }),
+                }),
+              }),
+            ),
+            '400': problem('Not a Cloud API envelope (object, entry[].id, entry[].changes[].field); what a change carries is judged part by part'),
             '401': problem('Missing or wrong signature'),
             '413': problem('Body too large'),
-            '503': problem('Not stored; the broker should deliver it again'),
+            '503': problem('MongoDB or Temporal is unavailable: not stored; the broker should deliver it again'),
           },
         },
       },
