@@ -128,6 +128,8 @@ describe('a conversation acknowledged to the broker exists for every route at on
       expect(delivery.finalStatus).toBe(200);
       const reply = await rig.request('POST', conversationPath(customer, '/messages'), { message: { type: 'text', text: 'Hi, how can we help?' } });
       if (reply.status !== 202) notFound.push(`reply ${customer}: ${reply.status} ${reply.body.code}`);
+      const read = await rig.request('POST', conversationPath(customer, '/read'));
+      if (read.status !== 200) notFound.push(`read ${customer}: ${read.status} ${read.body.code}`);
       const thread = await rig.request('GET', conversationPath(customer, '/messages'));
       if (thread.status !== 200) notFound.push(`thread ${customer}: ${thread.status}`);
       const close = await rig.request('POST', conversationPath(customer, '/close'));
