@@ -4,6 +4,7 @@ import { failureReasonFor } from '../machines/conversation.rules';
 import type { Store } from '../store/db';
 import { findMedia, readMedia, rememberBrokerId } from '../store/media.store';
 import { ensureOutbound, recordAccepted, recordFailed } from '../store/messages.store';
+import { releaseUnsentLegacyNotice } from '../store/numbers.store';
 import type { SendOutcome } from './activities.types';
 import { CloudApiError, type CloudApiClient } from '../integrations/broker/cloud-api.client';
 import { meaningOf } from '../lib/meta-errors';
@@ -66,6 +67,7 @@ export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
           const key = templateKey(send.businessNumberId, send.message.name, send.message.language);
           await updateTemplate(store, key, { status: meaning.templateStatus }, { status: meaning.templateStatus, source: 'webhook', reason: `send refused with ${err.code}` });
         }
+        await releaseUnsentLegacyNotice(store, send.messageId);
         return { outcome: 'rejected', code: err.code, title: err.title, ...(err.details ? { details: err.details } : {}) };
       }
     },

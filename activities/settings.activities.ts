@@ -1,4 +1,5 @@
 import { isOpenAt, routeFor } from '../lib/machine-config';
+import { windowEndFor } from '../machines/conversation.rules';
 import type { ConversationSettings } from '../machines/conversation.types';
 import type { Store } from '../store/db';
 import { publishedConfig } from '../store/machine-config.store';
@@ -11,6 +12,8 @@ export interface SettingsRequest {
   messageId: string;
   /** Workflow time, epoch ms: business hours and routing are judged at this time, not the activity's. */
   at: number;
+  /** The first message's own timestamp (epoch ms): a message whose window has passed can be sent no notice. */
+  sentAt?: number;
 }
 
 export interface SettingsRead {
@@ -55,7 +58,10 @@ export function createSettingsActivities({ store, cacheMs = 1_000, sipRouting = 
         },
         ...(legacy ? { legacy: { autoReply: legacy.autoReply } } : {}),
       };
-      const legacyReplyDue = legacy
+      // The notice goes out only if the message opens a window (the machine's own rule); claiming otherwise would use
+      // up the period with nothing sent.
+      const answerable = request.sentAt === undefined || windowEndFor({ sentAt: request.sentAt, at: request.at }) > request.at;
+      const legacyReplyDue = legacy && answerable
         ? await claimLegacyReply(store, request.businessNumberId, request.customerKey, request.messageId, request.at, legacy.periodHours * 3_600_000)
         : false;
       return { settings, businessOpen: isOpenAt(config, request.at), legacyReplyDue };

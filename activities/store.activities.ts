@@ -1,6 +1,7 @@
 import type { Store } from '../store/db';
 import { markInboundHandled, recordConversation } from '../store/conversations.store';
 import { recordFailed } from '../store/messages.store';
+import { releaseUnsentLegacyNotice } from '../store/numbers.store';
 import type { RecordConversationInput, SendFailure } from './activities.types';
 
 /** Read-model writes the workflow makes as local activities: idempotent, ordered by the projection key. */
@@ -13,6 +14,7 @@ export function createStoreActivities({ store, clock }: { store: Store; clock: (
     },
     async markSendFailed(failure: SendFailure): Promise<void> {
       await recordFailed(store, failure.messageId, { ...failure, reason: 'send_timed_out' }, clock());
+      await releaseUnsentLegacyNotice(store, failure.messageId);
     },
   };
 }

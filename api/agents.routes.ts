@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { agentOf, allow } from './auth';
 import { ConversationId, TransferBody } from './conversations.schema';
 import type { ConversationService } from '../services/conversations.service';
+import { parseIn } from './request';
 
 const agentsOnly = allow('agent');
 
@@ -17,7 +18,7 @@ export function agentRoutes(conversations: ConversationService): Router {
   });
 
   router.post('/v1/agent/conversations/:conversationId/transfer', agentsOnly, async (req, res) => {
-    const id = ConversationId.parse(req.params.conversationId);
+    const id = parseIn('path', ConversationId, req.params.conversationId, 'conversationId');
     const to = TransferBody.parse(req.body);
     res.json(await conversations.transfer(id, { kind: 'agent', id: agentOf(res).id }, to));
   });

@@ -4,6 +4,7 @@ import { KpiQuery, TimelineQuery } from './analytics.schema';
 import { allow, may } from './auth';
 import { ConversationId } from './conversations.schema';
 import { conversationDiagram } from '../machines/conversation.diagram';
+import { parseIn } from './request';
 
 /**
  * Analyst routes: a conversation's timeline and KPIs over a filter, both replayed from Temporal's histories, and the
@@ -14,8 +15,8 @@ export function analyticsRoutes(analytics: AnalyticsService): Router {
   router.use('/v1/analytics', allow(...may.analyse));
 
   router.get('/v1/analytics/conversations/:conversationId/timeline', async (req, res) => {
-    const id = ConversationId.parse(req.params.conversationId);
-    const { runId } = TimelineQuery.parse(req.query);
+    const id = parseIn('path', ConversationId, req.params.conversationId, 'conversationId');
+    const { runId } = parseIn('query', TimelineQuery, req.query);
     res.json(await analytics.timeline(id, runId));
   });
 
@@ -24,7 +25,7 @@ export function analyticsRoutes(analytics: AnalyticsService): Router {
   });
 
   router.get('/v1/analytics/kpis', async (req, res) => {
-    const query = KpiQuery.parse(req.query);
+    const query = parseIn('query', KpiQuery, req.query);
     res.json(
       await analytics.kpis({
         ...(query.businessNumberId ? { businessNumberId: query.businessNumberId } : {}),

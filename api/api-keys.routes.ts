@@ -6,6 +6,7 @@ import { findAgent } from '../store/agents.store';
 import type { Store } from '../store/db';
 import { AgentIdSchema } from './agent-registry.routes';
 import { allow, may, principalOf } from './auth';
+import { parseIn } from './request';
 
 export const CreateApiKeyBody = z
   .strictObject({
@@ -64,7 +65,7 @@ export function apiKeyRoutes(store: Store): Router {
   });
 
   router.delete('/v1/api-keys/:keyId', async (req, res) => {
-    const keyId = KeyIdParam.parse(req.params.keyId);
+    const keyId = parseIn('path', KeyIdParam, req.params.keyId, 'keyId');
     if (!(await revokeApiKey(store, keyId))) throw new AppError('unknown_api_key', `No live API key ${keyId}`);
     res.status(204).end();
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Config } from '../lib/config';
@@ -25,6 +25,7 @@ import { createLiveFeeds } from './console.live';
 import { consoleApiRoutes, consoleLiveRoutes, consoleRoutes } from './console.routes';
 import { machineConfigRoutes } from './machine-config.routes';
 import { numberRoutes } from './numbers.routes';
+import { deadLetterRoutes } from './dead-letters.routes';
 import { templateRoutes } from './templates.routes';
 import { createTemplateService, type TemplateService } from '../services/templates.service';
 import { createTemplateApiClient } from '../integrations/broker/template-api.client';
@@ -59,6 +60,7 @@ export interface AppDeps {
         | 'LIVE_STREAM_MAX_MS'
         | 'AUTH_FAILURES_PER_MINUTE'
         | 'AGENT_VISIBILITY'
+        | 'WEBHOOK_INLINE_PARTS'
       >
     >;
   store: Store;
@@ -74,10 +76,17 @@ export interface AppDeps {
   shutdown?: AbortSignal;
 }
 
-/** JSON routes take JSON only: anything else is a 415, not a confusing schema error. */
+/** Whether the request carries a body at all (`curl -X POST` sends none; `fetch` sends `content-length: 0`). */
+const carriesBody = (req: Request) =>
+  req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+
+/**
+ * JSON routes take JSON only: a body of another type is a 415, not a confusing schema error. A request without a
+ * body passes: a route whose body is optional takes it as such, one that needs a body answers 400 naming it.
+ */
 const requireJson: RequestHandler = (req, _res, next) => {
-  const hasBody = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
-  if (hasBody && !req.is('application/json')) return next(new AppError('unsupported_media_type', 'Send application/json'));
+  const mayHaveBody = req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH';
+  if (mayHaveBody && carriesBody(req) && !req.is('application/json')) return next(new AppError('unsupported_media_type', 'Send application/json'));
   next();
 };
 
@@ -119,6 +128,8 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
       appSecret: config.WHATSAPP_APP_SECRET,
       verifyToken: config.WHATSAPP_VERIFY_TOKEN,
       bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
+      ...(config.WEBHOOK_INLINE_PARTS ? { inlineParts: config.WEBHOOK_INLINE_PARTS } : {}),
+      ...(shutdown ? { shutdown } : {}),
     }),
   );
 
@@ -153,6 +164,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   app.use(agentRegistryRoutes(store));
   app.use(machineConfigRoutes(store));
   app.use(numberRoutes(store));
+  app.use(deadLetterRoutes(store));
   app.use(templateRoutes(templates));
   app.use(analyticsRoutes(createAnalyticsService({ temporal, store, ...analytics })));
   app.use(campaignRoutes(createCampaignService({ store, temporal, taskQueue, ...(limits ? { limits } : {}) })));

@@ -3,8 +3,9 @@ import { allow, may } from './auth';
 import { CampaignId, CreateCampaignBody, EmptyBody, ListRecipientsQuery } from './campaigns.schema';
 import type { CampaignService } from '../services/campaigns.service';
 import { IdempotencyKey } from './conversations.schema';
+import { parseIn } from './request';
 
-const idempotencyKeyOf = (header: string | undefined) => (header === undefined ? undefined : IdempotencyKey.parse(header));
+const idempotencyKeyOf = (header: string | undefined) => (header === undefined ? undefined : parseIn('header', IdempotencyKey, header, 'idempotency-key'));
 
 /** Integrator routes for campaigns: zod parse, one service call, the answer. */
 export function campaignRoutes(campaigns: CampaignService): Router {
@@ -20,17 +21,17 @@ export function campaignRoutes(campaigns: CampaignService): Router {
   });
 
   router.get('/v1/campaigns/:campaignId', read, async (req, res) => {
-    res.json(await campaigns.get(CampaignId.parse(req.params.campaignId)));
+    res.json(await campaigns.get(parseIn('path', CampaignId, req.params.campaignId, 'campaignId')));
   });
 
   router.get('/v1/campaigns/:campaignId/recipients', read, async (req, res) => {
-    const { from, limit } = ListRecipientsQuery.parse(req.query);
-    res.json(await campaigns.recipients(CampaignId.parse(req.params.campaignId), from, limit));
+    const { from, limit } = parseIn('query', ListRecipientsQuery, req.query);
+    res.json(await campaigns.recipients(parseIn('path', CampaignId, req.params.campaignId, 'campaignId'), from, limit));
   });
 
   for (const action of ['pause', 'resume', 'cancel'] as const) {
     router.post(`/v1/campaigns/:campaignId/${action}`, run, async (req, res) => {
-      const id = CampaignId.parse(req.params.campaignId);
+      const id = parseIn('path', CampaignId, req.params.campaignId, 'campaignId');
       EmptyBody.parse(req.body ?? {});
       res.json(await campaigns[action](id));
     });

@@ -6,6 +6,7 @@ import { ConversationId, type ConversationView } from './conversations.schema';
 import type { ConversationService } from '../services/conversations.service';
 import { toTemplateDetail } from './templates.routes';
 import type { TemplateService } from '../services/templates.service';
+import { parseIn } from './request';
 
 /**
  * The web console: its built files under /console (they hold no data; every read goes through /v1 with the person's
@@ -54,7 +55,7 @@ export function consoleLiveRoutes({ feeds, conversations, templates }: { feeds: 
     feeds.stream(res, topic, async () => ({ conversations: await conversations.list({ limit: 200 }, viewer) }), { owner: ownerOf(res) });
   });
   router.get('/v1/console/live/conversations/:conversationId', read, async (req, res) => {
-    const id = ConversationId.parse(req.params.conversationId);
+    const id = parseIn('path', ConversationId, req.params.conversationId, 'conversationId');
     const viewer = principalOf(res);
     // A made-up id costs one read and a 404, never a poll.
     await conversations.visible(id, viewer, { mustExist: true });

@@ -13,6 +13,7 @@ import {
 } from './conversations.schema';
 import type { ConversationService } from '../services/conversations.service';
 import type { ReceiptService } from '../services/receipts.service';
+import { parseIn } from './request';
 
 /**
  * What a message records as its sender is what the key proves: an agent key is its registered agent, any other writer
@@ -30,7 +31,7 @@ export function senderFor(res: Response, claimed: { kind: Sender['kind']; id?: s
 const read = allow(...may.readConversations);
 const write = allow(...may.writeConversations);
 
-const idempotencyKeyOf = (header: string | undefined) => (header === undefined ? undefined : IdempotencyKey.parse(header));
+const idempotencyKeyOf = (header: string | undefined) => (header === undefined ? undefined : parseIn('header', IdempotencyKey, header, 'idempotency-key'));
 
 /** Integrator and agent routes: zod parse, one service call, the answer. No business rules here. */
 export function conversationRoutes(conversations: ConversationService, receipts: ReceiptService): Router {
@@ -42,45 +43,45 @@ export function conversationRoutes(conversations: ConversationService, receipts:
   });
 
   router.get('/v1/conversations', read, async (req, res) => {
-    const query = ListConversationsQuery.parse(req.query);
+    const query = parseIn('query', ListConversationsQuery, req.query);
     res.json({ conversations: await conversations.list(query, principalOf(res)) });
   });
 
   router.get('/v1/conversations/:conversationId', read, async (req, res) => {
-    const id = ConversationId.parse(req.params.conversationId);
+    const id = parseIn('path', ConversationId, req.params.conversationId, 'conversationId');
     await conversations.visible(id, principalOf(res));
     res.json(await conversations.get(id));
   });
 
   router.post('/v1/conversations/:conversationId/messages', write, async (req, res) => {
-    const id = ConversationId.parse(req.params.conversationId);
+    const id = parseIn('path', ConversationId, req.params.conversationId, 'conversationId');
     const body = SendMessageBody.parse(req.body);
     res.status(202).json(await conversations.send(id, body.message, senderFor(res, body.sender), idempotencyKeyOf(req.get('idempotency-key'))));
   });
 
   // The agent opened the conversation: the customer's messages show as read (when the number has receipts on).
   router.post('/v1/conversations/:conversationId/read', write, async (req, res) => {
-    res.json(await receipts.markRead(ConversationId.parse(req.params.conversationId), senderFor(res, ReceiptBody.parse(req.body ?? {}).sender)));
+    res.json(await receipts.markRead(parseIn('path', ConversationId, req.params.conversationId, 'conversationId'), senderFor(res, ReceiptBody.parse(req.body ?? {}).sender)));
   });
 
   // The agent is typing: the customer sees the typing indicator (at most one call per 20 s, shown up to 25 s).
   router.post('/v1/conversations/:conversationId/typing', write, async (req, res) => {
-    res.json(await receipts.typing(ConversationId.parse(req.params.conversationId), senderFor(res, ReceiptBody.parse(req.body ?? {}).sender)));
+    res.json(await receipts.typing(parseIn('path', ConversationId, req.params.conversationId, 'conversationId'), senderFor(res, ReceiptBody.parse(req.body ?? {}).sender)));
   });
 
   router.post('/v1/conversations/:conversationId/close', write, async (req, res) => {
-    const id = ConversationId.parse(req.params.conversationId);
+    const id = parseIn('path', ConversationId, req.params.conversationId, 'conversationId');
     res.json(await conversations.close(id, senderFor(res, CloseConversationBody.parse(req.body ?? {}).sender)));
   });
 
   router.get('/v1/conversations/:conversationId/messages', read, async (req, res) => {
-    const id = ConversationId.parse(req.params.conversationId);
+    const id = parseIn('path', ConversationId, req.params.conversationId, 'conversationId');
     await conversations.visible(id, principalOf(res));
     res.json({ messages: await conversations.messages(id) });
   });
 
   router.get('/v1/conversations/:conversationId/templates', read, async (req, res) => {
-    const id = ConversationId.parse(req.params.conversationId);
+    const id = parseIn('path', ConversationId, req.params.conversationId, 'conversationId');
     await conversations.visible(id, principalOf(res));
     res.json({ templates: await conversations.approvedTemplates(id) });
   });

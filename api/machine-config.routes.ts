@@ -16,6 +16,7 @@ import {
   saveDraft,
 } from '../store/machine-config.store';
 import { allow, may, principalOf } from './auth';
+import { parseIn } from './request';
 
 /** Saved as it is, even invalid, so its shape is bounded here: 12 levels (a valid one needs 5), no `$` or dotted keys. */
 export const ConfigDraftBody = z
@@ -100,7 +101,7 @@ export function machineConfigRoutes(store: Store): Router {
   });
 
   router.get('/v1/config/versions/:version', async (req, res) => {
-    const version = VersionParam.parse(req.params.version);
+    const version = parseIn('path', VersionParam, req.params.version, 'version');
     const doc = await configVersion(store, version);
     if (!doc) throw new AppError('unknown_config_version', `No published version ${version}`);
     const { _id, ...rest } = doc;
@@ -108,7 +109,7 @@ export function machineConfigRoutes(store: Store): Router {
   });
 
   router.get('/v1/config/audit', async (req, res) => {
-    const { limit } = AuditQuery.parse(req.query);
+    const { limit } = parseIn('query', AuditQuery, req.query);
     res.json({ entries: (await listAudit(store, limit)).map(({ _id, ...entry }) => ({ id: _id, ...entry })) });
   });
 

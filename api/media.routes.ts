@@ -11,6 +11,7 @@ import { takeMedia, type IntakeResult } from '../services/media-intake';
 import type { Store } from '../store/db';
 import { allow, may } from './auth';
 import { findMedia, openMediaDownload } from '../store/media.store';
+import { parseIn } from './request';
 
 const MediaId = z.string().regex(/^(in|out)_[A-Za-z0-9._=-]{1,200}$/, 'not a media id');
 
@@ -41,7 +42,7 @@ export function mediaRoutes(store: Store): Router {
   });
 
   router.get('/v1/media/:mediaId', allow(...may.readConversations), async (req, res) => {
-    const mediaId = MediaId.parse(req.params.mediaId);
+    const mediaId = parseIn('path', MediaId, req.params.mediaId, 'mediaId');
     const media = await findMedia(store, mediaId);
     if (!media) throw new AppError('unknown_media', `No media ${mediaId}`);
     const { mimeType, size, type, filename } = media.metadata;

@@ -5,6 +5,7 @@ import { checkBusinessNumber, formatInternational } from '../lib/phone-numbers';
 import type { Store } from '../store/db';
 import { defaultReceipts, findNumber, insertNumber, listNumbers, setLegacy, setReceipts, type BusinessNumberDoc } from '../store/numbers.store';
 import { allow, may, principalOf } from './auth';
+import { parseIn } from './request';
 
 const PhoneNumberId = z.string().regex(/^\d{1,32}$/, 'the Cloud API phone-number id (digits)');
 
@@ -37,7 +38,7 @@ export const LegacyBody = z
   .meta({ id: 'LegacyBody' });
 
 function refuse(field: string, checked: { refused: string; message: string }): never {
-  throw new AppError('invalid_phone_number', checked.message, { reason: checked.refused, errors: [{ path: field, message: checked.message }] });
+  throw new AppError('invalid_phone_number', checked.message, { reason: checked.refused, errors: [{ in: 'body', path: field, message: checked.message }] });
 }
 
 /** Supervisors register business numbers (WhatsApp's numbering rules) and mark old ones as legacy. */
@@ -71,11 +72,11 @@ export function numberRoutes(store: Store): Router {
   });
 
   router.get('/v1/numbers/:phoneNumberId', async (req, res) => {
-    res.json(toView(await requireNumber(store, PhoneNumberId.parse(req.params.phoneNumberId))));
+    res.json(toView(await requireNumber(store, parseIn('path', PhoneNumberId, req.params.phoneNumberId, 'phoneNumberId'))));
   });
 
   router.put('/v1/numbers/:phoneNumberId/legacy', async (req, res) => {
-    const id = PhoneNumberId.parse(req.params.phoneNumberId);
+    const id = parseIn('path', PhoneNumberId, req.params.phoneNumberId, 'phoneNumberId');
     const body = LegacyBody.parse(req.body);
     const replacement = checkBusinessNumber(body.replacementNumber);
     if ('refused' in replacement) refuse('replacementNumber', replacement);
@@ -101,7 +102,7 @@ export function numberRoutes(store: Store): Router {
   });
 
   router.delete('/v1/numbers/:phoneNumberId/legacy', async (req, res) => {
-    const id = PhoneNumberId.parse(req.params.phoneNumberId);
+    const id = parseIn('path', PhoneNumberId, req.params.phoneNumberId, 'phoneNumberId');
     if (!(await setLegacy(store, id, null))) throw new AppError('unknown_number', `No registered number ${id}`);
     res.json(toView(await requireNumber(store, id)));
   });

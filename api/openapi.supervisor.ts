@@ -4,13 +4,15 @@ import { AgentView, RegisterAgentBody } from './agent-registry.routes';
 import { ApiKeyView, CreateApiKeyBody, IssuedApiKey, KeyIdParam } from './api-keys.routes';
 import { AuditQuery, ConfigDraftBody, PublishBody, RollbackBody } from './machine-config.routes';
 import { LegacyBody, ReceiptsBody, RegisterNumberBody } from './numbers.routes';
+import { DeadLetterView, DeadLettersQuery } from './dead-letters.routes';
 import { CreateTemplateBody, EditTemplateBody, ListTemplatesQuery, TemplateKey } from './templates.routes';
 
 type Responses = (description: string) => { description: string; content: Record<string, { schema: z.ZodType }> };
 
 /** Supervisor routes (templates, configuration, numbers, API keys); bodies come from the schemas the routes parse with. */
 export function supervisorPaths(problem: Responses, json: (description: string, schema: z.ZodType) => ReturnType<Responses>): ZodOpenApiPathsObject {
-  const body = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
+  // The router refuses a request without one (400); optional bodies say so.
+  const body = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema } } });
   const anyJson = z.record(z.string(), z.unknown());
   const templatePath = z.object({ key: TemplateKey });
   const numberPath = z.object({ phoneNumberId: z.string() });
@@ -43,7 +45,7 @@ export function supervisorPaths(problem: Responses, json: (description: string, 
     '/v1/config/publish': {
       post: {
         summary: 'Publish the draft as the next version; running conversations use it from their next event',
-        requestBody: body(PublishBody),
+        requestBody: body(PublishBody, false),
         responses: { '201': json('The new version', anyJson), '409': problem('No draft, or a concurrent publish'), '422': problem('invalid_config with errors[]'), ...forbidden },
       },
     },
@@ -92,6 +94,13 @@ export function supervisorPaths(problem: Responses, json: (description: string, 
         responses: { '201': json('The agent', AgentView), '409': problem('agent_exists'), ...forbidden },
       },
       get: { summary: 'Registered agents', responses: { '200': json('Agents', z.object({ agents: z.array(AgentView) })), ...forbidden } },
+    },
+    '/v1/dead-letters': {
+      get: {
+        summary: 'Webhook parts the connector could not use (acknowledged to the broker, kept for a replay), newest first',
+        requestParams: { query: DeadLettersQuery },
+        responses: { '200': json('Dead letters', z.object({ deadLetters: z.array(DeadLetterView) })), ...forbidden },
+      },
     },
     '/v1/api-keys/{keyId}': {
       delete: { summary: 'Revoke a key', requestParams: { path: z.object({ keyId: KeyIdParam }) }, responses: { '204': { description: 'Revoked' }, '404': problem('Unknown key') } },

@@ -29,7 +29,10 @@ const Problem = z
     instance: z.string(),
     code: z.enum(Object.keys(errorCatalog) as [keyof typeof errorCatalog, ...(keyof typeof errorCatalog)[]]),
     requestId: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    errors: z
+      .array(z.object({ in: z.enum(['body', 'path', 'query', 'header']).optional(), path: z.string(), message: z.string() }))
+      .optional()
+      .meta({ description: 'Field-level problems: `in` the part of the request, `path` the field there (dot-separated)' }),
     templates: z.array(TemplateView).optional().meta({ description: 'With template_required: the approved templates to use instead' }),
     matchingRuns: z.number().int().optional().meta({ description: 'With analytics_filter_too_wide: how many runs the filter matches' }),
     maxRuns: z.number().int().optional().meta({ description: 'With analytics_filter_too_wide: the most one request replays' }),
@@ -53,7 +56,7 @@ const campaignChange = (summary: string) => ({
   post: {
     summary,
     requestParams: { path: campaignPath },
-    requestBody: { content: { 'application/json': { schema: z.strictObject({}) } } },
+    requestBody: { required: false, content: { 'application/json': { schema: z.strictObject({}) } } },
     responses: {
       '200': json('The campaign once the change holds', CampaignView),
       '404': problem('Unknown campaign'),
@@ -81,7 +84,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         post: {
           summary: 'Start a business-initiated conversation with an approved template',
           requestParams: { header: idempotencyHeader },
-          requestBody: { content: { 'application/json': { schema: StartConversationBody } } },
+          requestBody: { required: true, content: { 'application/json': { schema: StartConversationBody } } },
           responses: {
             '202': json('Accepted; the template is queued for sending', SendAccepted),
             '400': problem('Invalid body'),
@@ -108,7 +111,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           description:
             "Session types, one per page of Meta's Send messages guide: text (previewUrl), image, audio, video, document (filename, caption), sticker, location, contacts, reaction, buttons (reply buttons, up to 3), list (up to 10 rows), ctaUrl, locationRequest; any but a reaction may quote an earlier message (replyTo). Media go by an uploaded mediaId. Every limit Meta documents is checked first: a 400 whose errors[].path names the field.",
           requestParams: { path: conversationPath, header: idempotencyHeader },
-          requestBody: { content: { 'application/json': { schema: SendMessageBody } } },
+          requestBody: { required: true, content: { 'application/json': { schema: SendMessageBody } } },
           responses: {
             '202': json('Accepted; queued for sending in order', SendAccepted),
             '400': problem('Invalid body, a limit of WhatsApp exceeded (errors[].path names the field), an upload of the wrong type or an unknown quoted message'),
@@ -145,7 +148,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         post: {
           summary: 'End the conversation now; the next customer message or template starts a new one',
           requestParams: { path: conversationPath },
-          requestBody: { content: { 'application/json': { schema: CloseConversationBody } } },
+          requestBody: { required: false, content: { 'application/json': { schema: CloseConversationBody } } },
           responses: { '200': json('The closed conversation', ConversationView), '404': problem('Unknown conversation') },
         },
       },
@@ -200,7 +203,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         post: {
           summary: 'Agents: hand a conversation you hold to a queue or a named agent (your call is hung up, a new one placed)',
           requestParams: { path: conversationPath },
-          requestBody: { content: { 'application/json': { schema: TransferBody } } },
+          requestBody: { required: true, content: { 'application/json': { schema: TransferBody } } },
           responses: {
             '200': json('The conversation, queued again', ConversationView),
             '403': problem('not_assigned: another agent holds the conversation'),
@@ -237,7 +240,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         post: {
           summary: 'Send one approved template to a list of customers, paced within the number’s rate and tier',
           requestParams: { header: idempotencyHeader },
-          requestBody: { content: { 'application/json': { schema: CreateCampaignBody } } },
+          requestBody: { required: true, content: { 'application/json': { schema: CreateCampaignBody } } },
           responses: {
             '201': json('Created and running (a retry with the same Idempotency-Key answers the same campaign)', CampaignView),
             '400': problem('Invalid body'),
@@ -266,6 +269,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         post: {
           summary: 'Upload an image to send (multipart/form-data, field "file"; JPEG or PNG, at most 5 MB)',
           requestBody: {
+            required: true,
             content: { 'multipart/form-data': { schema: z.object({ file: z.string().meta({ format: 'binary' }) }) } },
           },
           responses: {
@@ -293,11 +297,24 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           security: [],
           summary: 'Cloud API webhook: messages, statuses and template updates, signed with X-Hub-Signature-256',
           responses: {
-            '200': { description: 'Every message in the body is durably handed over' },
-            '400': problem('Not a Cloud API payload'),
+            '200': json(
+              'Durable: every part handed over, or kept as a dead letter (GET /v1/dead-letters) when it cannot be used; a body with more than WEBHOOK_INLINE_PARTS parts is stored whole and handed over after the answer (`deferred`)',
+              z.object({
+                received: z.object({
+                  messages: z.number().int(),
+                  duplicates: z.number().int(),
+                  statuses: z.number().int(),
+                  templateEvents: z.number().int(),
+                  ignoredChanges: z.number().int(),
+                  deadLetters: z.number().int(),
+                  deferred: z.number().int().optional().meta({ description: 'Parts stored whole, to be handed over in chunks' }),
+                }),
+              }),
+            ),
+            '400': problem('Not a Cloud API envelope (object, entry[].id, entry[].changes[].field); what a change carries is judged part by part'),
             '401': problem('Missing or wrong signature'),
             '413': problem('Body too large'),
-            '503': problem('Not stored; the broker should deliver it again'),
+            '503': problem('MongoDB or Temporal is unavailable: not stored; the broker should deliver it again'),
           },
         },
       },

@@ -6,6 +6,7 @@ import { ZodError } from 'zod';
 import { CloudApiError } from '../integrations/broker/cloud-api.client';
 import { AppError, errorCatalog, refusalIn, type ErrorCode } from '../lib/errors';
 import { redactPath } from './request-guards';
+import { fieldErrorsOf, type FieldError } from './request';
 
 /** What an error says, whoever asked: RFC 9457 fields, our stable `code`, field-level `errors`, extensions. */
 export interface ProblemBody {
@@ -14,7 +15,7 @@ export interface ProblemBody {
   status: number;
   detail?: string;
   code: ErrorCode;
-  errors?: { path: string; message: string }[];
+  errors?: FieldError[];
   [extension: string]: unknown;
 }
 
@@ -98,7 +99,8 @@ export function problemOf(err: unknown): ProblemBody {
     return {
       ...base('invalid_request'),
       detail: 'The request does not match the schema; see errors.',
-      errors: mapped.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+      // Routes parse their path, query and headers with parseIn (which names the part); a bare ZodError is the body's.
+      errors: fieldErrorsOf('body', mapped.issues),
     };
   }
   return { ...mapped.extensions, ...base(mapped.code), ...(mapped.detail ? { detail: mapped.detail } : {}) };

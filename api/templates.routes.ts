@@ -5,6 +5,7 @@ import { TemplateDefinition } from '../lib/template-definition';
 import type { TemplateDoc } from '../store/documents';
 import { allow, may, principalOf } from './auth';
 import type { TemplateService } from '../services/templates.service';
+import { parseIn } from './request';
 
 export const TemplateKey = z
   .string()
@@ -46,7 +47,7 @@ export function templateRoutes(templates: TemplateService): Router {
   });
 
   router.get('/v1/templates', read, async (req, res) => {
-    res.json({ templates: (await templates.list(ListTemplatesQuery.parse(req.query))).map(toTemplateDetail) });
+    res.json({ templates: (await templates.list(parseIn('query', ListTemplatesQuery, req.query))).map(toTemplateDetail) });
   });
 
   router.post('/v1/templates/sync', supervise, async (_req, res) => {
@@ -54,17 +55,17 @@ export function templateRoutes(templates: TemplateService): Router {
   });
 
   router.get('/v1/templates/:key', read, async (req, res) => {
-    res.json(toTemplateDetail(await templates.get(TemplateKey.parse(req.params.key))));
+    res.json(toTemplateDetail(await templates.get(parseIn('path', TemplateKey, req.params.key, 'key'))));
   });
 
   router.put('/v1/templates/:key', supervise, async (req, res) => {
-    const key = TemplateKey.parse(req.params.key);
+    const key = parseIn('path', TemplateKey, req.params.key, 'key');
     const body = EditTemplateBody.parse(req.body);
     res.json(toTemplateDetail(await templates.edit(key, body.definition, who(res))));
   });
 
   router.delete('/v1/templates/:key', supervise, async (req, res) => {
-    res.json(toTemplateDetail(await templates.retire(TemplateKey.parse(req.params.key), who(res))));
+    res.json(toTemplateDetail(await templates.retire(parseIn('path', TemplateKey, req.params.key, 'key'), who(res))));
   });
 
   return router;

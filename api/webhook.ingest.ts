@@ -1,24 +1,12 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { type Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import type { CustomerRef } from '../machines/conversation.types';
-import { readInbound } from '../lib/inbound-message';
-import { recordReaction } from '../store/reactions.store';
 import type { Store } from '../store/db';
-import type { InboundMessageDoc, MessageFailure } from '../store/documents';
-import { insertInbound, outboundFor, recordStatus } from '../store/messages.store';
-import {
-  CONVERSATION_WORKFLOW_TYPE,
-  brokerFailureSignal,
-  conversationWorkflowId,
-  customerMessageSignal,
-  type ConversationWorkflowInput,
-  type InboundMessage,
-} from '../workflows/conversation.messages';
+import type { DeadLetter } from '../store/dead-letters.store';
 import type { TemplateService } from '../services/templates.service';
-import { meaningOf } from '../lib/meta-errors';
-import type { CloudContact, CloudInboundMessage, CloudStatus, CloudWebhookBody, MessagesChangeValue } from './webhook.schema';
-import { failureReasonFor } from '../machines/conversation.rules';
+import { keepAside, orDeadLetter } from './webhook.failures';
+import { handOver, inboundOf, ingestStatus, ingestTemplateEvent, storeInbound, type Inbound } from './webhook.messages';
+import { CloudInboundMessage, CloudStatus, MessagesChangeValue, type CloudWebhookBody } from './webhook.schema';
 
 export interface IngestDeps {
   store: Store;
@@ -38,218 +26,133 @@ export interface IngestSummary {
   statuses: number;
   templateEvents: number;
   ignoredChanges: number;
+  /** Parts kept aside as dead letters (GET /v1/dead-letters). */
+  deadLetters: number;
 }
 
-const deliveryStatuses = new Set(['sent', 'delivered', 'read', 'failed']);
+export const emptySummary = (): IngestSummary => ({ messages: 0, duplicates: 0, statuses: 0, templateEvents: 0, ignoredChanges: 0, deadLetters: 0 });
 
-/**
- * Hands every message and status in a webhook body to durable storage and Temporal. Resolves only when all of it
- * is durable; throws otherwise, and the route answers 503 so the broker delivers the body again. Each step is
- * idempotent (wamid as the message key, workflow-side dedupe), so a redelivery takes effect once.
- */
-export async function ingestWebhook(deps: IngestDeps, body: CloudWebhookBody, receivedAt: Date): Promise<IngestSummary> {
-  const summary: IngestSummary = { messages: 0, duplicates: 0, statuses: 0, templateEvents: 0, ignoredChanges: 0 };
-  for (const entry of body.entry) {
-    for (const change of entry.changes) {
-      if (['message_template_status_update', 'template_category_update', 'message_template_quality_update'].includes(change.field)) {
-        summary.templateEvents += await ingestTemplateEvent(deps, change.field, change.value);
-        continue;
-      }
-      if (change.field !== 'messages') {
-        summary.ignoredChanges += 1;
-        continue;
-      }
-      const value = change.value as MessagesChangeValue;
-      for (const error of value.errors ?? []) deps.logger.warn({ error, phoneNumberId: value.metadata.phone_number_id }, 'broker reported an error');
-      // In payload order by timestamp: a batch carrying a customer's burst is handled as they wrote it.
-      const messages = [...(value.messages ?? [])].sort((a, b) => Number(a.timestamp) - Number(b.timestamp));
-      for (const message of messages) {
-        const outcome = await ingestMessage(deps, value, message, receivedAt);
-        summary.messages += 1;
-        if (outcome === 'duplicate') summary.duplicates += 1;
-      }
-      for (const status of value.statuses ?? []) {
-        if (await ingestStatus(deps, status)) summary.statuses += 1;
-      }
-    }
-  }
-  return summary;
-}
+/** One thing a webhook body carries, with what is needed to process it or keep it as a dead letter. */
+export type WebhookPart =
+  | { kind: 'message'; value: MessagesChangeValue; raw: unknown }
+  | { kind: 'status'; value: MessagesChangeValue; raw: unknown }
+  | { kind: 'template'; field: string; raw: unknown }
+  | { kind: 'unreadableChange'; field: string; raw: unknown; detail: string }
+  | { kind: 'ignored' };
 
-function contactFor(value: MessagesChangeValue, message: CloudInboundMessage): CloudContact | undefined {
-  const contacts = value.contacts ?? [];
-  return (
-    contacts.find((c) => (message.from && c.wa_id === message.from) || (message.from_user_id && c.user_id === message.from_user_id)) ??
-    (contacts.length === 1 ? contacts[0] : undefined)
-  );
-}
+/** Webhook fields about templates: their review status, category and quality (Meta's webhooks reference). */
+const templateFields = new Set(['message_template_status_update', 'template_category_update', 'message_template_quality_update']);
 
-/** The customer as WhatsApp names them; keyed on the business-scoped id when there is one, else the phone number. */
-export function customerOf(value: MessagesChangeValue, message: CloudInboundMessage): CustomerRef {
-  const contact = contactFor(value, message);
-  const userId = message.from_user_id ?? contact?.user_id;
-  const waId = message.from ?? contact?.wa_id;
-  const key = userId ?? waId;
-  if (!key) throw new Error(`message ${message.id} names no customer`); // the schema check makes this unreachable
-  return {
-    key,
-    ...(waId ? { waId } : {}),
-    ...(userId ? { userId } : {}),
-    ...(contact?.username ? { username: contact.username } : {}),
-    ...(contact?.profile?.name ? { profileName: contact.profile.name } : {}),
-  };
-}
-
-async function ingestMessage(
-  deps: IngestDeps,
-  value: MessagesChangeValue,
-  message: CloudInboundMessage,
-  receivedAt: Date,
-): Promise<'new' | 'duplicate'> {
-  const businessNumberId = value.metadata.phone_number_id;
-  const customer = customerOf(value, message);
-  const conversationId = conversationWorkflowId(businessNumberId, customer.key);
-  const sentAt = Number(message.timestamp) * 1000;
-  const read = readInbound(message);
-  if (read.category === 'reaction') {
-    // Attached to the message it names, in the store only: a reaction is not the customer writing, so it neither
-    // starts nor wakes a conversation, routes, nor gets automatic replies.
-    const outcome = await recordReaction(deps.store, {
-      _id: message.id,
-      targetWamid: read.targetWamid,
-      conversationId,
-      by: customer.key,
-      emoji: read.emoji,
-      at: new Date(sentAt),
-    });
-    return outcome === 'inserted' ? 'new' : 'duplicate';
-  }
-  const doc: InboundMessageDoc = {
-    _id: message.id,
-    direction: 'inbound',
-    wamid: message.id,
-    conversationId,
-    businessNumberId,
-    customerKey: customer.key,
-    sortAt: sentAt,
-    createdAt: receivedAt,
-    kind: read.kind,
-    type: message.type,
-    ...read.content,
-    raw: JSON.stringify(message),
-    // An event has nothing for the conversation to handle: it is complete once stored.
-    ...(read.category === 'event' ? { event: true as const, handled: true } : { handled: false }),
-  };
-  const stored = await insertInbound(deps.store, doc);
-  // System notices, welcome requests, edits and revokes: kept in the thread, not signalled (see the README's table).
-  if (read.category === 'event') return stored === 'inserted' ? 'new' : 'duplicate';
-  // Already handled by its conversation: the broker is redelivering, nothing left to do.
-  if (stored === 'duplicate-handled') return 'duplicate';
-
-  const { key: _key, ...identity } = customer;
-  const signal: InboundMessage = {
-    messageId: message.id,
-    sentAt,
-    kind: read.kind,
-    ...(read.media ? { brokerMediaId: read.media.brokerMediaId } : {}),
-    customer: identity,
-  };
-  const input: ConversationWorkflowInput = {
-    conversation: { conversationId, businessNumberId, customer, idleCloseAfterMs: deps.idleCloseAfterMs },
-  };
-  // Bounded: with Temporal down the client would otherwise retry for a long time while the broker waits on us.
-  await deps.temporal.connection.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? 5_000), () =>
-    deps.temporal.workflow.signalWithStart(CONVERSATION_WORKFLOW_TYPE, {
-      workflowId: conversationId,
-      taskQueue: deps.taskQueue,
-      args: [input],
-      signal: customerMessageSignal,
-      signalArgs: [signal],
+/** The body's parts in payload order; a `messages` change is split into its messages and statuses. */
+export function partsOf(body: CloudWebhookBody): WebhookPart[] {
+  return body.entry.flatMap((entry) =>
+    entry.changes.flatMap((change): WebhookPart[] => {
+      if (templateFields.has(change.field)) return [{ kind: 'template', field: change.field, raw: change.value }];
+      if (change.field !== 'messages') return [{ kind: 'ignored' }];
+      const parsed = MessagesChangeValue.safeParse(change.value);
+      if (!parsed.success) return [{ kind: 'unreadableChange', field: change.field, raw: change.value, detail: z.prettifyError(parsed.error) }];
+      const value = parsed.data;
+      return [...(value.messages ?? []).map((raw) => ({ kind: 'message' as const, value, raw })), ...(value.statuses ?? []).map((raw) => ({ kind: 'status' as const, value, raw }))];
     }),
   );
-  return stored === 'inserted' ? 'new' : 'duplicate';
 }
 
-function failureOf(status: CloudStatus): MessageFailure | undefined {
-  const error = status.errors?.[0];
-  if (status.status !== 'failed' || !error) return undefined;
+/** JSON of a part as received; one nested too deep to serialise (JSON.parse takes depths stringify cannot) says so. */
+export function jsonOf(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? 'null';
+  } catch {
+    return JSON.stringify({ unserialisable: 'nested too deep to keep' });
+  }
+}
+
+/** What a dead letter of a message or status keeps beside it, so a replay can rebuild the change. */
+function letterOf(part: { value: MessagesChangeValue; raw: unknown }, receivedAt: Date): DeadLetter {
+  const raw = part.raw as { id?: unknown };
   return {
-    code: error.code,
-    title: error.title ?? error.message ?? 'failed',
-    ...(error.error_data?.details ? { details: error.error_data.details } : {}),
-    reason: failureReasonFor(error.code),
-    action: meaningOf(error.code).action,
+    reason: 'unexpected_error',
+    detail: '',
+    field: 'messages',
+    raw: jsonOf(part.raw),
+    context: jsonOf({ metadata: part.value.metadata, ...(part.value.contacts ? { contacts: part.value.contacts } : {}) }),
+    businessNumberId: part.value.metadata.phone_number_id,
+    ...(typeof raw?.id === 'string' ? { wamid: raw.id } : {}),
+    receivedAt,
   };
 }
 
-/** Statuses go straight to the store as one insert each; only a failure concerns the conversation's machine. */
-async function ingestStatus(deps: IngestDeps, status: CloudStatus): Promise<boolean> {
-  if (!deliveryStatuses.has(status.status)) return false;
-  const failure = failureOf(status);
-  const messageId = status.biz_opaque_callback_data;
-  await recordStatus(deps.store, {
-    wamid: status.id,
-    ...(messageId ? { messageId } : {}),
-    status: status.status as 'sent' | 'delivered' | 'read' | 'failed',
-    at: new Date(Number(status.timestamp) * 1000),
-    ...(status.pricing?.category ? { pricingCategory: status.pricing.category } : {}),
-    ...(failure ? { failure } : {}),
-  });
-  if (!failure) return true;
-  // A redelivered failure signals again: the first signal may not have gone out (the broker redelivers because we
-  // did not answer); the machine ignores a 131047 for a send older than the customer's latest message.
-  const message = await outboundFor(deps.store, status.id, messageId);
-  if (message) {
-    try {
-      await deps.temporal.workflow
-        .getHandle(message.conversationId)
-        .signal(brokerFailureSignal, { messageId: message._id, code: failure.code, title: failure.title, sentAt: message.sortAt });
-    } catch (err) {
-      // A conversation that has ended has no window to close; the failure is on the message already.
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
+/**
+ * Processes parts of a webhook: stores every message (wamid as key) and hands each conversation its messages, records
+ * statuses and template events. A part the connector cannot use is kept as a dead letter and the others go on; only an
+ * outage throws (the route answers 503 and the broker delivers the body again). Every step is idempotent, so a
+ * redelivery takes effect once.
+ */
+export async function ingestParts(deps: IngestDeps, parts: readonly WebhookPart[], receivedAt: Date, summary = emptySummary()): Promise<IngestSummary> {
+  const messages: { part: Extract<WebhookPart, { kind: 'message' }>; message: CloudInboundMessage }[] = [];
+  const kept = async (letter: DeadLetter) => {
+    await keepAside(deps, letter);
+    summary.deadLetters += 1;
+  };
+  for (const part of parts) {
+    if (part.kind === 'ignored') summary.ignoredChanges += 1;
+    if (part.kind === 'unreadableChange') {
+      await kept({ reason: 'change_unreadable', detail: part.detail, field: part.field, raw: jsonOf(part.raw), receivedAt });
+    }
+    if (part.kind === 'template') {
+      const letter = () => ({ reason: 'unexpected_error' as const, detail: '', field: part.field, raw: jsonOf(part.raw), receivedAt });
+      let applied = 0;
+      if (!(await orDeadLetter(deps, letter, async () => (applied = await ingestTemplateEvent(deps, part.field, part.raw))))) summary.templateEvents += applied;
+      else summary.deadLetters += 1;
+    }
+    if (part.kind === 'message') {
+      const parsed = CloudInboundMessage.safeParse(part.raw);
+      if (parsed.success) messages.push({ part, message: parsed.data });
+      else await kept({ ...letterOf(part, receivedAt), reason: 'message_unreadable', detail: z.prettifyError(parsed.error) });
     }
   }
-  return true;
-}
-
-const TemplateStatusValue = z.looseObject({
-  event: z.string().min(1),
-  message_template_id: z.union([z.string(), z.number()]).transform(String),
-  message_template_name: z.string().optional(),
-  message_template_language: z.string().optional(),
-  reason: z.string().nullish(),
-});
-
-const TemplateCategoryValue = z.looseObject({
-  message_template_id: z.union([z.string(), z.number()]).transform(String),
-  new_category: z.string().min(1),
-  previous_category: z.string().optional(),
-});
-
-const TemplateQualityValue = z.looseObject({
-  message_template_id: z.union([z.string(), z.number()]).transform(String),
-  new_quality_score: z.string().min(1),
-});
-
-/** A template's status or category changed at WhatsApp; a value we cannot read is logged and skipped, not retried. */
-async function ingestTemplateEvent(deps: IngestDeps, field: string, value: unknown): Promise<number> {
-  if (field === 'message_template_status_update') {
-    const parsed = TemplateStatusValue.safeParse(value);
-    if (!parsed.success) return skip(deps, field, value);
-    const { event, message_template_id: templateId, reason } = parsed.data;
-    return deps.templates.applyStatusEvent({ templateId, status: event, ...(reason ? { reason } : {}) }, 'webhook');
+  // In payload order by timestamp: a batch carrying a customer's burst is handled as they wrote it.
+  messages.sort((a, b) => Number(a.message.timestamp) - Number(b.message.timestamp));
+  type Taken = { inbound: Inbound; part: Extract<WebhookPart, { kind: 'message' }> };
+  const byConversation = new Map<string, Taken[]>();
+  for (const { part, message } of messages) {
+    let inbound: Inbound | undefined;
+    let stored: Awaited<ReturnType<typeof storeInbound>> | undefined;
+    const refused = await orDeadLetter(deps, () => letterOf(part, receivedAt), async () => {
+      inbound = inboundOf(deps, part.value, message, receivedAt);
+      stored = await storeInbound(deps, inbound);
+    });
+    if (refused || !inbound || !stored) {
+      summary.deadLetters += 1;
+      continue;
+    }
+    summary.messages += 1;
+    if (stored.outcome !== 'new') summary.duplicates += 1;
+    // A reaction, an event, or a redelivery its conversation already handled: nothing to hand over.
+    if (!stored.signal) continue;
+    const id = inbound.input.conversation.conversationId;
+    const taken = byConversation.get(id) ?? [];
+    taken.push({ inbound, part });
+    byConversation.set(id, taken);
   }
-  if (field === 'message_template_quality_update') {
-    const quality = TemplateQualityValue.safeParse(value);
-    if (!quality.success) return skip(deps, field, value);
-    return deps.templates.applyQualityEvent({ templateId: quality.data.message_template_id, quality: quality.data.new_quality_score });
+  for (const taken of byConversation.values()) {
+    const [first, ...others] = taken;
+    const refused = await orDeadLetter(deps, () => letterOf(first!.part, receivedAt), () => handOver(deps, taken.map((t) => t.inbound)));
+    if (!refused) continue;
+    // Refused for good: the first is kept by orDeadLetter; keep the others of the same conversation with it.
+    for (const other of others) await kept({ ...letterOf(other.part, receivedAt), reason: refused, detail: 'refused with the first message of its conversation' });
+    summary.deadLetters += 1;
+    summary.messages -= taken.length;
   }
-  const parsed = TemplateCategoryValue.safeParse(value);
-  if (!parsed.success) return skip(deps, field, value);
-  return deps.templates.applyCategoryEvent({ templateId: parsed.data.message_template_id, category: parsed.data.new_category }, 'webhook');
-}
-
-function skip(deps: IngestDeps, field: string, value: unknown): number {
-  deps.logger.warn({ field, value }, 'template webhook not understood; skipped');
-  return 0;
+  for (const part of parts) {
+    if (part.kind !== 'status') continue;
+    const parsed = CloudStatus.safeParse(part.raw);
+    if (!parsed.success) {
+      await kept({ ...letterOf(part, receivedAt), reason: 'status_unreadable', detail: z.prettifyError(parsed.error) });
+      continue;
+    }
+    let counted = false;
+    if (!(await orDeadLetter(deps, () => letterOf(part, receivedAt), async () => (counted = await ingestStatus(deps, parsed.data))))) summary.statuses += counted ? 1 : 0;
+    else summary.deadLetters += 1;
+  }
+  return summary;
 }

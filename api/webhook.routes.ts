@@ -1,15 +1,21 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { Router } from 'express';
 import { AppError } from '../lib/errors';
-import { ingestWebhook, type IngestDeps } from './webhook.ingest';
+import { createBacklog } from './webhook.backlog';
+import { ingestParts, partsOf, type IngestDeps } from './webhook.ingest';
 import { CloudWebhookBody } from './webhook.schema';
 import { isValidSignature } from './webhook.signature';
+import { fieldErrorsOf } from './request';
 
 export interface WebhookRouteDeps {
   ingest: IngestDeps;
   appSecret: string;
   verifyToken: string;
   bodyLimitBytes: number;
+  /** Bodies with more parts (messages, statuses, …) than this are acknowledged first and handed over after (default 50). */
+  inlineParts?: number;
+  /** Ends the backlog's resume timer. */
+  shutdown?: AbortSignal;
 }
 
 const sameText = (a: string, b: string) => {
@@ -21,6 +27,8 @@ const sameText = (a: string, b: string) => {
 /** The Cloud API webhook: the subscription handshake, and signed deliveries of messages and statuses. */
 export function webhookRoutes(deps: WebhookRouteDeps): Router {
   const router = Router();
+  const backlog = createBacklog(deps.ingest, deps.shutdown ? { shutdown: deps.shutdown } : {});
+  const inlineParts = deps.inlineParts ?? 50;
 
   router.get('/webhooks/whatsapp', (req, res) => {
     const mode = req.query['hub.mode'];
@@ -45,12 +53,15 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     }
     const parsed = CloudWebhookBody.safeParse(json);
     if (!parsed.success) {
-      const errors = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+      const errors = fieldErrorsOf('body', parsed.error.issues);
       throw new AppError('invalid_webhook_payload', 'The body does not match the Cloud API webhook shape', { errors });
     }
+    // Only an outage reaches the catch: a part the connector cannot use is kept as a dead letter and acknowledged.
+    const parts = partsOf(parsed.data);
+    const receivedAt = new Date();
     let summary;
     try {
-      summary = await ingestWebhook(deps.ingest, parsed.data, new Date());
+      summary = parts.length > inlineParts ? await backlog.accept(raw, parts.length, receivedAt) : await ingestParts(deps.ingest, parts, receivedAt);
     } catch (err) {
       // Not durable yet: a non-200 makes the broker deliver the same body again (Meta retries for up to 7 days).
       deps.ingest.logger.warn({ err }, 'webhook not accepted; the broker will retry');

@@ -30,6 +30,8 @@ export const ConfigSchema = z.object({
   HTTP_PORT: port.default(3000),
   /** Largest request body accepted, in bytes (webhooks and JSON API). */
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /** Webhooks with more parts (messages, statuses…) are acknowledged once stored whole, then handed over in chunks. */
+  WEBHOOK_INLINE_PARTS: z.coerce.number().int().positive().default(50),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),

@@ -79,7 +79,11 @@ export const conversationMachine = setup({
       if (settings.legacy) {
         if (event.legacyReplyDue) replies.push(['legacy', settings.legacy.autoReply]);
       } else {
-        if (context.inboundCount === 0 && settings.autoReplies.welcome) replies.push(['welcome', settings.autoReplies.welcome]);
+        // Taken at the first message that can be answered, not the first one counted (see `welcomed`).
+        if (!(context.welcomed ?? context.inboundCount > 0)) {
+          if (settings.autoReplies.welcome) replies.push(['welcome', settings.autoReplies.welcome]);
+          enqueue.assign({ welcomed: true });
+        }
         if (event.kind === 'unsupported' && settings.autoReplies.unsupportedType) replies.push(['unsupported', settings.autoReplies.unsupportedType]);
         const dueOutOfHours = event.businessOpen === false && settings.autoReplies.outOfHours && !context.outOfHoursRepliedAt;
         if (dueOutOfHours) replies.push(['out-of-hours', settings.autoReplies.outOfHours!]);
@@ -175,6 +179,7 @@ export const conversationMachine = setup({
     outboundCount: 0,
     closedReason: null,
     recentMessages: [],
+    welcomed: false,
   }),
   on: {
     'conversation.closeRequested': { target: '.closed', actions: ['route', { type: 'markClosed', params: { reason: 'requested' } }] },

@@ -49,11 +49,11 @@ class Planner {
     this.patch.routing = { ...this.routing, ...change };
   }
 
-  /** A session message from the connector itself; dropped when the window is closed (only templates could go). */
-  say(messageId: string, reply: string | SessionContent, sender: Sender, at: number): void {
+  /** A session message from the connector itself; dropped when the window is closed (only templates could go). True if sent. */
+  say(messageId: string, reply: string | SessionContent, sender: Sender, at: number): boolean {
     const context = this.context;
     const message: SessionContent = typeof reply === 'string' ? { type: 'text', text: reply } : reply;
-    if (!isWindowOpenAt(context, at)) return;
+    if (!isWindowOpenAt(context, at)) return false;
     this.effects.push({
       type: 'sendMessage',
       params: {
@@ -69,6 +69,7 @@ class Planner {
     this.patch.outboundCount = context.outboundCount + 1;
     this.patch.recentMessages = [...(context.recentMessages ?? []), { messageId, direction: 'outbound' as const, kind: message.type, at }].slice(-RECENT_MESSAGES);
     if (sender.kind === 'bot' && context.firstInboundAt !== null) this.patch.firstResponseAt = context.firstResponseAt ?? at;
+    return true;
   }
 
   /** Places the next routing attempt, or, without a SIP connector, gives the customer the fallback reply. */
@@ -176,8 +177,8 @@ export function routingPlan(context: ConversationContext, event: ConversationEve
       const busyCount = routing.busyCount + 1;
       plan.setRouting({ busyCount });
       const queueText = settings.autoReplies.queue;
-      if (!routing.queueNoticeSent && queueText) {
-        plan.say(`${plan.cause}:queue`, queueText, { kind: 'system', id: 'auto-reply:queue' }, event.at);
+      // Marked sent only when it went: with the window closed it waits for a busy answer that can carry it.
+      if (!routing.queueNoticeSent && queueText && plan.say(`${plan.cause}:queue`, queueText, { kind: 'system', id: 'auto-reply:queue' }, event.at)) {
         plan.setRouting({ queueNoticeSent: true });
       }
       if (busyCount >= settings.handOff.retry.maxAttempts) {

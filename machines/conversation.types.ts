@@ -229,6 +229,12 @@ export interface ConversationContext extends ConversationInput {
   routing?: RoutingContext;
   /** When the out-of-hours reply went out; cleared once the business is open again, so it is sent once per closure. */
   outOfHoursRepliedAt?: number | null;
+  /**
+   * Whether the customer's first answerable message has been handled (and welcomed, if a welcome is configured). Not
+   * the message count: a first message delivered after its window passed is counted but cannot be answered. Absent
+   * in snapshots persisted before it existed, where the count decides as it did then.
+   */
+  welcomed?: boolean;
 }
 
 /** Every event carries `at`: the workflow's deterministic time when it was handled (epoch ms). */

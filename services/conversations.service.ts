@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ConversationInput, OutboundContent, Sender, TransferTarget } from '../machines/conversation.types';
+import type { ConversationStatus } from '../machines/conversation.status';
 import { AppError, refusalIn } from '../lib/errors';
 import { isWindowOpenInView } from '../machines/conversation.rules';
 import { checkParameters } from '../lib/template-definition';
@@ -45,6 +46,9 @@ export interface ConversationServiceDeps {
  * A stable message id: from the caller's Idempotency-Key (scoped to the conversation, so two integrators' keys
  * never collide), else fresh. It is also the Temporal Update id, so a retried request takes effect once.
  */
+/** The body field that holds the outgoing message: `message` on a send, `template` when starting a conversation. */
+type MessageAt = 'message' | 'template';
+
 export function messageIdFor(conversationId: string, idempotencyKey: string | undefined): string {
   if (!idempotencyKey) return `msg_${randomUUID().replace(/-/g, '')}`;
   return `msg_${createHash('sha256').update(`${conversationId}\n${idempotencyKey}`).digest('hex').slice(0, 32)}`;
@@ -54,7 +58,8 @@ export function createConversationService(deps: ConversationServiceDeps) {
   const { store, temporal } = deps;
   const bounded = <T>(call: () => Promise<T>) => temporal.connection.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? 10_000), call);
 
-  async function ensureSendable(businessNumberId: string, message: OutboundContent): Promise<void> {
+  /** `at`: where the message sits in the request that asked for it, so error paths name the caller's own fields. */
+  async function ensureSendable(businessNumberId: string, message: OutboundContent, at: MessageAt): Promise<void> {
     if (message.type !== 'template') return;
     const template = await findTemplate(store, businessNumberId, message.name, message.language);
     if (template?.status !== 'APPROVED') {
@@ -64,7 +69,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
     const problems = template.definition ? checkParameters(template.definition, message.components) : [];
     if (problems.length > 0) {
       throw new AppError('template_parameters_mismatch', `The parameters do not fit ${message.name} (${message.language}); see errors`, {
-        errors: problems.map((p) => ({ ...p, path: `message.${p.path}` })),
+        errors: problems.map((p) => ({ in: 'body', ...p, path: `${at}.${p.path}` })),
       });
     }
   }
@@ -74,7 +79,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
    * is refused before anything is recorded. The read model decides the window: a just-reopened window it has not
    * seen yet costs a unit, never the other way round (the deadline is checked against now).
    */
-  async function admitTemplate(conversation: ConversationInput, messageId: string, message: OutboundContent, current?: ConversationDoc | null) {
+  async function admitTemplate(conversation: ConversationInput, messageId: string, message: OutboundContent, current?: ConversationStatus | null) {
     if (message.type !== 'template') return undefined;
     const now = Date.now();
     const doc = current === undefined ? await findConversation(store, conversation.conversationId) : current;
@@ -91,8 +96,8 @@ export function createConversationService(deps: ConversationServiceDeps) {
   }
 
   /** Sends through update-with-start: a conversation that has ended is started again, in a state that wants a template. */
-  async function sendVia(conversation: ConversationInput, messageId: string, message: OutboundContent, sender: Sender, current?: ConversationDoc) {
-    await ensureSendable(conversation.businessNumberId, message);
+  async function sendVia(conversation: ConversationInput, messageId: string, message: OutboundContent, sender: Sender, at: MessageAt, current?: ConversationStatus) {
+    await ensureSendable(conversation.businessNumberId, message, at);
     const admission = await admitTemplate(conversation, messageId, message, current);
     const input: ConversationWorkflowInput = { conversation };
     try {
@@ -124,10 +129,20 @@ export function createConversationService(deps: ConversationServiceDeps) {
     }
   }
 
-  async function requireConversation(conversationId: string): Promise<ConversationDoc> {
+  /**
+   * The conversation as the read model has it, else as its workflow answers: the read model is written a moment after
+   * a webhook is acknowledged (the workflow's projection), and a conversation the broker was told we took must be one
+   * every route finds at once, as GET does. Unknown to both: 404.
+   */
+  async function requireConversation(conversationId: string): Promise<ConversationStatus> {
     const doc = await findConversation(store, conversationId);
-    if (!doc) throw new AppError('unknown_conversation', `No conversation ${conversationId}`);
-    return doc;
+    if (doc) return doc;
+    try {
+      return await bounded(() => temporal.workflow.getHandle(conversationId).query(conversationStatusQuery));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new AppError('unknown_conversation', `No conversation ${conversationId}`);
+      throw err;
+    }
   }
 
   const policy = deps.agentVisibility ?? 'own';
@@ -159,7 +174,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
         idleCloseAfterMs: deps.idleCloseAfterMs,
       };
       const messageId = messageIdFor(conversationId, idempotencyKey);
-      return sendVia(conversation, messageId, { type: 'template', ...body.template }, sender);
+      return sendVia(conversation, messageId, { type: 'template', ...body.template }, sender, 'template');
     },
 
     async send(conversationId: string, request: OutboundRequest, sender: Sender, idempotencyKey?: string): Promise<SendAccepted> {
@@ -171,7 +186,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
         customer: doc.customer,
         idleCloseAfterMs: deps.idleCloseAfterMs,
       };
-      return sendVia(conversation, messageIdFor(conversationId, idempotencyKey), message, sender, doc);
+      return sendVia(conversation, messageIdFor(conversationId, idempotencyKey), message, sender, 'message', doc);
     },
 
     /** Ends the conversation now; the customer's next message (or a template) starts a new one. */
@@ -240,8 +255,8 @@ export function createConversationService(deps: ConversationServiceDeps) {
 
 export type ConversationService = ReturnType<typeof createConversationService>;
 
-function toConversationView(doc: ConversationDoc): ConversationView {
-  const { _id, projectionKey: _key, updatedAt: _updated, ...status } = doc;
+function toConversationView(doc: ConversationDoc | ConversationStatus): ConversationView {
+  const { _id, projectionKey: _key, updatedAt: _updated, ...status } = doc as Partial<ConversationDoc> & ConversationStatus;
   // Documents projected before a field existed lack it.
   return {
     ...status,

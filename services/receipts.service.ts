@@ -15,13 +15,15 @@ export function createReceiptService(deps: { store: Store; temporal: Client; tem
   const bounded = <T>(call: () => Promise<T>) => deps.temporal.connection.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? 10_000), call);
 
   async function ask(conversationId: string, kind: 'read' | 'typing', sender: Sender): Promise<ReceiptAnswer> {
-    if (!(await findConversation(deps.store, conversationId))) throw new AppError('unknown_conversation', `No conversation ${conversationId}`);
+    // The read model may not have projected a conversation whose webhook was just acknowledged: the workflow decides.
+    const known = (await findConversation(deps.store, conversationId)) !== null;
     try {
       const handle = deps.temporal.workflow.getHandle(conversationId);
       return await bounded(() => handle.executeUpdate(kind === 'read' ? markReadUpdate : typingUpdate, { args: [{ sender }] }));
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return { sent: false, reason: 'closed' };
-      throw err;
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      if (!known) throw new AppError('unknown_conversation', `No conversation ${conversationId}`);
+      return { sent: false, reason: 'closed' };
     }
   }
 

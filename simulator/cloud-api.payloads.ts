@@ -56,11 +56,11 @@ function messagesBody(opts: InboundOptions, value: Record<string, unknown>): Clo
 }
 
 function contactAndSender(opts: InboundOptions) {
+  // Meta carries the username inside the profile: https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids
   const contact = {
-    profile: { name: opts.profileName ?? 'Customer' },
+    profile: { name: opts.profileName ?? 'Customer', ...(opts.username ? { username: opts.username } : {}) },
     ...(opts.from ? { wa_id: opts.from } : {}),
     ...(opts.userId ? { user_id: opts.userId } : {}),
-    ...(opts.username ? { username: opts.username } : {}),
   };
   const sender = { ...(opts.from ? { from: opts.from } : {}), ...(opts.userId ? { from_user_id: opts.userId } : {}) };
   return { contacts: [contact], sender };

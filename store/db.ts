@@ -3,6 +3,8 @@ import type { AgentDoc } from './agents.store';
 import type { ApiKeyDoc } from './api-keys.store';
 import type { ConfigAuditDoc, ConfigDraftDoc, ConfigVersionDoc } from './machine-config.store';
 import type { BusinessNumberDoc, LegacyReplyDoc } from './numbers.store';
+import type { DeadLetterDoc } from './dead-letters.store';
+import type { InboundBatchChunkDoc, InboundBatchDoc } from './inbound-batches.store';
 import type { ConversationDoc, DeliveryStatusDoc, HandledInboundDoc, MessageDoc, ReactionDoc, TemplateDoc, WamidDoc } from './documents';
 
 export interface Store {
@@ -22,6 +24,11 @@ export interface Store {
   numbers: Collection<BusinessNumberDoc>;
   legacyReplies: Collection<LegacyReplyDoc>;
   reactions: Collection<ReactionDoc>;
+  /** Webhook parts the connector could not use, kept for supervisors and a later replay. */
+  deadLetters: Collection<DeadLetterDoc>;
+  /** Large webhooks acknowledged before processing, and which of their chunks were handed over. */
+  inboundBatches: Collection<InboundBatchDoc>;
+  inboundBatchChunks: Collection<InboundBatchChunkDoc>;
   close(): Promise<void>;
 }
 
@@ -52,6 +59,9 @@ export async function connectStore(url: string, dbName: string): Promise<Store> 
     numbers: db.collection<BusinessNumberDoc>('business_numbers'),
     legacyReplies: db.collection<LegacyReplyDoc>('legacy_replies'),
     reactions: db.collection<ReactionDoc>('message_reactions'),
+    deadLetters: db.collection<DeadLetterDoc>('dead_letters'),
+    inboundBatches: db.collection<InboundBatchDoc>('inbound_batches'),
+    inboundBatchChunks: db.collection<InboundBatchChunkDoc>('inbound_batch_chunks'),
     close: () => client.close(),
   };
   await Promise.all([
@@ -64,6 +74,7 @@ export async function connectStore(url: string, dbName: string): Promise<Store> 
     store.apiKeys.createIndex({ keyId: 1 }, { unique: true }),
     store.configAudit.createIndex({ at: -1 }),
     store.reactions.createIndex({ conversationId: 1 }),
+    store.deadLetters.createIndex({ receivedAt: -1 }),
   ]);
   return store;
 }

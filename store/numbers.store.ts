@@ -84,3 +84,21 @@ export async function claimLegacyReply(
   const moved = await store.legacyReplies.updateOne({ _id, lastSentAt: previous.lastSentAt }, { $set: { lastSentAt: now, messageId } });
   return moved.modifiedCount === 1;
 }
+
+/**
+ * Gives back a claim whose notice never reached the customer (the broker refused it, or retries ran out), so the
+ * customer's next message claims again: the ledger records notices sent, not notices meant. Only the claim that
+ * message won is removed; a newer one is left alone.
+ */
+export async function releaseLegacyReply(store: Store, phoneNumberId: string, customerKey: string, messageId: string): Promise<void> {
+  await store.legacyReplies.deleteOne({ _id: `${phoneNumberId}:${customerKey}`, messageId });
+}
+
+const LEGACY_NOTICE = 'auto-reply:legacy';
+
+/** After a send failed for good: if it was a legacy notice, its claim goes back (the notice's id is `<customer message>:legacy`). */
+export async function releaseUnsentLegacyNotice(store: Store, messageId: string): Promise<void> {
+  const sent = await store.messages.findOne({ _id: messageId });
+  if (sent?.direction !== 'outbound' || sent.sender.kind !== 'system' || sent.sender.id !== LEGACY_NOTICE) return;
+  await releaseLegacyReply(store, sent.businessNumberId, sent.customerKey, messageId.replace(/:legacy$/, ''));
+}

@@ -73,6 +73,13 @@ export interface TransferRequest {
 }
 
 export const customerMessageSignal = defineSignal<[InboundMessage]>('customerMessage');
+/**
+ * Several messages of one customer in one signal, oldest first: how a large webhook is handed over, so one POST of
+ * thousands costs the conversation tens of history events, not thousands (Temporal bounds signals and history per run).
+ */
+export const customerMessagesSignal = defineSignal<[InboundMessage[]]>('customerMessages');
+/** The most messages one `customerMessagesSignal` carries (a few hundred bytes each: far below Temporal's 2 MB payload limit). */
+export const MAX_MESSAGES_PER_SIGNAL = 100;
 export const brokerFailureSignal = defineSignal<[BrokerFailure]>('brokerFailure');
 export const sendMessageUpdate = defineUpdate<SendMessageAccepted, [SendMessageRequest]>('sendMessage');
 export const closeConversationUpdate = defineUpdate<ConversationStatus, [CloseRequest]>('closeConversation');

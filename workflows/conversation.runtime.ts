@@ -150,6 +150,7 @@ export class ConversationRuntime {
       customerKey: this.input.conversation.customer.key,
       messageId: first.messageId,
       at: Date.now(),
+      sentAt: first.sentAt,
     });
     if (JSON.stringify(read.settings) !== JSON.stringify(this.snapshot.context.settings)) {
       this.dispatch({ type: 'settings.applied', settings: read.settings, at: Date.now() });

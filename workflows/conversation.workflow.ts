@@ -7,6 +7,7 @@ import {
   transferConversationUpdate,
   conversationStatusQuery,
   customerMessageSignal,
+  customerMessagesSignal,
   sendMessageUpdate,
   type ConversationOutcome,
   type ConversationWorkflowInput,
@@ -30,6 +31,8 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   const dispatch = rt.dispatch.bind(rt);
 
   setHandler(customerMessageSignal, (message) => rt.receive(message));
+  // A handler only: no command, so runs from before it replay unchanged.
+  setHandler(customerMessagesSignal, (messages) => messages.forEach((message) => rt.receive(message)));
   setHandler(brokerFailureSignal, (failure) => dispatch({ type: 'broker.rejected', ...failure, at: Date.now() }));
   setHandler(conversationStatusQuery, () => rt.status());
   setHandler(

@@ -101,4 +101,15 @@ describe('Cloud API webhooks', () => {
     const kept = await eventually(() => rig.request('GET', path(customer, '/messages')), (r) => r.body.messages?.length === 2);
     expect(kept.body.messages.find((m: { type: string }) => m.type === 'location')).toMatchObject({ type: 'location', unsupported: { type: 'location', errors: [{ code: 0, title: 'unreadable_payload' }] } });
   });
+
+  it("reads the customer's username where Meta's payload carries it, contacts[].profile.username", async () => {
+    // https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids
+    const userId = `US.${Date.now()}${Math.floor(Math.random() * 1000)}`;
+    const body = inboundTextWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, userId, text: 'hi' });
+    const value = body.entry[0]!.changes[0]!.value as { contacts: unknown[] };
+    value.contacts[0] = { profile: { name: 'Ada', username: '@ada.lovelace' }, user_id: userId } as never;
+    expect((await rig.simulator.deliverWebhook(body)).finalStatus).toBe(200);
+    const conversation = await eventually(() => rig.request('GET', `/v1/conversations/${encodeURIComponent(`wa:${BUSINESS_NUMBER_ID}:${userId}`)}`), (r) => r.status === 200);
+    expect(conversation.body.customer).toMatchObject({ userId, username: '@ada.lovelace', profileName: 'Ada' });
+  });
 });

@@ -32,6 +32,14 @@ describe('automatic replies from the published configuration', () => {
     expect(texts(customer(harness, { businessOpen: true }))).toEqual([]);
   });
 
+  it('still welcomes a customer whose first message arrived after its window had passed, at their first message that can be answered', () => {
+    const harness = harnessWith(settings());
+    const late = harness.dispatch({ type: 'customer.messageReceived', messageId: 'wamid.late', sentAt: harness.now - 25 * HOUR, kind: 'text', at: harness.now, businessOpen: true });
+    expect(texts(late)).toEqual([]); // the window is closed: nothing can be sent, so nothing was welcomed
+    expect(texts(customer(harness, { businessOpen: true }))).toEqual(['Welcome!']);
+    expect(texts(customer(harness, { businessOpen: true }))).toEqual([]);
+  });
+
   it('answers an unsupported message type with the configured reply, each time', () => {
     const harness = harnessWith(settings({ autoReplies: { unsupportedType: 'Text and pictures only, please.' } }));
     expect(texts(customer(harness, { kind: 'unsupported' }))).toEqual(['Text and pictures only, please.']);

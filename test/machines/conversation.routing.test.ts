@@ -86,6 +86,17 @@ describe('routing a conversation to a person', () => {
     expect(invites(harness.customerWrites())).toEqual([expect.objectContaining({ attempt: 4 })]);
   });
 
+  it('keeps the queue message for the first busy answer that can carry it when the customer\'s first message came too late to answer', () => {
+    const harness = harnessWith(settings());
+    // Delivered 25 h late: the window is closed, yet the customer is routed to a person.
+    expect(invites(harness.customerWrites(harness.now - 25 * 60 * 60 * SECOND))).toEqual([expect.objectContaining({ attempt: 1 })]);
+    expect(texts(harness.dispatch({ type: 'sip.busy', attempt: 1, status: 486, reason: 'Busy Here', at: harness.now }))).toEqual([]); // nothing may be sent
+    harness.customerWrites(); // a fresh message opens the window
+    expect(invites(harness.advance(10 * SECOND))).toEqual([expect.objectContaining({ attempt: 2 })]);
+    const busy = harness.dispatch({ type: 'sip.busy', attempt: 2, status: 486, reason: 'Busy Here', at: harness.now });
+    expect(texts(busy)).toEqual(['All our agents are busy; you are next in line.']);
+  });
+
   it('honours Retry-After up to the longest wait', () => {
     const retry = { initialMs: 10 * SECOND, maxMs: 60 * SECOND, maxAttempts: 5 };
     expect(retryDelayMs(retry, 1)).toBe(10 * SECOND);

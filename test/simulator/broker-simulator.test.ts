@@ -95,7 +95,7 @@ describe('broker simulator (Cloud API subset)', () => {
     await sim.sendInboundText({ phoneNumberId: '1065', userId: 'US.134912', username: '@ada', text: 'hi' });
     const value = JSON.parse(receiver.received[0]!.body).entry[0].changes[0].value;
 
-    expect(value.contacts[0]).toEqual({ profile: { name: 'Customer' }, user_id: 'US.134912', username: '@ada' });
+    expect(value.contacts[0]).toEqual({ profile: { name: 'Customer', username: '@ada' }, user_id: 'US.134912' });
     expect(value.messages[0].from).toBeUndefined();
     expect(value.messages[0].from_user_id).toBe('US.134912');
     await receiver.close();

@@ -90,6 +90,21 @@ describe('legacy numbers from the old integration', () => {
     }
   });
 
+  it('sends the notice to a customer whose first message arrived after its window had passed, at their next message', async () => {
+    const lateId = '300000000000002';
+    await register(lateId, '+1 202 555 0199');
+    expect((await supervisor('PUT', `/v1/numbers/${lateId}/legacy`, { replacementNumber: '+1 202 555 0107', periodHours: 24 })).status).toBe(200);
+    const customer = newCustomer();
+    const path = `/v1/conversations/${encodeURIComponent(`wa:${lateId}:${customer}`)}`;
+    // Written 25 h ago, delivered now: the window is closed, nothing can be sent.
+    await rig.simulator.sendInboundText({ phoneNumberId: lateId, from: customer, text: 'hello?', timestamp: Math.floor(Date.now() / 1000) - 25 * 3600 });
+    await eventually(() => rig.request('GET', path), (r) => r.body.state === 'expiredNeedsTemplate' && r.body.inboundCount === 1);
+    await rig.simulator.sendInboundText({ phoneNumberId: lateId, from: customer, text: 'anyone there?' });
+    await eventually(() => rig.request('GET', path), (r) => r.body.inboundCount === 2);
+    const notices = await eventually(() => rig.simulator.sent().filter((m) => m.phoneNumberId === lateId && m.to === customer), (sent) => sent.length === 1, 15_000);
+    expect((notices[0]!.body as { text: { body: string } }).text.body).toContain('+1 202 555 0107');
+  });
+
   it('claims the reply again only after the period has passed', async () => {
     const hour = 3_600_000;
     const t0 = Date.UTC(2026, 10, 25, 9);

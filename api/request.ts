@@ -1,0 +1,27 @@
+import type { z } from 'zod';
+import { AppError } from '../lib/errors';
+
+/** Where in the request a value came from; `errors[].in` of a 400 says it, `errors[].path` is the field there. */
+export type RequestPart = 'body' | 'path' | 'query' | 'header';
+
+/** One field-level problem as a problem document lists it. */
+export interface FieldError {
+  in: RequestPart;
+  path: string;
+  message: string;
+}
+
+/** Zod issues as field errors of one part of the request, each path prefixed with the parameter's own name. */
+export function fieldErrorsOf(part: RequestPart, issues: readonly z.core.$ZodIssue[], name?: string): FieldError[] {
+  return issues.map((issue) => ({ in: part, path: [...(name ? [name] : []), ...issue.path].map(String).join('.'), message: issue.message }));
+}
+
+/**
+ * Parses one part of the request (a path parameter, a header, the query) with its schema; a refusal is a 400
+ * `invalid_request` whose `errors[]` name the parameter as the request spells it (`conversationId`, `idempotency-key`).
+ */
+export function parseIn<S extends z.ZodType>(part: Exclude<RequestPart, 'body'>, schema: S, value: unknown, name?: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new AppError('invalid_request', 'The request does not match the schema; see errors.', { errors: fieldErrorsOf(part, parsed.error.issues, name) });
+}

@@ -1,0 +1,218 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { z } from 'zod';
+import type { CustomerRef } from '../machines/conversation.types';
+import { readInbound } from '../lib/inbound-message';
+import { recordReaction } from '../store/reactions.store';
+import type { InboundMessageDoc, MessageFailure, ReactionDoc } from '../store/documents';
+import { insertInbound, outboundFor, recordStatus } from '../store/messages.store';
+import {
+  CONVERSATION_WORKFLOW_TYPE,
+  MAX_MESSAGES_PER_SIGNAL,
+  brokerFailureSignal,
+  conversationWorkflowId,
+  customerMessageSignal,
+  customerMessagesSignal,
+  type ConversationWorkflowInput,
+  type InboundMessage,
+} from '../workflows/conversation.messages';
+import { failureReasonFor } from '../machines/conversation.rules';
+import type { IngestDeps } from './webhook.ingest';
+import { UnusablePart } from './webhook.failures';
+import { CloudContact, type CloudInboundMessage, type CloudStatus, type MessagesChangeValue } from './webhook.schema';
+import { meaningOf } from '../lib/meta-errors';
+
+const deliveryStatuses = new Set(['sent', 'delivered', 'read', 'failed']);
+
+function contactFor(value: MessagesChangeValue, message: CloudInboundMessage): CloudContact | undefined {
+  // An unreadable contact only fails to name its customer; the message then names them itself, or is dead-lettered.
+  const contacts = (value.contacts ?? []).flatMap((c) => {
+    const parsed = CloudContact.safeParse(c);
+    return parsed.success ? [parsed.data] : [];
+  });
+  return (
+    contacts.find((c) => (message.from && c.wa_id === message.from) || (message.from_user_id && c.user_id === message.from_user_id)) ??
+    (contacts.length === 1 ? contacts[0] : undefined)
+  );
+}
+
+/**
+ * The customer as WhatsApp names them; keyed on the business-scoped id when there is one, else the phone number.
+ * Throws {@link UnusablePart} (`no_customer`) when neither the message nor its contact names one.
+ */
+export function customerOf(value: MessagesChangeValue, message: CloudInboundMessage): CustomerRef {
+  const contact = contactFor(value, message);
+  const userId = message.from_user_id ?? contact?.user_id;
+  const waId = message.from ?? contact?.wa_id;
+  const key = userId ?? waId;
+  const username = contact?.profile?.username ?? contact?.username;
+  if (!key) throw new UnusablePart('no_customer', `message ${message.id} names no customer (no from, from_user_id, wa_id or user_id)`);
+  return {
+    key,
+    ...(waId ? { waId } : {}),
+    ...(userId ? { userId } : {}),
+    ...(username ? { username } : {}),
+    ...(contact?.profile?.name ? { profileName: contact.profile.name } : {}),
+  };
+}
+
+/**
+ * One customer message as stored and as signalled, and the conversation it belongs to. A reaction is stored beside
+ * the message it names and an event (system notice, edit, revoke…) in the thread; neither is signalled.
+ */
+export interface Inbound {
+  doc: InboundMessageDoc;
+  signal: InboundMessage;
+  input: ConversationWorkflowInput;
+  reaction?: ReactionDoc;
+  event?: true;
+}
+
+export function inboundOf(deps: IngestDeps, value: MessagesChangeValue, message: CloudInboundMessage, receivedAt: Date): Inbound {
+  const businessNumberId = value.metadata.phone_number_id;
+  const customer = customerOf(value, message);
+  const conversationId = conversationWorkflowId(businessNumberId, customer.key);
+  const sentAt = Number(message.timestamp) * 1000;
+  const read = readInbound(message);
+  // Only a customer's message is signalled; a reaction is never stored as a message (see `reaction` below).
+  const kind = read.category === 'reaction' ? 'unsupported' : read.kind;
+  const customerRead = read.category === 'customer' ? read : undefined;
+  const doc: InboundMessageDoc = {
+    _id: message.id,
+    direction: 'inbound',
+    wamid: message.id,
+    conversationId,
+    businessNumberId,
+    customerKey: customer.key,
+    sortAt: sentAt,
+    createdAt: receivedAt,
+    kind,
+    type: message.type,
+    ...read.content,
+    raw: JSON.stringify(message),
+    // An event has nothing for the conversation to handle: it is complete once stored.
+    ...(read.category === 'event' ? { event: true as const, handled: true } : { handled: false }),
+  };
+  const { key: _key, ...identity } = customer;
+  const signal: InboundMessage = {
+    messageId: message.id,
+    sentAt,
+    kind: customerRead?.kind ?? 'unsupported',
+    ...(customerRead?.media ? { brokerMediaId: customerRead.media.brokerMediaId } : {}),
+    customer: identity,
+  };
+  const input: ConversationWorkflowInput = { conversation: { conversationId, businessNumberId, customer, idleCloseAfterMs: deps.idleCloseAfterMs } };
+  // A reaction is attached to the message it names, in the store only: it is not the customer writing, so it neither
+  // starts nor wakes a conversation, routes, nor gets automatic replies.
+  const reaction: ReactionDoc | undefined =
+    read.category === 'reaction' ? { _id: message.id, targetWamid: read.targetWamid, conversationId, by: customer.key, emoji: read.emoji, at: new Date(sentAt) } : undefined;
+  return { doc, signal, input, ...(reaction ? { reaction } : {}), ...(read.category === 'event' ? { event: true as const } : {}) };
+}
+
+/**
+ * Stores the message keyed on its wamid. `signal`: whether its conversation is still to be told (not for a reaction,
+ * an event, or a redelivery its conversation already handled).
+ */
+export async function storeInbound(deps: IngestDeps, inbound: Inbound): Promise<{ outcome: 'new' | 'duplicate'; signal: boolean }> {
+  if (inbound.reaction) return { outcome: (await recordReaction(deps.store, inbound.reaction)) === 'inserted' ? 'new' : 'duplicate', signal: false };
+  const stored = await insertInbound(deps.store, inbound.doc);
+  // System notices, welcome requests, edits and revokes: kept in the thread, not signalled (see the README's table).
+  return { outcome: stored === 'inserted' ? 'new' : 'duplicate', signal: !inbound.event && stored !== 'duplicate-handled' };
+}
+
+/**
+ * Hands one conversation's messages (oldest first) to its workflow, starting it if need be: one signal for a single
+ * message (as every webhook did before batches), else signals of at most {@link MAX_MESSAGES_PER_SIGNAL}.
+ */
+export async function handOver(deps: IngestDeps, messages: Inbound[]): Promise<void> {
+  const first = messages[0];
+  if (!first) return;
+  for (let i = 0; i < messages.length; i += MAX_MESSAGES_PER_SIGNAL) {
+    const batch = messages.slice(i, i + MAX_MESSAGES_PER_SIGNAL).map((m) => m.signal);
+    const options = { workflowId: first.input.conversation.conversationId, taskQueue: deps.taskQueue, args: [first.input] as [ConversationWorkflowInput] };
+    // Bounded: with Temporal down the client would otherwise retry for a long time while the broker waits on us.
+    await deps.temporal.connection.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? 5_000), () =>
+      batch.length === 1
+        ? deps.temporal.workflow.signalWithStart(CONVERSATION_WORKFLOW_TYPE, { ...options, signal: customerMessageSignal, signalArgs: [batch[0]!] })
+        : deps.temporal.workflow.signalWithStart(CONVERSATION_WORKFLOW_TYPE, { ...options, signal: customerMessagesSignal, signalArgs: [batch] }),
+    );
+  }
+}
+
+function failureOf(status: CloudStatus): MessageFailure | undefined {
+  const error = status.errors?.[0];
+  if (status.status !== 'failed' || !error) return undefined;
+  return {
+    code: error.code,
+    title: error.title ?? error.message ?? 'failed',
+    ...(error.error_data?.details ? { details: error.error_data.details } : {}),
+    reason: failureReasonFor(error.code),
+    action: meaningOf(error.code).action,
+  };
+}
+
+/** Statuses go straight to the store as one insert each; only a failure concerns the conversation's machine. */
+export async function ingestStatus(deps: IngestDeps, status: CloudStatus): Promise<boolean> {
+  if (!deliveryStatuses.has(status.status)) return false;
+  const failure = failureOf(status);
+  const messageId = status.biz_opaque_callback_data;
+  await recordStatus(deps.store, {
+    wamid: status.id,
+    ...(messageId ? { messageId } : {}),
+    status: status.status as 'sent' | 'delivered' | 'read' | 'failed',
+    at: new Date(Number(status.timestamp) * 1000),
+    ...(status.pricing?.category ? { pricingCategory: status.pricing.category } : {}),
+    ...(failure ? { failure } : {}),
+  });
+  if (!failure) return true;
+  // A redelivered failure signals again: the first signal may not have gone out (the broker redelivers because we
+  // did not answer); the machine ignores a 131047 for a send older than the customer's latest message.
+  const message = await outboundFor(deps.store, status.id, messageId);
+  if (message) {
+    try {
+      await deps.temporal.workflow
+        .getHandle(message.conversationId)
+        .signal(brokerFailureSignal, { messageId: message._id, code: failure.code, title: failure.title, sentAt: message.sortAt });
+    } catch (err) {
+      // A conversation that has ended has no window to close; the failure is on the message already.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+  return true;
+}
+
+const TemplateStatusValue = z.looseObject({
+  event: z.string().min(1),
+  message_template_id: z.union([z.string(), z.number()]).transform(String),
+  message_template_name: z.string().optional(),
+  message_template_language: z.string().optional(),
+  reason: z.string().nullish(),
+});
+
+const TemplateCategoryValue = z.looseObject({
+  message_template_id: z.union([z.string(), z.number()]).transform(String),
+  new_category: z.string().min(1),
+  previous_category: z.string().optional(),
+});
+
+const TemplateQualityValue = z.looseObject({
+  message_template_id: z.union([z.string(), z.number()]).transform(String),
+  new_quality_score: z.string().min(1),
+});
+
+/** A template's status, category or quality changed at WhatsApp. Throws {@link UnusablePart} for a value it cannot read. */
+export async function ingestTemplateEvent(deps: IngestDeps, field: string, value: unknown): Promise<number> {
+  if (field === 'message_template_status_update') {
+    const parsed = TemplateStatusValue.safeParse(value);
+    if (!parsed.success) throw new UnusablePart('template_event_unreadable', z.prettifyError(parsed.error));
+    const { event, message_template_id: templateId, reason } = parsed.data;
+    return deps.templates.applyStatusEvent({ templateId, status: event, ...(reason ? { reason } : {}) }, 'webhook');
+  }
+  if (field === 'message_template_quality_update') {
+    const quality = TemplateQualityValue.safeParse(value);
+    if (!quality.success) throw new UnusablePart('template_event_unreadable', z.prettifyError(quality.error));
+    return deps.templates.applyQualityEvent({ templateId: quality.data.message_template_id, quality: quality.data.new_quality_score });
+  }
+  const parsed = TemplateCategoryValue.safeParse(value);
+  if (!parsed.success) throw new UnusablePart('template_event_unreadable', z.prettifyError(parsed.error));
+  return deps.templates.applyCategoryEvent({ templateId: parsed.data.message_template_id, category: parsed.data.new_category }, 'webhook');
+}

@@ -1,0 +1,56 @@
+import { isDuplicateKey, type Store } from './db';
+
+/**
+ * A webhook too large to process before answering it, kept whole as it arrived so it can be acknowledged at once
+ * and handed to its conversations in chunks afterwards (by this process, or after a restart by any API process).
+ */
+export interface InboundBatchDoc {
+  /** sha256 of the raw body: a redelivery of the same body finds the first copy. */
+  _id: string;
+  /** The raw body, UTF-8, exactly as signed. */
+  body: string;
+  /** How many parts (messages, statuses, template events, other changes) it carries. */
+  parts: number;
+  receivedAt: Date;
+}
+
+/** One chunk of a batch handed over: `<batch id>:<chunk index>`. Inserts only (FerretDB inserts in constant time). */
+export interface InboundBatchChunkDoc {
+  _id: string;
+  at: Date;
+}
+
+/** Keeps the batch; false when the same body was kept before (a redelivery). */
+export async function keepInboundBatch(store: Store, doc: InboundBatchDoc): Promise<boolean> {
+  try {
+    await store.inboundBatches.insertOne(doc);
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
+  }
+}
+
+export async function findInboundBatch(store: Store, id: string): Promise<InboundBatchDoc | null> {
+  return store.inboundBatches.findOne({ _id: id });
+}
+
+/** Batches not yet fully handed over (a finished batch is deleted). */
+export async function pendingInboundBatchIds(store: Store): Promise<string[]> {
+  return (await store.inboundBatches.find({}, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id);
+}
+
+export async function isChunkHandedOver(store: Store, batchId: string, chunk: number): Promise<boolean> {
+  return (await store.inboundBatchChunks.findOne({ _id: `${batchId}:${chunk}` })) !== null;
+}
+
+export async function markChunkHandedOver(store: Store, batchId: string, chunk: number, at: Date): Promise<void> {
+  await store.inboundBatchChunks.insertOne({ _id: `${batchId}:${chunk}`, at }).catch((err: unknown) => {
+    if (!isDuplicateKey(err)) throw err;
+  });
+}
+
+/** Every chunk is handed over: the messages are in the store, the body is no longer needed. */
+export async function dropInboundBatch(store: Store, id: string): Promise<void> {
+  await store.inboundBatches.deleteOne({ _id: id });
+}
