@@ -2,7 +2,9 @@ import type { ConversationDoc } from '../store/documents';
 
 /**
  * What an agent key may read, per deployment (`AGENT_VISIBILITY`): `own` (the default) is the conversations the agent
- * holds and those waiting unassigned in the queues it serves; `all` is every conversation. Other roles read all.
+ * holds, those waiting unassigned in the queues it serves, and those nobody holds that no queue was ever asked for
+ * (a deployment without SIP routing, or a conversation still with the bot): any agent may answer those, as the write
+ * rule says. `all` is every conversation. Other roles read all.
  */
 export type AgentVisibility = 'own' | 'all';
 
@@ -22,5 +24,5 @@ export function maySee(doc: Pick<ConversationDoc, 'agentId' | 'routing'>, viewer
   if (!agent) return true;
   if (doc.agentId) return doc.agentId === agent.id;
   const queue = doc.routing?.queue;
-  return typeof queue === 'string' && agent.queues.includes(queue);
+  return typeof queue !== 'string' || agent.queues.includes(queue);
 }

@@ -68,7 +68,8 @@ export async function listConversations(store: Store, filter: ConversationFilter
   if (filter.businessNumberId) query.businessNumberId = filter.businessNumberId;
   if (filter.visibleToAgent) {
     const { id, queues } = filter.visibleToAgent;
-    query.$or = [{ agentId: id }, ...(queues.length > 0 ? [{ agentId: null, 'routing.queue': { $in: queues } }] : [])];
+    // Unassigned and in one of its queues, or unassigned and never queued (no routing: any agent may answer it).
+    query.$or = [{ agentId: id }, { agentId: null, 'routing.queue': { $in: [...queues, null] } }];
   }
   return store.conversations.find(query).sort({ updatedAt: -1 }).limit(filter.limit).toArray();
 }

@@ -123,20 +123,22 @@ describe("npm start's keys", () => {
 });
 
 describe('what an agent reads (AGENT_VISIBILITY=own, the default)', () => {
-  it('reads its own conversations and those waiting in its queues, not another agent’s nor other queues’', async () => {
+  it('reads its own conversations, those waiting in its queues and those no queue was asked for, not another agent’s nor other queues’', async () => {
     const base = 15557300000 + Math.floor(Math.random() * 90_000);
     const mine = await projected(String(base), 'agent-1', 'default');
     const waitingInMyQueue = await projected(String(base + 1), null, 'default');
     const othersAgent = await projected(String(base + 2), 'agent-2', 'default');
     const otherQueue = await projected(String(base + 3), null, 'billing');
+    // Nobody holds it and routing never queued it (a deployment without SIP routing): any agent may answer it.
+    const unrouted = await projected(String(base + 4), null, null);
 
     const listed = await rig.requestAs('agent', 'GET', '/v1/conversations?limit=500');
     const ids = listed.body.conversations.map((c: { conversationId: string }) => c.conversationId);
-    expect(ids).toEqual(expect.arrayContaining([mine, waitingInMyQueue]));
+    expect(ids).toEqual(expect.arrayContaining([mine, waitingInMyQueue, unrouted]));
     expect(ids).not.toContain(othersAgent);
     expect(ids).not.toContain(otherQueue);
 
-    for (const id of [mine, waitingInMyQueue]) expect((await rig.requestAs('agent', 'GET', path(id, '/messages'))).status).toBe(200);
+    for (const id of [mine, waitingInMyQueue, unrouted]) expect((await rig.requestAs('agent', 'GET', path(id, '/messages'))).status).toBe(200);
     for (const id of [othersAgent, otherQueue]) {
       for (const rest of ['', '/messages', '/templates']) {
         expect(await rig.requestAs('agent', 'GET', path(id, rest))).toMatchObject({ status: 404, body: { code: 'unknown_conversation' } });
