@@ -1,8 +1,10 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadAnalystConfig } from '../lib/config';
+import { dataConverterFor } from '../lib/payload-codec';
 import { conversationStates } from '../machines/conversation.machine';
 import type { ConversationStateName } from '../machines/conversation.types';
 import { connectStore } from '../store/db';
@@ -51,6 +53,8 @@ const positive = (value: string) => {
  */
 export async function runAnalyst(argv: readonly string[], io: AnalystIo, env: Record<string, string | undefined> = process.env): Promise<number> {
   const config = loadAnalystConfig(env);
+  // The service's payload keys: histories are read encrypted and decrypted only here, in the analyst's process.
+  const dataConverter = config.TEMPORAL_PAYLOAD_KEYS ? dataConverterFor(config.TEMPORAL_PAYLOAD_KEYS) : undefined;
   let exitCode = 0;
   const program = new Command('wa-analyst')
     .description('Export and replay WhatsApp conversation histories; conversation timelines and KPIs.')
@@ -99,12 +103,12 @@ instead of the server when given.`,
     .action(async (options: CommonOptions & { out: string }) => {
       await mkdir(options.out, { recursive: true });
       const code = options.state ? await codeFor(options) : undefined;
-      const { inputs, total, close } = await open(options, []);
+      const { inputs, total, close } = await open(options, [], dataConverter);
       const progress = startProgress(io, options.progress, total, 'export');
       let written = 0;
       try {
         if (options.state) {
-          for await (const run of analyzeRuns(inputs, code!, options.state)) {
+          for await (const run of analyzeRuns(inputs, code!, options.state, dataConverter)) {
             progress.tick();
             if (!report(run.outcome, false)) continue;
             if (run.matched && !isUnreadable(run.outcome)) written += await write(options.out, run.outcome);
@@ -127,12 +131,12 @@ instead of the server when given.`,
     .option('--json', 'one JSON line per run instead of text')
     .action(async (files: string[], options: CommonOptions & { json?: boolean }) => {
       const code = await codeFor(options);
-      const { inputs, total, close } = await open(options, files);
+      const { inputs, total, close } = await open(options, files, dataConverter);
       const progress = startProgress(io, options.progress, total, 'replay');
       let ok = 0;
       let failed = 0;
       try {
-        for await (const outcome of replayRuns(inputs, code)) {
+        for await (const outcome of replayRuns(inputs, code, dataConverter)) {
           progress.tick();
           const clean = report(outcome, true, options.json);
           if (clean) ok += 1;
@@ -166,10 +170,10 @@ instead of the server when given.`,
       const store = options.mongodbUrl ? await connectStore(options.mongodbUrl, options.mongodbDb) : undefined;
       try {
         const code = await codeFor(options);
-        const { inputs, total, close } = await open(options, files);
+        const { inputs, total, close } = await open(options, files, dataConverter);
         const progress = startProgress(io, options.progress, total, 'kpi');
         try {
-          const kpis = await computeKpis(analyzeRuns(inputs, code, options.state), {
+          const kpis = await computeKpis(analyzeRuns(inputs, code, options.state, dataConverter), {
             ...(store ? { store } : {}),
             onRun: (run) => {
               progress.tick();
@@ -213,10 +217,10 @@ instead of the server when given.`,
 
   async function forEachRun(options: CommonOptions, files: string[], label: string, each: (run: AnalyzedRun) => void): Promise<void> {
     const code = await codeFor(options);
-    const { inputs, total, close } = await open(options, files);
+    const { inputs, total, close } = await open(options, files, dataConverter);
     const progress = startProgress(io, options.progress, total, label);
     try {
-      for await (const run of analyzeRuns(inputs, code, options.state)) {
+      for await (const run of analyzeRuns(inputs, code, options.state, dataConverter)) {
         progress.tick();
         report(run.outcome, false);
         each(run);
@@ -250,7 +254,7 @@ async function codeFor(options: CommonOptions): Promise<WorkflowCode> {
 }
 
 /** The histories to work on: the files given, else the server's runs matching the selection. */
-async function open(options: CommonOptions, files: readonly string[]): Promise<{ inputs: AsyncIterable<HistoryInput>; total: number | undefined; close(): Promise<void> }> {
+async function open(options: CommonOptions, files: readonly string[], dataConverter: DataConverter | undefined): Promise<{ inputs: AsyncIterable<HistoryInput>; total: number | undefined; close(): Promise<void> }> {
   if (files.length > 0 || options.dir) {
     const paths = [...files, ...(options.dir ? await historyFilesIn(options.dir) : [])];
     return { inputs: historiesFromFiles(options.limit === undefined ? paths : paths.slice(0, options.limit)), total: Math.min(paths.length, options.limit ?? Infinity), close: async () => undefined };
@@ -265,7 +269,7 @@ async function open(options: CommonOptions, files: readonly string[]): Promise<{
     ...(options.limit ? { limit: options.limit } : {}),
   };
   const connection = await Connection.connect({ address: options.address, connectTimeout: 5_000 });
-  const client = new Client({ connection, namespace: options.namespace });
+  const client = new Client({ connection, namespace: options.namespace, ...(dataConverter ? { dataConverter } : {}) });
   const total = await countRuns(client, selection).catch(() => undefined);
   return { inputs: historiesFromServer(client, selection), total, close: () => connection.close() };
 }

@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import type { ConversationStateName } from '../machines/conversation.types';
 import type { Store } from '../store/db';
 import { pricingCategories } from '../store/messages.store';
@@ -15,9 +16,14 @@ export interface AnalyzedRun {
   matched: boolean;
 }
 
-/** Replays the inputs and builds each run's timeline, one run at a time. */
-export async function* analyzeRuns(inputs: AsyncIterable<HistoryInput>, code: WorkflowCode, state?: ConversationStateName): AsyncGenerator<AnalyzedRun> {
-  for await (const outcome of replayRuns(inputs, code)) {
+/** Replays the inputs (decrypting with `dataConverter`'s codec) and builds each run's timeline, one run at a time. */
+export async function* analyzeRuns(
+  inputs: AsyncIterable<HistoryInput>,
+  code: WorkflowCode,
+  state?: ConversationStateName,
+  dataConverter?: DataConverter,
+): AsyncGenerator<AnalyzedRun> {
+  for await (const outcome of replayRuns(inputs, code, dataConverter)) {
     if (isUnreadable(outcome) || !outcome.ok) {
       yield { outcome, matched: true };
       continue;

@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type InjectedSinks } from '@temporalio/worker';
 import type { TimelineRecord, TimelineStart } from '../machines/conversation.timeline';
 import { TIMELINE_SINK, type ConversationSinks } from '../workflows/conversation.sinks';
@@ -52,9 +53,11 @@ export function quietTemporalRuntime(): void {
 /**
  * Replays runs one at a time against `code` and yields each with the records its workflow reported through the
  * timeline sink. Histories stream through: only the current one is held. Unreadable inputs are passed on as they
- * are, so one corrupt file does not hide the verdict on the others.
+ * are, so one corrupt file does not hide the verdict on the others. `dataConverter` carries the service's payload
+ * codec: encrypted histories are decrypted on the way in (a run whose key is not held fails with the codec's error);
+ * histories recorded without the codec pass through it unchanged.
  */
-export async function* replayRuns(inputs: AsyncIterable<HistoryInput>, code: WorkflowCode): AsyncGenerator<ReplayOutcome> {
+export async function* replayRuns(inputs: AsyncIterable<HistoryInput>, code: WorkflowCode, dataConverter?: DataConverter): AsyncGenerator<ReplayOutcome> {
   const unreadable: UnreadableHistory[] = [];
   let current: { item: HistoryItem; start?: TimelineStart; records: TimelineRecord[] } | undefined;
   const sinks: InjectedSinks<ConversationSinks> = {
@@ -73,7 +76,7 @@ export async function* replayRuns(inputs: AsyncIterable<HistoryInput>, code: Wor
       yield { workflowId: input.workflowId, history: input.history };
     }
   }
-  for await (const result of Worker.runReplayHistories({ workflowBundle: code, sinks, replayName: 'wa-analyst' }, feed())) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: code, sinks, replayName: 'wa-analyst', ...(dataConverter ? { dataConverter } : {}) }, feed())) {
     yield* unreadable.splice(0);
     const { item, start, records } = current!;
     const replayed: ReplayedRun = {

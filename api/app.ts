@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
@@ -12,6 +13,7 @@ import type { Store } from '../store/db';
 import { findApiKeyByHash } from '../store/api-keys.store';
 import { agentRegistryRoutes } from './agent-registry.routes';
 import { apiKeyRoutes } from './api-keys.routes';
+import { codecRoutes } from './codec.routes';
 import { authenticate } from './auth';
 import { createFailedAuthLimiter } from './auth-limiter';
 import { accessLogSerializers, jsonShapeGuard } from './request-guards';
@@ -72,6 +74,8 @@ export interface AppDeps {
   limits?: MessagingLimits;
   /** Where the built web console is (default console/dist under the working directory). */
   consoleDir?: string;
+  /** The payload codec served at /codec for the Temporal Web UI and CLI (absent: no codec server). */
+  codecServer?: { codec: PayloadCodec; corsOrigins: readonly string[] };
   /** Aborted when the server stops: ends the console's live streams, which would otherwise hold it open. */
   shutdown?: AbortSignal;
 }
@@ -107,7 +111,7 @@ export function templateServiceFor({ config, store, logger }: Pick<AppDeps, 'con
   });
 }
 
-export function createApp({ config, store, temporal, logger, analytics, limits, consoleDir = resolve('console/dist'), shutdown }: AppDeps): Express {
+export function createApp({ config, store, temporal, logger, analytics, limits, consoleDir = resolve('console/dist'), shutdown, codecServer }: AppDeps): Express {
   const app = express();
   const templates = templateServiceFor({ config, store, logger });
   app.disable('x-powered-by');
@@ -136,9 +140,12 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
 
+  // One failed-authentication limiter for every route that takes an API key (the codec server's too).
+  const authLimiter = createFailedAuthLimiter(config.AUTH_FAILURES_PER_MINUTE ?? 20);
+  if (codecServer) app.use(codecRoutes({ store, ...codecServer, authLimiter, bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES }));
   app.use(consoleRoutes(consoleDir));
   // Every /v1 route needs an API key; each route names the roles it allows.
-  app.use('/v1', authenticate(store, createFailedAuthLimiter(config.AUTH_FAILURES_PER_MINUTE ?? 20)));
+  app.use('/v1', authenticate(store, authLimiter));
   app.use(consoleApiRoutes());
   // Uploads are multipart, so they are routed before the JSON-only gate.
   app.use(mediaRoutes(store));

@@ -11,10 +11,14 @@ import type { Db } from 'mongodb';
 import { percentile } from '../analytics/kpi.aggregate';
 import { findFreePort, startFerretDb, startTemporalDevServer, type RunningServer } from '../scripts/dev-servers';
 import { inboundTextWebhook, signBody } from '../simulator/cloud-api.payloads';
+import { dataConverterFor, newPayloadKeyEntry, parsePayloadKeys } from '../lib/payload-codec';
 
 export const root = resolve(__dirname, '..');
 export const BUSINESS = '106540352242922';
 export const SECRET = 'bench-secret';
+/** One payload key per benchmark run: the connector encrypts as in production, the bench's own clients decrypt. */
+export const BENCH_PAYLOAD_KEYS = newPayloadKeyEntry('bench');
+export const benchDataConverter = dataConverterFor(parsePayloadKeys(BENCH_PAYLOAD_KEYS));
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const round1 = (n: number) => Math.round(n * 10) / 10;
@@ -109,7 +113,7 @@ export interface Connector {
 /** The API (bin/api.ts) and a worker (bin/worker.ts behind a memory probe), each `node --import tsx` so a signal reaches it. */
 async function startConnector(env: Record<string, string>): Promise<Connector> {
   const port = await findFreePort();
-  const childEnv = { ...process.env, ...env, HTTP_PORT: String(port), WHATSAPP_APP_SECRET: SECRET, WHATSAPP_VERIFY_TOKEN: 'bench', LOG_LEVEL: 'warn' };
+  const childEnv = { ...process.env, TEMPORAL_PAYLOAD_KEYS: BENCH_PAYLOAD_KEYS, ...env, HTTP_PORT: String(port), WHATSAPP_APP_SECRET: SECRET, WHATSAPP_VERIFY_TOKEN: 'bench', LOG_LEVEL: 'warn' };
   const api = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/api.ts')], { cwd: root, env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
   const worker = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/worker.probe.ts')], {
     cwd: root,

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { MongoClient } from 'mongodb';
-import { BUSINESS, closedLoop, machine, postInbound, quantile, root, round1, sleep, startIngestConnector, startStack, handledMessages, waitFor } from './bench.support';
+import { BUSINESS, benchDataConverter, closedLoop, machine, postInbound, quantile, root, round1, sleep, startIngestConnector, startStack, handledMessages, waitFor } from './bench.support';
 
 const { values: args } = parseArgs({
   options: {
@@ -40,7 +40,7 @@ interface Sample {
 interface HistoryEvent {
   eventType: string;
   eventTime: string;
-  workflowExecutionSignaledEventAttributes?: { input?: { payloads?: { data?: string }[] } };
+  workflowExecutionSignaledEventAttributes?: { input?: { payloads?: { metadata?: Record<string, string>; data?: string }[] } };
 }
 // Temporal stamps an event when it creates it, before its own write commits: that write falls in the third segment.
 const SEGMENTS = [
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const mongo = await MongoClient.connect(stack.mongoUrl);
   const handled = handledMessages(mongo.db(dbName));
   const connection = await Connection.connect({ address: stack.temporalAddress });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: benchDataConverter });
   let sequence = 0;
   const send = async (): Promise<Sample> => {
     sequence += 1;
@@ -131,7 +131,8 @@ async function main(): Promise<void> {
         histories.set(workflowId, (JSON.parse(historyToJSON(history)) as { events: HistoryEvent[] }).events);
       }
       const events = histories.get(workflowId)!;
-      const signalAt = events.findIndex((e) => e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED' && signalledId(e) === sample.wamid);
+      const ids = await Promise.all(events.map((e) => (e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED' ? signalledId(e) : undefined)));
+      const signalAt = ids.indexOf(sample.wamid);
       const after = (type: string) => events.slice(signalAt).find((e) => e.eventType === type);
       const started = after('EVENT_TYPE_WORKFLOW_TASK_STARTED');
       const completed = after('EVENT_TYPE_WORKFLOW_TASK_COMPLETED');
@@ -155,9 +156,14 @@ async function main(): Promise<void> {
   }
 }
 
-function signalledId(event: HistoryEvent): string | undefined {
-  const data = event.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0]?.data;
-  return data ? (JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { messageId?: string }).messageId : undefined;
+/** The signalled message's id; the payload is encrypted like every other, so it is decoded with the bench's key. */
+async function signalledId(event: HistoryEvent): Promise<string | undefined> {
+  const payload = event.workflowExecutionSignaledEventAttributes?.input?.payloads?.[0];
+  if (!payload?.data) return undefined;
+  const fromJson = (b64: string | undefined) => (b64 === undefined ? undefined : Buffer.from(b64, 'base64'));
+  const metadata = Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([k, v]) => [k, fromJson(v)!]));
+  const [plain] = await benchDataConverter.payloadCodecs![0]!.decode([{ metadata, data: fromJson(payload.data) }]);
+  return (JSON.parse(Buffer.from(plain!.data!).toString('utf8')) as { messageId?: string }).messageId;
 }
 
 function print(r: { label: string; machine: string; paced: { ratePerSecond: number; segmentsMs: Record<string, { p50: number; p90: number }> }; closed: { processedPerSecond: number; errors: number; segmentsMs: Record<string, { p50: number; p90: number }> } }): void {

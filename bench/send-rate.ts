@@ -22,7 +22,7 @@ import { defaultMessagingLimits } from '../lib/messaging-limits';
 import { startBrokerSimulator } from '../simulator/broker-simulator';
 import { connectStore } from '../store/db';
 import { upsertTemplate } from '../store/templates.store';
-import { BUSINESS, machine, root, round1, sleep, startStack, waitFor } from './bench.support';
+import { BENCH_PAYLOAD_KEYS, BUSINESS, benchDataConverter, machine, root, round1, sleep, startStack, waitFor } from './bench.support';
 
 const { values: args } = parseArgs({
   options: {
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
       ...process.env,
       TEMPORAL_ADDRESS: temporalAddress,
       TEMPORAL_TASK_QUEUE: taskQueue,
+      TEMPORAL_PAYLOAD_KEYS: BENCH_PAYLOAD_KEYS,
       MONGODB_URL: mongoUrl,
       MONGODB_DB: dbName,
       WHATSAPP_API_BASE_URL: simulator.url,
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address: temporalAddress });
     const conversations = createConversationService({
       store,
-      temporal: new Client({ connection }),
+      temporal: new Client({ connection, dataConverter: benchDataConverter }),
       taskQueue,
       idleCloseAfterMs: 24 * 60 * 60 * 1000,
       limits: { ...defaultMessagingLimits, defaults: { sendRatePerSecond: rate, templateTier: 'unlimited' } },

@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createApp, templateServiceFor } from '../api/app';
 import { startTemplateSync } from '../services/template-sync';
 import { loadConfig } from '../lib/config';
+import { AesGcmPayloadCodec, dataConverterFor } from '../lib/payload-codec';
 import { createLogger } from '../lib/logger';
 import { messagingLimitsFrom } from '../lib/messaging-limits';
 import { connectStore } from '../store/db';
@@ -12,11 +13,11 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, 'api');
   const store = await connectStore(config.MONGODB_URL, config.MONGODB_DB);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config.TEMPORAL_PAYLOAD_KEYS) });
   const analytics = { maxRuns: config.ANALYTICS_MAX_RUNS, ...(config.WORKER_WORKFLOW_BUNDLE ? { workflowBundlePath: config.WORKER_WORKFLOW_BUNDLE } : {}) };
   // Aborted on stop: the console's live streams end, so the server can close.
   const stopping = new AbortController();
-  const server = createApp({ config, store, temporal, logger, shutdown: stopping.signal, analytics, limits: messagingLimitsFrom(config) }).listen(config.HTTP_PORT, config.HTTP_HOST, () => {
+  const server = createApp({ config, store, temporal, logger, codecServer: { codec: new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEYS), corsOrigins: config.TEMPORAL_CODEC_CORS_ORIGINS }, shutdown: stopping.signal, analytics, limits: messagingLimitsFrom(config) }).listen(config.HTTP_PORT, config.HTTP_HOST, () => {
     logger.info(`API listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`);
   });
   const stopSync = startTemplateSync(templateServiceFor({ config, store, logger }), config.TEMPLATE_SYNC_INTERVAL_MS, logger);

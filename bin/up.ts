@@ -10,6 +10,8 @@ import { createApp, templateServiceFor } from '../api/app';
 import { startTemplateSync } from '../services/template-sync';
 import { devApiKeys } from './dev-api-keys';
 import { EmbeddedSchema, loadConfig } from '../lib/config';
+import { AesGcmPayloadCodec, dataConverterFor } from '../lib/payload-codec';
+import { devPayloadKeys } from './dev-payload-keys';
 import { startFerretDb, startTemporalDevServer } from '../scripts/dev-servers';
 import { createLogger } from '../lib/logger';
 import { messagingLimitsFrom } from '../lib/messaging-limits';
@@ -63,6 +65,12 @@ async function main(): Promise<void> {
     lines.push(['WhatsApp broker simulator', simulator.url]);
   }
 
+  if (!env.TEMPORAL_PAYLOAD_KEYS) {
+    // A local run keeps one generated key, so its histories stay readable from one start to the next.
+    const keysFile = join(dataDir, 'dev-payload-keys');
+    env.TEMPORAL_PAYLOAD_KEYS = devPayloadKeys(keysFile);
+    lines.push(['Payload keys (TEMPORAL_PAYLOAD_KEYS)', relative(process.cwd(), keysFile)]);
+  }
   const config = loadConfig(env);
   const logger = createLogger(config.LOG_LEVEL, 'connector');
   const store = await connectStore(config.MONGODB_URL, config.MONGODB_DB);
@@ -79,10 +87,10 @@ async function main(): Promise<void> {
   });
 
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config.TEMPORAL_PAYLOAD_KEYS) });
   // Aborted on stop: the console's live streams end, so the server can close.
   const stopping = new AbortController();
-  const server = createApp({ config, store, temporal, logger, shutdown: stopping.signal, analytics: { maxRuns: config.ANALYTICS_MAX_RUNS }, limits: messagingLimitsFrom(config) }).listen(config.HTTP_PORT, config.HTTP_HOST);
+  const server = createApp({ config, store, temporal, logger, codecServer: { codec: new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEYS), corsOrigins: config.TEMPORAL_CODEC_CORS_ORIGINS }, shutdown: stopping.signal, analytics: { maxRuns: config.ANALYTICS_MAX_RUNS }, limits: messagingLimitsFrom(config) }).listen(config.HTTP_PORT, config.HTTP_HOST);
   await new Promise<void>((ready, fail) => server.once('listening', ready).once('error', fail));
   stops.push(() =>
     new Promise((done) => {

@@ -1,10 +1,20 @@
 import { z } from 'zod';
+import { parsePayloadKeys } from './payload-codec';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const durationMs = z.coerce.number().int().positive();
 /** Meta's messaging-limit tiers are 250, 2,000, 10,000, 100,000 and unlimited; any positive count is accepted. */
 const templateTier = z.union([z.literal('unlimited'), z.coerce.number().int().positive()]);
 const sendRate = z.coerce.number().int().positive().max(1_000);
+/** `id:base64key,…`, newest first: the first encrypts, every one decrypts (see lib/payload-codec.ts). */
+const payloadKeys = z.string().transform((text, ctx) => {
+  try {
+    return parsePayloadKeys(text);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; expected id:base64key[,id:base64key…], newest first` });
+    return z.NEVER;
+  }
+});
 /** Per business number overrides of the send rate and the template tier, as JSON keyed by phone-number id. */
 const numberLimits = z
   .string()
@@ -37,6 +47,13 @@ export const ConfigSchema = z.object({
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('whatsapp-conversations'),
+  /**
+   * AES-256 keys of the payload codec, `id:base64key,…` newest first: every workflow input, signal, update, result
+   * and activity argument is encrypted with the first before it reaches Temporal; any listed one decrypts.
+   */
+  TEMPORAL_PAYLOAD_KEYS: payloadKeys,
+  /** Browser origins (the Temporal Web UI) allowed to call the codec server at /codec; comma-separated. */
+  TEMPORAL_CODEC_CORS_ORIGINS: z.string().default('http://localhost:8233,http://127.0.0.1:8233').transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean)),
   /** Workflows kept in the worker's cache; evicted ones are rebuilt by replay on their next event. */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(2_000),
   /** How long a worker reuses the published configuration it read (a publish reaches running conversations within it). */
@@ -171,6 +188,8 @@ export const AnalystSchema = z.object({
   MONGODB_DB: z.string().default('whatsapp_connector'),
   /** A prebuilt workflow bundle to replay against; unset = bundle workflows/ at start. */
   WORKER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /** The service's payload keys; unset = encrypted histories cannot be read (only unencrypted ones replay). */
+  TEMPORAL_PAYLOAD_KEYS: unsetIfEmpty(payloadKeys.optional()),
 });
 
 export type AnalystConfig = z.infer<typeof AnalystSchema>;

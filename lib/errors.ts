@@ -23,6 +23,7 @@ export const errorCatalog = {
   unknown_number: { status: 404, title: 'No such business number' },
   unknown_campaign: { status: 404, title: 'No such campaign' },
   unknown_agent: { status: 404, title: 'No such registered agent' },
+  unknown_customer: { status: 404, title: 'No conversation, message or campaign entry names this customer' },
   method_not_allowed: { status: 405, title: 'Method not allowed on this route' },
   template_required: {
     status: 409,
@@ -38,6 +39,7 @@ export const errorCatalog = {
   campaign_finished: { status: 409, title: 'The campaign has already finished' },
   payload_too_large: { status: 413, title: 'The body is too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },
+  undecodable_payload: { status: 422, title: 'A payload cannot be decrypted: its key is not configured, or it was altered' },
   template_not_approved: { status: 422, title: 'The template is not approved for sending' },
   invalid_config: { status: 422, title: 'The configuration does not validate' },
   template_invalid: { status: 422, title: 'WhatsApp would refuse this template; see errors for each field and rule' },

@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 
 /** The task queue that carries one business number's sends. */
@@ -9,6 +10,8 @@ export interface SendLanesOptions {
   connection: NativeConnection;
   namespace: string;
   baseTaskQueue: string;
+  /** The service's data converter (payload codec): a send's arguments and result are encrypted like every payload. */
+  dataConverter: DataConverter;
   /** The send activity the lanes run (nothing else runs there). */
   activities: object;
   /** Sends per second on the number's lane; every worker must agree, the last poller's value wins. */
@@ -44,6 +47,7 @@ export class SendLanes {
         connection: this.options.connection,
         namespace: this.options.namespace,
         taskQueue,
+        dataConverter: this.options.dataConverter,
         activities: this.options.activities,
         maxTaskQueueActivitiesPerSecond: this.options.rateFor(businessNumberId),
       });

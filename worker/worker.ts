@@ -7,6 +7,7 @@ import type { Store } from '../store/db';
 import { TIMELINE_SINK, type ConversationSinks } from '../workflows/conversation.sinks';
 import { listSendLanes } from '../store/send-lanes.store';
 import type { Config } from '../lib/config';
+import { dataConverterFor, type PayloadKey } from '../lib/payload-codec';
 import { defaultMessagingLimits, limitsFor, messagingLimitsFrom, type MessagingLimits } from '../lib/messaging-limits';
 import { SendLanes } from './send-lanes';
 import { startSipRouting, type SipSettings } from '../integrations/sip/sip.routing';
@@ -19,6 +20,8 @@ export interface ConversationWorkerOptions {
   namespace: string;
   taskQueue: string;
   store: Store;
+  /** The payload codec's keys (TEMPORAL_PAYLOAD_KEYS): every Worker and Client here encrypts and decrypts with them. */
+  payloadKeys: readonly PayloadKey[];
   broker: Pick<Config, 'WHATSAPP_API_BASE_URL' | 'WHATSAPP_API_VERSION' | 'WHATSAPP_ACCESS_TOKEN' | 'WHATSAPP_REQUEST_TIMEOUT_MS'>;
   maxCachedWorkflows?: number;
   /** How long the configuration read before each customer message is reused (SETTINGS_CACHE_MS). */
@@ -47,6 +50,7 @@ export function workerOptionsFrom(
     ...deps,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    payloadKeys: config.TEMPORAL_PAYLOAD_KEYS,
     broker: config,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     settingsCacheMs: config.SETTINGS_CACHE_MS,
@@ -76,7 +80,8 @@ export async function createConversationWorker(options: ConversationWorkerOption
     accessToken: options.broker.WHATSAPP_ACCESS_TOKEN,
     timeoutMs: options.broker.WHATSAPP_REQUEST_TIMEOUT_MS,
   });
-  const temporal = new Client({ connection: options.connection, namespace: options.namespace });
+  const dataConverter = dataConverterFor(options.payloadKeys);
+  const temporal = new Client({ connection: options.connection, namespace: options.namespace, dataConverter });
   // Campaigns hand each recipient to their conversation exactly as the API does, and so do agents writing over SIP.
   const conversations = createConversationService({
     store: options.store,
@@ -103,6 +108,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
     connection: options.connection,
     namespace: options.namespace,
     baseTaskQueue: options.taskQueue,
+    dataConverter,
     activities: { sendMessage: (send: Parameters<typeof activities.sendMessage>[0]) => activities.sendMessage(send) },
     rateFor: (businessNumberId) => limitsFor(limits, businessNumberId).sendRatePerSecond,
   });
@@ -120,6 +126,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
+    dataConverter,
     activities,
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }

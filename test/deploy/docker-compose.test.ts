@@ -22,7 +22,7 @@ const run = (env: Record<string, string>) =>
 // .ci/run installs Debian's docker-compose, so in CI this always runs; without any compose it has nothing to call.
 (compose ? describe : describe.skip)('docker-compose.yml (production deployment)', () => {
   it('is accepted by compose with the secrets given, and wires worker and API to Temporal and MongoDB', () => {
-    const rendered = run({ WHATSAPP_ACCESS_TOKEN: 't', WHATSAPP_APP_SECRET: 's', WHATSAPP_VERIFY_TOKEN: 'v' });
+    const rendered = run({ WHATSAPP_ACCESS_TOKEN: 't', WHATSAPP_APP_SECRET: 's', WHATSAPP_VERIFY_TOKEN: 'v', TEMPORAL_PAYLOAD_KEYS: 'k1:dGVzdC1rZXktMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA=' });
     for (const service of ['temporal-db:', 'temporal:', 'mongodb:', 'worker:', 'api:']) expect(rendered).toContain(service);
     expect(rendered).toContain('TEMPORAL_ADDRESS: temporal:7233');
     expect(rendered).toContain('MONGODB_URL: mongodb://mongodb:27017/');

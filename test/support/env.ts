@@ -1,4 +1,14 @@
 import { randomUUID } from 'node:crypto';
+import { dataConverterFor, parsePayloadKeys } from '../../lib/payload-codec';
+
+/**
+ * The payload keys every test rig's clients and workers share (as TEMPORAL_PAYLOAD_KEYS), newest first: tests see
+ * the codec at work, and `test-0` lets a test show a history written with an older key still decodes.
+ */
+export const TEST_PAYLOAD_KEYS = 'test-1:dGVzdC1rZXktMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA=,test-0:b2xkLXRlc3Qta2V5LTAwMDAwMDAwMDAwMDAwMDAwMDA=';
+export const testPayloadKeys = parsePayloadKeys(TEST_PAYLOAD_KEYS);
+/** The data converter of the test rigs' Temporal clients. */
+export const testDataConverter = dataConverterFor(testPayloadKeys);
 
 /** Addresses the jest global set-up exported: the shared dev server, the MongoDB-wire store, the workflow bundle. */
 export function testEnv(): { temporalAddress: string; mongoUrl: string; workflowBundlePath: string } {

@@ -15,7 +15,8 @@ import { issueApiKey, roles, type Role } from '../../store/api-keys.store';
 import { upsertTemplate } from '../../store/templates.store';
 import { isNamed, type TemplateDefinition } from '../../lib/template-definition';
 import { toCloudComponents } from '../../integrations/broker/template-api.client';
-import { testEnv, uniqueId } from './env';
+import { TEST_PAYLOAD_KEYS, testDataConverter, testEnv, testPayloadKeys, uniqueId } from './env';
+import { AesGcmPayloadCodec } from '../../lib/payload-codec';
 import { testWorker } from './test-worker';
 
 export const BUSINESS_NUMBER_ID = '106540352242922';
@@ -111,7 +112,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const running = worker?.run();
 
   const connection = await Connection.connect({ address: temporalAddress });
-  const temporal = new Client({ connection, namespace: 'default' });
+  const temporal = new Client({ connection, namespace: 'default', dataConverter: testDataConverter });
   // Ends the console's live streams on stop, so the server can close even if a browser is still connected.
   const stopping = new AbortController();
   const app = createApp({
@@ -132,6 +133,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     store,
     temporal,
     logger: options.logger ?? createLogger('silent', 'api'),
+    codecServer: { codec: new AesGcmPayloadCodec(testPayloadKeys), corsOrigins: ['http://localhost:8233'] },
     analytics: { workflowBundlePath: env.workflowBundlePath, ...(options.analyticsMaxRuns ? { maxRuns: options.analyticsMaxRuns } : {}) },
     ...limits,
   });
@@ -187,6 +189,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     workerEnv: () => ({
       TEMPORAL_ADDRESS: temporalAddress,
       TEMPORAL_TASK_QUEUE: taskQueue,
+      TEMPORAL_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
       MONGODB_URL: mongoUrl,
       MONGODB_DB: dbName,
       WHATSAPP_API_BASE_URL: simulator.url,

@@ -4,7 +4,7 @@ import type { SipSettings } from '../../integrations/sip/sip.routing';
 import { createConversationWorker, type ConnectorWorker } from '../../worker/worker';
 import type { BrokerSimulator } from '../../simulator/broker-simulator';
 import type { Store } from '../../store/db';
-import { testEnv } from './env';
+import { testEnv, testPayloadKeys } from './env';
 
 /** The production worker, wired to a test's store and broker simulator, on the bundle global set-up built. */
 export function testWorker(options: {
@@ -22,6 +22,7 @@ export function testWorker(options: {
     namespace: options.namespace ?? 'default',
     taskQueue: options.taskQueue,
     store: options.store,
+    payloadKeys: testPayloadKeys,
     broker: {
       WHATSAPP_API_BASE_URL: options.simulator.url,
       WHATSAPP_API_VERSION: 'v23.0',

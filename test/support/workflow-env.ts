@@ -7,7 +7,7 @@ import type { MessagingLimits } from '../../lib/messaging-limits';
 import type { ConnectorWorker } from '../../worker/worker';
 import type { ConversationInput } from '../../machines/conversation.types';
 import { conversationStatusQuery, customerMessageSignal, type InboundMessage } from '../../workflows/conversation.messages';
-import { testEnv, uniqueId } from './env';
+import { testDataConverter, testEnv, uniqueId } from './env';
 import { testWorker } from './test-worker';
 
 export const ACCESS_TOKEN = 'test-token';
@@ -32,6 +32,7 @@ export async function startTimeSkippingRig(): Promise<TimeSkippingRig> {
   const { mongoUrl } = testEnv();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
+    client: { dataConverter: testDataConverter },
   });
   const store = await connectStore(mongoUrl, uniqueId('wf'));
   const simulator = await startBrokerSimulator({ port: 0, accessToken: ACCESS_TOKEN, appSecret: APP_SECRET, autoStatuses: false });

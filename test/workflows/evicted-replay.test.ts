@@ -4,7 +4,7 @@ import { temporal } from '@temporalio/proto';
 import { defaultMessagingLimits } from '../../lib/messaging-limits';
 import type { ConversationInput } from '../../machines/conversation.types';
 import { conversationStatusQuery, conversationWorkflowId, customerMessageSignal, sendMessageUpdate, type InboundMessage } from '../../workflows/conversation.messages';
-import { testEnv, uniqueId } from '../support/env';
+import { testDataConverter, testEnv, uniqueId } from '../support/env';
 import { keepHistory } from '../support/histories';
 import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
 import { connectStore, type Store } from '../../store/db';
@@ -24,7 +24,7 @@ let simulator: BrokerSimulator;
 beforeAll(async () => {
   const { temporalAddress, mongoUrl } = testEnv();
   connection = await Connection.connect({ address: temporalAddress });
-  client = new Client({ connection });
+  client = new Client({ connection, dataConverter: testDataConverter });
   nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   store = await connectStore(mongoUrl, uniqueId('evicted'));
   simulator = await startBrokerSimulator({ port: 0, accessToken: ACCESS_TOKEN, appSecret: APP_SECRET, autoStatuses: false });
@@ -97,7 +97,7 @@ describe('a conversation rebuilt from its own history', () => {
     const previousTask = lastBefore(taskStarted, EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
     expect(types.slice(previousTask, taskStarted).filter((t) => t === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toHaveLength(1);
 
-    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: testEnv().workflowBundlePath } }, history, handle.workflowId)).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: testEnv().workflowBundlePath }, dataConverter: testDataConverter }, history, handle.workflowId)).resolves.toBeUndefined();
     await keepHistory('reply-and-message-in-one-task', handle);
   }, 60_000);
 });

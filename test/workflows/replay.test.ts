@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { replayRuns, type ReplayOutcome } from '../../analytics/history.replay';
 import { historiesFromFiles } from '../../analytics/history.source';
 import { isUnreadable } from '../../analytics/history.types';
-import { testEnv } from '../support/env';
+import { testDataConverter, testEnv } from '../support/env';
 
 const dir = join(__dirname, 'histories');
 const files = readdirSync(dir).filter((file) => file.endsWith('.json')).sort();
@@ -13,12 +13,13 @@ const outcomes = new Map<string, ReplayOutcome>();
  * Conversations already running must keep running after a deploy: each committed history is replayed against the
  * current workflow code. A nondeterministic change fails here; guard it with `patched()` and record new histories
  * (`npm run histories`) as the README explains. The replay registers the analysts' timeline sink, as `wa-analyst`
- * does: histories recorded before the sink existed replay unchanged and still report every transition.
+ * does: histories recorded before the sink existed replay unchanged and still report every transition. It holds the
+ * rigs' payload keys as the service does: histories recorded before the payload codec (plain JSON) pass through it.
  */
 describe('replay of committed workflow histories', () => {
   beforeAll(async () => {
     const inputs = historiesFromFiles(files.map((file) => join(dir, file)));
-    for await (const outcome of replayRuns(inputs, { codePath: testEnv().workflowBundlePath })) outcomes.set(outcome.source, outcome);
+    for await (const outcome of replayRuns(inputs, { codePath: testEnv().workflowBundlePath }, testDataConverter)) outcomes.set(outcome.source, outcome);
   });
 
   it('has histories to replay', () => {
