@@ -3,14 +3,14 @@ import { Client, Connection } from '@temporalio/client';
 import { createApp, templateServiceFor } from '../api/app';
 import { startTemplateSync } from '../services/template-sync';
 import { loadConfig } from '../lib/config';
-import { AesGcmPayloadCodec, dataConverterFor } from '../lib/payload-codec';
+import { AesGcmPayloadCodec, dataConverterFor, logHashKeyFrom } from '../lib/payload-codec';
 import { createLogger } from '../lib/logger';
 import { messagingLimitsFrom } from '../lib/messaging-limits';
 import { connectStore } from '../store/db';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL, 'api');
+  const logger = createLogger(config.LOG_LEVEL, 'api', undefined, logHashKeyFrom(config.TEMPORAL_PAYLOAD_KEYS));
   const store = await connectStore(config.MONGODB_URL, config.MONGODB_DB);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config.TEMPORAL_PAYLOAD_KEYS) });

@@ -10,7 +10,7 @@ import { createApp, templateServiceFor } from '../api/app';
 import { startTemplateSync } from '../services/template-sync';
 import { devApiKeys } from './dev-api-keys';
 import { EmbeddedSchema, loadConfig } from '../lib/config';
-import { AesGcmPayloadCodec, dataConverterFor } from '../lib/payload-codec';
+import { AesGcmPayloadCodec, dataConverterFor, logHashKeyFrom } from '../lib/payload-codec';
 import { devPayloadKeys } from './dev-payload-keys';
 import { startFerretDb, startTemporalDevServer } from '../scripts/dev-servers';
 import { createLogger } from '../lib/logger';
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     lines.push(['Payload keys (TEMPORAL_PAYLOAD_KEYS)', relative(process.cwd(), keysFile)]);
   }
   const config = loadConfig(env);
-  const logger = createLogger(config.LOG_LEVEL, 'connector');
+  const logger = createLogger(config.LOG_LEVEL, 'connector', undefined, logHashKeyFrom(config.TEMPORAL_PAYLOAD_KEYS));
   const store = await connectStore(config.MONGODB_URL, config.MONGODB_DB);
   stops.push(() => store.close());
 

@@ -2,12 +2,13 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
+import { logHashKeyFrom } from '../lib/payload-codec';
 import { createConversationWorker, workerOptionsFrom } from '../worker/worker';
 import { connectStore } from '../store/db';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.LOG_LEVEL, 'worker');
+  const logger = createLogger(config.LOG_LEVEL, 'worker', undefined, logHashKeyFrom(config.TEMPORAL_PAYLOAD_KEYS));
   const store = await connectStore(config.MONGODB_URL, config.MONGODB_DB);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createConversationWorker(workerOptionsFrom(config, { connection, store, logger }));

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 
@@ -100,4 +100,12 @@ export function parsePayloadKeys(value: string): PayloadKey[] {
 /** A fresh key entry for `TEMPORAL_PAYLOAD_KEYS` (what `npm start` keeps under .data/). */
 export function newPayloadKeyEntry(id: string): string {
   return `${id}:${randomBytes(32).toString('base64')}`;
+}
+
+/**
+ * The key the logs hash numbers with (lib/logger.ts), derived from the oldest payload key listed: the same in every
+ * process of a deployment and unchanged when a newer key is put first; never the payload key itself.
+ */
+export function logHashKeyFrom(keys: readonly PayloadKey[]): Uint8Array {
+  return createHmac('sha256', keys[keys.length - 1]!.key).update('log hashes').digest();
 }
