@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { toolPath } from '../../scripts/dev-servers';
 import { testEnv } from '../support/env';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
@@ -11,9 +11,12 @@ const templated = `1555${suffix}2`;
 const secrets = { profileName: `Ada Lovelace ${suffix}`, inbound: `my order ${suffix} is late`, reply: `Your parcel code is P${suffix}`, parameter: `Grace Hopper ${suffix}` };
 const conversationOf = (key: string) => `wa:${BUSINESS_NUMBER_ID}:${key}`;
 
-/** `temporal workflow show --output json`, optionally through the codec server. */
-function show(workflowId: string, codec: string[] = []): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(toolPath('temporal'), ['workflow', 'show', '--address', testEnv().temporalAddress, '-w', workflowId, '--output', 'json', ...codec], { encoding: 'utf8' });
+/** `temporal workflow show --output json`, optionally through the codec server (asynchronously: it is served here). */
+function show(workflowId: string, codec: string[] = []): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const args = ['workflow', 'show', '--address', testEnv().temporalAddress, '-w', workflowId, '--output', 'json', ...codec];
+  return new Promise((resolve) => {
+    execFile(toolPath('temporal'), args, { encoding: 'utf8', timeout: 30_000 }, (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+  });
 }
 
 /** Every text a history holds: its JSON, and each base64 string in it decoded (payload data is base64 there). */
@@ -51,7 +54,7 @@ afterAll(async () => {
 describe('workflow payloads encrypted at rest in Temporal', () => {
   it('keeps texts, names and numbers out of the raw history the Temporal CLI prints', async () => {
     for (const [key, expected] of [[customer, [secrets.profileName, secrets.reply, secrets.inbound]], [templated, [secrets.parameter]]] as const) {
-      const raw = show(conversationOf(key));
+      const raw = await show(conversationOf(key));
       expect(raw.status).toBe(0);
       const text = readable(raw.stdout);
       // The workflow's own payloads are there, encrypted and labelled with the key that can open them.
@@ -66,16 +69,17 @@ describe('workflow payloads encrypted at rest in Temporal', () => {
   it('shows the decoded history through the codec server to a supervisor key, and to nobody else', async () => {
     const id = conversationOf(customer);
     const codec = (key: string) => ['--codec-endpoint', `${rig.baseUrl}/codec`, '--codec-auth', `Bearer ${key}`];
-    const decoded = show(id, codec(rig.keys.supervisor));
+    const decoded = await show(id, codec(rig.keys.supervisor));
     expect(decoded.status).toBe(0);
-    expect(decoded.stdout).toContain(secrets.reply);
-    expect(decoded.stdout).toContain(secrets.profileName);
-    const refused = show(id, codec(rig.keys.integrator));
-    expect(refused.stdout).not.toContain(secrets.reply);
+    // The CLI prints decoded payloads as proto JSON: their data base64 of plain JSON.
+    expect(readable(decoded.stdout)).toContain(secrets.reply);
+    expect(readable(decoded.stdout)).toContain(secrets.profileName);
+    const refused = await show(id, codec(rig.keys.integrator));
+    expect(readable(refused.stdout)).not.toContain(secrets.reply);
   });
 
   it('answers the codec protocol only to supervisor and analyst keys, with CORS for the Web UI', async () => {
-    const history = JSON.parse(show(conversationOf(customer)).stdout) as { events: { workflowExecutionStartedEventAttributes?: { input?: { payloads: unknown[] } } }[] };
+    const history = JSON.parse((await show(conversationOf(customer))).stdout) as { events: { workflowExecutionStartedEventAttributes?: { input?: { payloads: unknown[] } } }[] };
     const payloads = history.events[0]!.workflowExecutionStartedEventAttributes!.input!.payloads;
     const decode = (headers: Record<string, string>) =>
       fetch(`${rig.baseUrl}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-namespace': 'default', ...headers }, body: JSON.stringify({ payloads }) });
