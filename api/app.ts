@@ -14,6 +14,8 @@ import { findApiKeyByHash } from '../store/api-keys.store';
 import { agentRegistryRoutes } from './agent-registry.routes';
 import { apiKeyRoutes } from './api-keys.routes';
 import { codecRoutes } from './codec.routes';
+import { erasureRoutes } from './erasure.routes';
+import { createErasureService } from '../services/erasure.service';
 import { authenticate } from './auth';
 import { createFailedAuthLimiter } from './auth-limiter';
 import { accessLogSerializers, jsonShapeGuard } from './request-guards';
@@ -169,6 +171,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   app.use(consoleLiveRoutes({ feeds, conversations, templates }));
   app.use(apiKeyRoutes(store));
   app.use(agentRegistryRoutes(store));
+  app.use(erasureRoutes(createErasureService({ store, temporal }), store));
   app.use(machineConfigRoutes(store));
   app.use(numberRoutes(store));
   app.use(deadLetterRoutes(store));

@@ -1,0 +1,93 @@
+import { execFile } from 'node:child_process';
+import { toolPath } from '../../scripts/dev-servers';
+import { testEnv, uniqueId } from '../support/env';
+import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
+import { eventually } from '../support/workflow-env';
+
+const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+const suffix = String(Math.floor(Math.random() * 900_000) + 100_000);
+const erased = `1556${suffix}1`;
+const kept = `1556${suffix}2`;
+const conversationOf = (key: string) => `wa:${BUSINESS_NUMBER_ID}:${key}`;
+let rig: ServiceRig;
+let campaignId: string;
+let imageUrl: string;
+
+const thread = (key: string) => rig.request('GET', `/v1/conversations/${conversationOf(key)}/messages`);
+const historyExists = (workflowId: string) =>
+  new Promise<boolean>((resolve) =>
+    execFile(toolPath('temporal'), ['workflow', 'show', '--address', testEnv().temporalAddress, '-w', workflowId, '--output', 'json'], (err) => resolve(!err)),
+  );
+
+beforeAll(async () => {
+  rig = await startService();
+  await rig.approveTemplate('spring_sale');
+  // A campaign reaches both customers; then one writes back with text and a picture (their conversation runs on).
+  const created = await rig.request(
+    'POST',
+    '/v1/campaigns',
+    { businessNumberId: BUSINESS_NUMBER_ID, template: { name: 'spring_sale', language: 'en_US' }, recipients: [erased, kept].map((waId) => ({ waId, components: [{ type: 'body', parameters: [{ type: 'text', text: `Dear ${waId}` }] }] })) },
+    { 'idempotency-key': uniqueId('erasure') },
+  );
+  expect(created.status).toBe(201);
+  campaignId = created.body.campaignId;
+  await eventually(() => rig.request('GET', `/v1/campaigns/${campaignId}`), (r) => r.body.state === 'completed', 30_000);
+  for (const key of [erased, kept]) await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: key, profileName: `Person ${key}`, text: `I am ${key}` });
+  await rig.simulator.sendInboundImage({ phoneNumberId: BUSINESS_NUMBER_ID, from: erased, bytes: png, mimeType: 'image/png', caption: 'my passport' });
+  const withImage = await eventually(() => thread(erased), (r) => r.body.messages?.some((m: { image?: { url?: string } }) => m.image?.url));
+  imageUrl = withImage.body.messages.find((m: { image?: { url?: string } }) => m.image?.url).image.url;
+  await eventually(() => rig.request('GET', `/v1/conversations/${conversationOf(erased)}`), (r) => r.body.state === 'openSession');
+}, 120_000);
+
+afterAll(async () => rig?.stop());
+
+describe('erasure of one person', () => {
+  it('is for supervisors only', async () => {
+    expect((await rig.request('DELETE', `/v1/customers/${erased}`)).status).toBe(403);
+    expect((await rig.requestAs('agent', 'POST', '/v1/erasures', { customer: erased })).status).toBe(403);
+  });
+
+  it('closes their running conversation, removes messages, picture, projection, campaign entry and histories, and says what remains', async () => {
+    const answer = await rig.requestAs('supervisor', 'DELETE', `/v1/customers/${erased}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({
+      conversationsClosed: 1,
+      erased: { conversations: 1, messages: 3, media: 1, campaignEntries: 1, temporalRuns: expect.any(Number) },
+      notErasedAtOnce: expect.arrayContaining([expect.objectContaining({ where: expect.stringContaining('Temporal') })]),
+    });
+    expect(answer.body.erased.temporalRuns).toBeGreaterThanOrEqual(1);
+
+    expect((await rig.request('GET', `/v1/conversations/${conversationOf(erased)}`)).status).toBe(404);
+    const messages = await thread(erased);
+    expect(messages.status === 404 || messages.body.messages?.length === 0).toBe(true);
+    expect((await fetch(`${rig.baseUrl}${imageUrl}`, { headers: { authorization: `Bearer ${rig.keys.agent}` } })).status).toBe(404);
+    const recipients = await rig.request('GET', `/v1/campaigns/${campaignId}/recipients?from=0&limit=10`);
+    expect(JSON.stringify(recipients.body)).not.toContain(erased);
+    expect(JSON.stringify(await rig.request('GET', '/v1/conversations?limit=500'))).not.toContain(erased);
+    expect(await rig.store.db.collection('messages').countDocuments({ raw: { $regex: erased } })).toBe(0);
+    await eventually(() => historyExists(conversationOf(erased)), (exists) => !exists, 20_000);
+  });
+
+  it('leaves everyone else as they were', async () => {
+    expect((await thread(kept)).body.messages).toHaveLength(2);
+    expect((await rig.request('GET', `/v1/conversations/${conversationOf(kept)}`)).status).toBe(200);
+    const recipients = await rig.request('GET', `/v1/campaigns/${campaignId}/recipients?from=0&limit=10`);
+    expect(JSON.stringify(recipients.body)).toContain(kept);
+    expect(await historyExists(conversationOf(kept))).toBe(true);
+  });
+
+  it('is audited with who, when and how much, and not whom', async () => {
+    const audit = await rig.requestAs('supervisor', 'GET', '/v1/erasures');
+    expect(audit.status).toBe(200);
+    expect(audit.body.erasures).toEqual([expect.objectContaining({ by: expect.objectContaining({ role: 'supervisor' }), at: expect.any(String), erased: expect.objectContaining({ messages: 3 }) })]);
+    const stored = await rig.store.db.collection('erasures').find({}).toArray();
+    expect(JSON.stringify(stored)).not.toContain(erased);
+    expect(JSON.stringify(stored)).not.toContain(suffix);
+  });
+
+  it('answers 404 unknown_customer for someone already erased (or never known)', async () => {
+    const again = await rig.requestAs('supervisor', 'POST', '/v1/erasures', { customer: erased });
+    expect(again.status).toBe(404);
+    expect(again.body.code).toBe('unknown_customer');
+  });
+});
