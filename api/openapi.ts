@@ -19,6 +19,7 @@ import {
   TransferBody,
 } from './conversations.schema';
 import { supervisorPaths } from './openapi.supervisor';
+import { privacyPaths } from './openapi.privacy';
 
 const Problem = z
   .object({
@@ -287,6 +288,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         },
       },
       ...supervisorPaths(problem, json),
+      ...privacyPaths(problem, json),
       '/webhooks/whatsapp': {
         get: {
           security: [],

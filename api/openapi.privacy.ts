@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { CodecBody } from './codec.routes';
+import { CustomerIdentifier, ErasureBody } from './erasure.routes';
+
+type Responses = (description: string) => { description: string; content: Record<string, { schema: z.ZodType }> };
+
+const Counts = z.object({
+  conversations: z.number().int(),
+  messages: z.number().int(),
+  deliveryStatuses: z.number().int(),
+  media: z.number().int(),
+  campaignEntries: z.number().int(),
+  temporalRuns: z.number().int(),
+});
+const ErasureResult = z
+  .object({
+    erasureId: z.string(),
+    at: z.string(),
+    conversationsClosed: z.number().int(),
+    erased: Counts,
+    notErasedAtOnce: z.array(z.object({ what: z.string(), where: z.string(), until: z.string() })),
+  })
+  .meta({ id: 'ErasureResult' });
+
+/** The erasure routes and the codec server (README "Customers' data"). */
+export function privacyPaths(problem: Responses, json: (description: string, schema: z.ZodType) => ReturnType<Responses>): ZodOpenApiPathsObject {
+  const forbidden = { '401': problem('No or unknown API key'), '403': problem('Not a supervisor key') };
+  const erased = { '200': json('What went, and what outlives the request', ErasureResult), '404': problem('unknown_customer: nothing names them'), ...forbidden };
+  const codec = (summary: string) => ({
+    post: {
+      summary,
+      requestBody: { content: { 'application/json': { schema: CodecBody } } },
+      responses: { '200': json('The payloads, same order', CodecBody), '401': problem('No or unknown API key'), '403': problem('Not a supervisor or analyst key'), '422': problem('undecodable_payload') },
+    },
+  });
+  return {
+    '/v1/customers/{customerId}': {
+      delete: { summary: 'Erase one person by any identifier: their conversations close, their data goes', requestParams: { path: z.object({ customerId: CustomerIdentifier }) }, responses: erased },
+    },
+    '/v1/erasures': {
+      post: { summary: 'Erase one person (as DELETE /v1/customers/{id})', requestBody: { content: { 'application/json': { schema: ErasureBody } } }, responses: erased },
+      get: { summary: 'The erasure audit: who, when, how much (never whom)', responses: { '200': json('Newest first', z.object({ erasures: z.array(z.record(z.string(), z.unknown())) })), ...forbidden } },
+    },
+    '/codec/encode': codec("Temporal codec server: encrypt payloads with the newest key (Temporal Web UI and CLI)"),
+    '/codec/decode': codec('Temporal codec server: decrypt payloads (Temporal Web UI and CLI)'),
+  };
+}
