@@ -22,6 +22,8 @@ export interface ErasureDeps {
 
 /** How long a running conversation may take to close before it is terminated. */
 const CLOSE_WAIT_MS = 10_000;
+/** How long the answer waits for Temporal to finish deleting the runs (it goes on in the background after). */
+const DELETE_WAIT_MS = 2_000;
 
 const bounded = <T>(work: Promise<T>, ms: number) =>
   Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref())]);
@@ -54,6 +56,15 @@ export function createErasureService({ store, temporal }: ErasureDeps) {
       await temporal.workflowService.deleteWorkflowExecution({ namespace: temporal.options.namespace, workflowExecution: { workflowId: run.workflowId, runId: run.runId } });
       runs += 1;
     }
+    // Deletion is asynchronous on the server: give it a moment (the API reads closed runs from Temporal until then).
+    for (const deadline = Date.now() + DELETE_WAIT_MS; runs > 0 && Date.now() < deadline; ) {
+      const gone = await handle.describe().then(
+        () => false,
+        (err: unknown) => err instanceof WorkflowNotFoundError,
+      );
+      if (gone) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     return { closed, runs };
   }
 
@@ -82,8 +93,8 @@ export function createErasureService({ store, temporal }: ErasureDeps) {
 export const NOT_ERASED_AT_ONCE: ErasureResult['notErasedAtOnce'] = [
   {
     what: "conversation histories (each run's events, payloads encrypted with TEMPORAL_PAYLOAD_KEYS)",
-    where: 'Temporal: deletion is asked for every run listed; the server removes them asynchronously, and a run not yet listed by its visibility store stays until the namespace retention ends',
-    until: "seconds for listed runs; otherwise the namespace's retention period, unreadable without the payload key meanwhile",
+    where: 'Temporal: deletion is asked for every run listed; the server removes them asynchronously (meanwhile GET /v1/conversations/{id} may still answer the closed status from it), and a run not yet listed by its visibility store stays until the namespace retention ends',
+    until: "when the server completes the deletion, at the latest the namespace's retention period; unreadable without the payload key meanwhile",
   },
   { what: 'the customer key in the tier ledger (tier_customers)', where: 'MongoDB', until: '24 hours after their last template outside the window (it enforces the messaging limit)' },
   { what: 'histories analysts exported before now (wa-analyst export)', where: 'their files', until: 'their owners delete them; encrypted payloads stay unreadable without the key' },
