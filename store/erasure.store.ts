@@ -60,13 +60,23 @@ export async function findErasureSubject(store: Store, identifier: string): Prom
   return { conversationIds: [...conversationIds], customerKeys: [...customerKeys], identities: [...identities] };
 }
 
-/** Media ids a message carries (an inbound picture, an outbound image). */
-const mediaOf = (m: MessageDoc): string[] =>
-  m.direction === 'inbound' ? (m.image?.mediaId ? [m.image.mediaId] : []) : m.content.type === 'image' ? [m.content.mediaId] : [];
+/** Where messages keep stored media: inbound under Meta's object names, outbound as `content.mediaId`. */
+const MEDIA_KINDS = ['image', 'audio', 'video', 'document', 'sticker'] as const;
+
+/** Media ids a message carries (a customer's picture, voice note, document…; an uploaded file sent to them). */
+function mediaOf(m: MessageDoc): string[] {
+  if (m.direction === 'outbound') return 'mediaId' in m.content && typeof m.content.mediaId === 'string' ? [m.content.mediaId] : [];
+  return MEDIA_KINDS.flatMap((kind) => {
+    const media = (m as unknown as Record<string, { mediaId?: string } | undefined>)[kind];
+    return media?.mediaId ? [media.mediaId] : [];
+  });
+}
+
+const usedBy = (mediaId: string) => ({ $or: [{ 'content.mediaId': mediaId }, ...MEDIA_KINDS.map((kind) => ({ [`${kind}.mediaId`]: mediaId }))] });
 
 /**
- * Deletes the subject's messages, their delivery statuses and wamid index, the pictures no other customer's message
- * uses (a campaign image sent to many stays), the conversations' projections and the campaign entries naming them.
+ * Deletes the subject's messages, their delivery statuses, wamid index and reactions, the stored media no other
+ * customer's message uses (a file sent to many stays), the conversations' projections and the campaign entries naming them.
  * Idempotent: a second run finds nothing and counts zeros. Plain deletes by `_id`/field: FerretDB and MongoDB alike.
  */
 export async function eraseSubjectData(store: Store, subject: ErasureSubject): Promise<ErasedCounts> {
@@ -79,10 +89,12 @@ export async function eraseSubjectData(store: Store, subject: ErasureSubject): P
   await store.wamids.deleteMany({ $or: [{ _id: { $in: wamids } }, { messageId: { $in: messageIds } }] });
   await store.handledInbound.deleteMany({ _id: { $in: [...messageIds, ...wamids] } });
   const removed = (await store.messages.deleteMany({ _id: { $in: messageIds } })).deletedCount;
+  // Their reactions, and anyone's reactions in their conversations.
+  await store.reactions.deleteMany({ $or: [{ conversationId: { $in: subject.conversationIds } }, { by: { $in: subject.customerKeys } }] });
   let media = 0;
   const bucket = new GridFSBucket(store.db, { bucketName: 'media' });
   for (const mediaId of mediaIds) {
-    const stillUsed = await store.messages.findOne({ $or: [{ 'image.mediaId': mediaId }, { 'content.mediaId': mediaId }] }, { projection: { _id: 1 } });
+    const stillUsed = await store.messages.findOne(usedBy(mediaId) as never, { projection: { _id: 1 } });
     if (stillUsed) continue;
     const file = await store.db.collection('media.files').findOne({ _id: mediaId as never }, { projection: { _id: 1 } });
     if (!file) continue;
