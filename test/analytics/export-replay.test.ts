@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { toolPath } from '../../scripts/dev-servers';
 import { analyst } from '../support/analyst-cli';
-import { testEnv } from '../support/env';
+import { TEST_PAYLOAD_KEYS, testEnv } from '../support/env';
 import { startService, type ServiceRig } from '../support/service';
 import { eventually } from '../support/workflow-env';
 
@@ -89,7 +89,8 @@ describe('wa-analyst export and replay against the real dev server', () => {
     const run = spawnSync(
       process.execPath,
       [require.resolve('tsx/cli'), 'bin/wa-analyst.ts', 'replay', '--no-progress', '--workflows', join(__dirname, 'fixtures/incompatible.workflows.ts'), '--dir', exported],
-      { cwd: root, encoding: 'utf8', timeout: 60_000 },
+      // The service's payload keys, as an analyst holding them would have in the environment.
+      { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, TEMPORAL_PAYLOAD_KEYS: TEST_PAYLOAD_KEYS } },
     );
     expect(run.stderr).toContain('0 replayed cleanly, 2 failed');
     expect(run.status).toBe(1);
