@@ -21,7 +21,8 @@ const historyExists = (workflowId: string) =>
 
 beforeAll(async () => {
   rig = await startService();
-  await rig.approveTemplate('spring_sale');
+  // One body placeholder, with its example, as WhatsApp requires of a template that takes a parameter.
+  await rig.approveTemplate('spring_sale', 'en_US', 'APPROVED', { body: { text: 'Hello {{1}}, this is spring_sale.', examples: ['Ada'] } });
   // A campaign reaches both customers; then one writes back with text and a picture (their conversation runs on).
   const created = await rig.request(
     'POST',

@@ -33,7 +33,8 @@ function readable(historyJson: string): string {
 
 beforeAll(async () => {
   rig = await startService();
-  await rig.approveTemplate('order_update');
+  // One body placeholder, with its example, as WhatsApp requires of a template that takes a parameter.
+  await rig.approveTemplate('order_update', 'en_US', 'APPROVED', { body: { text: 'Hello {{1}}, this is order_update.', examples: ['Ada'] } });
   await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, profileName: secrets.profileName, text: secrets.inbound });
   const id = conversationOf(customer);
   await eventually(() => rig.request('GET', `/v1/conversations/${id}`), (r) => r.status === 200 && r.body.state === 'openSession');
