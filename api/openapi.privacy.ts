@@ -30,7 +30,7 @@ export function privacyPaths(problem: Responses, json: (description: string, sch
   const codec = (summary: string) => ({
     post: {
       summary,
-      requestBody: { content: { 'application/json': { schema: CodecBody } } },
+      requestBody: { required: true, content: { 'application/json': { schema: CodecBody } } },
       responses: { '200': json('The payloads, same order', CodecBody), '401': problem('No or unknown API key'), '403': problem('Not a supervisor or analyst key'), '422': problem('undecodable_payload') },
     },
   });
@@ -39,7 +39,7 @@ export function privacyPaths(problem: Responses, json: (description: string, sch
       delete: { summary: 'Erase one person by any identifier: their conversations close, their data goes', requestParams: { path: z.object({ customerId: CustomerIdentifier }) }, responses: erased },
     },
     '/v1/erasures': {
-      post: { summary: 'Erase one person (as DELETE /v1/customers/{id})', requestBody: { content: { 'application/json': { schema: ErasureBody } } }, responses: erased },
+      post: { summary: 'Erase one person (as DELETE /v1/customers/{id})', requestBody: { required: true, content: { 'application/json': { schema: ErasureBody } } }, responses: erased },
       get: { summary: 'The erasure audit: who, when, how much (never whom)', responses: { '200': json('Newest first', z.object({ erasures: z.array(z.record(z.string(), z.unknown())) })), ...forbidden } },
     },
     '/codec/encode': codec("Temporal codec server: encrypt payloads with the newest key (Temporal Web UI and CLI)"),

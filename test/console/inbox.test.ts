@@ -58,10 +58,11 @@ describe('the agent inbox', () => {
       language: 'en_US',
       category: 'utility',
       definition: {
-        header: { format: 'text', text: 'Order {{1}}' },
-        body: { text: 'Hello {{1}}, your order ships on {{2}}.' },
+        // Every placeholder with its example, as WhatsApp requires at creation.
+        header: { format: 'text', text: 'Order {{1}}', example: '1042' },
+        body: { text: 'Hello {{1}}, your order ships on {{2}}.', examples: ['Ada', 'Monday'] },
         footer: { text: 'Reply STOP to opt out' },
-        buttons: [{ type: 'url', text: 'Track it', url: 'https://shop.example/track/{{1}}' }],
+        buttons: [{ type: 'url', text: 'Track it', url: 'https://shop.example/track/{{1}}', example: '1042' }],
       },
     });
     expect(created.status).toBe(201);

@@ -94,7 +94,7 @@ describe('error paths name fields of the request that was sent', () => {
       name: 'contract_reminder',
       language: 'en_US',
       category: 'utility',
-      definition: { body: { text: 'Hello {{1}}, see you on {{2}}.' } },
+      definition: { body: { text: 'Hello {{1}}, see you on {{2}}.', examples: ['Ada', 'Monday'] } },
     });
     expect(created.status).toBe(201);
     const brokerId = rig.simulator.templates().find((t) => t.name === 'contract_reminder')!.id;
