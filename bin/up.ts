@@ -120,12 +120,16 @@ let stopping = false;
 async function stopAll(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  // Should a stop hang, exit anyway: the exit hook of scripts/dev-servers.ts SIGKILLs the servers' process groups.
+  setTimeout(() => process.exit(code), 30_000).unref();
   for (const stop of stops.reverse()) await stop().catch((err: unknown) => console.error(err));
   process.exit(code);
 }
 
-process.once('SIGINT', () => void stopAll(0));
-process.once('SIGTERM', () => void stopAll(0));
+// `on`, not `once`: Ctrl-C reaches this process twice (from the terminal, and relayed by npm and tsx), and a second
+// signal with no handler would kill it mid-stop, before the servers it started (the last to stop) were stopped.
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
 main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
   void stopAll(1);
