@@ -75,6 +75,9 @@ export async function connectStore(url: string, dbName: string): Promise<Store> 
     store.configAudit.createIndex({ at: -1 }),
     store.reactions.createIndex({ conversationId: 1 }),
     store.deadLetters.createIndex({ receivedAt: -1 }),
+    // The customer registry (store/customers.store.ts) writes by `_id`; these serve its reads.
+    db.collection('customer_identifiers').createIndex({ customerId: 1 }),
+    db.collection('customer_links').createIndex({ into: 1 }),
   ]);
   return store;
 }

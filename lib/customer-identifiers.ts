@@ -1,0 +1,88 @@
+import { normaliseCustomerNumber } from './phone-numbers';
+
+/**
+ * The identifiers WhatsApp knows a person by, and the one form each is matched in.
+ *
+ * - `phone`: a phone number in *person form* (see {@link personPhone}); WhatsApp's `wa_id` and every number an
+ *   integrator typed for the person land here.
+ * - `bsuid`: the business-scoped user id (`user_id`, `from_user_id`, `recipient_user_id`), e.g. `US.13491208655302741918`,
+ *   unique per business portfolio. A phone number change regenerates it.
+ * - `parent_bsuid`: the parent BSUID shared across a managed business's linked portfolios, e.g. `US.ENT.118157…`.
+ * - `username`: the user's optional username (`@ada`); the user may change it, but while they hold it it is theirs.
+ *
+ * Meta: https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids/
+ */
+export type IdentifierKind = 'phone' | 'bsuid' | 'parent_bsuid' | 'username';
+
+export interface Identifier {
+  kind: IdentifierKind;
+  value: string;
+}
+
+/** What a webhook, a send answer or an integrator tells us about one person; every field optional. */
+export interface IdentityHints {
+  /** WhatsApp's `wa_id` (digits, as WhatsApp writes it). */
+  waId?: string;
+  /** Numbers an integrator used for the person (digits with country code, libphonenumber's form). */
+  phones?: string[];
+  userId?: string;
+  parentUserId?: string;
+  username?: string;
+  profileName?: string;
+}
+
+const BSUID = /^[A-Z]{2}\.[A-Za-z0-9.]{1,140}$/;
+
+/**
+ * One person's phone number in one form, whichever way it was written. WhatsApp ids keep national forms that
+ * libphonenumber (and integrators) write differently; each rule below maps both forms of one subscriber to one key:
+ * - Mexico: WhatsApp ids keep the mobile `1` after `52` (`5215512345678`); since 2019 the number is dialled
+ *   without it (`525512345678`).
+ * - Argentina: mobiles carry a `9` after `54` in WhatsApp ids (`5491123456789`), not in the number as written
+ *   (`541123456789`).
+ * - Brazil: accounts registered before the ninth digit keep an 8-digit mobile (`551187654321`), newer ones and
+ *   integrators write 9 digits (`5511987654321`); only mobiles (first local digit 6-9) take the ninth digit.
+ * Meta documents none of these forms (its send answer's `contacts[].wa_id` is the authority, and the registry
+ * learns it, see `learnFromSendAnswer`); the rules are the ones BSPs publish, e.g.
+ * https://support.whapi.cloud/help-desk/faq/specifics-of-sending-messages-to-numbers-of-different-countries
+ */
+export function personPhone(digits: string): string {
+  const mexico = /^521(\d{10})$/.exec(digits);
+  if (mexico) return `52${mexico[1]}`;
+  const argentina = /^549(\d{10})$/.exec(digits);
+  if (argentina) return `54${argentina[1]}`;
+  const brazil = /^55(\d{2})9([6-9]\d{7})$/.exec(digits);
+  if (brazil) return `55${brazil[1]}${brazil[2]}`;
+  return digits;
+}
+
+/** A username as matched: WhatsApp usernames are case-insensitive handles; the leading `@` is optional. */
+export const usernameKey = (username: string) => username.trim().replace(/^@/, '').toLowerCase();
+
+/** The `_id` of an identifier document: `<kind>:<value>`. */
+export const identifierId = (identifier: Identifier) => `${identifier.kind}:${identifier.value}`;
+
+/** Every identifier the hints name, phone numbers in person form; duplicates removed, in a fixed order. */
+export function identifiersOf(hints: IdentityHints): Identifier[] {
+  const out: Identifier[] = [];
+  const add = (kind: IdentifierKind, value: string | undefined) => {
+    if (value && !out.some((i) => i.kind === kind && i.value === value)) out.push({ kind, value });
+  };
+  for (const phone of [hints.waId, ...(hints.phones ?? [])]) add('phone', phone ? personPhone(phone) : undefined);
+  add('bsuid', hints.userId);
+  add('parent_bsuid', hints.parentUserId);
+  add('username', hints.username ? usernameKey(hints.username) : undefined);
+  return out;
+}
+
+/**
+ * An identifier an integrator typed into a lookup: a BSUID or parent BSUID as given, a phone number in any common
+ * writing, or `@username`. Undefined when it is none of these.
+ */
+export function parseIdentifier(text: string): Identifier | undefined {
+  const trimmed = text.trim();
+  if (BSUID.test(trimmed)) return { kind: /^[A-Z]{2}\.ENT\./.test(trimmed) ? 'parent_bsuid' : 'bsuid', value: trimmed };
+  if (trimmed.startsWith('@')) return trimmed.length > 1 ? { kind: 'username', value: usernameKey(trimmed) } : undefined;
+  const digits = normaliseCustomerNumber(trimmed);
+  return digits ? { kind: 'phone', value: personPhone(digits) } : undefined;
+}

@@ -1,0 +1,107 @@
+import { isDuplicateKey, type Store } from './db';
+
+/** An identifier a person is known by. `_id` `<kind>:<value>` (lib/customer-identifiers); never changes owner. */
+export interface IdentifierDoc {
+  _id: string;
+  customerId: string;
+  at: Date;
+}
+
+/** A person. `_id` `cus_<creation time><sequence><random>`: ids sort by creation, so the older customer survives a merge. */
+export interface CustomerDoc {
+  _id: string;
+  /** The customer part of their conversations' workflow ids, `wa:<phone-number id>:<conversationKey>`; never changes. */
+  conversationKey: string;
+  /** The phone number WhatsApp knows them by now (`wa_id`), absent while only a BSUID is known. */
+  waId?: string;
+  userId?: string;
+  parentUserId?: string;
+  username?: string;
+  profileName?: string;
+  /** Numbers they changed away from (`user_changed_number`): never the send target again. */
+  formerPhones?: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Two customers found to be one person: `_id` the younger, `into` the older. Inserted once, never changed. */
+export interface CustomerLinkDoc {
+  _id: string;
+  into: string;
+  at: Date;
+}
+
+interface Docs {
+  identifiers: IdentifierDoc;
+  customers: CustomerDoc;
+  links: CustomerLinkDoc;
+}
+
+/**
+ * The few operations the registry needs, each by `_id` (the only shape FerretDB 1.x answers from an index) except
+ * `where`, used by reads and the migration. Over MongoDB here; over a Map for dry runs and property tests.
+ */
+export interface RegistryDb {
+  find<K extends keyof Docs>(collection: K, id: string): Promise<Docs[K] | null>;
+  /** False when a document with that `_id` exists already: the loser of an insert race learns it here. */
+  insert<K extends keyof Docs>(collection: K, doc: Docs[K]): Promise<boolean>;
+  set<K extends keyof Docs>(collection: K, id: string, fields: Partial<Docs[K]>): Promise<void>;
+  remove<K extends keyof Docs>(collection: K, id: string): Promise<void>;
+  where<K extends keyof Docs>(collection: K, field: string, values: string[]): Promise<Docs[K][]>;
+}
+
+const names: Record<keyof Docs, string> = { identifiers: 'customer_identifiers', customers: 'customers', links: 'customer_links' };
+
+/** The registry over the store's database (collections `customers`, `customer_identifiers`, `customer_links`). */
+export function mongoRegistry(store: Store): RegistryDb {
+  const col = (name: keyof Docs) => store.db.collection<{ _id: string }>(names[name]);
+  return {
+    find: async (collection, id) => (await col(collection).findOne({ _id: id })) as never,
+    async insert(collection, doc) {
+      try {
+        await col(collection).insertOne(doc as { _id: string });
+        return true;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+    },
+    set: async (collection, id, fields) => void (await col(collection).updateOne({ _id: id }, { $set: fields })),
+    remove: async (collection, id) => void (await col(collection).deleteOne({ _id: id })),
+    where: async (collection, field, values) => (await col(collection).find({ [field]: { $in: values } }).toArray()) as never,
+  };
+}
+
+/** The same operations over Maps: what a dry run changes stays in memory. */
+export function memoryRegistry(): RegistryDb & { size(collection: keyof Docs): number } {
+  const maps: { [K in keyof Docs]: Map<string, Docs[K]> } = { identifiers: new Map(), customers: new Map(), links: new Map() };
+  // A macrotask between steps lets concurrent callers interleave as they would against a server.
+  const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+  return {
+    async find(collection, id) {
+      await tick();
+      const doc = maps[collection].get(id);
+      return doc ? ({ ...doc } as never) : null;
+    },
+    async insert(collection, doc) {
+      await tick();
+      if (maps[collection].has(doc._id)) return false;
+      maps[collection].set(doc._id, { ...doc } as never);
+      return true;
+    },
+    async set(collection, id, fields) {
+      await tick();
+      const doc = maps[collection].get(id);
+      if (doc) maps[collection].set(id, { ...doc, ...fields } as never);
+    },
+    async remove(collection, id) {
+      await tick();
+      maps[collection].delete(id);
+    },
+    async where(collection, field, values) {
+      await tick();
+      return [...maps[collection].values()].filter((doc) => values.includes(String((doc as unknown as Record<string, unknown>)[field]))) as never;
+    },
+    size: (collection) => maps[collection].size,
+  };
+}
