@@ -6,6 +6,7 @@ import { findMedia, readMedia, rememberBrokerId } from '../store/media.store';
 import { ensureOutbound, recordAccepted, recordFailed } from '../store/messages.store';
 import { releaseUnsentLegacyNotice } from '../store/numbers.store';
 import type { SendOutcome } from './activities.types';
+import { learnFromSendAnswer, preferredRecipient } from '../services/customer-identity';
 import { CloudApiError, type CloudApiClient } from '../integrations/broker/cloud-api.client';
 import { meaningOf } from '../lib/meta-errors';
 import { templateKey, updateTemplate } from '../store/templates.store';
@@ -52,9 +53,13 @@ export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
       if (stored.failure) return { outcome: 'rejected', code: stored.failure.code, title: stored.failure.title };
       try {
         const content = await withBrokerMedia(send.businessNumberId, send.message);
-        const { wamid, waId } = await broker.sendMessage(send.businessNumberId, send.customer, content, send.messageId);
+        // Phone while WhatsApp shares it, else the BSUID: the registry knows a number change the conversation has not seen.
+        const recipient = await preferredRecipient(store, send.customer);
+        const { wamid, waId } = await broker.sendMessage(send.businessNumberId, recipient, content, send.messageId);
         // Meta may resolve the number to another WhatsApp id (send-messages reference): keep it when it differs.
-        await recordAccepted(store, send.messageId, wamid, clock(), waId && waId !== send.customer.waId ? waId : undefined);
+        await recordAccepted(store, send.messageId, wamid, clock(), waId && waId !== recipient.waId ? waId : undefined);
+        // ... and the person learns it: where only WhatsApp knows a number's form, its answer decides.
+        if (waId && recipient.waId) await learnFromSendAnswer(store, recipient, [{ input: recipient.waId, wa_id: waId }], clock());
         return { outcome: 'accepted', wamid };
       } catch (err) {
         if (!(err instanceof CloudApiError)) throw err;

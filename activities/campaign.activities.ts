@@ -1,7 +1,8 @@
 import type { ConversationService } from '../services/conversations.service';
 import { AppError, refusalIn } from '../lib/errors';
 import { findRecipient, recordCampaignProgress, recordRecipientResult, type RecipientDoc } from '../store/campaigns.store';
-import type { Store } from '../store/db';
+import { isDuplicateKey, type Store } from '../store/db';
+import { customerForIntegrator } from '../services/customer-identity';
 import type { CampaignProgress, CampaignTemplate, TierPolicy } from '../workflows/campaign.messages';
 
 export interface RecipientRequest {
@@ -55,6 +56,10 @@ export function createCampaignActivities({ store, conversations, clock }: { stor
       if (!(waId && WA_ID.test(waId)) && !(userId && USER_ID.test(userId))) {
         return refuse(request, 'invalid_recipient', 'expected waId as 6 to 15 digits, or a business-scoped userId');
       }
+      // One person listed twice under different identifiers (52/521, phone and BSUID) is messaged once.
+      const person = await customerForIntegrator(store, request.businessNumberId, { ...(waId && WA_ID.test(waId) ? { waId } : {}), ...(userId && USER_ID.test(userId) ? { userId } : {}) }, clock());
+      const first = await claimPerson(store, request.campaignId, person.key, request.index);
+      if (first !== request.index) return refuse(request, 'duplicate_recipient', `the same person as recipient ${first}`);
       try {
         const accepted = await conversations.start(
           {
@@ -86,6 +91,19 @@ export function createCampaignActivities({ store, conversations, clock }: { stor
       await recordCampaignProgress(store, progress, clock());
     },
   };
+}
+
+/** The first recipient index that named this person in this campaign (`campaign_persons`, an insert race on `_id`). */
+async function claimPerson(store: Store, campaignId: string, personKey: string, index: number): Promise<number> {
+  const persons = store.db.collection<{ _id: string; index: number }>('campaign_persons');
+  const _id = `${campaignId}:${personKey}`;
+  try {
+    await persons.insertOne({ _id, index });
+    return index;
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    return (await persons.findOne({ _id }))?.index ?? index;
+  }
 }
 
 function storedOutcome(recipient: RecipientDoc): RecipientOutcome | undefined {

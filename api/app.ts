@@ -25,6 +25,8 @@ import { campaignRoutes } from './campaigns.routes';
 import { createCampaignService } from '../services/campaigns.service';
 import { conversationRoutes } from './conversations.routes';
 import { agentRoutes } from './agents.routes';
+import { customerRoutes } from './customers.routes';
+import { createCustomerService } from '../services/customers.service';
 import { createLiveFeeds } from './console.live';
 import { consoleApiRoutes, consoleLiveRoutes, consoleRoutes } from './console.routes';
 import { machineConfigRoutes } from './machine-config.routes';
@@ -156,6 +158,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   const conversations = createConversationService({ store, temporal, taskQueue, idleCloseAfterMs, agentVisibility, ...(limits ? { limits } : {}) });
   app.use(conversationRoutes(conversations, createReceiptService({ store, temporal })));
   app.use(agentRoutes(conversations));
+  app.use(customerRoutes(createCustomerService(store), conversations));
   const feeds = createLiveFeeds({
     everyMs: config.CONSOLE_LIVE_POLL_MS ?? 1_000,
     logger,

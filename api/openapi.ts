@@ -20,6 +20,7 @@ import {
 } from './conversations.schema';
 import { supervisorPaths } from './openapi.supervisor';
 import { privacyPaths } from './openapi.privacy';
+import { CustomerId, CustomerLookupQuery, CustomerView } from './customers.schema';
 
 const Problem = z
   .object({
@@ -89,7 +90,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           responses: {
             '202': json('Accepted; the template is queued for sending', SendAccepted),
             '400': problem('Invalid body'),
-            '422': problem('The template is not approved'),
+            '422': problem('template_not_approved, or bsuid_recipient_unsupported: an authentication template to a customer known by BSUID alone'),
             '429': problem("messaging_limit_reached: the number's tier of new customers per 24 h is used up (with tier and retryAt)"),
           },
         },
@@ -97,6 +98,22 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           summary: 'List conversations, newest activity first',
           requestParams: { query: ListConversationsQuery },
           responses: { '200': json('Conversations', z.object({ conversations: z.array(ConversationView) })), '400': problem('Invalid filter') },
+        },
+      },
+      '/v1/customers': {
+        get: {
+          summary: 'The customer (person) an identifier or a conversation names',
+          description:
+            'A phone number in any common writing (Mexico 52/521 and Brazil with or without the ninth digit name one person), a BSUID, a parent BSUID or @username.',
+          requestParams: { query: CustomerLookupQuery },
+          responses: { '200': json('The customer', CustomerView), '400': problem('Not an identifier'), '404': problem('unknown_customer') },
+        },
+      },
+      '/v1/customers/{customerId}': {
+        get: {
+          summary: 'A customer: every identifier, profile name, username, and their conversations across business numbers, newest first',
+          requestParams: { path: z.object({ customerId: CustomerId }) },
+          responses: { '200': json('The customer (a merged id answers the person it joined)', CustomerView), '404': problem('unknown_customer') },
         },
       },
       '/v1/conversations/{conversationId}': {

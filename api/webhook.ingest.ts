@@ -118,7 +118,7 @@ export async function ingestParts(deps: IngestDeps, parts: readonly WebhookPart[
     let inbound: Inbound | undefined;
     let stored: Awaited<ReturnType<typeof storeInbound>> | undefined;
     const refused = await orDeadLetter(deps, () => letterOf(part, receivedAt), async () => {
-      inbound = inboundOf(deps, part.value, message, receivedAt);
+      inbound = await inboundOf(deps, part.value, message, receivedAt);
       stored = await storeInbound(deps, inbound);
     });
     if (refused || !inbound || !stored) {

@@ -20,6 +20,7 @@ import type { IngestDeps } from './webhook.ingest';
 import { UnusablePart } from './webhook.failures';
 import { CloudContact, type CloudInboundMessage, type CloudStatus, type MessagesChangeValue } from './webhook.schema';
 import { meaningOf } from '../lib/meta-errors';
+import { customerForInbound, inboundIdentity, learnFromStatus } from '../services/customer-identity';
 
 const deliveryStatuses = new Set(['sent', 'delivered', 'read', 'failed']);
 
@@ -36,23 +37,17 @@ function contactFor(value: MessagesChangeValue, message: CloudInboundMessage): C
 }
 
 /**
- * The customer as WhatsApp names them; keyed on the business-scoped id when there is one, else the phone number.
- * Throws {@link UnusablePart} (`no_customer`) when neither the message nor its contact names one.
+ * The customer as the registry knows them: every identifier in the message is learned (a `system` notice re-points
+ * the person to their new number or BSUID), and `key` is the person's conversation key, whatever identifier arrived.
+ * Throws {@link UnusablePart} (`no_customer`) when neither the message nor its contact names one; a store that does
+ * not answer throws as it is (the webhook answers 503 and is delivered again).
  */
-export function customerOf(value: MessagesChangeValue, message: CloudInboundMessage): CustomerRef {
-  const contact = contactFor(value, message);
-  const userId = message.from_user_id ?? contact?.user_id;
-  const waId = message.from ?? contact?.wa_id;
-  const key = userId ?? waId;
-  const username = contact?.profile?.username ?? contact?.username;
-  if (!key) throw new UnusablePart('no_customer', `message ${message.id} names no customer (no from, from_user_id, wa_id or user_id)`);
-  return {
-    key,
-    ...(waId ? { waId } : {}),
-    ...(userId ? { userId } : {}),
-    ...(username ? { username } : {}),
-    ...(contact?.profile?.name ? { profileName: contact.profile.name } : {}),
-  };
+export async function customerOf(deps: Pick<IngestDeps, 'store'>, value: MessagesChangeValue, message: CloudInboundMessage, receivedAt: Date): Promise<CustomerRef> {
+  const seen = inboundIdentity(contactFor(value, message), message);
+  if (Object.keys(seen.hints).length === 0 && !seen.formerPhone) {
+    throw new UnusablePart('no_customer', `message ${message.id} names no customer (no from, from_user_id, wa_id or user_id)`);
+  }
+  return customerForInbound(deps.store, value.metadata.phone_number_id, seen, receivedAt);
 }
 
 /**
@@ -67,9 +62,9 @@ export interface Inbound {
   event?: true;
 }
 
-export function inboundOf(deps: IngestDeps, value: MessagesChangeValue, message: CloudInboundMessage, receivedAt: Date): Inbound {
+export async function inboundOf(deps: IngestDeps, value: MessagesChangeValue, message: CloudInboundMessage, receivedAt: Date): Promise<Inbound> {
   const businessNumberId = value.metadata.phone_number_id;
-  const customer = customerOf(value, message);
+  const customer = await customerOf(deps, value, message, receivedAt);
   const conversationId = conversationWorkflowId(businessNumberId, customer.key);
   const sentAt = Number(message.timestamp) * 1000;
   const read = readInbound(message);
@@ -153,6 +148,7 @@ function failureOf(status: CloudStatus): MessageFailure | undefined {
 /** Statuses go straight to the store as one insert each; only a failure concerns the conversation's machine. */
 export async function ingestStatus(deps: IngestDeps, status: CloudStatus): Promise<boolean> {
   if (!deliveryStatuses.has(status.status)) return false;
+  await learnFromStatus(deps.store, status, new Date());
   const failure = failureOf(status);
   const messageId = status.biz_opaque_callback_data;
   await recordStatus(deps.store, {

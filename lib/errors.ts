@@ -45,6 +45,10 @@ export const errorCatalog = {
   template_invalid: { status: 422, title: 'WhatsApp would refuse this template; see errors for each field and rule' },
   template_parameters_mismatch: { status: 422, title: "The parameters do not match the template's placeholders" },
   invalid_phone_number: { status: 422, title: 'The phone number does not meet WhatsApp\'s numbering rules' },
+  bsuid_recipient_unsupported: {
+    status: 422,
+    title: 'WhatsApp delivers this message to phone numbers only, and the customer is known by their business-scoped user id alone',
+  },
   invalid_media: { status: 422, title: 'Only media types WhatsApp accepts, whose bytes match their declared type, are accepted' },
   too_many_in_flight: { status: 429, title: 'Too many sends in flight for this conversation; retry shortly' },
   messaging_limit_reached: {

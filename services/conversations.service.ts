@@ -28,6 +28,7 @@ import {
 } from '../workflows/conversation.messages';
 import type { ConversationView, MessageView, OutboundRequest, SendAccepted, StartConversationBody, TemplateView } from '../api/conversations.schema';
 import { maySee, narrowedAgent, type AgentVisibility, type Viewer } from './visibility';
+import { customerForIntegrator, preferredRecipient } from './customer-identity';
 
 export interface ConversationServiceDeps {
   store: Store;
@@ -59,11 +60,18 @@ export function createConversationService(deps: ConversationServiceDeps) {
   const bounded = <T>(call: () => Promise<T>) => temporal.connection.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? 10_000), call);
 
   /** `at`: where the message sits in the request that asked for it, so error paths name the caller's own fields. */
-  async function ensureSendable(businessNumberId: string, message: OutboundContent, at: MessageAt): Promise<void> {
+  async function ensureSendable(businessNumberId: string, message: OutboundContent, at: MessageAt, customer?: ConversationInput['customer']): Promise<void> {
     if (message.type !== 'template') return;
     const template = await findTemplate(store, businessNumberId, message.name, message.language);
     if (template?.status !== 'APPROVED') {
       throw new AppError('template_not_approved', `Template ${message.name} (${message.language}) is ${template?.status ?? 'unknown'} on this number`);
+    }
+    // WhatsApp refuses authentication templates to a BSUID (131062): refused here, before a unit or a send is spent.
+    if (customer && template.category.toLowerCase() === 'authentication' && !(await preferredRecipient(store, customer)).waId) {
+      throw new AppError(
+        'bsuid_recipient_unsupported',
+        `${message.name} is an authentication template, which WhatsApp delivers to phone numbers only; this customer is known by their business-scoped user id alone`,
+      );
     }
     // Templates recorded before supervisors managed them here have no definition to check against.
     const problems = template.definition ? checkParameters(template.definition, message.components) : [];
@@ -97,7 +105,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
 
   /** Sends through update-with-start: a conversation that has ended is started again, in a state that wants a template. */
   async function sendVia(conversation: ConversationInput, messageId: string, message: OutboundContent, sender: Sender, at: MessageAt, current?: ConversationStatus) {
-    await ensureSendable(conversation.businessNumberId, message, at);
+    await ensureSendable(conversation.businessNumberId, message, at, conversation.customer);
     const admission = await admitTemplate(conversation, messageId, message, current);
     const input: ConversationWorkflowInput = { conversation };
     try {
@@ -165,12 +173,13 @@ export function createConversationService(deps: ConversationServiceDeps) {
     maySee: (doc: Pick<ConversationDoc, 'agentId' | 'routing'>, viewer: Viewer) => maySee(doc, viewer, policy),
 
     async start(body: StartConversationBody, sender: Sender, idempotencyKey?: string): Promise<SendAccepted> {
-      const key = body.customer.userId ?? body.customer.waId!;
-      const conversationId = conversationWorkflowId(body.businessNumberId, key);
+      // The person, whichever of their identifiers (or way of writing their number) the integrator used: one conversation.
+      const customer = await customerForIntegrator(store, body.businessNumberId, body.customer, new Date());
+      const conversationId = conversationWorkflowId(body.businessNumberId, customer.key);
       const conversation: ConversationInput = {
         conversationId,
         businessNumberId: body.businessNumberId,
-        customer: { key, ...body.customer },
+        customer,
         idleCloseAfterMs: deps.idleCloseAfterMs,
       };
       const messageId = messageIdFor(conversationId, idempotencyKey);

@@ -121,7 +121,7 @@ async function refreshProfile(db: RegistryDb, customerId: string, learned: Learn
   // A late webhook from the number they left must not make it the send target again.
   if (profile.waId && former.includes(profile.waId)) delete profile.waId;
   if (profile.username && doc.username && usernameKey(profile.username) === usernameKey(doc.username)) delete profile.username;
-  const changes = Object.fromEntries(Object.entries(profile).filter(([field, value]) => doc[field as keyof CustomerDoc] !== value));
+  const changes: Record<string, unknown> = Object.fromEntries(Object.entries(profile).filter(([field, value]) => doc[field as keyof CustomerDoc] !== value));
   if (learned.formerPhone && doc.waId === learned.formerPhone && !profile.waId) changes.waId = undefined;
   if (former.length !== (doc.formerPhones ?? []).length) changes.formerPhones = former;
   if (Object.keys(changes).length === 0) return doc;

@@ -1,0 +1,159 @@
+import type { CustomerRef } from '../machines/conversation.types';
+import type { IdentityHints } from '../lib/customer-identifiers';
+import type { Store } from '../store/db';
+import { mongoRegistry } from '../store/customer-registry.db';
+import { findCustomerBy, learnIdentifiers } from '../store/customers.store';
+import type { CustomerDoc } from '../store/customer-registry.db';
+import { findConversation } from '../store/conversations.store';
+import { conversationWorkflowId } from '../workflows/conversation.messages';
+import { SystemNotice, type CloudContact, type CloudInboundMessage, type CloudStatus } from '../api/webhook.schema';
+
+/**
+ * Who a webhook, a send answer or an integrator names, learned into the customer registry; the one place the ingest
+ * path, the conversation service and the broker activities ask "which person, which conversation, which recipient".
+ * Meta: https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids/
+ */
+
+/** What one inbound message says about its sender (and, for a `system` notice, what they changed from). */
+export interface InboundIdentity {
+  hints: IdentityHints;
+  /** Identifiers they had before a `system` notice (previous BSUIDs); learned, never sent to. */
+  previous?: IdentityHints;
+  formerPhone?: string;
+}
+
+const isPhone = (text: string | undefined) => (text && /^\d{6,15}$/.test(text) ? text : undefined);
+
+/**
+ * The sender's identifiers: `from` / `from_user_id` and the matching `contacts[]` entry (username in
+ * `contacts[].profile.username`, or `contacts[].username` in older drafts); a `system` notice (which has no
+ * contacts) names the new number or BSUID, and the old ones it replaces.
+ */
+export function inboundIdentity(contact: CloudContact | undefined, message: CloudInboundMessage): InboundIdentity {
+  const username = contact?.profile?.username ?? contact?.username;
+  // Read here, not by the envelope: a notice in a shape we cannot read must not refuse the whole webhook.
+  const system = message.type === 'system' ? SystemNotice.safeParse((message as Record<string, unknown>).system).data : undefined;
+  if (system) {
+    const newPhone = isPhone(system.wa_id) ?? isPhone(system.new_wa_id);
+    const changedNumber = system.type === 'user_changed_number' || (newPhone !== undefined && newPhone !== message.from);
+    const formerPhone = changedNumber ? isPhone(message.from) : undefined;
+    return {
+      hints: {
+        ...(newPhone ? { waId: newPhone } : !changedNumber && isPhone(message.from) ? { waId: message.from } : {}),
+        ...(system.user_id ? { userId: system.user_id } : {}),
+        ...(system.parent_user_id ? { parentUserId: system.parent_user_id } : {}),
+      },
+      previous: {
+        ...(system.previous_user_id ?? message.from_user_id ? { userId: system.previous_user_id ?? message.from_user_id } : {}),
+        ...(system.previous_parent_user_id ? { parentUserId: system.previous_parent_user_id } : {}),
+      },
+      ...(formerPhone ? { formerPhone } : {}),
+    };
+  }
+  const waId = message.from ?? contact?.wa_id;
+  const userId = message.from_user_id ?? contact?.user_id;
+  return {
+    hints: {
+      ...(waId ? { waId } : {}),
+      ...(userId ? { userId } : {}),
+      ...(contact?.parent_user_id ? { parentUserId: contact.parent_user_id } : {}),
+      ...(username ? { username } : {}),
+      ...(contact?.profile?.name ? { profileName: contact.profile.name } : {}),
+    },
+  };
+}
+
+/**
+ * Learns an inbound sender and answers their conversation customer: `key` is the person's conversation key, so
+ * every identifier they write under lands in one conversation per business number. A person not yet known takes
+ * the key of a conversation already running under one of their identifiers (runs from before the registry keep
+ * their workflow id), else their BSUID, else their phone number.
+ */
+export async function customerForInbound(store: Store, businessNumberId: string, seen: InboundIdentity, now: Date): Promise<CustomerRef> {
+  const registry = mongoRegistry(store);
+  if (seen.previous && Object.keys(seen.previous).length > 0) {
+    await learnIdentifiers(registry, { hints: { ...seen.previous, ...(seen.hints.waId ? { waId: seen.hints.waId } : {}) }, now });
+  }
+  const person = await learnIdentifiers(registry, {
+    hints: seen.hints,
+    ...(seen.formerPhone ? { formerPhone: seen.formerPhone } : {}),
+    conversationKey: (candidates) => existingKey(store, businessNumberId, candidates),
+    now,
+  });
+  return customerRefOf(person, seen.hints);
+}
+
+async function existingKey(store: Store, businessNumberId: string, candidates: string[]): Promise<string | undefined> {
+  for (const key of candidates) {
+    if (await findConversation(store, conversationWorkflowId(businessNumberId, key))) return key;
+  }
+  return undefined;
+}
+
+/** The conversation's view of a person: their key, and the identifiers WhatsApp prefers to be sent to now. */
+export function customerRefOf(person: CustomerDoc, seen: IdentityHints = {}): CustomerRef {
+  const waId = person.waId ?? seen.waId;
+  const userId = person.userId ?? seen.userId;
+  const username = person.username ?? seen.username;
+  const profileName = seen.profileName ?? person.profileName;
+  return {
+    key: person.conversationKey,
+    ...(waId ? { waId } : {}),
+    ...(userId ? { userId } : {}),
+    ...(username ? { username } : {}),
+    ...(profileName ? { profileName } : {}),
+  };
+}
+
+/**
+ * Who an integrator means (a phone number in wa_id form, a BSUID, or both), learned so the number they typed joins
+ * the person WhatsApp already knows. Answers the conversation customer with the identifiers to send to.
+ */
+export async function customerForIntegrator(store: Store, businessNumberId: string, given: { waId?: string; userId?: string }, now: Date): Promise<CustomerRef> {
+  const person = await learnIdentifiers(mongoRegistry(store), {
+    hints: { ...(given.waId ? { phones: [given.waId] } : {}), ...(given.userId ? { userId: given.userId } : {}) },
+    conversationKey: (candidates) => existingKey(store, businessNumberId, candidates),
+    now,
+  });
+  // A number the person never wrote from is only a guess at their wa_id until the broker's answer says otherwise.
+  return customerRefOf(person, given.waId ? { waId: given.waId } : {});
+}
+
+/**
+ * The identifiers to send to now: the registry's (a number change or a BSUID learned since the conversation
+ * started wins), else what the conversation knows. Phone while known, else BSUID (`recipient`).
+ */
+export async function preferredRecipient(store: Store, customer: CustomerRef): Promise<CustomerRef> {
+  const registry = mongoRegistry(store);
+  const byKey = /^[A-Z]{2}\./.test(customer.key) ? { kind: 'bsuid' as const, value: customer.key } : undefined;
+  const person =
+    (byKey ? await findCustomerBy(registry, byKey) : undefined) ??
+    (customer.userId ? await findCustomerBy(registry, { kind: 'bsuid', value: customer.userId }) : undefined) ??
+    (await learnIdentifiers(registry, { hints: { ...(customer.waId ? { waId: customer.waId } : {}), ...(customer.userId ? { userId: customer.userId } : {}) }, now: new Date() }).catch(() => undefined));
+  return person ? { ...customer, ...customerRefOf(person, customer), key: customer.key } : customer;
+}
+
+/** The send answer's `contacts[]`: the broker's `wa_id` for the input decides, and the person learns it. */
+export async function learnFromSendAnswer(store: Store, customer: CustomerRef, contacts: { input?: string; wa_id?: string }[], now: Date): Promise<void> {
+  for (const contact of contacts) {
+    if (!contact.wa_id || !isPhone(contact.wa_id)) continue;
+    if (contact.wa_id === customer.waId) continue;
+    await learnIdentifiers(mongoRegistry(store), {
+      hints: { waId: contact.wa_id, ...(customer.waId ? { phones: [customer.waId] } : {}), ...(customer.userId ? { userId: customer.userId } : {}) },
+      now,
+    });
+  }
+}
+
+/** A status names the recipient's phone and BSUID together: the pair is learned once per process. */
+const seenPairs = new Set<string>();
+export async function learnFromStatus(store: Store, status: CloudStatus, now: Date): Promise<void> {
+  const waId = isPhone(status.recipient_id);
+  const userId = status.recipient_user_id;
+  if (!waId || !userId) return;
+  const pair = `${waId}|${userId}`;
+  if (seenPairs.has(pair)) return;
+  await learnIdentifiers(mongoRegistry(store), { hints: { waId, userId }, now });
+  if (seenPairs.size > 10_000) seenPairs.clear();
+  seenPairs.add(pair);
+}
