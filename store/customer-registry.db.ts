@@ -52,11 +52,29 @@ export interface RegistryDb {
 
 const names: Record<keyof Docs, string> = { identifiers: 'customer_identifiers', customers: 'customers', links: 'customer_links' };
 
+const caches = new WeakMap<Store, Map<string, IdentifierDoc>>();
+/**
+ * Identifier documents are inserted once and never change owner, so a process may keep them: a known customer's
+ * webhook then costs no identifier read. Bounded; dropped whole when full. (Links are always read: merges happen.)
+ */
+function ownerCache(store: Store): Map<string, IdentifierDoc> {
+  let cache = caches.get(store);
+  if (!cache) caches.set(store, (cache = new Map()));
+  if (cache.size > 50_000) cache.clear();
+  return cache;
+}
+
 /** The registry over the store's database (collections `customers`, `customer_identifiers`, `customer_links`). */
 export function mongoRegistry(store: Store): RegistryDb {
   const col = (name: keyof Docs) => store.db.collection<{ _id: string }>(names[name]);
+  const owners = ownerCache(store);
   return {
-    find: async (collection, id) => (await col(collection).findOne({ _id: id })) as never,
+    async find(collection, id) {
+      if (collection === 'identifiers' && owners.has(id)) return owners.get(id) as never;
+      const doc = await col(collection).findOne({ _id: id });
+      if (doc && collection === 'identifiers') owners.set(id, doc as IdentifierDoc);
+      return doc as never;
+    },
     async insert(collection, doc) {
       try {
         await col(collection).insertOne(doc as { _id: string });

@@ -103,12 +103,15 @@ export async function learnIdentifiers(db: RegistryDb, learned: Learned): Promis
   if (learned.formerPhone) identifiers.push({ kind: 'phone', value: personPhone(learned.formerPhone) });
   if (identifiers.length === 0) throw new Error('no identifier to learn');
   let root: string | undefined;
+  const unowned: Identifier[] = [];
   for (const identifier of identifiers) {
     const owner = await ownerOf(db, identifier);
-    if (owner) root = root ? await union(db, root, owner, learned.now) : owner;
+    if (!owner) unowned.push(identifier);
+    else root = root ? await union(db, root, owner, learned.now) : owner;
   }
-  root ??= await create(db, learned, identifiers[0]!);
-  for (const identifier of identifiers) root = await claim(db, identifier, root, learned.now);
+  // An identifier's owner never changes, so only the ones nobody held are claimed (the usual webhook claims none).
+  if (!root) root = await create(db, learned, unowned.shift()!);
+  for (const identifier of unowned) root = await claim(db, identifier, root, learned.now);
   return refreshProfile(db, root, learned);
 }
 
