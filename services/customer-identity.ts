@@ -70,12 +70,9 @@ export function inboundIdentity(contact: CloudContact | undefined, message: Clou
  * their workflow id), else their BSUID, else their phone number.
  */
 export async function customerForInbound(store: Store, businessNumberId: string, seen: InboundIdentity, now: Date): Promise<CustomerRef> {
-  const registry = mongoRegistry(store);
-  if (seen.previous && Object.keys(seen.previous).length > 0) {
-    await learnIdentifiers(registry, { hints: { ...seen.previous, ...(seen.hints.waId ? { waId: seen.hints.waId } : {}) }, now });
-  }
-  const person = await learnIdentifiers(registry, {
+  const person = await learnIdentifiers(mongoRegistry(store), {
     hints: seen.hints,
+    ...(seen.previous ? { previous: seen.previous } : {}),
     ...(seen.formerPhone ? { formerPhone: seen.formerPhone } : {}),
     conversationKey: (candidates) => existingKey(store, businessNumberId, candidates),
     now,

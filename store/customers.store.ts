@@ -18,6 +18,8 @@ export interface Learned {
   hints: IdentityHints;
   /** `user_changed_number`: the number they left; it stays theirs for lookups but is never sent to again. */
   formerPhone?: string;
+  /** Identifiers they had before (a `system` notice's previous BSUIDs): joined to them, not made current. */
+  previous?: IdentityHints;
   /**
    * For a person not yet known: the conversation key to give them (default: the BSUID, else the phone number, as
    * conversations were keyed before the registry). The ingest passes a function that finds an existing conversation.
@@ -100,6 +102,9 @@ function profileOf(hints: IdentityHints): Partial<CustomerDoc> {
  */
 export async function learnIdentifiers(db: RegistryDb, learned: Learned): Promise<CustomerDoc> {
   const identifiers = identifiersOf(learned.hints);
+  for (const old of identifiersOf(learned.previous ?? {})) {
+    if (!identifiers.some((i) => i.kind === old.kind && i.value === old.value)) identifiers.push(old);
+  }
   if (learned.formerPhone) identifiers.push({ kind: 'phone', value: personPhone(learned.formerPhone) });
   if (identifiers.length === 0) throw new Error('no identifier to learn');
   let root: string | undefined;
