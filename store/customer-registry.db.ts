@@ -48,33 +48,40 @@ export interface RegistryDb {
   set<K extends keyof Docs>(collection: K, id: string, fields: Partial<Docs[K]>): Promise<void>;
   remove<K extends keyof Docs>(collection: K, id: string): Promise<void>;
   where<K extends keyof Docs>(collection: K, field: string, values: string[]): Promise<Docs[K][]>;
+  /** A copy this process kept, possibly stale (customers); undefined when none. */
+  peek?<K extends keyof Docs>(collection: K, id: string): Docs[K] | undefined;
 }
 
 const names: Record<keyof Docs, string> = { identifiers: 'customer_identifiers', customers: 'customers', links: 'customer_links' };
 
-const caches = new WeakMap<Store, Map<string, IdentifierDoc>>();
+type Cache = { [K in keyof Docs]: Map<string, Docs[K]> };
+const caches = new WeakMap<Store, Cache>();
 /**
- * Identifier documents are inserted once and never change owner, so a process may keep them: a known customer's
- * webhook then costs no identifier read. Bounded; dropped whole when full. (Links are always read: merges happen.)
+ * What a process may keep: identifier documents and links are inserted once and never change, so a known customer's
+ * webhook reads neither again (only the absence of a link is always asked: merges happen). Customer documents change
+ * (profile, number), so they are only *peeked* at: a hit is used when the webhook agrees with it, else re-read.
+ * Bounded; dropped whole when full.
  */
-function ownerCache(store: Store): Map<string, IdentifierDoc> {
+function cacheOf(store: Store): Cache {
   let cache = caches.get(store);
-  if (!cache) caches.set(store, (cache = new Map()));
-  if (cache.size > 50_000) cache.clear();
+  if (!cache) caches.set(store, (cache = { identifiers: new Map(), links: new Map(), customers: new Map() }));
+  for (const map of Object.values(cache)) if (map.size > 50_000) map.clear();
   return cache;
 }
 
 /** The registry over the store's database (collections `customers`, `customer_identifiers`, `customer_links`). */
 export function mongoRegistry(store: Store): RegistryDb {
   const col = (name: keyof Docs) => store.db.collection<{ _id: string }>(names[name]);
-  const owners = ownerCache(store);
+  const cache = cacheOf(store);
+  const keep = <K extends keyof Docs>(collection: K, doc: Docs[K]) => (cache[collection] as Map<string, Docs[K]>).set(doc._id, doc);
   return {
     async find(collection, id) {
-      if (collection === 'identifiers' && owners.has(id)) return owners.get(id) as never;
-      const doc = await col(collection).findOne({ _id: id });
-      if (doc && collection === 'identifiers') owners.set(id, doc as IdentifierDoc);
+      if (collection !== 'customers' && cache[collection].has(id)) return cache[collection].get(id) as never;
+      const doc = (await col(collection).findOne({ _id: id })) as Docs[typeof collection] | null;
+      if (doc) keep(collection, doc);
       return doc as never;
     },
+    peek: (collection, id) => cache[collection].get(id) as never,
     async insert(collection, doc) {
       try {
         await col(collection).insertOne(doc as { _id: string });
@@ -84,7 +91,10 @@ export function mongoRegistry(store: Store): RegistryDb {
         throw err;
       }
     },
-    set: async (collection, id, fields) => void (await col(collection).updateOne({ _id: id }, { $set: fields })),
+    async set(collection, id, fields) {
+      cache[collection].delete(id);
+      await col(collection).updateOne({ _id: id }, { $set: fields });
+    },
     remove: async (collection, id) => void (await col(collection).deleteOne({ _id: id })),
     where: async (collection, field, values) => (await col(collection).find({ [field]: { $in: values } }).toArray()) as never,
   };

@@ -121,8 +121,20 @@ export async function learnIdentifiers(db: RegistryDb, learned: Learned): Promis
 }
 
 async function refreshProfile(db: RegistryDb, customerId: string, learned: Learned): Promise<CustomerDoc> {
+  // A kept copy that agrees with what arrived saves the read; any difference is decided on a fresh one.
+  const kept = db.peek?.('customers', customerId);
+  if (kept && Object.keys(changesFor(kept, learned)).length === 0) return kept;
   const doc = await db.find('customers', customerId);
   if (!doc) throw new Error(`customer ${customerId} has no document`);
+  const changes = changesFor(doc, learned);
+  if (Object.keys(changes).length === 0) return doc;
+  const updated = { ...doc, ...changes, updatedAt: learned.now } as CustomerDoc;
+  await db.set('customers', customerId, { ...changes, updatedAt: learned.now });
+  return updated;
+}
+
+/** The profile fields that differ from what was learned (a number left is never made current again). */
+function changesFor(doc: CustomerDoc, learned: Learned): Record<string, unknown> {
   const former = [...(doc.formerPhones ?? [])];
   if (learned.formerPhone && !former.includes(learned.formerPhone)) former.push(learned.formerPhone);
   const profile = profileOf(learned.hints);
@@ -132,10 +144,7 @@ async function refreshProfile(db: RegistryDb, customerId: string, learned: Learn
   const changes: Record<string, unknown> = Object.fromEntries(Object.entries(profile).filter(([field, value]) => doc[field as keyof CustomerDoc] !== value));
   if (learned.formerPhone && doc.waId === learned.formerPhone && !profile.waId) changes.waId = undefined;
   if (former.length !== (doc.formerPhones ?? []).length) changes.formerPhones = former;
-  if (Object.keys(changes).length === 0) return doc;
-  const updated = { ...doc, ...changes, updatedAt: learned.now } as CustomerDoc;
-  await db.set('customers', customerId, { ...changes, updatedAt: learned.now });
-  return updated;
+  return changes;
 }
 
 /** The person an identifier names, with their document; undefined when nobody is known by it. */

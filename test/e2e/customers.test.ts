@@ -75,6 +75,7 @@ describe('one customer, one conversation', () => {
     expect((await lookup(bsuid)).body.id).toBe(person.body.id);
     const key = person.body.conversationKey;
     await thread(conv(key), 3);
+    await eventually(() => rig.request('GET', path(conv(key))), (r) => r.body.inboundCount === 3);
     const all = await rig.request('GET', `/v1/conversations?businessNumberId=${BUSINESS_NUMBER_ID}&limit=500`);
     expect(all.body.conversations.filter((c: { customer: { key: string } }) => [phone, bsuid].includes(c.customer.key))).toHaveLength(1);
   });
