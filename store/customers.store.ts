@@ -109,8 +109,11 @@ export async function learnIdentifiers(db: RegistryDb, learned: Learned): Promis
   if (identifiers.length === 0) throw new Error('no identifier to learn');
   let root: string | undefined;
   const unowned: Identifier[] = [];
+  const roots = new Map<string, string>(); // one link read per customer per call, however many identifiers name it
   for (const identifier of identifiers) {
-    const owner = await ownerOf(db, identifier);
+    const held = await db.find('identifiers', identifierId(identifier));
+    if (held && !roots.has(held.customerId)) roots.set(held.customerId, await rootOf(db, held.customerId));
+    const owner = held ? roots.get(held.customerId) : undefined;
     if (!owner) unowned.push(identifier);
     else root = root ? await union(db, root, owner, learned.now) : owner;
   }
