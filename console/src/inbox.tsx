@@ -6,6 +6,7 @@ import { useLive } from './live';
 import { Problem } from './problem';
 import { ReplyBox } from './reply-box';
 import { Thread } from './thread';
+import { CustomerCard } from './customer-card';
 import { isWindowOpenInView } from '../../machines/conversation.rules';
 
 
@@ -80,6 +81,7 @@ function ConversationPanel({ conversationId, principal, onDismiss }: { conversat
             {c.routing.queue && ` · queue ${c.routing.queue}`}
           </p>
         )}
+        {c && <CustomerCard conversationId={conversationId} />}
       </header>
       <Problem problem={live.problem} />
       <Thread messages={live.data?.messages ?? []} />
