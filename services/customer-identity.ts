@@ -77,7 +77,22 @@ export async function customerForInbound(store: Store, businessNumberId: string,
     conversationKey: (candidates) => existingKey(store, businessNumberId, candidates),
     now,
   });
-  return customerRefOf(person, seen.hints);
+  return { ...customerRefOf(person, seen.hints), key: await conversationKeyOn(store, businessNumberId, person) };
+}
+
+/**
+ * The person's conversation key on this business number: theirs, unless customers merged into them later run
+ * conversations there too; then the running one with the latest activity, so the message joins the conversation
+ * an agent is in. With none running, theirs.
+ */
+export async function conversationKeyOn(store: Store, businessNumberId: string, person: CustomerDoc): Promise<string> {
+  if (!person.mergedKeys?.length) return person.conversationKey;
+  const running = [];
+  for (const key of [person.conversationKey, ...person.mergedKeys]) {
+    const doc = await findConversation(store, conversationWorkflowId(businessNumberId, key));
+    if (doc && doc.state !== 'closed') running.push({ key, at: +new Date(doc.updatedAt) });
+  }
+  return running.sort((a, b) => b.at - a.at)[0]?.key ?? person.conversationKey;
 }
 
 async function existingKey(store: Store, businessNumberId: string, candidates: string[]): Promise<string | undefined> {
@@ -113,7 +128,7 @@ export async function customerForIntegrator(store: Store, businessNumberId: stri
     now,
   });
   // A number the person never wrote from is only a guess at their wa_id until the broker's answer says otherwise.
-  return customerRefOf(person, given.waId ? { waId: given.waId } : {});
+  return { ...customerRefOf(person, given.waId ? { waId: given.waId } : {}), key: await conversationKeyOn(store, businessNumberId, person) };
 }
 
 /**

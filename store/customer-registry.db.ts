@@ -20,6 +20,11 @@ export interface CustomerDoc {
   profileName?: string;
   /** Numbers they changed away from (`user_changed_number`): never the send target again. */
   formerPhones?: string[];
+  /**
+   * Conversation keys of customers merged into this one, so a message can join a conversation one of them is still
+   * running. A hint (a racing update may lose one on FerretDB); the links are the truth (`membersOf`).
+   */
+  mergedKeys?: string[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -55,17 +60,20 @@ export interface RegistryDb {
 const names: Record<keyof Docs, string> = { identifiers: 'customer_identifiers', customers: 'customers', links: 'customer_links' };
 
 type Cache = { [K in keyof Docs]: Map<string, Docs[K]> };
+const PEEK_MS = 5_000;
+const keptAt = new Map<string, number>();
 const caches = new WeakMap<Store, Cache>();
 /**
  * What a process may keep: identifier documents and links are inserted once and never change, so a known customer's
  * webhook reads neither again (only the absence of a link is always asked: merges happen). Customer documents change
- * (profile, number), so they are only *peeked* at: a hit is used when the webhook agrees with it, else re-read.
- * Bounded; dropped whole when full.
+ * (profile, number, merges), so they are only *peeked* at, for 5 s: a hit is used when the webhook agrees with it,
+ * else re-read. Bounded; dropped whole when full.
  */
 function cacheOf(store: Store): Cache {
   let cache = caches.get(store);
   if (!cache) caches.set(store, (cache = { identifiers: new Map(), links: new Map(), customers: new Map() }));
   for (const map of Object.values(cache)) if (map.size > 50_000) map.clear();
+  if (keptAt.size > 50_000) keptAt.clear();
   return cache;
 }
 
@@ -73,7 +81,10 @@ function cacheOf(store: Store): Cache {
 export function mongoRegistry(store: Store): RegistryDb {
   const col = (name: keyof Docs) => store.db.collection<{ _id: string }>(names[name]);
   const cache = cacheOf(store);
-  const keep = <K extends keyof Docs>(collection: K, doc: Docs[K]) => (cache[collection] as Map<string, Docs[K]>).set(doc._id, doc);
+  const keep = <K extends keyof Docs>(collection: K, doc: Docs[K]) => {
+    (cache[collection] as Map<string, Docs[K]>).set(doc._id, doc);
+    if (collection === 'customers') keptAt.set(doc._id, Date.now());
+  };
   return {
     async find(collection, id) {
       if (collection !== 'customers' && cache[collection].has(id)) return cache[collection].get(id) as never;
@@ -81,7 +92,11 @@ export function mongoRegistry(store: Store): RegistryDb {
       if (doc) keep(collection, doc);
       return doc as never;
     },
-    peek: (collection, id) => cache[collection].get(id) as never,
+    peek(collection, id) {
+      const doc = cache[collection].get(id);
+      if (collection !== 'customers' || !doc) return doc as never;
+      return (Date.now() - (keptAt.get(id) ?? 0) < PEEK_MS ? doc : undefined) as never;
+    },
     async insert(collection, doc) {
       try {
         await col(collection).insertOne(doc as { _id: string });

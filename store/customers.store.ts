@@ -59,6 +59,10 @@ export async function union(db: RegistryDb, a: string, b: string, now: Date): Pr
   const [survivor, loser] = rootA < rootB ? [rootA, rootB] : [rootB, rootA];
   // Lost the race for the loser's link: it joined someone else meanwhile; merge the two roots instead.
   if (!(await db.insert('links', { _id: loser, into: survivor, at: now }))) return union(db, survivor, loser, now);
+  const [kept, joined] = await Promise.all([db.find('customers', survivor), db.find('customers', loser)]);
+  const keys = [...(kept?.mergedKeys ?? []), ...(joined ? [joined.conversationKey, ...(joined.mergedKeys ?? [])] : [])];
+  const mergedKeys = [...new Set(keys)].filter((key) => key !== kept?.conversationKey);
+  if (kept && mergedKeys.length > (kept.mergedKeys ?? []).length) await db.set('customers', survivor, { mergedKeys });
   return rootOf(db, survivor);
 }
 

@@ -80,6 +80,23 @@ describe('one customer, one conversation', () => {
     expect(all.body.conversations.filter((c: { customer: { key: string } }) => [phone, bsuid].includes(c.customer.key))).toHaveLength(1);
   });
 
+  it('joins two customers found to be one person, and their next message goes to the conversation still running', async () => {
+    const phone = `1555${rand(7)}`;
+    const bsuid = `US.${rand(20)}`;
+    await deliver(text({ from: phone }, 'by number', seconds() - 60));
+    await opened(conv(phone));
+    expect((await rig.request('POST', path(conv(phone), '/close'), {})).status).toBe(200);
+    // Weeks later the number is hidden (username, out of the contact book): only the BSUID arrives, a second customer.
+    await deliver(text({ userId: bsuid, username: 'ada2' }, 'by BSUID', seconds() - 30));
+    await opened(conv(bsuid));
+    await deliver(text({ from: phone, userId: bsuid }, 'both at last'));
+    await eventually(() => rig.request('GET', path(conv(bsuid), '/messages')), (r) => r.body.messages?.some((m: { text?: string }) => m.text === 'both at last'));
+    const person = await eventually(() => lookup(bsuid), (r) => r.body.conversations?.length === 2);
+    expect((await lookup(phone)).body.id).toBe(person.body.id);
+    expect(person.body.mergedFrom).toHaveLength(1);
+    expect((await rig.request('GET', path(conv(phone)))).body.state).toBe('closed');
+  });
+
   it.each([
     ['Mexico', `521${'55'}${rand(8)}`, (id: string) => `+52 ${id.slice(3, 5)} ${id.slice(5, 9)} ${id.slice(9)}`],
     // An account registered before the ninth digit keeps 8 digits in its WhatsApp id; integrators write 9.
