@@ -24,7 +24,7 @@ const wamid = () => `wamid.${randomBytes(12).toString('base64url')}`;
 const conv = (key: string) => `wa:${BUSINESS_NUMBER_ID}:${key}`;
 const path = (id: string, rest = '') => `/v1/conversations/${encodeURIComponent(id)}${rest}`;
 
-interface Sender { from?: string; userId?: string; username?: string; name?: string }
+interface Sender { from?: string; userId?: string; parentUserId?: string; username?: string; name?: string }
 const value = (extra: Record<string, unknown>) => ({
   object: 'whatsapp_business_account',
   entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID }, ...extra } }] }],
@@ -32,7 +32,7 @@ const value = (extra: Record<string, unknown>) => ({
 /** A text message as 2026 payloads carry it: the username inside `contacts[].profile`. */
 const text = (who: Sender, body: string, at = seconds(), id = wamid()) =>
   value({
-    contacts: [{ profile: { name: who.name ?? 'Ada', ...(who.username ? { username: who.username } : {}) }, ...(who.from ? { wa_id: who.from } : {}), ...(who.userId ? { user_id: who.userId } : {}) }],
+    contacts: [{ profile: { name: who.name ?? 'Ada', ...(who.username ? { username: who.username } : {}) }, ...(who.from ? { wa_id: who.from } : {}), ...(who.userId ? { user_id: who.userId } : {}), ...(who.parentUserId ? { parent_user_id: who.parentUserId } : {}) }],
     messages: [{ ...(who.from ? { from: who.from } : {}), ...(who.userId ? { from_user_id: who.userId } : {}), id, timestamp: String(at), type: 'text', text: { body } }],
   });
 const deliver = async (body: object) => expect(await rig.simulator.deliverWebhook(body)).toMatchObject({ finalStatus: 200 });
@@ -47,7 +47,8 @@ describe('one customer, one conversation', () => {
     const bsuid = `US.${rand(20)}`;
     await deliver(text({ from: phone }, 'first, number only', seconds() - 5));
     await thread(conv(phone), 1);
-    await deliver(text({ from: phone, userId: bsuid, username: 'ada.lovelace' }, 'second, with BSUID'));
+    const parent = `US.ENT.${rand(20)}`;
+    await deliver(text({ from: phone, userId: bsuid, parentUserId: parent, username: 'ada.lovelace' }, 'second, with BSUID'));
     const messages = await thread(conv(phone), 2);
     expect(messages.body.messages.map((m: { text: string }) => m.text)).toEqual(['first, number only', 'second, with BSUID']);
     expect((await rig.request('GET', path(conv(bsuid)))).status).toBe(404);
@@ -61,6 +62,7 @@ describe('one customer, one conversation', () => {
     );
     expect(byBsuid.body.conversations.map((c: { conversationId: string }) => c.conversationId)).toEqual([conv(phone)]);
     expect((await lookup('@Ada.Lovelace')).body.id).toBe(byBsuid.body.id);
+    expect((await lookup(parent)).body).toMatchObject({ id: byBsuid.body.id, parentUserId: parent });
     expect((await lookup(`+${phone}`)).body.id).toBe(byBsuid.body.id);
     const byId = await rig.request('GET', `/v1/customers/${byBsuid.body.id}`);
     expect(byId.body).toEqual(byBsuid.body);
