@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       rows.push({
         customers: size,
         // For scale: one read by _id on the same server at the same moment (what the hot path's other steps cost).
-        'one findOne by _id': await time((i) => store.db.collection('customer_links').findOne({ _id: `none.${i}` })),
+        'one findOne by _id': await time((i) => store.db.collection<{ _id: string }>('customer_links').findOne({ _id: `none.${i}` })),
         'known person, cache warm': await time((i) => learnIdentifiers(mongoRegistry(store), { hints: some(i), now: new Date() })),
         'known person, cache cold': await time((i) => learnIdentifiers(mongoRegistry(cold), { hints: some(i + ops), now: new Date() })),
         'new person': await time(() => learnIdentifiers(mongoRegistry(store), { hints: person((fresh += 1)), now: new Date() })),

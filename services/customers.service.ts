@@ -1,5 +1,5 @@
 import { AppError } from '../lib/errors';
-import { parseIdentifier, type IdentifierKind } from '../lib/customer-identifiers';
+import { parseIdentifier, usernameKey, type IdentifierKind } from '../lib/customer-identifiers';
 import type { Store } from '../store/db';
 import type { ConversationDoc } from '../store/documents';
 import { mongoRegistry } from '../store/customer-registry.db';
@@ -70,7 +70,14 @@ export function createCustomerService(store: Store) {
       }
       const identifier = parseIdentifier(query.identifier!);
       if (!identifier) throw new AppError('invalid_request', `${query.identifier} is not a phone number, BSUID or @username`);
-      const person = await findCustomerBy(registry, identifier);
+      let person = await findCustomerBy(registry, identifier);
+      // A username names its first holder; if they gave it up, whoever holds it now answers.
+      if (identifier.kind === 'username' && (!person || usernameKey(person.username ?? '') !== identifier.value)) {
+        const holder = await store.db
+          .collection<{ _id: string; username?: string }>('customers')
+          .findOne({ username: { $regex: `^@?${identifier.value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, $options: 'i' } }, { sort: { updatedAt: -1 } });
+        person = holder ? await findCustomer(registry, holder._id) : person;
+      }
       if (!person) throw new AppError('unknown_customer', `Nobody is known by ${query.identifier}`);
       return view(person._id, mayRead);
     },

@@ -71,8 +71,16 @@ async function claim(db: RegistryDb, identifier: Identifier, customerId: string,
   const id = identifierId(identifier);
   if (await db.insert('identifiers', { _id: id, customerId, at: now })) return rootOf(db, customerId);
   const holder = await db.find('identifiers', id);
-  return holder ? union(db, customerId, holder.customerId, now) : claim(db, identifier, customerId, now);
+  if (!holder) return claim(db, identifier, customerId, now);
+  return mergesOn(identifier) ? union(db, customerId, holder.customerId, now) : rootOf(db, customerId);
 }
+
+/**
+ * Phone numbers and BSUIDs name one user (a BSUID forever, a number until it is recycled); a username can be given up
+ * and taken by someone else, so it names its first holder for lookups but never makes two customers one person.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids/
+ */
+const mergesOn = (identifier: Identifier) => identifier.kind !== 'username';
 
 /** A new customer that owns the first identifier, or, if another caller got there first, that caller's customer. */
 async function create(db: RegistryDb, learned: Learned, first: Identifier): Promise<string> {
@@ -111,6 +119,8 @@ export async function learnIdentifiers(db: RegistryDb, learned: Learned): Promis
   }
   if (learned.formerPhone) identifiers.push({ kind: 'phone', value: personPhone(learned.formerPhone) });
   if (identifiers.length === 0) throw new Error('no identifier to learn');
+  // Usernames last: they name a person but never join two (see mergesOn).
+  identifiers.sort((a, b) => Number(!mergesOn(a)) - Number(!mergesOn(b)));
   let root: string | undefined;
   const unowned: Identifier[] = [];
   const roots = new Map<string, string>(); // one link read per customer per call, however many identifiers name it
@@ -119,7 +129,9 @@ export async function learnIdentifiers(db: RegistryDb, learned: Learned): Promis
     if (held && !roots.has(held.customerId)) roots.set(held.customerId, await rootOf(db, held.customerId));
     const owner = held ? roots.get(held.customerId) : undefined;
     if (!owner) unowned.push(identifier);
-    else root = root ? await union(db, root, owner, learned.now) : owner;
+    // A held username names the person only when nothing else in the message does.
+    else if (!mergesOn(identifier)) root ??= identifiers.some(mergesOn) ? undefined : owner;
+    else root = root && root !== owner ? await union(db, root, owner, learned.now) : owner;
   }
   // An identifier's owner never changes, so only the ones nobody held are claimed (the usual webhook claims none).
   if (!root) root = await create(db, learned, unowned.shift()!);

@@ -69,6 +69,18 @@ describe('one customer, one conversation', () => {
     expect((await rig.request('GET', `/v1/customers?conversationId=${encodeURIComponent(conv(phone))}`)).body.id).toBe(byBsuid.body.id);
   });
 
+  it('answers a username lookup with whoever holds the username now, without joining the two people', async () => {
+    const [first, second] = [`US.${rand(20)}`, `US.${rand(20)}`];
+    const handle = `sam${rand(6)}`;
+    await deliver(text({ userId: first, username: handle }, 'I am Sam'));
+    await deliver(text({ userId: first, username: `${handle}uel` }, 'now Samuel'));
+    await deliver(text({ userId: second, username: handle }, 'the new Sam'));
+    const now = await lookup(`@${handle}`);
+    expect(now.body).toMatchObject({ userId: second, username: handle });
+    expect((await lookup(first)).body.id).not.toBe(now.body.id);
+    expect((await lookup(first)).body.username).toBe(`${handle}uel`);
+  });
+
   it('makes one customer and one conversation when two webhooks for the same new person race', async () => {
     const phone = `1555${rand(7)}`;
     const bsuid = `US.${rand(20)}`;

@@ -47,6 +47,14 @@ describe('the customer registry on the real store', () => {
     expect(mexico.waId).toBe('5215512345678');
   });
 
+  it('never makes two people one because a username passed from one to the other', async () => {
+    const sam = await learn(db, { waId: `1777${digits().slice(0, 7)}`, userId: `US.${digits()}`, username: '@sam' });
+    const other = await learn(db, { waId: `1777${digits().slice(0, 7)}`, userId: `US.${digits()}`, username: '@Sam' });
+    expect(other._id).not.toBe(sam._id);
+    expect(await rootOf(db, other._id)).toBe(other._id);
+    expect(await rootOf(db, sam._id)).toBe(sam._id);
+  });
+
   it('merges two customers found to be one person into the older, whose conversation key stays', async () => {
     const phone = `1666${digits().slice(0, 7)}`;
     const bsuid = `GB.${digits()}`;
