@@ -1,5 +1,5 @@
 import type { CustomerRef } from '../machines/conversation.types';
-import type { IdentityHints } from '../lib/customer-identifiers';
+import { parseIdentifier, personPhone, type IdentityHints } from '../lib/customer-identifiers';
 import type { Store } from '../store/db';
 import { mongoRegistry } from '../store/customer-registry.db';
 import { findCustomerBy, learnIdentifiers } from '../store/customers.store';
@@ -104,7 +104,8 @@ async function existingKey(store: Store, businessNumberId: string, candidates: s
 
 /** The conversation's view of a person: their key, and the identifiers WhatsApp prefers to be sent to now. */
 export function customerRefOf(person: CustomerDoc, seen: IdentityHints = {}): CustomerRef {
-  const waId = person.waId ?? seen.waId;
+  // A number they changed away from is never a send target, whoever still remembers it.
+  const waId = person.waId ?? (seen.waId && !person.formerPhones?.includes(seen.waId) ? seen.waId : undefined);
   const userId = person.userId ?? seen.userId;
   const username = person.username ?? seen.username;
   const profileName = seen.profileName ?? person.profileName;
@@ -137,11 +138,22 @@ export async function customerForIntegrator(store: Store, businessNumberId: stri
  */
 export async function preferredRecipient(store: Store, customer: CustomerRef): Promise<CustomerRef> {
   const registry = mongoRegistry(store);
-  const byKey = /^[A-Z]{2}\./.test(customer.key) ? { kind: 'bsuid' as const, value: customer.key } : undefined;
-  const person =
-    (byKey ? await findCustomerBy(registry, byKey) : undefined) ??
-    (customer.userId ? await findCustomerBy(registry, { kind: 'bsuid', value: customer.userId }) : undefined) ??
-    (await learnIdentifiers(registry, { hints: { ...(customer.waId ? { waId: customer.waId } : {}), ...(customer.userId ? { userId: customer.userId } : {}) }, now: new Date() }).catch(() => undefined));
+  // Looked up, not learned: the conversation's copy of a number must never overwrite the one WhatsApp gave since.
+  const names = [
+    parseIdentifier(customer.key),
+    customer.userId ? ({ kind: 'bsuid', value: customer.userId } as const) : undefined,
+    customer.waId ? ({ kind: 'phone', value: personPhone(customer.waId) } as const) : undefined,
+  ];
+  let person: CustomerDoc | undefined;
+  for (const name of names) {
+    person = name ? await findCustomerBy(registry, name) : undefined;
+    if (person) break;
+  }
+  // A conversation from before the registry: its customer is learned now.
+  person ??= await learnIdentifiers(registry, {
+    hints: { ...(customer.waId ? { phones: [customer.waId] } : {}), ...(customer.userId ? { userId: customer.userId } : {}) },
+    now: new Date(),
+  }).catch(() => undefined);
   return person ? { ...customer, ...customerRefOf(person, customer), key: customer.key } : customer;
 }
 

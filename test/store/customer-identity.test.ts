@@ -44,6 +44,13 @@ describe('identifiers learned beyond inbound messages', () => {
     expect(sent).toEqual([typed]);
     expect((await person(waId))?._id).toBe((await person(typed))?._id);
     expect((await person(typed))?.waId).toBe(waId);
+    // The conversation still remembers the typed number; the next send goes to WhatsApp's id all the same.
+    await activities.sendMessage({
+      messageId: uniqueId('msg'), conversationId: `wa:${NUMBER}:${customer.key}`, businessNumberId: NUMBER, customer,
+      message: { type: 'template', name: 'order_update', language: 'en_US' }, sender: { kind: 'integrator' }, acceptedAt: now.getTime(),
+    });
+    expect(sent).toEqual([typed, waId]);
+    expect((await person(typed))?.waId).toBe(waId);
 
     const message = CloudInboundMessage.parse({ from: waId, id: 'wamid.ci', timestamp: '1764496800', type: 'text', text: { body: 'merci' } });
     const writes = await customerForInbound(store, NUMBER, inboundIdentity({ wa_id: waId }, message), now);
