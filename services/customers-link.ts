@@ -42,17 +42,27 @@ export async function linkCustomers(store: Store, options: { dryRun: boolean; no
   const docs = await store.conversations.find({}).toArray();
   // Running conversations first, newest activity first: the customer created first keeps its key.
   docs.sort((a, b) => Number(a.state === 'closed') - Number(b.state === 'closed') || +new Date(b.updatedAt) - +new Date(a.updatedAt));
-  const byPerson = new Map<string, Set<string>>();
-  for (const doc of docs) {
+  const hintsOf = (doc: (typeof docs)[number]) => {
     const { key, waId, userId, username, profileName } = doc.customer;
-    const hints = {
+    return {
       ...(waId ? { waId } : /^\d{6,15}$/.test(key) ? { waId: key } : {}),
       ...(userId ? { userId } : /^[A-Z]{2}\./.test(key) ? { userId: key } : {}),
       ...(username ? { username } : {}),
       ...(profileName ? { profileName } : {}),
     };
-    if (Object.keys(hints).length === 0) continue;
-    const person = await learnIdentifiers(registry, { hints, conversationKey: async () => key, now });
+  };
+  // First pass, running conversations first: who is who, and each new person's key (no profile yet).
+  for (const doc of docs) {
+    const { waId, userId } = hintsOf(doc);
+    if (!waId && !userId) continue;
+    await learnIdentifiers(registry, { hints: { ...(waId ? { phones: [waId] } : {}), ...(userId ? { userId } : {}) }, conversationKey: async () => doc.customer.key, now });
+  }
+  // Second pass, oldest activity first: the profile (number WhatsApp uses, username, name) ends as the latest seen.
+  const byPerson = new Map<string, Set<string>>();
+  for (const doc of [...docs].sort((a, b) => +new Date(a.updatedAt) - +new Date(b.updatedAt))) {
+    const hints = hintsOf(doc);
+    if (!hints.waId && !hints.userId) continue;
+    const person = await learnIdentifiers(registry, { hints, now });
     const ids = byPerson.get(person._id) ?? new Set<string>();
     ids.add(doc._id);
     byPerson.set(person._id, ids);

@@ -24,6 +24,9 @@ describe('npm run customers:link', () => {
       conversation('5215512345678', { waId: '5215512345678' }, 'expiredNeedsTemplate', '2026-11-03T00:00:00Z'),
       conversation('525512345678', { waId: '525512345678' }, 'closed', '2026-11-04T00:00:00Z'),
       conversation('15550002222', { waId: '15550002222' }, 'openSession', '2026-11-05T00:00:00Z'),
+      // The same person, an older closed conversation under an older name: the newer profile wins.
+      conversation('15550002222x', { waId: '15550002222', profileName: 'Old name' }, 'closed', '2026-10-01T00:00:00Z'),
+      conversation('US.900002', { waId: '15550002222', userId: 'US.900002', profileName: 'New name' }, 'openSession', '2026-11-06T00:00:00Z'),
     ]);
 
     const dry = await linkCustomers(store, { dryRun: true });
@@ -34,16 +37,20 @@ describe('npm run customers:link', () => {
       ]),
     );
     expect(dry.customers).toBe(3);
+    expect(dry.linked).toHaveLength(3);
     expect(await store.db.collection('customers').countDocuments({})).toBe(0);
     expect(await store.db.collection('customer_identifiers').countDocuments({})).toBe(0);
 
     const real = await linkCustomers(store, { dryRun: false });
-    expect(real.linked).toHaveLength(2);
+    expect(real.linked).toHaveLength(3);
+    // Running conversations keep their key: the newest running one of this person.
+    expect(real.linked.find((p) => p.conversationIds.includes('wa:106540352242922:US.900002'))?.conversationKey).toBe('US.900002');
+    expect((await findCustomerBy(mongoRegistry(store), { kind: 'phone', value: '15550002222' }))?.profileName).toBe('New name');
     expect(real.linked.find((p) => p.conversationIds.includes('wa:106540352242922:US.900001'))?.conversationKey).toBe('US.900001');
     expect(real.linked.find((p) => p.conversationIds.includes('wa:106540352242922:5215512345678'))?.conversationKey).toBe('5215512345678');
     const ada = await findCustomerBy(mongoRegistry(store), { kind: 'phone', value: '15550001111' });
     expect(ada).toMatchObject({ conversationKey: 'US.900001', userId: 'US.900001', username: 'ada' });
-    expect(await store.conversations.countDocuments({})).toBe(5);
+    expect(await store.conversations.countDocuments({})).toBe(7);
 
     // Run again: nothing new.
     const again = await linkCustomers(store, { dryRun: false });
