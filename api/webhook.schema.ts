@@ -23,21 +23,6 @@ const Contact = z.looseObject({
   username: z.string().optional(),
 });
 
-/**
- * A `system` message: the user changed number (`user_changed_number`, with the new number) or BSUID
- * (`user_changed_user_id`). https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/system/
- */
-export const SystemNotice = z.looseObject({
-  type: z.string().optional(),
-  body: z.string().optional(),
-  wa_id: z.string().min(1).optional(),
-  new_wa_id: z.union([z.string(), z.number()]).transform(String).optional(),
-  user_id: z.string().min(1).optional(),
-  parent_user_id: z.string().min(1).optional(),
-  previous_user_id: z.string().min(1).optional(),
-  previous_parent_user_id: z.string().min(1).optional(),
-});
-
 const unixSeconds = z.string().regex(/^\d{1,12}$/, 'expected unix seconds as a string');
 
 /**

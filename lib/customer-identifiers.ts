@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { normaliseCustomerNumber } from './phone-numbers';
 
 /**
@@ -86,3 +87,19 @@ export function parseIdentifier(text: string): Identifier | undefined {
   const digits = normaliseCustomerNumber(trimmed);
   return digits ? { kind: 'phone', value: personPhone(digits) } : undefined;
 }
+
+/**
+ * What a `system` message says about identity: the user changed number (`user_changed_number`: the new number in
+ * `wa_id`, new and previous BSUIDs) or BSUID (`user_changed_user_id`: previous and new BSUIDs, no number). Read
+ * leniently, field by field: a notice in a shape we cannot read must not refuse the webhook it came in.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/system/
+ */
+export const SystemNotice = z.looseObject({
+  type: z.string().optional().catch(undefined),
+  wa_id: z.string().min(1).optional().catch(undefined),
+  new_wa_id: z.union([z.string(), z.number()]).transform(String).optional().catch(undefined),
+  user_id: z.string().min(1).optional().catch(undefined),
+  parent_user_id: z.string().min(1).optional().catch(undefined),
+  previous_user_id: z.string().min(1).optional().catch(undefined),
+  previous_parent_user_id: z.string().min(1).optional().catch(undefined),
+});

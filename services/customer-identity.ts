@@ -1,12 +1,12 @@
 import type { CustomerRef } from '../machines/conversation.types';
-import { parseIdentifier, personPhone, type IdentityHints } from '../lib/customer-identifiers';
+import { SystemNotice, parseIdentifier, personPhone, type IdentityHints } from '../lib/customer-identifiers';
 import type { Store } from '../store/db';
 import { mongoRegistry } from '../store/customer-registry.db';
 import { findCustomerBy, learnIdentifiers } from '../store/customers.store';
 import type { CustomerDoc } from '../store/customer-registry.db';
 import { findConversation } from '../store/conversations.store';
 import { conversationWorkflowId } from '../workflows/conversation.messages';
-import { SystemNotice, type CloudContact, type CloudInboundMessage, type CloudStatus } from '../api/webhook.schema';
+import type { CloudContact, CloudInboundMessage, CloudStatus } from '../api/webhook.schema';
 
 /**
  * Who a webhook, a send answer or an integrator names, learned into the customer registry; the one place the ingest

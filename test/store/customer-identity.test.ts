@@ -27,14 +27,13 @@ describe('identifiers learned beyond inbound messages', () => {
     const waId = '22545123456';
     const customer = await customerForIntegrator(store, NUMBER, { waId: typed }, now);
     const sent: string[] = [];
-    const broker: CloudApiClient = {
-      sendMessage: async (_number, to) => {
+    // Only the send is used here; the rest of the client is not reached.
+    const broker = {
+      sendMessage: async (_number: string, to: { waId?: string }) => {
         sent.push(to.waId ?? '');
         return { wamid: `wamid.${uniqueId('x')}`, contacts: [{ input: to.waId, wa_id: waId }] };
       },
-      downloadMedia: async () => ({ bytes: Buffer.alloc(0), mimeType: undefined }),
-      uploadMedia: async () => 'media',
-    };
+    } as unknown as CloudApiClient;
     const activities = createBrokerActivities({ store, broker, clock: () => now });
     const outcome = await activities.sendMessage({
       messageId: uniqueId('msg'), conversationId: `wa:${NUMBER}:${customer.key}`, businessNumberId: NUMBER, customer,
