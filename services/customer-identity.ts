@@ -20,6 +20,8 @@ export interface InboundIdentity {
   /** Identifiers they had before a `system` notice (previous BSUIDs); learned, never sent to. */
   previous?: IdentityHints;
   formerPhone?: string;
+  /** A notice from someone not yet known keys them on the number it came from, as the message itself is keyed. */
+  keyFirst?: string;
 }
 
 const isPhone = (text: string | undefined) => (text && /^\d{6,15}$/.test(text) ? text : undefined);
@@ -48,6 +50,7 @@ export function inboundIdentity(contact: CloudContact | undefined, message: Clou
         ...(system.previous_parent_user_id ? { parentUserId: system.previous_parent_user_id } : {}),
       },
       ...(formerPhone ? { formerPhone } : {}),
+      ...(isPhone(message.from) ? { keyFirst: message.from } : {}),
     };
   }
   const waId = message.from ?? contact?.wa_id;
@@ -74,7 +77,7 @@ export async function customerForInbound(store: Store, businessNumberId: string,
     hints: seen.hints,
     ...(seen.previous ? { previous: seen.previous } : {}),
     ...(seen.formerPhone ? { formerPhone: seen.formerPhone } : {}),
-    conversationKey: (candidates) => existingKey(store, businessNumberId, candidates),
+    conversationKey: async (candidates) => (await existingKey(store, businessNumberId, candidates)) ?? seen.keyFirst,
     now,
   });
   return { ...customerRefOf(person, seen.hints), key: await conversationKeyOn(store, businessNumberId, person) };
