@@ -67,6 +67,10 @@ describe('one customer, one conversation', () => {
     const byId = await rig.request('GET', `/v1/customers/${byBsuid.body.id}`);
     expect(byId.body).toEqual(byBsuid.body);
     expect((await rig.request('GET', `/v1/customers?conversationId=${encodeURIComponent(conv(phone))}`)).body.id).toBe(byBsuid.body.id);
+    // An agent reads only people whose conversations they may read (AGENT_VISIBILITY=own): this one is nobody's yet.
+    expect(await rig.requestAs('agent', 'GET', `/v1/customers?identifier=${encodeURIComponent(bsuid)}`)).toMatchObject({ status: 404, body: { code: 'unknown_customer' } });
+    expect((await rig.requestAs('agent', 'GET', `/v1/customers/${byBsuid.body.id}`)).status).toBe(404);
+    expect((await rig.requestAs('supervisor', 'GET', `/v1/customers/${byBsuid.body.id}`)).status).toBe(200);
   });
 
   it('answers a username lookup with whoever holds the username now, without joining the two people', async () => {
