@@ -67,7 +67,9 @@ describe('one customer, one conversation', () => {
     const byId = await rig.request('GET', `/v1/customers/${byBsuid.body.id}`);
     expect(byId.body).toEqual(byBsuid.body);
     expect((await rig.request('GET', `/v1/customers?conversationId=${encodeURIComponent(conv(phone))}`)).body.id).toBe(byBsuid.body.id);
-    // An agent reads only people whose conversations they may read (AGENT_VISIBILITY=own): this one is nobody's yet.
+    // An agent reads only people whose conversations they may read (AGENT_VISIBILITY=own): another agent holds this one.
+    expect((await rig.requestAs('agent', 'GET', `/v1/customers/${byBsuid.body.id}`)).status).toBe(200);
+    await rig.store.conversations.updateOne({ _id: conv(phone) }, { $set: { agentId: 'agent-2' } });
     expect(await rig.requestAs('agent', 'GET', `/v1/customers?identifier=${encodeURIComponent(bsuid)}`)).toMatchObject({ status: 404, body: { code: 'unknown_customer' } });
     expect((await rig.requestAs('agent', 'GET', `/v1/customers/${byBsuid.body.id}`)).status).toBe(404);
     expect((await rig.requestAs('supervisor', 'GET', `/v1/customers/${byBsuid.body.id}`)).status).toBe(200);
@@ -125,7 +127,7 @@ describe('one customer, one conversation', () => {
     const sent = await rig.request('POST', '/v1/conversations', {
       businessNumberId: BUSINESS_NUMBER_ID,
       customer: { waId: written(waId) },
-      template: { name: 'order_update', language: 'en_US', components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ada' }] }] },
+      template: { name: 'order_update', language: 'en_US' },
     });
     expect(sent.status).toBe(202);
     expect(sent.body.conversationId).toBe(conv(waId));

@@ -31,7 +31,7 @@ describe('identifiers learned beyond inbound messages', () => {
     const broker = {
       sendMessage: async (_number: string, to: { waId?: string }) => {
         sent.push(to.waId ?? '');
-        return { wamid: `wamid.${uniqueId('x')}`, contacts: [{ input: to.waId, wa_id: waId }] };
+        return { wamid: `wamid.${uniqueId('x')}`, waId };
       },
     } as unknown as CloudApiClient;
     const activities = createBrokerActivities({ store, broker, clock: () => now });
