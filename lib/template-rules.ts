@@ -20,6 +20,19 @@ export const AUTHENTICATION_BODY = '{{1}} is your verification code.';
 /** Limits the console shows as the supervisor types. */
 export const TEMPLATE_LIMITS = { headerText: 60, bodyText: 1024, footerText: 60, buttonText: 25, buttons: 10, urlButtons: 2, url: 2000, phoneNumber: 20, copyCode: 15 };
 
+/**
+ * The statuses in which WhatsApp lets a template be edited; a PENDING (in review), IN_APPEAL, DISABLED or
+ * PENDING_DELETION one cannot be. Meta, "Edit templates":
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-management
+ */
+export const EDITABLE_STATUSES: readonly string[] = ['APPROVED', 'REJECTED', 'PAUSED'];
+
+/** The edit rule on a template's status (as we last heard it from WhatsApp); empty when it may be edited. */
+export function templateEditProblems(status: string): TemplateRuleProblem[] {
+  if (EDITABLE_STATUSES.includes(status)) return [];
+  return [{ path: 'status', rule: 'editable_status', message: `a ${status} template cannot be edited; WhatsApp lets only APPROVED, REJECTED or PAUSED ones be edited` }];
+}
+
 const words = (text: string) => text.replace(/\{\{[^{}]*\}\}/g, ' ').split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
 
 export function templateRuleProblems(def: TemplateDefinition, category: string): TemplateRuleProblem[] {

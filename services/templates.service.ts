@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { templateStatuses, type TemplateApiClient, type TemplateCategory, type TemplateStatus } from '../integrations/broker/template-api.client';
 import { AppError } from '../lib/errors';
 import type { TemplateDefinition } from '../lib/template-definition';
-import { templateRuleProblems } from '../lib/template-rules';
+import { templateEditProblems, templateRuleProblems } from '../lib/template-rules';
 import { findMedia, readMedia } from '../store/media.store';
 import type { SampleHandles } from '../integrations/broker/template-api.client';
 
@@ -148,10 +148,16 @@ export function createTemplateService({ store, broker, defaultWabaId, appId = 'a
       return doc;
     },
 
-    /** An edit goes back to WhatsApp for review: the template is PENDING (not sendable) until approved again. */
+    /**
+   * An edit goes back to WhatsApp for review: the template is PENDING (not sendable) until approved again. Only an
+   * APPROVED, REJECTED or PAUSED template may be edited (template_invalid, rule editable_status, otherwise).
+   */
     async edit(key: string, definition: TemplateDefinition, by: string): Promise<TemplateDoc> {
       const doc = await requireTemplate(key);
       if (!doc.brokerTemplateId) throw new AppError('unknown_template', `${key} was never submitted to WhatsApp; retire it and create it again`);
+      // Checked here, not left to WhatsApp's refusal (a 502): a template in review is not editable (422, rule named).
+      const locked = templateEditProblems(doc.status);
+      if (locked.length > 0) throw new AppError('template_invalid', locked[0]!.message, { errors: locked });
       await broker.edit(doc.brokerTemplateId, definition, await prepare(definition, doc.category));
       await updateTemplate(store, key, { definition, body: definition.body.text, status: 'PENDING' }, { status: 'PENDING', source: 'api', reason: `edited by ${by}` });
       return requireTemplate(key);

@@ -1,10 +1,14 @@
 import { useState } from 'preact/hooks';
+import { EDITABLE_STATUSES } from '../../lib/template-rules';
 import type { Principal, Template } from './api';
 import { useLive } from './live';
 import { Problem } from './problem';
 import { TemplateForm } from './template-form';
 
-/** Templates with their review status (WhatsApp's changes are pushed live); supervisors create and edit them. */
+/**
+ * Templates with their review status (WhatsApp's changes are pushed live); supervisors create them, and edit those
+ * WhatsApp lets be edited (APPROVED, REJECTED, PAUSED: not while in review).
+ */
 export function TemplatesPage({ principal }: { principal: Principal }) {
   const list = useLive<{ templates: Template[] }>('/v1/console/live/templates');
   const [editing, setEditing] = useState<Template>();
@@ -29,7 +33,13 @@ export function TemplatesPage({ principal }: { principal: Principal }) {
               <td><span class={`badge ${t.status.toLowerCase()}`}>{t.status}</span>{t.rejectedReason && <span class="muted"> {t.rejectedReason}</span>}</td>
               <td>{t.businessNumberId}</td>
               <td>{t.body}</td>
-              {supervisor && <td><button type="button" onClick={() => setEditing(t)}>Edit<span class="visually-hidden"> {t.name} ({t.language})</span></button></td>}
+              {supervisor && (
+                <td>
+                  {EDITABLE_STATUSES.includes(t.status)
+                    ? <button type="button" onClick={() => setEditing(t)}>Edit<span class="visually-hidden"> {t.name} ({t.language})</span></button>
+                    : <span class="muted" title="WhatsApp lets only APPROVED, REJECTED or PAUSED templates be edited">Not editable now</span>}
+                </td>
+              )}
             </tr>
           ))}
         </tbody>

@@ -127,9 +127,18 @@ describe('the console', () => {
     const created = await rig.requestAs('supervisor', 'POST', '/v1/templates', { businessNumberId: BUSINESS_NUMBER_ID, name: 'order_shipped', language: 'en_US', category: 'utility', definition });
     expect(created.status).toBe(201);
 
+    // WhatsApp edits only APPROVED, REJECTED or PAUSED templates (template management, "Edit templates"): while it
+    // is in review the console offers no Edit, and the API refuses up front, naming the rule, instead of a 502.
     const { page, accessibilityViolations } = await consoleRig.open('supervisor');
     await page.getByRole('link', { name: 'Templates' }).click();
-    await page.getByRole('button', { name: 'Edit order_shipped (en_US)' }).click();
+    const row = page.locator('tr[data-template="order_shipped"]');
+    await row.getByText('Not editable now').waitFor({ timeout: 15_000 });
+    expect(await row.getByRole('button', { name: 'Edit order_shipped (en_US)' }).count()).toBe(0);
+    const early = await rig.requestAs('supervisor', 'PUT', `/v1/templates/${BUSINESS_NUMBER_ID}:order_shipped:en_US`, { definition });
+    expect({ status: early.status, code: early.body.code, rules: early.body.errors?.map((e: { rule: string }) => e.rule) }).toEqual({ status: 422, code: 'template_invalid', rules: ['editable_status'] });
+
+    await rig.simulator.setTemplateStatus(rig.simulator.templates().find((t) => t.name === 'order_shipped')!.id, 'APPROVED');
+    await row.getByRole('button', { name: 'Edit order_shipped (en_US)' }).click({ timeout: 15_000 });
     const body = page.getByLabel(/^Body/);
     expect(await eventually(() => body.evaluate((el) => el === el.ownerDocument.activeElement), (v) => v === true, 15_000)).toBe(true);
     expect(await eventually(() => page.getByLabel('Header text').inputValue(), (v) => v === 'Order {{1}}', 15_000)).toBe('Order {{1}}');
