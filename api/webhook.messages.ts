@@ -2,6 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import type { CustomerRef } from '../machines/conversation.types';
 import { readInbound } from '../lib/inbound-message';
+import { receiptSeq } from '../lib/thread-order';
 import { recordReaction } from '../store/reactions.store';
 import type { InboundMessageDoc, MessageFailure, ReactionDoc } from '../store/documents';
 import { insertInbound, outboundFor, recordStatus } from '../store/messages.store';
@@ -67,7 +68,8 @@ export interface Inbound {
   event?: true;
 }
 
-export function inboundOf(deps: IngestDeps, value: MessagesChangeValue, message: CloudInboundMessage, receivedAt: Date): Inbound {
+/** `position`: the message's place among those of its webhook body, in the order they are processed (see receiptSeq). */
+export function inboundOf(deps: IngestDeps, value: MessagesChangeValue, message: CloudInboundMessage, receivedAt: Date, position = 0): Inbound {
   const businessNumberId = value.metadata.phone_number_id;
   const customer = customerOf(value, message);
   const conversationId = conversationWorkflowId(businessNumberId, customer.key);
@@ -84,6 +86,7 @@ export function inboundOf(deps: IngestDeps, value: MessagesChangeValue, message:
     businessNumberId,
     customerKey: customer.key,
     sortAt: sentAt,
+    seq: receiptSeq(receivedAt, position),
     createdAt: receivedAt,
     kind,
     type: message.type,
