@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { AskBotEffect, BotReply } from '../machines/conversation.types';
 import { ButtonsMessage, ContactsMessage, CtaUrlMessage, ListMessage, LocationMessage, LocationRequestMessage, TextMessage } from '../lib/session-messages';
+import { threadOrder } from '../lib/thread-order';
 import { toMessageView } from '../services/conversations.service';
 import type { Store } from '../store/db';
 import type { MessageDoc } from '../store/documents';
@@ -53,7 +54,8 @@ export function createBotActivities({ store }: { store: Store }) {
         businessNumberId: ask.businessNumberId,
         customer: { key: ask.customer.key, ...(ask.customer.waId ? { waId: ask.customer.waId } : {}), ...(ask.customer.profileName ? { profileName: ask.customer.profileName } : {}) },
         message: message ? describe(message) : { id: ask.messageId },
-        thread: recent.reverse().map(describe),
+        // In the thread's order (lib/thread-order.ts): messages written in one second by the order they arrived.
+        thread: recent.sort(threadOrder).map(describe),
       };
       let response: Response;
       try {

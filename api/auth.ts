@@ -79,6 +79,8 @@ export function principalOf(res: Response): Principal {
 export const may = {
   readConversations: ['integrator', 'agent', 'supervisor', 'analyst'],
   writeConversations: ['integrator', 'agent'],
+  /** Whoever sends media, and supervisors for a template's media header sample (README "Templates"). */
+  uploadMedia: ['integrator', 'agent', 'supervisor'],
   supervise: ['supervisor'],
   analyse: ['analyst', 'supervisor'],
   runCampaigns: ['integrator', 'supervisor'],

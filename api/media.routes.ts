@@ -19,13 +19,13 @@ const MediaId = z.string().regex(/^(in|out)_[A-Za-z0-9._=-]{1,200}$/, 'not a med
 const inlineTypes = new Set(['image', 'audio', 'video', 'sticker']);
 
 /**
- * Media in both directions: agents upload what they will send (every type WhatsApp takes, streamed, never held in
- * memory), and fetch what customers sent.
+ * Media in both directions: agents and integrators upload what they will send, supervisors a template's header
+ * sample (every type WhatsApp takes, streamed, never held in memory), and all fetch what customers sent.
  */
 export function mediaRoutes(store: Store): Router {
   const router = Router();
 
-  router.post('/v1/media', allow(...may.writeConversations), async (req, res) => {
+  router.post('/v1/media', allow(...may.uploadMedia), async (req, res) => {
     if (!req.is('multipart/form-data')) throw new AppError('invalid_request', 'Send the file as multipart/form-data in a field named "file"');
     const mediaId = `out_${randomUUID().replace(/-/g, '')}`;
     const result = await receiveUpload(req, store, mediaId);

@@ -285,7 +285,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       '/v1/campaigns/{campaignId}/cancel': campaignChange('Cancel for good: recipients not reached yet are marked cancelled'),
       '/v1/media': {
         post: {
-          summary: 'Upload an image to send (multipart/form-data, field "file"; JPEG or PNG, at most 5 MB)',
+          summary: 'Upload an image to send, or a supervisor\'s template header sample (multipart/form-data, field "file"; JPEG or PNG, at most 5 MB)',
           requestBody: {
             required: true,
             content: { 'multipart/form-data': { schema: z.object({ file: z.string().meta({ format: 'binary' }) }) } },

@@ -38,7 +38,7 @@ export function createBacklog(deps: IngestDeps, options: BacklogOptions = {}) {
     const parts = partsOf(CloudWebhookBody.parse(JSON.parse(batch.body)));
     for (let chunk = 0; chunk * chunkParts < parts.length; chunk += 1) {
       if (await isChunkHandedOver(deps.store, id, chunk)) continue;
-      await ingestParts(deps, parts.slice(chunk * chunkParts, (chunk + 1) * chunkParts), batch.receivedAt);
+      await ingestParts(deps, parts.slice(chunk * chunkParts, (chunk + 1) * chunkParts), batch.receivedAt, emptySummary(), chunk * chunkParts);
       await markChunkHandedOver(deps.store, id, chunk, new Date());
     }
     await dropInboundBatch(deps.store, id);

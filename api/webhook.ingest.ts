@@ -85,9 +85,16 @@ function letterOf(part: { value: MessagesChangeValue; raw: unknown }, receivedAt
  * Processes parts of a webhook: stores every message (wamid as key) and hands each conversation its messages, records
  * statuses and template events. A part the connector cannot use is kept as a dead letter and the others go on; only an
  * outage throws (the route answers 503 and the broker delivers the body again). Every step is idempotent, so a
- * redelivery takes effect once.
+ * redelivery takes effect once. `firstPosition`: where `parts` start in their webhook body (a backlog chunk's offset),
+ * so messages of one body keep their receipt order across chunks (lib/thread-order.ts).
  */
-export async function ingestParts(deps: IngestDeps, parts: readonly WebhookPart[], receivedAt: Date, summary = emptySummary()): Promise<IngestSummary> {
+export async function ingestParts(
+  deps: IngestDeps,
+  parts: readonly WebhookPart[],
+  receivedAt: Date,
+  summary = emptySummary(),
+  firstPosition = 0,
+): Promise<IngestSummary> {
   const messages: { part: Extract<WebhookPart, { kind: 'message' }>; message: CloudInboundMessage }[] = [];
   const kept = async (letter: DeadLetter) => {
     await keepAside(deps, letter);
@@ -114,11 +121,11 @@ export async function ingestParts(deps: IngestDeps, parts: readonly WebhookPart[
   messages.sort((a, b) => Number(a.message.timestamp) - Number(b.message.timestamp));
   type Taken = { inbound: Inbound; part: Extract<WebhookPart, { kind: 'message' }> };
   const byConversation = new Map<string, Taken[]>();
-  for (const { part, message } of messages) {
+  for (const [index, { part, message }] of messages.entries()) {
     let inbound: Inbound | undefined;
     let stored: Awaited<ReturnType<typeof storeInbound>> | undefined;
     const refused = await orDeadLetter(deps, () => letterOf(part, receivedAt), async () => {
-      inbound = await inboundOf(deps, part.value, message, receivedAt);
+      inbound = await inboundOf(deps, part.value, message, receivedAt, firstPosition + index);
       stored = await storeInbound(deps, inbound);
     });
     if (refused || !inbound || !stored) {

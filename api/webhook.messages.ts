@@ -2,6 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import type { CustomerRef } from '../machines/conversation.types';
 import { readInbound } from '../lib/inbound-message';
+import { receiptSeq } from '../lib/thread-order';
 import { recordReaction } from '../store/reactions.store';
 import type { InboundMessageDoc, MessageFailure, ReactionDoc } from '../store/documents';
 import { insertInbound, outboundFor, recordStatus } from '../store/messages.store';
@@ -62,7 +63,8 @@ export interface Inbound {
   event?: true;
 }
 
-export async function inboundOf(deps: IngestDeps, value: MessagesChangeValue, message: CloudInboundMessage, receivedAt: Date): Promise<Inbound> {
+/** `position`: the message's place among those of its webhook body, in the order they are processed (see receiptSeq). */
+export async function inboundOf(deps: IngestDeps, value: MessagesChangeValue, message: CloudInboundMessage, receivedAt: Date, position = 0): Promise<Inbound> {
   const businessNumberId = value.metadata.phone_number_id;
   const customer = await customerOf(deps, value, message, receivedAt);
   const conversationId = conversationWorkflowId(businessNumberId, customer.key);
@@ -79,6 +81,7 @@ export async function inboundOf(deps: IngestDeps, value: MessagesChangeValue, me
     businessNumberId,
     customerKey: customer.key,
     sortAt: sentAt,
+    seq: receiptSeq(receivedAt, position),
     createdAt: receivedAt,
     kind,
     type: message.type,

@@ -26,6 +26,12 @@ interface MessageBase {
   customerKey: string;
   /** Epoch ms the thread is ordered by: the payload time for inbound, the acceptance time for outbound. */
   sortAt: number;
+  /**
+   * Receipt order, µs since the epoch (lib/thread-order.ts): when the connector received the webhook (plus the
+   * message's position in it) for inbound, when it stored the message for outbound. Breaks ties between messages
+   * written in the same second; absent on messages stored before it existed, which fall back on `createdAt`.
+   */
+  seq?: number;
   createdAt: Date;
 }
 

@@ -1,4 +1,5 @@
 import type { SendMessageEffect } from '../machines/conversation.types';
+import { secondWindow, storedSeq, threadOrder } from '../lib/thread-order';
 import { isDuplicateKey, type Store } from './db';
 import {
   statusRank,
@@ -40,6 +41,8 @@ export async function ensureOutbound(store: Store, send: SendMessageEffect): Pro
     businessNumberId: send.businessNumberId,
     customerKey: send.customer.key,
     sortAt: send.acceptedAt,
+    // Stored after whatever it answers was received, and before it is sent to WhatsApp.
+    seq: storedSeq(),
     createdAt: new Date(send.acceptedAt),
     content: send.message,
     sender: send.sender,
@@ -125,9 +128,21 @@ function foldStatuses(message: OutboundMessageDoc, statuses: DeliveryStatusDoc[]
   };
 }
 
-/** A conversation's thread in WhatsApp order: by the time each message was written, not when it arrived. */
+/**
+ * A conversation's first `limit` messages in the order they were written (lib/thread-order.ts): by the second each
+ * was written, then, within a second (WhatsApp's inbound timestamps have no finer one), by the order the connector
+ * received or stored them.
+ */
 export async function listThread(store: Store, conversationId: string, limit = 200): Promise<MessageDoc[]> {
-  return withDeliveryStatuses(store, await store.messages.find({ conversationId }).sort({ sortAt: 1, _id: 1 }).limit(limit).toArray());
+  const docs = await store.messages.find({ conversationId }).sort({ sortAt: 1, _id: 1 }).limit(limit).toArray();
+  const last = docs.at(-1);
+  if (last && docs.length === limit) {
+    // The limit may cut through the last second: all of it is read to tell which of its messages come first.
+    const { from, to } = secondWindow(last.sortAt);
+    const held = new Set(docs.map((doc) => doc._id));
+    docs.push(...(await store.messages.find({ conversationId, sortAt: { $gte: from, $lt: to } }).toArray()).filter((doc) => !held.has(doc._id)));
+  }
+  return withDeliveryStatuses(store, docs.sort(threadOrder).slice(0, limit));
 }
 
 /**

@@ -62,7 +62,9 @@ describe('templates Meta will approve', () => {
   it('uploads the image sample through the Resumable Upload API and sends examples, so the strict simulator accepts it', async () => {
     const form = new FormData();
     form.set('file', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'sample.png');
-    const uploaded = await fetch(`${rig.baseUrl}/v1/media`, { method: 'POST', headers: { authorization: `Bearer ${rig.keys.agent}` }, body: form });
+    // The supervisor who writes the template uploads its sample with their own key (README "Templates").
+    const uploaded = await fetch(`${rig.baseUrl}/v1/media`, { method: 'POST', headers: { authorization: `Bearer ${rig.keys.supervisor}` }, body: form });
+    expect(uploaded.status).toBe(201);
     const { mediaId } = (await uploaded.json()) as { mediaId: string };
     const answer = await create('spring_banner', {
       header: { format: 'image', sample: { mediaId } },

@@ -25,12 +25,12 @@ async function inboundImage(bytes: Buffer, mimeType: string) {
   return thread.body.messages[0];
 }
 
-const auth = (role: 'agent' | 'analyst') => ({ authorization: `Bearer ${rig.keys[role]}` });
+const auth = (role: 'agent' | 'supervisor' | 'analyst') => ({ authorization: `Bearer ${rig.keys[role]}` });
 
-function upload(bytes: Buffer, mimeType: string, filename = 'photo') {
+function upload(bytes: Buffer, mimeType: string, filename = 'photo', role: Parameters<typeof auth>[0] = 'agent') {
   const form = new FormData();
   form.set('file', new Blob([new Uint8Array(bytes)], { type: mimeType }), filename);
-  return fetch(`${rig.baseUrl}/v1/media`, { method: 'POST', body: form, headers: auth('agent') }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> })); // eslint-disable-line @typescript-eslint/no-explicit-any
+  return fetch(`${rig.baseUrl}/v1/media`, { method: 'POST', body: form, headers: auth(role) }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> })); // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
 describe('customer images', () => {
@@ -77,6 +77,15 @@ describe('agent images', () => {
     expect(await upload(png, 'image/jpeg')).toMatchObject({ status: 422, body: { code: 'invalid_media', problem: 'type_mismatch' } });
     expect(await upload(Buffer.from('not an image at all'), 'image/png')).toMatchObject({ status: 422, body: { problem: 'unrecognised_type' } });
     expect(await upload(jpeg(5 * 1024 * 1024 + 1), 'image/jpeg')).toMatchObject({ status: 413, body: { code: 'payload_too_large' } });
+    expect(await rig.store.db.collection('media.files').countDocuments()).toBe(before);
+  });
+
+  it('takes a supervisor\'s upload (a template\'s image header sample, README "Templates") and refuses an analyst\'s', async () => {
+    const sample = await upload(png, 'image/png', 'banner.png', 'supervisor');
+    expect(sample).toMatchObject({ status: 201, body: { type: 'image', mimeType: 'image/png', size: png.length } });
+    expect(await rig.store.db.collection('media.files').countDocuments({ _id: sample.body.mediaId })).toBe(1);
+    const before = await rig.store.db.collection('media.files').countDocuments();
+    expect(await upload(png, 'image/png', 'banner.png', 'analyst')).toMatchObject({ status: 403, body: { code: 'forbidden' } });
     expect(await rig.store.db.collection('media.files').countDocuments()).toBe(before);
   });
 
