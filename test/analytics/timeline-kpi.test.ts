@@ -21,7 +21,7 @@ import {
   type SendMessageRequest,
 } from '../../workflows/conversation.messages';
 import { analyst } from '../support/analyst-cli';
-import { testEnv, uniqueId } from '../support/env';
+import { testEnv, uniqueId, testDataConverter } from '../support/env';
 import { eventually, startTimeSkippingRig, type TimeSkippingRig } from '../support/workflow-env';
 
 const SECOND = 1_000;
@@ -63,6 +63,8 @@ async function* histories(handles: WorkflowHandle[]): AsyncGenerator<HistoryItem
 
 beforeAll(async () => {
   rig = await startTimeSkippingRig();
+  // WhatsApp holds the approved template the agent sends (the simulator refuses one it does not hold, 132001).
+  rig.simulator.seedTemplate({ wabaId: 'waba', name: 'order_update', language: 'en_US', category: 'UTILITY', status: 'APPROVED', components: [{ type: 'BODY', text: 'Your order is on its way.' }] });
   // No per-customer pacing: the test drives replies at known times.
   worker = await rig.newWorker({ ...defaultMessagingLimits, customerPacingMs: 0 });
   running = worker.run();
@@ -102,7 +104,7 @@ beforeAll(async () => {
   const handles = [answeredHandle, closedHandle, botHandle];
   await eventually(() => closedHandle.describe(), (d) => d.status.name === 'COMPLETED');
   const code = { codePath: testEnv().workflowBundlePath };
-  kpis = await computeKpis(analyzeRuns(histories(handles), code), {
+  kpis = await computeKpis(analyzeRuns(histories(handles), code, undefined, testDataConverter), {
     store: rig.store,
     onRun: (run) => void (run.timeline && timelines.set(run.timeline.conversationId, run.timeline)),
   });

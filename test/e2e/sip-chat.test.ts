@@ -143,7 +143,8 @@ describe('page mode: refusals and transfers', () => {
       { kind: 'take' }, // notice: a template is needed, with the list
       { kind: 'write', body: '/template order_update en_US Ada', cseq: 12, expect: 202 },
     ]);
-    await rig.approveTemplate('order_update');
+    // One body parameter, with the example WhatsApp requires: the agent's command fills it with "Ada".
+    await rig.approveTemplate('order_update', 'en_US', 'APPROVED', { body: { text: 'Hello {{1}}, your order is on its way.', examples: ['Ada'] } });
     const customer = newCustomer();
     const id = conversationOf(customer);
     // Written 25 hours ago and delivered only now: its window has passed, but the conversation is still routed.
@@ -161,7 +162,7 @@ describe('page mode: refusals and transfers', () => {
     const notices = report.received('MESSAGE').filter((m) => m.header('X-Chat-Origin') === 'system');
     expect(notices.map((m) => m.header('X-Chat-Notice'))).toEqual(['window-closed', 'template-required', 'closed']);
     const list = bodyOf(notices[1]!);
-    expect(list).toContain('- order_update (en_US): Hello {{1}}, this is order_update.');
+    expect(list).toContain('- order_update (en_US): Hello {{1}}, your order is on its way.');
     expect(list).toContain('/template <name> <language> [param1|param2|…]');
     // Nothing but the template reached the customer.
     expect(sentTo(rig, customer).map((m) => m.body.type)).toEqual(['template']);
