@@ -1,6 +1,7 @@
 import { Router, type Response } from 'express';
 import { allow, may, principalOf } from './auth';
 import { CustomerId, CustomerLookupQuery } from './customers.schema';
+import { parseIn } from './request';
 import type { CustomerService } from '../services/customers.service';
 import type { ConversationService } from '../services/conversations.service';
 import { narrowedAgent } from '../services/visibility';
@@ -20,10 +21,10 @@ export function customerRoutes(customers: CustomerService, conversations: Pick<C
     return (doc: Parameters<ConversationService['maySee']>[0]) => conversations.maySee(doc, viewer);
   };
   router.get('/v1/customers', read, async (req, res) => {
-    res.json(await customers.lookup(CustomerLookupQuery.parse(req.query), visibleTo(res)));
+    res.json(await customers.lookup(parseIn('query', CustomerLookupQuery, req.query), visibleTo(res)));
   });
   router.get('/v1/customers/:customerId', read, async (req, res) => {
-    res.json(await customers.get(CustomerId.parse(req.params.customerId), visibleTo(res)));
+    res.json(await customers.get(parseIn('path', CustomerId, req.params.customerId), visibleTo(res)));
   });
   return router;
 }

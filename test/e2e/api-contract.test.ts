@@ -42,7 +42,7 @@ function documentedOperations(): Operation[] {
 }
 
 /** A request with no body at all, as curl -X POST sends it; the headers only answer for streams. */
-async function bodyless(method: string, path: string, role: Role): Promise<{ status: number; code?: string; errors?: { path: string }[] }> {
+async function bodyless(method: string, path: string, role: Role): Promise<{ status: number; code?: string; errors?: { in?: string; path: string }[] }> {
   const abort = new AbortController();
   const response = await fetch(`${rig.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${rig.keys[role]}` }, signal: abort.signal });
   if (response.headers.get('content-type')?.includes('text/event-stream')) {
@@ -51,7 +51,7 @@ async function bodyless(method: string, path: string, role: Role): Promise<{ sta
   }
   const text = await response.text();
   try {
-    const body = JSON.parse(text) as { code?: string; errors?: { path: string }[] };
+    const body = JSON.parse(text) as { code?: string; errors?: { in?: string; path: string }[] };
     return { status: response.status, ...(body.code ? { code: body.code } : {}), ...(body.errors ? { errors: body.errors } : {}) };
   } catch {
     return { status: response.status };
@@ -74,7 +74,9 @@ describe('the OpenAPI document and the routers agree', () => {
       const required = operation.requestBody?.required === true;
       for (const answer of allowed) {
         if (required && !(answer.status === 400 && answer.code === 'invalid_request')) say('body required, but a bodyless request is not a 400 invalid_request');
-        if (!required && operation.path.startsWith('/v1') && answer.status === 400) say('body optional, but a bodyless request is a 400');
+        // A 400 naming only a missing query or path parameter (the walk sends none) is not about the body.
+        const aboutBody = !(answer.errors?.length && answer.errors.every((e) => e.in !== undefined && e.in !== 'body'));
+        if (!required && operation.path.startsWith('/v1') && answer.status === 400 && aboutBody) say('body optional, but a bodyless request is a 400');
       }
     }
     expect(disagreements).toEqual([]);
