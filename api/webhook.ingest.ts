@@ -1,24 +1,12 @@
-import { type Client } from '@temporalio/client';
 import { z } from 'zod';
-import type { Logger } from 'pino';
-import type { Store } from '../store/db';
 import type { DeadLetter } from '../store/dead-letters.store';
-import type { TemplateService } from '../services/templates.service';
 import { keepAside, orDeadLetter } from './webhook.failures';
 import { handOver, inboundOf, ingestStatus, ingestTemplateEvent, storeInbound, type Inbound } from './webhook.messages';
 import { CloudInboundMessage, CloudStatus, MessagesChangeValue, type CloudWebhookBody } from './webhook.schema';
 
-export interface IngestDeps {
-  store: Store;
-  temporal: Client;
-  taskQueue: string;
-  idleCloseAfterMs: number;
-  logger: Logger;
-  /** Applies template status and category changes WhatsApp reports. */
-  templates: Pick<TemplateService, 'applyStatusEvent' | 'applyCategoryEvent' | 'applyQualityEvent'>;
-  /** How long one hand-over to Temporal may take before the webhook gives up with 503 (the broker retries). */
-  temporalDeadlineMs?: number;
-}
+import type { IngestDeps } from './webhook.deps';
+
+export type { IngestDeps };
 
 export interface IngestSummary {
   messages: number;

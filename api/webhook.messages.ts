@@ -17,7 +17,7 @@ import {
   type InboundMessage,
 } from '../workflows/conversation.messages';
 import { failureReasonFor } from '../machines/conversation.rules';
-import type { IngestDeps } from './webhook.ingest';
+import type { IngestDeps } from './webhook.deps';
 import { UnusablePart } from './webhook.failures';
 import { CloudContact, type CloudInboundMessage, type CloudStatus, type MessagesChangeValue } from './webhook.schema';
 import { meaningOf } from '../lib/meta-errors';

@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ConversationStatus } from '../machines/conversation.status';
 import type {
+  CallRef,
   ConversationInput,
   CustomerRef,
   InboundKind,
@@ -16,7 +17,7 @@ import type {
   TransferTarget,
   HandOffEffect,
 } from '../machines/conversation.types';
-import type { AgentNotice, SipChatState } from './conversation.sipchat';
+import type { ChatLine, ChatNoticeCode } from '../integrations/sip/sip.types';
 
 export const CONVERSATION_WORKFLOW_TYPE = 'conversationWorkflow';
 
@@ -70,6 +71,26 @@ export interface AgentReleased {
 export interface TransferRequest {
   sender: Sender;
   to: TransferTarget;
+}
+
+/** A notice for the agent from outside the workflow (their MESSAGE was refused): `key` dedupes retransmissions. */
+export interface AgentNotice {
+  key: string;
+  callId: string;
+  code: ChatNoticeCode;
+  text: string;
+}
+
+/** Plain JSON, carried across continue-as-new. */
+export interface SipChatState {
+  /** The dialog carrying the chat now, and the CSeq its next MESSAGE takes (the INVITE and its ACK took 1). */
+  current?: { call: CallRef; nextSeq: number; windowNoticed: boolean };
+  /** Lines not yet sent (or given up on), in order. */
+  queue: ChatLine[];
+  /** Last CSeq of dialogs that ended before their release ran: the BYE must come after it (RFC 3261 §12.2.1.1). */
+  lastSeqs: Record<string, number>;
+  /** Keys of recent notices, so a retransmitted MESSAGE gets one answer. */
+  noticeKeys: string[];
 }
 
 export const customerMessageSignal = defineSignal<[InboundMessage]>('customerMessage');

@@ -8,8 +8,11 @@
 import { ActivityFailure, condition, patched, proxyActivities } from '@temporalio/workflow';
 import type { ConversationActivities } from '../activities/activities.types';
 import type { ConversationSnapshot } from '../machines/conversation.status';
-import type { CallRef, ConversationEffect, ConversationEvent, ReleaseAgentEffect } from '../machines/conversation.types';
-import type { ChatLine, ChatNoticeCode, ChatOrigin } from '../integrations/sip/sip.types';
+import type { ConversationEffect, ConversationEvent, ReleaseAgentEffect } from '../machines/conversation.types';
+import type { ChatLine, ChatOrigin } from '../integrations/sip/sip.types';
+import type { AgentNotice, SipChatState } from './conversation.messages';
+
+export type { AgentNotice, SipChatState };
 import { TEMPLATE_COMMAND_HELP } from '../integrations/sip/sip.chat';
 
 const relay = proxyActivities<Pick<ConversationActivities, 'relayToAgent'>>({
@@ -23,26 +26,6 @@ const relay = proxyActivities<Pick<ConversationActivities, 'relayToAgent'>>({
 });
 
 export const SIP_CHAT_PATCH = 'sip-chat-page-mode';
-
-/** A notice for the agent from outside the workflow (their MESSAGE was refused): `key` dedupes retransmissions. */
-export interface AgentNotice {
-  key: string;
-  callId: string;
-  code: ChatNoticeCode;
-  text: string;
-}
-
-/** Plain JSON, carried across continue-as-new. */
-export interface SipChatState {
-  /** The dialog carrying the chat now, and the CSeq its next MESSAGE takes (the INVITE and its ACK took 1). */
-  current?: { call: CallRef; nextSeq: number; windowNoticed: boolean };
-  /** Lines not yet sent (or given up on), in order. */
-  queue: ChatLine[];
-  /** Last CSeq of dialogs that ended before their release ran: the BYE must come after it (RFC 3261 §12.2.1.1). */
-  lastSeqs: Record<string, number>;
-  /** Keys of recent notices, so a retransmitted MESSAGE gets one answer. */
-  noticeKeys: string[];
-}
 
 const WINDOW_CLOSED = `The customer's 24-hour window is closed: WhatsApp lets only a template reach them now. /templates lists the approved ones. ${TEMPLATE_COMMAND_HELP}`;
 
