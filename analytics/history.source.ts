@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ConversationStateName } from '../machines/conversation.types';
 import { CONVERSATION_WORKFLOW_TYPE } from '../workflows/conversation.messages';
 import { historyFilesIn, readHistoryFile } from './history.files';
@@ -50,13 +51,17 @@ export async function countRuns(client: Client, selection: Selection): Promise<n
  * overlaps the replay, but never holding more than `prefetch` histories.
  */
 export async function* historiesFromServer(client: Client, selection: Selection, prefetch = 4): AsyncGenerator<HistoryItem> {
-  const fetchOne = async (workflowId: string, runId: string): Promise<HistoryItem> => ({
-    workflowId,
-    runId,
-    history: await client.workflow.getHandle(workflowId, runId).fetchHistory(),
-    source: 'server',
-  });
-  const ahead: Promise<HistoryItem>[] = [];
+  // A run listed but gone by the time its history is fetched (deleted by an erasure, or by the namespace's retention;
+  // visibility lags behind) is skipped: it is no longer there to analyse.
+  const fetchOne = async (workflowId: string, runId: string): Promise<HistoryItem | undefined> => {
+    try {
+      return { workflowId, runId, history: await client.workflow.getHandle(workflowId, runId).fetchHistory(), source: 'server' };
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  };
+  const ahead: Promise<HistoryItem | undefined>[] = [];
   let listed = 0;
   for await (const execution of client.workflow.list({ query: listQuery(selection) })) {
     if (selection.limit !== undefined && listed >= selection.limit) break;
@@ -64,9 +69,25 @@ export async function* historiesFromServer(client: Client, selection: Selection,
     const next = fetchOne(execution.workflowId, execution.runId);
     next.catch(() => undefined); // awaited in turn below; this only keeps a failure from counting as unhandled meanwhile
     ahead.push(next);
-    if (ahead.length >= prefetch) yield await ahead.shift()!;
+    if (ahead.length >= prefetch) {
+      const item = await ahead.shift()!;
+      if (item) yield item;
+    }
   }
-  while (ahead.length > 0) yield await ahead.shift()!;
+  while (ahead.length > 0) {
+    const item = await ahead.shift()!;
+    if (item) yield item;
+  }
+}
+
+const GRPC_NOT_FOUND = 5;
+
+function isNotFound(err: unknown): boolean {
+  for (let cause: unknown = err, depth = 0; cause && depth < 4; depth += 1) {
+    if (cause instanceof WorkflowNotFoundError || (cause as { code?: unknown }).code === GRPC_NOT_FOUND) return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** Streams history files (given one by one, or every `.json` in the given directories), one read at a time. */

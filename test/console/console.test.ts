@@ -87,6 +87,11 @@ describe('the web console', () => {
         await Promise.resolve(); // Preact renders on a microtask: no paint in between
         input = form.querySelector('input[id$="-body-1"]') as unknown as Input | null;
       }
+      // On a loaded machine the template's parameters may need a task more to render: type the moment they do.
+      for (let i = 0; i < 200 && !input; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        input = form.querySelector('input[id$="-body-1"]') as unknown as Input | null;
+      }
       input!.value = 'Ada';
       input!.dispatchEvent(new Event('input', { bubbles: true }));
     });
