@@ -1,19 +1,9 @@
 import { AppError } from '../lib/errors';
 import { isDuplicateKey, type Store } from './db';
+import type { AgentDoc } from './documents';
 
-/**
- * A registered agent: the identity agent keys are issued to. The `_id` is the agent id (what the contact centre's
- * SIP answer names and what a reply records as its sender), unique by construction.
- */
-export interface AgentDoc {
-  _id: string;
-  /** Display name. */
-  name: string;
-  /** Queues this agent serves: under the `own` visibility policy it reads the conversations waiting in them. */
-  queues: string[];
-  createdAt: Date;
-  createdBy: string;
-}
+// Document types live in store/documents.ts (so store/db.ts imports no store file); kept importable from here.
+export { type AgentDoc };
 
 /** Registers an agent; `agent_exists` (409) when the id is taken, so two people can never share one identity. */
 export async function registerAgent(store: Store, agent: { agentId: string; name: string; queues: string[] }, createdBy: string): Promise<AgentDoc> {

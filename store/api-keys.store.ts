@@ -1,23 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Store } from './db';
+import { roles } from './documents';
+import type { Role, ApiKeyDoc } from './documents';
 
-/** Who may do what. Each API key belongs to exactly one role. */
-export const roles = ['integrator', 'agent', 'supervisor', 'analyst'] as const;
-export type Role = (typeof roles)[number];
-
-export interface ApiKeyDoc {
-  /** sha256 of the key, hex: the key itself is shown once and never stored. */
-  _id: string;
-  /** Public handle for listing and revoking (the first characters of the hash). */
-  keyId: string;
-  role: Role;
-  name: string;
-  /** Agent keys only: the registered agent (agents collection) the key speaks for. */
-  agentId?: string;
-  createdAt: Date;
-  createdBy: string;
-  revokedAt?: Date;
-}
+// Document types live in store/documents.ts (so store/db.ts imports no store file); kept importable from here.
+export { roles, type Role, type ApiKeyDoc };
 
 export interface IssuedKey {
   keyId: string;

@@ -1,11 +1,23 @@
 import { MongoClient, type Collection, type Db } from 'mongodb';
-import type { AgentDoc } from './agents.store';
-import type { ApiKeyDoc } from './api-keys.store';
-import type { ConfigAuditDoc, ConfigDraftDoc, ConfigVersionDoc } from './machine-config.store';
-import type { BusinessNumberDoc, LegacyReplyDoc } from './numbers.store';
-import type { DeadLetterDoc } from './dead-letters.store';
-import type { InboundBatchChunkDoc, InboundBatchDoc } from './inbound-batches.store';
-import type { ConversationDoc, DeliveryStatusDoc, HandledInboundDoc, MessageDoc, ReactionDoc, TemplateDoc, WamidDoc } from './documents';
+import type {
+  AgentDoc,
+  ApiKeyDoc,
+  BusinessNumberDoc,
+  ConfigAuditDoc,
+  ConfigDraftDoc,
+  ConfigVersionDoc,
+  ConversationDoc,
+  DeadLetterDoc,
+  DeliveryStatusDoc,
+  HandledInboundDoc,
+  InboundBatchChunkDoc,
+  InboundBatchDoc,
+  LegacyReplyDoc,
+  MessageDoc,
+  ReactionDoc,
+  TemplateDoc,
+  WamidDoc,
+} from './documents';
 
 export interface Store {
   client: MongoClient;

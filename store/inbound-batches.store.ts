@@ -1,24 +1,8 @@
 import { isDuplicateKey, type Store } from './db';
+import type { InboundBatchDoc, InboundBatchChunkDoc } from './documents';
 
-/**
- * A webhook too large to process before answering it, kept whole as it arrived so it can be acknowledged at once
- * and handed to its conversations in chunks afterwards (by this process, or after a restart by any API process).
- */
-export interface InboundBatchDoc {
-  /** sha256 of the raw body: a redelivery of the same body finds the first copy. */
-  _id: string;
-  /** The raw body, UTF-8, exactly as signed. */
-  body: string;
-  /** How many parts (messages, statuses, template events, other changes) it carries. */
-  parts: number;
-  receivedAt: Date;
-}
-
-/** One chunk of a batch handed over: `<batch id>:<chunk index>`. Inserts only (FerretDB inserts in constant time). */
-export interface InboundBatchChunkDoc {
-  _id: string;
-  at: Date;
-}
+// Document types live in store/documents.ts (so store/db.ts imports no store file); kept importable from here.
+export { type InboundBatchDoc, type InboundBatchChunkDoc };
 
 /** Keeps the batch; false when the same body was kept before (a redelivery). */
 export async function keepInboundBatch(store: Store, doc: InboundBatchDoc): Promise<boolean> {

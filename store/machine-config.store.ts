@@ -2,35 +2,10 @@ import { randomUUID } from 'node:crypto';
 import diff from 'microdiff';
 import { defaultMachineConfig, MachineConfig } from '../lib/machine-config';
 import { isDuplicateKey, type Store } from './db';
+import type { ConfigVersionDoc, ConfigDraftDoc, ConfigAuditDoc } from './documents';
 
-/** A published configuration. Versions only grow: a rollback publishes an earlier version's content again. */
-export interface ConfigVersionDoc {
-  _id: number;
-  config: MachineConfig;
-  publishedAt: Date;
-  publishedBy: string;
-  note?: string;
-  /** Set when this version re-published an earlier one. */
-  rolledBackTo?: number;
-}
-
-/** The draft supervisors edit; kept as given (it may not validate yet) so work can be saved in steps. */
-export interface ConfigDraftDoc {
-  _id: 'draft';
-  draft: Record<string, unknown>;
-  updatedAt: Date;
-  updatedBy: string;
-}
-
-export interface ConfigAuditDoc {
-  _id: string;
-  at: Date;
-  by: string;
-  action: 'draft.saved' | 'published' | 'rolledBack';
-  version?: number;
-  /** What changed, path by path (from the previous draft, or from the version in force before). */
-  changes: { path: string; from?: unknown; to?: unknown }[];
-}
+// Document types live in store/documents.ts (so store/db.ts imports no store file); kept importable from here.
+export { type ConfigVersionDoc, type ConfigDraftDoc, type ConfigAuditDoc };
 
 export interface PublishedConfig {
   /** 0: nothing published yet, the defaults apply. */

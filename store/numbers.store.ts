@@ -1,45 +1,13 @@
-import type { NumberType } from 'libphonenumber-js/max';
 import type { Store } from './db';
+import type { BusinessNumberDoc, ReceiptSettings, LegacyReplyDoc } from './documents';
 
-/** A business number the connector serves, as registered by a supervisor. `_id` is the Cloud API phone-number id. */
-export interface BusinessNumberDoc {
-  _id: string;
-  /** E.164, e.g. +12025550107. */
-  displayNumber: string;
-  country?: string;
-  numberType: NumberType | 'UNKNOWN';
-  /** WhatsApp Business Account that owns the number's templates (for the template sync). */
-  wabaId?: string;
-  verificationMethod: 'sms' | 'voice';
-  ownership: { attestedBy: string; attestedAt: Date; statement: string };
-  notes: string[];
-  registeredAt: Date;
-  registeredBy: string;
-  /** Set on a number being retired: every inbound message gets `autoReply`, at most once per customer per period. */
-  legacy?: { replacementNumber: string; autoReply: string; periodHours: number; markedAt: Date; markedBy: string };
-  /** Read receipts and typing indicator to customers; absent: both on ({@link defaultReceipts}). */
-  receipts?: ReceiptSettings;
-}
-
-/** Whether customers see their messages marked read, and the typing indicator while an agent types. */
-export interface ReceiptSettings {
-  markRead: boolean;
-  typing: boolean;
-}
+// Document types live in store/documents.ts (so store/db.ts imports no store file); kept importable from here.
+export { type BusinessNumberDoc, type ReceiptSettings, type LegacyReplyDoc };
 
 export const defaultReceipts: ReceiptSettings = { markRead: true, typing: true };
 
 export async function setReceipts(store: Store, phoneNumberId: string, receipts: ReceiptSettings): Promise<boolean> {
   return (await store.numbers.updateOne({ _id: phoneNumberId }, { $set: { receipts } })).matchedCount === 1;
-}
-
-/** Marks who was told about a legacy number, so the reply goes out once per customer per period. */
-export interface LegacyReplyDoc {
-  /** `<phoneNumberId>:<customerKey>` */
-  _id: string;
-  lastSentAt: number;
-  /** The customer message that won the claim: asking again for it answers the same (retries are safe). */
-  messageId: string;
 }
 
 export async function findNumber(store: Store, phoneNumberId: string): Promise<BusinessNumberDoc | null> {
