@@ -34,7 +34,8 @@ export interface CloudWebhookBody {
   entry: { id: string; changes: { field: string; value: Record<string, unknown> }[] }[];
 }
 
-function messagesBody(opts: InboundOptions, value: Record<string, unknown>): CloudWebhookBody {
+/** One `messages` change for the number in `opts`, carrying `value` (contacts, messages or statuses). */
+export function messagesBody(opts: InboundOptions, value: Record<string, unknown>): CloudWebhookBody {
   return {
     object: 'whatsapp_business_account',
     entry: [

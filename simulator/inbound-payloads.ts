@@ -4,7 +4,7 @@
  * messages of each type, with `context` (a reply) and `referral` (a click-to-WhatsApp ad), reactions, and the events
  * that are not the customer writing. Shared by the simulator, tests and benchmarks.
  */
-import { newWamid, type CloudWebhookBody, type InboundOptions } from './cloud-api.payloads';
+import { messagesBody, newWamid, type CloudWebhookBody, type InboundOptions } from './cloud-api.payloads';
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
@@ -40,25 +40,7 @@ export function inboundMessageWebhook(opts: InboundMessageOptions): CloudWebhook
     ...(opts.referral ? { referral: opts.referral } : {}),
     ...(opts.errors ? { errors: opts.errors } : {}),
   };
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: opts.wabaId ?? '102290129340398',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: opts.displayPhoneNumber ?? '15550783881', phone_number_id: opts.phoneNumberId },
-              ...(opts.withoutContacts ? {} : { contacts: [contact] }),
-              messages: [message],
-            },
-          },
-        ],
-      },
-    ],
-  };
+  return messagesBody(opts, { ...(opts.withoutContacts ? {} : { contacts: [contact] }), messages: [message] });
 }
 
 /** A reaction to `messageId`; without `emoji` the customer takes their reaction back (Meta omits the field). */
