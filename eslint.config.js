@@ -39,7 +39,8 @@ module.exports = tseslint.config(
     files: ['workflows/**/*.ts'],
     ignores: ['workflows/conversation.messages.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['../activities', '../activities/*'], allowTypeImports: true }] }],
+      // Activities and integrations run outside the workflow sandbox: their types only.
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['../activities', '../activities/*', '../integrations/**'], allowTypeImports: true }] }],
     },
   },
 

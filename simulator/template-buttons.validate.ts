@@ -4,7 +4,7 @@
  * - authentication: https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/authentication-templates
  * - media card carousel: https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/marketing-templates/media-card-carousel-templates
  */
-import { checkBody, invalid, paramsIn, type Check, type Component, type CreationContext } from './templates.validate';
+import { checkBody, invalid, paramsIn, type Check, type Component, type CreationContext } from './template-parts.validate';
 
 const str = (v: unknown): v is string => typeof v === 'string';
 type Button = Record<string, unknown> & { type: string };

@@ -6,7 +6,7 @@
  * 132012 parameter type, 131008 missing value, 131009 invalid value, 132018 newline/tab/5 spaces in a text value.
  */
 import { refusal, type MetaRefusal } from './errors';
-import { paramsIn } from './templates.validate';
+import { paramsIn } from './template-parts.validate';
 
 export interface HeldTemplate {
   name: string;

@@ -13,7 +13,7 @@ import type { ChatLine, ChatOrigin } from '../integrations/sip/sip.types';
 import type { AgentNotice, SipChatState } from './conversation.messages';
 
 export type { AgentNotice, SipChatState };
-import { TEMPLATE_COMMAND_HELP } from '../integrations/sip/sip.chat';
+import { TEMPLATE_COMMAND_HELP } from '../lib/agent-commands';
 
 const relay = proxyActivities<Pick<ConversationActivities, 'relayToAgent'>>({
   // One MESSAGE transaction gives up after 64·T1 (32 s with the default T1).

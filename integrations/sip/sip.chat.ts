@@ -4,6 +4,7 @@
  */
 import type { InDialogContent } from './sip.dialog';
 import type { ChatLine, ChatOrigin } from './sip.types';
+import { TEMPLATE_COMMAND_HELP } from '../../lib/agent-commands';
 
 /** Every line is UTF-8 text; RFC 3428 §9 requires MESSAGE to support text/plain. */
 export const CHAT_CONTENT_TYPE = 'text/plain; charset=UTF-8';
@@ -40,7 +41,6 @@ export type AgentCommand =
   | { kind: 'listTemplates' }
   | { kind: 'invalid'; problem: string };
 
-export const TEMPLATE_COMMAND_HELP = 'Send one with: /template <name> <language> [param1|param2|…]';
 
 /**
  * Reads an agent's MESSAGE body. `/template <name> <language> [p1|p2|…]` sends an approved template with those body
