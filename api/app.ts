@@ -18,6 +18,7 @@ import { erasureRoutes } from './erasure.routes';
 import { createErasureService } from '../services/erasure.service';
 import { authenticate } from './auth';
 import { createFailedAuthLimiter } from './auth-limiter';
+import { keyRateLimit } from './key-rate-limit';
 import { accessLogSerializers, jsonShapeGuard } from './request-guards';
 import { securityHeaders } from './security-headers';
 import { analyticsRoutes } from './analytics.routes';
@@ -65,6 +66,7 @@ export interface AppDeps {
         | 'LIVE_STREAMS_TOTAL'
         | 'LIVE_STREAM_MAX_MS'
         | 'AUTH_FAILURES_PER_MINUTE'
+        | 'API_KEY_REQUESTS_PER_SECOND'
         | 'AGENT_VISIBILITY'
         | 'WEBHOOK_INLINE_PARTS'
       >
@@ -149,7 +151,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   if (codecServer) app.use(codecRoutes({ store, ...codecServer, authLimiter, bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES }));
   app.use(consoleRoutes(consoleDir));
   // Every /v1 route needs an API key; each route names the roles it allows.
-  app.use('/v1', authenticate(store, authLimiter));
+  app.use('/v1', authenticate(store, authLimiter), keyRateLimit(config.API_KEY_REQUESTS_PER_SECOND ?? 200));
   app.use(consoleApiRoutes());
   // Uploads are multipart, so they are routed before the JSON-only gate.
   app.use(mediaRoutes(store));

@@ -17,11 +17,8 @@ export interface FailedAuthLimiter {
  */
 export function createFailedAuthLimiter(perMinute: number): FailedAuthLimiter {
   const limiter = new RateLimiterMemory({ keyPrefix: 'auth-fail', points: perMinute, duration: 60, blockDuration: 60 });
-  const refuse = (res: Response, msBeforeNext: number): never => {
-    const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
-    res.set('retry-after', String(seconds));
-    throw new AppError('too_many_failed_authentications', `Too many failed authentications from this address; retry in ${seconds} s`, { retryAfterSeconds: seconds });
-  };
+  const refuse = (res: Response, msBeforeNext: number): never =>
+    refuseFor(res, msBeforeNext, 'too_many_failed_authentications', 'Too many failed authentications from this address');
   return {
     async refuseIfBlocked(address, res) {
       const state = await limiter.get(address);
@@ -36,4 +33,11 @@ export function createFailedAuthLimiter(perMinute: number): FailedAuthLimiter {
       }
     },
   };
+}
+
+/** Sets `Retry-After` (whole seconds, at least 1) and throws the 429 `code`. */
+export function refuseFor(res: Response, msBeforeNext: number, code: 'too_many_requests' | 'too_many_failed_authentications', what: string): never {
+  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  res.set('retry-after', String(seconds));
+  throw new AppError(code, `${what}; retry in ${seconds} s`, { retryAfterSeconds: seconds });
 }

@@ -95,6 +95,11 @@ export const ConfigSchema = z.object({
 
   /** Failed authentications one client address may make per minute before it is refused with 429 and Retry-After. */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(20),
+  /**
+   * Requests one API key may make per second, steady (a burst of twice as many is allowed once per 10 s); past it,
+   * 429 `too_many_requests` with Retry-After. Per API process. The webhook is signed, not keyed: never limited here.
+   */
+  API_KEY_REQUESTS_PER_SECOND: z.coerce.number().int().positive().default(200),
   /** What an agent key may read: `own` (the conversations it holds and those waiting in its queues) or `all`. */
   AGENT_VISIBILITY: z.enum(['own', 'all']).default('own'),
 

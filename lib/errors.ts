@@ -56,6 +56,7 @@ export const errorCatalog = {
     title: "The business number has used its messaging limit: no template to another customer outside the window until a unit frees",
   },
   too_many_streams: { status: 429, title: 'Too many live streams open; close one or retry later' },
+  too_many_requests: { status: 429, title: 'This API key has used its request rate; retry after the time given' },
   too_many_failed_authentications: { status: 429, title: 'Too many failed authentications from this address; retry after the time given' },
   internal: { status: 500, title: 'Internal error' },
   broker_refused: { status: 502, title: 'The WhatsApp broker refused the request' },
