@@ -11,6 +11,7 @@ const Counts = z.object({
   deliveryStatuses: z.number().int(),
   media: z.number().int(),
   campaignEntries: z.number().int(),
+  registryEntries: z.number().int().meta({ description: 'Customer registry documents: their customer ids, identifiers and links' }),
   temporalRuns: z.number().int(),
 });
 const ErasureResult = z

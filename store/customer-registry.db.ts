@@ -110,7 +110,11 @@ export function mongoRegistry(store: Store): RegistryDb {
       cache[collection].delete(id);
       await col(collection).updateOne({ _id: id }, { $set: fields });
     },
-    remove: async (collection, id) => void (await col(collection).deleteOne({ _id: id })),
+    async remove(collection, id) {
+      // An erasure: this process must not answer the removed document from memory afterwards.
+      cache[collection].delete(id);
+      await col(collection).deleteOne({ _id: id });
+    },
     where: async (collection, field, values) => (await col(collection).find({ [field]: { $in: values } }).toArray()) as never,
   };
 }

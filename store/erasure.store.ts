@@ -1,6 +1,8 @@
-import { GridFSBucket } from 'mongodb';
 import type { Store } from './db';
-import type { MessageDoc } from './documents';
+import { deleteMessages } from './message-deletion';
+import { mongoRegistry } from './customer-registry.db';
+import { membersOf, ownerOf, rootOf } from './customers.store';
+import { parseIdentifier } from '../lib/customer-identifiers';
 
 /** Who an erasure is about, as the store knows them: the conversations and customer keys found for one identifier. */
 export interface ErasureSubject {
@@ -17,6 +19,8 @@ export interface ErasedCounts {
   deliveryStatuses: number;
   media: number;
   campaignEntries: number;
+  /** Customer registry documents: the person's customer ids, identifiers and links. */
+  registryEntries: number;
 }
 
 /** An erasure as audited: who asked, when, how much went. The subject is deliberately not stored. */
@@ -60,20 +64,6 @@ export async function findErasureSubject(store: Store, identifier: string): Prom
   return { conversationIds: [...conversationIds], customerKeys: [...customerKeys], identities: [...identities] };
 }
 
-/** Where messages keep stored media: inbound under Meta's object names, outbound as `content.mediaId`. */
-const MEDIA_KINDS = ['image', 'audio', 'video', 'document', 'sticker'] as const;
-
-/** Media ids a message carries (a customer's picture, voice note, document…; an uploaded file sent to them). */
-function mediaOf(m: MessageDoc): string[] {
-  if (m.direction === 'outbound') return 'mediaId' in m.content && typeof m.content.mediaId === 'string' ? [m.content.mediaId] : [];
-  return MEDIA_KINDS.flatMap((kind) => {
-    const media = (m as unknown as Record<string, { mediaId?: string } | undefined>)[kind];
-    return media?.mediaId ? [media.mediaId] : [];
-  });
-}
-
-const usedBy = (mediaId: string) => ({ $or: [{ 'content.mediaId': mediaId }, ...MEDIA_KINDS.map((kind) => ({ [`${kind}.mediaId`]: mediaId }))] });
-
 /**
  * Deletes the subject's messages, their delivery statuses, wamid index and reactions, the stored media no other
  * customer's message uses (a file sent to many stays), the conversations' projections and the campaign entries naming them.
@@ -81,29 +71,39 @@ const usedBy = (mediaId: string) => ({ $or: [{ 'content.mediaId': mediaId }, ...
  */
 export async function eraseSubjectData(store: Store, subject: ErasureSubject): Promise<ErasedCounts> {
   const byPerson = { $or: [{ conversationId: { $in: subject.conversationIds } }, { customerKey: { $in: subject.customerKeys } }] };
-  const messages = await store.messages.find(byPerson).toArray();
-  const messageIds = messages.map((m) => m._id);
-  const wamids = messages.flatMap((m) => (m.wamid ? [m.wamid] : []));
-  const mediaIds = [...new Set(messages.flatMap(mediaOf))];
-  const deliveryStatuses = (await store.deliveryStatuses.deleteMany({ $or: [{ wamid: { $in: wamids } }, { messageId: { $in: messageIds } }] })).deletedCount;
-  await store.wamids.deleteMany({ $or: [{ _id: { $in: wamids } }, { messageId: { $in: messageIds } }] });
-  await store.handledInbound.deleteMany({ _id: { $in: [...messageIds, ...wamids] } });
-  const removed = (await store.messages.deleteMany({ _id: { $in: messageIds } })).deletedCount;
+  const deleted = await deleteMessages(store, await store.messages.find(byPerson).toArray());
   // Their reactions, and anyone's reactions in their conversations.
   await store.reactions.deleteMany({ $or: [{ conversationId: { $in: subject.conversationIds } }, { by: { $in: subject.customerKeys } }] });
-  let media = 0;
-  const bucket = new GridFSBucket(store.db, { bucketName: 'media' });
-  for (const mediaId of mediaIds) {
-    const stillUsed = await store.messages.findOne(usedBy(mediaId) as never, { projection: { _id: 1 } });
-    if (stillUsed) continue;
-    const file = await store.db.collection('media.files').findOne({ _id: mediaId as never }, { projection: { _id: 1 } });
-    if (!file) continue;
-    await bucket.delete(mediaId as never);
-    media += 1;
-  }
   const conversations = (await store.conversations.deleteMany({ _id: { $in: subject.conversationIds } })).deletedCount;
   const campaignEntries = (await recipients(store).deleteMany({ $or: [{ 'customer.waId': { $in: subject.identities } }, { 'customer.userId': { $in: subject.identities } }] })).deletedCount;
-  return { conversations, messages: removed, deliveryStatuses, media, campaignEntries };
+  const registryEntries = await eraseRegistryEntries(store, subject);
+  return { conversations, ...deleted, campaignEntries, registryEntries };
+}
+
+/**
+ * Removes the person from the customer registry: every customer id that is them (the root and everything merged
+ * into it), their identifiers and their links. Found by the conversation keys and identifiers the subject carries.
+ * Answers how many documents went. The next message from them registers a new person, as a stranger would.
+ */
+async function eraseRegistryEntries(store: Store, subject: ErasureSubject): Promise<number> {
+  const db = mongoRegistry(store);
+  const named = (await Promise.all(subject.identities.filter((text) => !text.startsWith('wa:')).map((text) => parseIdentifier(text)).filter((id) => id !== undefined).map((id) => ownerOf(db, id)))).filter(
+    (id): id is string => id !== undefined,
+  );
+  const keyed = (await db.where('customers', 'conversationKey', subject.customerKeys)).map((c) => c._id);
+  const roots = new Set(await Promise.all([...named, ...keyed].map((id) => rootOf(db, id))));
+  let removed = 0;
+  for (const root of roots) {
+    const members = await membersOf(db, root);
+    const identifiers = await db.where('identifiers', 'customerId', members);
+    for (const doc of identifiers) await db.remove('identifiers', doc._id);
+    for (const id of members) {
+      await db.remove('links', id);
+      await db.remove('customers', id);
+    }
+    removed += identifiers.length + members.length;
+  }
+  return removed;
 }
 
 /** Records an erasure (counts and who asked; not whom it was about). */

@@ -53,7 +53,7 @@ describe('erasure of one person', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({
       conversationsClosed: 1,
-      erased: { conversations: 1, messages: 3, media: 1, campaignEntries: 1, temporalRuns: expect.any(Number) },
+      erased: { conversations: 1, messages: 3, media: 1, campaignEntries: 1, registryEntries: expect.any(Number), temporalRuns: expect.any(Number) },
       notErasedAtOnce: expect.arrayContaining([expect.objectContaining({ where: expect.stringContaining('Temporal') })]),
     });
     expect(answer.body.erased.temporalRuns).toBeGreaterThanOrEqual(1);
@@ -68,9 +68,16 @@ describe('erasure of one person', () => {
     expect(JSON.stringify(recipients.body)).not.toContain(erased);
     expect(JSON.stringify(await rig.request('GET', '/v1/conversations?limit=500'))).not.toContain(erased);
     expect(await rig.store.db.collection('messages').countDocuments({ raw: { $regex: erased } })).toBe(0);
+    // The customer registry forgets them: their person, identifiers and links.
+    expect(answer.body.erased.registryEntries).toBeGreaterThanOrEqual(2);
+    expect((await rig.request('GET', `/v1/customers?identifier=${erased}`)).status).toBe(404);
+    for (const name of ['customers', 'customer_identifiers', 'customer_links']) {
+      expect(JSON.stringify(await rig.store.db.collection(name).find({}).toArray())).not.toContain(erased);
+    }
   });
 
   it('leaves everyone else as they were', async () => {
+    expect((await rig.request('GET', `/v1/customers?identifier=${kept}`)).status).toBe(200);
     expect((await thread(kept)).body.messages).toHaveLength(2);
     expect((await rig.request('GET', `/v1/conversations/${conversationOf(kept)}`)).status).toBe(200);
     const recipients = await rig.request('GET', `/v1/campaigns/${campaignId}/recipients?from=0&limit=10`);
@@ -91,5 +98,12 @@ describe('erasure of one person', () => {
     const again = await rig.requestAs('supervisor', 'POST', '/v1/erasures', { customer: erased });
     expect(again.status).toBe(404);
     expect(again.body.code).toBe('unknown_customer');
+  });
+
+  it('takes a message from the erased person afterwards as from a stranger: a new person, a new thread', async () => {
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: erased, profileName: 'Someone', text: 'hello again' });
+    const fresh = await eventually(() => thread(erased), (r) => r.status === 200 && r.body.messages?.length === 1);
+    expect(fresh.body.messages[0]).toMatchObject({ direction: 'inbound', text: 'hello again' });
+    expect((await rig.request('GET', `/v1/customers?identifier=${erased}`)).status).toBe(200);
   });
 });
