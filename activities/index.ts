@@ -13,6 +13,7 @@ import type { SipRouting } from '../integrations/sip/sip.routing';
 import type { ConversationService } from '../services/conversations.service';
 import { createCampaignActivities, type CampaignActivities } from './campaign.activities';
 import { createLaneActivities, type LaneActivities, type LaneOpener } from './lanes.activities';
+import { createRetentionActivities, type RetentionActivities } from './retention.activities';
 
 export interface ActivityDeps {
   store: Store;
@@ -31,7 +32,7 @@ export interface ActivityDeps {
 }
 
 /** Every activity the worker registers on its main task queue. */
-export type WorkerActivities = ConversationActivities & LaneActivities & CampaignActivities;
+export type WorkerActivities = ConversationActivities & LaneActivities & CampaignActivities & RetentionActivities;
 
 /**
  * Every activity the worker registers, built over explicit dependencies so tests pass real servers, no globals.
@@ -49,5 +50,6 @@ export function createActivities({ store, broker, clock = () => new Date(), sett
     ...createCampaignActivities({ store, conversations, clock }),
     ...createSipChatActivities({ store, clock, ...(sip ? { sip } : {}), ...(chatMediaBaseUrl ? { mediaBaseUrl: chatMediaBaseUrl } : {}) }),
     ...createReceiptActivities({ store, broker, clock }),
+    ...createRetentionActivities({ store, clock }),
   };
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../lib/errors';
 import { checkBusinessNumber, formatInternational } from '../lib/phone-numbers';
 import type { Store } from '../store/db';
-import { defaultReceipts, findNumber, insertNumber, listNumbers, setLegacy, setReceipts, type BusinessNumberDoc } from '../store/numbers.store';
+import { defaultReceipts, findNumber, insertNumber, listNumbers, setLegacy, setReceipts, setRetention, type BusinessNumberDoc } from '../store/numbers.store';
 import { allow, may, principalOf } from './auth';
 import { parseIn } from './request';
 
@@ -36,6 +36,17 @@ export const LegacyBody = z
     periodHours: z.number().int().min(1).max(24 * 365).default(24).meta({ description: 'At most one reply per customer per period' }),
   })
   .meta({ id: 'LegacyBody' });
+
+export const RetentionBody = z
+  .strictObject({
+    days: z
+      .number()
+      .int()
+      .min(7)
+      .max(3650)
+      .meta({ description: "Days this number's messages, media and closed conversations are kept; at least 7, since Meta redelivers a webhook for up to 7 days" }),
+  })
+  .meta({ id: 'RetentionBody' });
 
 function refuse(field: string, checked: { refused: string; message: string }): never {
   throw new AppError('invalid_phone_number', checked.message, { reason: checked.refused, errors: [{ in: 'body', path: field, message: checked.message }] });
@@ -101,6 +112,21 @@ export function numberRoutes(store: Store): Router {
     res.json(toView(await requireNumber(store, id)));
   });
 
+  // How long this number's data is kept (README "Retention"); the purge Schedule applies it on its next run.
+  router.put('/v1/numbers/:phoneNumberId/retention', async (req, res) => {
+    const id = parseIn('path', PhoneNumberId, req.params.phoneNumberId, 'phoneNumberId');
+    const by = principalOf(res);
+    const retention = { days: RetentionBody.parse(req.body).days, setAt: new Date(), setBy: `${by.name} (${by.keyId})` };
+    if (!(await setRetention(store, id, retention))) throw new AppError('unknown_number', `No registered number ${id}`);
+    res.json(toView(await requireNumber(store, id)));
+  });
+
+  router.delete('/v1/numbers/:phoneNumberId/retention', async (req, res) => {
+    const id = parseIn('path', PhoneNumberId, req.params.phoneNumberId, 'phoneNumberId');
+    if (!(await setRetention(store, id, null))) throw new AppError('unknown_number', `No registered number ${id}`);
+    res.json(toView(await requireNumber(store, id)));
+  });
+
   router.delete('/v1/numbers/:phoneNumberId/legacy', async (req, res) => {
     const id = parseIn('path', PhoneNumberId, req.params.phoneNumberId, 'phoneNumberId');
     if (!(await setLegacy(store, id, null))) throw new AppError('unknown_number', `No registered number ${id}`);
@@ -117,7 +143,7 @@ async function requireNumber(store: Store, id: string): Promise<BusinessNumberDo
 }
 
 function toView(doc: BusinessNumberDoc) {
-  const { _id, ownership, registeredAt, legacy, ...rest } = doc;
+  const { _id, ownership, registeredAt, legacy, retention, ...rest } = doc;
   return {
     phoneNumberId: _id,
     ...rest,
@@ -125,5 +151,6 @@ function toView(doc: BusinessNumberDoc) {
     registeredAt: registeredAt.toISOString(),
     ...(legacy ? { legacy: { ...legacy, markedAt: legacy.markedAt.toISOString() } } : {}),
     receipts: doc.receipts ?? defaultReceipts,
+    ...(retention ? { retention: { ...retention, setAt: retention.setAt.toISOString() } } : {}),
   };
 }

@@ -3,7 +3,7 @@ import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { AgentView, RegisterAgentBody } from './agent-registry.routes';
 import { ApiKeyView, CreateApiKeyBody, IssuedApiKey, KeyIdParam } from './api-keys.routes';
 import { AuditQuery, ConfigDraftBody, PublishBody, RollbackBody } from './machine-config.routes';
-import { LegacyBody, ReceiptsBody, RegisterNumberBody } from './numbers.routes';
+import { LegacyBody, ReceiptsBody, RegisterNumberBody, RetentionBody } from './numbers.routes';
 import { DeadLetterView, DeadLettersQuery } from './dead-letters.routes';
 import { CreateTemplateBody, EditTemplateBody, ListTemplatesQuery, TemplateKey } from './templates.routes';
 
@@ -82,6 +82,15 @@ export function supervisorPaths(problem: Responses, json: (description: string, 
         requestBody: body(ReceiptsBody),
         responses: { '200': json('The number', anyJson), '400': problem('Invalid body'), '404': problem('Unknown number') },
       },
+    },
+    '/v1/numbers/{phoneNumberId}/retention': {
+      put: {
+        summary: "Keep this number's messages, media and closed conversations for `days` (default RETENTION_DAYS); the retention purge applies it on its next run",
+        requestParams: { path: numberPath },
+        requestBody: body(RetentionBody),
+        responses: { '200': json('The number', anyJson), '400': problem('Invalid body (days from 7 to 3650)'), '404': problem('Unknown number') },
+      },
+      delete: { summary: 'Back to the default retention (RETENTION_DAYS)', requestParams: { path: numberPath }, responses: { '200': json('The number', anyJson), '404': problem('Unknown number') } },
     },
     '/v1/api-keys': {
       post: { summary: 'Issue an API key for a role (shown once, stored hashed)', requestBody: body(CreateApiKeyBody), responses: { '201': json('The key', IssuedApiKey), '404': problem('unknown_agent: register the agent first'), ...forbidden } },

@@ -16,6 +16,7 @@ import { startFerretDb, startTemporalDevServer } from '../scripts/dev-servers';
 import { createLogger } from '../lib/logger';
 import { messagingLimitsFrom } from '../lib/messaging-limits';
 import { createConversationWorker, workerOptionsFrom } from '../worker/worker';
+import { matchNamespaceRetention } from '../worker/retention-schedule';
 import { startBrokerSimulator } from '../simulator/broker-simulator';
 import { connectStore } from '../store/db';
 
@@ -90,6 +91,8 @@ async function main(): Promise<void> {
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config.TEMPORAL_PAYLOAD_KEYS) });
   // Aborted on stop: the console's live streams end, so the server can close.
   const stopping = new AbortController();
+  // Our own dev server: closed histories are kept as long as the store keeps the messages they carry.
+  if (!plan.TEMPORAL_ADDRESS) await matchNamespaceRetention(temporal, config.RETENTION_DAYS);
   const server = createApp({ config, store, temporal, logger, codecServer: { codec: new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEYS), corsOrigins: config.TEMPORAL_CODEC_CORS_ORIGINS }, shutdown: stopping.signal, analytics: { maxRuns: config.ANALYTICS_MAX_RUNS }, limits: messagingLimitsFrom(config) }).listen(config.HTTP_PORT, config.HTTP_HOST);
   await new Promise<void>((ready, fail) => server.once('listening', ready).once('error', fail));
   stops.push(() =>

@@ -100,6 +100,13 @@ export const ConfigSchema = z.object({
    * 429 `too_many_requests` with Retry-After. Per API process. The webhook is signed, not keyed: never limited here.
    */
   API_KEY_REQUESTS_PER_SECOND: z.coerce.number().int().positive().default(200),
+  /**
+   * Days messages, media, closed conversations' projections, dead letters and webhook batches are kept, unless a
+   * number sets its own (PUT /v1/numbers/{id}/retention). At least 7: Meta redelivers a webhook for up to 7 days,
+   * and the once-only marks must outlive that. A Temporal Schedule purges what expired every RETENTION_PURGE_EVERY_MS.
+   */
+  RETENTION_DAYS: z.coerce.number().int().min(7).max(3650).default(365),
+  RETENTION_PURGE_EVERY_MS: durationMs.default(60 * 60 * 1000),
   /** What an agent key may read: `own` (the conversations it holds and those waiting in its queues) or `all`. */
   AGENT_VISIBILITY: z.enum(['own', 'all']).default('own'),
 

@@ -10,6 +10,12 @@ export async function setReceipts(store: Store, phoneNumberId: string, receipts:
   return (await store.numbers.updateOne({ _id: phoneNumberId }, { $set: { receipts } })).matchedCount === 1;
 }
 
+/** Sets (or, with null, clears back to the default) how long the number's data is kept. False for an unknown number. */
+export async function setRetention(store: Store, phoneNumberId: string, retention: BusinessNumberDoc['retention'] | null): Promise<boolean> {
+  const update = retention ? { $set: { retention } } : { $unset: { retention: '' as const } };
+  return (await store.numbers.updateOne({ _id: phoneNumberId }, update)).matchedCount === 1;
+}
+
 export async function findNumber(store: Store, phoneNumberId: string): Promise<BusinessNumberDoc | null> {
   return store.numbers.findOne({ _id: phoneNumberId });
 }

@@ -46,6 +46,8 @@ export interface BusinessNumberDoc {
   legacy?: { replacementNumber: string; autoReply: string; periodHours: number; markedAt: Date; markedBy: string };
   /** Read receipts and typing indicator to customers; absent: both on ({@link defaultReceipts}). */
   receipts?: ReceiptSettings;
+  /** How long this number's messages, media and closed conversations are kept; absent: RETENTION_DAYS. */
+  retention?: { days: number; setAt: Date; setBy: string };
 }
 /** Whether customers see their messages marked read, and the typing indicator while an agent types. */
 export interface ReceiptSettings {

@@ -10,6 +10,7 @@ import type { Config } from '../lib/config';
 import { dataConverterFor, type PayloadKey } from '../lib/payload-codec';
 import { defaultMessagingLimits, limitsFor, messagingLimitsFrom, type MessagingLimits } from '../lib/messaging-limits';
 import { SendLanes } from './send-lanes';
+import { ensureRetentionSchedule, type RetentionScheduleOptions } from './retention-schedule';
 import { startSipRouting, type SipSettings } from '../integrations/sip/sip.routing';
 import { agentReleasedSignal } from '../workflows/conversation.messages';
 import { createAgentChat } from '../services/agent-chat.service';
@@ -38,6 +39,8 @@ export interface ConversationWorkerOptions {
   sip?: SipSettings;
   /** Base of the media links in chat lines over SIP (SIP_CHAT_MEDIA_BASE_URL). */
   chatMediaBaseUrl?: string;
+  /** The retention purge Schedule this worker keeps in place (README "Retention"); absent: none (tests). */
+  retention?: Omit<RetentionScheduleOptions, 'taskQueue'>;
   logger?: Pick<Logger, 'warn' | 'info' | 'debug'>;
 }
 
@@ -59,6 +62,7 @@ export function workerOptionsFrom(
     conversationIdleCloseMs: config.CONVERSATION_IDLE_CLOSE_MS,
     sip: config,
     chatMediaBaseUrl: config.SIP_CHAT_MEDIA_BASE_URL,
+    retention: { policy: { defaultDays: config.RETENTION_DAYS, batchSize: 500 }, everyMs: config.RETENTION_PURGE_EVERY_MS },
     ...(config.WORKER_WORKFLOW_BUNDLE ? { workflowBundlePath: config.WORKER_WORKFLOW_BUNDLE } : {}),
   };
 }
@@ -148,6 +152,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
       const refresh = setInterval(() => void syncLanes().catch(() => undefined), options.sendLaneRefreshMs ?? 10_000);
       try {
         await syncLanes().catch(() => undefined); // the store may be down: the next refresh tries again
+        if (options.retention) await ensureRetentionSchedule(temporal, { taskQueue: options.taskQueue, ...options.retention });
         await Promise.race([running, lanes.failure]);
       } catch (err) {
         if (main.getState() === 'RUNNING') main.shutdown();
