@@ -9,12 +9,15 @@ export const CampaignId = z
   .regex(/^cmp_[a-f0-9]{32}$/, 'expected cmp_ and 32 hex digits')
   .meta({ description: 'Campaign id, as POST /v1/campaigns answered it', example: 'cmp_3f1c0d9a6b7e4c2d8e5f1a0b9c8d7e6f' });
 
-/** Checked per recipient when the campaign reaches them, so one bad entry is refused alone, never the whole list. */
+/**
+ * The number is checked per recipient when the campaign reaches them, so one unreachable entry is refused alone; the
+ * template parameters are checked for every row at creation (422 template_parameters_mismatch naming the row).
+ */
 const Recipient = z
   .strictObject({
     waId: z.string().min(1).max(32).optional().meta({ description: 'Phone number, digits only (6 to 15)' }),
     userId: z.string().min(1).max(160).optional().meta({ description: 'Business-scoped user id' }),
-    components: TemplateMessage.shape.components.meta({ description: "This recipient's template parameters" }),
+    components: TemplateMessage.shape.components.meta({ description: "This recipient's template parameters; every row is checked against the template at creation (422 naming recipients.<row>)" }),
   })
   .refine((r) => r.waId !== undefined || r.userId !== undefined, { message: 'give waId or userId' });
 

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { AppError } from '../lib/errors';
+import { checkParameters } from '../lib/template-definition';
 import { defaultMessagingLimits, limitsFor, type MessagingLimits } from '../lib/messaging-limits';
 import { createCampaign, findCampaign, listRecipients, type CampaignDoc, type RecipientDoc } from '../store/campaigns.store';
 import type { Store } from '../store/db';
@@ -94,6 +95,19 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       const template = await findTemplate(store, body.businessNumberId, name, language);
       if (template?.status !== 'APPROVED') {
         throw new AppError('template_not_approved', `Template ${name} (${language}) is ${template?.status ?? 'unknown'} on this number`);
+      }
+      // Every recipient's parameters against the template, before anything is stored: a list with one bad row is
+      // refused whole (422 naming the row), not sent and failed per recipient minutes later. Templates recorded
+      // before supervisors managed them here have no definition to check against.
+      const definition = template.definition;
+      const problems = definition
+        ? body.recipients.flatMap((r, i) => checkParameters(definition, r.components).map((p) => ({ in: 'body', ...p, path: `recipients.${i}.${p.path}` })))
+        : [];
+      if (problems.length > 0) {
+        const rows = [...new Set(problems.map((p) => Number(p.path.split('.')[1])))];
+        throw new AppError('template_parameters_mismatch', `The parameters of recipient row(s) ${rows.slice(0, 10).join(', ')}${rows.length > 10 ? ', …' : ''} do not fit ${name} (${language}); see errors`, {
+          errors: problems.slice(0, 100),
+        });
       }
       const numberRate = limitsFor(deps.limits ?? defaultMessagingLimits, body.businessNumberId).sendRatePerSecond;
       // Half the number's rate by default, so conversations keep the other half.

@@ -111,6 +111,49 @@ describe('campaigns: one approved template to a list of customers', () => {
     expect(await rig.store.db.collection('campaigns').countDocuments({ 'template.name': 'draft_offer' })).toBe(0);
   });
 
+  it('refuses at creation, naming the row and parameter, a list whose parameters do not fit the template, storing and sending nothing', async () => {
+    const list = customers(4);
+    const [good, none, two, tabbed] = recipientsFor(list);
+    const before = await rig.store.db.collection('campaigns').countDocuments({});
+    const answer = await createCampaign$({
+      recipients: [
+        good,
+        { waId: none!.waId },
+        { ...two, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ada' }, { type: 'text', text: 'Lovelace' }] }] },
+        { ...tabbed, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ada\tLovelace' }] }] },
+      ],
+    });
+    expect(answer).toMatchObject({ status: 422, body: { code: 'template_parameters_mismatch' } });
+    expect(answer.body.detail).toContain('1, 2, 3');
+    const paths = answer.body.errors.map((e: { path: string }) => e.path);
+    expect(paths).toEqual(['recipients.1.components.0', 'recipients.2.components.0.parameters', 'recipients.3.components.0.parameters.0.text']);
+    expect(await rig.store.db.collection('campaigns').countDocuments({})).toBe(before);
+    await pause(300);
+    expect(sentTo(list)).toHaveLength(0);
+  });
+
+  it("refuses a named template's list with a positional parameter or without the media header, naming each", async () => {
+    await rig.approveTemplate('named_offer', 'en_US', 'APPROVED', {
+      header: { format: 'image' },
+      body: { text: 'Hello {{first_name}}, your offer is ready.', examples: { first_name: 'Ada' } },
+    });
+    const [a, b] = customers(2);
+    const answer = await rig.request('POST', '/v1/campaigns', {
+      businessNumberId: BUSINESS_NUMBER_ID,
+      template: { name: 'named_offer', language: 'en_US' },
+      recipients: [
+        { waId: a, components: [{ type: 'header', parameters: [{ type: 'image', link: 'https://cdn.example/a.png' }] }, { type: 'body', parameters: [{ type: 'text', text: 'Ada' }] }] },
+        { waId: b, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Grace', name: 'first_name' }] }] },
+      ],
+    });
+    expect(answer).toMatchObject({ status: 422, body: { code: 'template_parameters_mismatch' } });
+    expect(answer.body.errors).toEqual([
+      expect.objectContaining({ path: 'recipients.0.components.1.parameters.0.name' }),
+      expect.objectContaining({ path: 'recipients.1.components.1', message: expect.stringContaining('header needs 1 image') }),
+    ]);
+    expect(await rig.store.db.collection('campaigns').countDocuments({ 'template.name': 'named_offer' })).toBe(0);
+  });
+
   it('records a recipient with an invalid number as refused and goes on with the others', async () => {
     const [first, last] = customers(2);
     const id = (await createCampaign$({ recipients: recipientsFor([first!, '+44 20 7946 0000', last!]), ratePerSecond: 5 })).body.campaignId;
