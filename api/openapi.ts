@@ -262,7 +262,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           responses: {
             '201': json('Created and running (a retry with the same Idempotency-Key answers the same campaign)', CampaignView),
             '400': problem('Invalid body'),
-            '422': problem('The template is not approved'),
+            '422': problem("The template is not approved, or a recipient row's parameters do not fit it (template_parameters_mismatch, errors[].path recipients.<row>…)"),
           },
         },
       },

@@ -55,6 +55,10 @@ export const errorCatalog = {
     status: 429,
     title: "The business number has used its messaging limit: no template to another customer outside the window until a unit frees",
   },
+  template_edit_limit_reached: {
+    status: 429,
+    title: 'WhatsApp lets an approved template be edited once in 24 hours and 10 times in 30 days; retry after the time given',
+  },
   too_many_streams: { status: 429, title: 'Too many live streams open; close one or retry later' },
   too_many_requests: { status: 429, title: 'This API key has used its request rate; retry after the time given' },
   too_many_failed_authentications: { status: 429, title: 'Too many failed authentications from this address; retry after the time given' },

@@ -27,6 +27,28 @@ export const TEMPLATE_LIMITS = { headerText: 60, bodyText: 1024, footerText: 60,
  */
 export const EDITABLE_STATUSES: readonly string[] = ['APPROVED', 'REJECTED', 'PAUSED'];
 
+/**
+ * How often WhatsApp lets an APPROVED template be edited: once in a moving 24 hours and 10 times in a moving 30 days;
+ * REJECTED and PAUSED ones as often as wanted. Meta, "Edit templates" (template management page above).
+ */
+export const APPROVED_EDIT_LIMITS = { perDay: 1, per30Days: 10 } as const;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * When an edit of a template in `status` may next be made, given the times of its earlier edits made while it was
+ * APPROVED; undefined when it may be edited now (any REJECTED or PAUSED one may).
+ */
+export function nextEditAllowedAt(status: string, approvedEdits: readonly Date[], now: Date): Date | undefined {
+  if (status !== 'APPROVED') return undefined;
+  const times = approvedEdits.map((d) => d.getTime()).sort((a, b) => a - b);
+  const inDay = times.filter((t) => t > now.getTime() - DAY_MS);
+  const in30 = times.filter((t) => t > now.getTime() - 30 * DAY_MS);
+  const waits: number[] = [];
+  if (inDay.length >= APPROVED_EDIT_LIMITS.perDay) waits.push(inDay[inDay.length - APPROVED_EDIT_LIMITS.perDay]! + DAY_MS);
+  if (in30.length >= APPROVED_EDIT_LIMITS.per30Days) waits.push(in30[in30.length - APPROVED_EDIT_LIMITS.per30Days]! + 30 * DAY_MS);
+  return waits.length > 0 ? new Date(Math.max(...waits)) : undefined;
+}
+
 /** The edit rule on a template's status (as we last heard it from WhatsApp); empty when it may be edited. */
 export function templateEditProblems(status: string): TemplateRuleProblem[] {
   if (EDITABLE_STATUSES.includes(status)) return [];

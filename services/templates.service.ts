@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { templateStatuses, type TemplateApiClient, type TemplateCategory, type TemplateStatus } from '../integrations/broker/template-api.client';
 import { AppError } from '../lib/errors';
 import type { TemplateDefinition } from '../lib/template-definition';
-import { templateEditProblems, templateRuleProblems } from '../lib/template-rules';
+import { APPROVED_EDIT_LIMITS, nextEditAllowedAt, templateEditProblems, templateRuleProblems } from '../lib/template-rules';
 import { findMedia, readMedia } from '../store/media.store';
 import type { SampleHandles } from '../integrations/broker/template-api.client';
 
@@ -150,7 +150,8 @@ export function createTemplateService({ store, broker, defaultWabaId, appId = 'a
 
     /**
    * An edit goes back to WhatsApp for review: the template is PENDING (not sendable) until approved again. Only an
-   * APPROVED, REJECTED or PAUSED template may be edited (template_invalid, rule editable_status, otherwise).
+   * APPROVED, REJECTED or PAUSED template may be edited (template_invalid, rule editable_status, otherwise), and an
+   * APPROVED one once in 24 hours and 10 times in 30 days (429 template_edit_limit_reached with retryAt).
    */
     async edit(key: string, definition: TemplateDefinition, by: string): Promise<TemplateDoc> {
       const doc = await requireTemplate(key);
@@ -158,8 +159,19 @@ export function createTemplateService({ store, broker, defaultWabaId, appId = 'a
       // Checked here, not left to WhatsApp's refusal (a 502): a template in review is not editable (422, rule named).
       const locked = templateEditProblems(doc.status);
       if (locked.length > 0) throw new AppError('template_invalid', locked[0]!.message, { errors: locked });
+      // WhatsApp's edit limit on approved templates, from the edits we made (edits made elsewhere, e.g. in WhatsApp
+      // Manager, we cannot see: WhatsApp's own refusal then answers 502 broker_refused with its words).
+      const approvedEdits = (doc.history ?? []).filter((h) => h.editedFrom === 'APPROVED').map((h) => new Date(h.at));
+      const retryAt = nextEditAllowedAt(doc.status, approvedEdits, new Date());
+      if (retryAt) {
+        throw new AppError(
+          'template_edit_limit_reached',
+          `${doc.name} (${doc.language}) is APPROVED and was edited ${approvedEdits.length} time(s) already; WhatsApp allows ${APPROVED_EDIT_LIMITS.perDay} edit in 24 hours and ${APPROVED_EDIT_LIMITS.per30Days} in 30 days. Next edit from ${retryAt.toISOString()}`,
+          { retryAt: retryAt.toISOString() },
+        );
+      }
       await broker.edit(doc.brokerTemplateId, definition, await prepare(definition, doc.category));
-      await updateTemplate(store, key, { definition, body: definition.body.text, status: 'PENDING' }, { status: 'PENDING', source: 'api', reason: `edited by ${by}` });
+      await updateTemplate(store, key, { definition, body: definition.body.text, status: 'PENDING' }, { status: 'PENDING', source: 'api', reason: `edited by ${by}`, editedFrom: doc.status });
       return requireTemplate(key);
     },
 

@@ -8,6 +8,8 @@ import { validateTemplateCreation } from './templates.validate';
 export interface SimTemplate extends ReviewedTemplate {
   parameterFormat: 'POSITIONAL' | 'NAMED';
   components: unknown[];
+  /** When (ms since the epoch) it was edited while APPROVED: WhatsApp limits those edits (see editLimitRefusal). */
+  approvedEdits?: number[];
 }
 
 interface TemplateManagerDeps {
@@ -19,10 +21,29 @@ interface TemplateManagerDeps {
   /** Accept every template as submitted, unchecked (load benchmarks only). */
   acceptEverything?: boolean;
   later(ms: number): Promise<void>;
+  /** The clock edit limits are counted on (ms since the epoch); Date.now by default. */
+  now?: () => number;
 }
 
 /** Statuses in which Meta lets a template be edited (template management page, "Edit templates"). */
 const EDITABLE = ['APPROVED', 'REJECTED', 'PAUSED'];
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Meta, "Edit templates": an APPROVED template may be edited once in 24 hours and up to 10 times in 30 days (REJECTED
+ * and PAUSED ones without limit), and an APPROVED template's category cannot be edited. Meta's pages give no error
+ * code for these refusals: the simulator answers code 100 (Invalid parameter) without a subcode, saying which rule.
+ */
+function editLimitRefusal(template: SimTemplate, body: { category?: unknown }, now: number) {
+  if (template.status !== 'APPROVED') return undefined;
+  if (body.category !== undefined && String(body.category).toUpperCase() !== template.category) {
+    return refusal(100, `The category of an APPROVED template cannot be edited (${template.category})`);
+  }
+  const edits = template.approvedEdits ?? [];
+  if (edits.some((t) => t > now - DAY_MS)) return refusal(100, 'An approved template can be edited once in 24 hours');
+  if (edits.filter((t) => t > now - 30 * DAY_MS).length >= 10) return refusal(100, 'An approved template can be edited 10 times in 30 days');
+  return undefined;
+}
 
 /**
  * The template-management slice of the Cloud API (create, list, edit, delete on a WhatsApp Business Account), with
@@ -97,9 +118,14 @@ export function installTemplateManager(app: Express, deps: TemplateManagerDeps) 
     if (!template) return next();
     if (!deps.authorized(req)) return sendMetaError(res, expired);
     if (!EDITABLE.includes(template.status)) return sendMetaError(res, refusal(100, `A ${template.status} template cannot be edited; only APPROVED, REJECTED or PAUSED ones`));
-    const body = req.body as { components?: unknown[]; parameter_format?: 'POSITIONAL' | 'NAMED' };
+    const body = req.body as { components?: unknown[]; parameter_format?: 'POSITIONAL' | 'NAMED'; category?: string };
+    const now = (deps.now ?? Date.now)();
+    const limited = deps.acceptEverything ? undefined : editLimitRefusal(template, body, now);
+    if (limited) return sendMetaError(res, limited);
     const problem = check({ ...body, parameter_format: body.parameter_format ?? template.parameterFormat }, { category: template.category });
     if (problem) return sendMetaError(res, problem);
+    if (template.status === 'APPROVED') template.approvedEdits = [...(template.approvedEdits ?? []), now];
+    if (body.category !== undefined) template.category = String(body.category).toUpperCase();
     template.components = body.components!;
     template.parameterFormat = body.parameter_format ?? template.parameterFormat;
     template.status = 'PENDING';

@@ -119,7 +119,15 @@ export interface TemplateDoc {
   /** WhatsApp's quality score (GREEN, YELLOW, RED, UNKNOWN), from message_template_quality_update. */
   quality?: string;
   /** Every status it went through, oldest first. */
-  history?: { status: TemplateDoc['status']; category?: TemplateDoc['category']; at: Date; source: 'api' | 'webhook' | 'sync'; reason?: string }[];
+  history?: {
+    status: TemplateDoc['status'];
+    category?: TemplateDoc['category'];
+    at: Date;
+    source: 'api' | 'webhook' | 'sync';
+    reason?: string;
+    /** On an edit: the status it was edited from (WhatsApp limits edits of APPROVED ones). */
+    editedFrom?: TemplateDoc['status'];
+  }[];
   createdBy?: string;
 }
 

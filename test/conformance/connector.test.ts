@@ -92,6 +92,33 @@ describe('templates Meta will approve', () => {
   });
 });
 
+describe('template edits as WhatsApp limits them', () => {
+  it('edits an APPROVED template once, then answers 429 template_edit_limit_reached with retryAt, submitting nothing', async () => {
+    const id = await approved('edit_limited', { body: { text: 'Your parcel is on its way.' } });
+    const edit = (text: string) => supervisor('PUT', `/v1/templates/${keyOf('edit_limited')}`, { definition: { body: { text } } });
+    expect(await edit('Your parcel left our warehouse.')).toMatchObject({ status: 200, body: { status: 'PENDING' } });
+    await rig.simulator.playReview(id, [{ status: 'APPROVED' }]);
+    await eventually(() => rig.request('GET', `/v1/templates/${keyOf('edit_limited')}`), (r) => r.body.status === 'APPROVED');
+
+    const refused = await edit('Your parcel is nearly there.');
+    expect(refused).toMatchObject({ status: 429, contentType: expect.stringContaining('application/problem+json'), body: { code: 'template_edit_limit_reached' } });
+    const retryAt = Date.parse(refused.body.retryAt);
+    expect(retryAt).toBeGreaterThan(Date.now() + 23 * 3600_000);
+    expect(retryAt).toBeLessThanOrEqual(Date.now() + 24 * 3600_000);
+    expect(rig.simulator.templates().find((t) => t.id === id)!.components).toEqual([{ type: 'BODY', text: 'Your parcel left our warehouse.' }]);
+  });
+
+  it('edits a REJECTED template as often as needed', async () => {
+    expect((await create('edit_rejected', { body: { text: 'Your parcel is on its way.' } })).status).toBe(201);
+    const id = rig.simulator.templates().find((t) => t.name === 'edit_rejected')!.id;
+    for (const text of ['Your parcel left.', 'Your parcel is near.']) {
+      await rig.simulator.playReview(id, [{ status: 'REJECTED', reason: 'INVALID_FORMAT' }]);
+      await eventually(() => rig.request('GET', `/v1/templates/${keyOf('edit_rejected')}`), (r) => r.body.status === 'REJECTED');
+      expect((await supervisor('PUT', `/v1/templates/${keyOf('edit_rejected')}`, { definition: { body: { text } } })).status).toBe(200);
+    }
+  });
+});
+
 describe('sends Meta would refuse, and what Meta reports later', () => {
   it('refuses with 422 a parameter holding a newline, a tab or five spaces (Meta 132018), sending nothing', async () => {
     await approved('parcel_note', { body: { text: 'Hello {{1}}, your parcel ships today.', examples: ['Ada'] } });
