@@ -21,6 +21,7 @@ const TemplateParameter = z.union([
   z.strictObject({ type: z.literal('document'), link: z.url({ protocol: /^https$/ }).max(2000), filename: z.string().min(1).max(240).optional() }),
   z.strictObject({ type: z.literal('location'), latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180), name: z.string().max(1000).optional(), address: z.string().max(1000).optional() }),
   z.strictObject({ type: z.literal('coupon_code'), couponCode: z.string().min(1).max(15).meta({ description: 'A copy-code button\'s code' }) }),
+  z.strictObject({ type: z.literal('payload'), payload: z.string().min(1).max(1000).meta({ description: "A quick-reply button's payload (a carousel card's)" }) }),
 ]);
 
 const TemplateComponent = z.strictObject({
@@ -30,12 +31,20 @@ const TemplateComponent = z.strictObject({
   parameters: z.array(TemplateParameter).max(20),
 });
 
+/** A media card carousel's cards: each card's header media, body and button parameters, by its zero-based index. */
+const TemplateCarouselComponent = z
+  .strictObject({
+    type: z.literal('carousel'),
+    cards: z.array(z.strictObject({ cardIndex: z.number().int().min(0).max(9), components: z.array(TemplateComponent).max(4) })).min(1).max(10),
+  })
+  .meta({ description: "A carousel template's cards, each by its cardIndex (0-based), as many as the template defines" });
+
 export const TemplateMessage = z
   .strictObject({
     type: z.literal('template'),
     name: z.string().regex(/^[a-z0-9_]{1,512}$/),
     language: z.string().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/).meta({ example: 'en_US' }),
-    components: z.array(TemplateComponent).max(10).optional(),
+    components: z.array(z.discriminatedUnion('type', [TemplateComponent, TemplateCarouselComponent])).max(10).optional(),
   })
   .meta({ id: 'TemplateMessage' });
 

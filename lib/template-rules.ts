@@ -1,4 +1,4 @@
-import { isNamed, placeholdersIn, type TemplateDefinition } from './template-definition';
+import { isNamed, placeholdersIn, type TemplateButton, type TemplateDefinition } from './template-definition';
 
 /**
  * Meta's template rules, checked before anything is submitted so a supervisor is told at once (422) instead of by a
@@ -76,54 +76,94 @@ export function templateRuleProblems(def: TemplateDefinition, category: string):
     add('header.sample', 'media_sample_required', `a ${def.header.format} header needs a sample (upload it with POST /v1/media and give its mediaId)`);
   }
 
-  const body = def.body.text;
-  const params = placeholdersIn(body);
   const header = def.header?.format === 'text' ? placeholdersIn(def.header.text) : [];
-  if (body.length > TEMPLATE_LIMITS.bodyText) add('body.text', 'body_length', `the body is at most 1024 characters (${body.length})`);
-  if ([...header, ...params].some((p) => /^\d+$/.test(p)) && named) add('body.text', 'one_parameter_format', 'use numbered ({{1}}) or named ({{name}}) placeholders, not both');
-  if (!named && params.some((p, i) => p !== String(i + 1))) add('body.text', 'positional_order', 'numbered placeholders must run {{1}}, {{2}}, … in order, each once');
-  if (named && new Set(params).size !== params.length) add('body.text', 'named_once', 'each named placeholder may appear once');
-  if (named && params.some((p) => !/^[a-z_][a-z0-9_]*$/.test(p))) add('body.text', 'named_syntax', 'named placeholders are lower-case letters, digits and underscores, not starting with a digit');
-  if (params.length > 0) {
-    if (/^\s*\{\{[^{}]*\}\}/.test(body) || /\{\{[^{}]*\}\}\s*$/.test(body)) add('body.text', 'parameter_at_edge', 'the body may not start or end with a placeholder (Meta error 2388299)');
-    if (/\}\}\s*\{\{/.test(body)) add('body.text', 'adjacent_parameters', 'two placeholders may not be next to each other; put words between them');
-    if (words(body) <= params.length) add('body.text', 'parameter_ratio', `too many placeholders for the text: ${params.length} placeholders, ${words(body)} words (Meta error 2388293)`);
-    const examples = def.body.examples;
-    const missing = named
-      ? params.filter((p) => !(examples && !Array.isArray(examples) && examples[p]))
-      : params.filter((_p, i) => !(Array.isArray(examples) && examples[i]));
-    if (missing.length > 0) add('body.examples', 'example_required', `example values are required for every placeholder; missing {{${missing.join('}}, {{')}}}`);
+  const cardParams = (def.carousel?.cards ?? []).flatMap((c) => (c.body ? placeholdersIn(c.body.text) : []));
+  if ([...header, ...placeholdersIn(def.body.text), ...cardParams].some((p) => /^\d+$/.test(p)) && named) {
+    add('body.text', 'one_parameter_format', 'use numbered ({{1}}) or named ({{name}}) placeholders, not both');
   }
+  bodyProblems(def.body, named, TEMPLATE_LIMITS.bodyText, 'body', add);
   if (def.footer) {
     if (def.footer.text.length > TEMPLATE_LIMITS.footerText) add('footer.text', 'footer_length', `a footer is at most 60 characters (${def.footer.text.length})`);
     if (placeholdersIn(def.footer.text).length > 0) add('footer.text', 'footer_no_parameters', 'footers take no placeholders');
   }
-  buttonProblems(def, add);
+  buttonProblems(def.buttons ?? [], 'buttons', add);
+  if (def.carousel) carouselProblems(def, category, named, add);
   return problems;
 }
 
-function buttonProblems(def: TemplateDefinition, add: (path: string, rule: string, message: string) => void): void {
-  const buttons = def.buttons ?? [];
+type Add = (path: string, rule: string, message: string) => void;
+
+/** A body's rules (the message's, or a carousel card's at `where`): length, placeholders in order, edges, ratio, examples. */
+function bodyProblems(body: { text: string; examples?: TemplateDefinition['body']['examples'] }, named: boolean, max: number, where: string, add: Add): void {
+  const text = body.text;
+  const params = placeholdersIn(text);
+  if (text.length > max) add(`${where}.text`, where === 'body' ? 'body_length' : 'card_body_length', `${where === 'body' ? 'the body' : 'a card body'} is at most ${max} characters (${text.length})`);
+  if (!named && params.some((p, i) => p !== String(i + 1))) add(`${where}.text`, 'positional_order', 'numbered placeholders must run {{1}}, {{2}}, … in order, each once');
+  if (named && new Set(params).size !== params.length) add(`${where}.text`, 'named_once', 'each named placeholder may appear once');
+  if (named && params.some((p) => !/^[a-z_][a-z0-9_]*$/.test(p))) add(`${where}.text`, 'named_syntax', 'named placeholders are lower-case letters, digits and underscores, not starting with a digit');
+  if (params.length === 0) return;
+  if (/^\s*\{\{[^{}]*\}\}/.test(text) || /\{\{[^{}]*\}\}\s*$/.test(text)) add(`${where}.text`, 'parameter_at_edge', 'the body may not start or end with a placeholder (Meta error 2388299)');
+  if (/\}\}\s*\{\{/.test(text)) add(`${where}.text`, 'adjacent_parameters', 'two placeholders may not be next to each other; put words between them');
+  if (words(text) <= params.length) add(`${where}.text`, 'parameter_ratio', `too many placeholders for the text: ${params.length} placeholders, ${words(text)} words (Meta error 2388293)`);
+  const examples = body.examples;
+  const missing = named
+    ? params.filter((p) => !(examples && !Array.isArray(examples) && examples[p]))
+    : params.filter((_p, i) => !(Array.isArray(examples) && examples[i]));
+  if (missing.length > 0) add(`${where}.examples`, 'example_required', `example values are required for every placeholder; missing {{${missing.join('}}, {{')}}}`);
+}
+
+function buttonProblems(buttons: TemplateButton[], where: string, add: Add): void {
   const count = (type: string) => buttons.filter((b) => b.type === type).length;
-  if (buttons.length > TEMPLATE_LIMITS.buttons) add('buttons', 'button_count', `at most 10 buttons (${buttons.length})`);
-  if (count('url') > 2) add('buttons', 'url_buttons', 'at most two URL buttons');
-  for (const type of ['phone_number', 'copy_code', 'flow']) if (count(type) > 1) add('buttons', `${type}_buttons`, `at most one ${type.replace('_', ' ')} button`);
+  if (buttons.length > TEMPLATE_LIMITS.buttons) add(where, 'button_count', `at most 10 buttons (${buttons.length})`);
+  if (count('url') > 2) add(where, 'url_buttons', 'at most two URL buttons');
+  for (const type of ['phone_number', 'copy_code', 'flow']) if (count(type) > 1) add(where, `${type}_buttons`, `at most one ${type.replace('_', ' ')} button`);
   const quick = buttons.map((b) => b.type === 'quick_reply');
   if (quick.includes(true) && quick.slice(quick.indexOf(true), quick.lastIndexOf(true) + 1).includes(false)) {
-    add('buttons', 'quick_replies_grouped', 'quick reply buttons must be next to each other, not mixed between other buttons');
+    add(where, 'quick_replies_grouped', 'quick reply buttons must be next to each other, not mixed between other buttons');
   }
   buttons.forEach((b, i) => {
-    if ('text' in b && b.text.length > TEMPLATE_LIMITS.buttonText) add(`buttons.${i}.text`, 'button_text_length', `button text is at most 25 characters (${b.text.length})`);
-    if ('text' in b && placeholdersIn(b.text).length > 0) add(`buttons.${i}.text`, 'button_text_no_parameters', 'button text takes no placeholders');
+    if ('text' in b && b.text.length > TEMPLATE_LIMITS.buttonText) add(`${where}.${i}.text`, 'button_text_length', `button text is at most 25 characters (${b.text.length})`);
+    if ('text' in b && placeholdersIn(b.text).length > 0) add(`${where}.${i}.text`, 'button_text_no_parameters', 'button text takes no placeholders');
     if (b.type === 'url') {
       const params = placeholdersIn(b.url);
-      if (!/^https?:\/\/\S+$/.test(b.url)) add(`buttons.${i}.url`, 'url_format', 'the URL must start with http:// or https://');
-      if (b.url.length > TEMPLATE_LIMITS.url) add(`buttons.${i}.url`, 'url_length', 'a URL is at most 2000 characters');
-      if (params.length > 1 || (params.length === 1 && !/\{\{1\}\}$/.test(b.url))) add(`buttons.${i}.url`, 'url_one_parameter', 'a URL takes at most one placeholder, {{1}}, at its end');
-      if (params.length === 1 && !b.example) add(`buttons.${i}.example`, 'example_required', 'a URL with {{1}} needs an example suffix');
+      if (!/^https?:\/\/\S+$/.test(b.url)) add(`${where}.${i}.url`, 'url_format', 'the URL must start with http:// or https://');
+      if (b.url.length > TEMPLATE_LIMITS.url) add(`${where}.${i}.url`, 'url_length', 'a URL is at most 2000 characters');
+      if (params.length > 1 || (params.length === 1 && !/\{\{1\}\}$/.test(b.url))) add(`${where}.${i}.url`, 'url_one_parameter', 'a URL takes at most one placeholder, {{1}}, at its end');
+      if (params.length === 1 && !b.example) add(`${where}.${i}.example`, 'example_required', 'a URL with {{1}} needs an example suffix');
     }
-    if (b.type === 'phone_number' && !/^\+?\d{4,20}$/.test(b.phoneNumber)) add(`buttons.${i}.phoneNumber`, 'phone_number_format', 'a phone number of at most 20 digits, with its country code');
-    if (b.type === 'copy_code' && b.example.length > TEMPLATE_LIMITS.copyCode) add(`buttons.${i}.example`, 'copy_code_length', 'a sample code is at most 15 characters');
+    if (b.type === 'phone_number' && !/^\+?\d{4,20}$/.test(b.phoneNumber)) add(`${where}.${i}.phoneNumber`, 'phone_number_format', 'a phone number of at most 20 digits, with its country code');
+    if (b.type === 'copy_code' && b.example.length > TEMPLATE_LIMITS.copyCode) add(`${where}.${i}.example`, 'copy_code_length', 'a sample code is at most 15 characters');
+  });
+}
+
+/**
+ * Media card carousel (Meta's media card carousel templates page): marketing only; the message is a body and the
+ * carousel, no header, footer or buttons of its own; 2 to 10 cards, each an image or video header with its sample,
+ * all of one format; a card body of at most 160 characters on every card or on none; 0 to 2 quick-reply, URL or
+ * phone-number buttons, the same kinds in the same order on every card.
+ */
+const CAROUSEL_URL = 'https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/marketing-templates/media-card-carousel-templates';
+export const CAROUSEL_LIMITS = { minCards: 2, maxCards: 10, cardBodyText: 160, cardButtons: 2, source: CAROUSEL_URL } as const;
+
+function carouselProblems(def: TemplateDefinition, category: string, named: boolean, add: Add): void {
+  const cards = def.carousel!.cards;
+  if (category !== 'marketing') add('carousel', 'carousel_marketing', 'carousel templates are marketing templates only');
+  if (def.header || def.footer || def.buttons) add('carousel', 'carousel_components', 'a carousel template has a body and its cards only: no header, footer or buttons of its own');
+  if (cards.length < CAROUSEL_LIMITS.minCards || cards.length > CAROUSEL_LIMITS.maxCards) add('carousel.cards', 'card_count', `a carousel has 2 to 10 cards (${cards.length})`);
+  const shapeOf = (c: (typeof cards)[number]) => `${c.header.format} ${c.body ? 'body' : '-'} ${(c.buttons ?? []).map((b) => b.type).join(',')}`;
+  cards.forEach((card, i) => {
+    const at = `carousel.cards.${i}`;
+    if (!card.header.sample) add(`${at}.header.sample`, 'media_sample_required', `card ${i + 1} needs a ${card.header.format} sample (upload it with POST /v1/media and give its mediaId)`);
+    if (card.body) bodyProblems(card.body, named, CAROUSEL_LIMITS.cardBodyText, `${at}.body`, add);
+    const buttons = card.buttons ?? [];
+    if (buttons.length > CAROUSEL_LIMITS.cardButtons) add(`${at}.buttons`, 'card_button_count', `a card has at most 2 buttons (${buttons.length})`);
+    buttons.forEach((b, j) => {
+      if (!['quick_reply', 'url', 'phone_number'].includes(b.type)) add(`${at}.buttons.${j}`, 'card_button_type', `a card's buttons are quick reply, URL or phone number, not ${b.type}`);
+    });
+    buttonProblems(buttons, `${at}.buttons`, add);
+    if (i > 0 && shapeOf(card) !== shapeOf(cards[0]!)) {
+      add(at, 'cards_alike', `every card has the same components as card 1 (${shapeOf(cards[0]!)}); card ${i + 1} has ${shapeOf(card)}`);
+    }
   });
 }
 

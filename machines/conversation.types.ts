@@ -44,7 +44,9 @@ export type TemplateParameter =
   | { type: 'document'; link: string; filename?: string }
   | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string }
   /** A copy-code button's code (at most 15 characters). */
-  | { type: 'coupon_code'; couponCode: string };
+  | { type: 'coupon_code'; couponCode: string }
+  /** A quick-reply button's payload, echoed back when the customer taps it (carousel cards, Meta's send example). */
+  | { type: 'payload'; payload: string };
 
 export interface TemplateComponentParameters {
   type: 'header' | 'body' | 'button';
@@ -53,6 +55,18 @@ export interface TemplateComponentParameters {
   subType?: 'quick_reply' | 'url' | 'copy_code';
   parameters: TemplateParameter[];
 }
+
+/**
+ * A media card carousel template's cards at send time: every card the template defines, by its zero-based index,
+ * each with its header media and its body and button parameters (Meta's media card carousel templates page).
+ */
+export interface TemplateCarouselParameters {
+  type: 'carousel';
+  cards: { cardIndex: number; components: TemplateComponentParameters[] }[];
+}
+
+/** One entry of a template send's `components`. */
+export type TemplateSendComponent = TemplateComponentParameters | TemplateCarouselParameters;
 
 /**
  * The message a send answers (Meta's `context.message_id`): our id of a message in the same conversation and the
@@ -113,7 +127,7 @@ export type SessionContent = (
 ) & { replyTo?: ReplyTo };
 
 /** What the business asks to send. Session kinds need an open window; templates do not. */
-export type OutboundContent = SessionContent | { type: 'template'; name: string; language: string; components?: TemplateComponentParameters[] };
+export type OutboundContent = SessionContent | { type: 'template'; name: string; language: string; components?: TemplateSendComponent[] };
 
 /** What a bot may answer with: text, or a session message without media (buttons, a list, a CTA URL…). */
 export type BotReply = string | Exclude<SessionContent, { mediaId: string } | { type: 'reaction' }>;

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { AppError } from '../lib/errors';
-import { checkParameters } from '../lib/template-definition';
+import { checkParameters } from '../lib/template-parameters';
 import { defaultMessagingLimits, limitsFor, type MessagingLimits } from '../lib/messaging-limits';
 import { createCampaign, findCampaign, listRecipients, type CampaignDoc, type RecipientDoc } from '../store/campaigns.store';
 import type { Store } from '../store/db';

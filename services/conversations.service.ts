@@ -4,7 +4,7 @@ import type { ConversationInput, OutboundContent, Sender, TransferTarget } from 
 import type { ConversationStatus } from '../machines/conversation.status';
 import { AppError, refusalIn } from '../lib/errors';
 import { isWindowOpenInView } from '../machines/conversation.rules';
-import { checkParameters } from '../lib/template-definition';
+import { checkParameters } from '../lib/template-parameters';
 import { defaultMessagingLimits, limitsFor, type MessagingLimits } from '../lib/messaging-limits';
 import type { Store } from '../store/db';
 import { findConversation, listConversations, type ConversationFilter } from '../store/conversations.store';

@@ -47,20 +47,28 @@ const isCategory = (value: string): value is TemplateCategory => ['marketing', '
  * arrives by webhook (message_template_status_update, template_category_update) and by the periodic sync.
  */
 export function createTemplateService({ store, broker, defaultWabaId, appId = 'app', logger }: TemplateServiceDeps) {
-  /** Meta's rules first (422, nothing submitted), then the header sample uploaded as a file handle. */
+  /** Meta's rules first (422, nothing submitted), then the header's and the carousel cards' samples uploaded as file handles. */
   async function prepare(definition: TemplateDefinition, category: string): Promise<SampleHandles> {
     const problems = templateRuleProblems(definition, category);
     if (problems.length > 0) throw new AppError('template_invalid', problems.map((p) => p.message).join('; '), { errors: problems });
-    const header = definition.header;
-    if (!header || !('sample' in header) || !header.sample) return {};
-    const media = await findMedia(store, header.sample.mediaId);
-    if (!media) throw new AppError('unknown_media', `Upload the ${header.format} sample first (POST /v1/media); no media ${header.sample.mediaId}`);
-    if (!(SAMPLE_TYPES[header.format] as readonly string[]).includes(media.metadata.mimeType)) {
-      const errors = [{ path: 'definition.header.sample', rule: 'media_sample_type', message: `a ${header.format} header takes ${SAMPLE_TYPES[header.format].join(' or ')}, not ${media.metadata.mimeType}` }];
-      throw new AppError('template_invalid', errors[0]!.message, { errors });
+    // The header's sample and every carousel card's, each uploaded once as a file handle.
+    const samples = [
+      ...(definition.header && 'sample' in definition.header && definition.header.sample ? [{ format: definition.header.format, mediaId: definition.header.sample.mediaId, path: 'definition.header.sample' }] : []),
+      ...(definition.carousel?.cards ?? []).flatMap((c, i) => (c.header.sample ? [{ format: c.header.format, mediaId: c.header.sample.mediaId, path: `definition.carousel.cards.${i}.header.sample` }] : [])),
+    ];
+    const handles: SampleHandles = {};
+    for (const sample of samples) {
+      if (handles[sample.mediaId]) continue;
+      const media = await findMedia(store, sample.mediaId);
+      if (!media) throw new AppError('unknown_media', `Upload the ${sample.format} sample first (POST /v1/media); no media ${sample.mediaId}`);
+      const types = SAMPLE_TYPES[sample.format as keyof typeof SAMPLE_TYPES] as readonly string[];
+      if (!types.includes(media.metadata.mimeType)) {
+        const errors = [{ path: sample.path, rule: 'media_sample_type', message: `a ${sample.format} header takes ${types.join(' or ')}, not ${media.metadata.mimeType}` }];
+        throw new AppError('template_invalid', errors[0]!.message, { errors });
+      }
+      handles[sample.mediaId] = await broker.uploadSample(appId, await readMedia(store, sample.mediaId), media.metadata.mimeType);
     }
-    const handle = await broker.uploadSample(appId, await readMedia(store, header.sample.mediaId), media.metadata.mimeType);
-    return { [header.sample.mediaId]: handle };
+    return handles;
   }
 
   async function wabaFor(businessNumberId: string): Promise<string> {

@@ -103,8 +103,13 @@ export function checkAuthentication(components: Component[], _ctx: CreationConte
   return undefined;
 }
 
-/** Media card carousel: 2-10 cards; each an IMAGE or VIDEO header with a handle, an optional body (160), 1-2 buttons, all alike. */
+/**
+ * Media card carousel: MARKETING only; 2-10 cards; each an IMAGE or VIDEO header with a handle, a body (160) on every
+ * card or none, 0-2 quick-reply, URL or phone-number buttons; all cards alike ("All cards defined on a template must
+ * have the same components"; "can optionally include a body text and up to two buttons").
+ */
 export function checkCarousel(carousel: Component, ctx: CreationContext): Check {
+  if (ctx.category !== 'MARKETING') return invalid('CAROUSEL: carousel templates are MARKETING templates only');
   const cards = carousel.cards;
   if (!Array.isArray(cards) || cards.length < 2 || cards.length > 10) return invalid('CAROUSEL: 2 to 10 cards');
   let shape: string | undefined;
@@ -121,10 +126,10 @@ export function checkCarousel(carousel: Component, ctx: CreationContext): Check 
       if (problem) return problem;
     }
     const buttons = parts.find((c) => c.type === 'BUTTONS');
-    if (!buttons) return invalid(`CAROUSEL cards[${i}]: 1 or 2 buttons are required`);
-    const problem = checkButtons(buttons, ctx, ['QUICK_REPLY', 'URL', 'PHONE_NUMBER'], 2);
+    const problem = buttons && checkButtons(buttons, ctx, ['QUICK_REPLY', 'URL', 'PHONE_NUMBER'], 2);
     if (problem) return problem;
-    const cardShape = `${format}:${(buttons.buttons as { type?: string }[]).map((b) => String(b.type).toUpperCase()).join(',')}:${body ? 'body' : ''}`;
+    const kinds = buttons ? (buttons.buttons as { type?: string }[]).map((b) => String(b.type).toUpperCase()).join(',') : '';
+    const cardShape = `${format}:${kinds}:${body ? 'body' : ''}`;
     if (shape !== undefined && cardShape !== shape) return invalid(`CAROUSEL cards[${i}]: every card has the same header format, body presence and buttons`);
     shape = cardShape;
   }

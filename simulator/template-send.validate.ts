@@ -28,10 +28,9 @@ interface Slot {
 const MEDIA = ['IMAGE', 'VIDEO', 'DOCUMENT'];
 const upper = (v: unknown) => String(v ?? '').toUpperCase();
 
-/** What each component of the template takes at send time. */
-function slotsOf(template: HeldTemplate): Slot[] {
+/** What each of these components (the template's, or one carousel card's) takes at send time. */
+function slotsOfComponents(components: Record<string, unknown>[]): Slot[] {
   const slots: Slot[] = [];
-  const components = template.components as Record<string, unknown>[];
   for (const c of components) {
     const type = upper(c.type);
     if (type === 'HEADER') {
@@ -57,7 +56,55 @@ function slotsOf(template: HeldTemplate): Slot[] {
   return slots;
 }
 
+/** A carousel template's cards, each card's slots (media card carousel templates page). */
+function cardsOf(template: HeldTemplate): Slot[][] | undefined {
+  const carousel = (template.components as Record<string, unknown>[]).find((c) => upper(c.type) === 'CAROUSEL');
+  if (!carousel) return undefined;
+  return ((carousel.cards ?? []) as { components?: Record<string, unknown>[] }[]).map((card) => slotsOfComponents(card.components ?? []));
+}
+
 const keyOf = (c: Record<string, unknown>) => (upper(c.type) === 'BUTTON' ? `button:${Number(c.index ?? -1)}` : String(c.type ?? '').toLowerCase());
+
+/** Each given component names a slot, and each slot gets its parameters, of the right kinds (`where`: a card). */
+function checkSlots(slots: Slot[], given: Record<string, unknown>[], named: boolean, where = ''): MetaRefusal | undefined {
+  for (const component of given) {
+    if (!slots.some((s) => s.key === keyOf(component))) return refusal(132000, `${where}${keyOf(component)}: the template has no such component taking parameters`);
+  }
+  for (const slot of slots) {
+    const component = given.find((c) => keyOf(c) === slot.key);
+    const params = (Array.isArray(component?.parameters) ? component!.parameters : []) as Param[];
+    if (slot.optional && params.length === 0) continue;
+    if (params.length !== slot.names.length) {
+      return refusal(132000, `${where}${slot.key}: number of localizable_params (${params.length}) does not match the expected number of params (${slot.names.length})`);
+    }
+    for (const [j, p] of params.entries()) {
+      const problem = checkValue(slot, j, p, named, where);
+      if (problem) return problem;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A carousel's cards: exactly as many as the template defines, each by a distinct card_index, each card's components
+ * against that card's slots. Meta: "Must include a card for every card defined on the template."
+ */
+function checkCarousel(cards: Slot[][], given: Record<string, unknown> | undefined, named: boolean): MetaRefusal | undefined {
+  const sent = (Array.isArray(given?.cards) ? given!.cards : []) as Record<string, unknown>[];
+  if (sent.length !== cards.length) return refusal(132000, `carousel: number of cards (${sent.length}) does not match the number of cards in the template (${cards.length})`);
+  const seen = new Set<number>();
+  for (const card of sent) {
+    const index = Number(card.card_index);
+    if (!Number.isInteger(index) || index < 0 || index >= cards.length || seen.has(index)) {
+      return refusal(131009, `carousel: card_index ${String(card.card_index)} is not a card of the template (0 to ${cards.length - 1}) or is repeated`);
+    }
+    seen.add(index);
+    const components = (Array.isArray(card.components) ? card.components : []) as Record<string, unknown>[];
+    const problem = checkSlots(cards[index]!, components, named, `carousel.cards[${index}].`);
+    if (problem) return problem;
+  }
+  return undefined;
+}
 
 export function validateTemplateSend(held: HeldTemplate[], template: Record<string, unknown>): MetaRefusal | undefined {
   const language = (template.language as { code?: unknown } | undefined)?.code;
@@ -72,29 +119,15 @@ export function validateTemplateSend(held: HeldTemplate[], template: Record<stri
   if (found.status !== 'APPROVED') return refusal(132001, `template name (${found.name}) is ${found.status}, not approved, in ${language}`);
 
   const given = (Array.isArray(template.components) ? template.components : []) as Record<string, unknown>[];
-  const slots = slotsOf(found);
-  for (const component of given) {
-    const slot = slots.find((s) => s.key === keyOf(component));
-    if (!slot) return refusal(132000, `${keyOf(component)}: the template has no such component taking parameters`);
-  }
-  for (const slot of slots) {
-    const component = given.find((c) => keyOf(c) === slot.key);
-    const params = (Array.isArray(component?.parameters) ? component!.parameters : []) as Param[];
-    if (slot.optional && params.length === 0) continue;
-    if (params.length !== slot.names.length) {
-      return refusal(132000, `${slot.key}: number of localizable_params (${params.length}) does not match the expected number of params (${slot.names.length})`);
-    }
-    for (const [j, p] of params.entries()) {
-      const problem = checkValue(slot, j, p, found.parameterFormat === 'NAMED');
-      if (problem) return problem;
-    }
-  }
-  return undefined;
+  const isNamed = found.parameterFormat === 'NAMED';
+  const cards = cardsOf(found);
+  const flat = given.filter((c) => !(cards && upper(c.type) === 'CAROUSEL'));
+  return checkSlots(slotsOfComponents(found.components as Record<string, unknown>[]), flat, isNamed) ?? (cards && checkCarousel(cards, given.find((c) => upper(c.type) === 'CAROUSEL'), isNamed));
 }
 
-function checkValue(slot: Slot, j: number, p: Param, named: boolean): MetaRefusal | undefined {
-  const where = `${slot.key}.parameters[${j}]`;
-  if (p.type !== slot.kind) return refusal(132012, `${slot.key}: Format mismatch, expected ${slot.kind.toUpperCase()}, received ${String(p.type ?? 'nothing').toUpperCase()}`);
+function checkValue(slot: Slot, j: number, p: Param, named: boolean, card = ''): MetaRefusal | undefined {
+  const where = `${card}${slot.key}.parameters[${j}]`;
+  if (p.type !== slot.kind) return refusal(132012, `${card}${slot.key}: Format mismatch, expected ${slot.kind.toUpperCase()}, received ${String(p.type ?? 'nothing').toUpperCase()}`);
   if (slot.kind === 'text') {
     if (typeof p.text !== 'string' || p.text.length === 0) return refusal(131008, `${where}.text is required`);
     if (/[\n\t]/.test(p.text) || / {5,}/.test(p.text)) return refusal(132018, 'Param text cannot have new-line/tab characters or more than 4 consecutive spaces');
@@ -114,5 +147,6 @@ function checkValue(slot: Slot, j: number, p: Param, named: boolean): MetaRefusa
   if (slot.kind === 'coupon_code' && !(typeof p.coupon_code === 'string' && p.coupon_code.length > 0 && p.coupon_code.length <= 15)) {
     return refusal(131009, `${where}.coupon_code: 1 to 15 characters`);
   }
+  if (slot.kind === 'payload' && !(typeof p.payload === 'string' && p.payload.length > 0)) return refusal(131008, `${where}.payload is required`);
   return undefined;
 }

@@ -1,4 +1,4 @@
-import type { TemplateComponentParameters } from '../machines/conversation.types';
+import type { TemplateSendComponent } from '../machines/conversation.types';
 import type { CampaignProgress } from '../workflows/campaign.messages';
 import { isDuplicateKey, type Store } from './db';
 
@@ -21,7 +21,7 @@ export type RecipientDoc = {
   campaignId: string;
   index: number;
   customer: { waId?: string; userId?: string };
-  components?: TemplateComponentParameters[];
+  components?: TemplateSendComponent[];
 } & RecipientResult;
 
 /** Zero-padded so ids sort in list order. */

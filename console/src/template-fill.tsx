@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { expectedParameters, fillPlaceholders, placeholdersIn, type ExpectedComponent, type TemplateDefinition } from '../../lib/template-definition';
+import { fillPlaceholders, placeholdersIn, type TemplateDefinition } from '../../lib/template-definition';
+import { expectedParameters, type ExpectedComponent } from '../../lib/template-parameters';
 import { api, type Template } from './api';
 import { TemplateMessage } from './template-message';
 

@@ -1,4 +1,4 @@
-import type { InteractiveFrame, OutboundContent, TemplateParameter } from '../../machines/conversation.types';
+import type { InteractiveFrame, OutboundContent, TemplateComponentParameters, TemplateParameter, TemplateSendComponent } from '../../machines/conversation.types';
 
 /**
  * Our outbound content in the Cloud API's shape, one case per page of Meta's "Send messages" guide
@@ -68,14 +68,23 @@ function bodyOf(content: OutboundContent): Record<string, unknown> {
         template: {
           name: content.name,
           language: { code: content.language },
-          components: (content.components ?? []).map((component) => ({
-            type: component.type,
-            ...(component.subType ? { sub_type: component.subType, index: String(component.index ?? 0) } : {}),
-            parameters: component.parameters.map(toCloudParameter),
-          })),
+          components: (content.components ?? []).map(toCloudComponent),
         },
       };
   }
+}
+
+/** A template component's parameters; a carousel's cards each with their own components (media card carousel page). */
+function toCloudComponent(component: TemplateSendComponent): Record<string, unknown> {
+  if (component.type === 'carousel') {
+    return { type: 'carousel', cards: component.cards.map((card) => ({ card_index: card.cardIndex, components: card.components.map(toCloudComponent) })) };
+  }
+  const c: TemplateComponentParameters = component;
+  return {
+    type: c.type,
+    ...(c.subType ? { sub_type: c.subType, index: String(c.index ?? 0) } : {}),
+    parameters: c.parameters.map(toCloudParameter),
+  };
 }
 
 /** One template parameter in the Cloud API's shape (template-messages reference). */
@@ -92,5 +101,7 @@ function toCloudParameter(p: TemplateParameter): Record<string, unknown> {
       return { type: 'location', location: { latitude: p.latitude, longitude: p.longitude, ...optional('name', p.name), ...optional('address', p.address) } };
     case 'coupon_code':
       return { type: 'coupon_code', coupon_code: p.couponCode };
+    case 'payload':
+      return { type: 'payload', payload: p.payload };
   }
 }

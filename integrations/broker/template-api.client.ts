@@ -85,14 +85,32 @@ export function toCloudComponents(def: TemplateDefinition, handles: SampleHandle
     const handle = header.sample ? handles[header.sample.mediaId] : undefined;
     components.push({ type: 'HEADER', format: header.format.toUpperCase(), ...(handle ? { example: { header_handle: [handle] } } : {}) });
   }
-  const body = def.body.text;
-  const bodyExample = placeholdersIn(body).length === 0
-    ? {}
-    : { example: named ? { body_text_named_params: namedExamples(body, def.body.examples) } : { body_text: [positionalExamples(body, def.body.examples)] } };
-  components.push({ type: 'BODY', text: body, ...bodyExample });
+  components.push(toCloudBody(def.body, named));
   if (def.footer) components.push({ type: 'FOOTER', text: def.footer.text });
   if (def.buttons?.length) components.push({ type: 'BUTTONS', buttons: def.buttons.map(toCloudButton) });
+  // Media card carousel page: the message BODY, then CAROUSEL with each card's HEADER (its handle), BODY and BUTTONS.
+  if (def.carousel) {
+    const cards = def.carousel.cards.map((card) => {
+      const handle = card.header.sample ? handles[card.header.sample.mediaId] : undefined;
+      return {
+        components: [
+          { type: 'HEADER', format: card.header.format.toUpperCase(), ...(handle ? { example: { header_handle: [handle] } } : {}) },
+          ...(card.body ? [toCloudBody(card.body, named)] : []),
+          ...(card.buttons?.length ? [{ type: 'BUTTONS', buttons: card.buttons.map(toCloudButton) }] : []),
+        ],
+      };
+    });
+    components.push({ type: 'CAROUSEL', cards });
+  }
   return components;
+}
+
+/** A BODY with its `example` values: `body_text` (one list, nested once) or `body_text_named_params`. */
+function toCloudBody(body: { text: string; examples?: TemplateDefinition['body']['examples'] }, named: boolean): Record<string, unknown> {
+  const example = placeholdersIn(body.text).length === 0
+    ? {}
+    : { example: named ? { body_text_named_params: namedExamples(body.text, body.examples) } : { body_text: [positionalExamples(body.text, body.examples)] } };
+  return { type: 'BODY', text: body.text, ...example };
 }
 
 /** The WhatsApp Business Account's template endpoints (Meta's Graph API or a broker mirroring it). */
