@@ -74,6 +74,10 @@ function checkComponents(expected: ExpectedComponent[], given: TemplateComponent
       if (!want.optional) problems.push({ path, message: `${where}${keyOf(want)} needs ${want.placeholders.length} ${want.kind} parameter(s)` });
       continue;
     }
+    if (want.subType && component.subType && component.subType !== want.subType) {
+      problems.push({ path: `${path}.subType`, message: `${where}${keyOf(want)} is a ${want.subType} button, not ${component.subType}` });
+      continue;
+    }
     if (component.parameters.length !== want.placeholders.length) {
       problems.push({ path: `${path}.parameters`, message: `${where}${keyOf(want)} has ${want.placeholders.length} placeholder(s); ${component.parameters.length} given` });
       continue;

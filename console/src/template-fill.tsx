@@ -19,14 +19,17 @@ const fill = (text: string, values: Record<string, string>) => fillPlaceholders(
  * from `GET /v1/templates/:key`; a template recorded with its body only asks for the body's placeholders.
  */
 function componentsOf(template: ApprovedTemplate, definition: TemplateDefinition | undefined): ExpectedComponent[] {
-  if (definition) return expectedParameters(definition);
+  // Optional ones (a quick-reply button's payload) are left to WhatsApp's default.
+  if (definition) return expectedParameters(definition).filter((c) => !c.optional);
   const body = placeholdersIn(template.body);
   return body.length > 0 ? [{ type: 'body', kind: 'text', placeholders: body }] : [];
 }
 
-const fieldKey = (c: ExpectedComponent, name: string) => `${c.type}${c.index ?? ''}.${name}`;
+const isMedia = (c: ExpectedComponent) => c.kind === 'image' || c.kind === 'video' || c.kind === 'document';
+const fieldKey = (c: ExpectedComponent, name: string) => `${c.card !== undefined ? `card${c.card}.` : ''}${c.type}${c.index ?? ''}.${name}`;
 const labelOf = (c: ExpectedComponent, name: string) =>
-  c.type === 'body' ? `Parameter {{${name}}}` : c.type === 'header' ? (c.kind === 'image' ? 'Header image (HTTPS link)' : `Header {{${name}}}`) : `Button ${(c.index ?? 0) + 1} link suffix {{${name}}}`;
+  (c.card !== undefined ? `Card ${c.card + 1}: ` : '') +
+  (c.type === 'body' ? `Parameter {{${name}}}` : c.type === 'header' ? (isMedia(c) ? `Header ${c.kind} (HTTPS link)` : `Header {{${name}}}`) : `Button ${(c.index ?? 0) + 1} link suffix {{${name}}}`);
 
 /** The template's inputs, its preview as the customer will see it, and the message to send once filled in. */
 export function useTemplateFill(businessNumberId: string, template: ApprovedTemplate | undefined) {
@@ -49,24 +52,27 @@ export function useTemplateFill(businessNumberId: string, template: ApprovedTemp
 
   const components = template ? componentsOf(template, definition) : [];
   const valuesOf = (c: ExpectedComponent) => Object.fromEntries(c.placeholders.map((p) => [p, values[fieldKey(c, p)] ?? '']));
+  const componentOf = (c: ExpectedComponent) => ({
+    type: c.type,
+    ...(c.type === 'button' ? { index: c.index, subType: 'url' } : {}),
+    parameters: c.placeholders.map((p) =>
+      isMedia(c) ? { type: c.kind, link: values[fieldKey(c, p)] ?? '' } : { type: 'text', text: values[fieldKey(c, p)] ?? '', ...(/^\d+$/.test(p) ? {} : { name: p }) },
+    ),
+  });
+  // A carousel's cards go in one `carousel` component, every card the template defines, each with its own parameters.
+  const cards = definition?.carousel?.cards ?? [];
+  const carousel = cards.length > 0
+    ? [{ type: 'carousel', cards: cards.map((_card, cardIndex) => ({ cardIndex, components: components.filter((c) => c.card === cardIndex).map(componentOf) })) }]
+    : [];
+  const own = components.filter((c) => c.card === undefined).map(componentOf);
   const message = template && {
     type: 'template',
     name: template.name,
     language: template.language,
-    ...(components.length > 0
-      ? {
-          components: components.map((c) => ({
-            type: c.type,
-            ...(c.type === 'button' ? { index: c.index, subType: 'url' } : {}),
-            parameters: c.placeholders.map((p) =>
-              c.kind === 'image' ? { type: 'image', link: values[fieldKey(c, p)] ?? '' } : { type: 'text', text: values[fieldKey(c, p)] ?? '', ...(/^\d+$/.test(p) ? {} : { name: p }) },
-            ),
-          })),
-        }
-      : {}),
+    ...(own.length + carousel.length > 0 ? { components: [...own, ...carousel] } : {}),
   };
-  const headerValues = valuesOf(components.find((c) => c.type === 'header') ?? { type: 'header', kind: 'text', placeholders: [] });
-  const bodyValues = valuesOf(components.find((c) => c.type === 'body') ?? { type: 'body', kind: 'text', placeholders: [] });
+  const headerValues = valuesOf(components.find((c) => c.type === 'header' && c.card === undefined) ?? { type: 'header', kind: 'text', placeholders: [] });
+  const bodyValues = valuesOf(components.find((c) => c.type === 'body' && c.card === undefined) ?? { type: 'body', kind: 'text', placeholders: [] });
 
   const inputs = (idPrefix: string) =>
     components.flatMap((c) =>
@@ -77,7 +83,7 @@ export function useTemplateFill(businessNumberId: string, template: ApprovedTemp
         return (
           <div key={key}>
             <label for={id}>{labelOf(c, p)}</label>
-            {c.kind === 'image' ? <input id={id} type="url" value={values[key] ?? ''} onInput={onInput} required /> : <input id={id} value={values[key] ?? ''} onInput={onInput} required />}
+            {isMedia(c) ? <input id={id} type="url" value={values[key] ?? ''} onInput={onInput} required /> : <input id={id} value={values[key] ?? ''} onInput={onInput} required />}
           </div>
         );
       }),
@@ -91,6 +97,14 @@ export function useTemplateFill(businessNumberId: string, template: ApprovedTemp
         {...(definition?.footer ? { footer: definition.footer.text } : {})}
         buttons={(definition?.buttons ?? []).map((b) => ('text' in b ? b.text : 'Copy offer code'))}
       />
+      {cards.map((card, i) => {
+        const bodyOf = components.find((c) => c.card === i && c.type === 'body');
+        return (
+          <div key={i} class="template-card" aria-label={`Card ${i + 1}`} role="group">
+            <TemplateMessage header={{ format: card.header.format }} body={card.body ? fill(card.body.text, bodyOf ? valuesOf(bodyOf) : {}) : ''} buttons={(card.buttons ?? []).map((b) => ('text' in b ? b.text : ''))} />
+          </div>
+        );
+      })}
     </div>
   );
   const reset = () => setTyped(undefined);

@@ -107,6 +107,41 @@ describe('the web console', () => {
     expect(sent[0]!.body).toMatchObject({ type: 'template', template: { name: 'order_update', components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ada' }] }] } });
   });
 
+  it("fills a carousel template's cards, each card's image, body and link, and sends every card", async () => {
+    const card = (n: number) => ({
+      header: { format: 'image' as const, sample: { mediaId: `out_sample_${n}` } },
+      body: { text: 'Use code {{1}} on this one.', examples: ['SAVE'] },
+      buttons: [{ type: 'quick_reply' as const, text: 'More like this' }, { type: 'url' as const, text: 'Buy now', url: 'https://shop.example/p/{{1}}', example: 'lemon' }],
+    });
+    await rig.approveTemplate('weekly_picks', 'en_US', 'APPROVED', { body: { text: 'Our picks for this week, chosen for you.' }, carousel: { cards: [card(1), card(2)] } });
+    const customer = newCustomer();
+    await customerWrites(customer, 'Anything new?', Math.floor(Date.now() / 1000) - 25 * 3600);
+    await consoleRig.heldByAgent(customer, 'expiredNeedsTemplate');
+
+    const { page, screenshot } = await open('agent');
+    const panel = await inboxPanel(page, customer);
+    await panel.getByLabel('Approved template', { exact: true }).selectOption({ label: 'weekly_picks (en_US, utility)' });
+    for (const n of [1, 2]) {
+      await panel.getByLabel(`Card ${n}: Header image (HTTPS link)`).fill(`https://cdn.example/pick${n}.png`);
+      await panel.getByLabel(`Card ${n}: Parameter {{1}}`).fill(`CODE${n}`);
+      await panel.getByLabel(`Card ${n}: Button 2 link suffix {{1}}`).fill(`pick-${n}`);
+    }
+    expect(await eventually(() => panel.getByLabel('Card 2', { exact: true }).textContent(), (v) => String(v).includes('Use code CODE2 on this one.'), 15_000)).toContain('More like this');
+    await screenshot('template-carousel');
+    await panel.getByRole('button', { name: 'Send template' }).click();
+
+    const sent = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer), (s) => s.length === 1, 15_000);
+    const carousel = (sent[0]!.body.template as { components: { type: string; cards?: unknown[] }[] }).components.find((c) => c.type === 'carousel');
+    expect(carousel?.cards).toEqual([1, 2].map((n) => ({
+      card_index: n - 1,
+      components: [
+        { type: 'header', parameters: [{ type: 'image', image: { link: `https://cdn.example/pick${n}.png` } }] },
+        { type: 'body', parameters: [{ type: 'text', text: `CODE${n}` }] },
+        { type: 'button', sub_type: 'url', index: '1', parameters: [{ type: 'text', text: `pick-${n}` }] },
+      ],
+    })));
+  });
+
   it('lets a supervisor see field errors, publish a change with its diff, and roll it back, all audited', async () => {
     const { page, screenshot, accessibilityViolations } = await open('supervisor');
     await page.getByRole('link', { name: 'Configuration' }).click();

@@ -86,7 +86,8 @@ describe('templates and their approval', () => {
     ['a missing body parameter', [fullParameters[0], { type: 'body', parameters: [{ type: 'text', text: 'Ada' }] }, fullParameters[2]], 'message.components.1.parameters'],
     ['no parameters at all', [], 'message.components.0'],
     ['an image where the header wants text', [{ type: 'header', parameters: [{ type: 'image', link: 'https://shop.example/a.png' }] }, fullParameters[1], fullParameters[2]], 'message.components.0.parameters.0.type'],
-    ['a component the template lacks', [...fullParameters, { type: 'button', index: 0, subType: 'url', parameters: [{ type: 'text', text: 'x' }] }], 'message.components.3'],
+    ['a component the template lacks', [...fullParameters, { type: 'button', index: 2, subType: 'url', parameters: [{ type: 'text', text: 'x' }] }], 'message.components.3'],
+    ['a URL suffix for its quick-reply button', [...fullParameters, { type: 'button', index: 0, subType: 'url', parameters: [{ type: 'text', text: 'x' }] }], 'message.components.3.subType'],
   ])('answers 422 template_parameters_mismatch for %s, sending nothing', async (_what, components, path) => {
     const conversation = await customerConversation();
     const before = rig.simulator.sent().length;
