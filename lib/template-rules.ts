@@ -102,9 +102,9 @@ function bodyProblems(body: { text: string; examples?: TemplateDefinition['body'
   if (named && new Set(params).size !== params.length) add(`${where}.text`, 'named_once', 'each named placeholder may appear once');
   if (named && params.some((p) => !/^[a-z_][a-z0-9_]*$/.test(p))) add(`${where}.text`, 'named_syntax', 'named placeholders are lower-case letters, digits and underscores, not starting with a digit');
   if (params.length === 0) return;
-  if (/^\s*\{\{[^{}]*\}\}/.test(text) || /\{\{[^{}]*\}\}\s*$/.test(text)) add(`${where}.text`, 'parameter_at_edge', 'the body may not start or end with a placeholder (Meta error 2388299)');
+  if (/^\s*\{\{[^{}]*\}\}/.test(text) || /\{\{[^{}]*\}\}\s*$/.test(text)) add(`${where}.text`, 'parameter_at_edge', 'the body may not start or end with a placeholder (WhatsApp subcode 2388299)');
   if (/\}\}\s*\{\{/.test(text)) add(`${where}.text`, 'adjacent_parameters', 'two placeholders may not be next to each other; put words between them');
-  if (words(text) <= params.length) add(`${where}.text`, 'parameter_ratio', `too many placeholders for the text: ${params.length} placeholders, ${words(text)} words (Meta error 2388293)`);
+  if (words(text) <= params.length) add(`${where}.text`, 'parameter_ratio', `too many placeholders for the text: ${params.length} placeholders, ${words(text)} words (WhatsApp subcode 2388293)`);
   const examples = body.examples;
   const missing = named
     ? params.filter((p) => !(examples && !Array.isArray(examples) && examples[p]))

@@ -4,8 +4,9 @@
  * - overview: https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/overview
  * - components: https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/components
  * - management: https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-management
- * Errors: code 100 with Meta's template subcodes (2388040 length, 2388047 header, 2388072 body, 2388073 footer,
- * 2388293 parameters-to-text ratio, 2388299 parameter at start or end).
+ * Errors: code 100 with the template subcodes the real API answers (2388040 length, 2388047 header, 2388072 body,
+ * 2388073 footer, 2388293 parameters-to-text ratio, 2388299 parameter at start or end). Meta's pages list no 2388xxx
+ * subcode: these come from third-party summaries (BSP error tables, developers' reports); the rules are Meta's.
  */
 import { checkBody, checkExamples, invalid, paramsIn, str, type Check, type Component, type CreationContext } from './template-parts.validate';
 import { checkAuthentication, checkButtons, checkCarousel } from './template-buttons.validate';
