@@ -35,7 +35,10 @@ export function TemplatesPage({ principal }: { principal: Principal }) {
               <td>{t.body}</td>
               {supervisor && (
                 <td>
-                  {EDITABLE_STATUSES.includes(t.status)
+                  {/* The form writes no carousel: editing one here would drop its cards, so carousels are edited through the API. */}
+                  {t.definition?.carousel
+                    ? <span class="muted" title="The console's editor does not write carousel cards; edit it with PUT /v1/templates/{key}">Carousel: edit through the API</span>
+                    : EDITABLE_STATUSES.includes(t.status)
                     ? <button type="button" onClick={() => setEditing(t)}>Edit<span class="visually-hidden"> {t.name} ({t.language})</span></button>
                     : <span class="muted" title="WhatsApp lets only APPROVED, REJECTED or PAUSED templates be edited">Not editable now</span>}
                 </td>
