@@ -73,8 +73,9 @@ export const CampaignView = z
       .object({ pending: z.number().int(), queued: z.number().int(), refused: z.number().int(), cancelled: z.number().int() })
       .meta({ description: 'Recipients by what the campaign did with them' }),
     refusals: z.record(z.string(), z.number().int()).meta({ description: 'Refused recipients by error code' }),
+    // An object, not z.record(z.enum(…)): the same type, but OpenAPI tools see each status as a defined property.
     delivery: z
-      .record(z.enum(deliveryStatuses), z.number().int())
+      .object(Object.fromEntries(deliveryStatuses.map((status) => [status, z.number().int()])) as Record<(typeof deliveryStatuses)[number], z.ZodNumber>)
       .meta({ description: 'Queued messages by delivery status, from the broker’s status webhooks' }),
     ratePerSecond: z.number().int(),
     whenTierUsedUp: z.enum(['wait', 'refuse']),

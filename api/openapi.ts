@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createDocument } from 'zod-openapi';
+import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { errorCatalog } from '../lib/errors';
 import { ConversationTimelinesView, KpiQuery, KpisView, TimelineQuery } from './analytics.schema';
 import { CampaignId, CampaignView, CreateCampaignBody, ListRecipientsQuery, RecipientPage } from './campaigns.schema';
@@ -21,6 +21,7 @@ import {
 import { supervisorPaths } from './openapi.supervisor';
 import { privacyPaths } from './openapi.privacy';
 import { CustomerId, CustomerLookupQuery, CustomerView } from './customers.schema';
+import { completeOperations } from './openapi.operations';
 
 const Problem = z
   .object({
@@ -69,19 +70,35 @@ const campaignChange = (summary: string) => ({
 
 let cached: ReturnType<typeof createDocument> | undefined;
 
+/** Path items from several files joined per path: two files may document different methods of one path. */
+function mergePaths(...parts: ZodOpenApiPathsObject[]): ZodOpenApiPathsObject {
+  const merged: ZodOpenApiPathsObject = {};
+  for (const part of parts) for (const [path, item] of Object.entries(part)) merged[path] = { ...merged[path], ...item };
+  return merged;
+}
+
 /** The OpenAPI 3.1 document, generated from the same zod schemas the routes parse with. */
 export function openApiDocument(): ReturnType<typeof createDocument> {
-  cached ??= createDocument({
+  cached ??= completeOperations(createDocument({
     openapi: '3.1.0',
+    // The origin is the deployment's: `npm start` listens on HTTP_HOST:HTTP_PORT, 127.0.0.1:3000 by default.
+    servers: [
+      {
+        url: '{origin}',
+        description: 'The connector API where it is deployed',
+        variables: { origin: { default: 'http://127.0.0.1:3000', description: 'Scheme, host and port of the API (no trailing slash)' } },
+      },
+    ],
     info: {
       title: 'WhatsApp connector API',
       version: '0.1.0',
+      license: { name: 'UNLICENSED (proprietary, as package.json says)' },
       description:
         'Integrators and agents start conversations and send messages; supervisors manage templates, configuration, numbers and keys; the broker delivers webhooks. Every /v1 route needs an API key of a role it allows; an address with too many failed authentications is refused with 429 too_many_failed_authentications and Retry-After.',
     },
     components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: Authorization: Bearer wak_…' } } },
     security: [{ apiKey: [] }],
-    paths: {
+    paths: mergePaths({
       '/v1/conversations': {
         post: {
           summary: 'Start a business-initiated conversation with an approved template',
@@ -305,7 +322,6 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         },
       },
       ...supervisorPaths(problem, json),
-      ...privacyPaths(problem, json),
       '/webhooks/whatsapp': {
         get: {
           security: [],
@@ -337,7 +353,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           },
         },
       },
-    },
-  });
+    }, privacyPaths(problem, json)),
+  }));
   return cached;
 }
