@@ -4,7 +4,7 @@
  * their methods after operationIds, so the test also holds the names stable.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApiDocument } from '../../api/openapi';
@@ -60,5 +60,10 @@ describe("the OpenAPI document under Redocly's recommended rules", () => {
     const ids = documented.map(([, id]) => id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(Object.keys(operationIds).filter((key) => !documented.some(([k]) => k === key))).toEqual([]);
+  });
+
+  it('has its typed client (api/openapi.types.ts, openapi-typescript) generated from the committed document: `npm run openapi` rewrites both', () => {
+    const generated = execFileSync(join(root, 'node_modules/.bin/openapi-typescript'), [join(root, 'api/openapi.json')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(generated.trim()).toBe(readFileSync(join(root, 'api/openapi.types.ts'), 'utf8').trim());
   });
 });
