@@ -5,6 +5,7 @@ import { createLogger } from '../lib/logger';
 import { logHashKeyFrom } from '../lib/payload-codec';
 import { createConversationWorker, workerOptionsFrom } from '../worker/worker';
 import { connectStore } from '../store/db';
+import { startWorkerHealth } from '../worker/health';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -12,9 +13,11 @@ async function main(): Promise<void> {
   const store = await connectStore(config.MONGODB_URL, config.MONGODB_DB);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createConversationWorker(workerOptionsFrom(config, { connection, store, logger }));
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS }, 'worker running');
+  const health = config.WORKER_HEALTH_PORT === undefined ? undefined : await startWorkerHealth(config.WORKER_HEALTH_PORT, config.HTTP_HOST, () => worker.getState());
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, healthPort: config.WORKER_HEALTH_PORT }, 'worker running');
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM by itself (the SDK installs the handlers).
   await worker.run();
+  health?.close();
   await connection.close();
   await store.close();
 }

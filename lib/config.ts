@@ -60,6 +60,8 @@ export const ConfigSchema = z.object({
   SETTINGS_CACHE_MS: z.coerce.number().int().min(0).default(1_000),
   /** A workflow bundle built ahead (bundleWorkflowCode); unset = bundle workflows/ at start-up. */
   WORKER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /** The worker's GET /healthz for probes (on HTTP_HOST); unset: no health server (npm start). */
+  WORKER_HEALTH_PORT: unsetIfEmpty(port.optional()),
 
   MONGODB_URL: z.string().default('mongodb://127.0.0.1:27017/'),
   MONGODB_DB: z.string().default('whatsapp_connector'),
