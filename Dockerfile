@@ -1,12 +1,13 @@
-# The connector's image: one build, run as the API or the worker (docker-compose.yml picks the command).
-FROM node:20-bookworm-slim AS build
+# The connector's image on Node 24 LTS: one build, run as the API or the worker (docker-compose.yml and
+# deploy/kubernetes/ pick the command). USER node is uid 1000, as the Kubernetes manifests require (runAsNonRoot).
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
 COPY . .
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/node_modules ./node_modules

