@@ -30,7 +30,7 @@ interface Rendered {
     depends_on?: Record<string, { condition: string }>;
     environment?: Record<string, string>;
     healthcheck?: { test?: string[] };
-    deploy?: { resources?: { limits?: { memory?: string } } };
+    deploy?: { resources?: { limits?: { memory?: string | number } } };
   }>;
 }
 
@@ -61,7 +61,8 @@ interface Rendered {
     const longRunning = Object.entries(services).filter(([, s]) => s.restart === 'unless-stopped');
     expect(longRunning.map(([name]) => name).sort()).toEqual(['api', 'mongodb', 'temporal', 'temporal-db', 'temporal-ui', 'worker']);
     for (const [name, service] of longRunning) {
-      expect([name, service.deploy?.resources?.limits?.memory]).toEqual([name, expect.stringMatching(/^\d+[mg]$/)]);
+      // Compose v1 renders the limit as written (1g), v2 in bytes.
+      expect([name, String(service.deploy?.resources?.limits?.memory)]).toEqual([name, expect.stringMatching(/^\d+[kmg]?$/i)]);
       if (name !== 'temporal-ui') expect([name, service.healthcheck?.test]).toEqual([name, expect.anything()]);
     }
     expect(services.worker!.environment!.WORKER_HEALTH_PORT).toBe('3001');
