@@ -57,6 +57,8 @@ export const operationIds: Readonly<Record<string, string>> = {
   'PUT /v1/numbers/{phoneNumberId}/legacy': 'markNumberLegacy',
   'DELETE /v1/numbers/{phoneNumberId}/legacy': 'unmarkNumberLegacy',
   'PUT /v1/numbers/{phoneNumberId}/receipts': 'setNumberReceipts',
+  'PUT /v1/numbers/{phoneNumberId}/retention': 'setNumberRetention',
+  'DELETE /v1/numbers/{phoneNumberId}/retention': 'resetNumberRetention',
   'POST /v1/api-keys': 'createApiKey',
   'GET /v1/api-keys': 'listApiKeys',
   'DELETE /v1/api-keys/{keyId}': 'revokeApiKey',

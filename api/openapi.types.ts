@@ -744,6 +744,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/numbers/{phoneNumberId}/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Keep this number's messages, media and closed conversations for `days` (default RETENTION_DAYS); the retention purge applies it on its next run */
+        put: operations["setNumberRetention"];
+        post?: never;
+        /** Back to the default retention (RETENTION_DAYS) */
+        delete: operations["resetNumberRetention"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-keys": {
         parameters: {
             query?: never;
@@ -1403,6 +1421,10 @@ export interface components {
             /** @description Show the typing indicator while an agent types (this also marks the message read) */
             typing: boolean;
         };
+        RetentionBody: {
+            /** @description Days this number's messages, media and closed conversations are kept; at least 7, since Meta redelivers a webhook for up to 7 days */
+            days: number;
+        };
         CreateApiKeyBody: {
             /** @enum {string} */
             role: "integrator" | "agent" | "supervisor" | "analyst";
@@ -1438,7 +1460,7 @@ export interface components {
             detail?: string;
             instance: string;
             /** @enum {string} */
-            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "agent_exists" | "campaign_finished" | "payload_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "too_many_streams" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
+            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "agent_exists" | "campaign_finished" | "payload_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "too_many_streams" | "too_many_requests" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
             requestId: string;
             /** @description Field-level problems: `in` the part of the request, `path` the field there (dot-separated) */
             errors?: {
@@ -1557,6 +1579,8 @@ export interface components {
                 deliveryStatuses: number;
                 media: number;
                 campaignEntries: number;
+                /** @description Customer registry documents: their customer ids, identifiers and links */
+                registryEntries: number;
                 temporalRuns: number;
             };
             notErasedAtOnce: {
@@ -4387,6 +4411,103 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown number */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setNumberRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                phoneNumberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetentionBody"];
+            };
+        };
+        responses: {
+            /** @description The number */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid body (days from 7 to 3650) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown number */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resetNumberRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                phoneNumberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The number */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Registers the connector's namespace once the server answers (the server no longer does it itself without
-# auto-setup). Retention: how long closed workflow histories stay readable (KPIs replay them; README "Retention").
+# auto-setup). Retention: how long closed workflow histories stay readable, as long as the connector keeps its data
+# (RETENTION_DAYS; README "Customers' data").
 set -eu
 address="${TEMPORAL_ADDRESS:?host:port of the frontend}"
 namespace="${TEMPORAL_NAMESPACE:-default}"
@@ -12,5 +13,5 @@ done
 if temporal operator namespace describe --address "$address" -n "$namespace" >/dev/null 2>&1; then
   echo "namespace $namespace exists"
 else
-  temporal operator namespace create --address "$address" -n "$namespace" --retention "${TEMPORAL_RETENTION:-30d}"
+  temporal operator namespace create --address "$address" -n "$namespace" --retention "${TEMPORAL_RETENTION:-365d}"
 fi

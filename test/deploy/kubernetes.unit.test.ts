@@ -81,6 +81,8 @@ describe('the Kubernetes deployment', () => {
     expect(load('configmap.yaml').data.TEMPORAL_ADDRESS).toBe('temporal-frontend.temporal.svc.cluster.local:7233');
     expect(load('secret.example.yaml').stringData.MONGODB_URL).toMatch(/replicaSet=/);
     const values = load('temporal-values.yaml');
-    expect(values.server.config.namespaces.namespace.map((n: { name: string }) => n.name)).toContain(load('configmap.yaml').data.TEMPORAL_NAMESPACE);
+    const namespace = values.server.config.namespaces.namespace.find((n: { name: string }) => n.name === load('configmap.yaml').data.TEMPORAL_NAMESPACE);
+    // Closed histories are kept as long as the connector keeps the rest of a customer's data.
+    expect(namespace.retention).toBe(`${load('configmap.yaml').data.RETENTION_DAYS}d`);
   });
 });
