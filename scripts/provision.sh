@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds or fetches what the service and its tests run on, into the git-ignored .tools/ folder; reuses what is
-# there. Idempotent and quiet when there is nothing to do. Called by `npm start`, `npm test` and .ci/run.
+# there. Idempotent and quiet when there is nothing to do. Called by `npm start` (with --start: only what the stack
+# runs on), `npm test` and .ci/run.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tools="$root/.tools"
@@ -104,5 +105,6 @@ web_console() {
 node_modules
 temporal_cli
 ferretdb
-temporal_test_server
+# Only the tests run the time-skipping server: `npm start` (--start) does not wait for its jars.
+[[ "${1:-}" == --start ]] || temporal_test_server
 web_console
