@@ -919,7 +919,7 @@ export interface components {
                 name: string;
                 /** @example en_US */
                 language: string;
-                components?: {
+                components?: ({
                     /** @enum {string} */
                     type: "header" | "body" | "button";
                     index?: number;
@@ -960,8 +960,67 @@ export interface components {
                         type: "coupon_code";
                         /** @description A copy-code button's code */
                         couponCode: string;
+                    } | {
+                        /** @constant */
+                        type: "payload";
+                        /** @description A quick-reply button's payload (a carousel card's) */
+                        payload: string;
                     })[];
-                }[];
+                } | {
+                    /** @constant */
+                    type: "carousel";
+                    cards: {
+                        cardIndex: number;
+                        components: {
+                            /** @enum {string} */
+                            type: "header" | "body" | "button";
+                            index?: number;
+                            /** @enum {string} */
+                            subType?: "quick_reply" | "url" | "copy_code";
+                            parameters: ({
+                                /**
+                                 * @default text
+                                 * @constant
+                                 */
+                                type?: "text";
+                                text: string;
+                                /** @description For named placeholders; omit for {{1}}-style ones */
+                                name?: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "image" | "video";
+                                /**
+                                 * Format: uri
+                                 * @description An image or video header, by HTTPS link
+                                 */
+                                link: string;
+                            } | {
+                                /** @constant */
+                                type: "document";
+                                /** Format: uri */
+                                link: string;
+                                filename?: string;
+                            } | {
+                                /** @constant */
+                                type: "location";
+                                latitude: number;
+                                longitude: number;
+                                name?: string;
+                                address?: string;
+                            } | {
+                                /** @constant */
+                                type: "coupon_code";
+                                /** @description A copy-code button's code */
+                                couponCode: string;
+                            } | {
+                                /** @constant */
+                                type: "payload";
+                                /** @description A quick-reply button's payload (a carousel card's) */
+                                payload: string;
+                            })[];
+                        }[];
+                    }[];
+                })[];
             };
             /** @description Optional: recorded from the API key (an agent key: that agent; otherwise the integrator key). Must agree with it (403 sender_not_proven). */
             sender?: {
@@ -1148,7 +1207,7 @@ export interface components {
             name: string;
             /** @example en_US */
             language: string;
-            components?: {
+            components?: ({
                 /** @enum {string} */
                 type: "header" | "body" | "button";
                 index?: number;
@@ -1189,8 +1248,67 @@ export interface components {
                     type: "coupon_code";
                     /** @description A copy-code button's code */
                     couponCode: string;
+                } | {
+                    /** @constant */
+                    type: "payload";
+                    /** @description A quick-reply button's payload (a carousel card's) */
+                    payload: string;
                 })[];
-            }[];
+            } | {
+                /** @constant */
+                type: "carousel";
+                cards: {
+                    cardIndex: number;
+                    components: {
+                        /** @enum {string} */
+                        type: "header" | "body" | "button";
+                        index?: number;
+                        /** @enum {string} */
+                        subType?: "quick_reply" | "url" | "copy_code";
+                        parameters: ({
+                            /**
+                             * @default text
+                             * @constant
+                             */
+                            type?: "text";
+                            text: string;
+                            /** @description For named placeholders; omit for {{1}}-style ones */
+                            name?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "image" | "video";
+                            /**
+                             * Format: uri
+                             * @description An image or video header, by HTTPS link
+                             */
+                            link: string;
+                        } | {
+                            /** @constant */
+                            type: "document";
+                            /** Format: uri */
+                            link: string;
+                            filename?: string;
+                        } | {
+                            /** @constant */
+                            type: "location";
+                            latitude: number;
+                            longitude: number;
+                            name?: string;
+                            address?: string;
+                        } | {
+                            /** @constant */
+                            type: "coupon_code";
+                            /** @description A copy-code button's code */
+                            couponCode: string;
+                        } | {
+                            /** @constant */
+                            type: "payload";
+                            /** @description A quick-reply button's payload (a carousel card's) */
+                            payload: string;
+                        })[];
+                    }[];
+                }[];
+            })[];
         };
         ReceiptBody: {
             /** @description Optional: recorded from the API key (an agent key: that agent; otherwise the integrator key). Must agree with it (403 sender_not_proven). */
@@ -1228,8 +1346,8 @@ export interface components {
                 waId?: string;
                 /** @description Business-scoped user id */
                 userId?: string;
-                /** @description This recipient's template parameters */
-                components?: {
+                /** @description This recipient's template parameters; every row is checked against the template at creation (422 naming recipients.<row>) */
+                components?: ({
                     /** @enum {string} */
                     type: "header" | "body" | "button";
                     index?: number;
@@ -1270,8 +1388,67 @@ export interface components {
                         type: "coupon_code";
                         /** @description A copy-code button's code */
                         couponCode: string;
+                    } | {
+                        /** @constant */
+                        type: "payload";
+                        /** @description A quick-reply button's payload (a carousel card's) */
+                        payload: string;
                     })[];
-                }[];
+                } | {
+                    /** @constant */
+                    type: "carousel";
+                    cards: {
+                        cardIndex: number;
+                        components: {
+                            /** @enum {string} */
+                            type: "header" | "body" | "button";
+                            index?: number;
+                            /** @enum {string} */
+                            subType?: "quick_reply" | "url" | "copy_code";
+                            parameters: ({
+                                /**
+                                 * @default text
+                                 * @constant
+                                 */
+                                type?: "text";
+                                text: string;
+                                /** @description For named placeholders; omit for {{1}}-style ones */
+                                name?: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "image" | "video";
+                                /**
+                                 * Format: uri
+                                 * @description An image or video header, by HTTPS link
+                                 */
+                                link: string;
+                            } | {
+                                /** @constant */
+                                type: "document";
+                                /** Format: uri */
+                                link: string;
+                                filename?: string;
+                            } | {
+                                /** @constant */
+                                type: "location";
+                                latitude: number;
+                                longitude: number;
+                                name?: string;
+                                address?: string;
+                            } | {
+                                /** @constant */
+                                type: "coupon_code";
+                                /** @description A copy-code button's code */
+                                couponCode: string;
+                            } | {
+                                /** @constant */
+                                type: "payload";
+                                /** @description A quick-reply button's payload (a carousel card's) */
+                                payload: string;
+                            })[];
+                        }[];
+                    }[];
+                })[];
             }[];
             /** @description Recipients handed over per second; default half the number's send rate, at most all of it */
             ratePerSecond?: number;
@@ -1376,6 +1553,58 @@ export interface components {
                 addSecurityRecommendation?: boolean;
                 codeExpirationMinutes?: number;
             };
+            /** @description A media card carousel (marketing only): the body above, then 2 to 10 cards; no header, footer or buttons of its own */
+            carousel?: {
+                cards: {
+                    header: {
+                        /** @enum {string} */
+                        format: "image" | "video";
+                        /** @description Media id from POST /v1/media; uploaded to WhatsApp as the header sample (header_handle) */
+                        sample?: {
+                            mediaId: string;
+                        };
+                    };
+                    body?: {
+                        text: string;
+                        /** @description Example values: a list for {{1}}, {{2}}…; an object by name for named placeholders */
+                        examples?: string[] | {
+                            [key: string]: string;
+                        };
+                    };
+                    buttons?: ({
+                        /** @constant */
+                        type: "quick_reply";
+                        text: string;
+                    } | {
+                        /** @constant */
+                        type: "url";
+                        text: string;
+                        /** @description An https:// link; may end with one {{1}} placeholder for a per-message suffix */
+                        url: string;
+                        /** @description A sample suffix for {{1}}; required when the URL has one */
+                        example?: string;
+                    } | {
+                        /** @constant */
+                        type: "phone_number";
+                        text: string;
+                        /** @example +15550783881 */
+                        phoneNumber: string;
+                    } | {
+                        /** @constant */
+                        type: "copy_code";
+                        /** @description A sample offer code (at most 15 characters) */
+                        example: string;
+                    } | {
+                        /** @constant */
+                        type: "flow";
+                        text: string;
+                        flowId: string;
+                        /** @enum {string} */
+                        flowAction?: "navigate" | "data_exchange";
+                        navigateScreen?: string;
+                    })[];
+                }[];
+            };
         };
         EditTemplateBody: {
             definition: components["schemas"]["TemplateDefinition"];
@@ -1460,7 +1689,7 @@ export interface components {
             detail?: string;
             instance: string;
             /** @enum {string} */
-            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "agent_exists" | "campaign_finished" | "payload_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "too_many_streams" | "too_many_requests" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
+            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "agent_exists" | "campaign_finished" | "payload_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "template_edit_limit_reached" | "too_many_streams" | "too_many_requests" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
             requestId: string;
             /** @description Field-level problems: `in` the part of the request, `path` the field there (dot-separated) */
             errors?: {
@@ -3157,7 +3386,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The template is not approved */
+            /** @description The template is not approved, or a recipient row's parameters do not fit it (template_parameters_mismatch, errors[].path recipients.<row>…) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3763,6 +3992,15 @@ export interface operations {
             };
             /** @description WhatsApp would refuse it: a rule, or a status it may not be edited in (only APPROVED, REJECTED, PAUSED) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An APPROVED template was edited within 24 hours or 10 times in 30 days (template_edit_limit_reached, retryAt) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
