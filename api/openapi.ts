@@ -324,6 +324,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
                   duplicates: z.number().int(),
                   statuses: z.number().int(),
                   templateEvents: z.number().int(),
+                  capabilityUpdates: z.number().int(),
                   ignoredChanges: z.number().int(),
                   deadLetters: z.number().int(),
                   deferred: z.number().int().optional().meta({ description: 'Parts stored whole, to be handed over in chunks' }),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DeadLetter } from '../store/dead-letters.store';
 import { keepAside, orDeadLetter } from './webhook.failures';
+import { BusinessCapabilityValue, ingestCapabilityUpdate } from './webhook.capability';
 import { handOver, inboundOf, ingestStatus, ingestTemplateEvent, storeInbound, type Inbound } from './webhook.messages';
 import { CloudInboundMessage, CloudStatus, MessagesChangeValue, type CloudWebhookBody } from './webhook.schema';
 
@@ -13,18 +14,21 @@ export interface IngestSummary {
   duplicates: number;
   statuses: number;
   templateEvents: number;
+  /** `business_capability_update` changes that set a portfolio's messaging limit. */
+  capabilityUpdates: number;
   ignoredChanges: number;
   /** Parts kept aside as dead letters (GET /v1/dead-letters). */
   deadLetters: number;
 }
 
-export const emptySummary = (): IngestSummary => ({ messages: 0, duplicates: 0, statuses: 0, templateEvents: 0, ignoredChanges: 0, deadLetters: 0 });
+export const emptySummary = (): IngestSummary => ({ messages: 0, duplicates: 0, statuses: 0, templateEvents: 0, capabilityUpdates: 0, ignoredChanges: 0, deadLetters: 0 });
 
 /** One thing a webhook body carries, with what is needed to process it or keep it as a dead letter. */
 export type WebhookPart =
   | { kind: 'message'; value: MessagesChangeValue; raw: unknown }
   | { kind: 'status'; value: MessagesChangeValue; raw: unknown }
   | { kind: 'template'; field: string; raw: unknown }
+  | { kind: 'capability'; field: string; wabaId: string; time?: number; value: BusinessCapabilityValue; raw: unknown }
   | { kind: 'unreadableChange'; field: string; raw: unknown; detail: string }
   | { kind: 'ignored' };
 
@@ -36,6 +40,12 @@ export function partsOf(body: CloudWebhookBody): WebhookPart[] {
   return body.entry.flatMap((entry) =>
     entry.changes.flatMap((change): WebhookPart[] => {
       if (templateFields.has(change.field)) return [{ kind: 'template', field: change.field, raw: change.value }];
+      if (change.field === 'business_capability_update') {
+        const parsed = BusinessCapabilityValue.safeParse(change.value);
+        if (!parsed.success) return [{ kind: 'unreadableChange', field: change.field, raw: change.value, detail: z.prettifyError(parsed.error) }];
+        const time = typeof entry.time === 'number' ? entry.time : undefined;
+        return [{ kind: 'capability', field: change.field, wabaId: entry.id, ...(time !== undefined ? { time } : {}), value: parsed.data, raw: change.value }];
+      }
       if (change.field !== 'messages') return [{ kind: 'ignored' }];
       const parsed = MessagesChangeValue.safeParse(change.value);
       if (!parsed.success) return [{ kind: 'unreadableChange', field: change.field, raw: change.value, detail: z.prettifyError(parsed.error) }];
@@ -97,6 +107,12 @@ export async function ingestParts(
       const letter = () => ({ reason: 'unexpected_error' as const, detail: '', field: part.field, raw: jsonOf(part.raw), receivedAt });
       let applied = 0;
       if (!(await orDeadLetter(deps, letter, async () => (applied = await ingestTemplateEvent(deps, part.field, part.raw))))) summary.templateEvents += applied;
+      else summary.deadLetters += 1;
+    }
+    if (part.kind === 'capability') {
+      const letter = () => ({ reason: 'unexpected_error' as const, detail: '', field: part.field, raw: jsonOf(part.raw), receivedAt });
+      let applied = 0;
+      if (!(await orDeadLetter(deps, letter, async () => (applied = await ingestCapabilityUpdate(deps, part.wabaId, part.time, part.value, receivedAt))))) summary.capabilityUpdates += applied;
       else summary.deadLetters += 1;
     }
     if (part.kind === 'message') {

@@ -66,7 +66,11 @@ export const ConfigSchema = z.object({
 
   /** Cloud API base URL: Meta's Graph API, a BSP that mirrors it, or the bundled simulator. */
   WHATSAPP_API_BASE_URL: z.url().default('https://graph.facebook.com'),
-  WHATSAPP_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default('v23.0'),
+  /**
+   * Graph API version in the path: Meta's current one (v27.0, introduced 4 November 2026; v23.0 is available until
+   * 8 October 2027). https://developers.facebook.com/documentation/development/graph-api/changelog
+   */
+  WHATSAPP_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default('v27.0'),
   WHATSAPP_ACCESS_TOKEN: z.string().min(1),
   /** App secret that signs webhook bodies (X-Hub-Signature-256). */
   WHATSAPP_APP_SECRET: z.string().min(1),

@@ -5,7 +5,7 @@ import type { ConversationStatus } from '../machines/conversation.status';
 import { AppError, refusalIn } from '../lib/errors';
 import { isWindowOpenInView } from '../machines/conversation.rules';
 import { checkParameters } from '../lib/template-parameters';
-import { defaultMessagingLimits, limitsFor, type MessagingLimits } from '../lib/messaging-limits';
+import { configuredPortfolioTier, defaultMessagingLimits, type MessagingLimits } from '../lib/messaging-limits';
 import type { Store } from '../store/db';
 import { findConversation, listConversations, type ConversationFilter } from '../store/conversations.store';
 import { outboundStatuses, type ConversationDoc, type MessageDoc } from '../store/documents';
@@ -17,6 +17,7 @@ import { reactionsByWamid, type ReactionView } from '../store/reactions.store';
 import { inboundFieldsView, withEditsAndRevokes } from './inbound-view';
 import { findTemplate, listApprovedTemplates } from '../store/templates.store';
 import { admitToTier, releaseTier } from '../store/tier.store';
+import { portfolioOf, reportedLimit } from '../store/portfolio.store';
 import {
   CONVERSATION_WORKFLOW_TYPE,
   closeConversationUpdate,
@@ -83,23 +84,27 @@ export function createConversationService(deps: ConversationServiceDeps) {
   }
 
   /**
-   * A template to a customer whose window is closed (or who never wrote) takes a unit of the number's tier, else it
-   * is refused before anything is recorded. The read model decides the window: a just-reopened window it has not
-   * seen yet costs a unit, never the other way round (the deadline is checked against now).
+   * A template to a customer whose window is closed (or who never wrote) takes a unit of the business portfolio's
+   * messaging limit, shared by all its numbers, else it is refused before anything is recorded. The limit is the one
+   * WhatsApp last reported (`business_capability_update`), configuration only until it has. The read model decides
+   * the window: a just-reopened window it has not seen yet costs a unit, never the other way round.
+   * https://developers.facebook.com/documentation/business-messaging/whatsapp/messaging-limits
    */
   async function admitTemplate(conversation: ConversationInput, messageId: string, message: OutboundContent, current?: ConversationStatus | null) {
     if (message.type !== 'template') return undefined;
     const now = Date.now();
     const doc = current === undefined ? await findConversation(store, conversation.conversationId) : current;
     if (doc && isWindowOpenInView(doc, now)) return undefined;
-    const tier = limitsFor(deps.limits ?? defaultMessagingLimits, conversation.businessNumberId).templateTier;
-    const admission = await admitToTier(store, { businessNumberId: conversation.businessNumberId, customerKey: conversation.customer.key, messageId, tier, now });
-    if (admission.admitted) return admission;
+    const { portfolioId, wabaId } = await portfolioOf(store, conversation.businessNumberId);
+    const reported = await reportedLimit(store, portfolioId, wabaId);
+    const tier = reported?.limit ?? configuredPortfolioTier(deps.limits ?? defaultMessagingLimits, portfolioId, conversation.businessNumberId);
+    const admission = await admitToTier(store, { portfolioId, customerKey: conversation.customer.key, messageId, tier, now });
+    if (admission.admitted) return { ...admission, portfolioId };
     const retryAt = new Date(admission.retryAt).toISOString();
     throw new AppError(
       'messaging_limit_reached',
-      `Business number ${conversation.businessNumberId} has messaged ${tier} customers outside their window in the last 24 hours, its tier. The next unit frees at ${retryAt}.`,
-      { tier, retryAt },
+      `Business portfolio ${portfolioId} (number ${conversation.businessNumberId} and every other number of it) has messaged ${tier} customers outside their window in the last 24 hours, its messaging limit. The next unit frees at ${retryAt}.`,
+      { tier, retryAt, businessPortfolioId: portfolioId, limitSource: reported ? 'business_capability_update' : 'configuration' },
     );
   }
 
@@ -123,7 +128,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
       const refusal = refusalIn(err);
       // Refused by the conversation: nothing was sent, so the unit goes back.
       if (refusal && admission?.ticket !== undefined) {
-        await releaseTier(store, conversation.businessNumberId, conversation.customer.key, admission.ticket);
+        await releaseTier(store, admission.portfolioId, conversation.customer.key, admission.ticket);
       }
       if (refusal?.code === 'template_required') {
         const templates = await listApprovedTemplates(store, conversation.businessNumberId);
