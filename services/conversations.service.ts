@@ -3,7 +3,8 @@ import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '
 import type { ConversationInput, OutboundContent, Sender, TransferTarget } from '../machines/conversation.types';
 import type { ConversationStatus } from '../machines/conversation.status';
 import { AppError, refusalIn } from '../lib/errors';
-import { isWindowOpenInView } from '../machines/conversation.rules';
+import { isDirectSend, isWindowOpenInView, mayGoOutsideWindow } from '../machines/conversation.rules';
+import { findNumber } from '../store/numbers.store';
 import { checkParameters } from '../lib/template-parameters';
 import { configuredPortfolioTier, defaultMessagingLimits, type MessagingLimits } from '../lib/messaging-limits';
 import type { Store } from '../store/db';
@@ -62,6 +63,12 @@ export function createConversationService(deps: ConversationServiceDeps) {
 
   /** `at`: where the message sits in the request that asked for it, so error paths name the caller's own fields. */
   async function ensureSendable(businessNumberId: string, message: OutboundContent, at: MessageAt, customer?: ConversationInput['customer']): Promise<void> {
+    // Meta refuses the category field on a number it did not enable (100): refused here, before anything is recorded.
+    if (isDirectSend(message) && !(await findNumber(store, businessNumberId))?.sending?.directSend) {
+      throw new AppError('direct_send_unavailable', `Business number ${businessNumberId} may not send content marked "category": "utility": Meta has not enabled Direct Send for it`, {
+        errors: [{ in: 'body', path: `${at}.category`, message: 'Direct Send is not enabled for this number (PUT /v1/numbers/{id}/sending)' }],
+      });
+    }
     if (message.type !== 'template') return;
     const template = await findTemplate(store, businessNumberId, message.name, message.language);
     if (template?.status !== 'APPROVED') {
@@ -91,7 +98,8 @@ export function createConversationService(deps: ConversationServiceDeps) {
    * https://developers.facebook.com/documentation/business-messaging/whatsapp/messaging-limits
    */
   async function admitTemplate(conversation: ConversationInput, messageId: string, message: OutboundContent, current?: ConversationStatus | null) {
-    if (message.type !== 'template') return undefined;
+    // Direct Send content outside the window is a business-initiated utility message: it counts as a template does.
+    if (!mayGoOutsideWindow(message)) return undefined;
     const now = Date.now();
     const doc = current === undefined ? await findConversation(store, conversation.conversationId) : current;
     if (doc && isWindowOpenInView(doc, now)) return undefined;
@@ -132,10 +140,17 @@ export function createConversationService(deps: ConversationServiceDeps) {
       }
       if (refusal?.code === 'template_required') {
         const templates = await listApprovedTemplates(store, conversation.businessNumberId);
+        // Where Meta enabled Direct Send, utility content may go instead of a template: the answer says how.
+        const directSend = (await findNumber(store, conversation.businessNumberId))?.sending?.directSend === true;
         throw new AppError(
           'template_required',
-          'The customer has not written in the last 24 hours. Send one of the approved templates instead.',
-          { templates: templates.map(toTemplateView) },
+          directSend
+            ? 'The customer has not written in the last 24 hours. Send one of the approved templates, or utility content with Direct Send: text, buttons or ctaUrl with "category": "utility".'
+            : 'The customer has not written in the last 24 hours. Send one of the approved templates instead.',
+          {
+            templates: templates.map(toTemplateView),
+            ...(directSend ? { directSend: { available: true, types: ['text', 'buttons', 'ctaUrl'], category: 'utility' } } : {}),
+          },
         );
       }
       throw err;
