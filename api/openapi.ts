@@ -325,6 +325,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
                   statuses: z.number().int(),
                   templateEvents: z.number().int(),
                   capabilityUpdates: z.number().int(),
+                  fromBlocked: z.number().int().meta({ description: 'Messages from blocked people: kept, not routed' }),
                   ignoredChanges: z.number().int(),
                   deadLetters: z.number().int(),
                   deferred: z.number().int().optional().meta({ description: 'Parts stored whole, to be handed over in chunks' }),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DeadLetter } from '../store/dead-letters.store';
 import { keepAside, orDeadLetter } from './webhook.failures';
 import { BusinessCapabilityValue, ingestCapabilityUpdate } from './webhook.capability';
+import { findBlocked } from '../store/blocked-users.store';
 import { handOver, inboundOf, ingestStatus, ingestTemplateEvent, storeInbound, type Inbound } from './webhook.messages';
 import { CloudInboundMessage, CloudStatus, MessagesChangeValue, type CloudWebhookBody } from './webhook.schema';
 
@@ -16,12 +17,14 @@ export interface IngestSummary {
   templateEvents: number;
   /** `business_capability_update` changes that set a portfolio's messaging limit. */
   capabilityUpdates: number;
+  /** Messages from people the business blocked: kept, not routed (a message written before the block can still arrive). */
+  fromBlocked: number;
   ignoredChanges: number;
   /** Parts kept aside as dead letters (GET /v1/dead-letters). */
   deadLetters: number;
 }
 
-export const emptySummary = (): IngestSummary => ({ messages: 0, duplicates: 0, statuses: 0, templateEvents: 0, capabilityUpdates: 0, ignoredChanges: 0, deadLetters: 0 });
+export const emptySummary = (): IngestSummary => ({ messages: 0, duplicates: 0, statuses: 0, templateEvents: 0, capabilityUpdates: 0, fromBlocked: 0, ignoredChanges: 0, deadLetters: 0 });
 
 /** One thing a webhook body carries, with what is needed to process it or keep it as a dead letter. */
 export type WebhookPart =
@@ -140,6 +143,11 @@ export async function ingestParts(
     if (stored.outcome !== 'new') summary.duplicates += 1;
     // A reaction, an event, or a redelivery its conversation already handled: nothing to hand over.
     if (!stored.signal) continue;
+    const { businessNumberId, customer } = inbound.input.conversation;
+    if (await findBlocked(deps.store, businessNumberId, customer.key)) {
+      summary.fromBlocked += 1;
+      continue;
+    }
     const id = inbound.input.conversation.conversationId;
     const taken = byConversation.get(id) ?? [];
     taken.push({ inbound, part });

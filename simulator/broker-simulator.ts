@@ -21,6 +21,7 @@ import { customerActions } from './inbound-customer';
 import { createMediaStore } from './media-store';
 import { businessCapabilityWebhook, type CapabilityUpdate } from './capability-webhook';
 import { refusalOfDirectSend, refusalOfMarketingSend } from './send-channels.validate';
+import { installBlockUsers } from './block-users';
 
 export interface SimulatorOptions {
   port?: number;
@@ -36,6 +37,8 @@ export interface SimulatorOptions {
   autoApproveTemplatesAfterMs?: number;
   /** The review every template nobody scripted gets; overrides autoApproveTemplatesAfterMs. */
   reviewPlay?: ReviewStep[];
+  /** The blocklist's size limit (Meta: 64,000); tests lower it to reach it. */
+  blocklistLimit?: number;
   /** Load benchmarks only: accept every send and template unchecked (no Meta rules, no unknown-template refusals). */
   acceptEverything?: boolean;
 }
@@ -147,6 +150,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
 
   /** Delivers a signed webhook, redelivering with exponential backoff until the connector answers 200. */
   async function deliverWebhook(body: object, opts: { signatureOverride?: string; duplicate?: boolean } = {}): Promise<WebhookDelivery> {
+    blockUsers.noteDelivered(body);
     const raw = JSON.stringify(body);
     const signature = opts.signatureOverride ?? signBody(raw, options.appSecret);
     const copies = opts.duplicate || takeFault('duplicateWebhooks') ? 2 : 1;
@@ -240,6 +244,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     later,
   });
   const recipients = createRecipients(app);
+  const blockUsers = installBlockUsers(app, { authorized, refuse: cloudError }, options.blocklistLimit ? { maxBlocklist: options.blocklistLimit } : {});
 
   app.get('/_sim/sent', (_req, res) => void res.json({ sent, reads }));
   app.post('/_sim/faults', (req, res) => {
@@ -383,6 +388,8 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     uploadedSample: uploads.handle,
     /** Sends to this number are accepted, then fail with 131026 by status webhook, as Meta reports them. */
     setUnreachable: recipients.setUnreachable,
+    /** Who the number blocked (Block Users API), oldest first. */
+    blocked: blockUsers.blocked,
     /** Meta enabled (or withdrew) Direct Send for this number. */
     setDirectSend(phoneNumberId: string, on: boolean): void {
       if (on) directSend.add(phoneNumberId);
