@@ -121,9 +121,12 @@ export const ConfigSchema = z.object({
    * messages per second by default (1,000 upgraded), customers' messages included: the default leaves them room.
    */
   WHATSAPP_SEND_RATE_PER_SECOND: sendRate.default(60),
-  /** Unique customers per moving 24 h a number may message with a template outside their window. */
+  /** A business portfolio's messaging limit until WhatsApp reports one (business_capability_update): unique customers per moving 24 h outside their window, all its numbers together. */
   WHATSAPP_TEMPLATE_TIER: templateTier.default(250),
-  /** Per-number overrides of the two settings above. */
+  /**
+   * Overrides of the two settings above: `sendRatePerSecond` under a number's id, `templateTier` under a business
+   * portfolio's id (a number's own `templateTier` only when its portfolio has none); WhatsApp's reported limit wins.
+   */
   WHATSAPP_NUMBER_LIMITS: numberLimits.optional(),
   /** Least time between two messages to one customer (WhatsApp allows about one every 6 s: error 131056). */
   WHATSAPP_CUSTOMER_PACING_MS: z.coerce.number().int().min(0).default(6_000),

@@ -41,14 +41,14 @@ export async function recordPortfolioLimit(
   const ids = numbers.length === 0 ? [`waba:${report.wabaId}`] : [...new Set(numbers.map((n) => n.businessPortfolioId ?? DEFAULT_PORTFOLIO))];
   for (const _id of ids) {
     const doc: PortfolioLimitDoc = { _id, ...report };
-    const newer = await limits(store).updateOne({ _id, reportedAt: { $lte: report.reportedAt } }, { $set: doc });
+    const newer = await limits(store).updateOne({ _id, reportedAt: { $lte: report.reportedAt } }, { $set: report });
     if (newer.matchedCount === 1) continue;
     try {
       await limits(store).insertOne(doc);
     } catch (err) {
       // Kept already, and newer than this report (or raced by one): the newer stays.
       if (!isDuplicateKey(err)) throw err;
-      await limits(store).updateOne({ _id, reportedAt: { $lte: report.reportedAt } }, { $set: doc });
+      await limits(store).updateOne({ _id, reportedAt: { $lte: report.reportedAt } }, { $set: report });
     }
   }
   return ids;
