@@ -3,11 +3,11 @@ import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '
 import type { ConversationInput, OutboundContent, Sender, TransferTarget } from '../machines/conversation.types';
 import type { ConversationStatus } from '../machines/conversation.status';
 import { AppError, refusalIn } from '../lib/errors';
-import { isDirectSend, isWindowOpenInView, mayGoOutsideWindow } from '../machines/conversation.rules';
+import { isDirectSend } from '../machines/conversation.rules';
 import { findNumber } from '../store/numbers.store';
 import { findBlocked } from '../store/blocked-users.store';
 import { checkParameters } from '../lib/template-parameters';
-import { configuredPortfolioTier, defaultMessagingLimits, type MessagingLimits } from '../lib/messaging-limits';
+import type { MessagingLimits } from '../lib/messaging-limits';
 import type { Store } from '../store/db';
 import { findConversation, listConversations, type ConversationFilter } from '../store/conversations.store';
 import { outboundStatuses, type ConversationDoc, type MessageDoc } from '../store/documents';
@@ -18,8 +18,7 @@ import { outboundContentView } from './outbound-view';
 import { reactionsByWamid, type ReactionView } from '../store/reactions.store';
 import { inboundFieldsView, withEditsAndRevokes } from './inbound-view';
 import { findTemplate, listApprovedTemplates } from '../store/templates.store';
-import { admitToTier, releaseTier } from '../store/tier.store';
-import { portfolioOf, reportedLimit } from '../store/portfolio.store';
+import { admitOutsideWindow, releaseAdmission } from './messaging-limit';
 import {
   CONVERSATION_WORKFLOW_TYPE,
   closeConversationUpdate,
@@ -91,32 +90,6 @@ export function createConversationService(deps: ConversationServiceDeps) {
     }
   }
 
-  /**
-   * A template to a customer whose window is closed (or who never wrote) takes a unit of the business portfolio's
-   * messaging limit, shared by all its numbers, else it is refused before anything is recorded. The limit is the one
-   * WhatsApp last reported (`business_capability_update`), configuration only until it has. The read model decides
-   * the window: a just-reopened window it has not seen yet costs a unit, never the other way round.
-   * https://developers.facebook.com/documentation/business-messaging/whatsapp/messaging-limits
-   */
-  async function admitTemplate(conversation: ConversationInput, messageId: string, message: OutboundContent, current?: ConversationStatus | null) {
-    // Direct Send content outside the window is a business-initiated utility message: it counts as a template does.
-    if (!mayGoOutsideWindow(message)) return undefined;
-    const now = Date.now();
-    const doc = current === undefined ? await findConversation(store, conversation.conversationId) : current;
-    if (doc && isWindowOpenInView(doc, now)) return undefined;
-    const { portfolioId, wabaId } = await portfolioOf(store, conversation.businessNumberId);
-    const reported = await reportedLimit(store, portfolioId, wabaId);
-    const tier = reported?.limit ?? configuredPortfolioTier(deps.limits ?? defaultMessagingLimits, portfolioId, conversation.businessNumberId);
-    const admission = await admitToTier(store, { portfolioId, customerKey: conversation.customer.key, messageId, tier, now });
-    if (admission.admitted) return { ...admission, portfolioId };
-    const retryAt = new Date(admission.retryAt).toISOString();
-    throw new AppError(
-      'messaging_limit_reached',
-      `Business portfolio ${portfolioId} (number ${conversation.businessNumberId} and every other number of it) has messaged ${tier} customers outside their window in the last 24 hours, its messaging limit. The next unit frees at ${retryAt}.`,
-      { tier, retryAt, businessPortfolioId: portfolioId, limitSource: reported ? 'business_capability_update' : 'configuration' },
-    );
-  }
-
   /** Sends through update-with-start: a conversation that has ended is started again, in a state that wants a template. */
   async function sendVia(conversation: ConversationInput, messageId: string, message: OutboundContent, sender: Sender, at: MessageAt, current?: ConversationStatus) {
     // WhatsApp refuses sends to a person the business blocked (block-users page): refused here, nothing recorded.
@@ -124,7 +97,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
       throw new AppError('customer_blocked', `This person is blocked on business number ${conversation.businessNumberId}; unblock them first (DELETE /v1/conversations/${conversation.conversationId}/block)`);
     }
     await ensureSendable(conversation.businessNumberId, message, at, conversation.customer);
-    const admission = await admitTemplate(conversation, messageId, message, current);
+    const admission = await admitOutsideWindow({ store, limits: deps.limits }, conversation, messageId, message, current);
     const input: ConversationWorkflowInput = { conversation };
     try {
       return await bounded(() => temporal.workflow.executeUpdateWithStart(sendMessageUpdate, {
@@ -140,9 +113,7 @@ export function createConversationService(deps: ConversationServiceDeps) {
     } catch (err) {
       const refusal = refusalIn(err);
       // Refused by the conversation: nothing was sent, so the unit goes back.
-      if (refusal && admission?.ticket !== undefined) {
-        await releaseTier(store, admission.portfolioId, conversation.customer.key, admission.ticket);
-      }
+      if (refusal && admission) await releaseAdmission(store, conversation, admission);
       if (refusal?.code === 'template_required') {
         const templates = await listApprovedTemplates(store, conversation.businessNumberId);
         // Where Meta enabled Direct Send, utility content may go instead of a template: the answer says how.
