@@ -7,7 +7,9 @@ import { ensureOutbound, recordAccepted, recordFailed } from '../store/messages.
 import { releaseUnsentLegacyNotice } from '../store/numbers.store';
 import type { SendOutcome } from './activities.types';
 import { learnFromSendAnswer, preferredRecipient } from '../services/customer-identity';
-import { CloudApiError, type CloudApiClient } from '../integrations/broker/cloud-api.client';
+import { CloudApiError, type CloudApiClient, type SendRoute } from '../integrations/broker/cloud-api.client';
+import { findNumber } from '../store/numbers.store';
+import { findTemplate } from '../store/templates.store';
 import { meaningOf } from '../lib/meta-errors';
 import { templateKey, updateTemplate } from '../store/templates.store';
 
@@ -46,6 +48,19 @@ export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
     return content;
   }
 
+  /**
+   * A template whose latest category is MARKETING goes to /marketing_messages with the number's options; the rest to
+   * /messages. The category is read at send time: WhatsApp may re-categorise a template after approval
+   * (https://developers.facebook.com/documentation/business-messaging/whatsapp/marketing-messages/route-template-messages/).
+   */
+  async function routeOf(businessNumberId: string, content: OutboundContent): Promise<SendRoute> {
+    if (content.type !== 'template') return { endpoint: 'messages' };
+    const template = await findTemplate(store, businessNumberId, content.name, content.language);
+    if (template?.category.toLowerCase() !== 'marketing') return { endpoint: 'messages' };
+    const options = (await findNumber(store, businessNumberId))?.sending?.marketingMessages;
+    return { endpoint: 'marketing_messages', ...options };
+  }
+
   return {
     async sendMessage(send: SendMessageEffect): Promise<SendOutcome> {
       const stored = await ensureOutbound(store, send);
@@ -55,7 +70,8 @@ export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
         const content = await withBrokerMedia(send.businessNumberId, send.message);
         // Phone while WhatsApp shares it, else the BSUID: the registry knows a number change the conversation has not seen.
         const recipient = await preferredRecipient(store, send.customer);
-        const { wamid, waId } = await broker.sendMessage(send.businessNumberId, recipient, content, send.messageId);
+        const route = await routeOf(send.businessNumberId, send.message);
+        const { wamid, waId } = await broker.sendMessage(send.businessNumberId, recipient, content, send.messageId, route);
         // Meta may resolve the number to another WhatsApp id (send-messages reference): keep it when it differs.
         await recordAccepted(store, send.messageId, wamid, clock(), waId && waId !== recipient.waId ? waId : undefined);
         // ... and the person learns it: where only WhatsApp knows a number's form, its answer decides.

@@ -32,6 +32,9 @@ import { createLiveFeeds } from './console.live';
 import { consoleApiRoutes, consoleLiveRoutes, consoleRoutes } from './console.routes';
 import { machineConfigRoutes } from './machine-config.routes';
 import { numberRoutes } from './numbers.routes';
+import { blockUserRoutes } from './block-users.routes';
+import { createBlockUsersClient } from '../integrations/broker/block-users.client';
+import { createBlockService } from '../services/block-users.service';
 import { deadLetterRoutes } from './dead-letters.routes';
 import { templateRoutes } from './templates.routes';
 import { createTemplateService, type TemplateService } from '../services/templates.service';
@@ -179,6 +182,13 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   app.use(erasureRoutes(createErasureService({ store, temporal }), store));
   app.use(machineConfigRoutes(store));
   app.use(numberRoutes(store));
+  const blockUsers = createBlockUsersClient({
+    baseUrl: config.WHATSAPP_API_BASE_URL,
+    version: config.WHATSAPP_API_VERSION,
+    accessToken: config.WHATSAPP_ACCESS_TOKEN,
+    timeoutMs: config.WHATSAPP_REQUEST_TIMEOUT_MS,
+  });
+  app.use(blockUserRoutes(createBlockService({ store, broker: blockUsers }), conversations));
   app.use(deadLetterRoutes(store));
   app.use(templateRoutes(templates));
   app.use(analyticsRoutes(createAnalyticsService({ temporal, store, ...analytics })));

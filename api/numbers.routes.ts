@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { AppError } from '../lib/errors';
 import { checkBusinessNumber, formatInternational } from '../lib/phone-numbers';
 import type { Store } from '../store/db';
-import { defaultReceipts, findNumber, insertNumber, listNumbers, setLegacy, setReceipts, setRetention, type BusinessNumberDoc } from '../store/numbers.store';
+import { defaultReceipts, findNumber, insertNumber, listNumbers, setLegacy, setReceipts, setRetention, setSending, type BusinessNumberDoc } from '../store/numbers.store';
+import { DEFAULT_PORTFOLIO } from '../store/portfolio.store';
 import { allow, may, principalOf } from './auth';
 import { parseIn } from './request';
 
@@ -14,6 +15,14 @@ export const RegisterNumberBody = z
     phoneNumberId: PhoneNumberId,
     displayNumber: z.string().min(1).max(32).meta({ description: 'International form with country code, e.g. +1 202 555 0107', example: '+1 202 555 0107' }),
     wabaId: z.string().regex(/^\d{1,32}$/).optional(),
+    businessPortfolioId: z
+      .string()
+      .regex(/^\d{1,32}$/)
+      .optional()
+      .meta({
+        description:
+          "The Meta business portfolio owning the number's WhatsApp Business Account: its numbers share one messaging limit (https://developers.facebook.com/documentation/business-messaging/whatsapp/messaging-limits). Absent: the deployment's one portfolio, `default`",
+      }),
     verificationMethod: z.enum(['sms', 'voice']),
     ownership: z.strictObject({
       attestedBy: z.string().trim().min(1).max(200).meta({ description: 'Who, at the business, attests it owns the number' }),
@@ -28,6 +37,22 @@ export const ReceiptsBody = z
     typing: z.boolean().meta({ description: 'Show the typing indicator while an agent types (this also marks the message read)' }),
   })
   .meta({ id: 'ReceiptsBody' });
+
+export const SendingBody = z
+  .strictObject({
+    directSend: z.boolean().meta({
+      description:
+        'Meta enabled Direct Send for this number: utility text and interactive (buttons, cta_url) messages marked `category: "utility"` may go outside the window (https://developers.facebook.com/documentation/business-messaging/whatsapp/direct-send/send-utility-and-authentication-messages/)',
+    }),
+    marketingMessages: z
+      .strictObject({
+        productPolicy: z.enum(['CLOUD_API_FALLBACK', 'STRICT']).optional(),
+        messageActivitySharing: z.boolean().optional(),
+      })
+      .optional()
+      .meta({ description: 'Options sent with marketing templates, which go through /marketing_messages (https://developers.facebook.com/documentation/business-messaging/whatsapp/marketing-messages/send-marketing-messages)' }),
+  })
+  .meta({ id: 'SendingBody' });
 
 export const LegacyBody = z
   .strictObject({
@@ -68,6 +93,7 @@ export function numberRoutes(store: Store): Router {
       ...(checked.country ? { country: checked.country } : {}),
       numberType: checked.type,
       ...(body.wabaId ? { wabaId: body.wabaId } : {}),
+      ...(body.businessPortfolioId ? { businessPortfolioId: body.businessPortfolioId } : {}),
       verificationMethod: body.verificationMethod,
       ownership: { attestedBy: body.ownership.attestedBy, attestedAt: new Date(), statement: 'The business owns this number' },
       notes: checked.notes,
@@ -127,6 +153,13 @@ export function numberRoutes(store: Store): Router {
     res.json(toView(await requireNumber(store, id)));
   });
 
+  // Direct Send and Marketing Messages API options, as Meta granted them to this number; both off by default.
+  router.put('/v1/numbers/:phoneNumberId/sending', async (req, res) => {
+    const id = parseIn('path', PhoneNumberId, req.params.phoneNumberId, 'phoneNumberId');
+    if (!(await setSending(store, id, SendingBody.parse(req.body)))) throw new AppError('unknown_number', `No registered number ${id}`);
+    res.json(toView(await requireNumber(store, id)));
+  });
+
   router.delete('/v1/numbers/:phoneNumberId/legacy', async (req, res) => {
     const id = parseIn('path', PhoneNumberId, req.params.phoneNumberId, 'phoneNumberId');
     if (!(await setLegacy(store, id, null))) throw new AppError('unknown_number', `No registered number ${id}`);
@@ -152,5 +185,7 @@ function toView(doc: BusinessNumberDoc) {
     ...(legacy ? { legacy: { ...legacy, markedAt: legacy.markedAt.toISOString() } } : {}),
     receipts: doc.receipts ?? defaultReceipts,
     ...(retention ? { retention: { ...retention, setAt: retention.setAt.toISOString() } } : {}),
+    businessPortfolioId: doc.businessPortfolioId ?? DEFAULT_PORTFOLIO,
+    sending: doc.sending ?? { directSend: false },
   };
 }

@@ -20,6 +20,7 @@ import {
 } from './conversations.schema';
 import { supervisorPaths } from './openapi.supervisor';
 import { privacyPaths } from './openapi.privacy';
+import { sendingPaths } from './openapi.sending';
 import { CustomerId, CustomerLookupQuery, CustomerView } from './customers.schema';
 import { completeOperations } from './openapi.operations';
 
@@ -39,7 +40,13 @@ const Problem = z
     templates: z.array(TemplateView).optional().meta({ description: 'With template_required: the approved templates to use instead' }),
     matchingRuns: z.number().int().optional().meta({ description: 'With analytics_filter_too_wide: how many runs the filter matches' }),
     maxRuns: z.number().int().optional().meta({ description: 'With analytics_filter_too_wide: the most one request replays' }),
-    tier: z.union([z.number().int(), z.literal('unlimited')]).optional().meta({ description: "With messaging_limit_reached: the number's tier" }),
+    directSend: z
+      .object({ available: z.literal(true), types: z.array(z.string()), category: z.literal('utility') })
+      .optional()
+      .meta({ description: 'With template_required, on numbers Meta enabled Direct Send for: utility content of these types may be sent instead' }),
+    tier: z.union([z.number().int(), z.literal('unlimited')]).optional().meta({ description: "With messaging_limit_reached: the business portfolio's messaging limit" }),
+    businessPortfolioId: z.string().optional().meta({ description: 'With messaging_limit_reached: the portfolio whose numbers share the limit' }),
+    limitSource: z.enum(['business_capability_update', 'configuration']).optional().meta({ description: 'With messaging_limit_reached: where the limit came from' }),
     retryAt: z.string().optional().meta({ description: 'With messaging_limit_reached: when the next unit of the tier frees' }),
     limit: z.number().int().optional().meta({ description: 'With too_many_streams: the cap that was reached (per key or in total)' }),
     retryAfterSeconds: z.number().int().optional().meta({ description: 'With too_many_failed_authentications: as the Retry-After header says' }),
@@ -152,9 +159,9 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
             '400': problem('Invalid body, a limit of WhatsApp exceeded (errors[].path names the field), an upload of the wrong type or an unknown quoted message'),
             '403': problem('sender_not_proven: the body names a sender the key does not prove; not_assigned'),
             '404': problem('Unknown conversation, or unknown_media'),
-            '409': problem('template_required (with the approved templates) or conversation_closed'),
-            '422': problem('The template is not approved'),
-            '429': problem("messaging_limit_reached: a template outside the window beyond the number's tier (with tier and retryAt)"),
+            '409': problem('template_required (with the approved templates, and directSend where Meta enabled it), conversation_closed, or customer_blocked'),
+            '422': problem('The template is not approved, or direct_send_unavailable: content marked utility on a number without Direct Send'),
+            '429': problem("messaging_limit_reached: a template (or Direct Send) outside the window beyond the business portfolio's limit (with tier, retryAt, businessPortfolioId)"),
           },
         },
         get: {
@@ -340,6 +347,8 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
                   duplicates: z.number().int(),
                   statuses: z.number().int(),
                   templateEvents: z.number().int(),
+                  capabilityUpdates: z.number().int(),
+                  fromBlocked: z.number().int().meta({ description: 'Messages from blocked people: kept, not routed' }),
                   ignoredChanges: z.number().int(),
                   deadLetters: z.number().int(),
                   deferred: z.number().int().optional().meta({ description: 'Parts stored whole, to be handed over in chunks' }),
@@ -353,7 +362,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           },
         },
       },
-    }, privacyPaths(problem, json)),
+    }, privacyPaths(problem, json), sendingPaths(problem, json)),
   }));
   return cached;
 }

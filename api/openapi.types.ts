@@ -902,6 +902,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/numbers/{phoneNumberId}/sending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Direct Send and Marketing Messages API options, as Meta granted them to this number (supervisor) */
+        put: operations["setNumberSending"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/numbers/{phoneNumberId}/blocked-users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The number's blocklist as WhatsApp holds it, a page at a time (supervisor). https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/ */
+        get: operations["listBlockedUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{conversationId}/block": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Block the conversation's person on its number (agent, supervisor): only someone who wrote in the last 24 hours. Their later messages are kept, not routed; sends to them answer 409 customer_blocked. https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/ */
+        post: operations["blockCustomer"];
+        /** Unblock the conversation's person (agent, supervisor) */
+        delete: operations["unblockCustomer"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1046,6 +1098,11 @@ export interface components {
             previewUrl?: boolean;
             /** @description Quote an earlier message of this conversation (Meta's context.message_id): its id here, or its wamid */
             replyTo?: string;
+            /**
+             * @description Direct Send: send as utility content, also outside the customer service window, on numbers Meta enabled it for (PUT /v1/numbers/{id}/sending). https://developers.facebook.com/documentation/business-messaging/whatsapp/direct-send/send-utility-and-authentication-messages/
+             * @constant
+             */
+            category?: "utility";
         } | {
             /** @constant */
             type: "image";
@@ -1145,6 +1202,11 @@ export interface components {
         } | {
             /** @constant */
             type: "buttons";
+            /**
+             * @description Direct Send: send as utility content, also outside the customer service window, on numbers Meta enabled it for (PUT /v1/numbers/{id}/sending). https://developers.facebook.com/documentation/business-messaging/whatsapp/direct-send/send-utility-and-authentication-messages/
+             * @constant
+             */
+            category?: "utility";
             header?: string | {
                 /** @enum {string} */
                 type: "image" | "video" | "document";
@@ -1181,6 +1243,11 @@ export interface components {
         } | {
             /** @constant */
             type: "ctaUrl";
+            /**
+             * @description Direct Send: send as utility content, also outside the customer service window, on numbers Meta enabled it for (PUT /v1/numbers/{id}/sending). https://developers.facebook.com/documentation/business-messaging/whatsapp/direct-send/send-utility-and-authentication-messages/
+             * @constant
+             */
+            category?: "utility";
             header?: string | {
                 /** @enum {string} */
                 type: "image" | "video" | "document";
@@ -1621,6 +1688,8 @@ export interface components {
              */
             displayNumber: string;
             wabaId?: string;
+            /** @description The Meta business portfolio owning the number's WhatsApp Business Account: its numbers share one messaging limit (https://developers.facebook.com/documentation/business-messaging/whatsapp/messaging-limits). Absent: the deployment's one portfolio, `default` */
+            businessPortfolioId?: string;
             /** @enum {string} */
             verificationMethod: "sms" | "voice";
             ownership: {
@@ -1675,6 +1744,16 @@ export interface components {
             /** @description Conversation id, customer key, wa_id, user_id or username */
             customer: string;
         };
+        SendingBody: {
+            /** @description Meta enabled Direct Send for this number: utility text and interactive (buttons, cta_url) messages marked `category: "utility"` may go outside the window (https://developers.facebook.com/documentation/business-messaging/whatsapp/direct-send/send-utility-and-authentication-messages/) */
+            directSend: boolean;
+            /** @description Options sent with marketing templates, which go through /marketing_messages (https://developers.facebook.com/documentation/business-messaging/whatsapp/marketing-messages/send-marketing-messages) */
+            marketingMessages?: {
+                /** @enum {string} */
+                productPolicy?: "CLOUD_API_FALLBACK" | "STRICT";
+                messageActivitySharing?: boolean;
+            };
+        };
         SendAccepted: {
             conversationId: string;
             messageId: string;
@@ -1689,7 +1768,7 @@ export interface components {
             detail?: string;
             instance: string;
             /** @enum {string} */
-            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "agent_exists" | "campaign_finished" | "payload_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "template_edit_limit_reached" | "too_many_streams" | "too_many_requests" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
+            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "agent_exists" | "campaign_finished" | "block_requires_recent_message" | "blocklist_full" | "customer_blocked" | "payload_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "direct_send_unavailable" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "template_edit_limit_reached" | "too_many_streams" | "too_many_requests" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
             requestId: string;
             /** @description Field-level problems: `in` the part of the request, `path` the field there (dot-separated) */
             errors?: {
@@ -1704,8 +1783,23 @@ export interface components {
             matchingRuns?: number;
             /** @description With analytics_filter_too_wide: the most one request replays */
             maxRuns?: number;
-            /** @description With messaging_limit_reached: the number's tier */
+            /** @description With template_required, on numbers Meta enabled Direct Send for: utility content of these types may be sent instead */
+            directSend?: {
+                /** @constant */
+                available: true;
+                types: string[];
+                /** @constant */
+                category: "utility";
+            };
+            /** @description With messaging_limit_reached: the business portfolio's messaging limit */
             tier?: number | "unlimited";
+            /** @description With messaging_limit_reached: the portfolio whose numbers share the limit */
+            businessPortfolioId?: string;
+            /**
+             * @description With messaging_limit_reached: where the limit came from
+             * @enum {string}
+             */
+            limitSource?: "business_capability_update" | "configuration";
             /** @description With messaging_limit_reached: when the next unit of the tier frees */
             retryAt?: string;
             /** @description With too_many_streams: the cap that was reached (per key or in total) */
@@ -2668,7 +2762,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description template_required (with the approved templates) or conversation_closed */
+            /** @description template_required (with the approved templates, and directSend where Meta enabled it), conversation_closed, or customer_blocked */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2677,7 +2771,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The template is not approved */
+            /** @description The template is not approved, or direct_send_unavailable: content marked utility on a number without Direct Send */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2686,7 +2780,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description messaging_limit_reached: a template outside the window beyond the number's tier (with tier and retryAt) */
+            /** @description messaging_limit_reached: a template (or Direct Send) outside the window beyond the business portfolio's limit (with tier, retryAt, businessPortfolioId) */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -5070,6 +5164,9 @@ export interface operations {
                             duplicates: number;
                             statuses: number;
                             templateEvents: number;
+                            capabilityUpdates: number;
+                            /** @description Messages from blocked people: kept, not routed */
+                            fromBlocked: number;
                             ignoredChanges: number;
                             deadLetters: number;
                             /** @description Parts stored whole, to be handed over in chunks */
@@ -5330,6 +5427,235 @@ export interface operations {
             };
             /** @description undecodable_payload */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setNumberSending: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                phoneNumberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SendingBody"];
+            };
+        };
+        responses: {
+            /** @description The number */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown number */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listBlockedUsers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The `after` cursor of the previous page */
+                after?: string;
+            };
+            header?: never;
+            path: {
+                phoneNumberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Blocked people */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        blockedUsers: {
+                            waId: string;
+                        }[];
+                        after?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description WhatsApp refused */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    blockCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description wa:<business phone-number id>:<customer user_id or wa_id> */
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Blocked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        conversationId: string;
+                        businessNumberId: string;
+                        blocked: boolean;
+                        waId: string;
+                        blockedAt?: string;
+                        blockedBy?: string;
+                        unblockedBy?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown conversation, or not one this key may read */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description block_requires_recent_message, or blocklist_full (64,000) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description WhatsApp refused */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unblockCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description wa:<business phone-number id>:<customer user_id or wa_id> */
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unblocked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        conversationId: string;
+                        businessNumberId: string;
+                        blocked: boolean;
+                        waId: string;
+                        blockedAt?: string;
+                        blockedBy?: string;
+                        unblockedBy?: string;
+                    };
+                };
+            };
+            /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown conversation */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description WhatsApp refused */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

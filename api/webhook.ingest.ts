@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { DeadLetter } from '../store/dead-letters.store';
 import { keepAside, orDeadLetter } from './webhook.failures';
+import { BusinessCapabilityValue, ingestCapabilityUpdate } from './webhook.capability';
+import { findBlocked } from '../store/blocked-users.store';
 import { handOver, inboundOf, ingestStatus, ingestTemplateEvent, storeInbound, type Inbound } from './webhook.messages';
 import { CloudInboundMessage, CloudStatus, MessagesChangeValue, type CloudWebhookBody } from './webhook.schema';
 
@@ -13,18 +15,23 @@ export interface IngestSummary {
   duplicates: number;
   statuses: number;
   templateEvents: number;
+  /** `business_capability_update` changes that set a portfolio's messaging limit. */
+  capabilityUpdates: number;
+  /** Messages from people the business blocked: kept, not routed (a message written before the block can still arrive). */
+  fromBlocked: number;
   ignoredChanges: number;
   /** Parts kept aside as dead letters (GET /v1/dead-letters). */
   deadLetters: number;
 }
 
-export const emptySummary = (): IngestSummary => ({ messages: 0, duplicates: 0, statuses: 0, templateEvents: 0, ignoredChanges: 0, deadLetters: 0 });
+export const emptySummary = (): IngestSummary => ({ messages: 0, duplicates: 0, statuses: 0, templateEvents: 0, capabilityUpdates: 0, fromBlocked: 0, ignoredChanges: 0, deadLetters: 0 });
 
 /** One thing a webhook body carries, with what is needed to process it or keep it as a dead letter. */
 export type WebhookPart =
   | { kind: 'message'; value: MessagesChangeValue; raw: unknown }
   | { kind: 'status'; value: MessagesChangeValue; raw: unknown }
   | { kind: 'template'; field: string; raw: unknown }
+  | { kind: 'capability'; field: string; wabaId: string; time?: number; value: BusinessCapabilityValue; raw: unknown }
   | { kind: 'unreadableChange'; field: string; raw: unknown; detail: string }
   | { kind: 'ignored' };
 
@@ -36,6 +43,12 @@ export function partsOf(body: CloudWebhookBody): WebhookPart[] {
   return body.entry.flatMap((entry) =>
     entry.changes.flatMap((change): WebhookPart[] => {
       if (templateFields.has(change.field)) return [{ kind: 'template', field: change.field, raw: change.value }];
+      if (change.field === 'business_capability_update') {
+        const parsed = BusinessCapabilityValue.safeParse(change.value);
+        if (!parsed.success) return [{ kind: 'unreadableChange', field: change.field, raw: change.value, detail: z.prettifyError(parsed.error) }];
+        const time = typeof entry.time === 'number' ? entry.time : undefined;
+        return [{ kind: 'capability', field: change.field, wabaId: entry.id, ...(time !== undefined ? { time } : {}), value: parsed.data, raw: change.value }];
+      }
       if (change.field !== 'messages') return [{ kind: 'ignored' }];
       const parsed = MessagesChangeValue.safeParse(change.value);
       if (!parsed.success) return [{ kind: 'unreadableChange', field: change.field, raw: change.value, detail: z.prettifyError(parsed.error) }];
@@ -99,6 +112,12 @@ export async function ingestParts(
       if (!(await orDeadLetter(deps, letter, async () => (applied = await ingestTemplateEvent(deps, part.field, part.raw))))) summary.templateEvents += applied;
       else summary.deadLetters += 1;
     }
+    if (part.kind === 'capability') {
+      const letter = () => ({ reason: 'unexpected_error' as const, detail: '', field: part.field, raw: jsonOf(part.raw), receivedAt });
+      let applied = 0;
+      if (!(await orDeadLetter(deps, letter, async () => (applied = await ingestCapabilityUpdate(deps, part.wabaId, part.time, part.value, receivedAt))))) summary.capabilityUpdates += applied;
+      else summary.deadLetters += 1;
+    }
     if (part.kind === 'message') {
       const parsed = CloudInboundMessage.safeParse(part.raw);
       if (parsed.success) messages.push({ part, message: parsed.data });
@@ -124,6 +143,11 @@ export async function ingestParts(
     if (stored.outcome !== 'new') summary.duplicates += 1;
     // A reaction, an event, or a redelivery its conversation already handled: nothing to hand over.
     if (!stored.signal) continue;
+    const { businessNumberId, customer } = inbound.input.conversation;
+    if (await findBlocked(deps.store, businessNumberId, customer.key)) {
+      summary.fromBlocked += 1;
+      continue;
+    }
     const id = inbound.input.conversation.conversationId;
     const taken = byConversation.get(id) ?? [];
     taken.push({ inbound, part });

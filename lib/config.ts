@@ -68,7 +68,11 @@ export const ConfigSchema = z.object({
 
   /** Cloud API base URL: Meta's Graph API, a BSP that mirrors it, or the bundled simulator. */
   WHATSAPP_API_BASE_URL: z.url().default('https://graph.facebook.com'),
-  WHATSAPP_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default('v23.0'),
+  /**
+   * Graph API version in the path: Meta's current one (v27.0, introduced 4 November 2026; v23.0 is available until
+   * 8 October 2027). https://developers.facebook.com/documentation/development/graph-api/changelog
+   */
+  WHATSAPP_API_VERSION: z.string().regex(/^v\d+\.\d+$/).default('v27.0'),
   WHATSAPP_ACCESS_TOKEN: z.string().min(1),
   /** App secret that signs webhook bodies (X-Hub-Signature-256). */
   WHATSAPP_APP_SECRET: z.string().min(1),
@@ -119,9 +123,12 @@ export const ConfigSchema = z.object({
    * messages per second by default (1,000 upgraded), customers' messages included: the default leaves them room.
    */
   WHATSAPP_SEND_RATE_PER_SECOND: sendRate.default(60),
-  /** Unique customers per moving 24 h a number may message with a template outside their window. */
+  /** A business portfolio's messaging limit until WhatsApp reports one (business_capability_update): unique customers per moving 24 h outside their window, all its numbers together. */
   WHATSAPP_TEMPLATE_TIER: templateTier.default(250),
-  /** Per-number overrides of the two settings above. */
+  /**
+   * Overrides of the two settings above: `sendRatePerSecond` under a number's id, `templateTier` under a business
+   * portfolio's id (a number's own `templateTier` only when its portfolio has none); WhatsApp's reported limit wins.
+   */
   WHATSAPP_NUMBER_LIMITS: numberLimits.optional(),
   /** Least time between two messages to one customer (WhatsApp allows about one every 6 s: error 131056). */
   WHATSAPP_CUSTOMER_PACING_MS: z.coerce.number().int().min(0).default(6_000),

@@ -37,10 +37,15 @@ export const errorCatalog = {
   number_exists: { status: 409, title: 'This business number is already registered' },
   agent_exists: { status: 409, title: 'An agent with this id is already registered' },
   campaign_finished: { status: 409, title: 'The campaign has already finished' },
+  // Block users (https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/).
+  block_requires_recent_message: { status: 409, title: 'WhatsApp blocks only people who wrote to the number in the last 24 hours' },
+  blocklist_full: { status: 409, title: "The number's blocklist holds 64,000 people, WhatsApp's limit" },
+  customer_blocked: { status: 409, title: 'The business blocked this person: nothing can be sent to them until they are unblocked' },
   payload_too_large: { status: 413, title: 'The body is too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },
   undecodable_payload: { status: 422, title: 'A payload cannot be decrypted: its key is not configured, or it was altered' },
   template_not_approved: { status: 422, title: 'The template is not approved for sending' },
+  direct_send_unavailable: { status: 422, title: 'Direct Send (content marked utility) is not enabled for this business number' },
   invalid_config: { status: 422, title: 'The configuration does not validate' },
   template_invalid: { status: 422, title: 'WhatsApp would refuse this template; see errors for each field and rule' },
   template_parameters_mismatch: { status: 422, title: "The parameters do not match the template's placeholders" },
@@ -53,7 +58,7 @@ export const errorCatalog = {
   too_many_in_flight: { status: 429, title: 'Too many sends in flight for this conversation; retry shortly' },
   messaging_limit_reached: {
     status: 429,
-    title: "The business number has used its messaging limit: no template to another customer outside the window until a unit frees",
+    title: "The business portfolio has used its messaging limit: no template to another customer outside the window until a unit frees",
   },
   template_edit_limit_reached: {
     status: 429,

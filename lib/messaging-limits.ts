@@ -38,3 +38,12 @@ export function messagingLimitsFrom(
 export function limitsFor(limits: MessagingLimits, businessNumberId: string): NumberLimits {
   return { ...limits.defaults, ...limits.overrides[businessNumberId] };
 }
+
+/**
+ * A business portfolio's messaging limit as configured, the fallback until WhatsApp reports one
+ * (`business_capability_update`): the override under the portfolio's id, else (configurations from before portfolios)
+ * the number's own, else the default. https://developers.facebook.com/documentation/business-messaging/whatsapp/messaging-limits
+ */
+export function configuredPortfolioTier(limits: MessagingLimits, portfolioId: string, businessNumberId: string): NumberLimits['templateTier'] {
+  return limits.overrides[portfolioId]?.templateTier ?? limits.overrides[businessNumberId]?.templateTier ?? limits.defaults.templateTier;
+}

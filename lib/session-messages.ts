@@ -79,7 +79,16 @@ const ContactCard = z.looseObject({
   birthday: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').optional(),
 }).meta({ description: "Meta's contact object (contacts-messages); name.formatted_name is required" });
 
-export const TextMessage = z.strictObject({ type: z.literal('text'), text: text(L.textBody), previewUrl: z.boolean().optional(), replyTo }).meta({ description: `${META}/text-messages` });
+/** Direct Send's mark: utility content that may go outside the window where Meta enabled it (machines/conversation.rules.ts). */
+const category = z
+  .literal('utility')
+  .optional()
+  .meta({
+    description:
+      'Direct Send: send as utility content, also outside the customer service window, on numbers Meta enabled it for (PUT /v1/numbers/{id}/sending). https://developers.facebook.com/documentation/business-messaging/whatsapp/direct-send/send-utility-and-authentication-messages/',
+  });
+
+export const TextMessage = z.strictObject({ type: z.literal('text'), text: text(L.textBody), previewUrl: z.boolean().optional(), replyTo, category }).meta({ description: `${META}/text-messages` });
 
 export const ImageMessage = z.strictObject({ type: z.literal('image'), mediaId, caption: z.string().max(L.caption).optional(), replyTo }).meta({ description: `JPEG or PNG. ${META}/image-messages` });
 
@@ -117,6 +126,7 @@ export const ReactionMessage = z
 export const ButtonsMessage = z
     .strictObject({
       type: z.literal('buttons'),
+      category,
       ...frame(L.buttonsBody, z.union([textHeader, mediaHeader])),
       buttons: z.array(z.strictObject({ id: text(L.buttonId), title: text(L.buttonTitle) })).min(1).max(L.maxButtons),
     })
@@ -156,6 +166,7 @@ export const ListMessage = z
 export const CtaUrlMessage = z
     .strictObject({
       type: z.literal('ctaUrl'),
+      category,
       ...frame(L.ctaBody, z.union([textHeader, mediaHeader])),
       displayText: text(L.ctaDisplayText),
       url: z.url({ protocol: /^https?$/ }).max(2000),

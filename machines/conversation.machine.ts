@@ -11,7 +11,7 @@ import {
   type StartTimerEffect,
 } from './conversation.types';
 import { answersCurrentAttempt, endsAssignment, routingPlan } from './conversation.routing';
-import { isWindowClosedByRefusal, isWindowOpenAt, windowEndFor } from './conversation.rules';
+import { isWindowClosedByRefusal, isWindowOpenAt, mayGoOutsideWindow, windowEndFor } from './conversation.rules';
 
 type EventOf<T extends ConversationEvent['type']> = Extract<ConversationEvent, { type: T }>;
 type Args = { context: ConversationContext; event: ConversationEvent };
@@ -156,7 +156,8 @@ export const conversationMachine = setup({
     markClosed: assign({ closedReason: (_, params: { reason: 'idle' | 'requested' }) => params.reason }),
   },
   guards: {
-    isTemplate: ({ event }) => event.type === 'business.sendRequested' && event.message.type === 'template',
+    // A template, or Direct Send content (conversation.rules.ts): what may go out whatever the window.
+    isTemplate: ({ event }) => event.type === 'business.sendRequested' && mayGoOutsideWindow(event.message),
     isWindowOpen: ({ context, event }) => isWindowOpenAt(context, event.at),
     isWindowDue: ({ context, event }) => !isWindowOpenAt(context, event.at),
     opensWindow: ({ event }) => event.type === 'customer.messageReceived' && windowEndFor(event) > event.at,

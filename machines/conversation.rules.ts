@@ -7,7 +7,7 @@
  * (https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-messages#customer-service-windows) and the
  * Cloud API error codes (https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes).
  */
-import { SESSION_WINDOW_MS, WINDOW_CLOSED_ERROR_CODE, type ConversationContext, type ConversationStateName, type TimerId } from './conversation.types';
+import { SESSION_WINDOW_MS, WINDOW_CLOSED_ERROR_CODE, type ConversationContext, type ConversationStateName, type OutboundContent, type TimerId } from './conversation.types';
 
 export { SESSION_WINDOW_MS, WINDOW_CLOSED_ERROR_CODE };
 
@@ -41,6 +41,21 @@ export function isSessionOpen(state: ConversationStateName, context: Pick<Conver
  */
 export function isWindowOpenInView(view: { state: ConversationStateName; windowClosesAt: string | null }, now: number): boolean {
   return view.state !== 'closed' && view.state !== 'expiredNeedsTemplate' && view.windowClosesAt !== null && Date.parse(view.windowClosesAt) > now;
+}
+
+/**
+ * Direct Send: utility text, reply buttons or a CTA URL marked `category: "utility"` is sent as a template Meta makes
+ * for it, so it may go outside the window like one. Only numbers Meta enabled may send it: the conversation service
+ * refuses the mark elsewhere (`direct_send_unavailable`), before the conversation sees it.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/direct-send/send-utility-and-authentication-messages/
+ */
+export function isDirectSend(message: OutboundContent): boolean {
+  return (message.type === 'text' || message.type === 'buttons' || message.type === 'ctaUrl') && message.category === 'utility';
+}
+
+/** What may be sent whatever the window: a template, or Direct Send content. */
+export function mayGoOutsideWindow(message: OutboundContent): boolean {
+  return message.type === 'template' || isDirectSend(message);
 }
 
 /** Why a broker refused a message, for the conversation: 131047 closes the window (a template is needed now). */

@@ -1,6 +1,6 @@
 import type { SnapshotFrom } from 'xstate';
 import { conversationMachine } from './conversation.machine';
-import { isSessionOpen } from './conversation.rules';
+import { isSessionOpen, mayGoOutsideWindow } from './conversation.rules';
 import type { ConversationContext, ConversationStateName, CustomerRef, OutboundContent, RoutingPhase, Sender } from './conversation.types';
 
 export interface RecentMessage {
@@ -96,6 +96,6 @@ export function refusalFor(snapshot: ConversationSnapshot, message: OutboundCont
   const state = stateNameOf(snapshot);
   if (state === 'closed') return 'conversation_closed';
   if (sender?.kind === 'agent' && !mayAgentWrite(snapshot.context, sender.id)) return 'not_assigned';
-  if (message.type === 'template') return null;
+  if (mayGoOutsideWindow(message)) return null;
   return isSessionOpen(state, snapshot.context, now) ? null : 'template_required';
 }

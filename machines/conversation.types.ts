@@ -108,9 +108,17 @@ export interface InteractiveFrame {
   footer?: string;
 }
 
+/**
+ * Direct Send: text and interactive (buttons, CTA URL) content marked `utility` may go outside the window on numbers
+ * Meta enabled it for (the conversation service checks the number; machines/conversation.rules.ts has the rule).
+ */
+export interface DirectSendMark {
+  category?: 'utility';
+}
+
 /** Session kinds: need an open customer service window, and may answer an earlier message (`replyTo`). */
 export type SessionContent = (
-  | { type: 'text'; text: string; previewUrl?: boolean }
+  | ({ type: 'text'; text: string; previewUrl?: boolean } & DirectSendMark)
   | ({ type: 'image'; mediaId: string; caption?: string } & StoredMediaFacts)
   | ({ type: 'audio'; mediaId: string } & StoredMediaFacts)
   | ({ type: 'video'; mediaId: string; caption?: string } & StoredMediaFacts)
@@ -120,9 +128,9 @@ export type SessionContent = (
   | { type: 'contacts'; contacts: ContactCard[] }
   /** An emoji on a customer's message (`emoji: ''` takes ours back); `wamid` is the reacted-to message's. */
   | { type: 'reaction'; messageId: string; wamid: string; emoji: string }
-  | ({ type: 'buttons'; buttons: { id: string; title: string }[] } & InteractiveFrame)
+  | ({ type: 'buttons'; buttons: { id: string; title: string }[] } & InteractiveFrame & DirectSendMark)
   | ({ type: 'list'; button: string; sections: { title?: string; rows: { id: string; title: string; description?: string }[] }[] } & InteractiveFrame & { header?: string })
-  | ({ type: 'ctaUrl'; displayText: string; url: string } & InteractiveFrame)
+  | ({ type: 'ctaUrl'; displayText: string; url: string } & InteractiveFrame & DirectSendMark)
   | { type: 'locationRequest'; body: string }
 ) & { replyTo?: ReplyTo };
 

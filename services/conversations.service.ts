@@ -3,9 +3,11 @@ import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '
 import type { ConversationInput, OutboundContent, Sender, TransferTarget } from '../machines/conversation.types';
 import type { ConversationStatus } from '../machines/conversation.status';
 import { AppError, refusalIn } from '../lib/errors';
-import { isWindowOpenInView } from '../machines/conversation.rules';
+import { isDirectSend } from '../machines/conversation.rules';
+import { findNumber } from '../store/numbers.store';
+import { findBlocked } from '../store/blocked-users.store';
 import { checkParameters } from '../lib/template-parameters';
-import { defaultMessagingLimits, limitsFor, type MessagingLimits } from '../lib/messaging-limits';
+import type { MessagingLimits } from '../lib/messaging-limits';
 import type { Store } from '../store/db';
 import { findConversation, listConversations, type ConversationFilter } from '../store/conversations.store';
 import { outboundStatuses, type ConversationDoc, type MessageDoc } from '../store/documents';
@@ -16,7 +18,7 @@ import { outboundContentView } from './outbound-view';
 import { reactionsByWamid, type ReactionView } from '../store/reactions.store';
 import { inboundFieldsView, withEditsAndRevokes } from './inbound-view';
 import { findTemplate, listApprovedTemplates } from '../store/templates.store';
-import { admitToTier, releaseTier } from '../store/tier.store';
+import { admitOutsideWindow, releaseAdmission } from './messaging-limit';
 import {
   CONVERSATION_WORKFLOW_TYPE,
   closeConversationUpdate,
@@ -61,6 +63,12 @@ export function createConversationService(deps: ConversationServiceDeps) {
 
   /** `at`: where the message sits in the request that asked for it, so error paths name the caller's own fields. */
   async function ensureSendable(businessNumberId: string, message: OutboundContent, at: MessageAt, customer?: ConversationInput['customer']): Promise<void> {
+    // Meta refuses the category field on a number it did not enable (100): refused here, before anything is recorded.
+    if (isDirectSend(message) && !(await findNumber(store, businessNumberId))?.sending?.directSend) {
+      throw new AppError('direct_send_unavailable', `Business number ${businessNumberId} may not send content marked "category": "utility": Meta has not enabled Direct Send for it`, {
+        errors: [{ in: 'body', path: `${at}.category`, message: 'Direct Send is not enabled for this number (PUT /v1/numbers/{id}/sending)' }],
+      });
+    }
     if (message.type !== 'template') return;
     const template = await findTemplate(store, businessNumberId, message.name, message.language);
     if (template?.status !== 'APPROVED') {
@@ -82,31 +90,14 @@ export function createConversationService(deps: ConversationServiceDeps) {
     }
   }
 
-  /**
-   * A template to a customer whose window is closed (or who never wrote) takes a unit of the number's tier, else it
-   * is refused before anything is recorded. The read model decides the window: a just-reopened window it has not
-   * seen yet costs a unit, never the other way round (the deadline is checked against now).
-   */
-  async function admitTemplate(conversation: ConversationInput, messageId: string, message: OutboundContent, current?: ConversationStatus | null) {
-    if (message.type !== 'template') return undefined;
-    const now = Date.now();
-    const doc = current === undefined ? await findConversation(store, conversation.conversationId) : current;
-    if (doc && isWindowOpenInView(doc, now)) return undefined;
-    const tier = limitsFor(deps.limits ?? defaultMessagingLimits, conversation.businessNumberId).templateTier;
-    const admission = await admitToTier(store, { businessNumberId: conversation.businessNumberId, customerKey: conversation.customer.key, messageId, tier, now });
-    if (admission.admitted) return admission;
-    const retryAt = new Date(admission.retryAt).toISOString();
-    throw new AppError(
-      'messaging_limit_reached',
-      `Business number ${conversation.businessNumberId} has messaged ${tier} customers outside their window in the last 24 hours, its tier. The next unit frees at ${retryAt}.`,
-      { tier, retryAt },
-    );
-  }
-
   /** Sends through update-with-start: a conversation that has ended is started again, in a state that wants a template. */
   async function sendVia(conversation: ConversationInput, messageId: string, message: OutboundContent, sender: Sender, at: MessageAt, current?: ConversationStatus) {
+    // WhatsApp refuses sends to a person the business blocked (block-users page): refused here, nothing recorded.
+    if (await findBlocked(store, conversation.businessNumberId, conversation.customer.key)) {
+      throw new AppError('customer_blocked', `This person is blocked on business number ${conversation.businessNumberId}; unblock them first (DELETE /v1/conversations/${conversation.conversationId}/block)`);
+    }
     await ensureSendable(conversation.businessNumberId, message, at, conversation.customer);
-    const admission = await admitTemplate(conversation, messageId, message, current);
+    const admission = await admitOutsideWindow({ store, limits: deps.limits }, conversation, messageId, message, current);
     const input: ConversationWorkflowInput = { conversation };
     try {
       return await bounded(() => temporal.workflow.executeUpdateWithStart(sendMessageUpdate, {
@@ -122,15 +113,20 @@ export function createConversationService(deps: ConversationServiceDeps) {
     } catch (err) {
       const refusal = refusalIn(err);
       // Refused by the conversation: nothing was sent, so the unit goes back.
-      if (refusal && admission?.ticket !== undefined) {
-        await releaseTier(store, conversation.businessNumberId, conversation.customer.key, admission.ticket);
-      }
+      if (refusal && admission) await releaseAdmission(store, conversation, admission);
       if (refusal?.code === 'template_required') {
         const templates = await listApprovedTemplates(store, conversation.businessNumberId);
+        // Where Meta enabled Direct Send, utility content may go instead of a template: the answer says how.
+        const directSend = (await findNumber(store, conversation.businessNumberId))?.sending?.directSend === true;
         throw new AppError(
           'template_required',
-          'The customer has not written in the last 24 hours. Send one of the approved templates instead.',
-          { templates: templates.map(toTemplateView) },
+          directSend
+            ? 'The customer has not written in the last 24 hours. Send one of the approved templates, or utility content with Direct Send: text, buttons or ctaUrl with "category": "utility".'
+            : 'The customer has not written in the last 24 hours. Send one of the approved templates instead.',
+          {
+            templates: templates.map(toTemplateView),
+            ...(directSend ? { directSend: { available: true, types: ['text', 'buttons', 'ctaUrl'], category: 'utility' } } : {}),
+          },
         );
       }
       throw err;

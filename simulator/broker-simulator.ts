@@ -19,6 +19,9 @@ import type { ReviewStep } from './template-review';
 import { inboundImageWebhook, inboundTextWebhook, newWamid, signBody, statusWebhook, type CloudWebhookBody, type InboundOptions } from './cloud-api.payloads';
 import { customerActions } from './inbound-customer';
 import { createMediaStore } from './media-store';
+import { businessCapabilityWebhook, type CapabilityUpdate } from './capability-webhook';
+import { refusalOfDirectSend, refusalOfMarketingSend } from './send-channels.validate';
+import { installBlockUsers } from './block-users';
 
 export interface SimulatorOptions {
   port?: number;
@@ -34,12 +37,16 @@ export interface SimulatorOptions {
   autoApproveTemplatesAfterMs?: number;
   /** The review every template nobody scripted gets; overrides autoApproveTemplatesAfterMs. */
   reviewPlay?: ReviewStep[];
+  /** The blocklist's size limit (Meta: 64,000); tests lower it to reach it. */
+  blocklistLimit?: number;
   /** Load benchmarks only: accept every send and template unchecked (no Meta rules, no unknown-template refusals). */
   acceptEverything?: boolean;
 }
 
 export interface SentMessage {
   phoneNumberId: string;
+  /** The Graph API edge it was posted to. */
+  endpoint: 'messages' | 'marketing_messages';
   to?: string;
   recipient?: string;
   type: string;
@@ -143,6 +150,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
 
   /** Delivers a signed webhook, redelivering with exponential backoff until the connector answers 200. */
   async function deliverWebhook(body: object, opts: { signatureOverride?: string; duplicate?: boolean } = {}): Promise<WebhookDelivery> {
+    blockUsers.noteDelivered(body);
     const raw = JSON.stringify(body);
     const signature = opts.signatureOverride ?? signBody(raw, options.appSecret);
     const copies = opts.duplicate || takeFault('duplicateWebhooks') ? 2 : 1;
@@ -236,6 +244,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     later,
   });
   const recipients = createRecipients(app);
+  const blockUsers = installBlockUsers(app, { authorized, refuse: cloudError }, options.blocklistLimit ? { maxBlocklist: options.blocklistLimit } : {});
 
   app.get('/_sim/sent', (_req, res) => void res.json({ sent, reads }));
   app.post('/_sim/faults', (req, res) => {
@@ -260,7 +269,11 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   });
   media.installRoutes(app, { authorized, refuse: cloudError, baseUrl: () => url });
 
-  app.post('/:version/:phoneNumberId/messages', async (req: Request, res: Response) => {
+  /** Numbers Meta enabled Direct Send for (simulator/send-channels.validate.ts). */
+  const directSend = new Set<string>();
+
+  // /messages takes every message; /marketing_messages marketing templates only (send-channels.validate.ts).
+  const handleSend = (endpoint: 'messages' | 'marketing_messages') => async (req: Request, res: Response) => {
     requests += 1;
     if (req.get('authorization') !== `Bearer ${options.accessToken}`) return cloudError(res, 401, 190, TITLES[190]!);
     const timeout = takeFault('timeout');
@@ -287,6 +300,12 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     }
     const unsupported = options.acceptEverything ? undefined : checkMessageType(req.body);
     if (unsupported) return sendMetaError(res, unsupported);
+    const channel = options.acceptEverything
+      ? null
+      : endpoint === 'marketing_messages'
+        ? refusalOfMarketingSend(req.body as Record<string, unknown>, templateManager.templates())
+        : refusalOfDirectSend(req.body as Record<string, unknown>, directSend.has(String(req.params.phoneNumberId)));
+    if (channel) return sendMetaError(res, channel);
     const parsed = SendBody.safeParse(req.body);
     if (!parsed.success) return cloudError(res, 400, 100, `Invalid parameter: ${parsed.error.issues[0]?.message ?? ''}`);
     const refused = parsed.data.type === 'template' ? null : refusalOfSessionMessage(req.body as Record<string, unknown>);
@@ -303,6 +322,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
 
     const message: SentMessage = {
       phoneNumberId: String(req.params.phoneNumberId),
+      endpoint,
       ...(parsed.data.to ? { to: parsed.data.to } : {}),
       ...(parsed.data.recipient ? { recipient: parsed.data.recipient } : {}),
       type: parsed.data.type,
@@ -317,7 +337,9 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     // Meta accepts a send to a number that cannot get it, and says so later: a failed status with 131026.
     if (parsed.data.to && recipients.isUnreachable(parsed.data.to)) return void failLater(message, recipients.undeliverable());
     scheduleStatuses(message);
-  });
+  };
+  app.post('/:version/:phoneNumberId/messages', handleSend('messages'));
+  app.post('/:version/:phoneNumberId/marketing_messages', handleSend('marketing_messages'));
 
   app.use((_req, res) => void cloudError(res, 404, 100, 'Unknown path components'));
 
@@ -353,6 +375,8 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     deliverWebhook: (body: CloudWebhookBody | object, opts?: { signatureOverride?: string; duplicate?: boolean }) => deliverWebhook(body, opts),
     sendInboundText,
     sendInboundImage,
+    /** WhatsApp changed a business portfolio's messaging limit: the `business_capability_update` webhook. */
+    sendCapabilityUpdate: (update: CapabilityUpdate) => deliverWebhook(businessCapabilityWebhook(update)),
     ...customer.actions,
     templates: templateManager.templates,
     setTemplateStatus: templateManager.setTemplateStatus,
@@ -364,6 +388,13 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     uploadedSample: uploads.handle,
     /** Sends to this number are accepted, then fail with 131026 by status webhook, as Meta reports them. */
     setUnreachable: recipients.setUnreachable,
+    /** Who the number blocked (Block Users API), oldest first. */
+    blocked: blockUsers.blocked,
+    /** Meta enabled (or withdrew) Direct Send for this number. */
+    setDirectSend(phoneNumberId: string, on: boolean): void {
+      if (on) directSend.add(phoneNumberId);
+      else directSend.delete(phoneNumberId);
+    },
     /** The `contacts[].wa_id` Meta answers for this `to` (Meta may normalise the number it was given). */
     setWaId: recipients.setWaId,
     async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Store } from './db';
-import type { BusinessNumberDoc, ReceiptSettings, LegacyReplyDoc } from './documents';
+import type { BusinessNumberDoc, ReceiptSettings, LegacyReplyDoc, SendingSettings } from './documents';
 
 // Document types live in store/documents.ts (so store/db.ts imports no store file); kept importable from here.
 export { type BusinessNumberDoc, type ReceiptSettings, type LegacyReplyDoc };
@@ -14,6 +14,11 @@ export async function setReceipts(store: Store, phoneNumberId: string, receipts:
 export async function setRetention(store: Store, phoneNumberId: string, retention: BusinessNumberDoc['retention'] | null): Promise<boolean> {
   const update = retention ? { $set: { retention } } : { $unset: { retention: '' as const } };
   return (await store.numbers.updateOne({ _id: phoneNumberId }, update)).matchedCount === 1;
+}
+
+/** Direct Send and Marketing Messages API options; false when the number is not registered. */
+export async function setSending(store: Store, phoneNumberId: string, sending: SendingSettings): Promise<boolean> {
+  return (await store.numbers.updateOne({ _id: phoneNumberId }, { $set: { sending } })).matchedCount === 1;
 }
 
 export async function findNumber(store: Store, phoneNumberId: string): Promise<BusinessNumberDoc | null> {

@@ -37,6 +37,14 @@ export interface BusinessNumberDoc {
   numberType: NumberType | 'UNKNOWN';
   /** WhatsApp Business Account that owns the number's templates (for the template sync). */
   wabaId?: string;
+  /**
+   * The business portfolio that owns the number's WhatsApp Business Account: its numbers share one messaging limit
+   * (https://developers.facebook.com/documentation/business-messaging/whatsapp/messaging-limits). Absent: the
+   * deployment's one portfolio, `default` (store/portfolio.store.ts).
+   */
+  businessPortfolioId?: string;
+  /** How the number sends: Direct Send and Marketing Messages API options (PUT /v1/numbers/{id}/sending); absent: off, Meta's defaults. */
+  sending?: SendingSettings;
   verificationMethod: 'sms' | 'voice';
   ownership: { attestedBy: string; attestedAt: Date; statement: string };
   notes: string[];
@@ -48,6 +56,22 @@ export interface BusinessNumberDoc {
   receipts?: ReceiptSettings;
   /** How long this number's messages, media and closed conversations are kept; absent: RETENTION_DAYS. */
   retention?: { days: number; setAt: Date; setBy: string };
+}
+/**
+ * Sending capabilities of a number as Meta granted them:
+ * - `directSend`: utility text and interactive messages may go outside the window without a template
+ *   (https://developers.facebook.com/documentation/business-messaging/whatsapp/direct-send/send-utility-and-authentication-messages/);
+ * - `marketingMessages`: options sent with every marketing template, which goes to /marketing_messages
+ *   (https://developers.facebook.com/documentation/business-messaging/whatsapp/marketing-messages/send-marketing-messages).
+ */
+export interface SendingSettings {
+  directSend: boolean;
+  marketingMessages?: {
+    /** STRICT: never fall back to the Cloud API; CLOUD_API_FALLBACK (Meta's default) may. */
+    productPolicy?: 'CLOUD_API_FALLBACK' | 'STRICT';
+    /** Share message activity (reads, clicks) with Meta for optimisation. A marketing template's time-to-live is the template's own (templates/time-to-live page). */
+    messageActivitySharing?: boolean;
+  };
 }
 /** Whether customers see their messages marked read, and the typing indicator while an agent types. */
 export interface ReceiptSettings {

@@ -4,7 +4,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const CLEANUP_MARGIN = 1_000;
 
 /**
- * The nth unit of a number's tier that was ever handed out. `_id` `<number>#<n>`: the only write that is atomic on
+ * The nth unit of a business portfolio's messaging limit that was ever handed out. `_id` `portfolio:<id>#<n>`
+ * (before portfolios, `<number>#<n>`: those per-number tickets are no longer read): the only write that is atomic on
  * FerretDB 1.x (which updates by read-modify-write, without transactions) is an insert racing on a unique `_id`,
  * so concurrent senders on any process never share a ticket.
  */
@@ -16,7 +17,7 @@ interface TicketDoc {
   at: number;
 }
 
-/** The unit a customer holds now. `_id` `<number>:<customer key>`. */
+/** The unit a customer holds now. `_id` `portfolio:<id>:<customer key>`. */
 interface TierCustomerDoc {
   _id: string;
   ticket: number;
@@ -31,7 +32,11 @@ interface TierHeadDoc {
 }
 
 export interface TierRequest {
-  businessNumberId: string;
+  /**
+   * The business portfolio whose limit the send counts against: WhatsApp counts unique customers per portfolio, shared
+   * by all its numbers, since 7 October 2025 (https://developers.facebook.com/documentation/business-messaging/whatsapp/messaging-limits).
+   */
+  portfolioId: string;
   customerKey: string;
   /** The send this unit is for: a retry of the same send reuses it. */
   messageId: string;
@@ -51,8 +56,11 @@ const collections = (store: Store) => ({
   heads: store.db.collection<TierHeadDoc>('tier_heads'),
 });
 
+/** The ledger's key for a portfolio (apart from the per-number keys used before portfolios). */
+const ledgerOf = (portfolioId: string) => `portfolio:${portfolioId}`;
+
 /**
- * Admits one template to a customer outside their window against the number's tier: at most `tier` unique
+ * Admits one template to a customer outside their window against the portfolio's limit: at most `tier` unique
  * customers per moving 24 hours. Ticket n may be taken only once ticket n − tier is more than 24 h old (or
  * released); tickets are dense and taken in time order, so no more than `tier` are ever live at once. A customer
  * who holds a live unit is admitted without a new one; their unit moves to now when one is free, since WhatsApp
@@ -61,7 +69,7 @@ const collections = (store: Store) => ({
 export async function admitToTier(store: Store, request: TierRequest): Promise<TierAdmission> {
   if (request.tier === 'unlimited') return { admitted: true };
   const { customers } = collections(store);
-  const customerId = `${request.businessNumberId}:${request.customerKey}`;
+  const customerId = `${ledgerOf(request.portfolioId)}:${request.customerKey}`;
   const holder = await customers.findOne({ _id: customerId });
   const holds = holder !== null && holder.at > request.now - DAY_MS;
   if (holds && holder.messageId === request.messageId) return { admitted: true };
@@ -73,27 +81,28 @@ export async function admitToTier(store: Store, request: TierRequest): Promise<T
     { ticket: taken.ticket, messageId: request.messageId, at: request.now },
     { upsert: true },
   );
-  if (holds) await releaseTicket(store, request.businessNumberId, holder.ticket);
+  if (holds) await releaseTicket(store, request.portfolioId, holder.ticket);
   return holds ? { admitted: true } : taken;
 }
 
 /** Gives a unit back: the send it was taken for was refused before it reached WhatsApp. */
-export async function releaseTier(store: Store, businessNumberId: string, customerKey: string, ticket: number): Promise<void> {
-  await releaseTicket(store, businessNumberId, ticket);
+export async function releaseTier(store: Store, portfolioId: string, customerKey: string, ticket: number): Promise<void> {
+  await releaseTicket(store, portfolioId, ticket);
   const { customers } = collections(store);
-  const customerId = `${businessNumberId}:${customerKey}`;
+  const customerId = `${ledgerOf(portfolioId)}:${customerKey}`;
   const holder = await customers.findOne({ _id: customerId });
   if (holder?.ticket === ticket) await customers.deleteOne({ _id: customerId });
 }
 
-async function releaseTicket(store: Store, businessNumberId: string, ticket: number): Promise<void> {
-  await collections(store).tickets.updateOne({ _id: `${businessNumberId}#${ticket}` }, { $set: { at: 0 } });
+async function releaseTicket(store: Store, portfolioId: string, ticket: number): Promise<void> {
+  await collections(store).tickets.updateOne({ _id: `${ledgerOf(portfolioId)}#${ticket}` }, { $set: { at: 0 } });
 }
 
 async function takeTicket(store: Store, request: TierRequest, tier: number): Promise<{ admitted: true; ticket: number } | { admitted: false; retryAt: number }> {
   const { tickets, heads } = collections(store);
-  const id = (n: number) => `${request.businessNumberId}#${n}`;
-  let n = (await heads.findOne({ _id: request.businessNumberId }))?.next ?? 0;
+  const ledger = ledgerOf(request.portfolioId);
+  const id = (n: number) => `${ledger}#${n}`;
+  let n = (await heads.findOne({ _id: ledger }))?.next ?? 0;
   for (;;) {
     if (await tickets.findOne({ _id: id(n) }, { projection: { _id: 1 } })) {
       n += 1;
@@ -111,7 +120,7 @@ async function takeTicket(store: Store, request: TierRequest, tier: number): Pro
       n += 1; // another sender took it: check the next one against its own predecessor
       continue;
     }
-    await heads.updateOne({ _id: request.businessNumberId }, { $max: { next: n + 1 } }, { upsert: true });
+    await heads.updateOne({ _id: ledger }, { $max: { next: n + 1 } }, { upsert: true });
     // Tickets below n − tier are never read again. Keep a wide margin: the head can lag (FerretDB's $max is not
     // atomic either), and a sender probing from a lagging head must find the old tickets still there.
     const dropBelow = n - tier - CLEANUP_MARGIN;

@@ -62,12 +62,22 @@ function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * Where a send goes. Templates whose latest category is MARKETING go to `/<PHONE_NUMBER_ID>/marketing_messages`
+ * with its options; everything else to `/messages`.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/marketing-messages/route-template-messages/
+ */
+export type SendRoute =
+  | { endpoint: 'messages' }
+  | { endpoint: 'marketing_messages'; productPolicy?: 'CLOUD_API_FALLBACK' | 'STRICT'; messageActivitySharing?: boolean };
+
 export interface CloudApiClient {
   /**
    * Sends one message; `messageId` travels as the idempotency key and as `biz_opaque_callback_data`. Answers the
    * wamid and the `contacts[0].wa_id` Meta resolved the recipient to (absent for sends by business-scoped user id).
+   * `route` (default `/messages`): see {@link SendRoute}.
    */
-  sendMessage(phoneNumberId: string, customer: CustomerRef, content: OutboundContent, messageId: string): Promise<{ wamid: string; waId?: string }>;
+  sendMessage(phoneNumberId: string, customer: CustomerRef, content: OutboundContent, messageId: string, route?: SendRoute): Promise<{ wamid: string; waId?: string }>;
   /**
    * Opens an inbound media object for streaming: asks for its URL (Meta's lasts 5 minutes, so it is asked for
    * afresh on every attempt), then starts the authenticated download. `fileSize` and `sha256` are what the broker
@@ -120,15 +130,17 @@ export function createCloudApiClient(options: CloudApiOptions): CloudApiClient {
   }
 
   return {
-    async sendMessage(phoneNumberId, customer, content, messageId) {
+    async sendMessage(phoneNumberId, customer, content, messageId, route = { endpoint: 'messages' }) {
       const body = {
         messaging_product: 'whatsapp',
         recipient_type: 'individual',
         ...recipientOf(customer),
         ...toCloudMessage(content),
         biz_opaque_callback_data: messageId,
+        ...(route.endpoint === 'marketing_messages' && route.productPolicy ? { product_policy: route.productPolicy } : {}),
+        ...(route.endpoint === 'marketing_messages' && route.messageActivitySharing !== undefined ? { message_activity_sharing: route.messageActivitySharing } : {}),
       };
-      const answer = (await post(`${encodeURIComponent(phoneNumberId)}/messages`, body, messageId)) as {
+      const answer = (await post(`${encodeURIComponent(phoneNumberId)}/${route.endpoint}`, body, messageId)) as {
         messages?: { id?: string }[];
         contacts?: { input?: string; wa_id?: string }[];
       };

@@ -7,7 +7,9 @@ import type { InteractiveFrame, OutboundContent, TemplateComponentParameters, Te
  */
 export function toCloudMessage(content: OutboundContent): Record<string, unknown> {
   const context = content.type !== 'template' && content.replyTo ? { context: { message_id: content.replyTo.wamid } } : {};
-  return { ...context, ...bodyOf(content) };
+  // Direct Send: the category field makes Meta send the content as a utility template (direct-send pages).
+  const category = 'category' in content && content.category ? { category: content.category } : {};
+  return { ...context, ...bodyOf(content), ...category };
 }
 
 const optional = <T>(key: string, value: T | undefined) => (value === undefined || value === '' ? {} : { [key]: value });

@@ -4,10 +4,26 @@ import { uniqueId } from '../support/env';
 import { eventually } from '../support/workflow-env';
 import { BUSINESS_NUMBER_ID, startService, type ApiResponse, type ServiceRig } from '../support/service';
 
-/** Numbers whose tiers the tests use up, one each: a tier of 2, and two of 1. */
+/** Numbers whose portfolios' limits the tests use up, each in a portfolio of its own: a limit of 2, and two of 1. */
 const SMALL_TIER = '106540350000002';
 const TINY_TIER = '106540350000001';
 const WINDOW_TIER = '106540350000003';
+/** Two numbers of one portfolio, configured at 3 unique customers per 24 h. */
+const SHARED_A = '106540350000011';
+const SHARED_B = '106540350000012';
+const SHARED_PORTFOLIO = '900000000000011';
+/** A number whose account reports its portfolio's limit by webhook; configured at 1. */
+const REPORTED = '106540350000021';
+const REPORTED_WABA = '102290129340421';
+const REPORTED_PORTFOLIO = '900000000000021';
+const portfolioFor: Record<string, string> = {
+  [SMALL_TIER]: '900000000000002',
+  [TINY_TIER]: '900000000000001',
+  [WINDOW_TIER]: '900000000000003',
+  [SHARED_A]: SHARED_PORTFOLIO,
+  [SHARED_B]: SHARED_PORTFOLIO,
+  [REPORTED]: REPORTED_PORTFOLIO,
+};
 const DAY = 24 * 60 * 60 * 1000;
 
 let rig: ServiceRig;
@@ -15,9 +31,31 @@ let next = 15557000000 + Math.floor(Math.random() * 900_000);
 
 beforeAll(async () => {
   rig = await startService({
-    limits: { ...defaultMessagingLimits, overrides: { [SMALL_TIER]: { templateTier: 2 }, [TINY_TIER]: { templateTier: 1 }, [WINDOW_TIER]: { templateTier: 1 } }, customerPacingMs: 1_000 },
+    limits: {
+      ...defaultMessagingLimits,
+      overrides: {
+        [portfolioFor[SMALL_TIER]!]: { templateTier: 2 },
+        [portfolioFor[TINY_TIER]!]: { templateTier: 1 },
+        [portfolioFor[WINDOW_TIER]!]: { templateTier: 1 },
+        [SHARED_PORTFOLIO]: { templateTier: 3 },
+        [REPORTED_PORTFOLIO]: { templateTier: 1 },
+      },
+      customerPacingMs: 1_000,
+    },
   });
-  for (const businessNumberId of [SMALL_TIER, TINY_TIER, WINDOW_TIER, BUSINESS_NUMBER_ID]) {
+  // Supervisors register each number with its WhatsApp Business Account and business portfolio.
+  for (const [i, [phoneNumberId, businessPortfolioId]] of Object.entries(portfolioFor).entries()) {
+    const registered = await rig.requestAs('supervisor', 'POST', '/v1/numbers', {
+      phoneNumberId,
+      displayNumber: `+3361234${String(5600 + i)}`,
+      ...(phoneNumberId === REPORTED ? { wabaId: REPORTED_WABA } : {}),
+      businessPortfolioId,
+      verificationMethod: 'sms',
+      ownership: { attestedBy: 'Grace, head of support', statement: true },
+    });
+    expect(registered.status).toBe(201);
+  }
+  for (const businessNumberId of [...Object.keys(portfolioFor), BUSINESS_NUMBER_ID]) {
     await upsertTemplate(rig.store, { businessNumberId, name: 'renewal_notice', language: 'en_US', category: 'utility', status: 'APPROVED', body: 'Your renewal is due soon.', updatedAt: new Date() });
   }
   // WhatsApp holds it too: the simulator refuses templates it does not hold (132001), as Meta does.
@@ -96,4 +134,37 @@ describe("the number's template tier", () => {
     expect(sent.status).toBe(202);
     await eventually(() => rig.simulator.sent().filter((m) => m.to === customer), (s) => s.length === 1);
   });
+});
+
+describe("the business portfolio's messaging limit (Meta's messaging limits page)", () => {
+  it('is shared by the numbers of one portfolio, exactly, when both send at once', async () => {
+    const customers = Array.from({ length: 8 }, newCustomer);
+    const answers = await Promise.all(customers.map((waId, i) => startConversation(i % 2 === 0 ? SHARED_A : SHARED_B, waId)));
+
+    expect(answers.filter((a) => a.status === 202)).toHaveLength(3);
+    const refused = answers.filter((a) => a.status !== 202);
+    expect(refused).toHaveLength(5);
+    for (const r of refused) expect(r.body).toMatchObject({ status: 429, code: 'messaging_limit_reached', tier: 3, businessPortfolioId: SHARED_PORTFOLIO, limitSource: 'configuration' });
+    await eventually(() => rig.simulator.sent().filter((m) => m.phoneNumberId === SHARED_A || m.phoneNumberId === SHARED_B), (s) => s.length === 3);
+    // The supervisor sees where each number belongs.
+    expect((await rig.requestAs('supervisor', 'GET', `/v1/numbers/${SHARED_B}`)).body).toMatchObject({ businessPortfolioId: SHARED_PORTFOLIO });
+  }, 40_000);
+
+  it("takes the limit from WhatsApp's business_capability_update, configuration only until then, and ignores an older report", async () => {
+    expect((await startConversation(REPORTED, newCustomer())).status).toBe(202);
+    const before = await startConversation(REPORTED, newCustomer());
+    expect(before.body).toMatchObject({ code: 'messaging_limit_reached', tier: 1, limitSource: 'configuration' });
+
+    const now = Math.floor(Date.now() / 1000);
+    const delivery = await rig.simulator.sendCapabilityUpdate({ wabaId: REPORTED_WABA, maxDailyConversationsPerBusiness: 2000, time: now });
+    expect(delivery.finalStatus).toBe(200);
+    // A report older than the one kept (webhooks may arrive out of order) changes nothing.
+    await rig.simulator.sendCapabilityUpdate({ wabaId: REPORTED_WABA, maxDailyConversationsPerBusiness: 250, time: now - 3_600 });
+    expect(await rig.store.db.collection('portfolio_limits').findOne({ _id: REPORTED_PORTFOLIO as never })).toMatchObject({ limit: 2000, wabaId: REPORTED_WABA });
+    for (let i = 0; i < 3; i += 1) expect((await startConversation(REPORTED, newCustomer())).status).toBe(202);
+
+    // Meta's -1 is unlimited.
+    await rig.simulator.sendCapabilityUpdate({ wabaId: REPORTED_WABA, maxDailyConversationsPerBusiness: -1, time: now + 1 });
+    expect((await startConversation(REPORTED, newCustomer())).status).toBe(202);
+  }, 40_000);
 });

@@ -14,12 +14,12 @@ afterAll(async () => {
   await store?.close();
 });
 
-/** A fresh business number per test, so tests share the database but not a tier. */
+/** A fresh business portfolio per test, so tests share the database but not a limit. */
 const numberOf = () => String(Math.floor(Math.random() * 1e12));
 const admit = (businessNumberId: string, customerKey: string, tier: TierRequest['tier'], now: number, messageId = uniqueId('msg')) =>
-  admitToTier(store, { businessNumberId, customerKey, messageId, tier, now });
+  admitToTier(store, { portfolioId: businessNumberId, customerKey, messageId, tier, now });
 
-describe('the template tier: unique customers outside their window per number per moving 24 hours', () => {
+describe('the messaging limit: unique customers outside their window per business portfolio per moving 24 hours', () => {
   it('admits exactly the tier when many senders race for it, and tells the others when the next unit frees', async () => {
     const number = numberOf();
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => admit(number, `cust${i}`, 5, T0 + i)));
@@ -72,6 +72,6 @@ describe('the template tier: unique customers outside their window per number pe
   it('never refuses on an unlimited number and records nothing', async () => {
     const number = numberOf();
     for (let i = 0; i < 5; i += 1) expect(await admit(number, `cust${i}`, 'unlimited', T0)).toEqual({ admitted: true });
-    expect(await store.db.collection('tier_tickets').countDocuments({ _id: { $regex: `^${number}#` } as never })).toBe(0);
+    expect(await store.db.collection('tier_tickets').countDocuments({ _id: { $regex: `^portfolio:${number}#` } as never })).toBe(0);
   });
 });

@@ -124,7 +124,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       WHATSAPP_APP_SECRET: APP_SECRET,
       WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
       WHATSAPP_API_BASE_URL: simulator.url,
-      WHATSAPP_API_VERSION: 'v23.0',
+      WHATSAPP_API_VERSION: 'v27.0',
       WHATSAPP_ACCESS_TOKEN: ACCESS_TOKEN,
       WHATSAPP_REQUEST_TIMEOUT_MS: 2_000,
       WHATSAPP_BUSINESS_ACCOUNT_ID: WABA_ID,

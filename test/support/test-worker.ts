@@ -25,7 +25,7 @@ export function testWorker(options: {
     payloadKeys: testPayloadKeys,
     broker: {
       WHATSAPP_API_BASE_URL: options.simulator.url,
-      WHATSAPP_API_VERSION: 'v23.0',
+      WHATSAPP_API_VERSION: 'v27.0',
       WHATSAPP_ACCESS_TOKEN: options.accessToken,
       // Short, so fault tests see retries within seconds.
       WHATSAPP_REQUEST_TIMEOUT_MS: 2_000,

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { BlockedUsersQuery } from './block-users.routes';
+import { ConversationId } from './conversations.schema';
+import { SendingBody } from './numbers.routes';
+
+type Responses = (description: string) => { description: string; content: Record<string, { schema: z.ZodType }> };
+
+const BLOCK_PAGE = 'https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/';
+
+/** How numbers send (Direct Send, Marketing Messages API) and blocking people (Meta's Block Users API). */
+export function sendingPaths(problem: Responses, json: (description: string, schema: z.ZodType) => ReturnType<Responses>): ZodOpenApiPathsObject {
+  const numberPath = z.object({ phoneNumberId: z.string() });
+  const conversationPath = z.object({ conversationId: ConversationId });
+  const anyJson = z.record(z.string(), z.unknown());
+  const BlockView = z.object({
+    conversationId: z.string(),
+    businessNumberId: z.string(),
+    blocked: z.boolean(),
+    waId: z.string(),
+    blockedAt: z.string().optional(),
+    blockedBy: z.string().optional(),
+    unblockedBy: z.string().optional(),
+  });
+  return {
+    '/v1/numbers/{phoneNumberId}/sending': {
+      put: {
+        summary: 'Direct Send and Marketing Messages API options, as Meta granted them to this number (supervisor)',
+        requestParams: { path: numberPath },
+        requestBody: { required: true, content: { 'application/json': { schema: SendingBody } } },
+        responses: { '200': json('The number', anyJson), '400': problem('Invalid body'), '404': problem('Unknown number') },
+      },
+    },
+    '/v1/numbers/{phoneNumberId}/blocked-users': {
+      get: {
+        summary: `The number's blocklist as WhatsApp holds it, a page at a time (supervisor). ${BLOCK_PAGE}`,
+        requestParams: { path: numberPath, query: BlockedUsersQuery },
+        responses: { '200': json('Blocked people', z.object({ blockedUsers: z.array(z.object({ waId: z.string() })), after: z.string().optional() })), '502': problem('WhatsApp refused') },
+      },
+    },
+    '/v1/conversations/{conversationId}/block': {
+      post: {
+        summary: `Block the conversation's person on its number (agent, supervisor): only someone who wrote in the last 24 hours. Their later messages are kept, not routed; sends to them answer 409 customer_blocked. ${BLOCK_PAGE}`,
+        requestParams: { path: conversationPath },
+        responses: {
+          '200': json('Blocked', BlockView),
+          '404': problem('Unknown conversation, or not one this key may read'),
+          '409': problem('block_requires_recent_message, or blocklist_full (64,000)'),
+          '502': problem('WhatsApp refused'),
+        },
+      },
+      delete: {
+        summary: "Unblock the conversation's person (agent, supervisor)",
+        requestParams: { path: conversationPath },
+        responses: { '200': json('Unblocked', BlockView), '404': problem('Unknown conversation'), '502': problem('WhatsApp refused') },
+      },
+    },
+  };
+}

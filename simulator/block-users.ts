@@ -1,0 +1,115 @@
+/**
+ * Meta's Block Users API on the simulator, with its rules
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/):
+ * - only users who messaged the number in the last 24 hours (per user: 131047 "Re-engagement required");
+ * - at most 1,000 users per request (130429), a blocklist of at most 64,000 (per user: 139101);
+ * - per-user results: 200 when all succeed, else 400 with code 139100 and the added/failed lists;
+ * - GET pages the blocklist with `limit` and an `after` cursor.
+ * The broker learns who wrote from the webhooks it delivers (`noteDelivered`).
+ */
+import type { Express, Request, Response } from 'express';
+import { metaErrorBody, refusal } from './errors';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+export const MAX_USERS_PER_REQUEST = 1_000;
+export const MAX_BLOCKLIST = 64_000;
+
+interface Deps {
+  authorized: (req: Request) => boolean;
+  refuse: (res: Response, status: number, code: number, message: string) => unknown;
+}
+
+export function installBlockUsers(app: Express, deps: Deps, options: { maxBlocklist?: number } = {}) {
+  /** `<phoneNumberId>:<wa_id>` → epoch ms of their latest message. */
+  const lastWrote = new Map<string, number>();
+  /** Blocked wa_ids per number, in the order they were blocked. */
+  const blocklists = new Map<string, string[]>();
+  const listOf = (phoneNumberId: string) => blocklists.get(phoneNumberId) ?? blocklists.set(phoneNumberId, []).get(phoneNumberId)!;
+  const maxBlocklist = options.maxBlocklist ?? MAX_BLOCKLIST;
+  const digits = (user: string) => user.replace(/\D/g, '');
+
+  /** Remembers who wrote to which number, from a webhook body the broker delivers. */
+  function noteDelivered(body: unknown): void {
+    const entries = (body as { entry?: { changes?: { field?: string; value?: { metadata?: { phone_number_id?: string }; messages?: { from?: string; timestamp?: string }[] } }[] }[] }).entry ?? [];
+    for (const change of entries.flatMap((e) => e.changes ?? [])) {
+      if (change.field !== 'messages') continue;
+      for (const m of change.value?.messages ?? []) {
+        if (!m.from || !change.value?.metadata?.phone_number_id) continue;
+        const at = Number(m.timestamp) * 1000 || Date.now();
+        const key = `${change.value.metadata.phone_number_id}:${m.from}`;
+        lastWrote.set(key, Math.max(lastWrote.get(key) ?? 0, at));
+      }
+    }
+  }
+
+  function usersOf(req: Request, res: Response): string[] | undefined {
+    if (!deps.authorized(req)) return void deps.refuse(res, 401, 190, 'Access token has expired');
+    const body = req.body as { messaging_product?: unknown; block_users?: { user?: unknown }[] };
+    if (body?.messaging_product !== 'whatsapp' || !Array.isArray(body.block_users) || body.block_users.length === 0 || body.block_users.some((u) => typeof u?.user !== 'string')) {
+      return void deps.refuse(res, 400, 100, 'Invalid parameter: messaging_product and block_users[].user are required');
+    }
+    if (body.block_users.length > MAX_USERS_PER_REQUEST) return void deps.refuse(res, 429, 130429, 'Rate limit hit');
+    return body.block_users.map((u) => String(u.user));
+  }
+
+  function answer(res: Response, listName: 'added_users' | 'removed_users', done: string[], failed: { user: string; code: number; message: string; details: string }[]) {
+    const block_users = {
+      [listName]: done.map((user) => ({ input: user, wa_id: digits(user) })),
+      ...(failed.length
+        ? { failed_users: failed.map((f) => ({ input: f.user, wa_id: digits(f.user), errors: [{ message: f.message, code: f.code, error_data: { details: f.details } }] })) }
+        : {}),
+    };
+    if (!failed.length) return void res.json({ messaging_product: 'whatsapp', block_users });
+    const error = metaErrorBody(refusal(139100, 'Failed to block some users, see the block_users response list for details', { title: 'Failed to block/unblock users' })).error;
+    res.status(400).json({ messaging_product: 'whatsapp', block_users, error });
+  }
+
+  app.post('/:version/:phoneNumberId/block_users', (req, res) => {
+    const users = usersOf(req, res);
+    if (!users) return;
+    const number = String(req.params.phoneNumberId);
+    const list = listOf(number);
+    const done: string[] = [];
+    const failed: { user: string; code: number; message: string; details: string }[] = [];
+    for (const user of users) {
+      const waId = digits(user);
+      const wrote = lastWrote.get(`${number}:${waId}`);
+      if (wrote === undefined || Date.now() - wrote > DAY_MS) {
+        failed.push({ user, code: 131047, message: 'Re-engagement required', details: 'User has not messaged in the last 24 hours' });
+      } else if (!list.includes(waId) && list.length >= maxBlocklist) {
+        failed.push({ user, code: 139101, message: 'Blocklist limit reached', details: `The blocklist has reached its ${maxBlocklist} user limit` });
+      } else {
+        if (!list.includes(waId)) list.push(waId);
+        done.push(user);
+      }
+    }
+    answer(res, 'added_users', done, failed);
+  });
+
+  app.delete('/:version/:phoneNumberId/block_users', (req, res) => {
+    const users = usersOf(req, res);
+    if (!users) return;
+    const number = String(req.params.phoneNumberId);
+    blocklists.set(number, listOf(number).filter((waId) => !users.map(digits).includes(waId)));
+    answer(res, 'removed_users', users, []);
+  });
+
+  app.get('/:version/:phoneNumberId/block_users', (req, res) => {
+    if (!deps.authorized(req)) return void deps.refuse(res, 401, 190, 'Access token has expired');
+    const list = listOf(String(req.params.phoneNumberId));
+    const limit = Math.min(Number(req.query.limit) || 100, 1_000);
+    const from = typeof req.query.after === 'string' ? Number(Buffer.from(req.query.after, 'base64url').toString()) || 0 : 0;
+    const page = list.slice(from, from + limit);
+    const cursor = (n: number) => Buffer.from(String(n)).toString('base64url');
+    res.json({
+      data: page.map((wa_id) => ({ messaging_product: 'whatsapp', wa_id })),
+      paging: { cursors: { before: cursor(from), after: cursor(from + page.length) } },
+    });
+  });
+
+  return {
+    noteDelivered,
+    /** The number's blocklist as the broker holds it. */
+    blocked: (phoneNumberId: string): string[] => [...listOf(phoneNumberId)],
+  };
+}

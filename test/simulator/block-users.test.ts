@@ -1,0 +1,55 @@
+import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
+import { createBlockUsersClient } from '../../integrations/broker/block-users.client';
+
+/**
+ * The simulator's Block Users API holds Meta's rules, and the connector's client reads its answers
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/): 131047 for someone who did
+ * not write in the last 24 hours (per user, in a 400 with 139100), 130429 past 1,000 users in one request, 139101 once
+ * the blocklist is full, and a paged GET.
+ */
+const TOKEN = 'sim-token';
+const NUMBER = '1065';
+let sim: BrokerSimulator;
+beforeAll(async () => {
+  sim = await startBrokerSimulator({ accessToken: TOKEN, appSecret: 'sim-secret', autoStatuses: false, blocklistLimit: 2, redeliver: { attempts: 1, initialDelayMs: 1 } });
+  sim.setWebhookUrl('http://127.0.0.1:9/unreachable');
+  for (const from of ['15550000001', '15550000002', '15550000003']) await sim.sendInboundText({ phoneNumberId: NUMBER, from, text: 'hi' });
+  await sim.sendInboundText({ phoneNumberId: NUMBER, from: '15550000009', text: 'old', timestamp: Math.floor(Date.now() / 1000) - 25 * 3600 });
+});
+afterAll(async () => sim?.close());
+
+const client = () => createBlockUsersClient({ baseUrl: sim.url, version: 'v27.0', accessToken: TOKEN, timeoutMs: 5_000 });
+const raw = (method: string, body: object) =>
+  fetch(`${sim.url}/v27.0/${NUMBER}/block_users`, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+    async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }), // eslint-disable-line @typescript-eslint/no-explicit-any
+  );
+
+describe('Block Users API (simulator and client)', () => {
+  it('blocks who wrote in the last 24 hours and answers 400 / 139100 with 131047 for the others', async () => {
+    const answer = await raw('POST', { messaging_product: 'whatsapp', block_users: [{ user: '+1 555 000 0001' }, { user: '15550000009' }, { user: '15550000077' }] });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toMatchObject({ code: 139100, message: '(#139100) Failed to block/unblock users' });
+    expect(answer.body.block_users.added_users).toEqual([{ input: '+1 555 000 0001', wa_id: '15550000001' }]);
+    expect(answer.body.block_users.failed_users.map((f: { errors: { code: number }[] }) => f.errors[0]!.code)).toEqual([131047, 131047]);
+
+    const read = await client().block(NUMBER, ['15550000009']);
+    expect(read).toEqual({ done: [], failed: [{ input: '15550000009', waId: '15550000009', code: 131047, message: 'Re-engagement required', details: 'User has not messaged in the last 24 hours' }] });
+  });
+
+  it('refuses more than 1,000 users in one request with 130429, and a full blocklist with 139101', async () => {
+    const many = Array.from({ length: 1_001 }, (_, i) => ({ user: String(15550100000 + i) }));
+    expect(await raw('POST', { messaging_product: 'whatsapp', block_users: many })).toMatchObject({ status: 429, body: { error: { code: 130429 } } });
+    expect((await client().block(NUMBER, ['15550000002'])).done).toHaveLength(1);
+    const full = await client().block(NUMBER, ['15550000003']);
+    expect(full.failed[0]).toMatchObject({ code: 139101 });
+  });
+
+  it('pages the blocklist and unblocks', async () => {
+    const first = await client().list(NUMBER, { limit: 1 });
+    expect(first.waIds).toEqual(['15550000001']);
+    const second = await client().list(NUMBER, { limit: 1, after: first.after! });
+    expect(second.waIds).toEqual(['15550000002']);
+    expect((await client().unblock(NUMBER, ['15550000001'])).done).toEqual([{ input: '15550000001', waId: '15550000001' }]);
+    expect(sim.blocked(NUMBER)).toEqual(['15550000002']);
+  });
+});
