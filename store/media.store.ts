@@ -65,7 +65,7 @@ export function openMediaDownload(store: Store, mediaId: string): Readable {
   return bucket(store).openDownloadStream(mediaId as never);
 }
 
-/** The stored bytes in one buffer: only for what the broker upload needs whole (images, at most 5 MB). */
+/** The stored bytes in one buffer: only a template's header sample uses it (messages' media stream: {@link openMediaDownload}). */
 export async function readMedia(store: Store, mediaId: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of openMediaDownload(store, mediaId)) chunks.push(chunk as Buffer);
