@@ -42,6 +42,7 @@ describe('inbound types in the agent inbox', () => {
     await sim.sendInboundMessage({ ...from, type: 'edit', content: { original_message_id: first.wamid, message: { type: 'text', text: { body: 'My parcel arrived badly broken' } } } });
     await sim.sendInboundMessage({ ...from, type: 'revoke', content: { original_message_id: fromAd.wamid } });
     await sim.sendUnsupported({ ...from, unsupportedType: 'poll_creation' });
+    await sim.sendInboundMessage({ ...from, type: 'request_welcome' });
     await sim.sendSystemNotice({ ...from, systemType: 'user_changed_user_id', newUserId: 'US.13491208655302741918' });
     // Everything stored (media fetched and checked) before the agent looks.
     const path = `/v1/conversations/${encodeURIComponent(`wa:${BUSINESS_NUMBER_ID}:${customer}`)}/messages`;
@@ -83,6 +84,7 @@ describe('inbound types in the agent inbox', () => {
     await panel.getByRole('note').filter({ hasText: 'The customer edited a message: “My parcel arrived badly broken”' }).waitFor();
     await panel.getByRole('note').filter({ hasText: 'The customer deleted a message for everyone' }).waitFor();
     await panel.getByRole('note').filter({ hasText: "The customer's WhatsApp user id changed" }).waitFor();
+    await panel.getByRole('note').filter({ hasText: 'The customer opened the chat for the first time (welcome request)' }).waitFor();
     await panel.getByRole('note').filter({ hasText: 'A poll_creation message WhatsApp does not deliver: Message type unknown (131051)' }).waitFor();
     // A reaction is not a message of its own.
     expect(await panel.locator('li.message[data-type="reaction"]').count()).toBe(0);
