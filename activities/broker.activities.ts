@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { OutboundContent, SendMessageEffect } from '../machines/conversation.types';
 import { failureReasonFor } from '../machines/conversation.rules';
 import type { Store } from '../store/db';
-import { findMedia, readMedia, rememberBrokerId } from '../store/media.store';
+import { findMedia, openMediaDownload, rememberBrokerId } from '../store/media.store';
 import { ensureOutbound, recordAccepted, recordFailed } from '../store/messages.store';
 import { releaseUnsentLegacyNotice } from '../store/numbers.store';
 import type { SendOutcome } from './activities.types';
@@ -31,7 +31,10 @@ export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
     if (!media) throw new CloudApiError(0, 0, `no stored media ${mediaId}`, undefined, false);
     let brokerId = media.metadata.brokerIds?.[businessNumberId];
     if (!brokerId) {
-      brokerId = await broker.uploadMedia(businessNumberId, await readMedia(store, mediaId), media.metadata.mimeType, filename);
+      // Streamed from GridFS into the upload, chunk by chunk: a 100 MB document never sits in the worker's memory.
+      const { mimeType } = media.metadata;
+      const name = filename ?? media.metadata.filename ?? `upload.${mimeType.split('/')[1]?.replace(/[^a-z0-9]/g, '') || 'bin'}`;
+      brokerId = await broker.uploadMedia(businessNumberId, { open: () => openMediaDownload(store, mediaId), size: media.length, mimeType, filename: name });
       await rememberBrokerId(store, mediaId, businessNumberId, brokerId);
     }
     return brokerId;

@@ -103,6 +103,8 @@ export async function startStack(
 
 export interface Connector {
   webhookUrl: string;
+  /** The API's base URL (`http://127.0.0.1:port`). */
+  apiUrl: string;
   /** The worker's latest `process.memoryUsage()` (bench/worker.probe.ts reports it every second). */
   workerMemory(): NodeJS.MemoryUsage | undefined;
   /** The largest RSS the worker reported. */
@@ -129,6 +131,7 @@ async function startConnector(env: Record<string, string>): Promise<Connector> {
   await waitFor(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 60_000);
   return {
     webhookUrl: `http://127.0.0.1:${port}/webhooks/whatsapp`,
+    apiUrl: `http://127.0.0.1:${port}`,
     workerMemory: () => memory,
     workerPeakRss: () => peak,
     stop() {

@@ -2,10 +2,12 @@
  * `npm run bench:media`: a customer sends a 100 MB document (Meta's largest media) and the connector's worker, a
  * process of its own, fetches it from the broker simulator and streams it into GridFS, checking its sha256 and type.
  * Prints the worker's memory (reported from inside it every second) before, at its peak and after, beside the
- * document's size: flat means the peak does not grow with the document. Starts its own Temporal dev server and
- * FerretDB (or uses TEMPORAL_ADDRESS / MONGODB_URL). Not a test: it prints figures.
+ * document's size: flat means the peak does not grow with the document. Then the other way (bench/media-send.ts):
+ * an agent's document of --send-mb is sent --runs times, the worker streaming it from GridFS into the broker's media
+ * upload; the median of the runs is printed beside each run. Starts its own Temporal dev server and FerretDB (or uses
+ * TEMPORAL_ADDRESS / MONGODB_URL). Not a test: it prints figures.
  *
- * Options: --mb 10,100 (the documents' sizes, one run each, smallest first)
+ * Options: --mb 10,100 (received documents' sizes, one run each; --mb 0 skips) --send-mb 100 --runs 3 (--runs 0 skips)
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,11 +17,16 @@ import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { startBrokerSimulator } from '../simulator/broker-simulator';
-import { BUSINESS, SECRET, machine, round1, sleep, startIngestConnector, startStack, waitFor } from './bench.support';
+import { issueApiKey } from '../store/api-keys.store';
+import { connectStore } from '../store/db';
+import { benchSends, type SendRun } from './media-send';
+import { BUSINESS, SECRET, machine, median, round1, sleep, startIngestConnector, startStack, waitFor } from './bench.support';
 
-const { values: args } = parseArgs({ options: { mb: { type: 'string', default: '10,100' } } });
+const { values: args } = parseArgs({ options: { mb: { type: 'string', default: '10,100' }, 'send-mb': { type: 'string', default: '100' }, runs: { type: 'string', default: '3' } } });
 const MB = 1024 * 1024;
-const sizes = args.mb.split(',').map((n) => Math.round(Number(n) * MB));
+const sizes = args.mb.split(',').map((n) => Math.round(Number(n) * MB)).filter((n) => n > 0);
+const sendSize = Math.round(Number(args['send-mb']) * MB);
+const sendRuns = Number(args.runs);
 const CHUNK = 64 * 1024;
 
 /** A PDF of exactly `bytes` bytes, made chunk by chunk each time it is read (never held whole). */
@@ -108,8 +115,23 @@ async function main(): Promise<void> {
       });
     }
     console.log(`bench:media, ${new Date().toISOString().slice(0, 10)}, ${machine()}`);
-    console.table(rows);
-    console.log('RSS peak − before is what storing the document cost the worker in memory; the document itself is never held.');
+    if (rows.length > 0) {
+      console.log('Received (customer → broker → worker → GridFS):');
+      console.table(rows);
+      console.log('RSS peak − before is what storing the document cost the worker in memory; the document itself is never held.');
+    }
+    if (sendRuns > 0) {
+      const store = await connectStore(stack.mongoUrl, dbName);
+      const { key } = await issueApiKey(store, 'integrator', 'bench', 'bench:media');
+      await store.close();
+      const small = pdfStream(64 * 1024);
+      const document = pdfStream(sendSize);
+      const sends: (SendRun | Record<string, number | string>)[] = await benchSends({ connector, simulator, apiKey: key }, sendSize, sendRuns, { open: document, sha256: await sha256Of(document) }, small, 64 * 1024);
+      const column = (name: keyof SendRun) => round1(median(sends.map((r) => r[name] as number)));
+      sends.push({ 'document MB': mb(sendSize), run: 'median', 'send → broker has it s': column('send → broker has it s'), 'worker RSS before MB': column('worker RSS before MB'), 'worker RSS peak MB': column('worker RSS peak MB'), 'worker RSS after MB': column('worker RSS after MB'), 'worker RSS peak − before MB': column('worker RSS peak − before MB'), 'worker buffers before MB': column('worker buffers before MB'), 'worker buffers peak MB': column('worker buffers peak MB') });
+      console.log('Sent (agent upload → GridFS → worker → broker media upload), sha256 checked on the broker side:');
+      console.table(sends);
+    }
   } finally {
     await client.close();
     connector.stop();

@@ -7,7 +7,6 @@ import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
-import multer from 'multer';
 import { z } from 'zod';
 import { installTemplateManager } from './template-manager';
 import { refusalOfReadReceipt, refusalOfSessionMessage } from './session-messages.validate';
@@ -22,6 +21,7 @@ import { createMediaStore } from './media-store';
 import { businessCapabilityWebhook, type CapabilityUpdate } from './capability-webhook';
 import { refusalOfDirectSend, refusalOfMarketingSend } from './send-channels.validate';
 import { installBlockUsers } from './block-users';
+import { installMediaUpload } from './media-upload';
 
 export interface SimulatorOptions {
   port?: number;
@@ -230,7 +230,6 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   const app = express();
   app.use(express.json({ limit: '5mb' }));
   const authorized = (req: Request) => req.get('authorization') === `Bearer ${options.accessToken}`;
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 100 * 1024 * 1024 } });
 
   // Simulator controls first: `/_sim/x` would otherwise match the Graph API's `/:version/:id` routes.
   const uploads = installResumableUpload(app, options.accessToken);
@@ -262,11 +261,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     res.json(body.type === undefined || body.type === 'text' ? await sendInboundText(body as InboundOptions & { text: string }) : await customer.playInbound(body as never));
   });
 
-  app.post('/:version/:phoneNumberId/media', upload.single('file'), (req, res) => {
-    if (!authorized(req)) return cloudError(res, 401, 190, TITLES[190]!);
-    if (!req.file || req.body?.messaging_product !== 'whatsapp') return cloudError(res, 400, 100, 'Invalid parameter: file and messaging_product are required');
-    res.json({ id: storeMedia(req.file.buffer, req.file.mimetype) });
-  });
+  const mediaUploads = installMediaUpload(app, { authorized, storeMedia });
   media.installRoutes(app, { authorized, refuse: cloudError, baseUrl: () => url });
 
   /** Numbers Meta enabled Direct Send for (simulator/send-channels.validate.ts). */
@@ -357,7 +352,10 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     /** Mark-as-read and typing-indicator calls, oldest first. */
     reads: (): ReadReceipt[] => [...reads],
     requests: (): number => requests,
+    /** Media uploads as they arrived (type, file name, size, sha256, Content-Length), oldest first. */
+    uploads: mediaUploads.uploads,
     reset(): void {
+      mediaUploads.reset();
       sent = [];
       reads = [];
       requests = 0;

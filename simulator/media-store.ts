@@ -1,7 +1,8 @@
 /**
  * The media a simulated broker holds, and the two Graph API routes that hand it out as Meta's do
  * (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media): `GET /{version}/{media id}` answers a
- * short-lived URL with the type, sha256 and size, and that URL (authenticated) answers the bytes, streamed.
+ * short-lived URL with the type, sha256 and size, and that URL (authenticated) answers the bytes, streamed;
+ * `DELETE /{version}/{media id}` forgets it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Express, Request, Response } from 'express';
@@ -25,6 +26,12 @@ export function createMediaStore() {
       res.type(item.mimeType).set('content-length', String(item.size));
       if (item.bytes) return void res.send(item.bytes);
       item.open().pipe(res);
+    });
+    // DELETE /{media id}: Meta keeps uploads 30 days unless deleted (same page); benchmarks free 100 MB this way.
+    app.delete('/:version/:mediaId', (req, res) => {
+      if (!deps.authorized(req)) return void deps.refuse(res, 401, 190, 'Access token has expired');
+      if (!media.delete(String(req.params.mediaId))) return void deps.refuse(res, 404, 100, 'Unknown media');
+      res.json({ success: true });
     });
     app.get('/:version/:mediaId', (req, res) => {
       if (!deps.authorized(req)) return void deps.refuse(res, 401, 190, 'Access token has expired');

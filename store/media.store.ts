@@ -22,6 +22,8 @@ export interface MediaMetadata {
 export interface StoredMedia {
   mediaId: string;
   metadata: MediaMetadata;
+  /** Bytes GridFS holds (its file document's `length`): what a download of it yields, exactly. */
+  length: number;
 }
 
 const bucket = (store: Store) => new GridFSBucket(store.db, { bucketName: 'media' });
@@ -54,8 +56,8 @@ export async function discardMedia(store: Store, mediaId: string): Promise<void>
 }
 
 export async function findMedia(store: Store, mediaId: string): Promise<StoredMedia | null> {
-  const file = await store.db.collection<{ _id: string; metadata: MediaMetadata }>('media.files').findOne({ _id: mediaId });
-  return file ? { mediaId, metadata: file.metadata } : null;
+  const file = await store.db.collection<{ _id: string; metadata: MediaMetadata; length: number }>('media.files').findOne({ _id: mediaId });
+  return file ? { mediaId, metadata: file.metadata, length: file.length } : null;
 }
 
 /** The stored bytes as a stream (a 100 MB document is never held in memory). */
@@ -63,7 +65,7 @@ export function openMediaDownload(store: Store, mediaId: string): Readable {
   return bucket(store).openDownloadStream(mediaId as never);
 }
 
-/** The stored bytes in one buffer: only for what the broker upload needs whole (images, at most 5 MB). */
+/** The stored bytes in one buffer: only a template's header sample uses it (messages' media stream: {@link openMediaDownload}). */
 export async function readMedia(store: Store, mediaId: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of openMediaDownload(store, mediaId)) chunks.push(chunk as Buffer);

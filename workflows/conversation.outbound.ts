@@ -5,7 +5,10 @@ import { PacedSender } from './support/paced-sender';
 import type { LocalActivityLine } from './support/local-activity-line';
 
 const sendOptions: ActivityOptions = {
-  startToCloseTimeout: '30 seconds',
+  // A media send first streams its file to the broker (up to 100 MB, given the media transfer deadline of 5 minutes
+  // in integrations/broker/cloud-api.client.ts); every other call has the API timeout. 30 s retried a slow upload
+  // while it still ran, uploading it again. (Timeouts are not part of replay's command matching.)
+  startToCloseTimeout: '6 minutes',
   // Rate limits and broker outages are retried with backoff; after a day a session message is moot anyway.
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },

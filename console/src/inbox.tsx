@@ -5,7 +5,7 @@ import { OPEN, opened } from './inbox-list';
 import { useLive } from './live';
 import { Problem } from './problem';
 import { ReplyBox } from './reply-box';
-import { Thread } from './thread';
+import { Thread, type MessageActions } from './thread';
 import { CustomerCard } from './customer-card';
 import { isWindowOpenInView } from '../../machines/conversation.rules';
 
@@ -53,6 +53,7 @@ function ConversationPanel({ conversationId, principal, onDismiss }: { conversat
   const [queue, setQueue] = useState('');
   const [toAgent, setToAgent] = useState(false);
   const [actionProblem, setActionProblem] = useState<unknown>();
+  const [quote, setQuote] = useState<Message>();
   const c = live.data?.conversation;
   // The agent has the conversation open: the customer's messages show as read on WhatsApp, each new one as it comes.
   const latestInbound = live.data?.messages.filter((m) => m.direction === 'inbound').at(-1)?.id;
@@ -70,6 +71,14 @@ function ConversationPanel({ conversationId, principal, onDismiss }: { conversat
     }
   };
   const titleId = `conv-${conversationId.replace(/[^a-zA-Z0-9]/g, '-')}`;
+  // Reactions and quotes are session messages: offered while the customer's window is open (a closed one needs a template).
+  const canWrite = c !== undefined && c.state !== 'closed' && isWindowOpenInView(c, now);
+  const actions: MessageActions | undefined = canWrite
+    ? {
+        react: (m, emoji) => void act(() => api('POST', conversationPath(conversationId, '/messages'), { message: { type: 'reaction', messageId: m.id, emoji } })),
+        quote: (m) => setQuote(m),
+      }
+    : undefined;
   return (
     <article class="panel" aria-labelledby={titleId} data-conversation={conversationId}>
       <header>
@@ -84,8 +93,8 @@ function ConversationPanel({ conversationId, principal, onDismiss }: { conversat
         {c && <CustomerCard conversationId={conversationId} />}
       </header>
       <Problem problem={live.problem} />
-      <Thread messages={live.data?.messages ?? []} />
-      {c && c.state !== 'closed' && <ReplyBox conversation={c} typingIndicator={holding} />}
+      <Thread messages={live.data?.messages ?? []} actions={actions} />
+      {c && c.state !== 'closed' && <ReplyBox conversation={c} typingIndicator={holding} quote={canWrite ? quote : undefined} onQuoted={() => setQuote(undefined)} />}
       <Problem problem={actionProblem as never} />
       <footer class="actions">
         {c && c.state !== 'closed' && (

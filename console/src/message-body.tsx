@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { mediaUrl, type Message } from './api';
+import { EditMarks, EventLine, OrderLines, ReferralNote } from './message-events';
 
 type Media = NonNullable<Message['image']>;
 
@@ -63,6 +64,15 @@ function Contacts({ contacts }: { contacts: Record<string, unknown>[] }) {
 }
 
 function Interactive({ interactive }: { interactive: NonNullable<Message['interactive']> }) {
+  // Inbound: a Flow's answer (nfm_reply).
+  if (interactive.type === 'nfm_reply') {
+    return (
+      <p class="choice">
+        Answered the form <strong>{interactive.name ?? 'flow'}</strong>
+        {interactive.body && <span class="muted"> · {interactive.body}</span>}
+      </p>
+    );
+  }
   // Inbound: the customer's choice from our buttons or list.
   if (interactive.title !== undefined) {
     return (
@@ -110,6 +120,8 @@ export function MessageBody({ m }: { m: Message }) {
   const interactiveText = m.interactive && m.interactive.title === undefined;
   return (
     <>
+      {m.referral && <ReferralNote referral={m.referral} />}
+      <EventLine m={m} />
       {kinds.map((kind) => m[kind] && <MediaView key={kind} kind={kind} media={m[kind]!} />)}
       {kinds.map((kind) => m[kind]?.caption && kind !== 'image' && <p key={`${kind}-caption`}>{m[kind]!.caption}</p>)}
       {m.image?.caption && m.image.url && <p>{m.image.caption}</p>}
@@ -129,6 +141,8 @@ export function MessageBody({ m }: { m: Message }) {
           Tapped <strong>{m.button.text}</strong>
         </p>
       )}
+      {m.order && <OrderLines order={m.order} />}
+      <EditMarks m={m} />
       {m.template && (
         <p>
           Template <code>{m.template.name}</code> ({m.template.language})

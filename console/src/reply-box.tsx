@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiProblem, conversationPath, type Conversation } from './api';
+import { api, ApiProblem, conversationPath, type Conversation, type Message } from './api';
+import { gist } from './message-body';
 import { isWindowOpenInView } from '../../machines/conversation.rules';
 import { useNow } from './hooks';
 import { Problem } from './problem';
@@ -15,7 +16,19 @@ const TYPING_EVERY_MS = 20_000;
  * Files of any type WhatsApp takes, reply buttons and lists go out from here too; while the agent holding the
  * conversation types, the customer sees the typing indicator.
  */
-export function ReplyBox({ conversation, typingIndicator = false }: { conversation: Conversation; typingIndicator?: boolean }) {
+export function ReplyBox({
+  conversation,
+  typingIndicator = false,
+  quote,
+  onQuoted = () => undefined,
+}: {
+  conversation: Conversation;
+  typingIndicator?: boolean;
+  /** The message the next send quotes (Meta's `context.message_id`), chosen in the thread. */
+  quote?: Message | undefined;
+  /** The quote went out with a send, or the agent dropped it. */
+  onQuoted?: () => void;
+}) {
   const id = conversation.conversationId;
   const [text, setText] = useState('');
   const [problem, setProblem] = useState<ApiProblem>();
@@ -39,11 +52,12 @@ export function ReplyBox({ conversation, typingIndicator = false }: { conversati
     setProblem(err);
     if (err.code === 'template_required' && Array.isArray(err.body.templates)) setTemplates(err.body.templates as ApprovedTemplate[]);
   };
-  const post = async (message: unknown) => {
-    await api('POST', conversationPath(id, '/messages'), { message });
+  const post = async (message: Record<string, unknown>) => {
+    await api('POST', conversationPath(id, '/messages'), { message: quote ? { ...message, replyTo: quote.id } : message });
     setProblem(undefined);
+    if (quote) onQuoted();
   };
-  const send = async (message: unknown) => {
+  const send = async (message: Record<string, unknown>) => {
     try {
       await post(message);
       setText('');
@@ -63,7 +77,7 @@ export function ReplyBox({ conversation, typingIndicator = false }: { conversati
 
   const sendTemplate = (e: Event) => {
     e.preventDefault();
-    if (filling.message) void send(filling.message);
+    if (filling.message) void send(filling.message as Record<string, unknown>);
   };
 
   if (needsTemplate) {
@@ -93,6 +107,14 @@ export function ReplyBox({ conversation, typingIndicator = false }: { conversati
   }
   return (
     <div class="reply-area">
+      {quote && (
+        <p class="quoting" role="status">
+          Quoting <q>{gist(quote)}</q>{' '}
+          <button type="button" class="secondary" onClick={onQuoted}>
+            Don't quote
+          </button>
+        </p>
+      )}
       <form
         class="reply"
         onSubmit={(e) => {

@@ -31,8 +31,46 @@ function reactionsOf(messages: Message[]): Map<string, Reaction[]> {
   return byMessage;
 }
 
-/** The message thread: who said what, by type, quoted replies, reactions, delivery statuses, and why a send failed. */
-export function Thread({ messages }: { messages: Message[] }) {
+/** The emoji an agent can react with in one click (any single emoji is valid on WhatsApp). */
+const QUICK_REACTIONS = ['\u{1F44D}', '\u{2764}\u{FE0F}', '\u{1F602}', '\u{1F62E}', '\u{1F622}', '\u{1F64F}'];
+
+/** What the agent may do to a message: react to the customer's, quote any WhatsApp has an id for (window open only). */
+export interface MessageActions {
+  react(message: Message, emoji: string): void;
+  quote(message: Message): void;
+}
+
+/** React (or take our reaction back) and quote: Meta's reaction messages and `context.message_id` replies. */
+function Actions({ m, ours, actions }: { m: Message; ours: string | undefined; actions: MessageActions }) {
+  return (
+    <div class="message-actions">
+      {m.direction === 'inbound' && (
+        <details>
+          <summary>React</summary>
+          {QUICK_REACTIONS.map((emoji) => (
+            <button key={emoji} type="button" class="secondary" aria-label={`React ${emoji}`} onClick={() => actions.react(m, emoji)}>
+              {emoji}
+            </button>
+          ))}
+          {ours && (
+            <button type="button" class="secondary" onClick={() => actions.react(m, '')}>
+              Remove reaction
+            </button>
+          )}
+        </details>
+      )}
+      <button type="button" class="secondary" onClick={() => actions.quote(m)}>
+        Quote
+      </button>
+    </div>
+  );
+}
+
+/**
+ * The message thread: who said what, by type, quoted replies, reactions, delivery statuses, and why a send failed.
+ * With `actions` (the agent may write), each message WhatsApp knows can be quoted and each customer message reacted to.
+ */
+export function Thread({ messages, actions }: { messages: Message[]; actions?: MessageActions | undefined }) {
   const reactions = reactionsOf(messages);
   const byId = new Map(messages.flatMap((m) => [[m.id, m] as const, ...(m.wamid ? [[m.wamid, m] as const] : [])]));
   return (
@@ -52,6 +90,7 @@ export function Thread({ messages }: { messages: Message[] }) {
                 {reactions.get(m.id)!.map((r) => <span key={`${r.by}${r.emoji}`} title={`by ${r.by}`}>{r.emoji}</span>)}
               </p>
             )}
+            {actions && m.wamid && <Actions m={m} ours={reactions.get(m.id)?.find((r) => r.by === 'us')?.emoji} actions={actions} />}
             {m.failure && (
               <p class="error" role="status">
                 Not delivered: {m.failure.title} ({m.failure.code}){m.failure.details ? `: ${m.failure.details}` : ''}

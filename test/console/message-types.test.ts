@@ -1,27 +1,22 @@
 /**
  * The thread shows every outbound type as the customer sees it (audio player, document link with its name, location
  * link, contact card, reply buttons, a quoted reply, our reaction under the customer's bubble); the agent sends
- * buttons, a list and an attached file from the inbox; opening the conversation marks the customer's message read
- * and typing shows the typing indicator on WhatsApp.
+ * buttons, a list and an attached file from the inbox, reacts to a customer's message and quotes one (Meta's reaction
+ * messages and `context.message_id`); opening the conversation marks the customer's message read and typing shows the
+ * typing indicator on WhatsApp.
  */
 import { randomBytes } from 'node:crypto';
-import { inboxPanel, startConsoleRig, type ConsoleRig } from '../support/console-rig';
+import { inboxPanel, useConsoleRig, type ConsoleRig } from '../support/console-rig';
+import { png } from '../support/media-fixtures';
 import { BUSINESS_NUMBER_ID, type ServiceRig } from '../support/service';
 import { eventually } from '../support/workflow-env';
 import { putMedia } from '../../store/media.store';
 
+const consoleTest = useConsoleRig();
 let consoleRig: ConsoleRig;
 let rig: ServiceRig;
-/** A real 1×1 PNG. */
-const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
-
-beforeAll(async () => {
-  consoleRig = await startConsoleRig();
-  rig = consoleRig.rig;
-}, 60_000);
-afterAll(async () => consoleRig?.stop());
-afterEach(async () => {
-  expect(await consoleRig.closePages()).toEqual([]);
+beforeAll(() => {
+  ({ rig: consoleRig, service: rig } = consoleTest);
 });
 
 const path = (customer: string, rest = '') => `/v1/conversations/${encodeURIComponent(`wa:${BUSINESS_NUMBER_ID}:${customer}`)}${rest}`;
@@ -113,4 +108,51 @@ describe('message types in the agent inbox', () => {
     await panel.getByRole('status').getByText('Reply buttons take at most 3 options (4 given).').waitFor({ timeout: 10_000 });
     expect(sentTo(customer)).toEqual([]);
   }, 60_000);
+
+  it("reacts to the customer's message, takes the reaction back, and quotes it in a reply: the broker gets Meta's shapes", async () => {
+    const customer = consoleRig.newCustomer();
+    const { wamid } = await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'Can I change the address?' });
+    await consoleRig.heldByAgent(customer);
+    const { page, accessibilityViolations } = await consoleRig.open('agent');
+    const panel = await inboxPanel(page, customer);
+    const bubble = panel.locator('li.message.inbound').filter({ hasText: 'Can I change the address?' });
+
+    await bubble.getByText('React').click();
+    await bubble.getByRole('button', { name: 'React \u{1F44D}' }).click();
+    const [reaction] = await eventually(() => sentTo(customer), (s) => s.length === 1, 15_000);
+    expect(reaction!.body).toEqual(expect.objectContaining({ messaging_product: 'whatsapp', to: customer, type: 'reaction', reaction: { message_id: wamid, emoji: '\u{1F44D}' } }));
+    await bubble.getByLabel('Reactions').getByText('\u{1F44D}').waitFor({ timeout: 15_000 });
+
+    await bubble.getByRole('button', { name: 'Remove reaction' }).click();
+    const sent = await eventually(() => sentTo(customer), (s) => s.length === 2, 15_000);
+    expect(sent[1]!.body).toMatchObject({ type: 'reaction', reaction: { message_id: wamid, emoji: '' } });
+
+    await bubble.getByRole('button', { name: 'Quote' }).click();
+    await panel.getByRole('status').getByText('Can I change the address?').waitFor();
+    await panel.getByLabel('Reply').fill('Yes: send me the new one.');
+    await panel.getByRole('button', { name: 'Send', exact: true }).click();
+    const withQuote = await eventually(() => sentTo(customer), (s) => s.length === 3, 15_000);
+    expect(withQuote[2]!.body).toMatchObject({ type: 'text', context: { message_id: wamid }, text: { body: 'Yes: send me the new one.' } });
+    await panel.locator('li.message.outbound blockquote.quote').getByText('Can I change the address?').waitFor({ timeout: 15_000 });
+    // The quote went with that send: the next one quotes nothing.
+    expect(await panel.getByText("Don't quote").count()).toBe(0);
+    expect(await accessibilityViolations()).toEqual([]);
+  }, 90_000);
+
+  it('offers reactions and quotes only while the window is open (both are session messages), and the API refuses a late reaction', async () => {
+    const customer = consoleRig.newCustomer();
+    // The customer wrote 23 h 59 min 35 s ago: the window closes 25 s from now, while the agent looks.
+    const { wamid } = await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'Late question', timestamp: Math.floor(Date.now() / 1000) - 24 * 3600 + 25 });
+    await consoleRig.heldByAgent(customer);
+    const { page } = await consoleRig.open('agent');
+    const panel = await inboxPanel(page, customer);
+    const bubble = panel.locator('li.message.inbound').filter({ hasText: 'Late question' });
+    await bubble.getByRole('button', { name: 'Quote' }).waitFor({ timeout: 10_000 });
+    await bubble.getByRole('button', { name: 'Quote' }).waitFor({ state: 'detached', timeout: 40_000 });
+    expect(await bubble.getByText('React').count()).toBe(0);
+
+    const late = await rig.request('POST', path(customer, '/messages'), { message: { type: 'reaction', messageId: wamid, emoji: '\u{1F44D}' } });
+    expect(late).toMatchObject({ status: 409, body: { code: 'template_required' } });
+    expect(sentTo(customer)).toEqual([]);
+  }, 90_000);
 });

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { eventually } from '../support/workflow-env';
+import { pdf } from '../support/media-fixtures';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
 
 let rig: ServiceRig;
@@ -71,6 +73,31 @@ describe('agent images', () => {
     expect(delivered!.body.image).toMatchObject({ caption: 'here' });
     expect(rig.simulator.media(brokerMediaId)?.bytes?.equals(png)).toBe(true);
   });
+
+  it("streams a 12 MB document from GridFS into the broker's media upload: the broker gets the same bytes, its type and name", async () => {
+    const customer = newCustomer();
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'the manual, please' });
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+    // Many GridFS chunks (255 KB each), varied bytes: a chunk sent twice, skipped or shifted changes the hash.
+    const document = pdf(12 * 1024 * 1024);
+    for (let i = 64; i < document.length - 64; i += 4093) document[i] = i % 251;
+    const uploaded = await upload(document, 'application/pdf', 'manual.pdf');
+    expect(uploaded).toMatchObject({ status: 201, body: { type: 'document', size: document.length } });
+    const sent = await rig.request('POST', path(customer, '/messages'), { message: { type: 'document', mediaId: uploaded.body.mediaId, filename: 'Manual.pdf' } });
+    expect(sent.status).toBe(202);
+
+    const [delivered] = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer), (s) => s.length === 1, 60_000);
+    const brokerMediaId = (delivered!.body.document as { id: string }).id;
+    expect(rig.simulator.uploads().find((u) => u.mediaId === brokerMediaId)).toMatchObject({
+      phoneNumberId: BUSINESS_NUMBER_ID,
+      mimeType: 'application/pdf',
+      type: 'application/pdf',
+      filename: 'Manual.pdf',
+      size: document.length,
+      sha256: createHash('sha256').update(document).digest('hex'),
+      contentLength: expect.any(Number),
+    });
+  }, 90_000);
 
   it('refuses bad uploads with a clear 4xx and stores nothing', async () => {
     const before = await rig.store.db.collection('media.files').countDocuments();

@@ -82,3 +82,28 @@ export async function startConsoleRig(): Promise<ConsoleRig> {
     },
   };
 }
+
+/**
+ * The set-up every console test file repeats, once: the rig started before the file's tests and stopped after them,
+ * and each test ending with no console errors on the pages it opened. Call at the top of a test file; read `.rig` /
+ * `.service` inside tests (they exist once `beforeAll` has run).
+ */
+export function useConsoleRig(): { readonly rig: ConsoleRig; readonly service: ServiceRig } {
+  let consoleRig: ConsoleRig | undefined;
+  beforeAll(async () => {
+    consoleRig = await startConsoleRig();
+  }, 60_000);
+  afterAll(async () => consoleRig?.stop());
+  afterEach(async () => {
+    expect(await consoleRig?.closePages()).toEqual([]);
+  });
+  return {
+    get rig() {
+      if (!consoleRig) throw new Error('the console rig is not started yet: read it inside a test');
+      return consoleRig;
+    },
+    get service() {
+      return this.rig.rig;
+    },
+  };
+}
