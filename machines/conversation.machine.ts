@@ -18,7 +18,6 @@ import type {
 
 type EventOf<T extends ConversationEvent['type']> = Extract<ConversationEvent, { type: T }>;
 type Args = { context: ConversationContext; event: ConversationEvent };
-type Step = (context: ConversationContext, event: ConversationEvent) => Plan;
 
 /** The `enqueue` of an `enqueueActions` action, as far as {@link carryOut} uses it. */
 type Enqueue = ((action: never) => void) & { assign: (patch: never) => void };
