@@ -189,6 +189,9 @@ export const conversationMachine = setup({
             },
           },
         },
+        // Declared after `session`: in one event its actions run after the session's (a welcome goes before a bot's or
+        // queue reply, and routing's replies see the window the message just moved). Its guards run before either, so
+        // they compute the window the message leaves (`isBotAnswering`).
         routing: {
           initial: 'idle',
           // Whatever the window does. An answer to an attempt nobody waits for any more holds an agent for nothing.
