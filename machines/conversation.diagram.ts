@@ -2,11 +2,11 @@ import { conversationMachine } from './conversation.machine';
 
 interface DiagramNode {
   key: string;
-  id: string;
   type: string;
+  parent?: DiagramNode;
   initial?: { target: readonly { key: string }[] };
   states: Record<string, DiagramNode>;
-  transitions: Map<string, readonly { target?: readonly { id: string; key: string }[]; guard?: unknown }[]>;
+  transitions: Map<string, readonly { target?: readonly { key: string }[]; guard?: unknown }[]>;
 }
 
 /** A guard's name, or for xstate's and()/or() the names they combine (the combinator itself is not exposed). */
@@ -21,7 +21,7 @@ const label = (event: string, guard: unknown) => {
   return name ? `${event} [${name}]` : event;
 };
 
-/** One step a conversation took: the event and the states it went from and to (product names, children flattened). */
+/** One step a conversation took: the event and the states it went from and to (product names, see `stateNameOf`). */
 export interface PathStep {
   event: string;
   from: string;
@@ -33,12 +33,26 @@ interface Edge {
   to: string;
   event: string;
   guard: unknown;
+  /** The innermost state holding both ends: the edge is drawn inside its block (the root: at the top level). */
+  within: DiagramNode;
+}
+
+/** The diagram's states a product state name stands for: `handedToAgent` is an open session in the `assigned` state. */
+const nodesOf = (name: string): string[] => (name === 'handedToAgent' ? ['openSession', 'assigned'] : [name]);
+
+function descendants(node: DiagramNode): DiagramNode[] {
+  return Object.values(node.states).flatMap((child) => [child, ...descendants(child)]);
+}
+
+function ancestors(node: DiagramNode | undefined): DiagramNode[] {
+  return node ? [node, ...ancestors(node.parent)] : [];
 }
 
 /**
  * The conversation machine as a Mermaid state diagram, generated from its definition so the picture can never
- * drift from the code (the README embeds it; a test checks they match). Transitions that stay in the same state
- * (a send, a message extending the window) are left out to keep the picture readable.
+ * drift from the code (the README embeds it; a test checks they match). The `active` state's parallel regions,
+ * `session` and `routing`, are drawn side by side. Transitions that stay in the same state (a send, a message
+ * extending the window, a bot's answer) are left out to keep the picture readable.
  *
  * Given a conversation's `path`, the states it visited are highlighted and each transition it took is labelled
  * with its step numbers (`#1, #4`); a step the definition does not draw (from a machine version since changed) is
@@ -46,19 +60,24 @@ interface Edge {
  */
 export function conversationDiagram(path?: readonly PathStep[]): string {
   const root = conversationMachine.root as unknown as DiagramNode;
-  const topLevel = Object.values(root.states);
-  const parentOf = new Map(topLevel.flatMap((state) => Object.keys(state.states).map((child) => [child, state.key] as const)));
-  const edgesOf = (node: DiagramNode, from: string): Edge[] =>
+  const nodes = new Map(descendants(root).map((node) => [node.key, node]));
+  const edges: Edge[] = [...nodes.values()].flatMap((node) =>
     [...node.transitions].flatMap(([event, transitions]) =>
-      transitions.flatMap((transition) => (transition.target ?? []).map((target) => ({ from, to: target.key, event, guard: transition.guard }))),
-    );
-  // Transitions on the machine itself apply in every state that is not final.
-  const blocks = topLevel.map((state) => ({ state, edges: edgesOf(state, state.key) }));
-  const global = topLevel.filter((s) => s.type !== 'final').flatMap((state) => edgesOf(root, state.key));
-  const allEdges = [...blocks.flatMap((b) => b.edges), ...global];
+      transitions.flatMap((transition) =>
+        (transition.target ?? []).map((target) => {
+          const upFromTarget = ancestors(nodes.get(target.key)?.parent);
+          const within = ancestors(node.parent).find((a) => upFromTarget.includes(a)) ?? root;
+          return { from: node.key, to: target.key, event, guard: transition.guard, within };
+        }),
+      ),
+    ),
+  );
 
+  const isAt = (edgeEnd: string, names: string[]) => names.some((name) => ancestors(nodes.get(name)).some((a) => a.key === edgeEnd));
   const matchEdge = (step: PathStep) =>
-    allEdges.find((e) => e.event === step.event && e.to === step.to && (e.from === step.from || e.from === parentOf.get(step.from)));
+    edges.find((e) => e.event === step.event && nodesOf(step.to).includes(e.to) && isAt(e.from, nodesOf(step.from))) ??
+    // An agent taking or leaving an open session moves only the routing region.
+    edges.find((e) => e.event === step.event && ((step.to === 'handedToAgent' && e.to === 'assigned') || (step.from === 'handedToAgent' && e.from === 'assigned')));
   const taken = new Map<Edge, number[]>();
   const undrawn: string[] = [];
   (path ?? []).forEach((step, i) => {
@@ -66,25 +85,29 @@ export function conversationDiagram(path?: readonly PathStep[]): string {
     if (edge) taken.set(edge, [...(taken.get(edge) ?? []), i + 1]);
     else undrawn.push(`  ${step.from} --> ${step.to}: ${step.event} (#${i + 1})`);
   });
-  const edgeLine = (edge: Edge) => {
+  const edgeLine = (indent: string) => (edge: Edge) => {
     const steps = taken.get(edge);
-    return `  ${edge.from} --> ${edge.to}: ${label(edge.event, edge.guard)}${steps ? ` (${steps.map((n) => `#${n}`).join(', ')})` : ''}`;
+    return `${indent}${edge.from} --> ${edge.to}: ${label(edge.event, edge.guard)}${steps ? ` (${steps.map((n) => `#${n}`).join(', ')})` : ''}`;
   };
 
-  const lines = ['stateDiagram-v2', `  [*] --> ${root.initial?.target[0]?.key}`];
-  for (const { state, edges } of blocks) {
-    const children = Object.values(state.states);
-    if (children.length > 0) {
-      lines.push(`  state ${state.key} {`, `    [*] --> ${state.initial?.target[0]?.key}`);
-      for (const child of children) lines.push(`    ${child.key}`);
-      lines.push('  }');
-    }
-    lines.push(...edges.map(edgeLine));
-    if (state.type === 'final') lines.push(`  ${state.key} --> [*]`);
-  }
-  lines.push(...global.map(edgeLine), ...undrawn);
+  /** A state's block: its initial state, its children (regions side by side, `--` between), the edges inside it. */
+  const block = (node: DiagramNode, indent: string): string[] => {
+    const children = Object.values(node.states);
+    const lines: string[] = [];
+    if (node.type !== 'parallel' && node.initial) lines.push(`${indent}[*] --> ${node.initial.target[0]?.key}`);
+    children.forEach((child, i) => {
+      if (node.type === 'parallel' && i > 0) lines.push(`${indent}--`);
+      if (Object.keys(child.states).length > 0) lines.push(`${indent}state ${child.key} {`, ...block(child, `${indent}  `), `${indent}}`);
+      else if (node !== root) lines.push(`${indent}${child.key}`);
+    });
+    lines.push(...edges.filter((e) => e.within === node).map(edgeLine(indent)));
+    for (const child of children) if (child.type === 'final') lines.push(`${indent}${child.key} --> [*]`);
+    return lines;
+  };
+
+  const lines = ['stateDiagram-v2', ...block(root, '  '), ...undrawn];
   if (path && path.length > 0) {
-    const visited = [...new Set(path.flatMap((step) => [step.from, step.to]))];
+    const visited = [...new Set(path.flatMap((step) => [...nodesOf(step.from), ...nodesOf(step.to)]))];
     lines.push('  classDef visited fill:#d9f2d9,stroke:#2e7d32,stroke-width:3px', `  class ${visited.join(',')} visited`);
   }
   return `${lines.join('\n')}\n`;

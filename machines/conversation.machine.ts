@@ -1,55 +1,47 @@
 import { and, assign, enqueueActions, or, setup } from 'xstate';
-import {
-  RECENT_MESSAGES,
-  type CancelTimerEffect,
-  type ConversationContext,
-  type ConversationEvent,
-  type ConversationInput,
-  type FetchMediaEffect,
-  type MessageSummary,
-  type SendMessageEffect,
-  type StartTimerEffect,
+import { autoReplyPlan, idleTimer, inboundSummary, remember, sendParams, windowTimer } from './conversation.session';
+import { idleRouting, retryDueAt, routingActions, routingGuards, type Plan } from './conversation.routing';
+import { isWindowClosedByRefusal, isWindowOpenAt, mayGoOutsideWindow, windowClosesAfter, windowEndFor } from './conversation.rules';
+import type {
+  AskBotEffect,
+  CancelTimerEffect,
+  ConversationContext,
+  ConversationEvent,
+  ConversationInput,
+  FetchMediaEffect,
+  ReleaseAgentEffect,
+  RouteToAgentEffect,
+  SendMessageEffect,
+  StartTimerEffect,
 } from './conversation.types';
-import { answersCurrentAttempt, endsAssignment, routingPlan } from './conversation.routing';
-import { isWindowClosedByRefusal, isWindowOpenAt, mayGoOutsideWindow, windowEndFor } from './conversation.rules';
 
 type EventOf<T extends ConversationEvent['type']> = Extract<ConversationEvent, { type: T }>;
 type Args = { context: ConversationContext; event: ConversationEvent };
 
-function remember(context: ConversationContext, summary: MessageSummary): MessageSummary[] {
-  return [...(context.recentMessages ?? []), summary].slice(-RECENT_MESSAGES);
+/** The `enqueue` of an `enqueueActions` action, as far as {@link carryOut} uses it. */
+type Enqueue = ((action: never) => void) & { assign: (patch: never) => void };
+
+/** Carries out a pure {@link Plan} inside an `enqueueActions` action: its effects in order, then its context patch. */
+function carryOut(plan: Plan, enqueue: Enqueue): void {
+  // setup() cannot type a reference to an action declared beside this one; the effect tests pin the shapes.
+  for (const effect of plan.effects) enqueue(effect as never);
+  if (Object.keys(plan.patch).length > 0) enqueue.assign(plan.patch as never);
 }
 
-const inboundSummary = (event: EventOf<'customer.messageReceived'>): MessageSummary => ({
-  messageId: event.messageId,
-  direction: 'inbound',
-  kind: event.kind,
-  at: event.sentAt,
-});
-
-const sendParams = ({ context, event }: Args): SendMessageEffect => {
-  const send = event as EventOf<'business.sendRequested'>;
-  return {
-    messageId: send.messageId,
-    conversationId: context.conversationId,
-    businessNumberId: context.businessNumberId,
-    customer: context.customer,
-    message: send.message,
-    sender: send.sender,
-    acceptedAt: send.at,
-  };
-};
-
-const windowTimer = ({ context }: Args): StartTimerEffect => ({ timerId: 'window', at: context.windowClosesAt ?? 0 });
-const idleTimer = ({ context, event }: Args): StartTimerEffect => ({
-  timerId: 'idle',
-  at: event.at + context.idleCloseAfterMs,
-});
+const guard = (test: (context: ConversationContext, event: ConversationEvent) => boolean) => ({ context, event }: Args) => test(context, event);
+const retryTimer = ({ context, event }: Args): StartTimerEffect => ({ timerId: 'routeRetry', at: retryDueAt(context, event) });
 
 /**
- * The conversation, as WhatsApp's rules see it. Pure: time and ids arrive inside events; timers and sends leave
- * as effects (`startTimer`, `cancelTimer`, `sendMessage`) that the workflow turns into Temporal timers and
- * activities. Advance it only with xstate's `initialTransition` / `transition`.
+ * The conversation, as WhatsApp's rules see it: two parallel regions while it is `active`, then `closed`.
+ * - `session`, the customer service window: `inbound` (nothing handled yet) → `openSession` (any message may go) ⇄
+ *   `expiredNeedsTemplate` (templates only; closes after the idle period).
+ * - `routing`, the way to a person: `idle` → `bot` → `queued` (an INVITE out) ⇄ `retrying` (a busy answer, the
+ *   retry timer set) → `assigned` (an agent holds the conversation: the one place that says so, see `holderOf`).
+ *
+ * Pure: time and ids arrive inside events; timers, sends, bot questions and SIP attempts leave as effects (named
+ * actions with empty bodies) that the workflow turns into Temporal timers and activities. Advance it only with
+ * xstate's `initialTransition` / `transition`. Snapshots are carried across continue-as-new with a schema version
+ * (conversation.snapshot.ts): a change to the states or the context shape bumps it and migrates older snapshots.
  */
 export const conversationMachine = setup({
   types: {} as { context: ConversationContext; events: ConversationEvent; input: ConversationInput },
@@ -59,74 +51,24 @@ export const conversationMachine = setup({
     startTimer: (_, _params: StartTimerEffect) => {},
     cancelTimer: (_, _params: CancelTimerEffect) => {},
     fetchMedia: (_, _params: FetchMediaEffect) => {},
+    askBot: (_, _params: AskBotEffect) => {},
+    routeToAgent: (_, _params: RouteToAgentEffect) => {},
+    releaseAgent: (_, _params: ReleaseAgentEffect) => {},
     /** Every customer image is fetched, whatever the state: the broker's URL expires within minutes. */
     fetchImage: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'customer.messageReceived' || !event.brokerMediaId) return;
       const params: FetchMediaEffect = { messageId: event.messageId, businessNumberId: context.businessNumberId, brokerMediaId: event.brokerMediaId };
-      // setup() cannot type a reference to an action declared beside this one; the effect test pins the shape.
       enqueue({ type: 'fetchMedia', params } as never);
     }),
-    /**
-     * Configured automatic answers to a customer message that opened or kept the window open: the legacy-number
-     * notice (and nothing else on such a number), else welcome, unsupported type and out-of-hours replies. Ids
-     * derive from the customer's message, so a replayed or redelivered message never answers twice.
-     */
-    autoReply: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'customer.messageReceived') return;
-      const settings = context.settings;
-      if (!settings) return;
-      const replies: [string, string][] = [];
-      if (settings.legacy) {
-        if (event.legacyReplyDue) replies.push(['legacy', settings.legacy.autoReply]);
-      } else {
-        // Taken at the first message that can be answered, not the first one counted (see `welcomed`).
-        if (!(context.welcomed ?? context.inboundCount > 0)) {
-          if (settings.autoReplies.welcome) replies.push(['welcome', settings.autoReplies.welcome]);
-          enqueue.assign({ welcomed: true });
-        }
-        if (event.kind === 'unsupported' && settings.autoReplies.unsupportedType) replies.push(['unsupported', settings.autoReplies.unsupportedType]);
-        const dueOutOfHours = event.businessOpen === false && settings.autoReplies.outOfHours && !context.outOfHoursRepliedAt;
-        if (dueOutOfHours) replies.push(['out-of-hours', settings.autoReplies.outOfHours!]);
-        if (event.businessOpen !== undefined) enqueue.assign({ outOfHoursRepliedAt: dueOutOfHours ? event.at : event.businessOpen ? null : (context.outOfHoursRepliedAt ?? null) });
-      }
-      for (const [purpose, text] of replies) {
-        const params: SendMessageEffect = {
-          messageId: `${event.messageId}:${purpose}`,
-          conversationId: context.conversationId,
-          businessNumberId: context.businessNumberId,
-          customer: context.customer,
-          message: { type: 'text', text },
-          sender: { kind: 'system', id: `auto-reply:${purpose}` },
-          acceptedAt: event.at,
-        };
-        enqueue({ type: 'sendMessage', params } as never);
-      }
-      if (replies.length > 0) {
-        enqueue.assign(({ context: current }) => ({
-          outboundCount: current.outboundCount + replies.length,
-          recentMessages: replies.reduce(
-            (recent, [purpose]) => remember({ ...current, recentMessages: recent }, { messageId: `${event.messageId}:${purpose}`, direction: 'outbound', kind: 'text', at: event.at }),
-            current.recentMessages ?? [],
-          ),
-        }));
-      }
-    }),
-    /** The chatbot stage, routing to the contact centre and the agent's assignment (see conversation.routing.ts). */
-    route: enqueueActions(({ context, event, enqueue }) => {
-      const plan = routingPlan(context, event);
-      for (const effect of plan.effects) enqueue(effect as never);
-      if (Object.keys(plan.patch).length > 0) enqueue.assign(plan.patch);
-    }),
+    autoReply: enqueueActions(({ context, event, enqueue }) => carryOut(autoReplyPlan(context, event), enqueue)),
     applySettings: assign(({ context, event }) => {
       const applied = event as EventOf<'settings.applied'>;
       return { settings: applied.settings, idleCloseAfterMs: applied.settings.idleCloseAfterMs ?? context.idleCloseAfterMs };
     }),
-    // Context updates.
     recordInbound: assign(({ context, event }) => {
       const inbound = event as EventOf<'customer.messageReceived'>;
       return {
-        // Webhooks arrive late and out of order: only a newer message moves the deadline.
-        windowClosesAt: Math.max(context.windowClosesAt ?? 0, windowEndFor(inbound)),
+        windowClosesAt: windowClosesAfter(context, inbound),
         lastInboundAt: Math.max(context.lastInboundAt ?? 0, inbound.sentAt),
         firstInboundAt: context.firstInboundAt ?? inbound.at,
         inboundCount: context.inboundCount + 1,
@@ -140,20 +82,30 @@ export const conversationMachine = setup({
       firstInboundAt: context.firstInboundAt ?? event.at,
       recentMessages: remember(context, inboundSummary(event as EventOf<'customer.messageReceived'>)),
     })),
-    recordSend: assign(({ context, event }) => ({
-      outboundCount: context.outboundCount + 1,
-      // First response time counts only answers to a customer, not a business-initiated opener.
-      firstResponseAt: context.firstInboundAt === null ? null : (context.firstResponseAt ?? event.at),
-      recentMessages: remember(context, {
-        messageId: (event as EventOf<'business.sendRequested'>).messageId,
-        direction: 'outbound',
-        kind: (event as EventOf<'business.sendRequested'>).message.type,
-        at: event.at,
-      }),
-    })),
+    recordSend: assign(({ context, event }) => {
+      const send = event as EventOf<'business.sendRequested'>;
+      return {
+        outboundCount: context.outboundCount + 1,
+        // First response time counts only answers to a customer, not a business-initiated opener.
+        firstResponseAt: context.firstInboundAt === null ? null : (context.firstResponseAt ?? event.at),
+        recentMessages: remember(context, { messageId: send.messageId, direction: 'outbound', kind: send.message.type, at: event.at }),
+      };
+    }),
     /** WhatsApp refused a session message (131047): its word beats our timer; the window is closed from now. */
     closeWindowEarly: assign({ windowClosesAt: ({ event }) => event.at }),
     markClosed: assign({ closedReason: (_, params: { reason: 'idle' | 'requested' }) => params.reason }),
+    // The routing region's actions (conversation.routing.ts).
+    askBotAbout: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.askBotAbout(context, event), enqueue)),
+    relayBotReplies: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.relayBotReplies(context, event), enqueue)),
+    beginRouting: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.beginRouting(context, event), enqueue)),
+    inviteAgent: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.inviteAgent(context, event), enqueue)),
+    countBusyAnswer: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.countBusyAnswer(context, event), enqueue)),
+    inviteFallbackQueue: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.inviteFallbackQueue(context, event), enqueue)),
+    giveFallbackReply: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.giveFallbackReply(context, event), enqueue)),
+    assignAgent: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.assignAgent(context, event), enqueue)),
+    releaseAssignedAgent: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.releaseAssignedAgent(context, event), enqueue)),
+    beginTransfer: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.beginTransfer(context, event), enqueue)),
+    hangUpStrayAnswer: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.hangUpStrayAnswer(context, event), enqueue)),
   },
   guards: {
     // A template, or Direct Send content (conversation.rules.ts): what may go out whatever the window.
@@ -161,19 +113,24 @@ export const conversationMachine = setup({
     isWindowOpen: ({ context, event }) => isWindowOpenAt(context, event.at),
     isWindowDue: ({ context, event }) => !isWindowOpenAt(context, event.at),
     opensWindow: ({ event }) => event.type === 'customer.messageReceived' && windowEndFor(event) > event.at,
-    hasAgent: ({ context }) => context.agentId !== null,
     isWindowClosedByBroker: ({ context, event }) => event.type === 'broker.rejected' && isWindowClosedByRefusal(context, event),
-    answersCurrentAttempt: ({ context, event }) => answersCurrentAttempt(context, event),
-    endsAssignment: ({ context, event }) => endsAssignment(context, event),
+    // The routing region's guards (conversation.routing.ts).
+    isBotAnswering: guard(routingGuards.isBotAnswering),
+    isForAgents: guard(routingGuards.isForAgents),
+    hasSipConnector: guard(routingGuards.hasSipConnector),
+    isCurrentAttempt: guard(routingGuards.isCurrentAttempt),
+    hasRetrySettings: guard(routingGuards.hasRetrySettings),
+    isLastAttempt: guard(routingGuards.isLastAttempt),
+    hasFallbackQueue: guard(routingGuards.hasFallbackQueue),
+    isAssignedCall: guard(routingGuards.isAssignedCall),
   },
 }).createMachine({
   id: 'conversation',
-  initial: 'inbound',
+  initial: 'active',
   context: ({ input }) => ({
     ...input,
     windowClosesAt: null,
     lastInboundAt: null,
-    agentId: null,
     firstInboundAt: null,
     firstResponseAt: null,
     inboundCount: 0,
@@ -181,103 +138,135 @@ export const conversationMachine = setup({
     closedReason: null,
     recentMessages: [],
     welcomed: false,
+    routing: idleRouting,
   }),
-  on: {
-    'conversation.closeRequested': { target: '.closed', actions: ['route', { type: 'markClosed', params: { reason: 'requested' } }] },
-    // A newly published configuration takes effect at the conversation's next event, whatever its state.
-    'settings.applied': { actions: 'applySettings' },
-    // Routing goes on whatever the window does; only entering and leaving handedToAgent is the session's business.
-    'bot.replied': { actions: 'route' },
-    'bot.handOffRequested': { actions: 'route' },
-    'bot.failed': { actions: 'route' },
-    'sip.answered': { actions: 'route' },
-    'sip.busy': { actions: 'route' },
-    'sip.failed': { actions: 'route' },
-    'routing.retryDue': { actions: 'route' },
-    'agent.released': { actions: 'route' },
-    'agent.transferRequested': { actions: 'route' },
-  },
   states: {
-    /** Nothing handled yet: the first event decides whether the customer or the business opened it. */
-    inbound: {
+    active: {
+      type: 'parallel',
       on: {
-        'customer.messageReceived': [
-          { guard: 'opensWindow', target: 'session.openSession', actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }, 'route'] },
-          // Delivered so late that its window has already passed: kept, but only a template may answer.
-          { target: 'expiredNeedsTemplate', actions: ['countInbound', 'fetchImage', 'route'] },
-        ],
-        // A number that never wrote can only be reached with a template; the window opens when they reply.
-        'business.sendRequested': {
-          guard: 'isTemplate',
-          target: 'expiredNeedsTemplate',
-          actions: ['recordSend', { type: 'sendMessage', params: sendParams }],
-        },
-      },
-    },
-    /** The window is open: any message may be sent. The children say whether an agent holds the conversation. */
-    session: {
-      initial: 'openSession',
-      on: {
-        // Every customer message may move the deadline (recordInbound keeps the later one).
-        'customer.messageReceived': { actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }, 'route'] },
-        'business.sendRequested': {
-          guard: or(['isTemplate', 'isWindowOpen']),
-          actions: ['recordSend', { type: 'sendMessage', params: sendParams }],
-        },
-        'window.expired': { guard: 'isWindowDue', target: 'expiredNeedsTemplate' },
-        'broker.rejected': { guard: 'isWindowClosedByBroker', target: 'expiredNeedsTemplate', actions: 'closeWindowEarly' },
-        'sip.answered': { guard: 'answersCurrentAttempt', target: '.handedToAgent', actions: 'route' },
-        'agent.released': { guard: 'endsAssignment', target: '.openSession', actions: 'route' },
-        'agent.transferRequested': { guard: 'endsAssignment', target: '.openSession', actions: 'route' },
+        // Leaving `active` leaves both regions: an agent holding the conversation is released on the way out.
+        'conversation.closeRequested': { target: 'closed', actions: { type: 'markClosed', params: { reason: 'requested' } } },
+        // A newly published configuration takes effect at the conversation's next event, whatever its state.
+        'settings.applied': { actions: 'applySettings' },
       },
       states: {
-        /** Served by the bot, an integrator, or waiting in the contact centre's queue. */
-        openSession: {},
-        /** An agent the contact centre routed the conversation to (over SIP) holds it. */
-        handedToAgent: {},
-      },
-    },
-    /** No open window: only templates may go out. The conversation ends if nobody writes for the idle period. */
-    expiredNeedsTemplate: {
-      entry: [{ type: 'cancelTimer', params: { timerId: 'window' } }, { type: 'startTimer', params: idleTimer }],
-      exit: { type: 'cancelTimer', params: { timerId: 'idle' } },
-      on: {
-        'customer.messageReceived': [
-          {
-            guard: and(['opensWindow', 'hasAgent']),
-            target: 'session.handedToAgent',
-            actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }, 'route'],
+        session: {
+          initial: 'inbound',
+          states: {
+            /** Nothing handled yet: the first event decides whether the customer or the business opened it. */
+            inbound: {
+              on: {
+                'customer.messageReceived': [
+                  { guard: 'opensWindow', target: 'openSession', actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
+                  // Delivered so late that its window has already passed: kept, but only a template may answer.
+                  { target: 'expiredNeedsTemplate', actions: ['countInbound', 'fetchImage'] },
+                ],
+                // A number that never wrote can only be reached with a template; the window opens when they reply.
+                'business.sendRequested': { guard: 'isTemplate', target: 'expiredNeedsTemplate', actions: ['recordSend', { type: 'sendMessage', params: sendParams }] },
+              },
+            },
+            /** The window is open: any message may be sent (by the agent holding it, when one does). */
+            openSession: {
+              on: {
+                // Every customer message may move the deadline (recordInbound keeps the later one).
+                'customer.messageReceived': { actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
+                'business.sendRequested': { guard: or(['isTemplate', 'isWindowOpen']), actions: ['recordSend', { type: 'sendMessage', params: sendParams }] },
+                'window.expired': { guard: 'isWindowDue', target: 'expiredNeedsTemplate' },
+                'broker.rejected': { guard: 'isWindowClosedByBroker', target: 'expiredNeedsTemplate', actions: 'closeWindowEarly' },
+              },
+            },
+            /** No open window: only templates may go out. The conversation ends if nobody writes for the idle period. */
+            expiredNeedsTemplate: {
+              entry: [{ type: 'cancelTimer', params: { timerId: 'window' } }, { type: 'startTimer', params: idleTimer }],
+              exit: { type: 'cancelTimer', params: { timerId: 'idle' } },
+              on: {
+                'customer.messageReceived': [
+                  { guard: 'opensWindow', target: 'openSession', actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
+                  { actions: ['countInbound', 'fetchImage'] },
+                ],
+                'business.sendRequested': { guard: 'isTemplate', actions: ['recordSend', { type: 'sendMessage', params: sendParams }] },
+                'idle.elapsed': { target: '#conversation.closed', actions: { type: 'markClosed', params: { reason: 'idle' } } },
+              },
+            },
           },
-          { guard: 'opensWindow', target: 'session.openSession', actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }, 'route'] },
-          { actions: ['countInbound', 'fetchImage', 'route'] },
-        ],
-        'business.sendRequested': { guard: 'isTemplate', actions: ['recordSend', { type: 'sendMessage', params: sendParams }] },
-        'idle.elapsed': { target: 'closed', actions: ['route', { type: 'markClosed', params: { reason: 'idle' } }] },
+        },
+        // Declared after `session`: in one event its actions run after the session's (a welcome goes before a bot's or
+        // queue reply, and routing's replies see the window the message just moved). Its guards run before either, so
+        // they compute the window the message leaves (`isBotAnswering`).
+        routing: {
+          initial: 'idle',
+          // Whatever the window does. An answer to an attempt nobody waits for any more holds an agent for nothing.
+          on: { 'sip.answered': { actions: 'hangUpStrayAnswer' } },
+          states: {
+            /** Nobody is being sought: integrators answer, or the conversation waits for the customer. */
+            idle: {
+              on: {
+                'customer.messageReceived': [
+                  { guard: 'isBotAnswering', target: 'bot', actions: 'askBotAbout' },
+                  { guard: 'isForAgents', target: 'queued', actions: ['beginRouting', 'inviteAgent'] },
+                ],
+              },
+            },
+            /** The chatbot answers the customer until it hands off or fails. */
+            bot: {
+              on: {
+                'customer.messageReceived': { guard: 'isBotAnswering', actions: 'askBotAbout' },
+                'bot.replied': { actions: 'relayBotReplies' },
+                'bot.handOffRequested': [
+                  { guard: 'hasSipConnector', target: 'queued', actions: ['beginRouting', 'inviteAgent'] },
+                  { target: 'idle', actions: ['beginRouting', 'giveFallbackReply'] },
+                ],
+                'bot.failed': [
+                  { guard: 'hasSipConnector', target: 'queued', actions: ['beginRouting', 'inviteAgent'] },
+                  { target: 'idle', actions: ['beginRouting', 'giveFallbackReply'] },
+                ],
+              },
+            },
+            /** An INVITE is out to the contact centre: its answer decides. */
+            queued: {
+              on: {
+                'sip.answered': { guard: 'isCurrentAttempt', target: 'assigned', actions: 'assignAgent' },
+                'sip.busy': [
+                  { guard: and(['isCurrentAttempt', 'hasRetrySettings', 'isLastAttempt', 'hasFallbackQueue']), actions: ['countBusyAnswer', 'inviteFallbackQueue'] },
+                  { guard: and(['isCurrentAttempt', 'hasRetrySettings', 'isLastAttempt']), target: 'idle', actions: ['countBusyAnswer', 'giveFallbackReply'] },
+                  { guard: and(['isCurrentAttempt', 'hasRetrySettings']), target: 'retrying', actions: 'countBusyAnswer' },
+                ],
+                'sip.failed': [
+                  { guard: and(['isCurrentAttempt', 'hasFallbackQueue']), actions: 'inviteFallbackQueue' },
+                  { guard: 'isCurrentAttempt', target: 'idle', actions: 'giveFallbackReply' },
+                ],
+              },
+            },
+            /**
+             * Busy (or unanswered): the next attempt waits for the retry timer. Not cancelled if the conversation
+             * closes meanwhile: the run ends anyway, and runs already under way never cancelled it.
+             */
+            retrying: {
+              entry: { type: 'startTimer', params: retryTimer },
+              on: {
+                'routing.retryDue': [
+                  { guard: 'hasSipConnector', target: 'queued', actions: 'inviteAgent' },
+                  { target: 'idle', actions: 'giveFallbackReply' },
+                ],
+              },
+            },
+            /** An agent holds the conversation (over SIP) until the contact centre hangs up or the agent transfers it. */
+            assigned: {
+              exit: 'releaseAssignedAgent',
+              on: {
+                'agent.released': { guard: 'isAssignedCall', target: 'idle' },
+                'agent.transferRequested': [
+                  { guard: 'hasSipConnector', target: 'queued', actions: ['beginTransfer', 'inviteAgent'] },
+                  { target: 'idle', actions: ['beginTransfer', 'giveFallbackReply'] },
+                ],
+              },
+            },
+          },
+        },
       },
     },
     closed: { type: 'final' },
   },
 });
 
-/** The states the product names, in the order a conversation usually meets them; for diagrams and analysts. */
-export const conversationStates = ['inbound', 'openSession', 'handedToAgent', 'expiredNeedsTemplate', 'closed'] as const;
-
-/** Every event the machine handles (`broker.accepted` is only still sent by runs from before it was dropped). */
-export const conversationEventTypes = [
-  'customer.messageReceived',
-  'business.sendRequested',
-  'broker.rejected',
-  'window.expired',
-  'idle.elapsed',
-  'conversation.closeRequested',
-  'settings.applied',
-  'bot.replied',
-  'bot.handOffRequested',
-  'bot.failed',
-  'sip.answered',
-  'sip.busy',
-  'sip.failed',
-  'routing.retryDue',
-  'agent.released',
-  'agent.transferRequested',
-] as const satisfies readonly ConversationEvent['type'][];
+export { conversationEventTypes, conversationStates, routingStates, sessionStates } from './conversation.names';

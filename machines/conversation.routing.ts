@@ -1,22 +1,27 @@
 /**
- * The way to a person: the chatbot stage, routing attempts over SIP, busy retries with backoff, the fallback, and
- * the agent's assignment until the contact centre or the agent ends it. Pure: {@link routingPlan} maps the context
- * and an event to a context patch and the effects to carry out; the machine applies both.
+ * The way to a person, as the machine's `routing` region does it: the chatbot stage, routing attempts over SIP, busy
+ * retries with backoff, the fallback, and the agent's assignment until the contact centre or the agent ends it. The
+ * region's states and transitions are in conversation.machine.ts; this file holds what its guards ask and what its
+ * actions do, as pure functions of the context and the event. Each action returns a {@link Plan}: a context patch and
+ * the effects to carry out, in order; the machine applies both.
  */
 import { RECENT_MESSAGES, type ConversationContext, type ConversationEffect, type ConversationEvent, type HandOffSettings, type RoutingContext, type Sender, type SessionContent } from './conversation.types';
-import { isWindowOpenAt } from './conversation.rules';
+import { isWindowOpenAt, windowClosesAfter } from './conversation.rules';
 
-export interface RoutingPlan {
+/** What one action does: a context patch and the effects to carry out, in order. */
+export interface Plan {
   patch: Partial<ConversationContext>;
   effects: ConversationEffect[];
 }
 
+type EventOf<T extends ConversationEvent['type']> = Extract<ConversationEvent, { type: T }>;
+
+/** Routing's memory before anything was routed. */
 export const idleRouting: RoutingContext = {
-  phase: 'none',
   queue: null,
   attempt: 0,
   busyCount: 0,
-  call: null,
+  assignment: null,
   queueNoticeSent: false,
   assignedAt: null,
 };
@@ -33,7 +38,7 @@ class Planner {
   }
 
   get routing(): RoutingContext {
-    return this.context.routing ?? idleRouting;
+    return this.context.routing;
   }
 
   /** Id stem for the connector's own replies on the way to a person. */
@@ -45,8 +50,9 @@ class Planner {
     return this.context.settings?.handOff;
   }
 
-  setRouting(change: Partial<RoutingContext>): void {
+  setRouting(change: Partial<RoutingContext>): this {
     this.patch.routing = { ...this.routing, ...change };
+    return this;
   }
 
   /** A session message from the connector itself; dropped when the window is closed (only templates could go). True if sent. */
@@ -56,15 +62,7 @@ class Planner {
     if (!isWindowOpenAt(context, at)) return false;
     this.effects.push({
       type: 'sendMessage',
-      params: {
-        messageId,
-        conversationId: context.conversationId,
-        businessNumberId: context.businessNumberId,
-        customer: context.customer,
-        message,
-        sender,
-        acceptedAt: at,
-      },
+      params: { messageId, conversationId: context.conversationId, businessNumberId: context.businessNumberId, customer: context.customer, message, sender, acceptedAt: at },
     });
     this.patch.outboundCount = context.outboundCount + 1;
     this.patch.recentMessages = [...(context.recentMessages ?? []), { messageId, direction: 'outbound' as const, kind: message.type, at }].slice(-RECENT_MESSAGES);
@@ -72,15 +70,14 @@ class Planner {
     return true;
   }
 
-  /** Places the next routing attempt, or, without a SIP connector, gives the customer the fallback reply. */
-  invite(at: number, target: { queue?: string; targetAgentId?: string } = {}): void {
+  /** Places the next routing attempt (an INVITE). Only with a SIP connector: the machine's guards see to that. */
+  invite(target: { queue?: string; targetAgentId?: string } = {}): this {
     const context = this.context;
-    if (!this.handOff?.sip) return this.fallBack(at);
     const route = context.settings?.route;
     const queue = target.queue ?? this.routing.queue ?? route?.queue ?? 'default';
     const skill = target.queue === undefined ? (this.routing.skill ?? route?.skill) : undefined;
     const attempt = this.routing.attempt + 1;
-    this.setRouting({ phase: 'queued', queue, attempt, skill, targetAgentId: target.targetAgentId });
+    this.setRouting({ queue, attempt, skill, targetAgentId: target.targetAgentId });
     this.effects.push({
       type: 'routeToAgent',
       params: {
@@ -94,27 +91,11 @@ class Planner {
         agentCapacity: context.settings?.agentCapacity ?? 1,
       },
     });
+    return this;
   }
 
-  /** Nobody could be reached: the fallback queue once, else the fallback reply, and the conversation waits. */
-  fallBack(at: number): void {
-    const fallback = this.handOff?.fallback;
-    if (this.handOff?.sip && fallback?.queue && this.routing.queue !== fallback.queue) {
-      this.setRouting({ busyCount: 0, targetAgentId: undefined });
-      return this.invite(at, { queue: fallback.queue });
-    }
-    this.setRouting({ phase: 'none', busyCount: 0, targetAgentId: undefined });
-    if (fallback?.autoReply) this.say(`${this.cause}:fallback:${this.routing.attempt}`, fallback.autoReply, { kind: 'system', id: 'auto-reply:fallback' }, at);
-    this.effects.push({ type: 'cancelTimer', params: { timerId: 'routeRetry' } });
-  }
-
-  /** Ends the current assignment: frees the agent's slot, and hangs up unless the far end did. */
-  release(hangUp: boolean): void {
-    const { call } = this.routing;
-    const agentId = this.context.agentId;
-    if (call && agentId !== null) this.effects.push({ type: 'releaseAgent', params: { conversationId: this.context.conversationId, agentId, call, hangUp } });
-    this.patch.agentId = null;
-    this.setRouting({ phase: 'none', call: null, targetAgentId: undefined });
+  done(): Plan {
+    return { patch: this.patch, effects: this.effects };
   }
 }
 
@@ -124,106 +105,119 @@ export function retryDelayMs(retry: HandOffSettings['retry'], busyCount: number,
   return retryAfterMs === undefined ? backoff : Math.max(backoff, Math.min(retryAfterMs, retry.maxMs));
 }
 
-/** What routing does with an event. Events of other kinds, and stale answers to earlier attempts, change nothing. */
-export function routingPlan(context: ConversationContext, event: ConversationEvent): RoutingPlan {
-  const plan = new Planner(context);
-  const routing = plan.routing;
-  const settings = context.settings;
-  switch (event.type) {
-    case 'customer.messageReceived': {
-      if (!settings || settings.legacy) break;
-      const botOn = settings.chatbot.enabled && settings.chatbot.endpoint !== undefined && isWindowOpenAt(context, event.at);
-      if (botOn && (routing.phase === 'none' || routing.phase === 'bot')) {
-        plan.setRouting({ phase: 'bot', cause: event.messageId });
-        plan.effects.push({
-          type: 'askBot',
-          params: {
-            conversationId: context.conversationId,
-            businessNumberId: context.businessNumberId,
-            customer: context.customer,
-            messageId: event.messageId,
-            endpoint: settings.chatbot.endpoint!,
-            timeoutMs: settings.chatbot.timeoutMs,
-          },
-        });
-      } else if (routing.phase === 'none' && settings.handOff?.sip && event.businessOpen !== false) {
-        plan.setRouting({ cause: event.messageId, queueNoticeSent: false });
-        plan.invite(event.at);
-      }
-      break;
-    }
-    case 'bot.replied':
-      if (routing.phase !== 'bot') break;
-      event.replies.forEach((reply, i) => plan.say(`${event.messageId}:bot:${i}`, reply, { kind: 'bot' }, event.at));
-      break;
-    case 'bot.handOffRequested':
-    case 'bot.failed':
-      if (routing.phase !== 'bot') break;
-      plan.setRouting({ phase: 'none', cause: event.messageId, queueNoticeSent: false });
-      plan.invite(event.at);
-      break;
-    case 'sip.answered':
-      if (routing.phase !== 'queued' || event.attempt !== routing.attempt) {
-        // An answer to an attempt we no longer wait for: hang it up, it holds an agent for nothing.
-        plan.effects.push({ type: 'releaseAgent', params: { conversationId: context.conversationId, agentId: event.agentId, call: event.call, hangUp: true } });
-        break;
-      }
-      plan.patch.agentId = event.agentId;
-      plan.setRouting({ phase: 'assigned', call: event.call, busyCount: 0, assignedAt: routing.assignedAt ?? event.at, targetAgentId: undefined });
-      plan.effects.push({ type: 'cancelTimer', params: { timerId: 'routeRetry' } });
-      break;
-    case 'sip.busy': {
-      if (routing.phase !== 'queued' || event.attempt !== routing.attempt || !settings?.handOff) break;
-      const busyCount = routing.busyCount + 1;
-      plan.setRouting({ busyCount });
-      const queueText = settings.autoReplies.queue;
-      // Marked sent only when it went: with the window closed it waits for a busy answer that can carry it.
-      if (!routing.queueNoticeSent && queueText && plan.say(`${plan.cause}:queue`, queueText, { kind: 'system', id: 'auto-reply:queue' }, event.at)) {
-        plan.setRouting({ queueNoticeSent: true });
-      }
-      if (busyCount >= settings.handOff.retry.maxAttempts) {
-        plan.fallBack(event.at);
-        break;
-      }
-      const due = event.at + retryDelayMs(settings.handOff.retry, busyCount, event.retryAfterMs);
-      plan.effects.push({ type: 'startTimer', params: { timerId: 'routeRetry', at: due } });
-      break;
-    }
-    case 'sip.failed':
-      if (routing.phase !== 'queued' || event.attempt !== routing.attempt) break;
-      plan.fallBack(event.at);
-      break;
-    case 'routing.retryDue':
-      if (routing.phase === 'queued') plan.invite(event.at, routing.targetAgentId ? { targetAgentId: routing.targetAgentId } : {});
-      break;
-    case 'agent.released':
-      if (routing.phase === 'assigned' && routing.call?.callId === event.callId) plan.release(false);
-      break;
-    case 'agent.transferRequested':
-      if (routing.phase !== 'assigned') break;
-      plan.release(true);
-      plan.setRouting({ busyCount: 0, cause: `${plan.cause}:transfer:${routing.attempt}` });
-      plan.invite(event.at, 'agentId' in event.to ? { targetAgentId: event.to.agentId, ...(event.to.queue ? { queue: event.to.queue } : {}) } : { queue: event.to.queue });
-      break;
-    case 'conversation.closeRequested':
-    case 'idle.elapsed':
-      if (routing.phase === 'assigned') plan.release(true);
-      else if (routing.phase !== 'none') plan.setRouting({ phase: 'none' });
-      break;
-    default:
-      break;
-  }
-  return { patch: plan.patch, effects: plan.effects };
-}
+/** Guards of the `routing` region: what it asks of the context and the event before it moves. */
+export const routingGuards = {
+  /** A bot is configured and this customer message leaves the window open (its own deadline counts: guards run before the message is recorded). */
+  isBotAnswering: (context: ConversationContext, event: ConversationEvent): boolean => {
+    const settings = context.settings;
+    if (event.type !== 'customer.messageReceived' || !settings || settings.legacy) return false;
+    return settings.chatbot.enabled && settings.chatbot.endpoint !== undefined && isWindowOpenAt({ windowClosesAt: windowClosesAfter(context, event) }, event.at);
+  },
+  /** People answer this customer message: a SIP connector, not a legacy number, and not outside business hours. */
+  isForAgents: (context: ConversationContext, event: ConversationEvent): boolean =>
+    event.type === 'customer.messageReceived' && !!context.settings && !context.settings.legacy && context.settings.handOff?.sip === true && event.businessOpen !== false,
+  hasSipConnector: (context: ConversationContext): boolean => context.settings?.handOff?.sip === true,
+  /** A SIP answer to the attempt the conversation waits for (an earlier attempt's answer is stale). */
+  isCurrentAttempt: (context: ConversationContext, event: ConversationEvent): boolean =>
+    (event.type === 'sip.answered' || event.type === 'sip.busy' || event.type === 'sip.failed') && event.attempt === context.routing.attempt,
+  hasRetrySettings: (context: ConversationContext): boolean => context.settings?.handOff !== undefined,
+  /** This busy answer is the last one the retry settings allow. */
+  isLastAttempt: (context: ConversationContext): boolean => context.routing.busyCount + 1 >= (context.settings?.handOff?.retry.maxAttempts ?? 0),
+  /** A fallback queue is configured and not yet tried. */
+  hasFallbackQueue: (context: ConversationContext): boolean => {
+    const handOff = context.settings?.handOff;
+    return !!handOff?.sip && !!handOff.fallback.queue && context.routing.queue !== handOff.fallback.queue;
+  },
+  /** The contact centre's BYE names the call the agent holds the conversation on. */
+  isAssignedCall: (context: ConversationContext, event: ConversationEvent): boolean =>
+    event.type === 'agent.released' && context.routing.assignment?.call.callId === event.callId,
+};
 
-/** Whether `event` ends the assignment of the agent holding the conversation (the machine leaves handedToAgent). */
-export function endsAssignment(context: ConversationContext, event: ConversationEvent): boolean {
-  const routing = context.routing;
-  if (routing?.phase !== 'assigned') return false;
-  return (event.type === 'agent.released' && routing.call?.callId === event.callId) || event.type === 'agent.transferRequested';
-}
+/** Actions of the `routing` region, each a pure function from the context and the event to a {@link Plan}. */
+export const routingActions = {
+  /** Asks the bot about the customer's message. */
+  askBotAbout: (context: ConversationContext, event: ConversationEvent): Plan => {
+    const message = event as EventOf<'customer.messageReceived'>;
+    const chatbot = context.settings!.chatbot;
+    const plan = new Planner(context).setRouting({ cause: message.messageId });
+    plan.effects.push({
+      type: 'askBot',
+      params: { conversationId: context.conversationId, businessNumberId: context.businessNumberId, customer: context.customer, messageId: message.messageId, endpoint: chatbot.endpoint!, timeoutMs: chatbot.timeoutMs },
+    });
+    return plan.done();
+  },
+  /** Passes the bot's answers on to the customer (while the window is open). */
+  relayBotReplies: (context: ConversationContext, event: ConversationEvent): Plan => {
+    const { messageId, replies, at } = event as EventOf<'bot.replied'>;
+    const plan = new Planner(context);
+    replies.forEach((reply, i) => plan.say(`${messageId}:bot:${i}`, reply, { kind: 'bot' }, at));
+    return plan.done();
+  },
+  /** A customer's message (or the one the bot handed off on) sets routing going: the queue notice is due again. */
+  beginRouting: (context: ConversationContext, event: ConversationEvent): Plan =>
+    new Planner(context).setRouting({ cause: (event as EventOf<'customer.messageReceived' | 'bot.failed' | 'bot.handOffRequested'>).messageId, queueNoticeSent: false }).done(),
+  /** The next INVITE: to the agent or queue a transfer names, again to a transfer's agent on a retry, else to the route's queue. */
+  inviteAgent: (context: ConversationContext, event: ConversationEvent): Plan => {
+    const plan = new Planner(context);
+    if (event.type === 'agent.transferRequested') {
+      const to = event.to;
+      return plan.invite('agentId' in to ? { targetAgentId: to.agentId, ...(to.queue ? { queue: to.queue } : {}) } : { queue: to.queue }).done();
+    }
+    const targetAgentId = event.type === 'routing.retryDue' ? context.routing.targetAgentId : undefined;
+    return plan.invite(targetAgentId ? { targetAgentId } : {}).done();
+  },
+  /** One more busy (or unanswered) attempt; the queue notice goes out with the first busy answer that can carry it. */
+  countBusyAnswer: (context: ConversationContext, event: ConversationEvent): Plan => {
+    const plan = new Planner(context).setRouting({ busyCount: context.routing.busyCount + 1 });
+    const queueText = context.settings?.autoReplies.queue;
+    // Marked sent only when it went: with the window closed it waits for a busy answer that can carry it.
+    if (!context.routing.queueNoticeSent && queueText && plan.say(`${plan.cause}:queue`, queueText, { kind: 'system', id: 'auto-reply:queue' }, event.at)) {
+      plan.setRouting({ queueNoticeSent: true });
+    }
+    return plan.done();
+  },
+  /** Nobody could be reached in the route's queue: the fallback queue, once. */
+  inviteFallbackQueue: (context: ConversationContext, _event?: ConversationEvent): Plan =>
+    new Planner(context).setRouting({ busyCount: 0, targetAgentId: undefined }).invite({ queue: context.settings!.handOff!.fallback.queue }).done(),
+  /** Nobody could be reached at all: the fallback reply, and the conversation waits for the customer. */
+  giveFallbackReply: (context: ConversationContext, event: ConversationEvent): Plan => {
+    const plan = new Planner(context).setRouting({ busyCount: 0, targetAgentId: undefined });
+    const reply = context.settings?.handOff?.fallback.autoReply;
+    if (reply) plan.say(`${plan.cause}:fallback:${plan.routing.attempt}`, reply, { kind: 'system', id: 'auto-reply:fallback' }, event.at);
+    plan.effects.push({ type: 'cancelTimer', params: { timerId: 'routeRetry' } });
+    return plan.done();
+  },
+  /** The answer to the current attempt: the agent holds the conversation on this call. */
+  assignAgent: (context: ConversationContext, event: ConversationEvent): Plan => {
+    const { agentId, call, at } = event as EventOf<'sip.answered'>;
+    const plan = new Planner(context).setRouting({ assignment: { agentId, call }, busyCount: 0, assignedAt: context.routing.assignedAt ?? at, targetAgentId: undefined });
+    plan.effects.push({ type: 'cancelTimer', params: { timerId: 'routeRetry' } });
+    return plan.done();
+  },
+  /** Leaving `assigned`, however: frees the agent's slot, and hangs the call up unless the contact centre did (its BYE). */
+  releaseAssignedAgent: (context: ConversationContext, event: ConversationEvent): Plan => {
+    const plan = new Planner(context).setRouting({ assignment: null, targetAgentId: undefined });
+    const assignment = context.routing.assignment;
+    if (assignment) {
+      const hangUp = event.type !== 'agent.released';
+      plan.effects.push({ type: 'releaseAgent', params: { conversationId: context.conversationId, agentId: assignment.agentId, call: assignment.call, hangUp } });
+    }
+    return plan.done();
+  },
+  /** A transfer starts a new round of attempts, with replies of its own. */
+  beginTransfer: (context: ConversationContext, _event?: ConversationEvent): Plan => {
+    const plan = new Planner(context);
+    return plan.setRouting({ busyCount: 0, cause: `${plan.cause}:transfer:${context.routing.attempt}` }).done();
+  },
+  /** An answer to an attempt the conversation no longer waits for: hang it up, it holds an agent for nothing. */
+  hangUpStrayAnswer: (context: ConversationContext, event: ConversationEvent): Plan => {
+    const { agentId, call } = event as EventOf<'sip.answered'>;
+    return { patch: {}, effects: [{ type: 'releaseAgent', params: { conversationId: context.conversationId, agentId, call, hangUp: true } }] };
+  },
+};
 
-/** Whether `event` answers the routing attempt the conversation waits for (the machine enters handedToAgent). */
-export function answersCurrentAttempt(context: ConversationContext, event: ConversationEvent): boolean {
-  return event.type === 'sip.answered' && context.routing?.phase === 'queued' && event.attempt === context.routing.attempt;
+/** When the next attempt is due after a busy answer (the `retrying` state's timer), epoch ms. */
+export function retryDueAt(context: ConversationContext, event: ConversationEvent): number {
+  const busy = event as EventOf<'sip.busy'>;
+  return busy.at + retryDelayMs(context.settings!.handOff!.retry, context.routing.busyCount, busy.retryAfterMs);
 }

@@ -20,6 +20,14 @@ export function windowEndFor(message: { sentAt: number; at: number }): number {
   return Math.min(message.sentAt, message.at) + SESSION_WINDOW_MS;
 }
 
+/**
+ * The deadline once a customer message is recorded (epoch ms): webhooks arrive late and out of order, so only a newer
+ * message moves it. For a message too late to open the window this is the deadline as it was (or a past time).
+ */
+export function windowClosesAfter(context: Pick<ConversationContext, 'windowClosesAt'>, message: { sentAt: number; at: number }): number {
+  return Math.max(context.windowClosesAt ?? 0, windowEndFor(message));
+}
+
 /** The rule itself: a session (non-template) message may be sent at `at` (epoch ms) only before the deadline. */
 export function isWindowOpenAt(context: Pick<ConversationContext, 'windowClosesAt'>, at: number): boolean {
   return context.windowClosesAt !== null && at < context.windowClosesAt;

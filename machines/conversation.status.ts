@@ -1,7 +1,7 @@
 import type { SnapshotFrom } from 'xstate';
 import { conversationMachine } from './conversation.machine';
 import { isSessionOpen, mayGoOutsideWindow } from './conversation.rules';
-import type { ConversationContext, ConversationStateName, CustomerRef, OutboundContent, RoutingPhase, Sender } from './conversation.types';
+import type { Assignment, ConversationContext, ConversationStateName, CustomerRef, OutboundContent, RoutingPhase, RoutingStateName, Sender } from './conversation.types';
 
 export interface RecentMessage {
   messageId: string;
@@ -12,12 +12,38 @@ export interface RecentMessage {
 
 export type ConversationSnapshot = SnapshotFrom<typeof conversationMachine>;
 
-/** The machine's state as the product names it, flattening the `session` parent into its children. */
+type ActiveValue = { session: 'inbound' | 'openSession' | 'expiredNeedsTemplate'; routing: RoutingStateName };
+
+const activeValueOf = (snapshot: ConversationSnapshot): ActiveValue | null => (snapshot.value === 'closed' ? null : (snapshot.value.active as ActiveValue));
+
+/** The `routing` region's state; null once the conversation is closed. */
+export function routingStateOf(snapshot: ConversationSnapshot): RoutingStateName | null {
+  return activeValueOf(snapshot)?.routing ?? null;
+}
+
+/**
+ * Who holds the conversation: the agent and their call while the `routing` region is `assigned`, else null. The one
+ * question every reader asks (status, validators, the SIP chat, analysts); nothing else says whether an agent holds it.
+ */
+export function holderOf(snapshot: ConversationSnapshot): Assignment | null {
+  return routingStateOf(snapshot) === 'assigned' ? snapshot.context.routing.assignment : null;
+}
+
+/** The routing phase the status shows: `retrying` is still `queued` for callers; nothing is routed once closed. */
+export function routingPhaseOf(snapshot: ConversationSnapshot): RoutingPhase {
+  const state = routingStateOf(snapshot);
+  if (state === null || state === 'idle') return 'none';
+  return state === 'retrying' ? 'queued' : state;
+}
+
+/**
+ * The machine's state as the product names it: the `session` region's state, except that an open session an agent
+ * holds is `handedToAgent`.
+ */
 export function stateNameOf(snapshot: ConversationSnapshot): ConversationStateName {
-  const value = snapshot.value;
-  if (typeof value === 'string') return value as ConversationStateName;
-  if ('session' in value) return value.session as ConversationStateName;
-  throw new Error(`unexpected conversation state ${JSON.stringify(value)}`);
+  const active = activeValueOf(snapshot);
+  if (active === null) return 'closed';
+  return active.session === 'openSession' && active.routing === 'assigned' ? 'handedToAgent' : active.session;
 }
 
 /** What callers and the read model see of a conversation: normalised, never raw XState values. */
@@ -54,6 +80,7 @@ const since = (from: number | null, to: number | null): number | null => (from =
 export function toConversationStatus(snapshot: ConversationSnapshot, now: number): ConversationStatus {
   const context = snapshot.context;
   const state = stateNameOf(snapshot);
+  const routing = context.routing;
   const windowOpen = isSessionOpen(state, context, now);
   return {
     conversationId: context.conversationId,
@@ -63,15 +90,15 @@ export function toConversationStatus(snapshot: ConversationSnapshot, now: number
     windowOpen,
     windowClosesAt: windowOpen ? iso(context.windowClosesAt) : null,
     lastInboundAt: iso(context.lastInboundAt),
-    agentId: context.agentId,
+    agentId: holderOf(snapshot)?.agentId ?? null,
     inboundCount: context.inboundCount,
     outboundCount: context.outboundCount,
     firstInboundAt: iso(context.firstInboundAt),
     firstResponseAt: iso(context.firstResponseAt),
     closedReason: context.closedReason,
-    routing: { phase: context.routing?.phase ?? 'none', queue: context.routing?.queue ?? null, attempt: context.routing?.attempt ?? 0 },
-    assignedAt: iso(context.routing?.assignedAt ?? null),
-    holdTimeMs: since(context.firstInboundAt, context.routing?.assignedAt ?? null),
+    routing: { phase: routingPhaseOf(snapshot), queue: routing.queue, attempt: routing.attempt },
+    assignedAt: iso(routing.assignedAt),
+    holdTimeMs: since(context.firstInboundAt, routing.assignedAt),
     firstResponseMs: since(context.firstInboundAt, context.firstResponseAt),
     lastMessages: (context.recentMessages ?? []).map((m) => ({ ...m, at: new Date(m.at).toISOString() })),
   };
@@ -83,9 +110,10 @@ export type SendRefusal = 'template_required' | 'conversation_closed' | 'not_ass
  * Whether an agent may write in the conversation: the one it is assigned to may; with routing on, nobody else; with
  * no routing (integrator-run deployments), any agent may answer a conversation nobody holds.
  */
-export function mayAgentWrite(context: ConversationContext, agentId: string | undefined): boolean {
-  if (context.agentId !== null) return context.agentId === agentId;
-  return context.settings?.handOff?.sip !== true;
+export function mayAgentWrite(snapshot: ConversationSnapshot, agentId: string | undefined): boolean {
+  const holder = holderOf(snapshot);
+  if (holder !== null) return holder.agentId === agentId;
+  return snapshot.context.settings?.handOff?.sip !== true;
 }
 
 /**
@@ -95,7 +123,7 @@ export function mayAgentWrite(context: ConversationContext, agentId: string | un
 export function refusalFor(snapshot: ConversationSnapshot, message: OutboundContent, now: number, sender?: Sender): SendRefusal | null {
   const state = stateNameOf(snapshot);
   if (state === 'closed') return 'conversation_closed';
-  if (sender?.kind === 'agent' && !mayAgentWrite(snapshot.context, sender.id)) return 'not_assigned';
+  if (sender?.kind === 'agent' && !mayAgentWrite(snapshot, sender.id)) return 'not_assigned';
   if (mayGoOutsideWindow(message)) return null;
   return isSessionOpen(state, snapshot.context, now) ? null : 'template_required';
 }

@@ -1,4 +1,4 @@
-import { stateNameOf, type ConversationSnapshot } from './conversation.status';
+import { holderOf, stateNameOf, type ConversationSnapshot } from './conversation.status';
 import type { ConversationEvent, ConversationStateName } from './conversation.types';
 
 /**
@@ -58,7 +58,7 @@ export interface TimelineStart {
 const scalarFields = ['messageId', 'kind', 'sentAt', 'code', 'title', 'reason', 'status', 'queue', 'agentId'] as const;
 
 const contextOf = (snapshot: ConversationSnapshot): TimelineContext => ({
-  agentId: snapshot.context.agentId,
+  agentId: holderOf(snapshot)?.agentId ?? null,
   windowClosesAt: snapshot.context.windowClosesAt,
   firstInboundAt: snapshot.context.firstInboundAt,
   firstResponseAt: snapshot.context.firstResponseAt,

@@ -185,11 +185,23 @@ export interface CallRef {
   [detail: string]: unknown;
 }
 
-/** Where the conversation is on its way to a person. */
+/**
+ * Where the conversation is on its way to a person, as the status projection names it: the `routing` region's state
+ * (`retrying` is shown as `queued`; `closed` as `none`). Read it with `routingPhaseOf(snapshot)`, never from context.
+ */
 export type RoutingPhase = 'none' | 'bot' | 'queued' | 'assigned';
 
+/** The states of the machine's `routing` region (see conversation.machine.ts). */
+export type RoutingStateName = 'idle' | 'bot' | 'queued' | 'retrying' | 'assigned';
+
+/** The agent holding the conversation and the call they hold it on. */
+export interface Assignment {
+  agentId: string;
+  call: CallRef;
+}
+
+/** What the `routing` region remembers; which state it is in is the snapshot's, not this object's. */
 export interface RoutingContext {
-  phase: RoutingPhase;
   /** The queue asked for by the current (or last) attempt. */
   queue: string | null;
   skill?: string;
@@ -199,8 +211,11 @@ export interface RoutingContext {
   attempt: number;
   /** Busy or unanswered attempts since the conversation was last queued. */
   busyCount: number;
-  /** The answered call while an agent holds the conversation. */
-  call: CallRef | null;
+  /**
+   * Who holds the conversation: set on entering the `assigned` state, cleared on leaving it, so it is non-null exactly
+   * while the region is `assigned`. Read it with `holderOf(snapshot)`.
+   */
+  assignment: Assignment | null;
   /** The configured queue message went out (once per conversation). */
   queueNoticeSent: boolean;
   /** First time an agent took the conversation (hold time ends here). */
@@ -237,7 +252,6 @@ export interface ConversationContext extends ConversationInput {
   windowClosesAt: number | null;
   /** Payload time (epoch ms) of the customer's most recent message. */
   lastInboundAt: number | null;
-  agentId: string | null;
   firstInboundAt: number | null;
   firstResponseAt: number | null;
   inboundCount: number;
@@ -247,8 +261,8 @@ export interface ConversationContext extends ConversationInput {
   recentMessages?: MessageSummary[];
   /** The configuration in force; absent until the first settings read (and in runs from before it existed). */
   settings?: ConversationSettings;
-  /** Hand-off to the contact centre; absent until the conversation is first routed (and in older runs). */
-  routing?: RoutingContext;
+  /** Hand-off to the contact centre (the `routing` region's memory). */
+  routing: RoutingContext;
   /** When the out-of-hours reply went out; cleared once the business is open again, so it is sent once per closure. */
   outOfHoursRepliedAt?: number | null;
   /**

@@ -131,7 +131,10 @@ export const conversationStatusQuery = defineQuery<ConversationStatus>('conversa
 
 /** State carried across continue-as-new: plain JSON only (no Map, Set, Date or class instances). */
 export interface CarriedState {
-  /** `conversationMachine.getPersistedSnapshot(...)`. */
+  /**
+   * The machine's persisted snapshot with its `schemaVersion` (`persistConversation`); absent version: 1, from runs
+   * before it was carried. Restored through the migration in machines/conversation.snapshot.ts.
+   */
   snapshot: unknown;
   timers: Partial<Record<TimerId, number>>;
   /** Sends accepted but not yet handed to the broker, in order. */

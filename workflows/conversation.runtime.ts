@@ -4,6 +4,7 @@ import type { ConversationActivities } from '../activities/activities.types';
 import { toEffects } from '../machines/conversation.effects';
 import { conversationMachine } from '../machines/conversation.machine';
 import { timerEventFor } from '../machines/conversation.rules';
+import { persistConversation, restoreConversation } from '../machines/conversation.snapshot';
 import { mayAgentWrite, refusalFor, toConversationStatus, type ConversationSnapshot } from '../machines/conversation.status';
 import { timelineRecordOf, timelineStartOf } from '../machines/conversation.timeline';
 import type { ConversationEvent, FetchMediaEffect, HandOffEffect, OutboundContent, SendMessageEffect, Sender, TimerId } from '../machines/conversation.types';
@@ -63,8 +64,9 @@ export class ConversationRuntime {
 
   constructor(private readonly input: ConversationWorkflowInput) {
     const carried = input.carried;
+    // A run of older code may carry a snapshot of an older schema: migrated here, before the machine sees it.
     this.snapshot = carried
-      ? conversationMachine.resolveState(carried.snapshot as Parameters<typeof conversationMachine.resolveState>[0])
+      ? restoreConversation(carried.snapshot, Object.keys(carried.timers) as TimerId[])
       : initialTransition(conversationMachine, input.conversation)[0];
     this.timers = { ...carried?.timers };
     this.outbox = [...(carried?.outbox ?? [])];
@@ -190,7 +192,7 @@ export class ConversationRuntime {
 
   /** Only the agent holding a conversation writes in it, transfers it or closes it (with routing on). */
   refuseUnlessAgentMayWrite(sender: Sender): void {
-    if (sender.kind === 'agent' && !this.isDone && !mayAgentWrite(this.snapshot.context, sender.id)) throw refusal('not_assigned');
+    if (sender.kind === 'agent' && !this.isDone && !mayAgentWrite(this.snapshot, sender.id)) throw refusal('not_assigned');
   }
 
   status() {
@@ -225,7 +227,7 @@ export class ConversationRuntime {
   /** Plain JSON for continue-as-new: no Map, Set, Date or class instance crosses. */
   carry(lastSentAt: number | undefined): CarriedState {
     return {
-      snapshot: conversationMachine.getPersistedSnapshot(this.snapshot),
+      snapshot: persistConversation(this.snapshot),
       timers: this.timers,
       outbox: this.outbox,
       mediaQueue: this.mediaQueue,

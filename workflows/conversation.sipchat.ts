@@ -7,7 +7,7 @@
  */
 import { ActivityFailure, condition, patched, proxyActivities } from '@temporalio/workflow';
 import type { ConversationActivities } from '../activities/activities.types';
-import type { ConversationSnapshot } from '../machines/conversation.status';
+import { holderOf, stateNameOf, type ConversationSnapshot } from '../machines/conversation.status';
 import type { ConversationEffect, ConversationEvent, ReleaseAgentEffect } from '../machines/conversation.types';
 import type { ChatLine, ChatOrigin } from '../integrations/sip/sip.types';
 import type { AgentNotice, SipChatState } from './conversation.messages';
@@ -56,8 +56,7 @@ export class SipChat {
 
   /** After each transition: queues what the agent holding the conversation must see. */
   observe(event: ConversationEvent, before: ConversationSnapshot, after: ConversationSnapshot, effects: ConversationEffect[]): void {
-    const routing = after.context.routing;
-    const call = routing?.phase === 'assigned' ? routing.call : null;
+    const call = holderOf(after)?.call ?? null;
     const current = this.state.current;
     if (current && call?.callId !== current.call.callId) {
       if (after.status === 'done') this.push({ origin: 'system', notice: 'closed', text: closedText(after) });
@@ -70,7 +69,7 @@ export class SipChat {
       if (!this.mayChat()) return;
       this.state.current = { call, nextSeq: 2, windowNoticed: false };
       // What came before the answer: the conversation so far, or on a transfer the last messages, marked as history.
-      const transfer = (before.context.routing?.assignedAt ?? null) !== null;
+      const transfer = before.context.routing.assignedAt !== null;
       // In the thread's order (by when each was written, a customer's message before a reply of the same instant):
       // the machine files a welcome before the message it answers.
       const rank = (direction: string) => (direction === 'inbound' ? 0 : 1);
@@ -91,7 +90,7 @@ export class SipChat {
     }
     const live = this.state.current;
     if (!live) return;
-    const windowClosed = after.value === 'expiredNeedsTemplate';
+    const windowClosed = stateNameOf(after) === 'expiredNeedsTemplate';
     if (windowClosed && !live.windowNoticed) this.push({ origin: 'system', notice: 'window-closed', text: WINDOW_CLOSED });
     live.windowNoticed = windowClosed;
   }

@@ -17,6 +17,7 @@ import { carryOutHandOff } from './conversation.handoff';
 import { ConversationRuntime, refusal } from './conversation.runtime';
 import { installReceiptHandlers } from './conversation.receipts';
 import { drainInOrder } from './support/workflow-helpers';
+import { holderOf } from '../machines/conversation.status';
 
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 
@@ -72,7 +73,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
       validator: (request) => {
         if (rt.isDone) throw refusal('conversation_closed');
         rt.refuseUnlessAgentMayWrite(request.sender);
-        if (rt.snapshot.context.routing?.phase !== 'assigned') throw refusal('not_transferable');
+        if (holderOf(rt.snapshot) === null) throw refusal('not_transferable');
       },
     },
   );

@@ -210,7 +210,7 @@ describe('KPIs over those conversations', () => {
     const mermaid = await analyst('timeline', '--no-progress', '--bundle', testEnv().workflowBundlePath, '--dir', work, '--format', 'mermaid');
     const answered = mermaid.stdout.split('%% ').find((block) => block.startsWith(ids.answered))!;
     expect(answered).toContain('inbound --> openSession: customer.messageReceived [opensWindow] (#1)');
-    expect(answered).toContain('session --> expiredNeedsTemplate: window.expired [isWindowDue] (#2)');
+    expect(answered).toContain('openSession --> expiredNeedsTemplate: window.expired [isWindowDue] (#2)');
     expect(answered).toContain('expiredNeedsTemplate --> openSession: customer.messageReceived [opensWindow] (#3)');
     expect(answered).toContain('class inbound,openSession,expiredNeedsTemplate visited');
 

@@ -36,7 +36,7 @@ describe('analyst API', () => {
     expect(run).toMatchObject({ finalState: 'closed', ending: 'completed', messages: { inbound: 1, outboundSession: 1, outboundTemplate: 0 } });
     expect(run.firstResponseMs).toBeGreaterThanOrEqual(0);
     expect(run.diagram).toContain('inbound --> openSession: customer.messageReceived [opensWindow] (#1)');
-    expect(run.diagram).toContain('session --> closed: conversation.closeRequested (#2)');
+    expect(run.diagram).toContain('active --> closed: conversation.closeRequested (#2)');
 
     const oneRun = await rig.requestAs('analyst', 'GET', `/v1/analytics/conversations/${id}/timeline?runId=${run.runId}`);
     expect(oneRun.body.runs).toHaveLength(1);

@@ -1,4 +1,5 @@
 import type { ConversationEffect, ConversationSettings } from '../../machines/conversation.types';
+import { holderOf } from '../../machines/conversation.status';
 import { ConversationHarness, HOUR, T0, sends } from '../support/conversation-harness';
 
 const settings = (overrides: Partial<ConversationSettings> = {}): ConversationSettings => ({
@@ -59,7 +60,7 @@ describe('automatic replies from the published configuration', () => {
     const harness = harnessWith(settings({ legacy: { autoReply: 'Our number changed to +1 202 555 0107.' } }));
     expect(texts(customer(harness, { kind: 'unsupported', businessOpen: false, legacyReplyDue: true }))).toEqual(['Our number changed to +1 202 555 0107.']);
     expect(texts(customer(harness, { legacyReplyDue: false }))).toEqual([]);
-    expect(harness.snapshot.context.agentId).toBeNull();
+    expect(holderOf(harness.snapshot)).toBeNull();
   });
 
   it('gives replies ids derived from the customer message, counted as outbound but not as a first response', () => {

@@ -1,6 +1,7 @@
 import { fromTransition } from 'xstate/actors';
 import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
 import { isWindowOpenAt } from '../../machines/conversation.rules';
+import { holderOf } from '../../machines/conversation.status';
 import { ConversationHarness, HOUR, sends, template, text } from '../support/conversation-harness';
 
 /** What a user or the clock can do next; each step is applied to a fresh copy of the harness. */
@@ -90,7 +91,7 @@ function serialize(checked: Checked): string {
     deadline(ctx.windowClosesAt),
     rel(h.timers.window),
     rel(h.timers.idle),
-    ctx.agentId,
+    holderOf(h.snapshot)?.agentId ?? null,
     ctx.firstInboundAt === null,
     ctx.firstResponseAt === null,
   ]);

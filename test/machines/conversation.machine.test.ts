@@ -1,4 +1,5 @@
-import { conversationEventTypes, conversationMachine, conversationStates } from '../../machines/conversation.machine';
+import { persistConversation, restoreConversation } from '../../machines/conversation.snapshot';
+import { conversationEventTypes, conversationMachine, conversationStates, routingStates, sessionStates } from '../../machines/conversation.machine';
 import { refusalFor, stateNameOf, toConversationStatus } from '../../machines/conversation.status';
 import { ConversationHarness, HOUR, T0, sends, template, text } from '../support/conversation-harness';
 
@@ -149,8 +150,8 @@ describe('the conversation machine (WhatsApp rules)', () => {
     const c = new ConversationHarness();
     c.customerWrites();
     c.advance(3 * HOUR);
-    const persisted = JSON.parse(JSON.stringify(conversationMachine.getPersistedSnapshot(c.snapshot)));
-    const restored = conversationMachine.resolveState(persisted);
+    const persisted = JSON.parse(JSON.stringify(persistConversation(c.snapshot)));
+    const restored = restoreConversation(persisted);
 
     expect(stateNameOf(restored)).toBe('openSession');
     expect(restored.context).toEqual(c.snapshot.context);
@@ -178,7 +179,9 @@ describe('the exported description of the machine', () => {
       const children = Object.values(node.states) as { key: string; states: Record<string, unknown> }[];
       return children.length === 0 ? [node.key] : children.flatMap(leafStates);
     };
-    expect(new Set(leafStates(conversationMachine.root))).toEqual(new Set(conversationStates));
+    expect(new Set(leafStates(conversationMachine.root))).toEqual(new Set([...sessionStates, ...routingStates, 'closed']));
+    // The product's names: the session's states, an open session an agent holds, and closed.
+    expect(new Set(conversationStates)).toEqual(new Set([...sessionStates, 'handedToAgent', 'closed']));
     expect(new Set(conversationMachine.events)).toEqual(new Set(conversationEventTypes));
   });
 });

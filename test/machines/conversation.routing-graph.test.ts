@@ -1,6 +1,7 @@
 import { fromTransition } from 'xstate/actors';
 import { getAdjacencyMap } from 'xstate/graph';
 import type { ConversationEffect, ConversationSettings } from '../../machines/conversation.types';
+import { holderOf, routingStateOf } from '../../machines/conversation.status';
 import { ConversationHarness, HOUR, T0 } from '../support/conversation-harness';
 
 /** Routing with a short retry ladder, so busy loops end in the fallback within the walk. */
@@ -99,7 +100,7 @@ function step(from: Walk, { type }: Step): Walk {
       break;
     }
     case 'agentTransfers':
-      if (h.snapshot.context.routing?.phase === 'assigned') report({ type: 'agent.transferRequested', by: { kind: 'agent', id: h.snapshot.context.agentId! }, to: { queue: 'billing' }, at: h.now });
+      if (holderOf(h.snapshot)) report({ type: 'agent.transferRequested', by: { kind: 'agent', id: holderOf(h.snapshot)!.agentId }, to: { queue: 'billing' }, at: h.now });
       break;
     case 'retryTimerFires':
       if (h.timers.routeRetry === undefined) break;
@@ -120,13 +121,16 @@ function step(from: Walk, { type }: Step): Walk {
 
 function check(walk: Walk): void {
   const h = walk.harness;
-  const ctx = h.snapshot.context;
-  const routing = ctx.routing;
-  if (h.state === 'handedToAgent' && (ctx.agentId === null || routing?.phase !== 'assigned')) walk.violations.push('handedToAgent without an assigned agent');
-  if ((ctx.agentId !== null) !== (routing?.phase === 'assigned')) walk.violations.push('agentId and the routing phase disagree');
-  if (routing?.phase === 'assigned' && !walk.held.includes(routing.call?.callId ?? '')) walk.violations.push('assigned to a call nobody holds');
-  // Never stuck: a queued conversation always has an INVITE out or a retry timer set.
-  if (h.snapshot.status !== 'done' && routing?.phase === 'queued' && walk.pending === null && h.timers.routeRetry === undefined) walk.violations.push('queued with nothing under way');
+  const routing = h.snapshot.context.routing;
+  const state = routingStateOf(h.snapshot);
+  const holder = holderOf(h.snapshot);
+  if (h.state === 'handedToAgent' && holder === null) walk.violations.push('handedToAgent without an assigned agent');
+  // One representation: the assignment's data exists exactly while the region is `assigned`.
+  if ((routing.assignment !== null) !== (state === 'assigned')) walk.violations.push('an assignment outside the assigned state, or none inside it');
+  if (holder && !walk.held.includes(holder.call.callId)) walk.violations.push('assigned to a call nobody holds');
+  // Never stuck: queued has an INVITE out, retrying its retry timer set.
+  if (state === 'queued' && walk.pending === null) walk.violations.push('queued with no INVITE out');
+  if (state === 'retrying' && (h.timers.routeRetry === undefined || walk.pending !== null)) walk.violations.push('retrying without its timer, or with an INVITE out');
   if (h.snapshot.status === 'done' && walk.held.length > 0) walk.violations.push(`closed while holding ${walk.held.join(', ')}`);
 }
 
@@ -141,13 +145,13 @@ function serialize(walk: Walk): string {
   return JSON.stringify([
     h.state,
     h.snapshot.status,
-    ctx.routing?.phase,
-    ctx.routing?.queue,
-    ctx.routing?.busyCount,
-    ctx.routing?.queueNoticeSent,
+    routingStateOf(h.snapshot),
+    ctx.routing.queue,
+    ctx.routing.busyCount,
+    ctx.routing.queueNoticeSent,
     walk.pending === null,
     walk.held.length,
-    ctx.agentId === null,
+    holderOf(h.snapshot) === null,
     rel(ctx.windowClosesAt),
     rel(h.timers.routeRetry),
     rel(h.timers.idle),
@@ -169,9 +173,9 @@ describe('every path of a conversation on its way to an agent', () => {
       ),
     );
     expect(violations.slice(0, 10)).toEqual([]);
-    // Not vacuous: the walk reaches every routing phase and the agent's state.
-    const phases = new Set(nodes.map((node) => node.state.context.harness.snapshot.context.routing?.phase ?? 'none'));
-    expect(phases).toEqual(new Set(['none', 'queued', 'assigned']));
+    // Not vacuous: the walk reaches every routing state but the bot's (no bot here) and the agent's session state.
+    const states = new Set(nodes.map((node) => routingStateOf(node.state.context.harness.snapshot) ?? 'closed'));
+    expect(states).toEqual(new Set(['idle', 'queued', 'retrying', 'assigned', 'closed']));
     expect(new Set(nodes.map((node) => node.state.context.harness.state))).toEqual(new Set(['inbound', 'openSession', 'handedToAgent', 'expiredNeedsTemplate', 'closed']));
     expect(nodes.length).toBeGreaterThan(100);
   });

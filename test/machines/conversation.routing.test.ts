@@ -1,5 +1,5 @@
 import { retryDelayMs } from '../../machines/conversation.routing';
-import { refusalFor, stateNameOf, toConversationStatus } from '../../machines/conversation.status';
+import { holderOf, refusalFor, stateNameOf, toConversationStatus } from '../../machines/conversation.status';
 import type { ConversationEffect, ConversationSettings, RouteToAgentEffect } from '../../machines/conversation.types';
 import { ConversationHarness, T0, sends } from '../support/conversation-harness';
 
@@ -119,7 +119,7 @@ describe('routing a conversation to a person', () => {
     const harness = assigned();
     const stray = harness.dispatch({ type: 'sip.answered', attempt: 1, agentId: 'agent-9', call: call(9), at: harness.now });
     expect(of(stray, 'releaseAgent')).toEqual([{ type: 'releaseAgent', params: expect.objectContaining({ agentId: 'agent-9', call: call(9), hangUp: true }) }]);
-    expect(harness.snapshot.context.agentId).toBe('agent-7');
+    expect(holderOf(harness.snapshot)?.agentId ?? null).toBe('agent-7');
     expect(harness.dispatch({ type: 'sip.busy', attempt: 1, status: 486, reason: 'late', at: harness.now })).toEqual([]);
   });
 
@@ -129,7 +129,7 @@ describe('routing a conversation to a person', () => {
     const released = harness.dispatch({ type: 'agent.released', callId: call(1).callId, at: harness.now });
     expect(of(released, 'releaseAgent')).toEqual([{ type: 'releaseAgent', params: expect.objectContaining({ agentId: 'agent-7', hangUp: false }) }]);
     expect(stateNameOf(harness.snapshot)).toBe('openSession');
-    expect(harness.snapshot.context.agentId).toBeNull();
+    expect(holderOf(harness.snapshot)?.agentId ?? null).toBeNull();
   });
 
   it('closing a conversation an agent holds hangs up and frees the agent', () => {
@@ -145,7 +145,7 @@ describe('routing a conversation to a person', () => {
     expect(moved.map((e) => e.type)).toEqual(['releaseAgent', 'routeToAgent']);
     expect(invites(moved)[0]).toMatchObject({ attempt: 2, targetAgentId: 'agent-8', queue: 'sales' });
     harness.dispatch({ type: 'sip.answered', attempt: 2, agentId: 'agent-8', call: call(2), at: harness.now });
-    expect(harness.snapshot.context.agentId).toBe('agent-8');
+    expect(holderOf(harness.snapshot)?.agentId ?? null).toBe('agent-8');
     expect(invites(harness.dispatch({ type: 'agent.transferRequested', by: { kind: 'agent', id: 'agent-8' }, to: { queue: 'billing' }, at: harness.now }))[0]).toMatchObject({ queue: 'billing', attempt: 3 });
   });
 

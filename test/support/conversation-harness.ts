@@ -1,7 +1,7 @@
 import { initialTransition, transition } from 'xstate';
 import { toEffects } from '../../machines/conversation.effects';
 import { conversationMachine } from '../../machines/conversation.machine';
-import { refusalFor, type ConversationSnapshot, type SendRefusal } from '../../machines/conversation.status';
+import { refusalFor, stateNameOf, type ConversationSnapshot, type SendRefusal } from '../../machines/conversation.status';
 import type {
   ConversationEffect,
   ConversationEvent,
@@ -85,9 +85,9 @@ export class ConversationHarness {
     return effects;
   }
 
+  /** The state as the product names it (the status projection's own function). */
   get state(): string {
-    const value = this.snapshot.value;
-    return typeof value === 'string' ? value : Object.values(value)[0] as string;
+    return stateNameOf(this.snapshot);
   }
 
   private apply(effects: ConversationEffect[]): void {

@@ -1,12 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { defaultMessagingLimits } from '../../lib/messaging-limits';
 import type { ConnectorWorker } from '../../worker/worker';
 import type { ConversationInput } from '../../machines/conversation.types';
 import {
+  agentReleasedSignal,
+  closeConversationUpdate,
   conversationStatusQuery,
   conversationWorkflowId,
   customerMessageSignal,
   sendMessageUpdate,
+  transferConversationUpdate,
   type InboundMessage,
 } from '../../workflows/conversation.messages';
 import { MachineConfig } from '../../lib/machine-config';
@@ -190,5 +195,35 @@ describe('conversation workflow, with the full 24 hours elapsing on the time-ski
     } finally {
       await rig.store.configVersions.deleteMany({});
     }
+  });
+});
+
+describe('a run of older code continued into this one', () => {
+  it('migrates the version-1 snapshot it carries: the agent holding it stays assigned, their BYE frees the conversation', async () => {
+    // A snapshot from before the routing region (schema 1, no version), as agent-routing-bot-hand-off.json carried it
+    // after the contact centre answered; moved to this conversation and to the test server's clock.
+    const old = (JSON.parse(readFileSync(join(__dirname, '../machines/fixtures/conversation-snapshots.v1.json'), 'utf8')) as { history: string; eventType: string; snapshot: { context: Record<string, unknown> } }[])
+      .find((s) => s.history === 'agent-routing-bot-hand-off.json' && s.eventType === 'sip.answered')!.snapshot;
+    const conversation = newConversation();
+    const t0 = await rig.env.currentTimeMs();
+    const windowClosesAt = t0 + 20 * HOUR;
+    const routing = old.context.routing as { call: { callId: string } };
+    const snapshot = { ...old, context: { ...old.context, ...conversation, windowClosesAt, lastInboundAt: t0 - 4 * HOUR, firstInboundAt: t0 - 4 * HOUR, recentMessages: [] } };
+    const handle = await rig.env.client.workflow.start('conversationWorkflow', {
+      workflowId: conversation.conversationId,
+      taskQueue: rig.taskQueue,
+      args: [{ conversation, carried: { snapshot, timers: { window: windowClosesAt }, outbox: [], recentInboundIds: [], recentSendIds: [], generation: t0 - 4 * HOUR, revision: 7 } }],
+    });
+
+    expect(await handle.query(conversationStatusQuery)).toMatchObject({ state: 'handedToAgent', agentId: 'agent-1', routing: { phase: 'assigned', queue: 'sales', attempt: 1 } });
+    // Only the agent holding it may transfer it: the holder survived the migration.
+    await expect(handle.executeUpdate(transferConversationUpdate, { args: [{ sender: { kind: 'agent', id: 'agent-2' }, to: { queue: 'billing' } }] })).rejects.toThrow(WorkflowUpdateFailedError);
+
+    await handle.signal(agentReleasedSignal, { callId: routing.call.callId });
+    const released = await eventually(() => handle.query(conversationStatusQuery), (s) => s.agentId === null);
+    expect(released).toMatchObject({ state: 'openSession', routing: { phase: 'none' }, windowOpen: true });
+    await handle.executeUpdate(closeConversationUpdate, { args: [{ sender: { kind: 'integrator' } }] });
+    expect(await handle.result()).toMatchObject({ closedReason: 'requested' });
+    await keepHistory('continued-from-v1-snapshot', handle);
   });
 });

@@ -1,0 +1,74 @@
+/**
+ * What the machine's `session` region does (the customer service window: inbound, openSession,
+ * expiredNeedsTemplate): the effect parameters it builds and the configured automatic answers. Pure.
+ */
+import type { Plan } from './conversation.routing';
+import { RECENT_MESSAGES, type ConversationContext, type ConversationEvent, type MessageSummary, type SendMessageEffect, type StartTimerEffect } from './conversation.types';
+
+type EventOf<T extends ConversationEvent['type']> = Extract<ConversationEvent, { type: T }>;
+type Args = { context: ConversationContext; event: ConversationEvent };
+
+/** The recent messages with `summary` appended, the oldest dropped beyond {@link RECENT_MESSAGES}. */
+export function remember(context: Pick<ConversationContext, 'recentMessages'>, summary: MessageSummary): MessageSummary[] {
+  return [...(context.recentMessages ?? []), summary].slice(-RECENT_MESSAGES);
+}
+
+export const inboundSummary = (event: EventOf<'customer.messageReceived'>): MessageSummary => ({
+  messageId: event.messageId,
+  direction: 'inbound',
+  kind: event.kind,
+  at: event.sentAt,
+});
+
+/** The `sendMessage` effect of a business send. */
+export const sendParams = ({ context, event }: Args): SendMessageEffect => {
+  const send = event as EventOf<'business.sendRequested'>;
+  return {
+    messageId: send.messageId,
+    conversationId: context.conversationId,
+    businessNumberId: context.businessNumberId,
+    customer: context.customer,
+    message: send.message,
+    sender: send.sender,
+    acceptedAt: send.at,
+  };
+};
+
+export const windowTimer = ({ context }: Args): StartTimerEffect => ({ timerId: 'window', at: context.windowClosesAt ?? 0 });
+export const idleTimer = ({ context, event }: Args): StartTimerEffect => ({ timerId: 'idle', at: event.at + context.idleCloseAfterMs });
+
+/**
+ * Configured automatic answers to a customer message that opened or kept the window open: the legacy-number notice
+ * (and nothing else on such a number), else welcome, unsupported type and out-of-hours replies. Ids derive from the
+ * customer's message, so a replayed or redelivered message never answers twice.
+ */
+export function autoReplyPlan(context: ConversationContext, event: ConversationEvent): Plan {
+  const plan: Plan = { patch: {}, effects: [] };
+  const settings = context.settings;
+  if (event.type !== 'customer.messageReceived' || !settings) return plan;
+  const replies: [string, string][] = [];
+  if (settings.legacy) {
+    if (event.legacyReplyDue) replies.push(['legacy', settings.legacy.autoReply]);
+  } else {
+    // Taken at the first message that can be answered, not the first one counted (see `welcomed`).
+    if (!(context.welcomed ?? context.inboundCount > 0)) {
+      if (settings.autoReplies.welcome) replies.push(['welcome', settings.autoReplies.welcome]);
+      plan.patch.welcomed = true;
+    }
+    if (event.kind === 'unsupported' && settings.autoReplies.unsupportedType) replies.push(['unsupported', settings.autoReplies.unsupportedType]);
+    const dueOutOfHours = event.businessOpen === false && settings.autoReplies.outOfHours && !context.outOfHoursRepliedAt;
+    if (dueOutOfHours) replies.push(['out-of-hours', settings.autoReplies.outOfHours!]);
+    if (event.businessOpen !== undefined) plan.patch.outOfHoursRepliedAt = dueOutOfHours ? event.at : event.businessOpen ? null : (context.outOfHoursRepliedAt ?? null);
+  }
+  let recent = context.recentMessages ?? [];
+  for (const [purpose, text] of replies) {
+    const messageId = `${event.messageId}:${purpose}`;
+    plan.effects.push({
+      type: 'sendMessage',
+      params: { messageId, conversationId: context.conversationId, businessNumberId: context.businessNumberId, customer: context.customer, message: { type: 'text', text }, sender: { kind: 'system', id: `auto-reply:${purpose}` }, acceptedAt: event.at },
+    });
+    recent = remember({ recentMessages: recent }, { messageId, direction: 'outbound', kind: 'text', at: event.at });
+  }
+  if (replies.length > 0) Object.assign(plan.patch, { outboundCount: context.outboundCount + replies.length, recentMessages: recent });
+  return plan;
+}
