@@ -161,6 +161,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
       } finally {
         clearInterval(refresh);
         await lanes.shutdown();
+        sip?.msrp?.close();
         await sip?.agent.close();
       }
     },
