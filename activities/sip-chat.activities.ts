@@ -17,7 +17,8 @@ import type { ChatLine, SipDialog } from '../integrations/sip/sip.types';
 import type { InDialogContent } from '../integrations/sip/sip.dialog';
 import { msrpMessageIdFor, type MsrpCall } from '../integrations/sip/msrp.sdp';
 
-export type RelayOutcome = { outcome: 'delivered' } | { outcome: 'refused'; status: number; reason: string };
+/** `heldOn` (session mode): the task queue of this worker alone, which holds the call's MSRP connection now. */
+export type RelayOutcome = ({ outcome: 'delivered' } | { outcome: 'refused'; status: number; reason: string }) & { heldOn?: string };
 
 const retry = (message: string) => ApplicationFailure.retryable(message, 'SipChatUnavailable');
 
@@ -79,7 +80,7 @@ function heartbeating(): { stop(): void } {
  * line, so a retry (here or on another worker, over a new connection) is the same message sent again, not a second.
  * Delivered on the Success-Report; a 4xx response or failure REPORT is final; no answer or a lost connection retries.
  */
-async function relayOverMsrp(sip: SipRouting, line: ChatLine, content: InDialogContent): Promise<RelayOutcome> {
+async function relayOverMsrp(sip: SipRouting, line: ChatLine, content: InDialogContent, holderQueue?: string): Promise<RelayOutcome> {
   const call = line.call as unknown as SipDialog & { msrp?: MsrpCall };
   if (!sip.msrp || !call.msrp) return { outcome: 'refused', status: 0, reason: 'MSRP session mode is not enabled on this worker' };
   const beat = heartbeating();
@@ -92,13 +93,16 @@ async function relayOverMsrp(sip: SipRouting, line: ChatLine, content: InDialogC
     })
     .finally(beat.stop);
   if (result.kind === 'failed') throw retry(`MSRP line ${line.seq} in ${call.callId}: ${result.reason}`);
-  if (result.kind === 'refused') return { outcome: 'refused', status: result.status, reason: result.comment };
-  return { outcome: 'delivered' };
+  const held = holderQueue ? { heldOn: holderQueue } : {};
+  if (result.kind === 'refused') return { outcome: 'refused', status: result.status, reason: result.comment, ...held };
+  return { outcome: 'delivered', ...held };
 }
 
-export function createSipChatActivities({ store, sip, clock = () => new Date(), mediaBaseUrl = 'http://localhost:3000', logger }: {
+export function createSipChatActivities({ store, sip, clock = () => new Date(), mediaBaseUrl = 'http://localhost:3000', logger, msrpHolderQueue }: {
   store: Store;
   sip?: SipRouting;
+  /** Session mode: the task queue only this worker polls, where the lines of the sessions it holds are sent. */
+  msrpHolderQueue?: string;
   clock?: () => Date;
   /** Base of the links to stored media the agent's desktop opens (SIP_CHAT_MEDIA_BASE_URL). */
   mediaBaseUrl?: string;
@@ -127,7 +131,7 @@ export function createSipChatActivities({ store, sip, clock = () => new Date(), 
       const dialog = line.call as unknown as SipDialog;
       const content = chatContent({ ...line, origin }, text ?? '', wamid);
       if (line.call.chatMode === 'msrp') {
-        const outcome = await relayOverMsrp(sip, line, content);
+        const outcome = await relayOverMsrp(sip, line, content, msrpHolderQueue);
         if (outcome.outcome === 'delivered' && line.messageId && !line.history) await recordAgentDelivery(store, line.messageId, { callId: dialog.callId, seq: line.seq, at: clock() });
         return outcome;
       }

@@ -26,6 +26,21 @@ const relay = proxyActivities<Pick<ConversationActivities, 'relayToAgent'>>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
+/**
+ * Session mode: a line for a call whose MSRP connection a worker holds goes to that worker's own task queue. A worker
+ * that died is noticed by the heartbeat (5 s) or by nobody taking the task (10 s); then the line goes to any worker,
+ * which connects again and becomes the holder. An attempt there that fails for another reason (the session's
+ * connection dropped, the message not stored yet) is retried there first.
+ */
+const relayOn = (taskQueue: string) =>
+  proxyActivities<Pick<ConversationActivities, 'relayToAgent'>>({
+    taskQueue,
+    startToCloseTimeout: '1 minute',
+    heartbeatTimeout: '5 seconds',
+    scheduleToStartTimeout: '10 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '4 seconds', maximumAttempts: 4 },
+  });
+
 export const SIP_CHAT_PATCH = 'sip-chat-page-mode';
 /** Session mode (RFC 4975): the first call answered with an MSRP session (`chatMode: 'msrp'`). */
 export const SIP_SESSION_PATCH = 'sip-chat-session-mode';
@@ -116,9 +131,19 @@ export class SipChat {
 
   /** Sends one line; a line given up on (ten minutes unreachable) is skipped so the rest still go. */
   async relay(line: ChatLine): Promise<void> {
-    await relay.relayToAgent(line).catch((err: unknown) => {
+    const given = (err: unknown) => {
       if (!(err instanceof ActivityFailure)) throw err;
-    });
+      return undefined;
+    };
+    const callId = line.call.callId;
+    const holder = line.call.chatMode === 'msrp' ? this.state.msrpHolders?.[callId] : undefined;
+    let outcome = holder ? await relayOn(holder).relayToAgent(line).catch(given) : undefined;
+    if (!outcome) {
+      // No holder, or it is gone: any worker takes the line (and, in session mode, the session's connection).
+      if (holder) delete this.state.msrpHolders![callId];
+      outcome = await relay.relayToAgent(line).catch(given);
+    }
+    if (outcome?.heldOn) this.state.msrpHolders = { ...this.state.msrpHolders, [callId]: outcome.heldOn };
   }
 
   /**
@@ -129,6 +154,7 @@ export class SipChat {
     const callId = effect.call.callId;
     const pending = () => this.state.queue.some((line) => line.call.callId === callId);
     if (pending()) return condition(() => !pending()).then(() => this.beforeRelease(effect));
+    if (this.state.msrpHolders?.[callId]) delete this.state.msrpHolders[callId];
     const last = this.state.lastSeqs[callId];
     if (last === undefined) return effect;
     delete this.state.lastSeqs[callId];
