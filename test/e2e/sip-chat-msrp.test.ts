@@ -158,4 +158,40 @@ describe('session mode: the chat crosses SIP as an MSRP session', () => {
     expect((await rig.requestAs('agent', 'POST', path(id, '/close'), {})).status).toBe(200);
     expect((await sipp.finished()).exitCode).toBe(0);
   });
+
+  it('a transfer continues in a new MSRP session: the last messages marked as history, then the live ones', async () => {
+    const { rig, sipp, peer } = await sessionService(2);
+    const customer = newCustomer();
+    const id = conversationOf(customer);
+    await customerWrites(rig, customer, 'Question about my bill');
+    await conversationWhere(rig, id, (c) => c.state === 'handedToAgent');
+    await customerWrites(rig, customer, 'I was charged twice');
+    await peer.until(has('I was charged twice'));
+    const moved = await rig.request('POST', `/v1/agent/conversations/${encodeURIComponent(id)}/transfer`, { queue: 'billing' }, { authorization: `Bearer ${rig.keys.agent}` });
+    expect(moved.status).toBe(200);
+    await conversationWhere(rig, id, (c) => c.state === 'handedToAgent' && c.routing.attempt === 2);
+    await customerWrites(rig, customer, 'Still there?');
+    await peer.until(has('Still there?'));
+    // The new agent writes in the new session: their reply goes out as theirs.
+    expect((await peer.agentWrites('Billing here, let me look')).responses.map((r) => r.status)).toEqual([200]);
+    await eventually(() => textsTo(rig, customer), (texts) => texts.includes('Billing here, let me look'), 45_000);
+    expect((await rig.requestAs('agent', 'POST', path(id, '/close'), {})).status).toBe(200);
+    await peer.until(has('[system] The conversation was closed.'));
+    const report = await sipp.finished();
+    expect(report.exitCode).toBe(0);
+
+    // Each call its own session (our From-Path), each over its own connection.
+    const sessions = [...new Set(peer.messages().map((m) => m.headers['from-path']))];
+    expect(sessions).toHaveLength(2);
+    const inSession = (n: number) => peer.messages().filter((m) => m.headers['from-path'] === sessions[n]);
+    expect(inSession(0).filter((m) => m.headers['x-chat-origin'] === 'customer').map((m) => m.text)).toEqual(['Question about my bill', 'I was charged twice']);
+    expect(inSession(1).filter((m) => m.headers['x-chat-origin'] !== 'auto-reply').map((m) => [m.headers['x-chat-origin'], m.headers['x-chat-history'] ?? 'live', m.text])).toEqual([
+      ['customer', 'yes', '[history] Question about my bill'],
+      ['customer', 'yes', '[history] I was charged twice'],
+      ['customer', 'live', 'Still there?'],
+      ['system', 'live', '[system] The conversation was closed.'],
+    ]);
+    expect(new Set(inSession(1).map((m) => m.chunks[0]!.connection)).size).toBe(1);
+    expect(inSession(1)[0]!.chunks[0]!.connection).not.toBe(inSession(0)[0]!.chunks[0]!.connection);
+  });
 });
