@@ -41,7 +41,10 @@ export interface MsrpPeer {
   refuseNext(count: number, status: number, comment: string): void;
   /** The next `count` SENDs are taken and the connection dropped at once, unanswered (the peer restarts). */
   dropNext(count: number): void;
-  /** The agent writes: one message (chunked at `chunkBytes`), sent `times` times with the same Message-ID. */
+  /**
+   * The agent writes: one message (chunked at `chunkBytes`), sent `times` times with the same Message-ID, in the
+   * session the connector last sent in, over the connection it used.
+   */
   agentWrites(text: string, options?: { times?: number; chunkBytes?: number; messageId?: string }): Promise<{ responses: PeerFrame[]; reports: PeerFrame[] }>;
   /** Resolves once `predicate` holds over the messages received (polled). */
   until(predicate: (messages: PeerMessage[]) => boolean, timeoutMs?: number): Promise<PeerMessage[]>;
@@ -89,7 +92,8 @@ export async function startMsrpPeer(): Promise<MsrpPeer> {
   let drops = 0;
   const waiting = new Map<string, (frame: PeerFrame) => void>();
   const reports: PeerFrame[] = [];
-  let ourFromPath = '';
+  /** Where the connector's last SEND came from: its session's URI and the connection it used. */
+  let last: { fromPath: string; socket: Socket } | undefined;
   let path = '';
 
   const write = (socket: Socket, lines: string[], body?: Buffer, flag = '$', tid = randomBytes(6).toString('hex')) => {
@@ -117,7 +121,7 @@ export async function startMsrpPeer(): Promise<MsrpPeer> {
           reports.push(frame);
           continue;
         }
-        ourFromPath = frame.headers['from-path'] ?? ourFromPath;
+        if (frame.headers['from-path']) last = { fromPath: frame.headers['from-path'], socket };
         if (frame.method === 'SEND' && drops > 0) {
           drops--;
           socket.destroy();
@@ -158,8 +162,9 @@ export async function startMsrpPeer(): Promise<MsrpPeer> {
     dropNext: (count) => (drops = count),
     connections: () => sockets.length,
     async agentWrites(text, options = {}) {
-      const socket = sockets.at(-1);
-      if (!socket) throw new Error('the connector has not connected yet');
+      // In the session the connector wrote in last, over the connection it used for it.
+      if (!last) throw new Error('the connector has not connected yet');
+      const { socket, fromPath } = last;
       const messageId = options.messageId ?? `agent-${randomBytes(5).toString('hex')}`;
       const body = Buffer.from(text, 'utf8');
       const size = options.chunkBytes ?? body.length;
@@ -170,7 +175,7 @@ export async function startMsrpPeer(): Promise<MsrpPeer> {
           const last = offset + size >= body.length;
           const tid = randomBytes(6).toString('hex');
           const answered = new Promise<PeerFrame>((resolve) => waiting.set(tid, resolve));
-          write(socket, ['SEND', `To-Path: ${ourFromPath}`, `From-Path: ${path}`, `Message-ID: ${messageId}`, 'Success-Report: yes',
+          write(socket, ['SEND', `To-Path: ${fromPath}`, `From-Path: ${path}`, `Message-ID: ${messageId}`, 'Success-Report: yes',
             `Byte-Range: ${offset + 1}-${offset + chunk.length}/${body.length}`, 'Content-Type: text/plain'], chunk, last ? '$' : '+', tid);
           responses.push(await answered);
         }
