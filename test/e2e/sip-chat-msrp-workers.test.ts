@@ -34,8 +34,8 @@ async function startWorker(): Promise<void> {
 it('two workers, one connection per session: every line over it, in order, and the agent\'s reply back once', async () => {
   rig = await startService({ inProcessWorker: false });
   peer = await startMsrpPeer();
-  sipp = await startSipp({ scenario: 'custom:msrp-workers', scenarioXml: msrpAnswerScenario(peer.path), transport: 'udp', agent: 'agent-1', calls: 2, timeoutSeconds: 170 });
-  // One workflow cached per worker, two conversations: their tasks keep moving between the workers, and so would
+  sipp = await startSipp({ scenario: 'custom:msrp-workers', scenarioXml: msrpAnswerScenario(peer.path), transport: 'udp', agent: 'agent-1', calls: 3, timeoutSeconds: 170 });
+  // One workflow cached per worker, three conversations: their tasks keep moving between the workers, and so would
   // their activities (Temporal dispatches an activity eagerly to the worker that ran the workflow task).
   await startWorker();
   await startWorker();
@@ -43,7 +43,7 @@ it('two workers, one connection per session: every line over it, in order, and t
   await rig.requestAs('supervisor', 'PUT', '/v1/config/draft', draft);
   expect((await rig.requestAs('supervisor', 'POST', '/v1/config/publish', {})).status).toBe(201);
 
-  const customers = [0, 1].map((i) => String(15558500000 + i * 500_000 + Math.floor(Math.random() * 400_000)));
+  const customers = [0, 1, 2].map((i) => String(15558000000 + i * 500_000 + Math.floor(Math.random() * 400_000)));
   const ids = customers.map((c) => `wa:${BUSINESS_NUMBER_ID}:${c}`);
   const texts = Array.from({ length: 10 }, (_, i) => `line ${i + 1}`);
   const write = async (customer: string, text: string) => expect((await rig!.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text })).delivery.finalStatus).toBe(200);
@@ -52,7 +52,7 @@ it('two workers, one connection per session: every line over it, in order, and t
     await eventually(() => rig!.request('GET', `/v1/conversations/${encodeURIComponent(ids[i]!)}`), (r) => r.body.state === 'handedToAgent', 60_000);
   }
   for (const text of texts.slice(1)) for (const customer of customers) await write(customer, text);
-  await peer.until((messages) => messages.filter((m) => m.headers['x-chat-origin'] === 'customer').length >= 2 * texts.length, 90_000);
+  await peer.until((messages) => messages.filter((m) => m.headers['x-chat-origin'] === 'customer').length >= customers.length * texts.length, 90_000);
   expect((await peer.agentWrites('Noted, thanks', { times: 2 })).responses.map((r) => r.status)).toEqual([200, 200]);
   const sent = () => rig!.simulator.sent().filter((m) => m.body.type === 'text').map((m) => (m.body as { text: { body: string } }).text.body);
   await eventually(async () => sent(), (texts) => texts.includes('Noted, thanks'), 45_000);
@@ -63,11 +63,11 @@ it('two workers, one connection per session: every line over it, in order, and t
 
   // Per session (our From-Path): every line, in order, all over one connection.
   const sessions = [...new Set(peer.messages().map((m) => m.headers['from-path']))];
-  expect(sessions).toHaveLength(2);
+  expect(sessions).toHaveLength(customers.length);
   for (const session of sessions) {
     const lines = peer.messages().filter((m) => m.headers['from-path'] === session && m.headers['x-chat-origin'] === 'customer');
     expect(lines.map((m) => m.text)).toEqual(texts);
     expect(new Set(lines.map((m) => m.chunks[0]!.connection)).size).toBe(1);
   }
-  expect(peer.connections()).toBe(2);
+  expect(peer.connections()).toBe(customers.length);
 }, 180_000);
