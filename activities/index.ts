@@ -29,6 +29,8 @@ export interface ActivityDeps {
   conversations: ConversationService;
   /** Base of the media links in chat lines sent over SIP (SIP_CHAT_MEDIA_BASE_URL). */
   chatMediaBaseUrl?: string;
+  /** Session mode (SIP_CHAT_MODE=msrp): the task queue only this worker polls, for the MSRP sessions it holds. */
+  msrpHolderQueue?: string;
 }
 
 /** Every activity the worker registers on its main task queue. */
@@ -38,7 +40,7 @@ export type WorkerActivities = ConversationActivities & LaneActivities & Campaig
  * Every activity the worker registers, built over explicit dependencies so tests pass real servers, no globals.
  * (The send lanes' own workers register `sendMessage` from here too.)
  */
-export function createActivities({ store, broker, clock = () => new Date(), settingsCacheMs, sip, lanes, conversations, chatMediaBaseUrl }: ActivityDeps): WorkerActivities {
+export function createActivities({ store, broker, clock = () => new Date(), settingsCacheMs, sip, lanes, conversations, chatMediaBaseUrl, msrpHolderQueue }: ActivityDeps): WorkerActivities {
   return {
     ...createBrokerActivities({ store, broker, clock }),
     ...createMediaActivities({ store, broker }),
@@ -48,7 +50,7 @@ export function createActivities({ store, broker, clock = () => new Date(), sett
     ...createBotActivities({ store }),
     ...createLaneActivities({ store, lanes: lanes.opener, customerPacingMs: lanes.customerPacingMs, clock }),
     ...createCampaignActivities({ store, conversations, clock }),
-    ...createSipChatActivities({ store, clock, ...(sip ? { sip } : {}), ...(chatMediaBaseUrl ? { mediaBaseUrl: chatMediaBaseUrl } : {}) }),
+    ...createSipChatActivities({ store, clock, ...(sip ? { sip } : {}), ...(chatMediaBaseUrl ? { mediaBaseUrl: chatMediaBaseUrl } : {}), ...(msrpHolderQueue ? { msrpHolderQueue } : {}) }),
     ...createReceiptActivities({ store, broker, clock }),
     ...createRetentionActivities({ store, clock }),
   };

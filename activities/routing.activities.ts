@@ -43,10 +43,18 @@ export function createRoutingActivities({ store, sip, clock = () => new Date(), 
       });
       switch (outcome.outcome) {
         case 'answered': {
-          const { agentId, dialog } = outcome;
+          const { agentId, dialog, msrp } = outcome;
+          if (msrp && 'problem' in msrp) {
+            // Session mode with an answer that set up no usable MSRP session: the agent could not read the chat.
+            logger?.warn({ conversationId: attempt.conversationId, problem: msrp.problem }, 'SIP: answered without a usable MSRP session; hanging up');
+            await calls.hangUp(dialog);
+            return { outcome: 'rejected', status: 488, reason: `Not Acceptable Here: ${msrp.problem}` };
+          }
           const taken = agentId !== '' && (await takeAgentSlot(store, { agentId, conversationId: attempt.conversationId, callId: dialog.callId, capacity: attempt.agentCapacity, at: clock() }));
-          // The chat mode rides on the call, so the workflow knows whether to carry the chat into this dialog.
-          if (taken) return { outcome: 'answered', agentId, call: { ...dialog, ...(sip?.chatMode === 'message' ? { chatMode: 'message' } : {}) } };
+          // The chat mode rides on the call (with the MSRP session in session mode), so the workflow knows whether
+          // and how to carry the chat into this dialog.
+          const chat = sip?.chatMode === 'message' ? { chatMode: 'message' } : msrp ? { chatMode: 'msrp', msrp: msrp.session } : {};
+          if (taken) return { outcome: 'answered', agentId, call: { ...dialog, ...chat } };
           logger?.warn({ conversationId: attempt.conversationId, agentId }, 'SIP: answered by an agent at capacity (or unnamed); hanging up');
           await calls.hangUp(dialog);
           return { outcome: 'busy', status: 486, reason: agentId === '' ? 'answer named no agent' : `agent ${agentId} at capacity` };

@@ -14,8 +14,11 @@ import { MediaPending, inboundLineText } from '../services/inbound-view';
 import { chatContent, originOf } from '../integrations/sip/sip.chat';
 import type { SipRouting } from '../integrations/sip/sip.routing';
 import type { ChatLine, SipDialog } from '../integrations/sip/sip.types';
+import type { InDialogContent } from '../integrations/sip/sip.dialog';
+import { msrpMessageIdFor, type MsrpCall } from '../integrations/sip/msrp.sdp';
 
-export type RelayOutcome = { outcome: 'delivered' } | { outcome: 'refused'; status: number; reason: string };
+/** `heldOn` (session mode): the task queue of this worker alone, which holds the call's MSRP connection now. */
+export type RelayOutcome = ({ outcome: 'delivered' } | { outcome: 'refused'; status: number; reason: string }) & { heldOn?: string };
 
 const retry = (message: string) => ApplicationFailure.retryable(message, 'SipChatUnavailable');
 
@@ -72,9 +75,34 @@ function heartbeating(): { stop(): void } {
   return { stop: () => clearInterval(timer) };
 }
 
-export function createSipChatActivities({ store, sip, clock = () => new Date(), mediaBaseUrl = 'http://localhost:3000', logger }: {
+/**
+ * Session mode: the line as one MSRP message (RFC 4975), chunked, with a Message-ID derived from the call and the
+ * line, so a retry (here or on another worker, over a new connection) is the same message sent again, not a second.
+ * Delivered on the Success-Report; a 4xx response or failure REPORT is final; no answer or a lost connection retries.
+ */
+async function relayOverMsrp(sip: SipRouting, line: ChatLine, content: InDialogContent, holderQueue?: string): Promise<RelayOutcome> {
+  const call = line.call as unknown as SipDialog & { msrp?: MsrpCall };
+  if (!sip.msrp || !call.msrp) return { outcome: 'refused', status: 0, reason: 'MSRP session mode is not enabled on this worker' };
+  const beat = heartbeating();
+  const result = await sip.msrp
+    .send({ callId: call.callId, conversationId: call.conversationId, msrp: call.msrp }, {
+      messageId: msrpMessageIdFor(call.callId, line.seq),
+      contentType: content.contentType,
+      body: Buffer.from(content.body, 'utf8'),
+      ...(content.headers ? { headers: content.headers } : {}),
+    })
+    .finally(beat.stop);
+  if (result.kind === 'failed') throw retry(`MSRP line ${line.seq} in ${call.callId}: ${result.reason}`);
+  const held = holderQueue ? { heldOn: holderQueue } : {};
+  if (result.kind === 'refused') return { outcome: 'refused', status: result.status, reason: result.comment, ...held };
+  return { outcome: 'delivered', ...held };
+}
+
+export function createSipChatActivities({ store, sip, clock = () => new Date(), mediaBaseUrl = 'http://localhost:3000', logger, msrpHolderQueue }: {
   store: Store;
   sip?: SipRouting;
+  /** Session mode: the task queue only this worker polls, where the lines of the sessions it holds are sent. */
+  msrpHolderQueue?: string;
   clock?: () => Date;
   /** Base of the links to stored media the agent's desktop opens (SIP_CHAT_MEDIA_BASE_URL). */
   mediaBaseUrl?: string;
@@ -101,10 +129,16 @@ export function createSipChatActivities({ store, sip, clock = () => new Date(), 
         wamid = doc.direction === 'inbound' ? doc.wamid : undefined;
       }
       const dialog = line.call as unknown as SipDialog;
+      const content = chatContent({ ...line, origin }, text ?? '', wamid);
+      if (line.call.chatMode === 'msrp') {
+        const outcome = await relayOverMsrp(sip, line, content, msrpHolderQueue);
+        if (outcome.outcome === 'delivered' && line.messageId && !line.history) await recordAgentDelivery(store, line.messageId, { callId: dialog.callId, seq: line.seq, at: clock() });
+        return outcome;
+      }
       // Heartbeats while the transaction runs (up to 64·T1): a worker that dies mid-send is noticed within the
       // heartbeat timeout, and the line re-sent by another, instead of after the whole start-to-close timeout.
       const beat = heartbeating();
-      const result = await sip.agent.message(dialog, line.seq, chatContent({ ...line, origin }, text ?? '', wamid)).finally(beat.stop);
+      const result = await sip.agent.message(dialog, line.seq, content).finally(beat.stop);
       if (result.kind !== 'response') throw retry(`MESSAGE ${line.seq} in ${dialog.callId}: ${result.kind === 'timeout' ? 'no answer' : result.error.message}`);
       if (result.status >= 500 && result.status < 600) throw retry(`MESSAGE ${line.seq} in ${dialog.callId}: ${result.status} ${result.reason}`);
       if (result.status >= 300) {

@@ -152,9 +152,9 @@ export const ConfigSchema = z.object({
   SIP_AGENT_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/).default('X-Agent-Id'),
   /**
    * How the chat reaches the agent: `none` (only the assignment crosses SIP), `message` (each line an in-dialog SIP
-   * MESSAGE, RFC 3428). Session mode (`msrp`, RFC 4975) is not built yet and is refused at start-up.
+   * MESSAGE, RFC 3428) or `msrp` (the INVITE offers an MSRP session and each line is an MSRP SEND, RFC 4975).
    */
-  SIP_CHAT_MODE: z.enum(['none', 'message'], { message: 'expected none or message (msrp, session mode, is not built yet)' }).default('none'),
+  SIP_CHAT_MODE: z.enum(['none', 'message', 'msrp'], { message: 'expected none, message or msrp' }).default('none'),
   /** Base of the links to customers' media in chat lines (`<base>/v1/media/<id>`), as the agents' desktops reach the API. */
   SIP_CHAT_MEDIA_BASE_URL: z.string().url().default('http://localhost:3000'),
 });

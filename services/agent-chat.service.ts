@@ -1,8 +1,8 @@
 /**
- * The agent's side of page-mode chat (SIP_CHAT_MODE=message): an in-dialog MESSAGE from the contact centre is the
- * agent's reply, and goes through the conversation service exactly as an HTTP reply does (window, templates, tier,
- * pacing). Its idempotency key is the MESSAGE's Call-ID and CSeq, so a retransmission (or the same MESSAGE reaching
- * another worker) sends once. The SIP final response says what became of it; a refusal the agent must act on also
+ * The agent's side of chat over SIP (SIP_CHAT_MODE=message or msrp): an in-dialog MESSAGE, or an MSRP SEND in the
+ * call's session, from the contact centre is the agent's reply, and goes through the conversation service exactly as
+ * an HTTP reply does (window, templates, tier, pacing). Its idempotency key is the MESSAGE's Call-ID and CSeq (the
+ * MSRP Message-ID in session mode), so a retransmission (or the same request reaching another worker) sends once. The SIP final response says what became of it; a refusal the agent must act on also
  * comes back as a notice MESSAGE in the session (through the conversation's workflow, which owns the dialog's CSeq).
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -30,11 +30,14 @@ const REFUSALS: Partial<Record<string, [number, string]>> = {
   messaging_limit_reached: [403, 'Messaging Limit Reached'],
 };
 
+/** What names the agent's request: the MESSAGE's CSeq (page mode) or the MSRP Message-ID (session mode). */
+const requestOf = (message: AgentMessage) => message.requestKey ?? String(message.cseq);
+
 const ACCEPTED_TYPES = /^(text\/plain)\s*(;|$)/i;
 
 export function createAgentChat({ store, temporal, conversations }: { store: Store; temporal: Client; conversations: ConversationService }) {
   async function tell(message: AgentMessage, code: ChatNoticeCode, text: string): Promise<void> {
-    const notice = { key: `${message.callId}:${message.cseq}`, callId: message.callId, code, text };
+    const notice = { key: `${message.callId}:${requestOf(message)}`, callId: message.callId, code, text };
     await temporal.workflow.getHandle(message.conversationId).signal(agentNoticeSignal, notice).catch((err: unknown) => {
       if (!(err instanceof WorkflowNotFoundError)) throw err; // the conversation ended meanwhile: nobody to tell
     });
@@ -42,7 +45,7 @@ export function createAgentChat({ store, temporal, conversations }: { store: Sto
 
   async function send(message: AgentMessage, content: OutboundRequest, sender: Sender): Promise<AgentMessageAnswer> {
     try {
-      const accepted = await conversations.send(message.conversationId, content, sender, `sip:${message.callId}:${message.cseq}`);
+      const accepted = await conversations.send(message.conversationId, content, sender, `sip:${message.callId}:${requestOf(message)}`);
       // 202 (RFC 3428 §7): taken, on its way to WhatsApp; the thread shows what WhatsApp makes of it.
       return { status: 202, reason: 'Accepted', headers: [['X-Message-Id', accepted.messageId]] };
     } catch (err) {

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { NativeConnection, Worker, type InjectedSinks, type State } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -116,7 +118,10 @@ export async function createConversationWorker(options: ConversationWorkerOption
     activities: { sendMessage: (send: Parameters<typeof activities.sendMessage>[0]) => activities.sendMessage(send) },
     rateFor: (businessNumberId) => limitsFor(limits, businessNumberId).sendRatePerSecond,
   });
+  // Session mode: this worker's own queue, for the lines of the MSRP sessions whose connection it holds.
+  const msrpHolderQueue = sip?.msrp ? `${options.taskQueue}.msrp.${hostname()}.${process.pid}.${randomUUID().slice(0, 8)}` : undefined;
   const activities = createActivities({
+    ...(msrpHolderQueue ? { msrpHolderQueue } : {}),
     store: options.store,
     broker,
     clock,
@@ -139,6 +144,16 @@ export async function createConversationWorker(options: ConversationWorkerOption
     sinks: timelineSinkNoop,
   });
 
+  const holder = msrpHolderQueue
+    ? await Worker.create({
+        connection: options.connection,
+        namespace: options.namespace,
+        taskQueue: msrpHolderQueue,
+        dataConverter,
+        activities: { relayToAgent: activities.relayToAgent },
+      })
+    : undefined;
+
   /** Serves every lane any worker opened, so sends queued there never wait on a worker that died. */
   const syncLanes = async () => {
     for (const businessNumberId of await listSendLanes(options.store)) await lanes.ensure(businessNumberId);
@@ -146,21 +161,28 @@ export async function createConversationWorker(options: ConversationWorkerOption
 
   return {
     getState: () => main.getState(),
-    shutdown: () => main.shutdown(),
+    shutdown: () => {
+      main.shutdown();
+      if (holder?.getState() === 'RUNNING') holder.shutdown();
+    },
     async run() {
       const running = main.run();
+      const holding = holder?.run();
       const refresh = setInterval(() => void syncLanes().catch(() => undefined), options.sendLaneRefreshMs ?? 10_000);
       try {
         await syncLanes().catch(() => undefined); // the store may be down: the next refresh tries again
         if (options.retention) await ensureRetentionSchedule(temporal, { taskQueue: options.taskQueue, ...options.retention });
-        await Promise.race([running, lanes.failure]);
+        await Promise.race([running, lanes.failure, ...(holding ? [holding] : [])]);
       } catch (err) {
         if (main.getState() === 'RUNNING') main.shutdown();
         await running.catch(() => undefined);
         throw err;
       } finally {
+        if (holder?.getState() === 'RUNNING') holder.shutdown();
+        await holding?.catch(() => undefined);
         clearInterval(refresh);
         await lanes.shutdown();
+        sip?.msrp?.close();
         await sip?.agent.close();
       }
     },

@@ -91,6 +91,11 @@ export interface SipChatState {
   lastSeqs: Record<string, number>;
   /** Keys of recent notices, so a retransmitted MESSAGE gets one answer. */
   noticeKeys: string[];
+  /**
+   * Session mode: by call, the task queue of the one worker holding the call's MSRP connection (its own queue), so
+   * the next lines go over that connection rather than open a second one from another worker.
+   */
+  msrpHolders?: Record<string, string>;
 }
 
 export const customerMessageSignal = defineSignal<[InboundMessage]>('customerMessage');

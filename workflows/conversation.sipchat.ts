@@ -1,9 +1,10 @@
 /**
- * The chat in the agent's SIP dialog (SIP_CHAT_MODE=message, page mode, RFC 3428): which lines go to the agent, in
- * what order, with which CSeq. Lines are fixed (dialog, CSeq, message id or text) when queued and carried across
- * continue-as-new, so the activity that sends one is a pure retransmission when retried. Only calls the routing
- * activity marked `chatMode: 'message'` carry chat; runs from before page mode never meet one, and the first such
- * call is behind `patched('sip-chat-page-mode')`.
+ * The chat in the agent's SIP dialog (SIP_CHAT_MODE=message, page mode, RFC 3428, or SIP_CHAT_MODE=msrp, session mode,
+ * RFC 4975): which lines go to the agent, in what order, with which CSeq (page mode) or Message-ID (session mode: one
+ * derived from the call and the line's number). Lines are fixed (dialog, CSeq, message id or text) when queued and
+ * carried across continue-as-new, so the activity that sends one is a pure retransmission when retried. Only calls the routing
+ * activity marked `chatMode: 'message'` or `'msrp'` carry chat; runs from before either mode never meet one, and the
+ * first such call is behind `patched('sip-chat-page-mode')` or `patched('sip-chat-session-mode')`.
  */
 import { ActivityFailure, condition, patched, proxyActivities } from '@temporalio/workflow';
 import type { ConversationActivities } from '../activities/activities.types';
@@ -25,7 +26,24 @@ const relay = proxyActivities<Pick<ConversationActivities, 'relayToAgent'>>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
+/**
+ * Session mode: a line for a call whose MSRP connection a worker holds goes to that worker's own task queue. A worker
+ * that died is noticed by the heartbeat (5 s) or by nobody taking the task (10 s); then the line goes to any worker,
+ * which connects again and becomes the holder. An attempt there that fails for another reason (the session's
+ * connection dropped, the message not stored yet) is retried there first.
+ */
+const relayOn = (taskQueue: string) =>
+  proxyActivities<Pick<ConversationActivities, 'relayToAgent'>>({
+    taskQueue,
+    startToCloseTimeout: '1 minute',
+    heartbeatTimeout: '5 seconds',
+    scheduleToStartTimeout: '10 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '4 seconds', maximumAttempts: 4 },
+  });
+
 export const SIP_CHAT_PATCH = 'sip-chat-page-mode';
+/** Session mode (RFC 4975): the first call answered with an MSRP session (`chatMode: 'msrp'`). */
+export const SIP_SESSION_PATCH = 'sip-chat-session-mode';
 
 const WINDOW_CLOSED = `The customer's 24-hour window is closed: WhatsApp lets only a template reach them now. /templates lists the approved ones. ${TEMPLATE_COMMAND_HELP}`;
 
@@ -36,10 +54,13 @@ function closedText(snapshot: ConversationSnapshot): string {
 export class SipChat {
   readonly state: SipChatState;
 
-  /** `mayChat` decides once per chat call whether to go ahead: the patch in a workflow, always in pure tests. */
+  /**
+   * `mayChat` decides once per chat call whether to go ahead: the mode's patch in a workflow (page mode and session
+   * mode each met their first call in a later build), always in pure tests.
+   */
   constructor(
     carried?: SipChatState,
-    private readonly mayChat: () => boolean = () => patched(SIP_CHAT_PATCH),
+    private readonly mayChat: (mode: 'message' | 'msrp') => boolean = (mode) => patched(mode === 'msrp' ? SIP_SESSION_PATCH : SIP_CHAT_PATCH),
   ) {
     this.state = carried ?? { queue: [], lastSeqs: {}, noticeKeys: [] };
   }
@@ -65,8 +86,8 @@ export class SipChat {
       this.state.lastSeqs[current.call.callId] = current.nextSeq - 1;
       delete this.state.current;
     }
-    if (call && call.chatMode === 'message' && !this.state.current) {
-      if (!this.mayChat()) return;
+    if (call && (call.chatMode === 'message' || call.chatMode === 'msrp') && !this.state.current) {
+      if (!this.mayChat(call.chatMode)) return;
       this.state.current = { call, nextSeq: 2, windowNoticed: false };
       // What came before the answer: the conversation so far, or on a transfer the last messages, marked as history.
       const transfer = before.context.routing.assignedAt !== null;
@@ -109,9 +130,19 @@ export class SipChat {
 
   /** Sends one line; a line given up on (ten minutes unreachable) is skipped so the rest still go. */
   async relay(line: ChatLine): Promise<void> {
-    await relay.relayToAgent(line).catch((err: unknown) => {
+    const given = (err: unknown) => {
       if (!(err instanceof ActivityFailure)) throw err;
-    });
+      return undefined;
+    };
+    const callId = line.call.callId;
+    const holder = line.call.chatMode === 'msrp' ? this.state.msrpHolders?.[callId] : undefined;
+    let outcome = holder ? await relayOn(holder).relayToAgent(line).catch(given) : undefined;
+    if (!outcome) {
+      // No holder, or it is gone: any worker takes the line (and, in session mode, the session's connection).
+      if (holder) delete this.state.msrpHolders![callId];
+      outcome = await relay.relayToAgent(line).catch(given);
+    }
+    if (outcome?.heldOn) this.state.msrpHolders = { ...this.state.msrpHolders, [callId]: outcome.heldOn };
   }
 
   /**
@@ -122,6 +153,7 @@ export class SipChat {
     const callId = effect.call.callId;
     const pending = () => this.state.queue.some((line) => line.call.callId === callId);
     if (pending()) return condition(() => !pending()).then(() => this.beforeRelease(effect));
+    if (this.state.msrpHolders?.[callId]) delete this.state.msrpHolders[callId];
     const last = this.state.lastSeqs[callId];
     if (last === undefined) return effect;
     delete this.state.lastSeqs[callId];

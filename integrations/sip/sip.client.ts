@@ -42,6 +42,8 @@ export interface InviteInput {
   extraHeaders: SipHeaders;
   /** No final answer by then: CANCEL if it rang, else give up. */
   timeoutMs: number;
+  /** An SDP offer for the INVITE's body (session mode: the MSRP session, RFC 4975 §8). */
+  sdp?: string;
 }
 
 export type InviteResult =
@@ -56,6 +58,8 @@ export interface AgentMessage {
   conversationId: string;
   /** The request's CSeq number: with the Call-ID it names this MESSAGE, retransmissions included. */
   cseq: number;
+  /** Names the request instead of the CSeq where it did not come as a MESSAGE (`msrp:<Message-ID>`, session mode). */
+  requestKey?: string;
   contentType: string;
   body: string;
 }
@@ -132,6 +136,7 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
       local,
       extraHeaders: input.extraHeaders,
       allow,
+      ...(input.sdp ? { sdp: input.sdp } : {}),
     });
     const transaction = layer.start(request, hop);
     const deadline = sleep(input.timeoutMs);

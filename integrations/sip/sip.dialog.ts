@@ -82,6 +82,8 @@ export interface InviteInput {
   extraHeaders: SipHeaders;
   /** The Allow header: {@link allowFor}. */
   allow?: string;
+  /** A session description offered in the body (`application/sdp`): the MSRP session in session mode. */
+  sdp?: string;
 }
 
 export function buildInvite(input: InviteInput): SipRequest {
@@ -100,8 +102,9 @@ export function buildInvite(input: InviteInput): SipRequest {
       ['Allow', input.allow ?? allowFor(false)],
       ['User-Agent', USER_AGENT],
       ...input.extraHeaders,
+      ...(input.sdp ? [['Content-Type', 'application/sdp'] as [string, string]] : []),
     ],
-    body: '',
+    body: input.sdp ?? '',
   };
 }
 

@@ -10,6 +10,7 @@ import { parseNameAddr, parseUri, uriUser } from './sip.headers';
 import { header, headerValues, type SipHeaders, type SipResponse } from './sip.message';
 import { startSipAgent, type InviteResult, type SipAgent, type SipAgentOptions } from './sip.client';
 import type { RemoteBye, RouteOutcome, RouteToAgentRequest, SipDialog } from './sip.types';
+import { createMsrpSessions, type MsrpSessions } from './msrp.sessions';
 
 /** What the activities need: a running user agent and where and how to route. */
 export interface SipRouting {
@@ -19,12 +20,20 @@ export interface SipRouting {
   inviteTimeoutMs: number;
   /** Answer header naming the agent (default X-Agent-Id); else the Contact's user part. */
   agentHeader: string;
-  /** How the chat itself reaches the agent: `none` (only the assignment crosses SIP) or `message` (RFC 3428 page mode). */
+  /**
+   * How the chat itself reaches the agent: `none` (only the assignment crosses SIP), `message` (RFC 3428 page mode)
+   * or `msrp` (RFC 4975 session mode).
+   */
   chatMode?: SipChatMode;
+  /** Session mode's MSRP sessions held by this worker (SIP_CHAT_MODE=msrp only). */
+  msrp?: MsrpSessions;
 }
 
-/** SIP_CHAT_MODE: `none` as before, `message` = each chat line is an in-dialog SIP MESSAGE (RFC 3428). */
-export type SipChatMode = 'none' | 'message';
+/**
+ * SIP_CHAT_MODE: `none` as before, `message` = each chat line is an in-dialog SIP MESSAGE (RFC 3428), `msrp` = the
+ * INVITE offers an MSRP session and each line is an MSRP SEND in it (RFC 4975).
+ */
+export type SipChatMode = 'none' | 'message' | 'msrp';
 
 /** Final answers that mean "nobody free now, try again later". 600 is busy everywhere, still a "not now". */
 const BUSY = new Set([480, 486, 503, 600]);
@@ -99,21 +108,28 @@ export function createSipCalls({ sip, logger }: { sip?: SipRouting; logger?: Pic
         logger?.warn({ conversationId: request.conversationId }, 'SIP routing asked for, but SIP_CONNECTOR_URI is unset');
         return { outcome: 'rejected', status: 0, reason: 'SIP routing is not configured (SIP_CONNECTOR_URI is unset)' };
       }
+      const callId = callIdFor(request.conversationId, request.attempt, request.generation);
       const result = await sip.agent.invite({
         requestUri: sip.connectorUri,
         conversationId: request.conversationId,
-        callId: callIdFor(request.conversationId, request.attempt, request.generation),
+        callId,
         fromUser: request.customerNumber,
         extraHeaders: conversationHeaders(request),
         timeoutMs: sip.inviteTimeoutMs,
+        ...(sip.msrp ? { sdp: sip.msrp.offer(callId) } : {}),
       });
-      return outcomeOf(result, sip.agentHeader);
+      const outcome = outcomeOf(result, sip.agentHeader);
+      if (outcome.outcome !== 'answered' || result.kind !== 'answered' || !sip.msrp) return outcome;
+      const negotiated = sip.msrp.answer(result.response.body, callId);
+      return { ...outcome, msrp: negotiated.ok ? { session: negotiated.session } : { problem: negotiated.problem } };
     },
 
     /** Ends the call. Done on 2xx, 481 (already gone) and other 4xx/6xx; 5xx, timeouts and transport errors retry. */
     async hangUp(dialog: SipDialog): Promise<void> {
       if (!sip) return;
       const result = await sip.agent.bye(dialog);
+      // RFC 4975 §8.4 (the SIP session ends, so does its MSRP session): this worker's connection goes.
+      sip.msrp?.end(dialog.callId);
       if (result.kind === 'response' && (result.status < 500 || result.status >= 600)) {
         if (result.status >= 300) logger?.warn({ callId: dialog.callId, status: result.status }, 'SIP: BYE refused; the call counts as ended');
         return;
@@ -143,15 +159,28 @@ export async function startSipRouting(
   hooks: Pick<SipAgentOptions, 'onRemoteBye' | 'onAgentMessage' | 'logger' | 't1Ms'> = {},
 ): Promise<SipRouting | undefined> {
   if (!settings.SIP_CONNECTOR_URI) return undefined;
+  let msrp: MsrpSessions | undefined;
   const agent = await startSipAgent({
     host: settings.SIP_LOCAL_HOST,
     port: settings.SIP_LOCAL_PORT,
     ...(settings.SIP_PUBLIC_HOST ? { publicHost: settings.SIP_PUBLIC_HOST } : {}),
     ...hooks,
-    // Without page mode an agent's MESSAGE is refused 405, as before.
+    onRemoteBye: async (bye) => {
+      await hooks.onRemoteBye?.(bye);
+      msrp?.end(bye.callId);
+    },
+    // Without page mode an agent's MESSAGE is refused 405, as before (in session mode the agent writes over MSRP).
     ...(settings.SIP_CHAT_MODE === 'message' ? {} : { onAgentMessage: undefined }),
   });
+  if (settings.SIP_CHAT_MODE === 'msrp') {
+    msrp = createMsrpSessions({
+      host: agent.local.host,
+      ...(hooks.onAgentMessage ? { onAgentMessage: hooks.onAgentMessage } : {}),
+      ...(hooks.logger ? { logger: hooks.logger } : {}),
+    });
+  }
   return {
+    ...(msrp ? { msrp } : {}),
     agent,
     connectorUri: settings.SIP_CONNECTOR_URI,
     inviteTimeoutMs: settings.SIP_INVITE_TIMEOUT_MS,

@@ -3,6 +3,8 @@
  * its history, so a dialog outlives the worker process that set it up.
  */
 
+import type { MsrpCall } from './msrp.sdp';
+
 /** One attempt to hand a conversation to an agent through the contact centre's SIP connector. */
 export interface RouteToAgentRequest {
   conversationId: string;
@@ -34,7 +36,8 @@ export interface RouteToAgentRequest {
  * CANCELled when it had rung, else abandoned) or a 408/487 from the far end.
  */
 export type RouteOutcome =
-  | { outcome: 'answered'; agentId: string; dialog: SipDialog }
+  /** `msrp` in session mode: the MSRP session the answer's SDP negotiated, or why it could not be. */
+  | { outcome: 'answered'; agentId: string; dialog: SipDialog; msrp?: { session: MsrpCall } | { problem: string } }
   | { outcome: 'busy'; status: number; reason: string; retryAfterSeconds?: number }
   | { outcome: 'rejected'; status: number; reason: string }
   | { outcome: 'noAnswer' };

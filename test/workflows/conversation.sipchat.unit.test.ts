@@ -14,12 +14,12 @@ const settings: ConversationSettings = {
   agentCapacity: 2,
   handOff: { sip: true, retry: { initialMs: 10_000, maxMs: 60_000, maxAttempts: 3 }, fallback: {} },
 };
-const call = (n: number, chatMode?: 'message') => ({ callId: `${n}.0.abc@whatsapp-connector`, localSeq: 1, ...(chatMode ? { chatMode } : {}) });
+const call = (n: number, chatMode?: 'message' | 'msrp') => ({ callId: `${n}.0.abc@whatsapp-connector`, localSeq: 1, ...(chatMode ? { chatMode } : {}) });
 
 /** The harness with a SipChat observing every transition, as ConversationRuntime.dispatch does. */
-function rig() {
+function rig(mayChat: (mode: 'message' | 'msrp') => boolean = () => true) {
   const harness = new ConversationHarness();
-  const chat = new SipChat(undefined, () => true);
+  const chat = new SipChat(undefined, mayChat);
   const releases: ReleaseAgentEffect[] = [];
   const dispatch = (event: ConversationEvent) => {
     const before = harness.snapshot;
@@ -69,6 +69,25 @@ describe('page mode: the lines of the agent\'s session', () => {
     chat.state.queue.splice(0);
     expect(releases).toHaveLength(1);
     expect(await chat.beforeRelease(releases[0]!)).toMatchObject({ call: { localSeq: 6 } });
+  });
+
+  test('session mode (chatMode msrp) queues the same lines, behind its own patch', () => {
+    const asked: string[] = [];
+    const { harness, dispatch, customerWrites, lines } = rig((mode) => (asked.push(mode), true));
+    customerWrites(1);
+    dispatch({ type: 'sip.answered', attempt: 1, agentId: 'agent-7', call: call(1, 'msrp'), at: harness.now });
+    customerWrites(2);
+    expect(asked).toEqual(['msrp']);
+    expect(lines()).toEqual([
+      ['1', 2, 'stored', 'wamid.1', false],
+      ['1', 3, 'stored', 'wamid.1:welcome', false],
+      ['1', 4, 'customer', 'wamid.2', false],
+    ]);
+    // A run whose code predates session mode (the patch says no) carries no chat into the call.
+    const old = rig(() => false);
+    old.customerWrites(1);
+    old.dispatch({ type: 'sip.answered', attempt: 1, agentId: 'agent-7', call: call(1, 'msrp'), at: old.harness.now });
+    expect(old.chat.state.queue).toEqual([]);
   });
 
   test('without chatMode on the answered call (SIP_CHAT_MODE=none) nothing is queued', () => {
