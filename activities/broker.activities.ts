@@ -11,6 +11,7 @@ import { CloudApiError, type CloudApiClient, type SendRoute } from '../integrati
 import { findNumber } from '../store/numbers.store';
 import { findTemplate } from '../store/templates.store';
 import { meaningOf } from '../lib/meta-errors';
+import { failureConsequences } from '../services/failure-consequences';
 import { templateKey, updateTemplate } from '../store/templates.store';
 
 export interface BrokerDeps {
@@ -85,7 +86,13 @@ export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
         if (err.retryable) throw ApplicationFailure.retryable(err.message, 'BrokerUnavailable', { code: err.code });
         const meaning = meaningOf(err.code, err.httpStatus);
         const reason = failureReasonFor(err.code);
-        await recordFailed(store, send.messageId, { code: err.code, title: err.title, details: err.details, reason, action: meaning.action }, clock());
+        await recordFailed(
+          store,
+          send.messageId,
+          { code: err.code, title: err.title, details: err.details, reason, action: meaning.action, ...(meaning.meaning ? { meaning: meaning.meaning } : {}) },
+          clock(),
+        );
+        await failureConsequences(store, err.code, send.businessNumberId, send.customer, clock());
         if (meaning.templateStatus && send.message.type === 'template') {
           // Meta paused or disabled it (132015/132016): no further send tries it until a webhook or the sync says otherwise.
           const key = templateKey(send.businessNumberId, send.message.name, send.message.language);

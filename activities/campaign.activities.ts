@@ -3,7 +3,8 @@ import { AppError, refusalIn } from '../lib/errors';
 import { findRecipient, recordCampaignProgress, recordRecipientResult, type RecipientDoc } from '../store/campaigns.store';
 import { isDuplicateKey, type Store } from '../store/db';
 import { customerForIntegrator } from '../services/customer-identity';
-import type { CampaignProgress, CampaignTemplate, TierPolicy } from '../workflows/campaign.messages';
+import type { CampaignHold, CampaignProgress, CampaignTemplate, TierPolicy } from '../workflows/campaign.messages';
+import { holdFor } from '../services/campaign-holds';
 
 export interface RecipientRequest {
   campaignId: string;
@@ -17,7 +18,9 @@ export type RecipientOutcome =
   | { outcome: 'queued'; messageId: string; conversationId: string }
   | { outcome: 'refused'; code: string; detail?: string }
   /** The tier is used up and the campaign waits for it: nothing was stored, ask again after `retryAt` (epoch ms). */
-  | { outcome: 'deferred'; retryAt: number };
+  | { outcome: 'deferred'; retryAt: number }
+  /** An account-health hold stands (number flagged, account restricted, template paused, spam limit): the campaign pauses. */
+  | { outcome: 'held'; hold: CampaignHold };
 
 /** The activities the campaign workflow calls. Workflows import this type only. */
 export interface CampaignActivities {
@@ -26,7 +29,7 @@ export interface CampaignActivities {
 }
 
 /** Refusals that are final for a recipient; anything else (Temporal or the store unavailable) is retried. */
-const FINAL_REFUSALS = new Set(['template_not_approved', 'messaging_limit_reached', 'invalid_recipient', 'invalid_request']);
+const FINAL_REFUSALS = new Set(['template_not_approved', 'messaging_limit_reached', 'invalid_recipient', 'invalid_request', 'marketing_opted_out']);
 
 const WA_ID = /^\d{6,15}$/;
 const USER_ID = /^[A-Z]{2}\.[A-Za-z0-9.]{1,140}$/;
@@ -52,6 +55,9 @@ export function createCampaignActivities({ store, conversations, clock }: { stor
       if (!recipient) return refuse(request, 'invalid_recipient', `no recipient ${request.index}`);
       const known = storedOutcome(recipient);
       if (known) return known;
+      // Checked before every recipient, so a hold placed by a webhook a moment ago stops the very next send.
+      const hold = await holdFor(store, request.businessNumberId, request.template);
+      if (hold) return { outcome: 'held', hold };
       const { waId, userId } = recipient.customer;
       if (!(waId && WA_ID.test(waId)) && !(userId && USER_ID.test(userId))) {
         return refuse(request, 'invalid_recipient', 'expected waId as 6 to 15 digits, or a business-scoped userId');

@@ -1,7 +1,8 @@
 import type { DataConverter } from '@temporalio/common';
 import type { ConversationStateName } from '../machines/conversation.types';
 import type { Store } from '../store/db';
-import { pricingCategories } from '../store/messages.store';
+import { pricingOf } from '../store/messages.store';
+import { findRateCard } from '../store/rate-card.store';
 import { replayRuns, type ReplayOutcome, type WorkflowCode } from './history.replay';
 import { isUnreadable, type HistoryInput } from './history.types';
 import { KpiAccumulator, type Kpis } from './kpi.aggregate';
@@ -42,12 +43,20 @@ export async function* analyzeRuns(
 /** Adds analyzed runs up into KPIs, reading pricing categories from `store` when one is given. */
 export async function computeKpis(runs: AsyncIterable<AnalyzedRun>, options: { store?: Store; onRun?: (run: AnalyzedRun) => void } = {}): Promise<Kpis> {
   const kpis = new KpiAccumulator();
-  if (options.store) kpis.addPricing([]);
+  if (options.store) {
+    kpis.addPricing([]);
+    kpis.addPriced([]);
+    kpis.useRateCard(await findRateCard(options.store));
+  }
   for await (const run of runs) {
     options.onRun?.(run);
     if (run.timeline) {
       kpis.add(run.timeline);
-      if (options.store) kpis.addPricing(await pricingCategories(options.store, run.timeline.outboundMessageIds));
+      if (options.store) {
+        const pricings = await pricingOf(options.store, run.timeline.outboundMessageIds);
+        kpis.addPricing(pricings.map((p) => p.category));
+        kpis.addPriced(pricings.map((p) => p.pricing));
+      }
     } else if (run.matched) {
       kpis.addReplayFailure();
     }

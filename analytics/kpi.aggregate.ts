@@ -1,3 +1,5 @@
+import { PricingAccumulator, type PricingKpis } from './pricing.kpis';
+import type { MessagePricing } from '../store/documents';
 import { conversationStates } from '../machines/conversation.machine';
 import type { ConversationStateName } from '../machines/conversation.types';
 import type { Timeline } from './timeline.build';
@@ -29,6 +31,8 @@ export interface Kpis {
   failuresByCode: Record<string, number>;
   /** Outbound messages by WhatsApp pricing category (what they cost); only with a store to read delivery statuses from. */
   messagesByPricingCategory: Record<string, number> | null;
+  /** Billable and free messages by category, and a cost estimate from the rate card; only with a store. */
+  pricing: PricingKpis | null;
 }
 
 /**
@@ -65,6 +69,8 @@ export class KpiAccumulator {
   private readonly botHandOffs = new Set<string>();
   private readonly failures: Record<string, number> = {};
   private pricing: Record<string, number> | null = null;
+  private priced: PricingAccumulator | null = null;
+  private rateCard: { currency: string; rates: Record<string, number> } | null = null;
 
   add(timeline: Timeline): void {
     this.runs += 1;
@@ -96,6 +102,17 @@ export class KpiAccumulator {
     for (const category of categories) this.pricing[category] = (this.pricing[category] ?? 0) + 1;
   }
 
+  /** Counts outbound messages by what WhatsApp charges for them (see analytics/pricing.kpis.ts). */
+  addPriced(pricings: Iterable<MessagePricing | undefined>): void {
+    this.priced ??= new PricingAccumulator();
+    this.priced.add(pricings);
+  }
+
+  /** The supervisors' rate card the cost estimate uses. */
+  useRateCard(card: { currency: string; rates: Record<string, number> } | null): void {
+    this.rateCard = card;
+  }
+
   result(): Kpis {
     const bots = this.botConversations.size;
     return {
@@ -112,6 +129,7 @@ export class KpiAccumulator {
       bot: { conversations: bots, handOffs: this.botHandOffs.size, handOffRate: bots === 0 ? null : this.botHandOffs.size / bots },
       failuresByCode: { ...this.failures },
       messagesByPricingCategory: this.pricing && { ...this.pricing },
+      pricing: this.priced && this.priced.result(this.rateCard),
     };
   }
 }

@@ -42,6 +42,18 @@ export const KpisView = z
     bot: z.object({ conversations: z.number().int(), handOffs: z.number().int(), handOffRate: z.number().nullable() }),
     failuresByCode: Counts.meta({ description: "WhatsApp's error code for broker refusals (131047…), <event>:<code> for others" }),
     messagesByPricingCategory: Counts.nullable().meta({ description: 'Outbound messages by WhatsApp pricing category; unpriced until a status carries one' }),
+    pricing: z
+      .object({
+        byCategory: z.record(z.string(), z.object({ billable: z.number().int(), free: z.number().int() })),
+        freeByType: Counts.meta({ description: 'Free messages by pricing.type: free_customer_service, free_entry_point' }),
+        unpriced: z.number().int(),
+        costEstimate: z
+          .object({ currency: z.string(), total: z.number(), byCategory: z.record(z.string(), z.number()), unratedCategories: z.array(z.string()) })
+          .nullable()
+          .meta({ description: 'Billable messages times the rate card (PUT /v1/pricing/rate-card); null until one is set' }),
+      })
+      .nullable()
+      .meta({ description: "Billable and free outbound messages by category, from the status webhooks' per-message pricing" }),
   })
   .meta({ id: 'Kpis' });
 

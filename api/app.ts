@@ -23,6 +23,9 @@ import { accessLogSerializers, jsonShapeGuard } from './request-guards';
 import { securityHeaders } from './security-headers';
 import { analyticsRoutes } from './analytics.routes';
 import { campaignRoutes } from './campaigns.routes';
+import { alertRoutes } from './alerts.routes';
+import { pricingRoutes } from './pricing.routes';
+import { createAlertService } from '../services/alerts.service';
 import { createCampaignService } from '../services/campaigns.service';
 import { conversationRoutes } from './conversations.routes';
 import { agentRoutes } from './agents.routes';
@@ -192,7 +195,10 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   app.use(deadLetterRoutes(store));
   app.use(templateRoutes(templates));
   app.use(analyticsRoutes(createAnalyticsService({ temporal, store, ...analytics })));
-  app.use(campaignRoutes(createCampaignService({ store, temporal, taskQueue, ...(limits ? { limits } : {}) })));
+  const campaignService = createCampaignService({ store, temporal, taskQueue, ...(limits ? { limits } : {}) });
+  app.use(campaignRoutes(campaignService));
+  app.use(alertRoutes(createAlertService({ store, campaigns: campaignService })));
+  app.use(pricingRoutes(store));
 
   app.use(notFoundHandler);
   app.use(problemHandler(logger));

@@ -80,6 +80,10 @@ export const CampaignView = z
     ratePerSecond: z.number().int(),
     whenTierUsedUp: z.enum(['wait', 'refuse']),
     resumesAt: z.string().nullable().meta({ description: 'While waitingForTier: when the next unit of the tier frees' }),
+    pausedFor: z
+      .object({ holdId: z.string(), reason: z.string(), alertId: z.string().optional() })
+      .nullable()
+      .meta({ description: 'Paused by an account-health hold (number flagged, account restricted, template paused, spam limit): GET /v1/alerts/{alertId} says what to do' }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -211,6 +211,10 @@ export const MessageView = z
     wamid: z.string().optional(),
     sender: z.object({ kind: z.string(), id: z.string().optional() }).optional(),
     pricingCategory: z.string().optional(),
+    pricing: z
+      .object({ category: z.string().optional(), type: z.string().optional(), billable: z.boolean().optional(), model: z.string().optional() })
+      .optional()
+      .meta({ description: "The status webhook's per-message pricing: type regular (charged at category's rate), free_customer_service or free_entry_point" }),
     failure: z
       .object({
         code: z.number(),
@@ -218,6 +222,7 @@ export const MessageView = z
         details: z.string().optional(),
         reason: z.string(),
         action: z.enum(['retry', 'refuse', 'closeWindow', 'blockTemplate', 'alert']).optional().meta({ description: "What WhatsApp's code means for the conversation (README, Errors)" }),
+        meaning: z.string().optional().meta({ description: 'What the code means and what to do (131048, 131049, 131050)' }),
       })
       .optional(),
     deliveredToAgent: z

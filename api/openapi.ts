@@ -19,6 +19,7 @@ import {
   TransferBody,
 } from './conversations.schema';
 import { supervisorPaths } from './openapi.supervisor';
+import { healthPaths } from './openapi.health';
 import { privacyPaths } from './openapi.privacy';
 import { sendingPaths } from './openapi.sending';
 import { CustomerId, CustomerLookupQuery, CustomerView } from './customers.schema';
@@ -70,7 +71,7 @@ const campaignChange = (summary: string) => ({
     responses: {
       '200': json('The campaign once the change holds', CampaignView),
       '404': problem('Unknown campaign'),
-      '409': problem('campaign_finished: a completed campaign cannot be changed, nor a cancelled one paused or resumed'),
+      '409': problem('campaign_finished: a completed campaign cannot be changed, nor a cancelled one paused or resumed; campaign_on_hold: resume refused while the account-health hold that paused it stands (see pausedFor.alertId)'),
     },
   },
 });
@@ -349,6 +350,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
                   templateEvents: z.number().int(),
                   capabilityUpdates: z.number().int(),
                   fromBlocked: z.number().int().meta({ description: 'Messages from blocked people: kept, not routed' }),
+                  healthEvents: z.number().int().meta({ description: 'account_update, phone_number_quality_update, account_alerts and user_preferences events applied' }),
                   ignoredChanges: z.number().int(),
                   deadLetters: z.number().int(),
                   deferred: z.number().int().optional().meta({ description: 'Parts stored whole, to be handed over in chunks' }),
@@ -362,7 +364,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           },
         },
       },
-    }, privacyPaths(problem, json), sendingPaths(problem, json)),
+    }, privacyPaths(problem, json), sendingPaths(problem, json), healthPaths(problem, json)),
   }));
   return cached;
 }

@@ -954,6 +954,323 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Account-health alerts from WhatsApp (newest first), each with what to do, and the holds pausing campaigns */
+        get: {
+            parameters: {
+                query?: {
+                    status?: "active" | "resolved";
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Alerts and holds */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            alerts: components["schemas"]["AccountAlert"][];
+                            holds: components["schemas"]["AccountHold"][];
+                        };
+                    };
+                };
+                /** @description No or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not a supervisor key */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/alerts/{alertId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One alert and the campaigns its hold paused */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    alertId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The alert */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            alert: components["schemas"]["AccountAlert"];
+                            pausedCampaigns: string[];
+                        };
+                    };
+                };
+                /** @description No or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not a supervisor key */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description unknown_alert */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/alerts/{alertId}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resolve an alert: lift its hold, and resume the campaigns it paused or keep them paused */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    alertId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description What becomes of the campaigns this alert paused
+                         * @enum {string}
+                         */
+                        campaigns: "resume" | "keepPaused";
+                    };
+                };
+            };
+            responses: {
+                /** @description Resolved */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            alert: components["schemas"]["AccountAlert"];
+                            resumed: string[];
+                            /** @description Campaigns another hold (or a template WhatsApp still pauses) keeps paused */
+                            stillHeld: {
+                                campaignId: string;
+                                reason: string;
+                                alertId?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description No or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not a supervisor key */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description unknown_alert */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/pricing/rate-card": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rate card the KPIs estimate costs from */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Rate card */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RateCard"];
+                    };
+                };
+                /** @description No or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description None set */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Set what one billable message costs, by WhatsApp pricing category */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RateCardInput"];
+                };
+            };
+            responses: {
+                /** @description Rate card */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RateCard"];
+                    };
+                };
+                /** @description Invalid rate card */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No or unknown API key */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not a supervisor key */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1754,6 +2071,14 @@ export interface components {
                 messageActivitySharing?: boolean;
             };
         };
+        RateCardInput: {
+            /** @description ISO 4217, e.g. USD */
+            currency: string;
+            /** @description Price of one billable message by pricing category: marketing, utility, authentication, authentication_international… */
+            rates: {
+                [key: string]: number;
+            };
+        };
         SendAccepted: {
             conversationId: string;
             messageId: string;
@@ -1768,7 +2093,7 @@ export interface components {
             detail?: string;
             instance: string;
             /** @enum {string} */
-            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "agent_exists" | "campaign_finished" | "block_requires_recent_message" | "blocklist_full" | "customer_blocked" | "payload_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "direct_send_unavailable" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "template_edit_limit_reached" | "too_many_streams" | "too_many_requests" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
+            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "agent_exists" | "campaign_finished" | "block_requires_recent_message" | "blocklist_full" | "customer_blocked" | "campaign_on_hold" | "unknown_alert" | "no_rate_card" | "marketing_opted_out" | "marketing_held" | "payload_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "direct_send_unavailable" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "template_edit_limit_reached" | "too_many_streams" | "too_many_requests" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
             requestId: string;
             /** @description Field-level problems: `in` the part of the request, `path` the field there (dot-separated) */
             errors?: {
@@ -2061,6 +2386,13 @@ export interface components {
                 id?: string;
             };
             pricingCategory?: string;
+            /** @description The status webhook's per-message pricing: type regular (charged at category's rate), free_customer_service or free_entry_point */
+            pricing?: {
+                category?: string;
+                type?: string;
+                billable?: boolean;
+                model?: string;
+            };
             failure?: {
                 code: number;
                 title: string;
@@ -2071,6 +2403,8 @@ export interface components {
                  * @enum {string}
                  */
                 action?: "retry" | "refuse" | "closeWindow" | "blockTemplate" | "alert";
+                /** @description What the code means and what to do (131048, 131049, 131050) */
+                meaning?: string;
             };
             /** @description SIP page mode (SIP_CHAT_MODE=message): when the contact centre answered 2xx to the MESSAGE carrying it, in which call */
             deliveredToAgent?: {
@@ -2244,6 +2578,29 @@ export interface components {
             messagesByPricingCategory: {
                 [key: string]: number;
             } | null;
+            /** @description Billable and free outbound messages by category, from the status webhooks' per-message pricing */
+            pricing: {
+                byCategory: {
+                    [key: string]: {
+                        billable: number;
+                        free: number;
+                    };
+                };
+                /** @description Free messages by pricing.type: free_customer_service, free_entry_point */
+                freeByType: {
+                    [key: string]: number;
+                };
+                unpriced: number;
+                /** @description Billable messages times the rate card (PUT /v1/pricing/rate-card); null until one is set */
+                costEstimate: {
+                    currency: string;
+                    total: number;
+                    byCategory: {
+                        [key: string]: number;
+                    };
+                    unratedCategories: string[];
+                } | null;
+            } | null;
         };
         Campaign: {
             campaignId: string;
@@ -2282,6 +2639,12 @@ export interface components {
             whenTierUsedUp: "wait" | "refuse";
             /** @description While waitingForTier: when the next unit of the tier frees */
             resumesAt: string | null;
+            /** @description Paused by an account-health hold (number flagged, account restricted, template paused, spam limit): GET /v1/alerts/{alertId} says what to do */
+            pausedFor: {
+                holdId: string;
+                reason: string;
+                alertId?: string;
+            } | null;
             createdAt: string;
             updatedAt: string;
         };
@@ -2311,6 +2674,8 @@ export interface components {
                  * @enum {string}
                  */
                 action?: "retry" | "refuse" | "closeWindow" | "blockTemplate" | "alert";
+                /** @description What the code means and what to do (131048, 131049, 131050) */
+                meaning?: string;
             };
         };
         IssuedApiKey: {
@@ -2343,7 +2708,7 @@ export interface components {
         DeadLetter: {
             id: string;
             /** @enum {string} */
-            reason: "change_unreadable" | "message_unreadable" | "status_unreadable" | "template_event_unreadable" | "no_customer" | "refused_by_temporal" | "refused_by_store" | "unexpected_error";
+            reason: "change_unreadable" | "message_unreadable" | "status_unreadable" | "template_event_unreadable" | "health_event_unreadable" | "no_customer" | "refused_by_temporal" | "refused_by_store" | "unexpected_error";
             detail: string;
             /** @description The webhook change field it came in */
             field: string;
@@ -2354,6 +2719,51 @@ export interface components {
             businessNumberId?: string;
             wamid?: string;
             receivedAt: string;
+        };
+        /** @description What WhatsApp said about the account, a number or a template, and what to do */
+        AccountAlert: {
+            id: string;
+            /** @description The webhook field it came from, or send_error (131048) */
+            field: string;
+            /** @description Meta's event or alert type */
+            event: string;
+            /** @enum {string} */
+            severity: "critical" | "warning" | "info";
+            /** @enum {string} */
+            status: "active" | "resolved";
+            title: string;
+            whatToDo: string;
+            /** @description Meta's page for this event */
+            source: string;
+            wabaId?: string;
+            businessNumberId?: string;
+            template?: {
+                name: string;
+                language: string;
+            };
+            details?: string;
+            /** @description The hold that pauses campaigns while the alert is active */
+            holdId?: string;
+            createdAt: string;
+            resolvedAt?: string;
+            resolvedBy?: string;
+            /** @enum {string} */
+            campaigns?: "resumed" | "keptPaused";
+        };
+        AccountHold: {
+            id: string;
+            alertId: string;
+            reason: string;
+            since: string;
+        };
+        /** @description What supervisors say one billable message costs, by category; the KPIs estimate costs from it */
+        RateCard: {
+            currency: string;
+            rates: {
+                [key: string]: number;
+            };
+            updatedAt: string;
+            updatedBy: string;
         };
     };
     responses: never;
@@ -3624,7 +4034,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description campaign_finished: a completed campaign cannot be changed, nor a cancelled one paused or resumed */
+            /** @description campaign_finished: a completed campaign cannot be changed, nor a cancelled one paused or resumed; campaign_on_hold: resume refused while the account-health hold that paused it stands (see pausedFor.alertId) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3678,7 +4088,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description campaign_finished: a completed campaign cannot be changed, nor a cancelled one paused or resumed */
+            /** @description campaign_finished: a completed campaign cannot be changed, nor a cancelled one paused or resumed; campaign_on_hold: resume refused while the account-health hold that paused it stands (see pausedFor.alertId) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3732,7 +4142,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description campaign_finished: a completed campaign cannot be changed, nor a cancelled one paused or resumed */
+            /** @description campaign_finished: a completed campaign cannot be changed, nor a cancelled one paused or resumed; campaign_on_hold: resume refused while the account-health hold that paused it stands (see pausedFor.alertId) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5038,7 +5448,7 @@ export interface operations {
     listDeadLetters: {
         parameters: {
             query?: {
-                reason?: "change_unreadable" | "message_unreadable" | "status_unreadable" | "template_event_unreadable" | "no_customer" | "refused_by_temporal" | "refused_by_store" | "unexpected_error";
+                reason?: "change_unreadable" | "message_unreadable" | "status_unreadable" | "template_event_unreadable" | "health_event_unreadable" | "no_customer" | "refused_by_temporal" | "refused_by_store" | "unexpected_error";
                 limit?: number;
             };
             header?: never;
@@ -5167,6 +5577,8 @@ export interface operations {
                             capabilityUpdates: number;
                             /** @description Messages from blocked people: kept, not routed */
                             fromBlocked: number;
+                            /** @description account_update, phone_number_quality_update, account_alerts and user_preferences events applied */
+                            healthEvents: number;
                             ignoredChanges: number;
                             deadLetters: number;
                             /** @description Parts stored whole, to be handed over in chunks */

@@ -4,6 +4,8 @@ import { keepAside, orDeadLetter } from './webhook.failures';
 import { BusinessCapabilityValue, ingestCapabilityUpdate } from './webhook.capability';
 import { findBlocked } from '../store/blocked-users.store';
 import { handOver, inboundOf, ingestStatus, ingestTemplateEvent, storeInbound, type Inbound } from './webhook.messages';
+import { healthFields, ingestHealthEvent, UnreadableHealthEvent } from '../services/account-health';
+import { UnusablePart } from './webhook.failures';
 import { CloudInboundMessage, CloudStatus, MessagesChangeValue, type CloudWebhookBody } from './webhook.schema';
 
 import type { IngestDeps } from './webhook.deps';
@@ -19,18 +21,21 @@ export interface IngestSummary {
   capabilityUpdates: number;
   /** Messages from people the business blocked: kept, not routed (a message written before the block can still arrive). */
   fromBlocked: number;
+  /** Account-health and marketing-preference events applied (account_update, phone_number_quality_update, account_alerts, user_preferences). */
+  healthEvents: number;
   ignoredChanges: number;
   /** Parts kept aside as dead letters (GET /v1/dead-letters). */
   deadLetters: number;
 }
 
-export const emptySummary = (): IngestSummary => ({ messages: 0, duplicates: 0, statuses: 0, templateEvents: 0, capabilityUpdates: 0, fromBlocked: 0, ignoredChanges: 0, deadLetters: 0 });
+export const emptySummary = (): IngestSummary => ({ messages: 0, duplicates: 0, statuses: 0, templateEvents: 0, capabilityUpdates: 0, fromBlocked: 0, healthEvents: 0, ignoredChanges: 0, deadLetters: 0 });
 
 /** One thing a webhook body carries, with what is needed to process it or keep it as a dead letter. */
 export type WebhookPart =
   | { kind: 'message'; value: MessagesChangeValue; raw: unknown }
   | { kind: 'status'; value: MessagesChangeValue; raw: unknown }
-  | { kind: 'template'; field: string; raw: unknown }
+  | { kind: 'template'; field: string; raw: unknown; entryId?: string; entryTime?: number }
+  | { kind: 'health'; field: string; raw: unknown; entryId: string; entryTime?: number }
   | { kind: 'capability'; field: string; wabaId: string; time?: number; value: BusinessCapabilityValue; raw: unknown }
   | { kind: 'unreadableChange'; field: string; raw: unknown; detail: string }
   | { kind: 'ignored' };
@@ -42,7 +47,10 @@ const templateFields = new Set(['message_template_status_update', 'template_cate
 export function partsOf(body: CloudWebhookBody): WebhookPart[] {
   return body.entry.flatMap((entry) =>
     entry.changes.flatMap((change): WebhookPart[] => {
-      if (templateFields.has(change.field)) return [{ kind: 'template', field: change.field, raw: change.value }];
+      // The entry's `time` tells a later event from a redelivery of this one when their values are alike.
+      const when = typeof entry.time === 'number' ? { entryTime: entry.time } : {};
+      if (templateFields.has(change.field)) return [{ kind: 'template', field: change.field, raw: change.value, entryId: entry.id, ...when }];
+      if (healthFields.has(change.field)) return [{ kind: 'health', field: change.field, raw: change.value, entryId: entry.id, ...when }];
       if (change.field === 'business_capability_update') {
         const parsed = BusinessCapabilityValue.safeParse(change.value);
         if (!parsed.success) return [{ kind: 'unreadableChange', field: change.field, raw: change.value, detail: z.prettifyError(parsed.error) }];
@@ -109,7 +117,21 @@ export async function ingestParts(
     if (part.kind === 'template') {
       const letter = () => ({ reason: 'unexpected_error' as const, detail: '', field: part.field, raw: jsonOf(part.raw), receivedAt });
       let applied = 0;
-      if (!(await orDeadLetter(deps, letter, async () => (applied = await ingestTemplateEvent(deps, part.field, part.raw))))) summary.templateEvents += applied;
+      if (!(await orDeadLetter(deps, letter, async () => (applied = await ingestTemplateEvent(deps, part.field, part.raw, { id: part.entryId ?? '', ...(part.entryTime !== undefined ? { time: part.entryTime } : {}) }))))) summary.templateEvents += applied;
+      else summary.deadLetters += 1;
+    }
+    if (part.kind === 'health') {
+      const letter = () => ({ reason: 'unexpected_error' as const, detail: '', field: part.field, raw: jsonOf(part.raw), receivedAt });
+      let applied = 0;
+      const work = async () => {
+        try {
+          applied = await ingestHealthEvent(deps.store, part.field, { id: part.entryId, ...(part.entryTime !== undefined ? { time: part.entryTime } : {}) }, part.raw, receivedAt);
+        } catch (err) {
+          if (err instanceof UnreadableHealthEvent) throw new UnusablePart('health_event_unreadable', err.message);
+          throw err;
+        }
+      };
+      if (!(await orDeadLetter(deps, letter, work))) summary.healthEvents += applied;
       else summary.deadLetters += 1;
     }
     if (part.kind === 'capability') {

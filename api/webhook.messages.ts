@@ -4,7 +4,7 @@ import type { CustomerRef } from '../machines/conversation.types';
 import { readInbound } from '../lib/inbound-message';
 import { receiptSeq } from '../lib/thread-order';
 import { recordReaction } from '../store/reactions.store';
-import type { InboundMessageDoc, MessageFailure, ReactionDoc } from '../store/documents';
+import type { InboundMessageDoc, MessageFailure, MessagePricing, ReactionDoc } from '../store/documents';
 import { insertInbound, outboundFor, recordStatus } from '../store/messages.store';
 import {
   CONVERSATION_WORKFLOW_TYPE,
@@ -21,6 +21,8 @@ import type { IngestDeps } from './webhook.deps';
 import { UnusablePart } from './webhook.failures';
 import { CloudContact, type CloudInboundMessage, type CloudStatus, type MessagesChangeValue } from './webhook.schema';
 import { meaningOf } from '../lib/meta-errors';
+import { templateHealthEvent } from '../services/account-health';
+import { failureConsequences } from '../services/failure-consequences';
 import { customerForInbound, inboundIdentity, learnFromStatus } from '../services/customer-identity';
 
 const deliveryStatuses = new Set(['sent', 'delivered', 'read', 'failed']);
@@ -136,6 +138,17 @@ export async function handOver(deps: IngestDeps, messages: Inbound[]): Promise<v
   }
 }
 
+/** Meta's pricing object as stored: `billable` arrives as a boolean (or, from some brokers, "true"/"false"). */
+function pricingOfStatus(pricing: NonNullable<CloudStatus['pricing']>): MessagePricing {
+  const billable = typeof pricing.billable === 'string' ? pricing.billable === 'true' : pricing.billable;
+  return {
+    ...(pricing.category ? { category: pricing.category } : {}),
+    ...(pricing.type ? { type: pricing.type } : {}),
+    ...(billable !== undefined ? { billable } : {}),
+    ...(pricing.pricing_model ? { model: pricing.pricing_model } : {}),
+  };
+}
+
 function failureOf(status: CloudStatus): MessageFailure | undefined {
   const error = status.errors?.[0];
   if (status.status !== 'failed' || !error) return undefined;
@@ -145,6 +158,7 @@ function failureOf(status: CloudStatus): MessageFailure | undefined {
     ...(error.error_data?.details ? { details: error.error_data.details } : {}),
     reason: failureReasonFor(error.code),
     action: meaningOf(error.code).action,
+    ...(meaningOf(error.code).meaning ? { meaning: meaningOf(error.code).meaning } : {}),
   };
 }
 
@@ -160,12 +174,14 @@ export async function ingestStatus(deps: IngestDeps, status: CloudStatus): Promi
     status: status.status as 'sent' | 'delivered' | 'read' | 'failed',
     at: new Date(Number(status.timestamp) * 1000),
     ...(status.pricing?.category ? { pricingCategory: status.pricing.category } : {}),
+    ...(status.pricing ? { pricing: pricingOfStatus(status.pricing) } : {}),
     ...(failure ? { failure } : {}),
   });
   if (!failure) return true;
   // A redelivered failure signals again: the first signal may not have gone out (the broker redelivers because we
   // did not answer); the machine ignores a 131047 for a send older than the customer's latest message.
   const message = await outboundFor(deps.store, status.id, messageId);
+  if (message) await failureConsequences(deps.store, failure.code, message.businessNumberId, { key: message.customerKey, ...(status.recipient_id ? { waId: status.recipient_id } : {}), ...(status.recipient_user_id ? { userId: status.recipient_user_id } : {}) }, new Date(Number(status.timestamp) * 1000));
   if (message) {
     try {
       await deps.temporal.workflow
@@ -198,18 +214,25 @@ const TemplateQualityValue = z.looseObject({
   new_quality_score: z.string().min(1),
 });
 
-/** A template's status, category or quality changed at WhatsApp. Throws {@link UnusablePart} for a value it cannot read. */
-export async function ingestTemplateEvent(deps: IngestDeps, field: string, value: unknown): Promise<number> {
+/**
+ * A template's status, category or quality changed at WhatsApp. Throws {@link UnusablePart} for a value it cannot read.
+ * A pause, disable, reinstatement or RED score is also an account-health alert (services/account-health.ts).
+ */
+export async function ingestTemplateEvent(deps: IngestDeps, field: string, value: unknown, entry: { id: string; time?: number } = { id: '' }): Promise<number> {
   if (field === 'message_template_status_update') {
     const parsed = TemplateStatusValue.safeParse(value);
     if (!parsed.success) throw new UnusablePart('template_event_unreadable', z.prettifyError(parsed.error));
     const { event, message_template_id: templateId, reason } = parsed.data;
-    return deps.templates.applyStatusEvent({ templateId, status: event, ...(reason ? { reason } : {}) }, 'webhook');
+    const applied = await deps.templates.applyStatusEvent({ templateId, status: event, ...(reason ? { reason } : {}) }, 'webhook');
+    await templateHealthEvent(deps.store, field, entry, { templateId, status: event, ...(reason && reason !== 'NONE' ? { reason } : {}) }, new Date());
+    return applied;
   }
   if (field === 'message_template_quality_update') {
     const quality = TemplateQualityValue.safeParse(value);
     if (!quality.success) throw new UnusablePart('template_event_unreadable', z.prettifyError(quality.error));
-    return deps.templates.applyQualityEvent({ templateId: quality.data.message_template_id, quality: quality.data.new_quality_score });
+    const applied = await deps.templates.applyQualityEvent({ templateId: quality.data.message_template_id, quality: quality.data.new_quality_score });
+    await templateHealthEvent(deps.store, field, entry, { templateId: quality.data.message_template_id, quality: quality.data.new_quality_score }, new Date());
+    return applied;
   }
   const parsed = TemplateCategoryValue.safeParse(value);
   if (!parsed.success) throw new UnusablePart('template_event_unreadable', z.prettifyError(parsed.error));

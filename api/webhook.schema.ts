@@ -47,7 +47,19 @@ export const CloudStatus = z.looseObject({
   recipient_id: z.string().optional(),
   recipient_user_id: z.string().optional(),
   biz_opaque_callback_data: z.string().max(512).optional(),
-  pricing: z.looseObject({ category: z.string().optional() }).optional(),
+  /**
+   * Per-message pricing (since July 2025): `type` regular (billable), free_customer_service or free_entry_point, with
+   * the `category` it is (or would be) charged at; `billable` is being deprecated by Meta in favour of type + category.
+   * https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing#pricing-information-in-webhooks
+   */
+  pricing: z
+    .looseObject({
+      category: z.string().optional(),
+      type: z.string().optional(),
+      pricing_model: z.string().optional(),
+      billable: z.union([z.boolean(), z.string()]).optional(),
+    })
+    .optional(),
   errors: z.array(CloudError).optional(),
 });
 export type CloudStatus = z.infer<typeof CloudStatus>;

@@ -41,6 +41,12 @@ export const errorCatalog = {
   block_requires_recent_message: { status: 409, title: 'WhatsApp blocks only people who wrote to the number in the last 24 hours' },
   blocklist_full: { status: 409, title: "The number's blocklist holds 64,000 people, WhatsApp's limit" },
   customer_blocked: { status: 409, title: 'The business blocked this person: nothing can be sent to them until they are unblocked' },
+  // Account health (issue 20): a campaign paused by an account-health alert resumes once that alert is dealt with.
+  campaign_on_hold: { status: 409, title: 'The campaign is paused by an account-health alert that is still active' },
+  unknown_alert: { status: 404, title: 'No such account-health alert' },
+  no_rate_card: { status: 404, title: 'No pricing rate card is set' },
+  marketing_opted_out: { status: 422, title: 'The customer has stopped marketing messages from this business' },
+  marketing_held: { status: 409, title: "WhatsApp limits this number for spam (131048): its marketing templates are held until a supervisor resolves the alert" },
   payload_too_large: { status: 413, title: 'The body is too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },
   undecodable_payload: { status: 422, title: 'A payload cannot be decrypted: its key is not configured, or it was altered' },

@@ -6,6 +6,9 @@
  * - `closeWindow`: the customer service window is closed at Meta (131047); only a template may follow.
  * - `blockTemplate`: the template may not be sent now (paused, disabled); our copy takes Meta's status.
  * - `alert`: the account or its token needs a person (expired token, payment, locked account); failed and logged.
+ * `consequence` says what else a code changes beyond its message (account health and marketing consent, issue 20):
+ * - `marketingOptOut` (131050): the person stopped marketing messages; recorded on them in the customer registry.
+ * - `holdMarketing` (131048): WhatsApp limits the number for spam; its marketing sends are held and supervisors alerted.
  */
 import { WINDOW_CLOSED_ERROR_CODE } from '../machines/conversation.types';
 
@@ -17,6 +20,10 @@ export interface MetaErrorMeaning {
   title: string;
   /** For blockTemplate: the status the template takes in our store. */
   templateStatus?: 'PAUSED' | 'DISABLED';
+  /** What it means and what to do, in words, where Meta's title alone does not say it. */
+  meaning?: string;
+  /** What else the code changes (see the file's comment). */
+  consequence?: 'marketingOptOut' | 'holdMarketing';
 }
 
 export const metaErrors: Record<number, MetaErrorMeaning> = {
@@ -45,9 +52,25 @@ export const metaErrors: Record<number, MetaErrorMeaning> = {
   131045: { action: 'alert', title: 'Incorrect certificate' },
   // The machine's own rule for it (machines/conversation.rules.ts) keys on the same constant.
   [WINDOW_CLOSED_ERROR_CODE]: { action: 'closeWindow', title: 'Re-engagement message' },
-  131048: { action: 'retry', title: 'Spam rate limit hit' },
-  131049: { action: 'refuse', title: 'Meta chose not to deliver' },
-  131050: { action: 'refuse', title: 'User stopped marketing messages' },
+  // Not transient: retrying a number WhatsApp limits for spam makes it worse. A person acts (see the alert).
+  131048: {
+    action: 'alert',
+    title: 'Spam rate limit hit',
+    meaning: "WhatsApp limits how many messages this number may send because too many earlier ones were blocked or flagged as spam. The number's marketing sends are held; check its quality rating in WhatsApp Manager before releasing them.",
+    consequence: 'holdMarketing',
+  },
+  // Final for this recipient: the same message sent again is refused again while the limit holds.
+  131049: {
+    action: 'refuse',
+    title: 'Message not delivered to maintain healthy ecosystem engagement',
+    meaning: "WhatsApp's per-user marketing limit: this person has received their share of marketing templates (from all businesses) for now. Not retried; try no sooner than 24 hours later, or wait for them to write.",
+  },
+  131050: {
+    action: 'refuse',
+    title: 'User stopped marketing messages',
+    meaning: 'The person stopped marketing messages from this business; no marketing template goes to them until they resume.',
+    consequence: 'marketingOptOut',
+  },
   131051: { action: 'refuse', title: 'Unsupported message type' },
   131052: { action: 'refuse', title: 'Media download error' },
   131053: { action: 'refuse', title: 'Media upload error' },

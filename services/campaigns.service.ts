@@ -8,6 +8,7 @@ import type { Store } from '../store/db';
 import { outboundStatuses, type MessageDoc } from '../store/documents';
 import { messagesById, withDeliveryStatuses } from '../store/messages.store';
 import { findTemplate } from '../store/templates.store';
+import { holdFor } from './campaign-holds';
 import {
   CAMPAIGN_WORKFLOW_TYPE,
   campaignProgressQuery,
@@ -68,6 +69,7 @@ export function createCampaignService(deps: CampaignServiceDeps) {
       ...progress,
       // FerretDB drops a null field written with $setOnInsert; the API always answers it.
       resumesAt: progress.resumesAt ?? null,
+      pausedFor: progress.pausedFor ?? null,
       delivery: await deliveryOf(_id),
       createdAt: createdAt.toISOString(),
       updatedAt: updatedAt.toISOString(),
@@ -187,7 +189,20 @@ export function createCampaignService(deps: CampaignServiceDeps) {
     },
 
     pause: (campaignId: string) => change(campaignId, pauseCampaignUpdate),
-    resume: (campaignId: string) => change(campaignId, resumeCampaignUpdate),
+    /** Refused while the account-health hold that paused it stands: the alert says what to do (and resolving it resumes). */
+    async resume(campaignId: string): Promise<CampaignView> {
+      const doc = await requireCampaign(campaignId);
+      if (doc.state === 'paused') {
+        const hold = await holdFor(store, doc.businessNumberId, doc.template);
+        if (hold) {
+          throw new AppError('campaign_on_hold', `Campaign ${campaignId} is held: ${hold.reason}. Deal with the alert, then resolve it to resume.`, {
+            holdId: hold.holdId,
+            ...(hold.alertId ? { alertId: hold.alertId } : {}),
+          });
+        }
+      }
+      return change(campaignId, resumeCampaignUpdate);
+    },
     cancel: (campaignId: string) => change(campaignId, cancelCampaignUpdate),
   };
 }

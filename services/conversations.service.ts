@@ -19,6 +19,7 @@ import { reactionsByWamid, type ReactionView } from '../store/reactions.store';
 import { inboundFieldsView, withEditsAndRevokes } from './inbound-view';
 import { findTemplate, listApprovedTemplates } from '../store/templates.store';
 import { admitOutsideWindow, releaseAdmission } from './messaging-limit';
+import { refuseUnwantedMarketing } from './marketing-consent';
 import {
   CONVERSATION_WORKFLOW_TYPE,
   closeConversationUpdate,
@@ -81,6 +82,8 @@ export function createConversationService(deps: ConversationServiceDeps) {
         `${message.name} is an authentication template, which WhatsApp delivers to phone numbers only; this customer is known by their business-scoped user id alone`,
       );
     }
+    // Marketing only: the number held for spam (131048), or the person stopped marketing messages.
+    if (template.category.toLowerCase() === 'marketing') await refuseUnwantedMarketing(store, businessNumberId, message.name, customer);
     // Templates recorded before supervisors managed them here have no definition to check against.
     const problems = template.definition ? checkParameters(template.definition, message.components) : [];
     if (problems.length > 0) {
@@ -313,6 +316,7 @@ export function toMessageView(doc: MessageDoc, delivery?: AgentDeliveryDoc, reac
     ...(doc.wamid ? { wamid: doc.wamid } : {}),
     sender: doc.sender,
     ...(doc.pricingCategory ? { pricingCategory: doc.pricingCategory } : {}),
+    ...(doc.pricing ? { pricing: doc.pricing } : {}),
     ...(doc.failure ? { failure: doc.failure } : {}),
     ...toAgent,
     ...(reacted ? { reactions: reacted } : {}),

@@ -86,7 +86,10 @@ export function createTemplateService({ store, broker, defaultWabaId, appId = 'a
   }
 
   /** message_template_status_update: names the template by WhatsApp's id (and name and language). */
-  async function applyStatusEvent(event: { templateId: string; status: string; reason?: string }, source: 'webhook' | 'sync'): Promise<number> {
+  async function applyStatusEvent(reported: { templateId: string; status: string; reason?: string }, source: 'webhook' | 'sync'): Promise<number> {
+    // REINSTATED ends a pause: the template is APPROVED again (message_template_status_update reference). It used to be
+    // ignored as unknown, leaving the template PAUSED here for good.
+    const event = reported.status === 'REINSTATED' ? { ...reported, status: 'APPROVED' } : reported;
     if (!isStatus(event.status)) {
       logger.warn({ event }, 'template status WhatsApp reported is unknown here; ignored');
       return 0;

@@ -17,6 +17,8 @@ import { validateTemplateSend } from './template-send.validate';
 import type { ReviewStep } from './template-review';
 import { inboundImageWebhook, inboundTextWebhook, newWamid, signBody, statusWebhook, type CloudWebhookBody, type InboundOptions } from './cloud-api.payloads';
 import { customerActions } from './inbound-customer';
+import { installAccountHealth } from './account-health';
+import { serviceWindows } from './pricing';
 import { createMediaStore } from './media-store';
 import { businessCapabilityWebhook, type CapabilityUpdate } from './capability-webhook';
 import { refusalOfDirectSend, refusalOfMarketingSend } from './send-channels.validate';
@@ -41,6 +43,8 @@ export interface SimulatorOptions {
   blocklistLimit?: number;
   /** Load benchmarks only: accept every send and template unchecked (no Meta rules, no unknown-template refusals). */
   acceptEverything?: boolean;
+  /** The WhatsApp Business Account its account-health webhooks name (default Meta's example id, 102290129340398). */
+  wabaId?: string;
 }
 
 export interface SentMessage {
@@ -103,6 +107,7 @@ const TITLES: Record<number, string> = {
 
 export async function startBrokerSimulator(options: SimulatorOptions) {
   const statusDelayMs = options.statusDelayMs ?? 20;
+  const windows = serviceWindows();
   const redeliver = options.redeliver ?? { attempts: 8, initialDelayMs: 200 };
   let webhookUrl = options.webhookUrl;
   let url = '';
@@ -151,6 +156,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   /** Delivers a signed webhook, redelivering with exponential backoff until the connector answers 200. */
   async function deliverWebhook(body: object, opts: { signatureOverride?: string; duplicate?: boolean } = {}): Promise<WebhookDelivery> {
     blockUsers.noteDelivered(body);
+    windows.noteInbound(body);
     const raw = JSON.stringify(body);
     const signature = opts.signatureOverride ?? signBody(raw, options.appSecret);
     const copies = opts.duplicate || takeFault('duplicateWebhooks') ? 2 : 1;
@@ -171,7 +177,9 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   function scheduleStatuses(message: SentMessage): void {
     if (options.autoStatuses === false) return;
     const template = message.body.template as { name?: string } | undefined;
-    const category = message.type !== 'template' ? 'service' : template?.name?.startsWith('mkt_') ? 'marketing' : 'utility';
+    const stored = template ? templateManager.templates().find((t) => t.name === template.name) : undefined;
+    const category = message.type !== 'template' ? 'service' : (stored?.category.toLowerCase() ?? (template?.name?.startsWith('mkt_') ? 'marketing' : 'utility'));
+    const pricing = windows.pricingFor(message.phoneNumberId, message.to, category);
     void (async () => {
       for (const status of ['sent', 'delivered', 'read'] as const) {
         await later(statusDelayMs);
@@ -184,7 +192,8 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
             ...(message.to ? { recipientId: message.to } : {}),
             ...(message.recipient ? { recipientUserId: message.recipient } : {}),
             ...(typeof message.body.biz_opaque_callback_data === 'string' ? { bizOpaqueCallbackData: message.body.biz_opaque_callback_data } : {}),
-            pricingCategory: category,
+            pricingCategory: pricing.category,
+            pricingType: pricing.type,
           }),
         );
       }
@@ -244,6 +253,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   });
   const recipients = createRecipients(app);
   const blockUsers = installBlockUsers(app, { authorized, refuse: cloudError }, options.blocklistLimit ? { maxBlocklist: options.blocklistLimit } : {});
+  const health = installAccountHealth(app, { deliverWebhook: (body) => deliverWebhook(body), defaultWabaId: options.wabaId ?? '102290129340398' });
 
   app.get('/_sim/sent', (_req, res) => void res.json({ sent, reads }));
   app.post('/_sim/faults', (req, res) => {
@@ -331,6 +341,10 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     res.json({ messaging_product: 'whatsapp', contacts, messages: [{ id: message.wamid, message_status: 'accepted' }] });
     // Meta accepts a send to a number that cannot get it, and says so later: a failed status with 131026.
     if (parsed.data.to && recipients.isUnreachable(parsed.data.to)) return void failLater(message, recipients.undeliverable());
+    // Marketing templates only: a person who stopped them (131050), or past the per-user marketing limit (131049).
+    const sentTemplate = parsed.data.type === 'template' ? templateManager.templates().find((t) => t.name === parsed.data.template?.name) : undefined;
+    const marketingRefusal = sentTemplate?.category === 'MARKETING' && parsed.data.to ? health.marketingRefusal(parsed.data.to) : undefined;
+    if (marketingRefusal) return void failLater(message, marketingRefusal);
     scheduleStatuses(message);
   };
   app.post('/:version/:phoneNumberId/messages', handleSend('messages'));
@@ -395,6 +409,9 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     },
     /** The `contacts[].wa_id` Meta answers for this `to` (Meta may normalise the number it was given). */
     setWaId: recipients.setWaId,
+    /** Marketing templates to this number fail with 131050 (the person stopped them) / 131049 (per-user limit). */
+    stopMarketing: health.stopMarketing,
+    limitMarketing: health.limitMarketing,
     async close(): Promise<void> {
       closed = true;
       for (const timer of timers) clearTimeout(timer);

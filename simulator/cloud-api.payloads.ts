@@ -98,7 +98,9 @@ export interface StatusOptions {
   recipientUserId?: string;
   timestamp?: number;
   bizOpaqueCallbackData?: string;
-  pricingCategory?: 'service' | 'marketing' | 'utility' | 'authentication';
+  pricingCategory?: string;
+  /** Per-message pricing type (since July 2025): regular, free_customer_service, free_entry_point; default regular. */
+  pricingType?: string;
   error?: { code: number; title: string; details?: string };
 }
 
@@ -110,7 +112,9 @@ export function statusWebhook(opts: StatusOptions): CloudWebhookBody {
     ...(opts.recipientId ? { recipient_id: opts.recipientId } : {}),
     ...(opts.recipientUserId ? { recipient_user_id: opts.recipientUserId } : {}),
     ...(opts.bizOpaqueCallbackData ? { biz_opaque_callback_data: opts.bizOpaqueCallbackData } : {}),
-    ...(opts.pricingCategory ? { pricing: { billable: true, pricing_model: 'PMP', category: opts.pricingCategory } } : {}),
+    ...(opts.pricingCategory
+      ? { pricing: { billable: (opts.pricingType ?? 'regular') === 'regular', pricing_model: 'PMP', type: opts.pricingType ?? 'regular', category: opts.pricingCategory } }
+      : {}),
     ...(opts.error
       ? { errors: [{ code: opts.error.code, title: opts.error.title, message: opts.error.title, error_data: { details: opts.error.details ?? '' } }] }
       : {}),

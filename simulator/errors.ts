@@ -19,6 +19,8 @@ export const META_ERRORS: Record<number, { status: number; title: string }> = {
   131026: { status: 400, title: 'Message undeliverable' },
   131047: { status: 400, title: 'Re-engagement message' },
   131048: { status: 400, title: 'Spam rate limit hit' },
+  131049: { status: 400, title: 'This message was not delivered to maintain healthy ecosystem engagement.' },
+  131050: { status: 400, title: 'Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.' },
   131051: { status: 400, title: 'Unsupported message type' },
   131053: { status: 400, title: 'Media upload error' },
   131056: { status: 400, title: 'Pair rate limit hit' },

@@ -25,8 +25,19 @@ export interface CustomerDoc {
    * running. A hint (a racing update may lose one on FerretDB); the links are the truth (`membersOf`).
    */
   mergedKeys?: string[];
+  /** Their latest word on marketing messages (user_preferences, or a 131050 refusal): store/marketing-consent.store.ts. */
+  marketing?: MarketingPreference;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** `stop` or `resume` marketing messages, when they said it (Meta's timestamp) and how we heard. */
+export interface MarketingPreference {
+  value: 'stop' | 'resume';
+  at: Date;
+  source: 'user_preferences' | 'error_131050';
+  /** The business number it was heard on. */
+  businessNumberId: string;
 }
 
 /** Two customers found to be one person: `_id` the younger, `into` the older. Inserted once, never changed. */

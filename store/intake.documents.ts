@@ -11,6 +11,8 @@ export const deadLetterReasons = [
   'status_unreadable',
   /** A template status or category event without a template id or status. */
   'template_event_unreadable',
+  /** An account-health or marketing-preference event (account_update, phone_number_quality_update, account_alerts, user_preferences) not in Meta's shape. */
+  'health_event_unreadable',
   /** A message naming no customer: no `from`/`from_user_id`, no matching contact with `wa_id`/`user_id`. */
   'no_customer',
   /** Temporal refused it for good (an id or payload past its limits), while answering. */

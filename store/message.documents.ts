@@ -17,6 +17,8 @@ export interface MessageFailure {
   reason: 'template_required' | 'broker_rejected' | 'send_timed_out';
   /** What the code means for the conversation (lib/meta-errors.ts): refuse, closeWindow, blockTemplate, alert. */
   action?: 'retry' | 'refuse' | 'closeWindow' | 'blockTemplate' | 'alert';
+  /** What the code means and what to do, where lib/meta-errors.ts says more than Meta's title (131048, 131049, 131050). */
+  meaning?: string;
 }
 
 interface MessageBase {
@@ -86,6 +88,8 @@ export interface OutboundMessageDoc extends MessageBase {
   statusRank: number;
   statusTimes: Partial<Record<OutboundStatus, Date>>;
   pricingCategory?: string;
+  /** The status webhook's per-message pricing (type, category, billable), folded in from the statuses that carried it. */
+  pricing?: MessagePricing;
   failure?: MessageFailure;
   /** The `contacts[0].wa_id` Meta answered for the send, when it differs from the number we sent to. */
   recipientWaId?: string;
@@ -145,7 +149,20 @@ export interface DeliveryStatusDoc {
   /** Our message id when the broker echoed it (`biz_opaque_callback_data`). */
   messageId?: string;
   pricingCategory?: string;
+  pricing?: MessagePricing;
   failure?: MessageFailure;
+}
+
+/**
+ * What WhatsApp says a message costs (status webhooks, per-message pricing since July 2025): `type` `regular` is
+ * charged at `category`'s rate; `free_customer_service` and `free_entry_point` are not charged.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing
+ */
+export interface MessagePricing {
+  category?: string;
+  type?: string;
+  billable?: boolean;
+  model?: string;
 }
 
 /** Which outbound message a broker message id (wamid) belongs to; `_id`-keyed so status lookups stay indexed. */

@@ -7,6 +7,7 @@ import {
   type InboundMessageDoc,
   type MessageDoc,
   type MessageFailure,
+  type MessagePricing,
   type OutboundMessageDoc,
 } from './documents';
 
@@ -118,12 +119,14 @@ function foldStatuses(message: OutboundMessageDoc, statuses: DeliveryStatusDoc[]
   const ordered = [...statuses].sort((a, b) => statusRank(a.status) - statusRank(b.status));
   const statusTimes = { ...message.statusTimes, ...Object.fromEntries(ordered.map((s) => [s.status, s.at])) };
   const pricingCategory = [...ordered].reverse().find((s) => s.pricingCategory)?.pricingCategory ?? message.pricingCategory;
+  const pricing = [...ordered].reverse().find((s) => s.pricing)?.pricing ?? message.pricing;
   const failure = message.failure ?? ordered.find((s) => s.failure)?.failure;
   return {
     ...message,
     statusRank: Math.max(message.statusRank, ...ordered.map((s) => statusRank(s.status))),
     statusTimes,
     ...(pricingCategory ? { pricingCategory } : {}),
+    ...(pricing ? { pricing } : {}),
     ...(failure ? { failure } : {}),
   };
 }
@@ -171,6 +174,20 @@ export async function messagesById(store: Store, messageIds: readonly string[]):
  * carried one, `not_stored` for an id the store does not hold. One `_id` look-up each (the shape FerretDB indexes),
  * then their statuses.
  */
+/**
+ * Each outbound message's pricing category as {@link pricingCategories} answers it, and the pricing the status webhooks
+ * carried (absent while none has, or for an id the store does not hold).
+ */
+export async function pricingOf(store: Store, messageIds: readonly string[]): Promise<{ category: string; pricing?: MessagePricing }[]> {
+  const byId = await messagesById(store, messageIds);
+  return messageIds.map((id) => {
+    const doc = byId.get(id) as Partial<OutboundMessageDoc> | undefined;
+    if (!doc) return { category: 'not_stored' };
+    const pricing = doc.pricing ?? (doc.pricingCategory ? { category: doc.pricingCategory } : undefined);
+    return { category: doc.pricingCategory ?? 'unpriced', ...(pricing ? { pricing } : {}) };
+  });
+}
+
 export async function pricingCategories(store: Store, messageIds: readonly string[]): Promise<string[]> {
   const byId = await messagesById(store, messageIds);
   return messageIds.map((id) => {

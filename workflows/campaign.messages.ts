@@ -49,6 +49,17 @@ export interface CampaignProgress {
   whenTierUsedUp: TierPolicy;
   /** While waiting for the tier: when the next unit frees (ISO). */
   resumesAt: string | null;
+  /** Paused by an account-health hold (not by a person): which, why, and the alert that says what to do. */
+  pausedFor?: CampaignHold | null;
+}
+
+/** An account-health hold that paused a campaign (store/health.store.ts). */
+export interface CampaignHold {
+  /** `number:<id>`, `account:<WABA id>`, `template:<key>` or `marketing:<id>`. */
+  holdId: string;
+  reason: string;
+  /** GET /v1/alerts/{alertId}: what to do, and where a supervisor resumes the campaign. */
+  alertId?: string;
 }
 
 /** State carried across continue-as-new: plain JSON. */
@@ -60,6 +71,7 @@ export interface CampaignCarried {
   deferred: number[];
   counts: Pick<CampaignCounts, 'queued' | 'refused'>;
   refusals: Record<string, number>;
+  pausedFor?: CampaignHold | null;
 }
 
 export interface CampaignWorkflowInput {

@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -15,6 +16,7 @@ import {
   cancelCampaignUpdate,
   pauseCampaignUpdate,
   resumeCampaignUpdate,
+  type CampaignHold,
   type CampaignProgress,
   type CampaignState,
   type CampaignWorkflowInput,
@@ -50,6 +52,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   const counts = { queued: carried?.counts.queued ?? 0, refused: carried?.counts.refused ?? 0 };
   const refusals: Record<string, number> = { ...carried?.refusals };
   let resumesAt: number | null = null;
+  let pausedFor: CampaignHold | null = carried?.pausedFor ?? null;
   let inFlight = 0;
   let dirty = true;
 
@@ -71,11 +74,13 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       ratePerSecond: input.ratePerSecond,
       whenTierUsedUp: input.whenTierUsedUp,
       resumesAt: resumesAt === null ? null : new Date(resumesAt).toISOString(),
+      pausedFor,
     };
   };
   const change = (next: CampaignState) => {
     state = next;
     resumesAt = null;
+    pausedFor = null;
     dirty = true;
   };
   const refuseIfFinished = () => {
@@ -128,7 +133,8 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       await condition(allHandlersFinished);
       if (is('running', 'paused')) {
         await record();
-        await continueAsNew<typeof campaignWorkflow>({ ...input, carried: { state: is('paused') ? 'paused' : 'running', cursor, deferred, counts, refusals } });
+        const carry = { state: is('paused') ? ('paused' as const) : ('running' as const), cursor, deferred, counts, refusals, ...(pausedFor ? { pausedFor } : {}) };
+        await continueAsNew<typeof campaignWorkflow>({ ...input, carried: carry });
       }
       continue;
     }
@@ -141,6 +147,14 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     inFlight = 0;
     const deferredUntil = tally(batch, outcomes);
     dirty = true;
+
+    const held = outcomes.find((o) => o.outcome === 'held');
+    // Only an account-health hold answers `held` (issue 20); histories from before it never reach this branch.
+    if (held?.outcome === 'held' && is('running', 'waitingForTier') && patched('campaign-health-hold')) {
+      change('paused');
+      pausedFor = held.hold;
+      continue;
+    }
 
     if (deferredUntil !== undefined && is('running')) {
       // The tier is used up: sleep until its next unit frees, then try the same recipient again.
@@ -173,6 +187,9 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       if (outcome.outcome === 'deferred') {
         again.push(batch[i]!);
         retryAt = Math.min(retryAt ?? outcome.retryAt, outcome.retryAt);
+      } else if (outcome.outcome === 'held') {
+        // Not tried: the recipient goes back to the front, sent once a supervisor resumes the campaign.
+        again.push(batch[i]!);
       } else if (outcome.outcome === 'queued') {
         counts.queued += 1;
       } else {

@@ -17,6 +17,11 @@ interface Kpis {
   windowExpiries: number;
   templatesSent: number;
   messagesByPricingCategory: Record<string, number> | null;
+  /** Billable and free messages by category, and the rate card's cost estimate (null without a store). */
+  pricing: {
+    byCategory: Record<string, { billable: number; free: number }>;
+    costEstimate: { currency: string; total: number; unratedCategories: string[] } | null;
+  } | null;
   bot: { conversations: number; handOffs: number; handOffRate: number | null };
 }
 interface Timeline {
@@ -132,6 +137,22 @@ export function AnalysisPage() {
           <BarChart title="Conversations by state" data={Object.entries(kpis.conversationsByState)} />
           <BarChart title="Window expiries and templates sent" data={[['window expiries', kpis.windowExpiries], ['templates sent', kpis.templatesSent]]} />
           <BarChart title="Messages by pricing category" data={Object.entries(kpis.messagesByPricingCategory ?? {})} />
+          {kpis.pricing && (
+            <BarChart
+              title="Billable and free messages by category"
+              data={Object.entries(kpis.pricing.byCategory).flatMap(([category, n]): [string, number][] => [
+                [`${category} billable`, n.billable],
+                [`${category} free`, n.free],
+              ])}
+            />
+          )}
+          {kpis.pricing && (
+            <p class="span-all" data-testid="cost-estimate">
+              {kpis.pricing.costEstimate
+                ? `Estimated cost: ${kpis.pricing.costEstimate.total} ${kpis.pricing.costEstimate.currency}${kpis.pricing.costEstimate.unratedCategories.length ? ` (no rate for ${kpis.pricing.costEstimate.unratedCategories.join(', ')})` : ''}`
+                : 'Estimated cost: no rate card set (a supervisor sets one with PUT /v1/pricing/rate-card)'}
+            </p>
+          )}
         </div>
       )}
     </section>

@@ -5,6 +5,7 @@ import { api, apiKey, ApiProblem, type Principal } from './api';
 import { AnalysisPage } from './analysis';
 import { BoardPage } from './board';
 import { ConfigPage } from './config';
+import { HealthBanner } from './health';
 
 // The inbox and templates pages check templates with the API's own zod schema (lib/template-definition.ts): zod is
 // most of the console's weight, so those pages load it when first opened rather than with the board.
@@ -86,6 +87,7 @@ function App() {
         </span>
       </header>
       <main>
+        {principal.role === 'supervisor' && <HealthBanner />}
         <Suspense fallback={<p class="muted">Loading…</p>}>
           {current === 'board' && <BoardPage />}
           {current === 'inbox' && <InboxPage principal={principal} />}

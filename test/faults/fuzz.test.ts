@@ -113,7 +113,7 @@ describe('property-based fuzzing of every public endpoint', () => {
       },
       { requiredKeys: [] },
     );
-    const change = fc.record({ field: fc.constantFrom('messages', 'messages', 'message_template_status_update', 'template_category_update', 'account_update'), value: fc.oneof({ weight: 4, arbitrary: value }, { weight: 1, arbitrary: odd }) });
+    const change = fc.record({ field: fc.constantFrom('messages', 'messages', 'message_template_status_update', 'template_category_update', 'account_update', 'phone_number_quality_update', 'account_alerts', 'user_preferences'), value: fc.oneof({ weight: 4, arbitrary: value }, { weight: 1, arbitrary: odd }) });
     const body = fc.array(fc.record({ id: fc.string({ maxLength: 20 }), changes: fc.array(change, { minLength: 1, maxLength: 3 }) }), { minLength: 1, maxLength: 2 }).map((entry) => JSON.stringify({ object: 'whatsapp_business_account', entry }));
     const envelope = (messages: unknown[], contacts: unknown[]) =>
       JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'messages', value: { metadata: { phone_number_id: BUSINESS_NUMBER_ID }, contacts, messages } }] }] });

@@ -1,0 +1,31 @@
+/**
+ * What a sent message costs, as Meta's per-message pricing decides it (since July 2025), for the status webhooks'
+ * `pricing` object: non-template messages are free (`free_customer_service`, category `service`); a utility template
+ * inside the customer service window (24 h from the customer's last message) is free too; every other template is
+ * `regular` (billable) at its category. Free entry points (72 h after a click-to-WhatsApp ad) are not simulated.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing
+ */
+const WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export function serviceWindows() {
+  const lastInbound = new Map<string, number>();
+  const key = (phoneNumberId: string, waId: string) => `${phoneNumberId}:${waId.replace(/\D/g, '')}`;
+  return {
+    /** Every webhook the simulator delivers passes here: a customer's message opens (or extends) their window. */
+    noteInbound(body: object): void {
+      const entries = (body as { entry?: { changes?: { value?: { metadata?: { phone_number_id?: string }; messages?: { from?: string; timestamp?: string }[] } }[] }[] }).entry ?? [];
+      for (const change of entries.flatMap((e) => e.changes ?? [])) {
+        const number = change.value?.metadata?.phone_number_id;
+        for (const m of change.value?.messages ?? []) {
+          if (number && m.from) lastInbound.set(key(number, m.from), Number(m.timestamp ?? 0) * 1000 || Date.now());
+        }
+      }
+    },
+    pricingFor(phoneNumberId: string, to: string | undefined, category: string): { category: string; type: string } {
+      if (category === 'service') return { category, type: 'free_customer_service' };
+      const opened = to ? lastInbound.get(key(phoneNumberId, to)) : undefined;
+      const inWindow = opened !== undefined && Date.now() - opened < WINDOW_MS;
+      return { category, type: category === 'utility' && inWindow ? 'free_customer_service' : 'regular' };
+    },
+  };
+}
