@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { messages as messagesMetric } from '../lib/metrics';
 import type { DeadLetter } from '../store/dead-letters.store';
 import { keepAside, orDeadLetter } from './webhook.failures';
 import { handOver, inboundOf, ingestStatus, ingestTemplateEvent, storeInbound, type Inbound } from './webhook.messages';
@@ -122,6 +123,7 @@ export async function ingestParts(
     }
     summary.messages += 1;
     if (stored.outcome !== 'new') summary.duplicates += 1;
+    else messagesMetric.inc({ direction: 'inbound', type: message.type });
     // A reaction, an event, or a redelivery its conversation already handled: nothing to hand over.
     if (!stored.signal) continue;
     const id = inbound.input.conversation.conversationId;

@@ -16,6 +16,7 @@ import { startFerretDb, startTemporalDevServer } from '../scripts/dev-servers';
 import { createLogger } from '../lib/logger';
 import { messagingLimitsFrom } from '../lib/messaging-limits';
 import { createConversationWorker, workerOptionsFrom } from '../worker/worker';
+import { installSdkMetrics } from '../worker/observability';
 import { matchNamespaceRetention } from '../worker/retention-schedule';
 import { startBrokerSimulator } from '../simulator/broker-simulator';
 import { connectStore } from '../store/db';
@@ -77,6 +78,8 @@ async function main(): Promise<void> {
   const store = await connectStore(config.MONGODB_URL, config.MONGODB_DB);
   stops.push(() => store.close());
 
+  // The SDK's own worker metrics, served with ours at the API's /metrics (one process here).
+  const sdkMetricsUrl = await installSdkMetrics();
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createConversationWorker(workerOptionsFrom(config, { connection: nativeConnection, store, logger }));
   const workerRun = worker.run();
@@ -93,7 +96,7 @@ async function main(): Promise<void> {
   const stopping = new AbortController();
   // Our own dev server: closed histories are kept as long as the store keeps the messages they carry.
   if (!plan.TEMPORAL_ADDRESS) await matchNamespaceRetention(temporal, config.RETENTION_DAYS);
-  const server = createApp({ config, store, temporal, logger, codecServer: { codec: new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEYS), corsOrigins: config.TEMPORAL_CODEC_CORS_ORIGINS }, shutdown: stopping.signal, analytics: { maxRuns: config.ANALYTICS_MAX_RUNS }, limits: messagingLimitsFrom(config) }).listen(config.HTTP_PORT, config.HTTP_HOST);
+  const server = createApp({ config, store, temporal, logger, codecServer: { codec: new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEYS), corsOrigins: config.TEMPORAL_CODEC_CORS_ORIGINS }, shutdown: stopping.signal, analytics: { maxRuns: config.ANALYTICS_MAX_RUNS }, limits: messagingLimitsFrom(config), sdkMetricsUrl }).listen(config.HTTP_PORT, config.HTTP_HOST);
   await new Promise<void>((ready, fail) => server.once('listening', ready).once('error', fail));
   stops.push(() =>
     new Promise((done) => {

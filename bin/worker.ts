@@ -6,14 +6,17 @@ import { logHashKeyFrom } from '../lib/payload-codec';
 import { createConversationWorker, workerOptionsFrom } from '../worker/worker';
 import { connectStore } from '../store/db';
 import { startWorkerHealth } from '../worker/health';
+import { installSdkMetrics } from '../worker/observability';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'worker', undefined, logHashKeyFrom(config.TEMPORAL_PAYLOAD_KEYS));
+  const sdkMetricsUrl = await installSdkMetrics();
   const store = await connectStore(config.MONGODB_URL, config.MONGODB_DB);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createConversationWorker(workerOptionsFrom(config, { connection, store, logger }));
-  const health = config.WORKER_HEALTH_PORT === undefined ? undefined : await startWorkerHealth(config.WORKER_HEALTH_PORT, config.HTTP_HOST, () => worker.getState());
+  const health =
+    config.WORKER_HEALTH_PORT === undefined ? undefined : await startWorkerHealth(config.WORKER_HEALTH_PORT, config.HTTP_HOST, () => worker.getState(), sdkMetricsUrl);
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, healthPort: config.WORKER_HEALTH_PORT }, 'worker running');
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM by itself (the SDK installs the handlers).
   await worker.run();

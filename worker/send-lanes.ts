@@ -1,4 +1,5 @@
 import type { DataConverter } from '@temporalio/common';
+import { activityMetrics } from './observability';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 
 /** The task queue that carries one business number's sends. */
@@ -50,6 +51,7 @@ export class SendLanes {
         dataConverter: this.options.dataConverter,
         activities: this.options.activities,
         maxTaskQueueActivitiesPerSecond: this.options.rateFor(businessNumberId),
+        interceptors: { activity: [activityMetrics] },
       });
       this.running.set(businessNumberId, worker);
       worker.then(

@@ -10,6 +10,7 @@ import type { Config } from '../lib/config';
 import { dataConverterFor, type PayloadKey } from '../lib/payload-codec';
 import { defaultMessagingLimits, limitsFor, messagingLimitsFrom, type MessagingLimits } from '../lib/messaging-limits';
 import { SendLanes } from './send-lanes';
+import { activityMetrics } from './observability';
 import { ensureRetentionSchedule, type RetentionScheduleOptions } from './retention-schedule';
 import { startSipRouting, type SipSettings } from '../integrations/sip/sip.routing';
 import { agentReleasedSignal } from '../workflows/conversation.messages';
@@ -137,6 +138,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
       : { workflowsPath: require.resolve('../workflows') }),
     maxCachedWorkflows: options.maxCachedWorkflows ?? 2_000,
     sinks: timelineSinkNoop,
+    interceptors: { activity: [activityMetrics] },
   });
 
   /** Serves every lane any worker opened, so sends queued there never wait on a worker that died. */
