@@ -20,6 +20,7 @@ import { authenticate } from './auth';
 import { createFailedAuthLimiter } from './auth-limiter';
 import { keyRateLimit } from './key-rate-limit';
 import { metricsRoutes } from './metrics.routes';
+import { requestSpan } from './request-span';
 import { accessLogSerializers, jsonShapeGuard } from './request-guards';
 import { securityHeaders } from './security-headers';
 import { analyticsRoutes } from './analytics.routes';
@@ -132,6 +133,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
     }),
   );
   app.use(securityHeaders());
+  app.use(requestSpan);
 
   const taskQueue = config.TEMPORAL_TASK_QUEUE;
   const idleCloseAfterMs = config.CONVERSATION_IDLE_CLOSE_MS;

@@ -1,8 +1,13 @@
-import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { Context } from '@temporalio/activity';
 import { Runtime, type ActivityInterceptorsFactory } from '@temporalio/worker';
-import { activitySeconds, metricsPage, registry } from '../lib/metrics';
+import {
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  makeWorkflowExporter,
+} from '@temporalio/interceptors-opentelemetry';
+import type { Tracing } from '../lib/tracing';
+import { activitySeconds } from '../lib/metrics';
 
 /**
  * Times every activity the worker runs (`whatsapp_activity_seconds{activity, outcome}`): a store or Temporal outage
@@ -44,21 +49,25 @@ export async function installSdkMetrics(): Promise<string> {
   return `http://127.0.0.1:${port}/metrics`;
 }
 
+/** The activity interceptors every worker of this process registers: timing, and tracing when it is on. */
+export function activityInterceptors(tracing?: Tracing): ActivityInterceptorsFactory[] {
+  if (!tracing) return [activityMetrics];
+  return [
+    activityMetrics,
+    (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) }),
+  ];
+}
+
 /**
- * The worker process's `GET /metrics` (no API there): ours and the SDK's, on `host:port` (WORKER_METRICS_PORT). Any
- * other path is 404. Answers the server, already listening.
+ * What a worker adds for tracing (Temporal's OpenTelemetry interceptors, https://docs.temporal.io/develop/typescript/observability#tracing):
+ * the workflow interceptors, which carry the context from the signal or update to the activities they schedule, and
+ * the sink that exports workflow spans from outside the sandbox. The workflow interceptors are bundled with the
+ * workflows, so a prebuilt bundle (WORKER_WORKFLOW_BUNDLE) has none: activity spans are then not linked.
  */
-export async function serveWorkerMetrics(host: string, port: number, sdkMetricsUrl?: string): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.method !== 'GET' || req.url !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    metricsPage(sdkMetricsUrl).then(
-      (page) => res.writeHead(200, { 'content-type': registry.contentType }).end(page),
-      () => res.writeHead(500).end(),
-    );
-  });
-  await new Promise<void>((ready, fail) => server.once('error', fail).listen(port, host, ready));
-  return server;
+export function workflowTracing(tracing: Tracing | undefined, prebuilt: boolean): { workflowModules: string[]; sinks: object } {
+  if (!tracing) return { workflowModules: [], sinks: {} };
+  return {
+    workflowModules: prebuilt ? [] : [require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')],
+    sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) },
+  };
 }

@@ -10,7 +10,8 @@ import type { Config } from '../lib/config';
 import { dataConverterFor, type PayloadKey } from '../lib/payload-codec';
 import { defaultMessagingLimits, limitsFor, messagingLimitsFrom, type MessagingLimits } from '../lib/messaging-limits';
 import { SendLanes } from './send-lanes';
-import { activityMetrics } from './observability';
+import { activityInterceptors, workflowTracing } from './observability';
+import { clientInterceptors, type Tracing } from '../lib/tracing';
 import { ensureRetentionSchedule, type RetentionScheduleOptions } from './retention-schedule';
 import { startSipRouting, type SipSettings } from '../integrations/sip/sip.routing';
 import { agentReleasedSignal } from '../workflows/conversation.messages';
@@ -40,6 +41,8 @@ export interface ConversationWorkerOptions {
   sip?: SipSettings;
   /** Base of the media links in chat lines over SIP (SIP_CHAT_MEDIA_BASE_URL). */
   chatMediaBaseUrl?: string;
+  /** This process's OpenTelemetry tracing (OTEL_EXPORTER_OTLP_ENDPOINT); absent: no spans. */
+  tracing?: Tracing;
   /** The retention purge Schedule this worker keeps in place (README "Retention"); absent: none (tests). */
   retention?: Omit<RetentionScheduleOptions, 'taskQueue'>;
   logger?: Pick<Logger, 'warn' | 'info' | 'debug'>;
@@ -48,7 +51,7 @@ export interface ConversationWorkerOptions {
 /** A worker's options as the service configuration gives them (`npm run worker`, `npm start`). */
 export function workerOptionsFrom(
   config: Config,
-  deps: Pick<ConversationWorkerOptions, 'connection' | 'store'> & { logger: NonNullable<ConversationWorkerOptions['logger']> },
+  deps: Pick<ConversationWorkerOptions, 'connection' | 'store' | 'tracing'> & { logger: NonNullable<ConversationWorkerOptions['logger']> },
 ): ConversationWorkerOptions {
   return {
     ...deps,
@@ -86,7 +89,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
     timeoutMs: options.broker.WHATSAPP_REQUEST_TIMEOUT_MS,
   });
   const dataConverter = dataConverterFor(options.payloadKeys);
-  const temporal = new Client({ connection: options.connection, namespace: options.namespace, dataConverter });
+  const temporal = new Client({ connection: options.connection, namespace: options.namespace, dataConverter, interceptors: clientInterceptors(options.tracing) });
   // Campaigns hand each recipient to their conversation exactly as the API does, and so do agents writing over SIP.
   const conversations = createConversationService({
     store: options.store,
@@ -116,6 +119,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
     dataConverter,
     activities: { sendMessage: (send: Parameters<typeof activities.sendMessage>[0]) => activities.sendMessage(send) },
     rateFor: (businessNumberId) => limitsFor(limits, businessNumberId).sendRatePerSecond,
+    activityInterceptors: activityInterceptors(options.tracing),
   });
   const activities = createActivities({
     store: options.store,
@@ -127,6 +131,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
     lanes: { opener: lanes, customerPacingMs: limits.customerPacingMs },
     conversations,
   });
+  const traced = workflowTracing(options.tracing, options.workflowBundlePath !== undefined);
   const main = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -137,8 +142,8 @@ export async function createConversationWorker(options: ConversationWorkerOption
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),
     maxCachedWorkflows: options.maxCachedWorkflows ?? 2_000,
-    sinks: timelineSinkNoop,
-    interceptors: { activity: [activityMetrics] },
+    sinks: { ...timelineSinkNoop, ...traced.sinks },
+    interceptors: { workflowModules: traced.workflowModules, activity: activityInterceptors(options.tracing) },
   });
 
   /** Serves every lane any worker opened, so sends queued there never wait on a worker that died. */

@@ -38,7 +38,7 @@ beforeAll(async () => {
   workerMetricsUrl = `http://127.0.0.1:${port}/metrics`;
   worker = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/worker.ts')], {
     cwd: root,
-    env: { PATH: process.env.PATH, ...rig.workerEnv(), WORKER_METRICS_PORT: String(port) },
+    env: { PATH: process.env.PATH, ...rig.workerEnv(), WORKER_HEALTH_PORT: String(port) },
     stdio: 'ignore',
   });
   await rig.approveTemplate('order_update', 'en_US');

@@ -203,8 +203,6 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       WHATSAPP_TEMPLATE_TIER: String(limits.limits.defaults.templateTier),
       WHATSAPP_NUMBER_LIMITS: JSON.stringify(limits.limits.overrides),
       WHATSAPP_CUSTOMER_PACING_MS: String(limits.limits.customerPacingMs),
-      // Tests run several worker processes at once: no fixed metrics port unless a test asks for one.
-      WORKER_METRICS_PORT: '0',
       LOG_LEVEL: 'warn',
     }),
     async stop() {
