@@ -42,7 +42,9 @@ beforeAll(async () => {
     stdio: 'ignore',
   });
   await rig.approveTemplate('order_update', 'en_US');
-}, 90_000);
+  // The worker process polls (its /healthz says RUNNING) before any traffic needs it.
+  await eventually(() => fetch(workerMetricsUrl.replace('/metrics', '/healthz')).then((r) => r.status, () => 0), (status) => status === 200, 90_000);
+}, 120_000);
 afterAll(async () => {
   worker?.kill('SIGTERM');
   await rig?.stop();
@@ -80,7 +82,7 @@ describe('metrics after traffic', () => {
     await eventually(() => rig.request('GET', `/v1/conversations/${conversationId}`), (r) => r.body.windowOpen === true, 30_000);
     const reply = await rig.request('POST', `/v1/conversations/${conversationId}/messages`, { message: { type: 'text', text: 'How can I help?' } });
     expect(reply.status).toBe(202);
-    await eventually(() => rig.request('GET', `/v1/conversations/${conversationId}/messages`), (r) => r.body.messages?.some((m: { status?: string }) => m.status === 'accepted' || m.status === 'sent' || m.status === 'delivered'), 30_000);
+    await eventually(() => rig.request('GET', `/v1/conversations/${conversationId}/messages`), (r) => r.body.messages?.some((m: { direction: string; wamid?: string }) => m.direction === 'outbound' && m.wamid), 30_000);
 
     const scraped = await eventually(() => scrape(workerMetricsUrl), (m) => m.value('whatsapp_sends_total{outcome="accepted",code=""}') >= 1, 30_000);
     expect(scraped.value('whatsapp_messages_total{direction="outbound",type="text"}')).toBeGreaterThanOrEqual(1);
