@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { messages as messagesMetric, sends } from '../lib/metrics';
 import type { OutboundContent, SendMessageEffect } from '../machines/conversation.types';
 import { failureReasonFor } from '../machines/conversation.rules';
 import type { Store } from '../store/db';
@@ -80,9 +81,12 @@ export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
         await recordAccepted(store, send.messageId, wamid, clock(), waId && waId !== recipient.waId ? waId : undefined);
         // ... and the person learns it: where only WhatsApp knows a number's form, its answer decides.
         if (waId && recipient.waId) await learnFromSendAnswer(store, recipient, [{ input: recipient.waId, wa_id: waId }], clock());
+        sends.inc({ outcome: 'accepted', code: '' });
+        messagesMetric.inc({ direction: 'outbound', type: send.message.type });
         return { outcome: 'accepted', wamid };
       } catch (err) {
         if (!(err instanceof CloudApiError)) throw err;
+        sends.inc({ outcome: err.retryable ? 'retried' : 'rejected', code: String(err.code ?? '') });
         if (err.retryable) throw ApplicationFailure.retryable(err.message, 'BrokerUnavailable', { code: err.code });
         const meaning = meaningOf(err.code, err.httpStatus);
         const reason = failureReasonFor(err.code);

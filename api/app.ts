@@ -19,6 +19,8 @@ import { createErasureService } from '../services/erasure.service';
 import { authenticate } from './auth';
 import { createFailedAuthLimiter } from './auth-limiter';
 import { keyRateLimit } from './key-rate-limit';
+import { metricsRoutes } from './metrics.routes';
+import { requestSpan } from './request-span';
 import { accessLogSerializers, jsonShapeGuard } from './request-guards';
 import { securityHeaders } from './security-headers';
 import { analyticsRoutes } from './analytics.routes';
@@ -90,6 +92,8 @@ export interface AppDeps {
   codecServer?: { codec: PayloadCodec; corsOrigins: readonly string[] };
   /** Aborted when the server stops: ends the console's live streams, which would otherwise hold it open. */
   shutdown?: AbortSignal;
+  /** The Temporal SDK's metrics exporter in this process (`npm start` runs the worker here), added to /metrics. */
+  sdkMetricsUrl?: string;
 }
 
 /** Whether the request carries a body at all (`curl -X POST` sends none; `fetch` sends `content-length: 0`). */
@@ -123,7 +127,7 @@ export function templateServiceFor({ config, store, logger }: Pick<AppDeps, 'con
   });
 }
 
-export function createApp({ config, store, temporal, logger, analytics, limits, consoleDir = resolve('console/dist'), shutdown, codecServer }: AppDeps): Express {
+export function createApp({ config, store, temporal, logger, analytics, limits, consoleDir = resolve('console/dist'), shutdown, codecServer, sdkMetricsUrl }: AppDeps): Express {
   const app = express();
   const templates = templateServiceFor({ config, store, logger });
   app.disable('x-powered-by');
@@ -135,6 +139,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
     }),
   );
   app.use(securityHeaders());
+  app.use(requestSpan);
 
   const taskQueue = config.TEMPORAL_TASK_QUEUE;
   const idleCloseAfterMs = config.CONVERSATION_IDLE_CLOSE_MS;
@@ -151,6 +156,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
 
   app.get('/openapi.json', (_req, res) => void res.json(openApiDocument()));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.use(metricsRoutes({ store, ...(sdkMetricsUrl ? { sdkMetricsUrl } : {}) }));
 
   // One failed-authentication limiter for every route that takes an API key (the codec server's too).
   const authLimiter = createFailedAuthLimiter(config.AUTH_FAILURES_PER_MINUTE ?? 20);

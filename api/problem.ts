@@ -1,4 +1,5 @@
 import { ServiceError, WorkflowNotFoundError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { apiProblems, windowRefusals } from '../lib/metrics';
 import { MongoNetworkError, MongoServerSelectionError } from 'mongodb';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -67,6 +68,8 @@ function toAppError(err: unknown): AppError | ZodError {
 
 export function sendProblem(res: Parameters<RequestHandler>[1], requestId: string, instance: string, err: AppError | ZodError): void {
   const problem: Problem = { ...problemOf(err), instance, requestId };
+  apiProblems.inc({ code: problem.code, status: String(problem.status) });
+  if (problem.code === 'template_required') windowRefusals.inc();
   res.status(problem.status).type('application/problem+json').json(problem);
 }
 

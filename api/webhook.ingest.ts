@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { messages as messagesMetric } from '../lib/metrics';
 import type { DeadLetter } from '../store/dead-letters.store';
 import { keepAside, orDeadLetter } from './webhook.failures';
 import { BusinessCapabilityValue, ingestCapabilityUpdate } from './webhook.capability';
@@ -163,6 +164,7 @@ export async function ingestParts(
     }
     summary.messages += 1;
     if (stored.outcome !== 'new') summary.duplicates += 1;
+    else messagesMetric.inc({ direction: 'inbound', type: message.type });
     // A reaction, an event, or a redelivery its conversation already handled: nothing to hand over.
     if (!stored.signal) continue;
     const { businessNumberId, customer } = inbound.input.conversation;

@@ -1,8 +1,9 @@
 import { timingSafeEqual } from 'node:crypto';
 import express, { Router } from 'express';
 import { AppError } from '../lib/errors';
+import { webhookAckSeconds, webhookParts, webhookRequests } from '../lib/metrics';
 import { createBacklog } from './webhook.backlog';
-import { ingestParts, partsOf, type IngestDeps } from './webhook.ingest';
+import { ingestParts, partsOf, type IngestDeps, type IngestSummary } from './webhook.ingest';
 import { CloudWebhookBody } from './webhook.schema';
 import { isValidSignature } from './webhook.signature';
 import { fieldErrorsOf } from './request';
@@ -40,6 +41,17 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     res.type('text/plain').send(challenge);
   });
 
+  // Every delivery is counted and timed by the answer it got, refusals included (README "Metrics and traces").
+  router.post('/webhooks/whatsapp', (_req, res, next) => {
+    const stop = webhookAckSeconds.startTimer();
+    res.once('finish', () => {
+      const status = String(res.statusCode);
+      stop({ status });
+      webhookRequests.inc({ status });
+    });
+    next();
+  });
+
   // Raw bytes: the signature covers the body exactly as sent, before any parsing.
   router.post('/webhooks/whatsapp', express.raw({ type: () => true, limit: deps.bodyLimitBytes }), async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -67,8 +79,22 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
       deps.ingest.logger.warn({ err }, 'webhook not accepted; the broker will retry');
       throw new AppError('temporarily_unavailable', 'The webhook could not be stored; deliver it again');
     }
+    countParts(summary);
     res.status(200).json({ received: summary });
   });
 
   return router;
+}
+
+/** What one acknowledged body carried, into `whatsapp_webhook_parts_total` (a large body: what was done inline). */
+function countParts(summary: IngestSummary): void {
+  const kinds: [keyof IngestSummary, string][] = [
+    ['messages', 'message'],
+    ['duplicates', 'duplicate'],
+    ['statuses', 'status'],
+    ['templateEvents', 'template_event'],
+    ['ignoredChanges', 'ignored'],
+    ['deadLetters', 'dead_letter'],
+  ];
+  for (const [field, kind] of kinds) if (summary[field] > 0) webhookParts.inc({ kind }, summary[field]);
 }

@@ -7,13 +7,15 @@ import { AesGcmPayloadCodec, dataConverterFor, logHashKeyFrom } from '../lib/pay
 import { createLogger } from '../lib/logger';
 import { messagingLimitsFrom } from '../lib/messaging-limits';
 import { connectStore } from '../store/db';
+import { clientInterceptors, startTracing } from '../lib/tracing';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'api', undefined, logHashKeyFrom(config.TEMPORAL_PAYLOAD_KEYS));
+  const tracing = startTracing('whatsapp-connector-api', config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const store = await connectStore(config.MONGODB_URL, config.MONGODB_DB);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config.TEMPORAL_PAYLOAD_KEYS) });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config.TEMPORAL_PAYLOAD_KEYS), interceptors: clientInterceptors(tracing) });
   const analytics = { maxRuns: config.ANALYTICS_MAX_RUNS, ...(config.WORKER_WORKFLOW_BUNDLE ? { workflowBundlePath: config.WORKER_WORKFLOW_BUNDLE } : {}) };
   // Aborted on stop: the console's live streams end, so the server can close.
   const stopping = new AbortController();
@@ -24,7 +26,7 @@ async function main(): Promise<void> {
   const stop = () => {
     stopSync();
     stopping.abort();
-    server.close(() => void Promise.all([connection.close(), store.close()]).then(() => process.exit(0)));
+    server.close(() => void Promise.all([connection.close(), store.close(), tracing?.shutdown()]).then(() => process.exit(0)));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

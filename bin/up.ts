@@ -16,6 +16,8 @@ import { startFerretDb, startTemporalDevServer } from '../scripts/dev-servers';
 import { createLogger } from '../lib/logger';
 import { messagingLimitsFrom } from '../lib/messaging-limits';
 import { createConversationWorker, workerOptionsFrom } from '../worker/worker';
+import { installSdkMetrics } from '../worker/observability';
+import { clientInterceptors, startTracing } from '../lib/tracing';
 import { matchNamespaceRetention } from '../worker/retention-schedule';
 import { startBrokerSimulator } from '../simulator/broker-simulator';
 import { connectStore } from '../store/db';
@@ -77,8 +79,12 @@ async function main(): Promise<void> {
   const store = await connectStore(config.MONGODB_URL, config.MONGODB_DB);
   stops.push(() => store.close());
 
+  // The SDK's own worker metrics, served with ours at the API's /metrics (one process here).
+  const sdkMetricsUrl = await installSdkMetrics();
+  const tracing = startTracing('whatsapp-connector', config.OTEL_EXPORTER_OTLP_ENDPOINT);
+  if (tracing) stops.push(() => tracing.shutdown());
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createConversationWorker(workerOptionsFrom(config, { connection: nativeConnection, store, logger }));
+  const worker = await createConversationWorker(workerOptionsFrom(config, { connection: nativeConnection, store, logger, ...(tracing ? { tracing } : {}) }));
   const workerRun = worker.run();
   stops.push(async () => {
     // The SDK already begins a graceful shutdown on SIGINT/SIGTERM; ask only if it has not.
@@ -88,12 +94,12 @@ async function main(): Promise<void> {
   });
 
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config.TEMPORAL_PAYLOAD_KEYS) });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config.TEMPORAL_PAYLOAD_KEYS), interceptors: clientInterceptors(tracing) });
   // Aborted on stop: the console's live streams end, so the server can close.
   const stopping = new AbortController();
   // Our own dev server: closed histories are kept as long as the store keeps the messages they carry.
   if (!plan.TEMPORAL_ADDRESS) await matchNamespaceRetention(temporal, config.RETENTION_DAYS);
-  const server = createApp({ config, store, temporal, logger, codecServer: { codec: new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEYS), corsOrigins: config.TEMPORAL_CODEC_CORS_ORIGINS }, shutdown: stopping.signal, analytics: { maxRuns: config.ANALYTICS_MAX_RUNS }, limits: messagingLimitsFrom(config) }).listen(config.HTTP_PORT, config.HTTP_HOST);
+  const server = createApp({ config, store, temporal, logger, codecServer: { codec: new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEYS), corsOrigins: config.TEMPORAL_CODEC_CORS_ORIGINS }, shutdown: stopping.signal, analytics: { maxRuns: config.ANALYTICS_MAX_RUNS }, limits: messagingLimitsFrom(config), sdkMetricsUrl }).listen(config.HTTP_PORT, config.HTTP_HOST);
   await new Promise<void>((ready, fail) => server.once('listening', ready).once('error', fail));
   stops.push(() =>
     new Promise((done) => {

@@ -38,6 +38,8 @@ const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((value) =>
 export const ConfigSchema = z.object({
   HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: port.default(3000),
+  /** OpenTelemetry collector (OTLP over HTTP, e.g. http://otel-collector:4318): traces from webhook to send. Unset: off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   /** Largest request body accepted, in bytes (webhooks and JSON API). */
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
   /** Webhooks with more parts (messages, statuses…) are acknowledged once stored whole, then handed over in chunks. */

@@ -1,5 +1,6 @@
 import type { DataConverter } from '@temporalio/common';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { activityMetrics } from './observability';
+import { Worker, type ActivityInterceptorsFactory, type NativeConnection } from '@temporalio/worker';
 
 /** The task queue that carries one business number's sends. */
 export function sendLaneQueue(baseTaskQueue: string, businessNumberId: string): string {
@@ -16,6 +17,8 @@ export interface SendLanesOptions {
   activities: object;
   /** Sends per second on the number's lane; every worker must agree, the last poller's value wins. */
   rateFor(businessNumberId: string): number;
+  /** The process's activity interceptors (timing, tracing); default: timing only. */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 /**
@@ -50,6 +53,7 @@ export class SendLanes {
         dataConverter: this.options.dataConverter,
         activities: this.options.activities,
         maxTaskQueueActivitiesPerSecond: this.options.rateFor(businessNumberId),
+        interceptors: { activity: this.options.activityInterceptors ?? [activityMetrics] },
       });
       this.running.set(businessNumberId, worker);
       worker.then(

@@ -12,6 +12,8 @@ import type { Config } from '../lib/config';
 import { dataConverterFor, type PayloadKey } from '../lib/payload-codec';
 import { defaultMessagingLimits, limitsFor, messagingLimitsFrom, type MessagingLimits } from '../lib/messaging-limits';
 import { SendLanes } from './send-lanes';
+import { activityInterceptors, workflowTracing } from './observability';
+import { clientInterceptors, type Tracing } from '../lib/tracing';
 import { ensureRetentionSchedule, type RetentionScheduleOptions } from './retention-schedule';
 import { startSipRouting, type SipSettings } from '../integrations/sip/sip.routing';
 import { agentReleasedSignal } from '../workflows/conversation.messages';
@@ -41,6 +43,8 @@ export interface ConversationWorkerOptions {
   sip?: SipSettings;
   /** Base of the media links in chat lines over SIP (SIP_CHAT_MEDIA_BASE_URL). */
   chatMediaBaseUrl?: string;
+  /** This process's OpenTelemetry tracing (OTEL_EXPORTER_OTLP_ENDPOINT); absent: no spans. */
+  tracing?: Tracing;
   /** The retention purge Schedule this worker keeps in place (README "Retention"); absent: none (tests). */
   retention?: Omit<RetentionScheduleOptions, 'taskQueue'>;
   logger?: Pick<Logger, 'warn' | 'info' | 'debug'>;
@@ -49,7 +53,7 @@ export interface ConversationWorkerOptions {
 /** A worker's options as the service configuration gives them (`npm run worker`, `npm start`). */
 export function workerOptionsFrom(
   config: Config,
-  deps: Pick<ConversationWorkerOptions, 'connection' | 'store'> & { logger: NonNullable<ConversationWorkerOptions['logger']> },
+  deps: Pick<ConversationWorkerOptions, 'connection' | 'store' | 'tracing'> & { logger: NonNullable<ConversationWorkerOptions['logger']> },
 ): ConversationWorkerOptions {
   return {
     ...deps,
@@ -87,7 +91,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
     timeoutMs: options.broker.WHATSAPP_REQUEST_TIMEOUT_MS,
   });
   const dataConverter = dataConverterFor(options.payloadKeys);
-  const temporal = new Client({ connection: options.connection, namespace: options.namespace, dataConverter });
+  const temporal = new Client({ connection: options.connection, namespace: options.namespace, dataConverter, interceptors: clientInterceptors(options.tracing) });
   // Campaigns hand each recipient to their conversation exactly as the API does, and so do agents writing over SIP.
   const conversations = createConversationService({
     store: options.store,
@@ -117,6 +121,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
     dataConverter,
     activities: { sendMessage: (send: Parameters<typeof activities.sendMessage>[0]) => activities.sendMessage(send) },
     rateFor: (businessNumberId) => limitsFor(limits, businessNumberId).sendRatePerSecond,
+    activityInterceptors: activityInterceptors(options.tracing),
   });
   // Session mode: this worker's own queue, for the lines of the MSRP sessions whose connection it holds.
   const msrpHolderQueue = sip?.msrp ? `${options.taskQueue}.msrp.${hostname()}.${process.pid}.${randomUUID().slice(0, 8)}` : undefined;
@@ -131,6 +136,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
     lanes: { opener: lanes, customerPacingMs: limits.customerPacingMs },
     conversations,
   });
+  const traced = workflowTracing(options.tracing, options.workflowBundlePath !== undefined);
   const main = await Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -141,7 +147,8 @@ export async function createConversationWorker(options: ConversationWorkerOption
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: require.resolve('../workflows') }),
     maxCachedWorkflows: options.maxCachedWorkflows ?? 2_000,
-    sinks: timelineSinkNoop,
+    sinks: { ...timelineSinkNoop, ...traced.sinks },
+    interceptors: { workflowModules: traced.workflowModules, activity: activityInterceptors(options.tracing) },
   });
 
   const holder = msrpHolderQueue

@@ -5,6 +5,7 @@
  * Unlike a provisional-blind timer, Timer B stops once the INVITE has a provisional answer: from then on the
  * caller bounds the wait (and CANCELs).
  */
+import { sipResponses } from '../../lib/metrics';
 import { buildFailureAck, type SipHop } from './sip.dialog';
 import { parseCSeq, parseVia } from './sip.headers';
 import { header, headerValues, type SipRequest, type SipResponse } from './sip.message';
@@ -77,6 +78,7 @@ export function createTransactionLayer(transport: Pick<SipTransport, 'send'>, ti
       abandons.delete(abandon);
       if (done) return;
       done = true;
+      sipResponses.inc({ method: request.method, code: outcome.kind === 'final' ? String(outcome.response.status) : outcome.kind });
       settle(outcome);
     };
     const send = () => transport.send(request, hop).catch((error: Error) => finish({ kind: 'transportError', error }));

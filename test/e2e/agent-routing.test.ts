@@ -16,6 +16,9 @@ async function agentKey(rig: ServiceRig, agentId: string): Promise<string> {
   return (await rig.requestAs('supervisor', 'POST', '/v1/api-keys', { role: 'agent', name: agentId, agentId })).body.key as string;
 }
 
+/** `whatsapp_sip_responses_total` for INVITEs answered `code`, from a /metrics page. */
+const sipAnswers = (page: string, code: string) => Number(new RegExp(`^whatsapp_sip_responses_total\\{method="INVITE",code="${code}"\\} (\\d+)`, 'm').exec(page)?.[1] ?? 0);
+
 let nextCustomer = 15558000000 + Math.floor(Math.random() * 900_000);
 const newCustomer = () => String((nextCustomer += 1));
 const conversationOf = (key: string) => `wa:${BUSINESS_NUMBER_ID}:${key}`;
@@ -115,6 +118,8 @@ describe.each(['udp', 'tcp'] as const)('an agent takes the conversation (SIP ove
 describe('when the contact centre cannot take the conversation at once', () => {
   it('busy (486), then routed on the next attempt; the customer got the queue message once', async () => {
     const { rig, sipp } = await routedService({ scenario: 'busy-then-answer', transport: 'udp', calls: 2, agent: AGENT });
+    const answered = async (code: string) => sipAnswers(await (await fetch(`${rig.baseUrl}/metrics`)).text(), code);
+    const [busyBefore, okBefore] = [await answered('486'), await answered('200')];
     const customer = newCustomer();
     const id = conversationOf(customer);
     await customerWrites(rig, customer, 'Hello?');
@@ -128,6 +133,9 @@ describe('when the contact centre cannot take the conversation at once', () => {
     const invites = report.received('INVITE');
     expect(invites).toHaveLength(2);
     expect(invites[0]!.header('Call-ID')).not.toBe(invites[1]!.header('Call-ID'));
+    // Operators see the contact centre's answers (README "Metrics and traces").
+    expect((await answered('486')) - busyBefore).toBe(1);
+    expect((await answered('200')) - okBefore).toBe(1);
     await finishedHistory(rig, id, 'agent-routing-busy-then-answer');
   });
 
