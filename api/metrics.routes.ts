@@ -13,8 +13,8 @@ export interface MetricsRouteOptions {
 let gaugeStore: Store | undefined;
 
 /**
- * Gauges read from the store at scrape time (templates by status, campaigns by state and their recipients by
- * outcome): facts the store owns, so every API process reports the same numbers. Created once per process; the
+ * Gauges read from the store at scrape time (templates by status, active account-health alerts, campaigns by state
+ * and their recipients by outcome): facts the store owns, so every API process reports the same numbers. Created once per process; the
  * latest app's store is the one read.
  */
 function storeGauges(store: Store): void {
@@ -35,6 +35,20 @@ function storeGauges(store: Store): void {
       .collection<{ state: string; counts?: Record<string, number> }>('campaigns')
       .find({}, { projection: { state: 1, counts: 1 } })
       .toArray()) ?? [];
+  new Gauge({
+    name: 'whatsapp_account_alerts',
+    help: "Active account-health alerts (WhatsApp's webhooks: a number's quality, the account's status, templates), by field, event and severity",
+    labelNames: ['field', 'event', 'severity'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const active = (await gaugeStore?.db
+        .collection<{ field: string; event: string; severity: string }>('account_alerts')
+        .find({ status: 'active' }, { projection: { field: 1, event: 1, severity: 1 } })
+        .toArray()) ?? [];
+      for (const a of active) this.inc({ field: a.field, event: a.event, severity: a.severity });
+    },
+  });
   new Gauge({
     name: 'whatsapp_campaigns',
     help: 'Campaigns by state',

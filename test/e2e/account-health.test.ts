@@ -60,6 +60,8 @@ describe('account health: alerts, and campaigns paused while WhatsApp says somet
     expect(sentTo(list)).toHaveLength(handedOver);
 
     const alert = (await activeAlerts()).find((a) => a.holdId === `number:${BUSINESS_NUMBER_ID}`)!;
+    // The on-call person's alert rule reads this gauge (deploy/observability/alerts.yml, NumberQualityDropped).
+    expect(await (await fetch(`${rig.baseUrl}/metrics`)).text()).toMatch(/^whatsapp_account_alerts\{field="phone_number_quality_update",event="FLAGGED",severity="critical"\} 1$/m);
     const shown = await supervisor('GET', `/v1/alerts/${alert.id}`);
     expect(shown.body).toMatchObject({
       alert: { field: 'phone_number_quality_update', event: 'FLAGGED', severity: 'critical', status: 'active', businessNumberId: BUSINESS_NUMBER_ID, whatToDo: expect.stringContaining('paused') },
@@ -73,6 +75,7 @@ describe('account health: alerts, and campaigns paused while WhatsApp says somet
     // WhatsApp's all-clear resolves the alert and lifts the hold, but the campaign waits for the supervisor.
     await whatsappSays('phone_number_quality_update', { displayPhoneNumber: DISPLAY, event: 'UNFLAGGED' });
     await eventually(() => supervisor('GET', `/v1/alerts/${alert.id}`), (r) => r.body.alert.status === 'resolved', 10_000);
+    expect(await (await fetch(`${rig.baseUrl}/metrics`)).text()).not.toMatch(/^whatsapp_account_alerts\{field="phone_number_quality_update",event="FLAGGED"/m);
     expect((await supervisor('GET', `/v1/alerts/${alert.id}`)).body.alert).toMatchObject({ resolvedBy: 'whatsapp' });
     await wait(1_500);
     expect((await campaign(id)).body.state).toBe('paused');
