@@ -3,7 +3,7 @@ import type { State } from '@temporalio/worker';
 import { startWorkerHealth } from '../../worker/health';
 
 describe("the worker's health endpoint (probes of compose and Kubernetes)", () => {
-  it('answers 200 while the worker runs and 503 with the state while it drains or failed', async () => {
+  it('answers 200 while the worker runs and 503 with the state while it drains or failed, and serves /metrics', async () => {
     let state: State = 'RUNNING';
     const server = await startWorkerHealth(0, '127.0.0.1', () => state);
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -13,7 +13,11 @@ describe("the worker's health endpoint (probes of compose and Kubernetes)", () =
       state = 'DRAINING';
       const draining = await fetch(`${url}/healthz`);
       expect([draining.status, await draining.json()]).toEqual([503, { state: 'DRAINING' }]);
-      expect((await fetch(`${url}/metrics`)).status).toBe(404);
+      // Prometheus scrapes the same port; nothing else is served.
+      const metrics = await fetch(`${url}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('whatsapp_connector_process_cpu_seconds_total');
+      expect((await fetch(`${url}/v1/conversations`)).status).toBe(404);
     } finally {
       server.close();
     }
