@@ -2,9 +2,9 @@
  * Security probe, issue 26 item 6: failed authentications are limited per client address (429 with Retry-After),
  * valid keys from other addresses are not slowed, and Meta's webhook deliveries are never refused for it.
  */
-import { request } from 'node:http';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
 import { percentile } from '../support/streams';
+import { keyedGet, type KeyedAnswer } from '../support/keyed-get';
 
 let rig: ServiceRig;
 beforeAll(async () => {
@@ -12,35 +12,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => rig?.stop());
 
-interface Answer {
-  status: number;
-  retryAfter: string | undefined;
-  code: string | undefined;
-  ms: number;
-}
-
-/** A GET from a chosen loopback address (127.0.0.0/8 all reach the server on Linux): one client per address. */
-function get(path: string, key: string, from: string): Promise<Answer> {
-  const url = new URL(`${rig.baseUrl}${path}`);
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname + url.search, localAddress: from, headers: { authorization: `Bearer ${key}` }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => {
-        let code: string | undefined;
-        try {
-          code = (JSON.parse(body) as { code?: string }).code;
-        } catch {
-          // not JSON
-        }
-        resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] as string | undefined, code, ms: performance.now() - started });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** A GET from a chosen loopback address: one client per address. */
+const get = (path: string, key: string, from: string) => keyedGet(`${rig.baseUrl}${path}`, key, { localAddress: from });
 
 describe('failed authentication limit', () => {
   it('answers 429 with Retry-After after 20 failures a minute from one address, refusing it without a lookup, while other addresses and the webhook go on', async () => {
@@ -49,8 +22,8 @@ describe('failed authentication limit', () => {
     const quiet: number[] = [];
     for (let i = 0; i < 10; i += 1) quiet.push((await get('/v1/conversations', rig.keys.analyst, good)).ms);
 
-    const answers: Answer[] = [];
-    const goodDuring: Answer[] = [];
+    const answers: KeyedAnswer[] = [];
+    const goodDuring: KeyedAnswer[] = [];
     // 400 wrong keys, 20 in flight at a time, with a good read from another address every 20.
     for (let round = 0; round < 20; round += 1) {
       answers.push(...(await Promise.all(Array.from({ length: 20 }, (_, i) => get('/v1/conversations', `wak_guess_${round}_${i}`, attacker)))));

@@ -2,7 +2,8 @@
  * Issue 21, abuse limits: one API key's flood is answered with 429 `too_many_requests` and Retry-After, without a
  * crash or a 5xx, while another key's traffic goes through; the service's default rate (API_KEY_REQUESTS_PER_SECOND).
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { keyedGet, type KeyedAnswer } from '../support/keyed-get';
 import { startService, type ServiceRig } from '../support/service';
 
 let rig: ServiceRig;
@@ -14,37 +15,12 @@ afterAll(async () => rig?.stop());
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 afterAll(() => agent.destroy());
 
-interface Answer {
-  status: number;
-  retryAfter?: string;
-  code?: string;
-}
-
-function get(path: string, key: string): Promise<Answer> {
-  const url = new URL(`${rig.baseUrl}${path}`);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, agent, headers: { authorization: `Bearer ${key}` } }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => {
-        let code: string | undefined;
-        try {
-          code = (JSON.parse(body) as { code?: string }).code;
-        } catch {
-          // not JSON
-        }
-        resolve({ status: res.statusCode ?? 0, ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}), ...(code ? { code } : {}) });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (path: string, key: string) => keyedGet(`${rig.baseUrl}${path}`, key, { agent });
 
 describe('per-key request rate', () => {
   it('answers a burst of 10,000 requests from one key with 429s and Retry-After, no 5xx, while another key goes through', async () => {
-    const flood: Answer[] = [];
-    const other: Answer[] = [];
+    const flood: KeyedAnswer[] = [];
+    const other: KeyedAnswer[] = [];
     const started = performance.now();
     let next = 0;
     const worker = async () => {
