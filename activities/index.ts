@@ -3,6 +3,7 @@ import type { ConversationActivities } from './activities.types';
 import { createBrokerActivities } from './broker.activities';
 import type { CloudApiClient } from '../integrations/broker/cloud-api.client';
 import { createMediaActivities } from './media.activities';
+import { withHeartbeat } from './heartbeat';
 import { createSettingsActivities } from './settings.activities';
 import { createStoreActivities } from './store.activities';
 import { createBotActivities } from './bot.activities';
@@ -41,9 +42,14 @@ export type WorkerActivities = ConversationActivities & LaneActivities & Campaig
  * (The send lanes' own workers register `sendMessage` from here too.)
  */
 export function createActivities({ store, broker, clock = () => new Date(), settingsCacheMs, sip, lanes, conversations, chatMediaBaseUrl, msrpHolderQueue }: ActivityDeps): WorkerActivities {
+  const brokerActivities = createBrokerActivities({ store, broker, clock });
+  const mediaActivities = createMediaActivities({ store, broker });
   return {
-    ...createBrokerActivities({ store, broker, clock }),
-    ...createMediaActivities({ store, broker }),
+    ...brokerActivities,
+    ...mediaActivities,
+    // The two that stream files (up to 100 MB) have long start-to-close timeouts; heartbeats notice a lost attempt sooner.
+    sendMessage: (send) => withHeartbeat(() => brokerActivities.sendMessage(send)),
+    fetchInboundMedia: (effect) => withHeartbeat(() => mediaActivities.fetchInboundMedia(effect)),
     ...createStoreActivities({ store, clock }),
     ...createSettingsActivities({ store, sipRouting: sip !== undefined, ...(settingsCacheMs !== undefined ? { cacheMs: settingsCacheMs } : {}) }),
     ...createRoutingActivities({ store, clock, ...(sip ? { sip } : {}) }),

@@ -9,6 +9,9 @@ const sendOptions: ActivityOptions = {
   // in integrations/broker/cloud-api.client.ts); every other call has the API timeout. 30 s retried a slow upload
   // while it still ran, uploading it again. (Timeouts are not part of replay's command matching.)
   startToCloseTimeout: '6 minutes',
+  // The activity heartbeats every 5 s (activities/heartbeat.ts): an attempt lost with its worker, or whose completion
+  // was lost while the server restarted, is retried after 30 s, not 6 minutes (the send is idempotent).
+  heartbeatTimeout: '30 seconds',
   // Rate limits and broker outages are retried with backoff; after a day a session message is moot anyway.
   scheduleToCloseTimeout: '24 hours',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -20,6 +23,7 @@ const PACED_SEND_LANES = 'paced-send-lanes';
 const media = proxyActivities<Pick<ConversationActivities, 'fetchInboundMedia'>>({
   // One attempt streams up to 100 MB (a document) within the media URL's 5-minute life; each retry asks for a fresh URL.
   startToCloseTimeout: '6 minutes',
+  heartbeatTimeout: '30 seconds',
   // The broker's media URL lasts about 5 minutes and the id 7 days: retry briefly, then record the loss.
   scheduleToCloseTimeout: '1 hour',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
