@@ -57,8 +57,12 @@ function toAppError(err: unknown): AppError | ZodError {
     return new AppError('temporarily_unavailable');
   }
   // express.json / express.raw failures carry an HTTP status and a `type` naming what went wrong.
-  const bodyError = err as { type?: string; status?: number };
+  const bodyError = err as { type?: string; status?: number; code?: string };
   if (bodyError.type === 'entity.too.large') return new AppError('payload_too_large');
+  // A body labelled gzip, deflate or br that does not decompress: zlib's error (Z_DATA_ERROR, Z_BUF_ERROR…) comes as is.
+  if (typeof bodyError.code === 'string' && /^(Z_[A-Z_]+|ERR__ERROR_[A-Z0-9_]+)$/.test(bodyError.code)) {
+    return new AppError('invalid_request', 'The body does not decompress as its Content-Encoding says');
+  }
   if (bodyError.type === 'entity.parse.failed') return new AppError('invalid_request', 'The body is not valid JSON');
   if (bodyError.status === 415 || bodyError.type === 'charset.unsupported') return new AppError('unsupported_media_type');
   // The router decodes path parameters: a bad percent-escape (`/v1/media/%ZZ`) is the caller's mistake, not ours.

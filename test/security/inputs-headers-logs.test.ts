@@ -46,6 +46,21 @@ describe('malformed requests are a 4xx and cost little', () => {
     expect(Math.max(0, ...lines.slice(before).map((l) => l.length))).toBeLessThan(4_096);
     expect(await rig.store.configDrafts.countDocuments()).toBe(0);
   });
+
+  it('answers a body labelled gzip, deflate or br that does not decompress with 400, on keyed routes and the webhook alike', async () => {
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      const keyed = await fetch(`${rig.baseUrl}/v1/config/draft`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${rig.keys.supervisor}`, 'content-type': 'application/json', 'content-encoding': encoding },
+        body: '{"message":{"type":"text","text":"x"}}',
+      });
+      expect([encoding, keyed.status, ((await keyed.json()) as { code: string }).code]).toEqual([encoding, 400, 'invalid_request']);
+      // Unauthenticated, but it must not count as a server failure (it would page the on-call person).
+      const webhook = await fetch(`${rig.baseUrl}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body: 'xx' });
+      expect([encoding, webhook.status]).toEqual([encoding, 400]);
+    }
+    expect(await rig.store.configDrafts.countDocuments()).toBe(0);
+  });
 });
 
 describe('headers', () => {
