@@ -84,7 +84,7 @@ export function machineConfigRoutes(store: Store): Router {
     const draft = await readDraft(store);
     if (!draft) throw new AppError('no_config_draft', 'Save a draft first (PUT /v1/config/draft)');
     const checked = validateConfig(draft.draft);
-    if (!checked.valid) throw new AppError('invalid_config', 'The draft does not validate; see errors', { errors: checked.errors });
+    if (!checked.valid) throw new AppError('invalid_config', 'The draft does not validate; see errors', { errors: checked.errors.map((e) => ({ in: 'body' as const, ...e })) });
     res.status(201).json(await publishOrConflict(() => publish(store, checked.config, who(res), body)));
   });
 

@@ -8,7 +8,7 @@ import { jsonShapeIssue } from '../lib/json-shape';
  */
 export const jsonShapeGuard: RequestHandler = (req, _res, next) => {
   const issue = jsonShapeIssue(req.body);
-  if (issue) throw new AppError('invalid_request', `The body's shape is refused: ${issue.message}`, { errors: [issue] });
+  if (issue) throw new AppError('invalid_request', `The body's shape is refused: ${issue.message}`, { errors: [{ in: 'body', ...issue }] });
   next();
 };
 

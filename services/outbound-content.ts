@@ -6,7 +6,7 @@ import { findMedia } from '../store/media.store';
 import type { OutboundRequest } from '../api/conversations.schema';
 
 const refuse = (path: string, message: string, code: 'invalid_request' | 'unknown_media' = 'invalid_request') =>
-  new AppError(code, `${path}: ${message}`, { errors: [{ path, message }] });
+  new AppError(code, `${path}: ${message}`, { errors: [{ in: 'body', path, message }] });
 
 /** A message of this conversation by our id or by its wamid, with the wamid WhatsApp knows it by. */
 async function findInThread(store: Store, conversationId: string, ref: string) {

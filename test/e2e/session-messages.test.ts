@@ -163,7 +163,7 @@ describe('limits are refused before the send, naming the field', () => {
     const header = await rig.request('POST', path(customer, '/messages'), { message: { type: 'buttons', header: { type: 'video', mediaId: pdf }, body: 'b', buttons: [{ id: 'a', title: 'a' }] } });
     expect(header).toMatchObject({ status: 400, body: { errors: [{ path: 'message.header.mediaId' }] } });
     const quote = await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text: 'hi', replyTo: 'wamid.unknown' } });
-    expect(quote).toMatchObject({ status: 400, body: { errors: [{ path: 'message.replyTo' }] } });
+    expect(quote).toMatchObject({ status: 400, body: { errors: [{ in: 'body', path: 'message.replyTo' }] } });
     const other = await customerWrote();
     const elsewhere = await rig.request('POST', path(customer, '/messages'), { message: { type: 'reaction', messageId: other.wamid, emoji: '\u{1F44D}' } });
     expect(elsewhere).toMatchObject({ status: 400, body: { errors: [{ path: 'message.messageId' }] } });

@@ -31,6 +31,8 @@ describe('malformed requests are a 4xx and cost little', () => {
     for (const draft of [{ $where: 'sleep(1000)' }, { autoReplies: { 'wel.come': 'hi' } }, { routing: { rules: [{ $gt: '' }] } }]) {
       const answer = await rig.requestAs('supervisor', 'PUT', '/v1/config/draft', draft);
       expectProblem(answer, 400, 'invalid_request');
+      // Where, as every 400 says it: the part of the request and the path in it.
+      expect(answer.body.errors[0]).toMatchObject({ in: 'body', path: expect.any(String) });
     }
     expect(await rig.store.configDrafts.countDocuments()).toBe(0);
   });
