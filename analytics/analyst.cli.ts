@@ -209,7 +209,7 @@ instead of the server when given.`,
     } else if (everyRun || !outcome.ok) {
       const line = outcome.ok
         ? `ok    ${outcome.workflowId} ${outcome.runId} (${outcome.meta.eventCount} events)`
-        : `FAIL  ${outcome.workflowId} ${outcome.runId}${where}${outcome.nondeterministic ? ': nondeterministic' : ''}\n      ${outcome.error}`;
+        : `FAIL  ${outcome.workflowId} ${outcome.runId}${where}${outcome.nondeterministic ? ': nondeterministic' : ''}\n      ${outcome.error}${keyHint(outcome.error)}`;
       (outcome.ok ? io.stdout : everyRun ? io.stdout : io.stderr).write(`${line}\n`);
     }
     return outcome.ok;
@@ -276,3 +276,10 @@ async function open(options: CommonOptions, files: readonly string[], dataConver
 
 
 export type { AnalystIo } from './analyst.io';
+
+/** What to do about a history whose payloads were encrypted with keys this process was not given. */
+function keyHint(error: string | undefined): string {
+  return error?.includes('binary/encrypted') || error?.includes('encryption key')
+    ? '\n      (its payloads are encrypted: set TEMPORAL_PAYLOAD_KEYS to the keys that wrote them; README "Analysts")'
+    : '';
+}
