@@ -11,6 +11,7 @@
  */
 import type { Express } from 'express';
 import { META_ERRORS } from './errors';
+import { DEFAULT_DISPLAY_PHONE_NUMBER } from './cloud-api.payloads';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -94,7 +95,8 @@ export function installAccountHealth(app: Express, deps: { deliverWebhook: (body
     const field = req.params.field as keyof typeof builders;
     const build = builders[field] as ((o: never) => object) | undefined;
     if (!build) return void res.status(404).json({ error: `no webhook ${field}; one of ${Object.keys(builders).join(', ')}` });
-    const options: Record<string, unknown> = { wabaId: deps.defaultWabaId, ...(req.body as Record<string, unknown>) };
+    // The simulator's own number unless told otherwise, as its inbound webhooks have it (cloud-api.payloads.ts).
+    const options: Record<string, unknown> = { wabaId: deps.defaultWabaId, displayPhoneNumber: DEFAULT_DISPLAY_PHONE_NUMBER, ...(req.body as Record<string, unknown>) };
     // The person's choice holds at WhatsApp from now on: their marketing templates are refused with 131050.
     if (field === 'user_preferences') {
       const waId = digits(String(options.waId));

@@ -20,6 +20,9 @@ export interface CustomerIdentity {
   profileName?: string;
 }
 
+/** The business number's display form in the simulator's webhooks when a test or user names none. */
+export const DEFAULT_DISPLAY_PHONE_NUMBER = '15550783881';
+
 export interface InboundOptions extends CustomerIdentity {
   phoneNumberId: string;
   displayPhoneNumber?: string;
@@ -46,7 +49,7 @@ export function messagesBody(opts: InboundOptions, value: Record<string, unknown
             field: 'messages',
             value: {
               messaging_product: 'whatsapp',
-              metadata: { display_phone_number: opts.displayPhoneNumber ?? '15550783881', phone_number_id: opts.phoneNumberId },
+              metadata: { display_phone_number: opts.displayPhoneNumber ?? DEFAULT_DISPLAY_PHONE_NUMBER, phone_number_id: opts.phoneNumberId },
               ...value,
             },
           },
@@ -56,10 +59,19 @@ export function messagesBody(opts: InboundOptions, value: Record<string, unknown
   };
 }
 
+/** Each customer's profile name as last sent: like a phone, a message sent without one keeps the name they have. */
+const profileNames = new Map<string, string>();
+export function profileNameOf(opts: InboundOptions & { profileName?: string }): string {
+  const who = opts.from ?? opts.userId ?? '';
+  if (opts.profileName) profileNames.set(who, opts.profileName);
+  if (profileNames.size > 100_000) profileNames.clear();
+  return opts.profileName ?? profileNames.get(who) ?? 'Customer';
+}
+
 function contactAndSender(opts: InboundOptions) {
   // Meta carries the username inside the profile: https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids
   const contact = {
-    profile: { name: opts.profileName ?? 'Customer', ...(opts.username ? { username: opts.username } : {}) },
+    profile: { name: profileNameOf(opts), ...(opts.username ? { username: opts.username } : {}) },
     ...(opts.from ? { wa_id: opts.from } : {}),
     ...(opts.userId ? { user_id: opts.userId } : {}),
   };

@@ -4,7 +4,7 @@
  * messages of each type, with `context` (a reply) and `referral` (a click-to-WhatsApp ad), reactions, and the events
  * that are not the customer writing. Shared by the simulator, tests and benchmarks.
  */
-import { messagesBody, newWamid, type CloudWebhookBody, type InboundOptions } from './cloud-api.payloads';
+import { messagesBody, newWamid, profileNameOf, type CloudWebhookBody, type InboundOptions } from './cloud-api.payloads';
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
@@ -24,7 +24,7 @@ export interface InboundMessageOptions extends InboundOptions {
 /** One inbound message of any type, in a `messages` change, as Meta delivers it. */
 export function inboundMessageWebhook(opts: InboundMessageOptions): CloudWebhookBody {
   const contact = {
-    profile: { name: opts.profileName ?? 'Customer' },
+    profile: { name: profileNameOf(opts) },
     ...(opts.from ? { wa_id: opts.from } : {}),
     ...(opts.userId ? { user_id: opts.userId } : {}),
     ...(opts.username ? { username: opts.username } : {}),
