@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     // A local run keeps one generated key, so its histories stay readable from one start to the next.
     const keysFile = join(dataDir, 'dev-payload-keys');
     env.TEMPORAL_PAYLOAD_KEYS = devPayloadKeys(keysFile);
-    lines.push(['Payload keys (TEMPORAL_PAYLOAD_KEYS)', relative(process.cwd(), keysFile)]);
+    lines.push(['Payload keys (TEMPORAL_PAYLOAD_KEYS)', shortPath(keysFile)]);
   }
   const config = loadConfig(env);
   const logger = createLogger(config.LOG_LEVEL, 'connector', undefined, logHashKeyFrom(config.TEMPORAL_PAYLOAD_KEYS));
@@ -110,7 +110,10 @@ async function main(): Promise<void> {
   const stopSync = startTemplateSync(templateServiceFor({ config, store, logger }), config.TEMPLATE_SYNC_INTERVAL_MS, logger);
   stops.push(async () => stopSync());
 
-  lines.unshift(['HTTP API', `http://${config.HTTP_HOST}:${config.HTTP_PORT}  (OpenAPI at /openapi.json)`]);
+  lines.unshift(
+    ['HTTP API', `http://${config.HTTP_HOST}:${config.HTTP_PORT}  (OpenAPI at /openapi.json, Prometheus at /metrics)`],
+    ['Web console', `http://${config.HTTP_HOST}:${config.HTTP_PORT}/console/`],
+  );
   lines.push(['Webhook endpoint', `http://${config.HTTP_HOST}:${config.HTTP_PORT}/webhooks/whatsapp`], ['Data', dataDir]);
   const width = Math.max(...lines.map(([name]) => name.length));
   console.log(`\nWhatsApp connector is up (task queue ${config.TEMPORAL_TASK_QUEUE}):`);
@@ -119,7 +122,7 @@ async function main(): Promise<void> {
     // Embedded store only: a local demo needs keys, and nobody else can reach this FerretDB.
     const keysFile = join(dataDir, 'dev-api-keys.json');
     const keys = await devApiKeys(store, keysFile);
-    console.log(`\nAPI keys for local use (kept in ${relative(process.cwd(), keysFile)}; send as "Authorization: Bearer <key>"):`);
+    console.log(`\nAPI keys for local use (kept in ${shortPath(keysFile)}; send as "Authorization: Bearer <key>"):`);
     for (const [role, key] of Object.entries(keys)) console.log(`  ${role.padEnd(width)}  ${key}`);
   }
   console.log('\nPress Ctrl-C to stop everything started here.\n');
@@ -143,3 +146,9 @@ main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
   void stopAll(1);
 });
+
+/** A path as short as it reads: relative when inside the working directory, absolute otherwise (DATA_DIR=/tmp/…). */
+function shortPath(path: string): string {
+  const inside = relative(process.cwd(), path);
+  return inside.startsWith('..') ? path : inside;
+}
