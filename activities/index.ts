@@ -15,6 +15,8 @@ import type { ConversationService } from '../services/conversations.service';
 import { createCampaignActivities, type CampaignActivities } from './campaign.activities';
 import { createLaneActivities, type LaneActivities, type LaneOpener } from './lanes.activities';
 import { createRetentionActivities, type RetentionActivities } from './retention.activities';
+import { createCallActivities, type CallActivities } from './call.activities';
+import type { B2bua } from '../integrations/sip/sip.b2bua';
 
 export interface ActivityDeps {
   store: Store;
@@ -32,16 +34,18 @@ export interface ActivityDeps {
   chatMediaBaseUrl?: string;
   /** Session mode (SIP_CHAT_MODE=msrp): the task queue only this worker polls, for the MSRP sessions it holds. */
   msrpHolderQueue?: string;
+  /** The WhatsApp calls' back-to-back user agent on the same SIP socket (absent: calls are not taken). */
+  b2bua?: B2bua;
 }
 
 /** Every activity the worker registers on its main task queue. */
-export type WorkerActivities = ConversationActivities & LaneActivities & CampaignActivities & RetentionActivities;
+export type WorkerActivities = ConversationActivities & LaneActivities & CampaignActivities & RetentionActivities & CallActivities;
 
 /**
  * Every activity the worker registers, built over explicit dependencies so tests pass real servers, no globals.
  * (The send lanes' own workers register `sendMessage` from here too.)
  */
-export function createActivities({ store, broker, clock = () => new Date(), settingsCacheMs, sip, lanes, conversations, chatMediaBaseUrl, msrpHolderQueue }: ActivityDeps): WorkerActivities {
+export function createActivities({ store, broker, clock = () => new Date(), settingsCacheMs, sip, lanes, conversations, chatMediaBaseUrl, msrpHolderQueue, b2bua }: ActivityDeps): WorkerActivities {
   const brokerActivities = createBrokerActivities({ store, broker, clock });
   const mediaActivities = createMediaActivities({ store, broker });
   return {
@@ -59,5 +63,6 @@ export function createActivities({ store, broker, clock = () => new Date(), sett
     ...createSipChatActivities({ store, clock, ...(sip ? { sip } : {}), ...(chatMediaBaseUrl ? { mediaBaseUrl: chatMediaBaseUrl } : {}), ...(msrpHolderQueue ? { msrpHolderQueue } : {}) }),
     ...createReceiptActivities({ store, broker, clock }),
     ...createRetentionActivities({ store, clock }),
+    ...createCallActivities({ store, clock, ...(sip ? { sip } : {}), ...(b2bua ? { b2bua } : {}) }),
   };
 }

@@ -44,6 +44,9 @@ import { deadLetterRoutes } from './dead-letters.routes';
 import { templateRoutes } from './templates.routes';
 import { createTemplateService, type TemplateService } from '../services/templates.service';
 import { createTemplateApiClient } from '../integrations/broker/template-api.client';
+import { callRoutes } from './calls.routes';
+import { createCallSettingsService } from '../services/call-settings.service';
+import { createCallingSettingsClient } from '../integrations/broker/calling-settings.client';
 import { createConversationService } from '../services/conversations.service';
 import { createReceiptService } from '../services/receipts.service';
 import { mediaRoutes } from './media.routes';
@@ -198,6 +201,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
     timeoutMs: config.WHATSAPP_REQUEST_TIMEOUT_MS,
   });
   app.use(blockUserRoutes(createBlockService({ store, broker: blockUsers }), conversations));
+  app.use(callRoutes(createCallSettingsService({ store, meta: createCallingSettingsClient({ baseUrl: config.WHATSAPP_API_BASE_URL, version: config.WHATSAPP_API_VERSION, accessToken: config.WHATSAPP_ACCESS_TOKEN, timeoutMs: config.WHATSAPP_REQUEST_TIMEOUT_MS }) }), store));
   app.use(deadLetterRoutes(store));
   app.use(templateRoutes(templates));
   app.use(analyticsRoutes(createAnalyticsService({ temporal, store, ...analytics })));

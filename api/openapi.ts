@@ -22,6 +22,7 @@ import { supervisorPaths } from './openapi.supervisor';
 import { healthPaths } from './openapi.health';
 import { privacyPaths } from './openapi.privacy';
 import { sendingPaths } from './openapi.sending';
+import { callPaths } from './openapi.calls';
 import { CustomerId, CustomerLookupQuery, CustomerView } from './customers.schema';
 import { completeOperations } from './openapi.operations';
 
@@ -330,6 +331,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         },
       },
       ...supervisorPaths(problem, json),
+      ...callPaths(problem, json),
       '/webhooks/whatsapp': {
         get: {
           security: [],

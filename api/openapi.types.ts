@@ -832,6 +832,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/numbers/{phoneNumberId}/calling": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The number's calling settings */
+        get: operations["getNumberCalling"];
+        /** Set the number's calling settings; pushed to Meta (POST /<PHONE_NUMBER_ID>/settings), then stored with Meta's SIP password */
+        put: operations["setNumberCalling"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/conversations/{conversationId}/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The conversation's WhatsApp calls, oldest first (an agent sees the calls it took) */
+        get: operations["listConversationCalls"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/calls/kpis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Calls offered, answered, missed, abandoned, failed; mean wait and talk time */
+        get: operations["getCallKpis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhooks/whatsapp": {
         parameters: {
             query?: never;
@@ -1808,6 +1860,49 @@ export interface components {
              * @default []
              */
             queues: string[];
+        };
+        CallingSettingsBody: {
+            /**
+             * @description Calling API on or off for the number
+             * @enum {string}
+             */
+            status: "ENABLED" | "DISABLED";
+            /** @enum {string} */
+            call_icon_visibility?: "DEFAULT" | "DISABLE_ALL";
+            /** @description Outside these hours the call is answered 480 and counted missed (Meta also shows the user the hours) */
+            call_hours?: {
+                /** @enum {string} */
+                status: "ENABLED" | "DISABLED";
+                timezone_id: string;
+                weekly_operating_hours: {
+                    /** @enum {string} */
+                    day_of_week: "MONDAY" | "TUESDAY" | "WEDNESDAY" | "THURSDAY" | "FRIDAY" | "SATURDAY" | "SUNDAY";
+                    open_time: string;
+                    close_time: string;
+                }[];
+                holiday_schedule?: {
+                    date: string;
+                    start_time: string;
+                    end_time: string;
+                }[];
+            };
+            /**
+             * @description Whether a user who calls grants call permission for a callback
+             * @enum {string}
+             */
+            callback_permission_status?: "ENABLED" | "DISABLED";
+            /** @description Where Meta's SIP server sends the calls: the connector (or the SBC in front of it) */
+            sip?: {
+                /** @enum {string} */
+                status: "ENABLED" | "DISABLED";
+                servers?: {
+                    hostname: string;
+                    port?: number;
+                    request_uri_user_params?: {
+                        [key: string]: string;
+                    };
+                }[];
+            };
         };
         ErasureBody: {
             /** @description Conversation id, customer key, wa_id, user_id or username */
@@ -5269,6 +5364,190 @@ export interface operations {
             };
             /** @description Unknown key */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getNumberCalling: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                phoneNumberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_number */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setNumberCalling: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                phoneNumberId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallingSettingsBody"];
+            };
+        };
+        responses: {
+            /** @description The settings as stored (the password is never shown) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid settings */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_number */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description broker_refused: Meta refused them */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listConversationCalls: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Calls: phase, cause, agent, wait and talk seconds */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCallKpis: {
+        parameters: {
+            query?: {
+                /** @description Default: 24 h before `to` */
+                from?: string;
+                /** @description Default: now */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description KPIs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Invalid range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

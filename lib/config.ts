@@ -159,6 +159,12 @@ export const ConfigSchema = z.object({
   SIP_CHAT_MODE: z.enum(['none', 'message', 'msrp'], { message: 'expected none, message or msrp' }).default('none'),
   /** Base of the links to customers' media in chat lines (`<base>/v1/media/<id>`), as the agents' desktops reach the API. */
   SIP_CHAT_MEDIA_BASE_URL: z.string().url().default('http://localhost:3000'),
+  /**
+   * The digest realm in which WhatsApp calls (Meta's INVITEs) are challenged, when the number's calling settings hold
+   * Meta's SIP password. Calls arrive on SIP_LOCAL_HOST:SIP_LOCAL_PORT over UDP or TCP; TLS (which Meta requires) is
+   * terminated in front of the connector (an SBC or stunnel), see integrations/sip/README.md.
+   */
+  SIP_CALLS_REALM: z.string().regex(/^[\w.-]+$/).default('whatsapp-connector'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

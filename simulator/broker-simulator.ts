@@ -10,6 +10,7 @@ import express, { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { installTemplateManager } from './template-manager';
 import { refusalOfReadReceipt, refusalOfSessionMessage } from './session-messages.validate';
+import { installCallingSettings } from './calling-settings';
 import { metaErrorBody, refusal, sendMetaError } from './errors';
 import { installResumableUpload } from './resumable-upload';
 import { checkMessageType, createRecipients } from './recipients';
@@ -254,6 +255,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   const recipients = createRecipients(app);
   const blockUsers = installBlockUsers(app, { authorized, refuse: cloudError }, options.blocklistLimit ? { maxBlocklist: options.blocklistLimit } : {});
   const health = installAccountHealth(app, { deliverWebhook: (body) => deliverWebhook(body), defaultWabaId: options.wabaId ?? '102290129340398' });
+  const calling = installCallingSettings(app, { authorized });
 
   app.get('/_sim/sent', (_req, res) => void res.json({ sent, reads }));
   app.post('/_sim/faults', (req, res) => {
@@ -412,6 +414,8 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     /** Marketing templates to this number fail with 131050 (the person stopped them) / 131049 (per-user limit). */
     stopMarketing: health.stopMarketing,
     limitMarketing: health.limitMarketing,
+    /** The calling settings the connector pushed (POST /<id>/settings) and the SIP password "Meta" generated. */
+    callingSettings: calling.callingSettings,
     async close(): Promise<void> {
       closed = true;
       for (const timer of timers) clearTimeout(timer);

@@ -19,6 +19,8 @@ import { startSipRouting, type SipSettings } from '../integrations/sip/sip.routi
 import { agentReleasedSignal } from '../workflows/conversation.messages';
 import { createAgentChat } from '../services/agent-chat.service';
 import type { Logger } from 'pino';
+import { createB2bua } from '../integrations/sip/sip.b2bua';
+import { createCallService } from '../services/calls.service';
 
 export interface ConversationWorkerOptions {
   connection: NativeConnection;
@@ -100,6 +102,16 @@ export async function createConversationWorker(options: ConversationWorkerOption
     idleCloseAfterMs: options.conversationIdleCloseMs ?? 24 * 60 * 60 * 1000,
     limits,
   });
+  // WhatsApp calls (Meta's SIP server INVITEs us) share the SIP socket; their state lives in call workflows. The
+  // attempts that need the caller's INVITE transaction run on this process's own task queue (Temporal's
+  // worker-specific task queue), so with several workers the one holding the INVITE rings the agent.
+  const sipTaskQueue = `${options.taskQueue}-sip-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const b2bua = createB2bua({
+    hooks: createCallService({ store: options.store, temporal, taskQueue: options.taskQueue, sipTaskQueue }),
+    realm: options.sip?.SIP_CALLS_REALM ?? 'whatsapp-connector',
+    ...(options.sip?.SIP_CONNECTOR_URI ? { connectorUri: options.sip.SIP_CONNECTOR_URI } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
   // The contact centre's BYE may reach any worker: the Call-ID names the conversation, a signal tells its workflow.
   const sip = options.sip
     ? await startSipRouting(options.sip, {
@@ -110,9 +122,12 @@ export async function createConversationWorker(options: ConversationWorkerOption
           });
         },
         onAgentMessage: createAgentChat({ store: options.store, temporal, conversations }),
+        onServerRequest: b2bua.onServerRequest,
+        onStrayResponse: b2bua.onStrayResponse,
         ...(options.logger ? { logger: options.logger } : {}),
       })
     : undefined;
+  if (sip) b2bua.attach(sip.agent);
   // The lanes' workers run the same sendMessage the main worker registers (built once, below).
   const lanes: SendLanes = new SendLanes({
     connection: options.connection,
@@ -130,7 +145,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
     store: options.store,
     broker,
     clock,
-    ...(sip ? { sip } : {}),
+    ...(sip ? { sip, b2bua } : {}),
     ...(options.chatMediaBaseUrl ? { chatMediaBaseUrl: options.chatMediaBaseUrl } : {}),
     ...(options.settingsCacheMs !== undefined ? { settingsCacheMs: options.settingsCacheMs } : {}),
     lanes: { opener: lanes, customerPacingMs: limits.customerPacingMs },
@@ -166,20 +181,36 @@ export async function createConversationWorker(options: ConversationWorkerOption
     for (const businessNumberId of await listSendLanes(options.store)) await lanes.ensure(businessNumberId);
   };
 
+  const callWorker = sip
+    ? await Worker.create({
+        connection: options.connection,
+        namespace: options.namespace,
+        taskQueue: sipTaskQueue,
+        dataConverter,
+        activities: { offerCall: activities.offerCall, rejectCall: activities.rejectCall },
+      })
+    : undefined;
+  const stopCalls = async (running: Promise<void> | undefined) => {
+    if (callWorker?.getState() === 'RUNNING') callWorker.shutdown();
+    await running?.catch(() => undefined);
+  };
+
   return {
     getState: () => main.getState(),
     shutdown: () => {
       main.shutdown();
       if (holder?.getState() === 'RUNNING') holder.shutdown();
+      if (callWorker?.getState() === 'RUNNING') callWorker.shutdown();
     },
     async run() {
       const running = main.run();
       const holding = holder?.run();
+      const calls = callWorker?.run();
       const refresh = setInterval(() => void syncLanes().catch(() => undefined), options.sendLaneRefreshMs ?? 10_000);
       try {
         await syncLanes().catch(() => undefined); // the store may be down: the next refresh tries again
         if (options.retention) await ensureRetentionSchedule(temporal, { taskQueue: options.taskQueue, ...options.retention });
-        await Promise.race([running, lanes.failure, ...(holding ? [holding] : [])]);
+        await Promise.race([running, lanes.failure, ...(holding ? [holding] : []), ...(calls ? [calls] : [])]);
       } catch (err) {
         if (main.getState() === 'RUNNING') main.shutdown();
         await running.catch(() => undefined);
@@ -188,8 +219,10 @@ export async function createConversationWorker(options: ConversationWorkerOption
         if (holder?.getState() === 'RUNNING') holder.shutdown();
         await holding?.catch(() => undefined);
         clearInterval(refresh);
+        await stopCalls(calls);
         await lanes.shutdown();
         sip?.msrp?.close();
+        b2bua.close();
         await sip?.agent.close();
       }
     },

@@ -2,3 +2,4 @@
 export { conversationWorkflow } from './conversation.workflow';
 export { campaignWorkflow } from './campaign.workflow';
 export { retentionPurgeWorkflow } from './retention.workflow';
+export { callWorkflow } from './call.workflow';

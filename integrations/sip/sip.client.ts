@@ -9,7 +9,7 @@ import {
   localTagFor, type InDialogContent, type LocalAddress, type SipHop,
 } from './sip.dialog';
 import { escapeUser, parseCSeq, parseNameAddr, tagOf } from './sip.headers';
-import { header, headerValues, isResponse, type SipHeaders, type SipRequest, type SipResponse } from './sip.message';
+import { header, headerValues, isResponse, type SipHeaders, type SipMessage, type SipRequest, type SipResponse } from './sip.message';
 import { createTransactionLayer, type TransactionResult } from './sip.transaction';
 import { openSipTransport, type Inbound } from './sip.transport';
 import type { RemoteBye, SipDialog } from './sip.types';
@@ -30,6 +30,13 @@ export interface SipAgentOptions {
    * to (500 with Retry-After if it throws). Without it, MESSAGE is refused 405.
    */
   onAgentMessage?(message: AgentMessage): Promise<AgentMessageAnswer>;
+  /**
+   * Sees every request first (the WhatsApp calls' back-to-back user agent, sip.b2bua.ts): true when it took the
+   * request, false to let the handling below answer it.
+   */
+  onServerRequest?(request: SipRequest, inbound: Inbound): Promise<boolean>;
+  /** Sees every response no transaction of this process claims (a call leg whose INVITE another process sent). */
+  onStrayResponse?(response: SipResponse, source: SipHop): Promise<boolean>;
   logger?: Pick<Logger, 'warn' | 'info' | 'debug'>;
 }
 
@@ -44,6 +51,12 @@ export interface InviteInput {
   timeoutMs: number;
   /** An SDP offer for the INVITE's body (session mode: the MSRP session, RFC 4975 §8). */
   sdp?: string;
+  /** A body for the INVITE (the SDP offer of a bridged WhatsApp call). */
+  content?: { contentType: string; body: string };
+  /** Each provisional answer (1xx above 100), as it comes: a bridged call relays it to the caller. */
+  onProvisional?(response: SipResponse): void;
+  /** Aborted: the caller gave up (CANCEL if it rang, else abandon), exactly as at the timeout. */
+  signal?: AbortSignal;
 }
 
 export type InviteResult =
@@ -82,6 +95,13 @@ export interface SipAgent {
   bye(dialog: SipDialog): Promise<ByeResult>;
   /** One in-dialog MESSAGE with CSeq `seq`: the same arguments send the same request, so a retry is a retransmission. */
   message(dialog: SipDialog, seq: number, content: InDialogContent): Promise<ByeResult>;
+  /**
+   * A re-INVITE in the dialog with CSeq `seq` (a bridged WhatsApp call relays one from the other leg): the final
+   * answer, a 2xx ACKed in the dialog.
+   */
+  reinvite(dialog: SipDialog, seq: number, content?: InDialogContent): Promise<TransactionResult>;
+  /** Sends one message as it is (a response of the bridged calls' server side, sip.b2bua.ts). */
+  send(message: SipMessage, to: SipHop): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -107,8 +127,8 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
   const local: LocalAddress = { host: options.publicHost ?? options.host, port: transport.port };
   const allow = allowFor(options.onAgentMessage !== undefined);
 
-  async function acknowledge(dialog: SipDialog): Promise<void> {
-    const ack = buildInDialog(dialog, 'ACK', dialog.localSeq, local);
+  async function acknowledge(dialog: SipDialog, seq = dialog.localSeq): Promise<void> {
+    const ack = buildInDialog(dialog, 'ACK', seq, local);
     const hop = dialogHop(dialog);
     clearTimeout(acked.get(dialog.callId)?.timer);
     const timer = setTimeout(() => acked.delete(dialog.callId), 64 * t1Ms);
@@ -137,10 +157,15 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
       extraHeaders: input.extraHeaders,
       allow,
       ...(input.sdp ? { sdp: input.sdp } : {}),
+      ...(input.content ? { content: input.content } : {}),
     });
-    const transaction = layer.start(request, hop);
+    const transaction = layer.start(request, hop, input.onProvisional);
     const deadline = sleep(input.timeoutMs);
-    const first = await Promise.race([transaction.result, deadline.promise]);
+    const aborted = new Promise<'elapsed'>((resolve) => {
+      if (input.signal?.aborted) resolve('elapsed');
+      input.signal?.addEventListener('abort', () => resolve('elapsed'), { once: true });
+    });
+    const first = await Promise.race([transaction.result, deadline.promise, aborted]);
     deadline.cancel();
     if (first !== 'elapsed') return settle(request, input, hop, first);
 
@@ -174,6 +199,14 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
     return result.kind === 'final' ? { kind: 'response', status: result.response.status, reason: result.response.reason } : result;
   }
 
+  async function reinvite(dialog: SipDialog, seq: number, content?: InDialogContent): Promise<TransactionResult> {
+    const hop = dialogHop(dialog);
+    const result = await layer.start(buildInDialog(dialog, 'INVITE', seq, local, content), hop).result;
+    // ACKed like the first answer: a retransmitted 2xx gets the same ACK again.
+    if (result.kind === 'final' && result.response.status < 300) await acknowledge(dialog, seq);
+    return result;
+  }
+
   /** A 2xx no transaction claims: a retransmission (ACK again), or an answer we no longer want (ACK, then BYE). */
   async function onStrayAnswer(response: SipResponse, source: SipHop): Promise<void> {
     const callId = header(response, 'Call-ID') ?? '';
@@ -203,6 +236,7 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
     const reply = (status: number, reason: string, extra?: SipHeaders) =>
       inbound.reply(buildResponse(request, status, reason, extra, allow)).catch(() => undefined);
     const callId = header(request, 'Call-ID') ?? '';
+    if (options.onServerRequest && (await options.onServerRequest(request, inbound))) return;
     switch (request.method) {
       case 'ACK':
         return;
@@ -249,7 +283,12 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
       if (!isResponse(message)) return await onRequest(message, inbound);
       if (layer.receive(message)) return;
       const cseq = parseCSeq(header(message, 'CSeq') ?? '');
-      if (cseq.method === 'INVITE' && message.status >= 200 && message.status < 300) await onStrayAnswer(message, inbound.source);
+      const answered = cseq.method === 'INVITE' && message.status >= 200 && message.status < 300;
+      // A retransmitted 2xx of a call this process ACKed is ACKed again before anyone else looks at it.
+      const known = answered ? acked.get(header(message, 'Call-ID') ?? '') : undefined;
+      if (known) return await transport.send(known.ack, known.hop).catch(() => undefined);
+      if (options.onStrayResponse && (await options.onStrayResponse(message, inbound.source))) return;
+      if (answered) await onStrayAnswer(message, inbound.source);
     } catch (err) {
       logger?.warn({ err, source: inbound.source }, 'SIP: could not handle a message');
     }
@@ -260,6 +299,8 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
     invite,
     bye,
     message,
+    reinvite,
+    send: (message, to) => transport.send(message, to),
     async close() {
       layer.close();
       for (const { timer } of acked.values()) clearTimeout(timer);

@@ -84,6 +84,8 @@ export interface InviteInput {
   allow?: string;
   /** A session description offered in the body (`application/sdp`): the MSRP session in session mode. */
   sdp?: string;
+  /** A body and its Content-Type: the SDP offer of a WhatsApp call passed through (sip.b2bua.ts). */
+  content?: { contentType: string; body: string };
 }
 
 export function buildInvite(input: InviteInput): SipRequest {
@@ -103,8 +105,9 @@ export function buildInvite(input: InviteInput): SipRequest {
       ['User-Agent', USER_AGENT],
       ...input.extraHeaders,
       ...(input.sdp ? [['Content-Type', 'application/sdp'] as [string, string]] : []),
+      ...(input.content ? ([['Content-Type', input.content.contentType]] as SipHeaders) : []),
     ],
-    body: input.sdp ?? '',
+    body: input.sdp ?? input.content?.body ?? '',
   };
 }
 
@@ -179,8 +182,10 @@ export interface InDialogContent {
  * A request inside the dialog (§12.2.1.1): ACK for the 2xx (seq 1), BYE, or a MESSAGE (RFC 3428 §4) with a body.
  * Everything derives from the dialog and `seq`, so the same arguments build the very same request (branch included).
  */
-export function buildInDialog(dialog: SipDialog, method: 'ACK' | 'BYE' | 'MESSAGE', seq: number, local: LocalAddress, content?: InDialogContent): SipRequest {
+export function buildInDialog(dialog: SipDialog, method: 'ACK' | 'BYE' | 'MESSAGE' | 'INVITE', seq: number, local: LocalAddress, content?: InDialogContent): SipRequest {
   const described: SipHeaders = content ? [...(content.headers ?? []), ['Content-Type', content.contentType]] : [];
+  // A re-INVITE is a target refresh request (§12.2.1.1): it carries our Contact.
+  if (method === 'INVITE') described.unshift(['Contact', `<sip:whatsapp@${local.host}:${local.port}${dialog.transport === 'tcp' ? ';transport=tcp' : ''}>`]);
   return {
     method,
     uri: dialog.remoteTarget,

@@ -151,12 +151,14 @@ export interface SipSettings {
   SIP_AGENT_HEADER: string;
   /** Absent = `none`. */
   SIP_CHAT_MODE?: SipChatMode | undefined;
+  /** The digest realm WhatsApp calls are challenged in (absent: `whatsapp-connector`). */
+  SIP_CALLS_REALM?: string | undefined;
 }
 
 /** Starts the user agent when a connector is configured; undefined when routing is disabled. */
 export async function startSipRouting(
   settings: SipSettings,
-  hooks: Pick<SipAgentOptions, 'onRemoteBye' | 'onAgentMessage' | 'logger' | 't1Ms'> = {},
+  hooks: Pick<SipAgentOptions, 'onRemoteBye' | 'onAgentMessage' | 'onServerRequest' | 'onStrayResponse' | 'logger' | 't1Ms'> = {},
 ): Promise<SipRouting | undefined> {
   if (!settings.SIP_CONNECTOR_URI) return undefined;
   let msrp: MsrpSessions | undefined;

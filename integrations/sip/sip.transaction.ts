@@ -32,7 +32,8 @@ export interface TransactionTimers {
 }
 
 export interface TransactionLayer {
-  start(request: SipRequest, hop: SipHop): ClientTransaction;
+  /** `onProvisional` hears every 1xx above 100 (a bridged call relays 180/183 to its caller). */
+  start(request: SipRequest, hop: SipHop, onProvisional?: (response: SipResponse) => void): ClientTransaction;
   /** Hands a response to its transaction; false when none matches (a stray, or a retransmitted 2xx). */
   receive(response: SipResponse): boolean;
   /** Stops every timer. */
@@ -58,7 +59,7 @@ export function createTransactionLayer(transport: Pick<SipTransport, 'send'>, ti
   const lingering = new Set<NodeJS.Timeout>();
   const abandons = new Set<() => void>();
 
-  function start(request: SipRequest, hop: SipHop): ClientTransaction {
+  function start(request: SipRequest, hop: SipHop, onProvisional?: (response: SipResponse) => void): ClientTransaction {
     const found = keyOf(request);
     if (!found) throw new Error('request without Via branch or CSeq');
     const key: string = found;
@@ -96,6 +97,7 @@ export function createTransactionLayer(transport: Pick<SipTransport, 'send'>, ti
       if (response.status < 200) {
         if (done) return;
         provisional ??= response;
+        if (response.status > 100) onProvisional?.(response);
         if (invite) {
           // Proceeding (§17.1.1.2): no more retransmissions, and no Timer B; the caller decides when to CANCEL.
           clearTimeout(retransmit);

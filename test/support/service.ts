@@ -66,7 +66,7 @@ export interface ServiceOptions {
   /** Rates, tiers and pacing for the API and the worker alike; when absent WhatsApp's defaults, with 1 s pacing. */
   limits?: MessagingLimits;
   /** The worker's SIP user agent (on a free loopback port) routing to this connector URI, e.g. sipp's. */
-  sip?: { connectorUri: string; inviteTimeoutMs?: number; chatMode?: 'none' | 'message' | 'msrp' };
+  sip?: { connectorUri: string; inviteTimeoutMs?: number; chatMode?: 'none' | 'message' | 'msrp'; localPort?: number };
   /** Security settings of the API (lib/config.ts names); the service's defaults when absent. */
   api?: Partial<Pick<Config, 'CONSOLE_LIVE_POLL_MS' | 'LIVE_STREAMS_PER_KEY' | 'LIVE_STREAMS_TOTAL' | 'LIVE_STREAM_MAX_MS' | 'AUTH_FAILURES_PER_MINUTE' | 'API_KEY_REQUESTS_PER_SECOND' | 'AGENT_VISIBILITY'>>;
   /** The API's logger (default: silent). */
@@ -100,7 +100,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
                 sip: {
                   SIP_CONNECTOR_URI: options.sip.connectorUri,
                   SIP_LOCAL_HOST: '127.0.0.1',
-                  SIP_LOCAL_PORT: 0,
+                  SIP_LOCAL_PORT: options.sip.localPort ?? 0,
                   // Generous unless a test is about it: a slow shared machine never cuts an answer short.
                   SIP_INVITE_TIMEOUT_MS: options.sip.inviteTimeoutMs ?? 20_000,
                   SIP_AGENT_HEADER: 'X-Agent-Id',

@@ -35,6 +35,14 @@ export interface SippOptions {
   port?: number;
   /** sipp gives up (and fails) after this long; 30 s by default, longer for a peer serving a whole test file. */
   timeoutSeconds?: number;
+  /** sipp places the calls (a UAC scenario) to this `host:port`: sipp plays Meta's SIP server calling us. */
+  remote?: string;
+  /** The Request-URI user of the calls it places (`-s`). */
+  service?: string;
+  /** More `-key name value` pairs (keywords `[name]` in the scenario). */
+  keys?: Record<string, string>;
+  /** Digest credentials it answers a 401 with (`-au`, `-ap`). */
+  auth?: { username: string; password: string };
 }
 
 /** One SIP message in sipp's trace. */
@@ -134,6 +142,10 @@ async function launch(options: SippOptions, dir: string): Promise<{ child: Child
     '-key', 'agent', options.agent ?? 'agent-7', '-d', String(options.pauseMs ?? 0),
     ...Object.entries(options.set ?? {}).flatMap(([name, value]) => ['-set', name, value]),
     ...(options.noRetransmissions ? ['-nr'] : []),
+    ...Object.entries(options.keys ?? {}).flatMap(([name, value]) => ['-key', name, value]),
+    ...(options.service ? ['-s', options.service] : []),
+    ...(options.auth ? ['-au', options.auth.username, '-ap', options.auth.password] : []),
+    ...(options.remote ? [options.remote] : []),
   ];
   const child = spawn('sipp', args, { cwd: dir, detached: true, stdio: 'ignore' });
   running.add(child);

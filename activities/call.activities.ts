@@ -1,0 +1,89 @@
+/**
+ * The call workflow's activities: ring the contact centre once (`offerCall`, in the process whose socket holds the
+ * caller's INVITE), refuse the caller, end a leg, and store the call. Each is safe to retry: an attempt already
+ * ringing is joined rather than re-sent, a retry in another process answers `lost` and sends nothing, BYE and the
+ * stored document are idempotent.
+ */
+import { Context } from '@temporalio/activity';
+import type { B2bua } from '../integrations/sip/sip.b2bua';
+import { agentLegCallId } from '../integrations/sip/sip.b2bua';
+import { BYE_SEQ } from '../integrations/sip/sip.reinvite';
+import type { InboundInvite, OfferCallOutcome, OfferCallRequest } from '../integrations/sip/sip.call.types';
+import { buildCancel, buildInvite } from '../integrations/sip/sip.dialog';
+import { hopFor } from '../integrations/sip/sip.dialog';
+import { escapeUser } from '../integrations/sip/sip.headers';
+import { conversationHeaders, createSipCalls, type SipRouting } from '../integrations/sip/sip.routing';
+import type { SipDialog } from '../integrations/sip/sip.types';
+import { saveCall } from '../store/calls.store';
+import type { Store } from '../store/db';
+import type { CallStatus } from '../workflows/call.messages';
+
+export interface CallActivityDeps {
+  store: Store;
+  clock?: () => Date;
+  sip?: SipRouting;
+  b2bua?: B2bua;
+}
+
+export function createCallActivities({ store, clock = () => new Date(), sip, b2bua }: CallActivityDeps) {
+  const calls = createSipCalls(sip ? { sip } : {});
+  return {
+    /** One attempt to ring an agent; heartbeats while it rings, so a dead worker is noticed in seconds. */
+    async offerCall(request: OfferCallRequest): Promise<OfferCallOutcome> {
+      if (!sip || !b2bua) return { outcome: 'lost' };
+      const beat = setInterval(() => Context.current().heartbeat(), 2_000);
+      try {
+        return await b2bua.offer({
+          callId: request.callId,
+          attempt: request.attempt,
+          conversationId: request.conversationId,
+          requestUri: sip.connectorUri,
+          // The chats' headers (queue, skill, conversation, customer), plus the WhatsApp call's own id.
+          extraHeaders: [
+            ...conversationHeaders({ ...request, ...(request.skill ? { skill: request.skill } : {}) }),
+            ['X-WhatsApp-Call-Id', request.callId.replace(/[\x00-\x1f\x7f]/g, ' ')], // eslint-disable-line no-control-regex
+          ],
+          timeoutMs: sip.inviteTimeoutMs,
+          agentHeader: sip.agentHeader,
+        });
+      } finally {
+        clearInterval(beat);
+      }
+    },
+
+    /** The caller's INVITE gets a final failure (missed, outside call hours, nobody free). */
+    async rejectCall({ invite, status, reason }: { invite: InboundInvite; status: number; reason: string }): Promise<void> {
+      await b2bua?.reject(invite, status, reason, status === 480 || status === 486 ? [['Retry-After', '60']] : []);
+    },
+
+    /**
+     * The worker that held the caller's INVITE died while it rang: the caller gets 503 (from the JSON the workflow
+     * kept) and each agent leg that may still ring a CANCEL (rebuilt: its identifiers derive from the call).
+     */
+    async abandonCall({ invite, attempts }: { invite: InboundInvite; attempts: number }): Promise<void> {
+      await b2bua?.reject(invite, 503, 'Service Unavailable');
+      if (!sip) return;
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        const hop = hopFor(sip.connectorUri, 'udp');
+        const callId = agentLegCallId(invite.callId, attempt);
+        const local = sip.agent.local;
+        const original = buildInvite({ requestUri: sip.connectorUri, callId, fromUri: `sip:${escapeUser(invite.fromUser)}@${local.host}`, transport: hop.transport, local, extraHeaders: [] });
+        await sip.agent.send(buildCancel(original), hop).catch(() => undefined);
+      }
+    },
+
+    /**
+     * BYE on one leg; done on any answer but 5xx (481: already gone). Its CSeq is above any re-INVITE the process
+     * that answered may have relayed in the dialog (§12.2.1.1: CSeq grows within a dialog).
+     */
+    async hangUpLeg(dialog: SipDialog): Promise<void> {
+      await calls.hangUp({ ...dialog, localSeq: Math.max(dialog.localSeq, BYE_SEQ - 1) });
+    },
+
+    async recordCall(status: CallStatus): Promise<void> {
+      await saveCall(store, status, clock());
+    },
+  };
+}
+
+export type CallActivities = ReturnType<typeof createCallActivities>;

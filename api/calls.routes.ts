@@ -1,0 +1,89 @@
+/**
+ * WhatsApp calls: a number's calling settings (supervisors; pushed to Meta's POST /<PHONE_NUMBER_ID>/settings),
+ * a conversation's calls (its call history beside the thread), and the calls' KPIs (analysts).
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/call-settings/
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { ConversationId } from './conversations.schema';
+import type { CallSettingsService } from '../services/call-settings.service';
+import { listCalls } from '../store/calls.store';
+import type { Store } from '../store/db';
+import { allow, may, principalOf } from './auth';
+import { parseIn } from './request';
+
+const onOff = z.enum(['ENABLED', 'DISABLED']);
+const hhmm = z.string().regex(/^([01]\d|2[0-3])[0-5]\d$/, 'expected HHMM (24 h), as Meta writes it');
+const timeZone = z.string().refine((zone) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not an IANA time zone (e.g. America/Manaus)');
+
+/** Meta's `calling` object, in Meta's names. */
+export const CallingSettingsBody = z
+  .strictObject({
+    status: onOff.meta({ description: 'Calling API on or off for the number' }),
+    call_icon_visibility: z.enum(['DEFAULT', 'DISABLE_ALL']).optional(),
+    call_hours: z
+      .strictObject({
+        status: onOff,
+        timezone_id: timeZone,
+        weekly_operating_hours: z
+          .array(z.strictObject({ day_of_week: z.enum(['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY']), open_time: hhmm, close_time: hhmm }))
+          .min(1)
+          .refine((spans) => spans.every((s) => s.open_time < s.close_time), 'open_time must be before close_time'),
+        holiday_schedule: z.array(z.strictObject({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), start_time: hhmm, end_time: hhmm })).max(20).optional(),
+      })
+      .optional()
+      .meta({ description: 'Outside these hours the call is answered 480 and counted missed (Meta also shows the user the hours)' }),
+    callback_permission_status: onOff.optional().meta({ description: 'Whether a user who calls grants call permission for a callback' }),
+    sip: z
+      .strictObject({
+        status: onOff,
+        servers: z
+          .array(z.strictObject({ hostname: z.string().min(1).max(253), port: z.number().int().min(1).max(65535).optional(), request_uri_user_params: z.record(z.string(), z.string()).optional() }))
+          .max(1)
+          .optional(),
+      })
+      .refine((s) => s.status === 'DISABLED' || s.servers?.length === 1, { message: 'one server when sip is ENABLED', path: ['servers'] })
+      .optional()
+      .meta({ description: "Where Meta's SIP server sends the calls: the connector (or the SBC in front of it)" }),
+  })
+  .meta({ id: 'CallingSettingsBody' });
+
+export const KpiQuery = z.strictObject({
+  from: z.iso.datetime({ offset: true }).optional().meta({ description: 'Default: 24 h before `to`' }),
+  to: z.iso.datetime({ offset: true }).optional().meta({ description: 'Default: now' }),
+});
+
+const PhoneNumberId = z.string().regex(/^\d{1,32}$/);
+
+export function callRoutes(settings: CallSettingsService, store: Store): Router {
+  const router = Router();
+  router.put('/v1/numbers/:phoneNumberId/calling', allow(...may.supervise), async (req, res) => {
+    const id = parseIn('path', PhoneNumberId, req.params.phoneNumberId, 'phoneNumberId');
+    const body = CallingSettingsBody.parse(req.body);
+    res.json(await settings.put(id, body, principalOf(res).keyId));
+  });
+  router.get('/v1/numbers/:phoneNumberId/calling', allow(...may.supervise), async (req, res) => {
+    res.json(await settings.get(parseIn('path', PhoneNumberId, req.params.phoneNumberId, 'phoneNumberId')));
+  });
+  router.get('/v1/conversations/:conversationId/calls', allow(...may.readConversations), async (req, res) => {
+    const id = parseIn('path', ConversationId, req.params.conversationId, 'conversationId');
+    const principal = principalOf(res);
+    // An agent sees the calls it took; the other readers all of them.
+    const calls = (await listCalls(store, id)).filter((c) => !principal.agent || c.agentId === principal.agent.id);
+    res.json({ calls: calls.map(({ _id, updatedAt, ...call }) => ({ ...call, updatedAt: updatedAt.toISOString() })) });
+  });
+  router.get('/v1/calls/kpis', allow(...may.analyse), async (req, res) => {
+    const query = parseIn('query', KpiQuery, req.query);
+    const to = query.to ? new Date(query.to) : new Date();
+    const from = query.from ? new Date(query.from) : new Date(to.getTime() - 24 * 3_600_000);
+    res.json(await settings.kpis(from, to));
+  });
+  return router;
+}

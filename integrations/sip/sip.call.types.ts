@@ -1,0 +1,56 @@
+/**
+ * What the call workflow and the back-to-back user agent (sip.b2bua.ts) exchange: plain JSON, kept in the workflow's
+ * history, so a call outlives the worker process whose SIP socket set it up.
+ */
+import type { SipHeaders, SipRequest } from './sip.message';
+import type { SipHop } from './sip.dialog';
+import type { SipDialog } from './sip.types';
+
+/** The INVITE of Meta's SIP server (a WhatsApp user calls the business), as received. */
+export interface InboundInvite {
+  /** Meta's Call-ID: the call's key everywhere (workflow id `call:<callId>`, the calls collection's _id). */
+  callId: string;
+  /** The request as parsed: any process can answer it (Via, From, To, CSeq are in it) after a restart. */
+  request: SipRequest;
+  /** Where it came from: where a response goes when the transaction's connection is gone. */
+  source: SipHop;
+  /** The caller (the WhatsApp user): the From URI's user part, digits of the wa_id with or without `+`. */
+  fromUser: string;
+  /** The business number called: the To URI's user part. */
+  toUser: string;
+}
+
+/** One attempt to ring the contact centre for a WhatsApp call. */
+export interface OfferCallRequest {
+  callId: string;
+  attempt: number;
+  conversationId: string;
+  customerNumber: string;
+  businessNumber: string;
+  businessNumberId: string;
+  queue: string;
+  skill?: string;
+}
+
+/**
+ * What an attempt came to. `answered`: the agent took it and the caller got the 200 with the agent's SDP; both
+ * dialogs are returned for the workflow to keep. `cancelled`: the caller hung up while it rang. `lost`: this process
+ * does not hold the caller's INVITE (the worker that received it died): nothing was sent.
+ */
+export type OfferCallOutcome =
+  | { outcome: 'answered'; agentId: string; agentDialog: SipDialog; customerDialog: SipDialog }
+  | { outcome: 'busy'; status: number; reason: string; retryAfterSeconds?: number }
+  | { outcome: 'rejected'; status: number; reason: string }
+  | { outcome: 'noAnswer' }
+  | { outcome: 'cancelled' }
+  | { outcome: 'lost' };
+
+/** A leg of an answered call ended (a BYE came in): the workflow ends the other one. */
+export interface CallLegEnded {
+  callId: string;
+  by: 'customer' | 'agent';
+  /** Meta's `x-wa-meta-call-duration` on its BYE, seconds. */
+  reportedDurationSeconds?: number;
+}
+
+export type { SipHeaders };

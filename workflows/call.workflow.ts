@@ -1,0 +1,131 @@
+/**
+ * One WhatsApp call (user-initiated, over SIP), from Meta's INVITE to the last BYE. The SIP side (sip.b2bua.ts)
+ * reports what happens on the wire as signals; this workflow decides: ring the contact centre (one attempt per
+ * busy answer, as chats retry), refuse the caller when nobody takes it, end the other leg when one hangs up, and
+ * store every step (the calls collection: the conversation's call history and the analysts' KPIs).
+ * A worker that dies leaves this state intact: a later BYE reaches any worker and ends both legs from here.
+ */
+import { ActivityFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { CallActivities } from '../activities/call.activities';
+import type { CallLegEnded, OfferCallOutcome } from '../integrations/sip/sip.call.types';
+import { callCancelledSignal, callLegEndedSignal, callStatusQuery, type CallCause, type CallPhase, type CallStatus, type CallWorkflowInput } from './call.messages';
+
+/**
+ * The activities that need the caller's INVITE, on the queue of the process holding it. An attempt rings at most
+ * SIP_INVITE_TIMEOUT_MS plus the CANCEL's grace; a dead worker shows in the heartbeat, or as nobody taking the task.
+ */
+const sipFor = (taskQueue: string | undefined) =>
+  proxyActivities<CallActivities>({
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '10 seconds',
+    ...(taskQueue ? { taskQueue, scheduleToStartTimeout: '20 seconds' } : {}),
+    retry: { initialInterval: '1 second', maximumAttempts: 3 },
+  });
+const store = proxyActivities<CallActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+const hangUps = proxyActivities<CallActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
+const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
+
+export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus> {
+  const status: CallStatus = {
+    callId: input.invite.callId,
+    conversationId: input.conversationId,
+    businessNumberId: input.businessNumberId,
+    customerNumber: input.customerNumber,
+    direction: 'user_initiated',
+    phase: 'ringing',
+    offeredAt: input.offeredAt,
+    attempts: 0,
+    queue: input.route.queue,
+    ...(input.route.skill ? { skill: input.route.skill } : {}),
+  };
+  let cancelled = false;
+  let ended: CallLegEnded | undefined;
+  setHandler(callCancelledSignal, () => void (cancelled = true));
+  setHandler(callLegEndedSignal, (event) => void (ended ??= event));
+  setHandler(callStatusQuery, () => status);
+
+  const finish = async (phase: CallPhase, cause: CallCause): Promise<CallStatus> => {
+    const at = Date.now();
+    Object.assign(status, { phase, cause, endedAt: at });
+    if (status.answeredAt !== undefined) status.talkSeconds = seconds(at - status.answeredAt);
+    else status.waitSeconds = seconds(at - status.offeredAt);
+    await store.recordCall(status);
+    return status;
+  };
+  const sip = sipFor(input.sipTaskQueue);
+  const refuse = async (code: number, reason: string, cause: CallCause) => {
+    const refusal = { invite: input.invite, status: code, reason };
+    // On the transaction where the INVITE came (its connection, for TCP); rebuilt anywhere if that process is gone.
+    await sip.rejectCall(refusal).catch(async (err: unknown) => {
+      if (!(err instanceof ActivityFailure)) throw err;
+      await hangUps.rejectCall(refusal);
+    });
+    return finish('missed', cause);
+  };
+
+  await store.recordCall(status);
+  if (input.outsideCallHours) return refuse(480, 'Temporarily Unavailable', 'outside_call_hours');
+
+  let outcome: OfferCallOutcome = { outcome: 'noAnswer' };
+  for (let attempt = 1; attempt <= input.retry.maxAttempts && !cancelled; attempt++) {
+    status.attempts = attempt;
+    outcome = await sip
+      .offerCall({
+        callId: input.invite.callId,
+        attempt,
+        conversationId: input.conversationId,
+        customerNumber: input.customerNumber,
+        businessNumber: input.businessNumber,
+        businessNumberId: input.businessNumberId,
+        queue: input.route.queue,
+        ...(input.route.skill ? { skill: input.route.skill } : {}),
+      })
+      // The process holding the INVITE is gone (no heartbeat, or nobody takes its queue): nothing more is sent.
+      .catch((err: unknown): OfferCallOutcome => {
+        if (err instanceof ActivityFailure) return { outcome: 'lost' };
+        throw err;
+      });
+    if (outcome.outcome === 'lost') break;
+    if (outcome.outcome === 'busy') {
+      status.lastFailure = `${outcome.status} ${outcome.reason}`;
+      if (attempt < input.retry.maxAttempts) await condition(() => cancelled, outcome.retryAfterSeconds ? outcome.retryAfterSeconds * 1000 : input.retry.initialMs);
+      continue;
+    }
+    break;
+  }
+
+  switch (outcome.outcome) {
+    case 'answered':
+      break;
+    case 'cancelled':
+      return finish('abandoned', 'customer_hung_up');
+    case 'lost':
+      // The worker holding the caller's INVITE died while it rang: nothing is re-sent; both legs are told it failed.
+      await hangUps.abandonCall({ invite: input.invite, attempts: status.attempts });
+      return finish('failed', 'connector_restarted');
+    case 'rejected':
+      status.lastFailure = `${outcome.status} ${outcome.reason}`;
+      return refuse(480, 'Temporarily Unavailable', 'rejected');
+    case 'busy':
+      return cancelled ? finish('abandoned', 'customer_hung_up') : refuse(486, 'Busy Here', 'no_agent_available');
+    case 'noAnswer':
+      return cancelled ? finish('abandoned', 'customer_hung_up') : refuse(480, 'Temporarily Unavailable', 'no_answer');
+  }
+
+  Object.assign(status, { phase: 'answered', agentId: outcome.agentId, answeredAt: Date.now() });
+  status.waitSeconds = seconds(status.answeredAt! - status.offeredAt);
+  await store.recordCall(status);
+
+  const over = !(await condition(() => ended !== undefined, input.maxDurationMs));
+  const by = ended?.by;
+  if (by !== 'agent') await hangUps.hangUpLeg(outcome.agentDialog);
+  if (by !== 'customer') await hangUps.hangUpLeg(outcome.customerDialog);
+  return finish('ended', over ? 'max_duration' : by === 'customer' ? 'customer_hung_up' : 'agent_hung_up');
+}
