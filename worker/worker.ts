@@ -173,6 +173,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
         taskQueue: msrpHolderQueue,
         dataConverter,
         activities: { relayToAgent: activities.relayToAgent },
+        interceptors: { activity: activityInterceptors(options.tracing) },
       })
     : undefined;
 
@@ -188,12 +189,9 @@ export async function createConversationWorker(options: ConversationWorkerOption
         taskQueue: sipTaskQueue,
         dataConverter,
         activities: { offerCall: activities.offerCall, rejectCall: activities.rejectCall },
+        interceptors: { activity: activityInterceptors(options.tracing) },
       })
     : undefined;
-  const stopCalls = async (running: Promise<void> | undefined) => {
-    if (callWorker?.getState() === 'RUNNING') callWorker.shutdown();
-    await running?.catch(() => undefined);
-  };
 
   return {
     getState: () => main.getState(),
@@ -209,17 +207,19 @@ export async function createConversationWorker(options: ConversationWorkerOption
       const refresh = setInterval(() => void syncLanes().catch(() => undefined), options.sendLaneRefreshMs ?? 10_000);
       try {
         await syncLanes().catch(() => undefined); // the store may be down: the next refresh tries again
-        if (options.retention) await ensureRetentionSchedule(temporal, { taskQueue: options.taskQueue, ...options.retention });
+        // Not worth stopping conversations for: the next start (of any worker) tries again.
+        if (options.retention) {
+          await ensureRetentionSchedule(temporal, { taskQueue: options.taskQueue, ...options.retention }).catch((err: unknown) =>
+            options.logger?.warn({ err }, 'the retention purge schedule could not be ensured; the next worker start tries again'),
+          );
+        }
         await Promise.race([running, lanes.failure, ...(holding ? [holding] : []), ...(calls ? [calls] : [])]);
-      } catch (err) {
-        if (main.getState() === 'RUNNING') main.shutdown();
-        await running.catch(() => undefined);
-        throw err;
       } finally {
-        if (holder?.getState() === 'RUNNING') holder.shutdown();
-        await holding?.catch(() => undefined);
+        // Whichever ended first (a failure, or the holder or call worker stopping sooner than the main one drains),
+        // every worker of this process stops and is awaited: none may outlive run(), they share the connection.
+        for (const worker of [main, holder, callWorker]) if (worker?.getState() === 'RUNNING') worker.shutdown();
+        await Promise.allSettled([running, holding, calls]);
         clearInterval(refresh);
-        await stopCalls(calls);
         await lanes.shutdown();
         sip?.msrp?.close();
         b2bua.close();

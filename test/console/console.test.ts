@@ -88,7 +88,7 @@ describe('the web console', () => {
         input = form.querySelector('input[id$="-body-1"]') as unknown as Input | null;
       }
       // On a loaded machine the template's parameters may need a task more to render: type the moment they do.
-      for (let i = 0; i < 200 && !input; i += 1) {
+      for (let i = 0; i < 1_000 && !input; i += 1) {
         await new Promise((resolve) => setTimeout(resolve, 10));
         input = form.querySelector('input[id$="-body-1"]') as unknown as Input | null;
       }
