@@ -1,17 +1,19 @@
 /**
- * What the ingest, scale and breakdown benchmarks share: their own Temporal dev server (persisted, so its disk can be
- * measured) and FerretDB, or the ones given; the connector's API and worker as child processes; signed webhooks;
- * statistics.
+ * What the benchmarks share: their own Temporal dev server (persisted, so its disk can be measured) and FerretDB, or
+ * the ones given; the connector's API and worker as child processes; signed webhooks; statistics; and the run's
+ * header and JSON result (bench/bench.results.ts), so every figure says on what machine, code and day it was taken.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Db } from 'mongodb';
 import { percentile } from '../analytics/kpi.aggregate';
 import { findFreePort, startFerretDb, startTemporalDevServer, type RunningServer } from '../scripts/dev-servers';
 import { inboundTextWebhook, signBody } from '../simulator/cloud-api.payloads';
 import { dataConverterFor, newPayloadKeyEntry, parsePayloadKeys } from '../lib/payload-codec';
+
+export { saveResult, startRun, type RunInfo } from './bench.results';
 
 export const root = resolve(__dirname, '..');
 export const BUSINESS = '106540352242922';
@@ -29,6 +31,44 @@ export const median = (values: number[]) => quantile(values, 0.5);
 /** Said next to every figure: nothing here runs on a machine of its own. */
 export const machine = () =>
   `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}); the load generator, API, worker, Temporal dev server and FerretDB all share them`;
+
+/** Runs a benchmark's `main`, printing what failed and exiting non-zero (nothing else catches a benchmark's error). */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
+
+/** The median, in ms rounded to 0.1, of `ops` calls of `work` made one after another. */
+export async function timeMedian(ops: number, work: (i: number) => Promise<unknown>): Promise<number> {
+  const ms: number[] = [];
+  for (let i = 0; i < ops; i += 1) {
+    const started = performance.now();
+    await work(i);
+    ms.push(performance.now() - started);
+  }
+  return round1(median(ms));
+}
+
+/**
+ * The store at MONGODB_URL, or a FerretDB 1.24 (SQLite) of the benchmark's own in a temporary folder; `stop` stops
+ * what was started here and removes its folder. Says on stderr which it uses.
+ */
+export async function benchStore(name: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const given = process.env.MONGODB_URL;
+  process.stderr.write(`bench: store ${given ? 'at MONGODB_URL' : 'FerretDB 1.24 (SQLite) started here'}\n`);
+  if (given) return { url: given, stop: async () => undefined };
+  const work = mkdtempSync(join(tmpdir(), `bench-${name}-`));
+  const ferret = await startFerretDb({ dataDir: join(work, 'ferretdb'), logFile: join(work, 'ferretdb.log') });
+  return {
+    url: ferret.url,
+    async stop() {
+      await ferret.stop();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
 
 /** Bytes under a file or folder (SQLite keeps a -wal and -shm beside its file, so sum by prefix when asked). */
 export function diskBytes(path: string, prefix?: string): number {
@@ -67,6 +107,8 @@ export async function closedLoop(count: number, work: (i: number) => Promise<voi
 export interface BenchStack {
   temporalAddress: string;
   mongoUrl: string;
+  /** Process ids of the servers started here (absent for a server given), for their CPU time. */
+  pids: { temporal?: number; store?: number };
   /** FerretDB's data folder (empty when the store was given); the dev server's files are `temporal.db*` in `work`. */
   ferretDir: string;
   stop(): Promise<void>;
@@ -97,6 +139,7 @@ export async function startStack(
     temporalAddress: temporal?.address ?? given.temporalAddress!,
     mongoUrl: ferret?.url ?? given.mongoUrl!,
     ferretDir,
+    pids: { ...(temporal ? { temporal: temporal.pid } : {}), ...(ferret ? { store: ferret.pid } : {}) },
     stop: async () => void (await Promise.all(servers.map((s) => s.stop()))),
   };
 }
@@ -105,6 +148,8 @@ export interface Connector {
   webhookUrl: string;
   /** The API's base URL (`http://127.0.0.1:port`). */
   apiUrl: string;
+  /** Process ids of the API and the worker, for their CPU time. */
+  pids: { api: number; worker: number };
   /** The worker's latest `process.memoryUsage()` (bench/worker.probe.ts reports it every second). */
   workerMemory(): NodeJS.MemoryUsage | undefined;
   /** The largest RSS the worker reported. */
@@ -132,6 +177,7 @@ async function startConnector(env: Record<string, string>): Promise<Connector> {
   return {
     webhookUrl: `http://127.0.0.1:${port}/webhooks/whatsapp`,
     apiUrl: `http://127.0.0.1:${port}`,
+    pids: { api: api.pid!, worker: worker.pid! },
     workerMemory: () => memory,
     workerPeakRss: () => peak,
     stop() {
@@ -145,18 +191,19 @@ async function startConnector(env: Record<string, string>): Promise<Connector> {
  * The connector on `stack` for a benchmark that only takes webhooks: a database and task queue of its own (named
  * after `name`), and a broker address nothing listens on, since nothing is sent.
  */
-export async function startIngestConnector(stack: BenchStack, name: string, env: Record<string, string> = {}): Promise<{ connector: Connector; dbName: string }> {
+export async function startIngestConnector(stack: BenchStack, name: string, env: Record<string, string> = {}): Promise<{ connector: Connector; dbName: string; taskQueue: string }> {
   const dbName = `${name}_${Date.now()}`;
+  const taskQueue = `${name}-${Date.now()}`;
   const connector = await startConnector({
     TEMPORAL_ADDRESS: stack.temporalAddress,
     MONGODB_URL: stack.mongoUrl,
     MONGODB_DB: dbName,
-    TEMPORAL_TASK_QUEUE: `${name}-${Date.now()}`,
+    TEMPORAL_TASK_QUEUE: taskQueue,
     WHATSAPP_API_BASE_URL: 'http://127.0.0.1:9',
     WHATSAPP_ACCESS_TOKEN: 'bench',
     ...env,
   });
-  return { connector, dbName };
+  return { connector, dbName, taskQueue };
 }
 
 /** Posts one signed customer text message; resolves with the acknowledgement time, throws unless it was a 200. */

@@ -6,30 +6,21 @@
  *
  * Options: --sizes 1000,5000  --ops 50
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { startFerretDb, type RunningServer } from '../scripts/dev-servers';
 import { connectStore } from '../store/db';
 import { mongoRegistry } from '../store/customer-registry.db';
 import { learnIdentifiers } from '../store/customers.store';
-import { machine, median, round1 } from './bench.support';
+import { benchStore, machine, runMain, saveResult, startRun, timeMedian } from './bench.support';
 
-const { values: args } = parseArgs({ options: { sizes: { type: 'string', default: '1000,5000' }, ops: { type: 'string', default: '50' } } });
+const { values: args } = parseArgs({ options: { sizes: { type: 'string', default: '1000,5000' }, ops: { type: 'string', default: '50' }, label: { type: 'string', default: 'latest' } } });
 const sizes = args.sizes.split(',').map(Number);
 const ops = Number(args.ops);
 const person = (i: number) => ({ waId: String(15550000000 + i), userId: `US.${1_000_000_000 + i}` });
 
 async function main(): Promise<void> {
-  const work = mkdtempSync(join(tmpdir(), 'bench-registry-'));
-  let server: RunningServer | undefined;
-  let url = process.env.MONGODB_URL;
-  if (!url) {
-    const ferret = await startFerretDb({ dataDir: join(work, 'ferretdb'), logFile: join(work, 'ferretdb.log') });
-    server = ferret;
-    url = ferret.url;
-  }
+  const run = startRun('registry', args.label);
+  const server = await benchStore('registry');
+  const url = server.url;
   const dbName = `registry_${Date.now()}`;
   const mongoUrl: string = url;
   const store = await connectStore(mongoUrl, dbName);
@@ -39,15 +30,7 @@ async function main(): Promise<void> {
     let fresh = 10_000_000;
     for (const target of sizes) {
       for (; size < target; size += 1) await learnIdentifiers(mongoRegistry(store), { hints: person(size), now: new Date() });
-      const time = async (work: (i: number) => Promise<unknown>) => {
-        const ms: number[] = [];
-        for (let i = 0; i < ops; i += 1) {
-          const started = performance.now();
-          await work(i);
-          ms.push(performance.now() - started);
-        }
-        return round1(median(ms));
-      };
+      const time = (work: (i: number) => Promise<unknown>) => timeMedian(ops, work);
       const some = (i: number) => person((i * 7919) % size);
       // A second connection has an empty identifier cache: the first webhook of a person in a fresh process.
       const cold = await connectStore(mongoUrl, dbName);
@@ -63,15 +46,12 @@ async function main(): Promise<void> {
     }
     console.log(`\nCustomer registry per webhook, median ms of ${ops} — ${machine()}\n`);
     console.table(rows);
+    saveResult(run, { medianMsByCustomers: rows });
   } finally {
     await store.db.dropDatabase();
     await store.close();
-    await server?.stop();
-    rmSync(work, { recursive: true, force: true });
+    await server.stop();
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -13,7 +13,7 @@
  *
  * Options: --rates 50,100,200  --seconds 10  --customers 500  --ceiling 2000  --large 5000
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,7 +24,7 @@ import { connectStore } from '../store/db';
 import { ensureOutbound, recordAccepted } from '../store/messages.store';
 import { conversationWorkflowId } from '../workflows/conversation.messages';
 import { inboundTextWebhook, signBody, statusWebhook } from '../simulator/cloud-api.payloads';
-import { BUSINESS, SECRET, closedLoop, handledMessages, machine, quantile, root, round1, sleep, startIngestConnector, startStack, type Connector } from './bench.support';
+import { BUSINESS, SECRET, closedLoop, handledMessages, machine, quantile, round1, sleep, startIngestConnector, startStack, type Connector , runMain, saveResult, startRun } from './bench.support';
 import { noopWorkflow, pokeSignal } from './noop.workflow';
 
 const { values: args } = parseArgs({
@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     customers: { type: 'string', default: '500' },
     ceiling: { type: 'string', default: '2000' },
     large: { type: 'string', default: '5000' },
+    label: { type: 'string', default: 'latest' },
   },
 });
 const rates = args.rates.split(',').map(Number);
@@ -57,6 +58,7 @@ interface Step {
 }
 
 async function main(): Promise<void> {
+  const run = startRun('ingest', args.label);
   const work = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
   const stack = await startStack(work);
   const { temporalAddress, mongoUrl } = stack;
@@ -178,7 +180,6 @@ async function main(): Promise<void> {
     await store.close();
 
     const result = {
-      measuredAt: new Date().toISOString(),
       machine: machine(),
       mix: '1 customer message : 3 status webhooks (sent, delivered, read of a recorded outbound message); rates are webhooks per second',
       customers,
@@ -187,9 +188,7 @@ async function main(): Promise<void> {
       large,
     };
     printTable(result);
-    const out = join(root, 'bench', 'results');
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'ingest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    saveResult(run, result);
   } finally {
     connector?.stop();
     await stack.stop();
@@ -249,7 +248,4 @@ function printTable(result: { machine: string; mix: string; steps: Step[]; ceili
   console.log(`One POST of ${l.messages} messages (${l.bodyBytes} bytes) from one customer: ${l.acknowledged ? 'answered 200' : 'NOT acknowledged'} in ${l.ackMs} ms; ${l.handled} handled, the last ${l.allHandledMs ?? '—'} ms after sending`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -20,9 +20,11 @@ import { startBrokerSimulator } from '../simulator/broker-simulator';
 import { issueApiKey } from '../store/api-keys.store';
 import { connectStore } from '../store/db';
 import { benchSends, type SendRun } from './media-send';
-import { BUSINESS, SECRET, machine, median, round1, sleep, startIngestConnector, startStack, waitFor } from './bench.support';
+import { BUSINESS, SECRET, machine, median, round1, runMain, saveResult, sleep, startIngestConnector, startRun, startStack, waitFor } from './bench.support';
 
-const { values: args } = parseArgs({ options: { mb: { type: 'string', default: '10,100' }, 'send-mb': { type: 'string', default: '100' }, runs: { type: 'string', default: '3' } } });
+const { values: args } = parseArgs({
+  options: { mb: { type: 'string', default: '10,100' }, 'send-mb': { type: 'string', default: '100' }, runs: { type: 'string', default: '3' }, label: { type: 'string', default: 'latest' } },
+});
 const MB = 1024 * 1024;
 const sizes = args.mb.split(',').map((n) => Math.round(Number(n) * MB)).filter((n) => n > 0);
 const sendSize = Math.round(Number(args['send-mb']) * MB);
@@ -58,8 +60,9 @@ async function sha256Of(open: () => Readable): Promise<string> {
 const mb = (n: number | undefined) => (n === undefined ? NaN : round1(n / MB));
 
 async function main(): Promise<void> {
+  const run = startRun('media', args.label);
   const work = mkdtempSync(join(tmpdir(), 'bench-media-'));
-  const stack = await startStack(work, { temporalAddress: process.env.TEMPORAL_ADDRESS, mongoUrl: process.env.MONGODB_URL });
+  const stack = await startStack(work);
   const simulator = await startBrokerSimulator({ port: 0, accessToken: 'bench', appSecret: SECRET, statusDelayMs: 10 });
   const { connector, dbName } = await startIngestConnector(stack, 'bench_media', { WHATSAPP_API_BASE_URL: simulator.url, WHATSAPP_ACCESS_TOKEN: 'bench' });
   simulator.setWebhookUrl(connector.webhookUrl);
@@ -114,7 +117,7 @@ async function main(): Promise<void> {
         'worker heap peak MB': mb(peakHeap),
       });
     }
-    console.log(`bench:media, ${new Date().toISOString().slice(0, 10)}, ${machine()}`);
+    console.log(`bench:media — ${machine()}`);
     if (rows.length > 0) {
       console.log('Received (customer → broker → worker → GridFS):');
       console.table(rows);
@@ -131,7 +134,8 @@ async function main(): Promise<void> {
       sends.push({ 'document MB': mb(sendSize), run: 'median', 'send → broker has it s': column('send → broker has it s'), 'worker RSS before MB': column('worker RSS before MB'), 'worker RSS peak MB': column('worker RSS peak MB'), 'worker RSS after MB': column('worker RSS after MB'), 'worker RSS peak − before MB': column('worker RSS peak − before MB'), 'worker buffers before MB': column('worker buffers before MB'), 'worker buffers peak MB': column('worker buffers peak MB') });
       console.log('Sent (agent upload → GridFS → worker → broker media upload), sha256 checked on the broker side:');
       console.table(sends);
-    }
+      saveResult(run, { machine: machine(), received: rows, sent: sends });
+    } else saveResult(run, { machine: machine(), received: rows });
   } finally {
     await client.close();
     connector.stop();
@@ -141,7 +145,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

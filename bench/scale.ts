@@ -10,12 +10,12 @@
  *
  * Options: --conversations 10000  --cache 2000  --samples 9  --concurrency 64
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
-import { closedLoop, diskBytes, handledMessages, machine, median, postInbound, root, round1, sleep, startIngestConnector, startStack, waitFor } from './bench.support';
+import { closedLoop, diskBytes, handledMessages, machine, median, postInbound, round1, sleep, startIngestConnector, startStack, waitFor , runMain, saveResult, startRun } from './bench.support';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,6 +23,7 @@ const { values: args } = parseArgs({
     cache: { type: 'string', default: '2000' },
     samples: { type: 'string', default: '9' },
     concurrency: { type: 'string', default: '64' },
+    label: { type: 'string', default: 'latest' },
   },
 });
 const conversations = Number(args.conversations);
@@ -32,6 +33,7 @@ const MB = 1024 * 1024;
 const customerOf = (i: number) => String(15550000000 + i);
 
 async function main(): Promise<void> {
+  const run = startRun('scale', args.label);
   const work = mkdtempSync(join(tmpdir(), 'bench-scale-'));
   const stack = await startStack(work);
   const { connector, dbName } = await startIngestConnector(stack, 'scale', { WORKER_MAX_CACHED_WORKFLOWS: String(cache) });
@@ -88,7 +90,6 @@ async function main(): Promise<void> {
 
     const n = conversations;
     const result = {
-      measuredAt: new Date().toISOString(),
       machine: machine(),
       conversations: n,
       workflowCache: cache,
@@ -116,9 +117,7 @@ async function main(): Promise<void> {
       },
     };
     print(result);
-    const out = join(root, 'bench', 'results');
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'scale.json'), `${JSON.stringify(result, null, 2)}\n`);
+    saveResult(run, result);
   } finally {
     await mongo.close();
     connector.stop();
@@ -151,7 +150,4 @@ function print(r: {
   console.log(`one message, accepted → handled  evicted ${m.evictedMedianMs} ms, cached ${m.cachedMedianMs} ms (medians of ${m.samples})`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

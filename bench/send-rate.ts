@@ -11,7 +11,7 @@
  * Options: --sends 500  --rate 8  --workers 2  --paced 4 (the rate sits below what this machine can offer, about 12-17 sends/s, so the sends queue)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +22,7 @@ import { defaultMessagingLimits } from '../lib/messaging-limits';
 import { startBrokerSimulator } from '../simulator/broker-simulator';
 import { connectStore } from '../store/db';
 import { upsertTemplate } from '../store/templates.store';
-import { BENCH_PAYLOAD_KEYS, BUSINESS, benchDataConverter, machine, root, round1, sleep, startStack, waitFor } from './bench.support';
+import { BENCH_PAYLOAD_KEYS, BUSINESS, benchDataConverter, machine, root, round1, sleep, startStack, waitFor , runMain, saveResult, startRun } from './bench.support';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '8' },
     workers: { type: 'string', default: '2' },
     paced: { type: 'string', default: '4' },
+    label: { type: 'string', default: 'latest' },
   },
 });
 const sends = Number(args.sends);
@@ -39,6 +40,7 @@ const paced = Number(args.paced);
 const TOKEN = 'bench-token';
 
 async function main(): Promise<void> {
+  const run = startRun('send-rate', args.label);
   const work = mkdtempSync(join(tmpdir(), 'bench-send-rate-'));
   const children: ChildProcess[] = [];
   const stack = await startStack(work);
@@ -133,7 +135,6 @@ async function main(): Promise<void> {
     const gapsSeconds = pacedTimes.slice(1).map((t, i) => round1((t - pacedTimes[i]!) / 1000));
 
     const result = {
-      measuredAt: new Date().toISOString(),
       machine: machine(),
       lane,
       pacing: { sends: paced, configuredMs: defaultMessagingLimits.customerPacingMs, gapsSeconds },
@@ -142,9 +143,7 @@ async function main(): Promise<void> {
     console.log(`One number, ${sends} templates to ${sends} customers, rate ${rate}/s, ${workerCount} worker processes:`);
     console.log(`  offered ${lane.offeredPerSecond}/s; broker saw ${lane.achievedPerSecond}/s over ${lane.seconds} s; busiest second ${busiest}; duplicates ${lane.duplicates}`);
     console.log(`One customer, ${paced} templates in a row (pacing ${result.pacing.configuredMs} ms): gaps ${gapsSeconds.join(' s, ')} s`);
-    const out = join(root, 'bench', 'results');
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, 'send-rate.json'), `${JSON.stringify(result, null, 2)}\n`);
+    saveResult(run, result);
     await connection.close();
     await store.close();
   } finally {
@@ -156,7 +155,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

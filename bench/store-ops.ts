@@ -6,15 +6,11 @@
  *
  * Options: --sizes 1000,10000  --ops 50
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
-import { startFerretDb, type RunningServer } from '../scripts/dev-servers';
-import { machine, median, round1 } from './bench.support';
+import { benchStore, machine, runMain, saveResult, startRun, timeMedian } from './bench.support';
 
-const { values: args } = parseArgs({ options: { sizes: { type: 'string', default: '1000,10000' }, ops: { type: 'string', default: '50' } } });
+const { values: args } = parseArgs({ options: { sizes: { type: 'string', default: '1000,10000' }, ops: { type: 'string', default: '50' }, label: { type: 'string', default: 'latest' } } });
 const sizes = args.sizes.split(',').map(Number);
 const ops = Number(args.ops);
 
@@ -31,14 +27,9 @@ interface Doc {
 const doc = (i: number): Doc => ({ _id: `w.${i}`, direction: 'inbound', conversationId: `wa:1:${i}`, sortAt: i, createdAt: new Date(), raw: 'x'.repeat(300), handled: false });
 
 async function main(): Promise<void> {
-  const work = mkdtempSync(join(tmpdir(), 'bench-store-ops-'));
-  let server: RunningServer | undefined;
-  let url = process.env.MONGODB_URL;
-  if (!url) {
-    const ferret = await startFerretDb({ dataDir: join(work, 'ferretdb'), logFile: join(work, 'ferretdb.log') });
-    server = ferret;
-    url = ferret.url;
-  }
+  const run = startRun('store-ops', args.label);
+  const server = await benchStore('store-ops');
+  const url = server.url;
   const client = await MongoClient.connect(url);
   const db = client.db(`store_ops_${Date.now()}`);
   const messages = db.collection<Doc>('messages');
@@ -51,15 +42,7 @@ async function main(): Promise<void> {
       for (let from = size; from < target; from += 500) await messages.insertMany(Array.from({ length: Math.min(500, target - from) }, (_, k) => doc(from + k)));
       size = target;
       const some = (i: number) => `w.${(i * 7919) % size}`;
-      const time = async (work: (i: number) => Promise<unknown>) => {
-        const ms: number[] = [];
-        for (let i = 0; i < ops; i += 1) {
-          const started = performance.now();
-          await work(i);
-          ms.push(performance.now() - started);
-        }
-        return round1(median(ms));
-      };
+      const time = (work: (i: number) => Promise<unknown>) => timeMedian(ops, work);
       rows.push({
         documents: size,
         'findOne _id': await time((i) => messages.findOne({ _id: some(i) })),
@@ -85,15 +68,12 @@ async function main(): Promise<void> {
       if (after?.raw !== 'accepted' || after.handled !== true || after.s !== 4) lost += 1;
     }
     console.log(`Two concurrent updates to one document, ${ops} times: ${lost} lost one of the two (MongoDB: 0, updates are atomic per document)`);
+    saveResult(run, { medianMsByDocuments: rows, racingUpdates: { pairs: ops, lost } });
   } finally {
     await db.dropDatabase();
     await client.close();
-    await server?.stop();
-    rmSync(work, { recursive: true, force: true });
+    await server.stop();
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);
