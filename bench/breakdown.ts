@@ -7,18 +7,22 @@
  * and splits each message's time with clocks that all live on this machine: the load generator's send and
  * acknowledgement, the API's receipt (`createdAt`), Temporal's history (the signal event, the workflow task that
  * took it: scheduled, started, completed) and the projection's write (`handledAt`). Prints medians and p90s per
- * segment and writes bench/results/breakdown.json (`--label` names the run, to compare before and after a change).
+ * segment, and the closed loop's budget per handled message (bench/breakdown.budget.ts): CPU-seconds of each
+ * process (load generator, API, worker, Temporal dev server, FerretDB; a server given by address is not measured),
+ * store commands by name (the load generator's own reads taken out) and history events by type. Writes
+ * bench/results/breakdown-<label>.json (`--label` names the run; `npm run bench:compare` puts two side by side).
  *
  * Options: --rate 10  --paced 200  --closed 1000  --customers 50  --label baseline
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { MongoClient } from 'mongodb';
-import { BUSINESS, benchDataConverter, closedLoop, machine, postInbound, quantile, root, round1, sleep, startIngestConnector, startStack, handledMessages, waitFor } from './bench.support';
+import { countOwnCommands, startBudget, type Budget } from './breakdown.budget';
+import { BUSINESS, benchDataConverter, closedLoop, machine, postInbound, quantile, round1, runMain, saveResult, sleep, startIngestConnector, startRun, startStack, handledMessages, waitFor } from './bench.support';
 
 const { values: args } = parseArgs({
   options: {
@@ -55,10 +59,13 @@ const SEGMENTS = [
 ] as const;
 
 async function main(): Promise<void> {
+  const run = startRun('breakdown', args.label);
   const work = mkdtempSync(join(tmpdir(), 'bench-breakdown-'));
   const stack = await startStack(work);
   const { connector, dbName } = await startIngestConnector(stack, 'breakdown');
-  const mongo = await MongoClient.connect(stack.mongoUrl);
+  const mongo = await MongoClient.connect(stack.mongoUrl, { monitorCommands: true });
+  const ownCommands = countOwnCommands(mongo);
+  const pids = { 'load generator': process.pid, API: connector.pids.api, worker: connector.pids.worker, 'Temporal dev server': stack.pids.temporal, store: stack.pids.store };
   const handled = handledMessages(mongo.db(dbName));
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection, dataConverter: benchDataConverter });
@@ -78,6 +85,8 @@ async function main(): Promise<void> {
     await closedLoop(customers, async () => void (await send()), 8);
     await handled.waitAll(Array.from({ length: customers }, (_, i) => `wamid.breakdown.${i + 1}`), 120_000);
 
+    const probe = { pids, db: mongo.db(dbName), ownCommands, client, workflowIds: Array.from({ length: customers }, (_, i) => `wa:${BUSINESS}:${15550000000 + i}`) };
+    const pacedBudget = await startBudget(probe);
     const paced: Sample[] = [];
     const started = performance.now();
     for (let i = 0; i < Number(args.paced); i += 1) {
@@ -87,16 +96,18 @@ async function main(): Promise<void> {
     }
     await waitFor(async () => paced.length === Number(args.paced), 120_000);
     await allHandled(paced);
+    const pacedPerMessage = await pacedBudget(paced.length);
 
+    const closedBudget = await startBudget(probe);
     const closed: Sample[] = [];
     const loop = await closedLoop(Number(args.closed), async () => void closed.push(await send()));
     await allHandled(closed);
+    const closedPerMessage = await closedBudget(closed.length);
     const docs = await handled.timings(closed.map((s) => s.wamid));
     const span = Math.max(...docs.map((d) => d.handledAt!.getTime())) - Math.min(...docs.map((d) => d.createdAt.getTime()));
 
     const result = {
       label: args.label,
-      measuredAt: new Date().toISOString(),
       machine: machine(),
       paced: { ratePerSecond: Number(args.rate), messages: paced.length, segmentsMs: await segments(paced) },
       closed: {
@@ -106,11 +117,10 @@ async function main(): Promise<void> {
         processedPerSecond: round1((docs.length * 1000) / span),
         segmentsMs: await segments(closed.filter((_, i) => i % 5 === 0)),
       },
+      perHandledMessage: { paced: pacedPerMessage, closed: closedPerMessage },
     };
     print(result);
-    const out = join(root, 'bench', 'results');
-    mkdirSync(out, { recursive: true });
-    writeFileSync(join(out, `breakdown-${args.label}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    saveResult(run, result);
   } finally {
     await mongo.close();
     await connection.close();
@@ -166,7 +176,7 @@ async function signalledId(event: HistoryEvent): Promise<string | undefined> {
   return (JSON.parse(Buffer.from(plain!.data!).toString('utf8')) as { messageId?: string }).messageId;
 }
 
-function print(r: { label: string; machine: string; paced: { ratePerSecond: number; segmentsMs: Record<string, { p50: number; p90: number }> }; closed: { processedPerSecond: number; errors: number; segmentsMs: Record<string, { p50: number; p90: number }> } }): void {
+function print(r: { label: string; machine: string; perHandledMessage: { paced: Budget; closed: Budget }; paced: { ratePerSecond: number; segmentsMs: Record<string, { p50: number; p90: number }> }; closed: { processedPerSecond: number; errors: number; segmentsMs: Record<string, { p50: number; p90: number }> } }): void {
   console.log(`\nInbound message breakdown (${r.label}) — ${r.machine}\n`);
   console.log(`${'segment'.padEnd(38)}  paced ${r.paced.ratePerSecond}/s p50 / p90 ms   closed loop p50 / p90 ms`);
   for (const name of SEGMENTS) {
@@ -175,9 +185,17 @@ function print(r: { label: string; machine: string; paced: { ratePerSecond: numb
     console.log(`${name.padEnd(38)}  ${`${p.p50} / ${p.p90}`.padStart(24)}   ${`${c.p50} / ${c.p90}`.padStart(24)}`);
   }
   console.log(`\nClosed loop (64 in flight): ${r.closed.processedPerSecond} customer messages/s fully processed (errors ${r.closed.errors})`);
+  console.log(`
+${'per handled message'.padEnd(38)}  ${'paced'.padStart(10)}  ${'closed loop'.padStart(12)}`);
+  const { paced, closed } = r.perHandledMessage;
+  for (const what of ['cpuSeconds', 'storeCommands', 'historyEvents'] as const) {
+    const names = [...new Set([...Object.keys(paced[what]), ...Object.keys(closed[what])])].filter((k) => k !== 'total');
+    names.sort((a, b) => (closed[what][b] ?? 0) - (closed[what][a] ?? 0));
+    for (const name of ['total', ...names]) {
+      const label = name === 'total' ? `${what} total` : `  ${name}`;
+      console.log(`${label.padEnd(38)}  ${String(paced[what][name] ?? 0).padStart(10)}  ${String(closed[what][name] ?? 0).padStart(12)}`);
+    }
+  }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);
