@@ -31,9 +31,10 @@ function statOf(pid: number): [number, number] | undefined {
 
 /**
  * CPU-seconds (user + system) used so far by `pid` and its living descendants (a server that forks helpers is
- * counted whole). Linux only; NaN elsewhere or when the process is gone.
+ * counted whole), except the subtrees of the processes in `apart` (measured on their own: the load generator is the
+ * parent of every other process here). Linux only; NaN elsewhere or when the process is gone.
  */
-export function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number, apart: ReadonlySet<number> = new Set()): number {
   const own = statOf(pid);
   if (!own) return NaN;
   const children = new Map<number, number[]>();
@@ -49,6 +50,7 @@ export function cpuSeconds(pid: number): number {
   const queue = [...(children.get(pid) ?? [])];
   while (queue.length > 0) {
     const child = queue.pop()!;
+    if (apart.has(child)) continue;
     total += ticks.get(child) ?? 0;
     queue.push(...(children.get(child) ?? []));
   }
@@ -57,7 +59,9 @@ export function cpuSeconds(pid: number): number {
 
 /** CPU-seconds of each named process now. */
 export function cpuSnapshot(pids: Record<string, number | undefined>): Record<string, number> {
-  return Object.fromEntries(Object.entries(pids).filter((e): e is [string, number] => e[1] !== undefined).map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const measured = Object.entries(pids).filter((e): e is [string, number] => e[1] !== undefined);
+  const apart = new Set(measured.map(([, pid]) => pid));
+  return Object.fromEntries(measured.map(([name, pid]) => [name, cpuSeconds(pid, apart)]));
 }
 
 /**

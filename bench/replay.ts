@@ -8,7 +8,11 @@
  * a distinct run of a real command sequence. One in twenty is the long one. Each measurement runs in a child process
  * of its own, so its peak memory (maxRSS) is its own; the figures are medians over the rounds.
  *
- * Options: --sizes 1000,10000  --rounds 3
+ * `--processes 1,2` measures each size with one replaying process (`computeKpis(analyzeRuns(...))`, what
+ * `wa-analyst kpi` does) and with that many (`kpisInParallel`, analytics/replay.parallel.ts), in the same run, and
+ * checks that every way gives the same KPIs. Peak memory with several processes is the sum of their peaks.
+ *
+ * Options: --sizes 1000,10000  --rounds 3  --processes 1,2  --label latest
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -20,11 +24,15 @@ import { analyzeRuns, computeKpis } from '../analytics/analytics.pipeline';
 import { historyFileName } from '../analytics/history.files';
 import { loadWorkflowCode, quietTemporalRuntime } from '../analytics/history.replay';
 import { historiesFromFiles } from '../analytics/history.source';
+import { kpisInParallel } from '../analytics/replay.parallel';
+import { runMain, saveResult, startRun } from './bench.support';
 
 const { values: args } = parseArgs({
   options: {
     sizes: { type: 'string', default: '1000,10000' },
     rounds: { type: 'string', default: '3' },
+    processes: { type: 'string', default: '1,2' },
+    label: { type: 'string', default: 'latest' },
     child: { type: 'boolean', default: false },
     dir: { type: 'string' },
     bundle: { type: 'string' },
@@ -34,6 +42,9 @@ const root = resolve(__dirname, '..');
 const seedsDir = join(root, 'test/workflows/histories');
 
 interface Measurement {
+  processes: number;
+  /** The KPIs as JSON: every way of replaying must give the same. */
+  kpis: string;
   histories: number;
   seconds: number;
   historiesPerSecond: number;
@@ -70,26 +81,35 @@ function generate(dir: string, count: number): void {
   }
 }
 
-/** The child: replay every history in `dir`, build timelines and KPIs, report throughput and peak memory. */
-async function child(dir: string, bundlePath: string): Promise<void> {
+/** The child: replay every history in `dir` with `processes` processes, build KPIs, report throughput and peak memory. */
+async function child(dir: string, bundlePath: string, processes: number): Promise<void> {
   quietTemporalRuntime();
   const code = await loadWorkflowCode({ bundlePath });
   const files = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => join(dir, f));
+  let replayersPeakMb = 0;
   const started = process.hrtime.bigint();
-  const kpis = await computeKpis(analyzeRuns(historiesFromFiles(files), code));
+  const kpis =
+    processes === 1
+      ? await computeKpis(analyzeRuns(historiesFromFiles(files), code))
+      : await kpisInParallel(files, { bundlePath, processes, onProcessDone: (s) => void (replayersPeakMb += s.peakRssMb) });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (kpis.runs !== files.length) throw new Error(`replayed ${kpis.runs} of ${files.length} histories (${kpis.replayFailures} failed)`);
   const measurement: Measurement = {
+    processes,
+    kpis: JSON.stringify(kpis),
     histories: files.length,
     seconds,
     historiesPerSecond: files.length / seconds,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    // With several processes this one only adds up: its peak and theirs, as if they all peaked at once.
+    peakRssMb: process.resourceUsage().maxRSS / 1024 + replayersPeakMb,
   };
   process.stdout.write(`${JSON.stringify(measurement)}\n`);
 }
 
 async function main(): Promise<void> {
+  const run = startRun('replay', args.label);
   const sizes = args.sizes.split(',').map(Number);
+  const processCounts = args.processes.split(',').map(Number);
   const rounds = Number(args.rounds);
   const work = mkdtempSync(join(tmpdir(), 'bench-replay-'));
   try {
@@ -101,33 +121,36 @@ async function main(): Promise<void> {
       const dir = join(work, `h${size}`);
       process.stderr.write(`generating ${size} histories…\n`);
       generate(dir, size);
-      const runs: Measurement[] = [];
-      for (let round = 1; round <= rounds; round += 1) {
-        const run = spawnSync(process.execPath, [require.resolve('tsx/cli'), __filename, '--child', '--dir', dir, '--bundle', bundlePath], { cwd: root, encoding: 'utf8' });
-        if (run.status !== 0) throw new Error(`child failed: ${run.stderr}`);
-        const measurement = JSON.parse(run.stdout.trim().split('\n').pop()!) as Measurement;
-        process.stderr.write(`  ${size} histories, round ${round}: ${measurement.historiesPerSecond.toFixed(0)}/s, peak RSS ${measurement.peakRssMb.toFixed(0)} MB\n`);
-        runs.push(measurement);
+      let kpis: string | undefined;
+      for (const processes of processCounts) {
+        const runs: Measurement[] = [];
+        for (let round = 1; round <= rounds; round += 1) {
+          const argv = [require.resolve('tsx/cli'), __filename, '--child', '--dir', dir, '--bundle', bundlePath, '--processes', String(processes)];
+          const spawned = spawnSync(process.execPath, argv, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+          if (spawned.status !== 0) throw new Error(`child failed: ${spawned.stderr}`);
+          const measurement = JSON.parse(spawned.stdout.trim().split('\n').pop()!) as Measurement;
+          process.stderr.write(`  ${size} histories, ${processes} process(es), round ${round}: ${measurement.historiesPerSecond.toFixed(0)}/s, peak RSS ${measurement.peakRssMb.toFixed(0)} MB\n`);
+          kpis ??= measurement.kpis;
+          if (measurement.kpis !== kpis) throw new Error(`${processes} process(es) gave other KPIs than the first way:\n${kpis}\n${measurement.kpis}`);
+          runs.push(measurement);
+        }
+        results.push({
+          histories: size,
+          processes,
+          rounds,
+          medianHistoriesPerSecond: Math.round(median(runs.map((r) => r.historiesPerSecond))),
+          medianSeconds: Math.round(median(runs.map((r) => r.seconds)) * 10) / 10,
+          medianPeakRssMb: Math.round(median(runs.map((r) => r.peakRssMb))),
+        });
       }
-      results.push({
-        histories: size,
-        rounds,
-        medianHistoriesPerSecond: Math.round(median(runs.map((r) => r.historiesPerSecond))),
-        medianSeconds: Math.round(median(runs.map((r) => r.seconds)) * 10) / 10,
-        medianPeakRssMb: Math.round(median(runs.map((r) => r.peakRssMb))),
-      });
       rmSync(dir, { recursive: true, force: true });
     }
-    console.log('\n| histories | replayed/s (median) | seconds (median) | peak RSS (median) |\n| --- | --- | --- | --- |');
-    for (const r of results) console.log(`| ${r.histories} | ${r.medianHistoriesPerSecond} | ${r.medianSeconds} | ${r.medianPeakRssMb} MB |`);
-    mkdirSync(join(root, 'bench/results'), { recursive: true });
-    writeFileSync(join(root, 'bench/results/replay.json'), `${JSON.stringify({ measuredAt: new Date().toISOString(), results }, null, 2)}\n`);
+    console.log('\n| histories | processes | replayed/s (median) | seconds (median) | peak RSS (median) |\n| --- | --- | --- | --- | --- |');
+    for (const r of results) console.log(`| ${r.histories} | ${r.processes} | ${r.medianHistoriesPerSecond} | ${r.medianSeconds} | ${r.medianPeakRssMb} MB |`);
+    saveResult(run, { results: Object.fromEntries(results.map((r) => [`${r.histories} histories, ${r.processes} process(es)`, r])) });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-(args.child ? child(args.dir!, args.bundle!) : main()).catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(() => (args.child ? child(args.dir!, args.bundle!, Number(args.processes)) : main()));
