@@ -25,6 +25,7 @@ import { historyFileName } from '../analytics/history.files';
 import { loadWorkflowCode, quietTemporalRuntime } from '../analytics/history.replay';
 import { historiesFromFiles } from '../analytics/history.source';
 import { kpisInParallel } from '../analytics/replay.parallel';
+import { CONVERSATION_WORKFLOW_TYPE } from '../workflows/conversation.messages';
 import { runMain, saveResult, startRun } from './bench.support';
 
 const { values: args } = parseArgs({
@@ -71,7 +72,12 @@ function synthesize(seed: { events: { workflowExecutionStartedEventAttributes?: 
 
 function generate(dir: string, count: number): void {
   mkdirSync(dir, { recursive: true });
-  const seeds = readdirSync(seedsDir).filter((f) => f.endsWith('.json')).sort().map((f) => ({ name: f, json: JSON.parse(readFileSync(join(seedsDir, f), 'utf8')) }));
+  // Conversations only: the committed campaign histories have no conversation to rename.
+  const seeds = readdirSync(seedsDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => ({ name: f, json: JSON.parse(readFileSync(join(seedsDir, f), 'utf8')) }))
+    .filter((s) => s.json.events[0].workflowExecutionStartedEventAttributes.workflowType.name === CONVERSATION_WORKFLOW_TYPE);
   const long = seeds.find((s) => s.name.startsWith('continue-as-new'))!;
   const short = seeds.filter((s) => s !== long);
   for (let i = 0; i < count; i += 1) {

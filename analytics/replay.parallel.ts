@@ -1,0 +1,73 @@
+import { fork } from 'node:child_process';
+import { cpus } from 'node:os';
+import { extname, join } from 'node:path';
+import type { ConversationStateName } from '../machines/conversation.types';
+import { KpiAccumulator, type Kpis } from './kpi.aggregate';
+import type { Timeline } from './timeline.build';
+
+/** What a replay process sends back for one run: its timeline when it replayed cleanly and matched, nothing else. */
+export type ChildMessage = { kind: 'run'; timeline?: Timeline; matched: boolean } | { kind: 'done'; peakRssMb: number } | { kind: 'error'; message: string };
+
+/** What a replay process is given: its share of the files, the prebuilt workflow bundle and the state asked for. */
+export interface ChildTask {
+  paths: string[];
+  bundlePath: string;
+  state?: ConversationStateName;
+}
+
+export interface ParallelOptions {
+  /** A prebuilt workflow bundle (what `loadWorkflowCode` writes or `--bundle` names): every process loads it. */
+  bundlePath: string;
+  /** Replay processes; the machine's cores by default. */
+  processes?: number;
+  state?: ConversationStateName;
+  /** The service's payload keys (TEMPORAL_PAYLOAD_KEYS' format), for encrypted histories. */
+  payloadKeys?: string;
+  /** Told each process's peak resident memory (MB) when it is done. */
+  onProcessDone?: (stats: { peakRssMb: number }) => void;
+}
+
+/**
+ * KPIs over exported history files, replayed by `processes` child processes at once (Temporal's replayer runs one
+ * history at a time on one core). Files are dealt round robin, so long and short histories spread evenly; each
+ * process streams its files through the replayer and sends back one timeline per run, which this process adds up
+ * at once: memory stays flat in the number of files. The KPIs are the same as `computeKpis(analyzeRuns(...))`'s
+ * (every figure is a sum or a percentile, so the order runs come back in does not matter), without pricing
+ * categories (they need the store). Rejects when a process fails; a history that does not replay is a replay failure.
+ */
+export async function kpisInParallel(paths: readonly string[], options: ParallelOptions): Promise<Kpis> {
+  const count = Math.max(1, Math.min(options.processes ?? cpus().length, paths.length));
+  const kpis = new KpiAccumulator();
+  const childPath = join(__dirname, `replay.child${extname(__filename)}`);
+  await Promise.all(
+    Array.from({ length: count }, (_, k) => {
+      const task: ChildTask = { paths: paths.filter((_, i) => i % count === k), bundlePath: options.bundlePath, ...(options.state ? { state: options.state } : {}) };
+      const child = fork(childPath, [], {
+        // Under tsx the loader is in execArgv; a built tool has none.
+        execArgv: process.execArgv,
+        env: { ...process.env, ...(options.payloadKeys ? { TEMPORAL_PAYLOAD_KEYS: options.payloadKeys } : {}) },
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      });
+      return new Promise<void>((done, fail) => {
+        let finished = false;
+        child.on('message', (message: ChildMessage) => {
+          if (message.kind === 'run') {
+            if (message.timeline) kpis.add(message.timeline);
+            else if (message.matched) kpis.addReplayFailure();
+          } else if (message.kind === 'done') {
+            finished = true;
+            options.onProcessDone?.({ peakRssMb: message.peakRssMb });
+            child.disconnect();
+          } else {
+            finished = true;
+            fail(new Error(`replay process ${k + 1} of ${count}: ${message.message}`));
+            child.kill();
+          }
+        });
+        child.once('exit', (code, signal) => (finished ? done() : fail(new Error(`replay process ${k + 1} of ${count} exited (${signal ?? code}) before it finished`))));
+        child.send(task);
+      });
+    }),
+  );
+  return kpis.result();
+}
