@@ -39,12 +39,13 @@ export async function kpisInParallel(paths: readonly string[], options: Parallel
   const count = Math.max(1, Math.min(options.processes ?? cpus().length, paths.length));
   const kpis = new KpiAccumulator();
   const childPath = join(__dirname, `replay.child${extname(__filename)}`);
+  // Run from source (tsx, a test runner), the child needs a TypeScript loader; the built tool is JavaScript.
+  const loader = extname(__filename) === '.ts' && !process.execArgv.some((a) => a.includes('tsx')) ? ['--import', 'tsx'] : [];
   await Promise.all(
     Array.from({ length: count }, (_, k) => {
       const task: ChildTask = { paths: paths.filter((_, i) => i % count === k), bundlePath: options.bundlePath, ...(options.state ? { state: options.state } : {}) };
       const child = fork(childPath, [], {
-        // Under tsx the loader is in execArgv; a built tool has none.
-        execArgv: process.execArgv,
+        execArgv: [...process.execArgv, ...loader],
         env: { ...process.env, ...(options.payloadKeys ? { TEMPORAL_PAYLOAD_KEYS: options.payloadKeys } : {}) },
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       });

@@ -1,0 +1,37 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyzeRuns, computeKpis } from '../../analytics/analytics.pipeline';
+import { historiesFromFiles } from '../../analytics/history.source';
+import { kpisInParallel } from '../../analytics/replay.parallel';
+import { testEnv } from '../support/env';
+
+const historiesDir = join(__dirname, '../workflows/histories');
+
+/**
+ * Analysts' KPIs replayed by several processes are the KPIs replayed by one, on every committed history (each is a
+ * real command sequence recorded by a workflow test) and an unreadable file among them.
+ */
+describe('KPIs replayed in parallel processes', () => {
+  let work: string;
+  let files: string[];
+  beforeAll(() => {
+    work = mkdtempSync(join(tmpdir(), 'replay-parallel-'));
+    const broken = join(work, 'broken.json');
+    writeFileSync(broken, '{"events": [');
+    files = [...readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort().map((f) => join(historiesDir, f)), broken];
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('give the same KPIs as one process over every committed history, the unreadable one counted as a replay failure', async () => {
+    const bundlePath = testEnv().workflowBundlePath;
+    const one = await computeKpis(analyzeRuns(historiesFromFiles(files), { codePath: bundlePath }));
+    const peaks: number[] = [];
+    const two = await kpisInParallel(files, { bundlePath, processes: 2, onProcessDone: (s) => peaks.push(s.peakRssMb) });
+    expect(two).toEqual(one);
+    expect(one.replayFailures).toBe(1);
+    // Campaign runs replay but are no conversations: counted neither as runs nor as failures.
+    expect(one.runs).toBe(files.filter((f) => /histories\/(?!campaign-)/.test(f)).length);
+    expect(peaks).toHaveLength(2);
+  }, 180_000);
+});
