@@ -13,6 +13,7 @@ import { startProgress } from './analyst.progress';
 import { historyFilesIn, writeHistoryFile } from './history.files';
 import { loadWorkflowCode, quietTemporalRuntime, replayRuns, type ReplayOutcome, type WorkflowCode } from './history.replay';
 import { countRuns, historiesFromFiles, historiesFromServer, type Selection } from './history.source';
+import { kpisInParallel } from './replay.parallel';
 import { isUnreadable, type HistoryInput, type HistoryItem } from './history.types';
 import type { AnalystIo } from './analyst.io';
 import { kpisToCsv, kpisToTable } from './kpi.format';
@@ -166,20 +167,35 @@ instead of the server when given.`,
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
     .option('--mongodb-url <url>', 'read pricing categories from this store', config.MONGODB_URL)
     .option('--mongodb-db <name>', 'database name', config.MONGODB_DB)
-    .action(async (files: string[], options: CommonOptions & { format: 'table' | 'json' | 'csv'; mongodbUrl?: string; mongodbDb: string }) => {
+    .option('--processes <n>', 'replay history files with this many processes at once (one per core is fastest)', positive, 1)
+    .action(async (files: string[], options: CommonOptions & { format: 'table' | 'json' | 'csv'; mongodbUrl?: string; mongodbDb: string; processes: number }) => {
       const store = options.mongodbUrl ? await connectStore(options.mongodbUrl, options.mongodbDb) : undefined;
       try {
         const code = await codeFor(options);
-        const { inputs, total, close } = await open(options, files, dataConverter);
+        const { inputs, total, close, paths } = await open(options, files, dataConverter);
         const progress = startProgress(io, options.progress, total, 'kpi');
         try {
-          const kpis = await computeKpis(analyzeRuns(inputs, code, options.state, dataConverter), {
-            ...(store ? { store } : {}),
-            onRun: (run) => {
-              progress.tick();
-              report(run.outcome, false);
-            },
-          });
+          const kpis =
+            options.processes > 1 && paths
+              ? await kpisInParallel(paths, {
+                  code,
+                  processes: options.processes,
+                  ...(options.state ? { state: options.state } : {}),
+                  ...(env.TEMPORAL_PAYLOAD_KEYS ? { payloadKeys: env.TEMPORAL_PAYLOAD_KEYS } : {}),
+                  ...(store ? { store } : {}),
+                  onRun: ({ failure }) => {
+                    progress.tick();
+                    if (failure) io.stderr.write(`${failure}\n`);
+                    if (failure) exitCode = 1;
+                  },
+                })
+              : await computeKpis(analyzeRuns(inputs, code, options.state, dataConverter), {
+                  ...(store ? { store } : {}),
+                  onRun: (run) => {
+                    progress.tick();
+                    report(run.outcome, false);
+                  },
+                });
           progress.stop();
           if (options.format === 'json') io.stdout.write(`${JSON.stringify(kpis, null, 2)}\n`);
           else if (options.format === 'csv') io.stdout.write(kpisToCsv(kpis));
@@ -254,10 +270,15 @@ async function codeFor(options: CommonOptions): Promise<WorkflowCode> {
 }
 
 /** The histories to work on: the files given, else the server's runs matching the selection. */
-async function open(options: CommonOptions, files: readonly string[], dataConverter: DataConverter | undefined): Promise<{ inputs: AsyncIterable<HistoryInput>; total: number | undefined; close(): Promise<void> }> {
+async function open(
+  options: CommonOptions,
+  files: readonly string[],
+  dataConverter: DataConverter | undefined,
+): Promise<{ inputs: AsyncIterable<HistoryInput>; total: number | undefined; close(): Promise<void>; paths?: string[] }> {
   if (files.length > 0 || options.dir) {
-    const paths = [...files, ...(options.dir ? await historyFilesIn(options.dir) : [])];
-    return { inputs: historiesFromFiles(options.limit === undefined ? paths : paths.slice(0, options.limit)), total: Math.min(paths.length, options.limit ?? Infinity), close: async () => undefined };
+    const all = [...files, ...(options.dir ? await historyFilesIn(options.dir) : [])];
+    const paths = options.limit === undefined ? all : all.slice(0, options.limit);
+    return { inputs: historiesFromFiles(paths), total: paths.length, close: async () => undefined, paths };
   }
   const selection: Selection = {
     ...(options.workflowId ? { workflowId: options.workflowId } : {}),

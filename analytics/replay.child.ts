@@ -6,6 +6,7 @@ import { dataConverterFor, parsePayloadKeys } from '../lib/payload-codec';
 import { analyzeRuns } from './analytics.pipeline';
 import { loadWorkflowCode, quietTemporalRuntime } from './history.replay';
 import { historiesFromFiles } from './history.source';
+import { isUnreadable } from './history.types';
 import type { ChildMessage, ChildTask } from './replay.parallel';
 
 const send = (message: ChildMessage) => new Promise<void>((done, fail) => process.send!(message, undefined, {}, (err) => (err ? fail(err) : done())));
@@ -19,7 +20,9 @@ process.once('message', (task: ChildTask) => {
       const code = await loadWorkflowCode({ bundlePath: task.bundlePath });
       for await (const run of analyzeRuns(historiesFromFiles(task.paths), code, task.state, dataConverter)) {
         // Waiting for each send keeps the pipe, and so both processes' memory, from filling up.
-        await send(run.timeline ? { kind: 'run', timeline: run.timeline, matched: run.matched } : { kind: 'run', matched: run.matched });
+        const { outcome } = run;
+        const failure = isUnreadable(outcome) ? `error: ${outcome.error}` : outcome.ok ? undefined : `FAIL  ${outcome.workflowId} ${outcome.runId}: ${outcome.error}`;
+        await send({ kind: 'run', matched: run.matched, ...(run.timeline ? { timeline: run.timeline } : {}), ...(failure ? { failure } : {}) });
       }
       await send({ kind: 'done', peakRssMb: process.resourceUsage().maxRSS / 1024 });
     } catch (err) {

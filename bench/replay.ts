@@ -97,7 +97,7 @@ async function child(dir: string, bundlePath: string, processes: number): Promis
   const kpis =
     processes === 1
       ? await computeKpis(analyzeRuns(historiesFromFiles(files), code))
-      : await kpisInParallel(files, { bundlePath, processes, onProcessDone: (s) => void (replayersPeakMb += s.peakRssMb) });
+      : await kpisInParallel(files, { code: { codePath: bundlePath }, processes, onProcessDone: (s) => void (replayersPeakMb += s.peakRssMb) });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (kpis.runs !== files.length) throw new Error(`replayed ${kpis.runs} of ${files.length} histories (${kpis.replayFailures} failed)`);
   const measurement: Measurement = {

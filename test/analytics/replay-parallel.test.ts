@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { analyzeRuns, computeKpis } from '../../analytics/analytics.pipeline';
 import { historiesFromFiles } from '../../analytics/history.source';
 import { kpisInParallel } from '../../analytics/replay.parallel';
+import { analyst } from '../support/analyst-cli';
 import { testEnv } from '../support/env';
 
 const historiesDir = join(__dirname, '../workflows/histories');
@@ -27,11 +28,20 @@ describe('KPIs replayed in parallel processes', () => {
     const bundlePath = testEnv().workflowBundlePath;
     const one = await computeKpis(analyzeRuns(historiesFromFiles(files), { codePath: bundlePath }));
     const peaks: number[] = [];
-    const two = await kpisInParallel(files, { bundlePath, processes: 2, onProcessDone: (s) => peaks.push(s.peakRssMb) });
+    const two = await kpisInParallel(files, { code: { codePath: bundlePath }, processes: 2, onProcessDone: (s) => peaks.push(s.peakRssMb) });
     expect(two).toEqual(one);
     expect(one.replayFailures).toBe(1);
     // Campaign runs replay but are no conversations: counted neither as runs nor as failures.
     expect(one.runs).toBe(files.filter((f) => /histories\/(?!campaign-)/.test(f)).length);
     expect(peaks).toHaveLength(2);
+  }, 180_000);
+
+  it('through `wa-analyst kpi --processes 2`: the same JSON as one process, the unreadable file named on stderr, exit 1', async () => {
+    const args = ['kpi', '--no-progress', '--format', 'json', '--bundle', testEnv().workflowBundlePath, '--mongodb-url', '', ...files];
+    const [one, two] = [await analyst(...args), await analyst(...args, '--processes', '2')];
+    expect(JSON.parse(two.stdout)).toEqual(JSON.parse(one.stdout));
+    expect(JSON.parse(two.stdout)).toMatchObject({ replayFailures: 1 });
+    expect([one.code, two.code]).toEqual([1, 1]);
+    expect(two.stderr).toContain('broken.json');
   }, 180_000);
 });
