@@ -4,7 +4,7 @@
  * header and JSON result (bench/bench.results.ts), so every figure says on what machine, code and day it was taken.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Db } from 'mongodb';
@@ -150,6 +150,8 @@ export interface Connector {
   apiUrl: string;
   /** Process ids of the API and the worker, for their CPU time. */
   pids: { api: number; worker: number };
+  /** The store commands each has sent so far, by command and collection (bench/store.probe.ts). */
+  storeCommands(): Promise<{ API: Record<string, number>; worker: Record<string, number> }>;
   /** The worker's latest `process.memoryUsage()` (bench/worker.probe.ts reports it every second). */
   workerMemory(): NodeJS.MemoryUsage | undefined;
   /** The largest RSS the worker reported. */
@@ -157,14 +159,20 @@ export interface Connector {
   stop(): void;
 }
 
-/** The API (bin/api.ts) and a worker (bin/worker.ts behind a memory probe), each `node --import tsx` so a signal reaches it. */
+/** The API (bin/api.ts) and a worker (bin/worker.ts), each behind a probe (bench/*.probe.ts) and `node --import tsx` so a signal reaches it. */
 async function startConnector(env: Record<string, string>): Promise<Connector> {
   const port = await findFreePort();
   const childEnv = { ...process.env, TEMPORAL_PAYLOAD_KEYS: BENCH_PAYLOAD_KEYS, ...env, HTTP_PORT: String(port), WHATSAPP_APP_SECRET: SECRET, WHATSAPP_VERIFY_TOKEN: 'bench', LOG_LEVEL: 'warn' };
-  const api = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/api.ts')], { cwd: root, env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+  // Each counts its store commands (bench/store.probe.ts) into a file of its own, written when asked.
+  const probeFile = (name: string) => join(tmpdir(), `bench-store-probe-${process.pid}-${port}-${name}.json`);
+  const api = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/api.probe.ts')], {
+    cwd: root,
+    env: { ...childEnv, BENCH_STORE_PROBE_FILE: probeFile('api') },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const worker = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/worker.probe.ts')], {
     cwd: root,
-    env: childEnv,
+    env: { ...childEnv, BENCH_STORE_PROBE_FILE: probeFile('worker') },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   let memory: NodeJS.MemoryUsage | undefined;
@@ -178,11 +186,18 @@ async function startConnector(env: Record<string, string>): Promise<Connector> {
     webhookUrl: `http://127.0.0.1:${port}/webhooks/whatsapp`,
     apiUrl: `http://127.0.0.1:${port}`,
     pids: { api: api.pid!, worker: worker.pid! },
+    async storeCommands() {
+      // The probes write every 200 ms: this waits for what was sent until now.
+      await sleep(600);
+      const read = (name: string) => JSON.parse(readFileSync(probeFile(name), 'utf8')) as Record<string, number>;
+      return { API: read('api'), worker: read('worker') };
+    },
     workerMemory: () => memory,
     workerPeakRss: () => peak,
     stop() {
       api.kill('SIGTERM');
       worker.kill('SIGTERM');
+      for (const name of ['api', 'worker']) rmSync(probeFile(name), { force: true });
     },
   };
 }

@@ -143,10 +143,16 @@ export interface BudgetProbe {
   ownCommands: () => Record<string, number>;
   client: Client;
   workflowIds: string[];
+  /** The connector's own count of its store commands, by process, command and collection. */
+  connectorCommands: () => Promise<Record<string, Record<string, number>>>;
 }
 
 /** Per handled message: CPU-seconds by process, store commands by name, history events by type; each with a total. */
-export type Budget = Record<'cpuSeconds' | 'storeCommands' | 'historyEvents', Record<string, number>>;
+export type Budget = Record<'cpuSeconds' | 'storeCommands' | 'storeCommandsByCollection' | 'historyEvents', Record<string, number>>;
+
+/** `{ API: { 'find messages': 3 } }` as `{ 'API find messages': 3 }`. */
+const flatten = (byProcess: Record<string, Record<string, number>>) =>
+  Object.fromEntries(Object.entries(byProcess).flatMap(([process, counts]) => Object.entries(counts).map(([k, v]) => [`${process} ${k}`, v])));
 
 /**
  * Reads the probe now and returns what reads it again and divides the differences by the messages handled in
@@ -154,13 +160,14 @@ export type Budget = Record<'cpuSeconds' | 'storeCommands' | 'historyEvents', Re
  */
 export async function startBudget(probe: BudgetProbe): Promise<(handled: number) => Promise<Budget>> {
   const events = await historyEventsByType(probe.client, probe.workflowIds);
-  const before = { commands: await serverCommands(probe.db), own: probe.ownCommands(), cpu: cpuSnapshot(probe.pids) };
+  const before = { connector: flatten(await probe.connectorCommands()), commands: await serverCommands(probe.db), own: probe.ownCommands(), cpu: cpuSnapshot(probe.pids) };
   return async (handled) => {
-    const after = { cpu: cpuSnapshot(probe.pids), own: probe.ownCommands(), commands: await serverCommands(probe.db) };
+    const after = { cpu: cpuSnapshot(probe.pids), own: probe.ownCommands(), commands: await serverCommands(probe.db), connector: flatten(await probe.connectorCommands()) };
     const per = (totals: Record<string, number>) => ({ ...perMessage(totals, handled), total: perMessage({ t: total(totals) }, handled).t! });
     return {
       cpuSeconds: per(difference(after.cpu, before.cpu)),
       storeCommands: per(difference(after.commands, before.commands, difference(after.own, before.own))),
+      storeCommandsByCollection: per(difference(after.connector, before.connector)),
       historyEvents: per(difference(await historyEventsByType(probe.client, probe.workflowIds), events)),
     };
   };

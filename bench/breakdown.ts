@@ -9,7 +9,8 @@
  * took it: scheduled, started, completed) and the projection's write (`handledAt`). Prints medians and p90s per
  * segment, and the closed loop's budget per handled message (bench/breakdown.budget.ts): CPU-seconds of each
  * process (load generator, API, worker, Temporal dev server, FerretDB; a server given by address is not measured),
- * store commands by name (the load generator's own reads taken out) and history events by type. Writes
+ * store commands by name (the load generator's own reads taken out) and, as the API and worker count them
+ * (bench/store.probe.ts), by process, command and collection; and history events by type. Writes
  * bench/results/breakdown-<label>.json (`--label` names the run; `npm run bench:compare` puts two side by side).
  *
  * Options: --rate 10  --paced 200  --closed 1000  --customers 50  --label baseline
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
     await closedLoop(customers, async () => void (await send()), 8);
     await handled.waitAll(Array.from({ length: customers }, (_, i) => `wamid.breakdown.${i + 1}`), 120_000);
 
-    const probe = { pids, db: mongo.db(dbName), ownCommands, client, workflowIds: Array.from({ length: customers }, (_, i) => `wa:${BUSINESS}:${15550000000 + i}`) };
+    const probe = { pids, db: mongo.db(dbName), ownCommands, client, connectorCommands: connector.storeCommands, workflowIds: Array.from({ length: customers }, (_, i) => `wa:${BUSINESS}:${15550000000 + i}`) };
     const pacedBudget = await startBudget(probe);
     const paced: Sample[] = [];
     const started = performance.now();
@@ -188,7 +189,7 @@ function print(r: { label: string; machine: string; perHandledMessage: { paced: 
   console.log(`
 ${'per handled message'.padEnd(38)}  ${'paced'.padStart(10)}  ${'closed loop'.padStart(12)}`);
   const { paced, closed } = r.perHandledMessage;
-  for (const what of ['cpuSeconds', 'storeCommands', 'historyEvents'] as const) {
+  for (const what of ['cpuSeconds', 'storeCommands', 'storeCommandsByCollection', 'historyEvents'] as const) {
     const names = [...new Set([...Object.keys(paced[what]), ...Object.keys(closed[what])])].filter((k) => k !== 'total');
     names.sort((a, b) => (closed[what][b] ?? 0) - (closed[what][a] ?? 0));
     for (const name of ['total', ...names]) {
