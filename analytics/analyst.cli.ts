@@ -174,21 +174,15 @@ instead of the server when given.`,
         const code = await codeFor(options);
         const { inputs, total, close, paths } = await open(options, files, dataConverter);
         const progress = startProgress(io, options.progress, total, 'kpi');
+        const onParallelRun = (failure: string | undefined) => {
+          progress.tick();
+          if (failure) io.stderr.write(`${failure}\n`);
+          if (failure) exitCode = 1;
+        };
         try {
           const kpis =
             options.processes > 1 && paths
-              ? await kpisInParallel(paths, {
-                  code,
-                  processes: options.processes,
-                  ...(options.state ? { state: options.state } : {}),
-                  ...(env.TEMPORAL_PAYLOAD_KEYS ? { payloadKeys: env.TEMPORAL_PAYLOAD_KEYS } : {}),
-                  ...(store ? { store } : {}),
-                  onRun: ({ failure }) => {
-                    progress.tick();
-                    if (failure) io.stderr.write(`${failure}\n`);
-                    if (failure) exitCode = 1;
-                  },
-                })
+              ? await kpisInParallel(paths, { code, processes: options.processes, state: options.state, payloadKeys: env.TEMPORAL_PAYLOAD_KEYS, store, onRun: (run) => onParallelRun(run.failure) })
               : await computeKpis(analyzeRuns(inputs, code, options.state, dataConverter), {
                   ...(store ? { store } : {}),
                   onRun: (run) => {
@@ -270,11 +264,8 @@ async function codeFor(options: CommonOptions): Promise<WorkflowCode> {
 }
 
 /** The histories to work on: the files given, else the server's runs matching the selection. */
-async function open(
-  options: CommonOptions,
-  files: readonly string[],
-  dataConverter: DataConverter | undefined,
-): Promise<{ inputs: AsyncIterable<HistoryInput>; total: number | undefined; close(): Promise<void>; paths?: string[] }> {
+type Opened = { inputs: AsyncIterable<HistoryInput>; total: number | undefined; close(): Promise<void>; paths?: string[] };
+async function open(options: CommonOptions, files: readonly string[], dataConverter: DataConverter | undefined): Promise<Opened> {
   if (files.length > 0 || options.dir) {
     const all = [...files, ...(options.dir ? await historyFilesIn(options.dir) : [])];
     const paths = options.limit === undefined ? all : all.slice(0, options.limit);

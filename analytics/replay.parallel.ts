@@ -27,15 +27,15 @@ export interface ParallelOptions {
   code: WorkflowCode;
   /** Replay processes; the machine's cores by default. */
   processes?: number;
-  state?: ConversationStateName;
+  state?: ConversationStateName | undefined;
   /** The service's payload keys (TEMPORAL_PAYLOAD_KEYS' format), for encrypted histories. */
-  payloadKeys?: string;
+  payloadKeys?: string | undefined;
   /** Told each process's peak resident memory (MB) when it is done. */
   onProcessDone?: (stats: { peakRssMb: number }) => void;
   /** Told of every run as it comes back, with a line saying why when it could not be read or replayed. */
   onRun?: (run: { failure?: string }) => void;
   /** Where pricing categories are read from, as `computeKpis` does; none without. */
-  store?: Store;
+  store?: Store | undefined;
 }
 
 /**

@@ -72,12 +72,17 @@ function synthesize(seed: { events: { workflowExecutionStartedEventAttributes?: 
 
 function generate(dir: string, count: number): void {
   mkdirSync(dir, { recursive: true });
-  // Conversations only: the committed campaign histories have no conversation to rename.
+  // Conversations recorded in plain JSON only: campaign and call histories have no conversation to rename, and an
+  // encrypted one's input cannot be rewritten without its keys.
+  const plain = Buffer.from('json/plain').toString('base64');
   const seeds = readdirSync(seedsDir)
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((f) => ({ name: f, json: JSON.parse(readFileSync(join(seedsDir, f), 'utf8')) }))
-    .filter((s) => s.json.events[0].workflowExecutionStartedEventAttributes.workflowType.name === CONVERSATION_WORKFLOW_TYPE);
+    .filter((s) => {
+      const started = s.json.events[0].workflowExecutionStartedEventAttributes;
+      return started.workflowType.name === CONVERSATION_WORKFLOW_TYPE && started.input.payloads[0].metadata.encoding === plain;
+    });
   const long = seeds.find((s) => s.name.startsWith('continue-as-new'))!;
   const short = seeds.filter((s) => s !== long);
   for (let i = 0; i < count; i += 1) {
