@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { refuseChangedRepeat } from './idempotency';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ConversationInput, OutboundContent, Sender, TransferTarget } from '../machines/conversation.types';
 import type { ConversationStatus } from '../machines/conversation.status';
@@ -182,7 +183,9 @@ export function createConversationService(deps: ConversationServiceDeps) {
         idleCloseAfterMs: deps.idleCloseAfterMs,
       };
       const messageId = messageIdFor(conversationId, idempotencyKey);
-      return sendVia(conversation, messageId, { type: 'template', ...body.template }, sender, 'template');
+      const template: OutboundContent = { type: 'template', ...body.template };
+      if (idempotencyKey) await refuseChangedRepeat(store, messageId, template);
+      return sendVia(conversation, messageId, template, sender, 'template');
     },
 
     async send(conversationId: string, request: OutboundRequest, sender: Sender, idempotencyKey?: string): Promise<SendAccepted> {
@@ -194,7 +197,9 @@ export function createConversationService(deps: ConversationServiceDeps) {
         customer: doc.customer,
         idleCloseAfterMs: deps.idleCloseAfterMs,
       };
-      return sendVia(conversation, messageIdFor(conversationId, idempotencyKey), message, sender, 'message', doc);
+      const messageId = messageIdFor(conversationId, idempotencyKey);
+      if (idempotencyKey) await refuseChangedRepeat(store, messageId, message);
+      return sendVia(conversation, messageId, message, sender, 'message', doc);
     },
 
     /** Ends the conversation now; the customer's next message (or a template) starts a new one. */

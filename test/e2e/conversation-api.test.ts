@@ -186,6 +186,23 @@ describe('duplicates', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(rig.simulator.sent().filter((m) => m.to === customer)).toHaveLength(1);
   });
+
+  it('refuses a key reused for a different message with 422 naming the field, sending nothing more', async () => {
+    const customer = newCustomer();
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'hi' });
+    const id = conversationOf(customer);
+    await conversationState(id, 'openSession');
+    const first = await rig.request('POST', path(id, '/messages'), { message: { type: 'text', text: 'first' } }, { 'idempotency-key': 'reused-key' });
+    expect(first.status).toBe(202);
+    await eventually(() => rig.simulator.sent().filter((m) => m.to === customer), (s) => s.length === 1);
+
+    const changed = await rig.request('POST', path(id, '/messages'), { message: { type: 'text', text: 'second' } }, { 'idempotency-key': 'reused-key' });
+    expect(changed).toMatchObject({ status: 422, body: { code: 'idempotency_key_reused', errors: [{ in: 'body', path: 'message.text' }] } });
+    // The same body under the same key is still a retry, answered as the first.
+    expect((await rig.request('POST', path(id, '/messages'), { message: { type: 'text', text: 'first' } }, { 'idempotency-key': 'reused-key' })).status).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(rig.simulator.sent().filter((m) => m.to === customer).map((m) => (m.body as { text?: { body: string } }).text?.body)).toEqual(['first']);
+  });
 });
 
 describe('bad input gets problem+json with a stable code and changes nothing', () => {
