@@ -2,6 +2,9 @@ import { Router } from 'express';
 import { Gauge } from 'prom-client';
 import { metricsPage, registry } from '../lib/metrics';
 import type { Store } from '../store/db';
+import { campaignStates } from '../store/campaigns.store';
+import { activeAlertKinds } from '../store/health.store';
+import { templateStatuses } from '../store/templates.store';
 
 /** Where the Temporal SDK's own metrics are served in this process (its Prometheus exporter), if anywhere. */
 export interface MetricsRouteOptions {
@@ -27,14 +30,10 @@ function storeGauges(store: Store): void {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const t of (await gaugeStore?.templates.find({}, { projection: { status: 1 } }).toArray()) ?? []) this.inc({ status: t.status });
+      for (const status of gaugeStore ? await templateStatuses(gaugeStore) : []) this.inc({ status });
     },
   });
-  const campaigns = async () =>
-    (await gaugeStore?.db
-      .collection<{ state: string; counts?: Record<string, number> }>('campaigns')
-      .find({}, { projection: { state: 1, counts: 1 } })
-      .toArray()) ?? [];
+  const campaigns = async () => (gaugeStore ? await campaignStates(gaugeStore) : []);
   new Gauge({
     name: 'whatsapp_account_alerts',
     help: "Active account-health alerts (WhatsApp's webhooks: a number's quality, the account's status, templates), by field, event and severity",
@@ -42,10 +41,7 @@ function storeGauges(store: Store): void {
     registers: [registry],
     async collect() {
       this.reset();
-      const active = (await gaugeStore?.db
-        .collection<{ field: string; event: string; severity: string }>('account_alerts')
-        .find({ status: 'active' }, { projection: { field: 1, event: 1, severity: 1 } })
-        .toArray()) ?? [];
+      const active = gaugeStore ? await activeAlertKinds(gaugeStore) : [];
       for (const a of active) this.inc({ field: a.field, event: a.event, severity: a.severity });
     },
   });

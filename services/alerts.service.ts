@@ -1,7 +1,7 @@
 import { AppError } from '../lib/errors';
 import type { Store } from '../store/db';
 import { findAlert, liftHold, listAlerts, listHolds, resolveAlerts, type AlertDoc } from '../store/health.store';
-import type { CampaignDoc } from '../store/campaigns.store';
+import { campaignsPausedBy, type CampaignDoc } from '../store/campaigns.store';
 import type { CampaignService } from './campaigns.service';
 import { holdFor } from './campaign-holds';
 
@@ -15,7 +15,7 @@ export function createAlertService(deps: { store: Store; campaigns: Pick<Campaig
   const { store } = deps;
 
   async function pausedBy(holdId: string): Promise<CampaignDoc[]> {
-    return store.db.collection<CampaignDoc>('campaigns').find({ state: 'paused', 'pausedFor.holdId': holdId }).toArray();
+    return campaignsPausedBy(store, holdId);
   }
 
   return {

@@ -7,6 +7,8 @@ export interface CampaignDoc extends CampaignProgress {
   _id: string;
   createdAt: Date;
   updatedAt: Date;
+  /** When retention deleted its recipients (the counts stay). */
+  recipientsPurgedAt?: Date;
 }
 
 /** What became of one recipient, as far as the campaign knows; the message document has the delivery status. */
@@ -80,4 +82,36 @@ export async function listRecipients(store: Store, campaign: Pick<CampaignDoc, '
   const indices = Array.from({ length: Math.max(0, Math.min(limit, campaign.total - from)) }, (_, i) => from + i);
   const docs = await Promise.all(indices.map((index) => findRecipient(store, campaign._id, index)));
   return docs.filter((doc): doc is RecipientDoc => doc !== null);
+}
+
+/** Campaigns paused by a hold (store/health.store.ts), for the alert that placed it. */
+export async function campaignsPausedBy(store: Store, holdId: string): Promise<CampaignDoc[]> {
+  return campaigns(store).find({ state: 'paused', 'pausedFor.holdId': holdId }).toArray();
+}
+
+/** Every campaign's state and counts (the metrics' gauges): a small collection, read whole. */
+export async function campaignStates(store: Store): Promise<Pick<CampaignDoc, 'state' | 'counts'>[]> {
+  return campaigns(store).find({}, { projection: { state: 1, counts: 1 } }).toArray();
+}
+
+/**
+ * Retention: deletes the recipients of at most `limit` campaigns last changed before `before` (the campaign's counts
+ * stay) and marks them purged so the next run skips them. Answers how many campaigns and recipients went.
+ */
+export async function purgeOldRecipients(store: Store, before: Date, limit: number, now: Date): Promise<{ campaigns: number; recipients: number }> {
+  const old = await campaigns(store)
+    .find({ updatedAt: { $lt: before }, recipientsPurgedAt: { $exists: false } }, { projection: { _id: 1 } })
+    .limit(limit)
+    .toArray();
+  let removed = 0;
+  for (const { _id } of old) {
+    removed += (await recipients(store).deleteMany({ campaignId: _id })).deletedCount;
+    await campaigns(store).updateOne({ _id }, { $set: { recipientsPurgedAt: now } });
+  }
+  return { campaigns: old.length, recipients: removed };
+}
+
+/** Erasure: the recipient entries naming any of these wa_ids or user ids. Answers how many went. */
+export async function eraseRecipientsNaming(store: Store, identities: string[]): Promise<number> {
+  return (await recipients(store).deleteMany({ $or: [{ 'customer.waId': { $in: identities } }, { 'customer.userId': { $in: identities } }] })).deletedCount;
 }

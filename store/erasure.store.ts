@@ -1,5 +1,6 @@
 import type { Store } from './db';
 import { deleteMessages } from './message-deletion';
+import { eraseRecipientsNaming } from './campaigns.store';
 import { mongoRegistry } from './customer-registry.db';
 import { membersOf, ownerOf, rootOf } from './customers.store';
 import { parseIdentifier } from '../lib/customer-identifiers';
@@ -34,7 +35,6 @@ export interface ErasureAuditDoc {
 
 const CONVERSATION_ID = /^wa:(\d{1,64}):(.+)$/;
 const audit = (store: Store) => store.db.collection<ErasureAuditDoc>('erasures');
-const recipients = (store: Store) => store.db.collection<{ _id: string; customer: { waId?: string; userId?: string } }>('campaign_recipients');
 
 /**
  * Finds everyone an identifier names: a conversation id (`wa:<number>:<customer key>`), a customer key, a wa_id, a
@@ -75,7 +75,7 @@ export async function eraseSubjectData(store: Store, subject: ErasureSubject): P
   // Their reactions, and anyone's reactions in their conversations.
   await store.reactions.deleteMany({ $or: [{ conversationId: { $in: subject.conversationIds } }, { by: { $in: subject.customerKeys } }] });
   const conversations = (await store.conversations.deleteMany({ _id: { $in: subject.conversationIds } })).deletedCount;
-  const campaignEntries = (await recipients(store).deleteMany({ $or: [{ 'customer.waId': { $in: subject.identities } }, { 'customer.userId': { $in: subject.identities } }] })).deletedCount;
+  const campaignEntries = await eraseRecipientsNaming(store, subject.identities);
   const registryEntries = await eraseRegistryEntries(store, subject);
   return { conversations, ...deleted, campaignEntries, registryEntries };
 }

@@ -118,3 +118,8 @@ export const holdIds = {
   template: (templateKey: string) => `template:${templateKey}`,
   marketing: (phoneNumberId: string) => `marketing:${phoneNumberId}`,
 };
+
+/** Active alerts' kinds (the metrics' gauge): field, event and severity only. */
+export async function activeAlertKinds(store: Store): Promise<Pick<AlertDoc, 'field' | 'event' | 'severity'>[]> {
+  return alerts(store).find({ status: 'active' }, { projection: { field: 1, event: 1, severity: 1 } }).toArray();
+}

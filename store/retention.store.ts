@@ -1,6 +1,7 @@
 import type { Store } from './db';
 import { deleteMessages } from './message-deletion';
 import { listNumbers } from './numbers.store';
+import { purgeOldRecipients } from './campaigns.store';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -64,13 +65,8 @@ export async function purgeExpiredStep(store: Store, { now, defaultDays, batchSi
   full(batches);
   const webhookBatches = (await store.inboundBatches.deleteMany({ _id: { $in: batches.map((b) => b._id) } })).deletedCount;
   await store.inboundBatchChunks.deleteMany({ at: { $lt: before } });
-  const campaigns = store.db.collection<{ _id: string; updatedAt: Date; recipientsPurgedAt?: Date }>('campaigns');
-  const finished = await campaigns.find({ updatedAt: { $lt: before }, recipientsPurgedAt: { $exists: false } }, { projection: { _id: 1 } }).limit(batchSize).toArray();
-  let campaignRecipients = 0;
-  for (const { _id } of finished) {
-    campaignRecipients += (await store.db.collection('campaign_recipients').deleteMany({ campaignId: _id })).deletedCount;
-    await campaigns.updateOne({ _id }, { $set: { recipientsPurgedAt: now } });
-  }
-  full(finished);
+  const old = await purgeOldRecipients(store, before, batchSize, now);
+  if (old.campaigns >= batchSize) more = true;
+  const campaignRecipients = old.recipients;
   return { ...deleted, conversations, deadLetters, webhookBatches, campaignRecipients, more };
 }

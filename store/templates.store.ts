@@ -72,3 +72,8 @@ export async function updateTemplate(
 export async function findTemplatesByBrokerId(store: Store, brokerTemplateId: string): Promise<TemplateDoc[]> {
   return store.templates.find({ brokerTemplateId }).toArray();
 }
+
+/** Every template's review status (the metrics' gauge). */
+export async function templateStatuses(store: Store): Promise<TemplateDoc['status'][]> {
+  return (await store.templates.find({}, { projection: { status: 1 } }).toArray()).map((t) => t.status);
+}
