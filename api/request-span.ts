@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import { SpanKind } from '@opentelemetry/api';
-import { context, trace, tracer } from '../lib/tracing';
+import { SpanKind, context, trace } from '@opentelemetry/api';
+import { tracer } from '../lib/tracing';
 
 /**
  * One server span per request, active while it is handled, so the Temporal client's interceptor carries it into the

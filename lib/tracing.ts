@@ -1,4 +1,4 @@
-import { context, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -35,4 +35,3 @@ export const clientInterceptors = (tracing?: Tracing): { workflow: WorkflowClien
   workflow: tracing ? [new OpenTelemetryWorkflowClientInterceptor()] : [],
 });
 
-export { context, trace };

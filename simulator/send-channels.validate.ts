@@ -1,7 +1,8 @@
 /**
  * What the Cloud API refuses about where and how a message is sent, apart from its content:
  * - `/<PHONE_NUMBER_ID>/marketing_messages` takes marketing templates only: another message type is refused with 100
- *   ("Message must be a template message."), a template whose category is not MARKETING with 131055
+ *   ("Message must be a template message."), a template whose category is not MARKETING with 131055 (that code
+ *   comes from a BSP's page, 360dialog's; Meta's pages name no error for it)
  *   (https://developers.facebook.com/documentation/business-messaging/whatsapp/marketing-messages/send-marketing-messages,
  *   https://developers.facebook.com/documentation/business-messaging/whatsapp/marketing-messages/route-template-messages/);
  *   `product_policy` is CLOUD_API_FALLBACK or STRICT, `message_activity_sharing` a boolean;
