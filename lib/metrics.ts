@@ -61,7 +61,7 @@ export const apiProblems = new Counter({
   registers: [registry],
 });
 
-/** Sends refused because the customer service window is closed (409 `template_required`). */
+/** API sends refused because the customer service window is closed (409 `template_required`); not the SIP chat's. */
 export const windowRefusals = new Counter({
   name: 'whatsapp_window_refusals_total',
   help: 'Free-form sends refused because the 24-hour customer service window is closed',
