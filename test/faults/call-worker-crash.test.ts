@@ -7,16 +7,15 @@
  *   the contact centre a CANCEL, and the call is stored failed (connector_restarted).
  * sipp plays Meta's SIP server and the contact centre on loopback (UDP, which survives the process).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { killHard, spawnBin } from '../support/processes';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { findFreePort } from '../../scripts/dev-servers';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
 import { startSipp, type SippPeer } from '../support/sipp';
 import { agentLeg, metaCall, type AgentLegMode, type MetaCallEnd } from '../support/sipp-calls';
 import { eventually } from '../support/workflow-env';
 
-const root = join(__dirname, '../..');
 const CALLED = '+12025550107';
 let rig: ServiceRig | undefined;
 let worker: ChildProcess | undefined;
@@ -29,8 +28,8 @@ afterAll(async () => {
 });
 
 function startWorker(cc: SippPeer, sipPort: number): ChildProcess {
-  const env = { PATH: process.env.PATH, ...rig!.workerEnv(), SIP_CONNECTOR_URI: cc.uri, SIP_LOCAL_HOST: '127.0.0.1', SIP_LOCAL_PORT: String(sipPort) };
-  return spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/worker.ts')], { cwd: root, env, stdio: 'ignore' });
+  const env = { ...rig!.workerEnv(), SIP_CONNECTOR_URI: cc.uri, SIP_LOCAL_HOST: '127.0.0.1', SIP_LOCAL_PORT: String(sipPort) };
+  return spawnBin('worker', env);
 }
 
 /** The worker's SIP socket is bound (UDP, per the kernel's table): tsx may take long to start on a loaded machine. */
@@ -42,13 +41,6 @@ async function sipReady(port: number): Promise<void> {
     if (Date.now() > deadline) throw new Error(`worker never bound SIP port ${port}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-async function killWorker(): Promise<void> {
-  const killed = worker!;
-  const gone = new Promise((resolve) => killed.once('exit', resolve));
-  killed.kill('SIGKILL');
-  await gone;
 }
 
 beforeAll(async () => {
@@ -89,7 +81,7 @@ it('killed while the call is answered: the customer\'s BYE after the restart end
   // The worker may take a while to start (tsx): Meta's INVITE is retransmitted until it answers.
   const { cc, meta, sipPort, phase } = await call('answer', 'customer', 25_000);
   await phase('answered');
-  await killWorker();
+  await killHard(worker!);
   worker = startWorker(cc, sipPort);
 
   const [metaReport, ccReport] = [await meta.finished(), await cc.finished()];
@@ -100,7 +92,7 @@ it('killed while the call is answered: the customer\'s BYE after the restart end
   const ended = await phase('ended');
   expect(ended).toMatchObject({ cause: 'customer_hung_up', agentId: 'agent-1' });
   expect(ended.talkSeconds).toBeGreaterThanOrEqual(20);
-  await killWorker();
+  await killHard(worker!);
 }, 180_000);
 
 it('killed while it rings: no second INVITE; 503 to the customer, CANCEL to the contact centre, counted failed', async () => {
@@ -108,7 +100,7 @@ it('killed while it rings: no second INVITE; 503 to the customer, CANCEL to the 
   // Ringing at the contact centre (the call offered once): the worker dies holding the caller's INVITE.
   await eventually(() => rig!.request('GET', '/v1/calls/kpis', undefined, { authorization: `Bearer ${rig!.keys.analyst}` }), (r) => r.body.offered >= 1, 60_000);
   await new Promise((resolve) => setTimeout(resolve, 1_500));
-  await killWorker();
+  await killHard(worker!);
   worker = startWorker(cc, sipPort);
 
   const metaReport = await meta.finished();
@@ -118,5 +110,5 @@ it('killed while it rings: no second INVITE; 503 to the customer, CANCEL to the 
   expect(ccReport.received('INVITE')).toHaveLength(1);
   expect(ccReport.received('CANCEL')).toHaveLength(1);
   expect(await phase('failed')).toMatchObject({ cause: 'connector_restarted', attempts: 1 });
-  await killWorker();
+  await killHard(worker!);
 }, 180_000);

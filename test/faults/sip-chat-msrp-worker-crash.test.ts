@@ -4,8 +4,8 @@
  * again over a new connection with the same Message-ID (the peer sees the same message, not a second), the messages
  * written while no worker ran follow once it is back, and the agent's SENDs before and after reach WhatsApp once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { killHard, spawnBin } from '../support/processes';
 import { findFreePort } from '../../scripts/dev-servers';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
 import { startSipp, type SippPeer } from '../support/sipp';
@@ -13,7 +13,6 @@ import { msrpAnswerScenario } from '../support/sipp-msrp';
 import { startMsrpPeer, type MsrpPeer } from '../support/msrp-peer';
 import { eventually } from '../support/workflow-env';
 
-const root = join(__dirname, '../..');
 let rig: ServiceRig | undefined;
 let sipp: SippPeer | undefined;
 let peer: MsrpPeer | undefined;
@@ -27,15 +26,8 @@ afterAll(async () => {
 });
 
 function startWorker(sipPort: number): ChildProcess {
-  const env = { PATH: process.env.PATH, ...rig!.workerEnv(), SIP_CONNECTOR_URI: sipp!.uri, SIP_LOCAL_HOST: '127.0.0.1', SIP_LOCAL_PORT: String(sipPort), SIP_CHAT_MODE: 'msrp' };
-  return spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/worker.ts')], { cwd: root, env, stdio: 'ignore' });
-}
-
-async function killWorker(): Promise<void> {
-  const killed = worker!;
-  const gone = new Promise((resolve) => killed.once('exit', resolve));
-  killed.kill('SIGKILL');
-  await gone;
+  const env = { ...rig!.workerEnv(), SIP_CONNECTOR_URI: sipp!.uri, SIP_LOCAL_HOST: '127.0.0.1', SIP_LOCAL_PORT: String(sipPort), SIP_CHAT_MODE: 'msrp' };
+  return spawnBin('worker', env);
 }
 
 it('loses and duplicates no line when the worker dies mid-chat and comes back', async () => {
@@ -57,7 +49,7 @@ it('loses and duplicates no line when the worker dies mid-chat and comes back', 
   await peer.until((messages) => messages.some((m) => m.text === 'line 1'), 60_000);
   expect((await peer.agentWrites('before the crash')).responses.map((r) => r.status)).toEqual([200]);
   for (const text of texts.slice(1, 4)) await write(text);
-  await killWorker(); // lines 2-4 may be queued, in flight or sent
+  await killHard(worker!); // lines 2-4 may be queued, in flight or sent
   for (const text of texts.slice(4, 6)) await write(text); // taken by the API while no worker runs
   worker = startWorker(sipPort);
   for (const text of texts.slice(6)) await write(text);

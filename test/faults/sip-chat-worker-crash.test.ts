@@ -4,15 +4,14 @@
  * mid-send is re-sent as the same request (the contact centre sees a retransmission: same CSeq, same body), and
  * the messages written while no worker ran follow once it is back.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { killHard, spawnBin } from '../support/processes';
 import { findFreePort } from '../../scripts/dev-servers';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
 import { startSipp, type SippMessage, type SippPeer } from '../support/sipp';
 import { chatScenario } from '../support/sipp-chat';
 import { eventually } from '../support/workflow-env';
 
-const root = join(__dirname, '../..');
 let rig: ServiceRig | undefined;
 let sipp: SippPeer | undefined;
 let worker: ChildProcess | undefined;
@@ -24,15 +23,8 @@ afterAll(async () => {
 });
 
 function startWorker(sipPort: number): ChildProcess {
-  const env = { PATH: process.env.PATH, ...rig!.workerEnv(), SIP_CONNECTOR_URI: sipp!.uri, SIP_LOCAL_HOST: '127.0.0.1', SIP_LOCAL_PORT: String(sipPort), SIP_CHAT_MODE: 'message' };
-  return spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/worker.ts')], { cwd: root, env, stdio: 'ignore' });
-}
-
-async function killWorker(): Promise<void> {
-  const killed = worker!;
-  const gone = new Promise((resolve) => killed.once('exit', resolve));
-  killed.kill('SIGKILL');
-  await gone;
+  const env = { ...rig!.workerEnv(), SIP_CONNECTOR_URI: sipp!.uri, SIP_LOCAL_HOST: '127.0.0.1', SIP_LOCAL_PORT: String(sipPort), SIP_CHAT_MODE: 'message' };
+  return spawnBin('worker', env);
 }
 
 const bodyOf = (message: SippMessage) => message.text.split(/\r?\n\r?\n/).slice(1).join('\n\n').trim();
@@ -53,7 +45,7 @@ it('loses and duplicates no line when the worker dies mid-chat and comes back', 
   await write(texts[0]!);
   await eventually(() => rig!.request('GET', `/v1/conversations/${encodeURIComponent(id)}`), (r) => r.body.state === 'handedToAgent', 60_000);
   for (const text of texts.slice(1, 4)) await write(text);
-  await killWorker(); // lines 2-4 may be queued, in flight or sent
+  await killHard(worker!); // lines 2-4 may be queued, in flight or sent
   for (const text of texts.slice(4, 6)) await write(text); // taken by the API while no worker runs
   worker = startWorker(sipPort);
   for (const text of texts.slice(6)) await write(text);

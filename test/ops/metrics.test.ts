@@ -3,13 +3,12 @@
  * must see (webhooks by answer and their ack time, messages by type, sends by outcome, window refusals, templates by
  * status, activities, and the Temporal SDK's own worker metrics), in Prometheus' text format.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { spawnBin } from '../support/processes';
 import { findFreePort } from '../../scripts/dev-servers';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
 import { eventually } from '../support/workflow-env';
 
-const root = join(__dirname, '../..');
 const suffix = String(Math.floor(Math.random() * 900_000) + 100_000);
 const customer = `1558${suffix}1`;
 const stranger = `1558${suffix}2`;
@@ -36,11 +35,7 @@ beforeAll(async () => {
   rig = await startService({ inProcessWorker: false });
   const port = await findFreePort();
   workerMetricsUrl = `http://127.0.0.1:${port}/metrics`;
-  worker = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/worker.ts')], {
-    cwd: root,
-    env: { PATH: process.env.PATH, ...rig.workerEnv(), WORKER_HEALTH_PORT: String(port) },
-    stdio: 'ignore',
-  });
+  worker = spawnBin('worker', { ...rig.workerEnv(), WORKER_HEALTH_PORT: String(port) });
   await rig.approveTemplate('order_update', 'en_US');
   // The worker process polls (its /healthz says RUNNING) before any traffic needs it.
   await eventually(() => fetch(workerMetricsUrl.replace('/metrics', '/healthz')).then((r) => r.status, () => 0), (status) => status === 200, 90_000);

@@ -3,9 +3,9 @@
  * and the send activity in the worker process share one trace (Temporal's OpenTelemetry interceptors), and an API
  * request traces into the Update it makes; exported by OTLP over HTTP to a collector, here a loopback stand-in.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnBin } from '../support/processes';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import { findFreePort } from '../../scripts/dev-servers';
 import { APP_SECRET, BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
 import { inboundTextWebhook, signBody } from '../../simulator/cloud-api.payloads';
@@ -19,7 +19,6 @@ interface ExportedSpan {
   service: string;
 }
 
-const root = join(__dirname, '../..');
 const customer = `1559${String(Math.floor(Math.random() * 900_000) + 100_000)}1`;
 const spans: ExportedSpan[] = [];
 let collector: Server;
@@ -56,10 +55,10 @@ beforeAll(async () => {
   const workerPort = await findFreePort();
   apiUrl = `http://127.0.0.1:${port}`;
   for (const [bin, extra] of [
-    ['bin/worker.ts', { WORKER_HEALTH_PORT: String(workerPort) }],
-    ['bin/api.ts', { HTTP_PORT: String(port) }],
+    ['worker', { WORKER_HEALTH_PORT: String(workerPort) }],
+    ['api', { HTTP_PORT: String(port) }],
   ] as const) {
-    processes.push(spawn(process.execPath, ['--import', 'tsx', join(root, bin)], { cwd: root, env: { PATH: process.env.PATH, ...env, ...extra, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }, stdio: 'ignore' }));
+    processes.push(spawnBin(bin, { ...env, ...extra, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint }));
   }
   await eventually(() => fetch(`${apiUrl}/healthz`).then((r) => r.status, () => 0), (status) => status === 200, 60_000);
   await eventually(() => fetch(`http://127.0.0.1:${workerPort}/healthz`).then((r) => r.status, () => 0), (status) => status === 200, 90_000);
