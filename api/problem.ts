@@ -57,17 +57,33 @@ function toAppError(err: unknown): AppError | ZodError {
     return new AppError('temporarily_unavailable');
   }
   // express.json / express.raw failures carry an HTTP status and a `type` naming what went wrong.
-  const bodyError = err as { type?: string; status?: number; code?: string };
-  if (bodyError.type === 'entity.too.large') return new AppError('payload_too_large');
+  const bodyError = err as { type?: string; status?: number; code?: string; limit?: number; length?: number; charset?: string; body?: string };
+  if (bodyError.type === 'entity.too.large') {
+    return new AppError('payload_too_large', `The body is ${bodyError.length ?? 'over'} bytes; this route takes at most ${bodyError.limit} bytes`, { limit: bodyError.limit });
+  }
   // A body labelled gzip, deflate or br that does not decompress: zlib's error (Z_DATA_ERROR, Z_BUF_ERROR…) comes as is.
   if (typeof bodyError.code === 'string' && /^(Z_[A-Z_]+|ERR__ERROR_[A-Z0-9_]+)$/.test(bodyError.code)) {
     return new AppError('invalid_request', 'The body does not decompress as its Content-Encoding says');
   }
-  if (bodyError.type === 'entity.parse.failed') return new AppError('invalid_request', 'The body is not valid JSON');
-  if (bodyError.status === 415 || bodyError.type === 'charset.unsupported') return new AppError('unsupported_media_type');
+  if (bodyError.type === 'entity.parse.failed') return new AppError('invalid_request', notAnObject(bodyError.body) ?? 'The body is not valid JSON');
+  if (bodyError.type === 'charset.unsupported') {
+    return new AppError('unsupported_media_type', `The body's charset ${JSON.stringify(bodyError.charset)} is not supported; send UTF-8`);
+  }
+  if (bodyError.status === 415) return new AppError('unsupported_media_type');
   // The router decodes path parameters: a bad percent-escape (`/v1/media/%ZZ`) is the caller's mistake, not ours.
   if (err instanceof URIError) return new AppError('invalid_request', 'The path has an invalid percent-escape');
   return new AppError('internal');
+}
+
+/** express.json's strict mode refuses valid JSON that is not an object or array (`null`, `42`): say that, not "invalid". */
+function notAnObject(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.length > 1_000) return undefined;
+  try {
+    const value: unknown = JSON.parse(raw);
+    return `The body must be a JSON object, not ${value === null ? 'null' : typeof value}`;
+  } catch {
+    return undefined;
+  }
 }
 
 export function sendProblem(res: Parameters<RequestHandler>[1], requestId: string, instance: string, err: AppError | ZodError): void {

@@ -2,7 +2,8 @@ import { AppError } from '../lib/errors';
 import { parseIdentifier, usernameKey, type IdentifierKind } from '../lib/customer-identifiers';
 import type { Store } from '../store/db';
 import type { ConversationDoc } from '../store/documents';
-import { mongoRegistry } from '../store/customer-registry.db';
+import { latestUsernameHolder, mongoRegistry } from '../store/customer-registry.db';
+import { conversationsOfCustomerKeys, findConversation } from '../store/conversations.store';
 import { findCustomer, findCustomerBy, membersOf } from '../store/customers.store';
 import type { CustomerView } from '../api/customers.schema';
 
@@ -26,7 +27,7 @@ export function createCustomerService(store: Store) {
       Promise.all(members.slice(1).map((id) => registry.find('customers', id))),
     ]);
     const keys = [person.conversationKey, ...others.flatMap((doc) => (doc ? [doc.conversationKey] : []))];
-    const all = await store.conversations.find({ 'customer.key': { $in: keys } }).sort({ updatedAt: -1 }).limit(200).toArray();
+    const all = await conversationsOfCustomerKeys(store, keys);
     const conversations = mayRead ? all.filter(mayRead) : all;
     if (mayRead && conversations.length === 0) throw new AppError('unknown_customer', `No customer ${customerId}`);
     return {
@@ -57,7 +58,7 @@ export function createCustomerService(store: Store) {
     /** By any identifier (phone in any writing, BSUID, parent BSUID, @username) or by one of their conversations. */
     async lookup(query: { identifier?: string; conversationId?: string }, mayRead?: Visible): Promise<CustomerView> {
       if (query.conversationId) {
-        const doc = await store.conversations.findOne({ _id: query.conversationId });
+        const doc = await findConversation(store, query.conversationId);
         if (!doc || (mayRead && !mayRead(doc))) throw new AppError('unknown_customer', `No conversation ${query.conversationId}`);
         const { waId, userId } = doc.customer;
         const byKey = parseIdentifier(doc.customer.key);
@@ -73,10 +74,8 @@ export function createCustomerService(store: Store) {
       let person = await findCustomerBy(registry, identifier);
       // A username names its first holder; if they gave it up, whoever holds it now answers.
       if (identifier.kind === 'username' && (!person || usernameKey(person.username ?? '') !== identifier.value)) {
-        const holder = await store.db
-          .collection<{ _id: string; username?: string }>('customers')
-          .findOne({ username: { $regex: `^@?${identifier.value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, $options: 'i' } }, { sort: { updatedAt: -1 } });
-        person = holder ? await findCustomer(registry, holder._id) : person;
+        const holder = await latestUsernameHolder(store, identifier.value);
+        person = holder ? await findCustomer(registry, holder) : person;
       }
       if (!person) throw new AppError('unknown_customer', `Nobody is known by ${query.identifier}`);
       return view(person._id, mayRead);

@@ -52,6 +52,11 @@ export async function findConversation(store: Store, conversationId: string): Pr
   return store.conversations.findOne({ _id: conversationId });
 }
 
+/** The conversations of these customer keys (one person's, across numbers), newest first, at most `limit`. */
+export async function conversationsOfCustomerKeys(store: Store, keys: string[], limit = 200): Promise<ConversationDoc[]> {
+  return store.conversations.find({ 'customer.key': { $in: keys } }).sort({ updatedAt: -1 }).limit(limit).toArray();
+}
+
 export interface ConversationFilter {
   state?: ConversationStateName;
   agentId?: string;

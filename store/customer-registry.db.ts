@@ -88,6 +88,18 @@ function cacheOf(store: Store): Cache {
   return cache;
 }
 
+/**
+ * The customer id whose profile most recently showed `@username` (case-insensitive, with or without the `@`):
+ * usernames move between people, and the identifier document names only the first holder.
+ */
+export async function latestUsernameHolder(store: Store, username: string): Promise<string | undefined> {
+  const escaped = username.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const holder = await store.db
+    .collection<{ _id: string; username?: string }>(names.customers)
+    .findOne({ username: { $regex: `^@?${escaped}$`, $options: 'i' } }, { sort: { updatedAt: -1 }, projection: { _id: 1 } });
+  return holder?._id;
+}
+
 /** The registry over the store's database (collections `customers`, `customer_identifiers`, `customer_links`). */
 export function mongoRegistry(store: Store): RegistryDb {
   const col = (name: keyof Docs) => store.db.collection<{ _id: string }>(names[name]);

@@ -49,6 +49,29 @@ describe('malformed requests are a 4xx and cost little', () => {
     expect(await rig.store.configDrafts.countDocuments()).toBe(0);
   });
 
+  it('says why a body is refused: not an object, too large, an unsupported charset, a lone surrogate; saving nothing', async () => {
+    const put = (body: string, contentType = 'application/json') =>
+      fetch(`${rig.baseUrl}/v1/config/draft`, { method: 'PUT', headers: { authorization: `Bearer ${rig.keys.supervisor}`, 'content-type': contentType }, body });
+    const answer = async (response: Response) => ({ status: response.status, body: (await response.json()) as { code: string; detail?: string; limit?: number } });
+
+    expect(await answer(await put('null'))).toMatchObject({ status: 400, body: { code: 'invalid_request', detail: 'The body must be a JSON object, not null' } });
+    expect(await answer(await put('{"a":'))).toMatchObject({ status: 400, body: { detail: 'The body is not valid JSON' } });
+    const big = JSON.stringify({ autoReplies: { welcome: 'x'.repeat(1_100_000) } });
+    const tooLarge = await answer(await put(big));
+    expect(tooLarge).toMatchObject({ status: 413, body: { code: 'payload_too_large', limit: expect.any(Number) } });
+    expect(tooLarge.body.detail).toBe(`The body is ${big.length} bytes; this route takes at most ${tooLarge.body.limit} bytes`);
+    const latin1 = await answer(await put('{"a":"b"}', 'application/json; charset=iso-8859-1'));
+    expect(latin1).toMatchObject({ status: 415, body: { code: 'unsupported_media_type', detail: expect.stringContaining('"iso-8859-1"') } });
+    // JSON's escape `\ud800` parses to half a character: not text any broker or phone can show.
+    const lone = await rig.requestAs('supervisor', 'PUT', '/v1/config/draft', '{"autoReplies":{"welcome":"hi \\ud800"}}');
+    expectProblem(lone, 400, 'invalid_request');
+    expect(lone.body.errors[0]).toMatchObject({ in: 'body', path: 'autoReplies.welcome', message: expect.stringContaining('surrogate') });
+    expect(await rig.store.configDrafts.countDocuments()).toBe(0);
+    // A pair is one character (an emoji) and passes the guard.
+    expect((await rig.requestAs('supervisor', 'PUT', '/v1/config/draft', '{"autoReplies":{"welcome":"hi \\ud83d\\ude00"}}')).status).toBe(200);
+    await rig.store.configDrafts.deleteMany({});
+  });
+
   it('answers a body labelled gzip, deflate or br that does not decompress with 400, on keyed routes and the webhook alike', async () => {
     for (const encoding of ['gzip', 'deflate', 'br']) {
       const keyed = await fetch(`${rig.baseUrl}/v1/config/draft`, {
