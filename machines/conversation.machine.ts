@@ -78,6 +78,8 @@ export const conversationMachine = setup({
     }),
     /** A message too late to (re)open the window: counted, the deadline stays. */
     countInbound: assign(({ context, event }) => ({
+      // When the customer last wrote, shown to people; the window's deadline is windowClosesAt, which stays.
+      lastInboundAt: Math.max(context.lastInboundAt ?? 0, (event as EventOf<'customer.messageReceived'>).sentAt),
       inboundCount: context.inboundCount + 1,
       firstInboundAt: context.firstInboundAt ?? event.at,
       recentMessages: remember(context, inboundSummary(event as EventOf<'customer.messageReceived'>)),

@@ -28,6 +28,14 @@ describe('the conversation machine (WhatsApp rules)', () => {
     expect(c.snapshot.context.inboundCount).toBe(3);
   });
 
+  it('shows when the customer last wrote even when that message came too late to open the window', () => {
+    const c = new ConversationHarness();
+    c.customerWrites(T0 - 25 * HOUR); // delivered a day late: the window stays shut
+    expect(c.state).toBe('expiredNeedsTemplate');
+    expect(c.snapshot.context.windowClosesAt).toBeNull();
+    expect(toConversationStatus(c.snapshot, T0).lastInboundAt).toBe(new Date(T0 - 25 * HOUR).toISOString());
+  });
+
   it('accepts a session reply at 23 h 59 min and refuses one at 24 h 00 min 01 s with template_required', () => {
     const c = new ConversationHarness();
     c.customerWrites();
