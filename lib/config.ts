@@ -139,7 +139,7 @@ export const ConfigSchema = z.object({
 
   /**
    * The contact centre's SIP connector, e.g. `sip:whatsapp@cc.example.com:5060;transport=tcp` (UDP unless the URI
-   * says tcp). Unset: nothing is routed to people; integrators answer through the API.
+   * says tcp or tls). Unset: nothing is routed to people; integrators answer through the API.
    */
   SIP_CONNECTOR_URI: unsetIfEmpty(z.string().regex(/^sip:[^\s]+$/, 'expected a sip: URI, e.g. sip:whatsapp@cc.example.com:5060;transport=tcp').optional()),
   /** Where the worker's SIP user agent listens (UDP and TCP on one port) for answers and the contact centre's BYE. */
