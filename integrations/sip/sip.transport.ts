@@ -133,6 +133,8 @@ export async function openSipTransport(options: TransportOptions): Promise<SipTr
   secure?.server.on('tlsClientError', (err, socket) =>
     options.onMalformed(err, { host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, transport: 'tls' }),
   );
+  // An accept failure (out of file descriptors) is reported, not thrown: an 'error' without a listener ends the process.
+  secure?.server.on('error', (err) => options.onMalformed(err, { host: options.host, port: secure.port, transport: 'tls' }));
 
   const connection = (to: SipHop): Promise<Socket> => {
     const key = `${to.transport}|${to.host}|${to.port}`;
