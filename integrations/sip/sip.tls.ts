@@ -6,7 +6,7 @@
  * No ALPN is offered: Meta's server answers an offered `sip` protocol with alert 120 (livekit/sip issue 685).
  */
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { connect, createServer, rootCertificates, type Server, type TLSSocket } from 'node:tls';
 
 /** What the transport needs for TLS. */
@@ -81,4 +81,36 @@ export function connectTls(host: string, port: number, ca?: string[]): TLSSocket
     ...(ca ? { ca: [...rootCertificates, ...ca] } : {}),
     rejectUnauthorized: true,
   });
+}
+
+/** How many calls' connections are remembered at most (the oldest are forgotten first). */
+const MAX_REMEMBERED_CALLS = 10_000;
+
+/**
+ * The TLS connections the far end opened to us, by the Call-IDs of the requests that came on them. Our own requests
+ * in those calls (a BYE when the agent hangs up, a relayed re-INVITE) go back on the connection Meta opened while it
+ * is open; a new connection to Meta's Contact would need Meta's certificate to cover the Contact's host, which an
+ * address may not be. This is not RFC 5923's `alias` (any request to the initiator's name, which needs its
+ * certificate, and Meta presents none): it is scoped to the calls whose requests came on the connection.
+ */
+export class CallConnections {
+  private readonly byCall = new Map<string, Socket>();
+
+  /** A request of `callId` arrived on `socket`, a connection the far end opened. */
+  remember(callId: string, socket: Socket): void {
+    if (!callId || socket.destroyed) return;
+    if (this.byCall.get(callId) === socket) return;
+    this.byCall.delete(callId);
+    this.byCall.set(callId, socket);
+    if (this.byCall.size > MAX_REMEMBERED_CALLS) this.byCall.delete(this.byCall.keys().next().value!);
+    socket.once('close', () => {
+      if (this.byCall.get(callId) === socket) this.byCall.delete(callId);
+    });
+  }
+
+  /** The open connection the far end opened for this call, if any. */
+  find(callId: string): Socket | undefined {
+    const socket = this.byCall.get(callId);
+    return socket && !socket.destroyed && socket.writable ? socket : undefined;
+  }
 }

@@ -10,8 +10,8 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { SipHop, SipTransportName } from './sip.dialog';
-import { parseMessage, serializeMessage, SipStreamFramer, type SipMessage } from './sip.message';
-import { connectTls, listenTls, type SipTlsOptions } from './sip.tls';
+import { header, isResponse, parseMessage, serializeMessage, SipStreamFramer, type SipMessage } from './sip.message';
+import { CallConnections, connectTls, listenTls, type SipTlsOptions } from './sip.tls';
 
 /** A message received, with where it came from and a way to answer on the same path. */
 export interface Inbound {
@@ -82,16 +82,18 @@ export async function openSipTransport(options: TransportOptions): Promise<SipTr
   const streams = new Set<Socket>();
   const outbound = new Map<string, Promise<Socket>>();
   const secure = options.tls?.listen ? await listenTls(options.host, options.tls.listen) : undefined;
+  const calls = new CallConnections();
 
-  const deliver = (data: Buffer, source: SipHop, reply: (message: SipMessage) => Promise<void>) => {
+  const deliver = (data: Buffer, source: SipHop, reply: (message: SipMessage) => Promise<void>): SipMessage | undefined => {
     let message: SipMessage;
     try {
       message = parseMessage(data);
     } catch (err) {
       options.onMalformed(err as Error, source);
-      return;
+      return undefined;
     }
     options.onMessage({ message, source, reply });
+    return message;
   };
 
   const sendUdp = (message: SipMessage, host: string, toPort: number) =>
@@ -99,8 +101,8 @@ export async function openSipTransport(options: TransportOptions): Promise<SipTr
   const write = (socket: Socket, message: SipMessage) =>
     new Promise<void>((resolve, reject) => socket.write(serializeMessage(message), (err) => (err ? reject(err) : resolve())));
 
-  /** Reads SIP off a TCP or TLS connection, ours or accepted. */
-  const adopt = (socket: Socket, transport: SipTransportName, onClose?: () => void) => {
+  /** Reads SIP off a TCP or TLS connection, ours or accepted (`accepted`: its calls' requests of ours go back on it). */
+  const adopt = (socket: Socket, transport: SipTransportName, onClose?: () => void, accepted = false) => {
     streams.add(socket);
     socket.setNoDelay(true);
     const framer = new SipStreamFramer();
@@ -114,7 +116,10 @@ export async function openSipTransport(options: TransportOptions): Promise<SipTr
         socket.destroy();
         return;
       }
-      for (const frame of frames) deliver(frame, source, (message) => write(socket, message));
+      for (const frame of frames) {
+        const message = deliver(frame, source, (answer) => write(socket, answer));
+        if (accepted && message && !isResponse(message)) calls.remember(header(message, 'Call-ID') ?? '', socket);
+      }
     });
     socket.on('error', () => undefined); // 'close' follows; a pending send sees the error itself
     socket.on('close', () => {
@@ -128,7 +133,7 @@ export async function openSipTransport(options: TransportOptions): Promise<SipTr
     deliver(data, source, (message) => sendUdp(message, remote.address, remote.port));
   });
   server.on('connection', (socket) => adopt(socket, 'tcp'));
-  secure?.server.on('secureConnection', (socket) => adopt(socket, 'tls'));
+  secure?.server.on('secureConnection', (socket) => adopt(socket, 'tls', undefined, true));
   // A client that fails the handshake (plain TCP, an old protocol, garbage) is dropped; nothing else changes.
   secure?.server.on('tlsClientError', (err, socket) =>
     options.onMalformed(err, { host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0, transport: 'tls' }),
@@ -163,7 +168,8 @@ export async function openSipTransport(options: TransportOptions): Promise<SipTr
     ...(secure ? { tlsPort: secure.port } : {}),
     async send(message, to) {
       if (to.transport === 'udp') return sendUdp(message, to.host, to.port);
-      return write(await connection(to), message);
+      const theirs = to.transport === 'tls' && !isResponse(message) ? calls.find(header(message, 'Call-ID') ?? '') : undefined;
+      return write(theirs ?? (await connection(to)), message);
     },
     async close() {
       for (const socket of streams) socket.destroy();

@@ -10,10 +10,10 @@ import { connect as connectTcp } from 'node:net';
 import { findFreePort } from '../../scripts/dev-servers';
 import { header, headerValues, type SipMessage } from '../../integrations/sip/sip.message';
 import { parseDigest } from '../../integrations/sip/sip.digest';
-import { CALLED, callRig } from '../support/call-rig';
+import { CALLED, callRig, type CallRig } from '../support/call-rig';
 import { BUSINESS_NUMBER_ID } from '../support/service';
 import { connectTlsPeer, type TlsSipPeer } from '../support/sip-tls-peer';
-import { AGENT_SDP_ANSWER, META_SDP_OFFER } from '../support/sipp-calls';
+import { AGENT_SDP_ANSWER, META_SDP_OFFER, type AgentLegMode } from '../support/sipp-calls';
 import { makeTestPki, type TestPki } from '../support/tls-certs';
 import { eventually } from '../support/workflow-env';
 
@@ -62,12 +62,41 @@ function metaDialog(peer: TlsSipPeer, customer: string) {
   };
 }
 
+/** The rig with a TLS listener whose certificate covers the configured hostname, and a customer number. */
+async function tlsRig(mode: AgentLegMode) {
+  const leaf = pki.issue('connector', [`DNS:${CONFIGURED_HOST}`]);
+  const tlsPort = await findFreePort();
+  const r = await callRig(mode, (c) => cleanups.push(c), {}, { tls: { certFile: leaf.certFile, keyFile: leaf.keyFile, port: tlsPort } });
+  return { r, tlsPort, customer: String(15558000000 + Math.floor(Math.random() * 900_000)) };
+}
+
+/** Meta's call over TLS up to the ACK of our 2xx: challenged, answered with the agent's SDP. */
+async function answeredOverTls(rig: Awaited<ReturnType<typeof tlsRig>>) {
+  const peer = await connectTlsPeer(rig.tlsPort, pki.ca, CONFIGURED_HOST);
+  cleanups.push(async () => peer.close());
+  const meta = metaDialog(peer, rig.customer);
+  await peer.write(meta.invite(1));
+  const challenge = await peer.response(401);
+  expect(headerValues(challenge, 'Via')[0]).toMatch(/^SIP\/2\.0\/TLS /);
+  await peer.write(meta.failureAck(header(challenge, 'To')!));
+  await peer.write(meta.invite(2, meta.authorization(header(challenge, 'WWW-Authenticate')!, rig.r.password)));
+  const ok = await peer.next((m) => 'status' in m && m.status === 200 && header(m, 'CSeq') === '2 INVITE', 30_000);
+  expect(bodyOf(ok)).toBe(AGENT_SDP_ANSWER);
+  // Meta sends its in-dialog requests to our Contact: over TLS, on the TLS listener.
+  const contact = /<([^>]+)>/.exec(header(ok, 'Contact')!)![1]!;
+  expect(contact).toBe(`sip:whatsapp@127.0.0.1:${rig.tlsPort};transport=tls`);
+  expect(peer.received.some((m) => 'status' in m && m.status === 180)).toBe(true);
+  await peer.write(meta.ack(contact, header(ok, 'To')!));
+  return { peer, meta, ok, contact };
+}
+
+const callsOf = (rig: CallRig, customer: string) =>
+  eventually(() => rig.rig.request('GET', `/v1/conversations/${encodeURIComponent(`wa:${BUSINESS_NUMBER_ID}:${customer}`)}/calls`), (res) => res.body.calls?.[0]?.phase === 'ended', 30_000);
+
 describe('a WhatsApp call over SIP TLS (Node tls as Meta, sipp as the contact centre over UDP)', () => {
   test('failed handshakes change nothing; the call arrives over TLS, is challenged, answered by an agent with the SDP passed through, and the customer hangs up', async () => {
-    const leaf = pki.issue('connector', [`DNS:${CONFIGURED_HOST}`]);
-    const tlsPort = await findFreePort();
-    const r = await callRig('answer', (c) => cleanups.push(c), {}, { tls: { certFile: leaf.certFile, keyFile: leaf.keyFile, port: tlsPort } });
-    const customer = String(15558000000 + Math.floor(Math.random() * 900_000));
+    const rig = await tlsRig('answer');
+    const { r, tlsPort, customer } = rig;
 
     // Plain SIP sent to the TLS port, and a client checking another hostname (as Meta would if the number named
     // one our certificate does not cover): both dropped at the handshake, the worker carries on.
@@ -78,21 +107,7 @@ describe('a WhatsApp call over SIP TLS (Node tls as Meta, sipp as the contact ce
     await closed;
     await expect(connectTlsPeer(tlsPort, pki.ca, 'other.example.com')).rejects.toThrow(/altnames|does not match/i);
 
-    const peer = await connectTlsPeer(tlsPort, pki.ca, CONFIGURED_HOST);
-    cleanups.push(async () => peer.close());
-    const meta = metaDialog(peer, customer);
-    await peer.write(meta.invite(1));
-    const challenge = await peer.response(401);
-    expect(headerValues(challenge, 'Via')[0]).toMatch(/^SIP\/2\.0\/TLS /);
-    await peer.write(meta.failureAck(header(challenge, 'To')!));
-    await peer.write(meta.invite(2, meta.authorization(header(challenge, 'WWW-Authenticate')!, r.password)));
-    const ok = await peer.next((m) => 'status' in m && m.status === 200 && header(m, 'CSeq') === '2 INVITE', 30_000);
-    expect(bodyOf(ok)).toBe(AGENT_SDP_ANSWER);
-    // Meta sends its in-dialog requests to our Contact: over TLS, on the TLS listener.
-    const contact = /<([^>]+)>/.exec(header(ok, 'Contact')!)![1]!;
-    expect(contact).toBe(`sip:whatsapp@127.0.0.1:${tlsPort};transport=tls`);
-    expect(peer.received.some((m) => 'status' in m && m.status === 180)).toBe(true);
-    await peer.write(meta.ack(contact, header(ok, 'To')!));
+    const { peer, meta, ok, contact } = await answeredOverTls(rig);
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     await peer.write(meta.bye(contact, header(ok, 'To')!, 1));
     await peer.next((m) => 'status' in m && m.status === 200 && header(m, 'CSeq') === '3 BYE');
@@ -105,11 +120,21 @@ describe('a WhatsApp call over SIP TLS (Node tls as Meta, sipp as the contact ce
     expect(invite!.header('X-Customer-Number')).toBe(customer);
     expect(cc.received('BYE')).toHaveLength(1);
 
-    const conversation = encodeURIComponent(`wa:${BUSINESS_NUMBER_ID}:${customer}`);
-    const calls = await eventually(() => r.rig.request('GET', `/v1/conversations/${conversation}/calls`), (res) => res.body.calls?.[0]?.phase === 'ended', 30_000);
+    const calls = await callsOf(r, customer);
     expect(calls.body.calls).toHaveLength(1);
     expect(calls.body.calls[0]).toMatchObject({ callId: meta.callId, phase: 'ended', cause: 'customer_hung_up', agentId: 'agent-1', attempts: 1 });
     const kpis = await r.rig.requestAs('analyst', 'GET', '/v1/calls/kpis');
     expect(kpis.body).toMatchObject({ offered: 1, answered: 1 });
+  }, 120_000);
+
+  test("the agent ends the call: our BYE reaches Meta on the TLS connection Meta opened (its Contact's port has no listener)", async () => {
+    const rig = await tlsRig('answer-and-hang-up');
+    const { peer, meta } = await answeredOverTls(rig);
+    const bye = await peer.next((m) => 'method' in m && m.method === 'BYE', 30_000);
+    expect(header(bye, 'Call-ID')).toBe(meta.callId);
+    expect(headerValues(bye, 'Via')[0]).toMatch(new RegExp(`^SIP/2\\.0/TLS 127\\.0\\.0\\.1:${rig.tlsPort};`));
+    await peer.write(crlf(['SIP/2.0 200 OK', ...['Via', 'From', 'To', 'Call-ID', 'CSeq'].map((name) => `${name}: ${header(bye, name)}`)]));
+    expect((await rig.r.cc.finished()).exitCode).toBe(0);
+    expect((await callsOf(rig.r, rig.customer)).body.calls[0]).toMatchObject({ phase: 'ended', cause: 'agent_hung_up', agentId: 'agent-1' });
   }, 120_000);
 });

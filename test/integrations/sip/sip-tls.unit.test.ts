@@ -8,7 +8,7 @@
 import { connect as connectTcp } from 'node:net';
 import { startSipAgent, type SipAgent } from '../../../integrations/sip/sip.client';
 import { buildResponse, hopFor } from '../../../integrations/sip/sip.dialog';
-import { header, headerValues, type SipRequest } from '../../../integrations/sip/sip.message';
+import { header, headerValues, type SipMessage, type SipRequest } from '../../../integrations/sip/sip.message';
 import type { Inbound } from '../../../integrations/sip/sip.transport';
 import { sipTlsFrom } from '../../../integrations/sip/sip.tls';
 import { connectTlsPeer } from '../../support/sip-tls-peer';
@@ -109,7 +109,36 @@ describe('the TLS listener (Meta connects to us)', () => {
     await peer.write(options(9));
     await peer.response(200);
   });
+
+  test("our requests in a call Meta opened a connection for go back on that connection, not to Meta's Contact", async () => {
+    const { agent } = await listening(leaf);
+    const peer = await connectTlsPeer(agent.local.tlsPort!, pki.ca);
+    cleanups.push(async () => peer.close());
+    const callId = 'c0ffee@wa.meta.vc';
+    await peer.write(options(1).replace('OPTIONS sip:', 'INVITE sip:').replace('1 OPTIONS', '1 INVITE').replace(/Call-ID: .*/, `Call-ID: ${callId}`));
+    await peer.response(486);
+    // Meta's Contact names a port nothing listens on: a new connection could not carry the BYE.
+    const dialog = {
+      conversationId: 'wa:1:2', callId, localTag: 'ours', remoteTag: 'm1', localUri: 'sip:whatsapp@localhost', remoteUri: 'sip:meta@wa.meta.vc',
+      remoteTarget: 'sip:+15551234567@127.0.0.1:1;transport=tls', routeSet: [], localSeq: 1, transport: 'tls' as const,
+    };
+    const bye = agent.bye(dialog);
+    const request = await peer.next((m) => 'method' in m && m.method === 'BYE');
+    expect(header(request, 'Via')).toMatch(new RegExp(`^SIP/2\\.0/TLS 127\\.0\\.0\\.1:${agent.local.tlsPort};`));
+    await peer.write(`${buildResponseText(request)}`);
+    expect(await bye).toEqual({ kind: 'response', status: 200, reason: 'OK' });
+    // Once Meta's connection is gone, the next request tries Meta's Contact (and here fails: nothing listens there).
+    peer.close();
+    await pause(50);
+    expect(await agent.bye({ ...dialog, localSeq: 5 })).toMatchObject({ kind: 'transportError' });
+  });
 });
+
+/** A 200 to a request received by the test peer, as text. */
+function buildResponseText(request: SipMessage): string {
+  const lines = ['SIP/2.0 200 OK', ...['Via', 'From', 'To', 'Call-ID', 'CSeq'].map((name) => `${name}: ${header(request, name)}`), 'Content-Length: 0'];
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
 
 describe('outbound TLS (a `sips:` or `;transport=tls` target such as wa.meta.vc)', () => {
   const invite = (agent: SipAgent, requestUri: string, n: number) =>
