@@ -27,7 +27,7 @@ export interface LocalAddress {
   tlsPort?: number;
 }
 
-/** Our port for a transport: TLS has its own listener (RFC 3261 §26.2.2: 5061 by default). */
+/** Our port for a transport: TLS has its own listener (5061 by default, RFC 3261 §19.1.2). */
 const portFor = (local: LocalAddress, transport: SipTransportName) => (transport === 'tls' ? (local.tlsPort ?? local.port) : local.port);
 
 /**

@@ -1,8 +1,8 @@
 /**
  * SIP over UDP and TCP on one local port (RFC 3261 §18), and over TLS on a port of its own when a certificate is
- * configured (§26.2, port 5061 by default): a datagram is a message; a TCP or TLS stream is cut into messages by
- * Content-Length in bytes. Outbound TCP and TLS connections are kept per peer and reused; requests may arrive on
- * them as well as on our listeners (the far end's BYE often comes back on the connection the INVITE used).
+ * configured (§26.2.1; port 5061 by default, §19.1.2): a datagram is a message; a TCP or TLS stream is cut into
+ * messages by Content-Length in bytes. Outbound TCP and TLS connections are kept per peer and reused; requests may
+ * arrive on them as well as on our listeners (the far end's BYE often comes back on the connection the INVITE used).
  * Meta's SIP servers speak TLS only, check that our certificate covers the hostname configured on the number, and
  * never present a client certificate (no mutual TLS):
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/
