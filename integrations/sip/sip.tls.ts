@@ -58,7 +58,7 @@ export function sipTlsFrom(settings: SipTlsSettings): SipTlsOptions | undefined 
 
 /** Opens the TLS listener; resolves with the port bound. The key or certificate being unusable throws here. */
 export function listenTls(host: string, listen: NonNullable<SipTlsOptions['listen']>): Promise<{ server: Server; port: number }> {
-  // requestCert false: Meta does not do mutual TLS and fails a handshake that asks for a client certificate.
+  // requestCert false: Meta does no mutual TLS and asks that its servers not be asked for a client certificate.
   const server = createServer({ cert: listen.cert, key: listen.key, requestCert: false, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
