@@ -139,7 +139,7 @@ export const ConfigSchema = z.object({
 
   /**
    * The contact centre's SIP connector, e.g. `sip:whatsapp@cc.example.com:5060;transport=tcp` (UDP unless the URI
-   * says tcp). Unset: nothing is routed to people; integrators answer through the API.
+   * says tcp or tls). Unset: nothing is routed to people; integrators answer through the API.
    */
   SIP_CONNECTOR_URI: unsetIfEmpty(z.string().regex(/^sip:[^\s]+$/, 'expected a sip: URI, e.g. sip:whatsapp@cc.example.com:5060;transport=tcp').optional()),
   /** Where the worker's SIP user agent listens (UDP and TCP on one port) for answers and the contact centre's BYE. */
@@ -161,10 +161,22 @@ export const ConfigSchema = z.object({
   SIP_CHAT_MEDIA_BASE_URL: z.string().url().default('http://localhost:3000'),
   /**
    * The digest realm in which WhatsApp calls (Meta's INVITEs) are challenged, when the number's calling settings hold
-   * Meta's SIP password. Calls arrive on SIP_LOCAL_HOST:SIP_LOCAL_PORT over UDP or TCP; TLS (which Meta requires) is
-   * terminated in front of the connector (an SBC or stunnel), see integrations/sip/README.md.
+   * Meta's SIP password. Calls arrive on SIP_LOCAL_HOST:SIP_LOCAL_PORT over UDP or TCP, and over TLS (which Meta
+   * requires) on SIP_TLS_PORT once SIP_TLS_CERT_FILE and SIP_TLS_KEY_FILE are set.
    */
   SIP_CALLS_REALM: z.string().regex(/^[\w.-]+$/).default('whatsapp-connector'),
+  /**
+   * PEM certificate (chain) for the SIP TLS listener: it must cover the hostname set in the number's calling settings
+   * (`sip.servers[].hostname`), which Meta checks. Set with SIP_TLS_KEY_FILE; unset: no TLS listener.
+   * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/
+   */
+  SIP_TLS_CERT_FILE: unsetIfEmpty(z.string().min(1).optional()),
+  /** The certificate's private key (PEM). */
+  SIP_TLS_KEY_FILE: unsetIfEmpty(z.string().min(1).optional()),
+  /** The SIP TLS listener's port on SIP_LOCAL_HOST (RFC 3261's 5061 by default; 0 = any free port). */
+  SIP_TLS_PORT: port.default(5061),
+  /** PEM CAs trusted besides Node's own when the connector connects out over TLS (a private CA; tests). */
+  SIP_TLS_CA_FILE: unsetIfEmpty(z.string().min(1).optional()),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { buildResponse, conversationIdOf, localTagFor, type SipHop } from './sip.dialog';
+import { buildResponse, contactFor, conversationIdOf, localTagFor, type SipHop } from './sip.dialog';
 import { checkDigest, digestChallenge } from './sip.digest';
 import { parseNameAddr, parseUri, tagOf, uriUser } from './sip.headers';
 import { header, headerValues, type SipHeaders, type SipRequest, type SipResponse } from './sip.message';
@@ -96,7 +96,7 @@ export function createB2bua(options: B2buaOptions) {
 
   /** 2xx to the INVITE, re-sent over UDP until the ACK (§13.3.1.4). */
   function answer(p: Pending, sdp: SipResponse) {
-    const contact = `<sip:whatsapp@${agent!.local.host}:${agent!.local.port}${p.invite.source.transport === 'tcp' ? ';transport=tcp' : ''}>`;
+    const contact = `<${contactFor(agent!.local, p.invite.source.transport, /^sips:/i.test(p.invite.request.uri))}>`;
     const type = header(sdp, 'Content-Type') ?? 'application/sdp';
     const extra: SipHeaders = [['Contact', contact], ...headerValues(p.invite.request, 'Record-Route').map((r): [string, string] => ['Record-Route', r])];
     if (sdp.body) extra.push(['Content-Type', type]);

@@ -12,6 +12,7 @@ import { escapeUser, parseCSeq, parseNameAddr, tagOf } from './sip.headers';
 import { header, headerValues, isResponse, type SipHeaders, type SipMessage, type SipRequest, type SipResponse } from './sip.message';
 import { createTransactionLayer, type TransactionResult } from './sip.transaction';
 import { openSipTransport, type Inbound } from './sip.transport';
+import type { SipTlsOptions } from './sip.tls';
 import type { RemoteBye, SipDialog } from './sip.types';
 
 export interface SipAgentOptions {
@@ -19,8 +20,10 @@ export interface SipAgentOptions {
   host: string;
   /** 0 = any free port. */
   port: number;
-  /** Address the Via and Contact advertise, when it differs from the bound one (NAT, 0.0.0.0). */
+  /** Address the Via and Contact advertise, when it differs from the bound one (NAT, 0.0.0.0); over TLS, the certificate's hostname. */
   publicHost?: string;
+  /** SIP over TLS: a listener with our certificate, extra CAs for our connections (sip.tls.ts); absent: no listener. */
+  tls?: SipTlsOptions;
   t1Ms?: number;
   t2Ms?: number;
   /** The contact centre ended a call; the BYE is answered 200 once this resolves (500 if it throws). */
@@ -122,9 +125,10 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
     port: options.port,
     onMessage: (inbound) => void onMessage(inbound),
     onMalformed: (error, source) => logger?.warn({ err: error, source }, 'SIP: dropped a malformed message'),
+    ...(options.tls ? { tls: options.tls } : {}),
   });
   const layer = createTransactionLayer(transport, { t1Ms, t2Ms: options.t2Ms ?? 4_000 });
-  const local: LocalAddress = { host: options.publicHost ?? options.host, port: transport.port };
+  const local: LocalAddress = { host: options.publicHost ?? options.host, port: transport.port, ...(transport.tlsPort ? { tlsPort: transport.tlsPort } : {}) };
   const allow = allowFor(options.onAgentMessage !== undefined);
 
   async function acknowledge(dialog: SipDialog, seq = dialog.localSeq): Promise<void> {

@@ -7,9 +7,9 @@
 import { createHash } from 'node:crypto';
 import { formatNameAddr, parseNameAddr, parseUri, tagOf, type SipUri } from './sip.headers';
 import { header, headerValues, type SipHeaders, type SipRequest, type SipResponse } from './sip.message';
-import type { SipDialog } from './sip.types';
+import type { SipDialog, SipTransportName } from './sip.types';
 
-export type SipTransportName = 'udp' | 'tcp';
+export type { SipTransportName } from './sip.types';
 
 /** Where a request goes, and how. */
 export interface SipHop {
@@ -21,7 +21,21 @@ export interface SipHop {
 /** Our own address, as the Via sent-by and Contact advertise it. */
 export interface LocalAddress {
   host: string;
+  /** UDP and TCP. */
   port: number;
+  /** The TLS listener's port (SIP_TLS_PORT), when one is open; else TLS names `port`. */
+  tlsPort?: number;
+}
+
+/** Our port for a transport: TLS has its own listener (5061 by default, RFC 3261 §19.1.2). */
+const portFor = (local: LocalAddress, transport: SipTransportName) => (transport === 'tls' ? (local.tlsPort ?? local.port) : local.port);
+
+/**
+ * Our Contact URI over a transport (`;transport=tcp|tls`, nothing for UDP, the TLS listener's port for TLS); `sips:`
+ * when the request it answers or belongs to is `sips:` (§8.1.1.8).
+ */
+export function contactFor(local: LocalAddress, transport: SipTransportName, secure = false): string {
+  return `${secure ? 'sips' : 'sip'}:whatsapp@${local.host}:${portFor(local, transport)}${transport === 'udp' || secure ? '' : `;transport=${transport}`}`;
 }
 
 const CALL_ID_HOST = 'whatsapp-connector';
@@ -61,15 +75,21 @@ export function branchFor(callId: string, seq: number, method: string): string {
 
 function viaFor(local: LocalAddress, transport: SipTransportName, branch: string): string {
   // rport (RFC 3581): answers to UDP come back to the port we sent from, through NAT too.
-  return `SIP/2.0/${transport.toUpperCase()} ${local.host}:${local.port};branch=${branch}${transport === 'udp' ? ';rport' : ''}`;
+  return `SIP/2.0/${transport.toUpperCase()} ${local.host}:${portFor(local, transport)};branch=${branch}${transport === 'udp' ? ';rport' : ''}`;
 }
 
-/** The next hop for a URI: its host and port (5060 by default), its transport parameter or the given one. */
+/**
+ * The next hop for a URI: its host and port, its transport parameter or the given one. A `sips:` URI, or
+ * `;transport=tls`, is TLS (RFC 3261 §19.1.2, §26.2), on port 5061 unless the URI names one; else 5060.
+ */
 export function hopFor(uriText: string, fallback: SipTransportName): SipHop {
   const uri: SipUri = parseUri(uriText);
-  const transport = typeof uri.params.transport === 'string' ? uri.params.transport.toLowerCase() : fallback;
-  if (transport !== 'udp' && transport !== 'tcp') throw new Error(`unsupported SIP transport ${transport} in ${uriText}`);
-  return { host: uri.host.replace(/^\[|\]$/g, ''), port: uri.port ?? 5060, transport };
+  const named = typeof uri.params.transport === 'string' ? uri.params.transport.toLowerCase() : undefined;
+  // sips: is TLS whatever the parameter says (RFC 5630: sips with transport=tcp is TLS over TCP); never UDP.
+  const transport = uri.scheme === 'sips' && named !== 'udp' ? 'tls' : (named ?? fallback);
+  if (transport !== 'udp' && transport !== 'tcp' && transport !== 'tls') throw new Error(`unsupported SIP transport ${transport} in ${uriText}`);
+  if (uri.scheme === 'sips' && transport === 'udp') throw new Error(`a sips: URI cannot go over UDP: ${uriText}`);
+  return { host: uri.host.replace(/^\[|\]$/g, ''), port: uri.port ?? (transport === 'tls' ? 5061 : 5060), transport };
 }
 
 export interface InviteInput {
@@ -89,7 +109,7 @@ export interface InviteInput {
 }
 
 export function buildInvite(input: InviteInput): SipRequest {
-  const contact = `sip:whatsapp@${input.local.host}:${input.local.port}${input.transport === 'tcp' ? ';transport=tcp' : ''}`;
+  const contact = contactFor(input.local, input.transport, /^sips:/i.test(input.requestUri));
   return {
     method: 'INVITE',
     uri: input.requestUri,
@@ -185,7 +205,7 @@ export interface InDialogContent {
 export function buildInDialog(dialog: SipDialog, method: 'ACK' | 'BYE' | 'MESSAGE' | 'INVITE', seq: number, local: LocalAddress, content?: InDialogContent): SipRequest {
   const described: SipHeaders = content ? [...(content.headers ?? []), ['Content-Type', content.contentType]] : [];
   // A re-INVITE is a target refresh request (§12.2.1.1): it carries our Contact.
-  if (method === 'INVITE') described.unshift(['Contact', `<sip:whatsapp@${local.host}:${local.port}${dialog.transport === 'tcp' ? ';transport=tcp' : ''}>`]);
+  if (method === 'INVITE') described.unshift(['Contact', `<${contactFor(local, dialog.transport, /^sips:/i.test(dialog.remoteTarget))}>`]);
   return {
     method,
     uri: dialog.remoteTarget,

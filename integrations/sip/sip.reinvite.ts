@@ -5,7 +5,7 @@
  * re-INVITE is answered 488, which leaves the session as it was (§14.2).
  */
 import type { Logger } from 'pino';
-import { buildResponse, type SipHop } from './sip.dialog';
+import { buildResponse, contactFor, type SipHop } from './sip.dialog';
 import { header, type SipHeaders, type SipRequest, type SipResponse } from './sip.message';
 import type { SipAgent } from './sip.client';
 import type { Inbound } from './sip.transport';
@@ -43,7 +43,7 @@ export async function relayReinvite(
   }
   const answer = result.response;
   const extra: SipHeaders = [];
-  if (answer.status < 300) extra.push(['Contact', `<sip:whatsapp@${ctx.agent.local.host}:${ctx.agent.local.port}${inbound.source.transport === 'tcp' ? ';transport=tcp' : ''}>`]);
+  if (answer.status < 300) extra.push(['Contact', `<${contactFor(ctx.agent.local, inbound.source.transport, /^sips:/i.test(request.uri))}>`]);
   const type = header(answer, 'Content-Type');
   if (answer.body && type) extra.push(['Content-Type', type]);
   const response: SipResponse = { ...buildResponse(request, answer.status, answer.reason, extra, ctx.allow), body: answer.body };

@@ -11,6 +11,7 @@ import { header, headerValues, type SipHeaders, type SipResponse } from './sip.m
 import { startSipAgent, type InviteResult, type SipAgent, type SipAgentOptions } from './sip.client';
 import type { RemoteBye, RouteOutcome, RouteToAgentRequest, SipDialog } from './sip.types';
 import { createMsrpSessions, type MsrpSessions } from './msrp.sessions';
+import { sipTlsFrom, type SipTlsSettings } from './sip.tls';
 
 /** What the activities need: a running user agent and where and how to route. */
 export interface SipRouting {
@@ -142,7 +143,7 @@ export function createSipCalls({ sip, logger }: { sip?: SipRouting; logger?: Pic
 
 export type SipCalls = ReturnType<typeof createSipCalls>;
 
-export interface SipSettings {
+export interface SipSettings extends SipTlsSettings {
   SIP_CONNECTOR_URI?: string | undefined;
   SIP_LOCAL_HOST: string;
   SIP_LOCAL_PORT: number;
@@ -162,10 +163,12 @@ export async function startSipRouting(
 ): Promise<SipRouting | undefined> {
   if (!settings.SIP_CONNECTOR_URI) return undefined;
   let msrp: MsrpSessions | undefined;
+  const tls = sipTlsFrom(settings);
   const agent = await startSipAgent({
     host: settings.SIP_LOCAL_HOST,
     port: settings.SIP_LOCAL_PORT,
     ...(settings.SIP_PUBLIC_HOST ? { publicHost: settings.SIP_PUBLIC_HOST } : {}),
+    ...(tls ? { tls } : {}),
     ...hooks,
     onRemoteBye: async (bye) => {
       await hooks.onRemoteBye?.(bye);

@@ -64,7 +64,7 @@ export function createTransactionLayer(transport: Pick<SipTransport, 'send'>, ti
     if (!found) throw new Error('request without Via branch or CSeq');
     const key: string = found;
     const invite = request.method === 'INVITE';
-    const reliable = hop.transport === 'tcp';
+    const reliable = hop.transport !== 'udp';
     let settle!: (result: TransactionResult) => void;
     const result = new Promise<TransactionResult>((resolve) => (settle = resolve));
     let done = false;

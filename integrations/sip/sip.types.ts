@@ -58,8 +58,11 @@ export interface SipDialog {
   routeSet: string[];
   /** CSeq number of the last request we sent in the dialog (the INVITE's is 1). */
   localSeq: number;
-  transport: 'udp' | 'tcp';
+  transport: SipTransportName;
 }
+
+/** How SIP messages travel: UDP, TCP, or TLS over TCP (RFC 3261 §18, §26.2). */
+export type SipTransportName = 'udp' | 'tcp' | 'tls';
 
 /** A BYE the contact centre sent: the agent's assignment ended. */
 export interface RemoteBye {

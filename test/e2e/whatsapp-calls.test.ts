@@ -4,15 +4,13 @@
  * real Temporal dev server and FerretDB run the connector. Every test checks both sipp traces (and sipp's own
  * scenario checks: exit code 0) and the call as the API shows it.
  */
-import { findFreePort } from '../../scripts/dev-servers';
+import { CALLED, DISPLAY_NUMBER, callRig as startCallRig, type CallRig } from '../support/call-rig';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
 import { startSipp, type SippMessage, type SippPeer } from '../support/sipp';
-import { AGENT_SDP_ANSWER, AGENT_SDP_HOLD, META_SDP_HOLD, META_SDP_OFFER, agentLeg, metaCall, type AgentLegMode, type MetaCallEnd } from '../support/sipp-calls';
+import { AGENT_SDP_ANSWER, AGENT_SDP_HOLD, META_SDP_HOLD, META_SDP_OFFER, metaCall, type AgentLegMode, type MetaCallEnd } from '../support/sipp-calls';
 import { eventually } from '../support/workflow-env';
 import { keepHistory } from '../support/histories';
 
-export const DISPLAY_NUMBER = '+1 202 555 0107';
-export const CALLED = '+12025550107';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -22,42 +20,8 @@ afterEach(async () => {
 let nextCustomer = 15559000000 + Math.floor(Math.random() * 900_000);
 const bodyOf = (m: SippMessage) => m.text.split(/\r?\n\r?\n/).slice(1).join('\n\n').replace(/\r/g, '').trim();
 
-interface CallRig {
-  rig: ServiceRig;
-  cc: SippPeer;
-  sipPort: number;
-  password: string;
-}
-
-/** The service with its SIP agent on a known port, a registered number with calling on, and sipp as the contact centre. */
-async function callRig(mode: AgentLegMode, calling: Record<string, unknown> = {}): Promise<CallRig> {
-  const cc = await startSipp({ scenario: 'custom:agent-leg', scenarioXml: agentLeg(mode), transport: 'udp', agent: 'agent-1', timeoutSeconds: 60, calls: mode === 'busy-then-answer' ? 2 : 1 });
-  cleanups.push(() => cc.stop());
-  const sipPort = await findFreePort();
-  const rig = await startService({ sip: { connectorUri: cc.uri, localPort: sipPort } });
-  cleanups.push(() => rig.stop());
-  const draft = { routing: { defaultQueue: 'sales', defaultSkill: 'voice', retry: { initialSeconds: 1, maxSeconds: 1, maxAttempts: 3 } } };
-  expect((await rig.requestAs('supervisor', 'PUT', '/v1/config/draft', draft)).body.valid).toBe(true);
-  expect((await rig.requestAs('supervisor', 'POST', '/v1/config/publish', {})).status).toBe(201);
-  const registered = await rig.requestAs('supervisor', 'POST', '/v1/numbers', {
-    phoneNumberId: BUSINESS_NUMBER_ID,
-    displayNumber: DISPLAY_NUMBER,
-    verificationMethod: 'sms',
-    ownership: { attestedBy: 'Test Owner', statement: true },
-  });
-  expect(registered.status).toBe(201);
-  const settings = await rig.requestAs('supervisor', 'PUT', `/v1/numbers/${BUSINESS_NUMBER_ID}/calling`, {
-    status: 'ENABLED',
-    callback_permission_status: 'ENABLED',
-    sip: { status: 'ENABLED', servers: [{ hostname: 'sip.connector.example.com', port: 5061 }] },
-    ...calling,
-  });
-  expect(settings.status).toBe(200);
-  // Meta generated the number's SIP password; the simulator hands it out as Meta does (include_sip_credentials).
-  const password = rig.simulator.callingSettings(BUSINESS_NUMBER_ID)?.sipPassword;
-  expect(password).toMatch(/\S{8,}/);
-  return { rig, cc, sipPort, password: password! };
-}
+/** The service, a number with calling on, and sipp as the contact centre (test/support/call-rig.ts). */
+const callRig = (mode: AgentLegMode, calling: Record<string, unknown> = {}): Promise<CallRig> => startCallRig(mode, (c) => cleanups.push(c), calling);
 
 async function customerCalls(r: CallRig, end: MetaCallEnd, talkMs = 500, hold = false): Promise<{ meta: SippPeer; customer: string }> {
   const customer = String((nextCustomer += 1));

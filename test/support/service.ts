@@ -66,7 +66,14 @@ export interface ServiceOptions {
   /** Rates, tiers and pacing for the API and the worker alike; when absent WhatsApp's defaults, with 1 s pacing. */
   limits?: MessagingLimits;
   /** The worker's SIP user agent (on a free loopback port) routing to this connector URI, e.g. sipp's. */
-  sip?: { connectorUri: string; inviteTimeoutMs?: number; chatMode?: 'none' | 'message' | 'msrp'; localPort?: number };
+  sip?: {
+    connectorUri: string;
+    inviteTimeoutMs?: number;
+    chatMode?: 'none' | 'message' | 'msrp';
+    localPort?: number;
+    /** SIP over TLS: the listener's certificate and key files and port (SIP_TLS_*), CAs trusted when connecting out. */
+    tls?: { certFile: string; keyFile: string; port: number; caFile?: string };
+  };
   /** Security settings of the API (lib/config.ts names); the service's defaults when absent. */
   api?: Partial<Pick<Config, 'CONSOLE_LIVE_POLL_MS' | 'LIVE_STREAMS_PER_KEY' | 'LIVE_STREAMS_TOTAL' | 'LIVE_STREAM_MAX_MS' | 'AUTH_FAILURES_PER_MINUTE' | 'API_KEY_REQUESTS_PER_SECOND' | 'AGENT_VISIBILITY'>>;
   /** The API's logger (default: silent). */
@@ -105,6 +112,14 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
                   SIP_INVITE_TIMEOUT_MS: options.sip.inviteTimeoutMs ?? 20_000,
                   SIP_AGENT_HEADER: 'X-Agent-Id',
                   ...(options.sip.chatMode ? { SIP_CHAT_MODE: options.sip.chatMode } : {}),
+                  ...(options.sip.tls
+                    ? {
+                        SIP_TLS_CERT_FILE: options.sip.tls.certFile,
+                        SIP_TLS_KEY_FILE: options.sip.tls.keyFile,
+                        SIP_TLS_PORT: options.sip.tls.port,
+                        ...(options.sip.tls.caFile ? { SIP_TLS_CA_FILE: options.sip.tls.caFile } : {}),
+                      }
+                    : {}),
                 },
               }
             : {}),

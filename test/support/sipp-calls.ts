@@ -4,6 +4,7 @@
  * challenge), `agentLeg` plays the contact centre taking (or not) the call the connector places.
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/
  */
+import { sipResponse } from './sipp';
 
 /** An SDP offer shaped like Meta's (WebRTC media: ICE, DTLS-SRTP, Opus). */
 export const META_SDP_OFFER = [
@@ -77,14 +78,7 @@ Max-Forwards: 70
 Content-Length: 0
 `)}</send>`;
 
-const ok = `<send>${cdata(`SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-`)}</send>`;
+const ok = sipResponse('200 OK');
 
 export type MetaCallEnd = 'customer' | 'agent' | 'cancel' | { refused: number };
 
@@ -173,15 +167,9 @@ Content-Length: 0
   return `<?xml version="1.0" encoding="UTF-8"?>\n<scenario name="meta-call">\n${steps.join('\n')}\n<Reference variables="${refs.join(',')}"/>\n</scenario>\n`;
 }
 
-const provisional = (status: string) => `<send>${cdata(`SIP/2.0 ${status}
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]CC[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[agent]@[local_ip]:[local_port];transport=[transport]>
-Content-Length: 0
-`)}</send>`;
+/** The To tag of the contact centre's side of the call. */
+const CC_TAG = '[pid]CC[call_number]';
+const provisional = (status: string) => sipResponse(status, { toTag: CC_TAG, contact: true });
 
 const checkedInvite = `<recv request="INVITE" rrs="true"><action>
   <ereg regexp="^ *wa:.+" search_in="hdr" header="X-Conversation-Id:" check_it="true" assign_to="conversation"/>
@@ -211,44 +199,16 @@ export function agentLeg(mode: AgentLegMode, talkMs = 500): string {
   steps.push(provisional('180 Ringing'));
   if (mode === 'ring' || mode === 'ring-until-cancelled') {
     // ring-until-cancelled: the CANCEL (and the 487's ACK) come from a process that did not send the INVITE.
-    steps.push('<recv request="CANCEL"/>', ok, `<send>${cdata(`SIP/2.0 487 Request Terminated
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]CC[call_number]
-[last_Call-ID:]
-CSeq: 1 INVITE
-Content-Length: 0
-`)}</send>`, '<recv request="ACK"/>');
+    steps.push('<recv request="CANCEL"/>', ok, sipResponse('487 Request Terminated', { toTag: CC_TAG, cseq: 'CSeq: 1 INVITE' }), '<recv request="ACK"/>');
   } else {
     steps.push(
-      `<send retrans="500">${cdata(`SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]CC[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[agent]@[local_ip]:[local_port];transport=[transport]>
-X-Agent-Id: [agent]
-Content-Type: application/sdp
-Content-Length: [len]
-
-${AGENT_SDP_ANSWER}`)}</send>`,
+      sipResponse('200 OK', { retransMs: 500, toTag: CC_TAG, contact: true, headers: ['X-Agent-Id: [agent]'], body: { type: 'application/sdp', text: AGENT_SDP_ANSWER } }),
       '<recv request="ACK"><action><ereg regexp=".*" search_in="hdr" header="From:" assign_to="ourFrom"/><ereg regexp=".*" search_in="hdr" header="To:" assign_to="theirTo"/></action></recv>',
     );
     if (mode === 'answer-hold') {
       steps.push(
         '<recv request="INVITE"><action><ereg regexp="a=sendonly" search_in="body" check_it="true" assign_to="holdOffer"/></action></recv>',
-        `<send retrans="500">${cdata(`SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[agent]@[local_ip]:[local_port];transport=[transport]>
-Content-Type: application/sdp
-Content-Length: [len]
-
-${AGENT_SDP_HOLD}`)}</send>`,
+        sipResponse('200 OK', { retransMs: 500, contact: true, body: { type: 'application/sdp', text: AGENT_SDP_HOLD } }),
         '<recv request="ACK"/>',
       );
     }
@@ -271,14 +231,7 @@ Content-Length: 0
     }
   }
   if (mode === 'busy-then-answer') {
-    steps.push('<nop next="end"/>', '<label id="busy"/>', `<send>${cdata(`SIP/2.0 486 Busy Here
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]CCbusy[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-`)}</send>`, '<recv request="ACK"/>', '<label id="end"/>');
+    steps.push('<nop next="end"/>', '<label id="busy"/>', sipResponse('486 Busy Here', { toTag: '[pid]CCbusy[call_number]' }), '<recv request="ACK"/>', '<label id="end"/>');
   }
   const refs = ['conversation', 'waCall', 'queue', 'offer', ...(mode.startsWith('ring') ? [] : ['ourFrom', 'theirTo']), ...(mode === 'busy-then-answer' ? ['call', 'vsFirst', 'isFirst'] : []), ...(mode === 'answer-hold' ? ['holdOffer'] : [])];
   return `<?xml version="1.0" encoding="UTF-8"?>\n<scenario name="agent-leg">\n${steps.join('\n')}\n<Reference variables="${refs.join(',')}"/>\n</scenario>\n`;

@@ -4,6 +4,11 @@
  * MESSAGE, optionally sent twice with the same branch and CSeq: a retransmission), then take every further MESSAGE
  * until the BYE. Run them with `noRetransmissions` (sipp's -nr): two identical answers are then two steps.
  */
+import { sipResponse } from './sipp';
+
+/** The To tag of the agent's side of the call. */
+const AGENT_TAG = '[pid]SIPpTag01[call_number]';
+
 export type ChatStep =
   | { kind: 'take'; status?: number; reason?: string }
   /** Receives a MESSAGE and never answers it (the sender's side dies waiting). */
@@ -16,31 +21,8 @@ const answerInvite = `
       <ereg regexp="sip:[^>]+" search_in="hdr" header="Contact:" check_it="true" assign_to="ourContact"/>
     </action>
   </recv>
-  <send><![CDATA[
-
-SIP/2.0 180 Ringing
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[agent]@[local_ip]:[local_port];transport=[transport]>
-Content-Length: 0
-
-]]></send>
-  <send><![CDATA[
-
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]SIPpTag01[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[agent]@[local_ip]:[local_port];transport=[transport]>
-X-Agent-Id: [agent]
-Content-Length: 0
-
-]]></send>
+  ${sipResponse('180 Ringing', { toTag: AGENT_TAG, contact: true })}
+  ${sipResponse('200 OK', { toTag: AGENT_TAG, contact: true, headers: ['X-Agent-Id: [agent]'] })}
   <recv request="ACK">
     <action>
       <ereg regexp=".*" search_in="hdr" header="From:" assign_to="ourFrom"/>
@@ -49,17 +31,7 @@ Content-Length: 0
   </recv>`;
 
 const answer = (status: number, reason: string) => `
-  <send><![CDATA[
-
-SIP/2.0 ${status} ${reason}
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>`;
+  ${sipResponse(`${status} ${reason}`)}`;
 
 function write(step: Extract<ChatStep, { kind: 'write' }>, index: number): string {
   if (/[[\]<>&]/.test(step.body)) throw new Error('keep sipp bodies free of [ ] < > &');

@@ -74,6 +74,41 @@ export interface SippPeer {
   stop(): Promise<void>;
 }
 
+/** How a scenario's response differs from the plain one (the request's Via, From, To, Call-ID and CSeq copied). */
+export interface SipResponseOptions {
+  /** A tag sipp adds to the To (the first response of its dialog), e.g. `[pid]SIPpTag01[call_number]`. */
+  toTag?: string;
+  /** A CSeq line instead of the request's (a 487 to the INVITE, sent after the CANCEL's 200). */
+  cseq?: string;
+  /** With sipp's Contact: `<sip:[agent]@[local_ip]:[local_port];transport=[transport]>`. */
+  contact?: boolean;
+  /** More header lines, e.g. `X-Agent-Id: [agent]`. */
+  headers?: string[];
+  /** A body and its Content-Type (Content-Length is sipp's `[len]`). */
+  body?: { type: string; text: string };
+  /** sipp's `retrans` (ms): re-sent over UDP until the next message comes (a 2xx to an INVITE). */
+  retransMs?: number;
+}
+
+/**
+ * One `<send>` of a SIP response in a sipp scenario (RFC 3261 §8.2.6: Via, From, To, Call-ID and CSeq as the request
+ * had them), for the scenario builders of the chat, MSRP and calls tests.
+ */
+export function sipResponse(status: string, options: SipResponseOptions = {}): string {
+  const lines = [
+    `SIP/2.0 ${status}`,
+    '[last_Via:]',
+    '[last_From:]',
+    `[last_To:]${options.toTag ? `;tag=${options.toTag}` : ''}`,
+    '[last_Call-ID:]',
+    options.cseq ?? '[last_CSeq:]',
+    ...(options.contact ? ['Contact: <sip:[agent]@[local_ip]:[local_port];transport=[transport]>'] : []),
+    ...(options.headers ?? []),
+    ...(options.body ? [`Content-Type: ${options.body.type}`, 'Content-Length: [len]', '', options.body.text] : ['Content-Length: 0', '']),
+  ];
+  return `<send${options.retransMs ? ` retrans="${options.retransMs}"` : ''}><![CDATA[\n\n${lines.join('\n')}\n]]></send>`;
+}
+
 const LOOPBACK_HEX = '0100007F';
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
