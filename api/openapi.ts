@@ -215,7 +215,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       '/v1/console/live/conversations/{conversationId}': {
         get: {
           summary: "The web console: one conversation's status and thread as server-sent events",
-          description: liveDescription('`{ conversation: Conversation, messages: Message[] }`; an unknown id is a `problem` event'),
+          description: liveDescription('`{ conversation: Conversation, messages: Message[], calls: CallEntry[] }`; an unknown id is a `problem` event'),
           requestParams: { path: conversationPath },
           responses: { '200': liveStream, '400': problem('Not a conversation id'), '404': problem('No such conversation, or not one this key may read'), ...liveRefusals },
         },
