@@ -68,7 +68,8 @@ export function createMetaSip(deps: MetaSipDeps) {
     if (!webhooksFor.has(c.phoneNumberId)) return;
     c.webhooks = c.webhooks.then(() => deps.deliverWebhook(body())).catch(() => undefined);
   }
-  const connected = (c: SimCall) => tell(c, () => callConnectWebhook(c, c.answeredAt ?? c.offeredAt, c.direction === 'USER_INITIATED' ? c.sdp : (c.remoteSdp ?? c.sdp)));
+  // The user's side of the media: Meta's offer on a user's call, its answer on the business's (sdp_type says which).
+  const connected = (c: SimCall) => tell(c, () => callConnectWebhook(c, c.answeredAt ?? c.offeredAt, c.sdp));
   function finish(c: SimCall, state: SimCall['state'], at: number, by?: 'customer' | 'business', status?: number): void {
     if (['ended', 'cancelled', 'declined', 'missed', 'refused', 'failed'].includes(c.state)) return;
     Object.assign(c, { state, endedAt: at, ...(by ? { endedBy: by } : {}), ...(status ? { finalStatus: status } : {}) });
