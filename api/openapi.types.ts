@@ -195,7 +195,7 @@ export interface paths {
         };
         /**
          * The web console: one conversation's status and thread as server-sent events
-         * @description Each `snapshot` event carries `{ conversation: Conversation, messages: Message[] }`; an unknown id is a `problem` event, sent when it changes (the server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching); a failed read is a `problem` event with an RFC 9457 problem, and the stream goes on. A key holds at most LIVE_STREAMS_PER_KEY streams (429 too_many_streams past it, or past LIVE_STREAMS_TOTAL for the service); a stream ends when its key is revoked or changes role, and after LIVE_STREAM_MAX_MS (the client reconnects).
+         * @description Each `snapshot` event carries `{ conversation: Conversation, messages: Message[], calls: CallEntry[] }`; an unknown id is a `problem` event, sent when it changes (the server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching); a failed read is a `problem` event with an RFC 9457 problem, and the stream goes on. A key holds at most LIVE_STREAMS_PER_KEY streams (429 too_many_streams past it, or past LIVE_STREAMS_TOTAL for the service); a stream ends when its key is revoked or changes role, and after LIVE_STREAM_MAX_MS (the client reconnects).
          */
         get: operations["streamConversation"];
         put?: never;
