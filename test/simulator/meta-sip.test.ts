@@ -53,10 +53,28 @@ Content-Length: 0
 `)}</send>`;
 
 /** The business calls: 401 answered with credentials, then `end`: refused with 403, declined 603, or answered and hung up. */
-function businessCall(end: 'refused' | 'declined' | 'answered'): string {
+function businessCall(end: 'refused' | 'declined' | 'answered' | 'cancelled'): string {
   const steps = [invite(1, false), '<recv response="100" optional="true"/>', '<recv response="401" auth="true"/>', ack(1, false), invite(2, true), '<recv response="100" optional="true"/>'];
   if (end === 'refused') steps.push('<recv response="403"><action><ereg regexp="138006" search_in="hdr" header="Reason:" check_it="true" assign_to="reason"/></action></recv>', ack(2, false));
   if (end === 'declined') steps.push('<recv response="180"/>', '<recv response="603"/>', ack(2, false));
+  if (end === 'cancelled') {
+    steps.push(
+      '<recv response="180"/>',
+      '<pause milliseconds="300"/>',
+      `<send>${cdata(`CANCEL sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+[last_Via:]
+[last_From:]
+To: <sip:[service]@wa.meta.vc>
+[last_Call-ID:]
+CSeq: 2 CANCEL
+Max-Forwards: 70
+Content-Length: 0
+`)}</send>`,
+      '<recv response="200"/>',
+      '<recv response="487"/>',
+      ack(2, false),
+    );
+  }
   if (end === 'answered') {
     steps.push(
       '<recv response="180"/>',
@@ -79,7 +97,7 @@ Content-Length: 0
   return `<?xml version="1.0" encoding="UTF-8"?>\n<scenario name="business-call">\n${steps.join('\n')}\n${refs.length ? `<Reference variables="${refs.join(',')}"/>` : ''}\n</scenario>\n`;
 }
 
-async function businessCalls(end: 'refused' | 'declined' | 'answered', to: string) {
+async function businessCalls(end: 'refused' | 'declined' | 'answered' | 'cancelled', to: string) {
   const address = await sim.sip.address();
   const sipp = await startSipp({ scenario: 'custom:business-call', scenarioXml: businessCall(end), transport: 'udp', remote: `127.0.0.1:${address.port}`, service: `+${to}`, auth: { username: BUSINESS, password }, timeoutSeconds: 20 });
   try {
@@ -117,6 +135,15 @@ test('a user set to decline answers 603', async () => {
   const report = await businessCalls('declined', to);
   expect(report.exitCode).toBe(0);
   expect(lastCallTo(to)).toMatchObject({ state: 'declined', finalStatus: 603 });
+});
+
+test('a user set not to answer lets it ring: the business gives up with CANCEL (200, 487)', async () => {
+  const to = String((customer += 1));
+  sim.sip.grantPermission(NUMBER_ID, to, Date.now() + 60_000);
+  sim.sip.setAnswering(to, { outcome: 'no_answer', ringMs: 50 });
+  const report = await businessCalls('cancelled', to);
+  expect(report.exitCode).toBe(0);
+  expect(lastCallTo(to)).toMatchObject({ state: 'cancelled', finalStatus: 487, endedBy: 'business' });
 });
 
 test('the control endpoint refuses a call Meta could not place (no enabled SIP server: 409) and bad input (400)', async () => {
