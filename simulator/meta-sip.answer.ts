@@ -39,7 +39,6 @@ interface Deps {
   register(c: SimCall): void;
   find(callId: string): SimCall | undefined;
   local(): LocalAddress;
-  transportName: SipTransportName;
   send(message: SipMessage, hop: SipHop): Promise<void>;
   start(request: SipRequest, hop: SipHop): ClientTransaction;
   connected(c: SimCall): void;
@@ -50,6 +49,8 @@ interface Deps {
 
 interface Held1 {
   invite: SipRequest;
+  /** The transport the business's INVITE came over: our answers, Contact and BYE use it. */
+  transport: SipTransportName;
   reply(message: SipMessage): Promise<void>;
   last?: SipResponse;
   acked: boolean;
@@ -101,7 +102,7 @@ export function createBusinessCallAnswerer(deps: Deps) {
       webhooks: Promise.resolve(),
     };
     deps.register(c);
-    const h: Held1 = { invite: request, reply: inbound.reply, acked: false };
+    const h: Held1 = { invite: request, transport: inbound.source.transport, reply: inbound.reply, acked: false };
     pending.set(callId, h);
     const final = async (state: SimCall['state'], status: number, reason: string, extra: [string, string][] = []) => {
       c.statuses.push(status);
@@ -122,7 +123,7 @@ export function createBusinessCallAnswerer(deps: Deps) {
   }
 
   async function answer(c: SimCall, h: Held1, plan: Answering): Promise<void> {
-    const contact = `<sip:+${c.customer}@${deps.local().host}:${deps.local().port}${deps.transportName === 'tcp' ? ';transport=tcp' : ''}>`;
+    const contact = `<sip:+${c.customer}@${deps.local().host}:${deps.local().port}${h.transport === 'udp' ? '' : `;transport=${h.transport}`}>`;
     const recordRoutes = headerValues(h.invite, 'Record-Route').map((r): [string, string] => ['Record-Route', r]);
     c.statuses.push(200);
     await respond(h, 200, 'OK', [['Contact', contact], ...recordRoutes, ['Content-Type', 'application/sdp']], c.sdp);
@@ -141,7 +142,7 @@ export function createBusinessCallAnswerer(deps: Deps) {
       remoteTarget: parseNameAddr(headerValues(h.invite, 'Contact')[0] ?? `<${parseNameAddr(from).uri}>`).uri,
       routeSet: headerValues(h.invite, 'Record-Route'),
       localSeq: 0,
-      transport: deps.transportName,
+      transport: h.transport,
     };
     deps.connected(c);
     // The 2xx again over UDP until the ACK (§13.3.1.4).
@@ -153,7 +154,7 @@ export function createBusinessCallAnswerer(deps: Deps) {
         interval *= 2;
         again();
       });
-    if (deps.transportName === 'udp') again();
+    if (h.transport === 'udp') again();
     if (plan.hangUpAfterMs !== undefined) deps.later(plan.hangUpAfterMs, () => void hangUp(c));
   }
 

@@ -5,7 +5,8 @@
  * challenge answered with the SIP password "Meta" generated for the number, ACK, then BYE or CANCEL), and answers
  * the business's own calls (meta-sip.answer.ts). `calls` webhooks follow each call when enabled for the number.
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/
- * Deviation: Meta signals over TLS only; the simulator speaks UDP (default) or TCP, like the connector's agent.
+ * Meta signals over TLS only; the simulator calls over UDP by default (no certificate needed), TCP, or TLS
+ * (`useTransport`), and takes the business's INVITEs on UDP and TCP.
  */
 import { openSipTransport, type Inbound, type SipTransport } from '../integrations/sip/sip.transport';
 import { createTransactionLayer, type TransactionLayer } from '../integrations/sip/sip.transaction';
@@ -20,6 +21,8 @@ import type { Held } from './calling-settings';
 export interface MetaSipDeps {
   host: string;
   transport?: SipTransportName;
+  /** PEM CAs trusted when calling the business over TLS (its certificate must cover the settings' hostname). */
+  tlsCa?: string[];
   callingSettings(phoneNumberId: string): Held | undefined;
   numbers(): [phoneNumberId: string, held: Held][];
   deliverWebhook(body: object): Promise<unknown>;
@@ -45,7 +48,8 @@ export class CallNotPlaceable extends Error {}
 
 export function createMetaSip(deps: MetaSipDeps) {
   const t1 = deps.t1Ms ?? 500;
-  const kind: SipTransportName = deps.transport ?? 'udp';
+  let kind: SipTransportName = deps.transport ?? 'udp';
+  let tlsCa = deps.tlsCa;
   const calls = new Map<string, SimCall>();
   const invites = new Map<string, { request: SipRequest; hop: SipHop }>();
   const webhooksFor = new Set<string>();
@@ -81,7 +85,6 @@ export function createMetaSip(deps: MetaSipDeps) {
     register: (c) => void calls.set(c.callId, c),
     find: (callId) => calls.get(callId),
     local,
-    transportName: kind,
     send: (message, hop) => transport!.send(message, hop),
     start: (request, hop) => layer!.start(request, hop),
     connected,
@@ -91,7 +94,8 @@ export function createMetaSip(deps: MetaSipDeps) {
   });
 
   async function open(): Promise<SipTransport> {
-    opening ??= openSipTransport({ host: deps.host, port: 0, onMessage: (inbound) => void onMessage(inbound), onMalformed: () => undefined }).then((t) => {
+    // Over TLS the simulator only connects out (as Meta's client); it listens on UDP/TCP for the business's INVITEs.
+    opening ??= openSipTransport({ host: deps.host, port: 0, ...(kind === 'tls' ? { tls: { ...(tlsCa ? { ca: tlsCa } : {}) } } : {}), onMessage: (inbound) => void onMessage(inbound), onMalformed: () => undefined }).then((t) => {
       transport = t;
       layer = createTransactionLayer(t, { t1Ms: t1, t2Ms: 4_000 });
       return t;
@@ -146,7 +150,7 @@ export function createMetaSip(deps: MetaSipDeps) {
           ['To', `<${target.toUri}>`],
           ['Call-ID', c.callId],
           ['CSeq', `${seq} INVITE`],
-          ['Contact', `<sip:+${opts.from}@${local().host}:${local().port}${kind === 'tcp' ? ';transport=tcp' : ''}>`],
+          ['Contact', `<sip:+${opts.from}@${local().host}:${local().port}${kind === 'udp' ? '' : `;transport=${kind}`}>`],
           ['Allow', META_ALLOW],
           ...(auth ? ([['Authorization', auth]] as [string, string][]) : []),
           ['Content-Type', 'application/sdp'],
@@ -226,7 +230,8 @@ export function createMetaSip(deps: MetaSipDeps) {
     const port = server.port ?? 5060;
     const userParams = Object.entries(server.request_uri_user_params ?? {}).map(([k, v]) => `;${k}=${v}`).join('');
     const target = {
-      requestUri: `sip:+${opts.displayPhoneNumber}${userParams}@${server.hostname}:${port}${kind === 'tcp' ? ';transport=tcp' : ''}`,
+      // Meta adds transport=TLS to the Request-URI of its requests (SIP page); the simulator names the transport it uses.
+      requestUri: `sip:+${opts.displayPhoneNumber}${userParams}@${server.hostname}:${port}${kind === 'udp' ? '' : `;transport=${kind}`}`,
       toUri: `sip:+${opts.displayPhoneNumber}@${server.hostname}`,
       hop: { host: server.hostname, port, transport: kind },
       ...(held.sipPassword ? { password: held.sipPassword } : {}),
@@ -269,6 +274,15 @@ export function createMetaSip(deps: MetaSipDeps) {
       else webhooksFor.delete(phoneNumberId);
     },
     callWebhooks: (phoneNumberId: string) => webhooksFor.has(phoneNumberId),
+    /**
+     * Which transport the simulated Meta calls businesses over, before its first call: `tls` as Meta does (trusting
+     * `ca` besides Node's CAs), `tcp`, or `udp` (the default). Refused once the SIP socket is open.
+     */
+    useTransport(transport: SipTransportName, ca?: string[]): void {
+      if (opening) throw new Error('the simulator SIP side is already open');
+      kind = transport;
+      tlsCa = ca;
+    },
     /** Where the business sends its INVITEs (opens the SIP socket on first use). */
     async address(): Promise<{ host: string; port: number; transport: SipTransportName }> {
       const t = await open();

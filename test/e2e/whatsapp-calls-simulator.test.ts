@@ -10,6 +10,7 @@ import { BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../s
 import { startSipp, type SippMessage, type SippPeer } from '../support/sipp';
 import { AGENT_SDP_ANSWER, agentLeg, type AgentLegMode } from '../support/sipp-calls';
 import { eventually } from '../support/workflow-env';
+import { makeTestPki } from '../support/tls-certs';
 
 const DISPLAY = '12025550109';
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -21,11 +22,14 @@ let nextCustomer = 15558000000 + Math.floor(Math.random() * 900_000);
 const bodyOf = (m: SippMessage) => m.text.split(/\r?\n\r?\n/).slice(1).join('\n\n').replace(/\r/g, '').trim();
 const conversationOf = (customer: string) => `wa:${BUSINESS_NUMBER_ID}:${customer}`;
 
-async function rigWith(mode: AgentLegMode): Promise<{ rig: ServiceRig; cc: SippPeer }> {
+async function rigWith(mode: AgentLegMode, tls?: { certFile: string; keyFile: string; ca: string }): Promise<{ rig: ServiceRig; cc: SippPeer }> {
   const cc = await startSipp({ scenario: 'custom:agent-leg', scenarioXml: agentLeg(mode), transport: 'udp', agent: 'agent-7', timeoutSeconds: 60 });
   cleanups.push(() => cc.stop());
   const sipPort = await findFreePort();
-  const rig = await startService({ sip: { connectorUri: cc.uri, localPort: sipPort } });
+  const tlsPort = tls ? await findFreePort() : undefined;
+  const rig = await startService({ sip: { connectorUri: cc.uri, localPort: sipPort, ...(tls ? { tls: { certFile: tls.certFile, keyFile: tls.keyFile, port: tlsPort! } } : {}) } });
+  // Meta speaks TLS only: so does the simulator here, trusting the test CA that signed the connector's certificate.
+  if (tls) rig.simulator.sip.useTransport('tls', [tls.ca]);
   cleanups.push(() => rig.stop());
   const draft = { routing: { defaultQueue: 'support', defaultSkill: 'voice', retry: { initialSeconds: 1, maxSeconds: 1, maxAttempts: 2 } } };
   expect((await rig.requestAs('supervisor', 'PUT', '/v1/config/draft', draft)).body.valid).toBe(true);
@@ -35,7 +39,7 @@ async function rigWith(mode: AgentLegMode): Promise<{ rig: ServiceRig; cc: SippP
   // The settings go to "Meta" (the simulator) through the connector's API: Meta calls the SIP server they name.
   const settings = await rig.requestAs('supervisor', 'PUT', `/v1/numbers/${BUSINESS_NUMBER_ID}/calling`, {
     status: 'ENABLED',
-    sip: { status: 'ENABLED', servers: [{ hostname: '127.0.0.1', port: sipPort }] },
+    sip: { status: 'ENABLED', servers: [{ hostname: '127.0.0.1', port: tlsPort ?? sipPort }] },
   });
   expect(settings.status).toBe(200);
   return { rig, cc };
@@ -94,6 +98,26 @@ describe('the simulator calls as a WhatsApp user would (Meta SIP server), sipp i
     const timeline = await rig.requestAs('analyst', 'GET', `/v1/analytics/conversations/${encodeURIComponent(conversationOf(customer))}/timeline`);
     expect(timeline.status).toBe(200);
     expect(timeline.body.calls).toEqual(thread.body.calls);
+  }, 120_000);
+
+  test('over TLS, as Meta signals: the certificate checked against the settings\' host, answered, then the customer hangs up', async () => {
+    const pki = makeTestPki();
+    cleanups.push(async () => pki.remove());
+    const leaf = pki.issue('connector', ['IP:127.0.0.1']);
+    const { rig, cc } = await rigWith('answer', { certFile: leaf.certFile, keyFile: leaf.keyFile, ca: pki.ca });
+    const customer = String((nextCustomer += 1));
+    const placed = await simulatorCall(rig, { phoneNumberId: BUSINESS_NUMBER_ID, from: customer, displayPhoneNumber: DISPLAY, hangUpAfterMs: 800 });
+    expect(placed.status).toBe(201);
+    expect((await cc.finished()).exitCode).toBe(0);
+    const sim = await eventually(async () => simCall(rig, placed.body.callId), (c) => c.state === 'ended' && c.statuses.at(-1) === 200, 20_000);
+    expect(sim.statuses[0]).toBe(401);
+    expect(sim.dialog!.transport).toBe('tls');
+    const thread = await eventually(
+      () => rig.request('GET', `/v1/conversations/${encodeURIComponent(conversationOf(customer))}/messages`),
+      (r) => r.body.calls?.[0]?.outcome === 'ended',
+      30_000,
+    );
+    expect(thread.body.calls[0]).toMatchObject({ direction: 'inbound', cause: 'customer_hung_up', agentId: 'agent-7' });
   }, 120_000);
 
   test('the customer gives up while it rings: CANCEL reaches the contact centre, abandoned; no calls webhooks unless enabled', async () => {
