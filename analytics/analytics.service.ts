@@ -8,6 +8,7 @@ import { countRuns, historiesFromServer, type Selection } from './history.source
 import { isUnreadable, type HistoryItem } from './history.types';
 import type { Kpis } from './kpi.aggregate';
 import type { Timeline } from './timeline.build';
+import { callEntries, type CallEntry } from '../services/call-entries';
 import { timelineToMermaid } from './timeline.format';
 
 export interface AnalyticsDeps {
@@ -33,6 +34,8 @@ export interface ConversationTimelines {
   runs: (Timeline & { diagram: string })[];
   /** Runs the current code could not replay (their timelines would be guesses). */
   replayFailures: { runId: string; error: string; offendingEvent?: { eventId: number; eventType: string } }[];
+  /** The conversation's WhatsApp calls, oldest first: each is its own workflow (`call:<Call-ID>`), so they sit beside the runs. */
+  calls: CallEntry[];
 }
 
 export const DEFAULT_MAX_RUNS = 500;
@@ -55,7 +58,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
     /** One conversation's runs (or the one run asked for), newest first. */
     async timeline(conversationId: string, runId?: string): Promise<ConversationTimelines> {
       const inputs = runId ? oneRun(conversationId, runId) : historiesFromServer(deps.temporal, { workflowId: conversationId, limit: maxRuns });
-      const result: ConversationTimelines = { conversationId, runs: [], replayFailures: [] };
+      const result: ConversationTimelines = { conversationId, runs: [], replayFailures: [], calls: await callEntries(deps.store, conversationId) };
       for await (const run of analyzeRuns(inputs, await workflowCode(), undefined, deps.temporal.options.dataConverter)) {
         if (run.timeline) result.runs.push({ ...run.timeline, diagram: timelineToMermaid(run.timeline) });
         else if (!isUnreadable(run.outcome)) {
@@ -63,7 +66,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
           result.replayFailures.push({ runId: failedRun, error, ...(offendingEvent ? { offendingEvent } : {}) });
         }
       }
-      if (result.runs.length === 0 && result.replayFailures.length === 0) throw new AppError('unknown_conversation', `No conversation ${conversationId}`);
+      if (result.runs.length === 0 && result.replayFailures.length === 0 && result.calls.length === 0) throw new AppError('unknown_conversation', `No conversation ${conversationId}`);
       return result;
     },
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import 'zod-openapi';
+import { CallEntryView } from './openapi.calls';
 import { conversationStates } from '../machines/conversation.machine';
 
 /** Request and response schemas of the analyst API; the OpenAPI document is generated from these. */
@@ -90,5 +91,6 @@ export const ConversationTimelinesView = z
     conversationId: z.string(),
     runs: z.array(TimelineView),
     replayFailures: z.array(z.object({ runId: z.string(), error: z.string(), offendingEvent: z.object({ eventId: z.number(), eventType: z.string() }).optional() })),
+    calls: z.array(CallEntryView).meta({ description: "The conversation's WhatsApp calls, oldest first (each is its own workflow, call:<Call-ID>, so they sit beside the runs)" }),
   })
   .meta({ id: 'ConversationTimelines' });

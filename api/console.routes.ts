@@ -64,8 +64,8 @@ export function consoleLiveRoutes({ feeds, conversations, templates }: { feeds: 
       res,
       `conversation:${id}`,
       async () => {
-        const [conversation, messages] = await Promise.all([conversations.stored(id), conversations.messages(id)]);
-        return { conversation, messages };
+        const [conversation, thread] = await Promise.all([conversations.stored(id), conversations.thread(id, viewer.agent?.id)]);
+        return { conversation, ...thread };
       },
       { owner: ownerOf(res), admit: (snapshot) => conversations.maySee((snapshot as { conversation: ConversationView }).conversation, viewer) },
     );

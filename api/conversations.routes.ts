@@ -76,8 +76,9 @@ export function conversationRoutes(conversations: ConversationService, receipts:
 
   router.get('/v1/conversations/:conversationId/messages', read, async (req, res) => {
     const id = parseIn('path', ConversationId, req.params.conversationId, 'conversationId');
-    await conversations.visible(id, principalOf(res));
-    res.json({ messages: await conversations.messages(id) });
+    const principal = principalOf(res);
+    await conversations.visible(id, principal);
+    res.json(await conversations.thread(id, principal.agent?.id));
   });
 
   router.get('/v1/conversations/:conversationId/templates', read, async (req, res) => {

@@ -2,6 +2,26 @@ import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import { CallingSettingsBody, KpiQuery } from './calls.routes';
 
+/** A WhatsApp call as an entry of the thread and the timeline (services/call-entries.ts). */
+export const CallEntryView = z
+  .object({
+    kind: z.literal('call'),
+    callId: z.string().optional().meta({ description: 'The SIP Call-ID (its workflow is call:<callId>), when the SIP side saw the call' }),
+    wacid: z.string().optional().meta({ description: "Meta's call id, when a `calls` webhook named the call" }),
+    direction: z.enum(['inbound', 'outbound']).meta({ description: 'inbound: the WhatsApp user called; outbound: the business did' }),
+    at: z.string().meta({ description: 'When it was offered (ISO 8601)' }),
+    outcome: z.string().meta({ description: "ended, missed, abandoned, failed, ringing, answered (the SIP side's phase); else Meta's terminate status: completed, failed" }),
+    cause: z.string().optional(),
+    agentId: z.string().optional(),
+    waitSeconds: z.number().optional(),
+    durationSeconds: z.number().optional().meta({ description: "Talk time in seconds: the SIP side's, else Meta's duration" }),
+    meta: z
+      .object({ status: z.string().optional(), startTime: z.string().optional(), endTime: z.string().optional(), durationSeconds: z.number().optional() })
+      .optional()
+      .meta({ description: "What Meta's terminate webhook reported" }),
+  })
+  .meta({ id: 'CallEntry' });
+
 type Responses = (description: string) => { description: string; content: Record<string, { schema: z.ZodType }> };
 
 /** WhatsApp calls: calling settings, a conversation's calls, KPIs. */

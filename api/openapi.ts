@@ -22,7 +22,7 @@ import { supervisorPaths } from './openapi.supervisor';
 import { healthPaths } from './openapi.health';
 import { privacyPaths } from './openapi.privacy';
 import { sendingPaths } from './openapi.sending';
-import { callPaths } from './openapi.calls';
+import { CallEntryView, callPaths } from './openapi.calls';
 import { CustomerId, CustomerLookupQuery, CustomerView } from './customers.schema';
 import { completeOperations } from './openapi.operations';
 
@@ -167,9 +167,12 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           },
         },
         get: {
-          summary: 'The message thread, in the order the messages were written',
+          summary: 'The message thread, in the order the messages were written, and the WhatsApp calls beside it',
           requestParams: { path: conversationPath },
-          responses: { '200': json('Messages', z.object({ messages: z.array(MessageView) })), '404': problem('Unknown conversation') },
+          responses: {
+            '200': json('Messages, and calls oldest first (direction, outcome, duration; an agent sees the calls it took)', z.object({ messages: z.array(MessageView), calls: z.array(CallEntryView) })),
+            '404': problem('Unknown conversation'),
+          },
         },
       },
       '/v1/conversations/{conversationId}/read': {
@@ -212,7 +215,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       '/v1/console/live/conversations/{conversationId}': {
         get: {
           summary: "The web console: one conversation's status and thread as server-sent events",
-          description: liveDescription('`{ conversation: Conversation, messages: Message[] }`; an unknown id is a `problem` event'),
+          description: liveDescription('`{ conversation: Conversation, messages: Message[], calls: CallEntry[] }`; an unknown id is a `problem` event'),
           requestParams: { path: conversationPath },
           responses: { '200': liveStream, '400': problem('Not a conversation id'), '404': problem('No such conversation, or not one this key may read'), ...liveRefusals },
         },
@@ -340,7 +343,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         },
         post: {
           security: [],
-          summary: 'Cloud API webhook: messages, statuses and template updates, signed with X-Hub-Signature-256',
+          summary: 'Cloud API webhook: messages, statuses, calls and template updates, signed with X-Hub-Signature-256',
           responses: {
             '200': json(
               'Durable: every part handed over, or kept as a dead letter (GET /v1/dead-letters) when it cannot be used; a body with more than WEBHOOK_INLINE_PARTS parts is stored whole and handed over after the answer (`deferred`)',
@@ -353,6 +356,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
                   capabilityUpdates: z.number().int(),
                   fromBlocked: z.number().int().meta({ description: 'Messages from blocked people: kept, not routed' }),
                   healthEvents: z.number().int().meta({ description: 'account_update, phone_number_quality_update, account_alerts and user_preferences events applied' }),
+                  callEvents: z.number().int().meta({ description: '`calls` events (connect, terminate) stored; a redelivered one counts 0' }),
                   ignoredChanges: z.number().int(),
                   deadLetters: z.number().int(),
                   deferred: z.number().int().optional().meta({ description: 'Parts stored whole, to be handed over in chunks' }),

@@ -84,7 +84,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The message thread, in the order the messages were written */
+        /** The message thread, in the order the messages were written, and the WhatsApp calls beside it */
         get: operations["listMessages"];
         put?: never;
         /**
@@ -195,7 +195,7 @@ export interface paths {
         };
         /**
          * The web console: one conversation's status and thread as server-sent events
-         * @description Each `snapshot` event carries `{ conversation: Conversation, messages: Message[] }`; an unknown id is a `problem` event, sent when it changes (the server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching); a failed read is a `problem` event with an RFC 9457 problem, and the stream goes on. A key holds at most LIVE_STREAMS_PER_KEY streams (429 too_many_streams past it, or past LIVE_STREAMS_TOTAL for the service); a stream ends when its key is revoked or changes role, and after LIVE_STREAM_MAX_MS (the client reconnects).
+         * @description Each `snapshot` event carries `{ conversation: Conversation, messages: Message[], calls: CallEntry[] }`; an unknown id is a `problem` event, sent when it changes (the server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching); a failed read is a `problem` event with an RFC 9457 problem, and the stream goes on. A key holds at most LIVE_STREAMS_PER_KEY streams (429 too_many_streams past it, or past LIVE_STREAMS_TOTAL for the service); a stream ends when its key is revoked or changes role, and after LIVE_STREAM_MAX_MS (the client reconnects).
          */
         get: operations["streamConversation"];
         put?: never;
@@ -894,7 +894,7 @@ export interface paths {
         /** Cloud API subscription handshake (hub.mode, hub.verify_token, hub.challenge) */
         get: operations["verifyWebhookSubscription"];
         put?: never;
-        /** Cloud API webhook: messages, statuses and template updates, signed with X-Hub-Signature-256 */
+        /** Cloud API webhook: messages, statuses, calls and template updates, signed with X-Hub-Signature-256 */
         post: operations["receiveWebhook"];
         delete?: never;
         options?: never;
@@ -2281,6 +2281,35 @@ export interface components {
             /** @description Why the bytes were not kept: too_large, type_mismatch, not_allowed_type, unrecognised_type, sha256_mismatch, fetch_failed */
             problem?: string;
         };
+        CallEntry: {
+            /** @constant */
+            kind: "call";
+            /** @description The SIP Call-ID (its workflow is call:<callId>), when the SIP side saw the call */
+            callId?: string;
+            /** @description Meta's call id, when a `calls` webhook named the call */
+            wacid?: string;
+            /**
+             * @description inbound: the WhatsApp user called; outbound: the business did
+             * @enum {string}
+             */
+            direction: "inbound" | "outbound";
+            /** @description When it was offered (ISO 8601) */
+            at: string;
+            /** @description ended, missed, abandoned, failed, ringing, answered (the SIP side's phase); else Meta's terminate status: completed, failed */
+            outcome: string;
+            cause?: string;
+            agentId?: string;
+            waitSeconds?: number;
+            /** @description Talk time in seconds: the SIP side's, else Meta's duration */
+            durationSeconds?: number;
+            /** @description What Meta's terminate webhook reported */
+            meta?: {
+                status?: string;
+                startTime?: string;
+                endTime?: string;
+                durationSeconds?: number;
+            };
+        };
         ReceiptAnswer: {
             /** @description Whether a call went to WhatsApp */
             sent: boolean;
@@ -2298,6 +2327,8 @@ export interface components {
                     eventType: string;
                 };
             }[];
+            /** @description The conversation's WhatsApp calls, oldest first (each is its own workflow, call:<Call-ID>, so they sit beside the runs) */
+            calls: components["schemas"]["CallEntry"][];
         };
         Timeline: {
             conversationId: string;
@@ -2924,7 +2955,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Messages */
+            /** @description Messages, and calls oldest first (direction, outcome, duration; an agent sees the calls it took) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2932,6 +2963,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         messages: components["schemas"]["Message"][];
+                        calls: components["schemas"]["CallEntry"][];
                     };
                 };
             };
@@ -5610,6 +5642,8 @@ export interface operations {
                             fromBlocked: number;
                             /** @description account_update, phone_number_quality_update, account_alerts and user_preferences events applied */
                             healthEvents: number;
+                            /** @description `calls` events (connect, terminate) stored; a redelivered one counts 0 */
+                            callEvents: number;
                             ignoredChanges: number;
                             deadLetters: number;
                             /** @description Parts stored whole, to be handed over in chunks */

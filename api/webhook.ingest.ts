@@ -3,6 +3,7 @@ import { messages as messagesMetric } from '../lib/metrics';
 import type { DeadLetter } from '../store/dead-letters.store';
 import { keepAside, orDeadLetter } from './webhook.failures';
 import { BusinessCapabilityValue, ingestCapabilityUpdate } from './webhook.capability';
+import { CallsChangeValue, CloudCallEvent, ingestCallEvent } from './webhook.calls';
 import { findBlocked } from '../store/blocked-users.store';
 import { handOver, inboundOf, ingestStatus, ingestTemplateEvent, storeInbound, type Inbound } from './webhook.messages';
 import { healthFields, ingestHealthEvent, UnreadableHealthEvent } from '../services/account-health';
@@ -24,12 +25,14 @@ export interface IngestSummary {
   fromBlocked: number;
   /** Account-health and marketing-preference events applied (account_update, phone_number_quality_update, account_alerts, user_preferences). */
   healthEvents: number;
+  /** `calls` events (connect, terminate) stored; a redelivered one is not counted. */
+  callEvents: number;
   ignoredChanges: number;
   /** Parts kept aside as dead letters (GET /v1/dead-letters). */
   deadLetters: number;
 }
 
-export const emptySummary = (): IngestSummary => ({ messages: 0, duplicates: 0, statuses: 0, templateEvents: 0, capabilityUpdates: 0, fromBlocked: 0, healthEvents: 0, ignoredChanges: 0, deadLetters: 0 });
+export const emptySummary = (): IngestSummary => ({ messages: 0, duplicates: 0, statuses: 0, templateEvents: 0, capabilityUpdates: 0, fromBlocked: 0, healthEvents: 0, callEvents: 0, ignoredChanges: 0, deadLetters: 0 });
 
 /** One thing a webhook body carries, with what is needed to process it or keep it as a dead letter. */
 export type WebhookPart =
@@ -38,6 +41,7 @@ export type WebhookPart =
   | { kind: 'template'; field: string; raw: unknown; entryId?: string; entryTime?: number }
   | { kind: 'health'; field: string; raw: unknown; entryId: string; entryTime?: number }
   | { kind: 'capability'; field: string; wabaId: string; time?: number; value: BusinessCapabilityValue; raw: unknown }
+  | { kind: 'call'; value: CallsChangeValue; raw: unknown }
   | { kind: 'unreadableChange'; field: string; raw: unknown; detail: string }
   | { kind: 'ignored' };
 
@@ -57,6 +61,12 @@ export function partsOf(body: CloudWebhookBody): WebhookPart[] {
         if (!parsed.success) return [{ kind: 'unreadableChange', field: change.field, raw: change.value, detail: z.prettifyError(parsed.error) }];
         const time = typeof entry.time === 'number' ? entry.time : undefined;
         return [{ kind: 'capability', field: change.field, wabaId: entry.id, ...(time !== undefined ? { time } : {}), value: parsed.data, raw: change.value }];
+      }
+      if (change.field === 'calls') {
+        const parsed = CallsChangeValue.safeParse(change.value);
+        if (!parsed.success) return [{ kind: 'unreadableChange', field: change.field, raw: change.value, detail: z.prettifyError(parsed.error) }];
+        const calls = parsed.data.calls ?? [];
+        return calls.length === 0 ? [{ kind: 'ignored' }] : calls.map((raw) => ({ kind: 'call' as const, value: parsed.data, raw }));
       }
       if (change.field !== 'messages') return [{ kind: 'ignored' }];
       const parsed = MessagesChangeValue.safeParse(change.value);
@@ -139,6 +149,14 @@ export async function ingestParts(
       const letter = () => ({ reason: 'unexpected_error' as const, detail: '', field: part.field, raw: jsonOf(part.raw), receivedAt });
       let applied = 0;
       if (!(await orDeadLetter(deps, letter, async () => (applied = await ingestCapabilityUpdate(deps, part.wabaId, part.time, part.value, receivedAt))))) summary.capabilityUpdates += applied;
+      else summary.deadLetters += 1;
+    }
+    if (part.kind === 'call') {
+      const event = CloudCallEvent.safeParse(part.raw);
+      const letter = () => ({ reason: 'unexpected_error' as const, detail: '', field: 'calls', raw: jsonOf(part.raw), receivedAt });
+      let stored = false;
+      if (!event.success) await kept({ ...letter(), reason: 'change_unreadable', detail: z.prettifyError(event.error) });
+      else if (!(await orDeadLetter(deps, letter, async () => (stored = await ingestCallEvent(deps, part.value, event.data, receivedAt))))) summary.callEvents += stored ? 1 : 0;
       else summary.deadLetters += 1;
     }
     if (part.kind === 'message') {

@@ -30,6 +30,7 @@ import {
   sendMessageUpdate,
   type ConversationWorkflowInput,
 } from '../workflows/conversation.messages';
+import { callEntries, type CallEntry } from './call-entries';
 import type { ConversationView, MessageView, OutboundRequest, SendAccepted, StartConversationBody, TemplateView } from '../api/conversations.schema';
 import { maySee, narrowedAgent, type AgentVisibility, type Viewer } from './visibility';
 import { customerForIntegrator, preferredRecipient } from './customer-identity';
@@ -252,6 +253,17 @@ export function createConversationService(deps: ConversationServiceDeps) {
       if (thread.length === 0) await requireConversation(conversationId);
       const delivered = await agentDeliveriesOf(store, thread.map((doc) => doc._id));
       return withEditsAndRevokes(thread.map((doc) => toMessageView(doc, delivered.get(doc._id), reactions)));
+    },
+
+    /**
+     * The thread as `GET /v1/conversations/{id}/messages` shows it: the messages, and the conversation's WhatsApp
+     * calls beside them (services/call-entries.ts; an agent sees the calls it took). Calls alone make a thread too.
+     */
+    async thread(conversationId: string, agentId?: string): Promise<{ messages: MessageView[]; calls: CallEntry[] }> {
+      const [thread, reactions, calls] = await Promise.all([listThread(store, conversationId), reactionsByWamid(store, conversationId), callEntries(store, conversationId, agentId)]);
+      if (thread.length === 0 && calls.length === 0) await requireConversation(conversationId);
+      const delivered = await agentDeliveriesOf(store, thread.map((doc) => doc._id));
+      return { messages: withEditsAndRevokes(thread.map((doc) => toMessageView(doc, delivered.get(doc._id), reactions))), calls };
     },
 
     async list(filter: ConversationFilter, viewer: Viewer = {}): Promise<ConversationView[]> {

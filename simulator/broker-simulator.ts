@@ -25,6 +25,8 @@ import { businessCapabilityWebhook, type CapabilityUpdate } from './capability-w
 import { refusalOfDirectSend, refusalOfMarketingSend } from './send-channels.validate';
 import { installBlockUsers } from './block-users';
 import { installMediaUpload } from './media-upload';
+import { createMetaSip } from './meta-sip';
+import { installCallControls } from './sip-calls.routes';
 
 export interface SimulatorOptions {
   port?: number;
@@ -46,6 +48,8 @@ export interface SimulatorOptions {
   acceptEverything?: boolean;
   /** The WhatsApp Business Account its account-health webhooks name (default Meta's example id, 102290129340398). */
   wabaId?: string;
+  /** The SIP transport of the simulated Meta SIP server (default udp; Meta itself speaks TLS only). */
+  sipTransport?: 'udp' | 'tcp';
 }
 
 export interface SentMessage {
@@ -157,6 +161,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   /** Delivers a signed webhook, redelivering with exponential backoff until the connector answers 200. */
   async function deliverWebhook(body: object, opts: { signatureOverride?: string; duplicate?: boolean } = {}): Promise<WebhookDelivery> {
     blockUsers.noteDelivered(body);
+    metaSip.noteDelivered(body);
     windows.noteInbound(body);
     const raw = JSON.stringify(body);
     const signature = opts.signatureOverride ?? signBody(raw, options.appSecret);
@@ -256,6 +261,14 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   const blockUsers = installBlockUsers(app, { authorized, refuse: cloudError }, options.blocklistLimit ? { maxBlocklist: options.blocklistLimit } : {});
   const health = installAccountHealth(app, { deliverWebhook: (body) => deliverWebhook(body), defaultWabaId: options.wabaId ?? '102290129340398' });
   const calling = installCallingSettings(app, { authorized });
+  const metaSip = createMetaSip({
+    host: options.host ?? '127.0.0.1',
+    ...(options.sipTransport ? { transport: options.sipTransport } : {}),
+    callingSettings: calling.callingSettings,
+    numbers: calling.numbers,
+    deliverWebhook: (body) => deliverWebhook(body),
+  });
+  installCallControls(app, metaSip);
 
   app.get('/_sim/sent', (_req, res) => void res.json({ sent, reads }));
   app.post('/_sim/faults', (req, res) => {
@@ -416,8 +429,11 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     limitMarketing: health.limitMarketing,
     /** The calling settings the connector pushed (POST /<id>/settings) and the SIP password "Meta" generated. */
     callingSettings: calling.callingSettings,
+    /** Meta's SIP side: calls a simulated customer places and answers, and their `calls` webhooks (simulator/meta-sip.ts). */
+    sip: metaSip,
     async close(): Promise<void> {
       closed = true;
+      await metaSip.close();
       for (const timer of timers) clearTimeout(timer);
       for (const res of held) res.socket?.destroy();
       server.closeAllConnections();

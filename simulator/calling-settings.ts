@@ -52,7 +52,7 @@ export const CallingSettingsBody = z.strictObject({
   }),
 });
 
-interface Held {
+export interface Held {
   calling: Record<string, unknown>;
   sipPassword?: string;
 }
@@ -93,5 +93,7 @@ export function installCallingSettings(app: Express, { authorized }: { authorize
   return {
     /** What the number's settings are at "Meta" now, and its generated SIP password. */
     callingSettings: (phoneNumberId: string): Held | undefined => numbers.get(phoneNumberId),
+    /** Every number with settings, for the SIP side (which number's password a business's INVITE proves). */
+    numbers: (): [string, Held][] => [...numbers.entries()],
   };
 }

@@ -1,4 +1,5 @@
 import type { ConversationView, MessageView } from '../../api/conversations.schema';
+import type { CallEntry } from '../../services/call-entries';
 
 /**
  * The console's only way to the connector: the same /v1 HTTP API integrators use, with the role API key the person
@@ -66,6 +67,7 @@ export const stateLabels: Record<StateName, string> = {
 /** The API's own response types (erased from the bundle), so the console cannot drift from what the API answers. */
 export type Conversation = ConversationView;
 export type Message = MessageView;
+export type Call = CallEntry;
 
 export interface Template {
   id: string;

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, conversationPath, stateLabels, type Conversation, type Message, type Principal } from './api';
+import { api, conversationPath, stateLabels, type Call, type Conversation, type Message, type Principal } from './api';
 import { remaining, useNow } from './hooks';
 import { OPEN, opened } from './inbox-list';
 import { useLive } from './live';
@@ -49,7 +49,7 @@ export function InboxPage({ principal }: { principal: Principal }) {
 
 function ConversationPanel({ conversationId, principal, onDismiss }: { conversationId: string; principal: Principal; onDismiss: (() => void) | undefined }) {
   const now = useNow();
-  const live = useLive<{ conversation: Conversation; messages: Message[] }>(`/v1/console/live/conversations/${encodeURIComponent(conversationId)}`);
+  const live = useLive<{ conversation: Conversation; messages: Message[]; calls?: Call[] }>(`/v1/console/live/conversations/${encodeURIComponent(conversationId)}`);
   const [queue, setQueue] = useState('');
   const [toAgent, setToAgent] = useState(false);
   const [actionProblem, setActionProblem] = useState<unknown>();
@@ -93,7 +93,7 @@ function ConversationPanel({ conversationId, principal, onDismiss }: { conversat
         {c && <CustomerCard conversationId={conversationId} />}
       </header>
       <Problem problem={live.problem} />
-      <Thread messages={live.data?.messages ?? []} actions={actions} />
+      <Thread messages={live.data?.messages ?? []} calls={live.data?.calls ?? []} actions={actions} />
       {c && c.state !== 'closed' && <ReplyBox conversation={c} typingIndicator={holding} quote={canWrite ? quote : undefined} onQuoted={() => setQuote(undefined)} />}
       <Problem problem={actionProblem as never} />
       <footer class="actions">

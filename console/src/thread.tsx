@@ -1,4 +1,4 @@
-import type { Message } from './api';
+import type { Call, Message } from './api';
 import { gist, MessageBody } from './message-body';
 
 const statusLabel: Record<string, string> = { queued: 'queued', accepted: 'sent to WhatsApp', sent: 'sent', delivered: 'delivered', read: 'read', failed: 'failed', received: '' };
@@ -70,14 +70,21 @@ function Actions({ m, ours, actions }: { m: Message; ours: string | undefined; a
  * The message thread: who said what, by type, quoted replies, reactions, delivery statuses, and why a send failed.
  * With `actions` (the agent may write), each message WhatsApp knows can be quoted and each customer message reacted to.
  */
-export function Thread({ messages, actions }: { messages: Message[]; actions?: MessageActions | undefined }) {
+export function Thread({ messages, calls = [], actions }: { messages: Message[]; calls?: Call[]; actions?: MessageActions | undefined }) {
   const reactions = reactionsOf(messages);
   const byId = new Map(messages.flatMap((m) => [[m.id, m] as const, ...(m.wamid ? [[m.wamid, m] as const] : [])]));
+  const shown = messages.filter((m) => !(m.direction === 'outbound' && m.reaction));
+  // Calls go where they happened: before the first message written after them (messages keep the thread's order).
+  const before = (at: string) => calls.filter((c) => c.at <= at);
+  const callItems = (list: Call[]) => list.map((c) => <CallItem key={c.callId ?? c.wacid} c={c} />);
+  let placed = 0;
   return (
     <ol class="thread" aria-label="Messages">
-      {messages
-        .filter((m) => !(m.direction === 'outbound' && m.reaction))
-        .map((m) => (
+      {shown.map((m) => {
+        const due = before(m.at).slice(placed);
+        placed += due.length;
+        return [
+          ...callItems(due),
           <li key={m.id} class={`message ${m.direction}`} data-status={m.status} data-type={m.type}>
             {m.context?.forwarded && <p class="muted">Forwarded</p>}
             {m.context?.messageId && <blockquote class="quote">{gist(byId.get(m.context.messageId))}</blockquote>}
@@ -97,8 +104,27 @@ export function Thread({ messages, actions }: { messages: Message[]; actions?: M
                 {m.failure.reason === 'template_required' && ' The window had closed: send an approved template.'}
               </p>
             )}
-          </li>
-        ))}
+          </li>,
+        ];
+      })}
+      {callItems(calls.slice(placed))}
     </ol>
+  );
+}
+
+const outcomeLabel: Record<string, string> = { ended: 'answered', answered: 'in progress', ringing: 'ringing', missed: 'missed', abandoned: 'abandoned (caller hung up while it rang)', failed: 'failed', completed: 'completed', connected: 'connected' };
+
+/** A WhatsApp call in the thread: who called, how it ended, who took it and for how long. */
+function CallItem({ c }: { c: Call }) {
+  const minutes = c.durationSeconds !== undefined ? `${Math.floor(c.durationSeconds / 60)}:${String(c.durationSeconds % 60).padStart(2, '0')}` : undefined;
+  return (
+    <li class={`message call ${c.direction}`} data-type="call" data-outcome={c.outcome}>
+      <p>
+        {c.direction === 'inbound' ? 'WhatsApp call from the customer' : 'WhatsApp call to the customer'}: {outcomeLabel[c.outcome] ?? c.outcome}
+        {minutes ? ` · ${minutes}` : ''}
+        {c.agentId ? ` · agent ${c.agentId}` : ''}
+      </p>
+      <small>{when(c.at)}</small>
+    </li>
   );
 }

@@ -135,6 +135,9 @@ function copied(request: SipRequest, names: string[]): SipHeaders {
   return request.headers.filter(([name]) => names.includes(name.toLowerCase()));
 }
 
+/** The INVITE's CSeq number, which its CANCEL and non-2xx ACK repeat (§9.1, §17.1.1.3); 1 for ours. */
+const inviteSeq = (invite: SipRequest) => Number.parseInt(header(invite, 'CSeq') ?? '1', 10) || 1;
+
 /** CANCEL for a pending INVITE (§9.1): its Request-URI, top Via (same branch), From, To, Call-ID and CSeq number. */
 export function buildCancel(invite: SipRequest): SipRequest {
   return {
@@ -144,7 +147,7 @@ export function buildCancel(invite: SipRequest): SipRequest {
       ['Via', headerValues(invite, 'Via')[0]!],
       ['Max-Forwards', '70'],
       ...copied(invite, ['from', 'to', 'call-id', 'route']),
-      ['CSeq', '1 CANCEL'],
+      ['CSeq', `${inviteSeq(invite)} CANCEL`],
       ['User-Agent', USER_AGENT],
     ],
     body: '',
@@ -161,7 +164,7 @@ export function buildFailureAck(invite: SipRequest, response: SipResponse): SipR
       ['Max-Forwards', '70'],
       ...copied(invite, ['from', 'call-id', 'route']),
       ['To', header(response, 'To') ?? header(invite, 'To')!],
-      ['CSeq', '1 ACK'],
+      ['CSeq', `${inviteSeq(invite)} ACK`],
     ],
     body: '',
   };

@@ -1,0 +1,60 @@
+/**
+ * The `calls` webhook field: Meta tells of a WhatsApp call's life (`connect`, `terminate` with status, start and end
+ * times and duration). For a SIP-enabled number Meta sends these only when webhook delivery for SIP calls is enabled
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/); payloads:
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-initiated-calls/ and
+ * .../calling/business-initiated-calls/. Unknown fields are kept; an event we do not read is stored as named.
+ * Stored once per call and event (store/call-events.store.ts): a redelivery changes nothing.
+ */
+import { z } from 'zod';
+import { recordCallEvent } from '../store/call-events.store';
+import type { IngestDeps } from './webhook.deps';
+
+/** A `calls` change value: the number, and one or more call events (business-initiated `statuses` are not read). */
+export const CallsChangeValue = z.looseObject({
+  metadata: z.looseObject({ display_phone_number: z.string().optional(), phone_number_id: z.string().min(1) }),
+  calls: z.array(z.unknown()).optional(),
+});
+export type CallsChangeValue = z.infer<typeof CallsChangeValue>;
+
+const unixSeconds = z.union([z.string().regex(/^\d{1,12}$/), z.number().int().min(0)]).transform((s) => Number(s) * 1000);
+
+/** One call event as Meta sends it in `value.calls[]`. */
+export const CloudCallEvent = z.looseObject({
+  id: z.string().min(1).max(512),
+  from: z.string().min(1).max(64),
+  to: z.string().min(1).max(64),
+  event: z.string().min(1).max(64),
+  direction: z.string().max(64).optional(),
+  timestamp: unixSeconds,
+  status: z.string().max(64).optional(),
+  start_time: unixSeconds.optional(),
+  end_time: unixSeconds.optional(),
+  duration: z.coerce.number().int().min(0).optional(),
+});
+export type CloudCallEvent = z.infer<typeof CloudCallEvent>;
+
+const digits = (text: string) => text.replace(/\D/g, '') || text;
+
+/** Stores one call event; answers whether it was new (a redelivered one is not). */
+export async function ingestCallEvent(deps: Pick<IngestDeps, 'store'>, value: CallsChangeValue, event: CloudCallEvent, receivedAt: Date): Promise<boolean> {
+  const businessNumberId = value.metadata.phone_number_id;
+  // The WhatsApp user is the caller of a user-initiated call and the callee of a business-initiated one.
+  const customer = digits(event.direction === 'BUSINESS_INITIATED' ? event.to : event.from);
+  const outcome = await recordCallEvent(deps.store, {
+    _id: `${event.id}:${event.event}`,
+    wacid: event.id,
+    event: event.event,
+    ...(event.direction ? { direction: event.direction } : {}),
+    businessNumberId,
+    customer,
+    conversationId: `wa:${businessNumberId}:${customer}`,
+    at: event.timestamp,
+    ...(event.status ? { status: event.status.toUpperCase() } : {}),
+    ...(event.start_time !== undefined ? { startTime: event.start_time } : {}),
+    ...(event.end_time !== undefined ? { endTime: event.end_time } : {}),
+    ...(event.duration !== undefined ? { durationSeconds: event.duration } : {}),
+    receivedAt,
+  });
+  return outcome === 'new';
+}

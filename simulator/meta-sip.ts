@@ -1,0 +1,300 @@
+/**
+ * The simulator's SIP side, playing Meta's SIP server (wa.meta.vc) with the project's own SIP code
+ * (integrations/sip: transport, client transactions, dialogs): a simulated WhatsApp user calls a business number
+ * (INVITE with an SDP offer shaped like Meta's to the SIP server of the number's calling settings, the digest
+ * challenge answered with the SIP password "Meta" generated for the number, ACK, then BYE or CANCEL), and answers
+ * the business's own calls (meta-sip.answer.ts). `calls` webhooks follow each call when enabled for the number.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/
+ * Meta signals over TLS only; the simulator calls over UDP by default (no certificate needed), TCP, or TLS
+ * (`useTransport`), and takes the business's INVITEs on UDP and TCP.
+ */
+import { openSipTransport, type Inbound, type SipTransport } from '../integrations/sip/sip.transport';
+import { createTransactionLayer, type TransactionLayer } from '../integrations/sip/sip.transaction';
+import { buildCancel, buildInDialog, buildResponse, dialogFromAnswer, dialogHop, type SipHop, type SipTransportName } from '../integrations/sip/sip.dialog';
+import { header, isResponse, type SipRequest, type SipResponse } from '../integrations/sip/sip.message';
+import { parseCSeq } from '../integrations/sip/sip.headers';
+import { callConnectWebhook, callTerminateWebhook, metaSdp, newWacid } from './calls-webhook';
+import { asMeta, digestAuthorization, META_ALLOW, newBranch, newCallId, newTag, type SimCall } from './meta-sip.call';
+import { createBusinessCallAnswerer, type Answering } from './meta-sip.answer';
+import type { Held } from './calling-settings';
+
+export interface MetaSipDeps {
+  host: string;
+  transport?: SipTransportName;
+  /** PEM CAs trusted when calling the business over TLS (its certificate must cover the settings' hostname). */
+  tlsCa?: string[];
+  callingSettings(phoneNumberId: string): Held | undefined;
+  numbers(): [phoneNumberId: string, held: Held][];
+  deliverWebhook(body: object): Promise<unknown>;
+  t1Ms?: number;
+}
+
+export interface PlaceCallOptions {
+  phoneNumberId: string;
+  /** The caller's wa_id (digits). */
+  from: string;
+  /** The business number as Meta displays it (digits); the To and Request-URI user. */
+  displayPhoneNumber: string;
+  profileName?: string;
+  wabaId?: string;
+  /** Hang up (BYE) this long after the answer; unset: stays up until hangUp(). */
+  hangUpAfterMs?: number;
+  /** Give up (CANCEL) this long after ringing starts, if still unanswered. */
+  cancelAfterMs?: number;
+}
+
+/** Refused before anything is sent: the number has no SIP server to call, or calling is off. */
+export class CallNotPlaceable extends Error {}
+
+export function createMetaSip(deps: MetaSipDeps) {
+  const t1 = deps.t1Ms ?? 500;
+  let kind: SipTransportName = deps.transport ?? 'udp';
+  let tlsCa = deps.tlsCa;
+  const calls = new Map<string, SimCall>();
+  const invites = new Map<string, { request: SipRequest; hop: SipHop }>();
+  const webhooksFor = new Set<string>();
+  const timers = new Set<NodeJS.Timeout>();
+  let transport: SipTransport | undefined;
+  let layer: TransactionLayer | undefined;
+  let opening: Promise<SipTransport> | undefined;
+
+  const later = (ms: number, fn: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fn();
+    }, ms);
+    timers.add(timer);
+  };
+  const local = () => ({ host: transport!.host, port: transport!.port });
+
+  /** The `calls` webhooks of a call, in order, when enabled for its number. */
+  function tell(c: SimCall, body: () => object): void {
+    if (!webhooksFor.has(c.phoneNumberId)) return;
+    c.webhooks = c.webhooks.then(() => deps.deliverWebhook(body())).catch(() => undefined);
+  }
+  // The user's side of the media: Meta's offer on a user's call, its answer on the business's (sdp_type says which).
+  const connected = (c: SimCall) => tell(c, () => callConnectWebhook(c, c.answeredAt ?? c.offeredAt, c.sdp));
+  function finish(c: SimCall, state: SimCall['state'], at: number, by?: 'customer' | 'business', status?: number): void {
+    if (['ended', 'cancelled', 'declined', 'missed', 'refused', 'failed'].includes(c.state)) return;
+    Object.assign(c, { state, endedAt: at, ...(by ? { endedBy: by } : {}), ...(status ? { finalStatus: status } : {}) });
+    tell(c, () => callTerminateWebhook(c, at, { ...(c.answeredAt ? { answeredAt: c.answeredAt } : {}), endedAt: at }));
+  }
+
+  const answerer = createBusinessCallAnswerer({
+    numbers: deps.numbers,
+    register: (c) => void calls.set(c.callId, c),
+    find: (callId) => calls.get(callId),
+    local,
+    send: (message, hop) => transport!.send(message, hop),
+    start: (request, hop) => layer!.start(request, hop),
+    connected,
+    finish,
+    later,
+    t1Ms: t1,
+  });
+
+  async function open(): Promise<SipTransport> {
+    // Over TLS the simulator only connects out (as Meta's client); it listens on UDP/TCP for the business's INVITEs.
+    opening ??= openSipTransport({ host: deps.host, port: 0, ...(kind === 'tls' ? { tls: { ...(tlsCa ? { ca: tlsCa } : {}) } } : {}), onMessage: (inbound) => void onMessage(inbound), onMalformed: () => undefined }).then((t) => {
+      transport = t;
+      layer = createTransactionLayer(t, { t1Ms: t1, t2Ms: 4_000 });
+      return t;
+    });
+    return opening;
+  }
+
+  async function onMessage(inbound: Inbound): Promise<void> {
+    const message = inbound.message;
+    if (isResponse(message)) {
+      if (layer!.receive(message)) return;
+      // A retransmitted 2xx of an answered call: its ACK again (RFC 3261 §13.2.2.4).
+      const c = calls.get(header(message, 'Call-ID') ?? '');
+      if (c?.dialog && message.status < 300 && /INVITE/i.test(header(message, 'CSeq') ?? '')) await sendAck(c, parseCSeq(header(message, 'CSeq')!).seq);
+      return;
+    }
+    const c = calls.get(header(message, 'Call-ID') ?? '');
+    const reply = (status: number, reason: string, extra: [string, string][] = [], body = '') =>
+      inbound.reply(asMeta({ ...buildResponse(message, status, reason, extra, META_ALLOW), body })).catch(() => undefined);
+    if (c?.direction === 'BUSINESS_INITIATED' || (!c && message.method === 'INVITE')) return answerer.onRequest(message, inbound, c);
+    switch (message.method) {
+      case 'BYE':
+        if (!c) return void (await reply(481, 'Call/Transaction Does Not Exist'));
+        await reply(200, 'OK');
+        return finish(c, 'ended', Date.now(), 'business');
+      case 'INVITE': // a re-INVITE the business relays (hold): the customer keeps its media as offered
+        return void (await reply(200, 'OK', [['Contact', `<sip:+${c!.customer}@${local().host}:${local().port}>`], ['Content-Type', 'application/sdp']], c!.sdp));
+      case 'OPTIONS':
+        return void (await reply(200, 'OK'));
+      case 'ACK':
+        return;
+      default:
+        return void (await reply(405, 'Method Not Allowed'));
+    }
+  }
+
+  async function sendAck(c: SimCall, seq: number): Promise<void> {
+    await transport!.send(asMeta(buildInDialog(c.dialog!, 'ACK', seq, local())), dialogHop(c.dialog!)).catch(() => undefined);
+  }
+
+  /** INVITE (and the INVITE again with credentials after a 401), then whatever the business answers. */
+  async function run(c: SimCall, opts: PlaceCallOptions, target: { requestUri: string; toUri: string; hop: SipHop; password?: string }): Promise<void> {
+    const fromTag = newTag();
+    const build = (seq: number, auth?: string): SipRequest =>
+      asMeta({
+        method: 'INVITE',
+        uri: target.requestUri,
+        headers: [
+          ['Via', `SIP/2.0/${kind.toUpperCase()} ${local().host}:${local().port};branch=${newBranch()}${kind === 'udp' ? ';rport' : ''}`],
+          ['Max-Forwards', '70'],
+          ['From', `<sip:+${opts.from}@wa.meta.vc>;tag=${fromTag}`],
+          ['To', `<${target.toUri}>`],
+          ['Call-ID', c.callId],
+          ['CSeq', `${seq} INVITE`],
+          ['Contact', `<sip:+${opts.from}@${local().host}:${local().port}${kind === 'udp' ? '' : `;transport=${kind}`}>`],
+          ['Allow', META_ALLOW],
+          ...(auth ? ([['Authorization', auth]] as [string, string][]) : []),
+          ['Content-Type', 'application/sdp'],
+        ],
+        body: c.sdp,
+      });
+    let seq = 1;
+    let invite = build(seq);
+    for (;;) {
+      invites.set(c.callId, { request: invite, hop: target.hop });
+      const tx = layer!.start(invite, target.hop, (r) => {
+        c.statuses.push(r.status);
+        if (c.state !== 'calling') return;
+        c.state = 'ringing';
+        if (opts.cancelAfterMs !== undefined) later(opts.cancelAfterMs, () => void hangUp(c.callId));
+      });
+      const result = await tx.result;
+      if (result.kind !== 'final') return finish(c, 'failed', Date.now(), undefined, result.kind === 'timeout' ? 408 : 503);
+      const answer: SipResponse = result.response;
+      c.statuses.push(answer.status);
+      const challenge = header(answer, 'WWW-Authenticate') ?? header(answer, 'Proxy-Authenticate');
+      if ((answer.status === 401 || answer.status === 407) && seq === 1 && challenge && target.password !== undefined) {
+        const auth = digestAuthorization(challenge, { method: 'INVITE', uri: target.requestUri, username: opts.displayPhoneNumber, password: target.password });
+        seq += 1;
+        invite = build(seq, auth);
+        // Authorization for a proxy challenge goes in Proxy-Authorization (RFC 3261 §22.3).
+        if (answer.status === 407) invite.headers = invite.headers.map(([n, v]) => (n === 'Authorization' ? ['Proxy-Authorization', v] : [n, v]));
+        continue;
+      }
+      if (answer.status >= 300) return finish(c, c.state === 'cancelled' || answer.status === 487 ? 'cancelled' : 'failed', Date.now(), 'customer', answer.status);
+      c.dialog = dialogFromAnswer(invite, answer, '', kind);
+      c.nextSeq = seq + 1;
+      c.remoteSdp = answer.body;
+      await sendAck(c, seq);
+      if (c.state === 'cancelled') return void (await bye(c)); // the 200 crossed our CANCEL
+      c.state = 'answered';
+      c.answeredAt = Date.now();
+      connected(c);
+      if (opts.hangUpAfterMs !== undefined) later(opts.hangUpAfterMs, () => void hangUp(c.callId));
+      return;
+    }
+  }
+
+  async function bye(c: SimCall): Promise<void> {
+    const request = asMeta(buildInDialog(c.dialog!, 'BYE', c.nextSeq++, local()));
+    if (c.answeredAt) request.headers.push(['x-wa-meta-call-duration', String(Math.round((Date.now() - c.answeredAt) / 1000))]);
+    const result = await layer!.start(request, dialogHop(c.dialog!)).result;
+    if (result.kind === 'final') c.statuses.push(result.response.status);
+  }
+
+  /** The customer hangs up: BYE once answered, CANCEL while it rings. Answers the call's state after. */
+  async function hangUp(callId: string): Promise<SimCall | undefined> {
+    const c = calls.get(callId);
+    if (!c) return undefined;
+    if (c.direction === 'BUSINESS_INITIATED') return answerer.hangUp(c);
+    if (c.state === 'answered') {
+      finish(c, 'ended', Date.now(), 'customer');
+      await bye(c);
+    } else if (c.state === 'ringing' || c.state === 'calling') {
+      const invite = invites.get(callId);
+      c.state = 'cancelled';
+      c.endedBy = 'customer';
+      c.endedAt = Date.now();
+      tell(c, () => callTerminateWebhook(c, c.endedAt!, { endedAt: c.endedAt! }));
+      if (invite) await layer!.start(asMeta(buildCancel(invite.request)), invite.hop).result;
+    }
+    return c;
+  }
+
+  /** A simulated WhatsApp user calls the business number (Meta's INVITE to the number's configured SIP server). */
+  async function placeCall(opts: PlaceCallOptions): Promise<SimCall> {
+    const held = deps.callingSettings(opts.phoneNumberId);
+    const sip = held?.calling.sip as { status?: string; servers?: { hostname: string; port?: number; request_uri_user_params?: Record<string, string> }[] } | undefined;
+    const server = sip?.status === 'ENABLED' ? sip.servers?.[0] : undefined;
+    if (held?.calling.status !== 'ENABLED' || !server) throw new CallNotPlaceable(`number ${opts.phoneNumberId} has no calling with an enabled SIP server in its settings`);
+    await open();
+    const port = server.port ?? 5060;
+    const userParams = Object.entries(server.request_uri_user_params ?? {}).map(([k, v]) => `;${k}=${v}`).join('');
+    const target = {
+      // Meta adds transport=TLS to the Request-URI of its requests (SIP page); the simulator names the transport it uses.
+      requestUri: `sip:+${opts.displayPhoneNumber}${userParams}@${server.hostname}:${port}${kind === 'udp' ? '' : `;transport=${kind}`}`,
+      toUri: `sip:+${opts.displayPhoneNumber}@${server.hostname}`,
+      hop: { host: server.hostname, port, transport: kind },
+      ...(held.sipPassword ? { password: held.sipPassword } : {}),
+    };
+    const c: SimCall = {
+      callId: newCallId(),
+      wacid: newWacid(),
+      direction: 'USER_INITIATED',
+      phoneNumberId: opts.phoneNumberId,
+      displayPhoneNumber: opts.displayPhoneNumber,
+      customer: opts.from,
+      ...(opts.profileName ? { profileName: opts.profileName } : {}),
+      ...(opts.wabaId ? { wabaId: opts.wabaId } : {}),
+      state: 'calling',
+      statuses: [],
+      offeredAt: Date.now(),
+      sdp: metaSdp('offer', local().host, 40_000 + Math.floor(Math.random() * 20_000)),
+      nextSeq: 1,
+      webhooks: Promise.resolve(),
+    };
+    calls.set(c.callId, c);
+    tell(c, () => callConnectWebhook(c, c.offeredAt, c.sdp));
+    void run(c, opts, target).catch(() => finish(c, 'failed', Date.now()));
+    return c;
+  }
+
+  return {
+    placeCall,
+    hangUp,
+    call: (callId: string) => calls.get(callId),
+    calls: () => [...calls.values()],
+    /** How the simulated customer answers the business's calls to this wa_id (default: answer after 200 ms). */
+    setAnswering: (customer: string, answering: Answering) => answerer.setAnswering(customer, answering),
+    grantPermission: answerer.grantPermission,
+    /** Reads the call permission replies the simulator delivers (Meta's `call_permission_reply`). */
+    noteDelivered: answerer.noteDelivered,
+    /** Meta sends `calls` webhooks for a SIP-enabled number only when webhook delivery for SIP calls is enabled. */
+    setCallWebhooks(phoneNumberId: string, on: boolean): void {
+      if (on) webhooksFor.add(phoneNumberId);
+      else webhooksFor.delete(phoneNumberId);
+    },
+    callWebhooks: (phoneNumberId: string) => webhooksFor.has(phoneNumberId),
+    /**
+     * Which transport the simulated Meta calls businesses over, before its first call: `tls` as Meta does (trusting
+     * `ca` besides Node's CAs), `tcp`, or `udp` (the default). Refused once the SIP socket is open.
+     */
+    useTransport(transport: SipTransportName, ca?: string[]): void {
+      if (opening) throw new Error('the simulator SIP side is already open');
+      kind = transport;
+      tlsCa = ca;
+    },
+    /** Where the business sends its INVITEs (opens the SIP socket on first use). */
+    async address(): Promise<{ host: string; port: number; transport: SipTransportName }> {
+      const t = await open();
+      return { host: t.host, port: t.port, transport: kind };
+    },
+    async close(): Promise<void> {
+      for (const timer of timers) clearTimeout(timer);
+      answerer.close();
+      layer?.close();
+      if (opening) await (await opening).close();
+    },
+  };
+}
+
+export type MetaSip = ReturnType<typeof createMetaSip>;

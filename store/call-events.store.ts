@@ -1,0 +1,49 @@
+/**
+ * Meta's `calls` webhooks as received, one document per call and event: `_id` `<Meta's call id>:<event>`, so a
+ * redelivered webhook inserts nothing (FerretDB-safe: exactness from the unique `_id`, no transaction). Read beside
+ * the `calls` collection (what the SIP side saw) when a conversation's thread or timeline shows its calls.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-initiated-calls/
+ */
+import type { Collection } from 'mongodb';
+import { isDuplicateKey, type Store } from './db';
+
+export interface CallEventDoc {
+  /** `<wacid>:<event>`. */
+  _id: string;
+  /** Meta's call id (`wacid.…`). */
+  wacid: string;
+  /** `connect`, `terminate` (any other event Meta adds is kept as named). */
+  event: string;
+  direction?: 'USER_INITIATED' | 'BUSINESS_INITIATED' | string;
+  businessNumberId: string;
+  /** The WhatsApp user's wa_id (`from` of a user's call, `to` of the business's). */
+  customer: string;
+  conversationId: string;
+  /** The event's timestamp, epoch ms. */
+  at: number;
+  /** terminate: Meta's status, upper-cased (COMPLETED, FAILED). */
+  status?: string;
+  /** terminate: when the connected call started and ended (epoch ms), and its duration in seconds, as Meta counts. */
+  startTime?: number;
+  endTime?: number;
+  durationSeconds?: number;
+  receivedAt: Date;
+}
+
+const events = (store: Store): Collection<CallEventDoc> => store.db.collection<CallEventDoc>('call_events');
+
+/** Keeps one event; `duplicate` when this call's event was stored before (a redelivery), which changes nothing. */
+export async function recordCallEvent(store: Store, doc: CallEventDoc): Promise<'new' | 'duplicate'> {
+  try {
+    await events(store).insertOne(doc);
+    return 'new';
+  } catch (err) {
+    if (isDuplicateKey(err)) return 'duplicate';
+    throw err;
+  }
+}
+
+/** A conversation's call events, oldest first. */
+export async function listCallEvents(store: Store, conversationId: string): Promise<CallEventDoc[]> {
+  return events(store).find({ conversationId }).sort({ at: 1 }).limit(1_000).toArray();
+}

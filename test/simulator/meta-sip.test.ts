@@ -1,0 +1,157 @@
+/**
+ * The simulator as Meta's SIP server taking a business-initiated call (sipp plays the business's SIP server): the
+ * INVITE is challenged with digest authentication under the number's generated SIP password, refused with 403
+ * while the user gave no call permission, and otherwise rung and answered (or declined) as set for the user; the
+ * call permission is read from the `call_permission_reply` webhook the simulator delivers, as Meta documents it.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/
+ */
+import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
+import { startSipp } from '../support/sipp';
+
+const NUMBER_ID = '106540352242922';
+const BUSINESS = '12025550111';
+let sim: BrokerSimulator;
+let password: string;
+let customer = 15557000000 + Math.floor(Math.random() * 900_000);
+
+beforeAll(async () => {
+  sim = await startBrokerSimulator({ port: 0, accessToken: 'token', appSecret: 'secret', webhookUrl: 'http://127.0.0.1:9/none', redeliver: { attempts: 1, initialDelayMs: 1 } });
+  const body = { calling: { status: 'ENABLED', sip: { status: 'ENABLED', servers: [{ hostname: 'connector.example.com', port: 5061 }] } } };
+  await fetch(`${sim.url}/v23.0/${NUMBER_ID}/settings`, { method: 'POST', headers: { authorization: 'Bearer token', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  password = sim.callingSettings(NUMBER_ID)!.sipPassword!;
+});
+afterAll(() => sim.close());
+
+const cdata = (text: string) => `<![CDATA[\n\n${text}\n]]>`;
+const invite = (cseq: number, auth: boolean) => `<send retrans="500">${cdata(`INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: <sip:+${BUSINESS}@connector.example.com>;tag=[pid]BIZ[call_number]
+To: <sip:[service]@wa.meta.vc>
+Call-ID: [call_id]
+CSeq: ${cseq} INVITE
+Contact: <sip:+${BUSINESS}@[local_ip]:[local_port]>
+Max-Forwards: 70
+${auth ? '[authentication]\n' : ''}Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=sbc 1 1 IN IP4 127.0.0.1
+s=-
+t=0 0
+m=audio 41000 UDP/TLS/RTP/SAVPF 111
+c=IN IP4 127.0.0.1
+a=setup:actpass
+a=rtpmap:111 opus/48000/2`)}</send>`;
+const ack = (cseq: number, inDialog: boolean) => `<send>${cdata(`ACK ${inDialog ? '[next_url]' : 'sip:[service]@[remote_ip]:[remote_port]'} SIP/2.0
+${inDialog ? 'Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]' : '[last_Via:]'}
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: ${cseq} ACK
+Max-Forwards: 70
+Content-Length: 0
+`)}</send>`;
+
+/** The business calls: 401 answered with credentials, then `end`: refused with 403, declined 603, or answered and hung up. */
+function businessCall(end: 'refused' | 'declined' | 'answered' | 'cancelled'): string {
+  const steps = [invite(1, false), '<recv response="100" optional="true"/>', '<recv response="401" auth="true"/>', ack(1, false), invite(2, true), '<recv response="100" optional="true"/>'];
+  if (end === 'refused') steps.push('<recv response="403"><action><ereg regexp="138006" search_in="hdr" header="Reason:" check_it="true" assign_to="reason"/></action></recv>', ack(2, false));
+  if (end === 'declined') steps.push('<recv response="180"/>', '<recv response="603"/>', ack(2, false));
+  if (end === 'cancelled') {
+    steps.push(
+      '<recv response="180"/>',
+      '<pause milliseconds="300"/>',
+      `<send>${cdata(`CANCEL sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+[last_Via:]
+[last_From:]
+To: <sip:[service]@wa.meta.vc>
+[last_Call-ID:]
+CSeq: 2 CANCEL
+Max-Forwards: 70
+Content-Length: 0
+`)}</send>`,
+      '<recv response="200"/>',
+      '<recv response="487"/>',
+      ack(2, false),
+    );
+  }
+  if (end === 'answered') {
+    steps.push(
+      '<recv response="180"/>',
+      '<recv response="200" rrs="true"><action><ereg regexp="a=fingerprint:sha-256" search_in="body" check_it="true" assign_to="fp"/></action></recv>',
+      ack(2, true),
+      '<pause milliseconds="300"/>',
+      `<send retrans="500">${cdata(`BYE [next_url] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+CSeq: 3 BYE
+Max-Forwards: 70
+Content-Length: 0
+`)}</send>`,
+      '<recv response="200"/>',
+    );
+  }
+  const refs = end === 'refused' ? ['reason'] : end === 'answered' ? ['fp'] : [];
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<scenario name="business-call">\n${steps.join('\n')}\n${refs.length ? `<Reference variables="${refs.join(',')}"/>` : ''}\n</scenario>\n`;
+}
+
+async function businessCalls(end: 'refused' | 'declined' | 'answered' | 'cancelled', to: string) {
+  const address = await sim.sip.address();
+  const sipp = await startSipp({ scenario: 'custom:business-call', scenarioXml: businessCall(end), transport: 'udp', remote: `127.0.0.1:${address.port}`, service: `+${to}`, auth: { username: BUSINESS, password }, timeoutSeconds: 20 });
+  try {
+    return await sipp.finished();
+  } finally {
+    await sipp.stop();
+  }
+}
+
+const lastCallTo = (to: string) => sim.sip.calls().filter((c) => c.customer === to).at(-1);
+
+test('without call permission the INVITE is refused 403 (Reason names 138006), after the digest challenge', async () => {
+  const to = String((customer += 1));
+  const report = await businessCalls('refused', to);
+  expect(report.exitCode).toBe(0);
+  expect(lastCallTo(to)).toMatchObject({ direction: 'BUSINESS_INITIATED', state: 'refused', finalStatus: 403, phoneNumberId: NUMBER_ID });
+});
+
+test("with the user's permission (read from the call_permission_reply Meta delivers) the call rings and is answered, then ended by the business", async () => {
+  const to = String((customer += 1));
+  // The user accepted the permission request: Meta's webhook, as the simulator delivers it.
+  await sim.deliverWebhook({
+    object: 'whatsapp_business_account',
+    entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: BUSINESS, phone_number_id: NUMBER_ID }, contacts: [{ profile: { name: 'U' }, wa_id: to }], messages: [{ from: to, id: 'wamid.perm1', timestamp: String(Math.floor(Date.now() / 1000)), type: 'interactive', interactive: { type: 'call_permission_reply', call_permission_reply: { response: 'accept', expiration_timestamp: Math.floor(Date.now() / 1000) + 7 * 86_400, response_source: 'user_action' } } }] } }] }],
+  });
+  const report = await businessCalls('answered', to);
+  expect(report.exitCode).toBe(0);
+  expect(lastCallTo(to)).toMatchObject({ state: 'ended', endedBy: 'business', statuses: [100, 180, 200] });
+});
+
+test('a user set to decline answers 603', async () => {
+  const to = String((customer += 1));
+  sim.sip.grantPermission(NUMBER_ID, to);
+  sim.sip.setAnswering(to, { outcome: 'decline', ringMs: 100 });
+  const report = await businessCalls('declined', to);
+  expect(report.exitCode).toBe(0);
+  expect(lastCallTo(to)).toMatchObject({ state: 'declined', finalStatus: 603 });
+});
+
+test('a user set not to answer lets it ring: the business gives up with CANCEL (200, 487)', async () => {
+  const to = String((customer += 1));
+  sim.sip.grantPermission(NUMBER_ID, to, Date.now() + 60_000);
+  sim.sip.setAnswering(to, { outcome: 'no_answer', ringMs: 50 });
+  const report = await businessCalls('cancelled', to);
+  expect(report.exitCode).toBe(0);
+  expect(lastCallTo(to)).toMatchObject({ state: 'cancelled', finalStatus: 487, endedBy: 'business' });
+});
+
+test('the control endpoint refuses a call Meta could not place (no enabled SIP server: 409) and bad input (400)', async () => {
+  const post = (body: unknown) => fetch(`${sim.url}/_sim/calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const noSettings = await post({ phoneNumberId: '999000999', from: '15550001111' });
+  expect(noSettings.status).toBe(409);
+  expect(await noSettings.json()).toMatchObject({ error: 'call_not_placeable' });
+  const bad = await post({ phoneNumberId: NUMBER_ID, from: 'not digits' });
+  expect(bad.status).toBe(400);
+  expect(sim.sip.calls().filter((c) => c.customer === '15550001111')).toHaveLength(0);
+});
