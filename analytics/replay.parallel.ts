@@ -51,10 +51,10 @@ export interface ParallelOptions {
 }
 
 /**
- * KPIs over exported history files, replayed by `processes` child processes at once (Temporal's replayer runs one
- * history at a time on one core). Files are dealt round robin, so long and short histories spread evenly; each
- * process streams its files through the replayer and sends back one timeline per run, which this process adds up
- * at once: memory stays flat in the number of files. The KPIs are the same as `computeKpis(analyzeRuns(...))`'s
+ * KPIs over exported history files, read by `processes` child processes at once (the fold, or Temporal's replayer,
+ * runs one history at a time on one core). Files are dealt round robin, so long and short histories spread evenly;
+ * each process streams its files through `analyzeRuns` and sends back its runs in batches, which this process adds
+ * up as they come: memory stays flat in the number of files. The KPIs are the same as `computeKpis(analyzeRuns(...))`'s
  * (every figure is a sum or a percentile, so the order runs come back in does not matter). Rejects when a process
  * fails; a history that does not replay is a replay failure, as in one process.
  */
