@@ -18,7 +18,7 @@ import { isUnreadable, type HistoryInput, type HistoryItem } from './history.typ
 import type { AnalystIo } from './analyst.io';
 import { kpisToCsv, kpisToTable } from './kpi.format';
 import { timelineToMermaid, timelineToText } from './timeline.format';
-
+import type { AnalysisEngine } from './fold.runs';
 
 interface CommonOptions {
   address: string;
@@ -34,6 +34,7 @@ interface CommonOptions {
   bundle?: string;
   workflows?: string;
   progress: boolean;
+  engine?: AnalysisEngine;
 }
 
 const date = (value: string) => {
@@ -96,20 +97,23 @@ instead of the server when given.`,
     }
     return command;
   };
+  // Timelines and KPIs: folded through the machine by default; the replayer on request (README "Replaying histories").
+  const withEngine = (command: Command) =>
+    command.addOption(new Option('--engine <engine>', 'fold: through the pure machine (fast); replay: Temporal\'s replayer against --bundle/--workflows').choices(['fold', 'replay']).default('fold'));
 
-  withSelection(program.command('export'), false)
+  withEngine(withSelection(program.command('export'), false))
     .description('Save each selected run\'s history as Temporal JSON, one file per run (<workflow id>~<run id>.json)')
     .requiredOption('--out <dir>', 'directory to write into')
     .option('--bundle <file>', 'with --state: a prebuilt workflow bundle to replay against', config.WORKER_WORKFLOW_BUNDLE)
     .action(async (options: CommonOptions & { out: string }) => {
       await mkdir(options.out, { recursive: true });
-      const code = options.state ? await codeFor(options) : undefined;
+      const code = () => codeFor(options);
       const { inputs, total, close } = await open(options, [], dataConverter);
       const progress = startProgress(io, options.progress, total, 'export');
       let written = 0;
       try {
         if (options.state) {
-          for await (const run of analyzeRuns(inputs, code!, options.state, dataConverter)) {
+          for await (const run of analyzeRuns(inputs, code, options.state, dataConverter, options.engine)) {
             progress.tick();
             if (!report(run.outcome, false)) continue;
             if (run.matched && !isUnreadable(run.outcome)) written += await write(options.out, run.outcome);
@@ -150,7 +154,7 @@ instead of the server when given.`,
       io.stderr.write(`${ok} replayed cleanly, ${failed} failed\n`);
     });
 
-  withSelection(program.command('timeline'), true)
+  withEngine(withSelection(program.command('timeline'), true))
     .description('Each run\'s timeline: states entered and left, messages, window expiries, hand-offs')
     .addOption(new Option('--format <format>', 'text, json (one JSON object per line) or mermaid (the path through the diagram)').choices(['text', 'json', 'mermaid']).default('text'))
     .action(async (files: string[], options: CommonOptions & { format: 'text' | 'json' | 'mermaid' }) => {
@@ -162,16 +166,16 @@ instead of the server when given.`,
       });
     });
 
-  withSelection(program.command('kpi'), true)
+  withEngine(withSelection(program.command('kpi'), true))
     .description('KPIs over the selected conversations: hold and first response times, states, expiries, failures, pricing')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
     .option('--mongodb-url <url>', 'read pricing categories from this store', config.MONGODB_URL)
     .option('--mongodb-db <name>', 'database name', config.MONGODB_DB)
-    .option('--processes <n>', 'replay history files with this many processes at once (one per core is fastest)', positive, 1)
+    .option('--processes <n>', 'read history files with this many processes at once (one per core is fastest)', positive, 1)
     .action(async (files: string[], options: CommonOptions & { format: 'table' | 'json' | 'csv'; mongodbUrl?: string; mongodbDb: string; processes: number }) => {
       const store = options.mongodbUrl ? await connectStore(options.mongodbUrl, options.mongodbDb) : undefined;
       try {
-        const code = await codeFor(options);
+        const code = () => codeFor(options);
         const { inputs, total, close, paths } = await open(options, files, dataConverter);
         const progress = startProgress(io, options.progress, total, 'kpi');
         const onParallelRun = (failure: string | undefined) => {
@@ -182,8 +186,8 @@ instead of the server when given.`,
         try {
           const kpis =
             options.processes > 1 && paths
-              ? await kpisInParallel(paths, { code, processes: options.processes, state: options.state, payloadKeys: env.TEMPORAL_PAYLOAD_KEYS, store, onRun: (run) => onParallelRun(run.failure) })
-              : await computeKpis(analyzeRuns(inputs, code, options.state, dataConverter), {
+              ? await kpisInParallel(paths, { code, engine: options.engine, processes: options.processes, state: options.state, payloadKeys: env.TEMPORAL_PAYLOAD_KEYS, store, onRun: (run) => onParallelRun(run.failure) })
+              : await computeKpis(analyzeRuns(inputs, code, options.state, dataConverter, options.engine), {
                   ...(store ? { store } : {}),
                   onRun: (run) => {
                     progress.tick();
@@ -226,11 +230,11 @@ instead of the server when given.`,
   }
 
   async function forEachRun(options: CommonOptions, files: string[], label: string, each: (run: AnalyzedRun) => void): Promise<void> {
-    const code = await codeFor(options);
+    const code = () => codeFor(options);
     const { inputs, total, close } = await open(options, files, dataConverter);
     const progress = startProgress(io, options.progress, total, label);
     try {
-      for await (const run of analyzeRuns(inputs, code, options.state, dataConverter)) {
+      for await (const run of analyzeRuns(inputs, code, options.state, dataConverter, options.engine)) {
         progress.tick();
         report(run.outcome, false);
         each(run);
@@ -285,7 +289,6 @@ async function open(options: CommonOptions, files: readonly string[], dataConver
   const total = await countRuns(client, selection).catch(() => undefined);
   return { inputs: historiesFromServer(client, selection), total, close: () => connection.close() };
 }
-
 
 export type { AnalystIo } from './analyst.io';
 

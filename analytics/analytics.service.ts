@@ -59,7 +59,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
     async timeline(conversationId: string, runId?: string): Promise<ConversationTimelines> {
       const inputs = runId ? oneRun(conversationId, runId) : historiesFromServer(deps.temporal, { workflowId: conversationId, limit: maxRuns });
       const result: ConversationTimelines = { conversationId, runs: [], replayFailures: [], calls: await callEntries(deps.store, conversationId) };
-      for await (const run of analyzeRuns(inputs, await workflowCode(), undefined, deps.temporal.options.dataConverter)) {
+      for await (const run of analyzeRuns(inputs, workflowCode, undefined, deps.temporal.options.dataConverter)) {
         if (run.timeline) result.runs.push({ ...run.timeline, diagram: timelineToMermaid(run.timeline) });
         else if (!isUnreadable(run.outcome)) {
           const { runId: failedRun, error = 'replay failed', offendingEvent } = run.outcome;
@@ -86,7 +86,7 @@ export function createAnalyticsService(deps: AnalyticsDeps) {
           { matchingRuns: matching, maxRuns },
         );
       }
-      return computeKpis(analyzeRuns(historiesFromServer(deps.temporal, { ...selection, limit: maxRuns }), await workflowCode(), filter.state, deps.temporal.options.dataConverter), { store: deps.store });
+      return computeKpis(analyzeRuns(historiesFromServer(deps.temporal, { ...selection, limit: maxRuns }), workflowCode, filter.state, deps.temporal.options.dataConverter), { store: deps.store });
     },
   };
 }

@@ -1,8 +1,8 @@
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { payloadOf, runIdOf } from './history.meta';
-import type { History, HistoryInput, HistoryItem } from './history.types';
+import type { History, HistoryInput, HistoryItem, JsonHistory } from './history.types';
 
 const SEPARATOR = '~';
 
@@ -30,24 +30,43 @@ export async function writeHistoryFile(dir: string, item: Pick<HistoryItem, 'wor
 export async function readHistoryFile(path: string): Promise<HistoryInput> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Read synchronously: a history file is small, and under load each of an async read's four thread-pool round
+    // trips (open, stat, read, close) waits its turn, which cost more than folding the history it read.
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     return { source: path, error: `${path}: cannot be read (${(err as Error).message})` };
   }
-  let history: History;
+  let json: JsonHistory;
   try {
-    const json = JSON.parse(text) as { events?: unknown };
+    json = JSON.parse(text) as JsonHistory;
     if (!Array.isArray(json?.events) || json.events.length === 0) throw new Error('no "events" array');
-    history = historyFromJSON(json);
-    if (!history.events?.[0]?.workflowExecutionStartedEventAttributes) throw new Error('the first event is not WorkflowExecutionStarted');
+    if (!json.events[0]?.workflowExecutionStartedEventAttributes) throw new Error('the first event is not WorkflowExecutionStarted');
   } catch (err) {
-    return { source: path, error: `${path}: not a Temporal workflow history in JSON (${(err as Error).message})` };
+    return { source: path, error: notHistory(path, err) };
   }
+  const started = json.events[0]!.workflowExecutionStartedEventAttributes as { originalExecutionRunId?: string; input?: { payloads?: { data?: string }[] } };
   const name = basename(path, '.json');
   const cut = name.lastIndexOf(SEPARATOR);
-  const input = payloadOf(history) as { conversation?: { conversationId?: string } } | undefined;
-  const workflowId = cut > 0 ? decodeURIComponent(name.slice(0, cut)) : (input?.conversation?.conversationId ?? name);
-  return { workflowId, runId: runIdOf(history) ?? (cut > 0 ? name.slice(cut + 1) : name), history, source: path };
+  const runId = started.originalExecutionRunId || (cut > 0 ? name.slice(cut + 1) : name);
+  const workflowId = cut > 0 ? decodeURIComponent(name.slice(0, cut)) : (conversationIdIn(started.input?.payloads?.[0]?.data) ?? name);
+  // Converted to protobuf objects (several ms for a long history) only if the replayer or the exporter asks for it.
+  let history: History | undefined;
+  const item = { workflowId, runId, source: path, json } as HistoryItem;
+  Object.defineProperty(item, 'history', { enumerable: true, get: () => (history ??= historyFromJSON(json)) });
+  return item;
+}
+
+/** The error for a file that is JSON but no Temporal history (also raised when it is first converted). */
+export const notHistory = (path: string, err: unknown) => `${path}: not a Temporal workflow history in JSON (${(err as Error).message})`;
+
+/** The conversation id in a plain-JSON start input (base64 in Temporal's JSON); undefined when it is not one. */
+function conversationIdIn(data: string | undefined): string | undefined {
+  try {
+    const input = JSON.parse(Buffer.from(data ?? '', 'base64').toString('utf8')) as { conversation?: { conversationId?: unknown } };
+    return typeof input?.conversation?.conversationId === 'string' ? input.conversation.conversationId : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The `.json` files of a directory, sorted, listed once (names only: the histories are read one at a time). */

@@ -3,10 +3,20 @@ import type { History } from './history.types';
 
 type HistoryEvent = NonNullable<History['events']>[number];
 
-/** Epoch ms of an event time; seconds arrive as a Long, a number or a string depending on how the history was read. */
-function timeOf(event: HistoryEvent | undefined): number {
+/** A history in Temporal's standard JSON, as read from a file (`historyFromJSON` turns it into protobuf objects). */
+export interface JsonHistory {
+  events?: Record<string, unknown>[];
+}
+
+/**
+ * Epoch ms of an event time (truncated, as the workflow's clock reads it); seconds arrive as a Long, a number or a
+ * string depending on how the history was read, and the whole time as an ISO string in Temporal's JSON.
+ */
+export function timeOf(event: HistoryEvent | undefined): number {
   const ts = event?.eventTime;
   if (!ts) return 0;
+  if (typeof ts === 'string') return Date.parse(ts); // V8 keeps the first three digits of the fraction
+
   const seconds = ts.seconds as unknown as { toNumber?: () => number } | number | string | null | undefined;
   const whole = typeof seconds === 'object' && seconds?.toNumber ? seconds.toNumber() : Number(seconds ?? 0);
   return whole * 1_000 + Math.floor((ts.nanos ?? 0) / 1_000_000);
@@ -34,8 +44,9 @@ export interface RunMeta {
   eventCount: number;
 }
 
-export function runMetaOf(history: History): RunMeta {
-  const events = history.events ?? [];
+/** Works on a protobuf history and on its JSON form (`JsonHistory`) alike: it reads fields both spell the same. */
+export function runMetaOf(history: History | JsonHistory): RunMeta {
+  const events = (history.events ?? []) as HistoryEvent[];
   const first = events[0];
   const last = events[events.length - 1];
   const ending = last ? endings.find(([key]) => last[key] != null)?.[1] : undefined;

@@ -2,6 +2,7 @@ import type { DataConverter } from '@temporalio/common';
 import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type InjectedSinks } from '@temporalio/worker';
 import type { TimelineRecord, TimelineStart } from '../machines/conversation.timeline';
 import { TIMELINE_SINK, type ConversationSinks } from '../workflows/conversation.sinks';
+import { notHistory } from './history.files';
 import { offendingEvent, runMetaOf, type RunMeta } from './history.meta';
 import { isUnreadable, type History, type HistoryInput, type HistoryItem, type UnreadableHistory } from './history.types';
 
@@ -72,8 +73,15 @@ export async function* replayRuns(inputs: AsyncIterable<HistoryInput>, code: Wor
         unreadable.push(input);
         continue;
       }
+      let history: History;
+      try {
+        history = input.history; // a file's JSON is converted here, and may turn out not to be a history
+      } catch (err) {
+        unreadable.push({ source: input.source, error: notHistory(input.source, err) });
+        continue;
+      }
       current = { item: input, records: [] };
-      yield { workflowId: input.workflowId, history: input.history };
+      yield { workflowId: input.workflowId, history };
     }
   }
   for await (const result of Worker.runReplayHistories({ workflowBundle: code, sinks, replayName: 'wa-analyst', ...(dataConverter ? { dataConverter } : {}) }, feed())) {

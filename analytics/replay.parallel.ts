@@ -5,33 +5,45 @@ import { extname, join } from 'node:path';
 import type { ConversationStateName } from '../machines/conversation.types';
 import type { Store } from '../store/db';
 import { pricingCategories } from '../store/messages.store';
-import type { WorkflowCode } from './history.replay';
+import { codeOf, type AnalysisEngine, type CodeSource } from './fold.runs';
 import { KpiAccumulator, type Kpis } from './kpi.aggregate';
 import type { Timeline } from './timeline.build';
 
 /**
- * What a replay process sends back for one run: its timeline when it replayed cleanly and matched; why, for a
- * history that could not be read or replayed.
+ * What a process sends back for one run: its timeline when it was read cleanly and matched; why, for a history that
+ * could not be read or replayed.
  */
-export type ChildMessage = { kind: 'run'; timeline?: Timeline; matched: boolean; failure?: string } | { kind: 'done'; peakRssMb: number } | { kind: 'error'; message: string };
+export interface RunResult {
+  /** Without its events, path and state spans, which the KPIs do not read. */
+  timeline?: Timeline;
+  matched: boolean;
+  failure?: string;
+}
 
-/** What a replay process is given: its share of the files, the prebuilt workflow bundle and the state asked for. */
+/** What a process sends back: its runs, a batch at a time; then that it is done, or why it failed. */
+export type ChildMessage = { kind: 'runs'; runs: RunResult[] } | { kind: 'done'; peakRssMb: number; cpuSeconds: number } | { kind: 'error'; message: string };
+
+/** What a replay process is given: its share of the files, the engine, the prebuilt workflow bundle and the state asked for. */
 export interface ChildTask {
   paths: string[];
-  bundlePath: string;
+  engine: AnalysisEngine;
+  /** Absent for a fold given no code: a process bundles the workflows itself if a run needs the replayer. */
+  bundlePath?: string;
   state?: ConversationStateName;
 }
 
 export interface ParallelOptions {
-  /** The workflow code to replay against (`loadWorkflowCode`'s); every process loads it from a file. */
-  code: WorkflowCode;
+  /** Fold (the default) or replay; see `AnalysisEngine`. */
+  engine?: AnalysisEngine;
+  /** The workflow code to replay against (`loadWorkflowCode`'s), needed by `replay`; every process loads it from a file. */
+  code?: CodeSource;
   /** Replay processes; the machine's cores by default. */
   processes?: number;
   state?: ConversationStateName | undefined;
   /** The service's payload keys (TEMPORAL_PAYLOAD_KEYS' format), for encrypted histories. */
   payloadKeys?: string | undefined;
-  /** Told each process's peak resident memory (MB) when it is done. */
-  onProcessDone?: (stats: { peakRssMb: number }) => void;
+  /** Told each process's peak resident memory (MB) and CPU time (user and system, s) when it is done. */
+  onProcessDone?: (stats: { peakRssMb: number; cpuSeconds: number }) => void;
   /** Told of every run as it comes back, with a line saying why when it could not be read or replayed. */
   onRun?: (run: { failure?: string }) => void;
   /** Where pricing categories are read from, as `computeKpis` does; none without. */
@@ -39,27 +51,32 @@ export interface ParallelOptions {
 }
 
 /**
- * KPIs over exported history files, replayed by `processes` child processes at once (Temporal's replayer runs one
- * history at a time on one core). Files are dealt round robin, so long and short histories spread evenly; each
- * process streams its files through the replayer and sends back one timeline per run, which this process adds up
- * at once: memory stays flat in the number of files. The KPIs are the same as `computeKpis(analyzeRuns(...))`'s
+ * KPIs over exported history files, read by `processes` child processes at once (the fold, or Temporal's replayer,
+ * runs one history at a time on one core). Files are dealt round robin, so long and short histories spread evenly;
+ * each process streams its files through `analyzeRuns` and sends back its runs in batches, which this process adds
+ * up as they come: memory stays flat in the number of files. The KPIs are the same as `computeKpis(analyzeRuns(...))`'s
  * (every figure is a sum or a percentile, so the order runs come back in does not matter). Rejects when a process
  * fails; a history that does not replay is a replay failure, as in one process.
  */
 export async function kpisInParallel(paths: readonly string[], options: ParallelOptions): Promise<Kpis> {
   const count = Math.max(1, Math.min(options.processes ?? cpus().length, paths.length));
+  const engine = options.engine ?? 'fold';
+  // The replayer needs the code in every process; a fold only for a run it hands to the replayer (rare), so it is
+  // not bundled up front for one.
+  if (engine === 'replay' && !options.code) throw new Error('the replay engine needs the workflow code');
+  const code = engine === 'replay' || (options.code && typeof options.code !== 'function') ? await codeOf(options.code!) : undefined;
   // Code bundled in memory is written once for the processes to load, and removed after.
-  const work = 'code' in options.code ? mkdtempSync(join(tmpdir(), 'wa-analyst-')) : undefined;
-  const bundlePath = 'code' in options.code ? join(work!, 'workflow-bundle.js') : options.code.codePath;
-  if ('code' in options.code) writeFileSync(bundlePath, options.code.code);
+  const work = code && 'code' in code ? mkdtempSync(join(tmpdir(), 'wa-analyst-')) : undefined;
+  const bundlePath = code && ('code' in code ? join(work!, 'workflow-bundle.js') : code.codePath);
+  if (code && 'code' in code) writeFileSync(bundlePath!, code.code);
   try {
-    return await replayInProcesses(paths, count, bundlePath, options);
+    return await replayInProcesses(paths, count, { engine, ...(bundlePath ? { bundlePath } : {}) }, options);
   } finally {
     if (work) rmSync(work, { recursive: true, force: true });
   }
 }
 
-async function replayInProcesses(paths: readonly string[], count: number, bundlePath: string, options: ParallelOptions): Promise<Kpis> {
+async function replayInProcesses(paths: readonly string[], count: number, how: Pick<ChildTask, 'engine' | 'bundlePath'>, options: ParallelOptions): Promise<Kpis> {
   const kpis = new KpiAccumulator();
   const { store } = options;
   if (store) kpis.addPricing([]);
@@ -69,7 +86,7 @@ async function replayInProcesses(paths: readonly string[], count: number, bundle
   const loader = extname(__filename) === '.ts' && !process.execArgv.some((a) => a.includes('tsx')) ? ['--import', 'tsx'] : [];
   await Promise.all(
     Array.from({ length: count }, (_, k) => {
-      const task: ChildTask = { paths: paths.filter((_, i) => i % count === k), bundlePath, ...(options.state ? { state: options.state } : {}) };
+      const task: ChildTask = { paths: paths.filter((_, i) => i % count === k), ...how, ...(options.state ? { state: options.state } : {}) };
       const child = fork(childPath, [], {
         execArgv: [...process.execArgv, ...loader],
         env: { ...process.env, ...(options.payloadKeys ? { TEMPORAL_PAYLOAD_KEYS: options.payloadKeys } : {}) },
@@ -78,15 +95,17 @@ async function replayInProcesses(paths: readonly string[], count: number, bundle
       return new Promise<void>((done, fail) => {
         let finished = false;
         child.on('message', (message: ChildMessage) => {
-          if (message.kind === 'run') {
-            options.onRun?.(message.failure ? { failure: message.failure } : {});
-            if (message.timeline) {
-              kpis.add(message.timeline);
-              if (store) pricing.push(pricingCategories(store, message.timeline.outboundMessageIds).then((c) => kpis.addPricing(c)));
-            } else if (message.matched) kpis.addReplayFailure();
+          if (message.kind === 'runs') {
+            for (const run of message.runs) {
+              options.onRun?.(run.failure ? { failure: run.failure } : {});
+              if (run.timeline) {
+                kpis.add(run.timeline);
+                if (store) pricing.push(pricingCategories(store, run.timeline.outboundMessageIds).then((c) => kpis.addPricing(c)));
+              } else if (run.matched) kpis.addReplayFailure();
+            }
           } else if (message.kind === 'done') {
             finished = true;
-            options.onProcessDone?.({ peakRssMb: message.peakRssMb });
+            options.onProcessDone?.({ peakRssMb: message.peakRssMb, cpuSeconds: message.cpuSeconds });
             child.disconnect();
           } else {
             finished = true;
