@@ -13,6 +13,7 @@ import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/se
 import { startSipp, type SippMessage, type SippPeer } from '../support/sipp';
 import { META_SDP_ANSWER, SBC_SDP_OFFER, contactCentreDialsOut, metaTakesBusinessCall, type DialOutEnd, type MetaTakesEnd } from '../support/sipp-business-calls';
 import { eventually } from '../support/workflow-env';
+import { saveCall } from '../../store/calls.store';
 
 const DISPLAY_NUMBER = '+1 202 555 0107';
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -258,5 +259,28 @@ describe('an agent calls the customer (sipp as the contact centre and as Meta)',
     await eventually(() => r.rig.request('GET', `/v1/conversations/${conversation(customer)}/call-permission`), (res) => res.body.state === 'expired');
     expect((await (await dial(r, customer, { refused: 403, reason: 'expired' })).finished()).exitCode).toBe(0);
     expect((await r.meta.finished()).messages).toHaveLength(0);
+  }, 90_000);
+
+  test('the customer declines: 603 relayed to the agent, counted missed; the fourth unanswered call in a row revokes the permission', async () => {
+    const customer = newCustomer();
+    const r = await businessCallRig('decline');
+    const grantedAt = nowSeconds() - 3_600;
+    await grant(r.rig, customer, { response: 'accept', is_permanent: true, response_source: 'user_action' }, grantedAt);
+    // Three earlier calls since the grant went unanswered.
+    for (const minutesAgo of [50, 40, 30]) {
+      const at = Date.now() - minutesAgo * 60_000;
+      await saveCall(
+        r.rig.store,
+        { callId: `earlier-${customer}-${minutesAgo}`, conversationId: `wa:${BUSINESS_NUMBER_ID}:${customer}`, businessNumberId: BUSINESS_NUMBER_ID, customerNumber: customer, direction: 'business_initiated', phase: 'missed', cause: 'no_answer', offeredAt: at, attempts: 1, queue: '' },
+        new Date(at),
+      );
+    }
+    await eventually(() => r.rig.request('GET', `/v1/conversations/${conversation(customer)}/call-permission`), (res) => res.body.consecutiveUnanswered === 3 && res.body.canCall === true);
+    expect((await (await dial(r, customer, { refused: 603, reason: '' })).finished()).exitCode).toBe(0);
+    expect((await r.meta.finished()).exitCode).toBe(0);
+    const calls = await eventually(() => r.rig.request('GET', `/v1/conversations/${conversation(customer)}/calls`), (res) => res.body.calls?.at(-1)?.phase === 'missed', 30_000);
+    expect(calls.body.calls.at(-1)).toMatchObject({ direction: 'business_initiated', phase: 'missed', cause: 'rejected', lastFailure: '603 Decline', agentId: 'agent-1' });
+    expect((await r.rig.request('GET', `/v1/conversations/${conversation(customer)}/call-permission`)).body).toMatchObject({ state: 'revoked', consecutiveUnanswered: 4, canCall: false, refusal: { code: 'call_permission_required' } });
+    expect((await (await dial(r, customer, { refused: 403, reason: 'revoke' })).finished()).exitCode).toBe(0);
   }, 90_000);
 });

@@ -54,6 +54,7 @@ const ok = `<send>${cdata(`SIP/2.0 200 OK
 Content-Length: 0
 `)}</send>`;
 
+/** `reason`: a regexp the Reason header must match; '' for a refusal relayed from Meta (no Reason of ours). */
 export type DialOutEnd = 'customer' | 'agent' | { refused: number; reason: string };
 
 /**
@@ -80,7 +81,10 @@ ${SBC_SDP_OFFER}`)}</send>`,
   ];
   if (typeof end === 'object') {
     steps.push(
-      `<recv response="${end.refused}"><action><ereg regexp="${end.reason}" search_in="hdr" header="Reason:" check_it="true" assign_to="reason"/></action></recv>`,
+      '<recv response="180" optional="true"/>',
+      end.reason
+        ? `<recv response="${end.refused}"><action><ereg regexp="${end.reason}" search_in="hdr" header="Reason:" check_it="true" assign_to="reason"/></action></recv>`
+        : `<recv response="${end.refused}"/>`,
       `<send>${cdata(`ACK sip:+[customer]@[remote_ip]:[remote_port] SIP/2.0
 [last_Via:]
 [last_From:]
@@ -91,7 +95,7 @@ Max-Forwards: 70
 Content-Length: 0
 `)}</send>`,
     );
-    return `<?xml version="1.0" encoding="UTF-8"?>\n<scenario name="cc-dials-out">\n${steps.join('\n')}\n<Reference variables="reason"/>\n</scenario>\n`;
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<scenario name="cc-dials-out">\n${steps.join('\n')}\n${end.reason ? '<Reference variables="reason"/>\n' : ''}</scenario>\n`;
   }
   steps.push(
     '<recv response="180" optional="true"/>',
