@@ -59,6 +59,13 @@ export function createCallActivities({ store, clock = () => new Date(), sip, b2b
      */
     async placeCall(request: PlaceCallRequest): Promise<OfferCallOutcome> {
       if (!sip?.metaTarget || !b2bua) return { outcome: 'lost' };
+      const requestUri = metaRequestUri(sip.metaTarget, request.customerNumber);
+      try {
+        hopFor(requestUri, 'udp');
+      } catch (err) {
+        // TLS (Meta's only transport) is not spoken by this agent yet: a clear failure rather than a lost call.
+        return { outcome: 'rejected', status: 503, reason: (err as Error).message };
+      }
       const settings = await findCallSettings(store, request.businessNumberId);
       const user = `+${request.businessNumber}`;
       const domain = settings?.calling.sip?.servers?.[0]?.hostname ?? sip.agent.local.host;
@@ -68,7 +75,7 @@ export function createCallActivities({ store, clock = () => new Date(), sip, b2b
           callId: request.callId,
           attempt: 1,
           conversationId: request.conversationId,
-          requestUri: metaRequestUri(sip.metaTarget, request.customerNumber),
+          requestUri,
           extraHeaders: [],
           timeoutMs: sip.inviteTimeoutMs,
           agentHeader: sip.agentHeader,

@@ -14,6 +14,7 @@ import { startSipp, type SippMessage, type SippPeer } from '../support/sipp';
 import { META_SDP_ANSWER, SBC_SDP_OFFER, contactCentreDialsOut, metaTakesBusinessCall, type DialOutEnd, type MetaTakesEnd } from '../support/sipp-business-calls';
 import { eventually } from '../support/workflow-env';
 import { saveCall } from '../../store/calls.store';
+import { keepHistory } from '../support/histories';
 
 const DISPLAY_NUMBER = '+1 202 555 0107';
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -234,6 +235,7 @@ describe('an agent calls the customer (sipp as the contact centre and as Meta)',
 
     const calls = await eventually(() => r.rig.request('GET', `/v1/conversations/${conversation(customer)}/calls`), (res) => res.body.calls?.[0]?.phase === 'ended', 30_000);
     expect(calls.body.calls[0]).toMatchObject({ direction: 'business_initiated', phase: 'ended', cause: 'customer_hung_up', agentId: 'agent-1', customerNumber: customer });
+    await keepHistory('call-business-initiated-answered', r.rig.temporal.workflow.getHandle(`call:${calls.body.calls[0].callId}`));
     const kpis = await r.rig.requestAs('analyst', 'GET', '/v1/calls/kpis');
     expect(kpis.body).toMatchObject({ offered: 1, answered: 1, businessInitiated: { placed: 1, answered: 1, missed: 0 } });
     expect((await r.rig.request('GET', `/v1/conversations/${conversation(customer)}/call-permission`)).body).toMatchObject({ connectedCallsLast24h: 1, canCall: true });
@@ -280,6 +282,7 @@ describe('an agent calls the customer (sipp as the contact centre and as Meta)',
     expect((await r.meta.finished()).exitCode).toBe(0);
     const calls = await eventually(() => r.rig.request('GET', `/v1/conversations/${conversation(customer)}/calls`), (res) => res.body.calls?.at(-1)?.phase === 'missed', 30_000);
     expect(calls.body.calls.at(-1)).toMatchObject({ direction: 'business_initiated', phase: 'missed', cause: 'rejected', lastFailure: '603 Decline', agentId: 'agent-1' });
+    await keepHistory('call-business-initiated-declined', r.rig.temporal.workflow.getHandle(`call:${calls.body.calls.at(-1).callId}`));
     expect((await r.rig.request('GET', `/v1/conversations/${conversation(customer)}/call-permission`)).body).toMatchObject({ state: 'revoked', consecutiveUnanswered: 4, canCall: false, refusal: { code: 'call_permission_required' } });
     expect((await (await dial(r, customer, { refused: 403, reason: 'revoke' })).finished()).exitCode).toBe(0);
   }, 90_000);
