@@ -63,7 +63,7 @@ export function createCallActivities({ store, clock = () => new Date(), sip, b2b
       try {
         hopFor(requestUri, 'udp');
       } catch (err) {
-        // TLS (Meta's only transport) is not spoken by this agent yet: a clear failure rather than a lost call.
+        // A transport this agent does not speak (SIP_META_TRANSPORT): a clear failure rather than a lost call.
         return { outcome: 'rejected', status: 503, reason: (err as Error).message };
       }
       const settings = await findCallSettings(store, request.businessNumberId);
