@@ -104,4 +104,14 @@ describe("the customer's reply (call_permission_reply webhook)", () => {
     await new Promise((r) => setTimeout(r, 500));
     expect((await rig.request('GET', path)).body).toMatchObject({ state: 'rejected', canCall: false, refusal: { code: 'call_permission_required' } });
   }, 60_000);
+
+  test("erasing the customer removes the kept permission with their messages", async () => {
+    const customer = newCustomer();
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'call me' });
+    await eventually(() => rig.request('GET', `/v1/conversations/${conversation(customer)}`), (r) => r.body.state === 'openSession');
+    await grant(rig, customer, { response: 'accept', is_permanent: true, response_source: 'user_action' });
+    await eventually(() => rig.request('GET', `/v1/conversations/${conversation(customer)}/call-permission`), (r) => r.body.state === 'granted');
+    expect((await rig.requestAs('supervisor', 'DELETE', `/v1/customers/${customer}`)).status).toBe(200);
+    expect((await rig.request('GET', `/v1/conversations/${conversation(customer)}/call-permission`)).body).toMatchObject({ state: 'none', canCall: false });
+  }, 60_000);
 });
