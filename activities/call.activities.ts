@@ -8,13 +8,13 @@ import { Context } from '@temporalio/activity';
 import type { B2bua } from '../integrations/sip/sip.b2bua';
 import { agentLegCallId } from '../integrations/sip/sip.b2bua';
 import { BYE_SEQ } from '../integrations/sip/sip.reinvite';
-import type { InboundInvite, OfferCallOutcome, OfferCallRequest } from '../integrations/sip/sip.call.types';
+import type { InboundInvite, OfferCallOutcome, OfferCallRequest, PlaceCallRequest } from '../integrations/sip/sip.call.types';
 import { buildCancel, buildInvite } from '../integrations/sip/sip.dialog';
 import { hopFor } from '../integrations/sip/sip.dialog';
 import { escapeUser } from '../integrations/sip/sip.headers';
-import { conversationHeaders, createSipCalls, type SipRouting } from '../integrations/sip/sip.routing';
+import { conversationHeaders, createSipCalls, metaRequestUri, type SipRouting } from '../integrations/sip/sip.routing';
 import type { SipDialog } from '../integrations/sip/sip.types';
-import { saveCall } from '../store/calls.store';
+import { findCallSettings, saveCall } from '../store/calls.store';
 import type { Store } from '../store/db';
 import type { CallStatus } from '../workflows/call.messages';
 
@@ -45,6 +45,42 @@ export function createCallActivities({ store, clock = () => new Date(), sip, b2b
           ],
           timeoutMs: sip.inviteTimeoutMs,
           agentHeader: sip.agentHeader,
+        });
+      } finally {
+        clearInterval(beat);
+      }
+    },
+
+    /**
+     * A business-initiated call: the agent's INVITE (held by this process) placed to Meta's SIP server for the
+     * customer, From the business number at the SIP domain configured on the number, answering Meta's digest
+     * challenge with the number's SIP password (read here, never kept in the workflow's history).
+     * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/
+     */
+    async placeCall(request: PlaceCallRequest): Promise<OfferCallOutcome> {
+      if (!sip?.metaTarget || !b2bua) return { outcome: 'lost' };
+      const requestUri = metaRequestUri(sip.metaTarget, request.customerNumber);
+      try {
+        hopFor(requestUri, 'udp');
+      } catch (err) {
+        // A transport this agent does not speak (SIP_META_TRANSPORT): a clear failure rather than a lost call.
+        return { outcome: 'rejected', status: 503, reason: (err as Error).message };
+      }
+      const settings = await findCallSettings(store, request.businessNumberId);
+      const user = `+${request.businessNumber}`;
+      const domain = settings?.calling.sip?.servers?.[0]?.hostname ?? sip.agent.local.host;
+      const beat = setInterval(() => Context.current().heartbeat(), 2_000);
+      try {
+        return await b2bua.offer({
+          callId: request.callId,
+          attempt: 1,
+          conversationId: request.conversationId,
+          requestUri,
+          extraHeaders: [],
+          timeoutMs: sip.inviteTimeoutMs,
+          agentHeader: sip.agentHeader,
+          fromUri: `sip:${user}@${domain}`,
+          ...(settings?.sipPassword ? { credentials: { username: user, password: settings.sipPassword } } : {}),
         });
       } finally {
         clearInterval(beat);

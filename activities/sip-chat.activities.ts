@@ -47,6 +47,8 @@ function describeOutbound(content: OutboundContent, mediaLink: (id: string) => s
       return lines(content.body, `[${content.displayText}] ${content.url}`);
     case 'locationRequest':
       return lines(content.body, '[send location]');
+    case 'callPermissionRequest':
+      return lines(content.body, '[call permission request]');
     case 'template':
       return `[template ${content.name} (${content.language})]`;
   }

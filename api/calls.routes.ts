@@ -11,6 +11,8 @@ import { listCalls } from '../store/calls.store';
 import type { Store } from '../store/db';
 import { allow, may, principalOf } from './auth';
 import { parseIn } from './request';
+import { AppError } from '../lib/errors';
+import { callPermissionView } from '../services/business-calls.service';
 
 const onOff = z.enum(['ENABLED', 'DISABLED']);
 const hhmm = z.string().regex(/^([01]\d|2[0-3])[0-5]\d$/, 'expected HHMM (24 h), as Meta writes it');
@@ -78,6 +80,12 @@ export function callRoutes(settings: CallSettingsService, store: Store): Router 
     // An agent sees the calls it took; the other readers all of them.
     const calls = (await listCalls(store, id)).filter((c) => !principal.agent || c.agentId === principal.agent.id);
     res.json({ calls: calls.map(({ _id, updatedAt, ...call }) => ({ ...call, updatedAt: updatedAt.toISOString() })) });
+  });
+  router.get('/v1/conversations/:conversationId/call-permission', allow(...may.readConversations), async (req, res) => {
+    const id = parseIn('path', ConversationId, req.params.conversationId, 'conversationId');
+    const pair = /^wa:(\d{1,32}):(\d{6,20})$/.exec(id);
+    if (!pair) throw new AppError('unknown_conversation', `${id} is not a WhatsApp conversation with a phone number (wa:<phone number id>:<wa_id>)`);
+    res.json(await callPermissionView(store, pair[1]!, pair[2]!, id));
   });
   router.get('/v1/calls/kpis', allow(...may.analyse), async (req, res) => {
     const query = parseIn('query', KpiQuery, req.query);

@@ -87,6 +87,16 @@ export const InboundFieldsView = {
     .meta({ description: 'user_changed_number / user_changed_user_id' }),
   edit: z.object({ originalMessageId: z.string(), message: z.record(z.string(), z.unknown()).optional() }).optional(),
   revoke: z.object({ originalMessageId: z.string() }).optional(),
+  callPermissionReply: z
+    .object({
+      response: z.enum(['accept', 'reject']),
+      isPermanent: z.boolean(),
+      expiresAt: z.string().optional(),
+      responseSource: z.string(),
+      repliedAt: z.string(),
+    })
+    .optional()
+    .meta({ description: "The customer's answer to a call permission request (an event: GET /v1/conversations/{id}/call-permission says whether a call may be placed)" }),
   editedBy: z.string().optional().meta({ description: 'The customer edited this message: the id of the edit event in this thread' }),
   revokedAt: z.string().optional().meta({ description: 'The customer deleted this message for everyone, at this time' }),
 };

@@ -47,6 +47,15 @@ export function callPaths(problem: Responses, json: (description: string, schema
         responses: { '200': json('Calls: phase, cause, agent, wait and talk seconds', anyJson) },
       },
     },
+    '/v1/conversations/{conversationId}/call-permission': {
+      get: {
+        operationId: 'getConversationCallPermission',
+        summary:
+          "Whether the business may call the customer now: the customer's last call permission reply (accept/reject, permanent or expiring), connected calls in 24 h, unanswered calls in a row, and the refusal code (call_permission_required, call_limit_reached) when it may not",
+        requestParams: { path: z.object({ conversationId: z.string() }) },
+        responses: { '200': json('The permission, the verdict and Meta\'s limits', anyJson), '404': problem('unknown_conversation: not a wa:<phone number id>:<wa_id> conversation') },
+      },
+    },
     '/v1/calls/kpis': {
       get: { operationId: 'getCallKpis', summary: 'Calls offered, answered, missed, abandoned, failed; mean wait and talk time', requestParams: { query: KpiQuery }, responses: { '200': json('KPIs', anyJson), '400': problem('Invalid range') } },
     },

@@ -29,6 +29,7 @@ export const operationIds: Readonly<Record<string, string>> = {
   'GET /v1/analytics/diagram': 'getMachineDiagram',
   'GET /v1/analytics/conversations/{conversationId}/timeline': 'getConversationTimeline',
   'GET /v1/analytics/kpis': 'getKpis',
+  'GET /v1/conversations/{conversationId}/call-permission': 'getConversationCallPermission',
   'POST /v1/campaigns': 'createCampaign',
   'GET /v1/campaigns/{campaignId}': 'getCampaign',
   'GET /v1/campaigns/{campaignId}/recipients': 'listCampaignRecipients',

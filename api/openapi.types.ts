@@ -867,6 +867,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/conversations/{conversationId}/call-permission": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the business may call the customer now: the customer's last call permission reply (accept/reject, permanent or expiring), connected calls in 24 h, unanswered calls in a row, and the refusal code (call_permission_required, call_limit_reached) when it may not */
+        get: operations["getConversationCallPermission"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/calls/kpis": {
         parameters: {
             query?: never;
@@ -1385,6 +1402,12 @@ export interface components {
         } | {
             /** @constant */
             type: "locationRequest";
+            body: string;
+            /** @description Quote an earlier message of this conversation (Meta's context.message_id): its id here, or its wamid */
+            replyTo?: string;
+        } | {
+            /** @constant */
+            type: "callPermissionRequest";
             body: string;
             /** @description Quote an earlier message of this conversation (Meta's context.message_id): its id here, or its wamid */
             replyTo?: string;
@@ -1940,7 +1963,7 @@ export interface components {
             detail?: string;
             instance: string;
             /** @enum {string} */
-            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "agent_exists" | "campaign_finished" | "block_requires_recent_message" | "blocklist_full" | "customer_blocked" | "campaign_on_hold" | "unknown_alert" | "no_rate_card" | "marketing_opted_out" | "marketing_held" | "payload_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "direct_send_unavailable" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "template_edit_limit_reached" | "too_many_streams" | "idempotency_key_reused" | "too_many_requests" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
+            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "agent_exists" | "campaign_finished" | "block_requires_recent_message" | "blocklist_full" | "customer_blocked" | "campaign_on_hold" | "unknown_alert" | "no_rate_card" | "marketing_opted_out" | "marketing_held" | "call_permission_required" | "call_limit_reached" | "payload_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "direct_send_unavailable" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "template_edit_limit_reached" | "too_many_streams" | "idempotency_key_reused" | "too_many_requests" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
             requestId: string;
             /** @description Field-level problems: `in` the part of the request, `path` the field there (dot-separated) */
             errors?: {
@@ -2213,6 +2236,15 @@ export interface components {
             };
             revoke?: {
                 originalMessageId: string;
+            };
+            /** @description The customer's answer to a call permission request (an event: GET /v1/conversations/{id}/call-permission says whether a call may be placed) */
+            callPermissionReply?: {
+                /** @enum {string} */
+                response: "accept" | "reject";
+                isPermanent: boolean;
+                expiresAt?: string;
+                responseSource: string;
+                repliedAt: string;
             };
             /** @description The customer edited this message: the id of the edit event in this thread */
             editedBy?: string;
@@ -5535,6 +5567,48 @@ export interface operations {
             };
             /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getConversationCallPermission: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                conversationId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The permission, the verdict and Meta's limits */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_conversation: not a wa:<phone number id>:<wa_id> conversation */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,6 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import type { CustomerRef } from '../machines/conversation.types';
 import { readInbound } from '../lib/inbound-message';
+import { recordCallPermissionReply } from '../store/call-permissions.store';
 import { receiptSeq } from '../lib/thread-order';
 import { recordReaction } from '../store/reactions.store';
 import type { InboundMessageDoc, MessageFailure, MessagePricing, ReactionDoc } from '../store/documents';
@@ -115,6 +116,9 @@ export async function inboundOf(deps: IngestDeps, value: MessagesChangeValue, me
 export async function storeInbound(deps: IngestDeps, inbound: Inbound): Promise<{ outcome: 'new' | 'duplicate'; signal: boolean }> {
   if (inbound.reaction) return { outcome: (await recordReaction(deps.store, inbound.reaction)) === 'inserted' ? 'new' : 'duplicate', signal: false };
   const stored = await insertInbound(deps.store, inbound.doc);
+  // A call permission reply is also kept per number and customer, redelivery or not (the newest reply wins).
+  const reply = inbound.doc.callPermissionReply;
+  if (reply) await recordCallPermissionReply(deps.store, inbound.doc.businessNumberId, inbound.doc.customerKey, reply, new Date());
   // System notices, welcome requests, edits and revokes: kept in the thread, not signalled (see the README's table).
   return { outcome: stored === 'inserted' ? 'new' : 'duplicate', signal: !inbound.event && stored !== 'duplicate-handled' };
 }

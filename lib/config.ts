@@ -177,6 +177,14 @@ export const ConfigSchema = z.object({
   SIP_TLS_PORT: port.default(5061),
   /** PEM CAs trusted besides Node's own when the connector connects out over TLS (a private CA; tests). */
   SIP_TLS_CA_FILE: unsetIfEmpty(z.string().min(1).optional()),
+  /**
+   * Meta's SIP server, where business-initiated calls are placed (`sip:+<wa_id>@wa.meta.vc;transport=tls`, SIP page:
+   * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/). Host, port and transport
+   * are settings so that tests (sipp on loopback) can play Meta; in production TLS, as Meta requires.
+   */
+  SIP_META_HOST: z.string().min(1).default('wa.meta.vc'),
+  SIP_META_PORT: port.default(5061),
+  SIP_META_TRANSPORT: z.enum(['tls', 'tcp', 'udp'], { message: 'expected tls, tcp or udp' }).default('tls'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -47,6 +47,12 @@ export const errorCatalog = {
   no_rate_card: { status: 404, title: 'No pricing rate card is set' },
   marketing_opted_out: { status: 422, title: 'The customer has stopped marketing messages from this business' },
   marketing_held: { status: 409, title: "WhatsApp limits this number for spam (131048): its marketing templates are held until a supervisor resolves the alert" },
+  // Business-initiated WhatsApp calls (https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-call-permissions/).
+  call_permission_required: {
+    status: 409,
+    title: 'The customer has not granted call permission, or it expired, was declined or revoked: send a call permission request first',
+  },
+  call_limit_reached: { status: 429, title: 'WhatsApp allows 100 connected business-initiated calls to this customer in 24 hours; retry after the time given' },
   payload_too_large: { status: 413, title: 'The body is too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported content type' },
   undecodable_payload: { status: 422, title: 'A payload cannot be decrypted: its key is not configured, or it was altered' },

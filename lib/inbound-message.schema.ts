@@ -119,6 +119,25 @@ export type CloudCustomerMessage = z.infer<typeof CloudCustomerMessage>;
 export const CloudReaction = message('reaction', z.looseObject({ message_id: z.string().min(1), emoji: z.string().optional() }));
 export type CloudReaction = z.infer<typeof CloudReaction>;
 
+/**
+ * The user's answer to a call permission request (Meta's `interactive.type: call_permission_reply`):
+ * `expiration_timestamp` (seconds) only for a temporary permission that was accepted.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-call-permissions/
+ */
+export const CloudCallPermissionReply = message(
+  'interactive',
+  z.looseObject({
+    type: z.literal('call_permission_reply'),
+    call_permission_reply: z.looseObject({
+      response: z.enum(['accept', 'reject']),
+      is_permanent: z.boolean().optional(),
+      expiration_timestamp: z.union([z.number(), z.string().regex(/^\d+$/)]).optional(),
+      response_source: z.string().optional(),
+    }),
+  }),
+);
+export type CloudCallPermissionReply = z.infer<typeof CloudCallPermissionReply>;
+
 /** Events that are not the customer writing. */
 export const CloudEvent = z.discriminatedUnion('type', [
   /** https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/system */

@@ -1,4 +1,5 @@
 import {
+  CloudCallPermissionReply,
   CloudCustomerMessage,
   CloudEvent,
   CloudReaction,
@@ -9,12 +10,13 @@ import {
 } from './inbound-message.schema';
 import type { z } from 'zod';
 import type { InboundKind } from '../machines/conversation.types';
+import type { CallPermissionReply } from './call-permission';
 
 /** Kinds of customer message the conversation handles (the machine only tells `unsupported` apart). */
 export type CustomerMessageKind = InboundKind;
 
 /** Events that are not the customer writing: recorded in the thread, never signalled to the conversation. */
-export type InboundEventKind = 'system' | 'request_welcome' | 'edit' | 'revoke' | 'unsupported_event';
+export type InboundEventKind = 'system' | 'request_welcome' | 'edit' | 'revoke' | 'unsupported_event' | 'call_permission_reply';
 
 /**
  * What Meta may deliver as `unsupported` although it is not the customer writing: an action on an earlier message
@@ -64,6 +66,8 @@ export interface InboundContent {
   system?: { type: string; body?: string; waId?: string; userId?: string };
   edit?: { originalMessageId: string; message?: Record<string, unknown> };
   revoke?: { originalMessageId: string };
+  /** The customer's answer to a call permission request (kept per number and customer: store/call-permissions.store.ts). */
+  callPermissionReply?: CallPermissionReply;
 }
 
 export type ReadInbound =
@@ -151,6 +155,8 @@ function eventContent(message: CloudEvent): ReadInbound & { category: 'event' } 
  * message that keeps why (Meta's `errors[]`, or `unreadable_payload`), never a lost one.
  */
 export function readInbound(raw: Record<string, unknown> & { type: string }): ReadInbound {
+  const permission = CloudCallPermissionReply.safeParse(raw);
+  if (permission.success) return { category: 'event', kind: 'call_permission_reply', content: { callPermissionReply: callPermissionReplyOf(permission.data) } };
   const customer = CloudCustomerMessage.safeParse(raw);
   if (customer.success) return customerContent(customer.data);
   const reaction = CloudReaction.safeParse(raw);
@@ -165,5 +171,19 @@ export function readInbound(raw: Record<string, unknown> & { type: string }): Re
     category: 'customer',
     kind: 'unsupported',
     content: { unsupported: { type: raw.type, errors: known ? [{ code: 0, title: 'unreadable_payload', details: `a ${raw.type} message in a shape Meta does not document` }, ...errors] : errors } },
+  };
+}
+
+/** Meta's reply as we keep it: times in epoch ms. A reply is an event: it is kept in the thread, not routed. */
+function callPermissionReplyOf(message: CloudCallPermissionReply): CallPermissionReply {
+  const r = message.interactive.call_permission_reply;
+  const expires = r.expiration_timestamp === undefined ? undefined : Number(r.expiration_timestamp) * 1000;
+  return {
+    response: r.response,
+    isPermanent: r.is_permanent ?? false,
+    ...(expires !== undefined ? { expiresAt: expires } : {}),
+    responseSource: r.response_source ?? 'user_action',
+    repliedAt: Number(message.timestamp) * 1000,
+    messageId: message.id,
   };
 }

@@ -17,6 +17,7 @@ export const SESSION_LIMITS = {
   listBody: 4096, // interactive-list-messages
   ctaBody: 1024, // interactive-cta-url-messages
   locationRequestBody: 1024, // location-request-messages
+  callPermissionRequestBody: 1024, // calling/user-call-permissions (the interactive body's limit)
   headerText: 60,
   footerText: 60,
   buttonTitle: 20,
@@ -175,6 +176,14 @@ export const CtaUrlMessage = z
 
 export const LocationRequestMessage = z.strictObject({ type: z.literal('locationRequest'), body: text(L.locationRequestBody), replyTo }).meta({ description: `${META}/location-request-messages` });
 
+export const CallPermissionRequestMessage = z
+    .strictObject({ type: z.literal('callPermissionRequest'), body: text(L.callPermissionRequestBody), replyTo })
+    .meta({
+      description:
+        "Asks the customer's permission to call them (interactive call_permission_request; inside the customer service window; WhatsApp allows 1 a day and 2 in 7 days per customer). " +
+        'The reply arrives by webhook: GET /v1/conversations/{id}/call-permission. https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-call-permissions/',
+    });
+
 export const SessionMessages = [
   TextMessage,
   ImageMessage,
@@ -189,4 +198,5 @@ export const SessionMessages = [
   ListMessage,
   CtaUrlMessage,
   LocationRequestMessage,
+  CallPermissionRequestMessage,
 ] as const;

@@ -104,6 +104,8 @@ export type SessionContent = (
   | ({ type: 'list'; button: string; sections: { title?: string; rows: { id: string; title: string; description?: string }[] }[] } & InteractiveFrame & { header?: string })
   | ({ type: 'ctaUrl'; displayText: string; url: string } & InteractiveFrame & DirectSendMark)
   | { type: 'locationRequest'; body: string }
+  /** Asks the customer's permission to call them (WhatsApp's call permission request; the reply arrives by webhook). */
+  | { type: 'callPermissionRequest'; body: string }
 ) & { replyTo?: ReplyTo };
 
 /** What the business asks to send. Session kinds need an open window; templates do not. */

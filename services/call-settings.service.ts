@@ -23,12 +23,15 @@ export interface CallKpis {
   averageAbandonSeconds: number | null;
   averageTalkSeconds: number | null;
   totalTalkSeconds: number;
+  /** Calls the contact centre placed to customers (all the counts above include them). */
+  businessInitiated: { placed: number; answered: number; missed: number };
 }
 
 const mean = (values: number[]) => (values.length === 0 ? null : Math.round((values.reduce((a, b) => a + b, 0) / values.length) * 10) / 10);
 
 /** KPIs over calls (pure): answered = ever answered (ringing now or ended), missed, abandoned, failed. */
-export function callKpis(calls: Pick<CallDoc, 'phase' | 'answeredAt' | 'waitSeconds' | 'talkSeconds'>[], from: Date, to: Date): CallKpis {
+export function callKpis(calls: (Pick<CallDoc, 'phase' | 'answeredAt' | 'waitSeconds' | 'talkSeconds'> & { direction?: CallDoc['direction'] })[], from: Date, to: Date): CallKpis {
+  const placed = calls.filter((c) => c.direction === 'business_initiated');
   const answered = calls.filter((c) => c.answeredAt !== undefined);
   const abandoned = calls.filter((c) => c.phase === 'abandoned');
   const talk = answered.flatMap((c) => (c.talkSeconds !== undefined ? [c.talkSeconds] : []));
@@ -44,6 +47,7 @@ export function callKpis(calls: Pick<CallDoc, 'phase' | 'answeredAt' | 'waitSeco
     averageAbandonSeconds: mean(abandoned.flatMap((c) => (c.waitSeconds !== undefined ? [c.waitSeconds] : []))),
     averageTalkSeconds: mean(talk),
     totalTalkSeconds: talk.reduce((a, b) => a + b, 0),
+    businessInitiated: { placed: placed.length, answered: placed.filter((c) => c.answeredAt !== undefined).length, missed: placed.filter((c) => c.phase === 'missed').length },
   };
 }
 

@@ -13,6 +13,7 @@ import { findCallSettings } from '../store/calls.store';
 import type { Store } from '../store/db';
 import { publishedConfig } from '../store/machine-config.store';
 import { listNumbers } from '../store/numbers.store';
+import type { BusinessCalls } from './business-calls.service';
 import { callCancelledSignal, callLegEndedSignal, type CallWorkflowInput } from '../workflows/call.messages';
 
 const digits = (text: string) => text.replace(/\D/g, '');
@@ -26,9 +27,11 @@ export interface CallServiceDeps {
   clock?: () => number;
   /** Longest call before both legs are ended (default 4 h). */
   maxDurationMs?: number;
+  /** The contact centre dialling customers (business-initiated calls); absent: such INVITEs are answered 404. */
+  businessCalls?: BusinessCalls;
 }
 
-export function createCallService({ store, temporal, taskQueue, sipTaskQueue, clock = () => Date.now(), maxDurationMs = 4 * 3_600_000 }: CallServiceDeps): CallHooks {
+export function createCallService({ store, temporal, taskQueue, sipTaskQueue, clock = () => Date.now(), maxDurationMs = 4 * 3_600_000, businessCalls }: CallServiceDeps): CallHooks {
   /** The number called: the To user is the business number (E.164 with or without +), or its phone-number id. */
   async function numberOf(invite: InboundInvite) {
     const called = digits(invite.toUser);
@@ -48,7 +51,7 @@ export function createCallService({ store, temporal, taskQueue, sipTaskQueue, cl
   return {
     async admit(invite): Promise<Admission> {
       const number = await numberOf(invite);
-      if (!number) return { kind: 'refuse', status: 404, reason: 'Not Found' };
+      if (!number) return (await businessCalls?.admit(invite)) ?? { kind: 'refuse', status: 404, reason: 'Not Found' };
       const settings = await findCallSettings(store, number._id);
       if (settings?.calling.status !== 'ENABLED') return { kind: 'refuse', status: 403, reason: 'Calling Disabled' };
       return { kind: 'accept', ...(settings.sipPassword ? { password: settings.sipPassword } : {}) };
@@ -56,6 +59,7 @@ export function createCallService({ store, temporal, taskQueue, sipTaskQueue, cl
 
     async offered(invite) {
       const number = await numberOf(invite);
+      if (!number && (await businessCalls?.start(invite))) return;
       if (!number) throw new Error(`no business number for ${invite.toUser}`);
       const [settings, { config }] = await Promise.all([findCallSettings(store, number._id), publishedConfig(store)]);
       const at = clock();

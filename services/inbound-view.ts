@@ -1,5 +1,6 @@
 import { isMediaType, mediaTypes } from '../lib/inbound-message.schema';
 import type { InboundMedia } from '../lib/inbound-message';
+import type { CallPermissionReply } from '../lib/call-permission';
 import type { MessageView } from '../api/conversations.schema';
 import type { InboundMessageDoc } from '../store/documents';
 
@@ -9,6 +10,14 @@ function mediaView(media: InboundMedia): MediaView {
   const { brokerMediaId: _broker, mediaId, ...facts } = media;
   return { ...(mediaId ? { mediaId, url: `/v1/media/${mediaId}` } : {}), ...facts };
 }
+
+const replyView = ({ response, isPermanent, expiresAt, responseSource, repliedAt }: CallPermissionReply) => ({
+  response,
+  isPermanent,
+  ...(expiresAt !== undefined ? { expiresAt: new Date(expiresAt).toISOString() } : {}),
+  responseSource,
+  repliedAt: new Date(repliedAt).toISOString(),
+});
 
 /** The structured fields of an inbound message or event, as the thread API shows them (see api/inbound-view.schema.ts). */
 export function inboundFieldsView(doc: InboundMessageDoc): Partial<MessageView> {
@@ -32,6 +41,7 @@ export function inboundFieldsView(doc: InboundMessageDoc): Partial<MessageView> 
     ...(system ? { system } : {}),
     ...(edit ? { edit } : {}),
     ...(revoke ? { revoke } : {}),
+    ...(doc.callPermissionReply ? { callPermissionReply: replyView(doc.callPermissionReply) } : {}),
   };
 }
 

@@ -47,6 +47,8 @@ function fields(content: OutboundContent): Partial<MessageView> {
       return { text: content.body, interactive: { type: 'list', ...frame(content), button: content.button, sections: content.sections } };
     case 'ctaUrl':
       return { ...headerMedia(content), text: content.body, interactive: { type: 'cta_url', ...frame(content), displayText: content.displayText, url: content.url } };
+    case 'callPermissionRequest':
+      return { text: content.body, interactive: { type: 'call_permission_request', body: content.body } };
     case 'locationRequest':
       return { text: content.body, interactive: { type: 'location_request_message', body: content.body } };
   }

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { installTemplateManager } from './template-manager';
 import { refusalOfReadReceipt, refusalOfSessionMessage } from './session-messages.validate';
 import { installCallingSettings } from './calling-settings';
+import { installCallPermissions } from './call-permissions';
 import { metaErrorBody, refusal, sendMetaError } from './errors';
 import { installResumableUpload } from './resumable-upload';
 import { checkMessageType, createRecipients } from './recipients';
@@ -269,6 +270,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     deliverWebhook: (body) => deliverWebhook(body),
   });
   installCallControls(app, metaSip);
+  const permissions = installCallPermissions(app, { authorized, deliverWebhook: (body) => deliverWebhook(body) });
 
   app.get('/_sim/sent', (_req, res) => void res.json({ sent, reads }));
   app.post('/_sim/faults', (req, res) => {
@@ -328,7 +330,13 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     if (channel) return sendMetaError(res, channel);
     const parsed = SendBody.safeParse(req.body);
     if (!parsed.success) return cloudError(res, 400, 100, `Invalid parameter: ${parsed.error.issues[0]?.message ?? ''}`);
-    const refused = parsed.data.type === 'template' ? null : refusalOfSessionMessage(req.body as Record<string, unknown>);
+    const interactive = (req.body as { interactive?: { type?: unknown } }).interactive;
+    const refused =
+      parsed.data.type === 'template'
+        ? null
+        : interactive?.type === 'call_permission_request' && parsed.data.type === 'interactive'
+          ? permissions.takeRequest(String(req.params.phoneNumberId), parsed.data.to ?? parsed.data.recipient ?? '', interactive as Record<string, unknown>)
+          : refusalOfSessionMessage(req.body as Record<string, unknown>);
     if (refused) return cloudError(res, refused.status, refused.code, refused.message);
     if (parsed.data.type === 'template' && !options.acceptEverything) {
       const problem = validateTemplateSend(templateManager.templates(), parsed.data.template!);
@@ -431,6 +439,8 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     callingSettings: calling.callingSettings,
     /** Meta's SIP side: calls a simulated customer places and answers, and their `calls` webhooks (simulator/meta-sip.ts). */
     sip: metaSip,
+    /** The customer answers a call permission request: Meta's `call_permission_reply` webhook. */
+    replyToCallPermission: permissions.replyToCallPermission,
     async close(): Promise<void> {
       closed = true;
       await metaSip.close();

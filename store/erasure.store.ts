@@ -66,7 +66,8 @@ export async function findErasureSubject(store: Store, identifier: string): Prom
 
 /**
  * Deletes the subject's messages, their delivery statuses, wamid index and reactions, the stored media no other
- * customer's message uses (a file sent to many stays), the conversations' projections and the campaign entries naming them.
+ * customer's message uses (a file sent to many stays), the conversations' projections, their calls and call permissions,
+ * and the campaign entries naming them.
  * Idempotent: a second run finds nothing and counts zeros. Plain deletes by `_id`/field: FerretDB and MongoDB alike.
  */
 export async function eraseSubjectData(store: Store, subject: ErasureSubject): Promise<ErasedCounts> {
@@ -75,6 +76,9 @@ export async function eraseSubjectData(store: Store, subject: ErasureSubject): P
   // Their reactions, and anyone's reactions in their conversations.
   await store.reactions.deleteMany({ $or: [{ conversationId: { $in: subject.conversationIds } }, { by: { $in: subject.customerKeys } }] });
   const conversations = (await store.conversations.deleteMany({ _id: { $in: subject.conversationIds } })).deletedCount;
+  // Their WhatsApp calls and call permission replies (both name the customer's number).
+  await store.db.collection('calls').deleteMany({ conversationId: { $in: subject.conversationIds } });
+  await store.db.collection('call_permissions').deleteMany({ $or: [{ customerNumber: { $in: subject.customerKeys } }, { customerNumber: { $in: subject.identities } }] });
   const campaignEntries = await eraseRecipientsNaming(store, subject.identities);
   const registryEntries = await eraseRegistryEntries(store, subject);
   return { conversations, ...deleted, campaignEntries, registryEntries };

@@ -21,6 +21,7 @@ import { createAgentChat } from '../services/agent-chat.service';
 import type { Logger } from 'pino';
 import { createB2bua } from '../integrations/sip/sip.b2bua';
 import { createCallService } from '../services/calls.service';
+import { createBusinessCalls } from '../services/business-calls.service';
 
 export interface ConversationWorkerOptions {
   connection: NativeConnection;
@@ -107,7 +108,21 @@ export async function createConversationWorker(options: ConversationWorkerOption
   // worker-specific task queue), so with several workers the one holding the INVITE rings the agent.
   const sipTaskQueue = `${options.taskQueue}-sip-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const b2bua = createB2bua({
-    hooks: createCallService({ store: options.store, temporal, taskQueue: options.taskQueue, sipTaskQueue }),
+    hooks: createCallService({
+      store: options.store,
+      temporal,
+      taskQueue: options.taskQueue,
+      sipTaskQueue,
+      // The contact centre dialling customers: business-initiated calls (services/business-calls.service.ts).
+      businessCalls: createBusinessCalls({
+        store: options.store,
+        temporal,
+        taskQueue: options.taskQueue,
+        sipTaskQueue,
+        ...(options.sip?.SIP_CONNECTOR_URI ? { connectorUri: options.sip.SIP_CONNECTOR_URI } : {}),
+        ...(options.sip?.SIP_AGENT_HEADER ? { agentHeader: options.sip.SIP_AGENT_HEADER } : {}),
+      }),
+    }),
     realm: options.sip?.SIP_CALLS_REALM ?? 'whatsapp-connector',
     ...(options.sip?.SIP_CONNECTOR_URI ? { connectorUri: options.sip.SIP_CONNECTOR_URI } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
@@ -188,7 +203,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
         namespace: options.namespace,
         taskQueue: sipTaskQueue,
         dataConverter,
-        activities: { offerCall: activities.offerCall, rejectCall: activities.rejectCall },
+        activities: { offerCall: activities.offerCall, rejectCall: activities.rejectCall, placeCall: activities.placeCall },
         interceptors: { activity: activityInterceptors(options.tracing) },
       })
     : undefined;

@@ -24,7 +24,8 @@ export interface CallStatus {
   conversationId: string;
   businessNumberId: string;
   customerNumber: string;
-  direction: 'user_initiated';
+  /** `user_initiated`: Meta's INVITE rang the contact centre; `business_initiated`: an agent called the customer. */
+  direction: 'user_initiated' | 'business_initiated';
   phase: CallPhase;
   offeredAt: number;
   attempts: number;
@@ -61,6 +62,26 @@ export interface CallWorkflowInput {
    * The task queue of the process whose SIP socket holds the caller's INVITE: the attempts (and the refusal) run
    * there. Absent: the workflow's own queue (a single worker).
    */
+  sipTaskQueue?: string;
+}
+
+/**
+ * A business-initiated call: the contact centre's INVITE (`invite`, the agent dialling out) is placed to Meta's SIP
+ * server for the customer once permission and Meta's limits allowed it (services/business-calls.service.ts).
+ */
+export interface BusinessCallWorkflowInput {
+  invite: InboundInvite;
+  conversationId: string;
+  businessNumberId: string;
+  /** E.164 digits: the From user of our INVITE to Meta, and the digest username. */
+  businessNumber: string;
+  /** The customer's wa_id (digits): the Request-URI user of our INVITE to Meta. */
+  customerNumber: string;
+  offeredAt: number;
+  /** The agent dialling, from the contact centre's agent header, when it gave one. */
+  agentId?: string;
+  maxDurationMs: number;
+  /** The process holding the contact centre's INVITE (see CallWorkflowInput.sipTaskQueue). */
   sipTaskQueue?: string;
 }
 

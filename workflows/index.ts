@@ -3,3 +3,4 @@ export { conversationWorkflow } from './conversation.workflow';
 export { campaignWorkflow } from './campaign.workflow';
 export { retentionPurgeWorkflow } from './retention.workflow';
 export { callWorkflow } from './call.workflow';
+export { businessCallWorkflow } from './business-call.workflow';

@@ -64,6 +64,9 @@ function bodyOf(content: OutboundContent): Record<string, unknown> {
       };
     case 'locationRequest':
       return { type: 'interactive', interactive: { type: 'location_request_message', body: { text: content.body }, action: { name: 'send_location' } } };
+    case 'callPermissionRequest':
+      // https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-call-permissions/
+      return { type: 'interactive', interactive: { type: 'call_permission_request', body: { text: content.body }, action: { name: 'call_permission_request' } } };
     case 'template':
       return {
         type: 'template',

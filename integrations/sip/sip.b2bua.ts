@@ -26,7 +26,7 @@ export { agentLegCallId, callOfAgentLeg, callWorkflowId, customerDialogOf } from
 
 export const CALL_ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS';
 /** Whether and how a call is taken, as the number's calling settings say (services/calls.service.ts). */
-export type Admission = { kind: 'refuse'; status: number; reason: string } | { kind: 'accept'; password?: string };
+export type Admission = { kind: 'refuse'; status: number; reason: string; headers?: SipHeaders } | { kind: 'accept'; password?: string };
 
 export interface CallHooks {
   admit(invite: InboundInvite): Promise<Admission>;
@@ -67,6 +67,9 @@ export interface OfferInput {
   extraHeaders: SipHeaders;
   timeoutMs: number;
   agentHeader: string;
+  /** A business-initiated call to Meta: our From URI and the number's SIP credentials for Meta's digest challenge. */
+  fromUri?: string;
+  credentials?: { username: string; password: string };
 }
 
 const userOf = (nameAddr: string | undefined) => {
@@ -122,9 +125,9 @@ export function createB2bua(options: B2buaOptions) {
       inbound.reply(buildResponse(request, status, reason, extra, CALL_ALLOW)).catch(() => undefined);
     const admission = await options.hooks.admit(invite).catch((err: unknown) => {
       options.logger?.warn({ err, callId }, 'SIP: could not look the call up; 503');
-      return { kind: 'refuse', status: 503, reason: 'Service Unavailable' } as const;
+      return { kind: 'refuse', status: 503, reason: 'Service Unavailable' } as Admission;
     });
-    if (admission.kind === 'refuse') return reply(admission.status, admission.reason);
+    if (admission.kind === 'refuse') return reply(admission.status, admission.reason, admission.headers);
     if (admission.password !== undefined) {
       const verdict = checkDigest({ authorization: header(request, 'Authorization'), method: 'INVITE', password: admission.password, realm: options.realm, secret, at: now() });
       if (verdict !== 'ok') {
@@ -238,6 +241,8 @@ export function createB2bua(options: B2buaOptions) {
       extraHeaders: input.extraHeaders,
       timeoutMs: input.timeoutMs,
       signal: p.abort.signal,
+      ...(input.fromUri ? { fromUri: input.fromUri } : {}),
+      ...(input.credentials ? { credentials: input.credentials } : {}),
       ...(sdp ? { content: { contentType: header(p.invite.request, 'Content-Type') ?? 'application/sdp', body: sdp } } : {}),
       onProvisional: (r) => {
         if (p.final || p.cancelled) return;

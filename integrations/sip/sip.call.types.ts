@@ -32,6 +32,17 @@ export interface OfferCallRequest {
   skill?: string;
 }
 
+/** A business-initiated call to place to Meta (the agent's INVITE, `callId`, is held by the process running it). */
+export interface PlaceCallRequest {
+  callId: string;
+  conversationId: string;
+  businessNumberId: string;
+  /** E.164 digits. */
+  businessNumber: string;
+  /** The customer's wa_id, digits. */
+  customerNumber: string;
+}
+
 /**
  * What an attempt came to. `answered`: the agent took it and the caller got the 200 with the agent's SDP; both
  * dialogs are returned for the workflow to keep. `cancelled`: the caller hung up while it rang. `lost`: this process

@@ -4,9 +4,11 @@
  * Nothing here must survive a restart: dialogs live in the workflow, identifiers are derived (see sip.dialog.ts).
  */
 import type { Logger } from 'pino';
+import { randomBytes } from 'node:crypto';
+import { digestAuthorization } from './sip.digest';
 import {
-  allowFor, buildCancel, buildInDialog, buildInvite, buildResponse, conversationIdOf, dialogFromAnswer, dialogHop, hopFor,
-  localTagFor, type InDialogContent, type LocalAddress, type SipHop,
+  allowFor, branchFor, buildCancel, buildInDialog, buildInvite, buildResponse, conversationIdOf, dialogFromAnswer, dialogHop, hopFor,
+  localTagFor, viaFor, type InDialogContent, type LocalAddress, type SipHop,
 } from './sip.dialog';
 import { escapeUser, parseCSeq, parseNameAddr, tagOf } from './sip.headers';
 import { header, headerValues, isResponse, type SipHeaders, type SipMessage, type SipRequest, type SipResponse } from './sip.message';
@@ -60,6 +62,10 @@ export interface InviteInput {
   onProvisional?(response: SipResponse): void;
   /** Aborted: the caller gave up (CANCEL if it rang, else abandon), exactly as at the timeout. */
   signal?: AbortSignal;
+  /** Our From URI, when it is not `sip:<fromUser>@<our host>` (a business-initiated call: the business number at our SIP domain). */
+  fromUri?: string;
+  /** Answer one 401/407 digest challenge with these (Meta challenges a business-initiated INVITE). */
+  credentials?: { username: string; password: string };
 }
 
 export type InviteResult =
@@ -145,7 +151,8 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
     if (result.kind === 'timeout') return { kind: 'noAnswer', cancelled: false };
     if (result.kind === 'transportError') return result;
     if (result.response.status >= 300) return { kind: 'failed', response: result.response };
-    const dialog = dialogFromAnswer(invite, result.response, input.conversationId, hop.transport);
+    // The dialog's CSeq is the answered INVITE's (2 after a digest challenge): the ACK carries it.
+    const dialog = { ...dialogFromAnswer(invite, result.response, input.conversationId, hop.transport), localSeq: parseCSeq(header(invite, 'CSeq') ?? '1 INVITE').seq };
     await acknowledge(dialog);
     return { kind: 'answered', response: result.response, dialog };
   }
@@ -155,7 +162,7 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
     const request = buildInvite({
       requestUri: input.requestUri,
       callId: input.callId,
-      fromUri: `sip:${escapeUser(input.fromUser)}@${local.host}`,
+      fromUri: input.fromUri ?? `sip:${escapeUser(input.fromUser)}@${local.host}`,
       transport: hop.transport,
       local,
       extraHeaders: input.extraHeaders,
@@ -163,6 +170,32 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
       ...(input.sdp ? { sdp: input.sdp } : {}),
       ...(input.content ? { content: input.content } : {}),
     });
+    const first = await attempt(request, input, hop);
+    const challenged = first.kind === 'failed' && (first.response.status === 401 || first.response.status === 407) ? first.response : undefined;
+    if (!challenged || !input.credentials || input.signal?.aborted) return first;
+    // §22.2: the same INVITE again (same Call-ID, From tag) with the next CSeq, a new branch and our credentials.
+    const proxy = challenged.status === 407;
+    const authorization = digestAuthorization(header(challenged, proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate'), {
+      method: 'INVITE',
+      uri: input.requestUri,
+      ...input.credentials,
+      cnonce: randomBytes(8).toString('hex'),
+    });
+    if (!authorization) return first;
+    const again: SipRequest = {
+      ...request,
+      headers: [
+        ...request.headers.map(([name, value]): [string, string] =>
+          name === 'Via' ? [name, viaFor(local, hop.transport, branchFor(input.callId, 2, 'INVITE'))] : name === 'CSeq' ? [name, '2 INVITE'] : [name, value],
+        ),
+        [proxy ? 'Proxy-Authorization' : 'Authorization', authorization],
+      ],
+    };
+    return attempt(again, input, hop);
+  }
+
+  /** One INVITE transaction: its final answer, or CANCEL at the timeout or when the caller gives up. */
+  async function attempt(request: SipRequest, input: InviteInput, hop: SipHop): Promise<InviteResult> {
     const transaction = layer.start(request, hop, input.onProvisional);
     const deadline = sleep(input.timeoutMs);
     const aborted = new Promise<'elapsed'>((resolve) => {

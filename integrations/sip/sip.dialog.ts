@@ -73,7 +73,7 @@ export function branchFor(callId: string, seq: number, method: string): string {
   return `${MAGIC_COOKIE}${digest(`${callId} ${seq} ${method}`, 24)}`;
 }
 
-function viaFor(local: LocalAddress, transport: SipTransportName, branch: string): string {
+export function viaFor(local: LocalAddress, transport: SipTransportName, branch: string): string {
   // rport (RFC 3581): answers to UDP come back to the port we sent from, through NAT too.
   return `SIP/2.0/${transport.toUpperCase()} ${local.host}:${portFor(local, transport)};branch=${branch}${transport === 'udp' ? ';rport' : ''}`;
 }

@@ -63,3 +63,40 @@ export function checkDigest(check: DigestCheck): DigestVerdict {
   const given = Buffer.from(p.response.toLowerCase());
   return given.length === expected.length && timingSafeEqual(given, Buffer.from(expected)) ? 'ok' : 'wrong';
 }
+
+/** What a client needs to answer a challenge (RFC 2617 §3.2.2): the request's method and Request-URI, and the credentials. */
+export interface DigestAnswer {
+  method: string;
+  uri: string;
+  username: string;
+  password: string;
+  /** The client nonce (random; fixed in tests). */
+  cnonce: string;
+}
+
+/**
+ * The Authorization (or Proxy-Authorization) value answering a `WWW-Authenticate` / `Proxy-Authenticate` challenge;
+ * undefined when it is not an MD5 digest challenge. Meta challenges a business-initiated INVITE with 407 and expects
+ * the number's SIP credentials, the username being the business number in the From header
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/).
+ */
+export function digestAuthorization(challenge: string | undefined, answer: DigestAnswer): string | undefined {
+  const c = parseDigest(challenge);
+  if (!c || !c.realm || !c.nonce || (c.algorithm ?? 'MD5').toUpperCase() !== 'MD5') return undefined;
+  const qop = c.qop?.split(',').map((q) => q.trim()).includes('auth') ? 'auth' : undefined;
+  const ha1 = md5(`${answer.username}:${c.realm}:${answer.password}`);
+  const ha2 = md5(`${answer.method}:${answer.uri}`);
+  const nc = '00000001';
+  const response = qop ? md5(`${ha1}:${c.nonce}:${nc}:${answer.cnonce}:${qop}:${ha2}`) : md5(`${ha1}:${c.nonce}:${ha2}`);
+  const quoted = (v: string) => `"${v.replace(/(["\\])/g, '\\$1')}"`;
+  return [
+    `Digest username=${quoted(answer.username)}`,
+    `realm=${quoted(c.realm)}`,
+    `nonce=${quoted(c.nonce)}`,
+    `uri=${quoted(answer.uri)}`,
+    `response=${quoted(response)}`,
+    'algorithm=MD5',
+    ...(c.opaque !== undefined ? [`opaque=${quoted(c.opaque)}`] : []),
+    ...(qop ? [`qop=${qop}`, `nc=${nc}`, `cnonce=${quoted(answer.cnonce)}`] : []),
+  ].join(', ');
+}

@@ -28,7 +28,19 @@ export interface SipRouting {
   chatMode?: SipChatMode;
   /** Session mode's MSRP sessions held by this worker (SIP_CHAT_MODE=msrp only). */
   msrp?: MsrpSessions;
+  /** Meta's SIP server, where business-initiated calls go (`sip:+<wa_id>@<host>:<port>;transport=<transport>`). */
+  metaTarget?: MetaSipTarget;
 }
+
+/** Meta's SIP server: `wa.meta.vc`, TLS on 5061 in production (SIP_META_HOST, SIP_META_PORT, SIP_META_TRANSPORT). */
+export interface MetaSipTarget {
+  host: string;
+  port: number;
+  transport: 'tls' | 'tcp' | 'udp';
+}
+
+/** The Request-URI of a business-initiated call to the WhatsApp user `waId` (digits). */
+export const metaRequestUri = (target: MetaSipTarget, waId: string) => `sip:+${waId.replace(/\D/g, '')}@${target.host}:${target.port};transport=${target.transport}`;
 
 /**
  * SIP_CHAT_MODE: `none` as before, `message` = each chat line is an in-dialog SIP MESSAGE (RFC 3428), `msrp` = the
@@ -154,6 +166,10 @@ export interface SipSettings extends SipTlsSettings {
   SIP_CHAT_MODE?: SipChatMode | undefined;
   /** The digest realm WhatsApp calls are challenged in (absent: `whatsapp-connector`). */
   SIP_CALLS_REALM?: string | undefined;
+  /** Meta's SIP server for business-initiated calls (absent: wa.meta.vc:5061 over TLS). */
+  SIP_META_HOST?: string | undefined;
+  SIP_META_PORT?: number | undefined;
+  SIP_META_TRANSPORT?: MetaSipTarget['transport'] | undefined;
 }
 
 /** Starts the user agent when a connector is configured; undefined when routing is disabled. */
@@ -191,6 +207,7 @@ export async function startSipRouting(
     inviteTimeoutMs: settings.SIP_INVITE_TIMEOUT_MS,
     agentHeader: settings.SIP_AGENT_HEADER,
     chatMode: settings.SIP_CHAT_MODE ?? 'none',
+    metaTarget: { host: settings.SIP_META_HOST ?? 'wa.meta.vc', port: settings.SIP_META_PORT ?? 5061, transport: settings.SIP_META_TRANSPORT ?? 'tls' },
   };
 }
 

@@ -4,7 +4,7 @@
  * another realm do not. sipp's own digest client is exercised end to end in test/e2e/whatsapp-calls.test.ts.
  */
 import { createHash } from 'node:crypto';
-import { checkDigest, digestChallenge, NONCE_MAX_AGE_MS, parseDigest } from '../../../integrations/sip/sip.digest';
+import { checkDigest, digestAuthorization, digestChallenge, NONCE_MAX_AGE_MS, parseDigest } from '../../../integrations/sip/sip.digest';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 const secret = 'process-secret';
@@ -41,4 +41,21 @@ test('a nonce we did not issue, or one older than five minutes, is stale', () =>
   const old = digestChallenge(realm, secret, at);
   expect(check(answer(old, 'meta-generated'), 'meta-generated', at + NONCE_MAX_AGE_MS + 1)).toBe('stale');
   expect(check(answer(old, 'meta-generated'), 'meta-generated', at + NONCE_MAX_AGE_MS - 1)).toBe('ok');
+});
+
+describe('answering a digest challenge (client side, business-initiated calls)', () => {
+  test("RFC 2617 §3.5's worked example gives its response", () => {
+    const value = digestAuthorization('Digest realm="testrealm@host.com", qop="auth,auth-int", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093", opaque="5ccc069c403ebaf9f0171e9517f40e41"', {
+      method: 'GET',
+      uri: '/dir/index.html',
+      username: 'Mufasa',
+      password: 'Circle Of Life',
+      cnonce: '0a4f113b',
+    });
+    expect(parseDigest(value)).toMatchObject({ username: 'Mufasa', response: '6629fae49393a05397450978507c4ef1', qop: 'auth', nc: '00000001', opaque: '5ccc069c403ebaf9f0171e9517f40e41' });
+  });
+
+  test('a non-digest challenge gets no answer', () => {
+    expect(digestAuthorization('Basic realm="x"', { method: 'INVITE', uri: 'sip:+1@wa.meta.vc', username: 'u', password: 'p', cnonce: 'c' })).toBeUndefined();
+  });
 });

@@ -1,0 +1,114 @@
+/**
+ * One business-initiated WhatsApp call: an agent dialled a customer from the contact centre, the connector checked
+ * the customer's call permission and Meta's limits (services/business-calls.service.ts) and placed the call to Meta's
+ * SIP server with the number's credentials (sip.b2bua.ts). This workflow keeps the call from there: one INVITE to
+ * Meta (never re-sent: a lost worker fails the call), the answer relayed, either side's BYE ending the other leg,
+ * and every step stored (`direction: business_initiated`, counted by the calls' KPIs).
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/business-initiated-calls/
+ */
+import { ActivityFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { CallActivities } from '../activities/call.activities';
+import type { CallLegEnded, OfferCallOutcome } from '../integrations/sip/sip.call.types';
+import { callCancelledSignal, callLegEndedSignal, callStatusQuery, type BusinessCallWorkflowInput, type CallCause, type CallPhase, type CallStatus } from './call.messages';
+
+const sipFor = (taskQueue: string | undefined) =>
+  proxyActivities<CallActivities>({
+    startToCloseTimeout: '10 minutes',
+    heartbeatTimeout: '10 seconds',
+    ...(taskQueue ? { taskQueue, scheduleToStartTimeout: '20 seconds' } : {}),
+    // One INVITE to Meta: a retry elsewhere would answer `lost`, here it joins the attempt already running.
+    retry: { initialInterval: '1 second', maximumAttempts: 3 },
+  });
+const store = proxyActivities<CallActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
+const hangUps = proxyActivities<CallActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
+const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
+
+export async function businessCallWorkflow(input: BusinessCallWorkflowInput): Promise<CallStatus> {
+  const status: CallStatus = {
+    callId: input.invite.callId,
+    conversationId: input.conversationId,
+    businessNumberId: input.businessNumberId,
+    customerNumber: input.customerNumber,
+    direction: 'business_initiated',
+    phase: 'ringing',
+    offeredAt: input.offeredAt,
+    attempts: 1,
+    queue: '',
+    ...(input.agentId ? { agentId: input.agentId } : {}),
+  };
+  let cancelled = false;
+  let ended: CallLegEnded | undefined;
+  setHandler(callCancelledSignal, () => void (cancelled = true));
+  setHandler(callLegEndedSignal, (event) => void (ended ??= event));
+  setHandler(callStatusQuery, () => status);
+
+  const finish = async (phase: CallPhase, cause: CallCause): Promise<CallStatus> => {
+    const at = Date.now();
+    Object.assign(status, { phase, cause, endedAt: at });
+    if (status.answeredAt !== undefined) status.talkSeconds = seconds(at - status.answeredAt);
+    else status.waitSeconds = seconds(at - status.offeredAt);
+    await store.recordCall(status);
+    return status;
+  };
+  const sip = sipFor(input.sipTaskQueue);
+  /** The agent's INVITE gets Meta's final failure (or 503), on its transaction where it is still held. */
+  const refuse = async (code: number, reason: string) => {
+    const refusal = { invite: input.invite, status: code, reason };
+    await sip.rejectCall(refusal).catch(async (err: unknown) => {
+      if (!(err instanceof ActivityFailure)) throw err;
+      await hangUps.rejectCall(refusal);
+    });
+  };
+
+  await store.recordCall(status);
+  const outcome: OfferCallOutcome = await sip
+    .placeCall({
+      callId: input.invite.callId,
+      conversationId: input.conversationId,
+      businessNumberId: input.businessNumberId,
+      businessNumber: input.businessNumber,
+      customerNumber: input.customerNumber,
+    })
+    .catch((err: unknown): OfferCallOutcome => {
+      if (err instanceof ActivityFailure) return { outcome: 'lost' };
+      throw err;
+    });
+
+  switch (outcome.outcome) {
+    case 'answered':
+      break;
+    case 'cancelled':
+      return finish('abandoned', 'agent_hung_up');
+    case 'lost':
+      await refuse(503, 'Service Unavailable');
+      return finish('failed', 'connector_restarted');
+    case 'busy':
+    case 'rejected':
+      status.lastFailure = `${outcome.status} ${outcome.reason}`;
+      await refuse(outcome.status || 480, outcome.reason || 'Temporarily Unavailable');
+      return finish('missed', outcome.outcome === 'busy' ? 'no_answer' : 'rejected');
+    case 'noAnswer':
+      if (cancelled) return finish('abandoned', 'agent_hung_up');
+      await refuse(480, 'Temporarily Unavailable');
+      return finish('missed', 'no_answer');
+  }
+
+  Object.assign(status, { phase: 'answered', answeredAt: Date.now() });
+  status.waitSeconds = seconds(status.answeredAt! - status.offeredAt);
+  await store.recordCall(status);
+
+  // The B2BUA names legs as it sees them: `customer` is the INVITE it received (here the agent's), `agent` the one
+  // it placed (here Meta's, the customer's).
+  const over = !(await condition(() => ended !== undefined, input.maxDurationMs));
+  const leg = ended?.by;
+  if (leg !== 'agent') await hangUps.hangUpLeg(outcome.agentDialog);
+  if (leg !== 'customer') await hangUps.hangUpLeg(outcome.customerDialog);
+  return finish('ended', over ? 'max_duration' : leg === 'agent' ? 'customer_hung_up' : 'agent_hung_up');
+}
