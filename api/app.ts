@@ -53,6 +53,7 @@ import { mediaRoutes } from './media.routes';
 import { openApiDocument } from './openapi';
 import { notFoundHandler, problemHandler } from './problem';
 import { webhookRoutes } from './webhook.routes';
+import { publishedVersionReader } from './webhook.deps';
 
 export interface AppDeps {
   config: Pick<
@@ -148,7 +149,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   const idleCloseAfterMs = config.CONVERSATION_IDLE_CLOSE_MS;
   app.use(
     webhookRoutes({
-      ingest: { store, temporal, taskQueue, idleCloseAfterMs, logger, templates },
+      ingest: { store, temporal, taskQueue, idleCloseAfterMs, logger, templates, settingsVersion: publishedVersionReader(store) },
       appSecret: config.WHATSAPP_APP_SECRET,
       verifyToken: config.WHATSAPP_VERIFY_TOKEN,
       bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
