@@ -81,6 +81,7 @@ export interface AppDeps {
         | 'API_KEY_REQUESTS_PER_SECOND'
         | 'AGENT_VISIBILITY'
         | 'WEBHOOK_INLINE_PARTS'
+        | 'SETTINGS_CACHE_MS'
       >
     >;
   store: Store;
@@ -149,7 +150,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   const idleCloseAfterMs = config.CONVERSATION_IDLE_CLOSE_MS;
   app.use(
     webhookRoutes({
-      ingest: { store, temporal, taskQueue, idleCloseAfterMs, logger, templates, settingsVersion: publishedVersionReader(store) },
+      ingest: { store, temporal, taskQueue, idleCloseAfterMs, logger, templates, settingsVersion: publishedVersionReader(store, config.SETTINGS_CACHE_MS ?? 1_000) },
       appSecret: config.WHATSAPP_APP_SECRET,
       verifyToken: config.WHATSAPP_VERIFY_TOKEN,
       bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
