@@ -184,8 +184,9 @@ export class ConversationRuntime {
       at,
       sentAt: first.sentAt,
     });
-    if (this.reusesSettings && read.stableUntil !== undefined) {
-      this.lastRead = { version: read.settings.version, businessOpen: read.businessOpen, until: read.stableUntil };
+    if (this.reusesSettings) {
+      // A read that must not be reused (a legacy number's) also ends the reuse of the one before it.
+      this.lastRead = read.stableUntil === undefined ? undefined : { version: read.settings.version, businessOpen: read.businessOpen, until: read.stableUntil };
     }
     return read;
   }
