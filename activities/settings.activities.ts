@@ -20,6 +20,12 @@ export interface SettingsRead {
   settings: ConversationSettings;
   businessOpen: boolean;
   legacyReplyDue: boolean;
+  /**
+   * Until when (epoch ms, workflow time) this answer holds if the published version stays the same: the next minute
+   * boundary (business hours and routing rules are judged in whole minutes), a bound too on how late a change to the
+   * number's own document is seen. Absent when it must not be reused: a legacy number claims its reply per read.
+   */
+  stableUntil?: number;
 }
 
 /**
@@ -64,7 +70,8 @@ export function createSettingsActivities({ store, cacheMs = 1_000, sipRouting = 
       const legacyReplyDue = legacy && answerable
         ? await claimLegacyReply(store, request.businessNumberId, request.customerKey, request.messageId, request.at, legacy.periodHours * 3_600_000)
         : false;
-      return { settings, businessOpen: isOpenAt(config, request.at), legacyReplyDue };
+      const stableUntil = legacy ? {} : { stableUntil: Math.floor(request.at / 60_000) * 60_000 + 60_000 };
+      return { settings, businessOpen: isOpenAt(config, request.at), legacyReplyDue, ...stableUntil };
     },
   };
 }

@@ -29,6 +29,8 @@ const KNOWN_PATCHES = new Set([
   'mark-read-for-bot',
   'sip-chat-page-mode',
   'sip-chat-session-mode',
+  'timer-kept-armed',
+  'settings-read-when-changed',
 ]);
 
 /** The run uses something the fold does not model (a newer signal, patch or Update): replay it with the SDK instead. */
@@ -56,6 +58,10 @@ class ConversationFold {
   private readonly inbox: InboundMessage[] = [];
   private readonly patches = new Set<string>();
   private readsSettings = false;
+  /** `timer-kept-armed` and `settings-read-when-changed` (issue 22's loop cuts), as the runtime reads them. */
+  private keepsEarlier = false;
+  private reusesSettings = false;
+  private lastRead: { version: number; businessOpen: boolean; until: number } | undefined;
   private now = 0;
   /** The EarliestTimer: the due time it sleeps to, when it armed, and the Temporal timer it started. */
   private armed: { due: number; armedAt: number; timerId?: string } | undefined;
@@ -104,6 +110,8 @@ class ConversationFold {
     this.recentInbound = new RecentIds(carried?.recentInboundIds);
     this.recentSends = new RecentIds(carried?.recentSendIds);
     this.readsSettings = this.patches.has('settings-read-through');
+    this.keepsEarlier = this.patches.has('timer-kept-armed');
+    this.reusesSettings = this.patches.has('settings-read-when-changed');
     const start = timelineStartOf(this.snapshot, carried?.generation ?? at, carried !== undefined, at);
     for (const message of input.pendingInbound ?? []) this.receive(message);
     this.arm();
@@ -126,7 +134,9 @@ class ConversationFold {
         if (c.completeTime !== undefined) this.now = c.completeTime;
         if (c.activityType === 'conversationSettings' && this.awaitingSettings) {
           this.awaitingSettings = false;
-          this.takeInbox(c.result as { settings: unknown; businessOpen?: boolean; legacyReplyDue?: boolean });
+          const read = c.result as { settings: { version: number }; businessOpen: boolean; legacyReplyDue?: boolean; stableUntil?: number };
+          if (this.reusesSettings) this.lastRead = read.stableUntil === undefined ? undefined : { version: read.settings.version, businessOpen: read.businessOpen, until: read.stableUntil };
+          this.takeInbox(read);
           this.mainLoop();
         }
       } else if (c.kind === 'timerStarted' && this.armed && this.armed.timerId === undefined && c.ms === Math.max(this.armed.due - this.armed.armedAt, 1)) {
@@ -138,10 +148,24 @@ class ConversationFold {
   private mainLoop(): void {
     if (this.awaitingSettings) return;
     if (this.inbox.length > 0) {
-      this.awaitingSettings = true;
-      return;
+      const reused = this.reusableRead();
+      if (!reused) {
+        this.awaitingSettings = true;
+        return;
+      }
+      this.takeInbox(reused);
     }
     if (this.fired) this.fireDueTimers();
+  }
+
+  /** ConversationRuntime.reusableRead: the last read again while no waiting message carries a newer version. */
+  private reusableRead(): { settings: unknown; businessOpen: boolean; legacyReplyDue: boolean } | undefined {
+    const last = this.lastRead;
+    if (!last || this.now >= last.until) return undefined;
+    const newest = Math.max(...this.inbox.map((m) => m.settingsVersion ?? Number.POSITIVE_INFINITY));
+    const settings = this.snapshot.context.settings;
+    if (!settings || newest > last.version || last.version !== settings.version) return undefined;
+    return { settings, businessOpen: last.businessOpen, legacyReplyDue: false };
   }
 
   private dispatch(event: ConversationEvent): void {
@@ -160,6 +184,7 @@ class ConversationFold {
     const dues = Object.values(this.timers) as number[];
     const due = dues.length === 0 ? undefined : Math.min(...dues);
     if (this.armed?.due === due) return;
+    if (this.keepsEarlier && this.armed && (due === undefined || this.armed.due <= due)) return;
     this.armed = due === undefined ? undefined : { due, armedAt: this.now };
   }
 

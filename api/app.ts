@@ -53,6 +53,7 @@ import { mediaRoutes } from './media.routes';
 import { openApiDocument } from './openapi';
 import { notFoundHandler, problemHandler } from './problem';
 import { webhookRoutes } from './webhook.routes';
+import { publishedVersionReader } from './webhook.deps';
 
 export interface AppDeps {
   config: Pick<
@@ -80,6 +81,7 @@ export interface AppDeps {
         | 'API_KEY_REQUESTS_PER_SECOND'
         | 'AGENT_VISIBILITY'
         | 'WEBHOOK_INLINE_PARTS'
+        | 'SETTINGS_CACHE_MS'
       >
     >;
   store: Store;
@@ -148,7 +150,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   const idleCloseAfterMs = config.CONVERSATION_IDLE_CLOSE_MS;
   app.use(
     webhookRoutes({
-      ingest: { store, temporal, taskQueue, idleCloseAfterMs, logger, templates },
+      ingest: { store, temporal, taskQueue, idleCloseAfterMs, logger, templates, settingsVersion: publishedVersionReader(store, config.SETTINGS_CACHE_MS ?? 1_000) },
       appSecret: config.WHATSAPP_APP_SECRET,
       verifyToken: config.WHATSAPP_VERIFY_TOKEN,
       bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,

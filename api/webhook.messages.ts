@@ -130,8 +130,11 @@ export async function storeInbound(deps: IngestDeps, inbound: Inbound): Promise<
 export async function handOver(deps: IngestDeps, messages: Inbound[]): Promise<void> {
   const first = messages[0];
   if (!first) return;
+  // Not knowing the version only costs the conversation a settings read.
+  const settingsVersion = await deps.settingsVersion?.().catch(() => undefined);
+  const stamp = (m: InboundMessage): InboundMessage => (settingsVersion === undefined ? m : { ...m, settingsVersion });
   for (let i = 0; i < messages.length; i += MAX_MESSAGES_PER_SIGNAL) {
-    const batch = messages.slice(i, i + MAX_MESSAGES_PER_SIGNAL).map((m) => m.signal);
+    const batch = messages.slice(i, i + MAX_MESSAGES_PER_SIGNAL).map((m) => stamp(m.signal));
     const options = { workflowId: first.input.conversation.conversationId, taskQueue: deps.taskQueue, args: [first.input] as [ConversationWorkflowInput] };
     // Bounded: with Temporal down the client would otherwise retry for a long time while the broker waits on us.
     await deps.temporal.connection.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? 5_000), () =>

@@ -23,6 +23,7 @@ import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { MongoClient } from 'mongodb';
 import { countOwnCommands, startBudget, type Budget } from './breakdown.budget';
+import { rawCeiling } from './raw-ceiling';
 import { BUSINESS, benchDataConverter, closedLoop, machine, postInbound, quantile, round1, runMain, saveResult, sleep, startIngestConnector, startRun, startStack, handledMessages, waitFor } from './bench.support';
 
 const { values: args } = parseArgs({
@@ -99,6 +100,9 @@ async function main(): Promise<void> {
     await allHandled(paced);
     const pacedPerMessage = await pacedBudget(paced.length);
 
+    // The issue's yardstick in the same run: as many signal-with-starts to a workflow that does nothing, just before
+    // and just after the closed loop (the machine is shared: the mean of the two is what the loop is compared with).
+    const rawBefore = await rawCeiling(stack.temporalAddress, Number(args.closed), customers);
     const closedBudget = await startBudget(probe);
     const closed: Sample[] = [];
     const loop = await closedLoop(Number(args.closed), async () => void closed.push(await send()));
@@ -106,6 +110,9 @@ async function main(): Promise<void> {
     const closedPerMessage = await closedBudget(closed.length);
     const docs = await handled.timings(closed.map((s) => s.wamid));
     const span = Math.max(...docs.map((d) => d.handledAt!.getTime())) - Math.min(...docs.map((d) => d.createdAt.getTime()));
+    const processedPerSecond = round1((docs.length * 1000) / span);
+    const rawAfter = await rawCeiling(stack.temporalAddress, Number(args.closed), customers);
+    const raw = round1((rawBefore + rawAfter) / 2);
 
     const result = {
       label: args.label,
@@ -115,7 +122,10 @@ async function main(): Promise<void> {
         messages: closed.length,
         inFlight: 64,
         errors: loop.errors,
-        processedPerSecond: round1((docs.length * 1000) / span),
+        processedPerSecond,
+        rawSignalWithStartPerSecond: raw,
+        rawBeforeAndAfter: [rawBefore, rawAfter],
+        ratioToRawCeiling: Math.round((processedPerSecond / raw) * 100) / 100,
         segmentsMs: await segments(closed.filter((_, i) => i % 5 === 0)),
       },
       perHandledMessage: { paced: pacedPerMessage, closed: closedPerMessage },
@@ -177,7 +187,7 @@ async function signalledId(event: HistoryEvent): Promise<string | undefined> {
   return (JSON.parse(Buffer.from(plain!.data!).toString('utf8')) as { messageId?: string }).messageId;
 }
 
-function print(r: { label: string; machine: string; perHandledMessage: { paced: Budget; closed: Budget }; paced: { ratePerSecond: number; segmentsMs: Record<string, { p50: number; p90: number }> }; closed: { processedPerSecond: number; errors: number; segmentsMs: Record<string, { p50: number; p90: number }> } }): void {
+function print(r: { label: string; machine: string; perHandledMessage: { paced: Budget; closed: Budget }; paced: { ratePerSecond: number; segmentsMs: Record<string, { p50: number; p90: number }> }; closed: { processedPerSecond: number; rawSignalWithStartPerSecond: number; rawBeforeAndAfter: number[]; ratioToRawCeiling: number; errors: number; segmentsMs: Record<string, { p50: number; p90: number }> } }): void {
   console.log(`\nInbound message breakdown (${r.label}) — ${r.machine}\n`);
   console.log(`${'segment'.padEnd(38)}  paced ${r.paced.ratePerSecond}/s p50 / p90 ms   closed loop p50 / p90 ms`);
   for (const name of SEGMENTS) {
@@ -186,6 +196,7 @@ function print(r: { label: string; machine: string; perHandledMessage: { paced: 
     console.log(`${name.padEnd(38)}  ${`${p.p50} / ${p.p90}`.padStart(24)}   ${`${c.p50} / ${c.p90}`.padStart(24)}`);
   }
   console.log(`\nClosed loop (64 in flight): ${r.closed.processedPerSecond} customer messages/s fully processed (errors ${r.closed.errors})`);
+  console.log(`Raw ceiling, same run: ${r.closed.rawSignalWithStartPerSecond} signal-with-starts/s to a no-op workflow (mean of ${r.closed.rawBeforeAndAfter.join(' before and ')} after); ratio ${r.closed.ratioToRawCeiling}`);
   console.log(`
 ${'per handled message'.padEnd(38)}  ${'paced'.padStart(10)}  ${'closed loop'.padStart(12)}`);
   const { paced, closed } = r.perHandledMessage;

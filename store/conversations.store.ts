@@ -1,6 +1,6 @@
 import type { ConversationStatus } from '../machines/conversation.status';
 import type { ConversationStateName } from '../machines/conversation.types';
-import { isDuplicateKey, type Store } from './db';
+import { isDuplicateKey, onlyDuplicateKeys, type Store } from './db';
 import type { ConversationDoc } from './documents';
 
 const pad = (n: number, width: number) => n.toString().padStart(width, '0');
@@ -10,6 +10,10 @@ const pad = (n: number, width: number) => n.toString().padStart(width, '0');
  * then replace by `_id` alone (FerretDB scans for any richer filter): safe because a conversation's projections are
  * written one at a time by its own workflow (sequential local activities, flushed before continue-as-new), and an
  * insert race for a new conversation ends in a duplicate key, where the other writer's copy is kept only if newer.
+ *
+ * `lastWritten`: the projection key this process itself wrote last for the conversation. A newer key then replaces
+ * without the read (the workflow writes its projections in key order, so nothing newer can be stored), one store
+ * command instead of two; a document gone meanwhile (erasure) takes the full path. Returns the key now stored.
  */
 export async function recordConversation(
   store: Store,
@@ -17,35 +21,44 @@ export async function recordConversation(
   generation: number,
   revision: number,
   now: Date,
-): Promise<void> {
+  lastWritten?: string,
+): Promise<string> {
   const projectionKey = `${pad(generation, 15)}:${pad(revision, 10)}`;
   const doc: ConversationDoc = { ...status, _id: status.conversationId, projectionKey, updatedAt: now };
+  if (lastWritten !== undefined && lastWritten < projectionKey) {
+    const { matchedCount } = await store.conversations.replaceOne({ _id: doc._id }, doc);
+    if (matchedCount === 1) return projectionKey;
+  }
   const current = await store.conversations.findOne({ _id: doc._id });
-  if (current && current.projectionKey >= projectionKey) return;
+  if (current && current.projectionKey >= projectionKey) return current.projectionKey;
   if (current) {
     await store.conversations.replaceOne({ _id: doc._id }, doc);
-    return;
+    return projectionKey;
   }
   try {
     await store.conversations.insertOne(doc);
+    return projectionKey;
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    await recordConversation(store, status, generation, revision, now);
+    return recordConversation(store, status, generation, revision, now);
   }
 }
 
 /**
- * Records that the conversation handled these customer messages: one insert each (an update by `_id` makes FerretDB
- * scan the whole messages collection, see `npm run bench:store-ops`); a retried activity finds its own markers.
+ * Records that the conversation handled these customer messages: inserts (an update by `_id` makes FerretDB scan the
+ * whole messages collection, see `npm run bench:store-ops`), all of one workflow task's in one unordered insert
+ * command; a retried activity finds its own markers (duplicate keys, ignored).
  */
 export async function markInboundHandled(store: Store, messageIds: string[], at: Date): Promise<void> {
-  await Promise.all(
-    messageIds.map((_id) =>
-      store.handledInbound.insertOne({ _id, at }).catch((err: unknown) => {
-        if (!isDuplicateKey(err)) throw err;
-      }),
-    ),
-  );
+  if (messageIds.length === 0) return;
+  try {
+    await store.handledInbound.insertMany(
+      messageIds.map((_id) => ({ _id, at })),
+      { ordered: false },
+    );
+  } catch (err) {
+    if (!isDuplicateKey(err) && !onlyDuplicateKeys(err)) throw err;
+  }
 }
 
 export async function findConversation(store: Store, conversationId: string): Promise<ConversationDoc | null> {

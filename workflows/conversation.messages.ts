@@ -35,6 +35,11 @@ export interface InboundMessage {
   /** The broker's media id, for images. */
   brokerMediaId?: string;
   customer: Omit<CustomerRef, 'key'>;
+  /**
+   * The published configuration version the API saw when it accepted the message (its own read, at most a second
+   * old): the workflow reads the settings again only when this is newer than its last read (absent: always reads).
+   */
+  settingsVersion?: number;
 }
 
 export interface SendMessageRequest {

@@ -8,6 +8,7 @@ import { persistConversation, restoreConversation } from '../machines/conversati
 import { mayAgentWrite, refusalFor, toConversationStatus, type ConversationSnapshot } from '../machines/conversation.status';
 import { timelineRecordOf, timelineStartOf } from '../machines/conversation.timeline';
 import type { ConversationEvent, FetchMediaEffect, HandOffEffect, OutboundContent, SendMessageEffect, Sender, TimerId } from '../machines/conversation.types';
+import type { SettingsRead } from '../activities/settings.activities';
 import type { CarriedState, ConversationWorkflowInput, InboundMessage } from './conversation.messages';
 import { TIMELINE_SINK, type ConversationSinks } from './conversation.sinks';
 import { LocalActivityLine } from './support/local-activity-line';
@@ -52,7 +53,7 @@ export class ConversationRuntime {
   revision: number;
   /** The machine moved since the read model was last written. */
   dirty: boolean;
-  readonly timer = new EarliestTimer();
+  readonly timer: EarliestTimer;
   readonly localActivities: LocalActivityLine;
   /** The chat in the agent's SIP dialog (page mode): lines queued as the machine moves. */
   readonly chat: SipChat;
@@ -60,6 +61,9 @@ export class ConversationRuntime {
   private readonly recentSends: RecentIds;
   private handledInbound: string[] = [];
   private readonly readsSettings: boolean;
+  /** Reuses the last settings read while nothing it depends on can have changed (`patched('settings-read-when-changed')`). */
+  private readonly reusesSettings: boolean;
+  private lastRead: { version: number; businessOpen: boolean; until: number } | undefined;
   private readonly store: typeof storeActivities;
 
   constructor(private readonly input: ConversationWorkflowInput) {
@@ -82,6 +86,9 @@ export class ConversationRuntime {
     this.readsSettings = patched('settings-read-through');
     this.localActivities = new LocalActivityLine(patched('local-activities-one-at-a-time'));
     this.store = this.localActivities.through(storeActivities);
+    // Runs from before it cancel and re-arm the timer each time the earliest deadline moves (every customer message).
+    this.timer = new EarliestTimer(patched('timer-kept-armed'));
+    this.reusesSettings = patched('settings-read-when-changed');
     timeline.started(timelineStartOf(this.snapshot, this.generation, carried !== undefined, Date.now()));
   }
 
@@ -147,13 +154,7 @@ export class ConversationRuntime {
    */
   async takeInbox(): Promise<void> {
     const first = this.inbox[0]!;
-    const read = await this.store.conversationSettings({
-      businessNumberId: this.input.conversation.businessNumberId,
-      customerKey: this.input.conversation.customer.key,
-      messageId: first.messageId,
-      at: Date.now(),
-      sentAt: first.sentAt,
-    });
+    const read = this.reusableRead() ?? (await this.readSettings(first));
     if (JSON.stringify(read.settings) !== JSON.stringify(this.snapshot.context.settings)) {
       this.dispatch({ type: 'settings.applied', settings: read.settings, at: Date.now() });
     }
@@ -172,6 +173,36 @@ export class ConversationRuntime {
         at: Date.now(),
       });
     }
+  }
+
+  private async readSettings(first: InboundMessage): Promise<SettingsRead> {
+    const at = Date.now();
+    const read = await this.store.conversationSettings({
+      businessNumberId: this.input.conversation.businessNumberId,
+      customerKey: this.input.conversation.customer.key,
+      messageId: first.messageId,
+      at,
+      sentAt: first.sentAt,
+    });
+    if (this.reusesSettings) {
+      // A read that must not be reused (a legacy number's) also ends the reuse of the one before it.
+      this.lastRead = read.stableUntil === undefined ? undefined : { version: read.settings.version, businessOpen: read.businessOpen, until: read.stableUntil };
+    }
+    return read;
+  }
+
+  /**
+   * The last read again, without a local activity, when every waiting message was accepted under a published version
+   * no newer than it (the API puts the version it saw on the signal) and the read said its answer holds until now
+   * (business hours and routing rules change at minute boundaries; a legacy number's reply claim is never reused).
+   */
+  private reusableRead(): SettingsRead | undefined {
+    const last = this.lastRead;
+    if (!last || Date.now() >= last.until) return undefined;
+    const newest = Math.max(...this.inbox.map((m) => m.settingsVersion ?? Number.POSITIVE_INFINITY));
+    const settings = this.snapshot.context.settings;
+    if (!settings || newest > last.version || last.version !== settings.version) return undefined;
+    return { settings, businessOpen: last.businessOpen, legacyReplyDue: false };
   }
 
   /** Whether a send id was seen before (a retry after continue-as-new, beyond Temporal's own Update dedupe). */

@@ -3,15 +3,24 @@ import { CancellationScope, condition, isCancellation, sleep } from '@temporalio
 /**
  * One durable timer for the earliest of several due times, re-armed only when that time changes: a conversation
  * with a window, an idle period and a routing retry pending holds one Temporal timer, not three.
+ *
+ * `keepsEarlier` (runs that recorded `patched('timer-kept-armed')`): a timer already armed for a time no later than
+ * the new earliest one is kept, and when it fires its owner re-checks what is due and re-arms. A customer message
+ * moves the idle deadline later; cancelling and starting a timer for it cost two history events per message, a
+ * timer kept costs one early firing per idle period. Only a deadline moving earlier replaces it.
  */
 export class EarliestTimer {
   private armed: { due: number; scope: CancellationScope } | undefined;
   /** Set when the armed timer fired; the owner clears it with {@link take}. */
   fired = false;
 
+  constructor(private readonly keepsEarlier = false) {}
+
   arm(dues: number[]): void {
     const due = dues.length === 0 ? undefined : Math.min(...dues);
     if (this.armed?.due === due) return;
+    // Firing early is harmless (the owner re-checks); firing late is not, so only a later or no deadline keeps it.
+    if (this.keepsEarlier && this.armed && (due === undefined || this.armed.due <= due)) return;
     this.armed?.scope.cancel();
     this.armed = undefined;
     if (due === undefined) return;
