@@ -3,8 +3,7 @@
  * Meta's user agent marks on the messages it builds with the project's SIP code, client-side digest credentials
  * (RFC 2617, MD5, qop=auth) and the `calls` webhooks told in order.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { parseDigest } from '../integrations/sip/sip.digest';
+import { randomBytes } from 'node:crypto';
 import type { SipDialog } from '../integrations/sip/sip.types';
 import type { SipMessage } from '../integrations/sip/sip.message';
 import type { CallDirection, CallParties } from './calls-webhook';
@@ -48,24 +47,6 @@ export function callView(c: SimCall) {
 export function asMeta<M extends SipMessage>(message: M): M {
   message.headers = [...message.headers.filter(([n]) => n.toLowerCase() !== 'user-agent'), ['User-Agent', META_USER_AGENT]];
   return message;
-}
-
-const md5 = (text: string) => createHash('md5').update(text).digest('hex');
-
-/** The Authorization value answering a `WWW-Authenticate: Digest …` challenge (RFC 2617 §3.2.2, qop=auth when offered). */
-export function digestAuthorization(challenge: string, a: { method: string; uri: string; username: string; password: string }): string | undefined {
-  const c = parseDigest(challenge);
-  if (!c?.realm || !c.nonce) return undefined;
-  const ha1 = md5(`${a.username}:${c.realm}:${a.password}`);
-  const ha2 = md5(`${a.method}:${a.uri}`);
-  const qop = c.qop?.split(',').map((q) => q.trim()).includes('auth') ? 'auth' : undefined;
-  const nc = '00000001';
-  const cnonce = randomBytes(8).toString('hex');
-  const response = qop ? md5(`${ha1}:${c.nonce}:${nc}:${cnonce}:${qop}:${ha2}`) : md5(`${ha1}:${c.nonce}:${ha2}`);
-  const parts = [`username="${a.username}"`, `realm="${c.realm}"`, `nonce="${c.nonce}"`, `uri="${a.uri}"`, `response="${response}"`, 'algorithm=MD5'];
-  if (qop) parts.push(`qop=${qop}`, `nc=${nc}`, `cnonce="${cnonce}"`);
-  if (c.opaque) parts.push(`opaque="${c.opaque}"`);
-  return `Digest ${parts.join(', ')}`;
 }
 
 export const newCallId = () => `${randomBytes(12).toString('hex')}@wa.meta.vc`;

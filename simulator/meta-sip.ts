@@ -8,13 +8,15 @@
  * Meta signals over TLS only; the simulator calls over UDP by default (no certificate needed), TCP, or TLS
  * (`useTransport`), and takes the business's INVITEs on UDP and TCP.
  */
+import { randomBytes } from 'node:crypto';
 import { openSipTransport, type Inbound, type SipTransport } from '../integrations/sip/sip.transport';
 import { createTransactionLayer, type TransactionLayer } from '../integrations/sip/sip.transaction';
 import { buildCancel, buildInDialog, buildResponse, dialogFromAnswer, dialogHop, type SipHop, type SipTransportName } from '../integrations/sip/sip.dialog';
 import { header, isResponse, type SipRequest, type SipResponse } from '../integrations/sip/sip.message';
 import { parseCSeq } from '../integrations/sip/sip.headers';
+import { digestAuthorization } from '../integrations/sip/sip.digest';
 import { callConnectWebhook, callTerminateWebhook, metaSdp, newWacid } from './calls-webhook';
-import { asMeta, digestAuthorization, META_ALLOW, newBranch, newCallId, newTag, type SimCall } from './meta-sip.call';
+import { asMeta, META_ALLOW, newBranch, newCallId, newTag, type SimCall } from './meta-sip.call';
 import { createBusinessCallAnswerer, type Answering } from './meta-sip.answer';
 import type { Held } from './calling-settings';
 
@@ -173,7 +175,7 @@ export function createMetaSip(deps: MetaSipDeps) {
       c.statuses.push(answer.status);
       const challenge = header(answer, 'WWW-Authenticate') ?? header(answer, 'Proxy-Authenticate');
       if ((answer.status === 401 || answer.status === 407) && seq === 1 && challenge && target.password !== undefined) {
-        const auth = digestAuthorization(challenge, { method: 'INVITE', uri: target.requestUri, username: opts.displayPhoneNumber, password: target.password });
+        const auth = digestAuthorization(challenge, { method: 'INVITE', uri: target.requestUri, username: opts.displayPhoneNumber, password: target.password, cnonce: randomBytes(8).toString('hex') });
         seq += 1;
         invite = build(seq, auth);
         // Authorization for a proxy challenge goes in Proxy-Authorization (RFC 3261 §22.3).
