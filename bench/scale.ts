@@ -63,7 +63,7 @@ async function main(): Promise<void> {
       const seconds = (at - windowStart.at) / 1000;
       const n = handledNow - windowStart.handled;
       windows.push({ upTo: handledNow, seconds: round1(seconds), conversationsPerSecond: round1(n / seconds), storeCommands: commandCosts(windowStart.probe, probe, n) });
-      console.error(`  window to ${handledNow}: ${round1(n / seconds)}/s`);
+      console.error(`  window to ${handledNow}: ${round1(n / seconds)}/s; store commands: ${JSON.stringify(windows.at(-1)!.storeCommands)}`);
       windowStart = { at, probe, handled: handledNow };
     };
     // A conversation is opened when its first message is handled: each of the `--concurrency` lanes sends one and

@@ -7,7 +7,7 @@
  * with the store. It wraps the driver's internal `Connection.command` (mongodb 7): a benchmark's instrument, never
  * loaded in service.
  */
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 
 type Command = (this: unknown, ns: unknown, command: Record<string, unknown>, ...rest: unknown[]) => Promise<unknown>;
 const file = process.env.BENCH_STORE_PROBE_FILE;
@@ -33,7 +33,10 @@ if (file) {
   let written = '';
   const write = () => {
     const json = JSON.stringify({ counts, ms });
-    if (json !== written) writeFileSync(file, (written = json));
+    if (json === written) return;
+    // Written aside and renamed: a reader never sees a half-written file.
+    writeFileSync(`${file}.part`, (written = json));
+    renameSync(`${file}.part`, file);
   };
   write();
   setInterval(write, 200).unref();
