@@ -144,6 +144,12 @@ export async function startStack(
   };
 }
 
+/** What bench/store.probe.ts writes: commands sent, by command and collection, and the ms they took in all. */
+export interface ProbeCounts {
+  counts: Record<string, number>;
+  ms: Record<string, number>;
+}
+
 export interface Connector {
   webhookUrl: string;
   /** The API's base URL (`http://127.0.0.1:port`). */
@@ -152,6 +158,8 @@ export interface Connector {
   pids: { api: number; worker: number };
   /** The store commands each has sent so far, by command and collection (bench/store.probe.ts). */
   storeCommands(): Promise<{ API: Record<string, number>; worker: Record<string, number> }>;
+  /** The same commands with the milliseconds they took in all, send to answer (bench/store.probe.ts). */
+  storeCommandTimes(): Promise<{ API: ProbeCounts; worker: ProbeCounts }>;
   /** The worker's latest `process.memoryUsage()` (bench/worker.probe.ts reports it every second). */
   workerMemory(): NodeJS.MemoryUsage | undefined;
   /** The largest RSS the worker reported. */
@@ -175,6 +183,12 @@ async function startConnector(env: Record<string, string>): Promise<Connector> {
     env: { ...childEnv, BENCH_STORE_PROBE_FILE: probeFile('worker') },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  const storeCommandTimes = async () => {
+    // The probes write every 200 ms: this waits for what was sent until now.
+    await sleep(600);
+    const read = (name: string) => JSON.parse(readFileSync(probeFile(name), 'utf8')) as ProbeCounts;
+    return { API: read('api'), worker: read('worker') };
+  };
   let memory: NodeJS.MemoryUsage | undefined;
   let peak = 0;
   worker.on('message', (m: NodeJS.MemoryUsage) => {
@@ -187,11 +201,10 @@ async function startConnector(env: Record<string, string>): Promise<Connector> {
     apiUrl: `http://127.0.0.1:${port}`,
     pids: { api: api.pid!, worker: worker.pid! },
     async storeCommands() {
-      // The probes write every 200 ms: this waits for what was sent until now.
-      await sleep(600);
-      const read = (name: string) => JSON.parse(readFileSync(probeFile(name), 'utf8')) as Record<string, number>;
-      return { API: read('api'), worker: read('worker') };
+      const { API, worker } = await storeCommandTimes();
+      return { API: API.counts, worker: worker.counts };
     },
+    storeCommandTimes,
     workerMemory: () => memory,
     workerPeakRss: () => peak,
     stop() {

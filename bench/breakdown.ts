@@ -3,7 +3,7 @@
  * → workflow task → local activities (settings read, projection) → handled.
  *
  * Drives customer messages through the connector (API and worker as child processes, own persisted dev server and
- * FerretDB), paced (`--rate` per second, below saturation) and then closed loop (`--closed` messages, 64 in flight),
+ * FerretDB, or the ones at `TEMPORAL_ADDRESS` / `MONGODB_URL`), paced (`--rate` per second, below saturation) and then closed loop (`--closed` messages, 64 in flight),
  * and splits each message's time with clocks that all live on this machine: the load generator's send and
  * acknowledgement, the API's receipt (`createdAt`), Temporal's history (the signal event, the workflow task that
  * took it: scheduled, started, completed) and the projection's write (`handledAt`). Prints medians and p90s per

@@ -6,15 +6,19 @@
  * replay when they next get a message), Temporal's and FerretDB's disk per conversation (the dev server's SQLite
  * file and FerretDB's data folder, before and after), and the time to deliver one message into a conversation that
  * was evicted from the cache against one still in it (webhook accepted → stored and handled by the workflow),
- * the median over `--samples`. Always starts its own persisted dev server and FerretDB (their disk is measured).
+ * the median over `--samples`. Every `--window` conversations handled it reports the rate over that window and, per
+ * store command the API and worker sent, how many per conversation and their mean time (bench/scale.windows.ts), so a
+ * command that grows with the store shows; the same for the one more message. Starts its own persisted dev server
+ * and FerretDB 1.24 (SQLite; their disk is measured), or uses the ones at `TEMPORAL_ADDRESS` / `MONGODB_URL`.
  *
- * Options: --conversations 10000  --cache 2000  --samples 9  --concurrency 64
+ * Options: --conversations 10000  --cache 2000  --samples 9  --concurrency 32  --window 10000
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
+import { addCosts, commandCosts, perSample, printCosts, type CommandCosts } from './scale.windows';
 import { closedLoop, diskBytes, handledMessages, machine, median, postInbound, round1, sleep, startIngestConnector, startStack, waitFor , runMain, saveResult, startRun } from './bench.support';
 
 const { values: args } = parseArgs({
@@ -22,13 +26,15 @@ const { values: args } = parseArgs({
     conversations: { type: 'string', default: '10000' },
     cache: { type: 'string', default: '2000' },
     samples: { type: 'string', default: '9' },
-    concurrency: { type: 'string', default: '64' },
+    concurrency: { type: 'string', default: '32' },
+    window: { type: 'string', default: '10000' },
     label: { type: 'string', default: 'latest' },
   },
 });
 const conversations = Number(args.conversations);
 const cache = Number(args.cache);
 const samples = Number(args.samples);
+const window = Number(args.window);
 const MB = 1024 * 1024;
 const customerOf = (i: number) => String(15550000000 + i);
 
@@ -49,27 +55,42 @@ async function main(): Promise<void> {
 
     console.error(`opening ${conversations} conversations (workflow cache ${cache})…`);
     const started = Date.now();
-    let acked = 0;
+    // Every `--window` conversations handled: the rate over that window and what each store command cost in it.
+    const windows: { upTo: number; seconds: number; conversationsPerSecond: number; storeCommands: CommandCosts }[] = [];
+    let windowStart = { at: started, probe: await connector.storeCommandTimes(), handled: 0 };
+    const closeWindow = async (handledNow: number, at: number) => {
+      const probe = await connector.storeCommandTimes();
+      const seconds = (at - windowStart.at) / 1000;
+      const n = handledNow - windowStart.handled;
+      windows.push({ upTo: handledNow, seconds: round1(seconds), conversationsPerSecond: round1(n / seconds), storeCommands: commandCosts(windowStart.probe, probe, n) });
+      console.error(`  window to ${handledNow}: ${round1(n / seconds)}/s; store commands: ${JSON.stringify(windows.at(-1)!.storeCommands)}`);
+      windowStart = { at, probe, handled: handledNow };
+    };
+    // A conversation is opened when its first message is handled: each of the `--concurrency` lanes sends one and
+    // waits for its handled marker (an `_id` read, backing off to 1 s) before the next, so the API cannot run ahead of
+    // the worker and each window's rate is of conversations handled. Windows close in this process's own count.
+    let handledCount = 0;
+    let closing = Promise.resolve();
     const opened = await closedLoop(
       conversations,
       async (i) => {
-        await postInbound(connector.webhookUrl, { from: customerOf(i), wamid: `wamid.scale.${i}`, text: `hello ${i}` });
-        acked += 1;
-        if (acked % 1000 === 0) console.error(`  ${acked} accepted after ${Math.round((Date.now() - started) / 1000)} s`);
+        const wamid = `wamid.scale.${i}`;
+        await postInbound(connector.webhookUrl, { from: customerOf(i), wamid, text: `hello ${i}` });
+        for (let wait = 100; !(await handled(wamid).catch(() => false)); wait = Math.min(wait * 2, 1_000)) {
+          if (Date.now() - started > 4 * 60 * 60_000) throw new Error(`${wamid} not handled after 4 hours`);
+          await sleep(wait);
+        }
+        handledCount += 1;
+        if (handledCount % window === 0 || handledCount === conversations) {
+          const [upTo, at] = [handledCount, Date.now()];
+          closing = closing.then(() => closeWindow(upTo, at));
+        }
+        if (handledCount % 1000 === 0) console.error(`  ${handledCount} handled after ${Math.round((Date.now() - started) / 1000)} s`);
       },
       Number(args.concurrency),
     );
-    // Walks forward by `_id` (FerretDB answers a count with a scan, which would compete with the connector).
-    let firstUnhandled = 0;
-    await waitFor(
-      async () => {
-        while (firstUnhandled < conversations && (await handled(`wamid.scale.${firstUnhandled}`))) firstUnhandled += 1;
-        if (firstUnhandled % 1000 === 0) console.error(`  ${firstUnhandled} handled after ${Math.round((Date.now() - started) / 1000)} s`);
-        return firstUnhandled === conversations;
-      },
-      60 * 60_000,
-      2_000,
-    );
+    await closing;
+    if (opened.errors > 0) console.error(`  ${opened.errors} conversations failed to open`);
     const openSeconds = (Date.now() - started) / 1000;
     await sleep(5_000); // let the dev server and FerretDB settle their write-ahead logs
     const after = { temporal: diskBytes(work, 'temporal.db'), store: diskBytes(stack.ferretDir), worker: connector.workerMemory()! };
@@ -78,13 +99,17 @@ async function main(): Promise<void> {
     // alternately and one at a time, so both see the same machine.
     const evicted: number[] = [];
     const cached: number[] = [];
+    const evictedCosts = new Map<string, { n: number; ms: number }>();
+    const cachedCosts = new Map<string, { n: number; ms: number }>();
     for (let k = 0; k < samples; k += 1) {
-      for (const [index, into] of [[k, evicted], [conversations - 1 - k, cached]] as const) {
+      for (const [index, into, costs] of [[k, evicted, evictedCosts], [conversations - 1 - k, cached, cachedCosts]] as const) {
         const wamid = `wamid.scale.again.${index}`;
+        const probe = await connector.storeCommandTimes();
         await postInbound(connector.webhookUrl, { from: customerOf(index), wamid, text: 'one more thing' });
         await waitFor(() => handled(wamid), 60_000, 5);
         const doc = (await messages.timing(wamid))!;
         into.push(doc.handledAt!.getTime() - doc.createdAt.getTime());
+        addCosts(costs, probe, await connector.storeCommandTimes());
       }
     }
 
@@ -93,7 +118,7 @@ async function main(): Promise<void> {
       machine: machine(),
       conversations: n,
       workflowCache: cache,
-      opening: { seconds: round1(openSeconds), conversationsPerSecond: round1(n / openSeconds), errors: opened.errors },
+      opening: { seconds: round1(openSeconds), conversationsPerSecond: round1(n / openSeconds), errors: opened.errors, window, windows },
       worker: {
         rssMbBefore: round1(before.worker.rss / MB),
         rssMbAfter: round1(after.worker.rss / MB),
@@ -114,6 +139,8 @@ async function main(): Promise<void> {
         cachedMedianMs: round1(median(cached)),
         evictedMs: evicted,
         cachedMs: cached,
+        evictedStoreCommands: perSample(evictedCosts, samples),
+        cachedStoreCommands: perSample(cachedCosts, samples),
       },
     };
     print(result);
@@ -131,16 +158,17 @@ function print(r: {
   machine: string;
   conversations: number;
   workflowCache: number;
-  opening: { seconds: number; conversationsPerSecond: number; errors: number };
+  opening: { seconds: number; conversationsPerSecond: number; errors: number; windows: { upTo: number; seconds: number; conversationsPerSecond: number; storeCommands: CommandCosts }[] };
   worker: Record<string, number>;
   disk: Record<string, number | null>;
-  deliverOneMessage: { samples: number; evictedMedianMs: number; cachedMedianMs: number };
+  deliverOneMessage: { samples: number; evictedMedianMs: number; cachedMedianMs: number; evictedStoreCommands: Record<string, { perMessage: number; meanMs: number }> };
 }): void {
   const w = r.worker;
   const d = r.disk;
   const m = r.deliverOneMessage;
   console.log(`\nScale benchmark — ${r.machine}\n`);
   console.log(`conversations opened            ${r.conversations} in ${r.opening.seconds} s (${r.opening.conversationsPerSecond}/s, errors ${r.opening.errors})`);
+  for (const w of r.opening.windows) printCosts(`  to ${w.upTo}: ${w.conversationsPerSecond}/s over ${w.seconds} s; store commands per conversation × mean`, w.storeCommands);
   console.log(`worker workflow cache           ${r.workflowCache} workflows (maxCachedWorkflows)`);
   console.log(`worker RSS                      ${w.rssMbBefore} MB before → ${w.rssMbAfter} MB after (peak ${w.rssMbPeak} MB)`);
   console.log(`worker heap after               ${w.heapUsedMbAfter} MB used of ${w.heapTotalMbAfter} MB`);
@@ -148,6 +176,7 @@ function print(r: {
   if (d.storeMb !== null) console.log(`store disk (FerretDB SQLite)    +${d.storeMb} MB = ${d.storeKbPerConversation} KB per conversation`);
   else console.log('store disk                      not measured (the store at MONGODB_URL is not this machine\'s files)');
   console.log(`one message, accepted → handled  evicted ${m.evictedMedianMs} ms, cached ${m.cachedMedianMs} ms (medians of ${m.samples})`);
+  printCosts('  into an evicted conversation, store commands per message × mean', m.evictedStoreCommands);
 }
 
 runMain(main);

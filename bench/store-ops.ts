@@ -50,6 +50,9 @@ async function main(): Promise<void> {
         'updateOne _id': await time((i) => messages.updateOne({ _id: some(i) }, { $set: { handled: true } })),
         'findOneAndUpdate _id': await time((i) => messages.findOneAndUpdate({ _id: some(i) }, { $set: { s: i } }, { returnDocument: 'after' })),
         'replaceOne _id': await time((i) => messages.replaceOne({ _id: some(i) }, doc((i * 7919) % size))),
+        // Delete, then insert again: another way to replace a document, if deletes by `_id` do not scan.
+        'deleteOne _id': await time((i) => messages.deleteOne({ _id: some(i) })),
+        'insertOne again': await time((i) => messages.insertOne(doc((i * 7919) % size))),
       });
     }
     console.log(`\nStore operations by _id, median ms of ${ops} — ${machine()}\n`);

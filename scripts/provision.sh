@@ -64,14 +64,15 @@ temporal_cli() {
 ferretdb() {
   [[ -n "${MONGODB_URL:-}" ]] && return
   local src="$root/tools/ferretdb" bin="$tools/bin/ferretdb" key cached
-  if [[ -x "$bin" && "$bin" -nt "$src/main.go" && "$bin" -nt "$src/go.mod" && "$bin" -nt "$src/go.sum" ]]; then return; fi
-  # No registry ships FerretDB 1.x: it is built from tools/ferretdb, once per version of its sources and per user.
-  key="$(cat "$src/main.go" "$src/go.mod" "$src/go.sum" | { sha256sum 2>/dev/null || shasum -a 256; } | cut -c1-16)"
+  if [[ -x "$bin" && "$bin" -nt "$src/main.go" && "$bin" -nt "$src/go.mod" && "$bin" -nt "$src/go.sum" && "$bin" -nt "$src/build.sh" ]]; then return; fi
+  # No registry ships FerretDB 1.x: it is built from tools/ferretdb (build.sh: with its `_id` index fix), once per
+  # version of its sources and per user.
+  key="$(cat "$src/main.go" "$src/go.mod" "$src/go.sum" "$src/build.sh" | { sha256sum 2>/dev/null || shasum -a 256; } | cut -c1-16)"
   cached="$cache/ferretdb-$key"
   if [[ ! -x "$cached" ]]; then
     need go "build FerretDB"
     mkdir -p "$cache"
-    timed "building FerretDB 1.24 (SQLite)" bash -c "cd '$src' && CGO_ENABLED=0 go build -o '$cached.part' . && mv '$cached.part' '$cached'"
+    timed "building FerretDB 1.24 (SQLite)" bash -c "bash '$src/build.sh' '$cached.part' && mv '$cached.part' '$cached'"
   fi
   cp "$cached" "$bin.part" && mv "$bin.part" "$bin"
 }

@@ -22,6 +22,8 @@ func main() {
 	listen := flag.String("listen", "127.0.0.1:27017", "TCP address to listen on (keep it on loopback)")
 	dataDir := flag.String("data-dir", ".data/ferretdb", "directory holding the SQLite databases")
 	verbose := flag.Bool("verbose", false, "log every command at debug level")
+	// For measuring the other backend side by side (README "The store under load"); the embedded default is SQLite.
+	postgresURL := flag.String("postgresql-url", "", "use FerretDB's PostgreSQL backend at this URL instead of SQLite in --data-dir")
 	flag.Parse()
 
 	dir, err := filepath.Abs(*dataDir)
@@ -38,7 +40,7 @@ func main() {
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	db, err := ferretdb.New(&ferretdb.Config{
+	config := &ferretdb.Config{
 		Listener: ferretdb.ListenerConfig{TCP: *listen},
 		Logger:   logger,
 		Handler:  "sqlite",
@@ -46,7 +48,13 @@ func main() {
 		// synchronous=NORMAL under WAL survives a process crash and only risks the last commits on power loss,
 		// which suits the embedded development and CI database (production runs MongoDB).
 		SQLiteURL: "file:" + dir + "/?_pragma=synchronous(normal)",
-	})
+	}
+	if *postgresURL != "" {
+		config.Handler = "postgresql"
+		config.PostgreSQLURL = *postgresURL
+		config.SQLiteURL = ""
+	}
+	db, err := ferretdb.New(config)
 	if err != nil {
 		log.Fatal(err)
 	}
