@@ -56,7 +56,9 @@ export function createCallSettingsService({ store, meta, clock = () => new Date(
     async put(phoneNumberId: string, calling: CallingSettings, by: string) {
       if (!(await findNumber(store, phoneNumberId))) throw new AppError('unknown_number', `Business number ${phoneNumberId} is not registered`);
       await meta.push(phoneNumberId, calling);
-      const password = calling.sip?.status === 'ENABLED' ? (await meta.read(phoneNumberId)).sipPassword : undefined;
+      // Meta merges a settings POST into what it holds, so the body may leave out a SIP server Meta still sends
+      // calls to: its password is read back whatever the body said, and INVITEs stay challenged while Meta has one.
+      const password = calling.status === 'ENABLED' ? (await meta.read(phoneNumberId)).sipPassword : undefined;
       await putCallSettings(store, { _id: phoneNumberId, calling, ...(password ? { sipPassword: password } : {}), updatedAt: clock(), updatedBy: by });
       return this.get(phoneNumberId);
     },

@@ -54,7 +54,10 @@ export function createCallService({ store, temporal, taskQueue, sipTaskQueue, cl
       if (!number) return (await businessCalls?.admit(invite)) ?? { kind: 'refuse', status: 404, reason: 'Not Found' };
       const settings = await findCallSettings(store, number._id);
       if (settings?.calling.status !== 'ENABLED') return { kind: 'refuse', status: 403, reason: 'Calling Disabled' };
-      return { kind: 'accept', ...(settings.sipPassword ? { password: settings.sipPassword } : {}) };
+      // Meta always has a SIP password for a number it sends SIP calls for: an INVITE for a number without one is
+      // not Meta's, and without a password there is nothing to challenge it with, so it is refused, never let through.
+      if (!settings.sipPassword) return { kind: 'refuse', status: 403, reason: 'No SIP Credentials' };
+      return { kind: 'accept', password: settings.sipPassword };
     },
 
     async offered(invite) {

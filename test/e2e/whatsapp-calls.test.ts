@@ -10,6 +10,8 @@ import { startSipp, type SippMessage, type SippPeer } from '../support/sipp';
 import { AGENT_SDP_ANSWER, AGENT_SDP_HOLD, META_SDP_HOLD, META_SDP_OFFER, metaCall, type AgentLegMode, type MetaCallEnd } from '../support/sipp-calls';
 import { eventually } from '../support/workflow-env';
 import { keepHistory } from '../support/histories';
+import { createSocket } from 'node:dgram';
+import { findFreePort } from '../../scripts/dev-servers';
 
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -173,6 +175,23 @@ describe("a number's calling settings", () => {
     expect(JSON.stringify(got.body)).not.toContain(rig.simulator.callingSettings(BUSINESS_NUMBER_ID)!.sipPassword!);
   }, 60_000);
 
+  test('keeps challenging calls while Meta holds a SIP server the body left out, and refuses an INVITE for a number Meta holds no SIP password for', async () => {
+    const sipPort = await findFreePort();
+    const rig = await startService({ sip: { connectorUri: 'sip:queue@127.0.0.1:9', localPort: sipPort } });
+    cleanups.push(() => rig.stop());
+    expect((await rig.requestAs('supervisor', 'POST', '/v1/numbers', number)).status).toBe(201);
+    // Calling on, but no SIP server at Meta: Meta would not send SIP calls, so an INVITE is nobody's we know.
+    expect((await rig.requestAs('supervisor', 'PUT', `/v1/numbers/${BUSINESS_NUMBER_ID}/calling`, { status: 'ENABLED' })).body.sipCredentials).toBe(false);
+    const answer = await inviteOnce(sipPort, CALLED);
+    expect(answer).toMatch(/^SIP\/2\.0 403 No SIP Credentials/);
+    expect((await rig.requestAs('supervisor', 'GET', '/v1/calls/kpis')).body.offered).toBe(0);
+
+    // Meta merges a settings POST: after one naming the SIP server, one that leaves it out keeps it at Meta, and here.
+    expect((await rig.requestAs('supervisor', 'PUT', `/v1/numbers/${BUSINESS_NUMBER_ID}/calling`, calling)).body.sipCredentials).toBe(true);
+    expect((await rig.requestAs('supervisor', 'PUT', `/v1/numbers/${BUSINESS_NUMBER_ID}/calling`, { status: 'ENABLED' })).body.sipCredentials).toBe(true);
+    expect(await inviteOnce(sipPort, CALLED)).toMatch(/^SIP\/2\.0 401 Unauthorized/);
+  }, 60_000);
+
   test('invalid settings and unknown numbers are refused with a problem, and nothing reaches Meta', async () => {
     const rig = await startService();
     cleanups.push(() => rig.stop());
@@ -188,3 +207,39 @@ describe("a number's calling settings", () => {
     expect((await rig.requestAs('agent', 'PUT', `/v1/numbers/${BUSINESS_NUMBER_ID}/calling`, calling)).status).toBe(403);
   }, 60_000);
 });
+
+/** One INVITE without credentials over UDP, as anyone who can reach the port could send it; the first final answer. */
+async function inviteOnce(port: number, called: string): Promise<string> {
+  const socket = createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const local = socket.address().port;
+  const callId = `probe-${Date.now()}@127.0.0.1`;
+  const invite = [
+    `INVITE sip:${called}@127.0.0.1:${port} SIP/2.0`,
+    `Via: SIP/2.0/UDP 127.0.0.1:${local};branch=z9hG4bK${Date.now()}`,
+    'Max-Forwards: 70',
+    `From: <sip:+15550001111@127.0.0.1>;tag=probe`,
+    `To: <sip:${called}@127.0.0.1>`,
+    `Call-ID: ${callId}`,
+    'CSeq: 1 INVITE',
+    `Contact: <sip:probe@127.0.0.1:${local}>`,
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no final answer in 10 s')), 10_000);
+      socket.on('message', (data) => {
+        const text = data.toString();
+        if (/^SIP\/2\.0 [2-6]\d\d/.test(text)) {
+          clearTimeout(timer);
+          resolve(text);
+        }
+      });
+      socket.send(invite, port, '127.0.0.1');
+    });
+  } finally {
+    socket.close();
+  }
+}
