@@ -191,7 +191,17 @@ export type Config = z.infer<typeof ConfigSchema>;
 
 /** Parses the environment, failing start-up with every problem named at once. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  return parseOrExplain(ConfigSchema, env);
+  return parseOrExplain(ConfigSchema.superRefine(sipTlsPaired), env);
+}
+
+/**
+ * The SIP TLS listener's certificate and key come as a pair, whether or not SIP is on: half a pair is a mistake to
+ * name at start-up, not one to find when the first call arrives.
+ */
+function sipTlsPaired(config: Config, ctx: z.RefinementCtx): void {
+  if (Boolean(config.SIP_TLS_CERT_FILE) === Boolean(config.SIP_TLS_KEY_FILE)) return;
+  const missing = config.SIP_TLS_CERT_FILE ? 'SIP_TLS_KEY_FILE' : 'SIP_TLS_CERT_FILE';
+  ctx.addIssue({ code: 'custom', path: [missing], message: 'SIP_TLS_CERT_FILE and SIP_TLS_KEY_FILE are set together or not at all' });
 }
 
 /** Just the store settings, for commands that need nothing else (e.g. issuing the first API key). */

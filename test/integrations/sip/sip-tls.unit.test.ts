@@ -11,6 +11,7 @@ import { buildResponse, hopFor } from '../../../integrations/sip/sip.dialog';
 import { header, headerValues, type SipMessage, type SipRequest } from '../../../integrations/sip/sip.message';
 import type { Inbound } from '../../../integrations/sip/sip.transport';
 import { sipTlsFrom } from '../../../integrations/sip/sip.tls';
+import { loadConfig } from '../../../lib/config';
 import { connectTlsPeer } from '../../support/sip-tls-peer';
 import { makeTestPki, type TestCertificate, type TestPki } from '../../support/tls-certs';
 
@@ -193,5 +194,12 @@ describe('selecting TLS and its settings', () => {
       listen: { cert: leaf.cert, key: leaf.key, port: 5061 },
       ca: [pki.ca],
     });
+  });
+
+  test('half a certificate pair fails start-up even when SIP is off (no SIP_CONNECTOR_URI)', () => {
+    const base = { WHATSAPP_ACCESS_TOKEN: 't', WHATSAPP_APP_SECRET: 's', WHATSAPP_VERIFY_TOKEN: 'v', TEMPORAL_PAYLOAD_KEYS: 'k1:dGVzdC1rZXktMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA=' };
+    expect(() => loadConfig(base)).not.toThrow();
+    expect(() => loadConfig({ ...base, SIP_TLS_KEY_FILE: leaf.keyFile })).toThrow(/SIP_TLS_CERT_FILE: SIP_TLS_CERT_FILE and SIP_TLS_KEY_FILE are set together/);
+    expect(() => loadConfig({ ...base, SIP_TLS_CERT_FILE: leaf.certFile })).toThrow(/SIP_TLS_KEY_FILE: /);
   });
 });
