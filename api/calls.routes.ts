@@ -91,6 +91,9 @@ export function callRoutes(settings: CallSettingsService, store: Store): Router 
     const query = parseIn('query', KpiQuery, req.query);
     const to = query.to ? new Date(query.to) : new Date();
     const from = query.from ? new Date(query.from) : new Date(to.getTime() - 24 * 3_600_000);
+    if (from.getTime() >= to.getTime()) {
+      throw new AppError('invalid_request', 'from must be before to', { errors: [{ in: 'query', path: 'from', message: `${from.toISOString()} is not before ${to.toISOString()}` }] });
+    }
     res.json(await settings.kpis(from, to));
   });
   return router;

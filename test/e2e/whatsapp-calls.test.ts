@@ -185,6 +185,8 @@ describe("a number's calling settings", () => {
     const answer = await inviteOnce(sipPort, CALLED);
     expect(answer).toMatch(/^SIP\/2\.0 403 No SIP Credentials/);
     expect((await rig.requestAs('supervisor', 'GET', '/v1/calls/kpis')).body.offered).toBe(0);
+    const backwards = await rig.requestAs('supervisor', 'GET', '/v1/calls/kpis?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z');
+    expect(backwards).toMatchObject({ status: 400, body: { code: 'invalid_request', errors: [{ in: 'query', path: 'from' }] } });
 
     // Meta merges a settings POST: after one naming the SIP server, one that leaves it out keeps it at Meta, and here.
     expect((await rig.requestAs('supervisor', 'PUT', `/v1/numbers/${BUSINESS_NUMBER_ID}/calling`, calling)).body.sipCredentials).toBe(true);
