@@ -172,9 +172,15 @@ export async function ingestParts(
   for (const [index, { part, message }] of messages.entries()) {
     let inbound: Inbound | undefined;
     let stored: Awaited<ReturnType<typeof storeInbound>> | undefined;
+    let blocked = false;
     const refused = await orDeadLetter(deps, () => letterOf(part, receivedAt), async () => {
-      inbound = await inboundOf(deps, part.value, message, receivedAt, firstPosition + index);
-      stored = await storeInbound(deps, inbound);
+      const taken = await inboundOf(deps, part.value, message, receivedAt, firstPosition + index);
+      inbound = taken;
+      const { businessNumberId, customer } = taken.input.conversation;
+      // Side by side: the answer waits for one store round trip, not two (a reaction or an event is never signalled).
+      const [result, block] = await Promise.all([storeInbound(deps, taken), taken.reaction || taken.event ? null : findBlocked(deps.store, businessNumberId, customer.key)]);
+      stored = result;
+      blocked = block !== null;
     });
     if (refused || !inbound || !stored) {
       summary.deadLetters += 1;
@@ -185,8 +191,7 @@ export async function ingestParts(
     else messagesMetric.inc({ direction: 'inbound', type: message.type });
     // A reaction, an event, or a redelivery its conversation already handled: nothing to hand over.
     if (!stored.signal) continue;
-    const { businessNumberId, customer } = inbound.input.conversation;
-    if (await findBlocked(deps.store, businessNumberId, customer.key)) {
+    if (blocked) {
       summary.fromBlocked += 1;
       continue;
     }

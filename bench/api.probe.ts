@@ -1,5 +1,6 @@
-/** The production API (bin/api.ts) with the store probe (bench/store.probe.ts) loaded first. */
+/** The production API (bin/api.ts) with the store and event-loop probes (bench/store.probe.ts, bench/loop.probe.ts) loaded first. */
 import './store.probe';
+import './loop.probe';
 
 import('../bin/api').catch((err: unknown) => {
   console.error(err);

@@ -160,11 +160,21 @@ export interface Connector {
   storeCommands(): Promise<{ API: Record<string, number>; worker: Record<string, number> }>;
   /** The same commands with the milliseconds they took in all, send to answer (bench/store.probe.ts). */
   storeCommandTimes(): Promise<{ API: ProbeCounts; worker: ProbeCounts }>;
+  /** The API's event-loop delay, one sample per second since `since` (epoch ms; bench/loop.probe.ts). */
+  apiEventLoop(since: number): LoopSample[];
   /** The worker's latest `process.memoryUsage()` (bench/worker.probe.ts reports it every second). */
   workerMemory(): NodeJS.MemoryUsage | undefined;
   /** The largest RSS the worker reported. */
   workerPeakRss(): number;
   stop(): void;
+}
+
+/** One second of the API's event-loop delay (bench/loop.probe.ts), ms. */
+export interface LoopSample {
+  at: number;
+  meanMs: number;
+  p99Ms: number;
+  maxMs: number;
 }
 
 /** The API (bin/api.ts) and a worker (bin/worker.ts), each behind a probe (bench/*.probe.ts) and `node --import tsx` so a signal reaches it. */
@@ -175,7 +185,7 @@ async function startConnector(env: Record<string, string>): Promise<Connector> {
   const probeFile = (name: string) => join(tmpdir(), `bench-store-probe-${process.pid}-${port}-${name}.json`);
   const api = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/api.probe.ts')], {
     cwd: root,
-    env: { ...childEnv, BENCH_STORE_PROBE_FILE: probeFile('api') },
+    env: { ...childEnv, BENCH_STORE_PROBE_FILE: probeFile('api'), BENCH_LOOP_PROBE_FILE: probeFile('api-loop') },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const worker = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/worker.probe.ts')], {
@@ -205,12 +215,19 @@ async function startConnector(env: Record<string, string>): Promise<Connector> {
       return { API: API.counts, worker: worker.counts };
     },
     storeCommandTimes,
+    apiEventLoop(since: number) {
+      try {
+        return (JSON.parse(readFileSync(probeFile('api-loop'), 'utf8')) as LoopSample[]).filter((s) => s.at > since);
+      } catch {
+        return [];
+      }
+    },
     workerMemory: () => memory,
     workerPeakRss: () => peak,
     stop() {
       api.kill('SIGTERM');
       worker.kill('SIGTERM');
-      for (const name of ['api', 'worker']) rmSync(probeFile(name), { force: true });
+      for (const name of ['api', 'worker', 'api-loop']) rmSync(probeFile(name), { force: true });
     },
   };
 }

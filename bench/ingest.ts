@@ -4,7 +4,8 @@
  * child processes; this process is the load generator, sending signed Cloud API webhooks over loopback.
  *
  * Per offered rate: webhook acknowledgement latency (p50/p99, share over 1 s), inbound messages fully processed
- * per second (stored and handled by their conversation's workflow), end-to-end latency. Then, in the same run, the
+ * per second (stored and handled by their conversation's workflow), end-to-end latency, and where the API's part
+ * goes: its CPU and store commands per webhook, its event-loop delay while the step was sent. Then, in the same run, the
  * raw ceiling: as many signal-with-starts as fast as possible to a workflow that does nothing, against our own
  * closed-loop throughput for the same number of messages.
  *
@@ -26,6 +27,9 @@ import { conversationWorkflowId } from '../workflows/conversation.messages';
 import { inboundTextWebhook, signBody, statusWebhook } from '../simulator/cloud-api.payloads';
 import { BUSINESS, SECRET, closedLoop, handledMessages, machine, quantile, round1, sleep, startIngestConnector, startStack, type Connector , runMain, saveResult, startRun } from './bench.support';
 import { noopWorkflow, pokeSignal } from './noop.workflow';
+import { cpuSeconds } from './breakdown.budget';
+
+const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 const { values: args } = parseArgs({
   options: {
@@ -55,6 +59,13 @@ interface Step {
   processedMessagesPerSecond: number;
   e2eP50Ms: number;
   e2eP99Ms: number;
+  /** The API process's CPU per webhook, from the step's first POST until its messages were handled (hand-overs included). */
+  apiCpuMsPerWebhook: number;
+  /** Store commands the API sent per webhook over the same span (bench/store.probe.ts). */
+  apiStoreCommandsPerWebhook: number;
+  /** The API's event-loop delay while the step was sent: the worst second's p99, and the mean (bench/loop.probe.ts). */
+  apiLoopP99Ms: number;
+  apiLoopMeanMs: number;
 }
 
 async function main(): Promise<void> {
@@ -120,6 +131,9 @@ async function main(): Promise<void> {
       const pending: Promise<void>[] = [];
       const total = rate * seconds;
       await recordSendsFor(total);
+      const commandsBefore = sum((await connector.storeCommands()).API);
+      const cpuBefore = cpuSeconds(connector.pids.api);
+      const sendingFrom = Date.now();
       const start = performance.now();
       for (let i = 0; i < total; i += 1) {
         const due = start + (i * 1000) / rate;
@@ -139,7 +153,11 @@ async function main(): Promise<void> {
         );
       }
       await Promise.all(pending);
+      const sendingTo = Date.now();
       await handled.waitAll(acceptedIds, 120_000).catch(() => undefined);
+      const cpuAfter = cpuSeconds(connector.pids.api);
+      const commandsAfter = sum((await connector.storeCommands()).API);
+      const loop = connector.apiEventLoop(sendingFrom).filter((l) => l.at <= sendingTo + 1_000);
       const docs = await handled.timings(acceptedIds);
       const e2e = docs.map((d) => d.handledAt!.getTime() - d.createdAt.getTime());
       const lastHandled = Math.max(...docs.map((d) => d.handledAt!.getTime()));
@@ -156,6 +174,10 @@ async function main(): Promise<void> {
         processedMessagesPerSecond: round1((docs.length * 1000) / Math.max(lastHandled - firstReceived, 1)),
         e2eP50Ms: round1(quantile(e2e, 0.5)),
         e2eP99Ms: round1(quantile(e2e, 0.99)),
+        apiCpuMsPerWebhook: round1(((cpuAfter - cpuBefore) * 1000) / total),
+        apiStoreCommandsPerWebhook: round1((commandsAfter - commandsBefore) / total),
+        apiLoopP99Ms: Math.max(0, ...loop.map((l) => l.p99Ms)),
+        apiLoopMeanMs: round1(loop.reduce((a, l) => a + l.meanMs, 0) / Math.max(loop.length, 1)),
       });
       console.error(`rate ${rate}/s done`);
     }
@@ -234,11 +256,11 @@ async function rawCeiling(address: string, count: number): Promise<number> {
 
 function printTable(result: { machine: string; mix: string; steps: Step[]; ceiling: Record<string, number>; large: Awaited<ReturnType<typeof largePost>> }): void {
   console.log(`\nIngest benchmark — ${result.machine}\n${result.mix}\n`);
-  console.log('offered/s  webhooks  inbound  not acked  lost  ack p50 ms  ack p99 ms  ack >1s %  processed msg/s  e2e p50 ms  e2e p99 ms');
+  console.log('offered/s  webhooks  inbound  not acked  lost  ack p50 ms  ack p99 ms  ack >1s %  processed msg/s  e2e p50 ms  e2e p99 ms  API cpu ms/wh  API store cmds/wh  API loop p99 ms  loop mean ms');
   for (const s of result.steps) {
     console.log(
-      [s.offeredWebhooksPerSecond, s.webhooks, s.inboundMessages, s.unacknowledged, s.acceptedUnhandled, s.ackP50Ms, s.ackP99Ms, s.ackOver1sPercent, s.processedMessagesPerSecond, s.e2eP50Ms, s.e2eP99Ms]
-        .map((v, i) => String(v).padStart([9, 8, 7, 9, 4, 10, 10, 9, 15, 10, 10][i]!))
+      [s.offeredWebhooksPerSecond, s.webhooks, s.inboundMessages, s.unacknowledged, s.acceptedUnhandled, s.ackP50Ms, s.ackP99Ms, s.ackOver1sPercent, s.processedMessagesPerSecond, s.e2eP50Ms, s.e2eP99Ms, s.apiCpuMsPerWebhook, s.apiStoreCommandsPerWebhook, s.apiLoopP99Ms, s.apiLoopMeanMs]
+        .map((v, i) => String(v).padStart([9, 8, 7, 9, 4, 10, 10, 9, 15, 10, 10, 13, 17, 15, 12][i]!))
         .join('  '),
     );
   }

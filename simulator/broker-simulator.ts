@@ -374,6 +374,15 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   app.post('/:version/:phoneNumberId/marketing_messages', handleSend('marketing_messages'));
 
   app.use((_req, res) => void cloudError(res, 404, 100, 'Unknown path components'));
+  // A body express.json refused (not JSON, `null` in strict mode, too large): Meta answers with its error object,
+  // the controls with theirs; never express's HTML page with a stack trace.
+  app.use((err: { status?: number; message?: string }, req: Request, res: Response, next: (err?: unknown) => void) => {
+    if (res.headersSent) return next(err);
+    const status = typeof err.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
+    const detail = status === 500 ? 'Something went wrong' : (err.message ?? 'Invalid request');
+    if (req.path.startsWith('/_sim')) return void res.status(status).json({ error: status === 500 ? 'internal' : 'invalid_request', detail });
+    cloudError(res, status === 500 ? 500 : 400, status === 500 ? 1 : 100, status === 500 ? 'An unknown error has occurred.' : 'Invalid parameter');
+  });
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve(s)).once('error', reject);

@@ -153,5 +153,13 @@ test('the control endpoint refuses a call Meta could not place (no enabled SIP s
   expect(await noSettings.json()).toMatchObject({ error: 'call_not_placeable' });
   const bad = await post({ phoneNumberId: NUMBER_ID, from: 'not digits' });
   expect(bad.status).toBe(400);
+  // A body express.json refuses (`null` in strict mode, not JSON): a JSON answer, never an HTML page with a stack.
+  for (const raw of ['null', '{"phoneNumberId":']) {
+    const refused = await fetch(`${sim.url}/_sim/calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw });
+    expect([raw, refused.status, refused.headers.get('content-type')]).toEqual([raw, 400, expect.stringContaining('application/json')]);
+    expect(await refused.text()).not.toMatch(/node_modules|<html/i);
+  }
+  const graph = await fetch(`${sim.url}/v23.0/${NUMBER_ID}/messages`, { method: 'POST', headers: { authorization: 'Bearer token', 'content-type': 'application/json' }, body: 'null' });
+  expect([graph.status, await graph.json()]).toEqual([400, { error: expect.objectContaining({ code: 100 }) }]);
   expect(sim.sip.calls().filter((c) => c.customer === '15550001111')).toHaveLength(0);
 });
