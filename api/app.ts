@@ -148,9 +148,10 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
 
   const taskQueue = config.TEMPORAL_TASK_QUEUE;
   const idleCloseAfterMs = config.CONVERSATION_IDLE_CLOSE_MS;
+  const settingsVersion = publishedVersionReader(store, config.SETTINGS_CACHE_MS ?? 1_000);
   app.use(
     webhookRoutes({
-      ingest: { store, temporal, taskQueue, idleCloseAfterMs, logger, templates, settingsVersion: publishedVersionReader(store, config.SETTINGS_CACHE_MS ?? 1_000) },
+      ingest: { store, temporal, taskQueue, idleCloseAfterMs, logger, templates, settingsVersion },
       appSecret: config.WHATSAPP_APP_SECRET,
       verifyToken: config.WHATSAPP_VERIFY_TOKEN,
       bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
@@ -194,7 +195,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   app.use(apiKeyRoutes(store));
   app.use(agentRegistryRoutes(store));
   app.use(erasureRoutes(createErasureService({ store, temporal }), store));
-  app.use(machineConfigRoutes(store));
+  app.use(machineConfigRoutes(store, settingsVersion.forget));
   app.use(numberRoutes(store));
   const blockUsers = createBlockUsersClient({
     baseUrl: config.WHATSAPP_API_BASE_URL,

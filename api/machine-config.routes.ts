@@ -44,7 +44,8 @@ const who = (res: Parameters<typeof principalOf>[0]) => {
 };
 
 /** Supervisors edit a draft, validate and publish it as a new version, roll back, and read the audit log. */
-export function machineConfigRoutes(store: Store): Router {
+/** `onPublished`: called after a publish or rollback (the webhook's cached published version is forgotten). */
+export function machineConfigRoutes(store: Store, onPublished: () => void = () => {}): Router {
   const router = Router();
   router.use('/v1/config', allow(...may.supervise));
 
@@ -85,7 +86,9 @@ export function machineConfigRoutes(store: Store): Router {
     if (!draft) throw new AppError('no_config_draft', 'Save a draft first (PUT /v1/config/draft)');
     const checked = validateConfig(draft.draft);
     if (!checked.valid) throw new AppError('invalid_config', 'The draft does not validate; see errors', { errors: checked.errors.map((e) => ({ in: 'body' as const, ...e })) });
-    res.status(201).json(await publishOrConflict(() => publish(store, checked.config, who(res), body)));
+    const published = await publishOrConflict(() => publish(store, checked.config, who(res), body));
+    onPublished();
+    res.status(201).json(published);
   });
 
   router.post('/v1/config/rollback', async (req, res) => {
@@ -93,7 +96,9 @@ export function machineConfigRoutes(store: Store): Router {
     const earlier = await configVersion(store, body.version);
     if (!earlier) throw new AppError('unknown_config_version', `No published version ${body.version}`);
     const options = { rolledBackTo: body.version, note: body.note ?? `rollback to version ${body.version}` };
-    res.status(201).json(await publishOrConflict(() => publish(store, earlier.config, who(res), options)));
+    const published = await publishOrConflict(() => publish(store, earlier.config, who(res), options));
+    onPublished();
+    res.status(201).json(published);
   });
 
   router.get('/v1/config/versions', async (_req, res) => {

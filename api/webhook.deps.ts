@@ -22,10 +22,17 @@ export interface IngestDeps {
   settingsVersion?: () => Promise<number>;
 }
 
-/** The published configuration's version, read at most once per `ttlMs` (the settings activity's own staleness). */
-export function publishedVersionReader(store: Store, ttlMs = 1_000): () => Promise<number> {
+/** What reads the published version for the webhook: `forget()` drops the cached answer (after a publish here). */
+export type PublishedVersionReader = (() => Promise<number>) & { forget(): void };
+
+/**
+ * The published configuration's version, read at most once per `ttlMs` (the settings activity's own staleness).
+ * A publish or rollback through this process calls `forget()`, so the next message carries the new version and the
+ * conversation reads its settings again: a stale stamp would let the workflow reuse the old ones.
+ */
+export function publishedVersionReader(store: Store, ttlMs = 1_000): PublishedVersionReader {
   let cached: { at: number; version: Promise<number> } | undefined;
-  return () => {
+  const read = () => {
     if (cached && Date.now() - cached.at < ttlMs) return cached.version;
     const version = publishedConfig(store).then((p) => p.version);
     const entry = { at: Date.now(), version };
@@ -36,4 +43,9 @@ export function publishedVersionReader(store: Store, ttlMs = 1_000): () => Promi
     });
     return version;
   };
+  return Object.assign(read, {
+    forget: () => {
+      cached = undefined;
+    },
+  });
 }
