@@ -87,9 +87,13 @@ export function createCallActivities({ store, clock = () => new Date(), sip, b2b
       }
     },
 
-    /** The caller's INVITE gets a final failure (missed, outside call hours, nobody free). */
+    /**
+     * The caller's INVITE gets a final failure (missed, outside call hours, nobody free, contact centre unreachable),
+     * with Retry-After (§21.4.18: 480, 486, §21.5.4: 503), seconds.
+     */
     async rejectCall({ invite, status, reason }: { invite: InboundInvite; status: number; reason: string }): Promise<void> {
-      await b2bua?.reject(invite, status, reason, status === 480 || status === 486 ? [['Retry-After', '60']] : []);
+      const retryAfter = status === 480 || status === 486 ? '60' : status === 503 ? '30' : undefined;
+      await b2bua?.reject(invite, status, reason, retryAfter ? [['Retry-After', retryAfter]] : []);
     },
 
     /**

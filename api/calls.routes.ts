@@ -3,6 +3,7 @@
  * a conversation's calls (its call history beside the thread), and the calls' KPIs (analysts).
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/call-settings/
  */
+import { isIP } from 'node:net';
 import { Router } from 'express';
 import { z } from 'zod';
 import { ConversationId } from './conversations.schema';
@@ -24,6 +25,27 @@ const timeZone = z.string().refine((zone) => {
     return false;
   }
 }, 'not an IANA time zone (e.g. America/Manaus)');
+
+/**
+ * Where Meta's SIP server sends the calls: an RFC 1123 host name or an IP address. Anything else would only show
+ * when Meta fails to place the calls (nothing reaches us to say why), so it is refused here.
+ */
+const sipHost = z
+  .string()
+  .min(1)
+  .max(253)
+  .refine((host) => z.hostname().safeParse(host).success || isIP(host) !== 0, 'expected an RFC 1123 host name or an IP address, e.g. sip.cc.example.com')
+  .meta({ description: 'An RFC 1123 host name or an IP address' });
+/**
+ * The `;name=value` pairs Meta adds to the Request-URI's user part (e.g. `tgrp`, `trunk-context`): a name is an
+ * RFC 3261 token, a value param-chars that may stand in a user part (%HH escapes allowed), so neither `;`, `=`,
+ * `:`, `@` nor a space breaks the INVITE Meta sends us (our parser would drop it, the caller hearing nothing).
+ */
+const userParamName = z.string().regex(/^[A-Za-z0-9\-_.!~*'+]+$/, 'expected an RFC 3261 token (letters, digits, - _ . ! ~ * \' +)');
+const userParams = z.record(
+  userParamName,
+  z.string().regex(/^(?:[A-Za-z0-9\-_.!~*'()&+$,?/]|%[0-9A-Fa-f]{2})+$/, "expected RFC 3261 param-chars usable in a user part (letters, digits, - _ . ! ~ * ' ( ) & + $ , ? / or %HH)"),
+);
 
 /** Meta's `calling` object, in Meta's names. */
 export const CallingSettingsBody = z
@@ -47,7 +69,7 @@ export const CallingSettingsBody = z
       .strictObject({
         status: onOff,
         servers: z
-          .array(z.strictObject({ hostname: z.string().min(1).max(253), port: z.number().int().min(1).max(65535).optional(), request_uri_user_params: z.record(z.string(), z.string()).optional() }))
+          .array(z.strictObject({ hostname: sipHost, port: z.number().int().min(1).max(65535).optional(), request_uri_user_params: userParams.optional() }))
           .max(1)
           .optional(),
       })

@@ -1919,6 +1919,7 @@ export interface components {
                 /** @enum {string} */
                 status: "ENABLED" | "DISABLED";
                 servers?: {
+                    /** @description An RFC 1123 host name or an IP address */
                     hostname: string;
                     port?: number;
                     request_uri_user_params?: {

@@ -94,6 +94,11 @@ export async function businessCallWorkflow(input: BusinessCallWorkflowInput): Pr
       status.lastFailure = `${outcome.status} ${outcome.reason}`;
       await refuse(outcome.status || 480, outcome.reason || 'Temporarily Unavailable');
       return finish('missed', outcome.outcome === 'busy' ? 'no_answer' : 'rejected');
+    case 'unreachable':
+      // No connection to Meta's SIP server: as before this outcome existed (a transport error read as 503).
+      status.lastFailure = `503 ${outcome.reason}`;
+      await refuse(503, outcome.reason);
+      return finish('missed', 'no_answer');
     case 'noAnswer':
       if (cancelled) return finish('abandoned', 'agent_hung_up');
       await refuse(480, 'Temporarily Unavailable');

@@ -16,6 +16,7 @@ export type CallCause =
   | 'no_answer'
   | 'rejected'
   | 'connector_restarted'
+  | 'contact_centre_unreachable'
   | 'max_duration';
 
 /** The call as the workflow keeps and stores it; times are epoch ms. */

@@ -5,7 +5,7 @@
  * store every step (the calls collection: the conversation's call history and the analysts' KPIs).
  * A worker that dies leaves this state intact: a later BYE reaches any worker and ends both legs from here.
  */
-import { ActivityFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, condition, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { CallActivities } from '../activities/call.activities';
 import type { CallLegEnded, OfferCallOutcome } from '../integrations/sip/sip.call.types';
 import { callCancelledSignal, callLegEndedSignal, callStatusQuery, type CallCause, type CallPhase, type CallStatus, type CallWorkflowInput } from './call.messages';
@@ -31,6 +31,11 @@ const hangUps = proxyActivities<CallActivities>({
 });
 
 const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
+/**
+ * Patch: each attempt is stored as it starts (the API shows `attempts` while it rings), and a contact centre that
+ * cannot be reached fails the call at once (503 to the caller, `failed`/`contact_centre_unreachable`).
+ */
+export const CALL_ATTEMPTS_STORED_PATCH = 'call-attempts-stored-unreachable-fails';
 
 export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus> {
   const status: CallStatus = {
@@ -60,14 +65,14 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
     return status;
   };
   const sip = sipFor(input.sipTaskQueue);
-  const refuse = async (code: number, reason: string, cause: CallCause) => {
+  const refuse = async (code: number, reason: string, cause: CallCause, phase: CallPhase = 'missed') => {
     const refusal = { invite: input.invite, status: code, reason };
     // On the transaction where the INVITE came (its connection, for TCP); rebuilt anywhere if that process is gone.
     await sip.rejectCall(refusal).catch(async (err: unknown) => {
       if (!(err instanceof ActivityFailure)) throw err;
       await hangUps.rejectCall(refusal);
     });
-    return finish('missed', cause);
+    return finish(phase, cause);
   };
 
   await store.recordCall(status);
@@ -76,6 +81,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
   let outcome: OfferCallOutcome = { outcome: 'noAnswer' };
   for (let attempt = 1; attempt <= input.retry.maxAttempts && !cancelled; attempt++) {
     status.attempts = attempt;
+    if (patched(CALL_ATTEMPTS_STORED_PATCH)) await store.recordCall(status);
     outcome = await sip
       .offerCall({
         callId: input.invite.callId,
@@ -110,6 +116,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
       // The worker holding the caller's INVITE died while it rang: nothing is re-sent; both legs are told it failed.
       await hangUps.abandonCall({ invite: input.invite, attempts: status.attempts });
       return finish('failed', 'connector_restarted');
+    case 'unreachable':
+      // Nobody was asked (no connection): the caller hears at once, the call says why (not "no agent available").
+      log.warn('contact centre unreachable; the call fails', { callId: status.callId, attempts: status.attempts, reason: outcome.reason });
+      status.lastFailure = outcome.reason;
+      return cancelled ? finish('abandoned', 'customer_hung_up') : refuse(503, 'Service Unavailable', 'contact_centre_unreachable', 'failed');
     case 'rejected':
       status.lastFailure = `${outcome.status} ${outcome.reason}`;
       return refuse(480, 'Temporarily Unavailable', 'rejected');

@@ -265,6 +265,11 @@ export function createB2bua(options: B2buaOptions) {
       return { outcome: 'answered', agentId, agentDialog: result.dialog, customerDialog: legs.customer };
     }
     if (p.cancelled) return { outcome: 'cancelled' };
+    if (result.kind === 'transportError') {
+      // No connection (nothing listening, reset, no route): nobody was asked, so not "busy"; no retry for minutes.
+      options.logger?.warn({ err: result.error, callId: input.callId, attempt: input.attempt, requestUri: input.requestUri }, 'SIP: contact centre unreachable; the call fails');
+      return { outcome: 'unreachable', reason: `transport error: ${result.error.message}` };
+    }
     const routed = outcomeOf(result, input.agentHeader);
     return routed.outcome === 'answered' ? { outcome: 'noAnswer' } : routed;
   }

@@ -46,7 +46,8 @@ export interface PlaceCallRequest {
 /**
  * What an attempt came to. `answered`: the agent took it and the caller got the 200 with the agent's SDP; both
  * dialogs are returned for the workflow to keep. `cancelled`: the caller hung up while it rang. `lost`: this process
- * does not hold the caller's INVITE (the worker that received it died): nothing was sent.
+ * does not hold the caller's INVITE (the worker that received it died): nothing was sent. `unreachable`: the
+ * contact centre could not be reached at all (no connection: refused, reset, no route); not a busy answer.
  */
 export type OfferCallOutcome =
   | { outcome: 'answered'; agentId: string; agentDialog: SipDialog; customerDialog: SipDialog }
@@ -54,6 +55,7 @@ export type OfferCallOutcome =
   | { outcome: 'rejected'; status: number; reason: string }
   | { outcome: 'noAnswer' }
   | { outcome: 'cancelled' }
+  | { outcome: 'unreachable'; reason: string }
   | { outcome: 'lost' };
 
 /** A leg of an answered call ended (a BYE came in): the workflow ends the other one. */

@@ -205,8 +205,17 @@ describe("a number's calling settings", () => {
     expect(refused).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
     const noServer = await rig.requestAs('supervisor', 'PUT', `/v1/numbers/${BUSINESS_NUMBER_ID}/calling`, { status: 'ENABLED', sip: { status: 'ENABLED' } });
     expect(noServer.status).toBe(400);
+    // A host name Meta cannot resolve and user params that break the Request-URI Meta builds: every call's INVITE
+    // would be unparseable (dropped, the caller hearing nothing); refused here, each naming its path.
+    const badSip = { status: 'ENABLED', sip: { status: 'ENABLED', servers: [{ hostname: 'bad host name!', request_uri_user_params: { 'trunk-context': 'x y', 'a;b': 'c' } }] } };
+    const badSipAnswer = await rig.requestAs('supervisor', 'PUT', `/v1/numbers/${BUSINESS_NUMBER_ID}/calling`, badSip);
+    expect(badSipAnswer).toMatchObject({ status: 400, contentType: expect.stringContaining('application/problem+json'), body: { code: 'invalid_request' } });
+    expect(badSipAnswer.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['sip.servers.0.hostname', 'sip.servers.0.request_uri_user_params.a;b', 'sip.servers.0.request_uri_user_params.trunk-context']);
+    const ipServer = { status: 'ENABLED', sip: { status: 'ENABLED', servers: [{ hostname: '192.0.2.10', request_uri_user_params: { 'trunk-context': '+1-202', tgrp: 'wa%20call' } }] } };
     expect(rig.simulator.callingSettings(BUSINESS_NUMBER_ID)).toBeUndefined();
+    expect((await rig.requestAs('supervisor', 'PUT', `/v1/numbers/${BUSINESS_NUMBER_ID}/calling`, ipServer)).status).toBe(200);
     expect((await rig.requestAs('agent', 'PUT', `/v1/numbers/${BUSINESS_NUMBER_ID}/calling`, calling)).status).toBe(403);
+    expect(rig.simulator.callingSettings(BUSINESS_NUMBER_ID)?.calling).toEqual(ipServer);
   }, 60_000);
 });
 

@@ -19,13 +19,13 @@ export interface CallRig {
 
 /**
  * Starts it all; `defer` takes the clean-ups (the test's afterEach runs them, last first). `calling` adds to the
- * number's calling settings; `sip` to the service's SIP options (TLS).
+ * number's calling settings; `sip` to the service's SIP options (TLS; a `connectorUri` other than sipp's).
  */
 export async function callRig(
   mode: AgentLegMode,
   defer: (cleanup: () => Promise<unknown>) => void,
   calling: Record<string, unknown> = {},
-  sip: Omit<NonNullable<ServiceOptions['sip']>, 'connectorUri' | 'localPort'> = {},
+  sip: Omit<NonNullable<ServiceOptions['sip']>, 'connectorUri' | 'localPort'> & { connectorUri?: string } = {},
 ): Promise<CallRig> {
   const cc = await startSipp({ scenario: 'custom:agent-leg', scenarioXml: agentLeg(mode), transport: 'udp', agent: 'agent-1', timeoutSeconds: 60, calls: mode === 'busy-then-answer' ? 2 : 1 });
   defer(() => cc.stop());
