@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import express, { Router } from 'express';
+import express, { Router, type RequestHandler } from 'express';
 import { AppError } from '../lib/errors';
 import { webhookAckSeconds, webhookParts, webhookRequests } from '../lib/metrics';
 import { createBacklog } from './webhook.backlog';
@@ -41,19 +41,9 @@ export function webhookRoutes(deps: WebhookRouteDeps): Router {
     res.type('text/plain').send(challenge);
   });
 
-  // Every delivery is counted and timed by the answer it got, refusals included (README "Metrics and traces").
-  router.post('/webhooks/whatsapp', (_req, res, next) => {
-    const stop = webhookAckSeconds.startTimer();
-    res.once('finish', () => {
-      const status = String(res.statusCode);
-      stop({ status });
-      webhookRequests.inc({ status });
-    });
-    next();
-  });
-
-  // Raw bytes: the signature covers the body exactly as sent, before any parsing.
-  router.post('/webhooks/whatsapp', express.raw({ type: () => true, limit: deps.bodyLimitBytes }), async (req, res) => {
+  // Every delivery is counted and timed by the answer it got, refusals included (README "Metrics and traces"); raw
+  // bytes, because the signature covers the body exactly as sent, before any parsing.
+  router.post('/webhooks/whatsapp', countDelivery, express.raw({ type: () => true, limit: deps.bodyLimitBytes }), async (req, res) => {
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (!isValidSignature(raw, req.get('x-hub-signature-256'), deps.appSecret)) throw new AppError('invalid_signature');
     if (!req.is('application/json')) throw new AppError('unsupported_media_type', 'Webhooks must be application/json');
@@ -98,3 +88,14 @@ function countParts(summary: IngestSummary): void {
   ];
   for (const [field, kind] of kinds) if (summary[field] > 0) webhookParts.inc({ kind }, summary[field]);
 }
+
+/** Times and counts one webhook delivery by the status it was answered with (also 4xx from the body parser). */
+const countDelivery: RequestHandler = (_req, res, next) => {
+  const stop = webhookAckSeconds.startTimer();
+  res.once('finish', () => {
+    const status = String(res.statusCode);
+    stop({ status });
+    webhookRequests.inc({ status });
+  });
+  next();
+};

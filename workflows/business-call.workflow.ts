@@ -6,29 +6,10 @@
  * and every step stored (`direction: business_initiated`, counted by the calls' KPIs).
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/business-initiated-calls/
  */
-import { ActivityFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { CallActivities } from '../activities/call.activities';
+import { ActivityFailure, condition, setHandler } from '@temporalio/workflow';
+import { callHangUps as hangUps, callSipActivities as sipFor, callStore as store, seconds } from './call.proxies';
 import type { CallLegEnded, OfferCallOutcome } from '../integrations/sip/sip.call.types';
 import { callCancelledSignal, callLegEndedSignal, callStatusQuery, type BusinessCallWorkflowInput, type CallCause, type CallPhase, type CallStatus } from './call.messages';
-
-const sipFor = (taskQueue: string | undefined) =>
-  proxyActivities<CallActivities>({
-    startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '10 seconds',
-    ...(taskQueue ? { taskQueue, scheduleToStartTimeout: '20 seconds' } : {}),
-    // One INVITE to Meta: a retry elsewhere would answer `lost`, here it joins the attempt already running.
-    retry: { initialInterval: '1 second', maximumAttempts: 3 },
-  });
-const store = proxyActivities<CallActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
-const hangUps = proxyActivities<CallActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
-
-const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 
 export async function businessCallWorkflow(input: BusinessCallWorkflowInput): Promise<CallStatus> {
   const status: CallStatus = {

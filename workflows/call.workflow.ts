@@ -5,32 +5,11 @@
  * store every step (the calls collection: the conversation's call history and the analysts' KPIs).
  * A worker that dies leaves this state intact: a later BYE reaches any worker and ends both legs from here.
  */
-import { ActivityFailure, condition, log, patched, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { CallActivities } from '../activities/call.activities';
+import { ActivityFailure, condition, log, patched, setHandler } from '@temporalio/workflow';
+import { callHangUps as hangUps, callSipActivities as sipFor, callStore as store, seconds } from './call.proxies';
 import type { CallLegEnded, OfferCallOutcome } from '../integrations/sip/sip.call.types';
 import { callCancelledSignal, callLegEndedSignal, callStatusQuery, type CallCause, type CallPhase, type CallStatus, type CallWorkflowInput } from './call.messages';
 
-/**
- * The activities that need the caller's INVITE, on the queue of the process holding it. An attempt rings at most
- * SIP_INVITE_TIMEOUT_MS plus the CANCEL's grace; a dead worker shows in the heartbeat, or as nobody taking the task.
- */
-const sipFor = (taskQueue: string | undefined) =>
-  proxyActivities<CallActivities>({
-    startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '10 seconds',
-    ...(taskQueue ? { taskQueue, scheduleToStartTimeout: '20 seconds' } : {}),
-    retry: { initialInterval: '1 second', maximumAttempts: 3 },
-  });
-const store = proxyActivities<CallActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
-});
-const hangUps = proxyActivities<CallActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
-
-const seconds = (ms: number) => Math.max(0, Math.round(ms / 1000));
 /**
  * Patch: each attempt is stored as it starts (the API shows `attempts` while it rings), and a contact centre that
  * cannot be reached fails the call at once (503 to the caller, `failed`/`contact_centre_unreachable`).
