@@ -56,14 +56,17 @@ async function main(): Promise<void> {
     console.error(`opening ${conversations} conversations (workflow cache ${cache})…`);
     const started = Date.now();
     // Every `--window` conversations handled: the rate over that window and what each store command cost in it.
-    const windows: { upTo: number; seconds: number; conversationsPerSecond: number; storeCommands: CommandCosts }[] = [];
+    const windows: { upTo: number; seconds: number; conversationsPerSecond: number; workerRssMb: number; workerPeakRssMb: number; storeCommands: CommandCosts }[] = [];
     let windowStart = { at: started, probe: await connector.storeCommandTimes(), handled: 0 };
     const closeWindow = async (handledNow: number, at: number) => {
       const probe = await connector.storeCommandTimes();
       const seconds = (at - windowStart.at) / 1000;
       const n = handledNow - windowStart.handled;
-      windows.push({ upTo: handledNow, seconds: round1(seconds), conversationsPerSecond: round1(n / seconds), storeCommands: commandCosts(windowStart.probe, probe, n) });
-      console.error(`  window to ${handledNow}: ${round1(n / seconds)}/s; store commands: ${JSON.stringify(windows.at(-1)!.storeCommands)}`);
+      // The worker's RSS as the window closes and its peak so far: flat once the workflow cache is full, or not.
+      const workerRssMb = round1((connector.workerMemory()?.rss ?? 0) / MB);
+      const workerPeakRssMb = round1(connector.workerPeakRss() / MB);
+      windows.push({ upTo: handledNow, seconds: round1(seconds), conversationsPerSecond: round1(n / seconds), workerRssMb, workerPeakRssMb, storeCommands: commandCosts(windowStart.probe, probe, n) });
+      console.error(`  window to ${handledNow}: ${round1(n / seconds)}/s; worker RSS ${workerRssMb} MB (peak ${workerPeakRssMb}); store commands: ${JSON.stringify(windows.at(-1)!.storeCommands)}`);
       windowStart = { at, probe, handled: handledNow };
     };
     // A conversation is opened when its first message is handled: each of the `--concurrency` lanes sends one and
@@ -158,7 +161,7 @@ function print(r: {
   machine: string;
   conversations: number;
   workflowCache: number;
-  opening: { seconds: number; conversationsPerSecond: number; errors: number; windows: { upTo: number; seconds: number; conversationsPerSecond: number; storeCommands: CommandCosts }[] };
+  opening: { seconds: number; conversationsPerSecond: number; errors: number; windows: { upTo: number; seconds: number; conversationsPerSecond: number; workerRssMb: number; workerPeakRssMb: number; storeCommands: CommandCosts }[] };
   worker: Record<string, number>;
   disk: Record<string, number | null>;
   deliverOneMessage: { samples: number; evictedMedianMs: number; cachedMedianMs: number; evictedStoreCommands: Record<string, { perMessage: number; meanMs: number }> };
@@ -168,7 +171,7 @@ function print(r: {
   const m = r.deliverOneMessage;
   console.log(`\nScale benchmark — ${r.machine}\n`);
   console.log(`conversations opened            ${r.conversations} in ${r.opening.seconds} s (${r.opening.conversationsPerSecond}/s, errors ${r.opening.errors})`);
-  for (const w of r.opening.windows) printCosts(`  to ${w.upTo}: ${w.conversationsPerSecond}/s over ${w.seconds} s; store commands per conversation × mean`, w.storeCommands);
+  for (const w of r.opening.windows) printCosts(`  to ${w.upTo}: ${w.conversationsPerSecond}/s over ${w.seconds} s, worker RSS ${w.workerRssMb} MB (peak ${w.workerPeakRssMb}); store commands per conversation × mean`, w.storeCommands);
   console.log(`worker workflow cache           ${r.workflowCache} workflows (maxCachedWorkflows)`);
   console.log(`worker RSS                      ${w.rssMbBefore} MB before → ${w.rssMbAfter} MB after (peak ${w.rssMbPeak} MB)`);
   console.log(`worker heap after               ${w.heapUsedMbAfter} MB used of ${w.heapTotalMbAfter} MB`);
