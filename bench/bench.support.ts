@@ -12,6 +12,7 @@ import { percentile } from '../analytics/kpi.aggregate';
 import { findFreePort, startFerretDb, startTemporalDevServer, type RunningServer } from '../scripts/dev-servers';
 import { inboundTextWebhook, signBody } from '../simulator/cloud-api.payloads';
 import { dataConverterFor, newPayloadKeyEntry, parsePayloadKeys } from '../lib/payload-codec';
+import { EmbeddedSchema } from '../lib/config';
 
 export { saveResult, startRun, type RunInfo } from './bench.results';
 
@@ -123,13 +124,15 @@ export async function startStack(
   work: string,
   given: { temporalAddress?: string | undefined; mongoUrl?: string | undefined } = { temporalAddress: process.env.TEMPORAL_ADDRESS, mongoUrl: process.env.MONGODB_URL },
 ): Promise<BenchStack> {
+  // As `npm start` runs it (EMBEDDED_TEMPORAL_SQLITE_PRAGMAS, the same default), so one setting can be measured against another.
+  const sqlitePragmas = EmbeddedSchema.shape.EMBEDDED_TEMPORAL_SQLITE_PRAGMAS.parse(process.env.EMBEDDED_TEMPORAL_SQLITE_PRAGMAS);
   process.stderr.write(
-    `bench: Temporal ${given.temporalAddress ? `at ${given.temporalAddress} (TEMPORAL_ADDRESS)` : 'dev server started here'}; ` +
+    `bench: Temporal ${given.temporalAddress ? `at ${given.temporalAddress} (TEMPORAL_ADDRESS)` : `dev server started here (SQLite ${sqlitePragmas.join(', ') || 'defaults'})`}; ` +
       `store ${given.mongoUrl ? 'at MONGODB_URL' : 'FerretDB 1.24 (SQLite) started here'}\n`,
   );
   const ferretDir = given.mongoUrl ? '' : join(work, 'ferretdb');
   const [temporal, ferret] = await Promise.all([
-    given.temporalAddress ? undefined : startTemporalDevServer({ uiPort: false, dbFile: join(work, 'temporal.db'), logFile: join(work, 'temporal.log') }),
+    given.temporalAddress ? undefined : startTemporalDevServer({ uiPort: false, dbFile: join(work, 'temporal.db'), sqlitePragmas, logFile: join(work, 'temporal.log') }),
     given.mongoUrl ? undefined : startFerretDb({ dataDir: ferretDir, logFile: join(work, 'ferretdb.log') }),
   ]);
   const servers: RunningServer[] = [];

@@ -38,6 +38,7 @@ async function main(): Promise<void> {
       port: plan.EMBEDDED_TEMPORAL_PORT,
       uiPort: plan.EMBEDDED_TEMPORAL_UI_PORT,
       dbFile: join(dataDir, 'temporal', 'dev.db'),
+      sqlitePragmas: plan.EMBEDDED_TEMPORAL_SQLITE_PRAGMAS,
       logFile: join(logDir, 'temporal.log'),
     });
     stops.push(() => temporal.stop());

@@ -231,6 +231,16 @@ export const EmbeddedSchema = z.object({
   EMBEDDED_TEMPORAL_UI_PORT: port.default(8233),
   EMBEDDED_FERRETDB_PORT: port.default(27017),
   EMBEDDED_SIMULATOR_PORT: port.default(4100),
+  /**
+   * The embedded Temporal dev server's SQLite pragmas (`--sqlite-pragma`), comma-separated `name=value`: write-ahead
+   * log, synced at every commit, by default; `journal_mode=wal,synchronous=normal` is faster and may lose the last
+   * commits on a power loss (never on a crash of a process). https://www.sqlite.org/pragma.html
+   */
+  EMBEDDED_TEMPORAL_SQLITE_PRAGMAS: z
+    .string()
+    .default('journal_mode=wal,synchronous=full')
+    .transform((value) => value.split(',').map((pragma) => pragma.trim()).filter(Boolean))
+    .refine((pragmas) => pragmas.every((pragma) => /^[a-z_]+=[A-Za-z0-9_-]+$/.test(pragma)), 'expected name=value pairs separated by commas, e.g. journal_mode=wal,synchronous=full'),
 });
 
 export type EmbeddedPlan = z.infer<typeof EmbeddedSchema>;

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
-import { findFreePort, isPortOpen, startFerretDb } from '../../scripts/dev-servers';
+import { findFreePort, isPortOpen, startFerretDb, startTemporalDevServer } from '../../scripts/dev-servers';
 
 describe('embedded servers', () => {
   it('starts FerretDB on a free loopback port, stores a document, and leaves nothing behind when stopped', async () => {
@@ -28,4 +29,29 @@ describe('embedded servers', () => {
     await first.stop();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  it('runs the Temporal dev server on its file in write-ahead-log mode and keeps a started workflow across a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'temporal-'));
+    const port = await findFreePort();
+    const dbFile = join(dir, 'dev.db');
+    const start = () => startTemporalDevServer({ port, uiPort: false, dbFile, logFile: join(dir, 'temporal.log') });
+    const client = async (address: string) => new Client({ connection: await Connection.connect({ address }) });
+    let server = await start();
+    try {
+      const first = await client(server.address);
+      await first.workflow.start('noSuchWorkflowType', { workflowId: 'kept-across-restart', taskQueue: 'nobody-polls' });
+      await first.connection.close();
+      expect(existsSync(`${dbFile}-wal`)).toBe(true); // journal_mode=wal took: SQLite's default journal is dev.db-journal
+      await server.stop();
+
+      server = await start();
+      const second = await client(server.address);
+      const described = await second.workflow.getHandle('kept-across-restart').describe();
+      await second.connection.close();
+      expect(described.status.name).toBe('RUNNING');
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
