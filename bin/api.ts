@@ -1,4 +1,5 @@
 /** `npm run api`: the HTTP API and webhook endpoint, scaled apart from the worker. */
+import { answerClientErrors } from '../api/client-errors';
 import { Client, Connection } from '@temporalio/client';
 import { createApp, templateServiceFor } from '../api/app';
 import { startTemplateSync } from '../services/template-sync';
@@ -19,9 +20,9 @@ async function main(): Promise<void> {
   const analytics = { maxRuns: config.ANALYTICS_MAX_RUNS, ...(config.WORKER_WORKFLOW_BUNDLE ? { workflowBundlePath: config.WORKER_WORKFLOW_BUNDLE } : {}) };
   // Aborted on stop: the console's live streams end, so the server can close.
   const stopping = new AbortController();
-  const server = createApp({ config, store, temporal, logger, codecServer: { codec: new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEYS), corsOrigins: config.TEMPORAL_CODEC_CORS_ORIGINS }, shutdown: stopping.signal, analytics, limits: messagingLimitsFrom(config) }).listen(config.HTTP_PORT, config.HTTP_HOST, () => {
+  const server = answerClientErrors(createApp({ config, store, temporal, logger, codecServer: { codec: new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEYS), corsOrigins: config.TEMPORAL_CODEC_CORS_ORIGINS }, shutdown: stopping.signal, analytics, limits: messagingLimitsFrom(config) }).listen(config.HTTP_PORT, config.HTTP_HOST, () => {
     logger.info(`API listening on http://${config.HTTP_HOST}:${config.HTTP_PORT}`);
-  });
+  }));
   const stopSync = startTemplateSync(templateServiceFor({ config, store, logger }), config.TEMPLATE_SYNC_INTERVAL_MS, logger);
   const stop = () => {
     stopSync();

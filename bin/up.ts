@@ -2,6 +2,7 @@
  * `npm start`: the whole service on one machine. Starts what no address was given for (the Temporal dev server,
  * FerretDB, the broker simulator), then the worker and the API, and prints where each listens. Ctrl-C stops it all.
  */
+import { answerClientErrors } from '../api/client-errors';
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
   const stopping = new AbortController();
   // Our own dev server: closed histories are kept as long as the store keeps the messages they carry.
   if (!plan.TEMPORAL_ADDRESS) await matchNamespaceRetention(temporal, config.RETENTION_DAYS);
-  const server = createApp({ config, store, temporal, logger, codecServer: { codec: new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEYS), corsOrigins: config.TEMPORAL_CODEC_CORS_ORIGINS }, shutdown: stopping.signal, analytics: { maxRuns: config.ANALYTICS_MAX_RUNS }, limits: messagingLimitsFrom(config), sdkMetricsUrl }).listen(config.HTTP_PORT, config.HTTP_HOST);
+  const server = answerClientErrors(createApp({ config, store, temporal, logger, codecServer: { codec: new AesGcmPayloadCodec(config.TEMPORAL_PAYLOAD_KEYS), corsOrigins: config.TEMPORAL_CODEC_CORS_ORIGINS }, shutdown: stopping.signal, analytics: { maxRuns: config.ANALYTICS_MAX_RUNS }, limits: messagingLimitsFrom(config), sdkMetricsUrl }).listen(config.HTTP_PORT, config.HTTP_HOST));
   await new Promise<void>((ready, fail) => server.once('listening', ready).once('error', fail));
   stops.push(() =>
     new Promise((done) => {

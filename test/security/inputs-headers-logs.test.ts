@@ -2,6 +2,7 @@
  * Security probes, issue 26 items 7 (the console's headers), 8 (malformed input is a 4xx, bounded work) and 9 (no
  * verify token or customer number in the access log; https-only template links).
  */
+import { connect } from 'node:net';
 import { createLogger } from '../../lib/logger';
 import { conversationOf } from '../support/console-rig';
 import { BUSINESS_NUMBER_ID, VERIFY_TOKEN, startService, type ServiceRig } from '../support/service';
@@ -16,7 +17,29 @@ afterAll(async () => rig?.stop());
 const expectProblem = (answer: { status: number; contentType: string; body: { code?: string } }, status: number, code: string) =>
   expect(answer).toMatchObject({ status, contentType: expect.stringContaining('application/problem+json'), body: { code } });
 
+/** What the server answers a raw request (bytes as written), read until it closes the connection. */
+function rawRequest(baseUrl: string, request: string): Promise<{ status: number; contentType: string; body: { code?: string } }> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.end(request));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk)).on('error', reject);
+    socket.on('close', () => {
+      const [head = '', body = ''] = Buffer.concat(chunks).toString('utf8').split('\r\n\r\n');
+      resolve({ status: Number(head.split(' ')[1]), contentType: /content-type: ([^\r]+)/i.exec(head)?.[1] ?? '', body: body ? (JSON.parse(body) as { code?: string }) : {} });
+    });
+  });
+}
+
 describe('malformed requests are a 4xx and cost little', () => {
+  it("answers what Node's HTTP parser refuses as a problem document too: headers over 16 KiB (431), an unreadable request (400)", async () => {
+    const huge = `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(20 * 1024)}\r\n\r\n`;
+    expectProblem(await rawRequest(rig.baseUrl, huge), 431, 'request_header_too_large');
+    expectProblem(await rawRequest(rig.baseUrl, 'GET /healthz HTTP/1.1\r\nHost x\r\n\r\n'), 400, 'invalid_request');
+    // The server still answers the next request as usual.
+    expect((await fetch(`${rig.baseUrl}/healthz`)).status).toBe(200);
+  });
+
   it('answers a bad percent-escape in a path with 400, logging no stack', async () => {
     const before = lines.length;
     expectProblem(await rig.request('GET', '/v1/media/%ZZ'), 400, 'invalid_request');

@@ -1,3 +1,4 @@
+import { answerClientErrors } from '../../api/client-errors';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
@@ -156,7 +157,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     ...limits,
   });
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = answerClientErrors(app.listen(0, '127.0.0.1', () => resolve(s)));
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   simulator.setWebhookUrl(`${baseUrl}/webhooks/whatsapp`);
