@@ -35,14 +35,6 @@ describe('the webhook\'s "not blocked" answers', () => {
     await recordUnblocked(store, NUMBER, key);
     expect(await isBlockedInbound(store, NUMBER, key)).toBe(false);
   });
-
-  it('does not keep a "not blocked" read that raced a block through this process', async () => {
-    const key = `1555${digits().slice(0, 7)}`;
-    const racing = isBlockedInbound(store, NUMBER, key);
-    await recordBlocked(store, { businessNumberId: NUMBER, customerKey: key, user: key, blockedAt: new Date(), blockedBy: 'supervisor-1' });
-    await racing;
-    expect(await isBlockedInbound(store, NUMBER, key)).toBe(true);
-  });
 });
 
 describe('the registry kept in memory', () => {
