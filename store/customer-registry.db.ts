@@ -131,8 +131,13 @@ export async function latestUsernameHolder(store: Store, username: string): Prom
   return holder?._id;
 }
 
-/** The registry over the store's database (collections `customers`, `customer_identifiers`, `customer_links`). */
-export function mongoRegistry(store: Store): RegistryDb {
+/**
+ * The registry over the store's database (collections `customers`, `customer_identifiers`, `customer_links`).
+ * `trustNoLink`: answer "no link" from this process's memory for {@link NO_LINK_STALE_MS} (the webhook's ingest, where
+ * a late merge only routes a message to the conversation its sender already had); otherwise every missing link is
+ * asked again, so sends and reads follow a merge by any process at once.
+ */
+export function mongoRegistry(store: Store, { trustNoLink = false } = {}): RegistryDb {
   const col = (name: keyof Docs) => store.db.collection<{ _id: string }>(names[name]);
   const cache = cacheOf(store);
   const keep = <K extends keyof Docs>(collection: K, doc: Docs[K]) => {
@@ -148,7 +153,7 @@ export function mongoRegistry(store: Store): RegistryDb {
       if (collection !== 'customers') {
         const kept = cache[collection].get(id);
         if (kept) return kept as never;
-        if (collection === 'links' && cache.noLink.has(id)) return null;
+        if (collection === 'links' && trustNoLink && cache.noLink.has(id)) return null;
       }
       const doc = (await col(collection).findOne({ _id: id })) as Docs[typeof collection] | null;
       if (doc) keep(collection, doc);

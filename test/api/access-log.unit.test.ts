@@ -34,7 +34,7 @@ describe.each(['warn', 'info'])('the access log at %s', (level) => {
       const given = await fetch(`${app.base}/nowhere`, { headers: { 'x-request-id': 'req-42' } });
       expect(given.status).toBe(404);
       expect(await given.json()).toMatchObject({ requestId: 'req-42' });
-      const own = await (await fetch(`${app.base}/nowhere`)).json();
+      const own = (await (await fetch(`${app.base}/nowhere`)).json()) as { requestId: string };
       expect(own.requestId).toMatch(/^[0-9a-f-]{36}$/);
       const ok = await fetch(`${app.base}/ok`);
       expect(ok.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");

@@ -39,7 +39,7 @@ describe('the webhook\'s "not blocked" answers', () => {
 
 describe('the registry kept in memory', () => {
   it('follows a merge made through this process at once, though "no link" was kept for the merged customer', async () => {
-    const db = mongoRegistry(store);
+    const db = mongoRegistry(store, { trustNoLink: true });
     const now = new Date();
     const phone = `1555${digits().slice(0, 7)}`;
     const bsuid = `US.${digits()}${digits()}`;
@@ -50,6 +50,18 @@ describe('the registry kept in memory', () => {
     expect(person._id).toBe(byPhone._id);
     expect(await rootOf(db, byBsuid._id)).toBe(byPhone._id);
     expect((await learnIdentifiers(db, { hints: { userId: bsuid }, now }))._id).toBe(byPhone._id);
+  });
+
+  it('answers sends and reads (not the ingest) with a merge made by another process at once', async () => {
+    const ingest = mongoRegistry(store, { trustNoLink: true });
+    const exact = mongoRegistry(store);
+    const now = new Date();
+    const older = await learnIdentifiers(ingest, { hints: { waId: `1555${digits().slice(0, 7)}` }, now });
+    const younger = await learnIdentifiers(ingest, { hints: { userId: `US.${digits()}${digits()}` }, now });
+    expect(await rootOf(ingest, younger._id)).toBe(younger._id); // "no link" now kept
+    // Another process (the worker learning from a send answer) merges them.
+    await store.db.collection('customer_links').insertOne({ _id: younger._id, into: older._id, at: now } as never);
+    expect(await rootOf(exact, younger._id)).toBe(older._id);
   });
 
   it("learns a person erased by another process as new on their next message, instead of failing it", async () => {
