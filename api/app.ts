@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { Config } from '../lib/config';
 import { createAnalyticsService } from '../analytics/analytics.service';
 import { AppError } from '../lib/errors';
@@ -21,7 +19,8 @@ import { createFailedAuthLimiter } from './auth-limiter';
 import { keyRateLimit } from './key-rate-limit';
 import { metricsRoutes } from './metrics.routes';
 import { requestSpan } from './request-span';
-import { accessLogSerializers, jsonShapeGuard } from './request-guards';
+import { jsonShapeGuard } from './request-guards';
+import { accessLog } from './access-log';
 import { securityHeaders } from './security-headers';
 import { analyticsRoutes } from './analytics.routes';
 import { campaignRoutes } from './campaigns.routes';
@@ -136,13 +135,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   const app = express();
   const templates = templateServiceFor({ config, store, logger });
   app.disable('x-powered-by');
-  app.use(
-    pinoHttp({
-      logger,
-      serializers: accessLogSerializers,
-      genReqId: (req) => (typeof req.headers['x-request-id'] === 'string' ? req.headers['x-request-id'] : randomUUID()),
-    }),
-  );
+  app.use(accessLog(logger));
   app.use(securityHeaders());
   app.use(requestSpan);
 

@@ -9,6 +9,19 @@ import type { RequestHandler } from 'express';
  * `upgrade-insecure-requests` is left out: the console is served over plain HTTP on loopback in development.
  */
 export function securityHeaders(): RequestHandler {
+  // The headers never vary by request (no nonces): helmet builds them once here, not once per answer.
+  const headers: [string, string][] = [];
+  const removed: string[] = [];
+  const capture = { setHeader: (name: string, value: string) => void headers.push([name, value]), removeHeader: (name: string) => void removed.push(name) };
+  policies()({} as never, capture as never, () => undefined);
+  return (_req, res, next) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    for (const name of removed) res.removeHeader(name);
+    next();
+  };
+}
+
+function policies() {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: false,

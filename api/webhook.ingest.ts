@@ -4,7 +4,7 @@ import type { DeadLetter } from '../store/dead-letters.store';
 import { keepAside, orDeadLetter } from './webhook.failures';
 import { BusinessCapabilityValue, ingestCapabilityUpdate } from './webhook.capability';
 import { CallsChangeValue, CloudCallEvent, ingestCallEvent } from './webhook.calls';
-import { findBlocked } from '../store/blocked-users.store';
+import { isBlockedInbound } from '../store/blocked-users.store';
 import { handOver, inboundOf, ingestStatus, ingestTemplateEvent, storeInbound, type Inbound } from './webhook.messages';
 import { healthFields, ingestHealthEvent, UnreadableHealthEvent } from '../services/account-health';
 import { UnusablePart } from './webhook.failures';
@@ -178,9 +178,9 @@ export async function ingestParts(
       inbound = taken;
       const { businessNumberId, customer } = taken.input.conversation;
       // Side by side: the answer waits for one store round trip, not two (a reaction or an event is never signalled).
-      const [result, block] = await Promise.all([storeInbound(deps, taken), taken.reaction || taken.event ? null : findBlocked(deps.store, businessNumberId, customer.key)]);
+      const [result, block] = await Promise.all([storeInbound(deps, taken), taken.reaction || taken.event ? false : isBlockedInbound(deps.store, businessNumberId, customer.key)]);
       stored = result;
-      blocked = block !== null;
+      blocked = block;
     });
     if (refused || !inbound || !stored) {
       summary.deadLetters += 1;

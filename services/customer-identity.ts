@@ -73,7 +73,8 @@ export function inboundIdentity(contact: CloudContact | undefined, message: Clou
  * their workflow id), else their BSUID, else their phone number.
  */
 export async function customerForInbound(store: Store, businessNumberId: string, seen: InboundIdentity, now: Date): Promise<CustomerRef> {
-  const person = await learnIdentifiers(mongoRegistry(store), {
+  // The hot path: a merge by another process may reach this one's webhooks a few seconds late (see mongoRegistry).
+  const person = await learnIdentifiers(mongoRegistry(store, { trustNoLink: true }), {
     hints: seen.hints,
     ...(seen.previous ? { previous: seen.previous } : {}),
     ...(seen.formerPhone ? { formerPhone: seen.formerPhone } : {}),

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { isDuplicateKey, type Store } from './db';
 
 /** An identifier a person is known by. `_id` `<kind>:<value>` (lib/customer-identifiers); never changes owner. */
@@ -66,25 +67,55 @@ export interface RegistryDb {
   where<K extends keyof Docs>(collection: K, field: string, values: string[]): Promise<Docs[K][]>;
   /** A copy this process kept, possibly stale (customers); undefined when none. */
   peek?<K extends keyof Docs>(collection: K, id: string): Docs[K] | undefined;
+  /** Drops what this process kept of one document, so the next `find` reads the store. */
+  forget?(collection: keyof Docs, id: string): void;
 }
 
 const names: Record<keyof Docs, string> = { identifiers: 'customer_identifiers', customers: 'customers', links: 'customer_links' };
 
-type Cache = { [K in keyof Docs]: Map<string, Docs[K]> };
-const PEEK_MS = 5_000;
-const keptAt = new Map<string, number>();
+/**
+ * How long this process trusts a customer document it read or wrote (profile, number, merged keys), which another
+ * process may change: peeked at, and used only when the webhook agrees with it.
+ */
+export const REGISTRY_STALE_MS = 5_000;
+/**
+ * How long this process trusts that a customer has *no* link (is still its own person): a merge by another process
+ * (the worker learning from a send answer, another API process) reaches this one at most this late; a merge through
+ * this process at once. The README, *The customer registry on the hot path*, says what a stale answer can cause.
+ */
+export const NO_LINK_STALE_MS = 30_000;
+/** Entries kept per kind (identifiers, links, "no link" answers, customers): least recently used go first. */
+export const REGISTRY_CACHE_ENTRIES = 50_000;
+
+interface Cache {
+  /** Identifier documents: inserted once, never changed; only an erasure removes them. */
+  identifiers: LRUCache<string, IdentifierDoc>;
+  /** Links: inserted once, never changed; only an erasure removes them. */
+  links: LRUCache<string, CustomerLinkDoc>;
+  /** Customer ids read to have no link, for {@link NO_LINK_STALE_MS}. */
+  noLink: LRUCache<string, true>;
+  /** Customer documents as last read or written here, peeked at for {@link REGISTRY_STALE_MS}. */
+  customers: LRUCache<string, CustomerDoc>;
+}
 const caches = new WeakMap<Store, Cache>();
 /**
- * What a process may keep: identifier documents and links are inserted once and never change, so a known customer's
- * webhook reads neither again (only the absence of a link is always asked: merges happen). Customer documents change
- * (profile, number, merges), so they are only *peeked* at, for 5 s: a hit is used when the webhook agrees with it,
- * else re-read. Bounded; dropped whole when full.
+ * What a process may keep of the registry, per store: identifier documents and links are inserted once and never
+ * change, so a known customer's webhook reads neither again; that a customer has *no* link (is still its own person)
+ * is trusted for {@link NO_LINK_STALE_MS}, a customer document for {@link REGISTRY_STALE_MS} (only *peeked* at: a hit
+ * is used when the webhook agrees with it, else re-read). Bounded by entries, least recently used dropped first.
  */
 function cacheOf(store: Store): Cache {
   let cache = caches.get(store);
-  if (!cache) caches.set(store, (cache = { identifiers: new Map(), links: new Map(), customers: new Map() }));
-  for (const map of Object.values(cache)) if (map.size > 50_000) map.clear();
-  if (keptAt.size > 50_000) keptAt.clear();
+  if (!cache) {
+    const max = REGISTRY_CACHE_ENTRIES;
+    cache = {
+      identifiers: new LRUCache({ max }),
+      links: new LRUCache({ max }),
+      noLink: new LRUCache({ max, ttl: NO_LINK_STALE_MS }),
+      customers: new LRUCache({ max, ttl: REGISTRY_STALE_MS }),
+    };
+    caches.set(store, cache);
+  }
   return cache;
 }
 
@@ -100,44 +131,61 @@ export async function latestUsernameHolder(store: Store, username: string): Prom
   return holder?._id;
 }
 
-/** The registry over the store's database (collections `customers`, `customer_identifiers`, `customer_links`). */
-export function mongoRegistry(store: Store): RegistryDb {
+/**
+ * The registry over the store's database (collections `customers`, `customer_identifiers`, `customer_links`).
+ * `trustNoLink`: answer "no link" from this process's memory for {@link NO_LINK_STALE_MS} (the webhook's ingest, where
+ * a late merge only routes a message to the conversation its sender already had); otherwise every missing link is
+ * asked again, so sends and reads follow a merge by any process at once.
+ */
+export function mongoRegistry(store: Store, { trustNoLink = false } = {}): RegistryDb {
   const col = (name: keyof Docs) => store.db.collection<{ _id: string }>(names[name]);
   const cache = cacheOf(store);
   const keep = <K extends keyof Docs>(collection: K, doc: Docs[K]) => {
-    (cache[collection] as Map<string, Docs[K]>).set(doc._id, doc);
-    if (collection === 'customers') keptAt.set(doc._id, Date.now());
+    if (collection === 'links') cache.noLink.delete(doc._id);
+    (cache[collection] as unknown as LRUCache<string, Docs[K]>).set(doc._id, doc);
+  };
+  const forget = (collection: keyof Docs, id: string) => {
+    cache[collection].delete(id);
+    if (collection === 'links') cache.noLink.delete(id);
   };
   return {
     async find(collection, id) {
-      if (collection !== 'customers' && cache[collection].has(id)) return cache[collection].get(id) as never;
+      if (collection !== 'customers') {
+        const kept = cache[collection].get(id);
+        if (kept) return kept as never;
+        if (collection === 'links' && trustNoLink && cache.noLink.has(id)) return null;
+      }
       const doc = (await col(collection).findOne({ _id: id })) as Docs[typeof collection] | null;
       if (doc) keep(collection, doc);
+      // An identifier nobody holds is not remembered: its absence is what an insert decides (the first one wins).
+      else if (collection === 'links') cache.noLink.set(id, true);
       return doc as never;
     },
-    peek(collection, id) {
-      const doc = cache[collection].get(id);
-      if (collection !== 'customers' || !doc) return doc as never;
-      return (Date.now() - (keptAt.get(id) ?? 0) < PEEK_MS ? doc : undefined) as never;
-    },
+    peek: (collection, id) => cache[collection].get(id) as never,
     async insert(collection, doc) {
       try {
         await col(collection).insertOne(doc as { _id: string });
+        if (collection !== 'customers') keep(collection, doc);
         return true;
       } catch (err) {
-        if (isDuplicateKey(err)) return false;
+        // Someone else wrote it first: what this process remembered of it (a link's absence) is wrong now.
+        if (isDuplicateKey(err)) {
+          forget(collection, doc._id);
+          return false;
+        }
         throw err;
       }
     },
     async set(collection, id, fields) {
-      cache[collection].delete(id);
+      forget(collection, id);
       await col(collection).updateOne({ _id: id }, { $set: fields });
     },
     async remove(collection, id) {
       // An erasure: this process must not answer the removed document from memory afterwards.
-      cache[collection].delete(id);
+      forget(collection, id);
       await col(collection).deleteOne({ _id: id });
     },
+    forget,
     where: async (collection, field, values) => (await col(collection).find({ [field]: { $in: values } }).toArray()) as never,
   };
 }

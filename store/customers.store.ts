@@ -113,11 +113,35 @@ function profileOf(hints: IdentityHints): Partial<CustomerDoc> {
  * Throws when the hints name no identifier.
  */
 export async function learnIdentifiers(db: RegistryDb, learned: Learned): Promise<CustomerDoc> {
+  try {
+    return await learnOnce(db, learned);
+  } catch (err) {
+    if (!(err instanceof CustomerGone) || !db.forget) throw err;
+    // Erased by another process after this one kept their identifiers: read them again (gone: a new person).
+    for (const identifier of identifiersIn(learned)) db.forget('identifiers', identifierId(identifier));
+    db.forget('links', err.customerId);
+    return learnOnce(db, learned);
+  }
+}
+
+/** A customer an identifier or link leads to has no document: erased (store/erasure.store.ts) meanwhile. */
+class CustomerGone extends Error {
+  constructor(readonly customerId: string) {
+    super(`customer ${customerId} has no document`);
+  }
+}
+
+function identifiersIn(learned: Learned): Identifier[] {
   const identifiers = identifiersOf(learned.hints);
   for (const old of identifiersOf(learned.previous ?? {})) {
     if (!identifiers.some((i) => i.kind === old.kind && i.value === old.value)) identifiers.push(old);
   }
   if (learned.formerPhone) identifiers.push({ kind: 'phone', value: personPhone(learned.formerPhone) });
+  return identifiers;
+}
+
+async function learnOnce(db: RegistryDb, learned: Learned): Promise<CustomerDoc> {
+  const identifiers = identifiersIn(learned);
   if (identifiers.length === 0) throw new Error('no identifier to learn');
   // Usernames last: they name a person but never join two (see mergesOn).
   identifiers.sort((a, b) => Number(!mergesOn(a)) - Number(!mergesOn(b)));
@@ -144,7 +168,7 @@ async function refreshProfile(db: RegistryDb, customerId: string, learned: Learn
   const kept = db.peek?.('customers', customerId);
   if (kept && Object.keys(changesFor(kept, learned)).length === 0) return kept;
   const doc = await db.find('customers', customerId);
-  if (!doc) throw new Error(`customer ${customerId} has no document`);
+  if (!doc) throw new CustomerGone(customerId);
   const changes = changesFor(doc, learned);
   if (Object.keys(changes).length === 0) return doc;
   const updated = { ...doc, ...changes, updatedAt: learned.now } as CustomerDoc;

@@ -53,6 +53,10 @@ describe('blocking a person', () => {
     expect(unblocked.body).toMatchObject({ blocked: false });
     expect(rig.simulator.blocked(BUSINESS_NUMBER_ID)).not.toContain(customer);
     expect((await rig.request('POST', `${path}/messages`, { message: { type: 'text', text: 'How can we help?' } })).status).toBe(202);
+    // The very next message after the unblock is routed again (the webhook never remembers "blocked").
+    const after = await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'sorry about that' });
+    expect(after.delivery.finalStatus).toBe(200);
+    await eventually(() => rig.request('GET', path), (r) => r.body.inboundCount === 2);
   }, 40_000);
 
   it('refuses to block someone who last wrote more than 24 hours ago, and WhatsApp is not asked', async () => {

@@ -117,6 +117,25 @@ describe('one customer, one conversation', () => {
     expect((await rig.request('GET', path(conv(phone)))).body.state).toBe('closed');
   });
 
+  it('follows a merge on the very next message: the merged customer writes alone and joins the running conversation', async () => {
+    const phone = `1555${rand(7)}`;
+    const bsuid = `US.${rand(20)}`;
+    await deliver(text({ from: phone }, 'by number', seconds() - 60));
+    await opened(conv(phone));
+    // A second customer, known by BSUID alone; their conversation ends. This API process has now read that they have
+    // no link (is their own person), which it keeps for a while (README, *The customer registry on the hot path*).
+    await deliver(text({ userId: bsuid }, 'by BSUID', seconds() - 30));
+    await opened(conv(bsuid));
+    expect((await rig.request('POST', path(conv(bsuid), '/close'), {})).status).toBe(200);
+    // Both at once: one person; the older customer (by number) survives, and its conversation is the one running.
+    await deliver(text({ from: phone, userId: bsuid }, 'both at last', seconds() - 10));
+    await thread(conv(phone), 2);
+    await deliver(text({ userId: bsuid }, 'BSUID alone again'));
+    const messages = await thread(conv(phone), 3);
+    expect(messages.body.messages.map((m: { text?: string }) => m.text)).toEqual(['by number', 'both at last', 'BSUID alone again']);
+    expect((await rig.request('GET', path(conv(bsuid)))).body).toMatchObject({ state: 'closed', inboundCount: 1 });
+  });
+
   it.each([
     ['Mexico', `521${'55'}${rand(8)}`, (id: string) => `+52 ${id.slice(3, 5)} ${id.slice(5, 9)} ${id.slice(9)}`],
     // An account registered before the ninth digit keeps 8 digits in its WhatsApp id; integrators write 9.
