@@ -12,7 +12,7 @@ import { percentile } from '../analytics/kpi.aggregate';
 import { findFreePort, startFerretDb, startTemporalDevServer, type RunningServer } from '../scripts/dev-servers';
 import { inboundTextWebhook, signBody } from '../simulator/cloud-api.payloads';
 import { dataConverterFor, newPayloadKeyEntry, parsePayloadKeys } from '../lib/payload-codec';
-import { EmbeddedSchema } from '../lib/config';
+import { loadEmbeddedPlan } from '../lib/config';
 
 export { saveResult, startRun, type RunInfo } from './bench.results';
 
@@ -125,7 +125,7 @@ export async function startStack(
   given: { temporalAddress?: string | undefined; mongoUrl?: string | undefined } = { temporalAddress: process.env.TEMPORAL_ADDRESS, mongoUrl: process.env.MONGODB_URL },
 ): Promise<BenchStack> {
   // As `npm start` runs it (EMBEDDED_TEMPORAL_SQLITE_PRAGMAS, the same default), so one setting can be measured against another.
-  const sqlitePragmas = EmbeddedSchema.shape.EMBEDDED_TEMPORAL_SQLITE_PRAGMAS.parse(process.env.EMBEDDED_TEMPORAL_SQLITE_PRAGMAS);
+  const sqlitePragmas = loadEmbeddedPlan({ EMBEDDED_TEMPORAL_SQLITE_PRAGMAS: process.env.EMBEDDED_TEMPORAL_SQLITE_PRAGMAS }).EMBEDDED_TEMPORAL_SQLITE_PRAGMAS;
   process.stderr.write(
     `bench: Temporal ${given.temporalAddress ? `at ${given.temporalAddress} (TEMPORAL_ADDRESS)` : `dev server started here (SQLite ${sqlitePragmas.join(', ') || 'defaults'})`}; ` +
       `store ${given.mongoUrl ? 'at MONGODB_URL' : 'FerretDB 1.24 (SQLite) started here'}\n`,

@@ -10,7 +10,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createApp, templateServiceFor } from '../api/app';
 import { startTemplateSync } from '../services/template-sync';
 import { devApiKeys } from './dev-api-keys';
-import { EmbeddedSchema, loadConfig } from '../lib/config';
+import { loadConfig, loadEmbeddedPlan } from '../lib/config';
 import { AesGcmPayloadCodec, dataConverterFor, logHashKeyFrom } from '../lib/payload-codec';
 import { devPayloadKeys } from './dev-payload-keys';
 import { startFerretDb, startTemporalDevServer } from '../scripts/dev-servers';
@@ -26,7 +26,7 @@ import { connectStore } from '../store/db';
 const stops: (() => Promise<unknown>)[] = [];
 
 async function main(): Promise<void> {
-  const plan = EmbeddedSchema.parse(process.env);
+  const plan = loadEmbeddedPlan();
   const dataDir = resolve(plan.DATA_DIR);
   const logDir = join(dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });

@@ -246,6 +246,14 @@ export const EmbeddedSchema = z.object({
 export type EmbeddedPlan = z.infer<typeof EmbeddedSchema>;
 
 /**
+ * What `npm start` embeds, read from `env`. Throws `Invalid configuration:` naming each bad variable, as
+ * {@link loadConfig} does, before anything is started.
+ */
+export function loadEmbeddedPlan(env: Record<string, string | undefined> = process.env): EmbeddedPlan {
+  return parseOrExplain(EmbeddedSchema, env);
+}
+
+/**
  * What the analysts' tool (`wa-analyst`) reads from the environment; its command-line options override each one.
  * Separate from {@link ConfigSchema}: an analyst needs no WhatsApp secrets.
  */
