@@ -2,19 +2,14 @@ import { createBrokerActivities } from '../../activities/broker.activities';
 import type { CloudApiClient } from '../../integrations/broker/cloud-api.client';
 import { CloudInboundMessage } from '../../api/webhook.schema';
 import { customerForInbound, customerForIntegrator, inboundIdentity, learnFromStatus } from '../../services/customer-identity';
-import { connectStore, type Store } from '../../store/db';
+import type { Store } from '../../store/db';
 import { mongoRegistry } from '../../store/customer-registry.db';
 import { findCustomerBy } from '../../store/customers.store';
-import { testEnv, uniqueId } from '../support/env';
+import { uniqueId } from '../support/env';
+import { useTestStore } from '../support/test-store';
 
 let store: Store;
-beforeAll(async () => {
-  store = await connectStore(testEnv().mongoUrl, uniqueId('identity'));
-});
-afterAll(async () => {
-  await store?.db.dropDatabase();
-  await store?.close();
-});
+useTestStore('identity', (connected) => (store = connected));
 
 const NUMBER = '106540352242922';
 const now = new Date('2026-11-30T10:00:00Z');

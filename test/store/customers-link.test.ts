@@ -1,17 +1,11 @@
-import { connectStore, type Store } from '../../store/db';
+import type { Store } from '../../store/db';
+import { useTestStore } from '../support/test-store';
 import { linkCustomers } from '../../services/customers-link';
 import { mongoRegistry } from '../../store/customer-registry.db';
 import { findCustomerBy } from '../../store/customers.store';
-import { testEnv, uniqueId } from '../support/env';
 
 let store: Store;
-beforeAll(async () => {
-  store = await connectStore(testEnv().mongoUrl, uniqueId('link'));
-});
-afterAll(async () => {
-  await store?.db.dropDatabase();
-  await store?.close();
-});
+useTestStore('link', (connected) => (store = connected));
 
 const conversation = (key: string, customer: Record<string, string>, state: string, updatedAt: string) =>
   ({ _id: `wa:106540352242922:${key}`, businessNumberId: '106540352242922', customer: { key, ...customer }, state, updatedAt: new Date(updatedAt) }) as never;

@@ -1,16 +1,11 @@
-import { connectStore, type Store } from '../../store/db';
+import type { Store } from '../../store/db';
 import type { OutboundMessageDoc } from '../../store/documents';
 import { ensureOutbound, listThread, recordAccepted, recordStatus } from '../../store/messages.store';
-import { testEnv, uniqueId } from '../support/env';
+import { uniqueId } from '../support/env';
+import { useTestStore } from '../support/test-store';
 
 let store: Store;
-beforeAll(async () => {
-  store = await connectStore(testEnv().mongoUrl, uniqueId('statuses'));
-});
-afterAll(async () => {
-  await store?.db.dropDatabase();
-  await store?.close();
-});
+useTestStore('statuses', (connected) => (store = connected));
 
 const at = (second: number) => new Date(Date.UTC(2026, 10, 25, 9, 0, second));
 

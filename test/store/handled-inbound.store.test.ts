@@ -1,17 +1,12 @@
 import { markInboundHandled } from '../../store/conversations.store';
-import { connectStore, type Store } from '../../store/db';
+import type { Store } from '../../store/db';
 import type { InboundMessageDoc } from '../../store/documents';
 import { insertInbound } from '../../store/messages.store';
-import { testEnv, uniqueId } from '../support/env';
+import { uniqueId } from '../support/env';
+import { useTestStore } from '../support/test-store';
 
 let store: Store;
-beforeAll(async () => {
-  store = await connectStore(testEnv().mongoUrl, uniqueId('handled'));
-});
-afterAll(async () => {
-  await store?.db.dropDatabase();
-  await store?.close();
-});
+useTestStore('handled', (connected) => (store = connected));
 
 const inbound = (wamid: string, extra: Partial<InboundMessageDoc> = {}): InboundMessageDoc => ({
   _id: wamid,

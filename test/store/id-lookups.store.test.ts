@@ -1,5 +1,5 @@
-import { connectStore, type Store } from '../../store/db';
-import { testEnv, uniqueId } from '../support/env';
+import type { Store } from '../../store/db';
+import { useTestStore } from '../support/test-store';
 
 /**
  * Every hot-path read and write in store/ is shaped as a filter on `_id` alone, so that the store answers it from the
@@ -10,13 +10,7 @@ import { testEnv, uniqueId } from '../support/env';
  * deletes by `_id` share that WHERE clause. MongoDB's says IDHACK / EXPRESS_IXSCAN / IXSCAN, never COLLSCAN.
  */
 let store: Store;
-beforeAll(async () => {
-  store = await connectStore(testEnv().mongoUrl, uniqueId('id_lookups'));
-});
-afterAll(async () => {
-  await store?.db.dropDatabase();
-  await store?.close();
-});
+useTestStore('id_lookups', (connected) => (store = connected));
 
 /** Every plan line (FerretDB) or stage (MongoDB) of the answer to `explain`. */
 function planOf(explained: Record<string, unknown>): string[] {

@@ -1,8 +1,8 @@
-import { connectStore, type Store } from '../../store/db';
+import type { Store } from '../../store/db';
+import { useTestStore } from '../support/test-store';
 import { mongoRegistry, REGISTRY_STALE_MS } from '../../store/customer-registry.db';
 import { learnIdentifiers, rootOf } from '../../store/customers.store';
 import { isBlockedInbound, recordBlocked, recordUnblocked } from '../../store/blocked-users.store';
-import { testEnv, uniqueId } from '../support/env';
 
 /**
  * What the webhook's hot path keeps in memory (README, *The customer registry on the hot path* and the Blocking rule)
@@ -10,13 +10,7 @@ import { testEnv, uniqueId } from '../support/env';
  * and another process's erasure does not leave the person's next message unprocessable.
  */
 let store: Store;
-beforeAll(async () => {
-  store = await connectStore(testEnv().mongoUrl, uniqueId('registry_cache'));
-});
-afterAll(async () => {
-  await store?.db.dropDatabase();
-  await store?.close();
-});
+useTestStore('registry_cache', (connected) => (store = connected));
 
 const digits = () => String(1_000_000_000 + Math.floor(Math.random() * 8_999_999_999));
 const NUMBER = '106540352242922';

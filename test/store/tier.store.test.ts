@@ -1,18 +1,13 @@
-import { connectStore, type Store } from '../../store/db';
+import type { Store } from '../../store/db';
 import { admitToTier, releaseTier, type TierRequest } from '../../store/tier.store';
-import { testEnv, uniqueId } from '../support/env';
+import { uniqueId } from '../support/env';
+import { useTestStore } from '../support/test-store';
 
 const HOUR = 60 * 60 * 1000;
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 0);
 
 let store: Store;
-beforeAll(async () => {
-  store = await connectStore(testEnv().mongoUrl, uniqueId('tier'));
-});
-afterAll(async () => {
-  await store?.db.dropDatabase();
-  await store?.close();
-});
+useTestStore('tier', (connected) => (store = connected));
 
 /** A fresh business portfolio per test, so tests share the database but not a limit. */
 const numberOf = () => String(Math.floor(Math.random() * 1e12));
