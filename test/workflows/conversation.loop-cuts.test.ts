@@ -63,6 +63,9 @@ describe('a busy conversation: settings read only when they changed, one timer k
       return handle;
     };
 
+    // The read is reused within a minute of workflow time: start at the top of one, so the three messages below (5 s
+    // apart and a few seconds of processing) share it whatever the wall clock says (a run at hh:mm:56 crossed one).
+    await rig.env.sleep(60_000 - ((await rig.env.currentTimeMs()) % 60_000) + 1_000);
     const handle = await write(v1.version);
     await eventually(texts, (t) => t.length === 1);
     // Same version, same minute: the read is reused.
