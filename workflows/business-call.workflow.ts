@@ -6,10 +6,11 @@
  * and every step stored (`direction: business_initiated`, counted by the calls' KPIs).
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/business-initiated-calls/
  */
-import { ActivityFailure, condition, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, condition } from '@temporalio/workflow';
 import { callHangUps as hangUps, callSipActivities as sipFor, callStore as store, seconds } from './call.proxies';
-import type { CallLegEnded, OfferCallOutcome } from '../integrations/sip/sip.call.types';
-import { callCancelledSignal, callLegEndedSignal, callStatusQuery, type BusinessCallWorkflowInput, type CallCause, type CallPhase, type CallStatus } from './call.messages';
+import type { OfferCallOutcome } from '../integrations/sip/sip.call.types';
+import { finishCall, followCall, refuseInvite } from './call.lifecycle';
+import type { BusinessCallWorkflowInput, CallCause, CallPhase, CallStatus } from './call.messages';
 
 export async function businessCallWorkflow(input: BusinessCallWorkflowInput): Promise<CallStatus> {
   const status: CallStatus = {
@@ -24,29 +25,11 @@ export async function businessCallWorkflow(input: BusinessCallWorkflowInput): Pr
     queue: '',
     ...(input.agentId ? { agentId: input.agentId } : {}),
   };
-  let cancelled = false;
-  let ended: CallLegEnded | undefined;
-  setHandler(callCancelledSignal, () => void (cancelled = true));
-  setHandler(callLegEndedSignal, (event) => void (ended ??= event));
-  setHandler(callStatusQuery, () => status);
-
-  const finish = async (phase: CallPhase, cause: CallCause): Promise<CallStatus> => {
-    const at = Date.now();
-    Object.assign(status, { phase, cause, endedAt: at });
-    if (status.answeredAt !== undefined) status.talkSeconds = seconds(at - status.answeredAt);
-    else status.waitSeconds = seconds(at - status.offeredAt);
-    await store.recordCall(status);
-    return status;
-  };
+  const signals = followCall(status);
+  const finish = (phase: CallPhase, cause: CallCause) => finishCall(status, phase, cause);
   const sip = sipFor(input.sipTaskQueue);
   /** The agent's INVITE gets Meta's final failure (or 503), on its transaction where it is still held. */
-  const refuse = async (code: number, reason: string) => {
-    const refusal = { invite: input.invite, status: code, reason };
-    await sip.rejectCall(refusal).catch(async (err: unknown) => {
-      if (!(err instanceof ActivityFailure)) throw err;
-      await hangUps.rejectCall(refusal);
-    });
-  };
+  const refuse = (code: number, reason: string) => refuseInvite(input.sipTaskQueue, { invite: input.invite, status: code, reason });
 
   await store.recordCall(status);
   const outcome: OfferCallOutcome = await sip
@@ -81,7 +64,7 @@ export async function businessCallWorkflow(input: BusinessCallWorkflowInput): Pr
       await refuse(503, outcome.reason);
       return finish('missed', 'no_answer');
     case 'noAnswer':
-      if (cancelled) return finish('abandoned', 'agent_hung_up');
+      if (signals.cancelled) return finish('abandoned', 'agent_hung_up');
       await refuse(480, 'Temporarily Unavailable');
       return finish('missed', 'no_answer');
   }
@@ -92,8 +75,8 @@ export async function businessCallWorkflow(input: BusinessCallWorkflowInput): Pr
 
   // The B2BUA names legs as it sees them: `customer` is the INVITE it received (here the agent's), `agent` the one
   // it placed (here Meta's, the customer's).
-  const over = !(await condition(() => ended !== undefined, input.maxDurationMs));
-  const leg = ended?.by;
+  const over = !(await condition(() => signals.ended !== undefined, input.maxDurationMs));
+  const leg = signals.ended?.by;
   if (leg !== 'agent') await hangUps.hangUpLeg(outcome.agentDialog);
   if (leg !== 'customer') await hangUps.hangUpLeg(outcome.customerDialog);
   return finish('ended', over ? 'max_duration' : leg === 'agent' ? 'customer_hung_up' : 'agent_hung_up');

@@ -5,10 +5,11 @@
  * store every step (the calls collection: the conversation's call history and the analysts' KPIs).
  * A worker that dies leaves this state intact: a later BYE reaches any worker and ends both legs from here.
  */
-import { ActivityFailure, condition, log, patched, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, condition, log, patched } from '@temporalio/workflow';
 import { callHangUps as hangUps, callSipActivities as sipFor, callStore as store, seconds } from './call.proxies';
-import type { CallLegEnded, OfferCallOutcome } from '../integrations/sip/sip.call.types';
-import { callCancelledSignal, callLegEndedSignal, callStatusQuery, type CallCause, type CallPhase, type CallStatus, type CallWorkflowInput } from './call.messages';
+import type { OfferCallOutcome } from '../integrations/sip/sip.call.types';
+import { finishCall, followCall, refuseInvite } from './call.lifecycle';
+import type { CallCause, CallPhase, CallStatus, CallWorkflowInput } from './call.messages';
 
 /**
  * Patch: each attempt is stored as it starts (the API shows `attempts` while it rings), and a contact centre that
@@ -29,28 +30,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
     queue: input.route.queue,
     ...(input.route.skill ? { skill: input.route.skill } : {}),
   };
-  let cancelled = false;
-  let ended: CallLegEnded | undefined;
-  setHandler(callCancelledSignal, () => void (cancelled = true));
-  setHandler(callLegEndedSignal, (event) => void (ended ??= event));
-  setHandler(callStatusQuery, () => status);
-
-  const finish = async (phase: CallPhase, cause: CallCause): Promise<CallStatus> => {
-    const at = Date.now();
-    Object.assign(status, { phase, cause, endedAt: at });
-    if (status.answeredAt !== undefined) status.talkSeconds = seconds(at - status.answeredAt);
-    else status.waitSeconds = seconds(at - status.offeredAt);
-    await store.recordCall(status);
-    return status;
-  };
+  const signals = followCall(status);
+  const finish = (phase: CallPhase, cause: CallCause) => finishCall(status, phase, cause);
   const sip = sipFor(input.sipTaskQueue);
   const refuse = async (code: number, reason: string, cause: CallCause, phase: CallPhase = 'missed') => {
-    const refusal = { invite: input.invite, status: code, reason };
-    // On the transaction where the INVITE came (its connection, for TCP); rebuilt anywhere if that process is gone.
-    await sip.rejectCall(refusal).catch(async (err: unknown) => {
-      if (!(err instanceof ActivityFailure)) throw err;
-      await hangUps.rejectCall(refusal);
-    });
+    await refuseInvite(input.sipTaskQueue, { invite: input.invite, status: code, reason });
     return finish(phase, cause);
   };
 
@@ -58,7 +42,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
   if (input.outsideCallHours) return refuse(480, 'Temporarily Unavailable', 'outside_call_hours');
 
   let outcome: OfferCallOutcome = { outcome: 'noAnswer' };
-  for (let attempt = 1; attempt <= input.retry.maxAttempts && !cancelled; attempt++) {
+  for (let attempt = 1; attempt <= input.retry.maxAttempts && !signals.cancelled; attempt++) {
     status.attempts = attempt;
     if (patched(CALL_ATTEMPTS_STORED_PATCH)) await store.recordCall(status);
     outcome = await sip
@@ -80,7 +64,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
     if (outcome.outcome === 'lost') break;
     if (outcome.outcome === 'busy') {
       status.lastFailure = `${outcome.status} ${outcome.reason}`;
-      if (attempt < input.retry.maxAttempts) await condition(() => cancelled, outcome.retryAfterSeconds ? outcome.retryAfterSeconds * 1000 : input.retry.initialMs);
+      if (attempt < input.retry.maxAttempts) await condition(() => signals.cancelled, outcome.retryAfterSeconds ? outcome.retryAfterSeconds * 1000 : input.retry.initialMs);
       continue;
     }
     break;
@@ -99,22 +83,22 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
       // Nobody was asked (no connection): the caller hears at once, the call says why (not "no agent available").
       log.warn('contact centre unreachable; the call fails', { callId: status.callId, attempts: status.attempts, reason: outcome.reason });
       status.lastFailure = outcome.reason;
-      return cancelled ? finish('abandoned', 'customer_hung_up') : refuse(503, 'Service Unavailable', 'contact_centre_unreachable', 'failed');
+      return signals.cancelled ? finish('abandoned', 'customer_hung_up') : refuse(503, 'Service Unavailable', 'contact_centre_unreachable', 'failed');
     case 'rejected':
       status.lastFailure = `${outcome.status} ${outcome.reason}`;
       return refuse(480, 'Temporarily Unavailable', 'rejected');
     case 'busy':
-      return cancelled ? finish('abandoned', 'customer_hung_up') : refuse(486, 'Busy Here', 'no_agent_available');
+      return signals.cancelled ? finish('abandoned', 'customer_hung_up') : refuse(486, 'Busy Here', 'no_agent_available');
     case 'noAnswer':
-      return cancelled ? finish('abandoned', 'customer_hung_up') : refuse(480, 'Temporarily Unavailable', 'no_answer');
+      return signals.cancelled ? finish('abandoned', 'customer_hung_up') : refuse(480, 'Temporarily Unavailable', 'no_answer');
   }
 
   Object.assign(status, { phase: 'answered', agentId: outcome.agentId, answeredAt: Date.now() });
   status.waitSeconds = seconds(status.answeredAt! - status.offeredAt);
   await store.recordCall(status);
 
-  const over = !(await condition(() => ended !== undefined, input.maxDurationMs));
-  const by = ended?.by;
+  const over = !(await condition(() => signals.ended !== undefined, input.maxDurationMs));
+  const by = signals.ended?.by;
   if (by !== 'agent') await hangUps.hangUpLeg(outcome.agentDialog);
   if (by !== 'customer') await hangUps.hangUpLeg(outcome.customerDialog);
   return finish('ended', over ? 'max_duration' : by === 'customer' ? 'customer_hung_up' : 'agent_hung_up');
