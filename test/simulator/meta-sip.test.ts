@@ -6,7 +6,7 @@
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/
  */
 import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
-import { startSipp } from '../support/sipp';
+import { sipRequest, startSipp } from '../support/sipp';
 
 const NUMBER_ID = '106540352242922';
 const BUSINESS = '12025550111';
@@ -81,15 +81,7 @@ Content-Length: 0
       '<recv response="200" rrs="true"><action><ereg regexp="a=fingerprint:sha-256" search_in="body" check_it="true" assign_to="fp"/></action></recv>',
       ack(2, true),
       '<pause milliseconds="300"/>',
-      `<send retrans="500">${cdata(`BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-CSeq: 3 BYE
-Max-Forwards: 70
-Content-Length: 0
-`)}</send>`,
+      sipRequest('BYE', { cseq: 3, retransMs: 500 }),
       '<recv response="200"/>',
     );
   }

@@ -4,6 +4,7 @@
  * server receiving it: a 407 digest challenge first, as Meta documents, then ringing and the customer's answer (or
  * a decline). https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/
  */
+import { sipRequest } from './sipp';
 
 /** The SBC's offer for a call to a WhatsApp user: WebRTC media (ICE, DTLS-SRTP, Opus), as Meta requires. */
 export const SBC_SDP_OFFER = [
@@ -114,16 +115,7 @@ Content-Length: 0
   if (end === 'agent') {
     steps.push(
       `<pause milliseconds="${talkMs}"/>`,
-      `<send retrans="500">${cdata(`BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-[routes]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-CSeq: 2 BYE
-Max-Forwards: 70
-Content-Length: 0
-`)}</send>`,
+      sipRequest('BYE', { cseq: 2, routes: true, retransMs: 500 }),
       '<recv response="200"/>',
     );
   } else {
@@ -165,16 +157,7 @@ ${body ? `\n${body}` : ''}`)}</send>`;
     if (end === 'customer') {
       steps.push(
         `<pause milliseconds="${talkMs}"/>`,
-        `<send retrans="500">${cdata(`BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From:[$theirTo]
-To:[$ourFrom]
-[last_Call-ID:]
-CSeq: 1 BYE
-Max-Forwards: 70
-x-wa-meta-call-duration: ${Math.round(talkMs / 1000)}
-Content-Length: 0
-`)}</send>`,
+        sipRequest('BYE', { cseq: 1, side: 'callee', headers: [`x-wa-meta-call-duration: ${Math.round(talkMs / 1000)}`], retransMs: 500 }),
         '<recv response="200"/>',
       );
     } else {

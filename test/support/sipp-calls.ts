@@ -4,7 +4,7 @@
  * challenge), `agentLeg` plays the contact centre taking (or not) the call the connector places.
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/
  */
-import { sipResponse } from './sipp';
+import { sipRequest, sipResponse } from './sipp';
 
 /** An SDP offer shaped like Meta's (WebRTC media: ICE, DTLS-SRTP, Opus). */
 export const META_SDP_OFFER = [
@@ -146,17 +146,7 @@ ${META_SDP_HOLD}`)}</send>`,
     if (end === 'customer') {
       steps.push(
         `<pause milliseconds="${talkMs}"/>`,
-        `<send retrans="500">${cdata(`BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-[routes]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-CSeq: ${options.hold ? 4 : 3} BYE
-Max-Forwards: 70
-x-wa-meta-call-duration: ${Math.round(talkMs / 1000)}
-Content-Length: 0
-`)}</send>`,
+        sipRequest('BYE', { cseq: options.hold ? 4 : 3, routes: true, headers: [`x-wa-meta-call-duration: ${Math.round(talkMs / 1000)}`], retransMs: 500 }),
         '<recv response="200"/>',
       );
     } else {
@@ -215,15 +205,7 @@ export function agentLeg(mode: AgentLegMode, talkMs = 500): string {
     if (mode === 'answer-and-hang-up') {
       steps.push(
         `<pause milliseconds="${talkMs}"/>`,
-        `<send retrans="500">${cdata(`BYE [next_url] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From:[$theirTo]
-To:[$ourFrom]
-[last_Call-ID:]
-CSeq: 1 BYE
-Max-Forwards: 70
-Content-Length: 0
-`)}</send>`,
+        sipRequest('BYE', { cseq: 1, side: 'callee', retransMs: 500 }),
         '<recv response="200"/>',
       );
     } else {

@@ -109,6 +109,39 @@ export function sipResponse(status: string, options: SipResponseOptions = {}): s
   return `<send${options.retransMs ? ` retrans="${options.retransMs}"` : ''}><![CDATA[\n\n${lines.join('\n')}\n]]></send>`;
 }
 
+/** How an in-dialog request differs from the plain one (a BYE: Via with a new branch, the dialog's Call-ID). */
+export interface SipRequestOptions {
+  cseq: number;
+  /**
+   * Who sends it: the dialog's caller (sipp's `[last_From:]` / `[last_To:]`, the default) or its callee, whose From and
+   * To are the ACK's To and From, kept by the scenario as `ourFrom` / `theirTo`.
+   */
+  side?: 'caller' | 'callee';
+  /** With sipp's `[routes]` (the Record-Route set it kept with `rrs="true"`). */
+  routes?: boolean;
+  /** More header lines, e.g. `x-wa-meta-call-duration: 12`. */
+  headers?: string[];
+  /** sipp's `retrans` (ms), over UDP until answered. */
+  retransMs?: number;
+}
+
+/** One `<send>` of a bodiless in-dialog request (RFC 3261 §12.2.1.1: the dialog's From, To and Call-ID) to `[next_url]`. */
+export function sipRequest(method: 'BYE' | 'ACK', options: SipRequestOptions): string {
+  const lines = [
+    `${method} [next_url] SIP/2.0`,
+    'Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]',
+    ...(options.routes ? ['[routes]'] : []),
+    ...(options.side === 'callee' ? ['From:[$theirTo]', 'To:[$ourFrom]'] : ['[last_From:]', '[last_To:]']),
+    '[last_Call-ID:]',
+    `CSeq: ${options.cseq} ${method}`,
+    'Max-Forwards: 70',
+    ...(options.headers ?? []),
+    'Content-Length: 0',
+    '',
+  ];
+  return `<send${options.retransMs ? ` retrans="${options.retransMs}"` : ''}><![CDATA[\n\n${lines.join('\n')}\n]]></send>`;
+}
+
 const LOOPBACK_HEX = '0100007F';
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
