@@ -128,10 +128,10 @@ export interface TemporalDevServer extends RunningServer {
 /**
  * The dev server's SQLite file in write-ahead-log mode, synced at every commit (https://www.sqlite.org/wal.html,
  * https://www.sqlite.org/pragma.html#pragma_synchronous; the flag: https://docs.temporal.io/cli/server). SQLite's
- * own default, a rollback journal created, synced and deleted per transaction, held the dev server to 66–130
- * signal-with-starts a second here against 204–253 in WAL mode, and 313–533 with `synchronous=normal`, which gives
- * up the last commits on a power loss (README, *Performance*). Durability stays that of the default: a transaction
- * the server committed is on disk.
+ * own default, a rollback journal created, synced and deleted per transaction, held the dev server to about half
+ * the signal-with-starts a second it takes in WAL mode (`npm run bench:temporal-sqlite`, README *Performance*);
+ * `synchronous=normal` is faster still but gives up the last commits on a power loss. Durability stays that of the
+ * default: a transaction the server committed is on disk.
  */
 export const DEV_SERVER_SQLITE_PRAGMAS: readonly string[] = EmbeddedSchema.shape.EMBEDDED_TEMPORAL_SQLITE_PRAGMAS.parse(undefined);
 
