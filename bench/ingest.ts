@@ -18,15 +18,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { MongoClient } from 'mongodb';
 import { connectStore } from '../store/db';
 import { ensureOutbound, recordAccepted } from '../store/messages.store';
 import { conversationWorkflowId } from '../workflows/conversation.messages';
 import { inboundTextWebhook, signBody, statusWebhook } from '../simulator/cloud-api.payloads';
 import { BUSINESS, SECRET, closedLoop, handledMessages, machine, quantile, round1, sleep, startIngestConnector, startStack, type Connector , runMain, saveResult, startRun } from './bench.support';
-import { noopWorkflow, pokeSignal } from './noop.workflow';
+import { rawCeiling } from './raw-ceiling';
 import { cpuSeconds } from './breakdown.budget';
 
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
@@ -196,7 +194,7 @@ async function main(): Promise<void> {
     const oursPerSecond = round1((oursDocs.length * 1000) / oursSpan);
 
     // …and the raw ceiling: the same number of signal-with-starts to a workflow that does nothing.
-    const raw = await rawCeiling(temporalAddress, ceilingCount);
+    const raw = await rawCeiling(temporalAddress, ceilingCount, customers);
     const large = await largePost(Number(args.large), dbName, post, handled);
     await mongo.close();
     await store.close();
@@ -233,25 +231,6 @@ async function largePost(count: number, dbName: string, post: (raw: string) => P
   const allHandledMs = docs.length === count ? Math.max(...docs.map((d) => d.handledAt!.getTime())) - started : null;
   console.error(`large POST of ${count} done`);
   return { messages: count, bodyBytes: Buffer.byteLength(raw), acknowledged: ok, ackMs: round1(ms), handled: docs.length, allHandledMs };
-}
-
-async function rawCeiling(address: string, count: number): Promise<number> {
-  const taskQueue = `noop-${Date.now()}`;
-  const nativeConnection = await NativeConnection.connect({ address });
-  const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowsPath: require.resolve('./noop.workflow') });
-  const running = worker.run();
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
-  const { perSecond } = await closedLoop(count, (i) =>
-    client.workflow
-      .signalWithStart(noopWorkflow, { workflowId: `noop-${taskQueue}-${i % customers}`, taskQueue, signal: pokeSignal, signalArgs: [i] })
-      .then(() => undefined),
-  );
-  worker.shutdown();
-  await running;
-  await connection.close();
-  await nativeConnection.close();
-  return round1(perSecond);
 }
 
 function printTable(result: { machine: string; mix: string; steps: Step[]; ceiling: Record<string, number>; large: Awaited<ReturnType<typeof largePost>> }): void {
