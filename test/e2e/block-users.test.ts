@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { eventually } from '../support/workflow-env';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
 
@@ -73,4 +74,92 @@ describe('blocking a person', () => {
     const path = await conversationWith(newCustomer());
     expect((await rig.request('POST', `${path}/block`)).status).toBe(403);
   }, 30_000);
+});
+
+/**
+ * One WhatsApp user known by phone number and BSUID is one person (the customer registry); Meta blocks a WhatsApp
+ * user, not one of their identifiers, so a block through either conversation covers both. Payloads as Meta documents
+ * them: https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids/
+ */
+describe('blocking a person known by number and BSUID', () => {
+  const digits = (n: number) => Array.from({ length: n }, () => Math.floor(Math.random() * 10)).join('');
+  const conv = (key: string) => `/v1/conversations/${encodeURIComponent(`wa:${BUSINESS_NUMBER_ID}:${key}`)}`;
+  const wamid = () => `wamid.${randomBytes(12).toString('base64url')}`;
+  const text = (who: { from?: string; userId?: string }, body: string, at = nowSeconds(), id = wamid()) => ({
+    object: 'whatsapp_business_account',
+    entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: {
+      messaging_product: 'whatsapp',
+      metadata: { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID },
+      contacts: [{ profile: { name: 'Mallory' }, ...(who.from ? { wa_id: who.from } : {}), ...(who.userId ? { user_id: who.userId } : {}) }],
+      messages: [{ ...(who.from ? { from: who.from } : {}), ...(who.userId ? { from_user_id: who.userId } : {}), id, timestamp: String(at), type: 'text', text: { body } }],
+    } }] }],
+  });
+  const deliver = async (body: object) => expect(await rig.simulator.deliverWebhook(body)).toMatchObject({ finalStatus: 200 });
+  const inboundCount = async (path: string) => (await rig.request('GET', path)).body.inboundCount as number;
+  const sentTo = (phone: string, bsuid: string) => rig.simulator.sent().filter((m) => m.to === phone || m.recipient === bsuid || m.to === bsuid).length;
+  const samePerson = (phone: string, bsuid: string) =>
+    eventually(() => rig.request('GET', `/v1/customers?identifier=${encodeURIComponent(bsuid)}`), (r) => r.body.conversations?.length === 2 && r.body.waId === phone);
+
+  it('blocked through the BSUID conversation: sends on the number conversation refused, their messages there kept unrouted; unblock through the other reopens both', async () => {
+    const phone = newCustomer();
+    const bsuid = `US.${digits(20)}`;
+    await deliver(text({ from: phone }, 'by number', nowSeconds() - 60));
+    await eventually(() => rig.request('GET', conv(phone)), (r) => r.body.inboundCount === 1);
+    await deliver(text({ userId: bsuid }, 'by BSUID', nowSeconds() - 30));
+    await eventually(() => rig.request('GET', conv(bsuid)), (r) => r.body.inboundCount === 1);
+    await deliver(text({ from: phone, userId: bsuid }, 'both at last', nowSeconds() - 10));
+    await samePerson(phone, bsuid);
+    // The BSUID conversation ends; the number's goes on, and is where their next messages go.
+    expect((await rig.request('POST', `${conv(bsuid)}/close`, {})).status).toBe(200);
+
+    const blocked = await rig.requestAs('supervisor', 'POST', `${conv(bsuid)}/block`);
+    expect(blocked.status).toBe(200);
+    expect(blocked.body).toMatchObject({ blocked: true, waId: phone });
+    expect(rig.simulator.blocked(BUSINESS_NUMBER_ID)).toContain(phone);
+
+    const sentBefore = sentTo(phone, bsuid);
+    const refused = await rig.request('POST', `${conv(phone)}/messages`, { message: { type: 'text', text: 'Hello?' } });
+    expect(refused).toMatchObject({ status: 409, body: { code: 'customer_blocked' } });
+
+    // Written before the block, delivered after it, under either identifier: kept, not routed.
+    const before = await inboundCount(conv(phone));
+    const late = [wamid(), wamid()];
+    await deliver(text({ from: phone }, 'by number again', nowSeconds(), late[0]));
+    await deliver(text({ userId: bsuid }, 'by BSUID again', nowSeconds(), late[1]));
+    expect(await rig.store.messages.countDocuments({ wamid: { $in: late } })).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await inboundCount(conv(phone))).toBe(before);
+    expect(sentTo(phone, bsuid)).toBe(sentBefore);
+
+    const unblocked = await rig.requestAs('agent', 'DELETE', `${conv(phone)}/block`);
+    expect(unblocked).toMatchObject({ status: 200, body: { blocked: false } });
+    expect(rig.simulator.blocked(BUSINESS_NUMBER_ID)).not.toContain(phone);
+    expect(await rig.store.db.collection('blocked_users').countDocuments({ user: phone })).toBe(0);
+    expect((await rig.request('POST', `${conv(phone)}/messages`, { message: { type: 'text', text: 'How can we help?' } })).status).toBe(202);
+    await deliver(text({ userId: bsuid }, 'sorry'));
+    await eventually(() => rig.request('GET', conv(phone)), (r) => r.body.inboundCount === before + 1);
+  }, 60_000);
+
+  it('keeps a block when the blocked customer is found later to be someone already known: the merged person is blocked', async () => {
+    const phone = newCustomer();
+    const bsuid = `US.${digits(20)}`;
+    // Known first by BSUID alone (the older customer, who survives the merge), then by number alone.
+    await deliver(text({ userId: bsuid }, 'by BSUID', nowSeconds() - 60));
+    await eventually(() => rig.request('GET', conv(bsuid)), (r) => r.body.inboundCount === 1);
+    await deliver(text({ from: phone }, 'by number', nowSeconds() - 30));
+    await eventually(() => rig.request('GET', conv(phone)), (r) => r.body.inboundCount === 1);
+    expect((await rig.requestAs('supervisor', 'POST', `${conv(phone)}/block`)).status).toBe(200);
+
+    // A message written before the block names both: one person now, and still blocked.
+    await deliver(text({ from: phone, userId: bsuid }, 'both at last', nowSeconds() - 10));
+    await samePerson(phone, bsuid);
+    const sentBefore = sentTo(phone, bsuid);
+    const refused = await rig.request('POST', `${conv(bsuid)}/messages`, { message: { type: 'text', text: 'Hello?' } });
+    expect(refused).toMatchObject({ status: 409, body: { code: 'customer_blocked' } });
+    expect(sentTo(phone, bsuid)).toBe(sentBefore);
+
+    expect((await rig.requestAs('supervisor', 'DELETE', `${conv(bsuid)}/block`)).status).toBe(200);
+    expect((await rig.request('POST', `${conv(bsuid)}/messages`, { message: { type: 'text', text: 'How can we help?' } })).status).toBe(202);
+    expect((await rig.request('POST', `${conv(phone)}/messages`, { message: { type: 'text', text: 'How can we help?' } })).status).toBe(202);
+  }, 60_000);
 });
