@@ -4,7 +4,7 @@ import type { DeadLetter } from '../store/dead-letters.store';
 import { keepAside, orDeadLetter } from './webhook.failures';
 import { BusinessCapabilityValue, ingestCapabilityUpdate } from './webhook.capability';
 import { CallsChangeValue, CloudCallEvent, ingestCallEvent } from './webhook.calls';
-import { isBlockedInbound } from '../store/blocked-users.store';
+import { isPersonBlockedInbound } from '../services/person-blocks';
 import { handOver, inboundOf, ingestStatus, ingestTemplateEvent, storeInbound, type Inbound } from './webhook.messages';
 import { healthFields, ingestHealthEvent, UnreadableHealthEvent } from '../services/account-health';
 import { UnusablePart } from './webhook.failures';
@@ -178,7 +178,7 @@ export async function ingestParts(
       inbound = taken;
       const { businessNumberId, customer } = taken.input.conversation;
       // Side by side: the answer waits for one store round trip, not two (a reaction or an event is never signalled).
-      const [result, block] = await Promise.all([storeInbound(deps, taken), taken.reaction || taken.event ? false : isBlockedInbound(deps.store, businessNumberId, customer.key)]);
+      const [result, block] = await Promise.all([storeInbound(deps, taken), taken.reaction || taken.event ? false : isPersonBlockedInbound(deps.store, businessNumberId, customer)]);
       stored = result;
       blocked = block;
     });

@@ -3,15 +3,19 @@ import { CloudApiError } from '../integrations/broker/cloud-api.client';
 import type { BlockUsersClient } from '../integrations/broker/block-users.client';
 import type { Store } from '../store/db';
 import { findConversation } from '../store/conversations.store';
-import { findBlocked, recordBlocked, recordUnblocked } from '../store/blocked-users.store';
+import { recordBlocked, recordUnblocked } from '../store/blocked-users.store';
+import { mongoRegistry } from '../store/customer-registry.db';
+import { membersOf } from '../store/customers.store';
 import { preferredRecipient } from './customer-identity';
+import { blocksByPerson, findPersonBlock, personIdOf } from './person-blocks';
 
 /**
  * Supervisors and agents block an abusive person on the conversation's business number through Meta's Block Users
  * API, and unblock them. Meta's rules (https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/):
  * only people who messaged the number in the last 24 hours (131047 otherwise), at most 64,000 blocked (139101), at
  * most 1,000 per request. A blocked person's messages are kept but not routed (api/webhook.ingest.ts), and nothing is
- * sent to them (services/conversations.service.ts).
+ * sent to them (services/conversations.service.ts). The block is the person's (services/person-blocks.ts): made or
+ * lifted through any of their conversations, it holds for all of them, and it follows them into a merge.
  */
 export interface BlockServiceDeps {
   store: Store;
@@ -37,20 +41,21 @@ function failureProblem(failure: { code: number; message: string; details?: stri
 }
 
 export function createBlockService({ store, broker, clock = () => new Date() }: BlockServiceDeps) {
-  /** The conversation's number and person, with the WhatsApp id the Block Users API takes. */
+  /** The conversation's number and person (registry root id), with the WhatsApp id the Block Users API takes. */
   async function target(conversationId: string) {
     const doc = await findConversation(store, conversationId);
     if (!doc) throw new AppError('unknown_conversation', `No conversation ${conversationId}`);
+    await blocksByPerson(store);
     const recipient = await preferredRecipient(store, doc.customer);
     if (!recipient.waId) {
       throw new AppError('bsuid_recipient_unsupported', 'The Block Users API takes a phone number or WhatsApp id; this customer is known by their business-scoped user id alone');
     }
-    return { doc, waId: recipient.waId };
+    return { doc, waId: recipient.waId, personId: await personIdOf(mongoRegistry(store), doc.customer) };
   }
 
   return {
     async block(conversationId: string, by: string) {
-      const { doc, waId } = await target(conversationId);
+      const { doc, waId, personId } = await target(conversationId);
       const now = clock();
       // Meta's rule, checked first so a stale block costs no call: the person must have written in the last 24 hours.
       const lastInbound = doc.lastInboundAt ? Date.parse(doc.lastInboundAt) : null;
@@ -61,17 +66,18 @@ export function createBlockService({ store, broker, clock = () => new Date() }: 
       const failure = result.failed[0];
       if (failure) failureProblem(failure);
       const answered = result.done[0]?.waId;
-      await recordBlocked(store, { businessNumberId: doc.businessNumberId, customerKey: doc.customer.key, user: waId, ...(answered ? { waId: answered } : {}), blockedAt: now, blockedBy: by });
-      return { conversationId, businessNumberId: doc.businessNumberId, blocked: true, waId: answered ?? waId, blockedAt: now.toISOString(), blockedBy: by };
+      await recordBlocked(store, { businessNumberId: doc.businessNumberId, personId, customerKey: doc.customer.key, user: waId, ...(answered ? { waId: answered } : {}), blockedAt: now, blockedBy: by });
+      return { conversationId, businessNumberId: doc.businessNumberId, customerId: personId, blocked: true, waId: answered ?? waId, blockedAt: now.toISOString(), blockedBy: by };
     },
 
     async unblock(conversationId: string, by: string) {
-      const { doc, waId } = await target(conversationId);
+      const { doc, waId, personId } = await target(conversationId);
       const result = await broker.unblock(doc.businessNumberId, [waId]).catch(brokerProblem);
       const failure = result.failed[0];
       if (failure) failureProblem(failure);
-      await recordUnblocked(store, doc.businessNumberId, doc.customer.key);
-      return { conversationId, businessNumberId: doc.businessNumberId, blocked: false, waId, unblockedBy: by };
+      // Every customer merged into the person: a process that has not seen the merge yet reads their copy.
+      await recordUnblocked(store, doc.businessNumberId, await membersOf(mongoRegistry(store), personId));
+      return { conversationId, businessNumberId: doc.businessNumberId, customerId: personId, blocked: false, waId, unblockedBy: by };
     },
 
     /** The number's blocklist as WhatsApp holds it, a page at a time. */
@@ -80,7 +86,8 @@ export function createBlockService({ store, broker, clock = () => new Date() }: 
       return { blockedUsers: answer.waIds.map((waId) => ({ waId })), ...(answer.after ? { after: answer.after } : {}) };
     },
 
-    isBlocked: async (businessNumberId: string, customerKey: string) => (await findBlocked(store, businessNumberId, customerKey)) !== null,
+    /** Whether the conversation customer's person is blocked on the number (exact). */
+    isBlocked: async (businessNumberId: string, customer: { key: string; waId?: string; userId?: string }) => (await findPersonBlock(store, businessNumberId, customer)) !== null,
   };
 }
 

@@ -6,7 +6,7 @@ import type { ConversationStatus } from '../machines/conversation.status';
 import { AppError, refusalIn } from '../lib/errors';
 import { isDirectSend } from '../machines/conversation.rules';
 import { findNumber } from '../store/numbers.store';
-import { findBlocked } from '../store/blocked-users.store';
+import { findPersonBlock } from './person-blocks';
 import { checkParameters } from '../lib/template-parameters';
 import type { MessagingLimits } from '../lib/messaging-limits';
 import type { Store } from '../store/db';
@@ -97,8 +97,9 @@ export function createConversationService(deps: ConversationServiceDeps) {
 
   /** Sends through update-with-start: a conversation that has ended is started again, in a state that wants a template. */
   async function sendVia(conversation: ConversationInput, messageId: string, message: OutboundContent, sender: Sender, at: MessageAt, current?: ConversationStatus) {
-    // WhatsApp refuses sends to a person the business blocked (block-users page): refused here, nothing recorded.
-    if (await findBlocked(store, conversation.businessNumberId, conversation.customer.key)) {
+    // WhatsApp refuses sends to a person the business blocked (block-users page): refused here, nothing recorded. The
+    // person, not this conversation's identifier: a block through their other conversation holds here too.
+    if (await findPersonBlock(store, conversation.businessNumberId, conversation.customer)) {
       throw new AppError('customer_blocked', `This person is blocked on business number ${conversation.businessNumberId}; unblock them first (DELETE /v1/conversations/${conversation.conversationId}/block)`);
     }
     await ensureSendable(conversation.businessNumberId, message, at, conversation.customer);

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { carryBlocks } from './blocked-users.store';
 import { isDuplicateKey, type Store } from './db';
 
 /** An identifier a person is known by. `_id` `<kind>:<value>` (lib/customer-identifiers); never changes owner. */
@@ -69,6 +70,11 @@ export interface RegistryDb {
   peek?<K extends keyof Docs>(collection: K, id: string): Docs[K] | undefined;
   /** Drops what this process kept of one document, so the next `find` reads the store. */
   forget?(collection: keyof Docs, id: string): void;
+  /**
+   * A merge is about to make customer `from` part of person `into` (before the link is written): what belongs to the
+   * person and not to one identifier follows first. Over MongoDB, their blocks (store/blocked-users.store.ts).
+   */
+  joining?(from: string, into: string): Promise<void>;
 }
 
 const names: Record<keyof Docs, string> = { identifiers: 'customer_identifiers', customers: 'customers', links: 'customer_links' };
@@ -186,6 +192,7 @@ export function mongoRegistry(store: Store, { trustNoLink = false } = {}): Regis
       await col(collection).deleteOne({ _id: id });
     },
     forget,
+    joining: async (from, into) => void (await carryBlocks(store, from, into)),
     where: async (collection, field, values) => (await col(collection).find({ [field]: { $in: values } }).toArray()) as never,
   };
 }

@@ -57,6 +57,9 @@ export async function union(db: RegistryDb, a: string, b: string, now: Date): Pr
   const [rootA, rootB] = await Promise.all([rootOf(db, a), rootOf(db, b)]);
   if (rootA === rootB) return rootA;
   const [survivor, loser] = rootA < rootB ? [rootA, rootB] : [rootB, rootA];
+  // Before the link: no reader may see the merged person without what the loser carried (a block). Should the link
+  // lose its race, the loser joins someone the survivor is merged with next, so the copy is still theirs.
+  await db.joining?.(loser, survivor);
   // Lost the race for the loser's link: it joined someone else meanwhile; merge the two roots instead.
   if (!(await db.insert('links', { _id: loser, into: survivor, at: now }))) return union(db, survivor, loser, now);
   const [kept, joined] = await Promise.all([db.find('customers', survivor), db.find('customers', loser)]);

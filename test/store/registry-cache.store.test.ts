@@ -17,16 +17,16 @@ const NUMBER = '106540352242922';
 
 describe('the webhook\'s "not blocked" answers', () => {
   it('takes a block through this process, and an unblock written by another process, on the very next message', async () => {
-    const key = `1555${digits().slice(0, 7)}`;
+    const key = `cus_${digits()}`; // a person (the registry's root customer id)
     expect(await isBlockedInbound(store, NUMBER, key)).toBe(false); // now kept
-    await recordBlocked(store, { businessNumberId: NUMBER, customerKey: key, user: key, blockedAt: new Date(), blockedBy: 'supervisor-1' });
+    await recordBlocked(store, { businessNumberId: NUMBER, personId: key, customerKey: '15550001111', user: '15550001111', blockedAt: new Date(), blockedBy: 'supervisor-1' });
     expect(await isBlockedInbound(store, NUMBER, key)).toBe(true);
     // Another API process unblocks: the document is gone, and "blocked" was never kept here.
     await store.db.collection('blocked_users').deleteOne({ _id: `${NUMBER}:${key}` } as never);
     expect(await isBlockedInbound(store, NUMBER, key)).toBe(false);
-    await recordBlocked(store, { businessNumberId: NUMBER, customerKey: key, user: key, blockedAt: new Date(), blockedBy: 'supervisor-1' });
+    await recordBlocked(store, { businessNumberId: NUMBER, personId: key, customerKey: '15550001111', user: '15550001111', blockedAt: new Date(), blockedBy: 'supervisor-1' });
     expect(await isBlockedInbound(store, NUMBER, key)).toBe(true);
-    await recordUnblocked(store, NUMBER, key);
+    await recordUnblocked(store, NUMBER, [key]);
     expect(await isBlockedInbound(store, NUMBER, key)).toBe(false);
   });
 });
