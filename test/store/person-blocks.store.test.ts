@@ -1,4 +1,6 @@
+import { MongoClient } from 'mongodb';
 import type { Store } from '../../store/db';
+import { testEnv } from '../support/env';
 import { useTestStore } from '../support/test-store';
 import { mongoRegistry } from '../../store/customer-registry.db';
 import { learnIdentifiers, membersOf } from '../../store/customers.store';
@@ -76,5 +78,32 @@ describe('a block and a merge', () => {
     await recordUnblocked(store, NUMBER, await membersOf(registry, await personIdOf(registry, { key: cy.phone })));
     expect(await blockedUsers().countDocuments({ user: cy.phone })).toBe(0);
     expect(await isPersonBlockedInbound(store, NUMBER, { key: cy.phone })).toBe(false);
+  });
+});
+
+describe('what the person check costs', () => {
+  it('adds no store command to the webhook\'s hot path, and one link read to a send', async () => {
+    // The same database through a client that reports every command it sends.
+    const client = await new MongoClient(testEnv().mongoUrl, { monitorCommands: true }).connect();
+    const counted: Store = { ...store, client, db: client.db(store.db.databaseName) };
+    const commands: string[] = [];
+    client.on('commandStarted', (event) => commands.push(`${event.commandName} ${String(event.command[event.commandName])}`));
+    try {
+      await blocksByPerson(counted);
+      const dee = newPerson();
+      // The ingest has just learned the sender (services/customer-identity.ts customerForInbound).
+      await learnIdentifiers(mongoRegistry(counted, { trustNoLink: true }), { hints: { waId: dee.phone, userId: dee.bsuid }, now });
+      const sender = { key: dee.phone, waId: dee.phone, userId: dee.bsuid };
+      commands.length = 0;
+      expect(await isPersonBlockedInbound(counted, NUMBER, sender)).toBe(false);
+      expect(commands).toEqual(['find blocked_users']); // as when the key was the block's: the registry answered from memory
+      commands.length = 0;
+      expect(await isPersonBlockedInbound(counted, NUMBER, sender)).toBe(false);
+      expect(commands).toEqual([]); // "not blocked" kept
+      expect(await findPersonBlock(counted, NUMBER, sender)).toBeNull();
+      expect(commands).toEqual(['find customer_links', 'find blocked_users']); // a send asks for merges every time
+    } finally {
+      await client.close();
+    }
   });
 });
