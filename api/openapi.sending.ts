@@ -16,6 +16,7 @@ export function sendingPaths(problem: Responses, json: (description: string, sch
   const BlockView = z.object({
     conversationId: z.string(),
     businessNumberId: z.string(),
+    customerId: z.string().meta({ description: 'The person the block belongs to (GET /v1/customers/{customerId}): it holds on every conversation of theirs on this number' }),
     blocked: z.boolean(),
     waId: z.string(),
     blockedAt: z.string().optional(),
@@ -40,7 +41,7 @@ export function sendingPaths(problem: Responses, json: (description: string, sch
     },
     '/v1/conversations/{conversationId}/block': {
       post: {
-        summary: `Block the conversation's person on its number (agent, supervisor): only someone who wrote in the last 24 hours. Their later messages are kept, not routed; sends to them answer 409 customer_blocked. ${BLOCK_PAGE}`,
+        summary: `Block the conversation's person on its number (agent, supervisor): only someone who wrote in the last 24 hours. The block is the person's, not the identifier's: it holds on all their conversations on the number (phone number and BSUID alike) and follows them into a merge. Their later messages are kept, not routed; sends to them answer 409 customer_blocked. ${BLOCK_PAGE}`,
         requestParams: { path: conversationPath },
         responses: {
           '200': json('Blocked', BlockView),
@@ -50,7 +51,7 @@ export function sendingPaths(problem: Responses, json: (description: string, sch
         },
       },
       delete: {
-        summary: "Unblock the conversation's person (agent, supervisor)",
+        summary: "Unblock the conversation's person (agent, supervisor), through any of their conversations: all of them are open again",
         requestParams: { path: conversationPath },
         responses: { '200': json('Unblocked', BlockView), '404': problem('Unknown conversation'), '502': problem('WhatsApp refused') },
       },

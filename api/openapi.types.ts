@@ -1014,9 +1014,9 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Block the conversation's person on its number (agent, supervisor): only someone who wrote in the last 24 hours. Their later messages are kept, not routed; sends to them answer 409 customer_blocked. https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/ */
+        /** Block the conversation's person on its number (agent, supervisor): only someone who wrote in the last 24 hours. The block is the person's, not the identifier's: it holds on all their conversations on the number (phone number and BSUID alike) and follows them into a merge. Their later messages are kept, not routed; sends to them answer 409 customer_blocked. https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/ */
         post: operations["blockCustomer"];
-        /** Unblock the conversation's person (agent, supervisor) */
+        /** Unblock the conversation's person (agent, supervisor), through any of their conversations: all of them are open again */
         delete: operations["unblockCustomer"];
         options?: never;
         head?: never;
@@ -6113,6 +6113,8 @@ export interface operations {
                     "application/json": {
                         conversationId: string;
                         businessNumberId: string;
+                        /** @description The person the block belongs to (GET /v1/customers/{customerId}): it holds on every conversation of theirs on this number */
+                        customerId: string;
                         blocked: boolean;
                         waId: string;
                         blockedAt?: string;
@@ -6180,6 +6182,8 @@ export interface operations {
                     "application/json": {
                         conversationId: string;
                         businessNumberId: string;
+                        /** @description The person the block belongs to (GET /v1/customers/{customerId}): it holds on every conversation of theirs on this number */
+                        customerId: string;
                         blocked: boolean;
                         waId: string;
                         blockedAt?: string;

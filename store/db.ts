@@ -90,6 +90,8 @@ export async function connectStore(url: string, dbName: string): Promise<Store> 
     // The customer registry (store/customers.store.ts) writes by `_id`; these serve its reads.
     db.collection('customer_identifiers').createIndex({ customerId: 1 }),
     db.collection('customer_links').createIndex({ into: 1 }),
+    // A merge carries the merged customer's blocks (store/blocked-users.store.ts carryBlocks).
+    db.collection('blocked_users').createIndex({ personId: 1 }),
   ]);
   return store;
 }
