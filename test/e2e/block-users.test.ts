@@ -108,13 +108,13 @@ describe('blocking a person known by number and BSUID', () => {
     await deliver(text({ userId: bsuid }, 'by BSUID', nowSeconds() - 30));
     await eventually(() => rig.request('GET', conv(bsuid)), (r) => r.body.inboundCount === 1);
     await deliver(text({ from: phone, userId: bsuid }, 'both at last', nowSeconds() - 10));
-    await samePerson(phone, bsuid);
+    const person = await samePerson(phone, bsuid);
     // The BSUID conversation ends; the number's goes on, and is where their next messages go.
     expect((await rig.request('POST', `${conv(bsuid)}/close`, {})).status).toBe(200);
 
     const blocked = await rig.requestAs('supervisor', 'POST', `${conv(bsuid)}/block`);
     expect(blocked.status).toBe(200);
-    expect(blocked.body).toMatchObject({ blocked: true, waId: phone });
+    expect(blocked.body).toMatchObject({ blocked: true, waId: phone, customerId: person.body.id });
     expect(rig.simulator.blocked(BUSINESS_NUMBER_ID)).toContain(phone);
 
     const sentBefore = sentTo(phone, bsuid);
