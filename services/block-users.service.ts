@@ -50,7 +50,10 @@ export function createBlockService({ store, broker, clock = () => new Date() }: 
     if (!recipient.waId) {
       throw new AppError('bsuid_recipient_unsupported', 'The Block Users API takes a phone number or WhatsApp id; this customer is known by their business-scoped user id alone');
     }
-    return { doc, waId: recipient.waId, personId: await personIdOf(mongoRegistry(store), doc.customer) };
+    // The WhatsApp id names the person whatever the conversation's key is.
+    const personId = await personIdOf(mongoRegistry(store), { ...doc.customer, waId: recipient.waId });
+    if (!personId) throw new Error(`no person for ${conversationId} though WhatsApp id ${recipient.waId} names one`);
+    return { doc, waId: recipient.waId, personId };
   }
 
   return {

@@ -1,5 +1,5 @@
 import type { CustomerRef } from '../machines/conversation.types';
-import { parseIdentifier, type Identifier, type IdentifierKind, type IdentityHints } from '../lib/customer-identifiers';
+import { parseIdentifier, personPhone, type Identifier, type IdentifierKind, type IdentityHints } from '../lib/customer-identifiers';
 import type { Store } from '../store/db';
 import { mongoRegistry, type RegistryDb } from '../store/customer-registry.db';
 import { learnIdentifiers, ownerOf } from '../store/customers.store';
@@ -17,10 +17,15 @@ import { adoptLegacyBlock, findBlocked, isBlockedInbound, legacyBlocks, type Blo
 export type BlockSubject = Pick<CustomerRef, 'key'> & Partial<Pick<CustomerRef, 'waId' | 'userId'>>;
 
 const KEYED = /^(phone|bsuid|parent_bsuid|username):(.+)$/;
-/** The identifier a conversation key names: a phone number or BSUID, or `<kind>:<value>` for someone known by neither. */
+/**
+ * The identifier a conversation key names: a phone number as WhatsApp writes it (`wa_id`, matched in person form as
+ * the registry stores it, whether or not libphonenumber finds it possible), a BSUID, or `<kind>:<value>` for someone
+ * known by neither.
+ */
 function keyIdentifier(key: string): Identifier | undefined {
   const keyed = KEYED.exec(key);
-  return keyed ? { kind: keyed[1] as IdentifierKind, value: keyed[2]! } : parseIdentifier(key);
+  if (keyed) return { kind: keyed[1] as IdentifierKind, value: keyed[2]! };
+  return /^\d{1,20}$/.test(key) ? { kind: 'phone', value: personPhone(key) } : parseIdentifier(key);
 }
 
 const hintsOf = (name: Identifier): IdentityHints =>
@@ -29,14 +34,16 @@ const hintsOf = (name: Identifier): IdentityHints =>
 /**
  * The person (the registry's root customer id, `cus_…`) a conversation's customer is: whoever its key names, else its
  * BSUID, else its number. Nobody known by any of them (a conversation from before the registry): learned now, as
- * services/customer-identity.ts `preferredRecipient` does. Throws only when the customer names no identifier at all.
+ * services/customer-identity.ts `preferredRecipient` does. Undefined when the customer names no identifier at all
+ * (no conversation the connector keyed does): then nobody can have blocked them.
  */
-export async function personIdOf(registry: RegistryDb, customer: BlockSubject): Promise<string> {
+export async function personIdOf(registry: RegistryDb, customer: BlockSubject): Promise<string | undefined> {
   const names = [
     keyIdentifier(customer.key),
     customer.userId ? ({ kind: 'bsuid', value: customer.userId } as const) : undefined,
-    customer.waId ? parseIdentifier(customer.waId) : undefined,
+    customer.waId ? ({ kind: 'phone', value: personPhone(customer.waId) } as const) : undefined,
   ].filter((name): name is Identifier => name !== undefined);
+  if (names.length === 0) return undefined;
   for (const name of names) {
     const owner = await ownerOf(registry, name);
     if (owner) return owner;
@@ -55,6 +62,7 @@ export async function moveLegacyBlocks(store: Store): Promise<number> {
   let moved = 0;
   for (const legacy of await legacyBlocks(store)) {
     const personId = await personIdOf(registry, subjectOf(legacy));
+    if (!personId) continue; // names nobody: no conversation of the connector's was keyed so; left as it is
     await adoptLegacyBlock(store, legacy, personId);
     moved += 1;
   }
@@ -79,7 +87,8 @@ export function blocksByPerson(store: Store): Promise<number> {
 /** The person's block on the number, exact: the registry asked for the latest merges (sends, the Block API). */
 export async function findPersonBlock(store: Store, businessNumberId: string, customer: BlockSubject): Promise<BlockedUserDoc | null> {
   await blocksByPerson(store);
-  return findBlocked(store, businessNumberId, await personIdOf(mongoRegistry(store), customer));
+  const personId = await personIdOf(mongoRegistry(store), customer);
+  return personId ? findBlocked(store, businessNumberId, personId) : null;
 }
 
 /**
@@ -89,5 +98,6 @@ export async function findPersonBlock(store: Store, businessNumberId: string, cu
  */
 export async function isPersonBlockedInbound(store: Store, businessNumberId: string, customer: BlockSubject): Promise<boolean> {
   await blocksByPerson(store);
-  return isBlockedInbound(store, businessNumberId, await personIdOf(mongoRegistry(store, { trustNoLink: true }), customer));
+  const personId = await personIdOf(mongoRegistry(store, { trustNoLink: true }), customer);
+  return personId ? isBlockedInbound(store, businessNumberId, personId) : false;
 }

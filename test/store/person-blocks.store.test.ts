@@ -75,7 +75,7 @@ describe('a block and a merge', () => {
     expect(await isPersonBlockedInbound(store, NUMBER, { key: cy.bsuid })).toBe(true);
     expect(await findPersonBlock(store, NUMBER, { key: cy.phone })).toMatchObject({ personId: older._id, blockedBy: 'agent a-1' });
 
-    await recordUnblocked(store, NUMBER, await membersOf(registry, await personIdOf(registry, { key: cy.phone })));
+    await recordUnblocked(store, NUMBER, await membersOf(registry, (await personIdOf(registry, { key: cy.phone }))!));
     expect(await blockedUsers().countDocuments({ user: cy.phone })).toBe(0);
     expect(await isPersonBlockedInbound(store, NUMBER, { key: cy.phone })).toBe(false);
   });
