@@ -8,7 +8,7 @@ import { isDuplicateKey, type Store } from './db';
  * number and BSUID is one WhatsApp user, one person in the customer registry (store/customers.store.ts), so the block is
  * the person's: `_id` `<phoneNumberId>:<personId>`, one write per person per number, so concurrent blocks cannot
  * duplicate. `personId` is the registry's root customer id (`cus_…`) when blocked; a later merge copies the block to
- * the surviving root before the merge is written (see {@link carryBlocks}).
+ * the surviving root before the merge is written and settles it after (see {@link carryBlocks}).
  *
  * Documents written before blocks were the person's have `_id` `<phoneNumberId>:<conversation customer key>` and no
  * `personId`; services/person-blocks.ts moves each to its person once per process ({@link legacyBlocks}).
@@ -18,6 +18,8 @@ export interface BlockedUserDoc {
   businessNumberId: string;
   /** The registry's customer id of the person (absent on documents from before blocks were the person's). */
   personId?: string;
+  /** The customer a merge copied it from (store/customers.store.ts `union`); absent on a block made on this person. */
+  carriedFrom?: string;
   /** The key of the conversation it was made through (`wa:<number>:<key>`), for people reading the store. */
   customerKey: string;
   /** What WhatsApp was told (the phone number or WhatsApp id) and the WhatsApp id it answered. */
@@ -87,24 +89,35 @@ export async function isBlockedInbound(store: Store, businessNumberId: string, p
 }
 
 /**
- * A merge makes customer `from` part of person `into`: each of `from`'s blocks is copied to `into` (insert only, so a
- * block `into` already holds on that number stays as it was). Called before the merge's link is written, so no reader
- * ever finds the merged person unblocked; `from`'s own copies stay for processes that have not seen the merge yet.
- * Blocks are few and merges rare: the read by `personId` may scan (FerretDB 1.x) without cost on the hot path.
+ * A merge is about to make customer `from` part of person `into`: each of `from`'s blocks is copied to `into` (insert
+ * only, so a block `into` already holds on that number stays as it was; the copy names `carriedFrom`). Called before
+ * the merge's link is written, so no reader ever finds the merged person unblocked; `from`'s own documents stay for
+ * processes that have not seen the merge yet. Blocks are few and merges rare: the reads by `personId` may scan
+ * (FerretDB 1.x) without cost on the hot path.
  */
-export async function carryBlocks(store: Store, from: string, into: string): Promise<number> {
-  let carried = 0;
+export async function carryBlocks(store: Store, from: string, into: string): Promise<void> {
   for (const doc of await blocked(store).find({ personId: from }).toArray()) {
     const _id = idOf(doc.businessNumberId, into);
     try {
-      await blocked(store).insertOne({ ...doc, _id, personId: into });
-      carried += 1;
+      await blocked(store).insertOne({ ...doc, _id, personId: into, carriedFrom: from });
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
     }
     forgetNotBlocked(store, _id);
   }
-  return carried;
+}
+
+/**
+ * After the merge's link is written: what changed on `from` while it was being written follows. A block made on
+ * `from` meanwhile is copied; a copy whose original was lifted meanwhile (an unblock that still saw `from` as the
+ * person) is lifted too, so neither a block nor an unblock racing a merge is lost.
+ */
+export async function settleCarriedBlocks(store: Store, from: string, into: string): Promise<void> {
+  await carryBlocks(store, from, into);
+  for (const copy of await blocked(store).find({ personId: into, carriedFrom: from }).toArray()) {
+    const original = await blocked(store).findOne({ _id: idOf(copy.businessNumberId, from) }, { projection: { _id: 1 } });
+    if (!original) await blocked(store).deleteOne({ _id: copy._id, carriedFrom: from });
+  }
 }
 
 /** Documents from before blocks were the person's (no `personId`): read once per process to move them. */

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { carryBlocks } from './blocked-users.store';
+import { carryBlocks, settleCarriedBlocks } from './blocked-users.store';
 import { isDuplicateKey, type Store } from './db';
 
 /** An identifier a person is known by. `_id` `<kind>:<value>` (lib/customer-identifiers); never changes owner. */
@@ -75,6 +75,8 @@ export interface RegistryDb {
    * person and not to one identifier follows first. Over MongoDB, their blocks (store/blocked-users.store.ts).
    */
   joining?(from: string, into: string): Promise<void>;
+  /** The merge's link is written: what changed on `from` meanwhile follows (a block made or lifted during the merge). */
+  joined?(from: string, into: string): Promise<void>;
 }
 
 const names: Record<keyof Docs, string> = { identifiers: 'customer_identifiers', customers: 'customers', links: 'customer_links' };
@@ -192,7 +194,8 @@ export function mongoRegistry(store: Store, { trustNoLink = false } = {}): Regis
       await col(collection).deleteOne({ _id: id });
     },
     forget,
-    joining: async (from, into) => void (await carryBlocks(store, from, into)),
+    joining: (from, into) => carryBlocks(store, from, into),
+    joined: (from, into) => settleCarriedBlocks(store, from, into),
     where: async (collection, field, values) => (await col(collection).find({ [field]: { $in: values } }).toArray()) as never,
   };
 }

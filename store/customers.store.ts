@@ -62,6 +62,8 @@ export async function union(db: RegistryDb, a: string, b: string, now: Date): Pr
   await db.joining?.(loser, survivor);
   // Lost the race for the loser's link: it joined someone else meanwhile; merge the two roots instead.
   if (!(await db.insert('links', { _id: loser, into: survivor, at: now }))) return union(db, survivor, loser, now);
+  // A block or unblock of the loser that landed while the link was written follows it (store/blocked-users.store.ts).
+  await db.joined?.(loser, survivor);
   const [kept, joined] = await Promise.all([db.find('customers', survivor), db.find('customers', loser)]);
   const keys = [...(kept?.mergedKeys ?? []), ...(joined ? [joined.conversationKey, ...(joined.mergedKeys ?? [])] : [])];
   const mergedKeys = [...new Set(keys)].filter((key) => key !== kept?.conversationKey);

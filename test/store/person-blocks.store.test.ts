@@ -2,7 +2,7 @@ import { MongoClient } from 'mongodb';
 import type { Store } from '../../store/db';
 import { testEnv } from '../support/env';
 import { useTestStore } from '../support/test-store';
-import { mongoRegistry } from '../../store/customer-registry.db';
+import { mongoRegistry, type RegistryDb } from '../../store/customer-registry.db';
 import { learnIdentifiers, membersOf } from '../../store/customers.store';
 import { recordBlocked, recordUnblocked, type BlockedUserDoc } from '../../store/blocked-users.store';
 import { blocksByPerson, findPersonBlock, isPersonBlockedInbound, moveLegacyBlocks, personIdOf } from '../../services/person-blocks';
@@ -78,6 +78,41 @@ describe('a block and a merge', () => {
     await recordUnblocked(store, NUMBER, await membersOf(registry, (await personIdOf(registry, { key: cy.phone }))!));
     expect(await blockedUsers().countDocuments({ user: cy.phone })).toBe(0);
     expect(await isPersonBlockedInbound(store, NUMBER, { key: cy.phone })).toBe(false);
+  });
+});
+
+/** The registry, with another process's write landing while a merge's link is being written. */
+const racing = (registry: RegistryDb, meanwhile: () => Promise<unknown>): RegistryDb => ({
+  ...registry,
+  insert: async (collection, doc) => {
+    if (collection === 'links') await meanwhile();
+    return registry.insert(collection, doc);
+  },
+});
+
+describe('a block or an unblock racing a merge', () => {
+  /** Two customers of one person: the older by BSUID, the younger by number. */
+  async function twoCustomers() {
+    const who = newPerson();
+    const older = await learnIdentifiers(mongoRegistry(store), { hints: { userId: who.bsuid }, now });
+    const younger = await learnIdentifiers(mongoRegistry(store), { hints: { waId: who.phone }, now: new Date(now.getTime() + 1_000) });
+    const block = { businessNumberId: NUMBER, personId: younger._id, customerKey: who.phone, user: who.phone, blockedAt: now, blockedBy: 'agent a-1' };
+    return { ...who, older, younger, block };
+  }
+  const merge = (registry: RegistryDb, who: { phone: string; bsuid: string }) => learnIdentifiers(registry, { hints: { waId: who.phone, userId: who.bsuid }, now });
+
+  it('lifts the merged person\'s copy when the unblock of the blocked customer lands while the merge is written', async () => {
+    const who = await twoCustomers();
+    await recordBlocked(store, who.block);
+    await merge(racing(mongoRegistry(store), () => recordUnblocked(store, NUMBER, [who.younger._id])), who);
+    expect(await findPersonBlock(store, NUMBER, { key: who.bsuid })).toBeNull();
+    expect(await blockedUsers().countDocuments({ user: who.phone })).toBe(0);
+  });
+
+  it('carries a block made on the blocked customer while the merge is written', async () => {
+    const who = await twoCustomers();
+    await merge(racing(mongoRegistry(store), () => recordBlocked(store, who.block)), who);
+    expect(await findPersonBlock(store, NUMBER, { key: who.bsuid })).toMatchObject({ personId: who.older._id, carriedFrom: who.younger._id });
   });
 });
 
