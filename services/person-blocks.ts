@@ -28,8 +28,13 @@ function keyIdentifier(key: string): Identifier | undefined {
   return /^\d{1,20}$/.test(key) ? { kind: 'phone', value: personPhone(key) } : parseIdentifier(key);
 }
 
-const hintsOf = (name: Identifier): IdentityHints =>
-  name.kind === 'phone' ? { phones: [name.value] } : name.kind === 'bsuid' ? { userId: name.value } : name.kind === 'parent_bsuid' ? { parentUserId: name.value } : { username: name.value };
+/** What the names say, for learning a person nobody knows yet (every phone number, the first of each other kind). */
+function hintsOf(names: Identifier[]): IdentityHints {
+  const first = (kind: IdentifierKind) => names.find((name) => name.kind === kind)?.value;
+  const phones = names.filter((name) => name.kind === 'phone').map((name) => name.value);
+  const [userId, parentUserId, username] = [first('bsuid'), first('parent_bsuid'), first('username')];
+  return { ...(phones.length > 0 ? { phones } : {}), ...(userId ? { userId } : {}), ...(parentUserId ? { parentUserId } : {}), ...(username ? { username } : {}) };
+}
 
 /**
  * The person (the registry's root customer id, `cus_…`) a conversation's customer is: whoever its key names, else its
@@ -48,8 +53,7 @@ export async function personIdOf(registry: RegistryDb, customer: BlockSubject): 
     const owner = await ownerOf(registry, name);
     if (owner) return owner;
   }
-  const hints = Object.assign({}, ...names.map(hintsOf)) as IdentityHints;
-  return (await learnIdentifiers(registry, { hints, now: new Date() }))._id;
+  return (await learnIdentifiers(registry, { hints: hintsOf(names), now: new Date() }))._id;
 }
 
 /**
