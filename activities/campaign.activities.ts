@@ -28,8 +28,11 @@ export interface CampaignActivities {
   recordCampaignProgress(progress: CampaignProgress): Promise<void>;
 }
 
-/** Refusals that are final for a recipient; anything else (Temporal or the store unavailable) is retried. */
-const FINAL_REFUSALS = new Set(['template_not_approved', 'messaging_limit_reached', 'invalid_recipient', 'invalid_request', 'marketing_opted_out']);
+/**
+ * Refusals that are final for a recipient; anything else (Temporal or the store unavailable) is retried. A person the
+ * business blocked (`customer_blocked`) stays blocked until someone acts, so retrying would hold the campaign forever.
+ */
+const FINAL_REFUSALS = new Set(['template_not_approved', 'messaging_limit_reached', 'invalid_recipient', 'invalid_request', 'marketing_opted_out', 'customer_blocked']);
 
 const WA_ID = /^\d{6,15}$/;
 const USER_ID = /^[A-Z]{2}\.[A-Za-z0-9.]{1,140}$/;

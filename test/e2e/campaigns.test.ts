@@ -164,6 +164,33 @@ describe('campaigns: one approved template to a list of customers', () => {
     await eventually(() => sentTo([first!, last!]), (s) => s.length === 2);
   }, 30_000);
 
+  it('records a person the business blocked as refused (customer_blocked), whichever identifier lists them, and completes', async () => {
+    const [first, blocked, last] = customers(3);
+    const bsuid = `US.${String(next).padStart(20, '7')}`;
+    // They wrote with number and BSUID (Meta's payload: https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids/).
+    await rig.simulator.deliverWebhook({
+      object: 'whatsapp_business_account',
+      entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: {
+        messaging_product: 'whatsapp',
+        metadata: { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID },
+        contacts: [{ profile: { name: 'Mallory' }, wa_id: blocked, user_id: bsuid }],
+        messages: [{ from: blocked, from_user_id: bsuid, id: `wamid.${uniqueId('m')}`, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'stop it' } }],
+      } }] }],
+    });
+    const path = `/v1/conversations/wa:${BUSINESS_NUMBER_ID}:${bsuid}`; // a new person with both is keyed by BSUID
+    await eventually(() => rig.request('GET', path), (r) => r.body.inboundCount === 1);
+    expect((await rig.requestAs('supervisor', 'POST', `${path}/block`)).status).toBe(200);
+
+    const [one, three] = recipientsFor([first!, last!]);
+    const listed = { userId: bsuid, components: one!.components };
+    const id = (await createCampaign$({ recipients: [one, listed, three], ratePerSecond: 5 })).body.campaignId;
+    const done = await eventually(() => campaign(id), finished, 20_000);
+    expect(done.body).toMatchObject({ state: 'completed', counts: { queued: 2, refused: 1 }, refusals: { customer_blocked: 1 } });
+    const page = await rig.request('GET', `/v1/campaigns/${id}/recipients`);
+    expect(page.body.recipients[1]).toMatchObject({ status: 'refused', refusal: { code: 'customer_blocked' } });
+    expect(rig.simulator.sent().filter((m) => m.to === blocked || m.recipient === bsuid)).toHaveLength(0);
+  }, 40_000);
+
   it('records recipients reached after the template was withdrawn as refused, and still completes', async () => {
     await rig.approveTemplate('flash_sale', 'en_US', 'APPROVED', withName('flash_sale'));
     const list = customers(5);
