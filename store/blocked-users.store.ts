@@ -20,7 +20,7 @@ export interface BlockedUserDoc {
   personId?: string;
   /** The customer a merge copied it from (store/customers.store.ts `union`); absent on a block made on this person. */
   carriedFrom?: string;
-  /** The key of the conversation it was made through (`wa:<number>:<key>`), for people reading the store. */
+  /** The customer key of the conversation it was made through (the `<key>` of `wa:<number>:<key>`), for people reading the store. */
   customerKey: string;
   /** What WhatsApp was told (the phone number or WhatsApp id) and the WhatsApp id it answered. */
   user: string;
