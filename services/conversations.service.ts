@@ -102,9 +102,11 @@ export function createConversationService(deps: ConversationServiceDeps) {
     if (await findBlocked(store, conversation.businessNumberId, conversation.customer.key)) {
       throw new AppError('customer_blocked', `This person is blocked on business number ${conversation.businessNumberId}; unblock them first (DELETE /v1/conversations/${conversation.conversationId}/block)`);
     }
-    // A closed conversation takes no free-form message; asking its workflow would start an empty run, which would
-    // replace the closed one in the read model.
-    if (current?.state === 'closed' && !mayGoOutsideWindow(message)) throw await sendRefusal(store, conversation.businessNumberId, 'conversation_closed', current);
+    // A closed conversation takes no free-form message; sending it on would start an empty run, which would replace
+    // the closed one in the read model.
+    if (current?.state === 'closed' && !mayGoOutsideWindow(message) && (await closedNow(conversation.conversationId))) {
+      throw await sendRefusal(store, conversation.businessNumberId, 'conversation_closed', current);
+    }
     await ensureSendable(conversation.businessNumberId, message, at, conversation.customer);
     const admission = await admitOutsideWindow({ store, limits: deps.limits }, conversation, messageId, message, current);
     const input: ConversationWorkflowInput = { conversation };
@@ -143,6 +145,16 @@ export function createConversationService(deps: ConversationServiceDeps) {
       return await bounded(() => temporal.workflow.getHandle(conversationId).query(conversationStatusQuery));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new AppError('unknown_conversation', `No conversation ${conversationId}`);
+      throw err;
+    }
+  }
+
+  /** The read model says closed, but the customer may have started the next conversation a moment ago: ask Temporal. */
+  async function closedNow(conversationId: string): Promise<boolean> {
+    try {
+      return (await bounded(() => temporal.workflow.getHandle(conversationId).query(conversationStatusQuery))).state === 'closed';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return true;
       throw err;
     }
   }

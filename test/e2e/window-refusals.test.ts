@@ -50,6 +50,19 @@ describe('a refused free-form send says why, by cause', () => {
     await eventually(() => rig.simulator.sent().filter((m) => m.to === customer), (s) => s.length === 1);
   });
 
+  it('takes a reply when the read model still shows the closed conversation but the customer has started the next one', async () => {
+    const customer = newCustomer();
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'hello again' });
+    const id = conversationOf(customer);
+    await stateIs(id, 'openSession');
+    // The projection of the new run not written yet: the read model as the closed run left it.
+    await rig.store.conversations.updateOne({ _id: id }, { $set: { state: 'closed', closedReason: 'requested', windowOpen: false } });
+
+    const reply = await rig.request('POST', path(id, '/messages'), text('Welcome back'));
+    expect(reply.status).toBe(202);
+    await eventually(() => rig.simulator.sent().filter((m) => m.to === customer), (s) => s.length === 1);
+  });
+
   it('outside the window, says when the customer last wrote and when the window closed', async () => {
     const customer = newCustomer();
     const wroteAt = Math.floor(Date.now() / 1000) - 25 * 3600;
