@@ -39,13 +39,13 @@ const Problem = z
       .array(z.object({ in: z.enum(['body', 'path', 'query', 'header']).optional(), path: z.string(), message: z.string() }))
       .optional()
       .meta({ description: 'Field-level problems: `in` the part of the request, `path` the field there (dot-separated)' }),
-    templates: z.array(TemplateView).optional().meta({ description: 'With template_required: the approved templates to use instead' }),
+    templates: z.array(TemplateView).optional().meta({ description: 'With template_required or conversation_closed (a send to a closed conversation): the approved templates to use instead' }),
     matchingRuns: z.number().int().optional().meta({ description: 'With analytics_filter_too_wide: how many runs the filter matches' }),
     maxRuns: z.number().int().optional().meta({ description: 'With analytics_filter_too_wide: the most one request replays' }),
     directSend: z
       .object({ available: z.literal(true), types: z.array(z.string()), category: z.literal('utility') })
       .optional()
-      .meta({ description: 'With template_required, on numbers Meta enabled Direct Send for: utility content of these types may be sent instead' }),
+      .meta({ description: 'With template_required or conversation_closed, on numbers Meta enabled Direct Send for: utility content of these types may be sent instead' }),
     tier: z.union([z.number().int(), z.literal('unlimited')]).optional().meta({ description: "With messaging_limit_reached: the business portfolio's messaging limit" }),
     businessPortfolioId: z.string().optional().meta({ description: 'With messaging_limit_reached: the portfolio whose numbers share the limit' }),
     limitSource: z.enum(['business_capability_update', 'configuration']).optional().meta({ description: 'With messaging_limit_reached: where the limit came from' }),
@@ -161,7 +161,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
             '400': problem('Invalid body, a limit of WhatsApp exceeded (errors[].path names the field), an upload of the wrong type or an unknown quoted message'),
             '403': problem('sender_not_proven: the body names a sender the key does not prove; not_assigned'),
             '404': problem('Unknown conversation, or unknown_media'),
-            '409': problem('template_required (with the approved templates, and directSend where Meta enabled it), conversation_closed, or customer_blocked'),
+            '409': problem('template_required: the customer service window is closed; conversation_closed: the conversation was closed or ended idle (both with the approved templates, and directSend where Meta enabled it); or customer_blocked'),
             '422': problem('The template is not approved, or direct_send_unavailable: content marked utility on a number without Direct Send'),
             '429': problem("messaging_limit_reached: a template (or Direct Send) outside the window beyond the business portfolio's limit (with tier, retryAt, businessPortfolioId)"),
           },

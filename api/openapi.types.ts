@@ -1973,13 +1973,13 @@ export interface components {
                 path: string;
                 message: string;
             }[];
-            /** @description With template_required: the approved templates to use instead */
+            /** @description With template_required or conversation_closed (a send to a closed conversation): the approved templates to use instead */
             templates?: components["schemas"]["ApprovedTemplate"][];
             /** @description With analytics_filter_too_wide: how many runs the filter matches */
             matchingRuns?: number;
             /** @description With analytics_filter_too_wide: the most one request replays */
             maxRuns?: number;
-            /** @description With template_required, on numbers Meta enabled Direct Send for: utility content of these types may be sent instead */
+            /** @description With template_required or conversation_closed, on numbers Meta enabled Direct Send for: utility content of these types may be sent instead */
             directSend?: {
                 /** @constant */
                 available: true;
@@ -3084,7 +3084,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description template_required (with the approved templates, and directSend where Meta enabled it), conversation_closed, or customer_blocked */
+            /** @description template_required: the customer service window is closed; conversation_closed: the conversation was closed or ended idle (both with the approved templates, and directSend where Meta enabled it); or customer_blocked */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -68,6 +68,12 @@ async function main(): Promise<void> {
     stops.push(() => simulator.close());
     env.WHATSAPP_API_BASE_URL = simulator.url;
     lines.push(['WhatsApp broker simulator', simulator.url]);
+    // The simulator plays Meta's SIP server too: business-initiated calls go to it, not to wa.meta.vc, unless told.
+    if (!env.SIP_META_HOST) {
+      const metaSip = await simulator.sip.address();
+      Object.assign(env, { SIP_META_HOST: metaSip.host, SIP_META_PORT: String(metaSip.port), SIP_META_TRANSPORT: metaSip.transport });
+      lines.push(["Meta's SIP server (simulator)", `sip:${metaSip.host}:${metaSip.port};transport=${metaSip.transport}`]);
+    }
   }
 
   if (!env.TEMPORAL_PAYLOAD_KEYS) {

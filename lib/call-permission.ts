@@ -80,7 +80,8 @@ export function callPermissionVerdict(reply: CallPermissionReply | undefined, ca
       revoked: `${consecutiveUnanswered} business-initiated calls in a row went unanswered, which revokes the permission`,
       expired: 'the temporary call permission expired (7 days after the customer granted it)',
     }[state];
-    return { ...base, canCall: false, refusal: { code: 'call_permission_required', detail: `${why}; send a call permission request` } };
+    // Why only: the code's title already says what to do (send a call permission request), and the SIP Reason joins both.
+    return { ...base, canCall: false, refusal: { code: 'call_permission_required', detail: why } };
   }
   if (connected.length >= CALL_PERMISSION_LIMITS.connectedCallsPer24h) {
     const retryAfterSeconds = Math.max(1, Math.ceil((connected[connected.length - CALL_PERMISSION_LIMITS.connectedCallsPer24h]!.answeredAt! + DAY_MS - now) / 1000));

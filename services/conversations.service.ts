@@ -4,7 +4,8 @@ import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '
 import type { ConversationInput, OutboundContent, Sender, TransferTarget } from '../machines/conversation.types';
 import type { ConversationStatus } from '../machines/conversation.status';
 import { AppError, refusalIn } from '../lib/errors';
-import { isDirectSend } from '../machines/conversation.rules';
+import { isDirectSend, mayGoOutsideWindow } from '../machines/conversation.rules';
+import { sendRefusal, toTemplateView, type RefusedConversation } from './send-refusals';
 import { findNumber } from '../store/numbers.store';
 import { findPersonBlock } from './person-blocks';
 import { checkParameters } from '../lib/template-parameters';
@@ -96,11 +97,16 @@ export function createConversationService(deps: ConversationServiceDeps) {
   }
 
   /** Sends through update-with-start: a conversation that has ended is started again, in a state that wants a template. */
-  async function sendVia(conversation: ConversationInput, messageId: string, message: OutboundContent, sender: Sender, at: MessageAt, current?: ConversationStatus) {
+  async function sendVia(conversation: ConversationInput, messageId: string, message: OutboundContent, sender: Sender, at: MessageAt, current?: ConversationStatus & RefusedConversation) {
     // WhatsApp refuses sends to a person the business blocked (block-users page): refused here, nothing recorded. The
     // person, not this conversation's identifier: a block through their other conversation holds here too.
     if (await findPersonBlock(store, conversation.businessNumberId, conversation.customer)) {
       throw new AppError('customer_blocked', `This person is blocked on business number ${conversation.businessNumberId}; unblock them first (DELETE /v1/conversations/${conversation.conversationId}/block)`);
+    }
+    // A closed conversation takes no free-form message; sending it on would start an empty run, which would replace
+    // the closed one in the read model.
+    if (current?.state === 'closed' && !mayGoOutsideWindow(message) && (await closedNow(conversation.conversationId))) {
+      throw await sendRefusal(store, conversation.businessNumberId, 'conversation_closed', current);
     }
     await ensureSendable(conversation.businessNumberId, message, at, conversation.customer);
     const admission = await admitOutsideWindow({ store, limits: deps.limits }, conversation, messageId, message, current);
@@ -120,20 +126,9 @@ export function createConversationService(deps: ConversationServiceDeps) {
       const refusal = refusalIn(err);
       // Refused by the conversation: nothing was sent, so the unit goes back.
       if (refusal && admission) await releaseAdmission(store, conversation, admission);
-      if (refusal?.code === 'template_required') {
-        const templates = await listApprovedTemplates(store, conversation.businessNumberId);
-        // Where Meta enabled Direct Send, utility content may go instead of a template: the answer says how.
-        const directSend = (await findNumber(store, conversation.businessNumberId))?.sending?.directSend === true;
-        throw new AppError(
-          'template_required',
-          directSend
-            ? 'The customer has not written in the last 24 hours. Send one of the approved templates, or utility content with Direct Send: text, buttons or ctaUrl with "category": "utility".'
-            : 'The customer has not written in the last 24 hours. Send one of the approved templates instead.',
-          {
-            templates: templates.map(toTemplateView),
-            ...(directSend ? { directSend: { available: true, types: ['text', 'buttons', 'ctaUrl'], category: 'utility' } } : {}),
-          },
-        );
+      // Each cause in its own words (the run that refused may have ended a moment ago: conversation_closed).
+      if (refusal?.code === 'template_required' || refusal?.code === 'conversation_closed') {
+        throw await sendRefusal(store, conversation.businessNumberId, refusal.code, current);
       }
       throw err;
     }
@@ -144,13 +139,23 @@ export function createConversationService(deps: ConversationServiceDeps) {
    * a webhook is acknowledged (the workflow's projection), and a conversation the broker was told we took must be one
    * every route finds at once, as GET does. Unknown to both: 404.
    */
-  async function requireConversation(conversationId: string): Promise<ConversationStatus> {
+  async function requireConversation(conversationId: string): Promise<ConversationStatus & { updatedAt?: Date }> {
     const doc = await findConversation(store, conversationId);
     if (doc) return doc;
     try {
       return await bounded(() => temporal.workflow.getHandle(conversationId).query(conversationStatusQuery));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new AppError('unknown_conversation', `No conversation ${conversationId}`);
+      throw err;
+    }
+  }
+
+  /** The read model says closed, but the customer may have started the next conversation a moment ago: ask Temporal. */
+  async function closedNow(conversationId: string): Promise<boolean> {
+    try {
+      return (await bounded(() => temporal.workflow.getHandle(conversationId).query(conversationStatusQuery))).state === 'closed';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return true;
       throw err;
     }
   }
@@ -294,12 +299,6 @@ function toConversationView(doc: ConversationDoc | ConversationStatus): Conversa
   };
 }
 
-const toTemplateView = (t: { name: string; language: string; category: string; body: string }): TemplateView => ({
-  name: t.name,
-  language: t.language,
-  category: t.category,
-  body: t.body,
-});
 
 /**
  * A stored message as the thread API shows it: `delivery` to the agent's SIP chat when there was one, and `reactions`

@@ -38,7 +38,8 @@ export function ReplyBox({
   const filling = useTemplateFill(conversation.businessNumberId, template);
   // The window is judged now, not when the view was made: the box offers templates the second it closes.
   const now = useNow();
-  const needsTemplate = !isWindowOpenInView(conversation, now) || problem?.code === 'template_required';
+  // A refusal says so before the view catches up: the window closed, or the conversation did (a template starts the next).
+  const needsTemplate = !isWindowOpenInView(conversation, now) || problem?.code === 'template_required' || problem?.code === 'conversation_closed';
   const boxId = `reply-${id.replace(/[^a-zA-Z0-9]/g, '-')}`;
 
   useEffect(() => {
@@ -50,7 +51,7 @@ export function ReplyBox({
   const showProblem = (err: unknown) => {
     if (!(err instanceof ApiProblem)) throw err;
     setProblem(err);
-    if (err.code === 'template_required' && Array.isArray(err.body.templates)) setTemplates(err.body.templates as ApprovedTemplate[]);
+    if ((err.code === 'template_required' || err.code === 'conversation_closed') && Array.isArray(err.body.templates)) setTemplates(err.body.templates as ApprovedTemplate[]);
   };
   const post = async (message: Record<string, unknown>) => {
     await api('POST', conversationPath(id, '/messages'), { message: quote ? { ...message, replyTo: quote.id } : message });

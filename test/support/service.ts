@@ -74,8 +74,8 @@ export interface ServiceOptions {
     localPort?: number;
     /** SIP over TLS: the listener's certificate and key files and port (SIP_TLS_*), CAs trusted when connecting out. */
     tls?: { certFile: string; keyFile: string; port: number; caFile?: string };
-    /** Where business-initiated calls go (sipp playing Meta's SIP server on loopback). */
-    meta?: { host: string; port: number; transport: 'udp' | 'tcp' };
+    /** Where business-initiated calls go: sipp playing Meta's SIP server on loopback, or the simulator's SIP side. */
+    meta?: { host: string; port: number; transport: 'udp' | 'tcp' } | 'simulator';
   };
   /** Security settings of the API (lib/config.ts names); the service's defaults when absent. */
   api?: Partial<Pick<Config, 'CONSOLE_LIVE_POLL_MS' | 'LIVE_STREAMS_PER_KEY' | 'LIVE_STREAMS_TOTAL' | 'LIVE_STREAM_MAX_MS' | 'AUTH_FAILURES_PER_MINUTE' | 'API_KEY_REQUESTS_PER_SECOND' | 'AGENT_VISIBILITY'>>;
@@ -95,6 +95,8 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   // Pacing shortened from WhatsApp's 6 s so tests that reply several times stay quick; send-pacing.test.ts has the real one.
   const limits = { limits: options.limits ?? { ...defaultMessagingLimits, customerPacingMs: 1_000 } };
+  // 'simulator': the simulator's own SIP side takes the business's calls, as `npm start` wires it (bin/up.ts).
+  const meta = options.sip?.meta === 'simulator' ? await simulator.sip.address() : options.sip?.meta;
   const worker: ConnectorWorker | undefined =
     options.inProcessWorker === false
       ? undefined
@@ -123,7 +125,7 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
                         ...(options.sip.tls.caFile ? { SIP_TLS_CA_FILE: options.sip.tls.caFile } : {}),
                       }
                     : {}),
-                  ...(options.sip.meta ? { SIP_META_HOST: options.sip.meta.host, SIP_META_PORT: options.sip.meta.port, SIP_META_TRANSPORT: options.sip.meta.transport } : {}),
+                  ...(meta ? { SIP_META_HOST: meta.host, SIP_META_PORT: meta.port, SIP_META_TRANSPORT: meta.transport } : {}),
                 },
               }
             : {}),

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '../../scripts/dev-servers';
 
-export type SippScenario = 'answer' | 'busy-then-answer' | 'reject-404' | 'ring-no-answer' | 'silent';
+export type SippScenario = 'answer' | 'busy-then-answer' | 'reject-404' | 'ring-no-answer' | 'silent' | 'dial-customer';
 export type SippTransport = 'udp' | 'tcp';
 
 export interface SippOptions {
