@@ -3,7 +3,8 @@
  * sees: the thread, the conversation's window and what was sent. Each body is the example of the page named beside it.
  */
 import { eventually } from '../support/workflow-env';
-import { BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { signBody } from '../../simulator/cloud-api.payloads';
+import { APP_SECRET, BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
 
 let rig: ServiceRig;
 let next = 15557000000 + Math.floor(Math.random() * 900_000);
@@ -34,6 +35,7 @@ const messagesWebhook = (customer: string, message: Record<string, unknown>) => 
     },
   ],
 });
+const uniqueText = () => Math.random().toString(36).slice(2);
 const GROUP_ID = 'Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD';
 
 beforeAll(async () => {
@@ -103,5 +105,43 @@ describe('context and errors as Meta documents them', () => {
       type: 'unknown',
       errors: [{ code: 131051, title: 'Unsupported message type', details: 'Message type is not currently supported' }],
     });
+  });
+});
+
+describe('errors webhooks (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/errors)', () => {
+  const post = (body: object) => {
+    const raw = JSON.stringify(body);
+    return fetch(`${rig.baseUrl}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) }, body: raw }).then(async (r) => ({
+      status: r.status,
+      body: (await r.json()) as Record<string, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+    }));
+  };
+
+  it("tells supervisors of a system-level error Meta reports outside any message (not lost), once per event", async () => {
+    const details = `Cloud API message throughput has been reached (${uniqueText()}).`;
+    const body = {
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: WABA_ID,
+          changes: [
+            {
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID },
+                errors: [{ code: 130429, title: 'Rate limit hit', message: '(#130429) Rate limit hit', error_data: { details }, href: '/docs/whatsapp/cloud-api/support/error-codes/' }],
+              },
+              field: 'messages',
+            },
+          ],
+        },
+      ],
+    };
+    expect(await post(body)).toMatchObject({ status: 200, body: { received: { healthEvents: 1, deadLetters: 0 } } });
+    expect((await post(body)).status).toBe(200);
+    const alerts = ((await rig.requestAs('supervisor', 'GET', '/v1/alerts?status=active')).body.alerts as Record<string, unknown>[]).filter((a) => a.details === details);
+    expect(alerts).toEqual([
+      expect.objectContaining({ field: 'messages', event: '130429', severity: 'warning', businessNumberId: BUSINESS_NUMBER_ID, title: expect.stringContaining('(#130429) Rate limit hit') }),
+    ]);
   });
 });
