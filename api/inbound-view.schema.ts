@@ -58,9 +58,18 @@ export const InboundFieldsView = {
     .optional()
     .meta({ description: "What WhatsApp could not deliver (Meta's errors[], e.g. 131051), or a shape we could not read" }),
   context: z
-    .object({ messageId: z.string().optional(), from: z.string().optional(), forwarded: z.boolean().optional(), frequentlyForwarded: z.boolean().optional() })
+    .object({
+      messageId: z.string().optional(),
+      from: z.string().optional(),
+      forwarded: z.boolean().optional(),
+      frequentlyForwarded: z.boolean().optional(),
+      referredProduct: z
+        .object({ catalogId: z.string().optional(), productRetailerId: z.string().optional() })
+        .optional()
+        .meta({ description: "Meta's context.referred_product: the catalogue item the customer asked about from a product message" }),
+    })
     .optional()
-    .meta({ description: 'The message this one replies to (its wamid), and whether it was forwarded' }),
+    .meta({ description: 'The message this one replies to (its wamid), whether it was forwarded, and the product it asks about' }),
   referral: z
     .object({
       sourceUrl: z.string().optional(),
@@ -80,7 +89,11 @@ export const InboundFieldsView = {
     .array(z.object({ emoji: z.string(), by: z.string(), at: z.string() }))
     .optional()
     .meta({ description: "Customers' current reactions to this message (a removed one is gone)" }),
-  event: z.boolean().optional().meta({ description: 'Not the customer writing (system notice, welcome request, edit, revoke): it neither opens the window nor routes' }),
+  event: z.boolean().optional().meta({ description: 'Not the customer writing in the 1:1 chat (system notice, welcome request, edit, revoke, a group message): it neither opens the window nor routes' }),
+  group: z
+    .object({ id: z.string() })
+    .optional()
+    .meta({ description: "Written in a WhatsApp group (Meta's group_id): an event in the writer's thread; the group's window is not the 1:1 one" }),
   system: z
     .object({ type: z.string(), body: z.string().optional(), waId: z.string().optional(), userId: z.string().optional() })
     .optional()

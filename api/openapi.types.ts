@@ -2220,8 +2220,12 @@ export interface components {
                 by: string;
                 at: string;
             }[];
-            /** @description Not the customer writing (system notice, welcome request, edit, revoke): it neither opens the window nor routes */
+            /** @description Not the customer writing in the 1:1 chat (system notice, welcome request, edit, revoke, a group message): it neither opens the window nor routes */
             event?: boolean;
+            /** @description Written in a WhatsApp group (Meta's group_id): an event in the writer's thread; the group's window is not the 1:1 one */
+            group?: {
+                id: string;
+            };
             /** @description user_changed_number / user_changed_user_id */
             system?: {
                 type: string;

@@ -6,7 +6,7 @@ import { BusinessCapabilityValue, ingestCapabilityUpdate } from './webhook.capab
 import { CallsChangeValue, CloudCallEvent, ingestCallEvent } from './webhook.calls';
 import { isPersonBlockedInbound } from '../services/person-blocks';
 import { handOver, inboundOf, ingestStatus, ingestTemplateEvent, storeInbound, type Inbound } from './webhook.messages';
-import { healthFields, ingestHealthEvent, UnreadableHealthEvent } from '../services/account-health';
+import { healthFields, ingestHealthEvent, MESSAGES_ERROR, UnreadableHealthEvent } from '../services/account-health';
 import { UnusablePart } from './webhook.failures';
 import { CloudInboundMessage, CloudStatus, MessagesChangeValue, type CloudWebhookBody } from './webhook.schema';
 
@@ -72,7 +72,9 @@ export function partsOf(body: CloudWebhookBody): WebhookPart[] {
       const parsed = MessagesChangeValue.safeParse(change.value);
       if (!parsed.success) return [{ kind: 'unreadableChange', field: change.field, raw: change.value, detail: z.prettifyError(parsed.error) }];
       const value = parsed.data;
-      return [...(value.messages ?? []).map((raw) => ({ kind: 'message' as const, value, raw })), ...(value.statuses ?? []).map((raw) => ({ kind: 'status' as const, value, raw }))];
+      // Meta's errors webhook (an `errors[]` beside or instead of messages) becomes a supervisors' alert, never dropped.
+      const errors = (value.errors ?? []).map((error) => ({ kind: 'health' as const, field: MESSAGES_ERROR, raw: { metadata: value.metadata, error }, entryId: entry.id, ...when }));
+      return [...(value.messages ?? []).map((raw) => ({ kind: 'message' as const, value, raw })), ...(value.statuses ?? []).map((raw) => ({ kind: 'status' as const, value, raw })), ...errors];
     }),
   );
 }

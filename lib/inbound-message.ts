@@ -16,7 +16,7 @@ import type { CallPermissionReply } from './call-permission';
 export type CustomerMessageKind = InboundKind;
 
 /** Events that are not the customer writing: recorded in the thread, never signalled to the conversation. */
-export type InboundEventKind = 'system' | 'request_welcome' | 'edit' | 'revoke' | 'unsupported_event' | 'call_permission_reply';
+export type InboundEventKind = 'system' | 'request_welcome' | 'edit' | 'revoke' | 'unsupported_event' | 'call_permission_reply' | 'group_message';
 
 /**
  * What Meta may deliver as `unsupported` although it is not the customer writing: an action on an earlier message
@@ -61,13 +61,16 @@ export interface InboundContent {
   button?: { text: string; payload?: string };
   order?: { catalogId: string; text?: string; productItems: { productRetailerId: string; quantity: number; itemPrice?: number; currency?: string }[] };
   unsupported?: { type?: string; errors: { code: number; title: string; details?: string }[] };
-  context?: { messageId?: string; from?: string; forwarded?: boolean; frequentlyForwarded?: boolean };
+  /** `referredProduct`: the catalogue item the customer asked about from a product message ("Message business"). */
+  context?: { messageId?: string; from?: string; forwarded?: boolean; frequentlyForwarded?: boolean; referredProduct?: { catalogId?: string; productRetailerId?: string } };
   referral?: { sourceUrl?: string; sourceId?: string; sourceType?: string; body?: string; headline?: string; mediaType?: string; imageUrl?: string; videoUrl?: string; thumbnailUrl?: string; ctwaClid?: string };
   system?: { type: string; body?: string; waId?: string; userId?: string };
   edit?: { originalMessageId: string; message?: Record<string, unknown> };
   revoke?: { originalMessageId: string };
   /** The customer's answer to a call permission request (kept per number and customer: store/call-permissions.store.ts). */
   callPermissionReply?: CallPermissionReply;
+  /** Written in a group (Meta's `group_id`, Groups API), not in the 1:1 chat with the business. */
+  group?: { id: string };
 }
 
 export type ReadInbound =
@@ -79,7 +82,9 @@ const defined = <T extends object>(value: T): T => Object.fromEntries(Object.ent
 
 function contextOf(context: z.infer<typeof CloudContext> | undefined): InboundContent['context'] {
   if (!context) return undefined;
-  const view = defined({ messageId: context.id, from: context.from, forwarded: context.forwarded, frequentlyForwarded: context.frequently_forwarded });
+  const product = context.referred_product ? defined({ catalogId: context.referred_product.catalog_id, productRetailerId: context.referred_product.product_retailer_id }) : undefined;
+  const referredProduct = product && Object.keys(product).length > 0 ? product : undefined;
+  const view = defined({ messageId: context.id, from: context.from, forwarded: context.forwarded, frequentlyForwarded: context.frequently_forwarded, referredProduct });
   return Object.keys(view).length > 0 ? view : undefined;
 }
 
@@ -91,8 +96,9 @@ function referralOf(referral: z.infer<typeof CloudReferral> | undefined): Inboun
   });
 }
 
-const errorsOf = (errors: { code: number; title?: string; message?: string; error_data?: { details?: string } }[] | undefined) =>
-  (errors ?? []).map((e) => defined({ code: e.code, title: e.title ?? e.message ?? 'unknown', details: e.error_data?.details }));
+// `details` beside `title` is the older shape of Meta's unsupported-message errors; `error_data.details` the current one.
+const errorsOf = (errors: { code: number; title?: string; message?: string; details?: unknown; error_data?: { details?: string } }[] | undefined) =>
+  (errors ?? []).map((e) => defined({ code: e.code, title: e.title ?? e.message ?? 'unknown', details: e.error_data?.details ?? (typeof e.details === 'string' ? e.details : undefined) }));
 
 function customerContent(message: CloudCustomerMessage): ReadInbound & { category: 'customer' | 'event' } {
   const shared = defined({ context: contextOf(message.context), referral: referralOf(message.referral) });
@@ -152,9 +158,20 @@ function eventContent(message: CloudEvent): ReadInbound & { category: 'event' } 
  * Reads one webhook message into what the connector does with it: a customer message (with its thread fields and,
  * for media, the broker's id to fetch), a reaction (attached to the message it names), or an event that is not the
  * customer writing. A type Meta adds later, or a known type in a shape we cannot read, is an `unsupported` customer
- * message that keeps why (Meta's `errors[]`, or `unreadable_payload`), never a lost one.
+ * message that keeps why (Meta's `errors[]`, or `unreadable_payload`), never a lost one. A message written in a group
+ * (`group_id`) is an event carrying `group.id`.
  */
 export function readInbound(raw: Record<string, unknown> & { type: string }): ReadInbound {
+  const read = readOne(raw);
+  const groupId = typeof raw.group_id === 'string' && raw.group_id !== '' ? raw.group_id : undefined;
+  if (!groupId || read.category === 'reaction') return read;
+  // Meta opens a group's window when anyone in the group writes, not the writer's 1:1 window, and a reply to the
+  // group goes to the group (https://developers.facebook.com/documentation/business-messaging/whatsapp/groups/pricing):
+  // so a group message is kept in the writer's thread as an event, never signalled, routed or answered in private.
+  return { category: 'event', kind: read.category === 'event' ? read.kind : 'group_message', content: { ...read.content, group: { id: groupId } } };
+}
+
+function readOne(raw: Record<string, unknown> & { type: string }): ReadInbound {
   const permission = CloudCallPermissionReply.safeParse(raw);
   if (permission.success) return { category: 'event', kind: 'call_permission_reply', content: { callPermissionReply: callPermissionReplyOf(permission.data) } };
   const customer = CloudCustomerMessage.safeParse(raw);

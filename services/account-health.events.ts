@@ -13,6 +13,7 @@ export const pages = {
   templateStatus: `${REF}/message_template_status_update`,
   templateQuality: `${REF}/message_template_quality_update`,
   userPreferences: `${REF}/user_preferences`,
+  messagesErrors: `${REF}/messages/errors`,
   qualityRating: 'https://developers.facebook.com/documentation/business-messaging/whatsapp/messaging-limits#quality-rating',
   errorCodes: 'https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes',
 };
@@ -61,6 +62,21 @@ export const UserPreferencesValue = z.looseObject({
       }),
     )
     .min(1),
+});
+
+/**
+ * One entry of a `messages` change's `errors[]` (Meta's "errors messages webhook"): a system-, app- or account-level
+ * problem that kept WhatsApp from processing a request, outside any message or status. The ingest hands each with the
+ * change's metadata.
+ */
+export const MessagesErrorValue = z.looseObject({
+  metadata: z.looseObject({ phone_number_id: z.string().min(1) }),
+  error: z.looseObject({
+    code: z.number().int(),
+    title: z.string().optional(),
+    message: z.string().optional(),
+    error_data: z.looseObject({ details: z.string().optional() }).optional(),
+  }),
 });
 
 /** What an event says to supervisors, and what it holds or lifts. */
@@ -189,5 +205,17 @@ export function templateQualityVerdict(score: string): HealthVerdict | undefined
     title: "A template's quality score fell to RED",
     whatToDo: 'People are blocking or reporting it; WhatsApp may pause it. Review its content and who it goes to.',
     source: pages.templateQuality,
+  };
+}
+
+/** An errors webhook: a warning in Meta's words (code, title, details); it holds nothing, as no send is named. */
+export function messagesErrorVerdict(error: z.infer<typeof MessagesErrorValue>['error'], meaning?: string): HealthVerdict {
+  const title = error.title ?? error.message?.replace(/^\(#\d+\)\s*/, '') ?? 'error';
+  return {
+    severity: 'warning',
+    title: `WhatsApp reported an error for this number: (#${error.code}) ${title}`,
+    whatToDo: `WhatsApp could not process a request (a system-, app- or account-level problem, not one message).${meaning ? ` ${meaning}` : ''} Look the code up on Meta's error codes page (${pages.errorCodes}) and resolve this alert once it is dealt with.`,
+    source: pages.messagesErrors,
+    ...(error.error_data?.details ? { details: error.error_data.details } : {}),
   };
 }

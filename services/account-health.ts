@@ -5,12 +5,15 @@ import { findAlert, firstHold, holdIds, insertAlert, liftHold, placeHold, resolv
 import { listNumbers } from '../store/numbers.store';
 import { findTemplatesByBrokerId, templateKey } from '../store/templates.store';
 import { recordMarketingPreference } from '../store/marketing-consent.store';
+import { meaningOf } from '../lib/meta-errors';
 import {
   AccountAlertsValue,
   AccountUpdateValue,
   PhoneQualityValue,
+  MessagesErrorValue,
   UserPreferencesValue,
   accountAlertsVerdict,
+  messagesErrorVerdict,
   accountUpdateVerdict,
   pages,
   phoneQualityVerdict,
@@ -21,6 +24,9 @@ import {
 
 /** The webhook fields this file handles (besides the template ones, which api/webhook.messages.ts applies first). */
 export const healthFields = new Set(['account_update', 'phone_number_quality_update', 'account_alerts', 'user_preferences']);
+
+/** The part name of one `errors[]` entry of a `messages` change (Meta's errors webhook), with the change's metadata. */
+export const MESSAGES_ERROR = 'messages.errors';
 
 /** A value that is not Meta's shape for its field: the ingest keeps it as a dead letter (`health_event_unreadable`). */
 export class UnreadableHealthEvent extends Error {}
@@ -87,6 +93,13 @@ export async function ingestHealthEvent(store: Store, field: string, entry: { id
       applied += 1;
     }
     return applied;
+  }
+  if (field === MESSAGES_ERROR) {
+    const { metadata, error } = parse(MessagesErrorValue, value);
+    const numberId = metadata.phone_number_id;
+    const alert = { _id: alertIdOf(field, entry, value), field: 'messages', event: String(error.code), wabaId, businessNumberId: numberId };
+    await applyVerdict(store, messagesErrorVerdict(error, meaningOf(error.code).meaning), alert, undefined, receivedAt);
+    return 1;
   }
   if (field === 'phone_number_quality_update') {
     const quality = parse(PhoneQualityValue, value);

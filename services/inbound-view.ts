@@ -26,7 +26,7 @@ export function inboundFieldsView(doc: InboundMessageDoc): Partial<MessageView> 
     const media = doc[type];
     if (media) view[type] = mediaView(media);
   }
-  const { location, contacts, interactive, button, order, unsupported, context, referral, system, edit, revoke } = doc;
+  const { location, contacts, interactive, button, order, unsupported, context, referral, system, edit, revoke, group } = doc;
   return {
     ...view,
     ...(location ? { location } : {}),
@@ -38,6 +38,7 @@ export function inboundFieldsView(doc: InboundMessageDoc): Partial<MessageView> 
     ...(context ? { context } : {}),
     ...(referral ? { referral } : {}),
     ...(doc.event ? { event: true } : {}),
+    ...(group ? { group } : {}),
     ...(system ? { system } : {}),
     ...(edit ? { edit } : {}),
     ...(revoke ? { revoke } : {}),

@@ -12,7 +12,7 @@ import { installTemplateManager } from './template-manager';
 import { refusalOfReadReceipt, refusalOfSessionMessage } from './session-messages.validate';
 import { installCallingSettings } from './calling-settings';
 import { installCallPermissions } from './call-permissions';
-import { metaErrorBody, refusal, sendMetaError } from './errors';
+import { META_ERRORS, metaErrorBody, refusal, sendMetaError } from './errors';
 import { installResumableUpload } from './resumable-upload';
 import { checkMessageType, createRecipients } from './recipients';
 import { validateTemplateSend } from './template-send.validate';
@@ -97,9 +97,17 @@ const SendBody = z.looseObject({
 }).refine((b) => b.to !== undefined || b.recipient !== undefined, 'to or recipient is required')
   .refine((b) => b[b.type] !== undefined, 'the object named by type is required');
 
-/** Meta's error body (simulator/errors.ts): `message` is "(#code) <message>", the same words in error_data.details. */
-const cloudError = (res: Response, status: number, code: number, message: string) =>
-  res.status(status).json(metaErrorBody(refusal(code, message, { title: message })));
+/**
+ * Meta's error body (simulator/errors.ts): `message` is "(#code) <title>" once, the specifics (which field, why) in
+ * `error_data.details`, as the error-codes page shows them. `message` may come with its "(#code)" already and with the
+ * specifics after the title's ": ".
+ */
+function cloudError(res: Response, status: number, code: number, message: string) {
+  const said = message.replace(/^\(#\d+\)\s*/, '');
+  const known = META_ERRORS[code]?.title;
+  const title = known && said.startsWith(known) ? known : (said.split(': ')[0] ?? said);
+  return res.status(status).json(metaErrorBody(refusal(code, said, { title })));
+}
 
 const TITLES: Record<number, string> = {
   130429: 'Rate limit hit',

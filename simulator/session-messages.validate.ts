@@ -1,7 +1,12 @@
 /**
  * What Meta's Cloud API refuses in a session message, written from Meta's "Send messages" pages independently of the
  * connector's own checks (the numbers are Meta's, repeated here on purpose: the simulator is the spec's stand-in).
- * Pages: https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/<type>-messages
+ * Pages: https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/<type>-messages; the
+ * interactive types the connector does not send are taken too, with the fields their pages require: `flow`
+ * (https://developers.facebook.com/docs/whatsapp/flows/guides/sendingaflow), `product` / `product_list`
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/catalogs/single-product-messages, 30 products
+ * in 10 sections at most), `catalog_message`
+ * (https://developers.facebook.com/docs/whatsapp/guides/commerce-guides/share-products-with-customers), `voice_call`.
  * Errors: 131008 "Required parameter is missing", 131009 "Parameter value is not valid", 100 "Invalid parameter"
  * (https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes).
  */
@@ -109,6 +114,46 @@ function ctaUrl(i: Json): CloudRefusal | null {
   return URL.canParse(String(parameters.url)) ? null : invalid('interactive.action.parameters.url', 'is not a URL');
 }
 
+/** An `action.name` Meta fixes for the type, and the `action` object itself. */
+function named(i: Json, name: string): CloudRefusal | null {
+  if (!isObject(i.action)) return missing('interactive.action');
+  return i.action.name === name ? null : invalid('interactive.action.name', `must be ${name}`);
+}
+
+/** A Flow message (Flows "Sending a Flow"): version "3", a CTA, the Flow named by id or name, a screen to navigate to. */
+function flow(i: Json): CloudRefusal | null {
+  const p = isObject(i.action) && isObject(i.action.parameters) ? i.action.parameters : undefined;
+  if (!p) return missing('interactive.action.parameters');
+  if (p.flow_message_version !== '3') return invalid('interactive.action.parameters.flow_message_version', 'must be "3"');
+  if (p.flow_id === undefined && p.flow_name === undefined) return missing('interactive.action.parameters.flow_id');
+  const cta = str(p, 'flow_cta', 'interactive.action.parameters.flow_cta', undefined, true);
+  if (cta) return cta;
+  if (p.flow_action !== undefined && p.flow_action !== 'navigate' && p.flow_action !== 'data_exchange') return invalid('interactive.action.parameters.flow_action', 'must be navigate or data_exchange');
+  const payload = p.flow_action_payload;
+  if ((p.flow_action ?? 'navigate') === 'navigate' && payload !== undefined && !(isObject(payload) && typeof payload.screen === 'string')) return missing('interactive.action.parameters.flow_action_payload.screen');
+  return null;
+}
+
+/** Multi-product message: a text header, a body, 1–10 sections of products from one catalogue, 30 products at most. */
+function productList(i: Json): CloudRefusal | null {
+  const action = isObject(i.action) ? i.action : undefined;
+  if (!action) return missing('interactive.action');
+  const found = str(action, 'catalog_id', 'interactive.action.catalog_id', undefined, true);
+  if (found) return found;
+  const sections = action.sections;
+  if (!Array.isArray(sections) || sections.length === 0) return missing('interactive.action.sections');
+  if (sections.length > 10) return invalid('interactive.action.sections', 'has more than 10 sections');
+  let items = 0;
+  for (const [s, section] of sections.entries()) {
+    if (!isObject(section) || !Array.isArray(section.product_items) || section.product_items.length === 0) return missing(`interactive.action.sections[${s}].product_items`);
+    for (const [n, item] of section.product_items.entries()) {
+      items += 1;
+      if (!isObject(item) || typeof item.product_retailer_id !== 'string' || item.product_retailer_id === '') return missing(`interactive.action.sections[${s}].product_items[${n}].product_retailer_id`);
+    }
+  }
+  return items > 30 ? invalid('interactive.action.sections', 'has more than 30 products in total') : null;
+}
+
 function interactive(body: Json): CloudRefusal | null {
   const i = body.interactive;
   if (!isObject(i)) return missing('interactive');
@@ -119,6 +164,21 @@ function interactive(body: Json): CloudRefusal | null {
       return firstOf(() => header(i, ['text']), () => textOf(i, 'body', 4096, true), () => textOf(i, 'footer', 60, false), () => list(i));
     case 'cta_url':
       return firstOf(() => header(i, ['text', 'image', 'video', 'document']), () => textOf(i, 'body', 1024, true), () => textOf(i, 'footer', 60, false), () => ctaUrl(i));
+    case 'flow':
+      return firstOf(() => header(i, ['text', 'image', 'video', 'document']), () => textOf(i, 'body', 1024, true), () => textOf(i, 'footer', 60, false), () => named(i, 'flow'), () => flow(i));
+    case 'product':
+      return firstOf(
+        () => (i.header === undefined ? null : invalid('interactive.header', 'is not supported for a single-product message')),
+        () => textOf(i, 'body', 1024, false),
+        () => textOf(i, 'footer', 60, false),
+        () => (isObject(i.action) ? (str(i.action, 'catalog_id', 'interactive.action.catalog_id', undefined, true) ?? str(i.action, 'product_retailer_id', 'interactive.action.product_retailer_id', undefined, true)) : missing('interactive.action')),
+      );
+    case 'product_list':
+      return firstOf(() => (i.header === undefined ? missing('interactive.header') : header(i, ['text'])), () => textOf(i, 'body', 1024, true), () => textOf(i, 'footer', 60, false), () => productList(i));
+    case 'catalog_message':
+      return firstOf(() => textOf(i, 'body', 1024, true), () => textOf(i, 'footer', 60, false), () => named(i, 'catalog_message'));
+    case 'voice_call':
+      return firstOf(() => textOf(i, 'body', 1024, true), () => named(i, 'voice_call'));
     case 'location_request_message':
       return firstOf(() => textOf(i, 'body', 1024, true), () => (isObject(i.action) && i.action.name === 'send_location' ? null : invalid('interactive.action.name', 'must be send_location')));
     default:

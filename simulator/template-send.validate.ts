@@ -4,6 +4,7 @@
  * error codes at https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes):
  * 132001 absent (in that language) or not approved, 132015 paused, 132016 disabled, 132000 parameter count,
  * 132012 parameter type, 131008 missing value, 131009 invalid value, 132018 newline/tab/5 spaces in a text value.
+ * A body placeholder takes `text`, `currency` or `date_time`; a header's, a button's only their own kind.
  */
 import { refusal, type MetaRefusal } from './errors';
 import { paramsIn } from './template-parts.validate';
@@ -125,8 +126,22 @@ export function validateTemplateSend(held: HeldTemplate[], template: Record<stri
   return checkSlots(slotsOfComponents(found.components as Record<string, unknown>[]), flat, isNamed) ?? (cards && checkCarousel(cards, given.find((c) => upper(c.type) === 'CAROUSEL'), isNamed));
 }
 
+/**
+ * A body placeholder also takes a `currency` or `date_time` parameter (template-messages page's parameter object),
+ * which WhatsApp shows as its `fallback_value`; the code and the amount in thousandths come with a currency.
+ */
+function localizable(p: Param, where: string): MetaRefusal | undefined {
+  const value = p[String(p.type)] as Record<string, unknown> | undefined;
+  if (typeof value?.fallback_value !== 'string' || value.fallback_value === '') return refusal(131008, `${where}.${String(p.type)}.fallback_value is required`);
+  if (p.type === 'currency' && !(typeof value.code === 'string' && /^[A-Z]{3}$/.test(value.code) && Number.isInteger(value.amount_1000))) {
+    return refusal(131008, `${where}.currency: code (ISO 4217) and amount_1000 (an integer) are required`);
+  }
+  return undefined;
+}
+
 function checkValue(slot: Slot, j: number, p: Param, named: boolean, card = ''): MetaRefusal | undefined {
   const where = `${card}${slot.key}.parameters[${j}]`;
+  if (slot.key === 'body' && slot.kind === 'text' && (p.type === 'currency' || p.type === 'date_time')) return localizable(p, where);
   if (p.type !== slot.kind) return refusal(132012, `${card}${slot.key}: Format mismatch, expected ${slot.kind.toUpperCase()}, received ${String(p.type ?? 'nothing').toUpperCase()}`);
   if (slot.kind === 'text') {
     if (typeof p.text !== 'string' || p.text.length === 0) return refusal(131008, `${where}.text is required`);

@@ -39,6 +39,16 @@ describe('template sends: what Meta takes', () => {
     expect(answer).toMatchObject({ status: 200, body: { contacts: [{ input: '15551234567', wa_id: '15551234567' }], messages: [{ id: expect.stringMatching(/^wamid\./) }] } });
   });
 
+  it('accepts currency and date_time body parameters (template-messages page; the fallback_value is what WhatsApp shows)', async () => {
+    const currency = { type: 'currency', currency: { fallback_value: '$100.99', code: 'USD', amount_1000: 100990 } };
+    const dateTime = { type: 'date_time', date_time: { fallback_value: 'February 25, 1977' } };
+    expect((await template('order_shipped', full([currency, dateTime]))).status).toBe(200);
+    const noFallback = await template('order_shipped', full([text('Pablo'), { type: 'date_time', date_time: {} }]));
+    expect(noFallback).toMatchObject({ status: 400, body: { error: { code: 131008 } } });
+    const notInHeader = await template('order_shipped', [{ type: 'header', parameters: [currency] }, ...full().slice(1)]);
+    expect(notInHeader).toMatchObject({ status: 400, body: { error: { code: 132012 } } });
+  });
+
   it('accepts a named parameter by parameter_name, and four spaces in a row', async () => {
     expect((await template('named_greeting', [{ type: 'body', parameters: [{ type: 'text', parameter_name: 'first_name', text: 'Ada    Lovelace' }] }])).status).toBe(200);
   });

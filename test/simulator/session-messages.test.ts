@@ -36,6 +36,23 @@ const list = (rows: { id: string; title: string; description?: string }[][], ext
   },
 });
 const row = (i: number) => ({ id: `row_${i}`, title: `Option ${i}` });
+const flowMessage = (parameters: Record<string, unknown> = {}) => ({
+  type: 'flow',
+  header: { type: 'text', text: 'Flow message header' },
+  body: { text: 'Flow message body' },
+  footer: { text: 'Flow message footer' },
+  action: {
+    name: 'flow',
+    parameters: { flow_message_version: '3', flow_token: 'AQAAAAACS5FpgQ_cAAAAAD0QI3s.', flow_id: '1', flow_cta: 'Book!', flow_action: 'navigate', flow_action_payload: { screen: 'BOOKING', data: { product_name: 'name' } }, ...parameters },
+  },
+});
+const productList = (sections: string[][]) => ({
+  type: 'product_list',
+  header: { type: 'text', text: 'header-content' },
+  body: { text: 'body-content' },
+  footer: { text: 'footer-content' },
+  action: { catalog_id: '194836987003835', sections: sections.map((ids) => ({ title: 'section-title', product_items: ids.map((id) => ({ product_retailer_id: id })) })) },
+});
 
 describe("the simulator takes Meta's documented session messages", () => {
   it.each([
@@ -54,6 +71,15 @@ describe("the simulator takes Meta's documented session messages", () => {
     ['cta url', { type: 'interactive', interactive: { type: 'cta_url', body: { text: 'Tap the button below to see available dates.' }, action: { name: 'cta_url', parameters: { display_text: 'See Dates', url: 'https://www.luckyshrub.com?clickID=kqDGWd24Q5TRwoEQTICY7W1JKoXvaZOXWAS7h1P76s0R7Paec4' } } } }],
     ['location request', { type: 'interactive', interactive: { type: 'location_request_message', body: { text: "Let's start with your pickup." }, action: { name: 'send_location' } } }],
     ['a contextual reply', { type: 'text', context: { message_id: 'wamid.HBgLMTY0NjcwNDM1OTUVAgASGBQzQTdCNTg5RjY1MEMyRjlGMjRGNgA=' }, text: { body: 'You got it!' } }],
+    // Flows: https://developers.facebook.com/docs/whatsapp/flows/guides/sendingaflow
+    ['a Flow', { type: 'interactive', interactive: flowMessage() }],
+    // https://developers.facebook.com/documentation/business-messaging/whatsapp/catalogs/single-product-messages, …/multi-product-messages,
+    // https://developers.facebook.com/docs/whatsapp/guides/commerce-guides/share-products-with-customers (catalogue)
+    ['a single product', { type: 'interactive', interactive: { type: 'product', body: { text: 'optional body text' }, footer: { text: 'optional footer text' }, action: { catalog_id: '194836987003835', product_retailer_id: 'ID_TEST_ITEM_1' } } }],
+    ['a multi-product list', { type: 'interactive', interactive: productList([['SKU-1', 'SKU-2'], ['SKU-3']]) }],
+    ['a catalogue', { type: 'interactive', interactive: { type: 'catalog_message', body: { text: 'Hello! Thanks for your interest. Ordering is easy. Just visit our catalog and add items to purchase.' }, action: { name: 'catalog_message', parameters: { thumbnail_product_retailer_id: '2lc20305pt' } }, footer: { text: 'Best grocery deals on WhatsApp!' } } }],
+    // https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/
+    ['a voice call button', { type: 'interactive', interactive: { type: 'voice_call', body: { text: 'You can call us on WhatsApp now for faster service!' }, action: { name: 'voice_call', parameters: { display_text: 'Call on WhatsApp', ttl_minutes: 100 } } } }],
   ])('%s', async (_name, body) => {
     expect(await send(body)).toMatchObject({ status: 200, body: { messages: [{ id: expect.stringMatching(/^wamid\./) }] } });
   });
@@ -81,12 +107,29 @@ describe('the simulator refuses one past each documented limit, with Meta\'s err
   ])('%s', async (_name, body, field) => {
     const answer = await send(body);
     expect(answer.status).toBe(400);
-    expect(answer.body.error).toMatchObject({ code: 131009, type: 'OAuthException', error_data: { messaging_product: 'whatsapp' } });
-    expect(answer.body.error.message).toContain(field);
+    // Meta's body: the code and title once in `message`, which field and why in `error_data.details` (error-codes page)
+    expect(answer.body.error).toMatchObject({ code: 131009, type: 'OAuthException', message: '(#131009) Parameter value is not valid', error_data: { messaging_product: 'whatsapp' } });
+    expect(answer.body.error.error_data.details).toContain(field);
+    expect(answer.body.error.error_data.details).not.toMatch(/\(#/);
+  });
+
+  it('refuses a Flow without its CTA or version 3, and a product list past 30 products or without a header', async () => {
+    const { flow_cta: _cta, ...parameters } = flowMessage().action.parameters;
+    const withoutCta = { ...flowMessage(), action: { name: 'flow', parameters } };
+    expect((await send({ type: 'interactive', interactive: withoutCta })).body.error).toMatchObject({ code: 131008, error_data: { details: expect.stringContaining('flow_cta') } });
+    expect((await send({ type: 'interactive', interactive: flowMessage({ flow_message_version: '2' }) })).body.error).toMatchObject({ code: 131009 });
+    const thirtyOne = productList([Array.from({ length: 16 }, (_, n) => `A${n}`), Array.from({ length: 15 }, (_, n) => `B${n}`)]);
+    expect((await send({ type: 'interactive', interactive: thirtyOne })).body.error).toMatchObject({ code: 131009, error_data: { details: expect.stringContaining('30 products') } });
+    const { header: _header, ...headless } = productList([['SKU-1']]);
+    expect((await send({ type: 'interactive', interactive: headless })).body.error).toMatchObject({ code: 131008, error_data: { details: expect.stringContaining('interactive.header') } });
   });
 
   it('refuses a contact without formatted_name and a reaction without message_id as missing (131008)', async () => {
-    expect((await send({ type: 'contacts', contacts: [{ name: { first_name: 'B' } }] })).body.error).toMatchObject({ code: 131008 });
+    expect((await send({ type: 'contacts', contacts: [{ name: { first_name: 'B' } }] })).body.error).toMatchObject({
+      code: 131008,
+      message: '(#131008) Required parameter is missing',
+      error_data: { details: 'Required parameter is missing: contacts[0].name.formatted_name' },
+    });
     expect((await send({ type: 'reaction', reaction: { emoji: '\u{1F600}' } })).body.error).toMatchObject({ code: 131008 });
   });
 
