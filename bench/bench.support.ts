@@ -4,7 +4,8 @@
  * header and JSON result (bench/bench.results.ts), so every figure says on what machine, code and day it was taken.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Db } from 'mongodb';
@@ -13,6 +14,7 @@ import { findFreePort, startFerretDb, startTemporalDevServer, type RunningServer
 import { inboundTextWebhook, signBody } from '../simulator/cloud-api.payloads';
 import { dataConverterFor, newPayloadKeyEntry, parsePayloadKeys } from '../lib/payload-codec';
 import { loadEmbeddedPlan } from '../lib/config';
+import { askProbe } from './probe.ipc';
 
 export { saveResult, startRun, type RunInfo } from './bench.results';
 
@@ -164,7 +166,7 @@ export interface Connector {
   /** The same commands with the milliseconds they took in all, send to answer (bench/store.probe.ts). */
   storeCommandTimes(): Promise<{ API: ProbeCounts; worker: ProbeCounts }>;
   /** The API's event-loop delay, one sample per second since `since` (epoch ms; bench/loop.probe.ts). */
-  apiEventLoop(since: number): LoopSample[];
+  apiEventLoop(since: number): Promise<LoopSample[]>;
   /** The worker's latest `process.memoryUsage()` (bench/worker.probe.ts reports it every second). */
   workerMemory(): NodeJS.MemoryUsage | undefined;
   /** The largest RSS the worker reported. */
@@ -184,29 +186,32 @@ export interface LoopSample {
 async function startConnector(env: Record<string, string>): Promise<Connector> {
   const port = await findFreePort();
   const childEnv = { ...process.env, TEMPORAL_PAYLOAD_KEYS: BENCH_PAYLOAD_KEYS, ...env, HTTP_PORT: String(port), WHATSAPP_APP_SECRET: SECRET, WHATSAPP_VERIFY_TOKEN: 'bench', LOG_LEVEL: 'warn' };
-  // Each counts its store commands (bench/store.probe.ts) into a file of its own, written when asked.
-  const probeFile = (name: string) => join(tmpdir(), `bench-store-probe-${process.pid}-${port}-${name}.json`);
+  // Each counts its store commands (bench/store.probe.ts) and answers when asked over its IPC channel.
   const api = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/api.probe.ts')], {
     cwd: root,
-    env: { ...childEnv, BENCH_STORE_PROBE_FILE: probeFile('api'), BENCH_LOOP_PROBE_FILE: probeFile('api-loop') },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    env: childEnv,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const worker = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/worker.probe.ts')], {
     cwd: root,
-    env: { ...childEnv, BENCH_STORE_PROBE_FILE: probeFile('worker') },
+    env: childEnv,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  for (const child of [api, worker]) child.channel?.unref();
   const storeCommandTimes = async () => {
-    // The probes write every 200 ms: this waits for what was sent until now.
-    await sleep(600);
-    const read = (name: string) => JSON.parse(readFileSync(probeFile(name), 'utf8')) as ProbeCounts;
-    return { API: read('api'), worker: read('worker') };
+    const read = async (child: typeof api) => {
+      const { counts, ms } = await askProbe<ProbeCounts>(child, 'store');
+      return { counts, ms };
+    };
+    const [fromApi, fromWorker] = await Promise.all([read(api), read(worker)]);
+    return { API: fromApi, worker: fromWorker };
   };
   let memory: NodeJS.MemoryUsage | undefined;
   let peak = 0;
-  worker.on('message', (m: NodeJS.MemoryUsage) => {
-    memory = m;
-    peak = Math.max(peak, m.rss);
+  worker.on('message', (m: { memory?: NodeJS.MemoryUsage }) => {
+    if (!m?.memory) return;
+    memory = m.memory;
+    peak = Math.max(peak, m.memory.rss);
   });
   await waitFor(() => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok), 60_000);
   return {
@@ -218,19 +223,15 @@ async function startConnector(env: Record<string, string>): Promise<Connector> {
       return { API: API.counts, worker: worker.counts };
     },
     storeCommandTimes,
-    apiEventLoop(since: number) {
-      try {
-        return (JSON.parse(readFileSync(probeFile('api-loop'), 'utf8')) as LoopSample[]).filter((s) => s.at > since);
-      } catch {
-        return [];
-      }
+    async apiEventLoop(since: number) {
+      const { samples } = await askProbe<{ samples: LoopSample[] }>(api, 'loop');
+      return samples.filter((s) => s.at > since);
     },
     workerMemory: () => memory,
     workerPeakRss: () => peak,
     stop() {
       api.kill('SIGTERM');
       worker.kill('SIGTERM');
-      for (const name of ['api', 'worker', 'api-loop']) rmSync(probeFile(name), { force: true });
     },
   };
 }
@@ -254,14 +255,33 @@ export async function startIngestConnector(stack: BenchStack, name: string, env:
   return { connector, dbName, taskQueue };
 }
 
+/**
+ * The load generator's connections to the webhook: kept alive, as Meta's are. `node:http` rather than `fetch`
+ * (undici), which cost the load generator about 0.4 CPU-ms more per webhook on these two cores, which the connector
+ * under test needs (the load generator stands in for Meta, whose CPU is not ours).
+ */
+const webhookAgent = new Agent({ keepAlive: true });
+
+/** Posts a webhook body signed with the bench's app secret; resolves with the status and the ms until the answer's last byte. */
+export function postWebhook(url: string, raw: string): Promise<{ status: number; ms: number }> {
+  const started = performance.now();
+  const body = Buffer.from(raw);
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method: 'POST', agent: webhookAgent, headers: { 'content-type': 'application/json', 'content-length': body.length, 'x-hub-signature-256': signBody(raw, SECRET) } }, (response) => {
+      response.on('data', () => undefined);
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, ms: performance.now() - started }));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
 /** Posts one signed customer text message; resolves with the acknowledgement time, throws unless it was a 200. */
 export async function postInbound(url: string, message: { from: string; wamid: string; text: string; timestamp?: number }): Promise<number> {
-  const raw = JSON.stringify(inboundTextWebhook({ phoneNumberId: BUSINESS, ...message }));
-  const started = performance.now();
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, SECRET) }, body: raw });
-  await response.arrayBuffer();
-  if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
-  return performance.now() - started;
+  const { status, ms } = await postWebhook(url, JSON.stringify(inboundTextWebhook({ phoneNumberId: BUSINESS, ...message })));
+  if (status !== 200) throw new Error(`webhook answered ${status}`);
+  return ms;
 }
 
 /**

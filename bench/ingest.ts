@@ -22,8 +22,8 @@ import { MongoClient } from 'mongodb';
 import { connectStore } from '../store/db';
 import { ensureOutbound, recordAccepted } from '../store/messages.store';
 import { conversationWorkflowId } from '../workflows/conversation.messages';
-import { inboundTextWebhook, signBody, statusWebhook } from '../simulator/cloud-api.payloads';
-import { BUSINESS, SECRET, closedLoop, handledMessages, machine, quantile, round1, sleep, startIngestConnector, startStack, type Connector , runMain, saveResult, startRun } from './bench.support';
+import { inboundTextWebhook, statusWebhook } from '../simulator/cloud-api.payloads';
+import { BUSINESS, closedLoop, postWebhook, handledMessages, machine, quantile, round1, sleep, startIngestConnector, startStack, type Connector , runMain, saveResult, startRun } from './bench.support';
 import { rawCeiling } from './raw-ceiling';
 import { cpuSeconds } from './breakdown.budget';
 
@@ -92,10 +92,8 @@ async function main(): Promise<void> {
       return { raw: JSON.stringify(body), inboundId: sequence % 4 === 0 ? `wamid.bench.${dbName}.${sequence}` : undefined };
     };
     const post = async (raw: string) => {
-      const started = performance.now();
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, SECRET) }, body: raw });
-      await response.arrayBuffer();
-      return { ok: response.status === 200, ms: performance.now() - started };
+      const { status, ms } = await postWebhook(url, raw);
+      return { ok: status === 200, ms };
     };
 
     // The statuses refer to outbound messages recorded as the worker records a send the broker took, so each one
@@ -155,7 +153,7 @@ async function main(): Promise<void> {
       await handled.waitAll(acceptedIds, 120_000).catch(() => undefined);
       const cpuAfter = cpuSeconds(connector.pids.api);
       const commandsAfter = sum((await connector.storeCommands()).API);
-      const loop = connector.apiEventLoop(sendingFrom).filter((l) => l.at <= sendingTo + 1_000);
+      const loop = (await connector.apiEventLoop(sendingFrom)).filter((l) => l.at <= sendingTo + 1_000);
       const docs = await handled.timings(acceptedIds);
       const e2e = docs.map((d) => d.handledAt!.getTime() - d.createdAt.getTime());
       const lastHandled = Math.max(...docs.map((d) => d.handledAt!.getTime()));

@@ -1,19 +1,18 @@
 /**
  * Imported first by the benchmarks' API and worker entry points (bench/api.probe.ts, bench/worker.probe.ts): counts
- * every command this process sends to the store, by command and collection (`find messages`), sums the time each
- * took from send to answer (ms, the driver's view: queueing in the store included), and writes both as JSON
- * (`{ counts, ms }`) to `$BENCH_STORE_PROBE_FILE` every 200 ms (not on a signal: Temporal's worker stops on
- * SIGUSR2), so `bench:breakdown` can say which collections a message costs and `bench:scale` which commands grow
- * with the store. It wraps the driver's internal `Connection.command` (mongodb 7): a benchmark's instrument, never
- * loaded in service.
+ * every command this process sends to the store, by command and collection (`find messages`), and sums the time each
+ * took from send to answer (ms, the driver's view: queueing in the store included). The benchmark asks for both over
+ * the IPC channel it spawned the process with (`{ probe: 'store' }`, answered `{ probe: 'store', counts, ms }`), so
+ * nothing is written while the connector works: the probe costs the measured process no file I/O and never blocks its
+ * event loop (it wrote a file every 200 ms before, which showed in the API's own CPU profile). It wraps the driver's
+ * internal `Connection.command` (mongodb 7): a benchmark's instrument, never loaded in service.
  */
-import { renameSync, writeFileSync } from 'node:fs';
+import { answerProbe } from './probe.ipc';
 
 type Command = (this: unknown, ns: unknown, command: Record<string, unknown>, ...rest: unknown[]) => Promise<unknown>;
-const file = process.env.BENCH_STORE_PROBE_FILE;
 const ignored = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'endSessions', 'buildInfo', 'saslStart', 'saslContinue']);
 
-if (file) {
+if (process.send) {
   const counts: Record<string, number> = {};
   const ms: Record<string, number> = {};
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -30,14 +29,5 @@ if (file) {
     answer.then(took, took);
     return answer;
   };
-  let written = '';
-  const write = () => {
-    const json = JSON.stringify({ counts, ms });
-    if (json === written) return;
-    // Written aside and renamed: a reader never sees a half-written file.
-    writeFileSync(`${file}.part`, (written = json));
-    renameSync(`${file}.part`, file);
-  };
-  write();
-  setInterval(write, 200).unref();
+  answerProbe('store', () => ({ counts, ms }));
 }

@@ -5,7 +5,7 @@
  */
 import './store.probe';
 
-const report = () => process.send?.(process.memoryUsage());
+const report = () => process.send?.({ memory: process.memoryUsage() });
 setInterval(report, 1_000).unref();
 report();
 
