@@ -24,7 +24,8 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { MongoClient } from 'mongodb';
 import { countOwnCommands, startBudget, type Budget } from './breakdown.budget';
 import { rawCeiling } from './raw-ceiling';
-import { BUSINESS, benchDataConverter, closedLoop, machine, postInbound, quantile, round1, runMain, saveResult, sleep, startIngestConnector, startRun, startStack, handledMessages, waitFor } from './bench.support';
+import { BUSINESS, benchDataConverter, closedLoop, machine, quantile, round1, runMain, saveResult, sleep, startRun, startStack, handledMessages, waitFor } from './bench.support';
+import { postInbound, startIngestConnector } from './bench.connector';
 
 const { values: args } = parseArgs({
   options: {

@@ -23,7 +23,8 @@ import { connectStore } from '../store/db';
 import { ensureOutbound, recordAccepted } from '../store/messages.store';
 import { conversationWorkflowId } from '../workflows/conversation.messages';
 import { inboundTextWebhook, statusWebhook } from '../simulator/cloud-api.payloads';
-import { BUSINESS, closedLoop, postWebhook, handledMessages, machine, quantile, round1, sleep, startIngestConnector, startStack, type Connector , runMain, saveResult, startRun } from './bench.support';
+import { BUSINESS, closedLoop, handledMessages, machine, quantile, round1, sleep, startStack, runMain, saveResult, startRun } from './bench.support';
+import { postWebhook, startIngestConnector, type Connector } from './bench.connector';
 import { rawCeiling } from './raw-ceiling';
 import { cpuSeconds } from './breakdown.budget';
 

@@ -7,7 +7,8 @@
 import type { Readable } from 'node:stream';
 import type { BrokerSimulator } from '../simulator/broker-simulator';
 import { mediaUploadBody } from '../integrations/broker/media-upload';
-import { BUSINESS, round1, sleep, waitFor, type Connector } from './bench.support';
+import { BUSINESS, round1, sleep, waitFor } from './bench.support';
+import { type Connector } from './bench.connector';
 
 const MB = 1024 * 1024;
 const mb = (n: number) => round1(n / MB);

@@ -20,7 +20,8 @@ import { startBrokerSimulator } from '../simulator/broker-simulator';
 import { issueApiKey } from '../store/api-keys.store';
 import { connectStore } from '../store/db';
 import { benchSends, type SendRun } from './media-send';
-import { BUSINESS, SECRET, machine, median, round1, runMain, saveResult, sleep, startIngestConnector, startRun, startStack, waitFor } from './bench.support';
+import { BUSINESS, SECRET, machine, median, round1, runMain, saveResult, sleep, startRun, startStack, waitFor } from './bench.support';
+import { startIngestConnector } from './bench.connector';
 
 const { values: args } = parseArgs({
   options: { mb: { type: 'string', default: '10,100' }, 'send-mb': { type: 'string', default: '100' }, runs: { type: 'string', default: '3' }, label: { type: 'string', default: 'latest' } },

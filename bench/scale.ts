@@ -19,7 +19,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { addCosts, commandCosts, perSample, printCosts, type CommandCosts } from './scale.windows';
-import { closedLoop, diskBytes, handledMessages, machine, median, postInbound, round1, sleep, startIngestConnector, startStack, waitFor , runMain, saveResult, startRun } from './bench.support';
+import { closedLoop, diskBytes, handledMessages, machine, median, round1, sleep, startStack, waitFor, runMain, saveResult, startRun } from './bench.support';
+import { postInbound, startIngestConnector } from './bench.connector';
 
 const { values: args } = parseArgs({
   options: {

@@ -3,7 +3,7 @@
  * probes (bench/store.probe.ts) as, per command and collection, how many were sent per conversation and their mean
  * time (ms, send to answer), so a command whose time grows with the documents shows from one window to the next.
  */
-import type { ProbeCounts } from './bench.support';
+import type { ProbeCounts } from './bench.connector';
 import { round1 } from './bench.support';
 
 export type ProbeSnapshot = { API: ProbeCounts; worker: ProbeCounts };
