@@ -51,11 +51,11 @@ describe('asking the customer for call permission', () => {
         method: 'POST',
         headers: { authorization: 'Bearer e2e-token', 'content-type': 'application/json' },
         body: JSON.stringify({ messaging_product: 'whatsapp', recipient_type: 'individual', to: customer, type: 'interactive', interactive }),
-      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { error?: { code: number; message: string; fbtrace_id?: string } } }));
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { error?: { code: number; message: string; error_data?: { details?: string }; fbtrace_id?: string } } }));
     const noBody = await post({ type: 'call_permission_request', action: { name: 'call_permission_request' } });
-    expect(noBody).toMatchObject({ status: 400, body: { error: { code: 131008, message: expect.stringContaining('interactive.body.text'), fbtrace_id: expect.any(String) } } });
+    expect(noBody).toMatchObject({ status: 400, body: { error: { code: 131008, message: '(#131008) Required parameter is missing', error_data: { details: expect.stringContaining('interactive.body.text') }, fbtrace_id: expect.any(String) } } });
     const wrongAction = await post({ type: 'call_permission_request', body: { text: 'May we call?' }, action: { name: 'send_location' } });
-    expect(wrongAction).toMatchObject({ status: 400, body: { error: { code: 131009, message: expect.stringContaining('interactive.action.name') } } });
+    expect(wrongAction).toMatchObject({ status: 400, body: { error: { code: 131009, message: '(#131009) Parameter value is not valid', error_data: { details: expect.stringContaining('interactive.action.name') } } } });
     expect(rig.simulator.sent().filter((m) => m.to === customer)).toHaveLength(0);
     // Neither counted: a well-formed one still goes.
     expect((await post({ type: 'call_permission_request', body: { text: 'May we call?' }, action: { name: 'call_permission_request' } })).status).toBe(200);
