@@ -8,10 +8,13 @@ import { createConversationWorker, workerOptionsFrom } from '../worker/worker';
 import { connectStore } from '../store/db';
 import { startWorkerHealth } from '../worker/health';
 import { installSdkMetrics } from '../worker/observability';
+import { lowerCpuPriority } from '../worker/cpu-priority';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, 'worker', undefined, logHashKeyFrom(config.TEMPORAL_PAYLOAD_KEYS));
+  // Before Temporal's core and the workflow threads start, so they inherit it.
+  lowerCpuPriority(config.WORKER_NICE, logger);
   const tracing = startTracing('whatsapp-connector-worker', config.OTEL_EXPORTER_OTLP_ENDPOINT);
   const sdkMetricsUrl = await installSdkMetrics();
   const store = await connectStore(config.MONGODB_URL, config.MONGODB_DB);

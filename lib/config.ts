@@ -64,6 +64,11 @@ export const ConfigSchema = z.object({
   WORKER_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   /** The worker's GET /healthz for probes (on HTTP_HOST); unset: no health server (npm start). */
   WORKER_HEALTH_PORT: unsetIfEmpty(port.optional()),
+  /**
+   * `npm run worker`'s CPU priority, as a nice value 0-19 (0: as the API; higher: yields to it). A webhook is
+   * answered once its message is durable in Temporal; the worker's part can wait, the broker's answer cannot.
+   */
+  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
 
   MONGODB_URL: z.string().default('mongodb://127.0.0.1:27017/'),
   MONGODB_DB: z.string().default('whatsapp_connector'),
