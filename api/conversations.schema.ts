@@ -207,6 +207,7 @@ export const MessageView = z
       })
       .optional(),
     status: z.enum(['received', 'queued', 'accepted', 'sent', 'delivered', 'read', 'failed']),
+    playedAt: z.string().optional().meta({ description: "Outbound voice message: when the customer's device played it (the `played` status webhook; the status stays read)" }),
     at: z.string().meta({ description: 'When the message was written (inbound) or accepted (outbound)' }),
     wamid: z.string().optional(),
     sender: z.object({ kind: z.string(), id: z.string().optional() }).optional(),

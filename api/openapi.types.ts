@@ -2262,6 +2262,8 @@ export interface components {
             };
             /** @enum {string} */
             status: "received" | "queued" | "accepted" | "sent" | "delivered" | "read" | "failed";
+            /** @description Outbound voice message: when the customer's device played it (the `played` status webhook; the status stays read) */
+            playedAt?: string;
             /** @description When the message was written (inbound) or accepted (outbound) */
             at: string;
             wamid?: string;

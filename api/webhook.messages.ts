@@ -26,7 +26,8 @@ import { templateHealthEvent } from '../services/account-health';
 import { failureConsequences } from '../services/failure-consequences';
 import { customerForInbound, inboundIdentity, learnFromStatus } from '../services/customer-identity';
 
-const deliveryStatuses = new Set(['sent', 'delivered', 'read', 'failed']);
+/** `played`: a voice message was played (Meta's status webhook reference); kept beside `read`, which it implies. */
+const deliveryStatuses = new Set(['sent', 'delivered', 'read', 'played', 'failed']);
 
 function contactFor(value: MessagesChangeValue, message: CloudInboundMessage): CloudContact | undefined {
   // An unreadable contact only fails to name its customer; the message then names them itself, or is dead-lettered.
@@ -178,7 +179,7 @@ export async function ingestStatus(deps: IngestDeps, status: CloudStatus): Promi
   await recordStatus(deps.store, {
     wamid: status.id,
     ...(messageId ? { messageId } : {}),
-    status: status.status as 'sent' | 'delivered' | 'read' | 'failed',
+    status: status.status as 'sent' | 'delivered' | 'read' | 'played' | 'failed',
     at: new Date(Number(status.timestamp) * 1000),
     ...(status.pricing?.category ? { pricingCategory: status.pricing.category } : {}),
     ...(status.pricing ? { pricing: pricingOfStatus(status.pricing) } : {}),

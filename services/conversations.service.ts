@@ -329,6 +329,7 @@ export function toMessageView(doc: MessageDoc, delivery?: AgentDeliveryDoc, reac
     type: content.type,
     ...outboundContentView(content),
     status: outboundStatuses[doc.statusRank] ?? 'queued',
+    ...(doc.statusTimes.played ? { playedAt: new Date(doc.statusTimes.played).toISOString() } : {}),
     at,
     ...(doc.wamid ? { wamid: doc.wamid } : {}),
     sender: doc.sender,

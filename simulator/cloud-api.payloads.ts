@@ -105,7 +105,7 @@ export const inboundUnsupportedWebhook = (opts: InboundOptions & { type: string;
 export interface StatusOptions {
   phoneNumberId: string;
   wamid: string;
-  status: 'sent' | 'delivered' | 'read' | 'failed';
+  status: 'sent' | 'delivered' | 'read' | 'played' | 'failed';
   recipientId?: string;
   recipientUserId?: string;
   timestamp?: number;

@@ -86,7 +86,8 @@ export interface OutboundMessageDoc extends MessageBase {
    * statuses live in `message_statuses` and readers take the highest of both.
    */
   statusRank: number;
-  statusTimes: Partial<Record<OutboundStatus, Date>>;
+  /** When each status was reached; `played` (a voice message played) has a time but no rank: played implies read. */
+  statusTimes: Partial<Record<OutboundStatus | 'played', Date>>;
   pricingCategory?: string;
   /** The status webhook's per-message pricing (type, category, billable), folded in from the statuses that carried it. */
   pricing?: MessagePricing;
@@ -144,7 +145,11 @@ export interface TemplateDoc {
 export interface DeliveryStatusDoc {
   _id: string;
   wamid: string;
-  status: Exclude<OutboundStatus, 'queued' | 'accepted'>;
+  /**
+   * `played`: the customer's device played a voice message (Meta's status webhook reference,
+   * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/status/).
+   */
+  status: Exclude<OutboundStatus, 'queued' | 'accepted'> | 'played';
   at: Date;
   /** Our message id when the broker echoed it (`biz_opaque_callback_data`). */
   messageId?: string;

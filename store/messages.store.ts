@@ -11,7 +11,9 @@ import {
   type OutboundMessageDoc,
 } from './documents';
 
-const deliveryStatusKinds: DeliveryStatusDoc['status'][] = ['sent', 'delivered', 'read', 'failed'];
+const deliveryStatusKinds: DeliveryStatusDoc['status'][] = ['sent', 'delivered', 'read', 'played', 'failed'];
+/** A status's place in {@link outboundStatuses}; `played` has none (it comes with `read`, which it never moves). */
+const rankOf = (status: DeliveryStatusDoc['status']) => (status === 'played' ? -1 : statusRank(status));
 
 export type InboundInsertResult = 'inserted' | 'duplicate-handled' | 'duplicate-unhandled';
 
@@ -116,14 +118,14 @@ export async function withDeliveryStatuses(store: Store, messages: readonly Mess
 }
 
 function foldStatuses(message: OutboundMessageDoc, statuses: DeliveryStatusDoc[]): OutboundMessageDoc {
-  const ordered = [...statuses].sort((a, b) => statusRank(a.status) - statusRank(b.status));
+  const ordered = [...statuses].sort((a, b) => rankOf(a.status) - rankOf(b.status));
   const statusTimes = { ...message.statusTimes, ...Object.fromEntries(ordered.map((s) => [s.status, s.at])) };
   const pricingCategory = [...ordered].reverse().find((s) => s.pricingCategory)?.pricingCategory ?? message.pricingCategory;
   const pricing = [...ordered].reverse().find((s) => s.pricing)?.pricing ?? message.pricing;
   const failure = message.failure ?? ordered.find((s) => s.failure)?.failure;
   return {
     ...message,
-    statusRank: Math.max(message.statusRank, ...ordered.map((s) => statusRank(s.status))),
+    statusRank: Math.max(message.statusRank, ...ordered.map((s) => rankOf(s.status))),
     statusTimes,
     ...(pricingCategory ? { pricingCategory } : {}),
     ...(pricing ? { pricing } : {}),

@@ -67,6 +67,23 @@ describe('Cloud API webhooks', () => {
     expect(Object.keys((stored as { statusTimes: object }).statusTimes).sort()).toEqual(['accepted', 'queued']);
   });
 
+  it("keeps a voice message's played status (Meta's status webhook reference) beside read, once however often it comes", async () => {
+    const customer = newCustomer();
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'hi' });
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+    await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text: 'reply' } });
+    const read = await eventually(() => rig.request('GET', path(customer, '/messages')), (r) => r.body.messages?.[1]?.status === 'read');
+    const { wamid } = read.body.messages[1];
+    const playedAt = seconds() - 5;
+    const played = statusWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, wamid, status: 'played', timestamp: playedAt, recipientId: customer });
+    const first = await rig.simulator.deliverWebhook(played);
+    expect(first).toEqual({ attempts: 1, finalStatus: 200 });
+    await rig.simulator.deliverWebhook(played);
+    const message = (await rig.request('GET', path(customer, '/messages'))).body.messages[1];
+    expect(message).toMatchObject({ status: 'read', playedAt: new Date(playedAt * 1000).toISOString() });
+    expect((await rig.store.deliveryStatuses.find({ wamid, status: 'played' }).toArray()).length).toBe(1);
+  });
+
   it('keeps the window the customer reopened when a 131047 for an earlier reply arrives late', async () => {
     const customer = newCustomer();
     await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'hi' });
