@@ -75,7 +75,7 @@ describe("a WhatsApp user's call opens the customer service window", () => {
     expect((await rig.simulator.deliverWebhook(body)).finalStatus).toBe(200);
 
     const opened = await eventually(() => rig.request('GET', path(customer)), (r) => r.status === 200 && r.body.state === 'openSession', 20_000);
-    expect(opened.body).toMatchObject({ state: 'openSession', windowClosesAt: new Date(calledAt * 1000 + DAY).toISOString(), inboundCount: 0, lastInboundAt: null });
+    expect(opened.body).toMatchObject({ state: 'openSession', windowClosesAt: new Date(calledAt * 1000 + DAY).toISOString(), inboundCount: 0, lastInboundAt: null, lastCalledAt: new Date(calledAt * 1000).toISOString() });
 
     const reply = await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text: 'Sorry we missed your call. How can we help?' } });
     expect(reply.status).toBe(202);

@@ -33,6 +33,7 @@ describe('customer.called: a WhatsApp user calls the business', () => {
     expect(c.snapshot.context.windowClosesAt).toBe(T0 - 5_000 + DAY);
     expect(effects).toEqual([{ type: 'startTimer', params: { timerId: 'window', at: T0 - 5_000 + DAY } }]);
     expect(c.send(text('Sorry we missed your call')).refused).toBeNull();
+    expect(toConversationStatus(c.snapshot, c.now)).toMatchObject({ lastCalledAt: new Date(T0 - 5_000).toISOString(), lastInboundAt: null, inboundCount: 0 });
   });
 
   it('routes nothing, sends no automatic reply and records no customer message', () => {
