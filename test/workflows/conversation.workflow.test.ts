@@ -183,6 +183,7 @@ describe('conversation workflow, with the full 24 hours elapsing on the time-ski
     await call('wacid.second', now - 1_000);
     const refreshed = await eventually(() => latest.query(conversationStatusQuery), (s) => s.windowClosesAt !== opened.windowClosesAt);
     expect(refreshed).toMatchObject({ state: 'openSession', windowClosesAt: new Date(now - 1_000 + 24 * HOUR).toISOString(), inboundCount: 0 });
+    await keepHistory('customer-called', rig.env.client.workflow.getHandle(conversation.conversationId, firstRun));
   });
 
   it('closes an idle conversation after its window, and the next customer message starts a new run', async () => {
