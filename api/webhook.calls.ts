@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { SESSION_WINDOW_MS } from '../machines/conversation.types';
 import { customerForInbound } from '../services/customer-identity';
-import { recordCallEvent } from '../store/call-events.store';
+import { markHandedOver, recordCallEvent, wasHandedOver } from '../store/call-events.store';
 import { CONVERSATION_WORKFLOW_TYPE, conversationWorkflowId, customerCalledSignal, type ConversationWorkflowInput } from '../workflows/conversation.messages';
 import type { IngestDeps } from './webhook.deps';
 
@@ -50,8 +50,9 @@ export async function ingestCallEvent(deps: IngestDeps, value: CallsChangeValue,
   const businessNumberId = value.metadata.phone_number_id;
   // The WhatsApp user is the caller of a user-initiated call and the callee of a business-initiated one.
   const customer = digits(event.direction === 'BUSINESS_INITIATED' ? event.to : event.from);
+  const id = `${event.id}:${event.event}`;
   const outcome = await recordCallEvent(deps.store, {
-    _id: `${event.id}:${event.event}`,
+    _id: id,
     wacid: event.id,
     event: event.event,
     ...(event.direction ? { direction: event.direction } : {}),
@@ -65,10 +66,13 @@ export async function ingestCallEvent(deps: IngestDeps, value: CallsChangeValue,
     ...(event.duration !== undefined ? { durationSeconds: event.duration } : {}),
     receivedAt,
   });
-  // A redelivery signals again (the first hand-over may have failed: that is why it came back); the conversation
-  // takes each call id once. A call 24 h old can open no window any more.
+  // A call 24 h old can open no window any more. A redelivery is handed over only if the first delivery's hand-over
+  // did not finish (that may be why it came back); the conversation takes each call id once anyway.
   const opensWindow = event.event === 'connect' && event.direction === 'USER_INITIATED' && event.timestamp + SESSION_WINDOW_MS > receivedAt.getTime();
-  if (opensWindow) await handCallOver(deps, value, event, receivedAt);
+  if (opensWindow && (outcome === 'new' || !(await wasHandedOver(deps.store, id)))) {
+    await handCallOver(deps, value, event, receivedAt);
+    await markHandedOver(deps.store, id, new Date());
+  }
   return outcome === 'new';
 }
 

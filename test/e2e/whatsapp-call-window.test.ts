@@ -91,6 +91,12 @@ describe("a WhatsApp user's call opens the customer service window", () => {
     const thread = await rig.request('GET', path(customer, '/messages'));
     // No line that looks like the customer wrote: only our reply (the call is listed under `calls`).
     expect(thread.body.messages.map((m: { direction: string }) => m.direction)).toEqual(['outbound']);
+
+    // Closed on request: a connect Meta delivers yet again does not start the conversation over.
+    expect((await rig.request('POST', path(customer, '/close'), {})).status).toBe(200);
+    expect((await redeliver(body)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect((await rig.request('GET', path(customer))).body).toMatchObject({ state: 'closed', closedReason: 'requested' });
   }, 90_000);
 
   it('a customer whose window expired calls: the window reopens for 24 h from the call', async () => {
