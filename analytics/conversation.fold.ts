@@ -7,7 +7,7 @@ import { restoreConversation } from '../machines/conversation.snapshot';
 import type { ConversationSnapshot } from '../machines/conversation.status';
 import { timelineRecordOf, timelineStartOf, type TimelineRecord, type TimelineStart } from '../machines/conversation.timeline';
 import type { ConversationEvent, TimerId } from '../machines/conversation.types';
-import type { ConversationWorkflowInput, InboundMessage } from '../workflows/conversation.messages';
+import type { ConversationWorkflowInput, CustomerCall, InboundMessage } from '../workflows/conversation.messages';
 import { RecentIds } from '../workflows/support/recent-ids';
 import { workflowTasksOf, type HistoryTasks, type TaskCommand, type TaskJob } from './history.tasks';
 import type { JsonHistory } from './history.types';
@@ -19,7 +19,7 @@ export interface FoldedRun {
 }
 
 /** The signals, Updates and patches whose effect on the machine the fold knows; anything else sends the run to the replayer. */
-const KNOWN_SIGNALS = new Set(['customerMessage', 'customerMessages', 'brokerFailure', 'agentReleased', 'agentNotice']);
+const KNOWN_SIGNALS = new Set(['customerMessage', 'customerMessages', 'customerCalled', 'brokerFailure', 'agentReleased', 'agentNotice']);
 const KNOWN_UPDATES = new Set(['sendMessage', 'closeConversation', 'transferConversation', 'markRead', 'showTyping']);
 const KNOWN_PATCHES = new Set([
   'settings-read-through',
@@ -114,6 +114,7 @@ class ConversationFold {
     this.reusesSettings = this.patches.has('settings-read-when-changed');
     const start = timelineStartOf(this.snapshot, carried?.generation ?? at, carried !== undefined, at);
     for (const message of input.pendingInbound ?? []) this.receive(message);
+    for (const call of input.pendingCalls ?? []) this.called(call);
     this.arm();
     return start;
   }
@@ -194,6 +195,12 @@ class ConversationFold {
     else this.dispatch({ type: 'customer.messageReceived', ...message, at: this.now });
   }
 
+  /** ConversationRuntime.called: once per call id, at once (after a close the next run takes it). */
+  private called(call: CustomerCall): void {
+    if (!this.recentInbound.add(`call:${call.callId}`) || this.isDone) return;
+    this.dispatch({ type: 'customer.called', callId: call.callId, calledAt: call.calledAt, at: this.now });
+  }
+
   private takeInbox(read: { settings: unknown; businessOpen?: boolean; legacyReplyDue?: boolean }): void {
     const first = this.inbox[0];
     if (JSON.stringify(read.settings) !== JSON.stringify(this.snapshot.context.settings)) {
@@ -221,6 +228,7 @@ class ConversationFold {
     const [arg] = args as [Record<string, unknown>];
     if (name === 'customerMessage') this.receive(arg as unknown as InboundMessage);
     else if (name === 'customerMessages') (arg as unknown as InboundMessage[]).forEach((m) => this.receive(m));
+    else if (name === 'customerCalled') this.called(arg as unknown as CustomerCall);
     else if (name === 'brokerFailure') this.dispatch({ type: 'broker.rejected', ...arg, at: this.now } as ConversationEvent);
     else if (name === 'agentReleased' && !this.isDone) this.dispatch({ type: 'agent.released', callId: arg.callId, at: this.now } as ConversationEvent);
   }

@@ -13,6 +13,7 @@ function describe(event: TimelineEvent): string {
     event.code !== undefined && `code=${event.code}`,
     event.agentId && `agent=${event.agentId}`,
     event.messageId && `id=${event.messageId}`,
+    event.callId && `call=${event.callId}`,
   ].filter(Boolean);
   const move = event.from === event.to ? `in ${event.to}` : `${event.from} → ${event.to}`;
   return `${time(event.at)}  ${event.eventType.padEnd(27)} ${move.padEnd(38)} ${details.join(' ')}`.trimEnd();

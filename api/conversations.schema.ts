@@ -148,6 +148,10 @@ export const ConversationView = z
     windowOpen: z.boolean(),
     windowClosesAt: z.string().nullable(),
     lastInboundAt: z.string().nullable(),
+    lastCalledAt: z
+      .string()
+      .optional()
+      .meta({ description: "The customer's most recent WhatsApp call (it opens or refreshes the customer service window for 24 h, like a message, but is not one); absent while they never called" }),
     agentId: z.string().nullable(),
     inboundCount: z.number(),
     outboundCount: z.number(),

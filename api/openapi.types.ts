@@ -2024,6 +2024,8 @@ export interface components {
             windowOpen: boolean;
             windowClosesAt: string | null;
             lastInboundAt: string | null;
+            /** @description The customer's most recent WhatsApp call (it opens or refreshes the customer service window for 24 h, like a message, but is not one); absent while they never called */
+            lastCalledAt?: string;
             agentId: string | null;
             inboundCount: number;
             outboundCount: number;

@@ -7,7 +7,10 @@
  * Stored once per call and event (store/call-events.store.ts): a redelivery changes nothing.
  */
 import { z } from 'zod';
-import { recordCallEvent } from '../store/call-events.store';
+import { SESSION_WINDOW_MS } from '../machines/conversation.types';
+import { customerForInbound } from '../services/customer-identity';
+import { markHandedOver, recordCallEvent, wasHandedOver } from '../store/call-events.store';
+import { CONVERSATION_WORKFLOW_TYPE, conversationWorkflowId, customerCalledSignal, type ConversationWorkflowInput } from '../workflows/conversation.messages';
 import type { IngestDeps } from './webhook.deps';
 
 /** A `calls` change value: the number, and one or more call events (business-initiated `statuses` are not read). */
@@ -36,13 +39,20 @@ export type CloudCallEvent = z.infer<typeof CloudCallEvent>;
 
 const digits = (text: string) => text.replace(/\D/g, '') || text;
 
-/** Stores one call event; answers whether it was new (a redelivered one is not). */
-export async function ingestCallEvent(deps: Pick<IngestDeps, 'store'>, value: CallsChangeValue, event: CloudCallEvent, receivedAt: Date): Promise<boolean> {
+/**
+ * Stores one call event; answers whether it was new (a redelivered one is not). A user's call (`connect`,
+ * `USER_INITIATED`) then opens or refreshes their customer service window: Meta's Calling API pricing page, "the
+ * customer service window now also starts or refreshes for calls: when a WhatsApp user calls you, regardless of if
+ * you accept the call or not" (https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/pricing/).
+ * Throws as the store or Temporal do: an outage answers 503 and the broker delivers the call again.
+ */
+export async function ingestCallEvent(deps: IngestDeps, value: CallsChangeValue, event: CloudCallEvent, receivedAt: Date): Promise<boolean> {
   const businessNumberId = value.metadata.phone_number_id;
   // The WhatsApp user is the caller of a user-initiated call and the callee of a business-initiated one.
   const customer = digits(event.direction === 'BUSINESS_INITIATED' ? event.to : event.from);
+  const id = `${event.id}:${event.event}`;
   const outcome = await recordCallEvent(deps.store, {
-    _id: `${event.id}:${event.event}`,
+    _id: id,
     wacid: event.id,
     event: event.event,
     ...(event.direction ? { direction: event.direction } : {}),
@@ -56,5 +66,35 @@ export async function ingestCallEvent(deps: Pick<IngestDeps, 'store'>, value: Ca
     ...(event.duration !== undefined ? { durationSeconds: event.duration } : {}),
     receivedAt,
   });
+  // A call 24 h old can open no window any more. A redelivery is handed over only if the first delivery's hand-over
+  // did not finish (that may be why it came back); the conversation takes each call id once anyway.
+  const opensWindow = event.event === 'connect' && event.direction === 'USER_INITIATED' && event.timestamp + SESSION_WINDOW_MS > receivedAt.getTime();
+  if (opensWindow && (outcome === 'new' || !(await wasHandedOver(deps.store, id)))) {
+    await handCallOver(deps, value, event, receivedAt);
+    await markHandedOver(deps.store, id, new Date());
+  }
   return outcome === 'new';
+}
+
+const CallContacts = z.array(z.looseObject({ wa_id: z.string().optional(), profile: z.looseObject({ name: z.string().optional() }).optional() }));
+
+/** Signal-with-start on the caller's conversation, the workflow id their messages use (the customer registry's key). */
+async function handCallOver(deps: IngestDeps, value: CallsChangeValue, event: CloudCallEvent, receivedAt: Date): Promise<void> {
+  const businessNumberId = value.metadata.phone_number_id;
+  const waId = digits(event.from);
+  const contact = CallContacts.safeParse(value.contacts).data?.find((c) => c.wa_id === waId);
+  const profileName = contact?.profile?.name;
+  const customer = await customerForInbound(deps.store, businessNumberId, { hints: { waId, ...(profileName ? { profileName } : {}) } }, receivedAt);
+  const conversationId = conversationWorkflowId(businessNumberId, customer.key);
+  const input: ConversationWorkflowInput = { conversation: { conversationId, businessNumberId, customer, idleCloseAfterMs: deps.idleCloseAfterMs } };
+  // Bounded like a message's hand-over: with Temporal down the broker gets its 503 instead of waiting on us.
+  await deps.temporal.connection.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? 5_000), () =>
+    deps.temporal.workflow.signalWithStart(CONVERSATION_WORKFLOW_TYPE, {
+      workflowId: conversationId,
+      taskQueue: deps.taskQueue,
+      args: [input],
+      signal: customerCalledSignal,
+      signalArgs: [{ callId: event.id, calledAt: event.timestamp }],
+    }),
+  );
 }

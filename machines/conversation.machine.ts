@@ -1,7 +1,7 @@
 import { and, assign, enqueueActions, or, setup } from 'xstate';
 import { autoReplyPlan, idleTimer, inboundSummary, remember, sendParams, windowTimer } from './conversation.session';
 import { idleRouting, retryDueAt, routingActions, routingGuards, type Plan } from './conversation.routing';
-import { isWindowClosedByRefusal, isWindowOpenAt, mayGoOutsideWindow, windowClosesAfter, windowEndFor } from './conversation.rules';
+import { isWindowClosedByRefusal, isWindowOpenAt, mayGoOutsideWindow, windowClosesAfter, windowEndOf } from './conversation.rules';
 import type {
   AskBotEffect,
   CancelTimerEffect,
@@ -84,6 +84,19 @@ export const conversationMachine = setup({
       firstInboundAt: context.firstInboundAt ?? event.at,
       recentMessages: remember(context, inboundSummary(event as EventOf<'customer.messageReceived'>)),
     })),
+    /**
+     * The customer called: the window opens or moves to 24 h from the call (never back), as for a message; the
+     * call counts as no message (no thread line, no welcome, no routing: the call workflow routes the call).
+     */
+    recordCall: assign(({ context, event }) => {
+      const call = event as EventOf<'customer.called'>;
+      return {
+        windowClosesAt: windowClosesAfter(context, { sentAt: call.calledAt, at: call.at }),
+        lastCalledAt: Math.max(context.lastCalledAt ?? 0, call.calledAt),
+      };
+    }),
+    /** A call too late to (re)open the window: remembered, the deadline stays. */
+    countCall: assign(({ context, event }) => ({ lastCalledAt: Math.max(context.lastCalledAt ?? 0, (event as EventOf<'customer.called'>).calledAt) })),
     recordSend: assign(({ context, event }) => {
       const send = event as EventOf<'business.sendRequested'>;
       return {
@@ -114,7 +127,8 @@ export const conversationMachine = setup({
     isTemplate: ({ event }) => event.type === 'business.sendRequested' && mayGoOutsideWindow(event.message),
     isWindowOpen: ({ context, event }) => isWindowOpenAt(context, event.at),
     isWindowDue: ({ context, event }) => !isWindowOpenAt(context, event.at),
-    opensWindow: ({ event }) => event.type === 'customer.messageReceived' && windowEndFor(event) > event.at,
+    // A customer message or call whose 24 h have not passed yet.
+    opensWindow: ({ event }) => (windowEndOf(event) ?? 0) > event.at,
     isWindowClosedByBroker: ({ context, event }) => event.type === 'broker.rejected' && isWindowClosedByRefusal(context, event),
     // The routing region's guards (conversation.routing.ts).
     isBotAnswering: guard(routingGuards.isBotAnswering),
@@ -163,6 +177,11 @@ export const conversationMachine = setup({
                   // Delivered so late that its window has already passed: kept, but only a template may answer.
                   { target: 'expiredNeedsTemplate', actions: ['countInbound', 'fetchImage'] },
                 ],
+                // A call opens the window without routing anything or answering (Meta's Calling API pricing page).
+                'customer.called': [
+                  { guard: 'opensWindow', target: 'openSession', actions: ['recordCall', { type: 'startTimer', params: windowTimer }] },
+                  { target: 'expiredNeedsTemplate', actions: 'countCall' },
+                ],
                 // A number that never wrote can only be reached with a template; the window opens when they reply.
                 'business.sendRequested': { guard: 'isTemplate', target: 'expiredNeedsTemplate', actions: ['recordSend', { type: 'sendMessage', params: sendParams }] },
               },
@@ -172,6 +191,7 @@ export const conversationMachine = setup({
               on: {
                 // Every customer message may move the deadline (recordInbound keeps the later one).
                 'customer.messageReceived': { actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
+                'customer.called': { actions: ['recordCall', { type: 'startTimer', params: windowTimer }] },
                 'business.sendRequested': { guard: or(['isTemplate', 'isWindowOpen']), actions: ['recordSend', { type: 'sendMessage', params: sendParams }] },
                 'window.expired': { guard: 'isWindowDue', target: 'expiredNeedsTemplate' },
                 'broker.rejected': { guard: 'isWindowClosedByBroker', target: 'expiredNeedsTemplate', actions: 'closeWindowEarly' },
@@ -185,6 +205,10 @@ export const conversationMachine = setup({
                 'customer.messageReceived': [
                   { guard: 'opensWindow', target: 'openSession', actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
                   { actions: ['countInbound', 'fetchImage'] },
+                ],
+                'customer.called': [
+                  { guard: 'opensWindow', target: 'openSession', actions: ['recordCall', { type: 'startTimer', params: windowTimer }] },
+                  { actions: 'countCall' },
                 ],
                 'business.sendRequested': { guard: 'isTemplate', actions: ['recordSend', { type: 'sendMessage', params: sendParams }] },
                 'idle.elapsed': { target: '#conversation.closed', actions: { type: 'markClosed', params: { reason: 'idle' } } },

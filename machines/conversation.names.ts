@@ -18,6 +18,7 @@ export const conversationStates = ['inbound', 'openSession', 'handedToAgent', 'e
 /** Every event the machine handles (`broker.accepted` is only still sent by runs from before it was dropped). */
 export const conversationEventTypes = [
   'customer.messageReceived',
+  'customer.called',
   'business.sendRequested',
   'broker.rejected',
   'window.expired',

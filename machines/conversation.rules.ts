@@ -75,9 +75,18 @@ export function failureReasonFor(code: number): 'template_required' | 'broker_re
  * Whether a 131047 says the window is closed now. A refusal of a send older than the customer's latest message
  * says nothing about the window they reopened since (`sentAt` absent: signals from before it was carried).
  */
-export function isWindowClosedByRefusal(context: Pick<ConversationContext, 'lastInboundAt'>, refusal: { code: number; sentAt?: number }): boolean {
+export function isWindowClosedByRefusal(context: Pick<ConversationContext, 'lastInboundAt' | 'lastCalledAt'>, refusal: { code: number; sentAt?: number }): boolean {
   if (refusal.code !== WINDOW_CLOSED_ERROR_CODE) return false;
-  return !(refusal.sentAt !== undefined && context.lastInboundAt !== null && context.lastInboundAt > refusal.sentAt);
+  // A call reopens the window as a message does (customer.called).
+  const lastContact = Math.max(context.lastInboundAt ?? -1, context.lastCalledAt ?? -1);
+  return !(refusal.sentAt !== undefined && lastContact >= 0 && lastContact > refusal.sentAt);
+}
+
+/** A customer message's or call's window end: `sentAt` is the message's timestamp, `calledAt` the call's. */
+export function windowEndOf(event: { type: string; at: number; sentAt?: number; calledAt?: number }): number | undefined {
+  if (event.type === 'customer.messageReceived' && event.sentAt !== undefined) return windowEndFor({ sentAt: event.sentAt, at: event.at });
+  if (event.type === 'customer.called' && event.calledAt !== undefined) return windowEndFor({ sentAt: event.calledAt, at: event.at });
+  return undefined;
 }
 
 /** The machine event a due timer becomes (the workflow holds the timers; the machine only names them). */

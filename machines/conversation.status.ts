@@ -56,6 +56,11 @@ export interface ConversationStatus {
   /** ISO time the customer service window closes; null when no window is open. */
   windowClosesAt: string | null;
   lastInboundAt: string | null;
+  /**
+   * ISO time of the customer's most recent call (a call opens or refreshes the window too, but is not a message);
+   * absent while they never called, so conversations without calls show what they always showed.
+   */
+  lastCalledAt?: string;
   agentId: string | null;
   inboundCount: number;
   outboundCount: number;
@@ -90,6 +95,7 @@ export function toConversationStatus(snapshot: ConversationSnapshot, now: number
     windowOpen,
     windowClosesAt: windowOpen ? iso(context.windowClosesAt) : null,
     lastInboundAt: iso(context.lastInboundAt),
+    ...(context.lastCalledAt ? { lastCalledAt: new Date(context.lastCalledAt).toISOString() } : {}),
     agentId: holderOf(snapshot)?.agentId ?? null,
     inboundCount: context.inboundCount,
     outboundCount: context.outboundCount,

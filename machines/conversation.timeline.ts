@@ -30,6 +30,9 @@ export interface TimelineRecord {
   queue?: string;
   /** SIP and agent events: the agent named by the event. */
   agentId?: string;
+  /** `customer.called`: Meta's call id and the call's own time (epoch ms). */
+  callId?: string;
+  calledAt?: number;
   /** The machine's context after the event: analysts read these instead of re-deriving the machine's rules. */
   after: TimelineContext;
 }
@@ -55,7 +58,7 @@ export interface TimelineStart {
 }
 
 /** Scalar event fields worth keeping; anything else (bodies, customer profile) stays out of the record. */
-const scalarFields = ['messageId', 'kind', 'sentAt', 'code', 'title', 'reason', 'status', 'queue', 'agentId'] as const;
+const scalarFields = ['messageId', 'kind', 'sentAt', 'code', 'title', 'reason', 'status', 'queue', 'agentId', 'calledAt'] as const;
 
 const contextOf = (snapshot: ConversationSnapshot): TimelineContext => ({
   agentId: holderOf(snapshot)?.agentId ?? null,
@@ -89,6 +92,8 @@ export function timelineRecordOf(event: ConversationEvent, before: ConversationS
   const sender = senderOf(fields);
   if (typeof sender?.kind === 'string') record.senderKind = sender.kind;
   if (typeof sender?.id === 'string') record.senderId = sender.id;
+  // Only the customer's call: records of other events carrying a call id (agent.released) stay as they were.
+  if (event.type === 'customer.called') record.callId = event.callId;
   return record;
 }
 

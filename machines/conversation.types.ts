@@ -164,6 +164,11 @@ export interface ConversationContext extends ConversationInput {
    * in snapshots persisted before it existed, where the count decides as it did then.
    */
   welcomed?: boolean;
+  /**
+   * The timestamp (epoch ms) of the customer's most recent call: a call opens or refreshes the window like a message
+   * (`customer.called`) but is not a message, so `lastInboundAt` stays the last message. Absent before it existed.
+   */
+  lastCalledAt?: number | null;
 }
 
 /** Every event carries `at`: the workflow's deterministic time when it was handled (epoch ms). */
@@ -181,6 +186,19 @@ export type ConversationEvent =
       businessOpen?: boolean;
       /** Legacy numbers: whether this customer is due the legacy reply now (once per period, decided by the store). */
       legacyReplyDue?: boolean;
+      at: number;
+    }
+  /**
+   * The WhatsApp user called the business (Meta's user-initiated `calls` webhook `connect`), answered or not: the
+   * window opens or refreshes for 24 h from the call, nothing is routed (the call goes to an agent over SIP itself).
+   * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/pricing/
+   */
+  | {
+      type: 'customer.called';
+      /** Meta's call id (`wacid.…`): the workflow takes each call once. */
+      callId: string;
+      /** The call's own `timestamp` from the webhook (epoch ms). */
+      calledAt: number;
       at: number;
     }
   | { type: 'settings.applied'; settings: ConversationSettings; at: number }

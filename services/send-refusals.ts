@@ -7,14 +7,15 @@ import type { Store } from '../store/db';
 import type { TemplateView } from '../api/conversations.schema';
 
 /** The conversation as the send saw it: the read model's document (with `updatedAt`) or the workflow's answer. */
-export type RefusedConversation = Pick<ConversationStatus, 'state' | 'closedReason' | 'lastInboundAt'> & { updatedAt?: Date };
+export type RefusedConversation = Pick<ConversationStatus, 'state' | 'closedReason' | 'lastInboundAt'> & { lastCalledAt?: string | null; updatedAt?: Date };
 
 /**
  * The answer to a free-form send that may not go, one wording per cause, so an integrator reads why:
  * - `conversation_closed` (409): the conversation was closed on request or ended idle. Meta's window may well be
  *   open still, but the conversation is over: a template (or, where enabled, Direct Send) starts the next one.
  * - `template_required` (409): the customer service window is closed. It runs 24 hours from the customer's last
- *   message, and WhatsApp closes it early when it refuses a message with 131047
+ *   message or call (https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/pricing/), and
+ *   WhatsApp closes it early when it refuses a message with 131047
  *   (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/send-messages#customer-service-windows).
  * Both carry the approved templates, and `directSend` on numbers Meta enabled it for.
  */
@@ -48,15 +49,24 @@ function closedDetail(current: RefusedConversation | undefined, directSend: bool
 function windowClosedDetail(current: RefusedConversation | undefined, now: number, directSend: boolean): string {
   const instead = insteadOf(directSend);
   if (!current) return `The customer service window is closed. ${instead}`;
-  if (current.lastInboundAt === null) return `The customer has not written in this conversation yet, so no customer service window is open. ${instead}`;
-  const closesAt = Date.parse(current.lastInboundAt) + SESSION_WINDOW_MS;
+  const last = lastContact(current);
+  if (last === null) return `The customer has not written in this conversation yet, so no customer service window is open. ${instead}`;
+  const closesAt = Date.parse(last.at) + SESSION_WINDOW_MS;
   if (closesAt <= now) {
-    return `The customer last wrote at ${current.lastInboundAt}; the 24-hour customer service window closed at ${new Date(closesAt).toISOString()}. ${instead}`;
+    return `The customer last ${last.did} at ${last.at}; the 24-hour customer service window closed at ${new Date(closesAt).toISOString()}. ${instead}`;
   }
   if (current.state === 'expiredNeedsTemplate') {
-    return `The customer last wrote at ${current.lastInboundAt}, but WhatsApp closed the customer service window early: it refused a message with 131047 (re-engagement message). ${instead}`;
+    return `The customer last ${last.did} at ${last.at}, but WhatsApp closed the customer service window early: it refused a message with 131047 (re-engagement message). ${instead}`;
   }
   return `The customer service window is closed. ${instead}`;
+}
+
+/** The customer's latest message or call: a call opens the window as a message does (Meta's Calling API pricing page). */
+function lastContact(current: RefusedConversation): { at: string; did: 'wrote' | 'called' } | null {
+  const wrote = current.lastInboundAt;
+  const called = current.lastCalledAt ?? null;
+  if (called !== null && (wrote === null || Date.parse(called) > Date.parse(wrote))) return { at: called, did: 'called' };
+  return wrote === null ? null : { at: wrote, did: 'wrote' };
 }
 
 export const toTemplateView = (t: { name: string; language: string; category: string; body: string }): TemplateView => ({

@@ -1,7 +1,7 @@
 /**
  * What a sent message costs, as Meta's per-message pricing decides it (since July 2025), for the status webhooks'
  * `pricing` object: non-template messages are free (`free_customer_service`, category `service`); a utility template
- * inside the customer service window (24 h from the customer's last message) is free too; every other template is
+ * inside the customer service window (24 h from the customer's last message or call) is free too; every other template is
  * `regular` (billable) at its category. Free entry points (72 h after a click-to-WhatsApp ad) are not simulated.
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing
  */
@@ -11,12 +11,18 @@ export function serviceWindows() {
   const lastInbound = new Map<string, number>();
   const key = (phoneNumberId: string, waId: string) => `${phoneNumberId}:${waId.replace(/\D/g, '')}`;
   return {
-    /** Every webhook the simulator delivers passes here: a customer's message opens (or extends) their window. */
+    /**
+     * Every webhook the simulator delivers passes here: a customer's message opens (or extends) their window, and so
+     * does their call, answered or not (`calls` `connect`, USER_INITIATED: "the customer service window now also
+     * starts or refreshes for calls", https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/pricing/).
+     */
     noteInbound(body: object): void {
-      const entries = (body as { entry?: { changes?: { value?: { metadata?: { phone_number_id?: string }; messages?: { from?: string; timestamp?: string }[] } }[] }[] }).entry ?? [];
+      type Contact = { from?: string; timestamp?: string; event?: string; direction?: string };
+      const entries = (body as { entry?: { changes?: { value?: { metadata?: { phone_number_id?: string }; messages?: Contact[]; calls?: Contact[] } }[] }[] }).entry ?? [];
       for (const change of entries.flatMap((e) => e.changes ?? [])) {
         const number = change.value?.metadata?.phone_number_id;
-        for (const m of change.value?.messages ?? []) {
+        const calls = (change.value?.calls ?? []).filter((c) => c.event === 'connect' && c.direction === 'USER_INITIATED');
+        for (const m of [...(change.value?.messages ?? []), ...calls]) {
           if (number && m.from) lastInbound.set(key(number, m.from), Number(m.timestamp ?? 0) * 1000 || Date.now());
         }
       }

@@ -28,6 +28,8 @@ export interface CallEventDoc {
   endTime?: number;
   durationSeconds?: number;
   receivedAt: Date;
+  /** A user's `connect`: when it was handed to the caller's conversation (it opens their window), so a later redelivery is not. */
+  handedOverAt?: Date;
 }
 
 const events = (store: Store): Collection<CallEventDoc> => store.db.collection<CallEventDoc>('call_events');
@@ -41,6 +43,19 @@ export async function recordCallEvent(store: Store, doc: CallEventDoc): Promise<
     if (isDuplicateKey(err)) return 'duplicate';
     throw err;
   }
+}
+
+/**
+ * Whether a user's call was handed to their conversation already. A redelivered `connect` is signalled again only
+ * when it was not (the first hand-over failed): else a conversation closed since would start over from it.
+ */
+export async function wasHandedOver(store: Store, id: string): Promise<boolean> {
+  return (await events(store).findOne({ _id: id, handedOverAt: { $exists: true } }, { projection: { _id: 1 } })) !== null;
+}
+
+/** Records that the call reached its conversation (after the signal: a failure in between only signals once more). */
+export async function markHandedOver(store: Store, id: string, at: Date): Promise<void> {
+  await events(store).updateOne({ _id: id }, { $set: { handedOverAt: at } });
 }
 
 /** A conversation's call events, oldest first. */

@@ -111,6 +111,19 @@ export const customerMessageSignal = defineSignal<[InboundMessage]>('customerMes
 export const customerMessagesSignal = defineSignal<[InboundMessage[]]>('customerMessages');
 /** The most messages one `customerMessagesSignal` carries (a few hundred bytes each: far below Temporal's 2 MB payload limit). */
 export const MAX_MESSAGES_PER_SIGNAL = 100;
+/**
+ * The WhatsApp user called the business (Meta's user-initiated `calls` webhook `connect`), answered or not: the
+ * customer service window opens or refreshes for 24 h from the call (machine event `customer.called`).
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/pricing/
+ */
+export interface CustomerCall {
+  /** Meta's call id (`wacid.…`): a redelivered webhook signals again, the conversation takes each call once. */
+  callId: string;
+  /** The call's `timestamp` from the webhook (epoch ms). */
+  calledAt: number;
+}
+/** A new signal with its own handler: runs from before it never received one and replay unchanged. */
+export const customerCalledSignal = defineSignal<[CustomerCall]>('customerCalled');
 export const brokerFailureSignal = defineSignal<[BrokerFailure]>('brokerFailure');
 export const sendMessageUpdate = defineUpdate<SendMessageAccepted, [SendMessageRequest]>('sendMessage');
 export const closeConversationUpdate = defineUpdate<ConversationStatus, [CloseRequest]>('closeConversation');
@@ -170,6 +183,8 @@ export interface ConversationWorkflowInput {
   carried?: CarriedState;
   /** Customer messages that arrived as the previous run closed; handled first. */
   pendingInbound?: InboundMessage[];
+  /** Calls that arrived as the previous run closed; they open the next one's window (absent: none). */
+  pendingCalls?: CustomerCall[];
   /** Continue as new past this many history events even if Temporal has not suggested it yet. */
   maxHistoryEvents?: number;
 }

@@ -9,7 +9,7 @@ import { mayAgentWrite, refusalFor, toConversationStatus, type ConversationSnaps
 import { timelineRecordOf, timelineStartOf } from '../machines/conversation.timeline';
 import type { ConversationEvent, FetchMediaEffect, HandOffEffect, OutboundContent, SendMessageEffect, Sender, TimerId } from '../machines/conversation.types';
 import type { SettingsRead } from '../activities/settings.activities';
-import type { CarriedState, ConversationWorkflowInput, InboundMessage } from './conversation.messages';
+import type { CarriedState, ConversationWorkflowInput, CustomerCall, InboundMessage } from './conversation.messages';
 import { TIMELINE_SINK, type ConversationSinks } from './conversation.sinks';
 import { LocalActivityLine } from './support/local-activity-line';
 import { RecentIds } from './support/recent-ids';
@@ -48,6 +48,8 @@ export class ConversationRuntime {
   readonly inbox: InboundMessage[] = [];
   /** Customer messages that arrived as the conversation closed: they start the next run. */
   readonly afterClose: InboundMessage[] = [];
+  /** Calls that arrived as the conversation closed: they open the next run's window. */
+  readonly callsAfterClose: CustomerCall[] = [];
   /** The conversation's start time (epoch ms): the read model keeps the newest run's projection. */
   readonly generation: number;
   revision: number;
@@ -146,6 +148,19 @@ export class ConversationRuntime {
     }
     this.handledInbound.push(message.messageId);
     this.dispatch({ type: 'customer.messageReceived', ...message, at: Date.now() });
+  }
+
+  /**
+   * The customer called: once per call id (kept with the message ids, so across continue-as-new too), at once (the
+   * window needs no settings; nothing is routed or answered for a call).
+   */
+  called(call: CustomerCall): void {
+    if (!this.recentInbound.add(`call:${call.callId}`)) return;
+    if (this.isDone) {
+      this.callsAfterClose.push(call);
+      return;
+    }
+    this.dispatch({ type: 'customer.called', callId: call.callId, calledAt: call.calledAt, at: Date.now() });
   }
 
   /**

@@ -6,6 +6,7 @@ import {
   closeConversationUpdate,
   transferConversationUpdate,
   conversationStatusQuery,
+  customerCalledSignal,
   customerMessageSignal,
   customerMessagesSignal,
   sendMessageUpdate,
@@ -34,6 +35,8 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   setHandler(customerMessageSignal, (message) => rt.receive(message));
   // A handler only: no command, so runs from before it replay unchanged.
   setHandler(customerMessagesSignal, (messages) => messages.forEach((message) => rt.receive(message)));
+  // A new signal (a call opens the window): runs from before it never got one, so they replay unchanged.
+  setHandler(customerCalledSignal, (call) => rt.called(call));
   setHandler(brokerFailureSignal, (failure) => dispatch({ type: 'broker.rejected', ...failure, at: Date.now() }));
   setHandler(conversationStatusQuery, () => rt.status());
   setHandler(
@@ -85,6 +88,7 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   });
 
   for (const message of input.pendingInbound ?? []) rt.receive(message);
+  for (const call of input.pendingCalls ?? []) rt.called(call);
   rt.armTimer();
 
   const maxHistoryEvents = input.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
@@ -117,11 +121,12 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   }
 
   await condition(allHandlersFinished);
-  if (rt.afterClose.length > 0) {
-    // The customer wrote again as the conversation closed: their messages start the next one, none is lost.
+  if (rt.afterClose.length > 0 || rt.callsAfterClose.length > 0) {
+    // The customer wrote (or called) again as the conversation closed: that starts the next one, nothing is lost.
     await continueAsNew<typeof conversationWorkflow>({
       conversation: input.conversation,
       pendingInbound: rt.afterClose,
+      ...(rt.callsAfterClose.length > 0 ? { pendingCalls: rt.callsAfterClose } : {}),
       maxHistoryEvents: input.maxHistoryEvents,
     });
   }

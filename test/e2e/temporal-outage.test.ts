@@ -53,4 +53,26 @@ describe('Temporal unreachable', () => {
       await own.startTemporal();
     }
   }, 120_000);
+
+  it("a user's call while Temporal is down: 503, the call event already stored; the redelivery opens the window once Temporal is back", async () => {
+    const customer = '15551110002';
+    const wacid = `wacid.outage-${Date.now()}`;
+    const calledAt = Math.floor(Date.now() / 1000);
+    // Meta's user-initiated `connect` (https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-initiated-calls/).
+    const call = { id: wacid, to: '12025550109', from: customer, event: 'connect', timestamp: String(calledAt), direction: 'USER_INITIATED', session: { sdp_type: 'offer', sdp: 'v=0' } };
+    const value = { messaging_product: 'whatsapp', metadata: { display_phone_number: '12025550109', phone_number_id: BUSINESS_NUMBER_ID }, contacts: [{ profile: { name: 'Pablo' }, wa_id: customer }], calls: [call] };
+    const body = { object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes: [{ field: 'calls', value }] }] };
+
+    await own.stopTemporal();
+    const delivery = rig.simulator.deliverWebhook(body);
+    await eventually(() => rig.store.db.collection('call_events').findOne({ _id: `${wacid}:connect` as never }), (doc) => doc !== null, 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 7_000));
+    await own.startTemporal();
+    const result = await delivery;
+    expect(result.finalStatus).toBe(200);
+    expect(result.attempts).toBeGreaterThan(1);
+
+    const conversation = await eventually(() => rig.request('GET', `/v1/conversations/wa:${BUSINESS_NUMBER_ID}:${customer}`), (r) => r.status === 200 && r.body.state === 'openSession', 30_000);
+    expect(conversation.body.windowClosesAt).toBe(new Date(calledAt * 1000 + 24 * 60 * 60 * 1000).toISOString());
+  }, 120_000);
 });

@@ -9,6 +9,7 @@ import {
   closeConversationUpdate,
   conversationStatusQuery,
   conversationWorkflowId,
+  customerCalledSignal,
   customerMessageSignal,
   sendMessageUpdate,
   transferConversationUpdate,
@@ -153,6 +154,36 @@ describe('conversation workflow, with the full 24 hours elapsing on the time-ski
     expect(status.windowClosesAt).toBe(new Date(lastSentAt + 24 * HOUR).toISOString());
     expect(await rig.store.messages.countDocuments({ conversationId: conversation.conversationId, direction: 'outbound' })).toBe(25);
     await keepHistory('continue-as-new-first-run', rig.env.client.workflow.getHandle(conversation.conversationId, firstRun));
+  });
+
+  it("a customer's call opens the window 24 h from the call without a message; each call id is taken once, across continue-as-new too", async () => {
+    const conversation = newConversation();
+    const t0 = await rig.env.currentTimeMs();
+    const call = (callId: string, calledAt: number) =>
+      rig.env.client.workflow.signalWithStart('conversationWorkflow', {
+        workflowId: conversation.conversationId,
+        taskQueue: rig.taskQueue,
+        args: [{ conversation, maxHistoryEvents: 40 }],
+        signal: customerCalledSignal,
+        signalArgs: [{ callId, calledAt }],
+      });
+    const handle = await call('wacid.first', t0);
+    const firstRun = (await handle.describe()).runId;
+    const opened = await eventually(() => handle.query(conversationStatusQuery), (s) => s.state === 'openSession');
+    expect(opened).toMatchObject({ windowClosesAt: new Date(t0 + 24 * HOUR).toISOString(), inboundCount: 0, lastMessages: [] });
+
+    await rig.env.sleep(2 * HOUR);
+    // Enough sends to pass the history bound: the next run must still know the call.
+    for (let i = 1; i <= 8; i += 1) await handle.executeUpdate(sendMessageUpdate, { args: [sendText(`after your call ${i}`)] });
+    const latest = rig.env.client.workflow.getHandle(conversation.conversationId);
+    await eventually(async () => (await latest.describe()).runId, (runId) => runId !== firstRun);
+    // The same call id again, claiming a later time: taken once, the deadline stays.
+    await call('wacid.first', await rig.env.currentTimeMs());
+    const now = await rig.env.currentTimeMs();
+    await call('wacid.second', now - 1_000);
+    const refreshed = await eventually(() => latest.query(conversationStatusQuery), (s) => s.windowClosesAt !== opened.windowClosesAt);
+    expect(refreshed).toMatchObject({ state: 'openSession', windowClosesAt: new Date(now - 1_000 + 24 * HOUR).toISOString(), inboundCount: 0 });
+    await keepHistory('customer-called', rig.env.client.workflow.getHandle(conversation.conversationId, firstRun));
   });
 
   it('closes an idle conversation after its window, and the next customer message starts a new run', async () => {
