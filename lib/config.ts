@@ -66,9 +66,10 @@ export const ConfigSchema = z.object({
   WORKER_HEALTH_PORT: unsetIfEmpty(port.optional()),
   /**
    * `npm run worker`'s CPU priority, as a nice value 0-19 (0: as the API; higher: yields to it). A webhook is
-   * answered once its message is durable in Temporal; the worker's part can wait, the broker's answer cannot.
+   * answered once its message is durable in Temporal; the worker's part can wait, the broker's answer cannot. Off by
+   * default: on a host with cores to spare it only delays handling (README "Performance").
    */
-  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(10),
+  WORKER_NICE: z.coerce.number().int().min(0).max(19).default(0),
 
   MONGODB_URL: z.string().default('mongodb://127.0.0.1:27017/'),
   MONGODB_DB: z.string().default('whatsapp_connector'),

@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 
 /**
  * Lowers this process's CPU priority to `nice` (0-19; 0 changes nothing), so that on a host it shares with the API,
- * Temporal and the store, webhook answers do not queue behind workflow tasks (README "Performance": at 400 webhooks/s
- * on two shared cores). On Linux a nice value belongs to each thread: every thread running now is lowered (V8's and
+ * Temporal, the store and other work, webhook answers do not queue behind workflow tasks (README "Performance": at
+ * 400 webhooks/s on two cores loaded by other work). On Linux a nice value belongs to each thread: every thread running now is lowered (V8's and
  * libuv's), and the threads started later (the workflow threads, Temporal's core) inherit it from the thread that
  * starts them. Elsewhere the process's priority is set. Raising a nice value needs no privilege; a refusal is logged
  * and start-up goes on: a worker at the API's priority is slower to yield, not wrong.

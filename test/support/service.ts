@@ -220,9 +220,6 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
       WHATSAPP_REQUEST_TIMEOUT_MS: '2000',
       WORKER_WORKFLOW_BUNDLE: env.workflowBundlePath,
       WORKER_SEND_LANE_REFRESH_MS: '1000',
-      // Here the worker would yield to the other test files' processes, not to an API it serves: timing-bound tests
-      // (a restart within a deadline) get the cores as the rest of the suite does.
-      WORKER_NICE: '0',
       WHATSAPP_SEND_RATE_PER_SECOND: String(limits.limits.defaults.sendRatePerSecond),
       WHATSAPP_TEMPLATE_TIER: String(limits.limits.defaults.templateTier),
       WHATSAPP_NUMBER_LIMITS: JSON.stringify(limits.limits.overrides),

@@ -40,9 +40,9 @@ onLinux("the worker's CPU priority (WORKER_NICE)", () => {
 });
 
 describe('WORKER_NICE', () => {
-  it('defaults to 10 and takes 0-19 only', () => {
-    expect(ConfigSchema.shape.WORKER_NICE.parse(undefined)).toBe(10);
-    expect(ConfigSchema.shape.WORKER_NICE.parse('0')).toBe(0);
+  it('defaults to 0 (off) and takes 0-19 only', () => {
+    expect(ConfigSchema.shape.WORKER_NICE.parse(undefined)).toBe(0);
+    expect(ConfigSchema.shape.WORKER_NICE.parse('10')).toBe(10);
     expect(ConfigSchema.shape.WORKER_NICE.safeParse('20').success).toBe(false);
     expect(ConfigSchema.shape.WORKER_NICE.safeParse('-1').success).toBe(false);
   });
