@@ -83,7 +83,9 @@ export function createBusinessCallAnswerer(deps: Deps) {
     const authorization = header(request, 'Authorization') ?? header(request, 'Proxy-Authorization');
     const verdicts = deps.numbers().filter(([, held]) => held.sipPassword).map(([id, held]) => ({ id, held, verdict: checkDigest({ authorization, method: 'INVITE', password: held.sipPassword!, realm: META_REALM, secret, at: Date.now() }) }));
     const number = verdicts.find((v) => v.verdict === 'ok');
-    if (!number) return void (await reply(401, 'Unauthorized', [['WWW-Authenticate', digestChallenge(META_REALM, secret, Date.now(), verdicts.some((v) => v.verdict === 'stale'))]]));
+    // Meta challenges a business's INVITE as a proxy: 407 with Proxy-Authenticate, answered in Proxy-Authorization
+    // (https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/).
+    if (!number) return void (await reply(407, 'Proxy Authentication Required', [['Proxy-Authenticate', digestChallenge(META_REALM, secret, Date.now(), verdicts.some((v) => v.verdict === 'stale'))]]));
     const callId = header(request, 'Call-ID') ?? '';
     const customer = userOf(request.uri) || userOf(header(request, 'To'));
     const c: SimCall = {

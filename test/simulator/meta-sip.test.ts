@@ -52,9 +52,12 @@ Max-Forwards: 70
 Content-Length: 0
 `)}</send>`;
 
-/** The business calls: 401 answered with credentials, then `end`: refused with 403, declined 603, or answered and hung up. */
+/**
+ * The business calls: Meta's 407 Proxy-Authenticate answered with credentials (sipp's [authentication] writes a
+ * Proxy-Authorization for a 407), then `end`: refused with 403, declined 603, or answered and hung up.
+ */
 function businessCall(end: 'refused' | 'declined' | 'answered' | 'cancelled'): string {
-  const steps = [invite(1, false), '<recv response="100" optional="true"/>', '<recv response="401" auth="true"/>', ack(1, false), invite(2, true), '<recv response="100" optional="true"/>'];
+  const steps = [invite(1, false), '<recv response="100" optional="true"/>', '<recv response="407" auth="true"><action><ereg regexp="realm=&quot;wa.meta.vc&quot;" search_in="hdr" header="Proxy-Authenticate:" check_it="true" assign_to="challenge"/></action></recv>', '<Reference variables="challenge"/>', ack(1, false), invite(2, true), '<recv response="100" optional="true"/>'];
   if (end === 'refused') steps.push('<recv response="403"><action><ereg regexp="138006" search_in="hdr" header="Reason:" check_it="true" assign_to="reason"/></action></recv>', ack(2, false));
   if (end === 'declined') steps.push('<recv response="180"/>', '<recv response="603"/>', ack(2, false));
   if (end === 'cancelled') {
