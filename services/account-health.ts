@@ -38,6 +38,19 @@ function alertIdOf(field: string, entry: { id: string; time?: number }, value: u
   return `alert_${createHash('sha256').update(`${field}\n${entry.id}\n${entry.time ?? ''}\n${JSON.stringify(value)}\n${extra}`).digest('hex').slice(0, 24)}`;
 }
 
+/**
+ * The alert id for an errors-webhook event. Meta's errors body carries no time of its own, so the same error again
+ * cannot be told from a redelivery by its content: while its alert is active it is the same one (a redelivery changes
+ * nothing); once a supervisor has resolved it, it is a new occurrence with an alert of its own (`<id>.2`, `.3`, …),
+ * since the broker redelivers only what was not acknowledged, which comes before anyone could resolve it.
+ */
+async function errorAlertId(store: Store, first: string): Promise<string> {
+  for (let occurrence = 1; ; occurrence += 1) {
+    const id = occurrence === 1 ? first : `${first}.${occurrence}`;
+    if ((await findAlert(store, id))?.status !== 'resolved') return id;
+  }
+}
+
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new UnreadableHealthEvent(z.prettifyError(parsed.error));
@@ -97,7 +110,7 @@ export async function ingestHealthEvent(store: Store, field: string, entry: { id
   if (field === MESSAGES_ERROR) {
     const { metadata, error } = parse(MessagesErrorValue, value);
     const numberId = metadata.phone_number_id;
-    const alert = { _id: alertIdOf(field, entry, value), field: 'messages', event: String(error.code), wabaId, businessNumberId: numberId };
+    const alert = { _id: await errorAlertId(store, alertIdOf(field, entry, value)), field: 'messages', event: String(error.code), wabaId, businessNumberId: numberId };
     await applyVerdict(store, messagesErrorVerdict(error, meaningOf(error.code).meaning), alert, undefined, receivedAt);
     return 1;
   }

@@ -143,5 +143,15 @@ describe('errors webhooks (https://developers.facebook.com/documentation/busines
     expect(alerts).toEqual([
       expect.objectContaining({ field: 'messages', event: '130429', severity: 'warning', businessNumberId: BUSINESS_NUMBER_ID, title: expect.stringContaining('(#130429) Rate limit hit') }),
     ]);
+
+    // Meta's errors body carries no time: once a supervisor has resolved the alert, the same error again is a new
+    // occurrence (a redelivery would have come before the resolution), and is not lost.
+    const resolved = await rig.requestAs('supervisor', 'POST', `/v1/alerts/${alerts[0]!.id as string}/resolve`, { campaigns: 'resume' });
+    expect(resolved.status).toBe(200);
+    expect(await post(body)).toMatchObject({ status: 200, body: { received: { healthEvents: 1 } } });
+    expect((await post(body)).status).toBe(200);
+    const again = ((await rig.requestAs('supervisor', 'GET', '/v1/alerts?status=active')).body.alerts as Record<string, unknown>[]).filter((a) => a.details === details);
+    expect(again).toEqual([expect.objectContaining({ event: '130429', status: 'active' })]);
+    expect(again[0]!.id).not.toBe(alerts[0]!.id);
   });
 });
