@@ -17,15 +17,17 @@ import type { SipDialog } from '../integrations/sip/sip.types';
 import { findCallSettings, saveCall } from '../store/calls.store';
 import type { Store } from '../store/db';
 import type { CallStatus } from '../workflows/call.messages';
+import { tellConversationOfCall, type CustomerCallDeps } from '../services/customer-calls';
 
 export interface CallActivityDeps {
   store: Store;
   clock?: () => Date;
   sip?: SipRouting;
   b2bua?: B2bua;
+  customerCalls?: CustomerCallDeps;
 }
 
-export function createCallActivities({ store, clock = () => new Date(), sip, b2bua }: CallActivityDeps) {
+export function createCallActivities({ store, clock = () => new Date(), sip, b2bua, customerCalls }: CallActivityDeps) {
   const calls = createSipCalls(sip ? { sip } : {});
   return {
     /** One attempt to ring an agent; heartbeats while it rings, so a dead worker is noticed in seconds. */
@@ -122,6 +124,16 @@ export function createCallActivities({ store, clock = () => new Date(), sip, b2b
 
     async recordCall(status: CallStatus): Promise<void> {
       await saveCall(store, status, clock());
+    },
+
+    /**
+     * The customer answered the business's call: their conversation's window opens or refreshes from `answeredAt`
+     * (Meta's Calling API pricing page: "When a WhatsApp user accepts your call"). Idempotent: the conversation takes
+     * each call id once.
+     */
+    async customerAnswered(call: { businessNumberId: string; customerNumber: string; callId: string; answeredAt: number }): Promise<void> {
+      if (!customerCalls) return;
+      await tellConversationOfCall(customerCalls, { businessNumberId: call.businessNumberId, waId: call.customerNumber, callId: call.callId, calledAt: call.answeredAt, receivedAt: clock() });
     },
   };
 }

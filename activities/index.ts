@@ -12,6 +12,7 @@ import { createRoutingActivities } from './routing.activities';
 import { createSipChatActivities } from './sip-chat.activities';
 import type { SipRouting } from '../integrations/sip/sip.routing';
 import type { ConversationService } from '../services/conversations.service';
+import type { CustomerCallDeps } from '../services/customer-calls';
 import { createCampaignActivities, type CampaignActivities } from './campaign.activities';
 import { createLaneActivities, type LaneActivities, type LaneOpener } from './lanes.activities';
 import { createRetentionActivities, type RetentionActivities } from './retention.activities';
@@ -36,6 +37,8 @@ export interface ActivityDeps {
   msrpHolderQueue?: string;
   /** The WhatsApp calls' back-to-back user agent on the same SIP socket (absent: calls are not taken). */
   b2bua?: B2bua;
+  /** How a call the customer answered reaches their conversation (absent: it opens no window). */
+  customerCalls?: CustomerCallDeps;
 }
 
 /** Every activity the worker registers on its main task queue. */
@@ -45,7 +48,7 @@ export type WorkerActivities = ConversationActivities & LaneActivities & Campaig
  * Every activity the worker registers, built over explicit dependencies so tests pass real servers, no globals.
  * (The send lanes' own workers register `sendMessage` from here too.)
  */
-export function createActivities({ store, broker, clock = () => new Date(), settingsCacheMs, sip, lanes, conversations, chatMediaBaseUrl, msrpHolderQueue, b2bua }: ActivityDeps): WorkerActivities {
+export function createActivities({ store, broker, clock = () => new Date(), settingsCacheMs, sip, lanes, conversations, chatMediaBaseUrl, msrpHolderQueue, b2bua, customerCalls }: ActivityDeps): WorkerActivities {
   const brokerActivities = createBrokerActivities({ store, broker, clock });
   const mediaActivities = createMediaActivities({ store, broker });
   return {
@@ -63,6 +66,6 @@ export function createActivities({ store, broker, clock = () => new Date(), sett
     ...createSipChatActivities({ store, clock, ...(sip ? { sip } : {}), ...(chatMediaBaseUrl ? { mediaBaseUrl: chatMediaBaseUrl } : {}), ...(msrpHolderQueue ? { msrpHolderQueue } : {}) }),
     ...createReceiptActivities({ store, broker, clock }),
     ...createRetentionActivities({ store, clock }),
-    ...createCallActivities({ store, clock, ...(sip ? { sip } : {}), ...(b2bua ? { b2bua } : {}) }),
+    ...createCallActivities({ store, clock, ...(sip ? { sip } : {}), ...(b2bua ? { b2bua } : {}), ...(customerCalls ? { customerCalls } : {}) }),
   };
 }

@@ -8,9 +8,8 @@
  */
 import { z } from 'zod';
 import { SESSION_WINDOW_MS } from '../machines/conversation.types';
-import { customerForInbound } from '../services/customer-identity';
+import { tellConversationOfCall } from '../services/customer-calls';
 import { markHandedOver, recordCallEvent, wasHandedOver } from '../store/call-events.store';
-import { CONVERSATION_WORKFLOW_TYPE, conversationWorkflowId, customerCalledSignal, type ConversationWorkflowInput } from '../workflows/conversation.messages';
 import type { IngestDeps } from './webhook.deps';
 
 /** A `calls` change value: the number, and one or more call events (business-initiated `statuses` are not read). */
@@ -78,23 +77,13 @@ export async function ingestCallEvent(deps: IngestDeps, value: CallsChangeValue,
 
 const CallContacts = z.array(z.looseObject({ wa_id: z.string().optional(), profile: z.looseObject({ name: z.string().optional() }).optional() }));
 
-/** Signal-with-start on the caller's conversation, the workflow id their messages use (the customer registry's key). */
+/** The caller's conversation is told of the call (services/customer-calls.ts). */
 async function handCallOver(deps: IngestDeps, value: CallsChangeValue, event: CloudCallEvent, receivedAt: Date): Promise<void> {
-  const businessNumberId = value.metadata.phone_number_id;
   const waId = digits(event.from);
-  const contact = CallContacts.safeParse(value.contacts).data?.find((c) => c.wa_id === waId);
-  const profileName = contact?.profile?.name;
-  const customer = await customerForInbound(deps.store, businessNumberId, { hints: { waId, ...(profileName ? { profileName } : {}) } }, receivedAt);
-  const conversationId = conversationWorkflowId(businessNumberId, customer.key);
-  const input: ConversationWorkflowInput = { conversation: { conversationId, businessNumberId, customer, idleCloseAfterMs: deps.idleCloseAfterMs } };
+  const profileName = CallContacts.safeParse(value.contacts).data?.find((c) => c.wa_id === waId)?.profile?.name;
   // Bounded like a message's hand-over: with Temporal down the broker gets its 503 instead of waiting on us.
-  await deps.temporal.connection.withDeadline(Date.now() + (deps.temporalDeadlineMs ?? 5_000), () =>
-    deps.temporal.workflow.signalWithStart(CONVERSATION_WORKFLOW_TYPE, {
-      workflowId: conversationId,
-      taskQueue: deps.taskQueue,
-      args: [input],
-      signal: customerCalledSignal,
-      signalArgs: [{ callId: event.id, calledAt: event.timestamp }],
-    }),
+  await tellConversationOfCall(
+    { ...deps, temporalDeadlineMs: deps.temporalDeadlineMs ?? 5_000 },
+    { businessNumberId: value.metadata.phone_number_id, waId, ...(profileName ? { profileName } : {}), callId: event.id, calledAt: event.timestamp, receivedAt },
   );
 }

@@ -165,6 +165,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
     ...(options.settingsCacheMs !== undefined ? { settingsCacheMs: options.settingsCacheMs } : {}),
     lanes: { opener: lanes, customerPacingMs: limits.customerPacingMs },
     conversations,
+    customerCalls: { store: options.store, temporal, taskQueue: options.taskQueue, idleCloseAfterMs: options.conversationIdleCloseMs ?? 24 * 60 * 60 * 1000 },
   });
   const traced = workflowTracing(options.tracing, options.workflowBundlePath !== undefined);
   const main = await Worker.create({

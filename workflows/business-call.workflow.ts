@@ -6,7 +6,7 @@
  * and every step stored (`direction: business_initiated`, counted by the calls' KPIs).
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/business-initiated-calls/
  */
-import { ActivityFailure, condition } from '@temporalio/workflow';
+import { ActivityFailure, condition, patched } from '@temporalio/workflow';
 import { callHangUps as hangUps, callSipActivities as sipFor, callStore as store, seconds } from './call.proxies';
 import type { OfferCallOutcome } from '../integrations/sip/sip.call.types';
 import { finishCall, followCall, refuseInvite } from './call.lifecycle';
@@ -72,6 +72,11 @@ export async function businessCallWorkflow(input: BusinessCallWorkflowInput): Pr
   Object.assign(status, { phase: 'answered', answeredAt: Date.now() });
   status.waitSeconds = seconds(status.answeredAt! - status.offeredAt);
   await store.recordCall(status);
+  // Answering opens or refreshes the customer's service window (Meta's Calling API pricing page). Runs that answered
+  // before this step existed replay without it.
+  if (patched('business-call-opens-window')) {
+    await store.customerAnswered({ businessNumberId: input.businessNumberId, customerNumber: input.customerNumber, callId: input.invite.callId, answeredAt: status.answeredAt! });
+  }
 
   // The B2BUA names legs as it sees them: `customer` is the INVITE it received (here the agent's), `agent` the one
   // it placed (here Meta's, the customer's).

@@ -119,6 +119,32 @@ describe('an agent calls the customer (sipp as the contact centre and as Meta)',
     expect((await r.rig.request('GET', `/v1/conversations/${conversation(customer)}/call-permission`)).body).toMatchObject({ connectedCallsLast24h: 1, canCall: true });
   }, 90_000);
 
+  test("the customer answering opens their service window (Meta's Calling API pricing page)", async () => {
+    const customer = newCustomer();
+    const r = await businessCallRig('customer');
+    // A permanent permission (given through their profile, or long ago): no conversation, no window before the call.
+    await grant(r.rig, customer, { response: 'accept', is_permanent: true, response_source: 'user_action' });
+    await eventually(() => r.rig.request('GET', `/v1/conversations/${conversation(customer)}/call-permission`), (res) => res.body.canCall === true);
+    expect((await r.rig.request('GET', `/v1/conversations/${conversation(customer)}`)).status).toBe(404);
+
+    const dialledAt = Date.now();
+    const cc = await dial(r, customer, 'customer');
+    expect((await cc.finished()).exitCode).toBe(0);
+    const calls = await eventually(() => r.rig.request('GET', `/v1/conversations/${conversation(customer)}/calls`), (res) => res.body.calls?.[0]?.phase === 'ended', 30_000);
+    const endedBy = Date.now();
+    await keepHistory('call-business-initiated-answered-opens-window', r.rig.temporal.workflow.getHandle(`call:${calls.body.calls[0].callId}`));
+    const open = await eventually(() => r.rig.request('GET', `/v1/conversations/${conversation(customer)}`), (res) => res.body.state === 'openSession');
+    // Open for 24 h from the answer, which came between the dialling and the end of the call.
+    const calledAt = Date.parse(open.body.lastCalledAt);
+    expect(calledAt).toBeGreaterThanOrEqual(dialledAt);
+    expect(calledAt).toBeLessThanOrEqual(endedBy);
+    expect(open.body).toMatchObject({ windowOpen: true, windowClosesAt: new Date(calledAt + 24 * 3600 * 1000).toISOString() });
+    const reply = await r.rig.request('POST', `/v1/conversations/${conversation(customer)}/messages`, { message: { type: 'text', text: 'Thanks for taking our call' } });
+    expect(reply.status).toBe(202);
+    const textOf = (m: { body: Record<string, unknown> }) => (m.body.text as { body?: string } | undefined)?.body;
+    await eventually(async () => r.rig.simulator.sent().filter((m) => m.to === customer && textOf(m) === 'Thanks for taking our call'), (sent) => sent.length === 1);
+  }, 90_000);
+
   test('without permission: 403 with a Reason naming call_permission_required, and nothing reaches Meta', async () => {
     const customer = newCustomer();
     const r = await businessCallRig('nothing');
