@@ -53,20 +53,24 @@ function windowClosedDetail(current: RefusedConversation | undefined, now: numbe
   if (last === null) return `The customer has not written in this conversation yet, so no customer service window is open. ${instead}`;
   const closesAt = Date.parse(last.at) + SESSION_WINDOW_MS;
   if (closesAt <= now) {
-    return `The customer last ${last.did} at ${last.at}; the 24-hour customer service window closed at ${new Date(closesAt).toISOString()}. ${instead}`;
+    return `${last.said}; the 24-hour customer service window closed at ${new Date(closesAt).toISOString()}. ${instead}`;
   }
   if (current.state === 'expiredNeedsTemplate') {
-    return `The customer last ${last.did} at ${last.at}, but WhatsApp closed the customer service window early: it refused a message with 131047 (re-engagement message). ${instead}`;
+    return `${last.said}, but WhatsApp closed the customer service window early: it refused a message with 131047 (re-engagement message). ${instead}`;
   }
   return `The customer service window is closed. ${instead}`;
 }
 
-/** The customer's latest message or call: a call opens the window as a message does (Meta's Calling API pricing page). */
-function lastContact(current: RefusedConversation): { at: string; did: 'wrote' | 'called' } | null {
+/**
+ * The customer's latest message or call, said as the refusal says it: a call opens the window as a message does
+ * (Meta's Calling API pricing page), whether they called or answered the business's call, so it is "a call", not
+ * "they called".
+ */
+function lastContact(current: RefusedConversation): { at: string; said: string } | null {
   const wrote = current.lastInboundAt;
   const called = current.lastCalledAt ?? null;
-  if (called !== null && (wrote === null || Date.parse(called) > Date.parse(wrote))) return { at: called, did: 'called' };
-  return wrote === null ? null : { at: wrote, did: 'wrote' };
+  if (called !== null && (wrote === null || Date.parse(called) > Date.parse(wrote))) return { at: called, said: `The customer's last WhatsApp call was at ${called}` };
+  return wrote === null ? null : { at: wrote, said: `The customer last wrote at ${wrote}` };
 }
 
 export const toTemplateView = (t: { name: string; language: string; category: string; body: string }): TemplateView => ({
