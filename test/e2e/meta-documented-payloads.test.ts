@@ -15,26 +15,19 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 1_000));
 const thread = async (customer: string) => (await rig.request('GET', path(customer, '/messages'))).body.messages as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
 const sentTo = (customer: string) => rig.simulator.sent().filter((m) => m.to === customer);
 
-/** Meta's envelope around one message of `customer`, as the messages webhook reference writes it. */
-const messagesWebhook = (customer: string, message: Record<string, unknown>) => ({
+/** Meta's envelope around one `messages` change value, as the messages webhook reference writes it. */
+const messagesChange = (value: Record<string, unknown>) => ({
   object: 'whatsapp_business_account',
   entry: [
     {
       id: WABA_ID,
-      changes: [
-        {
-          value: {
-            messaging_product: 'whatsapp',
-            metadata: { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID },
-            contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: customer }],
-            messages: [{ from: customer, ...message }],
-          },
-          field: 'messages',
-        },
-      ],
+      changes: [{ value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID }, ...value }, field: 'messages' }],
     },
   ],
 });
+/** One message of `customer` in it. */
+const messagesWebhook = (customer: string, message: Record<string, unknown>) =>
+  messagesChange({ contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: customer }], messages: [{ from: customer, ...message }] });
 const uniqueText = () => Math.random().toString(36).slice(2);
 const GROUP_ID = 'Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD';
 
@@ -119,24 +112,9 @@ describe('errors webhooks (https://developers.facebook.com/documentation/busines
 
   it("tells supervisors of a system-level error Meta reports outside any message (not lost), once per event", async () => {
     const details = `Cloud API message throughput has been reached (${uniqueText()}).`;
-    const body = {
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: WABA_ID,
-          changes: [
-            {
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID },
-                errors: [{ code: 130429, title: 'Rate limit hit', message: '(#130429) Rate limit hit', error_data: { details }, href: '/docs/whatsapp/cloud-api/support/error-codes/' }],
-              },
-              field: 'messages',
-            },
-          ],
-        },
-      ],
-    };
+    const body = messagesChange({
+      errors: [{ code: 130429, title: 'Rate limit hit', message: '(#130429) Rate limit hit', error_data: { details }, href: '/docs/whatsapp/cloud-api/support/error-codes/' }],
+    });
     expect(await post(body)).toMatchObject({ status: 200, body: { received: { healthEvents: 1, deadLetters: 0 } } });
     expect((await post(body)).status).toBe(200);
     const alerts = ((await rig.requestAs('supervisor', 'GET', '/v1/alerts?status=active')).body.alerts as Record<string, unknown>[]).filter((a) => a.details === details);
