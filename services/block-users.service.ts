@@ -6,8 +6,8 @@ import { findConversation } from '../store/conversations.store';
 import { recordBlocked, recordUnblocked } from '../store/blocked-users.store';
 import { mongoRegistry } from '../store/customer-registry.db';
 import { membersOf } from '../store/customers.store';
-import { preferredRecipient } from './customer-identity';
-import { blocksByPerson, findPersonBlock, personIdOf } from './person-blocks';
+import { conversationPersonId, preferredRecipient } from './customer-identity';
+import { blocksByPerson, findPersonBlock } from './person-blocks';
 
 /**
  * Supervisors and agents block an abusive person on the conversation's business number through Meta's Block Users
@@ -51,7 +51,7 @@ export function createBlockService({ store, broker, clock = () => new Date() }: 
       throw new AppError('bsuid_recipient_unsupported', 'The Block Users API takes a phone number or WhatsApp id; this customer is known by their business-scoped user id alone');
     }
     // The WhatsApp id names the person whatever the conversation's key is.
-    const personId = await personIdOf(mongoRegistry(store), { ...doc.customer, waId: recipient.waId });
+    const personId = await conversationPersonId(mongoRegistry(store), { ...doc.customer, waId: recipient.waId });
     if (!personId) throw new Error(`no person for ${conversationId} though WhatsApp id ${recipient.waId} names one`);
     return { doc, waId: recipient.waId, personId };
   }

@@ -1,8 +1,8 @@
 import type { CustomerRef } from '../machines/conversation.types';
-import { SystemNotice, parseIdentifier, personPhone, type IdentityHints } from '../lib/customer-identifiers';
+import { SystemNotice, parseIdentifier, personPhone, type Identifier, type IdentifierKind, type IdentityHints } from '../lib/customer-identifiers';
 import type { Store } from '../store/db';
-import { mongoRegistry } from '../store/customer-registry.db';
-import { findCustomerBy, learnIdentifiers } from '../store/customers.store';
+import { mongoRegistry, type RegistryDb } from '../store/customer-registry.db';
+import { learnIdentifiers, ownerOf } from '../store/customers.store';
 import type { CustomerDoc } from '../store/customer-registry.db';
 import { findConversation } from '../store/conversations.store';
 import { conversationWorkflowId } from '../workflows/conversation.messages';
@@ -136,28 +136,59 @@ export async function customerForIntegrator(store: Store, businessNumberId: stri
   return { ...customerRefOf(person, given.waId ? { waId: given.waId } : {}), key: await conversationKeyOn(store, businessNumberId, person) };
 }
 
+/** A conversation's customer as the registry is asked about it: its key, and the identifiers WhatsApp gave with it. */
+export type ConversationCustomer = Pick<CustomerRef, 'key'> & Partial<Pick<CustomerRef, 'waId' | 'userId'>>;
+
+const KEYED = /^(phone|bsuid|parent_bsuid|username):(.+)$/;
+/**
+ * The identifier a conversation key names: a phone number as WhatsApp writes it (`wa_id`, matched in person form as
+ * the registry stores it, whether or not libphonenumber finds it possible), a BSUID, or `<kind>:<value>` for someone
+ * known by neither.
+ */
+function keyIdentifier(key: string): Identifier | undefined {
+  const keyed = KEYED.exec(key);
+  if (keyed) return { kind: keyed[1] as IdentifierKind, value: keyed[2]! };
+  return /^\d{1,20}$/.test(key) ? { kind: 'phone', value: personPhone(key) } : parseIdentifier(key);
+}
+
+/** What the names say, for learning a person nobody knows yet (every phone number, the first of each other kind). */
+function hintsOf(names: Identifier[]): IdentityHints {
+  const first = (kind: IdentifierKind) => names.find((name) => name.kind === kind)?.value;
+  const phones = names.filter((name) => name.kind === 'phone').map((name) => name.value);
+  const [userId, parentUserId, username] = [first('bsuid'), first('parent_bsuid'), first('username')];
+  return { ...(phones.length > 0 ? { phones } : {}), ...(userId ? { userId } : {}), ...(parentUserId ? { parentUserId } : {}), ...(username ? { username } : {}) };
+}
+
+/**
+ * The person (the registry's root customer id, `cus_…`) a conversation's customer is: whoever its key names, else its
+ * BSUID, else its number. Nobody known by any of them (a conversation from before the registry): learned now from all
+ * of them. Undefined when the customer names no identifier at all (no conversation the connector keyed does). Both
+ * the send's recipient ({@link preferredRecipient}) and the person's blocks (services/person-blocks.ts) ask this.
+ */
+export async function conversationPersonId(registry: RegistryDb, customer: ConversationCustomer): Promise<string | undefined> {
+  const names = [
+    keyIdentifier(customer.key),
+    customer.userId ? ({ kind: 'bsuid', value: customer.userId } as const) : undefined,
+    customer.waId ? ({ kind: 'phone', value: personPhone(customer.waId) } as const) : undefined,
+  ].filter((name): name is Identifier => name !== undefined);
+  if (names.length === 0) return undefined;
+  for (const name of names) {
+    const owner = await ownerOf(registry, name);
+    if (owner) return owner;
+  }
+  return (await learnIdentifiers(registry, { hints: hintsOf(names), now: new Date() }))._id;
+}
+
 /**
  * The identifiers to send to now: the registry's (a number change or a BSUID learned since the conversation
  * started wins), else what the conversation knows. Phone while known, else BSUID (`recipient`).
  */
 export async function preferredRecipient(store: Store, customer: CustomerRef): Promise<CustomerRef> {
   const registry = mongoRegistry(store);
-  // Looked up, not learned: the conversation's copy of a number must never overwrite the one WhatsApp gave since.
-  const names = [
-    parseIdentifier(customer.key),
-    customer.userId ? ({ kind: 'bsuid', value: customer.userId } as const) : undefined,
-    customer.waId ? ({ kind: 'phone', value: personPhone(customer.waId) } as const) : undefined,
-  ];
-  let person: CustomerDoc | undefined;
-  for (const name of names) {
-    person = name ? await findCustomerBy(registry, name) : undefined;
-    if (person) break;
-  }
-  // A conversation from before the registry: its customer is learned now.
-  person ??= await learnIdentifiers(registry, {
-    hints: { ...(customer.waId ? { phones: [customer.waId] } : {}), ...(customer.userId ? { userId: customer.userId } : {}) },
-    now: new Date(),
-  }).catch(() => undefined);
+  // Looked up first, learned only for a conversation from before the registry: the conversation's copy of a number
+  // must never overwrite the one WhatsApp gave since.
+  const personId = await conversationPersonId(registry, customer).catch(() => undefined);
+  const person = personId ? await registry.find('customers', personId) : undefined;
   return person ? { ...customer, ...customerRefOf(person, customer), key: customer.key } : customer;
 }
 

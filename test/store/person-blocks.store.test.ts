@@ -5,7 +5,8 @@ import { useTestStore } from '../support/test-store';
 import { mongoRegistry, type RegistryDb } from '../../store/customer-registry.db';
 import { learnIdentifiers, membersOf } from '../../store/customers.store';
 import { recordBlocked, recordUnblocked, type BlockedUserDoc } from '../../store/blocked-users.store';
-import { blocksByPerson, findPersonBlock, isPersonBlockedInbound, moveLegacyBlocks, personIdOf } from '../../services/person-blocks';
+import { blocksByPerson, findPersonBlock, isPersonBlockedInbound, moveLegacyBlocks } from '../../services/person-blocks';
+import { conversationPersonId } from '../../services/customer-identity';
 
 /**
  * Blocks are the person's (services/person-blocks.ts): Meta blocks a WhatsApp user, and one known by number and BSUID
@@ -75,7 +76,7 @@ describe('a block and a merge', () => {
     expect(await isPersonBlockedInbound(store, NUMBER, { key: cy.bsuid })).toBe(true);
     expect(await findPersonBlock(store, NUMBER, { key: cy.phone })).toMatchObject({ personId: older._id, blockedBy: 'agent a-1' });
 
-    await recordUnblocked(store, NUMBER, await membersOf(registry, (await personIdOf(registry, { key: cy.phone }))!));
+    await recordUnblocked(store, NUMBER, await membersOf(registry, (await conversationPersonId(registry, { key: cy.phone }))!));
     expect(await blockedUsers().countDocuments({ user: cy.phone })).toBe(0);
     expect(await isPersonBlockedInbound(store, NUMBER, { key: cy.phone })).toBe(false);
   });
