@@ -43,17 +43,22 @@ export interface LoopSample {
   maxMs: number;
 }
 
-/** The API (bin/api.ts) and a worker (bin/worker.ts), each behind a probe (bench/*.probe.ts) and `node --import tsx` so a signal reaches it. */
+/**
+ * The API (bin/api.ts) and a worker (bin/worker.ts), each behind a probe (bench/*.probe.ts) and `node --import tsx` so a signal reaches it.
+ * `BENCH_CHILD_NODE_ARGS` adds node flags to both (space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`: Node refuses
+ * `--cpu-prof` in NODE_OPTIONS).
+ */
 async function startConnector(env: Record<string, string>): Promise<Connector> {
   const port = await findFreePort();
+  const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const childEnv = { ...process.env, TEMPORAL_PAYLOAD_KEYS: BENCH_PAYLOAD_KEYS, ...env, HTTP_PORT: String(port), WHATSAPP_APP_SECRET: SECRET, WHATSAPP_VERIFY_TOKEN: 'bench', LOG_LEVEL: 'warn' };
   // Each counts its store commands (bench/store.probe.ts) and answers when asked over its IPC channel.
-  const api = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/api.probe.ts')], {
+  const api = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, 'bench/api.probe.ts')], {
     cwd: root,
     env: childEnv,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
-  const worker = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/worker.probe.ts')], {
+  const worker = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, 'bench/worker.probe.ts')], {
     cwd: root,
     env: childEnv,
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],

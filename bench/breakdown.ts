@@ -13,10 +13,15 @@
  * (bench/store.probe.ts), by process, command and collection; and history events by type. Writes
  * bench/results/breakdown-<label>.json (`--label` names the run; `npm run bench:compare` puts two side by side).
  *
- * Options: --rate 10  --paced 200  --closed 1000  --customers 50  --label baseline
+ * Then, unless `--floor false`, the accept path alone: as many webhooks with the worker stopped (SIGSTOP), so only the
+ * load generator, the API, the store insert and the signal-with-start run; its acknowledgements per second against the
+ * raw ceiling, its CPU per message, and what 0.8 of the raw ceiling leaves for handling a message (cores ÷ (0.8 × raw)
+ * − the accept path's CPU), beside what handling costs now (the closed loop's CPU − the accept path's).
+ *
+ * Options: --rate 10  --paced 200  --closed 1000  --customers 50  --floor true  --label baseline
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -33,6 +38,7 @@ const { values: args } = parseArgs({
     paced: { type: 'string', default: '200' },
     closed: { type: 'string', default: '1000' },
     customers: { type: 'string', default: '50' },
+    floor: { type: 'string', default: 'true' },
     label: { type: 'string', default: 'run' },
   },
 });
@@ -114,6 +120,7 @@ async function main(): Promise<void> {
     const processedPerSecond = round1((docs.length * 1000) / span);
     const rawAfter = await rawCeiling(stack.temporalAddress, Number(args.closed), customers);
     const raw = round1((rawBefore + rawAfter) / 2);
+    const floor = args.floor === 'false' ? undefined : await acceptOnly(raw, closedPerMessage.cpuSeconds.total ?? NaN);
 
     const result = {
       label: args.label,
@@ -130,6 +137,7 @@ async function main(): Promise<void> {
         segmentsMs: await segments(closed.filter((_, i) => i % 5 === 0)),
       },
       perHandledMessage: { paced: pacedPerMessage, closed: closedPerMessage },
+      ...(floor ? { acceptOnly: floor } : {}),
     };
     print(result);
     saveResult(run, result);
@@ -140,6 +148,38 @@ async function main(): Promise<void> {
     await sleep(1_000);
     await stack.stop();
     rmSync(work, { recursive: true, force: true });
+  }
+
+  /**
+   * The accept path alone: the closed loop again with the worker stopped, so no message is handled until it resumes
+   * (then every one is, before the next phase). CPU-seconds per accepted message, and the handling budget at 0.8.
+   */
+  async function acceptOnly(raw: number, closedCpu: number) {
+    // A stopped worker cannot answer its probe: the store's own counters stand for the connector's.
+    const probe = { pids, db: mongo.db(dbName), ownCommands, client, connectorCommands: async () => ({}), workflowIds: [] };
+    const samples: Sample[] = [];
+    process.kill(connector.pids.worker, 'SIGSTOP');
+    let loop, perMessage;
+    try {
+      const budget = await startBudget(probe);
+      loop = await closedLoop(Number(args.closed), async () => void samples.push(await send()));
+      perMessage = await budget(samples.length);
+    } finally {
+      process.kill(connector.pids.worker, 'SIGCONT');
+    }
+    await allHandled(samples);
+    const acceptCpu = perMessage.cpuSeconds.total ?? NaN;
+    const cores = cpus().length;
+    const ms = (seconds: number) => Math.round(seconds * 10_000) / 10;
+    return {
+      messages: samples.length,
+      errors: loop.errors,
+      acknowledgedPerSecond: round1(loop.perSecond),
+      ratioToRawCeiling: Math.round((loop.perSecond / raw) * 100) / 100,
+      cpuSeconds: perMessage.cpuSeconds,
+      handlingCpuMsNow: ms(closedCpu - acceptCpu),
+      handlingCpuMsLeftAt08: ms(cores / (0.8 * raw) - acceptCpu),
+    };
   }
 
   /** Per segment, the median and p90 over the samples, from their documents and their conversations' histories. */
@@ -188,7 +228,7 @@ async function signalledId(event: HistoryEvent): Promise<string | undefined> {
   return (JSON.parse(Buffer.from(plain!.data!).toString('utf8')) as { messageId?: string }).messageId;
 }
 
-function print(r: { label: string; machine: string; perHandledMessage: { paced: Budget; closed: Budget }; paced: { ratePerSecond: number; segmentsMs: Record<string, { p50: number; p90: number }> }; closed: { processedPerSecond: number; rawSignalWithStartPerSecond: number; rawBeforeAndAfter: number[]; ratioToRawCeiling: number; errors: number; segmentsMs: Record<string, { p50: number; p90: number }> } }): void {
+function print(r: { label: string; machine: string; perHandledMessage: { paced: Budget; closed: Budget }; paced: { ratePerSecond: number; segmentsMs: Record<string, { p50: number; p90: number }> }; closed: { processedPerSecond: number; rawSignalWithStartPerSecond: number; rawBeforeAndAfter: number[]; ratioToRawCeiling: number; errors: number; segmentsMs: Record<string, { p50: number; p90: number }> }; acceptOnly?: { acknowledgedPerSecond: number; ratioToRawCeiling: number; cpuSeconds: Record<string, number>; handlingCpuMsNow: number; handlingCpuMsLeftAt08: number } }): void {
   console.log(`\nInbound message breakdown (${r.label}) — ${r.machine}\n`);
   console.log(`${'segment'.padEnd(38)}  paced ${r.paced.ratePerSecond}/s p50 / p90 ms   closed loop p50 / p90 ms`);
   for (const name of SEGMENTS) {
@@ -197,6 +237,11 @@ function print(r: { label: string; machine: string; perHandledMessage: { paced: 
     console.log(`${name.padEnd(38)}  ${`${p.p50} / ${p.p90}`.padStart(24)}   ${`${c.p50} / ${c.p90}`.padStart(24)}`);
   }
   console.log(`\nClosed loop (64 in flight): ${r.closed.processedPerSecond} customer messages/s fully processed (errors ${r.closed.errors})`);
+  if (r.acceptOnly) {
+    const a = r.acceptOnly;
+    console.log(`Accept path alone (worker stopped): ${a.acknowledgedPerSecond} webhooks/s acknowledged, ratio ${a.ratioToRawCeiling}; CPU-ms per message ${Object.entries(a.cpuSeconds).map(([k, v]) => `${k} ${round1(v * 1000)}`).join(', ')}`);
+    console.log(`Handling a message costs ${a.handlingCpuMsNow} CPU-ms beyond the accept path; 0.8 of the raw ceiling leaves ${a.handlingCpuMsLeftAt08}`);
+  }
   console.log(`Raw ceiling, same run: ${r.closed.rawSignalWithStartPerSecond} signal-with-starts/s to a no-op workflow (mean of ${r.closed.rawBeforeAndAfter.join(' before and ')} after); ratio ${r.closed.ratioToRawCeiling}`);
   console.log(`
 ${'per handled message'.padEnd(38)}  ${'paced'.padStart(10)}  ${'closed loop'.padStart(12)}`);
