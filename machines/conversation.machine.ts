@@ -1,7 +1,7 @@
 import { and, assign, enqueueActions, or, setup } from 'xstate';
 import { autoReplyPlan, idleTimer, inboundSummary, remember, sendParams, windowTimer } from './conversation.session';
 import { idleRouting, retryDueAt, routingActions, routingGuards, type Plan } from './conversation.routing';
-import { isWindowClosedByRefusal, isWindowOpenAt, mayGoOutsideWindow, windowClosesAfter, windowEndOf } from './conversation.rules';
+import { isWindowClosedByRefusal, isWindowOpenAt, lastCallAfter, mayGoOutsideWindow, windowClosesAfter, windowEndOf } from './conversation.rules';
 import type {
   AskBotEffect,
   CancelTimerEffect,
@@ -92,11 +92,11 @@ export const conversationMachine = setup({
       const call = event as EventOf<'customer.called'>;
       return {
         windowClosesAt: windowClosesAfter(context, { sentAt: call.calledAt, at: call.at }),
-        lastCalledAt: Math.max(context.lastCalledAt ?? 0, call.calledAt),
+        lastCalledAt: lastCallAfter(context, call),
       };
     }),
     /** A call too late to (re)open the window: remembered, the deadline stays. */
-    countCall: assign(({ context, event }) => ({ lastCalledAt: Math.max(context.lastCalledAt ?? 0, (event as EventOf<'customer.called'>).calledAt) })),
+    countCall: assign(({ context, event }) => ({ lastCalledAt: lastCallAfter(context, event as EventOf<'customer.called'>) })),
     recordSend: assign(({ context, event }) => {
       const send = event as EventOf<'business.sendRequested'>;
       return {

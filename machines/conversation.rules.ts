@@ -28,6 +28,15 @@ export function windowClosesAfter(context: Pick<ConversationContext, 'windowClos
   return Math.max(context.windowClosesAt ?? 0, windowEndFor(message));
 }
 
+/**
+ * When the customer last called, as shown (`lastCalledAt`) and as the 409 says it (epoch ms): a call's own time, but
+ * never later than we received it (`at`), as for the window (`windowEndFor`): a `connect` whose `timestamp` lies
+ * ahead (a clock running fast) must not show a call in the future. Never moved back by a call delivered late.
+ */
+export function lastCallAfter(context: Pick<ConversationContext, 'lastCalledAt'>, call: { calledAt: number; at: number }): number {
+  return Math.max(context.lastCalledAt ?? 0, Math.min(call.calledAt, call.at));
+}
+
 /** The rule itself: a session (non-template) message may be sent at `at` (epoch ms) only before the deadline. */
 export function isWindowOpenAt(context: Pick<ConversationContext, 'windowClosesAt'>, at: number): boolean {
   return context.windowClosesAt !== null && at < context.windowClosesAt;

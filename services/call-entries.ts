@@ -43,14 +43,21 @@ interface Reported {
   terminate?: CallEventDoc;
 }
 
+/**
+ * When an event happened as shown: Meta's time, but never later than we received it. A `timestamp` ahead of its
+ * receipt (a clock running fast) must not show a call in the future; the window counts it the same way
+ * (machines/conversation.rules.ts `lastCallAfter`).
+ */
+const shownAt = (e: CallEventDoc, at: number): number => Math.min(at, e.receivedAt instanceof Date ? e.receivedAt.getTime() : at);
+
 function reportsOf(events: readonly CallEventDoc[]): Reported[] {
   const byCall = new Map<string, Reported>();
   for (const e of events) {
-    const r = byCall.get(e.wacid) ?? { wacid: e.wacid, direction: directionOf(e.direction), at: e.at };
-    if (e.event === 'connect') r.at = e.at;
+    const r = byCall.get(e.wacid) ?? { wacid: e.wacid, direction: directionOf(e.direction), at: shownAt(e, e.at) };
+    if (e.event === 'connect') r.at = shownAt(e, e.at);
     if (e.event === 'terminate') {
       r.terminate = e;
-      if (!byCall.has(e.wacid)) r.at = e.startTime ?? e.at;
+      if (!byCall.has(e.wacid)) r.at = shownAt(e, e.startTime ?? e.at);
     }
     byCall.set(e.wacid, r);
   }

@@ -46,7 +46,9 @@ export async function tellConversationOfCall(deps: CustomerCallDeps, call: Custo
       taskQueue: deps.taskQueue,
       args: [input],
       signal: customerCalledSignal,
-      signalArgs: [{ callId: call.callId, calledAt: call.calledAt }],
+      // A call dated ahead of its receipt (a clock running fast) is told as received then: the window is capped there
+      // anyway, and lastCalledAt and the timeline must not show a call in the future.
+      signalArgs: [{ callId: call.callId, calledAt: Math.min(call.calledAt, call.receivedAt.getTime()) }],
     });
   await (deps.temporalDeadlineMs === undefined ? signal() : deps.temporal.connection.withDeadline(Date.now() + deps.temporalDeadlineMs, signal));
 }

@@ -120,4 +120,40 @@ describe("a WhatsApp user's call opens the customer service window", () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect((await rig.request('GET', path(customer))).status).toBe(404);
   }, 60_000);
+
+  it('a connect dated 30 days ahead shows the call at its receipt, never in the future, as the window counts it', async () => {
+    const customer = newCustomer();
+    const before = Date.now();
+    const ahead = Math.floor((before + 30 * DAY) / 1000);
+    expect((await rig.simulator.deliverWebhook(connectWebhook(customer, `wacid.ahead-${customer}`, ahead))).finalStatus).toBe(200);
+    const opened = await eventually(() => rig.request('GET', path(customer)), (r) => r.status === 200 && r.body.state === 'openSession', 20_000);
+    const after = Date.now();
+    // The window is capped at 24 h from receipt; lastCalledAt is that receipt too, not 30 days ahead.
+    expect(Date.parse(opened.body.windowClosesAt)).toBeLessThanOrEqual(after + DAY);
+    expect(Date.parse(opened.body.lastCalledAt)).toBeGreaterThanOrEqual(before - 1_000);
+    expect(Date.parse(opened.body.lastCalledAt)).toBeLessThanOrEqual(after);
+    const thread = await rig.request('GET', path(customer, '/messages'));
+    expect(thread.body.calls).toHaveLength(1);
+    expect(Date.parse(thread.body.calls[0].at)).toBeLessThanOrEqual(after);
+  }, 60_000);
+
+  it("when the window a call opened has passed, a free-form send is refused 409 saying when the customer's last WhatsApp call was", async () => {
+    const customer = newCustomer();
+    // Called 24 h minus 6 s ago (delivered late, still within its 24 h): the window closes in 6 s.
+    const calledAt = Math.floor((Date.now() - DAY) / 1000) + 6;
+    expect((await rig.simulator.deliverWebhook(connectWebhook(customer, `wacid.expiring-${customer}`, calledAt))).finalStatus).toBe(200);
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.status === 200 && r.body.state === 'openSession', 20_000);
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'expiredNeedsTemplate', 30_000);
+
+    const refused = await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text: 'Sorry we missed you' } });
+    expect(refused.status).toBe(409);
+    expect(refused.contentType).toContain('application/problem+json');
+    const called = new Date(calledAt * 1000).toISOString();
+    const closed = new Date(calledAt * 1000 + DAY).toISOString();
+    expect(refused.body).toMatchObject({
+      code: 'template_required',
+      detail: `The customer's last WhatsApp call was at ${called}; the 24-hour customer service window closed at ${closed}. Send one of the approved templates instead.`,
+    });
+    expect(sentTo(customer)).toHaveLength(0);
+  }, 90_000);
 });

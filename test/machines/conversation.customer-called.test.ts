@@ -98,4 +98,15 @@ describe('customer.called: a WhatsApp user calls the business', () => {
     expect(c.state).toBe('openSession');
     expect(toConversationStatus(c.snapshot, c.now).windowClosesAt).toBe(new Date(T0 + 2 * HOUR + DAY).toISOString());
   });
+
+  it('a call dated in the future shows and counts as received now: lastCalledAt never lies ahead, like the window', () => {
+    const c = new ConversationHarness();
+    called(c, T0 + 30 * DAY, 'wacid.future'); // a `connect` whose timestamp is 30 days ahead of its receipt
+    expect(c.snapshot.context.windowClosesAt).toBe(T0 + DAY);
+    expect(toConversationStatus(c.snapshot, c.now).lastCalledAt).toBe(new Date(T0).toISOString());
+    // The same for a call too late to move the window: remembered at most at its receipt.
+    c.advance(HOUR);
+    called(c, c.now + 30 * DAY, 'wacid.future-2');
+    expect(toConversationStatus(c.snapshot, c.now).lastCalledAt).toBe(new Date(T0 + HOUR).toISOString());
+  });
 });
