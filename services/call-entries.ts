@@ -21,7 +21,8 @@ export interface CallEntry {
   /** When it was offered (ISO). */
   at: string;
   /** How it ended, or where it is: the SIP side's phase (`ended`, `missed`, `abandoned`, `failed`, `ringing`,
-   * `answered`), else Meta's terminate status in lower case (`completed`, `failed`), else `connected`. */
+   * `answered`), else Meta's terminate status in lower case (`completed`, `failed`), else, from Meta's `connect`
+   * alone, `ringing` (a user's call) or `answered` (the business's call, which the user accepted). */
   outcome: string;
   cause?: string;
   agentId?: string;
@@ -74,6 +75,14 @@ function metaOf(t: CallEventDoc | undefined): CallEntry['meta'] | undefined {
   };
 }
 
+/**
+ * Where a call Meta reported without its `terminate` yet stands. A user's `connect` is Meta's offer: the call arrives
+ * and nobody has answered it yet (user-initiated calls page), so it rings; on a business's call the `connect` comes
+ * once the user accepted it (business-initiated calls page), so it is answered. Neither says the call connected and
+ * ended well: that is `terminate` COMPLETED.
+ */
+const reportedPhase = (direction: CallEntry['direction']): string => (direction === 'inbound' ? 'ringing' : 'answered');
+
 /** Joins the SIP side's calls with Meta's reports; oldest first. Pure. */
 export function joinCallEntries(calls: readonly CallDoc[], events: readonly CallEventDoc[]): CallEntry[] {
   const reports = reportsOf(events);
@@ -107,7 +116,7 @@ export function joinCallEntries(calls: readonly CallDoc[], events: readonly Call
       wacid: r.wacid,
       direction: r.direction,
       at: iso(r.at),
-      outcome: meta?.status?.toLowerCase() ?? 'connected',
+      outcome: meta?.status?.toLowerCase() ?? reportedPhase(r.direction),
       ...(meta?.durationSeconds !== undefined ? { durationSeconds: meta.durationSeconds } : {}),
       ...(meta ? { meta } : {}),
     });

@@ -106,10 +106,11 @@ export function createBusinessCallAnswerer(deps: Deps) {
     deps.register(c);
     const h: Held1 = { invite: request, transport: inbound.source.transport, reply: inbound.reply, acked: false };
     pending.set(callId, h);
+    // Who ended it: the user who declined (603); nobody when Meta refused it (403, no permission) or it rang out (480).
     const final = async (state: SimCall['state'], status: number, reason: string, extra: [string, string][] = []) => {
       c.statuses.push(status);
       await respond(h, status, reason, extra);
-      deps.finish(c, state, Date.now(), 'customer', status);
+      deps.finish(c, state, Date.now(), state === 'declined' ? 'customer' : undefined, status);
     };
     if (!holds(number.id, customer)) return final('refused', NO_PERMISSION.status, NO_PERMISSION.reason, [['Reason', NO_PERMISSION.header]]);
     const plan = answering.get(customer) ?? { outcome: 'answer' };

@@ -182,7 +182,9 @@ export function createMetaSip(deps: MetaSipDeps) {
         if (answer.status === 407) invite.headers = invite.headers.map(([n, v]) => (n === 'Authorization' ? ['Proxy-Authorization', v] : [n, v]));
         continue;
       }
-      if (answer.status >= 300) return finish(c, c.state === 'cancelled' || answer.status === 487 ? 'cancelled' : 'failed', Date.now(), 'customer', answer.status);
+      // A failure (480 nobody took it, 486…) is the business ending the call; only a 487 to the user's CANCEL is theirs.
+      const cancelled = c.state === 'cancelled' || answer.status === 487;
+      if (answer.status >= 300) return finish(c, cancelled ? 'cancelled' : 'failed', Date.now(), cancelled ? 'customer' : 'business', answer.status);
       c.dialog = dialogFromAnswer(invite, answer, '', kind);
       c.nextSeq = seq + 1;
       c.remoteSdp = answer.body;

@@ -22,12 +22,12 @@ let nextCustomer = 15558000000 + Math.floor(Math.random() * 900_000);
 const bodyOf = (m: SippMessage) => m.text.split(/\r?\n\r?\n/).slice(1).join('\n\n').replace(/\r/g, '').trim();
 const conversationOf = (customer: string) => `wa:${BUSINESS_NUMBER_ID}:${customer}`;
 
-async function rigWith(mode: AgentLegMode, tls?: { certFile: string; keyFile: string; ca: string }): Promise<{ rig: ServiceRig; cc: SippPeer }> {
+async function rigWith(mode: AgentLegMode, tls?: { certFile: string; keyFile: string; ca: string }, inviteTimeoutMs?: number): Promise<{ rig: ServiceRig; cc: SippPeer }> {
   const cc = await startSipp({ scenario: 'custom:agent-leg', scenarioXml: agentLeg(mode), transport: 'udp', agent: 'agent-7', timeoutSeconds: 60 });
   cleanups.push(() => cc.stop());
   const sipPort = await findFreePort();
   const tlsPort = tls ? await findFreePort() : undefined;
-  const rig = await startService({ sip: { connectorUri: cc.uri, localPort: sipPort, ...(tls ? { tls: { certFile: tls.certFile, keyFile: tls.keyFile, port: tlsPort! } } : {}) } });
+  const rig = await startService({ sip: { connectorUri: cc.uri, localPort: sipPort, ...(inviteTimeoutMs ? { inviteTimeoutMs } : {}), ...(tls ? { tls: { certFile: tls.certFile, keyFile: tls.keyFile, port: tlsPort! } } : {}) } });
   // Meta speaks TLS only: so does the simulator here, trusting the test CA that signed the connector's certificate.
   if (tls) rig.simulator.sip.useTransport('tls', [tls.ca]);
   cleanups.push(() => rig.stop());
@@ -139,6 +139,35 @@ describe('the simulator calls as a WhatsApp user would (Meta SIP server), sipp i
     // Webhook delivery for SIP calls was never enabled for the number: Meta sends none, nothing is stored.
     expect(thread.body.calls[0].wacid).toBeUndefined();
     expect(await rig.store.db.collection('call_events').countDocuments({ conversationId: conversationOf(customer) })).toBe(0);
+  }, 120_000);
+
+  test("nobody answers: the connector refuses Meta 480, the business ended it, Meta's terminate is FAILED with no start, end or duration; missed in the thread", async () => {
+    // The contact centre rings and never answers; the connector gives up after 1.5 s (SIP_INVITE_TIMEOUT_MS).
+    const { rig, cc } = await rigWith('ring', undefined, 1_500);
+    const customer = String((nextCustomer += 1));
+    await fetch(`${rig.simulator.url}/_sim/calls/webhooks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phoneNumberId: BUSINESS_NUMBER_ID, enabled: true }) });
+    const placed = await simulatorCall(rig, { phoneNumberId: BUSINESS_NUMBER_ID, from: customer, displayPhoneNumber: DISPLAY });
+    expect(placed.status).toBe(201);
+    expect((await cc.finished()).received('CANCEL')).toHaveLength(1);
+    const sim = await eventually(async () => simCall(rig, placed.body.callId), (c) => c.finalStatus !== undefined, 20_000);
+    // The caller did not hang up: the business answered 480 Temporarily Unavailable.
+    expect(sim).toMatchObject({ state: 'failed', finalStatus: 480, endedBy: 'business' });
+    expect(sim.answeredAt).toBeUndefined();
+
+    const thread = await eventually(
+      () => rig.request('GET', `/v1/conversations/${encodeURIComponent(conversationOf(customer))}/messages`),
+      (r) => r.status === 200 && r.body.calls?.[0]?.meta?.status === 'FAILED',
+      30_000,
+    );
+    expect(thread.body.calls).toHaveLength(1);
+    expect(thread.body.calls[0]).toMatchObject({ kind: 'call', wacid: sim.wacid, direction: 'inbound', outcome: 'missed', cause: 'no_answer', meta: { status: 'FAILED' } });
+    // Never connected: no talk time, and Meta reports no start, end or duration for it.
+    expect(thread.body.calls[0].durationSeconds).toBeUndefined();
+    expect(thread.body.calls[0].meta).toEqual({ status: 'FAILED' });
+    const terminate = await rig.store.db.collection('call_events').findOne({ _id: `${sim.wacid}:terminate` } as object);
+    expect(terminate).toMatchObject({ event: 'terminate', status: 'FAILED', direction: 'USER_INITIATED' });
+    expect(terminate).not.toHaveProperty('startTime');
+    expect(terminate).not.toHaveProperty('durationSeconds');
   }, 120_000);
 
   test("Meta's documented terminate payload, unknown fields and all, is stored once; a redelivery changes nothing", async () => {

@@ -58,7 +58,20 @@ test('a report of the other direction, or too far off, is not joined to a call',
   const entries = joinCallEntries([call('sip-a', T)], [event('wacid.X', 'connect', T + 1_000, { direction: 'BUSINESS_INITIATED' }), event('wacid.Y', 'connect', T + 61_000)]);
   expect(entries.find((e) => e.callId === 'sip-a')!.wacid).toBeUndefined();
   expect(entries.filter((e) => !e.callId).map((e) => [e.wacid, e.direction, e.outcome])).toEqual([
-    ['wacid.X', 'outbound', 'connected'],
-    ['wacid.Y', 'inbound', 'connected'],
+    ['wacid.X', 'outbound', 'answered'],
+    ['wacid.Y', 'inbound', 'ringing'],
   ]);
+});
+
+test("a user's call Meta reported only by its connect is ringing, not connected; its FAILED terminate (no start, end or duration: never connected) makes it failed", () => {
+  // The user-initiated `connect` is Meta's offer: the call arrives, nobody has answered yet.
+  const offered = joinCallEntries([], [event('wacid.U', 'connect', T)]);
+  expect(offered).toEqual([{ kind: 'call', wacid: 'wacid.U', direction: 'inbound', at: new Date(T).toISOString(), outcome: 'ringing' }]);
+  const unanswered = joinCallEntries([], [event('wacid.U', 'connect', T), event('wacid.U', 'terminate', T + 30_000, { status: 'FAILED' })]);
+  expect(unanswered).toEqual([{ kind: 'call', wacid: 'wacid.U', direction: 'inbound', at: new Date(T).toISOString(), outcome: 'failed', meta: { status: 'FAILED' } }]);
+});
+
+test('a report dated ahead of its receipt shows at its receipt', () => {
+  const entries = joinCallEntries([], [event('wacid.F', 'connect', T + 30 * 86_400_000, { receivedAt: new Date(T) })]);
+  expect(entries[0]!.at).toBe(new Date(T).toISOString());
 });
