@@ -173,7 +173,16 @@ export function readInbound(raw: Record<string, unknown> & { type: string }): Re
 
 function readOne(raw: Record<string, unknown> & { type: string }): ReadInbound {
   const permission = CloudCallPermissionReply.safeParse(raw);
-  if (permission.success) return { category: 'event', kind: 'call_permission_reply', content: { callPermissionReply: callPermissionReplyOf(permission.data) } };
+  if (permission.success) {
+    const content = { callPermissionReply: callPermissionReplyOf(permission.data) };
+    // The user tapping Allow or Decline is a message they send (an `interactive` reply in the `messages` field, with
+    // `from`, its own wamid and `context` naming our request): like a button reply it opens or refreshes the window
+    // ("When a WhatsApp user messages you", service messages page) and reaches the conversation. `automatic` is
+    // WhatsApp answering for the user (a permission granted with their call, which opens the window itself): an event.
+    return content.callPermissionReply.responseSource === 'automatic'
+      ? { category: 'event', kind: 'call_permission_reply', content }
+      : { category: 'customer', kind: 'interactive', content };
+  }
   const customer = CloudCustomerMessage.safeParse(raw);
   if (customer.success) return customerContent(customer.data);
   const reaction = CloudReaction.safeParse(raw);
@@ -191,7 +200,7 @@ function readOne(raw: Record<string, unknown> & { type: string }): ReadInbound {
   };
 }
 
-/** Meta's reply as we keep it: times in epoch ms. A reply is an event: it is kept in the thread, not routed. */
+/** Meta's reply as we keep it: times in epoch ms. */
 function callPermissionReplyOf(message: CloudCallPermissionReply): CallPermissionReply {
   const r = message.interactive.call_permission_reply;
   const expires = r.expiration_timestamp === undefined ? undefined : Number(r.expiration_timestamp) * 1000;

@@ -92,6 +92,11 @@ export function inboundLineText(doc: InboundMessageDoc, mediaLink: (mediaId: str
   }
   if (doc.button) return `[button] ${doc.button.text}`;
   if (doc.interactive) return `[${doc.interactive.type === 'nfm_reply' ? 'form answer' : 'chose'}] ${doc.interactive.title ?? doc.interactive.body ?? ''}`.trimEnd();
+  if (doc.callPermissionReply) {
+    const r = doc.callPermissionReply;
+    const until = r.response !== 'accept' ? '' : r.isPermanent ? ' (permanently)' : r.expiresAt !== undefined ? ` until ${new Date(r.expiresAt).toISOString()}` : '';
+    return `[call permission] ${r.response === 'accept' ? 'allows calls' : 'declines calls'}${until}`;
+  }
   if (doc.order) return `[order] ${doc.order.productItems.map((p) => `${p.quantity} × ${p.productRetailerId}`).join(', ')}${caption(doc.order.text)}`;
   return `[${doc.unsupported?.type ?? doc.type} message: WhatsApp does not deliver its content]`;
 }

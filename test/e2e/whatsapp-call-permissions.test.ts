@@ -96,13 +96,34 @@ describe("the customer's reply (call_permission_reply webhook)", () => {
     });
     const thread = await rig.request('GET', `/v1/conversations/${conversation(customer)}/messages`);
     const shown = thread.body.messages.find((m: { callPermissionReply?: unknown }) => m.callPermissionReply);
-    expect(shown).toMatchObject({ direction: 'inbound', event: true, callPermissionReply: { response: 'accept', isPermanent: false, expiresAt: new Date(expires * 1000).toISOString(), responseSource: 'user_action' } });
+    // The user's own reply is their message in the thread (not an event): see the next test.
+    expect(shown.event).toBeUndefined();
+    expect(shown).toMatchObject({ direction: 'inbound', callPermissionReply: { response: 'accept', isPermanent: false, expiresAt: new Date(expires * 1000).toISOString(), responseSource: 'user_action' } });
     // The customer declines later; an older acceptance delivered after that changes nothing.
     await grant(rig, customer, { response: 'reject', is_permanent: false, response_source: 'user_action' }, at + 30);
     await eventually(() => rig.request('GET', path), (r) => r.body.state === 'rejected');
     await grant(rig, customer, { response: 'accept', is_permanent: true, response_source: 'user_action' }, at + 10);
     await new Promise((r) => setTimeout(r, 500));
     expect((await rig.request('GET', path)).body).toMatchObject({ state: 'rejected', canCall: false, refusal: { code: 'call_permission_required' } });
+  }, 60_000);
+
+  test("the user's reply is a message they send: it opens the window and reaches the conversation; an automatic one does not", async () => {
+    // A customer with no conversation yet (e.g. the request went out in a template, or the conversation was closed).
+    const customer = newCustomer();
+    const at = nowSeconds() - 5;
+    await grant(rig, customer, { response: 'accept', is_permanent: true, response_source: 'user_action' }, at);
+    const opened = await eventually(() => rig.request('GET', `/v1/conversations/${conversation(customer)}`), (r) => r.status === 200 && r.body.state === 'openSession');
+    expect(opened.body).toMatchObject({ inboundCount: 1, lastInboundAt: new Date(at * 1000).toISOString(), windowClosesAt: new Date((at + 86_400) * 1000).toISOString() });
+    const reply = await rig.request('POST', `/v1/conversations/${conversation(customer)}/messages`, { message: { type: 'text', text: 'Thanks! We will call you shortly.' } });
+    expect(reply.status).toBe(202);
+    await eventually(() => rig.simulator.sent().filter((m) => m.to === customer), (sent) => sent.length === 1);
+
+    // `response_source: automatic` is WhatsApp answering for the user (not a message they wrote): kept, not signalled.
+    const other = newCustomer();
+    await grant(rig, other, { response: 'accept', is_permanent: false, expiration_timestamp: nowSeconds() + 86_400, response_source: 'automatic' });
+    await eventually(() => rig.request('GET', `/v1/conversations/${conversation(other)}/call-permission`), (r) => r.body.state === 'granted');
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await rig.request('GET', `/v1/conversations/${conversation(other)}`)).status).toBe(404);
   }, 60_000);
 
   test("erasing the customer removes the kept permission with their messages", async () => {

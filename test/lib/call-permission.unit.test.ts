@@ -49,7 +49,7 @@ test('4 unanswered calls in a row revoke the permission; an answered one in betw
   expect(callPermissionVerdict(accepted({ isPermanent: true, repliedAt: now - 3_600_000 * 1.5 }), [missed(1), missed(2), missed(3), missed(4)], now)).toMatchObject({ state: 'granted', consecutiveUnanswered: 1 });
 });
 
-test("Meta's call_permission_reply message is an event carrying the reply, times in ms", () => {
+test("Meta's call_permission_reply message, the user's own, is their interactive message carrying the reply, times in ms; an automatic one is an event", () => {
   const read = readInbound({
     context: { from: '12025550107', id: 'wamid.request' },
     from: '15551234567',
@@ -59,10 +59,18 @@ test("Meta's call_permission_reply message is an event carrying the reply, times
     type: 'interactive',
   });
   expect(read).toEqual({
-    category: 'event',
-    kind: 'call_permission_reply',
+    category: 'customer',
+    kind: 'interactive',
     content: { callPermissionReply: { response: 'accept', isPermanent: false, expiresAt: 1754025360000, responseSource: 'user_action', repliedAt: 1753420560000, messageId: 'wamid.reply' } },
   });
+  const automatic = readInbound({
+    from: '15551234567',
+    id: 'wamid.auto',
+    timestamp: '1753420560',
+    interactive: { type: 'call_permission_reply', call_permission_reply: { response: 'accept', is_permanent: false, expiration_timestamp: 1754025360, response_source: 'automatic' } },
+    type: 'interactive',
+  });
+  expect(automatic).toMatchObject({ category: 'event', kind: 'call_permission_reply', content: { callPermissionReply: { responseSource: 'automatic' } } });
   // A reply whose response is not Meta's is not taken for one.
   const odd = readInbound({ from: '15551234567', id: 'wamid.x', timestamp: '1753420560', interactive: { type: 'call_permission_reply', call_permission_reply: { response: 'maybe' } }, type: 'interactive' });
   expect(odd.category).toBe('customer');
