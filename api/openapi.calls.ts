@@ -10,7 +10,7 @@ export const CallEntryView = z
     wacid: z.string().optional().meta({ description: "Meta's call id, when a `calls` webhook named the call" }),
     direction: z.enum(['inbound', 'outbound']).meta({ description: 'inbound: the WhatsApp user called; outbound: the business did' }),
     at: z.string().meta({ description: 'When it was offered (ISO 8601)' }),
-    outcome: z.string().meta({ description: "ended, missed, abandoned, failed, ringing, answered (the SIP side's phase); else Meta's terminate status: completed, failed" }),
+    outcome: z.string().meta({ description: "ended, missed, abandoned, failed, ringing, answered (the SIP side's phase); else Meta's terminate status: completed, failed; else Meta's call status: ringing, answered (ACCEPTED), rejected; else from Meta's connect alone: ringing (the user's call) or answered (the business's)" }),
     cause: z.string().optional(),
     agentId: z.string().optional(),
     waitSeconds: z.number().optional(),

@@ -2336,7 +2336,7 @@ export interface components {
             direction: "inbound" | "outbound";
             /** @description When it was offered (ISO 8601) */
             at: string;
-            /** @description ended, missed, abandoned, failed, ringing, answered (the SIP side's phase); else Meta's terminate status: completed, failed */
+            /** @description ended, missed, abandoned, failed, ringing, answered (the SIP side's phase); else Meta's terminate status: completed, failed; else Meta's call status: ringing, answered (ACCEPTED), rejected; else from Meta's connect alone: ringing (the user's call) or answered (the business's) */
             outcome: string;
             cause?: string;
             agentId?: string;

@@ -12,12 +12,27 @@ import { tellConversationOfCall } from '../services/customer-calls';
 import { markHandedOver, recordCallEvent, wasHandedOver } from '../store/call-events.store';
 import type { IngestDeps } from './webhook.deps';
 
-/** A `calls` change value: the number, and one or more call events (business-initiated `statuses` are not read). */
-export const CallsChangeValue = z.looseObject({
-  metadata: z.looseObject({ display_phone_number: z.string().optional(), phone_number_id: z.string().min(1) }),
-  calls: z.array(z.unknown()).optional(),
-});
+/**
+ * A `calls` change value: the number, and its call events: `calls[]` (connect, terminate) and `statuses[]`, Meta's
+ * status of a business-initiated call (`type: "call"`, `status` RINGING, ACCEPTED or REJECTED, `recipient_id` the
+ * user; https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/business-initiated-calls/),
+ * read as events named `status` of that call (the business calls, the user is `to`).
+ */
+export const CallsChangeValue = z
+  .looseObject({
+    metadata: z.looseObject({ display_phone_number: z.string().optional(), phone_number_id: z.string().min(1) }),
+    calls: z.array(z.unknown()).optional(),
+    statuses: z.array(z.unknown()).optional(),
+  })
+  .transform((value): typeof value & { calls: unknown[] } => ({ ...value, calls: [...(value.calls ?? []), ...(value.statuses ?? []).map((status) => statusAsCallEvent(value.metadata, status))] }));
 export type CallsChangeValue = z.infer<typeof CallsChangeValue>;
+
+/** A call status as a call event; a status without Meta's fields stays unreadable (a dead letter, as any event). */
+function statusAsCallEvent(metadata: { display_phone_number?: string; phone_number_id: string }, raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null) return raw;
+  const status = raw as Record<string, unknown>;
+  return { ...status, from: metadata.display_phone_number ?? metadata.phone_number_id, to: status.recipient_id, event: 'status', direction: 'BUSINESS_INITIATED' };
+}
 
 const unixSeconds = z.union([z.string().regex(/^\d{1,12}$/), z.number().int().min(0)]).transform((s) => Number(s) * 1000);
 
@@ -49,7 +64,8 @@ export async function ingestCallEvent(deps: IngestDeps, value: CallsChangeValue,
   const businessNumberId = value.metadata.phone_number_id;
   // The WhatsApp user is the caller of a user-initiated call and the callee of a business-initiated one.
   const customer = digits(event.direction === 'BUSINESS_INITIATED' ? event.to : event.from);
-  const id = `${event.id}:${event.event}`;
+  // A status is kept once per status (RINGING, then ACCEPTED…); any other event once per call.
+  const id = event.event === 'status' ? `${event.id}:status:${(event.status ?? '').toUpperCase()}` : `${event.id}:${event.event}`;
   const outcome = await recordCallEvent(deps.store, {
     _id: id,
     wacid: event.id,
@@ -65,11 +81,14 @@ export async function ingestCallEvent(deps: IngestDeps, value: CallsChangeValue,
     ...(event.duration !== undefined ? { durationSeconds: event.duration } : {}),
     receivedAt,
   });
-  // A call 24 h old can open no window any more. A redelivery is handed over only if the first delivery's hand-over
-  // did not finish (that may be why it came back); the conversation takes each call id once anyway.
-  const opensWindow = event.event === 'connect' && event.direction === 'USER_INITIATED' && event.timestamp + SESSION_WINDOW_MS > receivedAt.getTime();
+  // The user calls, or accepts the business's call (its ACCEPTED status): Meta's two cases on the pricing page. A call
+  // 24 h old can open no window any more. A redelivery is handed over only if the first delivery's hand-over did not
+  // finish (that may be why it came back); the conversation takes each call id once anyway.
+  const userCalled = event.event === 'connect' && event.direction === 'USER_INITIATED';
+  const userAccepted = event.event === 'status' && event.status?.toUpperCase() === 'ACCEPTED';
+  const opensWindow = (userCalled || userAccepted) && event.timestamp + SESSION_WINDOW_MS > receivedAt.getTime();
   if (opensWindow && (outcome === 'new' || !(await wasHandedOver(deps.store, id)))) {
-    await handCallOver(deps, value, event, receivedAt);
+    await handCallOver(deps, value, event, customer, receivedAt);
     await markHandedOver(deps.store, id, new Date());
   }
   return outcome === 'new';
@@ -78,8 +97,7 @@ export async function ingestCallEvent(deps: IngestDeps, value: CallsChangeValue,
 const CallContacts = z.array(z.looseObject({ wa_id: z.string().optional(), profile: z.looseObject({ name: z.string().optional() }).optional() }));
 
 /** The caller's conversation is told of the call (services/customer-calls.ts). */
-async function handCallOver(deps: IngestDeps, value: CallsChangeValue, event: CloudCallEvent, receivedAt: Date): Promise<void> {
-  const waId = digits(event.from);
+async function handCallOver(deps: IngestDeps, value: CallsChangeValue, event: CloudCallEvent, waId: string, receivedAt: Date): Promise<void> {
   const profileName = CallContacts.safeParse(value.contacts).data?.find((c) => c.wa_id === waId)?.profile?.name;
   // Bounded like a message's hand-over: with Temporal down the broker gets its 503 instead of waiting on us.
   await tellConversationOfCall(

@@ -21,8 +21,9 @@ export interface CallEntry {
   /** When it was offered (ISO). */
   at: string;
   /** How it ended, or where it is: the SIP side's phase (`ended`, `missed`, `abandoned`, `failed`, `ringing`,
-   * `answered`), else Meta's terminate status in lower case (`completed`, `failed`), else, from Meta's `connect`
-   * alone, `ringing` (a user's call) or `answered` (the business's call, which the user accepted). */
+   * `answered`), else Meta's terminate status in lower case (`completed`, `failed`), else its latest call status
+   * (`ringing`, `answered` for ACCEPTED, `rejected`), else, from Meta's `connect` alone, `ringing` (a user's call) or
+   * `answered` (the business's call, which the user accepted). */
   outcome: string;
   cause?: string;
   agentId?: string;
@@ -42,6 +43,8 @@ interface Reported {
   direction: CallEntry['direction'];
   at: number;
   terminate?: CallEventDoc;
+  /** The latest of Meta's call statuses (a business-initiated call: RINGING, ACCEPTED, REJECTED). */
+  status?: string;
 }
 
 /**
@@ -56,6 +59,7 @@ function reportsOf(events: readonly CallEventDoc[]): Reported[] {
   for (const e of events) {
     const r = byCall.get(e.wacid) ?? { wacid: e.wacid, direction: directionOf(e.direction), at: shownAt(e, e.at) };
     if (e.event === 'connect') r.at = shownAt(e, e.at);
+    if (e.event === 'status' && e.status) r.status = e.status;
     if (e.event === 'terminate') {
       r.terminate = e;
       if (!byCall.has(e.wacid)) r.at = shownAt(e, e.startTime ?? e.at);
@@ -81,6 +85,9 @@ function metaOf(t: CallEventDoc | undefined): CallEntry['meta'] | undefined {
  * once the user accepted it (business-initiated calls page), so it is answered. Neither says the call connected and
  * ended well: that is `terminate` COMPLETED.
  */
+/** Meta's call status of a business-initiated call, as the thread says it before the terminate. */
+const STATUS_PHASE: Record<string, string> = { RINGING: 'ringing', ACCEPTED: 'answered', REJECTED: 'rejected' };
+
 const reportedPhase = (direction: CallEntry['direction']): string => (direction === 'inbound' ? 'ringing' : 'answered');
 
 /** Joins the SIP side's calls with Meta's reports; oldest first. Pure. */
@@ -116,7 +123,7 @@ export function joinCallEntries(calls: readonly CallDoc[], events: readonly Call
       wacid: r.wacid,
       direction: r.direction,
       at: iso(r.at),
-      outcome: meta?.status?.toLowerCase() ?? reportedPhase(r.direction),
+      outcome: meta?.status?.toLowerCase() ?? (r.status ? (STATUS_PHASE[r.status] ?? r.status.toLowerCase()) : reportedPhase(r.direction)),
       ...(meta?.durationSeconds !== undefined ? { durationSeconds: meta.durationSeconds } : {}),
       ...(meta ? { meta } : {}),
     });

@@ -12,7 +12,8 @@ export interface CallEventDoc {
   _id: string;
   /** Meta's call id (`wacid.…`). */
   wacid: string;
-  /** `connect`, `terminate` (any other event Meta adds is kept as named). */
+  /** `connect`, `terminate`, `status` (a business-initiated call's RINGING, ACCEPTED, REJECTED in `status`; `_id`
+   * `<wacid>:status:<STATUS>`); any other event Meta adds is kept as named. */
   event: string;
   direction?: 'USER_INITIATED' | 'BUSINESS_INITIATED' | string;
   businessNumberId: string;
@@ -21,7 +22,7 @@ export interface CallEventDoc {
   conversationId: string;
   /** The event's timestamp, epoch ms. */
   at: number;
-  /** terminate: Meta's status, upper-cased (COMPLETED, FAILED). */
+  /** terminate: Meta's status, upper-cased (COMPLETED, FAILED); status: the call's status (RINGING, ACCEPTED, REJECTED). */
   status?: string;
   /** terminate: when the connected call started and ended (epoch ms), and its duration in seconds, as Meta counts. */
   startTime?: number;
