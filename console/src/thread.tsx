@@ -112,7 +112,7 @@ export function Thread({ messages, calls = [], actions }: { messages: Message[];
   );
 }
 
-const outcomeLabel: Record<string, string> = { ended: 'answered', answered: 'in progress', ringing: 'ringing', missed: 'missed', abandoned: 'abandoned (caller hung up while it rang)', failed: 'failed', completed: 'completed', connected: 'connected' };
+const outcomeLabel: Record<string, string> = { ended: 'answered', answered: 'in progress', ringing: 'ringing', missed: 'missed', abandoned: 'abandoned (caller hung up while it rang)', failed: 'failed', completed: 'completed', rejected: 'declined by the customer' };
 
 /** A WhatsApp call in the thread: who called, how it ended, who took it and for how long. */
 function CallItem({ c }: { c: Call }) {
