@@ -84,7 +84,9 @@ export async function inboundOf(deps: IngestDeps, value: MessagesChangeValue, me
     conversationId,
     businessNumberId,
     customerKey: customer.key,
-    sortAt: sentAt,
+    // Never later than its receipt: a `timestamp` ahead of us (a clock running fast, ours or the sender's) would put the
+    // message after our replies to it in the thread, and keep it past its retention; the window is capped the same way.
+    sortAt: Math.min(sentAt, receivedAt.getTime()),
     seq: receiptSeq(receivedAt, position),
     createdAt: receivedAt,
     kind,

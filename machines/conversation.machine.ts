@@ -1,7 +1,7 @@
 import { and, assign, enqueueActions, or, setup } from 'xstate';
 import { autoReplyPlan, idleTimer, inboundSummary, remember, sendParams, windowTimer } from './conversation.session';
 import { idleRouting, retryDueAt, routingActions, routingGuards, type Plan } from './conversation.routing';
-import { isWindowClosedByRefusal, isWindowOpenAt, lastCallAfter, mayGoOutsideWindow, windowClosesAfter, windowEndOf } from './conversation.rules';
+import { isWindowClosedByRefusal, isWindowOpenAt, lastCallAfter, lastInboundAfter, mayGoOutsideWindow, windowClosesAfter, windowEndOf } from './conversation.rules';
 import type {
   AskBotEffect,
   CancelTimerEffect,
@@ -69,7 +69,7 @@ export const conversationMachine = setup({
       const inbound = event as EventOf<'customer.messageReceived'>;
       return {
         windowClosesAt: windowClosesAfter(context, inbound),
-        lastInboundAt: Math.max(context.lastInboundAt ?? 0, inbound.sentAt),
+        lastInboundAt: lastInboundAfter(context, inbound),
         firstInboundAt: context.firstInboundAt ?? inbound.at,
         inboundCount: context.inboundCount + 1,
         customer: { ...context.customer, ...inbound.customer, key: context.customer.key },
@@ -79,7 +79,7 @@ export const conversationMachine = setup({
     /** A message too late to (re)open the window: counted, the deadline stays. */
     countInbound: assign(({ context, event }) => ({
       // When the customer last wrote, shown to people; the window's deadline is windowClosesAt, which stays.
-      lastInboundAt: Math.max(context.lastInboundAt ?? 0, (event as EventOf<'customer.messageReceived'>).sentAt),
+      lastInboundAt: lastInboundAfter(context, event as EventOf<'customer.messageReceived'>),
       inboundCount: context.inboundCount + 1,
       firstInboundAt: context.firstInboundAt ?? event.at,
       recentMessages: remember(context, inboundSummary(event as EventOf<'customer.messageReceived'>)),

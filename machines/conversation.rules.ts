@@ -37,6 +37,16 @@ export function lastCallAfter(context: Pick<ConversationContext, 'lastCalledAt'>
   return Math.max(context.lastCalledAt ?? 0, Math.min(call.calledAt, call.at));
 }
 
+/**
+ * When the customer last wrote, as shown (`lastInboundAt`) and as a late 131047 is judged against
+ * (`isWindowClosedByRefusal`), epoch ms: the message's `timestamp` (`sentAt`), never later than we received it (`at`),
+ * like the window and the last call; never moved back by a message delivered late. A timestamp ahead of receipt would
+ * otherwise show a message from the future and make every later refusal look older than the customer's last word.
+ */
+export function lastInboundAfter(context: Pick<ConversationContext, 'lastInboundAt'>, message: { sentAt: number; at: number }): number {
+  return Math.max(context.lastInboundAt ?? 0, Math.min(message.sentAt, message.at));
+}
+
 /** The rule itself: a session (non-template) message may be sent at `at` (epoch ms) only before the deadline. */
 export function isWindowOpenAt(context: Pick<ConversationContext, 'windowClosesAt'>, at: number): boolean {
   return context.windowClosesAt !== null && at < context.windowClosesAt;

@@ -26,7 +26,7 @@ interface MessageBase {
   conversationId: string;
   businessNumberId: string;
   customerKey: string;
-  /** Epoch ms the thread is ordered by: the payload time for inbound, the acceptance time for outbound. */
+  /** Epoch ms the thread is ordered by: the payload time for inbound (never later than its receipt), the acceptance time for outbound. */
   sortAt: number;
   /**
    * Receipt order, µs since the epoch (lib/thread-order.ts): when the connector received the webhook (plus the

@@ -43,6 +43,21 @@ describe('Cloud API webhooks', () => {
     expect(conversation.body.windowClosesAt).toBe(new Date(secondAt * 1000 + 24 * 3600 * 1000).toISOString());
   });
 
+  it('takes a message dated 30 days ahead as received now: the conversation never shows it in the future, and the reply comes after it in the thread', async () => {
+    const customer = newCustomer();
+    const before = Date.now();
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'from a fast clock', timestamp: seconds() + 30 * 24 * 3600 });
+    const opened = await eventually(() => rig.request('GET', path(customer)), (r) => r.status === 200 && r.body.inboundCount === 1);
+    const after = Date.now();
+    expect(Date.parse(opened.body.lastInboundAt)).toBeGreaterThanOrEqual(before - 1_000);
+    expect(Date.parse(opened.body.lastInboundAt)).toBeLessThanOrEqual(after);
+    expect(Date.parse(opened.body.windowClosesAt)).toBeLessThanOrEqual(after + 24 * 3600 * 1000);
+
+    expect((await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text: 'the reply' } })).status).toBe(202);
+    const thread = await eventually(() => rig.request('GET', path(customer, '/messages')), (r) => r.body.messages?.length === 2);
+    expect(thread.body.messages.map((m: { text: string }) => m.text)).toEqual(['from a fast clock', 'the reply']);
+  });
+
   it('moves statuses only forward, keeps a late failure, and records the pricing category', async () => {
     const customer = newCustomer();
     await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'hi' });

@@ -85,6 +85,19 @@ describe('the conversation machine (WhatsApp rules)', () => {
     expect(c.send(text()).refused).toBeNull();
   });
 
+  it('a message dated in the future shows and counts as received now: lastInboundAt never lies ahead, and a 131047 for a later send still closes the window', () => {
+    const c = new ConversationHarness();
+    c.customerWrites(T0 + 30 * DAY); // a payload timestamp 30 days ahead of its receipt (a clock running fast)
+    expect(c.snapshot.context.windowClosesAt).toBe(T0 + DAY);
+    expect(toConversationStatus(c.snapshot, T0).lastInboundAt).toBe(new Date(T0).toISOString());
+
+    c.advance(HOUR);
+    const later = sends(c.send(text('Hello?')).effects)[0]!.params;
+    // Meta refuses it for the window (131047): nothing the customer did came after the send, so the window closes.
+    c.dispatch({ type: 'broker.rejected', messageId: later.messageId, code: 131047, title: 'Re-engagement message', sentAt: later.acceptedAt, at: c.now });
+    expect(c.state).toBe('expiredNeedsTemplate');
+  });
+
   it('ignores other broker refusals: the window stays open', () => {
     const c = new ConversationHarness();
     c.customerWrites();
