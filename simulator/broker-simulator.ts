@@ -7,28 +7,33 @@ import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
-import { z } from 'zod';
 import { installTemplateManager } from './template-manager';
-import { refusalOfReadReceipt, refusalOfSessionMessage } from './session-messages.validate';
 import { installCallingSettings } from './calling-settings';
 import { installCallPermissions } from './call-permissions';
-import { META_ERRORS, metaErrorBody, refusal, sendMetaError } from './errors';
+import { cloudError } from './errors';
 import { installResumableUpload } from './resumable-upload';
-import { checkMessageType, createRecipients } from './recipients';
-import { validateTemplateSend } from './template-send.validate';
+import { createRecipients } from './recipients';
 import type { ReviewStep } from './template-review';
-import { inboundImageWebhook, inboundTextWebhook, newWamid, signBody, statusWebhook, type CloudWebhookBody, type InboundOptions } from './cloud-api.payloads';
+import { inboundImageWebhook, inboundTextWebhook, newWamid, type CloudWebhookBody, type InboundOptions } from './cloud-api.payloads';
 import { customerActions } from './inbound-customer';
 import { installAccountHealth } from './account-health';
 import { serviceWindows } from './pricing';
 import { createMediaStore } from './media-store';
 import { businessCapabilityWebhook, type CapabilityUpdate } from './capability-webhook';
-import { refusalOfDirectSend, refusalOfMarketingSend } from './send-channels.validate';
 import { installBlockUsers } from './block-users';
 import { installMediaUpload } from './media-upload';
 import { createMetaSip } from './meta-sip';
 import { installCallControls } from './sip-calls.routes';
+import { createFaults, type Fault } from './faults';
+import { createWebhookDelivery, type DeliveryOptions, type WebhookDelivery } from './webhook-delivery';
+import { createStatusWebhooks } from './status-webhooks';
+import { installMessages } from './messages.routes';
 
+export type { Fault } from './faults';
+export type { WebhookDelivery } from './webhook-delivery';
+export type { ReadReceipt, SentMessage } from './messages.routes';
+
+/** How the simulated broker starts (bin/broker-simulator.ts, `npm start`, the test rigs). */
 export interface SimulatorOptions {
   port?: number;
   host?: string;
@@ -53,83 +58,15 @@ export interface SimulatorOptions {
   sipTransport?: 'udp' | 'tcp';
 }
 
-export interface SentMessage {
-  phoneNumberId: string;
-  /** The Graph API edge it was posted to. */
-  endpoint: 'messages' | 'marketing_messages';
-  to?: string;
-  recipient?: string;
-  type: string;
-  body: Record<string, unknown>;
-  wamid: string;
-  idempotencyKey?: string;
-  receivedAt: Date;
-}
-
-export type Fault =
-  | { kind: 'http'; status: number; code?: number; times: number; match?: { to?: string; type?: string } }
-  | { kind: 'timeout'; times: number; holdMs?: number }
-  | { kind: 'slow'; delayMs: number; times: number }
-  | { kind: 'duplicateWebhooks'; times: number };
-
-/** A mark-as-read (and typing indicator) call the connector made. */
-export interface ReadReceipt {
-  phoneNumberId: string;
-  messageId: string;
-  typing: boolean;
-  receivedAt: Date;
-}
-
-export interface WebhookDelivery {
-  attempts: number;
-  finalStatus: number;
-}
-
-const SendBody = z.looseObject({
-  messaging_product: z.literal('whatsapp'),
-  to: z.string().min(1).optional(),
-  recipient: z.string().min(1).optional(),
-  type: z.enum(['text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'reaction', 'interactive', 'template']),
-  text: z.looseObject({ body: z.string() }).optional(), // lengths: session-messages.validate.ts
-  image: z.looseObject({ id: z.string().optional(), link: z.string().optional() }).optional(),
-  template: z.looseObject({ name: z.string().min(1), language: z.looseObject({ code: z.string().min(1) }) }).optional(),
-  biz_opaque_callback_data: z.string().max(512).optional(),
-}).refine((b) => b.to !== undefined || b.recipient !== undefined, 'to or recipient is required')
-  .refine((b) => b[b.type] !== undefined, 'the object named by type is required');
-
 /**
- * Meta's error body (simulator/errors.ts): `message` is "(#code) <title>" once, the specifics (which field, why) in
- * `error_data.details`, as the error-codes page shows them. `message` may come with its "(#code)" already and with the
- * specifics after the title's ": ".
+ * Starts the simulated broker on loopback (a free port unless `port`): the Graph API routes the connector calls, the
+ * `/_sim/*` controls, and Meta's SIP side. Answers its URL and the controls tests use; `close()` stops everything.
  */
-function cloudError(res: Response, status: number, code: number, message: string) {
-  const said = message.replace(/^\(#\d+\)\s*/, '');
-  const known = META_ERRORS[code]?.title;
-  const title = known && said.startsWith(known) ? known : (said.split(': ')[0] ?? said);
-  return res.status(status).json(metaErrorBody(refusal(code, said, { title })));
-}
-
-const TITLES: Record<number, string> = {
-  130429: 'Rate limit hit',
-  131047: 'Re-engagement message',
-  131026: 'Message undeliverable',
-  131056: 'Pair rate limit hit',
-  131048: 'Spam rate limit hit',
-  132001: 'Template does not exist',
-  190: 'Access token has expired',
-};
-
 export async function startBrokerSimulator(options: SimulatorOptions) {
-  const statusDelayMs = options.statusDelayMs ?? 20;
   const windows = serviceWindows();
-  const redeliver = options.redeliver ?? { attempts: 8, initialDelayMs: 200 };
   let webhookUrl = options.webhookUrl;
   let url = '';
-  let sent: SentMessage[] = [];
-  let reads: ReadReceipt[] = [];
-  let requests = 0;
-  const byIdempotencyKey = new Map<string, string>();
-  let faults: Fault[] = [];
+  const faults = createFaults();
   const timers = new Set<NodeJS.Timeout>();
   const held = new Set<ServerResponse>();
   let closed = false;
@@ -146,91 +83,16 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
       timers.add(timer);
     });
 
-  /** Takes one use of the first fault of `kind` that matches, if any. */
-  function takeFault<K extends Fault['kind']>(kind: K, body?: { to?: string; type?: string }): Extract<Fault, { kind: K }> | undefined {
-    const fault = faults.find(
-      (f) => f.kind === kind && f.times > 0 && (f.kind !== 'http' || !f.match || ((!f.match.to || f.match.to === body?.to) && (!f.match.type || f.match.type === body?.type))),
-    );
-    if (!fault) return undefined;
-    fault.times -= 1;
-    return fault as Extract<Fault, { kind: K }>;
-  }
-
-  async function deliverOnce(raw: string, signature: string): Promise<number> {
-    if (!webhookUrl) throw new Error('the simulator has no webhook URL to deliver to');
-    try {
-      const response = await fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, body: raw });
-      await response.arrayBuffer();
-      return response.status;
-    } catch {
-      return 0; // connector unreachable: like Meta, try again later
-    }
-  }
-
-  /** Delivers a signed webhook, redelivering with exponential backoff until the connector answers 200. */
-  async function deliverWebhook(body: object, opts: { signatureOverride?: string; duplicate?: boolean } = {}): Promise<WebhookDelivery> {
-    blockUsers.noteDelivered(body);
-    metaSip.noteDelivered(body);
-    windows.noteInbound(body);
-    const raw = JSON.stringify(body);
-    const signature = opts.signatureOverride ?? signBody(raw, options.appSecret);
-    const copies = opts.duplicate || takeFault('duplicateWebhooks') ? 2 : 1;
-    let result: WebhookDelivery = { attempts: 0, finalStatus: 0 };
-    for (let copy = 0; copy < copies; copy += 1) {
-      let delay = redeliver.initialDelayMs;
-      for (let attempt = 1; attempt <= redeliver.attempts && !closed; attempt += 1) {
-        const status = await deliverOnce(raw, signature);
-        result = { attempts: result.attempts + 1, finalStatus: status };
-        if (status === 200) break;
-        await later(delay);
-        delay *= 2;
-      }
-    }
-    return result;
-  }
-
-  function scheduleStatuses(message: SentMessage): void {
-    if (options.autoStatuses === false) return;
-    const template = message.body.template as { name?: string } | undefined;
-    const stored = template ? templateManager.templates().find((t) => t.name === template.name) : undefined;
-    const category = message.type !== 'template' ? 'service' : (stored?.category.toLowerCase() ?? (template?.name?.startsWith('mkt_') ? 'marketing' : 'utility'));
-    const pricing = windows.pricingFor(message.phoneNumberId, message.to, category);
-    void (async () => {
-      for (const status of ['sent', 'delivered', 'read'] as const) {
-        await later(statusDelayMs);
-        if (closed) return;
-        await deliverWebhook(
-          statusWebhook({
-            phoneNumberId: message.phoneNumberId,
-            wamid: message.wamid,
-            status,
-            ...(message.to ? { recipientId: message.to } : {}),
-            ...(message.recipient ? { recipientUserId: message.recipient } : {}),
-            ...(typeof message.body.biz_opaque_callback_data === 'string' ? { bizOpaqueCallbackData: message.body.biz_opaque_callback_data } : {}),
-            pricingCategory: pricing.category,
-            pricingType: pricing.type,
-          }),
-        );
-      }
-    })();
-  }
-
-  function failLater(message: SentMessage, error: { code: number; title: string; details: string }): void {
-    void later(statusDelayMs).then(() =>
-      closed
-        ? undefined
-        : deliverWebhook(
-            statusWebhook({
-              phoneNumberId: message.phoneNumberId,
-              wamid: message.wamid,
-              status: 'failed',
-              ...(message.to ? { recipientId: message.to } : {}),
-              ...(typeof message.body.biz_opaque_callback_data === 'string' ? { bizOpaqueCallbackData: message.body.biz_opaque_callback_data } : {}),
-              error,
-            }),
-          ),
-    );
-  }
+  const deliverWebhook = createWebhookDelivery({
+    appSecret: options.appSecret,
+    redeliver: options.redeliver ?? { attempts: 8, initialDelayMs: 200 },
+    webhookUrl: () => webhookUrl,
+    later,
+    isClosed: () => closed,
+    takeDuplicate: () => faults.take('duplicateWebhooks') !== undefined,
+    // Created below; only called once a webhook goes out.
+    observers: [(body) => blockUsers.noteDelivered(body), (body) => metaSip.noteDelivered(body), (body) => windows.noteInbound(body)],
+  });
 
   async function sendInboundText(opts: InboundOptions & { text: string; duplicate?: boolean }): Promise<{ wamid: string; delivery: WebhookDelivery }> {
     const wamid = opts.wamid ?? newWamid();
@@ -280,13 +142,13 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   installCallControls(app, metaSip);
   const permissions = installCallPermissions(app, { authorized, deliverWebhook: (body) => deliverWebhook(body) });
 
-  app.get('/_sim/sent', (_req, res) => void res.json({ sent, reads }));
+  app.get('/_sim/sent', (_req, res) => void res.json(messages.recorded()));
   app.post('/_sim/faults', (req, res) => {
-    faults.push(req.body as Fault);
-    res.status(201).json({ faults });
+    faults.add(req.body as Fault);
+    res.status(201).json({ faults: faults.list() });
   });
   app.delete('/_sim/faults', (_req, res) => {
-    faults = [];
+    faults.clear();
     res.status(204).end();
   });
   // `{"text": …}` as before, or any type: `{"type": "location", "content": {…}}`, `{"type": "document", "media": {…}}`,
@@ -299,87 +161,30 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   const mediaUploads = installMediaUpload(app, { authorized, storeMedia });
   media.installRoutes(app, { authorized, refuse: cloudError, baseUrl: () => url });
 
-  /** Numbers Meta enabled Direct Send for (simulator/send-channels.validate.ts). */
-  const directSend = new Set<string>();
-
-  // /messages takes every message; /marketing_messages marketing templates only (send-channels.validate.ts).
-  const handleSend = (endpoint: 'messages' | 'marketing_messages') => async (req: Request, res: Response) => {
-    requests += 1;
-    if (req.get('authorization') !== `Bearer ${options.accessToken}`) return cloudError(res, 401, 190, TITLES[190]!);
-    const timeout = takeFault('timeout');
-    if (timeout) {
-      // Never answer; drop the connection long after any client gave up.
+  const statuses = createStatusWebhooks({
+    deliverWebhook,
+    later,
+    isClosed: () => closed,
+    statusDelayMs: options.statusDelayMs ?? 20,
+    autoStatuses: options.autoStatuses !== false,
+    windows,
+    templateCategory: (name) => templateManager.templates().find((t) => t.name === name)?.category,
+  });
+  const messages = installMessages(app, {
+    accessToken: options.accessToken,
+    acceptEverything: options.acceptEverything ?? false,
+    faults,
+    later,
+    hold: (res, ms) => {
       held.add(res);
-      const timer = setTimeout(() => res.socket?.destroy(), timeout.holdMs ?? 15_000);
-      timers.add(timer);
-      return;
-    }
-    const slow = takeFault('slow');
-    if (slow) await later(slow.delayMs);
-    const http = takeFault('http', req.body as { to?: string; type?: string });
-    if (http) {
-      const code = http.code ?? (http.status === 429 ? 130429 : 131000);
-      return cloudError(res, http.status, code, TITLES[code] ?? 'Something went wrong');
-    }
-    if ((req.body as { status?: unknown }).status === 'read') {
-      const refused = refusalOfReadReceipt(req.body as Record<string, unknown>);
-      if (refused) return cloudError(res, refused.status, refused.code, refused.message);
-      const body = req.body as { message_id: string; typing_indicator?: unknown };
-      reads.push({ phoneNumberId: String(req.params.phoneNumberId), messageId: body.message_id, typing: body.typing_indicator !== undefined, receivedAt: new Date() });
-      return res.json({ success: true });
-    }
-    const unsupported = options.acceptEverything ? undefined : checkMessageType(req.body);
-    if (unsupported) return sendMetaError(res, unsupported);
-    const channel = options.acceptEverything
-      ? null
-      : endpoint === 'marketing_messages'
-        ? refusalOfMarketingSend(req.body as Record<string, unknown>, templateManager.templates())
-        : refusalOfDirectSend(req.body as Record<string, unknown>, directSend.has(String(req.params.phoneNumberId)));
-    if (channel) return sendMetaError(res, channel);
-    const parsed = SendBody.safeParse(req.body);
-    if (!parsed.success) return cloudError(res, 400, 100, `Invalid parameter: ${parsed.error.issues[0]?.message ?? ''}`);
-    const interactive = (req.body as { interactive?: { type?: unknown } }).interactive;
-    const refused =
-      parsed.data.type === 'template'
-        ? null
-        : interactive?.type === 'call_permission_request' && parsed.data.type === 'interactive'
-          ? permissions.takeRequest(String(req.params.phoneNumberId), parsed.data.to ?? parsed.data.recipient ?? '', interactive as Record<string, unknown>)
-          : refusalOfSessionMessage(req.body as Record<string, unknown>);
-    if (refused) return cloudError(res, refused.status, refused.code, refused.message);
-    if (parsed.data.type === 'template' && !options.acceptEverything) {
-      const problem = validateTemplateSend(templateManager.templates(), parsed.data.template!);
-      if (problem) return sendMetaError(res, problem);
-    }
-    const key = req.get('idempotency-key');
-    const known = key ? byIdempotencyKey.get(key) : undefined;
-    const recipient = parsed.data.to ?? parsed.data.recipient!;
-    const contacts = [parsed.data.to ? { input: recipient, wa_id: recipients.waIdFor(recipient) } : { input: recipient, user_id: recipient }];
-    if (known) return res.json({ messaging_product: 'whatsapp', contacts, messages: [{ id: known }] });
-
-    const message: SentMessage = {
-      phoneNumberId: String(req.params.phoneNumberId),
-      endpoint,
-      ...(parsed.data.to ? { to: parsed.data.to } : {}),
-      ...(parsed.data.recipient ? { recipient: parsed.data.recipient } : {}),
-      type: parsed.data.type,
-      body: req.body as Record<string, unknown>,
-      wamid: newWamid(),
-      ...(key ? { idempotencyKey: key } : {}),
-      receivedAt: new Date(),
-    };
-    if (key) byIdempotencyKey.set(key, message.wamid);
-    sent.push(message);
-    res.json({ messaging_product: 'whatsapp', contacts, messages: [{ id: message.wamid, message_status: 'accepted' }] });
-    // Meta accepts a send to a number that cannot get it, and says so later: a failed status with 131026.
-    if (parsed.data.to && recipients.isUnreachable(parsed.data.to)) return void failLater(message, recipients.undeliverable());
-    // Marketing templates only: a person who stopped them (131050), or past the per-user marketing limit (131049).
-    const sentTemplate = parsed.data.type === 'template' ? templateManager.templates().find((t) => t.name === parsed.data.template?.name) : undefined;
-    const marketingRefusal = sentTemplate?.category === 'MARKETING' && parsed.data.to ? health.marketingRefusal(parsed.data.to) : undefined;
-    if (marketingRefusal) return void failLater(message, marketingRefusal);
-    scheduleStatuses(message);
-  };
-  app.post('/:version/:phoneNumberId/messages', handleSend('messages'));
-  app.post('/:version/:phoneNumberId/marketing_messages', handleSend('marketing_messages'));
+      timers.add(setTimeout(() => res.socket?.destroy(), ms));
+    },
+    templates: templateManager.templates,
+    recipients,
+    takeCallPermissionRequest: permissions.takeRequest,
+    marketingRefusal: health.marketingRefusal,
+    statuses,
+  });
 
   app.use((_req, res) => void cloudError(res, 404, 100, 'Unknown path components'));
   // A body express.json refused (not JSON, `null` in strict mode, too large): Meta answers with its error object,
@@ -402,29 +207,23 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     url,
     /** The bytes the broker holds under a media id (what the connector uploaded, or a customer sent). */
     media: media.get,
-    sent: (): SentMessage[] => [...sent],
+    sent: messages.sent,
     /** Mark-as-read and typing-indicator calls, oldest first. */
-    reads: (): ReadReceipt[] => [...reads],
-    requests: (): number => requests,
+    reads: messages.reads,
+    requests: messages.requests,
     /** Media uploads as they arrived (type, file name, size, sha256, Content-Length), oldest first. */
     uploads: mediaUploads.uploads,
     reset(): void {
       mediaUploads.reset();
-      sent = [];
-      reads = [];
-      requests = 0;
-      faults = [];
+      messages.reset();
+      faults.clear();
     },
     setWebhookUrl(url: string): void {
       webhookUrl = url;
     },
-    injectFault(fault: Fault): void {
-      faults.push({ ...fault });
-    },
-    clearFaults(): void {
-      faults = [];
-    },
-    deliverWebhook: (body: CloudWebhookBody | object, opts?: { signatureOverride?: string; duplicate?: boolean }) => deliverWebhook(body, opts),
+    injectFault: faults.add,
+    clearFaults: faults.clear,
+    deliverWebhook: (body: CloudWebhookBody | object, opts?: DeliveryOptions) => deliverWebhook(body, opts),
     sendInboundText,
     sendInboundImage,
     /** WhatsApp changed a business portfolio's messaging limit: the `business_capability_update` webhook. */
@@ -443,10 +242,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     /** Who the number blocked (Block Users API), oldest first. */
     blocked: blockUsers.blocked,
     /** Meta enabled (or withdrew) Direct Send for this number. */
-    setDirectSend(phoneNumberId: string, on: boolean): void {
-      if (on) directSend.add(phoneNumberId);
-      else directSend.delete(phoneNumberId);
-    },
+    setDirectSend: messages.setDirectSend,
     /** The `contacts[].wa_id` Meta answers for this `to` (Meta may normalise the number it was given). */
     setWaId: recipients.setWaId,
     /** Marketing templates to this number fail with 131050 (the person stopped them) / 131049 (per-user limit). */
@@ -469,4 +265,5 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   };
 }
 
+/** The running simulator: its URL and controls (see startBrokerSimulator). */
 export type BrokerSimulator = Awaited<ReturnType<typeof startBrokerSimulator>>;

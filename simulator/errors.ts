@@ -79,3 +79,15 @@ export function webhookError(r: MetaRefusal) {
     href: 'https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes',
   };
 }
+
+/**
+ * Writes Meta's error body (above) for a refusal given as a status, a code and a message: `message` is "(#code)
+ * <title>" once, the specifics (which field, why) in `error_data.details`, as the error-codes page shows them.
+ * `message` may come with its "(#code)" already and with the specifics after the title's ": ".
+ */
+export function cloudError(res: Response, status: number, code: number, message: string) {
+  const said = message.replace(/^\(#\d+\)\s*/, '');
+  const known = META_ERRORS[code]?.title;
+  const title = known && said.startsWith(known) ? known : (said.split(': ')[0] ?? said);
+  return res.status(status).json(metaErrorBody(refusal(code, said, { title })));
+}
