@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { AskBotEffect, BotReply } from '../machines/conversation.types';
 import { ButtonsMessage, ContactsMessage, CtaUrlMessage, ListMessage, LocationMessage, LocationRequestMessage, TextMessage } from '../lib/session-messages';
 import { threadOrder } from '../lib/thread-order';
-import { toMessageView } from '../services/conversations.service';
+import { toMessageView } from '../services/conversation-views';
 import type { Store } from '../store/db';
 import type { MessageDoc } from '../store/documents';
 
