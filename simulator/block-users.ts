@@ -4,11 +4,14 @@
  * - only users who messaged the number in the last 24 hours (per user: 131047 "Re-engagement required");
  * - at most 1,000 users per request (130429), a blocklist of at most 64,000 (per user: 139101);
  * - per-user results: 200 when all succeed, else 400 with code 139100 and the added/failed lists;
- * - GET pages the blocklist with `limit` and an `after` cursor.
- * The broker learns who wrote from the webhooks it delivers (`noteDelivered`).
+ * - GET pages the blocklist with `limit` and an `after` cursor;
+ * - "Your business cannot message the user. Attempts to message a blocked user return an error": Meta names no code
+ *   for it (neither there nor on the error-codes page), so the send is refused synchronously with 131026 "Message
+ *   undeliverable", Meta's code for a recipient a message cannot reach ({@link blockedSendRefusal}).
+ * The broker learns who wrote from the webhooks it delivers (`noteDelivered`), and which BSUID is which phone number.
  */
 import type { Express, Request, Response } from 'express';
-import { metaErrorBody, refusal } from './errors';
+import { metaErrorBody, refusal, type MetaRefusal } from './errors';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const MAX_USERS_PER_REQUEST = 1_000;
@@ -22,6 +25,8 @@ interface Deps {
 export function installBlockUsers(app: Express, deps: Deps, options: { maxBlocklist?: number } = {}) {
   /** `<phoneNumberId>:<wa_id>` → epoch ms of their latest message. */
   const lastWrote = new Map<string, number>();
+  /** `<phoneNumberId>:<BSUID>` → the wa_id that wrote with it (a block names the phone number; a send may name the BSUID). */
+  const waIdOfUser = new Map<string, string>();
   /** Blocked wa_ids per number, in the order they were blocked. */
   const blocklists = new Map<string, string[]>();
   const listOf = (phoneNumberId: string) => blocklists.get(phoneNumberId) ?? blocklists.set(phoneNumberId, []).get(phoneNumberId)!;
@@ -30,7 +35,8 @@ export function installBlockUsers(app: Express, deps: Deps, options: { maxBlockl
 
   /** Remembers who wrote to which number, from a webhook body the broker delivers. */
   function noteDelivered(body: unknown): void {
-    const entries = (body as { entry?: { changes?: { field?: string; value?: { metadata?: { phone_number_id?: string }; messages?: { from?: string; timestamp?: string }[] } }[] }[] }).entry ?? [];
+    type Message = { from?: string; from_user_id?: string; timestamp?: string };
+    const entries = (body as { entry?: { changes?: { field?: string; value?: { metadata?: { phone_number_id?: string }; messages?: Message[] } }[] }[] }).entry ?? [];
     for (const change of entries.flatMap((e) => e.changes ?? [])) {
       if (change.field !== 'messages') continue;
       for (const m of change.value?.messages ?? []) {
@@ -38,6 +44,7 @@ export function installBlockUsers(app: Express, deps: Deps, options: { maxBlockl
         const at = Number(m.timestamp) * 1000 || Date.now();
         const key = `${change.value.metadata.phone_number_id}:${m.from}`;
         lastWrote.set(key, Math.max(lastWrote.get(key) ?? 0, at));
+        if (m.from_user_id) waIdOfUser.set(`${change.value.metadata.phone_number_id}:${m.from_user_id}`, digits(m.from));
       }
     }
   }
@@ -107,8 +114,21 @@ export function installBlockUsers(app: Express, deps: Deps, options: { maxBlockl
     });
   });
 
+  /**
+   * Meta's refusal of a send to a user the number blocked (by phone number, wa_id, or a BSUID seen with the blocked
+   * number), or undefined. 131026, synchronous: see the file's comment for why this code.
+   */
+  function blockedSendRefusal(phoneNumberId: string, to: { to?: string; recipient?: string }): MetaRefusal | undefined {
+    const list = blocklists.get(phoneNumberId);
+    if (!list?.length) return undefined;
+    const waId = to.to !== undefined ? digits(to.to) : to.recipient !== undefined ? waIdOfUser.get(`${phoneNumberId}:${to.recipient}`) : undefined;
+    if (waId === undefined || !list.includes(waId)) return undefined;
+    return refusal(131026, 'Unable to deliver message: this business phone number blocked the recipient (Block Users API); unblock them to message them');
+  }
+
   return {
     noteDelivered,
+    blockedSendRefusal,
     /** The number's blocklist as the broker holds it. */
     blocked: (phoneNumberId: string): string[] => [...listOf(phoneNumberId)],
   };

@@ -184,6 +184,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     takeCallPermissionRequest: permissions.takeRequest,
     marketingRefusal: health.marketingRefusal,
     statuses,
+    blockedSendRefusal: blockUsers.blockedSendRefusal,
   });
 
   app.use((_req, res) => void cloudError(res, 404, 100, 'Unknown path components'));

@@ -8,7 +8,7 @@
  */
 import type { Express, Request, Response } from 'express';
 import { z } from 'zod';
-import { cloudError, sendMetaError } from './errors';
+import { cloudError, sendMetaError, type MetaRefusal } from './errors';
 import type { Faults } from './faults';
 import { newWamid } from './cloud-api.payloads';
 import { checkMessageType, type createRecipients } from './recipients';
@@ -78,6 +78,8 @@ export interface MessagesDeps {
   /** The refusal WhatsApp reports later for a marketing template to this recipient (131049, 131050), if any. */
   marketingRefusal: (to: string) => LateFailure | undefined;
   statuses: ReturnType<typeof createStatusWebhooks>;
+  /** Meta's refusal of a send to a user the number blocked (simulator/block-users.ts), if it is one. */
+  blockedSendRefusal: (phoneNumberId: string, to: { to?: string; recipient?: string }) => MetaRefusal | undefined;
 }
 
 /** Installs both send edges; answers what was sent and read, and Direct Send's switch per number. */
@@ -137,6 +139,9 @@ export function installMessages(app: Express, deps: MessagesDeps) {
     const recipient = parsed.data.to ?? parsed.data.recipient!;
     const contacts = [parsed.data.to ? { input: recipient, wa_id: deps.recipients.waIdFor(recipient) } : { input: recipient, user_id: recipient }];
     if (known) return res.json({ messaging_product: 'whatsapp', contacts, messages: [{ id: known }] });
+    // A blocked user: refused, nothing sent (a retry of a send accepted before the block answered its wamid above).
+    const blocked = deps.acceptEverything ? undefined : deps.blockedSendRefusal(String(req.params.phoneNumberId), parsed.data);
+    if (blocked) return sendMetaError(res, blocked);
 
     const message: SentMessage = {
       phoneNumberId: String(req.params.phoneNumberId),

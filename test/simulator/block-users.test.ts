@@ -53,3 +53,43 @@ describe('Block Users API (simulator and client)', () => {
     expect(sim.blocked(NUMBER)).toEqual(['15550000002']);
   });
 });
+
+/**
+ * Meta: "Your business cannot message the user. Attempts to message a blocked user return an error"
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/). Meta names no code for it;
+ * the simulator answers 131026 "Message undeliverable" (error-codes page), synchronously, in Meta's error body.
+ */
+describe('sending to a blocked user (simulator)', () => {
+  const send = (body: object) =>
+    fetch(`${sim.url}/v27.0/${NUMBER}/messages`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ messaging_product: 'whatsapp', ...body }) }).then(
+      async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }), // eslint-disable-line @typescript-eslint/no-explicit-any
+    );
+
+  it('refuses a message to a user the number blocked, by phone number or BSUID, in Meta error body, and records nothing', async () => {
+    await sim.sendInboundText({ phoneNumberId: NUMBER, from: '15550000004', userId: 'US.13491208655302741918', text: 'spam' });
+    expect((await client().block(NUMBER, ['+1 555-000-0004'])).done).toHaveLength(1);
+    const sentBefore = sim.sent().length;
+
+    for (const to of [{ to: '15550000004' }, { to: '+1 (555) 000-0004' }, { recipient: 'US.13491208655302741918' }]) {
+      const refused = await send({ ...to, type: 'text', text: { body: 'hello?' } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({ code: 131026, message: '(#131026) Message undeliverable', type: 'OAuthException', error_data: { messaging_product: 'whatsapp', details: expect.stringContaining('blocked') } });
+      expect(refused.body.error.fbtrace_id).toEqual(expect.any(String));
+    }
+    expect(sim.sent()).toHaveLength(sentBefore);
+
+    // Another user of the number, and the same user on another number, are not blocked.
+    await sim.sendInboundText({ phoneNumberId: NUMBER, from: '15550000005', text: 'hi' });
+    expect((await send({ to: '15550000005', type: 'text', text: { body: 'hello' } })).status).toBe(200);
+    const otherNumber = await fetch(`${sim.url}/v27.0/2077/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messaging_product: 'whatsapp', to: '15550000004', type: 'text', text: { body: 'hello' } }),
+    });
+    expect(otherNumber.status).toBe(200);
+
+    // Unblocked: the next message goes.
+    await client().unblock(NUMBER, ['15550000004']);
+    expect((await send({ to: '15550000004', type: 'text', text: { body: 'hello again' } })).status).toBe(200);
+  });
+});
