@@ -12,6 +12,7 @@ const Counts = z.object({
   media: z.number().int(),
   campaignEntries: z.number().int(),
   registryEntries: z.number().int().meta({ description: 'Customer registry documents: their customer ids, identifiers and links' }),
+  blocks: z.number().int().meta({ description: "The connector's copies of their blocks; the block itself stays at WhatsApp (see notErasedAtOnce)" }),
   temporalRuns: z.number().int(),
 });
 const ErasureResult = z

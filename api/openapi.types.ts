@@ -2102,6 +2102,8 @@ export interface components {
                 campaignEntries: number;
                 /** @description Customer registry documents: their customer ids, identifiers and links */
                 registryEntries: number;
+                /** @description The connector's copies of their blocks; the block itself stays at WhatsApp (see notErasedAtOnce) */
+                blocks: number;
                 temporalRuns: number;
             };
             notErasedAtOnce: {

@@ -31,7 +31,8 @@ const bounded = <T>(work: Promise<T>, ms: number) =>
 /**
  * Erases one person by any identifier (conversation id, customer key, wa_id, user_id, username): their running
  * conversations close first (terminated if they cannot close within 10 s), every run's history is deleted from
- * Temporal, then their messages, delivery statuses, pictures, projections and campaign entries. Audited with counts
+ * Temporal, then their messages, delivery statuses, pictures, projections, campaign entries, registry entries and the
+ * connector's copies of their blocks (the block at WhatsApp stays: {@link NOT_ERASED_AT_ONCE}). Audited with counts
  * and the caller, never the identifier. Throws `unknown_customer` when nothing names them.
  */
 export function createErasureService({ store, temporal }: ErasureDeps) {
@@ -98,6 +99,12 @@ export const NOT_ERASED_AT_ONCE: ErasureResult['notErasedAtOnce'] = [
   },
   { what: 'the customer key in the tier ledger (tier_customers)', where: 'MongoDB', until: '24 hours after their last template outside the window (it enforces the messaging limit)' },
   { what: 'histories analysts exported before now (wa-analyst export)', where: 'their files', until: 'their owners delete them; encrypted payloads stay unreadable without the key' },
+  {
+    what: "the block on a business number, when they were blocked (their WhatsApp id on the number's blocklist)",
+    where:
+      "Meta: erasure removes the connector's copy but does not unblock them, so they still cannot write to the number and WhatsApp refuses sends to them (https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/); GET /v1/numbers/{id}/blocked-users still lists their WhatsApp id",
+    until: "someone unblocks them through Meta's Block Users API (DELETE /<PHONE_NUMBER_ID>/block_users)",
+  },
   { what: 'the broker\u2019s and WhatsApp\u2019s own copies', where: 'Meta', until: "Meta's retention (https://developers.facebook.com/docs/whatsapp/cloud-api/overview#data-privacy-and-security)" },
 ];
 

@@ -141,3 +141,24 @@ export async function adoptLegacyBlock(store: Store, legacy: BlockedUserDoc, per
   forgetNotBlocked(store, _id);
   await blocked(store).deleteOne({ _id: legacyId });
 }
+
+/**
+ * Erasure (store/erasure.store.ts): deletes every block document that names the person, by any of their customer ids
+ * (`personId`, or `carriedFrom` on a copy a merge made), a conversation key (documents from before blocks were the
+ * person's), or a phone number / WhatsApp id in `user` or `waId`. The block at WhatsApp is not lifted: only the
+ * connector's copy, which holds their identifiers in clear, goes. Answers how many documents went. A plain
+ * `deleteMany` over few documents (FerretDB scans; blocks are few).
+ */
+export async function eraseBlocksNaming(store: Store, person: { personIds: readonly string[]; customerKeys: readonly string[]; users: readonly string[] }): Promise<number> {
+  const users = [...new Set(person.users)];
+  const { deletedCount } = await blocked(store).deleteMany({
+    $or: [
+      { personId: { $in: [...person.personIds] } },
+      { carriedFrom: { $in: [...person.personIds] } },
+      { customerKey: { $in: [...person.customerKeys] } },
+      { user: { $in: users } },
+      { waId: { $in: users } },
+    ],
+  });
+  return deletedCount;
+}

@@ -3,6 +3,7 @@ import { deleteMessages } from './message-deletion';
 import { eraseRecipientsNaming } from './campaigns.store';
 import { mongoRegistry } from './customer-registry.db';
 import { membersOf, ownerOf, rootOf } from './customers.store';
+import { eraseBlocksNaming } from './blocked-users.store';
 import { parseIdentifier } from '../lib/customer-identifiers';
 
 /** Who an erasure is about, as the store knows them: the conversations and customer keys found for one identifier. */
@@ -22,6 +23,11 @@ export interface ErasedCounts {
   campaignEntries: number;
   /** Customer registry documents: the person's customer ids, identifiers and links. */
   registryEntries: number;
+  /**
+   * The connector's copies of the person's blocks (`blocked_users`: their number and WhatsApp id in clear). The block
+   * itself stays at WhatsApp: erasure does not unblock them (README "Erasure").
+   */
+  blocks: number;
 }
 
 /** An erasure as audited: who asked, when, how much went. The subject is deliberately not stored. */
@@ -67,7 +73,7 @@ export async function findErasureSubject(store: Store, identifier: string): Prom
 /**
  * Deletes the subject's messages, their delivery statuses, wamid index and reactions, the stored media no other
  * customer's message uses (a file sent to many stays), the conversations' projections, their calls and call permissions,
- * and the campaign entries naming them.
+ * the campaign entries naming them, the connector's copies of their blocks, and their customer registry entries.
  * Idempotent: a second run finds nothing and counts zeros. Plain deletes by `_id`/field: FerretDB and MongoDB alike.
  */
 export async function eraseSubjectData(store: Store, subject: ErasureSubject): Promise<ErasedCounts> {
@@ -80,34 +86,62 @@ export async function eraseSubjectData(store: Store, subject: ErasureSubject): P
   await store.db.collection('calls').deleteMany({ conversationId: { $in: subject.conversationIds } });
   await store.db.collection('call_permissions').deleteMany({ $or: [{ customerNumber: { $in: subject.customerKeys } }, { customerNumber: { $in: subject.identities } }] });
   const campaignEntries = await eraseRecipientsNaming(store, subject.identities);
-  const registryEntries = await eraseRegistryEntries(store, subject);
-  return { conversations, ...deleted, campaignEntries, registryEntries };
+  // The person as the registry knows them, read before it forgets them: their blocks are found by it too.
+  const person = await registryPerson(store, subject);
+  const blocks = await eraseBlocksNaming(store, {
+    personIds: person.members,
+    customerKeys: [...subject.customerKeys, ...person.conversationKeys],
+    users: [...subject.identities, ...person.identifierValues],
+  });
+  const registryEntries = await eraseRegistryEntries(store, person);
+  return { conversations, ...deleted, campaignEntries, registryEntries, blocks };
 }
 
-/**
- * Removes the person from the customer registry: every customer id that is them (the root and everything merged
- * into it), their identifiers and their links. Found by the conversation keys and identifiers the subject carries.
- * Answers how many documents went. The next message from them registers a new person, as a stranger would.
- */
-async function eraseRegistryEntries(store: Store, subject: ErasureSubject): Promise<number> {
+/** The person an erasure names, in the customer registry: every customer id that is them, and what they are known by. */
+interface RegistryPerson {
+  /** The roots and every customer merged into them. */
+  members: string[];
+  identifierIds: string[];
+  /** Identifier values (a phone number's digits, a BSUID, a username), their customers' wa_ids, BSUIDs and former phones. */
+  identifierValues: string[];
+  conversationKeys: string[];
+}
+
+/** Found by the conversation keys and identifiers the subject carries. */
+async function registryPerson(store: Store, subject: ErasureSubject): Promise<RegistryPerson> {
   const db = mongoRegistry(store);
   const named = (await Promise.all(subject.identities.filter((text) => !text.startsWith('wa:')).map((text) => parseIdentifier(text)).filter((id) => id !== undefined).map((id) => ownerOf(db, id)))).filter(
     (id): id is string => id !== undefined,
   );
   const keyed = (await db.where('customers', 'conversationKey', subject.customerKeys)).map((c) => c._id);
   const roots = new Set(await Promise.all([...named, ...keyed].map((id) => rootOf(db, id))));
-  let removed = 0;
-  for (const root of roots) {
-    const members = await membersOf(db, root);
-    const identifiers = await db.where('identifiers', 'customerId', members);
-    for (const doc of identifiers) await db.remove('identifiers', doc._id);
-    for (const id of members) {
-      await db.remove('links', id);
-      await db.remove('customers', id);
-    }
-    removed += identifiers.length + members.length;
+  const members = [...new Set((await Promise.all([...roots].map((root) => membersOf(db, root)))).flat())];
+  const identifiers = await db.where('identifiers', 'customerId', members);
+  const customers = await db.where('customers', '_id', members);
+  return {
+    members,
+    identifierIds: identifiers.map((doc) => doc._id),
+    identifierValues: [
+      ...identifiers.map((doc) => doc._id.slice(doc._id.indexOf(':') + 1)),
+      ...customers.flatMap((c) => [c.waId, c.userId, ...(c.formerPhones ?? [])].filter((v): v is string => !!v)),
+    ],
+    conversationKeys: customers.map((c) => c.conversationKey),
+  };
+}
+
+/**
+ * Removes the person from the customer registry: every customer id that is them (the root and everything merged
+ * into it), their identifiers and their links. Answers how many documents went. The next message from them registers
+ * a new person, as a stranger would.
+ */
+async function eraseRegistryEntries(store: Store, person: RegistryPerson): Promise<number> {
+  const db = mongoRegistry(store);
+  for (const id of person.identifierIds) await db.remove('identifiers', id);
+  for (const id of person.members) {
+    await db.remove('links', id);
+    await db.remove('customers', id);
   }
-  return removed;
+  return person.identifierIds.length + person.members.length;
 }
 
 /** Records an erasure (counts and who asked; not whom it was about). */

@@ -107,3 +107,48 @@ describe('erasure of one person', () => {
     expect((await rig.request('GET', `/v1/customers?identifier=${erased}`)).status).toBe(200);
   });
 });
+
+/**
+ * A blocked person erased: the connector's copy of the block (their number and WhatsApp id in clear) goes with the rest,
+ * and the block itself stays at WhatsApp, which keeps refusing sends to them ("Attempts to message a blocked user
+ * return an error", https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/).
+ */
+describe('erasure of a blocked person', () => {
+  const spammer = `1556${suffix}3`;
+  const bsuid = `US.${suffix}0042`;
+
+  it('removes every copy of their block from the store, leaves them blocked at WhatsApp, and a later send fails there once, unretried', async () => {
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: spammer, userId: bsuid, text: 'buy my stuff' });
+    // Keyed by the BSUID (README "Conversation ids"); the block goes to WhatsApp by the phone number.
+    await eventually(() => rig.request('GET', `/v1/conversations/${conversationOf(bsuid)}`), (r) => r.status === 200 && r.body.inboundCount === 1);
+    const block = await rig.requestAs('supervisor', 'POST', `/v1/conversations/${conversationOf(bsuid)}/block`);
+    expect(block.status).toBe(200);
+    const personId: string = block.body.customerId;
+    const blocksNaming = async () =>
+      (await rig.store.db.collection('blocked_users').find({}).toArray()).filter((doc) => [spammer, bsuid, personId].some((name) => JSON.stringify(doc).includes(name)));
+    expect(await blocksNaming()).toHaveLength(1);
+
+    const answer = await rig.requestAs('supervisor', 'DELETE', `/v1/customers/${bsuid}`);
+    expect(answer.status).toBe(200);
+    expect(await blocksNaming()).toEqual([]);
+    expect(answer.body.erased.blocks).toBe(1);
+    expect(answer.body.notErasedAtOnce).toContainEqual(expect.objectContaining({ what: expect.stringContaining('block'), where: expect.stringContaining('block-users') }));
+    // Not unblocked at WhatsApp: the erased spammer still cannot write to the number.
+    expect(rig.simulator.blocked(BUSINESS_NUMBER_ID)).toContain(spammer);
+
+    // The store no longer knows the block, WhatsApp does: a template to them is refused there, recorded failed with
+    // Meta's code, and not sent again.
+    const requestsBefore = rig.simulator.requests();
+    const started = await rig.request('POST', '/v1/conversations', {
+      businessNumberId: BUSINESS_NUMBER_ID,
+      customer: { waId: spammer },
+      template: { name: 'spring_sale', language: 'en_US', components: [{ type: 'body', parameters: [{ type: 'text', text: 'you' }] }] },
+    });
+    expect(started.status).toBe(202);
+    const failed = await eventually(() => thread(spammer), (r) => r.body.messages?.at(-1)?.status === 'failed');
+    expect(failed.body.messages.at(-1).failure).toMatchObject({ code: 131026, reason: 'broker_rejected' });
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // longer than the first retry interval
+    expect(rig.simulator.requests() - requestsBefore).toBe(1);
+    expect(rig.simulator.sent().filter((m) => m.to === spammer && m.type === 'template')).toEqual([]);
+  });
+});
