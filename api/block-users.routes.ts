@@ -13,9 +13,12 @@ export const BlockedUsersQuery = z
   })
   .meta({ id: 'BlockedUsersQuery' });
 
+/** A WhatsApp id as the number's blocklist lists it (digits). */
+export const BlockedWaId = z.string().regex(/^\d{1,32}$/).meta({ description: 'A WhatsApp id from GET /v1/numbers/{id}/blocked-users' });
+
 /**
  * Supervisors and agents block and unblock the person of a conversation (Meta's Block Users API, services/block-users.service.ts);
- * supervisors read a number's blocklist. An agent reaches only the conversations it may read.
+ * supervisors read a number's blocklist and unblock from it by WhatsApp id. An agent reaches only the conversations it may read.
  */
 export function blockUserRoutes(blocks: BlockService, conversations: Pick<ConversationService, 'visible'>): Router {
   const router = Router();
@@ -40,6 +43,13 @@ export function blockUserRoutes(blocks: BlockService, conversations: Pick<Conver
   router.get('/v1/numbers/:phoneNumberId/blocked-users', allow(...may.supervise), async (req, res) => {
     const number = parseIn('path', z.string().regex(/^\d{1,32}$/), req.params.phoneNumberId, 'phoneNumberId');
     res.json(await blocks.list(number, parseIn('query', BlockedUsersQuery, req.query)));
+  });
+
+  // By WhatsApp id, from the blocklist: the way to lift a block no conversation names (an erased person's).
+  router.delete('/v1/numbers/:phoneNumberId/blocked-users/:waId', allow(...may.supervise), async (req, res) => {
+    const number = parseIn('path', z.string().regex(/^\d{1,32}$/), req.params.phoneNumberId, 'phoneNumberId');
+    const waId = parseIn('path', BlockedWaId, req.params.waId, 'waId');
+    res.json(await blocks.unblockUser(number, waId, by(res)));
   });
 
   return router;

@@ -67,6 +67,7 @@ export const operationIds: Readonly<Record<string, string>> = {
   'GET /v1/pricing/rate-card': 'getRateCard',
   'PUT /v1/pricing/rate-card': 'setRateCard',
   'GET /v1/numbers/{phoneNumberId}/blocked-users': 'listBlockedUsers',
+  'DELETE /v1/numbers/{phoneNumberId}/blocked-users/{waId}': 'unblockUser',
   'POST /v1/conversations/{conversationId}/block': 'blockCustomer',
   'DELETE /v1/conversations/{conversationId}/block': 'unblockCustomer',
   'POST /v1/api-keys': 'createApiKey',

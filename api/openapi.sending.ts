@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
-import { BlockedUsersQuery } from './block-users.routes';
+import { BlockedUsersQuery, BlockedWaId } from './block-users.routes';
 import { ConversationId } from './conversations.schema';
 import { SendingBody } from './numbers.routes';
 
@@ -37,6 +37,17 @@ export function sendingPaths(problem: Responses, json: (description: string, sch
         summary: `The number's blocklist as WhatsApp holds it, a page at a time (supervisor). ${BLOCK_PAGE}`,
         requestParams: { path: numberPath, query: BlockedUsersQuery },
         responses: { '200': json('Blocked people', z.object({ blockedUsers: z.array(z.object({ waId: z.string() })), after: z.string().optional() })), '502': problem('WhatsApp refused') },
+      },
+    },
+    '/v1/numbers/{phoneNumberId}/blocked-users/{waId}': {
+      delete: {
+        summary: `Unblock a WhatsApp user on the number by the WhatsApp id its blocklist lists (supervisor): at WhatsApp, then every block the connector keeps naming them there. The way to lift a block no conversation names, such as an erased person's (erasure leaves the block at WhatsApp). ${BLOCK_PAGE}`,
+        requestParams: { path: z.object({ phoneNumberId: z.string(), waId: BlockedWaId }) },
+        responses: {
+          '200': json('Unblocked', z.object({ businessNumberId: z.string(), waId: z.string(), blocked: z.literal(false), unblockedBy: z.string() })),
+          '400': problem('Not a WhatsApp id'),
+          '502': problem('WhatsApp refused'),
+        },
       },
     },
     '/v1/conversations/{conversationId}/block': {

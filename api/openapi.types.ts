@@ -1005,6 +1005,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/numbers/{phoneNumberId}/blocked-users/{waId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Unblock a WhatsApp user on the number by the WhatsApp id its blocklist lists (supervisor): at WhatsApp, then every block the connector keeps naming them there. The way to lift a block no conversation names, such as an erased person's (erasure leaves the block at WhatsApp). https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/ */
+        delete: operations["unblockUser"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/conversations/{conversationId}/block": {
         parameters: {
             query?: never;
@@ -6080,6 +6097,63 @@ export interface operations {
                         }[];
                         after?: string;
                     };
+                };
+            };
+            /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description WhatsApp refused */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unblockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                phoneNumberId: string;
+                /** @description A WhatsApp id from GET /v1/numbers/{id}/blocked-users */
+                waId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unblocked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        businessNumberId: string;
+                        waId: string;
+                        /** @constant */
+                        blocked: false;
+                        unblockedBy: string;
+                    };
+                };
+            };
+            /** @description Not a WhatsApp id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */

@@ -3,7 +3,7 @@ import { CloudApiError } from '../integrations/broker/cloud-api.client';
 import type { BlockUsersClient } from '../integrations/broker/block-users.client';
 import type { Store } from '../store/db';
 import { findConversation } from '../store/conversations.store';
-import { recordBlocked, recordUnblocked } from '../store/blocked-users.store';
+import { recordBlocked, recordUnblocked, recordUnblockedUser } from '../store/blocked-users.store';
 import { mongoRegistry } from '../store/customer-registry.db';
 import { membersOf } from '../store/customers.store';
 import { conversationPersonId, preferredRecipient } from './customer-identity';
@@ -81,6 +81,20 @@ export function createBlockService({ store, broker, clock = () => new Date() }: 
       // Every customer merged into the person: a process that has not seen the merge yet reads their copy.
       await recordUnblocked(store, doc.businessNumberId, await membersOf(mongoRegistry(store), personId));
       return { conversationId, businessNumberId: doc.businessNumberId, customerId: personId, blocked: false, waId, unblockedBy: by };
+    },
+
+    /**
+     * Unblocks a WhatsApp user on the number by their WhatsApp id, as the number's blocklist lists them: at WhatsApp
+     * first, then every block the store keeps naming them on that number. For a user no conversation names any more
+     * (erased: the block stays at WhatsApp, README "Blocked people").
+     */
+    async unblockUser(businessNumberId: string, waId: string, by: string) {
+      await blocksByPerson(store);
+      const result = await broker.unblock(businessNumberId, [waId]).catch(brokerProblem);
+      const failure = result.failed[0];
+      if (failure) failureProblem(failure);
+      await recordUnblockedUser(store, businessNumberId, waId);
+      return { businessNumberId, waId, blocked: false, unblockedBy: by };
     },
 
     /** The number's blocklist as WhatsApp holds it, a page at a time. */

@@ -103,7 +103,7 @@ export const NOT_ERASED_AT_ONCE: ErasureResult['notErasedAtOnce'] = [
     what: "the block on a business number, when they were blocked (their WhatsApp id on the number's blocklist)",
     where:
       "Meta: erasure removes the connector's copy but does not unblock them, so they still cannot write to the number and WhatsApp refuses sends to them (https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/); GET /v1/numbers/{id}/blocked-users still lists their WhatsApp id",
-    until: "someone unblocks them through Meta's Block Users API (DELETE /<PHONE_NUMBER_ID>/block_users)",
+    until: 'a supervisor unblocks them (DELETE /v1/numbers/{id}/blocked-users/{waId})',
   },
   { what: 'the broker\u2019s and WhatsApp\u2019s own copies', where: 'Meta', until: "Meta's retention (https://developers.facebook.com/docs/whatsapp/cloud-api/overview#data-privacy-and-security)" },
 ];

@@ -68,6 +68,16 @@ export async function recordUnblocked(store: Store, businessNumberId: string, pe
   for (const personId of personIds) await blocked(store).deleteOne({ _id: idOf(businessNumberId, personId) });
 }
 
+/**
+ * Unblocks, on the number, whoever a block names by this phone number or WhatsApp id (`user`, `waId`), copies a merge
+ * carried included: the unblock by WhatsApp id from the number's blocklist, which needs no conversation (an erased
+ * person has none). Answers how many documents went.
+ */
+export async function recordUnblockedUser(store: Store, businessNumberId: string, waId: string): Promise<number> {
+  const { deletedCount } = await blocked(store).deleteMany({ businessNumberId, $or: [{ user: waId }, { waId }] });
+  return deletedCount;
+}
+
 /** The person's block on the number, read from the store every time (sends and the Block API: exact). */
 export async function findBlocked(store: Store, businessNumberId: string, personId: string): Promise<BlockedUserDoc | null> {
   return blocked(store).findOne({ _id: idOf(businessNumberId, personId) });

@@ -151,4 +151,22 @@ describe('erasure of a blocked person', () => {
     expect(rig.simulator.requests() - requestsBefore).toBe(1);
     expect(rig.simulator.sent().filter((m) => m.to === spammer && m.type === 'template')).toEqual([]);
   });
+
+  it('lets a supervisor unblock the erased person by WhatsApp id from the number\'s blocklist, after which sends reach them', async () => {
+    const path = `/v1/numbers/${BUSINESS_NUMBER_ID}/blocked-users/${spammer}`;
+    expect((await rig.requestAs('agent', 'DELETE', path)).status).toBe(403);
+    const listed = await rig.requestAs('supervisor', 'GET', `/v1/numbers/${BUSINESS_NUMBER_ID}/blocked-users?limit=1000`);
+    expect(listed.body.blockedUsers).toContainEqual({ waId: spammer });
+
+    const unblocked = await rig.requestAs('supervisor', 'DELETE', path);
+    expect(unblocked.status).toBe(200);
+    expect(unblocked.body).toMatchObject({ businessNumberId: BUSINESS_NUMBER_ID, waId: spammer, blocked: false, unblockedBy: expect.any(String) });
+    expect(rig.simulator.blocked(BUSINESS_NUMBER_ID)).not.toContain(spammer);
+
+    const sent = await rig.request('POST', `/v1/conversations/${conversationOf(spammer)}/messages`, {
+      message: { type: 'template', name: 'spring_sale', language: 'en_US', components: [{ type: 'body', parameters: [{ type: 'text', text: 'you' }] }] },
+    });
+    expect(sent.status).toBe(202);
+    await eventually(() => thread(spammer), (r) => r.body.messages?.at(-1)?.status === 'delivered' || r.body.messages?.at(-1)?.status === 'read');
+  });
 });
