@@ -34,4 +34,5 @@ export function createFaults() {
   };
 }
 
+/** The pending faults and their operations (take, add, clear, list). */
 export type Faults = ReturnType<typeof createFaults>;

@@ -63,6 +63,7 @@ const FAULT_TITLES: Record<number, string> = {
   190: 'Access token has expired',
 };
 
+/** What the send edges need: the token, the faults, the templates, the other parts of the broker that refuse or report. */
 export interface MessagesDeps {
   accessToken: string;
   /** Load benchmarks only: accept every send and template unchecked. */

@@ -10,6 +10,7 @@ import type { serviceWindows } from './pricing';
 import type { SentMessage } from './messages.routes';
 import type { DeliverWebhook } from './webhook-delivery';
 
+/** What the status webhooks need: delivery, the simulator's timers, and how Meta would price the message. */
 export interface StatusWebhookDeps {
   deliverWebhook: DeliverWebhook;
   later: (ms: number) => Promise<void>;
@@ -30,6 +31,7 @@ export interface LateFailure {
   details: string;
 }
 
+/** The statuses of accepted sends: `deliver` (sent, delivered, read) or `failLater` (one `failed`). */
 export function createStatusWebhooks(deps: StatusWebhookDeps) {
   /** sent → delivered → read, `statusDelayMs` apart, priced as Meta would price the message. */
   function deliver(message: SentMessage): void {

@@ -18,6 +18,7 @@ export interface DeliveryOptions {
   duplicate?: boolean;
 }
 
+/** What delivery needs from the simulator: the secret, the URL, its timers and the parts that watch deliveries. */
 export interface WebhookDeliveryDeps {
   appSecret: string;
   /** Attempts per body and the first backoff, in ms (doubled after each failed attempt). */
@@ -66,4 +67,5 @@ export function createWebhookDelivery(deps: WebhookDeliveryDeps) {
   };
 }
 
+/** Delivers one body (see createWebhookDelivery); resolves once the connector answered 200 or attempts ran out. */
 export type DeliverWebhook = ReturnType<typeof createWebhookDelivery>;
