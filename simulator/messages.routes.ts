@@ -123,6 +123,12 @@ export function installMessages(app: Express, deps: MessagesDeps) {
     if (channel) return sendMetaError(res, channel);
     const parsed = SendBody.safeParse(req.body);
     if (!parsed.success) return cloudError(res, 400, 100, `Invalid parameter: ${parsed.error.issues[0]?.message ?? ''}`);
+    const key = req.get('idempotency-key');
+    const known = key ? byIdempotencyKey.get(key) : undefined;
+    // A blocked user: refused before anything is counted (a call permission request's limits) or sent. A retry of a
+    // send accepted before the block is answered its wamid below, as Meta answers a repeated Idempotency-Key.
+    const blocked = deps.acceptEverything || known ? undefined : deps.blockedSendRefusal(String(req.params.phoneNumberId), parsed.data);
+    if (blocked) return sendMetaError(res, blocked);
     const interactive = (req.body as { interactive?: { type?: unknown } }).interactive;
     const refused =
       parsed.data.type === 'template'
@@ -135,14 +141,9 @@ export function installMessages(app: Express, deps: MessagesDeps) {
       const problem = validateTemplateSend(deps.templates(), parsed.data.template!);
       if (problem) return sendMetaError(res, problem);
     }
-    const key = req.get('idempotency-key');
-    const known = key ? byIdempotencyKey.get(key) : undefined;
     const recipient = parsed.data.to ?? parsed.data.recipient!;
     const contacts = [parsed.data.to ? { input: recipient, wa_id: deps.recipients.waIdFor(recipient) } : { input: recipient, user_id: recipient }];
     if (known) return res.json({ messaging_product: 'whatsapp', contacts, messages: [{ id: known }] });
-    // A blocked user: refused, nothing sent (a retry of a send accepted before the block answered its wamid above).
-    const blocked = deps.acceptEverything ? undefined : deps.blockedSendRefusal(String(req.params.phoneNumberId), parsed.data);
-    if (blocked) return sendMetaError(res, blocked);
 
     const message: SentMessage = {
       phoneNumberId: String(req.params.phoneNumberId),

@@ -60,15 +60,24 @@ describe('Block Users API (simulator and client)', () => {
  * the simulator answers 131026 "Message undeliverable" (error-codes page), synchronously, in Meta's error body.
  */
 describe('sending to a blocked user (simulator)', () => {
-  const send = (body: object) =>
-    fetch(`${sim.url}/v27.0/${NUMBER}/messages`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ messaging_product: 'whatsapp', ...body }) }).then(
+  const send = (body: object, headers: Record<string, string> = {}) =>
+    fetch(`${sim.url}/v27.0/${NUMBER}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...headers },
+      body: JSON.stringify({ messaging_product: 'whatsapp', ...body }),
+    }).then(
       async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }), // eslint-disable-line @typescript-eslint/no-explicit-any
     );
 
   it('refuses a message to a user the number blocked, by phone number or BSUID, in Meta error body, and records nothing', async () => {
     await sim.sendInboundText({ phoneNumberId: NUMBER, from: '15550000004', userId: 'US.13491208655302741918', text: 'spam' });
+    const beforeBlock = await send({ to: '15550000004', type: 'text', text: { body: 'sent before the block' } }, { 'idempotency-key': 'before-block' });
+    expect(beforeBlock.status).toBe(200);
     expect((await client().block(NUMBER, ['+1 555-000-0004'])).done).toHaveLength(1);
     const sentBefore = sim.sent().length;
+    // The same request again (a client's retry) is answered as it was: the message went before the block.
+    const retried = await send({ to: '15550000004', type: 'text', text: { body: 'sent before the block' } }, { 'idempotency-key': 'before-block' });
+    expect(retried).toMatchObject({ status: 200, body: { messages: [{ id: beforeBlock.body.messages[0].id }] } });
 
     for (const to of [{ to: '15550000004' }, { to: '+1 (555) 000-0004' }, { recipient: 'US.13491208655302741918' }]) {
       const refused = await send({ ...to, type: 'text', text: { body: 'hello?' } });
