@@ -7,6 +7,7 @@ import { learnIdentifiers, membersOf } from '../../store/customers.store';
 import { recordBlocked, recordUnblocked, type BlockedUserDoc } from '../../store/blocked-users.store';
 import { blocksByPerson, findPersonBlock, isPersonBlockedInbound, moveLegacyBlocks } from '../../services/person-blocks';
 import { conversationPersonId } from '../../services/customer-identity';
+import { eraseSubjectData } from '../../store/erasure.store';
 
 /**
  * Blocks are the person's (services/person-blocks.ts): Meta blocks a WhatsApp user, and one known by number and BSUID
@@ -141,5 +142,32 @@ describe('what the person check costs', () => {
     } finally {
       await client.close();
     }
+  });
+});
+
+describe('erasing a blocked person (store/erasure.store.ts)', () => {
+  it('removes their block, the copy a merge carried and a block on another number, found from the BSUID alone; others keep theirs', async () => {
+    const registry = mongoRegistry(store);
+    const dee = newPerson();
+    const other = newPerson();
+    const older = await learnIdentifiers(registry, { hints: { userId: dee.bsuid }, now });
+    const younger = await learnIdentifiers(registry, { hints: { waId: dee.phone }, now: new Date(now.getTime() + 1_000) });
+    // Blocked through the phone-number conversation on two numbers, then merged: the copy is carried to the older customer.
+    for (const businessNumberId of [NUMBER, '106540352242999']) {
+      await recordBlocked(store, { businessNumberId, personId: younger._id, customerKey: dee.phone, user: dee.phone, waId: dee.phone, blockedAt: now, blockedBy: 'agent a-1' });
+    }
+    await learnIdentifiers(mongoRegistry(store, { trustNoLink: true }), { hints: { waId: dee.phone, userId: dee.bsuid }, now });
+    const otherPerson = await learnIdentifiers(registry, { hints: { waId: other.phone }, now });
+    await recordBlocked(store, { businessNumberId: NUMBER, personId: otherPerson._id, customerKey: other.phone, user: other.phone, blockedAt: now, blockedBy: 'agent a-1' });
+    const naming = async (who: { phone: string; bsuid: string }, ids: string[]) =>
+      (await blockedUsers().find({}).toArray()).filter((doc) => [who.phone, who.bsuid, ...ids].some((name) => JSON.stringify(doc).includes(name)));
+    expect(await naming(dee, [older._id, younger._id])).toHaveLength(4);
+
+    // Erased by their BSUID: no conversation names the phone, only the registry does.
+    const erased = await eraseSubjectData(store, { conversationIds: [], customerKeys: [dee.bsuid], identities: [dee.bsuid] });
+    expect(erased.blocks).toBe(4);
+    expect(await naming(dee, [older._id, younger._id])).toEqual([]);
+    expect(await naming(other, [otherPerson._id])).toHaveLength(1);
+    expect(await findPersonBlock(store, NUMBER, { key: other.phone })).not.toBeNull();
   });
 });
