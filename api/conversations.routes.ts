@@ -7,6 +7,7 @@ import {
   ConversationId,
   IdempotencyKey,
   ListConversationsQuery,
+  ThreadQuery,
   ReceiptBody,
   SendMessageBody,
   StartConversationBody,
@@ -76,9 +77,10 @@ export function conversationRoutes(conversations: ConversationService, receipts:
 
   router.get('/v1/conversations/:conversationId/messages', read, async (req, res) => {
     const id = parseIn('path', ConversationId, req.params.conversationId, 'conversationId');
+    const page = parseIn('query', ThreadQuery, req.query);
     const principal = principalOf(res);
     await conversations.visible(id, principal);
-    res.json(await conversations.thread(id, principal.agent?.id));
+    res.json(await conversations.thread(id, principal.agent?.id, page));
   });
 
   router.get('/v1/conversations/:conversationId/templates', read, async (req, res) => {

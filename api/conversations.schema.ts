@@ -125,6 +125,15 @@ export const ListConversationsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 
+/**
+ * One page of a thread: the newest `limit` messages, or the newest `limit` written before the message `before`
+ * names (store/messages.store.ts `listThread`); `hasOlder` in the answer says whether another page lies before.
+ */
+export const ThreadQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(200).meta({ description: 'Messages in the page, newest kept (1-500)' }),
+  before: z.string().min(1).max(256).optional().meta({ description: "A message id of this thread (the first message's id of the page you hold): the page of messages written before it" }),
+});
+
 export const SendAccepted = z
   .object({
     conversationId: z.string(),

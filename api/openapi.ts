@@ -9,6 +9,7 @@ import {
   ConversationView,
   IdempotencyKey,
   ListConversationsQuery,
+  ThreadQuery,
   MessageView,
   ReceiptAnswer,
   ReceiptBody,
@@ -167,11 +168,17 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           },
         },
         get: {
-          summary: 'The message thread, in the order the messages were written, and the WhatsApp calls beside it',
-          requestParams: { path: conversationPath },
+          summary: 'The message thread, in the order the messages were written, a page at a time, and the WhatsApp calls beside it',
+          description:
+            'The newest `limit` messages (200 by default), oldest first. When `hasOlder` is true, the page before is `?before=<the first message id of this page>`. Calls are listed whole on every page.',
+          requestParams: { path: conversationPath, query: ThreadQuery },
           responses: {
-            '200': json('Messages, and calls oldest first (direction, outcome, duration; an agent sees the calls it took)', z.object({ messages: z.array(MessageView), calls: z.array(CallEntryView) })),
-            '404': problem('Unknown conversation'),
+            '200': json(
+              'Messages, whether older ones exist, and calls oldest first (direction, outcome, duration; an agent sees the calls it took)',
+              z.object({ messages: z.array(MessageView), hasOlder: z.boolean(), calls: z.array(CallEntryView) }),
+            ),
+            '400': problem('A query parameter other than limit (1-500) and before'),
+            '404': problem('Unknown conversation, or unknown_message: `before` names no message of this conversation'),
           },
         },
       },

@@ -156,22 +156,20 @@ export function createConversationService(deps: ConversationServiceDeps) {
       return docs.filter((doc) => doc.state !== 'closed' && doc.agentId === agentId).map(toConversationView);
     },
 
-    async messages(conversationId: string): Promise<MessageView[]> {
-      const [thread, reactions] = await Promise.all([listThread(store, conversationId), reactionsByWamid(store, conversationId)]);
-      if (thread.length === 0) await requireConversation(conversationId);
-      const delivered = await agentDeliveriesOf(store, thread.map((doc) => doc._id));
-      return withEditsAndRevokes(thread.map((doc) => toMessageView(doc, delivered.get(doc._id), reactions)));
-    },
 
     /**
      * The thread as `GET /v1/conversations/{id}/messages` shows it: the messages, and the conversation's WhatsApp
      * calls beside them (services/call-entries.ts; an agent sees the calls it took). Calls alone make a thread too.
      */
-    async thread(conversationId: string, agentId?: string): Promise<{ messages: MessageView[]; calls: CallEntry[] }> {
-      const [thread, reactions, calls] = await Promise.all([listThread(store, conversationId), reactionsByWamid(store, conversationId), callEntries(store, conversationId, agentId)]);
-      if (thread.length === 0 && calls.length === 0) await requireConversation(conversationId);
-      const delivered = await agentDeliveriesOf(store, thread.map((doc) => doc._id));
-      return { messages: withEditsAndRevokes(thread.map((doc) => toMessageView(doc, delivered.get(doc._id), reactions))), calls };
+    async thread(conversationId: string, agentId?: string, page: { limit?: number; before?: string } = {}): Promise<{ messages: MessageView[]; hasOlder: boolean; calls: CallEntry[] }> {
+      const [thread, reactions, calls] = await Promise.all([listThread(store, conversationId, page), reactionsByWamid(store, conversationId), callEntries(store, conversationId, agentId)]);
+      if (!thread) {
+        await requireConversation(conversationId);
+        throw new AppError('unknown_message', `No message ${page.before} in this conversation: \`before\` takes the id of one of its messages`);
+      }
+      if (thread.docs.length === 0 && calls.length === 0) await requireConversation(conversationId);
+      const delivered = await agentDeliveriesOf(store, thread.docs.map((doc) => doc._id));
+      return { messages: withEditsAndRevokes(thread.docs.map((doc) => toMessageView(doc, delivered.get(doc._id), reactions))), hasOlder: thread.hasOlder, calls };
     },
 
     async list(filter: ConversationFilter, viewer: Viewer = {}): Promise<ConversationView[]> {

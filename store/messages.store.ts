@@ -133,21 +133,47 @@ function foldStatuses(message: OutboundMessageDoc, statuses: DeliveryStatusDoc[]
   };
 }
 
+/** The most messages one page of a thread holds, and how many it holds when the caller names no `limit`. */
+export const THREAD_PAGE_MAX = 500;
+export const THREAD_PAGE_DEFAULT = 200;
+
+/** One page of a thread, oldest first; `hasOlder`: messages written before the page's first exist. */
+export interface ThreadPage {
+  docs: MessageDoc[];
+  hasOlder: boolean;
+}
+
 /**
- * A conversation's first `limit` messages in the order they were written (lib/thread-order.ts): by the second each
- * was written, then, within a second (WhatsApp's inbound timestamps have no finer one), by the order the connector
- * received or stored them.
+ * One page of a conversation's thread in the order the messages were written (lib/thread-order.ts: by the second
+ * each was written, then, within a second, as WhatsApp's inbound timestamps have no finer one, by the order the
+ * connector received or stored them): the newest `limit` messages, or, with `before` (a message id of this
+ * thread), the newest `limit` written before that message. Null when `before` names no message of the thread.
+ *
+ * The page is cut on whole seconds and then trimmed, so messages sharing a second are ordered by the same rule on
+ * either side of a cut; every query filters on the conversation and `sortAt` alone (FerretDB: see store/db.ts).
  */
-export async function listThread(store: Store, conversationId: string, limit = 200): Promise<MessageDoc[]> {
-  const docs = await store.messages.find({ conversationId }).sort({ sortAt: 1, _id: 1 }).limit(limit).toArray();
-  const last = docs.at(-1);
-  if (last && docs.length === limit) {
-    // The limit may cut through the last second: all of it is read to tell which of its messages come first.
-    const { from, to } = secondWindow(last.sortAt);
-    const held = new Set(docs.map((doc) => doc._id));
-    docs.push(...(await store.messages.find({ conversationId, sortAt: { $gte: from, $lt: to } }).toArray()).filter((doc) => !held.has(doc._id)));
+export async function listThread(store: Store, conversationId: string, options: { limit?: number; before?: string } = {}): Promise<ThreadPage | null> {
+  const limit = options.limit ?? THREAD_PAGE_DEFAULT;
+  const inSecond = async (sortAt: number) => {
+    const { from, to } = secondWindow(sortAt);
+    return store.messages.find({ conversationId, sortAt: { $gte: from, $lt: to } }).toArray();
+  };
+  let cursor: MessageDoc | null = null;
+  let sameSecond: MessageDoc[] = [];
+  if (options.before !== undefined) {
+    cursor = await store.messages.findOne({ _id: options.before });
+    if (!cursor || cursor.conversationId !== conversationId) return null;
+    const at = cursor;
+    sameSecond = (await inSecond(at.sortAt)).filter((doc) => threadOrder(doc, at) < 0);
   }
-  return withDeliveryStatuses(store, docs.sort(threadOrder).slice(0, limit));
+  const upTo = cursor ? { sortAt: { $lt: secondWindow(cursor.sortAt).from } } : {};
+  const older = await store.messages.find({ conversationId, ...upTo }).sort({ sortAt: -1, _id: -1 }).limit(limit + 1).toArray();
+  const oldest = older.at(-1);
+  // The limit may cut through the oldest second read: all of it is read to tell which of its messages come first.
+  const completed = oldest ? await inSecond(oldest.sortAt) : [];
+  const byId = new Map([...sameSecond, ...older, ...completed].map((doc) => [doc._id, doc]));
+  const all = [...byId.values()].sort(threadOrder);
+  return { docs: await withDeliveryStatuses(store, all.slice(-limit)), hasOlder: all.length > limit };
 }
 
 /**

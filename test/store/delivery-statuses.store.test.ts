@@ -22,7 +22,7 @@ async function queuedReply(conversationId: string, messageId: string): Promise<v
 }
 
 async function threadOf(conversationId: string): Promise<OutboundMessageDoc> {
-  const [message] = await listThread(store, conversationId);
+  const [message] = (await listThread(store, conversationId))?.docs ?? [];
   if (message?.direction !== 'outbound') throw new Error(`no outbound message in ${conversationId}`);
   return message;
 }
