@@ -11,17 +11,37 @@ export const ConversationId = z
   .regex(/^wa:[^:\s]{1,64}:[^:\s]{1,160}$/, 'expected wa:<phone-number-id>:<customer-id>')
   .meta({ description: 'wa:<business phone-number id>:<customer user_id or wa_id>', example: 'wa:106540352242922:15551234567' });
 
-const TemplateParameter = z.union([
+const PlaceholderName = z.string().regex(/^[a-z0-9_]{1,64}$/).meta({ description: 'For named placeholders; omit for {{1}}-style ones' });
+
+// By `type` (text when absent), so a refusal names the field at fault rather than "Invalid input" for the whole parameter.
+const TemplateParameter = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('text').default('text'),
     text: z.string().min(1).max(1024),
-    name: z.string().regex(/^[a-z0-9_]{1,64}$/).optional().meta({ description: 'For named placeholders; omit for {{1}}-style ones' }),
+    name: PlaceholderName.optional(),
   }),
   z.strictObject({ type: z.enum(['image', 'video']), link: z.url({ protocol: /^https$/ }).max(2000).meta({ description: 'An image or video header, by HTTPS link' }) }),
   z.strictObject({ type: z.literal('document'), link: z.url({ protocol: /^https$/ }).max(2000), filename: z.string().min(1).max(240).optional() }),
   z.strictObject({ type: z.literal('location'), latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180), name: z.string().max(1000).optional(), address: z.string().max(1000).optional() }),
   z.strictObject({ type: z.literal('coupon_code'), couponCode: z.string().min(1).max(15).meta({ description: 'A copy-code button\'s code' }) }),
   z.strictObject({ type: z.literal('payload'), payload: z.string().min(1).max(1000).meta({ description: "A quick-reply button's payload (a carousel card's)" }) }),
+  // Meta's parameter object: a body placeholder may take an amount or a date, shown as its fallback_value (template-messages page).
+  z
+    .strictObject({
+      type: z.literal('currency'),
+      fallbackValue: z.string().min(1).max(1024).meta({ description: 'What WhatsApp shows, e.g. "$100.99"' }),
+      code: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code, e.g. USD').meta({ example: 'USD' }),
+      amount1000: z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER).meta({ description: 'The amount times 1000, e.g. 100990 for 100.99', example: 100990 }),
+      name: PlaceholderName.optional(),
+    })
+    .meta({ description: "A body placeholder's amount (Meta's currency parameter); body placeholders only" }),
+  z
+    .strictObject({
+      type: z.literal('date_time'),
+      fallbackValue: z.string().min(1).max(1024).meta({ description: 'What WhatsApp shows, e.g. "February 25, 1977"' }),
+      name: PlaceholderName.optional(),
+    })
+    .meta({ description: "A body placeholder's date (Meta's date_time parameter); body placeholders only" }),
 ]);
 
 const TemplateComponent = z.strictObject({

@@ -1172,6 +1172,27 @@ export interface components {
                         type: "payload";
                         /** @description A quick-reply button's payload (a carousel card's) */
                         payload: string;
+                    } | {
+                        /** @constant */
+                        type: "currency";
+                        /** @description What WhatsApp shows, e.g. "$100.99" */
+                        fallbackValue: string;
+                        /** @example USD */
+                        code: string;
+                        /**
+                         * @description The amount times 1000, e.g. 100990 for 100.99
+                         * @example 100990
+                         */
+                        amount1000: number;
+                        /** @description For named placeholders; omit for {{1}}-style ones */
+                        name?: string;
+                    } | {
+                        /** @constant */
+                        type: "date_time";
+                        /** @description What WhatsApp shows, e.g. "February 25, 1977" */
+                        fallbackValue: string;
+                        /** @description For named placeholders; omit for {{1}}-style ones */
+                        name?: string;
                     })[];
                 } | {
                     /** @constant */
@@ -1224,6 +1245,27 @@ export interface components {
                                 type: "payload";
                                 /** @description A quick-reply button's payload (a carousel card's) */
                                 payload: string;
+                            } | {
+                                /** @constant */
+                                type: "currency";
+                                /** @description What WhatsApp shows, e.g. "$100.99" */
+                                fallbackValue: string;
+                                /** @example USD */
+                                code: string;
+                                /**
+                                 * @description The amount times 1000, e.g. 100990 for 100.99
+                                 * @example 100990
+                                 */
+                                amount1000: number;
+                                /** @description For named placeholders; omit for {{1}}-style ones */
+                                name?: string;
+                            } | {
+                                /** @constant */
+                                type: "date_time";
+                                /** @description What WhatsApp shows, e.g. "February 25, 1977" */
+                                fallbackValue: string;
+                                /** @description For named placeholders; omit for {{1}}-style ones */
+                                name?: string;
                             })[];
                         }[];
                     }[];
@@ -1481,6 +1523,27 @@ export interface components {
                     type: "payload";
                     /** @description A quick-reply button's payload (a carousel card's) */
                     payload: string;
+                } | {
+                    /** @constant */
+                    type: "currency";
+                    /** @description What WhatsApp shows, e.g. "$100.99" */
+                    fallbackValue: string;
+                    /** @example USD */
+                    code: string;
+                    /**
+                     * @description The amount times 1000, e.g. 100990 for 100.99
+                     * @example 100990
+                     */
+                    amount1000: number;
+                    /** @description For named placeholders; omit for {{1}}-style ones */
+                    name?: string;
+                } | {
+                    /** @constant */
+                    type: "date_time";
+                    /** @description What WhatsApp shows, e.g. "February 25, 1977" */
+                    fallbackValue: string;
+                    /** @description For named placeholders; omit for {{1}}-style ones */
+                    name?: string;
                 })[];
             } | {
                 /** @constant */
@@ -1533,6 +1596,27 @@ export interface components {
                             type: "payload";
                             /** @description A quick-reply button's payload (a carousel card's) */
                             payload: string;
+                        } | {
+                            /** @constant */
+                            type: "currency";
+                            /** @description What WhatsApp shows, e.g. "$100.99" */
+                            fallbackValue: string;
+                            /** @example USD */
+                            code: string;
+                            /**
+                             * @description The amount times 1000, e.g. 100990 for 100.99
+                             * @example 100990
+                             */
+                            amount1000: number;
+                            /** @description For named placeholders; omit for {{1}}-style ones */
+                            name?: string;
+                        } | {
+                            /** @constant */
+                            type: "date_time";
+                            /** @description What WhatsApp shows, e.g. "February 25, 1977" */
+                            fallbackValue: string;
+                            /** @description For named placeholders; omit for {{1}}-style ones */
+                            name?: string;
                         })[];
                     }[];
                 }[];
@@ -1621,6 +1705,27 @@ export interface components {
                         type: "payload";
                         /** @description A quick-reply button's payload (a carousel card's) */
                         payload: string;
+                    } | {
+                        /** @constant */
+                        type: "currency";
+                        /** @description What WhatsApp shows, e.g. "$100.99" */
+                        fallbackValue: string;
+                        /** @example USD */
+                        code: string;
+                        /**
+                         * @description The amount times 1000, e.g. 100990 for 100.99
+                         * @example 100990
+                         */
+                        amount1000: number;
+                        /** @description For named placeholders; omit for {{1}}-style ones */
+                        name?: string;
+                    } | {
+                        /** @constant */
+                        type: "date_time";
+                        /** @description What WhatsApp shows, e.g. "February 25, 1977" */
+                        fallbackValue: string;
+                        /** @description For named placeholders; omit for {{1}}-style ones */
+                        name?: string;
                     })[];
                 } | {
                     /** @constant */
@@ -1673,6 +1778,27 @@ export interface components {
                                 type: "payload";
                                 /** @description A quick-reply button's payload (a carousel card's) */
                                 payload: string;
+                            } | {
+                                /** @constant */
+                                type: "currency";
+                                /** @description What WhatsApp shows, e.g. "$100.99" */
+                                fallbackValue: string;
+                                /** @example USD */
+                                code: string;
+                                /**
+                                 * @description The amount times 1000, e.g. 100990 for 100.99
+                                 * @example 100990
+                                 */
+                                amount1000: number;
+                                /** @description For named placeholders; omit for {{1}}-style ones */
+                                name?: string;
+                            } | {
+                                /** @constant */
+                                type: "date_time";
+                                /** @description What WhatsApp shows, e.g. "February 25, 1977" */
+                                fallbackValue: string;
+                                /** @description For named placeholders; omit for {{1}}-style ones */
+                                name?: string;
                             })[];
                         }[];
                     }[];

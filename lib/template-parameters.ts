@@ -83,15 +83,19 @@ function checkComponents(expected: ExpectedComponent[], given: TemplateComponent
       continue;
     }
     component.parameters.forEach((p, j) => {
-      if (p.type !== want.kind) problems.push({ path: `${path}.parameters.${j}.type`, message: `expected ${want.kind}, got ${p.type}` });
+      const localizable = p.type === 'currency' || p.type === 'date_time';
+      if (localizable && !(want.type === 'body' && want.kind === 'text')) {
+        problems.push({ path: `${path}.parameters.${j}.type`, message: `expected ${want.kind}, got ${p.type} (WhatsApp takes currency and date_time in body placeholders only)` });
+      } else if (p.type !== want.kind && !localizable) problems.push({ path: `${path}.parameters.${j}.type`, message: `expected ${want.kind}, got ${p.type}` });
       if (p.type === 'text' && BAD_PARAMETER_WHITESPACE.test(p.text)) {
         problems.push({ path: `${path}.parameters.${j}.text`, message: 'WhatsApp refuses parameter text with a newline, a tab or more than 4 consecutive spaces (132018)' });
       }
       const named = want.kind === 'text' && want.type !== 'button' && !/^\d+$/.test(want.placeholders[j]!);
-      if (named && p.type === 'text' && p.name !== undefined && !want.placeholders.includes(p.name)) {
+      const nameable = p.type === 'text' || (localizable && want.type === 'body');
+      if (named && nameable && p.name !== undefined && !want.placeholders.includes(p.name)) {
         problems.push({ path: `${path}.parameters.${j}.name`, message: `no placeholder {{${p.name}}}; expected one of ${want.placeholders.join(', ')}` });
       }
-      if (named && p.type === 'text' && p.name === undefined) {
+      if (named && nameable && p.name === undefined) {
         problems.push({ path: `${path}.parameters.${j}.name`, message: `named placeholders need a name (${want.placeholders.join(', ')})` });
       }
     });
@@ -100,7 +104,8 @@ function checkComponents(expected: ExpectedComponent[], given: TemplateComponent
 
 /**
  * Checks a send's parameters against the template: each component that takes parameters gets exactly as many as
- * it has placeholders, of the right type, with the right names when named, and text Meta accepts (no newline, tab
+ * it has placeholders, of the right type (a body placeholder also takes `currency` or `date_time`, Meta's parameter
+ * object on the template-messages page; a header's or a button's does not), with the right names when named, and text Meta accepts (no newline, tab
  * or five spaces: 132018); a carousel gets every card it defines, by index, each checked the same way. Returns the
  * problems, field by field (paths under `components`); empty means it may be sent.
  */
@@ -143,9 +148,12 @@ export function renderBody(def: TemplateDefinition, given: TemplateSendComponent
   const component = given.find((c): c is TemplateComponentParameters => c.type === 'body');
   const body = component?.parameters ?? [];
   return fillPlaceholders(def.body.text, (name) => {
-    const byName = body.find((p) => p.type === 'text' && p.name === name);
+    const byName = body.find((p) => (p.type === 'text' || p.type === 'currency' || p.type === 'date_time') && p.name === name);
     const byIndex = /^\d+$/.test(name) ? body[Number(name) - 1] : undefined;
     const value = byName ?? byIndex;
-    return value?.type === 'text' ? value.text : `{{${name}}}`;
+    if (value?.type === 'text') return value.text;
+    // An amount or a date shows as its fallback value, as on a phone that cannot localise it.
+    if (value?.type === 'currency' || value?.type === 'date_time') return value.fallbackValue;
+    return `{{${name}}}`;
   });
 }

@@ -18,7 +18,14 @@ export type TemplateParameter =
   /** A copy-code button's code (at most 15 characters). */
   | { type: 'coupon_code'; couponCode: string }
   /** A quick-reply button's payload, echoed back when the customer taps it (carousel cards, Meta's send example). */
-  | { type: 'payload'; payload: string };
+  | { type: 'payload'; payload: string }
+  /**
+   * A body placeholder's amount of money (Meta's `currency` parameter): ISO 4217 `code`, the amount times 1000 as an
+   * integer (`amount1000`), and the text WhatsApp shows (`fallbackValue`); `name` as for text.
+   */
+  | { type: 'currency'; fallbackValue: string; code: string; amount1000: number; name?: string }
+  /** A body placeholder's date and time (Meta's `date_time` parameter): WhatsApp shows `fallbackValue`; `name` as for text. */
+  | { type: 'date_time'; fallbackValue: string; name?: string };
 
 export interface TemplateComponentParameters {
   type: 'header' | 'body' | 'button';

@@ -108,5 +108,9 @@ function toCloudParameter(p: TemplateParameter): Record<string, unknown> {
       return { type: 'coupon_code', coupon_code: p.couponCode };
     case 'payload':
       return { type: 'payload', payload: p.payload };
+    case 'currency':
+      return { type: 'currency', currency: { fallback_value: p.fallbackValue, code: p.code, amount_1000: p.amount1000 }, ...(p.name ? { parameter_name: p.name } : {}) };
+    case 'date_time':
+      return { type: 'date_time', date_time: { fallback_value: p.fallbackValue }, ...(p.name ? { parameter_name: p.name } : {}) };
   }
 }
