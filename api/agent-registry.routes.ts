@@ -1,11 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { AGENT_ID, AGENT_ID_RULE } from '../lib/agent-id';
 import { listAgents, registerAgent, type AgentDoc } from '../store/agents.store';
 import type { Store } from '../store/db';
 import { allow, may, principalOf } from './auth';
 
 /** An agent id: what the contact centre's SIP answer names (`X-Agent-Id`) and what replies record as their sender. */
-export const AgentIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/, 'letters, digits and . _ @ -, up to 128');
+export const AgentIdSchema = z.string().regex(AGENT_ID, AGENT_ID_RULE);
 
 export const RegisterAgentBody = z
   .strictObject({

@@ -14,6 +14,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Client } from '@temporalio/client';
 import { CALL_PERMISSION_LIMITS, callPermissionVerdict, type CallPermissionVerdict } from '../lib/call-permission';
+import { AGENT_ID, AGENT_ID_RULE } from '../lib/agent-id';
 import { errorCatalog } from '../lib/errors';
 import type { Admission } from '../integrations/sip/sip.b2bua';
 import { callWorkflowId } from '../integrations/sip/sip.b2bua';
@@ -87,11 +88,24 @@ export function createBusinessCalls({ store, temporal, taskQueue, sipTaskQueue, 
     return { number, customer };
   }
 
+  /**
+   * The agent header, when present, must name an agent as the registry spells ids: an empty or malformed one is a
+   * claim we cannot record, so the INVITE is refused (400) before anything starts; an absent one is fine.
+   */
+  function agentHeaderRefusal(invite: InboundInvite): Admission | undefined {
+    const named = header(invite.request, agentHeader);
+    if (named === undefined || AGENT_ID.test(named.trim())) return undefined;
+    const what = named.trim() === '' ? 'is empty' : `is not an agent id (${AGENT_ID_RULE})`;
+    return { kind: 'refuse', status: 400, reason: 'Bad Request', headers: [reasonHeader(400, `invalid_request: ${agentHeader} ${what}; name the agent or leave the header out`)] };
+  }
+
   return {
     /** Undefined: not a business-initiated call (the caller answers 404 as before). */
     async admit(invite: InboundInvite): Promise<Admission | undefined> {
       const target = await targetOf(invite);
       if (!target) return undefined;
+      const agentRefusal = agentHeaderRefusal(invite);
+      if (agentRefusal) return agentRefusal;
       if (!target.number) return { kind: 'refuse', status: 404, reason: 'Not Found', headers: [reasonHeader(404, 'unknown_number: name the business number (X-Business-Number-Id)')] };
       const settings = await findCallSettings(store, target.number._id);
       if (settings?.calling.status !== 'ENABLED') return { kind: 'refuse', status: 403, reason: 'Calling Disabled', headers: [reasonHeader(403, 'calling is not enabled on this number')] };

@@ -61,10 +61,10 @@ async function businessCallRig(meta: MetaTakesEnd | 'nothing'): Promise<Rig> {
 }
 
 /** The agent dials the customer: the contact centre's sipp INVITEs the connector from the connector URI's port. */
-async function dial(r: Rig, customer: string, end: DialOutEnd): Promise<SippPeer> {
+async function dial(r: Rig, customer: string, end: DialOutEnd, agentLine?: string): Promise<SippPeer> {
   const cc = await startSipp({
     scenario: 'custom:cc-dials-out',
-    scenarioXml: contactCentreDialsOut(end, 800),
+    scenarioXml: contactCentreDialsOut(end, 800, agentLine),
     transport: 'udp',
     port: r.ccPort,
     remote: `127.0.0.1:${r.sipPort}`,
@@ -155,6 +155,22 @@ describe('an agent calls the customer (sipp as the contact centre and as Meta)',
     expect(refusal!.header('Reason')).toMatch(/^SIP;cause=403;text=".*has not answered a call permission request/);
     const metaReport = await r.meta.finished();
     expect(metaReport.messages).toHaveLength(0);
+    expect((await r.rig.request('GET', `/v1/conversations/${conversation(customer)}/calls`)).body.calls).toEqual([]);
+  }, 90_000);
+
+  test.each([
+    ['an empty X-Agent-Id', 'X-Agent-Id: ', 'X-Agent-Id is empty'],
+    ['an X-Agent-Id that is no agent id', 'X-Agent-Id: agent one; drop', 'X-Agent-Id is not an agent id'],
+  ])('%s: 400 with a Reason naming the header, nothing reaches Meta, no call is recorded', async (_what, agentLine, reason) => {
+    const customer = newCustomer();
+    const r = await businessCallRig('nothing');
+    await grant(r.rig, customer, { response: 'accept', is_permanent: true, response_source: 'user_action' });
+    await eventually(() => r.rig.request('GET', `/v1/conversations/${conversation(customer)}/call-permission`), (res) => res.body.canCall === true);
+    const ccReport = await (await dial(r, customer, { refused: 400, reason: reason }, agentLine)).finished();
+    expect(ccReport.exitCode).toBe(0);
+    const refusal = ccReport.messages.find((m) => m.direction === 'received' && m.startLine.startsWith('SIP/2.0 400'));
+    expect(refusal!.header('Reason')).toMatch(/^SIP;cause=400;text="invalid_request: X-Agent-Id /);
+    expect((await r.meta.finished()).messages).toHaveLength(0);
     expect((await r.rig.request('GET', `/v1/conversations/${conversation(customer)}/calls`)).body.calls).toEqual([]);
   }, 90_000);
 

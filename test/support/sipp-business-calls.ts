@@ -61,9 +61,9 @@ export type DialOutEnd = 'customer' | 'agent' | { refused: number; reason: strin
 /**
  * The contact centre: an agent dials `[customer]` (Request-URI user, E.164 with +), offering the SBC's SDP; then as
  * `end` says: the customer hangs up (our BYE arrives), the agent does after `talkMs`, or the connector refuses with
- * that status and a Reason header matching `reason`.
+ * that status and a Reason header matching `reason`. `agentLine`: the header naming the agent (a malformed one in tests).
  */
-export function contactCentreDialsOut(end: DialOutEnd, talkMs = 500): string {
+export function contactCentreDialsOut(end: DialOutEnd, talkMs = 500, agentLine = 'X-Agent-Id: [agent]'): string {
   const steps = [
     `<send retrans="500">${cdata(`INVITE sip:+[customer]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -73,7 +73,7 @@ Call-ID: [call_id]
 CSeq: 1 INVITE
 Contact: <sip:[agent]@[local_ip]:[local_port]>
 Max-Forwards: 70
-X-Agent-Id: [agent]
+${agentLine}
 Content-Type: application/sdp
 Content-Length: [len]
 
