@@ -35,10 +35,10 @@ function contactFor(value: MessagesChangeValue, message: CloudInboundMessage): C
     const parsed = CloudContact.safeParse(c);
     return parsed.success ? [parsed.data] : [];
   });
-  return (
-    contacts.find((c) => (message.from && c.wa_id === message.from) || (message.from_user_id && c.user_id === message.from_user_id)) ??
-    (contacts.length === 1 ? contacts[0] : undefined)
-  );
+  // A lone contact names a message that does not name its writer only when it is the change's only message: beside
+  // another message (a group message without `from` next to someone's 1:1 message) it is that other writer's.
+  const alone = contacts.length === 1 && (value.messages?.length ?? 0) <= 1;
+  return contacts.find((c) => (message.from && c.wa_id === message.from) || (message.from_user_id && c.user_id === message.from_user_id)) ?? (alone ? contacts[0] : undefined);
 }
 
 /**

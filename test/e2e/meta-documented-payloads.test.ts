@@ -31,6 +31,15 @@ const messagesWebhook = (customer: string, message: Record<string, unknown>) =>
 const uniqueText = () => Math.random().toString(36).slice(2);
 const GROUP_ID = 'Y2FwaV9ncm91cDoxNzA1NTU1MDEzOToxMjAzNjM0MDQ2OTQyMzM4MjAZD';
 
+/** Posts a body signed as Meta signs it, straight to the connector; the answer's status and JSON. */
+const post = (body: object) => {
+  const raw = JSON.stringify(body);
+  return fetch(`${rig.baseUrl}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) }, body: raw }).then(async (r) => ({
+    status: r.status,
+    body: (await r.json()) as Record<string, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+  }));
+};
+
 beforeAll(async () => {
   rig = await startService();
 }, 60_000);
@@ -63,6 +72,25 @@ describe('group messages (https://developers.facebook.com/documentation/business
     await settle();
     expect((await rig.request('GET', path(customer))).status).toBe(404);
     expect(sentTo(customer)).toHaveLength(0);
+  });
+
+  it("does not count, or put in another writer's thread, a group message without its `from`, beside someone's 1:1 message", async () => {
+    // Meta's group example always names the writer (`from`); without it, the body's one contact is the 1:1 writer's.
+    const customer = newCustomer();
+    const now = String(seconds(Date.now()));
+    const headless = { group_id: GROUP_ID, id: `wamid.group-nofrom-${customer}`, timestamp: now, text: { body: 'What do you all think about this?' }, type: 'text' };
+    const body = messagesChange({
+      contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: customer }],
+      messages: [{ from: customer, id: `wamid.dm-${customer}`, timestamp: now, type: 'text', text: { body: 'Hello' } }, headless],
+    });
+    expect(await post(body)).toMatchObject({ status: 200, body: { received: { messages: 1, deadLetters: 1 } } });
+    await eventually(() => thread(customer), (messages) => messages.length >= 1);
+    await settle();
+    expect((await thread(customer)).map((m) => m.wamid)).toEqual([`wamid.dm-${customer}`]);
+    const letters = (await rig.requestAs('supervisor', 'GET', '/v1/dead-letters?reason=no_customer')).body.deadLetters as { wamid?: string }[];
+    expect(letters.filter((d) => d.wamid === headless.id)).toHaveLength(1);
+    // Redelivered: still one message, nothing new.
+    expect(await post(body)).toMatchObject({ status: 200, body: { received: { messages: 1, duplicates: 1 } } });
   });
 });
 
@@ -102,13 +130,6 @@ describe('context and errors as Meta documents them', () => {
 });
 
 describe('errors webhooks (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/errors)', () => {
-  const post = (body: object) => {
-    const raw = JSON.stringify(body);
-    return fetch(`${rig.baseUrl}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) }, body: raw }).then(async (r) => ({
-      status: r.status,
-      body: (await r.json()) as Record<string, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
-    }));
-  };
 
   it("tells supervisors of a system-level error Meta reports outside any message (not lost), once per event", async () => {
     const details = `Cloud API message throughput has been reached (${uniqueText()}).`;
