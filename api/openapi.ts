@@ -362,7 +362,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
                   templateEvents: z.number().int(),
                   capabilityUpdates: z.number().int(),
                   fromBlocked: z.number().int().meta({ description: 'Messages from blocked people: kept, not routed' }),
-                  healthEvents: z.number().int().meta({ description: 'account_update, phone_number_quality_update, account_alerts and user_preferences events applied' }),
+                  healthEvents: z.number().int().meta({ description: 'account_update, phone_number_quality_update, account_alerts, errors-webhook and user_preferences events applied; a redelivered alert event counts 0' }),
                   callEvents: z.number().int().meta({ description: '`calls` events (connect, terminate) stored; a redelivered one counts 0' }),
                   ignoredChanges: z.number().int(),
                   deadLetters: z.number().int(),

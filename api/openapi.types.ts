@@ -5868,7 +5868,7 @@ export interface operations {
                             capabilityUpdates: number;
                             /** @description Messages from blocked people: kept, not routed */
                             fromBlocked: number;
-                            /** @description account_update, phone_number_quality_update, account_alerts and user_preferences events applied */
+                            /** @description account_update, phone_number_quality_update, account_alerts, errors-webhook and user_preferences events applied; a redelivered alert event counts 0 */
                             healthEvents: number;
                             /** @description `calls` events (connect, terminate) stored; a redelivered one counts 0 */
                             callEvents: number;

@@ -23,7 +23,7 @@ export interface IngestSummary {
   capabilityUpdates: number;
   /** Messages from people the business blocked: kept, not routed (a message written before the block can still arrive). */
   fromBlocked: number;
-  /** Account-health and marketing-preference events applied (account_update, phone_number_quality_update, account_alerts, user_preferences). */
+  /** Account-health and marketing-preference events applied (account_update, phone_number_quality_update, account_alerts, the errors webhook, user_preferences); a redelivered alert event is not counted. */
   healthEvents: number;
   /** `calls` events (connect, terminate) stored; a redelivered one is not counted. */
   callEvents: number;

@@ -60,8 +60,9 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
 /**
  * Records what the verdict says: the alert (once per event), and its hold placed, or lifted with the alerts that
  * placed it resolved by WhatsApp. Campaigns paused by a lifted hold stay paused: resuming them is the supervisor's call.
+ * Answers whether the alert is new (false: a redelivery of an event already recorded, whose effects are re-applied).
  */
-export async function applyVerdict(store: Store, verdict: HealthVerdict, alert: Omit<AlertDoc, 'severity' | 'status' | 'title' | 'whatToDo' | 'source' | 'createdAt'>, holdId: string | undefined, at: Date): Promise<void> {
+export async function applyVerdict(store: Store, verdict: HealthVerdict, alert: Omit<AlertDoc, 'severity' | 'status' | 'title' | 'whatToDo' | 'source' | 'createdAt'>, holdId: string | undefined, at: Date): Promise<boolean> {
   let placing = verdict.hold === 'place' && holdId;
   const inserted = await insertAlert(store, {
     ...alert,
@@ -82,11 +83,14 @@ export async function applyVerdict(store: Store, verdict: HealthVerdict, alert: 
     await liftHold(store, holdId);
     await resolveAlerts(store, { holdId }, 'whatsapp', at);
   }
+  return inserted;
 }
 
 /**
  * Applies one account-health or marketing-preference change. `entry` is the webhook entry (its id is the WABA).
- * Throws {@link UnreadableHealthEvent} for a value not in Meta's shape. Answers how many events it applied.
+ * Throws {@link UnreadableHealthEvent} for a value not in Meta's shape. Answers how many events it applied: an alert
+ * event already recorded (a redelivery) counts 0, as a redelivered `calls` event does; a marketing preference counts
+ * each time (its store write cannot tell a redelivery).
  */
 export async function ingestHealthEvent(store: Store, field: string, entry: { id: string; time?: number }, value: unknown, receivedAt: Date): Promise<number> {
   const wabaId = entry.id;
@@ -111,8 +115,7 @@ export async function ingestHealthEvent(store: Store, field: string, entry: { id
     const { metadata, error } = parse(MessagesErrorValue, value);
     const numberId = metadata.phone_number_id;
     const alert = { _id: await errorAlertId(store, alertIdOf(field, entry, value)), field: 'messages', event: String(error.code), wabaId, businessNumberId: numberId };
-    await applyVerdict(store, messagesErrorVerdict(error, meaningOf(error.code).meaning), alert, undefined, receivedAt);
-    return 1;
+    return (await applyVerdict(store, messagesErrorVerdict(error, meaningOf(error.code).meaning), alert, undefined, receivedAt)) ? 1 : 0;
   }
   if (field === 'phone_number_quality_update') {
     const quality = parse(PhoneQualityValue, value);
@@ -121,25 +124,23 @@ export async function ingestHealthEvent(store: Store, field: string, entry: { id
     if (numbers.length === 0) {
       // Not a number registered here: the alert still tells supervisors, but no campaign can be matched to it.
       const unmatched = { ...verdict, ...(verdict.hold === 'place' ? { whatToDo: `${verdict.whatToDo} (Number ${quality.display_phone_number} is not registered here, so no campaign could be paused: register it under Numbers.)` } : {}) };
-      await applyVerdict(store, unmatched, { _id: alertIdOf(field, entry, value), field, event: quality.event, wabaId }, undefined, receivedAt);
-      return 1;
+      return (await applyVerdict(store, unmatched, { _id: alertIdOf(field, entry, value), field, event: quality.event, wabaId }, undefined, receivedAt)) ? 1 : 0;
     }
+    let fresh = false;
     for (const number of numbers) {
       const alert = { _id: alertIdOf(field, entry, value, number._id), field, event: quality.event, wabaId, businessNumberId: number._id };
-      await applyVerdict(store, verdict, alert, holdIds.number(number._id), receivedAt);
+      if (await applyVerdict(store, verdict, alert, holdIds.number(number._id), receivedAt)) fresh = true;
     }
-    return 1;
+    return fresh ? 1 : 0;
   }
   if (field === 'account_update') {
     const update = parse(AccountUpdateValue, value);
-    await applyVerdict(store, accountUpdateVerdict(update), { _id: alertIdOf(field, entry, value), field, event: update.event, wabaId }, holdIds.account(wabaId), receivedAt);
-    return 1;
+    return (await applyVerdict(store, accountUpdateVerdict(update), { _id: alertIdOf(field, entry, value), field, event: update.event, wabaId }, holdIds.account(wabaId), receivedAt)) ? 1 : 0;
   }
   const alerts = parse(AccountAlertsValue, value);
   const numberId = alerts.entity_type === 'PHONE_NUMBER' ? alerts.entity_id : undefined;
   const alert = { _id: alertIdOf(field, entry, value), field, event: alerts.alert_info.alert_type, wabaId, ...(numberId ? { businessNumberId: numberId } : {}) };
-  await applyVerdict(store, accountAlertsVerdict(alerts), alert, undefined, receivedAt);
-  return 1;
+  return (await applyVerdict(store, accountAlertsVerdict(alerts), alert, undefined, receivedAt)) ? 1 : 0;
 }
 
 /**
