@@ -19,7 +19,7 @@ import { createFailedAuthLimiter } from './auth-limiter';
 import { keyRateLimit } from './key-rate-limit';
 import { metricsRoutes } from './metrics.routes';
 import { requestSpan } from './request-span';
-import { jsonShapeGuard } from './request-guards';
+import { jsonShapeGuard, refuseNonUtf8 } from './request-guards';
 import { accessLog } from './access-log';
 import { securityHeaders } from './security-headers';
 import { analyticsRoutes } from './analytics.routes';
@@ -166,7 +166,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   app.use(consoleApiRoutes());
   // Uploads are multipart, so they are routed before the JSON-only gate.
   app.use(mediaRoutes(store));
-  app.use('/v1', requireJson, express.json({ limit: config.HTTP_BODY_LIMIT_BYTES, strict: true }), jsonShapeGuard);
+  app.use('/v1', requireJson, express.json({ limit: config.HTTP_BODY_LIMIT_BYTES, strict: true, verify: refuseNonUtf8 }), jsonShapeGuard);
   const agentVisibility = config.AGENT_VISIBILITY ?? 'own';
   const conversations = createConversationService({ store, temporal, taskQueue, idleCloseAfterMs, agentVisibility, ...(limits ? { limits } : {}) });
   app.use(conversationRoutes(conversations, createReceiptService({ store, temporal })));

@@ -11,6 +11,7 @@ import {
   ReceiptBody,
   SendMessageBody,
   StartConversationBody,
+  ThreadQuery,
 } from './conversations.schema';
 import type { ConversationService } from '../services/conversations.service';
 import type { ReceiptService } from '../services/receipts.service';

@@ -1,6 +1,15 @@
+import { isUtf8 } from 'node:buffer';
 import type { RequestHandler } from 'express';
 import { AppError } from '../lib/errors';
 import { jsonShapeIssue } from '../lib/json-shape';
+
+/**
+ * express.json's `verify`: a body that is not UTF-8 is refused (400) before it is decoded, since decoding would put
+ * U+FFFD in place of its bad bytes and send that to the customer. JSON between systems is UTF-8 (RFC 8259 §8.1).
+ */
+export function refuseNonUtf8(_req: unknown, _res: unknown, body: Buffer): void {
+  if (!isUtf8(body)) throw new AppError('invalid_request', 'The body is not valid UTF-8');
+}
 
 /**
  * Every parsed JSON body: nesting bounded and no key MongoDB would read as an operator or a path (`$…`, dotted), so

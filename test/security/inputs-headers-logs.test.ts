@@ -95,6 +95,24 @@ describe('malformed requests are a 4xx and cost little', () => {
     await rig.store.configDrafts.deleteMany({});
   });
 
+  it('refuses a body that is not UTF-8 (400) rather than sending U+FFFD in its place; saving nothing', async () => {
+    // JSON between systems is UTF-8 (RFC 8259 §8.1); Node would decode 0xFF 0xFE as two replacement characters.
+    const bytes = Buffer.concat([Buffer.from('{"autoReplies":{"welcome":"hi '), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]);
+    const response = await fetch(`${rig.baseUrl}/v1/config/draft`, { method: 'PUT', headers: { authorization: `Bearer ${rig.keys.supervisor}`, 'content-type': 'application/json' }, body: bytes });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(await response.json()).toMatchObject({ code: 'invalid_request', detail: 'The body is not valid UTF-8' });
+    expect(await rig.store.configDrafts.countDocuments()).toBe(0);
+  });
+
+  it("refuses query parameters a thread does not take (400), rather than ignoring a caller's ?page, and a limit out of range", async () => {
+    const thread = `/v1/conversations/${encodeURIComponent(conversationOf('15557512399'))}/messages`;
+    const unknown = await rig.request('GET', `${thread}?page=2`);
+    expectProblem(unknown, 400, 'invalid_request');
+    expect(unknown.body.errors[0]).toMatchObject({ in: 'query', message: expect.stringContaining('page') });
+    expectProblem(await rig.request('GET', `${thread}?limit=0`), 400, 'invalid_request');
+  });
+
   it('answers a body labelled gzip, deflate or br that does not decompress with 400, on keyed routes and the webhook alike', async () => {
     for (const encoding of ['gzip', 'deflate', 'br']) {
       const keyed = await fetch(`${rig.baseUrl}/v1/config/draft`, {
@@ -146,6 +164,12 @@ describe('logs and links', () => {
     expect(logged).not.toContain(VERIFY_TOKEN);
     expect(logged).not.toContain(customer);
     expect(logged).not.toContain(rig.keys.integrator);
+  });
+
+  it('takes a caller\'s X-Request-Id only when it is 1 to 128 visible ASCII characters, else makes its own', async () => {
+    const requestIdOf = async (value: string) => (await rig.request('GET', '/v1/nowhere', undefined, { 'x-request-id': value })).body.requestId as string;
+    expect(await requestIdOf('trace-42')).toBe('trace-42');
+    for (const bad of ['', 'r'.repeat(129), 'two words']) expect(await requestIdOf(bad)).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('accepts only https links in template URL buttons', async () => {
