@@ -74,7 +74,11 @@ function receiveUpload(req: Request, store: Store, mediaId: string): Promise<Int
       return reject(new AppError('invalid_request', `The upload could not be read: ${(err as Error).message}`));
     }
     let taken = false;
+    const unreadable = (err: Error) => reject(new AppError('invalid_request', `The upload could not be read: ${err.message}`));
     parser.on('file', (field: string, stream: Readable, info: busboy.FileInfo) => {
+      // At once, on every part: a body cut off before its closing boundary errors the part's stream ("Unexpected end
+      // of form"), possibly before the intake's pipeline listens; unheard, that error would end the process.
+      stream.on('error', unreadable);
       if (field !== 'file' || taken) return void stream.resume();
       taken = true;
       takeMedia(store, {
@@ -85,7 +89,7 @@ function receiveUpload(req: Request, store: Store, mediaId: string): Promise<Int
         ...(info.filename ? { filename: info.filename.slice(0, 240) } : {}),
       }).then(resolve, reject);
     });
-    parser.on('error', (err: Error) => reject(new AppError('invalid_request', `The upload could not be read: ${err.message}`)));
+    parser.on('error', unreadable);
     parser.on('close', () => {
       if (!taken) reject(new AppError('invalid_request', 'Send the file as multipart/form-data in a field named "file"'));
     });

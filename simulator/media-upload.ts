@@ -83,6 +83,9 @@ export function installMediaUpload(
     const parser = busboy({ headers: req.headers, limits: { files: 1, fields: 10, fileSize: LARGEST + 1 } });
     parser.on('field', (name, value) => void (fields[name] = value));
     parser.on('file', (name, stream, info) => {
+      // A body cut off before its closing boundary errors the part's stream too ("Unexpected end of form"): heard
+      // here, so the refusal is the parser's (below) and the process does not end on an unheard 'error'.
+      stream.on('error', () => void (problem ??= invalid('Invalid multipart/form-data body.')));
       const rule = LIMITS.find(([mimeType]) => mimeType === info.mimeType.toLowerCase());
       if (name !== 'file' || !rule) {
         problem ??= name !== 'file' ? invalid(`Unexpected file parameter ${name}.`) : invalid(`Param file must be a file with one of the following types: ${LIMITS.map(([t]) => t).join(', ')}. Received file of type '${info.mimeType}'.`);
@@ -98,6 +101,7 @@ export function installMediaUpload(
           hash.update(chunk);
           chunks.push(chunk);
         });
+        stream.on('error', () => done());
         stream.on('end', () => {
           if (size > rule[1]) problem ??= refusal(131053, `The file is ${size} bytes: the limit for ${rule[0]} is ${rule[2]}.`);
           else file = { mimeType: rule[0], filename: info.filename ?? '', chunks, size, sha256: hash.digest('hex') };

@@ -107,6 +107,23 @@ describe('agent images', () => {
     expect(await rig.store.db.collection('media.files').countDocuments()).toBe(before);
   });
 
+  it('answers an upload cut off before its closing boundary with 400, stores nothing, and stays up', async () => {
+    // Found from outside against `npm start`: busboy's "Unexpected end of form" on the file stream was unhandled and
+    // took the whole process down (API and worker).
+    const before = await rig.store.db.collection('media.files').countDocuments();
+    const cut = (field: string) =>
+      fetch(`${rig.baseUrl}/v1/media`, {
+        method: 'POST',
+        headers: { ...auth('agent'), 'content-type': 'multipart/form-data; boundary=XX' },
+        body: `--XX\r\nContent-Disposition: form-data; name="${field}"; filename="a.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 and then nothing`,
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, unknown> }));
+    expect(await cut('file')).toMatchObject({ status: 400, body: { code: 'invalid_request', detail: expect.stringContaining('Unexpected end of form') } });
+    // A cut-off field other than `file` is read and dropped the same way.
+    expect(await cut('other')).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
+    expect(await rig.store.db.collection('media.files').countDocuments()).toBe(before);
+    expect(await upload(png, 'image/png')).toMatchObject({ status: 201 });
+  });
+
   it('takes a supervisor\'s upload (a template\'s image header sample, README "Templates") and refuses an analyst\'s', async () => {
     const sample = await upload(png, 'image/png', 'banner.png', 'supervisor');
     expect(sample).toMatchObject({ status: 201, body: { type: 'image', mimeType: 'image/png', size: png.length } });

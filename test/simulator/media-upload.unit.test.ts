@@ -72,6 +72,19 @@ describe('the simulator takes uploads as Meta documents them', () => {
     expect(sim.uploads()).toEqual([]);
   });
 
+  it("refuses an upload cut off before its closing boundary as Meta's invalid parameter (100), and stays up", async () => {
+    const cut = (field: string) =>
+      fetch(`${sim.url}/v23.0/1065/media`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'multipart/form-data; boundary=XX' },
+        body: `--XX\r\nContent-Disposition: form-data; name="${field}"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG and then nothing`,
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { error?: { code: number } } }));
+    expect(await cut('file')).toMatchObject({ status: 400, body: { error: { code: 100 } } });
+    expect(await cut('other')).toMatchObject({ status: 400, body: { error: { code: 100 } } });
+    expect(sim.uploads()).toHaveLength(0);
+    expect((await curlLike(new Blob([new Uint8Array(png)], { type: 'image/png' }), 'a.png', { type: 'image/png', messaging_product: 'whatsapp' })).status).toBe(200);
+  });
+
   it('refuses a wrong token with 190', async () => {
     const answer = await curlLike(new Blob([new Uint8Array(png)], { type: 'image/png' }), 'f.png', { type: 'image/png', messaging_product: 'whatsapp' }, 'wrong');
     expect({ status: answer.status, code: answer.body.error?.code }).toEqual({ status: 401, code: 190 });
