@@ -65,6 +65,9 @@ function toAppError(err: unknown): AppError | ZodError {
   if (typeof bodyError.code === 'string' && /^(Z_[A-Z_]+|ERR__ERROR_[A-Z0-9_]+)$/.test(bodyError.code)) {
     return new AppError('invalid_request', 'The body does not decompress as its Content-Encoding says');
   }
+  // The client hung up before its body arrived (raw-body's "request aborted"): nobody is left to answer, and it is the
+  // client's doing, not ours, so it is no 500 and no "unhandled error" with a stack.
+  if (bodyError.type === 'request.aborted') return new AppError('invalid_request', 'The request was aborted before its body arrived');
   if (bodyError.type === 'entity.parse.failed') return new AppError('invalid_request', notAnObject(bodyError.body) ?? 'The body is not valid JSON');
   if (bodyError.type === 'charset.unsupported') {
     return new AppError('unsupported_media_type', `The body's charset ${JSON.stringify(bodyError.charset)} is not supported; send UTF-8`);

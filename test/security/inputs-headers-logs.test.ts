@@ -50,6 +50,27 @@ describe('malformed requests are a 4xx and cost little', () => {
     expect(lines.slice(before).join('')).not.toContain('URIError');
   });
 
+  it('takes a client that hangs up mid-body as its own doing: no "unhandled error" with a stack, no 500 counted', async () => {
+    // Found from outside against `npm start`: raw-body's "request aborted" was mapped to 500 internal and logged as one.
+    const before = lines.length;
+    const { hostname, port } = new URL(rig.baseUrl);
+    const hangUp = (path: string, headers: string, body: string) =>
+      new Promise<void>((resolve) => {
+        const socket = connect(Number(port), hostname, () => {
+          socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${rig.keys.supervisor}\r\n${headers}Content-Length: 100000\r\n\r\n${body}`);
+          setTimeout(() => socket.destroy(), 200);
+        });
+        socket.on('close', () => resolve()).on('error', () => resolve());
+      });
+    await hangUp('/v1/config/draft', 'Content-Type: application/json\r\n', '{"autoReplies":{"wel');
+    await hangUp('/webhooks/whatsapp', 'Content-Type: application/json\r\nX-Hub-Signature-256: sha256=00\r\n', '{"object":"whatsapp_bu');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const logged = lines.slice(before).join('\n');
+    expect(logged).not.toContain('unhandled error');
+    expect(logged).not.toContain('"statusCode":500');
+    expect((await fetch(`${rig.baseUrl}/healthz`)).status).toBe(200);
+  });
+
   it('refuses a configuration draft with $-prefixed or dotted keys (400), saving nothing', async () => {
     for (const draft of [{ $where: 'sleep(1000)' }, { autoReplies: { 'wel.come': 'hi' } }, { routing: { rules: [{ $gt: '' }] } }]) {
       const answer = await rig.requestAs('supervisor', 'PUT', '/v1/config/draft', draft);
