@@ -7,7 +7,6 @@ import {
   ConversationId,
   IdempotencyKey,
   ListConversationsQuery,
-  ThreadQuery,
   ReceiptBody,
   SendMessageBody,
   StartConversationBody,

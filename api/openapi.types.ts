@@ -84,7 +84,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The message thread, in the order the messages were written, and the WhatsApp calls beside it */
+        /**
+         * The message thread, in the order the messages were written, a page at a time, and the WhatsApp calls beside it
+         * @description The newest `limit` messages (200 by default), oldest first. When `hasOlder` is true, the page before is `?before=<the first message id of this page>`. Calls are listed whole on every page.
+         */
         get: operations["listMessages"];
         put?: never;
         /**
@@ -2107,7 +2110,7 @@ export interface components {
             detail?: string;
             instance: string;
             /** @enum {string} */
-            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "agent_exists" | "campaign_finished" | "block_requires_recent_message" | "blocklist_full" | "customer_blocked" | "campaign_on_hold" | "unknown_alert" | "no_rate_card" | "marketing_opted_out" | "marketing_held" | "call_permission_required" | "call_limit_reached" | "request_timeout" | "payload_too_large" | "request_header_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "direct_send_unavailable" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "template_edit_limit_reached" | "too_many_streams" | "idempotency_key_reused" | "too_many_requests" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
+            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_message" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "agent_exists" | "campaign_finished" | "block_requires_recent_message" | "blocklist_full" | "customer_blocked" | "campaign_on_hold" | "unknown_alert" | "no_rate_card" | "marketing_opted_out" | "marketing_held" | "call_permission_required" | "call_limit_reached" | "request_timeout" | "payload_too_large" | "request_header_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "direct_send_unavailable" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "template_edit_limit_reached" | "too_many_streams" | "idempotency_key_reused" | "too_many_requests" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
             requestId: string;
             /** @description Field-level problems: `in` the part of the request, `path` the field there (dot-separated) */
             errors?: {
@@ -3131,7 +3134,12 @@ export interface operations {
     };
     listMessages: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Messages in the page, newest kept (1-500) */
+                limit?: number;
+                /** @description A message id of this thread (the first message's id of the page you hold): the page of messages written before it */
+                before?: string;
+            };
             header?: never;
             path: {
                 /** @description wa:<business phone-number id>:<customer user_id or wa_id> */
@@ -3141,7 +3149,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Messages, and calls oldest first (direction, outcome, duration; an agent sees the calls it took) */
+            /** @description Messages, whether older ones exist, and calls oldest first (direction, outcome, duration; an agent sees the calls it took) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3149,8 +3157,18 @@ export interface operations {
                 content: {
                     "application/json": {
                         messages: components["schemas"]["Message"][];
+                        hasOlder: boolean;
                         calls: components["schemas"]["CallEntry"][];
                     };
+                };
+            };
+            /** @description A query parameter other than limit (1-500) and before */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
@@ -3162,7 +3180,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unknown conversation */
+            /** @description Unknown conversation, or unknown_message: `before` names no message of this conversation */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -158,6 +158,27 @@ describe('WhatsApp rules through the HTTP API', () => {
 });
 
 describe('duplicates', () => {
+  it('pages a thread newest first: ?limit keeps the newest, ?before the first id held gives the page before, an id from nowhere is 404', async () => {
+    const customer = newCustomer();
+    const id = conversationOf(customer);
+    for (const [i, text] of ['one', 'two', 'three'].entries()) {
+      await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text, timestamp: nowSeconds() - 10 + i });
+    }
+    await eventually(() => rig.request('GET', path(id, '/messages')), (r) => r.body.messages?.length === 3);
+    const newest = await rig.request('GET', path(id, '/messages?limit=2'));
+    expect(newest.status).toBe(200);
+    expect(newest.body.messages.map((m: { text: string }) => m.text)).toEqual(['two', 'three']);
+    expect(newest.body.hasOlder).toBe(true);
+    const before = await rig.request('GET', path(id, `/messages?limit=2&before=${encodeURIComponent(newest.body.messages[0].id)}`));
+    expect(before.body.messages.map((m: { text: string }) => m.text)).toEqual(['one']);
+    expect(before.body.hasOlder).toBe(false);
+    const whole = await rig.request('GET', path(id, '/messages'));
+    expect(whole.body.hasOlder).toBe(false);
+    const nowhere = await rig.request('GET', path(id, '/messages?before=wamid.nowhere'));
+    expect(nowhere.status).toBe(404);
+    expect(nowhere.body.code).toBe('unknown_message');
+  });
+
   it('takes a webhook delivered twice once', async () => {
     const customer = newCustomer();
     const { wamid } = await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'once', duplicate: true });
