@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import express, { type Express, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { Config } from '../lib/config';
+import { META_WEBHOOK_MAX_BYTES, type Config } from '../lib/config';
 import { createAnalyticsService } from '../analytics/analytics.service';
 import { AppError } from '../lib/errors';
 import type { MessagingLimits } from '../lib/messaging-limits';
@@ -80,6 +80,7 @@ export interface AppDeps {
         | 'API_KEY_REQUESTS_PER_SECOND'
         | 'AGENT_VISIBILITY'
         | 'WEBHOOK_INLINE_PARTS'
+        | 'WEBHOOK_BODY_LIMIT_BYTES'
         | 'SETTINGS_CACHE_MS'
       >
     >;
@@ -147,7 +148,8 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
       ingest: { store, temporal, taskQueue, idleCloseAfterMs, logger, templates, settingsVersion },
       appSecret: config.WHATSAPP_APP_SECRET,
       verifyToken: config.WHATSAPP_VERIFY_TOKEN,
-      bodyLimitBytes: config.HTTP_BODY_LIMIT_BYTES,
+      // Not the JSON API's limit: Meta's bodies reach 3 MB, and one refused is redelivered, then lost.
+      bodyLimitBytes: config.WEBHOOK_BODY_LIMIT_BYTES ?? META_WEBHOOK_MAX_BYTES,
       ...(config.WEBHOOK_INLINE_PARTS ? { inlineParts: config.WEBHOOK_INLINE_PARTS } : {}),
       ...(shutdown ? { shutdown } : {}),
     }),

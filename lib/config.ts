@@ -32,6 +32,9 @@ const numberLimits = z
  * Every setting the service reads, parsed once at start-up. Nothing else reads `process.env`.
  * The README's configuration table mirrors this schema.
  */
+/** The largest webhook body Meta sends, 3 MB (read as MiB, the larger): https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks */
+export const META_WEBHOOK_MAX_BYTES = 3 * 1024 * 1024;
+
 /** `VAR=` (as compose writes `${VAR:-}`) means unset. */
 const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema);
 
@@ -40,8 +43,14 @@ export const ConfigSchema = z.object({
   HTTP_PORT: port.default(3000),
   /** OpenTelemetry collector (OTLP over HTTP, e.g. http://otel-collector:4318): traces from webhook to send. Unset: off. */
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
-  /** Largest request body accepted, in bytes (webhooks and JSON API). */
+  /** Largest request body the JSON API accepts, in bytes (webhooks: WEBHOOK_BODY_LIMIT_BYTES). */
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /**
+   * Largest webhook body accepted, in bytes. Meta: "Webhooks payloads can be up to 3MB"
+   * (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks); a smaller limit answers Meta 413 for a sound
+   * body, which Meta redelivers for 7 days and then drops, so it may not be set below that.
+   */
+  WEBHOOK_BODY_LIMIT_BYTES: z.coerce.number().int().min(META_WEBHOOK_MAX_BYTES, `Meta sends webhook bodies of up to 3 MB (${META_WEBHOOK_MAX_BYTES} bytes)`).default(META_WEBHOOK_MAX_BYTES),
   /** Webhooks with more parts (messages, statuses…) are acknowledged once stored whole, then handed over in chunks. */
   WEBHOOK_INLINE_PARTS: z.coerce.number().int().positive().default(50),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -21,7 +21,7 @@ async function findInThread(store: Store, conversationId: string, ref: string) {
  */
 export async function resolveOutbound(store: Store, conversationId: string, message: OutboundRequest): Promise<OutboundContent> {
   if (message.type === 'template') return message;
-  let stored: { mimeType: string; size?: number } | undefined;
+  let stored: { mimeType: string; size?: number; filename?: string } | undefined;
   if ('mediaId' in message) {
     const media = await findMedia(store, message.mediaId);
     if (!media) throw refuse('message.mediaId', `no upload ${message.mediaId}; upload the file first (POST /v1/media)`, 'unknown_media');
@@ -30,6 +30,9 @@ export async function resolveOutbound(store: Store, conversationId: string, mess
     }
     // Kept on the message so the thread shows the type and size without reading the file.
     stored = { mimeType: media.metadata.mimeType, ...(media.metadata.size !== undefined ? { size: media.metadata.size } : {}) };
+    // A document goes under the name it was uploaded with unless the send names it: without Meta's `filename` the
+    // customer sees "Untitled" (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/document-messages).
+    if (message.type === 'document' && !message.filename && media.metadata.filename) stored.filename = media.metadata.filename;
   }
   if ((message.type === 'buttons' || message.type === 'ctaUrl') && typeof message.header === 'object') {
     const { type, mediaId } = message.header;

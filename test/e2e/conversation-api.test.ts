@@ -253,8 +253,8 @@ describe('bad input gets problem+json with a stable code and changes nothing', (
     expect(await rig.store.messages.countDocuments({ _id: 'x' })).toBe(0);
   });
 
-  it('refuses a signed webhook over the body limit with 413', async () => {
-    const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [], padding: 'x'.repeat(300 * 1024) });
+  it("refuses a signed webhook over Meta's 3 MB with 413 (the JSON API's smaller limit is not the webhook's)", async () => {
+    const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [], padding: 'x'.repeat(3 * 1024 * 1024) });
     expect(await post(body, signBody(body, APP_SECRET))).toMatchObject({ status: 413, body: { code: 'payload_too_large' } });
   });
 

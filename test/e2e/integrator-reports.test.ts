@@ -1,0 +1,102 @@
+/**
+ * Bugs other connectors' users reported against the WhatsApp Cloud API, replayed here with Meta's documented payloads
+ * (signed, posted whole) and checked by what an integrator or agent then sees. Each case names the report it comes from.
+ */
+import { signBody } from '../../simulator/cloud-api.payloads';
+import { eventually } from '../support/workflow-env';
+import { pdf } from '../support/media-fixtures';
+import { APP_SECRET, BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+
+let rig: ServiceRig;
+let next = 15554000000 + Math.floor(Math.random() * 900_000);
+const newCustomer = () => String((next += 1));
+const path = (customer: string, rest = '') => `/v1/conversations/${encodeURIComponent(`wa:${BUSINESS_NUMBER_ID}:${customer}`)}${rest}`;
+const now = () => Math.floor(Date.now() / 1000);
+
+/** Meta's messages webhook (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages) for one customer. */
+const messagesWebhook = (customer: string, messages: Record<string, unknown>[]) => ({
+  object: 'whatsapp_business_account',
+  entry: [
+    {
+      id: WABA_ID,
+      changes: [
+        {
+          value: {
+            messaging_product: 'whatsapp',
+            metadata: { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID },
+            contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: customer }],
+            messages: messages.map((m) => ({ from: customer, ...m })),
+          },
+          field: 'messages',
+        },
+      ],
+    },
+  ],
+});
+
+const postRaw = async (raw: string) => {
+  const response = await fetch(`${rig.baseUrl}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) }, body: raw });
+  return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+};
+
+beforeAll(async () => {
+  rig = await startService();
+}, 60_000);
+afterAll(async () => rig?.stop());
+
+describe('large webhooks (netflie/whatsapp-cloud-api#132, david-lev/pywa#229: batched bodies)', () => {
+  it("takes a 1.7 MB body, under Meta's 3 MB, whatever the JSON API's limit: every message reaches the conversation", async () => {
+    // Meta: "Webhooks payloads can be up to 3MB" (https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks). The
+    // rig's JSON API takes 256 KB (HTTP_BODY_LIMIT_BYTES); a phone's offline backlog of long messages is one body.
+    const customer = newCustomer();
+    const at = now() - 400;
+    const messages = Array.from({ length: 300 }, (_, i) => ({ id: `wamid.backlog-${customer}-${i}`, timestamp: String(at + i), type: 'text', text: { body: `${i} ${'é'.repeat(2_500)}` } }));
+    const raw = JSON.stringify(messagesWebhook(customer, messages));
+    expect(Buffer.byteLength(raw)).toBeGreaterThan(1_500_000);
+
+    const answer = await postRaw(raw);
+    expect(answer.status).toBe(200);
+    const conversation = await eventually(() => rig.request('GET', path(customer)), (r) => r.body.inboundCount === 300, 120_000);
+    expect(conversation.body.state).toBe('openSession');
+  }, 180_000);
+
+  it("refuses a body over Meta's 3 MB with 413, storing nothing", async () => {
+    const customer = newCustomer();
+    const body = messagesWebhook(customer, [{ id: `wamid.huge-${customer}`, timestamp: String(now()), type: 'text', text: { body: 'x'.repeat(3 * 1024 * 1024) } }]);
+    expect(await postRaw(JSON.stringify(body))).toMatchObject({ status: 413, body: { code: 'payload_too_large' } });
+    expect(await rig.store.messages.countDocuments({ _id: `wamid.huge-${customer}` })).toBe(0);
+  });
+});
+
+describe('documents sent without a filename (chatwoot/chatwoot#4481, david-lev/pywa#149: the customer sees "Untitled")', () => {
+  it('sends a document under the name it was uploaded with, and shows that name in the thread', async () => {
+    const customer = newCustomer();
+    await postRaw(JSON.stringify(messagesWebhook(customer, [{ id: `wamid.ask-${customer}`, timestamp: String(now()), type: 'text', text: { body: 'Can I have the invoice?' } }])));
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+
+    const form = new FormData();
+    form.set('file', new Blob([new Uint8Array(pdf())], { type: 'application/pdf' }), 'invoice-2026-11.pdf');
+    const upload = await fetch(`${rig.baseUrl}/v1/media`, { method: 'POST', body: form, headers: { authorization: `Bearer ${rig.keys.integrator}` } });
+    const { mediaId } = (await upload.json()) as { mediaId: string };
+    // Meta's document object: "filename: Document filename, with extension" (the icon and the name the customer sees).
+    const sent = await rig.request('POST', path(customer, '/messages'), { message: { type: 'document', mediaId, caption: 'Your invoice' } }, { 'idempotency-key': `doc-${customer}` });
+    expect(sent.status).toBe(202);
+
+    const atBroker = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer && m.type === 'document'), (m) => m.length === 1);
+    expect(atBroker[0]!.body.document).toMatchObject({ caption: 'Your invoice', filename: 'invoice-2026-11.pdf' });
+    const thread = (await rig.request('GET', path(customer, '/messages'))).body.messages as { direction: string; document?: { filename?: string } }[];
+    expect(thread.find((m) => m.direction === 'outbound')?.document).toMatchObject({ filename: 'invoice-2026-11.pdf' });
+  });
+
+  it('keeps the filename the integrator gives over the uploaded one', async () => {
+    const customer = newCustomer();
+    await postRaw(JSON.stringify(messagesWebhook(customer, [{ id: `wamid.ask2-${customer}`, timestamp: String(now()), type: 'text', text: { body: 'And the receipt?' } }])));
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+    const form = new FormData();
+    form.set('file', new Blob([new Uint8Array(pdf())], { type: 'application/pdf' }), 'scan0001.pdf');
+    const { mediaId } = (await (await fetch(`${rig.baseUrl}/v1/media`, { method: 'POST', body: form, headers: { authorization: `Bearer ${rig.keys.integrator}` } })).json()) as { mediaId: string };
+    await rig.request('POST', path(customer, '/messages'), { message: { type: 'document', mediaId, filename: 'receipt.pdf' } }, { 'idempotency-key': `doc2-${customer}` });
+    const atBroker = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer && m.type === 'document'), (m) => m.length === 1);
+    expect(atBroker[0]!.body.document).toMatchObject({ filename: 'receipt.pdf' });
+  });
+});
