@@ -1,4 +1,5 @@
 import { isMediaType, mediaTypes } from '../lib/inbound-message.schema';
+import { flowAnswers } from '../lib/flow-answers';
 import type { InboundMedia } from '../lib/inbound-message';
 import type { CallPermissionReply } from '../lib/call-permission';
 import type { MessageView } from '../api/conversations.schema';
@@ -91,7 +92,12 @@ export function inboundLineText(doc: InboundMessageDoc, mediaLink: (mediaId: str
     return `[contacts] ${names.join('; ')}`;
   }
   if (doc.button) return `[button] ${doc.button.text}`;
-  if (doc.interactive) return `[${doc.interactive.type === 'nfm_reply' ? 'form answer' : 'chose'}] ${doc.interactive.title ?? doc.interactive.body ?? ''}`.trimEnd();
+  if (doc.interactive?.type === 'nfm_reply') {
+    // The answers are what the agent acts on; Meta's `body` is only the button's "Sent".
+    const answers = flowAnswers(doc.interactive.responseJson).map(([field, value]) => `${field}: ${value}`);
+    return `[form answer] ${answers.length > 0 ? answers.join('; ') : (doc.interactive.body ?? '')}`.trimEnd();
+  }
+  if (doc.interactive) return `[chose] ${doc.interactive.title ?? doc.interactive.body ?? ''}`.trimEnd();
   if (doc.callPermissionReply) {
     const r = doc.callPermissionReply;
     const until = r.response !== 'accept' ? '' : r.isPermanent ? ' (permanently)' : r.expiresAt !== undefined ? ` until ${new Date(r.expiresAt).toISOString()}` : '';

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { mediaUrl, type Message } from './api';
+import { flowAnswers } from '../../lib/flow-answers';
 import { EditMarks, EventLine, OrderLines, ReferralNote } from './message-events';
 
 type Media = NonNullable<Message['image']>;
@@ -66,11 +67,20 @@ function Contacts({ contacts }: { contacts: Record<string, unknown>[] }) {
 function Interactive({ interactive }: { interactive: NonNullable<Message['interactive']> }) {
   // Inbound: a Flow's answer (nfm_reply).
   if (interactive.type === 'nfm_reply') {
+    // The answers themselves (Meta's response_json, a JSON string), not only the "Sent" of the form's button.
+    const answers = flowAnswers(interactive.responseJson);
     return (
-      <p class="choice">
-        Answered the form <strong>{interactive.name ?? 'flow'}</strong>
-        {interactive.body && <span class="muted"> · {interactive.body}</span>}
-      </p>
+      <div class="choice">
+        <p>
+          Answered the form <strong>{interactive.name ?? 'flow'}</strong>
+          {interactive.body && <span class="muted"> · {interactive.body}</span>}
+        </p>
+        {answers.length > 0 && (
+          <dl class="form-answers" aria-label="Form answers">
+            {answers.map(([field, value]) => [<dt key={`${field}:f`}>{field}</dt>, <dd key={`${field}:v`}>{value}</dd>])}
+          </dl>
+        )}
+      </div>
     );
   }
   // Inbound: the customer's choice from our buttons or list.

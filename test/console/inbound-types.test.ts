@@ -69,6 +69,9 @@ describe('inbound types in the agent inbox', () => {
     await panel.getByText('Chose Refund please').waitFor();
     await panel.getByText('Chose Tuesday 10:00 · Pick-up in store').waitFor();
     await bubble('interactive').getByText('Answered the form flow · Sent').waitFor();
+    // The Flow's answers themselves (chatwoot/chatwoot#13970: agents saw an empty message); flow_token is ours, not shown.
+    await bubble('interactive').getByLabel('Form answers').getByText('rating').waitFor();
+    expect(await bubble('interactive').getByLabel('Form answers').innerText()).not.toContain('flow_token');
     await bubble('button').getByText('Tapped Track it').waitFor();
     await bubble('order').getByLabel('Order items').getByText('2 × sku-7 · 9.5 EUR').waitFor();
     // A reaction under the bubble it reacts to, a quote above the reply, the ad a customer came from.

@@ -26,4 +26,11 @@ describe('an inbound message as a line of the agent chat', () => {
     expect(inboundLineText(doc({ kind: 'order', type: 'order', order: { catalogId: 'c', productItems: [{ productRetailerId: 'sku', quantity: 2 }] } }), link)).toBe('[order] 2 × sku');
     expect(inboundLineText(doc({ kind: 'unsupported', type: 'unsupported', unsupported: { type: 'poll_creation', errors: [] } }), link)).toBe('[poll_creation message: WhatsApp does not deliver its content]');
   });
+
+  it("shows a Flow's answers, not only its \"Sent\" (chatwoot/chatwoot#13970: the agent saw an empty message)", () => {
+    // Meta's interactive webhook reference: nfm_reply.response_json is the Flow's JSON, as a string.
+    const answer = { type: 'nfm_reply' as const, name: 'flow', body: 'Sent', responseJson: '{"screen_0_Rating_0":"Excelente","screen_0_Comments_1":"Muy bueno","flow_token":"AQBBBB"}' };
+    expect(inboundLineText(doc({ kind: 'interactive', type: 'interactive', interactive: answer }), link)).toBe('[form answer] screen_0_Rating_0: Excelente; screen_0_Comments_1: Muy bueno');
+    expect(inboundLineText(doc({ kind: 'interactive', type: 'interactive', interactive: { ...answer, responseJson: 'not json' } }), link)).toBe('[form answer] Sent');
+  });
 });
