@@ -6,7 +6,7 @@ import { create as contentDisposition } from 'content-disposition';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../lib/errors';
-import { MAX_MEDIA_BYTES } from '../lib/media-limits';
+import { MAX_MEDIA_BYTES, defaultFilename } from '../lib/media-limits';
 import { takeMedia, type IntakeResult } from '../services/media-intake';
 import type { Store } from '../store/db';
 import { allow, may } from './auth';
@@ -55,7 +55,8 @@ export function mediaRoutes(store: Store): Router {
         // A stored file is only ever what its checked type says: the browser must not guess otherwise, nor run it.
         'x-content-type-options': 'nosniff',
         'content-security-policy': "sandbox; default-src 'none'",
-        'content-disposition': contentDisposition(filename ?? `${mediaId}`, { type: inline ? 'inline' : 'attachment' }),
+        // Without the customer's name, `document.pdf`: the media id ends in the wamid's base64, no usable extension.
+        'content-disposition': contentDisposition(filename ?? defaultFilename(type, mimeType), { type: inline ? 'inline' : 'attachment' }),
         'cache-control': 'private, max-age=86400',
       });
     await pipeline(openMediaDownload(store, mediaId), res);

@@ -79,3 +79,24 @@ export function isSendableAs(type: MediaType, mimeType: string): boolean {
   const canonical = canonicalMimeType(mimeType);
   return canonical !== undefined && mediaRules[type].mimeTypes.includes(canonical);
 }
+
+/** The extension Meta's supported-media table gives each MIME type it accepts (same page as above). */
+const extensions: Record<string, string> = {
+  'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp',
+  'audio/aac': 'aac', 'audio/amr': 'amr', 'audio/mpeg': 'mp3', 'audio/mp4': 'm4a', 'audio/ogg': 'ogg',
+  'video/mp4': 'mp4', 'video/3gpp': '3gp',
+  'text/plain': 'txt', 'application/pdf': 'pdf',
+  'application/msword': 'doc', 'application/vnd.ms-excel': 'xls', 'application/vnd.ms-powerpoint': 'ppt',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'pptx',
+};
+
+/**
+ * A file name for media that came without one (Meta's `filename` is optional: a customer's document may have none):
+ * `<type>.<extension of its checked MIME type>`, e.g. `document.pdf`, so a download opens with the right program.
+ */
+export function defaultFilename(type: MediaType | undefined, mimeType: string): string {
+  const extension = extensions[canonicalMimeType(mimeType) ?? ''];
+  return `${type ?? 'media'}${extension ? `.${extension}` : ''}`;
+}

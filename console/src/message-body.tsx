@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { mediaUrl, type Message } from './api';
 import { flowAnswers } from '../../lib/flow-answers';
+import { defaultFilename } from '../../lib/media-limits';
 import { EditMarks, EventLine, OrderLines, ReferralNote } from './message-events';
 
 type Media = NonNullable<Message['image']>;
@@ -35,7 +36,7 @@ function MediaView({ kind, media }: { kind: 'image' | 'audio' | 'video' | 'docum
     case 'video':
       return <video controls src={src} aria-label={media.caption ?? 'Video message'} />;
     case 'document': {
-      const name = media.filename ?? 'document';
+      const name = media.filename ?? defaultFilename('document', media.mimeType ?? '');
       return (
         <a class="document" href={src} download={name}>
           {name}

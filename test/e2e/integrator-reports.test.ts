@@ -100,3 +100,17 @@ describe('documents sent without a filename (chatwoot/chatwoot#4481, david-lev/p
     expect(atBroker[0]!.body.document).toMatchObject({ filename: 'receipt.pdf' });
   });
 });
+
+describe('a customer document without filename (Meta: filename is optional in the document webhook)', () => {
+  it('is served for download as document.pdf, not under a name ending in the wamid', async () => {
+    // https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/document:
+    // the webhook's document object names `id`, `mime_type`, `sha256` and, only when the phone gave one, `filename`.
+    const customer = newCustomer();
+    const wamid = 'wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=';
+    await rig.simulator.sendInboundMedia({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, type: 'document', bytes: pdf(), mimeType: 'application/pdf', wamid: `${wamid}-${customer}` });
+    const thread = await eventually(() => rig.request('GET', path(customer, '/messages')), (r) => Boolean(r.body.messages?.[0]?.document?.url));
+    const served = await fetch(`${rig.baseUrl}${thread.body.messages[0].document.url as string}`, { headers: { authorization: `Bearer ${rig.keys.agent}` } });
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-disposition')).toMatch(/^attachment; filename="?document\.pdf"?$/);
+  });
+});
