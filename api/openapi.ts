@@ -372,7 +372,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
             ),
             '400': problem('Not a Cloud API envelope (object, entry[].id, entry[].changes[].field); what a change carries is judged part by part'),
             '401': problem('Missing or wrong signature'),
-            '413': problem('Body too large'),
+            '413': problem("Over WEBHOOK_BODY_LIMIT_BYTES, never below Meta's 3 MB"),
             '503': problem('MongoDB or Temporal is unavailable: not stored; the broker should deliver it again'),
           },
         },

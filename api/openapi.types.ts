@@ -5916,7 +5916,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body too large */
+            /** @description Over WEBHOOK_BODY_LIMIT_BYTES, never below Meta's 3 MB */
             413: {
                 headers: {
                     [name: string]: unknown;
