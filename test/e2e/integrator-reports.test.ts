@@ -114,3 +114,30 @@ describe('a customer document without filename (Meta: filename is optional in th
     expect(served.headers.get('content-disposition')).toMatch(/^attachment; filename="?document\.pdf"?$/);
   });
 });
+
+describe('held: shapes that crashed other connectors (regression guards, passing before this change)', () => {
+  it('takes a contact without profile and a status whose contacts carry only wa_id (netflie#234, evolution-api#2609)', async () => {
+    const customer = newCustomer();
+    const body = messagesWebhook(customer, [{ id: `wamid.noprofile-${customer}`, timestamp: String(now()), type: 'text', text: { body: '12345 is your code' } }]);
+    (body.entry[0]!.changes[0]!.value as { contacts: unknown[] }).contacts = [{ wa_id: customer }];
+    expect((await postRaw(JSON.stringify(body))).status).toBe(200);
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+    await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text: 'Thanks' } }, { 'idempotency-key': `np-${customer}` });
+    const sent = await eventually(() => rig.request('GET', path(customer, '/messages')), (r) => Boolean(r.body.messages.find((m: { direction: string; wamid?: string }) => m.direction === 'outbound' && m.wamid)));
+    const wamid = sent.body.messages.find((m: { direction: string }) => m.direction === 'outbound').wamid as string;
+    // Meta's status webhook reference, with the contacts array brokers add (wa_id only, no profile).
+    const status = { ...body, entry: [{ id: WABA_ID, changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID }, contacts: [{ wa_id: customer }], statuses: [{ id: wamid, status: 'read', timestamp: String(now() + 5), recipient_id: customer }] } }] }] };
+    expect(await postRaw(JSON.stringify(status))).toMatchObject({ status: 200, body: { received: { statuses: 1, deadLetters: 0 } } });
+    await eventually(() => rig.request('GET', path(customer, '/messages')), (r) => r.body.messages.some((m: { wamid?: string; status: string }) => m.wamid === wamid && m.status === 'read'));
+  });
+
+  it('checks the signature over the raw bytes Meta sends, \\u escapes and \\/ included (tawn33y/whatsapp-cloud-api#60)', async () => {
+    const customer = newCustomer();
+    const raw = JSON.stringify(messagesWebhook(customer, [{ id: `wamid.escaped-${customer}`, timestamp: String(now()), type: 'text', text: { body: 'ESCAPED' } }]))
+      .replace('"ESCAPED"', '"Ol\\u00e1 https:\\/\\/shop.example\\/a \\ud83d\\udc4d"')
+      .replace('"Sheena Nelson"', '"Jos\\u00e9"');
+    expect((await postRaw(raw)).status).toBe(200);
+    const thread = await eventually(() => rig.request('GET', path(customer, '/messages')), (r) => r.body.messages?.length === 1);
+    expect(thread.body.messages[0].text).toBe('Olá https://shop.example/a 👍');
+  });
+});
