@@ -100,3 +100,20 @@ export function defaultFilename(type: MediaType | undefined, mimeType: string): 
   const extension = extensions[canonicalMimeType(mimeType) ?? ''];
   return `${type ?? 'media'}${extension ? `.${extension}` : ''}`;
 }
+
+/**
+ * The file name at the end of a document's link (`…/invoice-77.pdf?sig=…` → `invoice-77.pdf`) when it has the extension of
+ * a document type Meta accepts; undefined otherwise. Meta sends a document without `filename` as "Untitled"
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/template-messages).
+ */
+export function filenameOfLink(link: string): string | undefined {
+  let name: string;
+  try {
+    name = decodeURIComponent(new URL(link).pathname.split('/').pop() ?? '');
+  } catch {
+    return undefined;
+  }
+  const extension = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
+  const documentExtensions = mediaRules.document.mimeTypes.map((type) => extensions[type]);
+  return extension && documentExtensions.includes(extension) && name.length <= 240 ? name : undefined;
+}

@@ -1,3 +1,4 @@
+import { filenameOfLink } from '../../lib/media-limits';
 import type { InteractiveFrame, OutboundContent, TemplateComponentParameters, TemplateParameter, TemplateSendComponent } from '../../machines/conversation.types';
 
 /**
@@ -101,7 +102,8 @@ function toCloudParameter(p: TemplateParameter): Record<string, unknown> {
     case 'video':
       return { type: p.type, [p.type]: { link: p.link } };
     case 'document':
-      return { type: 'document', document: { link: p.link, ...optional('filename', p.filename) } };
+      // The link's own name when the integrator gives none: without `filename` the customer's phone shows "Untitled".
+      return { type: 'document', document: { link: p.link, ...optional('filename', p.filename ?? filenameOfLink(p.link)) } };
     case 'location':
       return { type: 'location', location: { latitude: p.latitude, longitude: p.longitude, ...optional('name', p.name), ...optional('address', p.address) } };
     case 'coupon_code':

@@ -141,3 +141,27 @@ describe('held: shapes that crashed other connectors (regression guards, passing
     expect(thread.body.messages[0].text).toBe('Olá https://shop.example/a 👍');
   });
 });
+
+describe('a template document header by link without filename (david-lev/pywa#149, shridarpatil/whatomate#371: "Untitled")', () => {
+  it("sends the link's file name as Meta's filename when the integrator gives none, and the integrator's when given", async () => {
+    // Meta's template-messages page: a document parameter is `{link, filename?}`; without filename the phone shows "Untitled".
+    await rig.approveTemplate('invoice_ready', 'en_US', 'APPROVED', { header: { format: 'document' }, body: { text: 'Your invoice is attached, thank you.' } });
+    const send = (customer: string, document: Record<string, string>) =>
+      rig.request('POST', '/v1/conversations', { businessNumberId: BUSINESS_NUMBER_ID, customer: { waId: customer }, template: { name: 'invoice_ready', language: 'en_US', components: [{ type: 'header', parameters: [{ type: 'document', ...document }] }] } }, { 'idempotency-key': `inv-${customer}` });
+    const headerOf = async (customer: string) => {
+      const [sent] = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer && m.type === 'template'), (m) => m.length === 1);
+      const template = sent!.body.template as { components: { type: string; parameters: { document: Record<string, string> }[] }[] };
+      return template.components.find((c) => c.type === 'header')!.parameters[0]!.document;
+    };
+    const plain = newCustomer();
+    expect((await send(plain, { link: 'https://cdn.example/files/2026/invoice-77.pdf?sig=abc' })).status).toBe(202);
+    expect(await headerOf(plain)).toEqual({ link: 'https://cdn.example/files/2026/invoice-77.pdf?sig=abc', filename: 'invoice-77.pdf' });
+    const named = newCustomer();
+    await send(named, { link: 'https://cdn.example/files/2026/invoice-78.pdf', filename: 'Invoice November.pdf' });
+    expect(await headerOf(named)).toEqual({ link: 'https://cdn.example/files/2026/invoice-78.pdf', filename: 'Invoice November.pdf' });
+    // A link whose last segment names no document type gives no name: nothing better than Meta's own would be sent.
+    const opaque = newCustomer();
+    await send(opaque, { link: 'https://cdn.example/download?id=77' });
+    expect(await headerOf(opaque)).toEqual({ link: 'https://cdn.example/download?id=77' });
+  });
+});
