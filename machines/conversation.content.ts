@@ -78,6 +78,8 @@ export interface StoredMediaFacts {
 export interface MediaHeader {
   type: 'image' | 'video' | 'document';
   mediaId: string;
+  /** A document's name as the customer sees it (its upload's name): Meta's media object takes `filename` for documents. */
+  filename?: string;
 }
 
 /** Header, body and footer shared by the interactive kinds: a text header, or media for buttons and CTA URLs. */

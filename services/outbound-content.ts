@@ -1,6 +1,6 @@
 import { AppError } from '../lib/errors';
 import { isSendableAs } from '../lib/media-limits';
-import type { OutboundContent, ReplyTo } from '../machines/conversation.types';
+import type { MediaHeader, OutboundContent, ReplyTo } from '../machines/conversation.types';
 import type { Store } from '../store/db';
 import { findMedia } from '../store/media.store';
 import type { OutboundRequest } from '../api/conversations.schema';
@@ -22,6 +22,7 @@ async function findInThread(store: Store, conversationId: string, ref: string) {
 export async function resolveOutbound(store: Store, conversationId: string, message: OutboundRequest): Promise<OutboundContent> {
   if (message.type === 'template') return message;
   let stored: { mimeType: string; size?: number; filename?: string } | undefined;
+  let header: MediaHeader | undefined;
   if ('mediaId' in message) {
     const media = await findMedia(store, message.mediaId);
     if (!media) throw refuse('message.mediaId', `no upload ${message.mediaId}; upload the file first (POST /v1/media)`, 'unknown_media');
@@ -39,6 +40,8 @@ export async function resolveOutbound(store: Store, conversationId: string, mess
     const media = await findMedia(store, mediaId);
     if (!media) throw refuse('message.header.mediaId', `no upload ${mediaId}; upload the file first (POST /v1/media)`, 'unknown_media');
     if (!isSendableAs(type, media.metadata.mimeType)) throw refuse('message.header.mediaId', `a ${media.metadata.mimeType} upload cannot be a ${type} header`);
+    // As for a document message: without `filename` the customer sees "Untitled".
+    if (type === 'document' && media.metadata.filename) header = { type, mediaId, filename: media.metadata.filename };
   }
   if (message.type === 'reaction') {
     const target = await findInThread(store, conversationId, message.messageId);
@@ -47,7 +50,7 @@ export async function resolveOutbound(store: Store, conversationId: string, mess
     return { type: 'reaction', messageId: target.doc._id, wamid: target.wamid, emoji: message.emoji };
   }
   const { replyTo: ref, ...fields } = message;
-  const rest = { ...fields, ...stored } as Exclude<OutboundContent, { type: 'template' | 'reaction' }>;
+  const rest = { ...fields, ...stored, ...(header ? { header } : {}) } as Exclude<OutboundContent, { type: 'template' | 'reaction' }>;
   if (ref === undefined) return rest;
   const target = await findInThread(store, conversationId, ref);
   if (!target) throw refuse('message.replyTo', `no message ${ref} with a WhatsApp id in this conversation`);

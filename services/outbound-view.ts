@@ -56,4 +56,4 @@ function fields(content: OutboundContent): Partial<MessageView> {
 
 /** A media header shows as the message's own media (under Meta's object name), so any renderer shows it. */
 const frame = (f: InteractiveFrame) => ({ ...(typeof f.header === 'string' && f.header ? { header: f.header } : {}), body: f.body, ...(f.footer ? { footer: f.footer } : {}) });
-const headerMedia = (f: InteractiveFrame) => (typeof f.header === 'object' ? { [f.header.type]: media({ mediaId: f.header.mediaId }) } : {});
+const headerMedia = (f: InteractiveFrame) => (typeof f.header === 'object' ? { [f.header.type]: media({ mediaId: f.header.mediaId, ...(f.header.filename ? { filename: f.header.filename } : {}) }) } : {});

@@ -18,7 +18,7 @@ const optional = <T>(key: string, value: T | undefined) => (value === undefined 
 /** Header, body and footer of an interactive message; a media header goes by the broker's media id. */
 const frame = (f: InteractiveFrame) => ({
   ...(typeof f.header === 'string' && f.header ? { header: { type: 'text', text: f.header } } : {}),
-  ...(typeof f.header === 'object' ? { header: { type: f.header.type, [f.header.type]: { id: f.header.mediaId } } } : {}),
+  ...(typeof f.header === 'object' ? { header: { type: f.header.type, [f.header.type]: { id: f.header.mediaId, ...(f.header.type === 'document' ? optional('filename', f.header.filename) : {}) } } } : {}),
   body: { text: f.body },
   ...(f.footer ? { footer: { text: f.footer } } : {}),
 });

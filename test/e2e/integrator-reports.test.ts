@@ -88,6 +88,19 @@ describe('documents sent without a filename (chatwoot/chatwoot#4481, david-lev/p
     expect(thread.find((m) => m.direction === 'outbound')?.document).toMatchObject({ filename: 'invoice-2026-11.pdf' });
   });
 
+  it("names a CTA URL message's document header by its upload too (Meta's media object: filename, documents only)", async () => {
+    const customer = newCustomer();
+    await postRaw(JSON.stringify(messagesWebhook(customer, [{ id: `wamid.ask3-${customer}`, timestamp: String(now()), type: 'text', text: { body: 'Where do I pay?' } }])));
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+    const form = new FormData();
+    form.set('file', new Blob([new Uint8Array(pdf())], { type: 'application/pdf' }), 'invoice-2026-12.pdf');
+    const { mediaId } = (await (await fetch(`${rig.baseUrl}/v1/media`, { method: 'POST', body: form, headers: { authorization: `Bearer ${rig.keys.integrator}` } })).json()) as { mediaId: string };
+    const cta = { type: 'ctaUrl', header: { type: 'document', mediaId }, body: 'Your invoice', displayText: 'Pay now', url: 'https://pay.example/42' };
+    expect((await rig.request('POST', path(customer, '/messages'), { message: cta }, { 'idempotency-key': `cta-${customer}` })).status).toBe(202);
+    const [sent] = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer && m.type === 'interactive'), (m) => m.length === 1);
+    expect(sent!.body).toMatchObject({ interactive: { header: { type: 'document', document: { id: expect.any(String), filename: 'invoice-2026-12.pdf' } } } });
+  });
+
   it('keeps the filename the integrator gives over the uploaded one', async () => {
     const customer = newCustomer();
     await postRaw(JSON.stringify(messagesWebhook(customer, [{ id: `wamid.ask2-${customer}`, timestamp: String(now()), type: 'text', text: { body: 'And the receipt?' } }])));
