@@ -50,6 +50,7 @@ import { createConversationService } from '../services/conversations.service';
 import { createReceiptService } from '../services/receipts.service';
 import { mediaRoutes } from './media.routes';
 import { openApiDocument } from './openapi';
+import { methodNotAllowed } from './method-not-allowed';
 import { notFoundHandler, problemHandler } from './problem';
 import { webhookRoutes } from './webhook.routes';
 import { publishedVersionReader } from './webhook.deps';
@@ -208,6 +209,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   app.use(alertRoutes(createAlertService({ store, campaigns: campaignService })));
   app.use(pricingRoutes(store));
 
+  app.use(methodNotAllowed());
   app.use(notFoundHandler);
   app.use(problemHandler(logger));
   return app;

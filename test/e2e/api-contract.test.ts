@@ -121,6 +121,21 @@ describe('error paths name fields of the request that was sent', () => {
   });
 });
 
+describe('methods', () => {
+  it('answers a documented path asked with a method it does not take 405 with Allow (RFC 9110 §15.5.6), an unknown path 404, and changes nothing', async () => {
+    const thread = conversationPath(newCustomer(), '/messages');
+    const asked = async (method: string, path: string) =>
+      fetch(`${rig.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${rig.keys.integrator}` } });
+    const removed = await asked('DELETE', thread);
+    expect(removed.status).toBe(405);
+    expect(removed.headers.get('allow')).toBe('GET, POST, HEAD');
+    expect(removed.headers.get('content-type')).toContain('application/problem+json');
+    expect(await removed.json()).toMatchObject({ code: 'method_not_allowed' });
+    expect((await asked('PATCH', '/v1/conversations')).headers.get('allow')).toBe('GET, POST, HEAD');
+    expect((await asked('DELETE', '/v1/nowhere')).status).toBe(404);
+  });
+});
+
 describe('a conversation acknowledged to the broker exists for every route at once', () => {
   it('replies to and closes a conversation right after its first webhook was answered 200, never 404', async () => {
     const notFound: string[] = [];
