@@ -5,7 +5,7 @@ import { keepAside, orDeadLetter } from './webhook.failures';
 import { BusinessCapabilityValue, ingestCapabilityUpdate } from './webhook.capability';
 import { CallsChangeValue, CloudCallEvent, ingestCallEvent } from './webhook.calls';
 import { isPersonBlockedInbound } from '../services/person-blocks';
-import { handOver, inboundOf, ingestStatus, ingestTemplateEvent, storeInbound, type Inbound } from './webhook.messages';
+import { DELIVERY_STATUSES, handOver, inboundOf, ingestStatus, ingestTemplateEvent, isDeliveryStatus, storeInbound, type Inbound } from './webhook.messages';
 import { healthFields, ingestHealthEvent, MESSAGES_ERROR, UnreadableHealthEvent } from '../services/account-health';
 import { UnusablePart } from './webhook.failures';
 import { CloudInboundMessage, CloudStatus, MessagesChangeValue, type CloudWebhookBody } from './webhook.schema';
@@ -218,8 +218,13 @@ export async function ingestParts(
       await kept({ ...letterOf(part, receivedAt), reason: 'status_unreadable', detail: z.prettifyError(parsed.error) });
       continue;
     }
-    let counted = false;
-    if (!(await orDeadLetter(deps, () => letterOf(part, receivedAt), async () => (counted = await ingestStatus(deps, parsed.data))))) summary.statuses += counted ? 1 : 0;
+    const value = parsed.data.status;
+    if (!isDeliveryStatus(value)) {
+      // Acknowledged (Meta would redeliver it for days) and kept where a supervisor sees it, rather than dropped uncounted.
+      await kept({ ...letterOf(part, receivedAt), reason: 'status_unreadable', detail: `status "${value}" is none of ${[...DELIVERY_STATUSES].join(', ')} (Meta's status webhook reference)` });
+      continue;
+    }
+    if (!(await orDeadLetter(deps, () => letterOf(part, receivedAt), () => ingestStatus(deps, { ...parsed.data, status: value })))) summary.statuses += 1;
     else summary.deadLetters += 1;
   }
   return summary;

@@ -27,7 +27,9 @@ import { failureConsequences } from '../services/failure-consequences';
 import { customerForInbound, inboundIdentity, learnFromStatus } from '../services/customer-identity';
 
 /** `played`: a voice message was played (Meta's status webhook reference); kept beside `read`, which it implies. */
-const deliveryStatuses = new Set(['sent', 'delivered', 'read', 'played', 'failed']);
+/** The status values Meta's status webhook reference documents for a message the business sent. */
+export const DELIVERY_STATUSES: ReadonlySet<string> = new Set(['sent', 'delivered', 'read', 'played', 'failed']);
+export const isDeliveryStatus = (status: string): status is 'sent' | 'delivered' | 'read' | 'played' | 'failed' => DELIVERY_STATUSES.has(status);
 
 function contactFor(value: MessagesChangeValue, message: CloudInboundMessage): CloudContact | undefined {
   // An unreadable contact only fails to name its customer; the message then names them itself, or is dead-lettered.
@@ -173,21 +175,20 @@ function failureOf(status: CloudStatus): MessageFailure | undefined {
 }
 
 /** Statuses go straight to the store as one insert each; only a failure concerns the conversation's machine. */
-export async function ingestStatus(deps: IngestDeps, status: CloudStatus): Promise<boolean> {
-  if (!deliveryStatuses.has(status.status)) return false;
+export async function ingestStatus(deps: IngestDeps, status: CloudStatus & { status: 'sent' | 'delivered' | 'read' | 'played' | 'failed' }): Promise<void> {
   await learnFromStatus(deps.store, status, new Date());
   const failure = failureOf(status);
   const messageId = status.biz_opaque_callback_data;
   await recordStatus(deps.store, {
     wamid: status.id,
     ...(messageId ? { messageId } : {}),
-    status: status.status as 'sent' | 'delivered' | 'read' | 'played' | 'failed',
+    status: status.status,
     at: new Date(Number(status.timestamp) * 1000),
     ...(status.pricing?.category ? { pricingCategory: status.pricing.category } : {}),
     ...(status.pricing ? { pricing: pricingOfStatus(status.pricing) } : {}),
     ...(failure ? { failure } : {}),
   });
-  if (!failure) return true;
+  if (!failure) return;
   // A redelivered failure signals again: the first signal may not have gone out (the broker redelivers because we
   // did not answer); the machine ignores a 131047 for a send older than the customer's latest message.
   const message = await outboundFor(deps.store, status.id, messageId);
@@ -202,7 +203,6 @@ export async function ingestStatus(deps: IngestDeps, status: CloudStatus): Promi
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
   }
-  return true;
 }
 
 const TemplateStatusValue = z.looseObject({

@@ -155,3 +155,14 @@ describe('errors webhooks (https://developers.facebook.com/documentation/busines
     expect(again[0]!.id).not.toBe(alerts[0]!.id);
   });
 });
+
+describe('statuses (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/status/)', () => {
+  it('acknowledges a status value the reference does not list and keeps it as a dead letter, where it had been dropped uncounted', async () => {
+    const customer = newCustomer();
+    const wamid = `wamid.deleted-${customer}`;
+    const body = messagesChange({ statuses: [{ id: wamid, status: 'deleted', timestamp: String(seconds(Date.now())), recipient_id: customer }] });
+    expect(await post(body)).toMatchObject({ status: 200, body: { received: { statuses: 0, deadLetters: 1 } } });
+    const letters = (await rig.requestAs('supervisor', 'GET', '/v1/dead-letters?reason=status_unreadable')).body.deadLetters as { raw?: string; detail?: string }[];
+    expect(letters.some((l) => l.raw?.includes(wamid) && l.detail?.includes('"deleted"'))).toBe(true);
+  });
+});
