@@ -8,15 +8,14 @@
  * Meta signals over TLS only; the simulator calls over UDP by default (no certificate needed), TCP, or TLS
  * (`useTransport`), and takes the business's INVITEs on UDP and TCP.
  */
-import { randomBytes } from 'node:crypto';
 import { openSipTransport, type Inbound, type SipTransport } from '../integrations/sip/sip.transport';
 import { createTransactionLayer, type TransactionLayer } from '../integrations/sip/sip.transaction';
 import { buildCancel, buildInDialog, buildResponse, dialogFromAnswer, dialogHop, type SipHop, type SipTransportName } from '../integrations/sip/sip.dialog';
 import { header, isResponse, type SipRequest, type SipResponse } from '../integrations/sip/sip.message';
 import { parseCSeq } from '../integrations/sip/sip.headers';
-import { digestAuthorization } from '../integrations/sip/sip.digest';
 import { callConnectWebhook, callTerminateWebhook, metaSdp, newWacid } from './calls-webhook';
-import { asMeta, META_ALLOW, newBranch, newCallId, newTag, type SimCall } from './meta-sip.call';
+import { asMeta, META_ALLOW, newCallId, newTag, type SimCall } from './meta-sip.call';
+import { answerChallenge, buildInvite, CallNotPlaceable, inviteTarget, type InviteTarget, type PlaceCallOptions } from './meta-sip.invite';
 import { createBusinessCallAnswerer, type Answering } from './meta-sip.answer';
 import type { Held } from './calling-settings';
 
@@ -31,22 +30,7 @@ export interface MetaSipDeps {
   t1Ms?: number;
 }
 
-export interface PlaceCallOptions {
-  phoneNumberId: string;
-  /** The caller's wa_id (digits). */
-  from: string;
-  /** The business number as Meta displays it (digits); the To and Request-URI user. */
-  displayPhoneNumber: string;
-  profileName?: string;
-  wabaId?: string;
-  /** Hang up (BYE) this long after the answer; unset: stays up until hangUp(). */
-  hangUpAfterMs?: number;
-  /** Give up (CANCEL) this long after ringing starts, if still unanswered. */
-  cancelAfterMs?: number;
-}
-
-/** Refused before anything is sent: the number has no SIP server to call, or calling is off. */
-export class CallNotPlaceable extends Error {}
+export { CallNotPlaceable, type PlaceCallOptions } from './meta-sip.invite';
 
 export function createMetaSip(deps: MetaSipDeps) {
   const t1 = deps.t1Ms ?? 500;
@@ -139,26 +123,9 @@ export function createMetaSip(deps: MetaSipDeps) {
   }
 
   /** INVITE (and the INVITE again with credentials after a 401), then whatever the business answers. */
-  async function run(c: SimCall, opts: PlaceCallOptions, target: { requestUri: string; toUri: string; hop: SipHop; password?: string }): Promise<void> {
-    const fromTag = newTag();
-    const build = (seq: number, auth?: string): SipRequest =>
-      asMeta({
-        method: 'INVITE',
-        uri: target.requestUri,
-        headers: [
-          ['Via', `SIP/2.0/${kind.toUpperCase()} ${local().host}:${local().port};branch=${newBranch()}${kind === 'udp' ? ';rport' : ''}`],
-          ['Max-Forwards', '70'],
-          ['From', `<sip:+${opts.from}@wa.meta.vc>;tag=${fromTag}`],
-          ['To', `<${target.toUri}>`],
-          ['Call-ID', c.callId],
-          ['CSeq', `${seq} INVITE`],
-          ['Contact', `<sip:+${opts.from}@${local().host}:${local().port}${kind === 'udp' ? '' : `;transport=${kind}`}>`],
-          ['Allow', META_ALLOW],
-          ...(auth ? ([['Authorization', auth]] as [string, string][]) : []),
-          ['Content-Type', 'application/sdp'],
-        ],
-        body: c.sdp,
-      });
+  async function run(c: SimCall, opts: PlaceCallOptions, target: InviteTarget): Promise<void> {
+    const call = { callId: c.callId, fromTag: newTag(), sdp: c.sdp, from: opts.from };
+    const build = (seq: number, auth?: string): SipRequest => buildInvite(call, target, local(), kind, seq, auth);
     let seq = 1;
     let invite = build(seq);
     for (;;) {
@@ -175,11 +142,10 @@ export function createMetaSip(deps: MetaSipDeps) {
       c.statuses.push(answer.status);
       const challenge = header(answer, 'WWW-Authenticate') ?? header(answer, 'Proxy-Authenticate');
       if ((answer.status === 401 || answer.status === 407) && seq === 1 && challenge && target.password !== undefined) {
-        const auth = digestAuthorization(challenge, { method: 'INVITE', uri: target.requestUri, username: opts.displayPhoneNumber, password: target.password, cnonce: randomBytes(8).toString('hex') });
+        const credentials = answerChallenge(answer.status, challenge, { uri: target.requestUri, username: opts.displayPhoneNumber, password: target.password });
         seq += 1;
-        invite = build(seq, auth);
-        // Authorization for a proxy challenge goes in Proxy-Authorization (RFC 3261 §22.3).
-        if (answer.status === 407) invite.headers = invite.headers.map(([n, v]) => (n === 'Authorization' ? ['Proxy-Authorization', v] : [n, v]));
+        invite = build(seq, credentials.value);
+        if (credentials.header !== 'Authorization') invite.headers = invite.headers.map(([n, v]) => (n === 'Authorization' ? [credentials.header, v] : [n, v]));
         continue;
       }
       // A failure (480 nobody took it, 486…) is the business ending the call; only a 487 to the user's CANCEL is theirs.
@@ -226,20 +192,8 @@ export function createMetaSip(deps: MetaSipDeps) {
 
   /** A simulated WhatsApp user calls the business number (Meta's INVITE to the number's configured SIP server). */
   async function placeCall(opts: PlaceCallOptions): Promise<SimCall> {
-    const held = deps.callingSettings(opts.phoneNumberId);
-    const sip = held?.calling.sip as { status?: string; servers?: { hostname: string; port?: number; request_uri_user_params?: Record<string, string> }[] } | undefined;
-    const server = sip?.status === 'ENABLED' ? sip.servers?.[0] : undefined;
-    if (held?.calling.status !== 'ENABLED' || !server) throw new CallNotPlaceable(`number ${opts.phoneNumberId} has no calling with an enabled SIP server in its settings`);
+    const target = inviteTarget(deps.callingSettings(opts.phoneNumberId), opts, kind);
     await open();
-    const port = server.port ?? 5060;
-    const userParams = Object.entries(server.request_uri_user_params ?? {}).map(([k, v]) => `;${k}=${v}`).join('');
-    const target = {
-      // Meta adds transport=TLS to the Request-URI of its requests (SIP page); the simulator names the transport it uses.
-      requestUri: `sip:+${opts.displayPhoneNumber}${userParams}@${server.hostname}:${port}${kind === 'udp' ? '' : `;transport=${kind}`}`,
-      toUri: `sip:+${opts.displayPhoneNumber}@${server.hostname}`,
-      hop: { host: server.hostname, port, transport: kind },
-      ...(held.sipPassword ? { password: held.sipPassword } : {}),
-    };
     const c: SimCall = {
       callId: newCallId(),
       wacid: newWacid(),
