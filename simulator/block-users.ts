@@ -8,6 +8,8 @@
  * - "Your business cannot message the user. Attempts to message a blocked user return an error": Meta names no code
  *   for it (neither there nor on the error-codes page), so the send is refused synchronously with 131026 "Message
  *   undeliverable", Meta's code for a recipient a message cannot reach ({@link blockedSendRefusal}).
+ * - "The user cannot contact your business": a blocked user's messages and calls never reach the business, so the
+ *   simulated customer's are not delivered ({@link blockedSender}, {@link isBlocked}).
  * The broker learns who wrote from the webhooks it delivers (`noteDelivered`), and which BSUID is which phone number.
  */
 import type { Express, Request, Response } from 'express';
@@ -119,15 +121,36 @@ export function installBlockUsers(app: Express, deps: Deps, options: { maxBlockl
    * number), or undefined. 131026, synchronous: see the file's comment for why this code.
    */
   function blockedSendRefusal(phoneNumberId: string, to: { to?: string; recipient?: string }): MetaRefusal | undefined {
-    const list = blocklists.get(phoneNumberId);
-    if (!list?.length) return undefined;
-    const waId = to.to !== undefined ? digits(to.to) : to.recipient !== undefined ? waIdOfUser.get(`${phoneNumberId}:${to.recipient}`) : undefined;
-    if (waId === undefined || !list.includes(waId)) return undefined;
+    if (!isBlocked(phoneNumberId, { ...(to.to !== undefined ? { from: to.to } : {}), ...(to.recipient !== undefined ? { userId: to.recipient } : {}) })) return undefined;
     return refusal(131026, 'Unable to deliver message: this business phone number blocked the recipient (Block Users API); unblock them to message them');
+  }
+
+  /** Whether this user (a phone number / wa_id, or a BSUID seen with a blocked number) is on the number's blocklist. */
+  function isBlocked(phoneNumberId: string, user: { from?: string; userId?: string }): boolean {
+    const list = blocklists.get(phoneNumberId);
+    if (!list?.length) return false;
+    const waId = user.from !== undefined ? digits(user.from) : user.userId !== undefined ? waIdOfUser.get(`${phoneNumberId}:${user.userId}`) : undefined;
+    return waId !== undefined && list.includes(waId);
+  }
+
+  /**
+   * Whether a `messages` webhook body is only a blocked user contacting the number (every message in it is theirs):
+   * Meta delivers none of it. Status webhooks and other fields are never held back.
+   */
+  function blockedSender(body: unknown): boolean {
+    type Message = { from?: string; from_user_id?: string };
+    const entries = (body as { entry?: { changes?: { field?: string; value?: { metadata?: { phone_number_id?: string }; messages?: Message[] } }[] }[] }).entry ?? [];
+    const senders = entries
+      .flatMap((e) => e.changes ?? [])
+      .filter((c) => c.field === 'messages')
+      .flatMap((c) => (c.value?.messages ?? []).map((m) => ({ number: c.value?.metadata?.phone_number_id ?? '', m })));
+    return senders.length > 0 && senders.every(({ number, m }) => isBlocked(number, { ...(m.from ? { from: m.from } : {}), ...(m.from_user_id ? { userId: m.from_user_id } : {}) }));
   }
 
   return {
     noteDelivered,
+    isBlocked,
+    blockedSender,
     blockedSendRefusal,
     /** The number's blocklist as the broker holds it. */
     blocked: (phoneNumberId: string): string[] => [...listOf(phoneNumberId)],

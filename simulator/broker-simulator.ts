@@ -94,9 +94,17 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     observers: [(body) => blockUsers.noteDelivered(body), (body) => metaSip.noteDelivered(body), (body) => windows.noteInbound(body)],
   });
 
+  /**
+   * What the simulated customer sends: delivered, unless the number blocked them ("The user cannot contact your
+   * business", https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/), when nothing
+   * reaches the connector. `deliverWebhook` itself delivers any body given (a test's literal payload, a redelivery).
+   */
+  const fromCustomer = (body: object, opts?: DeliveryOptions): Promise<WebhookDelivery> =>
+    blockUsers.blockedSender(body) ? Promise.resolve({ attempts: 0, finalStatus: 0, blocked: true }) : deliverWebhook(body, opts);
+
   async function sendInboundText(opts: InboundOptions & { text: string; duplicate?: boolean }): Promise<{ wamid: string; delivery: WebhookDelivery }> {
     const wamid = opts.wamid ?? newWamid();
-    const delivery = await deliverWebhook(inboundTextWebhook({ ...opts, wamid }), { duplicate: opts.duplicate ?? false });
+    const delivery = await fromCustomer(inboundTextWebhook({ ...opts, wamid }), { duplicate: opts.duplicate ?? false });
     return { wamid, delivery };
   }
 
@@ -108,10 +116,10 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     const mediaId = storeMedia(opts.bytes, opts.mimeType);
     const sha256 = createHash('sha256').update(opts.bytes).digest('base64');
     const body = inboundImageWebhook({ ...opts, wamid, mediaId, mimeType: opts.mimeType, sha256, ...(opts.caption ? { caption: opts.caption } : {}) });
-    return { wamid, mediaId, delivery: await deliverWebhook(body) };
+    return { wamid, mediaId, delivery: await fromCustomer(body) };
   }
 
-  const customer = customerActions({ deliverWebhook: (body) => deliverWebhook(body), storeMedia });
+  const customer = customerActions({ deliverWebhook: (body) => fromCustomer(body), storeMedia });
 
   const app = express();
   app.use(express.json({ limit: '5mb' }));
@@ -138,6 +146,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     callingSettings: calling.callingSettings,
     numbers: calling.numbers,
     deliverWebhook: (body) => deliverWebhook(body),
+    isBlocked: (phoneNumberId, from) => blockUsers.isBlocked(phoneNumberId, { from }),
   });
   installCallControls(app, metaSip);
   const permissions = installCallPermissions(app, { authorized, deliverWebhook: (body) => deliverWebhook(body) });

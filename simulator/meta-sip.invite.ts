@@ -27,7 +27,7 @@ export interface PlaceCallOptions {
   cancelAfterMs?: number;
 }
 
-/** Refused before anything is sent: the number has no SIP server to call, or calling is off. */
+/** Refused before anything is sent: the number has no SIP server to call, calling is off, or it blocked the caller. */
 export class CallNotPlaceable extends Error {}
 
 /** Where the INVITE goes and with which credentials. */

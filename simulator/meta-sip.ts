@@ -27,6 +27,8 @@ export interface MetaSipDeps {
   callingSettings(phoneNumberId: string): Held | undefined;
   numbers(): [phoneNumberId: string, held: Held][];
   deliverWebhook(body: object): Promise<unknown>;
+  /** Whether the number blocked this wa_id (Block Users API): a blocked user "cannot contact your business". */
+  isBlocked?(phoneNumberId: string, waId: string): boolean;
   t1Ms?: number;
 }
 
@@ -192,6 +194,8 @@ export function createMetaSip(deps: MetaSipDeps) {
 
   /** A simulated WhatsApp user calls the business number (Meta's INVITE to the number's configured SIP server). */
   async function placeCall(opts: PlaceCallOptions): Promise<SimCall> {
+    // Meta never rings a business for a user it blocked: nothing is sent, no `calls` webhook (block-users page).
+    if (deps.isBlocked?.(opts.phoneNumberId, opts.from)) throw new CallNotPlaceable(`number ${opts.phoneNumberId} blocked ${opts.from} (Block Users API): a blocked user cannot contact the business`);
     const target = inviteTarget(deps.callingSettings(opts.phoneNumberId), opts, kind);
     await open();
     const c: SimCall = {

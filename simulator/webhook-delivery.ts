@@ -10,6 +10,8 @@ import { signBody } from './cloud-api.payloads';
 export interface WebhookDelivery {
   attempts: number;
   finalStatus: number;
+  /** The simulated customer is blocked by the number: WhatsApp delivered nothing (no attempt was made). */
+  blocked?: true;
 }
 
 /** Options of one delivery: a forged signature, or the body delivered twice (Meta's at-least-once). */

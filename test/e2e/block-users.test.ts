@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { inboundTextWebhook } from '../../simulator/cloud-api.payloads';
 import { eventually } from '../support/workflow-env';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
 
 /**
  * Blocking an abusive person through Meta's Block Users API
  * (https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/): only people who wrote in
- * the last 24 hours; nothing goes to them while blocked; their messages are kept but not routed.
+ * the last 24 hours; nothing goes to them while blocked; "the user cannot contact your business", so what they write
+ * then never arrives, and a message of theirs that still arrives (written before the block) is kept but not routed.
  */
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 let rig: ServiceRig;
@@ -25,7 +27,7 @@ async function conversationWith(customer: string, writtenAt = nowSeconds()) {
 }
 
 describe('blocking a person', () => {
-  it('blocks through WhatsApp, keeps their later messages without routing them, refuses sends, and unblocks', async () => {
+  it('blocks through WhatsApp: what they write then never arrives, a message written before is kept unrouted; refuses sends, and unblocks', async () => {
     const customer = newCustomer();
     const path = await conversationWith(customer);
 
@@ -36,10 +38,14 @@ describe('blocking a person', () => {
     const list = await rig.requestAs('supervisor', 'GET', `/v1/numbers/${BUSINESS_NUMBER_ID}/blocked-users?limit=100`);
     expect(list.body.blockedUsers).toContainEqual({ waId: customer });
 
-    // A message written before the block, delivered after it: kept, not routed to the conversation.
-    const late = await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'and another thing' });
-    expect(late.delivery.finalStatus).toBe(200);
-    expect(await rig.store.messages.findOne({ wamid: late.wamid })).not.toBeNull();
+    // What they write now never reaches the business ("The user cannot contact your business"): WhatsApp delivers nothing.
+    const written = await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'and another thing' });
+    expect(written.delivery).toMatchObject({ attempts: 0, blocked: true });
+    expect(await rig.store.messages.findOne({ wamid: written.wamid })).toBeNull();
+    // A message written before the block, delivered after it (Meta redelivers a webhook until answered): kept, not routed.
+    const late = inboundTextWebhook({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'written before the block', wamid: `wamid.late-${customer}`, timestamp: nowSeconds() - 30 });
+    expect(await rig.simulator.deliverWebhook(late)).toMatchObject({ finalStatus: 200 });
+    expect(await rig.store.messages.findOne({ wamid: `wamid.late-${customer}` })).not.toBeNull();
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect((await rig.request('GET', path)).body.inboundCount).toBe(1);
 

@@ -1,4 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
+import { inboundTextWebhook } from '../../simulator/cloud-api.payloads';
 import { createBlockUsersClient } from '../../integrations/broker/block-users.client';
 
 /**
@@ -100,5 +103,61 @@ describe('sending to a blocked user (simulator)', () => {
     // Unblocked: the next message goes.
     await client().unblock(NUMBER, ['15550000004']);
     expect((await send({ to: '15550000004', type: 'text', text: { body: 'hello again' } })).status).toBe(200);
+  });
+});
+
+/**
+ * Meta: "When you block a WhatsApp user: The user cannot contact your business"
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/). The simulated customer's
+ * messages of any kind (by phone number or by BSUID) are not delivered while the number blocks them, and their calls are
+ * not placed; unblocked, they reach the business again. A test's literal webhook body (`deliverWebhook`) still goes.
+ */
+describe('a blocked user contacting the business (simulator)', () => {
+  it('delivers none of their messages and places none of their calls, and delivers again once they are unblocked', async () => {
+    const received: { messages?: { from?: string; type?: string }[] }[] = [];
+    const hook = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+      req.on('end', () => {
+        const body = JSON.parse(raw) as { entry: { changes: { value: { messages?: { from?: string; type?: string }[] } }[] }[] };
+        received.push(body.entry[0]!.changes[0]!.value);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    sim.setWebhookUrl(`http://127.0.0.1:${(hook.address() as AddressInfo).port}/webhook`);
+    try {
+      const user = '15550000006';
+      const bsuid = 'US.13491208655302749999';
+      expect((await sim.sendInboundText({ phoneNumberId: NUMBER, from: user, userId: bsuid, text: 'you will regret this' })).delivery).toMatchObject({ finalStatus: 200 });
+      expect((await client().block(NUMBER, [user])).done).toHaveLength(1);
+      const before = received.length;
+
+      const text = await sim.sendInboundText({ phoneNumberId: NUMBER, from: user, text: 'and another thing' });
+      expect(text.delivery).toEqual({ attempts: 0, finalStatus: 0, blocked: true });
+      const byBsuid = await sim.sendInboundMessage({ phoneNumberId: NUMBER, userId: bsuid, type: 'text', content: { body: 'by my user id' } });
+      expect(byBsuid.delivery).toMatchObject({ attempts: 0, blocked: true });
+      const image = await sim.sendInboundMedia({ phoneNumberId: NUMBER, from: user, type: 'image', bytes: Buffer.from('not really a png'), mimeType: 'image/png' });
+      expect(image.delivery).toMatchObject({ blocked: true });
+      expect((await sim.sendReaction({ phoneNumberId: NUMBER, from: user, messageId: text.wamid, emoji: '\u{1F621}' })).delivery).toMatchObject({ blocked: true });
+      await expect(sim.sip.placeCall({ phoneNumberId: NUMBER, from: user, displayPhoneNumber: '15550783881' })).rejects.toThrow(/blocked/);
+      const control = await fetch(`${sim.url}/_sim/calls`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phoneNumberId: NUMBER, from: user }) });
+      expect(control.status).toBe(409);
+      expect(await control.json()).toMatchObject({ error: 'call_not_placeable', detail: expect.stringContaining('blocked') });
+      expect(received).toHaveLength(before);
+      expect(sim.sip.calls().filter((c) => c.customer === user)).toHaveLength(0);
+
+      // Another user of the number still reaches it; a literal body (a redelivery of one sent before the block) still goes.
+      expect((await sim.sendInboundText({ phoneNumberId: NUMBER, from: '15550000007', text: 'hello' })).delivery).toMatchObject({ finalStatus: 200 });
+      expect(await sim.deliverWebhook(inboundTextWebhook({ phoneNumberId: NUMBER, from: user, text: 'written before the block', wamid: 'wamid.before-block', timestamp: Math.floor(Date.now() / 1000) - 60 }))).toMatchObject({ finalStatus: 200 });
+      expect(received.slice(before).flatMap((v) => v.messages ?? []).map((m) => m.from)).toEqual(['15550000007', user]);
+
+      await client().unblock(NUMBER, [user]);
+      expect((await sim.sendInboundText({ phoneNumberId: NUMBER, from: user, text: 'sorry' })).delivery).toMatchObject({ attempts: 1, finalStatus: 200 });
+      expect(received.at(-1)?.messages?.[0]).toMatchObject({ from: user, type: 'text' });
+    } finally {
+      sim.setWebhookUrl('http://127.0.0.1:9/unreachable');
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+    }
   });
 });
