@@ -73,7 +73,12 @@ export const metaErrors: Record<number, MetaErrorMeaning> = {
   },
   131051: { action: 'refuse', title: 'Unsupported message type' },
   131052: { action: 'refuse', title: 'Media download error' },
-  131053: { action: 'refuse', title: 'Media upload error' },
+  // Final: the same file is refused again. WhatsApp reports it after accepting the send, by a failed status.
+  131053: {
+    action: 'refuse',
+    title: 'Media upload error',
+    meaning: "WhatsApp could not use this message's media: its type or size is not one WhatsApp takes for this message type (e.g. a static sticker over 100 KB), or a link it could not download; the details say which. Not retried; send a supported file.",
+  },
   131056: { action: 'retry', title: 'Pair rate limit hit' },
   131057: { action: 'alert', title: 'Account in maintenance mode' },
   132000: { action: 'refuse', title: 'Template param count mismatch' },

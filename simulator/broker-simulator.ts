@@ -22,6 +22,7 @@ import { createMediaStore } from './media-store';
 import { businessCapabilityWebhook, type CapabilityUpdate } from './capability-webhook';
 import { installBlockUsers } from './block-users';
 import { installMediaUpload } from './media-upload';
+import { lateMediaFailure, mediaOf, refusalOfMediaReference } from './media-send.validate';
 import { createMetaSip } from './meta-sip';
 import { installCallControls } from './sip-calls.routes';
 import { createFaults, type Fault } from './faults';
@@ -194,6 +195,10 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     marketingRefusal: health.marketingRefusal,
     statuses,
     blockedSendRefusal: blockUsers.blockedSendRefusal,
+    media: {
+      refusal: (body) => refusalOfMediaReference(body, media.get),
+      lateFailure: (body) => (mediaOf(body) ? lateMediaFailure(body, media.get) : null),
+    },
   });
 
   app.use((_req, res) => void cloudError(res, 404, 100, 'Unknown path components'));

@@ -81,6 +81,12 @@ export interface MessagesDeps {
   statuses: ReturnType<typeof createStatusWebhooks>;
   /** Meta's refusal of a send to a user the number blocked (simulator/block-users.ts), if it is one. */
   blockedSendRefusal: (phoneNumberId: string, to: { to?: string; recipient?: string }) => MetaRefusal | undefined;
+  /** The media of a send (simulator/media-send.validate.ts): refused in the answer, or failed later with 131053. */
+  media: {
+    refusal: (body: Record<string, unknown>) => MetaRefusal | undefined;
+    /** Resolves to Meta's late failure for the media of an accepted send, or undefined; null: the send has no media. */
+    lateFailure: (body: Record<string, unknown>) => Promise<LateFailure | undefined> | null;
+  };
 }
 
 /** Installs both send edges; answers what was sent and read, and Direct Send's switch per number. */
@@ -141,6 +147,9 @@ export function installMessages(app: Express, deps: MessagesDeps) {
       const problem = validateTemplateSend(deps.templates(), parsed.data.template!);
       if (problem) return sendMetaError(res, problem);
     }
+    // A retry of an accepted send is answered its wamid even if its media has gone since.
+    const badMedia = deps.acceptEverything || known ? undefined : deps.media.refusal(req.body as Record<string, unknown>);
+    if (badMedia) return sendMetaError(res, badMedia);
     const recipient = parsed.data.to ?? parsed.data.recipient!;
     const contacts = [parsed.data.to ? { input: recipient, wa_id: deps.recipients.waIdFor(recipient) } : { input: recipient, user_id: recipient }];
     if (known) return res.json({ messaging_product: 'whatsapp', contacts, messages: [{ id: known }] });
@@ -165,6 +174,9 @@ export function installMessages(app: Express, deps: MessagesDeps) {
     const sentTemplate = parsed.data.type === 'template' ? deps.templates().find((t) => t.name === parsed.data.template?.name) : undefined;
     const marketingRefusal = sentTemplate?.category === 'MARKETING' && parsed.data.to ? deps.marketingRefusal(parsed.data.to) : undefined;
     if (marketingRefusal) return void deps.statuses.failLater(message, marketingRefusal);
+    // Media is fetched or read after the answer; what is wrong with it comes as a failed status (131053).
+    const media = deps.acceptEverything ? null : deps.media.lateFailure(message.body);
+    if (media) return void media.then((failure) => (failure ? deps.statuses.failLater(message, failure) : deps.statuses.deliver(message)));
     deps.statuses.deliver(message);
   };
   app.post('/:version/:phoneNumberId/messages', handleSend('messages'));
