@@ -2,7 +2,8 @@
  * What the Cloud API refuses about the media of a send (image, audio, video, document, sticker messages, and the media
  * header of an interactive message), written from Meta's pages independently of the connector's table
  * (lib/media-limits.ts), so a mistake in ours shows as a simulator refusal:
- * - Supported media types: MIME types and maximum sizes per type; stickers are WebP, 100 KB static, 500 KB animated
+ * - Supported media types: MIME types and maximum sizes per type; OGG audio with the Opus codec only; stickers are
+ *   WebP, 100 KB static, 500 KB animated
  *   (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#supported-media-types, and each type's
  *   "Send messages" page, e.g. https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/sticker-messages).
  * - `id` is an uploaded media's id; `link` a URL Meta downloads the media from
@@ -104,11 +105,21 @@ export function isAnimatedWebp(bytes: Buffer): boolean {
   return bytes.length >= 21 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 16) === 'WEBPVP8X' && (bytes[20]! & 0x02) !== 0;
 }
 
+/**
+ * Whether the bytes are an Ogg stream whose first logical stream is not Opus (e.g. Vorbis): Meta takes audio/ogg
+ * "OPUS codecs only; base audio/ogg not supported". An Opus stream's first page carries `OpusHead` (RFC 7845 §5.1).
+ * Bytes that are no Ogg stream at all are not judged here.
+ */
+export function isOggNotOpus(bytes: Buffer): boolean {
+  return bytes.length >= 36 && bytes.toString('latin1', 0, 4) === 'OggS' && !bytes.subarray(0, 128).includes('OpusHead', 0, 'latin1');
+}
+
 /** The file's fault, if any, for a `kind` message: its type, its size (a sticker's by whether it is animated). */
 function fault(kind: MediaKind, mimeType: string, size: number, bytes: Buffer | undefined): LateFailure | undefined {
   const rule = MEDIA_SEND_RULES[kind];
   const bare = mimeType.split(';')[0]!.trim().toLowerCase();
   if (!rule.mimeTypes.includes(bare)) return uploadError(`Media type ${bare || '(none)'} is not supported for ${kind} messages: ${rule.mimeTypes.join(', ')}`);
+  if (kind === 'audio' && bytes && isOggNotOpus(bytes)) return uploadError('Audio file could not be processed: audio/ogg is taken with the Opus codec only (base audio/ogg is not supported)');
   if (kind === 'sticker' && bytes && !isAnimatedWebp(bytes) && size > STATIC_STICKER_MAX_BYTES) {
     return uploadError(`Sticker file could not be processed: a static sticker is at most 100 KB, this one is ${size} bytes`);
   }

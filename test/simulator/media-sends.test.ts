@@ -1,7 +1,7 @@
 /**
  * The simulator refuses the media of a send as Meta does (simulator/media-send.validate.ts), from Meta's "Supported
  * media types" (https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#supported-media-types: image
- * JPEG/PNG 5 MB, video MP4/3GPP 16 MB, audio AAC/AMR/MP3/MP4/OGG 16 MB, documents 100 MB, stickers WebP 100 KB static /
+ * JPEG/PNG 5 MB, video MP4/3GPP 16 MB, audio AAC/AMR/MP3/MP4/OGG (Opus only) 16 MB, documents 100 MB, stickers WebP 100 KB static /
  * 500 KB animated) and the error codes page (131053 "Media upload error": "Unable to upload the media used in the
  * message", e.g. an unsupported media type). An unknown `id` is refused in the answer with (#100); what Meta finds when
  * it reads the file or downloads the `link` comes after a 200, as a `failed` status webhook with 131053.
@@ -28,6 +28,16 @@ const webp = (size: number, animated: boolean) => {
   head.writeUInt32LE(10, 16);
   head[20] = animated ? 0x02 : 0;
   return Buffer.concat([head, Buffer.alloc(size - head.length, 7)]);
+};
+/** An Ogg page holding a codec's identification header (RFC 3533 page header, then `OpusHead` or Vorbis's). */
+const ogg = (codec: 'opus' | 'vorbis') => {
+  const page = Buffer.alloc(28);
+  page.write('OggS', 0, 'latin1');
+  page[5] = 0x02; // beginning of stream
+  page[26] = 1; // one segment
+  page[27] = 19;
+  const id = codec === 'opus' ? Buffer.from('OpusHead\x01\x01\x38\x01\x80\xbb\x00\x00\x00\x00\x00', 'latin1') : Buffer.from('\x01vorbis\x00\x00\x00\x00\x01\x44\xac\x00\x00\x00\x00', 'latin1');
+  return Buffer.concat([page, id, Buffer.alloc(512, 0)]);
 };
 const MB = 1024 * 1024;
 /** What the file server answers per path: its Content-Type and bytes. */
@@ -132,6 +142,12 @@ describe('media sent by uploaded id', () => {
       const failed = await accepted({ type, [type]: { id: await upload(mimeType === 'image/webp' ? webp(2048, false) : Buffer.alloc(1024, 1), mimeType) } });
       expect(failed).toMatchObject({ status: 'failed', errors: [{ code: 131053, title: 'Media upload error', error_data: { details: expect.stringContaining(named) } }] });
     }
+  });
+
+  it('takes OGG audio with the Opus codec and fails with 131053 an Ogg Vorbis file ("base audio/ogg not supported")', async () => {
+    expect(await accepted({ type: 'audio', audio: { id: await upload(ogg('opus'), 'audio/ogg') } })).toMatchObject({ status: 'sent' });
+    const vorbis = await accepted({ type: 'audio', audio: { id: await upload(ogg('vorbis'), 'audio/ogg') } });
+    expect(vorbis).toMatchObject({ status: 'failed', errors: [{ code: 131053, error_data: { details: expect.stringContaining('Opus') } }] });
   });
 
   it('fails with 131053 a static sticker over 100 KB, and takes an animated one of the same size (500 KB)', async () => {
