@@ -61,3 +61,25 @@ export async function isDecodableImage(bytes: Buffer): Promise<boolean> {
     return false;
   }
 }
+
+/**
+ * Whether an image (a sticker) is animated, by libvips: more than one frame. An upload does not say, and Meta limits
+ * static stickers to 100 KB, animated ones to 500 KB (supported media types).
+ */
+export async function isAnimatedImage(bytes: Buffer): Promise<boolean> {
+  try {
+    return ((await sharp(bytes, { animated: true }).metadata()).pages ?? 1) > 1;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the bytes are an Ogg stream whose first page is not Opus (Vorbis, FLAC…): Meta takes audio/ogg with the
+ * Opus codec only ("base audio/ogg not supported", supported media types); an Opus stream's first page carries
+ * `OpusHead` (RFC 7845 §5.1).
+ */
+export function isOggWithoutOpus(sample: Uint8Array): boolean {
+  const head = Buffer.from(sample.buffer, sample.byteOffset, Math.min(sample.length, 128));
+  return head.toString('latin1', 0, 4) === 'OggS' && !head.includes('OpusHead', 0, 'latin1');
+}

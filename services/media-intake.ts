@@ -3,7 +3,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { MediaType } from '../lib/inbound-message.schema';
 import { MAX_MEDIA_BYTES, canonicalMimeType, maxBytesFor, mediaRules } from '../lib/media-limits';
-import { TYPE_SAMPLE_BYTES, detectMediaType, isAllowedFor, isDecodableImage, type MediaProblem } from '../lib/media-type';
+import { TYPE_SAMPLE_BYTES, detectMediaType, isAllowedFor, isAnimatedImage, isDecodableImage, isOggWithoutOpus, type MediaProblem } from '../lib/media-type';
 import type { Store } from '../store/db';
 import { discardMedia, openMediaUpload, type MediaMetadata } from '../store/media.store';
 
@@ -83,7 +83,14 @@ export async function takeMedia(store: Store, intake: MediaIntake): Promise<Inta
     if (!type || !isAllowedFor(type, detected.mimeType)) {
       throw new Refusal('not_allowed_type', `${detected.mimeType} is not a type WhatsApp accepts${type ? ` for ${type}` : ''}`);
     }
-    if (size > maxBytesFor(type, intake.animated)) throw tooLarge(type);
+    // What the business uploads to send is judged as WhatsApp will judge the send: a sticker's limit by whether its
+    // bytes are animated (the upload does not say), OGG audio by its codec. A customer's media keeps the webhook's word.
+    const outbound = intake.direction === 'outbound';
+    const animated = intake.animated ?? (outbound && type === 'sticker' && whole ? await isAnimatedImage(Buffer.concat(whole)) : undefined);
+    if (size > maxBytesFor(type, animated)) throw tooLarge(type);
+    if (outbound && detected.mimeType === 'audio/ogg' && isOggWithoutOpus(head)) {
+      throw new Refusal('not_allowed_type', 'audio/ogg without the Opus codec: WhatsApp takes OGG audio with Opus only');
+    }
     if ((type === 'image' || type === 'sticker') && !(whole && (await isDecodableImage(Buffer.concat(whole))))) {
       throw new Refusal('unreadable_image', `the bytes start like ${detected.mimeType} but do not decode as one`);
     }
