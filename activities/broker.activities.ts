@@ -3,7 +3,7 @@ import { messages as messagesMetric, sends } from '../lib/metrics';
 import type { OutboundContent, SendMessageEffect } from '../machines/conversation.types';
 import { failureReasonFor } from '../machines/conversation.rules';
 import type { Store } from '../store/db';
-import { findMedia, openMediaDownload, rememberBrokerId } from '../store/media.store';
+import { brokerIdFor, findMedia, openMediaDownload, rememberBrokerId } from '../store/media.store';
 import { ensureOutbound, recordAccepted, recordFailed } from '../store/messages.store';
 import { releaseUnsentLegacyNotice } from '../store/numbers.store';
 import type { SendOutcome } from './activities.types';
@@ -27,17 +27,17 @@ export interface BrokerDeps {
  * Retryable faults throw (Temporal backs off and retries); final refusals are recorded and returned.
  */
 export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
-  /** Our stored upload becomes the broker's media id for this number, uploaded once and remembered. */
+  /** Our stored upload becomes the broker's media id for this number, uploaded again once Meta no longer keeps it. */
   async function brokerIdOf(businessNumberId: string, mediaId: string, filename?: string): Promise<string> {
     const media = await findMedia(store, mediaId);
     if (!media) throw new CloudApiError(0, 0, `no stored media ${mediaId}`, undefined, false);
-    let brokerId = media.metadata.brokerIds?.[businessNumberId];
+    let brokerId = brokerIdFor(media.metadata, businessNumberId, clock());
     if (!brokerId) {
       // Streamed from GridFS into the upload, chunk by chunk: a 100 MB document never sits in the worker's memory.
       const { mimeType } = media.metadata;
       const name = filename ?? media.metadata.filename ?? `upload.${mimeType.split('/')[1]?.replace(/[^a-z0-9]/g, '') || 'bin'}`;
       brokerId = await broker.uploadMedia(businessNumberId, { open: () => openMediaDownload(store, mediaId), size: media.length, mimeType, filename: name });
-      await rememberBrokerId(store, mediaId, businessNumberId, brokerId);
+      await rememberBrokerId(store, mediaId, businessNumberId, brokerId, clock());
     }
     return brokerId;
   }

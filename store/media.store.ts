@@ -15,8 +15,11 @@ export interface MediaMetadata {
   type?: MediaType;
   /** A document's name as the customer or agent gave it, for `Content-Disposition`. */
   filename?: string;
-  /** The broker's id for the same bytes, per business number, so a resend needs no second upload. */
-  brokerIds?: Record<string, string>;
+  /**
+   * The broker's id for the same bytes, per business number, and when it was uploaded, so a resend needs no second
+   * upload while Meta keeps it (see brokerIdFor). A bare string: remembered before upload times were kept.
+   */
+  brokerIds?: Record<string, string | { id: string; uploadedAt: Date }>;
 }
 
 export interface StoredMedia {
@@ -72,6 +75,20 @@ export async function readMedia(store: Store, mediaId: string): Promise<Buffer> 
   return Buffer.concat(chunks);
 }
 
-export async function rememberBrokerId(store: Store, mediaId: string, businessNumberId: string, brokerMediaId: string): Promise<void> {
-  await store.db.collection('media.files').updateOne({ _id: mediaId as never }, { $set: { [`metadata.brokerIds.${businessNumberId}`]: brokerMediaId } });
+export async function rememberBrokerId(store: Store, mediaId: string, businessNumberId: string, brokerMediaId: string, uploadedAt: Date): Promise<void> {
+  await store.db.collection('media.files').updateOne({ _id: mediaId as never }, { $set: { [`metadata.brokerIds.${businessNumberId}`]: { id: brokerMediaId, uploadedAt } } });
+}
+
+/**
+ * Meta keeps an upload 30 days ("All media files sent through this endpoint are encrypted and persist for 30 days,
+ * unless they are deleted earlier": https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media); an id
+ * is reused for a day less, so a send queued or retried near the end does not name an id already gone.
+ */
+export const BROKER_MEDIA_REUSE_MS = 29 * 24 * 60 * 60 * 1000;
+
+/** The broker's id for this number that may still be sent at `now`, or undefined (none, expired, or of unknown age). */
+export function brokerIdFor(metadata: MediaMetadata, businessNumberId: string, now: Date): string | undefined {
+  const remembered = metadata.brokerIds?.[businessNumberId];
+  if (remembered === undefined || typeof remembered === 'string') return undefined;
+  return now.getTime() - new Date(remembered.uploadedAt).getTime() < BROKER_MEDIA_REUSE_MS ? remembered.id : undefined;
 }

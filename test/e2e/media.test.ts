@@ -74,6 +74,26 @@ describe('agent images', () => {
     expect(rig.simulator.media(brokerMediaId)?.bytes?.equals(png)).toBe(true);
   });
 
+  it("uploads the same image again once Meta no longer keeps the first upload (30 days), and reuses it before that", async () => {
+    const customer = newCustomer();
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'show me again' });
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+    const { mediaId } = (await upload(png, 'image/png')).body as { mediaId: string };
+    const sendIt = async (count: number) => {
+      expect((await rig.request('POST', path(customer, '/messages'), { message: { type: 'image', mediaId } })).status).toBe(202);
+      const sent = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer), (s) => s.length === count);
+      return (sent[count - 1]!.body.image as { id: string }).id;
+    };
+    const first = await sendIt(1);
+    expect(await sendIt(2)).toBe(first);
+    // 30 days on (the remembered upload's time moved back): Meta has dropped it, so the bytes go up again.
+    const field = `metadata.brokerIds.${BUSINESS_NUMBER_ID}.uploadedAt`;
+    await rig.store.db.collection('media.files').updateOne({ _id: mediaId as never }, { $set: { [field]: new Date(Date.now() - 30 * 24 * 3600 * 1000) } });
+    const third = await sendIt(3);
+    expect(third).not.toBe(first);
+    expect(rig.simulator.media(third)?.bytes?.equals(png)).toBe(true);
+  });
+
   it("streams a 12 MB document from GridFS into the broker's media upload: the broker gets the same bytes, its type and name", async () => {
     const customer = newCustomer();
     await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'the manual, please' });
