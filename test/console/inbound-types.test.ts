@@ -29,6 +29,8 @@ describe('inbound types in the agent inbox', () => {
     await sim.sendInboundMessage({ ...from, type: 'interactive', content: { type: 'button_reply', button_reply: { id: 'refund', title: 'Refund please' } } });
     await sim.sendInboundMessage({ ...from, type: 'interactive', content: { type: 'list_reply', list_reply: { id: 'slot-3', title: 'Tuesday 10:00', description: 'Pick-up in store' } } });
     await sim.sendInboundMessage({ ...from, type: 'interactive', content: { type: 'nfm_reply', nfm_reply: { name: 'flow', body: 'Sent', response_json: '{"flow_token":"t1","rating":"5"}' } } });
+    // The customer's Allow on a call permission request is their message (Meta's call_permission_reply, user_action).
+    await sim.sendInboundMessage({ ...from, type: 'interactive', content: { type: 'call_permission_reply', call_permission_reply: { response: 'accept', is_permanent: true, response_source: 'user_action' } } });
     await sim.sendInboundMessage({ ...from, type: 'button', content: { text: 'Track it', payload: 'TRACK_991' } });
     await sim.sendInboundMessage({ ...from, type: 'order', content: { catalog_id: 'cat-1', text: 'for Friday', product_items: [{ product_retailer_id: 'sku-7', quantity: 2, item_price: 9.5, currency: 'EUR' }] } });
     await sim.sendInboundMessage({ ...from, type: 'text', content: { body: 'Is this covered?' }, context: { from: customer, id: first.wamid } });
@@ -73,6 +75,7 @@ describe('inbound types in the agent inbox', () => {
     await bubble('interactive').getByLabel('Form answers').getByText('rating').waitFor();
     expect(await bubble('interactive').getByLabel('Form answers').innerText()).not.toContain('flow_token');
     await bubble('button').getByText('Tapped Track it').waitFor();
+    await panel.getByText('Allows WhatsApp calls, permanently').waitFor();
     await bubble('order').getByLabel('Order items').getByText('2 × sku-7 · 9.5 EUR').waitFor();
     // A reaction under the bubble it reacts to, a quote above the reply, the ad a customer came from.
     const original = panel.locator('li.message.inbound').filter({ hasText: 'My parcel arrived broken' }).first();
