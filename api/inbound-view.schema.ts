@@ -109,7 +109,7 @@ export const InboundFieldsView = {
       repliedAt: z.string(),
     })
     .optional()
-    .meta({ description: "The customer's answer to a call permission request (an event: GET /v1/conversations/{id}/call-permission says whether a call may be placed)" }),
+    .meta({ description: "The customer's answer to a call permission request: their own message when they tapped Allow or Decline (responseSource user_action), an event when WhatsApp answered for them (automatic); GET /v1/conversations/{id}/call-permission says whether a call may be placed" }),
   editedBy: z.string().optional().meta({ description: 'The customer edited this message: the id of the edit event in this thread' }),
   revokedAt: z.string().optional().meta({ description: 'The customer deleted this message for everyone, at this time' }),
 };

@@ -2392,7 +2392,7 @@ export interface components {
             revoke?: {
                 originalMessageId: string;
             };
-            /** @description The customer's answer to a call permission request (an event: GET /v1/conversations/{id}/call-permission says whether a call may be placed) */
+            /** @description The customer's answer to a call permission request: their own message when they tapped Allow or Decline (responseSource user_action), an event when WhatsApp answered for them (automatic); GET /v1/conversations/{id}/call-permission says whether a call may be placed */
             callPermissionReply?: {
                 /** @enum {string} */
                 response: "accept" | "reject";

@@ -119,6 +119,19 @@ function Interactive({ interactive }: { interactive: NonNullable<Message['intera
   );
 }
 
+/** The customer's Allow or Decline on our call permission request (Meta's call_permission_reply), or WhatsApp's for them. */
+function CallPermissionReply({ reply }: { reply: NonNullable<Message['callPermissionReply']> }) {
+  const accepted = reply.response === 'accept';
+  const until = !accepted ? '' : reply.isPermanent ? ', permanently' : reply.expiresAt ? ` until ${new Date(reply.expiresAt).toLocaleString()}` : '';
+  return (
+    <p class="choice">
+      {accepted ? 'Allows' : 'Declines'} <strong>WhatsApp calls</strong>
+      {until}
+      {reply.responseSource === 'automatic' && <span class="muted"> · answered by WhatsApp</span>}
+    </p>
+  );
+}
+
 const mapLink = (l: { latitude: number; longitude: number }) => `https://www.openstreetmap.org/?mlat=${l.latitude}&mlon=${l.longitude}#map=17/${l.latitude}/${l.longitude}`;
 
 /** A short line for the message a reply quotes. */
@@ -152,6 +165,7 @@ export function MessageBody({ m }: { m: Message }) {
           Tapped <strong>{m.button.text}</strong>
         </p>
       )}
+      {m.callPermissionReply && <CallPermissionReply reply={m.callPermissionReply} />}
       {m.order && <OrderLines order={m.order} />}
       <EditMarks m={m} />
       {m.template && (
