@@ -13,11 +13,12 @@ export function remember(context: Pick<ConversationContext, 'recentMessages'>, s
   return [...(context.recentMessages ?? []), summary].slice(-RECENT_MESSAGES);
 }
 
+/** A customer message as the conversation lists it: at its timestamp, or at its receipt when dated ahead of it (as lastInboundAt). */
 export const inboundSummary = (event: EventOf<'customer.messageReceived'>): MessageSummary => ({
   messageId: event.messageId,
   direction: 'inbound',
   kind: event.kind,
-  at: event.sentAt,
+  at: Math.min(event.sentAt, event.at),
 });
 
 /** The `sendMessage` effect of a business send. */

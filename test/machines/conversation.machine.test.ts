@@ -90,6 +90,8 @@ describe('the conversation machine (WhatsApp rules)', () => {
     c.customerWrites(T0 + 30 * DAY); // a payload timestamp 30 days ahead of its receipt (a clock running fast)
     expect(c.snapshot.context.windowClosesAt).toBe(T0 + DAY);
     expect(toConversationStatus(c.snapshot, T0).lastInboundAt).toBe(new Date(T0).toISOString());
+    // The conversation's latest messages (GET /v1/conversations/{id} lastMessages) show it at its receipt too.
+    expect(toConversationStatus(c.snapshot, T0).lastMessages.at(-1)).toMatchObject({ direction: 'inbound', at: new Date(T0).toISOString() });
 
     c.advance(HOUR);
     const later = sends(c.send(text('Hello?')).effects)[0]!.params;
