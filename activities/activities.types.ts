@@ -22,6 +22,11 @@ export interface RecordConversationInput {
   revision: number;
   /** Inbound messages the workflow has now handled; their documents are marked so redeliveries skip Temporal. */
   handledInboundIds: string[];
+  /**
+   * Sends accepted since the last projection, stored as `queued` at once, so the thread lists a reply while it waits
+   * its turn at WhatsApp (the send activity finds it there). Absent in projections scheduled before it existed.
+   */
+  queuedSends?: SendMessageEffect[];
 }
 
 export interface SendFailure {

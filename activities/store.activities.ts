@@ -1,6 +1,6 @@
 import type { Store } from '../store/db';
 import { markInboundHandled, recordConversation } from '../store/conversations.store';
-import { recordFailed } from '../store/messages.store';
+import { recordFailed, recordQueued } from '../store/messages.store';
 import { releaseUnsentLegacyNotice } from '../store/numbers.store';
 import type { RecordConversationInput, SendFailure } from './activities.types';
 
@@ -12,8 +12,10 @@ export function createStoreActivities({ store, clock }: { store: Store; clock: (
   // The projection key this worker last stored per conversation: its next projection replaces without reading first.
   const written = new Map<string, string>();
   return {
-    async recordConversation({ status, generation, revision, handledInboundIds }: RecordConversationInput): Promise<void> {
+    async recordConversation({ status, generation, revision, handledInboundIds, queuedSends }: RecordConversationInput): Promise<void> {
       const now = clock();
+      // Before the conversation's document, so a reader who sees the projection also finds the replies it counts.
+      await recordQueued(store, queuedSends ?? []);
       const id = status.conversationId;
       const key = await recordConversation(store, status, generation, revision, now, written.get(id));
       written.delete(id);

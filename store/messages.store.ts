@@ -1,6 +1,6 @@
 import type { SendMessageEffect } from '../machines/conversation.types';
 import { secondWindow, storedSeq, threadOrder } from '../lib/thread-order';
-import { isDuplicateKey, type Store } from './db';
+import { isDuplicateKey, onlyDuplicateKeys, type Store } from './db';
 import {
   statusRank,
   type DeliveryStatusDoc,
@@ -35,9 +35,9 @@ export async function isInboundHandled(store: Store, messageId: string): Promise
   return (await store.handledInbound.findOne({ _id: messageId })) !== null;
 }
 
-/** Creates the outbound message on first sight; on a retried activity returns the stored copy unchanged. */
-export async function ensureOutbound(store: Store, send: SendMessageEffect): Promise<OutboundMessageDoc> {
-  const doc: OutboundMessageDoc = {
+/** The outbound message as first stored: queued, at the time the conversation accepted it. */
+function queuedDoc(send: SendMessageEffect): OutboundMessageDoc {
+  return {
     _id: send.messageId,
     direction: 'outbound',
     conversationId: send.conversationId,
@@ -52,10 +52,28 @@ export async function ensureOutbound(store: Store, send: SendMessageEffect): Pro
     statusRank: statusRank('queued'),
     statusTimes: { queued: new Date(send.acceptedAt) },
   };
+}
+
+/** Creates the outbound message on first sight; on a retried activity returns the stored copy unchanged. */
+export async function ensureOutbound(store: Store, send: SendMessageEffect): Promise<OutboundMessageDoc> {
+  const doc = queuedDoc(send);
   await store.messages.updateOne({ _id: doc._id }, { $setOnInsert: doc }, { upsert: true });
   const stored = await store.messages.findOne({ _id: doc._id });
   if (stored?.direction !== 'outbound') throw new Error(`message ${doc._id} is not an outbound message`);
   return stored;
+}
+
+/**
+ * Stores sends the conversation accepted as `queued`, all in one unordered insert: a message already stored (by its
+ * send activity, or by a retried projection) is left as it is.
+ */
+export async function recordQueued(store: Store, sends: readonly SendMessageEffect[]): Promise<void> {
+  if (sends.length === 0) return;
+  try {
+    await store.messages.insertMany(sends.map(queuedDoc), { ordered: false });
+  } catch (err) {
+    if (!isDuplicateKey(err) && !onlyDuplicateKeys(err)) throw err;
+  }
 }
 
 export async function recordAccepted(store: Store, messageId: string, wamid: string, at: Date, recipientWaId?: string): Promise<void> {

@@ -62,6 +62,8 @@ export class ConversationRuntime {
   private readonly recentInbound: RecentIds;
   private readonly recentSends: RecentIds;
   private handledInbound: string[] = [];
+  /** Sends accepted since the last projection: it stores them as queued (see RecordConversationInput). */
+  private queuedSends: SendMessageEffect[] = [];
   private readonly readsSettings: boolean;
   /** Reuses the last settings read while nothing it depends on can have changed (`patched('settings-read-when-changed')`). */
   private readonly reusesSettings: boolean;
@@ -116,6 +118,7 @@ export class ConversationRuntime {
           break;
         case 'sendMessage':
           this.outbox.push(effect.params);
+          this.queuedSends.push(effect.params);
           break;
         case 'fetchMedia':
           this.mediaQueue.push(effect.params);
@@ -257,16 +260,22 @@ export class ConversationRuntime {
     this.armTimer();
   }
 
-  /** Writes the read model (and marks the customer messages handled, so their redeliveries stop at the API). */
+  /**
+   * Writes the read model, marks the customer messages handled (so their redeliveries stop at the API) and stores the
+   * sends accepted since as queued (so the thread lists them while they wait their turn at WhatsApp).
+   */
   async project(): Promise<void> {
     const inboundIds = this.handledInbound;
+    const queuedSends = this.queuedSends;
     this.handledInbound = [];
+    this.queuedSends = [];
     this.dirty = false;
     await this.store.recordConversation({
       status: this.status(),
       generation: this.generation,
       revision: this.revision,
       handledInboundIds: inboundIds,
+      ...(queuedSends.length > 0 ? { queuedSends } : {}),
     });
   }
 

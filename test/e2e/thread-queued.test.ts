@@ -23,11 +23,10 @@ afterAll(async () => {
 });
 
 describe('the thread shows every accepted reply', () => {
-  // KNOWN BUG, reported (fresh-user, 2026-12-01): the outbound document is written only by the sendMessage activity
-  // (store/messages.store.ts ensureOutbound), which runs after the paced wait (workflows/support/paced-sender.ts), so a
-  // reply queued behind others is missing from the thread for up to 6 s per message ahead of it. `it.failing` passes
-  // while the bug is there; whoever fixes it turns this back into `it`.
-  it.failing('lists three replies sent back to back as soon as each was answered 202, queued while they wait their turn', async () => {
+  // Found by a fresh user (2026-12-01): the outbound document was written only by the sendMessage activity, after the
+  // paced wait, so a reply queued behind others was missing from the thread for up to 6 s per message ahead of it. The
+  // conversation's projection now stores each accepted send as queued.
+  it('lists three replies sent back to back as soon as each was answered 202, queued while they wait their turn', async () => {
     await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, profileName: 'Ada', text: 'Where is my order?' });
     await eventually(() => rig.request('GET', path()), (r) => r.status === 200 && r.body.state === 'openSession');
 
