@@ -12,7 +12,8 @@ import type { OutboundRequest } from '../api/conversations.schema';
 import type { Store } from '../store/db';
 import { agentOnCall } from '../store/agent-slots.store';
 import type { AgentMessage, AgentMessageAnswer } from '../integrations/sip/sip.client';
-import { parseAgentCommand, templateListText } from '../integrations/sip/sip.chat';
+import { AGENT_CONTENT_TYPES, agentText, parseAgentCommand, templateListText } from '../integrations/sip/sip.chat';
+import { SESSION_LIMITS } from '../lib/session-messages';
 import type { ChatNoticeCode } from '../integrations/sip/sip.types';
 import { agentNoticeSignal } from '../workflows/conversation.messages';
 import type { ConversationService } from './conversations.service';
@@ -32,8 +33,6 @@ const REFUSALS: Partial<Record<string, [number, string]>> = {
 
 /** What names the agent's request: the MESSAGE's CSeq (page mode) or the MSRP Message-ID (session mode). */
 const requestOf = (message: AgentMessage) => message.requestKey ?? String(message.cseq);
-
-const ACCEPTED_TYPES = /^(text\/plain)\s*(;|$)/i;
 
 export function createAgentChat({ store, temporal, conversations }: { store: Store; temporal: Client; conversations: ConversationService }) {
   async function tell(message: AgentMessage, code: ChatNoticeCode, text: string): Promise<void> {
@@ -67,14 +66,13 @@ export function createAgentChat({ store, temporal, conversations }: { store: Sto
   }
 
   return async function onAgentMessage(message: AgentMessage): Promise<AgentMessageAnswer> {
-    if (!ACCEPTED_TYPES.test(message.contentType)) {
-      return { status: 415, reason: 'Unsupported Media Type', headers: [['Accept', 'text/plain']] };
-    }
+    const body = agentText(message.contentType, message.body);
+    if (body === undefined) return { status: 415, reason: 'Unsupported Media Type', headers: [['Accept', AGENT_CONTENT_TYPES]] };
     // The agent is whoever holds the conversation on this very call; a MESSAGE in an ended call is refused.
     const agentId = await agentOnCall(store, message.conversationId, message.callId);
     if (!agentId) return { status: 481, reason: 'Call/Transaction Does Not Exist' };
     const sender: Sender = { kind: 'agent', id: agentId };
-    const command = parseAgentCommand(message.body);
+    const command = parseAgentCommand(body);
     switch (command.kind) {
       case 'invalid':
         return { status: 400, reason: 'Bad Command', headers: [warning(command.problem)], afterwards: () => tell(message, 'refused', command.problem) };
@@ -89,6 +87,12 @@ export function createAgentChat({ store, temporal, conversations }: { store: Sto
       }
       case 'text':
         if (command.text === '') return { status: 400, reason: 'Empty Message' };
+        if (command.text.length > SESSION_LIMITS.textBody) {
+          // Meta refuses a text body over 4,096 characters (text-messages page): refused here, where the agent still
+          // has it, rather than accepted 202 and failed at WhatsApp later. 413: RFC 3261 §21.4.11.
+          const problem = `WhatsApp takes a text of at most ${SESSION_LIMITS.textBody.toLocaleString('en')} characters; this one has ${command.text.length.toLocaleString('en')}. Send it in parts.`;
+          return { status: 413, reason: 'Request Entity Too Large', headers: [warning(`invalid_request: ${problem}`)], afterwards: () => tell(message, 'refused', `Not sent (invalid_request): ${problem}`) };
+        }
         return send(message, { type: 'text', text: command.text }, sender);
     }
   };

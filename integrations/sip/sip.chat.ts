@@ -34,6 +34,26 @@ export function originOf(direction: 'inbound' | 'outbound', sender?: { kind: str
   return sender?.kind === 'bot' || sender?.kind === 'integrator' ? sender.kind : 'agent';
 }
 
+/** What an agent's MESSAGE or SEND may carry: plain text, or plain text inside message/cpim (RFC 3862). */
+export const AGENT_CONTENT_TYPES = 'text/plain, message/cpim';
+
+const isPlainText = (contentType: string) => /^text\/plain\s*(;|$)/i.test(contentType.trim());
+
+/**
+ * The text an agent's request carries, or undefined for a type the connector cannot read (answered 415 with
+ * {@link AGENT_CONTENT_TYPES} in Accept, RFC 3428 §7 and RFC 3261 §21.4.13). `message/cpim` (RFC 3862 §2-3, as IMS
+ * and RCS desktops wrap their messages) is its message headers, a blank line, then the encapsulated MIME object:
+ * its own headers, a blank line and the content, which must itself be text/plain.
+ */
+export function agentText(contentType: string, body: string): string | undefined {
+  if (isPlainText(contentType)) return body;
+  if (!/^message\/cpim\s*(;|$)/i.test(contentType.trim())) return undefined;
+  const parts = body.split(/\r?\n\r?\n/);
+  if (parts.length < 3) return undefined;
+  const innerType = /^content-type\s*:\s*(.*)$/im.exec(parts[1]!)?.[1] ?? 'text/plain';
+  return isPlainText(innerType) ? parts.slice(2).join('\n\n') : undefined;
+}
+
 /** What an agent's MESSAGE asks for. */
 export type AgentCommand =
   | { kind: 'text'; text: string }

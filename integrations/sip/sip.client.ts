@@ -11,7 +11,7 @@ import {
   localTagFor, viaFor, type InDialogContent, type LocalAddress, type SipHop,
 } from './sip.dialog';
 import { escapeUser, parseCSeq, parseNameAddr, tagOf } from './sip.headers';
-import { header, headerValues, isResponse, type SipHeaders, type SipMessage, type SipRequest, type SipResponse } from './sip.message';
+import { header, headerValues, isResponse, serializeMessage, type SipHeaders, type SipMessage, type SipRequest, type SipResponse } from './sip.message';
 import { createTransactionLayer, type TransactionResult } from './sip.transaction';
 import { openSipTransport, type Inbound } from './sip.transport';
 import type { SipTlsOptions } from './sip.tls';
@@ -94,6 +94,9 @@ export interface AgentMessageAnswer {
   /** Runs once the response is sent: a notice MESSAGE about this one must reach the agent after its answer. */
   afterwards?(): Promise<void>;
 }
+
+/** RFC 3261 §18.1.1: the largest request sent over UDP when the path MTU is unknown. */
+export const UDP_MAX_REQUEST_BYTES = 1300;
 
 export type ByeResult = { kind: 'response'; status: number; reason: string } | { kind: 'timeout' } | { kind: 'transportError'; error: Error };
 
@@ -232,8 +235,18 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
   }
 
   async function message(dialog: SipDialog, seq: number, content: InDialogContent): Promise<ByeResult> {
-    const result = await layer.start(buildInDialog(dialog, 'MESSAGE', seq, local, content), dialogHop(dialog)).result;
-    return result.kind === 'final' ? { kind: 'response', status: result.response.status, reason: result.response.reason } : result;
+    const hop = dialogHop(dialog);
+    const request = buildInDialog(dialog, 'MESSAGE', seq, local, content);
+    const answered = (result: TransactionResult): ByeResult =>
+      result.kind === 'final' ? { kind: 'response', status: result.response.status, reason: result.response.reason } : result;
+    if (hop.transport === 'udp' && serializeMessage(request).length > UDP_MAX_REQUEST_BYTES) {
+      // RFC 3261 §18.1.1: over 1300 bytes (the path MTU unknown) a request MUST go over a congestion-controlled
+      // transport: TCP to the same address, its top Via saying so; if the connection is refused, UDP after all.
+      const tcp = await layer.start(buildInDialog({ ...dialog, transport: 'tcp' }, 'MESSAGE', seq, local, content), { ...hop, transport: 'tcp' }).result;
+      if (tcp.kind !== 'transportError') return answered(tcp);
+      logger?.warn({ callId: dialog.callId, seq, err: tcp.error }, 'SIP: a large MESSAGE could not go over TCP; sending it over UDP');
+    }
+    return answered(await layer.start(request, hop).result);
   }
 
   async function reinvite(dialog: SipDialog, seq: number, content?: InDialogContent): Promise<TransactionResult> {

@@ -13,7 +13,8 @@ export type ChatStep =
   | { kind: 'take'; status?: number; reason?: string }
   /** Receives a MESSAGE and never answers it (the sender's side dies waiting). */
   | { kind: 'swallow' }
-  | { kind: 'write'; body: string; cseq: number; expect: number; retransmit?: boolean };
+  /** `contentType` defaults to `text/plain; charset=UTF-8`. */
+  | { kind: 'write'; body: string; cseq: number; expect: number; retransmit?: boolean; contentType?: string };
 
 const answerInvite = `
   <recv request="INVITE" rrs="true">
@@ -34,7 +35,8 @@ const answer = (status: number, reason: string) => `
   ${sipResponse(`${status} ${reason}`)}`;
 
 function write(step: Extract<ChatStep, { kind: 'write' }>, index: number): string {
-  if (/[[\]<>&]/.test(step.body)) throw new Error('keep sipp bodies free of [ ] < > &');
+  // [ ] are sipp's keywords; the body sits in CDATA, so only its end marker must stay out.
+  if (/[[\]]/.test(step.body)) throw new Error('keep sipp bodies free of [ ]');
   const request = `
   <send><![CDATA[
 
@@ -45,7 +47,7 @@ To:[$ourFrom]
 Call-ID: [call_id]
 CSeq: ${step.cseq} MESSAGE
 Max-Forwards: 70
-Content-Type: text/plain; charset=UTF-8
+Content-Type: ${step.contentType ?? 'text/plain; charset=UTF-8'}
 Content-Length: [len]
 
 ${step.body}

@@ -1,5 +1,5 @@
 /** Page-mode chat lines and the agent's commands (pure). */
-import { chatContent, originOf, parseAgentCommand, templateListText } from '../../../integrations/sip/sip.chat';
+import { agentText, chatContent, originOf, parseAgentCommand, templateListText } from '../../../integrations/sip/sip.chat';
 import type { ChatLine } from '../../../integrations/sip/sip.types';
 
 const call = { callId: '1.0.d2E6MTIz@whatsapp-connector' };
@@ -63,5 +63,23 @@ describe("the agent's MESSAGE", () => {
       'Not sent.\n- order_update (en_US): Hello {{1}}\nSend one with: /template <name> <language> [param1|param2|…]',
     );
     expect(templateListText([], 'Not sent.')).toContain('(no approved template on this number)');
+  });
+});
+
+describe("what an agent's request carries", () => {
+  test('text/plain with or without a charset, in any case', () => {
+    expect(agentText('text/plain;charset=UTF-8', 'Olá 👋')).toBe('Olá 👋');
+    expect(agentText('Text/Plain', 'hi')).toBe('hi');
+  });
+
+  test('message/cpim (RFC 3862 §3): the text of the text/plain object inside, after the message headers', () => {
+    const body = 'From: <sip:agent-1@cc.example>\r\nDateTime: 2026-12-01T05:00:00Z\r\n\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nMerci 🙏\r\n\r\nsecond paragraph';
+    expect(agentText('message/cpim', body)).toBe('Merci 🙏\n\nsecond paragraph');
+  });
+
+  test('anything else is unreadable (415): another type, CPIM around HTML, CPIM without its two header blocks', () => {
+    expect(agentText('application/json', '{}')).toBeUndefined();
+    expect(agentText('message/cpim', 'From: <sip:a@b>\r\n\r\nContent-Type: text/html\r\n\r\n<b>hi</b>')).toBeUndefined();
+    expect(agentText('message/cpim', 'just text')).toBeUndefined();
   });
 });
