@@ -11,7 +11,10 @@ import type { MessageDoc } from '../store/documents';
 import { recordAgentDelivery } from '../store/agent-deliveries.store';
 import { messagesById } from '../store/messages.store';
 import { MediaPending, inboundLineText } from '../services/inbound-view';
-import { chatContent, originOf } from '../integrations/sip/sip.chat';
+import { chatContent, originOf, templateListText } from '../integrations/sip/sip.chat';
+import { TEMPLATE_COMMAND_HELP } from '../lib/agent-commands';
+import { findConversation } from '../store/conversations.store';
+import { listApprovedTemplates } from '../store/templates.store';
 import type { SipRouting } from '../integrations/sip/sip.routing';
 import type { ChatLine, SipDialog } from '../integrations/sip/sip.types';
 import type { InDialogContent } from '../integrations/sip/sip.dialog';
@@ -63,6 +66,18 @@ function textOf(doc: MessageDoc, mediaLink: (id: string) => string): string {
     if (err instanceof MediaPending) throw retry(err.message);
     throw err;
   }
+}
+
+/**
+ * The window-closed notice with what may still reach the customer: the number's approved templates, listed when the
+ * line is sent (the project's rule for a closed window: refuse, and offer the approved templates; Meta's customer
+ * service windows). A retry re-reads them: a template approved in between is listed too, under the same CSeq.
+ */
+async function withApprovedTemplates(store: Store, conversationId: string, notice: string): Promise<string> {
+  const conversation = await findConversation(store, conversationId);
+  if (!conversation) return notice;
+  const templates = await listApprovedTemplates(store, conversation.businessNumberId);
+  return templateListText(templates, notice.replace(TEMPLATE_COMMAND_HELP, '').trim());
 }
 
 /** Heartbeats every second while inside an activity; nothing when called directly (tests). */
@@ -131,6 +146,7 @@ export function createSipChatActivities({ store, sip, clock = () => new Date(), 
         wamid = doc.direction === 'inbound' ? doc.wamid : undefined;
       }
       const dialog = line.call as unknown as SipDialog;
+      if (line.notice === 'window-closed' && text !== undefined) text = await withApprovedTemplates(store, dialog.conversationId, text);
       const content = chatContent({ ...line, origin }, text ?? '', wamid);
       if (line.call.chatMode === 'msrp') {
         const outcome = await relayOverMsrp(sip, line, content, msrpHolderQueue);

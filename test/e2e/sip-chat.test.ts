@@ -161,6 +161,11 @@ describe('page mode: refusals and transfers', () => {
     expect(refusal!.header('Warning')).toMatch(/^399 whatsapp-connector "template_required: /);
     const notices = report.received('MESSAGE').filter((m) => m.header('X-Chat-Origin') === 'system');
     expect(notices.map((m) => m.header('X-Chat-Notice'))).toEqual(['window-closed', 'template-required', 'closed']);
+    // Told the window is closed, the agent sees at once what may still go: the approved templates and the command.
+    const closed = bodyOf(notices[0]!);
+    expect(closed).toMatch(/^\[system\] The customer's 24-hour window is closed: /);
+    expect(closed).toContain('- order_update (en_US): Hello {{1}}, your order is on its way.');
+    expect(closed.match(/\/template <name>/g)).toHaveLength(1);
     const list = bodyOf(notices[1]!);
     expect(list).toContain('- order_update (en_US): Hello {{1}}, your order is on its way.');
     expect(list).toContain('/template <name> <language> [param1|param2|…]');
