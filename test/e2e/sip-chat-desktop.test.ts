@@ -19,8 +19,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-async function chatService(steps: ChatStep[]) {
-  const sipp = await startSipp({ scenario: 'custom:chat', scenarioXml: chatScenario(steps), transport: 'udp', agent: 'agent-1', calls: 1, noRetransmissions: true, timeoutSeconds: 120 });
+async function chatService(steps: ChatStep[], afterBye: Extract<ChatStep, { kind: 'write' }>[] = []) {
+  const sipp = await startSipp({ scenario: 'custom:chat', scenarioXml: chatScenario(steps, afterBye), transport: 'udp', agent: 'agent-1', calls: 1, noRetransmissions: true, timeoutSeconds: 120 });
   cleanups.push(() => sipp.stop());
   const rig = await startService({ sip: { connectorUri: sipp.uri, chatMode: 'message' } });
   cleanups.push(() => rig.stop());
@@ -41,7 +41,7 @@ const cpim = (text: string) => ['From: Agent One <sip:agent-1@cc.example>', 'To:
 describe('page mode: what a desktop writes', () => {
   jest.setTimeout(150_000);
 
-  it('UTF-8 and message/cpim reach WhatsApp as written; other types are 415 with Accept, an empty body 400, a reply over 4,096 characters 413 with a notice', async () => {
+  it('UTF-8 and message/cpim reach WhatsApp as written; other types are 415 with Accept, an empty body 400, a reply over 4,096 characters 413 with a notice, one after the BYE 481', async () => {
     const emoji = 'Olá Ada 👋 — votre colis arrive demain 📦 (日本語も大丈夫)';
     const wrapped = 'Merci pour votre patience 🙏';
     const { rig, sipp } = await chatService([
@@ -52,7 +52,7 @@ describe('page mode: what a desktop writes', () => {
       { kind: 'write', body: '{"text":"hi"}', cseq: 13, expect: 415, contentType: 'application/vnd.example.chat+json' },
       { kind: 'write', body: '', cseq: 14, expect: 400 },
       { kind: 'write', body: 'x'.repeat(4097), cseq: 15, expect: 413 },
-    ]);
+    ], [{ kind: 'write', body: 'Are you still there?', cseq: 16, expect: 481 }]); // in the dialog our BYE ended
     const customer = newCustomer();
     const id = `wa:${BUSINESS_NUMBER_ID}:${customer}`;
     const written = 'Bonjour 😊 ma commande nº 1234 est arrivée cassée 💔';
@@ -76,6 +76,7 @@ describe('page mode: what a desktop writes', () => {
       'SIP/2.0 415 Unsupported Media Type',
       'SIP/2.0 400 Empty Message',
       'SIP/2.0 413 Request Entity Too Large',
+      'SIP/2.0 481 Call/Transaction Does Not Exist',
     ]);
     // RFC 3428 §7 / RFC 3261 §21.4.13: a 415 lists what would be understood.
     expect(answers[2]!.header('Accept')).toBe('text/plain, message/cpim');

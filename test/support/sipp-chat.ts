@@ -56,8 +56,11 @@ ${step.body}
   return step.retransmit ? request + request : request;
 }
 
-/** One call: answered, the steps in order, then any MESSAGE taken with 200 until the BYE, which is answered 200. */
-export function chatScenario(steps: ChatStep[]): string {
+/**
+ * One call: answered, the steps in order, then any MESSAGE taken with 200 until the BYE, which is answered 200; then
+ * `afterBye` (writes in the dialog that just ended).
+ */
+export function chatScenario(steps: ChatStep[], afterBye: Extract<ChatStep, { kind: 'write' }>[] = []): string {
   const body = steps
     .map((step, i) => {
       if (step.kind === 'swallow') return '\n  <recv request="MESSAGE"/>';
@@ -71,7 +74,7 @@ export function chatScenario(steps: ChatStep[]): string {
   <recv request="BYE" next="bye"/>
   <label id="take"/>${answer(200, 'OK')}
   <nop next="more"/>
-  <label id="bye"/>${answer(200, 'OK')}
+  <label id="bye"/>${answer(200, 'OK')}${afterBye.map((step, i) => write(step, steps.length + i)).join('')}
   <Reference variables="ourContact,ourFrom,theirTo"/>
 </scenario>
 `;
