@@ -22,12 +22,12 @@ export interface MsrpSessions {
 }
 
 /**
- * RFC 4975 §10 has no "try again": the page-mode answers map onto its codes (200, 400, 403, 415, 481), and an
- * answer that asks for a retry (503 assignment pending, 500 service unreachable) is retried here first.
+ * RFC 4975 §10 has no "try again": the page-mode answers map onto its codes (200, 400, 403, 413 for a message too
+ * large to take, 415, 481), and an answer that asks for a retry (503 assignment pending, 500 service unreachable) is retried here first.
  */
 function msrpStatusOf(sipStatus: number): number {
   if (sipStatus < 300) return 200;
-  if ([400, 403, 415, 481].includes(sipStatus)) return sipStatus;
+  if ([400, 403, 413, 415, 481].includes(sipStatus)) return sipStatus;
   return sipStatus === 404 ? 400 : 403;
 }
 

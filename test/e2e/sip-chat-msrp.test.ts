@@ -140,7 +140,9 @@ describe('session mode: the chat crosses SIP as an MSRP session', () => {
     const id = conversationOf(customer);
     await customerWrites(rig, customer, 'Anyone there?', Math.floor(Date.now() / 1000) - 25 * 3600);
     await conversationWhere(rig, id, (c) => c.routing?.phase === 'assigned');
-    await peer.until((messages) => messages.some((m) => m.headers['x-chat-notice'] === 'window-closed'));
+    const closed = (await peer.until((messages) => messages.some((m) => m.headers['x-chat-notice'] === 'window-closed')))
+      .find((m) => m.headers['x-chat-notice'] === 'window-closed')!;
+    expect(closed.text).toContain('- order_update (en_US): Hello {{1}}, your order is on its way.');
 
     const refused = await peer.agentWrites('Sorry for the wait!');
     expect(refused.responses.map((r) => [r.status, r.comment])).toEqual([[403, 'Template Required']]);
@@ -149,6 +151,10 @@ describe('session mode: the chat crosses SIP as an MSRP session', () => {
       .filter((m) => m.headers['x-chat-notice'] === 'template-required');
     expect(list!.text).toContain('- order_update (en_US): Hello {{1}}, your order is on its way.');
     expect(list!.text).toContain('/template <name> <language> [param1|param2|…]');
+    // Over WhatsApp's 4,096 characters: 413, the MSRP code for a message too large to take (RFC 4975 §10), and a notice.
+    const tooLong = await peer.agentWrites('x'.repeat(4097));
+    expect(tooLong.responses.map((r) => [r.status, r.comment])).toEqual([[413, 'Request Entity Too Large']]);
+    await peer.until((messages) => messages.some((m) => m.headers['x-chat-notice'] === 'refused' && m.text.includes('4,097')));
 
     const command = await peer.agentWrites('/template order_update en_US Ada', { chunkBytes: 10 }); // in four chunks
     expect(command.responses.map((r) => r.status)).toEqual([200, 200, 200, 200]);
