@@ -94,4 +94,25 @@ describe('page mode: what a desktop writes', () => {
       ['closed', '[system] The conversation was closed.'],
     ]);
   });
+
+  it('a MESSAGE retransmitted before its answer (UDP Timer E) is answered 202 twice and reaches WhatsApp once', async () => {
+    const reply = 'On it, one moment ⏳';
+    const { rig, sipp } = await chatService([
+      { kind: 'take' },
+      { kind: 'take' },
+      { kind: 'write', body: reply, cseq: 11, expect: 202, retransmit: 'before-answer' },
+    ]);
+    const customer = newCustomer();
+    const id = `wa:${BUSINESS_NUMBER_ID}:${customer}`;
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, profileName: 'Ada', text: 'Hello?' });
+    await eventually(() => textsTo(rig, customer), (texts) => texts.includes(reply), 45_000);
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // room for a second copy (paced 1 s apart)
+    expect((await rig.requestAs('agent', 'POST', path(id, '/close'), {})).status).toBe(200);
+    const report = await sipp.finished();
+    expect(report.errors).toBe('');
+    expect(textsTo(rig, customer)).toEqual([WELCOME, reply]);
+    expect(responses(report.messages).map((m) => m.startLine)).toEqual(['SIP/2.0 202 Accepted', 'SIP/2.0 202 Accepted']);
+    const ids = responses(report.messages).map((m) => m.header('X-Message-Id'));
+    expect(ids[0]).toBe(ids[1]);
+  });
 });

@@ -14,7 +14,8 @@ export type ChatStep =
   /** Receives a MESSAGE and never answers it (the sender's side dies waiting). */
   | { kind: 'swallow' }
   /** `contentType` defaults to `text/plain; charset=UTF-8`. */
-  | { kind: 'write'; body: string; cseq: number; expect: number; retransmit?: boolean; contentType?: string };
+  /** `retransmit: 'before-answer'`: the copy goes at once, as UDP's Timer E does when the answer is slow. */
+  | { kind: 'write'; body: string; cseq: number; expect: number; retransmit?: boolean | 'before-answer'; contentType?: string };
 
 const answerInvite = `
   <recv request="INVITE" rrs="true">
@@ -53,6 +54,10 @@ Content-Length: [len]
 ${step.body}
 ]]></send>
   <recv response="${step.expect}"/>`;
+  if (step.retransmit === 'before-answer') {
+    const [send, recv] = request.split('\n  <recv');
+    return `${send}${send}\n  <recv${recv}\n  <recv${recv}`;
+  }
   return step.retransmit ? request + request : request;
 }
 
