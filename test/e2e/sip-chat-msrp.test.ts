@@ -152,7 +152,11 @@ describe('session mode: the chat crosses SIP as an MSRP session', () => {
     expect(list!.text).toContain('- order_update (en_US): Hello {{1}}, your order is on its way.');
     expect(list!.text).toContain('/template <name> <language> [param1|param2|…]');
     // Over WhatsApp's 4,096 characters: 413, the MSRP code for a message too large to take (RFC 4975 §10), and a notice.
-    const tooLong = await peer.agentWrites('x'.repeat(4097));
+    // Failure-Report: no (RFC 4975 §7.1.2): no response at all, but the agent is still told, in the session.
+    const unanswered = await peer.agentWrites('Still there?', { failureReport: 'no' });
+    expect(unanswered.responses).toEqual([]);
+    await peer.until((messages) => messages.filter((m) => m.headers['x-chat-notice'] === 'template-required').length === 2);
+    const tooLong = await peer.agentWrites('x'.repeat(4097), { failureReport: 'partial' }); // partial: failures still answered
     expect(tooLong.responses.map((r) => [r.status, r.comment])).toEqual([[413, 'Request Entity Too Large']]);
     await peer.until((messages) => messages.some((m) => m.headers['x-chat-notice'] === 'refused' && m.text.includes('4,097')));
 

@@ -45,7 +45,7 @@ export interface MsrpPeer {
    * The agent writes: one message (chunked at `chunkBytes`), sent `times` times with the same Message-ID, in the
    * session the connector last sent in, over the connection it used.
    */
-  agentWrites(text: string, options?: { times?: number; chunkBytes?: number; messageId?: string }): Promise<{ responses: PeerFrame[]; reports: PeerFrame[] }>;
+  agentWrites(text: string, options?: { times?: number; chunkBytes?: number; messageId?: string; failureReport?: 'no' | 'partial' }): Promise<{ responses: PeerFrame[]; reports: PeerFrame[] }>;
   /** Resolves once `predicate` holds over the messages received (polled). */
   until(predicate: (messages: PeerMessage[]) => boolean, timeoutMs?: number): Promise<PeerMessage[]>;
   connections(): number;
@@ -175,9 +175,12 @@ export async function startMsrpPeer(): Promise<MsrpPeer> {
           const last = offset + size >= body.length;
           const tid = randomBytes(6).toString('hex');
           const answered = new Promise<PeerFrame>((resolve) => waiting.set(tid, resolve));
-          write(socket, ['SEND', `To-Path: ${fromPath}`, `From-Path: ${path}`, `Message-ID: ${messageId}`, 'Success-Report: yes',
+          const failureReport = options.failureReport ? [`Failure-Report: ${options.failureReport}`] : [];
+          write(socket, ['SEND', `To-Path: ${fromPath}`, `From-Path: ${path}`, `Message-ID: ${messageId}`, 'Success-Report: yes', ...failureReport,
             `Byte-Range: ${offset + 1}-${offset + chunk.length}/${body.length}`, 'Content-Type: text/plain'], chunk, last ? '$' : '+', tid);
-          responses.push(await answered);
+          // Failure-Report no/partial (RFC 4975 §7.1.2) may get no response: wait a while, not forever.
+          const response = options.failureReport ? await Promise.race([answered, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 3_000))]) : await answered;
+          if (response) responses.push(response);
         }
       }
       await new Promise((resolve) => setTimeout(resolve, 200)); // a REPORT follows its 200
