@@ -40,18 +40,29 @@ export const AGENT_CONTENT_TYPES = 'text/plain, message/cpim';
 const isPlainText = (contentType: string) => /^text\/plain\s*(;|$)/i.test(contentType.trim());
 
 /**
+ * The body was read as UTF-8 (the SIP parser keeps no bytes): text declared in another charset that did not read as
+ * UTF-8 (a replacement character appeared) would reach the customer mangled, so it is refused instead. ASCII text in
+ * any ASCII-compatible charset reads the same and passes.
+ */
+const mangled = (contentType: string, text: string) => {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType)?.[1]?.toLowerCase();
+  return charset !== undefined && charset !== 'utf-8' && charset !== 'utf8' && text.includes('\uFFFD');
+};
+
+/**
  * The text an agent's request carries, or undefined for a type the connector cannot read (answered 415 with
  * {@link AGENT_CONTENT_TYPES} in Accept, RFC 3428 §7 and RFC 3261 §21.4.13). `message/cpim` (RFC 3862 §2-3, as IMS
  * and RCS desktops wrap their messages) is its message headers, a blank line, then the encapsulated MIME object:
  * its own headers, a blank line and the content, which must itself be text/plain.
  */
 export function agentText(contentType: string, body: string): string | undefined {
-  if (isPlainText(contentType)) return body;
+  if (isPlainText(contentType)) return mangled(contentType, body) ? undefined : body;
   if (!/^message\/cpim\s*(;|$)/i.test(contentType.trim())) return undefined;
   const parts = body.split(/\r?\n\r?\n/);
   if (parts.length < 3) return undefined;
   const innerType = /^content-type\s*:\s*(.*)$/im.exec(parts[1]!)?.[1] ?? 'text/plain';
-  return isPlainText(innerType) ? parts.slice(2).join('\n\n') : undefined;
+  const text = parts.slice(2).join('\n\n');
+  return isPlainText(innerType) && !mangled(innerType, text) ? text : undefined;
 }
 
 /** What an agent's MESSAGE asks for. */

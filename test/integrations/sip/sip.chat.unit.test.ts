@@ -82,4 +82,11 @@ describe("what an agent's request carries", () => {
     expect(agentText('message/cpim', 'From: <sip:a@b>\r\n\r\nContent-Type: text/html\r\n\r\n<b>hi</b>')).toBeUndefined();
     expect(agentText('message/cpim', 'just text')).toBeUndefined();
   });
+
+  test('text in another charset that did not read as UTF-8 is refused rather than sent mangled; ASCII in it passes', () => {
+    const latin1 = Buffer.from('café', 'latin1').toString('utf8'); // what the parser makes of ISO-8859-1 bytes
+    expect(agentText('text/plain; charset=ISO-8859-1', latin1)).toBeUndefined();
+    expect(agentText('text/plain; charset="windows-1252"', 'plain ascii')).toBe('plain ascii');
+    expect(agentText('message/cpim', `From: <sip:a@b>\r\n\r\nContent-Type: text/plain; charset=iso-8859-1\r\n\r\n${latin1}`)).toBeUndefined();
+  });
 });
