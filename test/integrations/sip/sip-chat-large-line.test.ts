@@ -40,9 +40,14 @@ async function chat(tcpListener: boolean) {
   if (outcome.outcome !== 'answered') throw new Error(`not answered: ${JSON.stringify(outcome)}`);
   const relay = createSipChatActivities({ store: noStore, sip }).relayToAgent;
   const line = (seq: number, text: string): ChatLine => ({ call: { ...outcome.dialog }, seq, origin: 'customer', text });
+  // sipp's scenario moves on from its answer a scheduler tick later; a request arriving in between is "unexpected".
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
   expect(await relay(line(2, 'Short one'))).toEqual({ outcome: 'delivered' });
+  await settle();
   expect(await relay(line(3, LONG))).toEqual({ outcome: 'delivered' });
+  await settle();
   expect(await relay(line(4, 'And a short one again'))).toEqual({ outcome: 'delivered' });
+  await settle();
   await createSipCalls({ sip }).hangUp({ ...outcome.dialog, localSeq: 4 });
   return { udp: await udp.finished(), tcp: await tcp?.finished() };
 }
