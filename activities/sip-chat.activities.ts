@@ -9,9 +9,9 @@ import type { OutboundContent } from '../machines/conversation.types';
 import type { Store } from '../store/db';
 import type { MessageDoc } from '../store/documents';
 import { recordAgentDelivery } from '../store/agent-deliveries.store';
-import { messagesById } from '../store/messages.store';
+import { messagesById, outboundFor } from '../store/messages.store';
 import { MediaPending, inboundLineText } from '../services/inbound-view';
-import { chatContent, originOf, templateListText } from '../integrations/sip/sip.chat';
+import { chatContent, originOf, reactionText, templateListText } from '../integrations/sip/sip.chat';
 import { TEMPLATE_COMMAND_HELP } from '../lib/agent-commands';
 import { findConversation } from '../store/conversations.store';
 import { listApprovedTemplates } from '../store/templates.store';
@@ -144,6 +144,12 @@ export function createSipChatActivities({ store, sip, clock = () => new Date(), 
         origin = line.origin ?? originOf(doc.direction, doc.direction === 'outbound' ? doc.sender : undefined);
         // An outbound wamid arrives later: a retry must not carry a header the first attempt lacked.
         wamid = doc.direction === 'inbound' ? doc.wamid : undefined;
+      }
+      if (line.reaction) {
+        const { targetWamid, reactionId } = line.reaction;
+        const target = (await messagesById(store, [targetWamid])).get(targetWamid) ?? (await outboundFor(store, targetWamid));
+        text = reactionText(line.reaction.emoji, { wamid: targetWamid, ...(target ? { text: textOf(target, mediaLink) } : {}) });
+        wamid = reactionId;
       }
       const dialog = line.call as unknown as SipDialog;
       if (line.notice === 'window-closed' && text !== undefined) text = await withApprovedTemplates(store, dialog.conversationId, text);

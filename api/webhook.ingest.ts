@@ -1,3 +1,4 @@
+import type { ReactionDoc } from '../store/documents';
 import { z } from 'zod';
 import { messages as messagesMetric } from '../lib/metrics';
 import type { DeadLetter } from '../store/dead-letters.store';
@@ -5,7 +6,7 @@ import { keepAside, orDeadLetter } from './webhook.failures';
 import { BusinessCapabilityValue, ingestCapabilityUpdate } from './webhook.capability';
 import { CallsChangeValue, CloudCallEvent, ingestCallEvent } from './webhook.calls';
 import { isPersonBlockedInbound } from '../services/person-blocks';
-import { DELIVERY_STATUSES, handOver, inboundOf, ingestStatus, ingestTemplateEvent, isDeliveryStatus, storeInbound, type Inbound } from './webhook.messages';
+import { DELIVERY_STATUSES, handOver, inboundOf, ingestStatus, ingestTemplateEvent, isDeliveryStatus, storeInbound, tellOfReaction, type Inbound } from './webhook.messages';
 import { healthFields, ingestHealthEvent, MESSAGES_ERROR, UnreadableHealthEvent } from '../services/account-health';
 import { UnusablePart } from './webhook.failures';
 import { CloudInboundMessage, CloudStatus, MessagesChangeValue, type CloudWebhookBody } from './webhook.schema';
@@ -171,6 +172,7 @@ export async function ingestParts(
   messages.sort((a, b) => Number(a.message.timestamp) - Number(b.message.timestamp));
   type Taken = { inbound: Inbound; part: Extract<WebhookPart, { kind: 'message' }> };
   const byConversation = new Map<string, Taken[]>();
+  const reactions: (Inbound & { reaction: ReactionDoc })[] = [];
   for (const [index, { part, message }] of messages.entries()) {
     let inbound: Inbound | undefined;
     let stored: Awaited<ReturnType<typeof storeInbound>> | undefined;
@@ -191,8 +193,12 @@ export async function ingestParts(
     summary.messages += 1;
     if (stored.outcome !== 'new') summary.duplicates += 1;
     else messagesMetric.inc({ direction: 'inbound', type: message.type });
-    // A reaction, an event, or a redelivery its conversation already handled: nothing to hand over.
-    if (!stored.signal) continue;
+    // A reaction, an event, or a redelivery its conversation already handled: nothing to hand over (a reaction is told
+    // to its conversation after the messages, for an agent chatting over SIP).
+    if (!stored.signal) {
+      if (inbound.reaction) reactions.push({ ...inbound, reaction: inbound.reaction });
+      continue;
+    }
     if (blocked) {
       summary.fromBlocked += 1;
       continue;
@@ -211,6 +217,7 @@ export async function ingestParts(
     summary.deadLetters += 1;
     summary.messages -= taken.length;
   }
+  for (const reaction of reactions) await tellOfReaction(deps, reaction);
   for (const part of parts) {
     if (part.kind !== 'status') continue;
     const parsed = CloudStatus.safeParse(part.raw);

@@ -14,6 +14,7 @@ import {
   conversationWorkflowId,
   customerMessageSignal,
   customerMessagesSignal,
+  customerReactedSignal,
   type ConversationWorkflowInput,
   type InboundMessage,
 } from '../workflows/conversation.messages';
@@ -247,4 +248,18 @@ export async function ingestTemplateEvent(deps: IngestDeps, field: string, value
   const parsed = TemplateCategoryValue.safeParse(value);
   if (!parsed.success) throw new UnusablePart('template_event_unreadable', z.prettifyError(parsed.error));
   return deps.templates.applyCategoryEvent({ templateId: parsed.data.message_template_id, category: parsed.data.new_category }, 'webhook');
+}
+
+/**
+ * Tells the customer's conversation of their reaction, so an agent chatting over SIP sees it (the conversation takes
+ * each reaction id once, so a redelivery may tell it again). No conversation running: nobody to tell. Throws as
+ * Temporal does: the broker then delivers the body again.
+ */
+export async function tellOfReaction(deps: IngestDeps, inbound: Inbound & { reaction: ReactionDoc }): Promise<void> {
+  const { _id: reactionId, targetWamid, emoji } = inbound.reaction;
+  try {
+    await deps.temporal.workflow.getHandle(inbound.input.conversation.conversationId).signal(customerReactedSignal, { reactionId, targetWamid, emoji });
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
 }

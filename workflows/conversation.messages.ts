@@ -124,6 +124,20 @@ export interface CustomerCall {
 }
 /** A new signal with its own handler: runs from before it never received one and replay unchanged. */
 export const customerCalledSignal = defineSignal<[CustomerCall]>('customerCalled');
+/**
+ * The customer reacted to a message (Meta's `reaction` message; an empty `emoji` removes it): it is not the customer
+ * writing, so nothing in the machine moves; an agent chatting over SIP is told. Once per reaction id.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/reaction
+ */
+export interface CustomerReaction {
+  /** The reaction message's own id (wamid). */
+  reactionId: string;
+  /** The wamid of the message reacted to. */
+  targetWamid: string;
+  emoji: string;
+}
+/** A new signal with its own handler: runs from before it never received one and replay unchanged. */
+export const customerReactedSignal = defineSignal<[CustomerReaction]>('customerReacted');
 export const brokerFailureSignal = defineSignal<[BrokerFailure]>('brokerFailure');
 export const sendMessageUpdate = defineUpdate<SendMessageAccepted, [SendMessageRequest]>('sendMessage');
 export const closeConversationUpdate = defineUpdate<ConversationStatus, [CloseRequest]>('closeConversation');

@@ -9,7 +9,7 @@ import { mayAgentWrite, refusalFor, toConversationStatus, type ConversationSnaps
 import { timelineRecordOf, timelineStartOf } from '../machines/conversation.timeline';
 import type { ConversationEvent, FetchMediaEffect, HandOffEffect, OutboundContent, SendMessageEffect, Sender, TimerId } from '../machines/conversation.types';
 import type { SettingsRead } from '../activities/settings.activities';
-import type { CarriedState, ConversationWorkflowInput, CustomerCall, InboundMessage } from './conversation.messages';
+import type { CarriedState, ConversationWorkflowInput, CustomerCall, CustomerReaction, InboundMessage } from './conversation.messages';
 import { TIMELINE_SINK, type ConversationSinks } from './conversation.sinks';
 import { LocalActivityLine } from './support/local-activity-line';
 import { RecentIds } from './support/recent-ids';
@@ -60,7 +60,8 @@ export class ConversationRuntime {
   /** The chat in the agent's SIP dialog (page mode): lines queued as the machine moves. */
   readonly chat: SipChat;
   private readonly recentInbound: RecentIds;
-  private readonly recentSends: RecentIds;
+  /** Send ids seen lately: a retry after continue-as-new, beyond Temporal's own Update dedupe, is taken once. */
+  readonly recentSends: RecentIds;
   private handledInbound: string[] = [];
   /** Sends accepted since the last projection: it stores them as queued (see RecordConversationInput). */
   private queuedSends: SendMessageEffect[] = [];
@@ -166,6 +167,12 @@ export class ConversationRuntime {
     this.dispatch({ type: 'customer.called', callId: call.callId, calledAt: call.calledAt, at: Date.now() });
   }
 
+  /** The customer reacted to a message: once per reaction id, an agent chatting over SIP is told (nothing else moves). */
+  reacted(reaction: CustomerReaction): void {
+    if (!this.recentInbound.add(`reaction:${reaction.reactionId}`)) return;
+    this.chat.reaction(reaction);
+  }
+
   /**
    * Reads the published configuration (a local activity, so the version used is in the history), applies it if it
    * changed, then hands the waiting customer messages to the machine.
@@ -221,16 +228,6 @@ export class ConversationRuntime {
     const settings = this.snapshot.context.settings;
     if (!settings || newest > last.version || last.version !== settings.version) return undefined;
     return { settings, businessOpen: last.businessOpen, legacyReplyDue: false };
-  }
-
-  /** Whether a send id was seen before (a retry after continue-as-new, beyond Temporal's own Update dedupe). */
-  hasSend(messageId: string): boolean {
-    return this.recentSends.has(messageId);
-  }
-
-  /** Records a send id; false when it was already there. */
-  addSend(messageId: string): boolean {
-    return this.recentSends.add(messageId);
   }
 
   /** The Update validators' check: throws the refusal (template_required, not_assigned…) or returns. */

@@ -11,7 +11,7 @@ import type { ConversationActivities } from '../activities/activities.types';
 import { holderOf, stateNameOf, type ConversationSnapshot } from '../machines/conversation.status';
 import type { ConversationEffect, ConversationEvent, ReleaseAgentEffect } from '../machines/conversation.types';
 import type { ChatLine, ChatOrigin } from '../integrations/sip/sip.types';
-import type { AgentNotice, SipChatState } from './conversation.messages';
+import type { AgentNotice, CustomerReaction, SipChatState } from './conversation.messages';
 
 export type { AgentNotice, SipChatState };
 import { TEMPLATE_COMMAND_HELP } from '../lib/agent-commands';
@@ -119,6 +119,12 @@ export class SipChat {
   /** Removes a call's lines from the queue, in place (the drainer holds the array), keeping the head, maybe in flight. */
   private dropQueued(callId: string): void {
     for (let i = this.state.queue.length - 1; i > 0; i--) if (this.state.queue[i]!.call.callId === callId) this.state.queue.splice(i, 1);
+  }
+
+  /** The customer reacted to a message: a line for the agent chatting now (none when nobody is). */
+  reaction(reaction: CustomerReaction): void {
+    if (!this.state.current) return;
+    this.push({ origin: 'customer', reaction });
   }
 
   /** A notice about the agent's own MESSAGE (e.g. a reply refused outside the window), once per key. */

@@ -9,6 +9,7 @@ import {
   customerCalledSignal,
   customerMessageSignal,
   customerMessagesSignal,
+  customerReactedSignal,
   sendMessageUpdate,
   type ConversationOutcome,
   type ConversationWorkflowInput,
@@ -37,6 +38,8 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   setHandler(customerMessagesSignal, (messages) => messages.forEach((message) => rt.receive(message)));
   // A new signal (a call opens the window): runs from before it never got one, so they replay unchanged.
   setHandler(customerCalledSignal, (call) => rt.called(call));
+  // A new signal (a reaction reaches the agent's SIP chat): runs from before it never got one, so they replay unchanged.
+  setHandler(customerReactedSignal, (reaction) => rt.reacted(reaction));
   setHandler(brokerFailureSignal, (failure) => dispatch({ type: 'broker.rejected', ...failure, at: Date.now() }));
   setHandler(conversationStatusQuery, () => rt.status());
   setHandler(
@@ -44,13 +47,13 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
     (request) => {
       // A repeated id (a retry after continue-as-new, where Temporal's own Update dedupe no longer reaches) is answered
       // like the first time, and queues nothing.
-      if (rt.addSend(request.messageId)) dispatch({ type: 'business.sendRequested', ...request, at: Date.now() });
+      if (rt.recentSends.add(request.messageId)) dispatch({ type: 'business.sendRequested', ...request, at: Date.now() });
       return { messageId: request.messageId, conversationId: input.conversation.conversationId, status: 'queued' };
     },
     {
       // Synchronous and read-only: a refused send is never written to the history.
       validator: (request) => {
-        if (!rt.hasSend(request.messageId)) rt.refuseSend(request.message, request.sender);
+        if (!rt.recentSends.has(request.messageId)) rt.refuseSend(request.message, request.sender);
       },
     },
   );

@@ -24,7 +24,17 @@ export function chatContent(line: ChatLine & { origin: ChatOrigin }, text: strin
   if (line.notice) headers.push(['X-Chat-Notice', line.notice]);
   if (line.messageId) headers.push(['X-Message-Id', oneLine(line.messageId)]);
   if (wamid) headers.push(['X-WhatsApp-Message-Id', oneLine(wamid)]);
+  if (line.reaction) headers.push(['X-Chat-Reaction-To', oneLine(line.reaction.targetWamid)]);
   return { contentType: CHAT_CONTENT_TYPE, body: marks.length > 0 ? `${marks.join(' ')} ${text}` : text, headers };
+}
+
+/**
+ * A customer's reaction as the agent reads it: `[reaction 👍] to "…"` (an empty emoji: `[reaction removed] from "…"`),
+ * quoting the first 80 characters of the message reacted to, or naming its wamid when the store no longer has it.
+ */
+export function reactionText(emoji: string, target: { text?: string; wamid: string }): string {
+  const quoted = target.text === undefined ? `message ${target.wamid}` : `"${[...oneLine(target.text)].slice(0, 80).join('')}${[...target.text].length > 80 ? '…' : ''}"`;
+  return emoji ? `[reaction ${oneLine(emoji)}] to ${quoted}` : `[reaction removed] from ${quoted}`;
 }
 
 /** Who wrote a stored message, as a chat line names it. */

@@ -93,4 +93,9 @@ export interface ChatLine {
   notice?: ChatNoticeCode;
   /** Sent before this dialog began (a transfer): the new agent's context, marked `X-Chat-History: yes`. */
   history?: boolean;
+  /**
+   * The customer reacted to a message of the thread (`targetWamid`; an empty emoji takes the reaction back): the
+   * line names the emoji and the message, read from the store, and carries `X-Chat-Reaction-To`.
+   */
+  reaction?: { reactionId: string; targetWamid: string; emoji: string };
 }

@@ -1,5 +1,5 @@
 /** Page-mode chat lines and the agent's commands (pure). */
-import { agentText, chatContent, originOf, parseAgentCommand, templateListText } from '../../../integrations/sip/sip.chat';
+import { agentText, chatContent, originOf, parseAgentCommand, reactionText, templateListText } from '../../../integrations/sip/sip.chat';
 import type { ChatLine } from '../../../integrations/sip/sip.types';
 
 const call = { callId: '1.0.d2E6MTIz@whatsapp-connector' };
@@ -34,6 +34,21 @@ describe('a chat line as a MESSAGE body', () => {
     expect(originOf('outbound', { kind: 'system' })).toBe('system');
     expect(originOf('outbound', { kind: 'bot' })).toBe('bot');
     expect(originOf('outbound', { kind: 'agent', id: 'agent-7' })).toBe('agent');
+  });
+});
+
+describe("a customer's reaction as a line", () => {
+  test('names the emoji and quotes the message reacted to (80 characters at most, on one line), or its wamid when the store lost it', () => {
+    expect(reactionText('👍', { wamid: 'wamid.A', text: 'It arrives\ntomorrow' })).toBe('[reaction 👍] to "It arrives tomorrow"');
+    expect(reactionText('', { wamid: 'wamid.A', text: 'It arrives tomorrow' })).toBe('[reaction removed] from "It arrives tomorrow"');
+    expect(reactionText('❤️', { wamid: 'wamid.A', text: `${'é'.repeat(80)}ü` })).toBe(`[reaction ❤️] to "${'é'.repeat(80)}…"`);
+    expect(reactionText('🙏', { wamid: 'wamid.gone' })).toBe('[reaction 🙏] to message wamid.gone');
+    const line: ChatLine = { call, seq: 4, origin: 'customer', reaction: { reactionId: 'wamid.R', targetWamid: 'wamid.A', emoji: '👍' } };
+    expect(chatContent({ ...line, origin: 'customer' }, '[reaction 👍] to "x"', 'wamid.R').headers).toEqual([
+      ['X-Chat-Origin', 'customer'],
+      ['X-WhatsApp-Message-Id', 'wamid.R'],
+      ['X-Chat-Reaction-To', 'wamid.A'],
+    ]);
   });
 });
 
