@@ -9,6 +9,7 @@ import { startSipp, type SippMessage } from '../support/sipp';
 import { chatScenario } from '../support/sipp-chat';
 import { reactionWebhook } from '../../simulator/inbound-payloads';
 import { eventually } from '../support/workflow-env';
+import { keepHistory } from '../support/histories';
 
 const customer = String(15559900000 + Math.floor(Math.random() * 90_000));
 const id = `wa:${BUSINESS_NUMBER_ID}:${customer}`;
@@ -51,4 +52,8 @@ it("tells the agent of the customer's reactions, taken back included, each once"
     [`[reaction removed] from "${WELCOME}"`, 'customer', welcome!.wamid],
   ]);
   expect(reactions[0]!.header('X-WhatsApp-Message-Id')).toBe(liked.wamid);
+  // Replayed by test/workflows/replay.test.ts: the reaction's signal and the relay it starts stay reproducible.
+  const handle = rig.temporal.workflow.getHandle(id);
+  await handle.result();
+  await keepHistory('sip-chat-reaction', handle);
 }, 150_000);
