@@ -247,6 +247,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     templates: templateManager.templates,
     setTemplateStatus: templateManager.setTemplateStatus,
     setTemplateCategory: templateManager.setTemplateCategory,
+    forgetTemplate: templateManager.forgetTemplate,
     scriptReview: templateManager.scriptReview,
     playReview: templateManager.playReview,
     seedTemplate: templateManager.seedTemplate,

@@ -164,6 +164,11 @@ export function installTemplateManager(app: Express, deps: TemplateManagerDeps) 
       }
       return (await review.play(template, [{ status: status as 'APPROVED', ...(opts.reason ? { reason: opts.reason } : {}) }]))[0];
     },
+    /** The template is gone from the account without a webhook (deleted in WhatsApp Manager; its webhook lost). */
+    forgetTemplate(id: string): void {
+      find(id);
+      templates.delete(id);
+    },
     async setTemplateCategory(id: string, category: string) {
       return (await review.play(find(id), [{ category: category.toUpperCase() as 'MARKETING' }]))[0];
     },
