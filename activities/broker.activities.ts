@@ -98,7 +98,8 @@ export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
         );
         await failureConsequences(store, err.code, send.businessNumberId, send.customer, clock());
         if (meaning.templateStatus && send.message.type === 'template') {
-          // Meta paused or disabled it (132015/132016): no further send tries it until a webhook or the sync says otherwise.
+          // Meta paused or disabled it (132015/132016), or does not hold it (132001): no further send tries it until a
+          // webhook, the sync or a new creation says otherwise.
           const key = templateKey(send.businessNumberId, send.message.name, send.message.language);
           await updateTemplate(store, key, { status: meaning.templateStatus }, { status: meaning.templateStatus, source: 'webhook', reason: `send refused with ${err.code}` });
         }

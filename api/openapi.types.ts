@@ -514,7 +514,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Fetch every template status from the broker now */
+        /** Fetch every template status from the broker now; mark DELETED those WhatsApp's list no longer holds */
         post: operations["syncTemplates"];
         delete?: never;
         options?: never;
@@ -4340,7 +4340,7 @@ export interface operations {
         parameters: {
             query?: {
                 businessNumberId?: string;
-                status?: "PENDING" | "APPROVED" | "REJECTED" | "PAUSED" | "DISABLED" | "IN_APPEAL" | "PENDING_DELETION";
+                status?: "PENDING" | "APPROVED" | "REJECTED" | "PAUSED" | "DISABLED" | "IN_APPEAL" | "PENDING_DELETION" | "DELETED";
                 language?: string;
             };
             header?: never;
@@ -4451,7 +4451,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Counts */
+            /** @description Counts: accounts, checked (templates WhatsApp listed), changed, deleted (of them) */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -4,6 +4,7 @@ import { AppError } from '../lib/errors';
 import type { TemplateDefinition } from '../lib/template-definition';
 import { APPROVED_EDIT_LIMITS, nextEditAllowedAt, templateEditProblems, templateRuleProblems } from '../lib/template-rules';
 import { findMedia, readMedia } from '../store/media.store';
+import { markMissingDeleted } from './template-sync';
 import type { SampleHandles } from '../integrations/broker/template-api.client';
 
 /** File types Meta takes as header samples (Resumable Upload API file_type values). */
@@ -15,7 +16,9 @@ import {
   findTemplateByKey,
   findTemplatesByBrokerId,
   insertTemplate,
+  listSubmittedTemplates,
   listTemplates,
+  recreateDeletedTemplate,
   templateKey,
   updateTemplate,
   type TemplateFilter,
@@ -130,10 +133,15 @@ export function createTemplateService({ store, broker, defaultWabaId, appId = 'a
   }
 
   return {
-    /** Submits to WhatsApp first: a template the broker refused is never stored. */
+    /**
+     * Submits to WhatsApp first: a template the broker refused is never stored. 409 template_exists when the number
+     * has it in that language, unless it is DELETED (WhatsApp no longer holds it): then it is submitted anew.
+     */
     async create(input: NewTemplate, by: string): Promise<TemplateDoc> {
       const key = templateKey(input.businessNumberId, input.name, input.language);
-      if (await findTemplateByKey(store, key)) throw new AppError('template_exists', `${input.name} (${input.language}) already exists on ${input.businessNumberId}`);
+      // A DELETED one (WhatsApp no longer holds it) may be created again, as WhatsApp allows: it keeps its history.
+      const existing = await findTemplateByKey(store, key);
+      if (existing && existing.status !== 'DELETED') throw new AppError('template_exists', `${input.name} (${input.language}) already exists on ${input.businessNumberId}`);
       const wabaId = await wabaFor(input.businessNumberId);
       const handles = await prepare(input.definition, input.category);
       const submitted = await broker.create(wabaId, { ...input, handles });
@@ -155,7 +163,7 @@ export function createTemplateService({ store, broker, defaultWabaId, appId = 'a
         createdBy: by,
         updatedAt: now,
       };
-      if (!(await insertTemplate(store, doc))) throw new AppError('template_exists', `${input.name} (${input.language}) already exists on ${input.businessNumberId}`);
+      if (!(existing ? await recreateDeletedTemplate(store, doc) : await insertTemplate(store, doc))) throw new AppError('template_exists', `${input.name} (${input.language}) already exists on ${input.businessNumberId}`);
       return doc;
     },
 
@@ -188,6 +196,8 @@ export function createTemplateService({ store, broker, defaultWabaId, appId = 'a
 
     async retire(key: string, by: string): Promise<TemplateDoc> {
       const doc = await requireTemplate(key);
+      // WhatsApp no longer holds a DELETED one: there is nothing to ask it (it would refuse, a 502), nothing to change.
+      if (doc.status === 'DELETED') return doc;
       if (doc.brokerTemplateId && doc.wabaId) await broker.remove(doc.wabaId, doc.name, doc.brokerTemplateId);
       await updateTemplate(store, key, { status: 'PENDING_DELETION' }, { status: 'PENDING_DELETION', source: 'api', reason: `retired by ${by}` });
       return requireTemplate(key);
@@ -199,19 +209,27 @@ export function createTemplateService({ store, broker, defaultWabaId, appId = 'a
     applyCategoryEvent,
     applyQualityEvent,
 
-    /** The safety net for lost webhooks: asks WhatsApp for every template of the accounts we use and applies what differs. */
-    async sync(): Promise<{ accounts: number; checked: number; changed: number }> {
-      const accounts = new Set((await listTemplates(store, {})).map((t) => t.wabaId).filter((w): w is string => Boolean(w)));
+    /**
+     * The safety net for lost webhooks: asks WhatsApp for every template of the accounts we use, applies what differs,
+     * and marks DELETED ours that WhatsApp's list no longer holds (`deleted`, also counted in `changed`).
+     */
+    async sync(): Promise<{ accounts: number; checked: number; changed: number; deleted: number }> {
+      // Ours first, then WhatsApp's list: a template created meanwhile is in the list, or not among ours yet.
+      const held = await listSubmittedTemplates(store);
+      const accounts = new Set(held.map((t) => t.wabaId!));
       let checked = 0;
       let changed = 0;
+      let deleted = 0;
       for (const wabaId of accounts) {
-        for (const remote of await broker.list(wabaId)) {
+        const listed = await broker.list(wabaId);
+        for (const remote of listed) {
           checked += 1;
           changed += await applyStatusEvent({ templateId: remote.id, status: remote.status, ...(remote.rejectedReason ? { reason: remote.rejectedReason } : {}) }, 'sync');
           changed += await applyCategoryEvent({ templateId: remote.id, category: remote.category }, 'sync');
         }
+        deleted += await markMissingDeleted(store, held.filter((t) => t.wabaId === wabaId), new Set(listed.map((t) => t.id)));
       }
-      return { accounts: accounts.size, checked, changed };
+      return { accounts: accounts.size, checked, changed: changed + deleted, deleted };
     },
   };
 }

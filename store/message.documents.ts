@@ -111,7 +111,8 @@ export interface TemplateDoc {
   name: string;
   language: string;
   category: 'marketing' | 'utility' | 'authentication';
-  status: 'PENDING' | 'APPROVED' | 'REJECTED' | 'PAUSED' | 'DISABLED' | 'IN_APPEAL' | 'PENDING_DELETION';
+  /** DELETED: WhatsApp no longer holds it (see templateStatuses); it may be created again under the same key. */
+  status: 'PENDING' | 'APPROVED' | 'REJECTED' | 'PAUSED' | 'DISABLED' | 'IN_APPEAL' | 'PENDING_DELETION' | 'DELETED';
   /** Body text with {{1}} or {{name}} placeholders, for agents choosing and filling a template. */
   body: string;
   updatedAt: Date;

@@ -54,6 +54,11 @@ export async function listTemplates(store: Store, filter: TemplateFilter): Promi
   return store.templates.find(query).sort({ businessNumberId: 1, name: 1, language: 1 }).limit(1_000).toArray();
 }
 
+/** Every template submitted to WhatsApp (it has WhatsApp's id and account), unbounded: the sync judges them all. */
+export async function listSubmittedTemplates(store: Store): Promise<TemplateDoc[]> {
+  return store.templates.find({ brokerTemplateId: { $exists: true }, wabaId: { $exists: true } }).toArray();
+}
+
 type HistoryEntry = NonNullable<TemplateDoc['history']>[number];
 
 /** Records a change (status, category, definition) with its history entry; matched by our key. */
@@ -66,6 +71,33 @@ export async function updateTemplate(
   const at = new Date();
   const result = await store.templates.updateOne({ _id: key }, { $set: { ...change, updatedAt: at }, $push: { history: { ...entry, at } } });
   return result.matchedCount === 1;
+}
+
+/**
+ * Marks a template DELETED (WhatsApp no longer holds it) unless it changed meanwhile: only while it still carries
+ * this WhatsApp id and is not DELETED already, so a template created again since (a new id) is left alone. True
+ * when it was marked.
+ */
+export async function markTemplateDeleted(store: Store, key: string, brokerTemplateId: string, entry: Omit<HistoryEntry, 'at' | 'status'>): Promise<boolean> {
+  const at = new Date();
+  const result = await store.templates.updateOne(
+    { _id: key, brokerTemplateId, status: { $ne: 'DELETED' } },
+    { $set: { status: 'DELETED', updatedAt: at }, $push: { history: { ...entry, status: 'DELETED', at } } },
+  );
+  return result.modifiedCount === 1;
+}
+
+/**
+ * A DELETED template submitted to WhatsApp anew: takes the new definition, WhatsApp's new id and status, keeping its
+ * history. False when it is not DELETED (any more): someone else created it again first.
+ */
+export async function recreateDeletedTemplate(store: Store, doc: TemplateDoc): Promise<boolean> {
+  const { _id, history, ...fields } = doc;
+  const result = await store.templates.updateOne(
+    { _id, status: 'DELETED' },
+    { $set: fields, $unset: { rejectedReason: '', quality: '' }, $push: { history: { $each: history ?? [] } } },
+  );
+  return result.modifiedCount === 1;
 }
 
 /** Templates WhatsApp knows by its id (status and category webhooks carry only that, name and language). */
