@@ -64,6 +64,8 @@ async function main(): Promise<void> {
       appSecret: env.WHATSAPP_APP_SECRET,
       webhookUrl: `http://127.0.0.1:${httpPort}/webhooks/whatsapp`,
       autoApproveTemplatesAfterMs: 3_000,
+      // WhatsApp's side survives a restart as the connector's store does: templates and their statuses (README).
+      stateDir: join(dataDir, 'simulator'),
     });
     stops.push(() => simulator.close());
     env.WHATSAPP_API_BASE_URL = simulator.url;

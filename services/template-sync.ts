@@ -5,13 +5,14 @@ import { markTemplateDeleted } from '../store/templates.store';
 import type { TemplateService } from './templates.service';
 
 /**
- * Asks the broker for every template's status now and then, in case a status webhook was lost (Meta gives up on
- * a webhook after days of failures). Idempotent: several API processes syncing at once change nothing twice.
+ * Asks the broker for every template's status at start-up and then every `intervalMs` (0: never), in case a status
+ * webhook was lost (Meta gives up on a webhook after days of failures) or a template was deleted at WhatsApp while
+ * we were stopped. Idempotent: several API processes syncing at once change nothing twice. Answers a stop function.
  */
 export function startTemplateSync(templates: Pick<TemplateService, 'sync'>, intervalMs: number, logger: Logger): () => void {
   if (intervalMs <= 0) return () => undefined;
   let running = false;
-  const timer = setInterval(() => {
+  const round = () => {
     if (running) return;
     running = true;
     templates
@@ -21,7 +22,9 @@ export function startTemplateSync(templates: Pick<TemplateService, 'sync'>, inte
       .finally(() => {
         running = false;
       });
-  }, intervalMs);
+  };
+  round();
+  const timer = setInterval(round, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -6,6 +6,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
 import { installTemplateManager } from './template-manager';
 import { installCallingSettings } from './calling-settings';
@@ -57,6 +58,11 @@ export interface SimulatorOptions {
   wabaId?: string;
   /** The SIP transport of the simulated Meta SIP server (default udp; Meta itself speaks TLS only). */
   sipTransport?: 'udp' | 'tcp';
+  /**
+   * Where WhatsApp's side is kept across restarts (`npm start`: `.data/simulator`): the templates and their statuses,
+   * in `templates.json`. Unset (tests, benchmarks): everything is in memory only.
+   */
+  stateDir?: string;
 }
 
 /**
@@ -135,6 +141,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     knownHandle: uploads.knownHandle,
     defaultPlay,
     ...(options.acceptEverything ? { acceptEverything: true } : {}),
+    ...(options.stateDir ? { stateFile: join(options.stateDir, 'templates.json') } : {}),
     later,
   });
   const recipients = createRecipients(app);

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Express, Request } from 'express';
 import { refusal, sendMetaError } from './errors';
 import { createReviewPlays, type ReviewedTemplate, type ReviewStep } from './template-review';
+import { templateStateFile } from './template-state';
 import { validateTemplateCreation } from './templates.validate';
 
 /** A template as the simulated WhatsApp Business Account holds it. */
@@ -23,6 +24,8 @@ interface TemplateManagerDeps {
   later(ms: number): Promise<void>;
   /** The clock edit limits are counted on (ms since the epoch); Date.now by default. */
   now?: () => number;
+  /** A file keeping the templates across restarts (`npm start`: `.data/simulator/templates.json`); unset: memory only. */
+  stateFile?: string;
 }
 
 /** Statuses in which Meta lets a template be edited (template management page, "Edit templates"). */
@@ -51,8 +54,17 @@ function editLimitRefusal(template: SimTemplate, body: { category?: unknown }, n
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-management
  */
 export function installTemplateManager(app: Express, deps: TemplateManagerDeps) {
-  const templates = new Map<string, SimTemplate>();
-  const review = createReviewPlays(deps, deps.defaultPlay);
+  const state = templateStateFile(deps.stateFile);
+  const templates = new Map(state.load().map((t) => [t.id, t] as const));
+  const save = () => state.save(templates.values());
+  // A review step changes the template, then delivers its webhook: kept before WhatsApp tells anyone.
+  const deliverWebhook = (body: object) => {
+    save();
+    return deps.deliverWebhook(body);
+  };
+  const review = createReviewPlays({ ...deps, deliverWebhook }, deps.defaultPlay);
+  // Templates still in review when the simulator stopped: WhatsApp goes on reviewing them.
+  for (const t of templates.values()) if (t.status === 'PENDING') review.submitted(t);
   const check = (body: unknown, edit?: { category: string }) => (deps.acceptEverything ? undefined : validateTemplateCreation(body, deps.knownHandle, edit));
   const expired = refusal(190, 'Error validating access token: Session has expired');
 
@@ -76,6 +88,7 @@ export function installTemplateManager(app: Express, deps: TemplateManagerDeps) 
       components: body.components,
     };
     templates.set(template.id, template);
+    save();
     res.json({ id: template.id, status: template.status, category: template.category });
     review.submitted(template);
   });
@@ -109,6 +122,7 @@ export function installTemplateManager(app: Express, deps: TemplateManagerDeps) 
     if (!template || template.name !== req.query.name) return sendMetaError(res, refusal(100, 'Template not found'));
     if (template.status === 'DISABLED') return sendMetaError(res, refusal(100, 'A disabled template cannot be deleted'));
     templates.delete(template.id);
+    save();
     res.json({ success: true });
   });
 
@@ -129,6 +143,7 @@ export function installTemplateManager(app: Express, deps: TemplateManagerDeps) 
     template.components = body.components!;
     template.parameterFormat = body.parameter_format ?? template.parameterFormat;
     template.status = 'PENDING';
+    save();
     res.json({ success: true });
     review.submitted(template);
   });
@@ -160,6 +175,7 @@ export function installTemplateManager(app: Express, deps: TemplateManagerDeps) 
       const template = find(id);
       if (opts.silently) {
         template.status = status;
+        save();
         return undefined;
       }
       return (await review.play(template, [{ status: status as 'APPROVED', ...(opts.reason ? { reason: opts.reason } : {}) }]))[0];
@@ -168,6 +184,7 @@ export function installTemplateManager(app: Express, deps: TemplateManagerDeps) 
     forgetTemplate(id: string): void {
       find(id);
       templates.delete(id);
+      save();
     },
     async setTemplateCategory(id: string, category: string) {
       return (await review.play(find(id), [{ category: category.toUpperCase() as 'MARKETING' }]))[0];
@@ -177,6 +194,7 @@ export function installTemplateManager(app: Express, deps: TemplateManagerDeps) 
       const existing = [...templates.values()].find((x) => x.wabaId === t.wabaId && x.name === t.name && x.language === t.language);
       const template: SimTemplate = { id: existing?.id ?? String(randomInt(10 ** 11, 10 ** 12)), quality: 'UNKNOWN', parameterFormat: 'POSITIONAL', ...t };
       templates.set(template.id, template);
+      save();
       return template;
     },
   };

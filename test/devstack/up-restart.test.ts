@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findFreePort } from '../../scripts/dev-servers';
+import { eventually } from '../support/workflow-env';
+
+/**
+ * `npm start` stopped and started again on one `.data`, as the README's quickstart does: a template created and
+ * approved before the restart still sends after it. The embedded simulator used to forget WhatsApp's side (the
+ * connector still listed the template APPROVED; every send failed 132001, creating it again answered 409).
+ */
+const root = join(__dirname, '../..');
+const NUMBER = '106540352242922';
+let dataDir: string;
+let ports: Record<string, string>;
+let running: ChildProcess | undefined;
+
+async function up(): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/up.ts')], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...ports },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running = child;
+  let output = '';
+  await new Promise<void>((ready, fail) => {
+    const seen = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Press Ctrl-C')) ready();
+    };
+    child.stdout!.on('data', seen);
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => fail(new Error(`npm start exited (${code}) before it was up:\n${output}`)));
+  });
+}
+
+async function down(): Promise<void> {
+  const child = running;
+  running = undefined;
+  if (!child || child.exitCode !== null) return;
+  const gone = new Promise((done) => child.once('exit', done));
+  child.kill('SIGINT');
+  await gone;
+}
+
+async function api(role: string, method: string, path: string, body?: unknown) {
+  const keys = JSON.parse(readFileSync(join(dataDir, 'dev-api-keys.json'), 'utf8')) as Record<string, string>;
+  const response = await fetch(`http://127.0.0.1:${ports.HTTP_PORT}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${keys[role]}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: response.status, body: (await response.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any -- asserted shapes
+}
+
+async function sendTemplate(customer: string) {
+  const conversation = `wa:${NUMBER}:${customer}`;
+  const started = await api('integrator', 'POST', '/v1/conversations', {
+    businessNumberId: NUMBER,
+    customer: { waId: customer },
+    template: { name: 'order_update', language: 'en_US', components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ada' }] }] },
+  });
+  expect(started.status).toBe(202);
+  const messages = await eventually(
+    () => api('integrator', 'GET', `/v1/conversations/${encodeURIComponent(conversation)}/messages`),
+    (r) => r.body.messages?.some((m: { status: string }) => m.status !== 'queued'),
+    30_000,
+  );
+  return messages.body.messages.at(-1);
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'up-restart-'));
+  const names = ['HTTP_PORT', 'EMBEDDED_TEMPORAL_PORT', 'EMBEDDED_TEMPORAL_UI_PORT', 'EMBEDDED_FERRETDB_PORT', 'EMBEDDED_SIMULATOR_PORT', 'SIP_LOCAL_PORT', 'SIP_TLS_PORT'];
+  ports = {};
+  for (const name of names) ports[name] = String(await findFreePort());
+});
+afterAll(async () => {
+  await down();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('npm start restarted on one .data', () => {
+  it('sends a template created before the restart', async () => {
+    await up();
+    const registered = await api('supervisor', 'POST', '/v1/numbers', {
+      phoneNumberId: NUMBER,
+      displayNumber: '+1 202 555 0188',
+      wabaId: '102290129340398',
+      verificationMethod: 'voice',
+      ownership: { attestedBy: 'Grace Hopper', statement: true },
+    });
+    expect(registered.status).toBe(201);
+    const created = await api('supervisor', 'POST', '/v1/templates', {
+      businessNumberId: NUMBER,
+      name: 'order_update',
+      language: 'en_US',
+      category: 'utility',
+      definition: { body: { text: 'Hello {{1}}, your order is on its way.', examples: ['Ada'] } },
+    });
+    expect(created.status).toBe(201);
+    await eventually(() => api('supervisor', 'GET', `/v1/templates/${NUMBER}:order_update:en_US`), (r) => r.body.status === 'APPROVED', 15_000);
+    expect(await sendTemplate('15551230001')).toMatchObject({ status: expect.stringMatching(/^(sent|delivered|read)$/) });
+    await down();
+
+    await up();
+    const sync = await api('supervisor', 'POST', '/v1/templates/sync', {});
+    expect(sync.body).toMatchObject({ accounts: 1, checked: 1, deleted: 0 });
+    expect((await api('supervisor', 'GET', `/v1/templates/${NUMBER}:order_update:en_US`)).body.status).toBe('APPROVED');
+    expect(await sendTemplate('15551230002')).toMatchObject({ status: expect.stringMatching(/^(sent|delivered|read)$/) });
+  }, 240_000);
+});
