@@ -82,6 +82,30 @@ describe('templates WhatsApp no longer holds', () => {
     expect((await sendTemplate(customer, 'pickup_code')).body.code).toBe('template_not_approved');
   });
 
+  it("applies Meta's DELETED status event (message_template_status_update), which used to be ignored as unknown", async () => {
+    const id = await approved('table_freed');
+    // Meta's webhook reference, event DELETED: "Indicates the template has been deleted."
+    const delivery = await rig.simulator.deliverWebhook({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: '102290129340398',
+          time: Math.floor(Date.now() / 1000),
+          changes: [
+            {
+              field: 'message_template_status_update',
+              value: { event: 'DELETED', message_template_id: Number(id), message_template_name: 'table_freed', message_template_language: 'en_US', reason: 'NONE', message_template_category: 'UTILITY' },
+            },
+          ],
+        },
+      ],
+    });
+    expect(delivery.finalStatus).toBe(200);
+    await eventually(() => statusOf('table_freed'), (s) => s === 'DELETED');
+    const customer = await openConversation();
+    expect((await sendTemplate(customer, 'table_freed')).body.code).toBe('template_not_approved');
+  });
+
   it('retiring a template WhatsApp no longer holds answers 200 without asking WhatsApp (not 502)', async () => {
     const id = await approved('old_notice');
     rig.simulator.forgetTemplate(id);
