@@ -36,7 +36,14 @@ export function sendingPaths(problem: Responses, json: (description: string, sch
       get: {
         summary: `The number's blocklist as WhatsApp holds it, a page at a time (supervisor). ${BLOCK_PAGE}`,
         requestParams: { path: numberPath, query: BlockedUsersQuery },
-        responses: { '200': json('Blocked people', z.object({ blockedUsers: z.array(z.object({ waId: z.string() })), after: z.string().optional() })), '502': problem('WhatsApp refused') },
+        responses: {
+          '200': json(
+            'Blocked people; `after` (pass it back as `?after=`) only when another page follows: absent on the last page, as Meta leaves `paging.next` out there (https://developers.facebook.com/docs/graph-api/results/)',
+            z.object({ blockedUsers: z.array(z.object({ waId: z.string() })), after: z.string().optional() }),
+          ),
+          '404': problem('unknown_number: no registered number with this id'),
+          '502': problem('WhatsApp refused'),
+        },
       },
     },
     '/v1/numbers/{phoneNumberId}/blocked-users/{waId}': {
@@ -46,6 +53,7 @@ export function sendingPaths(problem: Responses, json: (description: string, sch
         responses: {
           '200': json('Unblocked', z.object({ businessNumberId: z.string(), waId: z.string(), blocked: z.literal(false), unblockedBy: z.string() })),
           '400': problem('Not a WhatsApp id'),
+          '404': problem('unknown_number: no registered number with this id'),
           '502': problem('WhatsApp refused'),
         },
       },

@@ -6229,7 +6229,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Blocked people */
+            /** @description Blocked people; `after` (pass it back as `?after=`) only when another page follows: absent on the last page, as Meta leaves `paging.next` out there (https://developers.facebook.com/docs/graph-api/results/) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6245,6 +6245,15 @@ export interface operations {
             };
             /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_number: no registered number with this id */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6302,6 +6311,15 @@ export interface operations {
             };
             /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_number: no registered number with this id */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,6 +6,7 @@ import { findConversation } from '../store/conversations.store';
 import { recordBlocked, recordUnblocked, recordUnblockedUser } from '../store/blocked-users.store';
 import { mongoRegistry } from '../store/customer-registry.db';
 import { membersOf } from '../store/customers.store';
+import { findNumber } from '../store/numbers.store';
 import { conversationPersonId, preferredRecipient } from './customer-identity';
 import { blocksByPerson, findPersonBlock } from './person-blocks';
 
@@ -56,6 +57,11 @@ export function createBlockService({ store, broker, clock = () => new Date() }: 
     return { doc, waId: recipient.waId, personId };
   }
 
+  /** The number's routes answer for registered numbers only, as every /v1/numbers/{id} route does (404 unknown_number). */
+  async function requireNumber(businessNumberId: string): Promise<void> {
+    if (!(await findNumber(store, businessNumberId))) throw new AppError('unknown_number', `No registered number ${businessNumberId} (register it with POST /v1/numbers)`);
+  }
+
   return {
     async block(conversationId: string, by: string) {
       const { doc, waId, personId } = await target(conversationId);
@@ -89,6 +95,7 @@ export function createBlockService({ store, broker, clock = () => new Date() }: 
      * (erased: the block stays at WhatsApp, README "Blocked people").
      */
     async unblockUser(businessNumberId: string, waId: string, by: string) {
+      await requireNumber(businessNumberId);
       await blocksByPerson(store);
       const result = await broker.unblock(businessNumberId, [waId]).catch(brokerProblem);
       const failure = result.failed[0];
@@ -97,8 +104,9 @@ export function createBlockService({ store, broker, clock = () => new Date() }: 
       return { businessNumberId, waId, blocked: false, unblockedBy: by };
     },
 
-    /** The number's blocklist as WhatsApp holds it, a page at a time. */
+    /** The number's blocklist as WhatsApp holds it, a page at a time; `after` only when another page follows. */
     async list(businessNumberId: string, page: { limit?: number; after?: string }) {
+      await requireNumber(businessNumberId);
       const answer = await broker.list(businessNumberId, page).catch(brokerProblem);
       return { blockedUsers: answer.waIds.map((waId) => ({ waId })), ...(answer.after ? { after: answer.after } : {}) };
     },

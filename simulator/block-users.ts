@@ -4,7 +4,9 @@
  * - only users who messaged the number in the last 24 hours (per user: 131047 "Re-engagement required");
  * - at most 1,000 users per request (130429), a blocklist of at most 64,000 (per user: 139101);
  * - per-user results: 200 when all succeed, else 400 with code 139100 and the added/failed lists;
- * - GET pages the blocklist with `limit` and an `after` cursor;
+ * - GET pages the blocklist with `limit` and an `after` cursor; `paging.next` only while more follow (Graph API paging:
+ *   "If not included, this is the last page of data", https://developers.facebook.com/docs/graph-api/results/);
+ * - a phone number id the account does not hold: the Graph API's 400, code 100, subcode 33 (simulator/phone-numbers.ts);
  * - "Your business cannot message the user. Attempts to message a blocked user return an error": Meta names no code
  *   for it (neither there nor on the error-codes page), so the send is refused synchronously with 131026 "Message
  *   undeliverable", Meta's code for a recipient a message cannot reach ({@link blockedSendRefusal}).
@@ -14,6 +16,7 @@
  */
 import type { Express, Request, Response } from 'express';
 import { metaErrorBody, refusal, type MetaRefusal } from './errors';
+import type { PhoneNumbers } from './phone-numbers';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const MAX_USERS_PER_REQUEST = 1_000;
@@ -22,6 +25,7 @@ export const MAX_BLOCKLIST = 64_000;
 interface Deps {
   authorized: (req: Request) => boolean;
   refuse: (res: Response, status: number, code: number, message: string) => unknown;
+  numbers: Pick<PhoneNumbers, 'refuseUnknown'>;
 }
 
 export function installBlockUsers(app: Express, deps: Deps, options: { maxBlocklist?: number } = {}) {
@@ -53,6 +57,7 @@ export function installBlockUsers(app: Express, deps: Deps, options: { maxBlockl
 
   function usersOf(req: Request, res: Response): string[] | undefined {
     if (!deps.authorized(req)) return void deps.refuse(res, 401, 190, 'Access token has expired');
+    if (deps.numbers.refuseUnknown(req, res)) return undefined;
     const body = req.body as { messaging_product?: unknown; block_users?: { user?: unknown }[] };
     if (body?.messaging_product !== 'whatsapp' || !Array.isArray(body.block_users) || body.block_users.length === 0 || body.block_users.some((u) => typeof u?.user !== 'string')) {
       return void deps.refuse(res, 400, 100, 'Invalid parameter: messaging_product and block_users[].user are required');
@@ -105,14 +110,18 @@ export function installBlockUsers(app: Express, deps: Deps, options: { maxBlockl
 
   app.get('/:version/:phoneNumberId/block_users', (req, res) => {
     if (!deps.authorized(req)) return void deps.refuse(res, 401, 190, 'Access token has expired');
+    if (deps.numbers.refuseUnknown(req, res)) return;
     const list = listOf(String(req.params.phoneNumberId));
     const limit = Math.min(Number(req.query.limit) || 100, 1_000);
     const from = typeof req.query.after === 'string' ? Number(Buffer.from(req.query.after, 'base64url').toString()) || 0 : 0;
     const page = list.slice(from, from + limit);
     const cursor = (n: number) => Buffer.from(String(n)).toString('base64url');
+    const after = cursor(from + page.length);
+    // `next` names the following page and is left out on the last one; the cursors come on every page.
+    const next = from + page.length < list.length ? `${req.protocol}://${req.get('host')}${req.path}?${new URLSearchParams({ limit: String(limit), after })}` : undefined;
     res.json({
       data: page.map((wa_id) => ({ messaging_product: 'whatsapp', wa_id })),
-      paging: { cursors: { before: cursor(from), after: cursor(from + page.length) } },
+      paging: { cursors: { before: cursor(from), after }, ...(next ? { next } : {}) },
     });
   });
 

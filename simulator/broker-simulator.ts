@@ -22,6 +22,7 @@ import { serviceWindows } from './pricing';
 import { createMediaStore } from './media-store';
 import { businessCapabilityWebhook, type CapabilityUpdate } from './capability-webhook';
 import { installBlockUsers } from './block-users';
+import { installPhoneNumbers } from './phone-numbers';
 import { installMediaUpload } from './media-upload';
 import { lateMediaFailure, mediaOf, refusalOfMediaReference } from './media-send.validate';
 import { createMetaSip } from './meta-sip';
@@ -50,6 +51,11 @@ export interface SimulatorOptions {
   autoApproveTemplatesAfterMs?: number;
   /** The review every template nobody scripted gets; overrides autoApproveTemplatesAfterMs. */
   reviewPlay?: ReviewStep[];
+  /**
+   * Business phone number ids the simulated account holds besides Meta's example 106540352242922 (more are learned from
+   * the webhooks it delivers, or added by `POST /_sim/numbers`); Graph calls naming another are refused (simulator/phone-numbers.ts).
+   */
+  phoneNumbers?: string[];
   /** The blocklist's size limit (Meta: 64,000); tests lower it to reach it. */
   blocklistLimit?: number;
   /** Load benchmarks only: accept every send and template unchecked (no Meta rules, no unknown-template refusals). */
@@ -98,7 +104,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     isClosed: () => closed,
     takeDuplicate: () => faults.take('duplicateWebhooks') !== undefined,
     // Created below; only called once a webhook goes out.
-    observers: [(body) => blockUsers.noteDelivered(body), (body) => metaSip.noteDelivered(body), (body) => windows.noteInbound(body)],
+    observers: [(body) => phoneNumbers.noteDelivered(body), (body) => blockUsers.noteDelivered(body), (body) => metaSip.noteDelivered(body), (body) => windows.noteInbound(body)],
   });
 
   /**
@@ -133,6 +139,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   const authorized = (req: Request) => req.get('authorization') === `Bearer ${options.accessToken}`;
 
   // Simulator controls first: `/_sim/x` would otherwise match the Graph API's `/:version/:id` routes.
+  const phoneNumbers = installPhoneNumbers(app, options.phoneNumbers);
   const uploads = installResumableUpload(app, options.accessToken);
   const defaultPlay = options.reviewPlay ?? (options.autoApproveTemplatesAfterMs !== undefined ? [{ afterMs: options.autoApproveTemplatesAfterMs, status: 'APPROVED' as const }] : []);
   const templateManager = installTemplateManager(app, {
@@ -145,7 +152,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     later,
   });
   const recipients = createRecipients(app);
-  const blockUsers = installBlockUsers(app, { authorized, refuse: cloudError }, options.blocklistLimit ? { maxBlocklist: options.blocklistLimit } : {});
+  const blockUsers = installBlockUsers(app, { authorized, refuse: cloudError, numbers: phoneNumbers }, options.blocklistLimit ? { maxBlocklist: options.blocklistLimit } : {});
   const health = installAccountHealth(app, { deliverWebhook: (body) => deliverWebhook(body), defaultWabaId: options.wabaId ?? '102290129340398' });
   const calling = installCallingSettings(app, { authorized });
   const metaSip = createMetaSip({

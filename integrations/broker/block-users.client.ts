@@ -15,7 +15,11 @@ export interface BlockUsersClient {
   /** Blocks up to 1,000 users by phone number or WhatsApp id. Throws {@link CloudApiError} on a request-level refusal. */
   block(phoneNumberId: string, users: string[]): Promise<BlockUsersResult>;
   unblock(phoneNumberId: string, users: string[]): Promise<BlockUsersResult>;
-  /** One page of the blocklist; `after` is the cursor of the previous page. */
+  /**
+   * One page of the blocklist; `after` is the cursor of the previous page. Answers `after` only when another page
+   * follows: Meta writes `paging.next` on every page but the last ("If not included, this is the last page of data",
+   * https://developers.facebook.com/docs/graph-api/results/), while its `cursors.after` comes on the last page too.
+   */
   list(phoneNumberId: string, page: { limit?: number; after?: string }): Promise<{ waIds: string[]; after?: string }>;
 }
 
@@ -28,7 +32,7 @@ interface BlockAnswer {
   block_users?: { added_users?: UserAnswer[]; removed_users?: UserAnswer[]; failed_users?: UserAnswer[] };
   error?: { code?: number; message?: string; error_data?: { details?: string } };
   data?: { wa_id?: string }[];
-  paging?: { cursors?: { after?: string } };
+  paging?: { cursors?: { after?: string }; next?: string };
 }
 
 export function createBlockUsersClient(options: CloudApiOptions): BlockUsersClient {
@@ -90,8 +94,8 @@ export function createBlockUsersClient(options: CloudApiOptions): BlockUsersClie
       if (status >= 300) {
         throw new CloudApiError(status, answer.error?.code ?? 0, answer.error?.message ?? `HTTP ${status}`, answer.error?.error_data?.details, status >= 500 || status === 429);
       }
-      const after = answer.paging?.cursors?.after;
-      return { waIds: (answer.data ?? []).flatMap((d) => (d.wa_id ? [d.wa_id] : [])), ...(after && (answer.data ?? []).length > 0 ? { after } : {}) };
+      const after = answer.paging?.next ? answer.paging.cursors?.after : undefined;
+      return { waIds: (answer.data ?? []).flatMap((d) => (d.wa_id ? [d.wa_id] : [])), ...(after ? { after } : {}) };
     },
   };
 }

@@ -14,8 +14,12 @@ let rig: ServiceRig;
 let next = 15559000000 + Math.floor(Math.random() * 900_000);
 const newCustomer = () => String((next += 1));
 
+const register = async (phoneNumberId: string) =>
+  expect((await rig.requestAs('supervisor', 'POST', '/v1/numbers', { phoneNumberId, displayNumber: '+1 202 555 0107', verificationMethod: 'sms', ownership: { attestedBy: 'Grace', statement: true } })).status).toBe(201);
+
 beforeAll(async () => {
   rig = await startService();
+  await register(BUSINESS_NUMBER_ID);
 }, 60_000);
 afterAll(async () => rig?.stop());
 
@@ -75,6 +79,36 @@ describe('blocking a person', () => {
     expect(refused.body).toMatchObject({ code: 'block_requires_recent_message' });
     expect(rig.simulator.blocked(BUSINESS_NUMBER_ID)).not.toContain(customer);
   }, 30_000);
+
+  it('answers 404 unknown_number on a business number the connector does not know, on every blocked-users route, and WhatsApp is not asked', async () => {
+    const before = rig.simulator.blocked('999');
+    for (const [method, path] of [['GET', '/v1/numbers/999/blocked-users'], ['GET', '/v1/numbers/999/blocked-users?limit=10'], ['DELETE', '/v1/numbers/999/blocked-users/15551234567']] as const) {
+      const answer = await rig.requestAs('supervisor', method, path);
+      expect(answer.status).toBe(404);
+      expect(answer.contentType).toContain('application/problem+json');
+      expect(answer.body).toMatchObject({ code: 'unknown_number', detail: expect.stringContaining('999') });
+    }
+    expect(rig.simulator.blocked('999')).toEqual(before);
+  }, 30_000);
+
+  it('pages the blocklist with an after cursor only while more follow: none on the last page', async () => {
+    const number = '106540352249001';
+    await register(number);
+    const customers = [newCustomer(), newCustomer()];
+    for (const customer of customers) {
+      await rig.simulator.sendInboundText({ phoneNumberId: number, from: customer, text: 'spam' });
+      const path = `/v1/conversations/wa:${number}:${customer}`;
+      await eventually(() => rig.request('GET', path), (r) => r.status === 200 && r.body.inboundCount === 1);
+      expect((await rig.requestAs('supervisor', 'POST', `${path}/block`)).status).toBe(200);
+    }
+    const list = (query: string) => rig.requestAs('supervisor', 'GET', `/v1/numbers/${number}/blocked-users?${query}`);
+    const whole = await list('limit=2');
+    expect(whole.body).toEqual({ blockedUsers: customers.map((waId) => ({ waId })) });
+    const first = await list('limit=1');
+    expect(first.body).toEqual({ blockedUsers: [{ waId: customers[0] }], after: expect.any(String) });
+    const last = await list(`limit=1&after=${encodeURIComponent(first.body.after as string)}`);
+    expect(last.body).toEqual({ blockedUsers: [{ waId: customers[1] }] });
+  }, 40_000);
 
   it('is for supervisors and agents, not integrators', async () => {
     const path = await conversationWith(newCustomer());

@@ -155,6 +155,9 @@ describe('erasure of a blocked person', () => {
   it('lets a supervisor unblock the erased person by WhatsApp id from the number\'s blocklist, after which sends reach them', async () => {
     const path = `/v1/numbers/${BUSINESS_NUMBER_ID}/blocked-users/${spammer}`;
     expect((await rig.requestAs('agent', 'DELETE', path)).status).toBe(403);
+    // The number's routes are for registered numbers (404 unknown_number otherwise).
+    const registered = await rig.requestAs('supervisor', 'POST', '/v1/numbers', { phoneNumberId: BUSINESS_NUMBER_ID, displayNumber: '+1 202 555 0107', verificationMethod: 'sms', ownership: { attestedBy: 'Grace', statement: true } });
+    expect([201, 409]).toContain(registered.status);
     const listed = await rig.requestAs('supervisor', 'GET', `/v1/numbers/${BUSINESS_NUMBER_ID}/blocked-users?limit=1000`);
     expect(listed.body.blockedUsers).toContainEqual({ waId: spammer });
 

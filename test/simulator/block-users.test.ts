@@ -52,8 +52,64 @@ describe('Block Users API (simulator and client)', () => {
     expect(first.waIds).toEqual(['15550000001']);
     const second = await client().list(NUMBER, { limit: 1, after: first.after! });
     expect(second.waIds).toEqual(['15550000002']);
+    // The last page: no cursor to a page that does not exist, so a client makes no extra request.
+    expect(second.after).toBeUndefined();
+    expect((await client().list(NUMBER, { limit: 2 })).after).toBeUndefined();
     expect((await client().unblock(NUMBER, ['15550000001'])).done).toEqual([{ input: '15550000001', waId: '15550000001' }]);
     expect(sim.blocked(NUMBER)).toEqual(['15550000002']);
+  });
+});
+
+/**
+ * Graph API paging (https://developers.facebook.com/docs/graph-api/results/): `paging.next` is "the Graph API endpoint
+ * that will return the next page of data. If not included, this is the last page of data"; the cursors come on every
+ * page. And a phone number id the account does not hold is refused as the Graph API refuses an unknown object: 400,
+ * code 100, subcode 33, "Unsupported <method> request. Object with ID '…' does not exist…".
+ */
+describe('Block Users API: paging and unknown numbers (simulator)', () => {
+  const get = (path: string) =>
+    fetch(`${sim.url}/v27.0/${path}`, { headers: { authorization: `Bearer ${TOKEN}` } }).then(
+      async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }), // eslint-disable-line @typescript-eslint/no-explicit-any
+    );
+
+  it('writes paging.next while more follow, and leaves it out on the last page', async () => {
+    const number = '1066';
+    for (const from of ['15550000021', '15550000022']) await sim.sendInboundText({ phoneNumberId: number, from, text: 'hi' });
+    expect((await client().block(number, ['15550000021', '15550000022'])).done).toHaveLength(2);
+    const first = await get(`${number}/block_users?limit=1`);
+    expect(first.body.data).toEqual([{ messaging_product: 'whatsapp', wa_id: '15550000021' }]);
+    expect(first.body.paging).toMatchObject({ cursors: { before: expect.any(String), after: expect.any(String) }, next: expect.stringContaining(`/${number}/block_users?`) });
+    const next = new URL(first.body.paging.next as string);
+    const last = await get(`${number}/block_users${next.search}`);
+    expect(last.body.data).toEqual([{ messaging_product: 'whatsapp', wa_id: '15550000022' }]);
+    expect(last.body.paging.cursors).toMatchObject({ after: expect.any(String) });
+    expect(last.body.paging.next).toBeUndefined();
+    expect((await get(`${number}/block_users?limit=2`)).body.paging.next).toBeUndefined();
+  });
+
+  it('refuses block, unblock and list on a phone number id the account does not hold, as the Graph API does', async () => {
+    const body = { messaging_product: 'whatsapp', block_users: [{ user: '15550000001' }] };
+    const call = (method: string) =>
+      fetch(`${sim.url}/v27.0/999/block_users`, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, ...(method === 'GET' ? {} : { body: JSON.stringify(body) }) }).then(
+        async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> }), // eslint-disable-line @typescript-eslint/no-explicit-any
+      );
+    for (const method of ['POST', 'DELETE', 'GET']) {
+      const refused = await call(method);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toEqual({
+        message: `Unsupported ${method.toLowerCase()} request. Object with ID '999' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api`,
+        type: 'GraphMethodException',
+        code: 100,
+        error_subcode: 33,
+        fbtrace_id: expect.any(String),
+      });
+    }
+    await expect(client().unblock('999', ['15550000001'])).rejects.toMatchObject({ code: 100 });
+    // A bad token is still refused first; a number added to the account answers.
+    const badToken = await fetch(`${sim.url}/v27.0/999/block_users`, { headers: { authorization: 'Bearer wrong' } });
+    expect(badToken.status).toBe(401);
+    expect((await fetch(`${sim.url}/_sim/numbers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phoneNumberId: '999' }) })).status).toBe(201);
+    expect(await call('GET')).toMatchObject({ status: 200, body: { data: [] } });
   });
 });
 
