@@ -16,6 +16,7 @@ import { withEditsAndRevokes } from './inbound-view';
 import { listApprovedTemplates } from '../store/templates.store';
 import { closeConversationUpdate, transferConversationUpdate, conversationStatusQuery, conversationWorkflowId } from '../workflows/conversation.messages';
 import { callEntries, type CallEntry } from './call-entries';
+import { callsOnlyConversation } from './calls-only-conversation';
 import type { ConversationView, MessageView, OutboundRequest, SendAccepted, StartConversationBody, TemplateView } from '../api/conversations.schema';
 import { maySee, narrowedAgent, type AgentVisibility, type Viewer } from './visibility';
 import { customerForIntegrator } from './customer-identity';
@@ -49,7 +50,8 @@ export function createConversationService(deps: ConversationServiceDeps) {
   /**
    * The conversation as the read model has it, else as its workflow answers: the read model is written a moment after
    * a webhook is acknowledged (the workflow's projection), and a conversation the broker was told we took must be one
-   * every route finds at once, as GET does. Unknown to both: 404.
+   * every route finds at once, as GET does. Unknown to both, a conversation of calls alone is a closed one
+   * (services/calls-only-conversation.ts: its thread lists them, so every route finds it); else 404.
    */
   async function requireConversation(conversationId: string): Promise<ConversationStatus & { updatedAt?: Date }> {
     const doc = await findConversation(store, conversationId);
@@ -57,8 +59,10 @@ export function createConversationService(deps: ConversationServiceDeps) {
     try {
       return await bounded(() => temporal.workflow.getHandle(conversationId).query(conversationStatusQuery));
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new AppError('unknown_conversation', `No conversation ${conversationId}`);
-      throw err;
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      const callsOnly = await callsOnlyConversation(store, conversationId);
+      if (callsOnly) return callsOnly;
+      throw new AppError('unknown_conversation', `No conversation ${conversationId}`);
     }
   }
 
@@ -159,7 +163,8 @@ export function createConversationService(deps: ConversationServiceDeps) {
 
     /**
      * The thread as `GET /v1/conversations/{id}/messages` shows it: the messages, and the conversation's WhatsApp
-     * calls beside them (services/call-entries.ts; an agent sees the calls it took). Calls alone make a thread too.
+     * calls beside them (services/call-entries.ts; an agent sees the calls it took). Calls alone make a thread too, and
+     * a conversation every route finds (requireConversation).
      */
     async thread(conversationId: string, agentId?: string, page: { limit?: number; before?: string } = {}): Promise<{ messages: MessageView[]; hasOlder: boolean; calls: CallEntry[] }> {
       const [thread, reactions, calls] = await Promise.all([listThread(store, conversationId, page), reactionsByWamid(store, conversationId), callEntries(store, conversationId, agentId)]);

@@ -68,15 +68,25 @@ describe("Meta's call status webhook (business-initiated calls)", () => {
     expect(thread.body.calls).toEqual([{ kind: 'call', wacid, direction: 'outbound', at: new Date(rangAt * 1000).toISOString(), outcome: 'answered' }]);
   }, 60_000);
 
-  it('REJECTED: stored, the call rejected in the thread, no window opened', async () => {
+  it('REJECTED: stored, no window opened; the conversation of this call alone is found by every route alike, closed, its thread listing the call', async () => {
     const customer = newCustomer();
     const wacid = `wacid.rejected-${customer}`;
     const at = Math.floor(Date.now() / 1000) - 5;
     expect(await deliver(statusWebhook(customer, wacid, 'RINGING', at))).toMatchObject({ status: 200, received: { callEvents: 1, deadLetters: 0 } });
     expect(await deliver(statusWebhook(customer, wacid, 'REJECTED', at + 3))).toMatchObject({ status: 200, received: { callEvents: 1, deadLetters: 0 } });
     const thread = await rig.request('GET', path(customer, '/messages'));
+    expect(thread.status).toBe(200);
     expect(thread.body.calls).toEqual([{ kind: 'call', wacid, direction: 'outbound', at: new Date(at * 1000).toISOString(), outcome: 'rejected' }]);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect((await rig.request('GET', path(customer))).body.state ?? 'none').not.toBe('openSession');
+    // No window (a rejected call opens none), and no 404 beside a thread that lists the call.
+    const conversation = await rig.request('GET', path(customer));
+    expect(conversation.status).toBe(200);
+    expect(conversation.body).toMatchObject({ conversationId: `wa:${BUSINESS_NUMBER_ID}:${customer}`, businessNumberId: BUSINESS_NUMBER_ID, customer: { key: customer, waId: customer }, state: 'closed', windowOpen: false, closedReason: null, inboundCount: 0, outboundCount: 0, lastMessages: [] });
+    expect(conversation.body.lastCalledAt).toBeUndefined(); // the business called, not the customer
+    // A free-form reply is refused as in any closed conversation (a template starts it), and nothing goes to WhatsApp.
+    const sentBefore = rig.simulator.sent().length;
+    const reply = await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text: 'Sorry we missed you' } });
+    expect(reply).toMatchObject({ status: 409, body: { code: 'conversation_closed' } });
+    expect(rig.simulator.sent()).toHaveLength(sentBefore);
   }, 60_000);
 });
