@@ -52,6 +52,10 @@ describe('campaigns: one approved template to a list of customers', () => {
     expect(page.body.next).toBe(5);
     expect(page.body.recipients.map((r: { index: number }) => r.index)).toEqual([0, 1, 2, 3, 4]);
     expect(page.body.recipients[0]).toMatchObject({ customer: { waId: list[0] }, status: 'read', conversationId: `wa:${BUSINESS_NUMBER_ID}:${list[0]}` });
+    // The last page, ending exactly at the last recipient, names no next page: a client stops without an extra request.
+    const last = await rig.request('GET', `/v1/campaigns/${created.body.campaignId}/recipients?from=5&limit=3`);
+    expect(last.body).toMatchObject({ next: null });
+    expect(last.body.recipients.map((r: { index: number }) => r.index)).toEqual([5, 6, 7]);
     const thread = await rig.request('GET', `/v1/conversations/${page.body.recipients[0].conversationId}/messages`);
     expect(thread.body.messages).toEqual([expect.objectContaining({ id: page.body.recipients[0].messageId, template: { name: 'spring_sale', language: 'en_US' } })]);
   }, 60_000);

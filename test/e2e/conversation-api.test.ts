@@ -174,6 +174,10 @@ describe('duplicates', () => {
     expect(before.body.hasOlder).toBe(false);
     const whole = await rig.request('GET', path(id, '/messages'));
     expect(whole.body.hasOlder).toBe(false);
+    // A page holding exactly the rest says there is nothing before it.
+    const exact = await rig.request('GET', path(id, '/messages?limit=3'));
+    expect(exact.body.messages).toHaveLength(3);
+    expect(exact.body.hasOlder).toBe(false);
     const nowhere = await rig.request('GET', path(id, '/messages?before=wamid.nowhere'));
     expect(nowhere.status).toBe(404);
     expect(nowhere.body.code).toBe('unknown_message');
