@@ -118,7 +118,10 @@ describe("a WhatsApp user's call opens the customer service window", () => {
     const old = connectWebhook(customer, `wacid.old-${customer}`, Math.floor((Date.now() - DAY - 60_000) / 1000));
     expect((await rig.simulator.deliverWebhook(old)).finalStatus).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect((await rig.request('GET', path(customer))).status).toBe(404);
+    // The call is the conversation's only content: found (README "A conversation of calls alone"), with no window.
+    const conversation = await rig.request('GET', path(customer));
+    expect(conversation.status).toBe(200);
+    expect(conversation.body).toMatchObject({ state: 'closed', windowOpen: false, windowClosesAt: null, inboundCount: 0 });
   }, 60_000);
 
   it('a connect dated 30 days ahead shows the call at its receipt, never in the future, as the window counts it', async () => {
