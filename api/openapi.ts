@@ -146,6 +146,8 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       '/v1/conversations/{conversationId}': {
         get: {
           summary: "A conversation's state, window deadline and agent",
+          description:
+            'A conversation of WhatsApp calls alone (the customer called with no `calls` webhook, or did not accept the business\'s call) is found too, as its thread lists the calls: `state: "closed"`, `closedReason: null`, no window, nothing counted; a template starts it.',
           requestParams: { path: conversationPath },
           responses: { '200': json('The conversation', ConversationView), '404': problem('Unknown conversation') },
         },

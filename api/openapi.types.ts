@@ -67,7 +67,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A conversation's state, window deadline and agent */
+        /**
+         * A conversation's state, window deadline and agent
+         * @description A conversation of WhatsApp calls alone (the customer called with no `calls` webhook, or did not accept the business's call) is found too, as its thread lists the calls: `state: "closed"`, `closedReason: null`, no window, nothing counted; a template starts it.
+         */
         get: operations["getConversation"];
         put?: never;
         post?: never;
