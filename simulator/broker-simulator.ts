@@ -53,7 +53,8 @@ export interface SimulatorOptions {
   reviewPlay?: ReviewStep[];
   /**
    * Business phone number ids the simulated account holds besides Meta's example 106540352242922 (more are learned from
-   * the webhooks it delivers, or added by `POST /_sim/numbers`); Graph calls naming another are refused (simulator/phone-numbers.ts).
+   * the webhooks it delivers, or added by `POST /_sim/numbers`); Graph calls naming another are refused
+   * (simulator/phone-numbers.ts). Absent (`npm start`): the account holds every number it is asked about.
    */
   phoneNumbers?: string[];
   /** The blocklist's size limit (Meta: 64,000); tests lower it to reach it. */

@@ -31,9 +31,15 @@ export function unknownObjectBody(method: string, id: string) {
   };
 }
 
-/** Installs `POST`/`GET /_sim/numbers` (before the Graph routes) and answers the account's numbers. */
-export function installPhoneNumbers(app: Express, initial: readonly string[] = []) {
-  const known = new Set<string>([EXAMPLE_PHONE_NUMBER_ID, ...initial]);
+/**
+ * Installs `POST`/`GET /_sim/numbers` (before the Graph routes) and answers the account's numbers. `initial` absent:
+ * the account holds every number it is asked about (what `npm start` runs, where a supervisor may register any number
+ * with the connector and the simulated account should hold it too); given (even empty), only those and the ones
+ * learned as above, and Graph calls naming another are refused.
+ */
+export function installPhoneNumbers(app: Express, initial?: readonly string[]) {
+  const strict = initial !== undefined;
+  const known = new Set<string>([EXAMPLE_PHONE_NUMBER_ID, ...(initial ?? [])]);
 
   app.post('/_sim/numbers', (req, res) => {
     const id = (req.body as { phoneNumberId?: unknown } | undefined)?.phoneNumberId;
@@ -44,7 +50,7 @@ export function installPhoneNumbers(app: Express, initial: readonly string[] = [
   app.get('/_sim/numbers', (_req, res) => void res.json({ phoneNumbers: [...known] }));
 
   return {
-    has: (id: string) => known.has(id),
+    has: (id: string) => !strict || known.has(id),
     add: (id: string) => void known.add(id),
     /** Learns the numbers a delivered webhook names (`entry[].changes[].value.metadata.phone_number_id`). */
     noteDelivered(body: unknown): void {
@@ -59,7 +65,7 @@ export function installPhoneNumbers(app: Express, initial: readonly string[] = [
     /** When the request's `:phoneNumberId` is not one the account holds: writes Meta's refusal and answers true. */
     refuseUnknown(req: Request, res: Response): boolean {
       const id = String(req.params.phoneNumberId);
-      if (known.has(id)) return false;
+      if (!strict || known.has(id)) return false;
       res.status(400).json(unknownObjectBody(req.method, id));
       return true;
     },

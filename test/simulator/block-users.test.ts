@@ -14,7 +14,8 @@ const TOKEN = 'sim-token';
 const NUMBER = '1065';
 let sim: BrokerSimulator;
 beforeAll(async () => {
-  sim = await startBrokerSimulator({ accessToken: TOKEN, appSecret: 'sim-secret', autoStatuses: false, blocklistLimit: 2, redeliver: { attempts: 1, initialDelayMs: 1 } });
+  // The account's numbers listed (none beyond Meta's example and those webhooks name), so an unknown one is refused.
+  sim = await startBrokerSimulator({ accessToken: TOKEN, appSecret: 'sim-secret', autoStatuses: false, blocklistLimit: 2, phoneNumbers: [], redeliver: { attempts: 1, initialDelayMs: 1 } });
   sim.setWebhookUrl('http://127.0.0.1:9/unreachable');
   for (const from of ['15550000001', '15550000002', '15550000003']) await sim.sendInboundText({ phoneNumberId: NUMBER, from, text: 'hi' });
   await sim.sendInboundText({ phoneNumberId: NUMBER, from: '15550000009', text: 'old', timestamp: Math.floor(Date.now() / 1000) - 25 * 3600 });
