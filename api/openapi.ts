@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { errorCatalog } from '../lib/errors';
 import { ConversationTimelinesView, KpiQuery, KpisView, TimelineQuery } from './analytics.schema';
-import { CampaignId, CampaignView, CreateCampaignBody, ListRecipientsQuery, RecipientPage } from './campaigns.schema';
 import {
   CloseConversationBody,
   ConversationId,
@@ -26,6 +25,7 @@ import { sendingPaths } from './openapi.sending';
 import { CallEntryView, callPaths } from './openapi.calls';
 import { CustomerId, CustomerLookupQuery, CustomerView } from './customers.schema';
 import { completeOperations } from './openapi.operations';
+import { campaignPaths, mediaPaths, webhookPaths } from './openapi.intake';
 
 const Problem = z
   .object({
@@ -64,20 +64,6 @@ const liveStream = { description: 'A stream of `snapshot` and `problem` events',
 const liveDescription = (snapshot: string) =>
   `Each \`snapshot\` event carries ${snapshot}, sent when it changes (the server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching); a failed read is a \`problem\` event with an RFC 9457 problem, and the stream goes on. A key holds at most LIVE_STREAMS_PER_KEY streams (429 too_many_streams past it, or past LIVE_STREAMS_TOTAL for the service); a stream ends when its key is revoked or changes role, and after LIVE_STREAM_MAX_MS (the client reconnects).`;
 const liveRefusals = { '401': problem('Missing or unknown key'), '429': problem('too_many_streams: the key or the service holds as many streams as it may') };
-const campaignPath = z.object({ campaignId: CampaignId });
-const campaignChange = (summary: string) => ({
-  post: {
-    summary,
-    requestParams: { path: campaignPath },
-    requestBody: { required: false, content: { 'application/json': { schema: z.strictObject({}) } } },
-    responses: {
-      '200': json('The campaign once the change holds', CampaignView),
-      '404': problem('Unknown campaign'),
-      '409': problem('campaign_finished: a completed campaign cannot be changed, nor a cancelled one paused or resumed; campaign_on_hold: resume refused while the account-health hold that paused it stands (see pausedFor.alertId)'),
-    },
-  },
-});
-
 let cached: ReturnType<typeof createDocument> | undefined;
 
 /** Path items from several files joined per path: two files may document different methods of one path. */
@@ -292,93 +278,11 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           },
         },
       },
-      '/v1/campaigns': {
-        post: {
-          summary: 'Send one approved template to a list of customers, paced within the number’s rate and tier',
-          requestParams: { header: idempotencyHeader },
-          requestBody: { required: true, content: { 'application/json': { schema: CreateCampaignBody } } },
-          responses: {
-            '201': json('Created and running (a retry with the same Idempotency-Key answers the same campaign)', CampaignView),
-            '400': problem('Invalid body'),
-            '422': problem("The template is not approved, or a recipient row's parameters do not fit it (template_parameters_mismatch, errors[].path recipients.<row>…)"),
-          },
-        },
-      },
-      '/v1/campaigns/{campaignId}': {
-        get: {
-          summary: "A campaign's state and progress: counts per outcome and per delivery status",
-          requestParams: { path: campaignPath },
-          responses: { '200': json('The campaign', CampaignView), '404': problem('Unknown campaign') },
-        },
-      },
-      '/v1/campaigns/{campaignId}/recipients': {
-        get: {
-          summary: 'Recipients in list order with their outcome (refused with a code, or their message’s delivery status)',
-          requestParams: { path: campaignPath, query: ListRecipientsQuery },
-          responses: { '200': json('One page of recipients', RecipientPage), '404': problem('Unknown campaign') },
-        },
-      },
-      '/v1/campaigns/{campaignId}/pause': campaignChange('Pause: answers once nothing more will be handed to conversations'),
-      '/v1/campaigns/{campaignId}/resume': campaignChange('Resume a paused campaign'),
-      '/v1/campaigns/{campaignId}/cancel': campaignChange('Cancel for good: recipients not reached yet are marked cancelled'),
-      '/v1/media': {
-        post: {
-          summary: 'Upload an image to send, or a supervisor\'s template header sample (multipart/form-data, field "file"; JPEG or PNG, at most 5 MB)',
-          requestBody: {
-            required: true,
-            content: { 'multipart/form-data': { schema: z.object({ file: z.string().meta({ format: 'binary' }) }) } },
-          },
-          responses: {
-            '201': json('Stored; send it with {"type":"image","mediaId":…}', z.object({ mediaId: z.string(), mimeType: z.string(), size: z.number(), sha256: z.string() })),
-            '413': problem('Over 5 MB'),
-            '422': problem('invalid_media: not JPEG/PNG, or bytes not matching the declared type'),
-          },
-        },
-      },
-      '/v1/media/{mediaId}': {
-        get: {
-          summary: 'An image a customer sent or an agent uploaded, with its content type',
-          requestParams: { path: z.object({ mediaId: z.string() }) },
-          responses: { '200': { description: 'The image bytes', content: { 'image/jpeg': {}, 'image/png': {} } }, '404': problem('Unknown media') },
-        },
-      },
+      ...campaignPaths(problem, json),
+      ...mediaPaths(problem, json),
       ...supervisorPaths(problem, json),
       ...callPaths(problem, json),
-      '/webhooks/whatsapp': {
-        get: {
-          security: [],
-          summary: 'Cloud API subscription handshake (hub.mode, hub.verify_token, hub.challenge)',
-          responses: { '200': { description: 'The challenge, echoed' }, '403': problem('Wrong verify token') },
-        },
-        post: {
-          security: [],
-          summary: 'Cloud API webhook: messages, statuses, calls and template updates, signed with X-Hub-Signature-256',
-          responses: {
-            '200': json(
-              'Durable: every part handed over, or kept as a dead letter (GET /v1/dead-letters) when it cannot be used; a body with more than WEBHOOK_INLINE_PARTS parts is stored whole and handed over after the answer (`deferred`)',
-              z.object({
-                received: z.object({
-                  messages: z.number().int(),
-                  duplicates: z.number().int(),
-                  statuses: z.number().int(),
-                  templateEvents: z.number().int(),
-                  capabilityUpdates: z.number().int(),
-                  fromBlocked: z.number().int().meta({ description: 'Messages from blocked people: kept, not routed' }),
-                  healthEvents: z.number().int().meta({ description: 'account_update, phone_number_quality_update, account_alerts, errors-webhook and user_preferences events applied; a redelivered alert event counts 0' }),
-                  callEvents: z.number().int().meta({ description: '`calls` events (connect, terminate) stored; a redelivered one counts 0' }),
-                  ignoredChanges: z.number().int(),
-                  deadLetters: z.number().int(),
-                  deferred: z.number().int().optional().meta({ description: 'Parts stored whole, to be handed over in chunks' }),
-                }),
-              }),
-            ),
-            '400': problem('Not a Cloud API envelope (object, entry[].id, entry[].changes[].field); what a change carries is judged part by part'),
-            '401': problem('Missing or wrong signature'),
-            '413': problem("Over WEBHOOK_BODY_LIMIT_BYTES, never below Meta's 3 MB"),
-            '503': problem('MongoDB or Temporal is unavailable: not stored; the broker should deliver it again'),
-          },
-        },
-      },
+      ...webhookPaths(problem, json),
     }, privacyPaths(problem, json), sendingPaths(problem, json), healthPaths(problem, json)),
   }));
   return cached;

@@ -465,7 +465,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Upload an image to send, or a supervisor's template header sample (multipart/form-data, field "file"; JPEG or PNG, at most 5 MB) */
+        /**
+         * Upload a file to send (image, audio, video, document or sticker), or a supervisor's template header sample: multipart/form-data, field "file"
+         * @description The type is judged from the bytes, against Meta's supported media types (lib/media-limits.ts): JPEG or PNG images up to 5 MB; AAC, AMR, MP3, MP4 or Opus-in-Ogg audio up to 16 MB; MP4 or 3GPP video up to 16 MB; documents (PDF, text, Office) up to 100 MB; WebP stickers up to 500 KB animated, 100 KB static.
+         */
         post: operations["uploadMedia"];
         delete?: never;
         options?: never;
@@ -480,7 +483,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An image a customer sent or an agent uploaded, with its content type */
+        /** A file a customer sent or an agent uploaded, with its content type (a document with its name in Content-Disposition) */
         get: operations["getMedia"];
         put?: never;
         post?: never;
@@ -4255,7 +4258,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored; send it with {"type":"image","mediaId":…} */
+            /** @description Stored; send it with {"type":<type>,"mediaId":…} */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -4263,10 +4266,21 @@ export interface operations {
                 content: {
                     "application/json": {
                         mediaId: string;
+                        type: string;
                         mimeType: string;
                         size: number;
                         sha256: string;
+                        filename?: string;
                     };
+                };
+            };
+            /** @description Not multipart/form-data with a "file" field, or an upload cut off before its end */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
@@ -4278,7 +4292,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Over 5 MB */
+            /** @description payload_too_large: over its type's limit (problem and limit say which) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4287,7 +4301,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description invalid_media: not JPEG/PNG, or bytes not matching the declared type */
+            /** @description invalid_media: a type Meta does not take, or bytes not matching the declared type */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4309,14 +4323,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The image bytes */
+            /** @description The bytes */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "image/jpeg": unknown;
-                    "image/png": unknown;
+                    "application/octet-stream": unknown;
                 };
             };
             /** @description Missing or unknown API key (unauthorized); too many from one address: 429 too_many_failed_authentications */
