@@ -176,7 +176,7 @@ export function accountAlertsVerdict(value: z.infer<typeof AccountAlertsValue>):
   };
 }
 
-/** message_template_status_update events that hold or release campaigns of that template. */
+/** message_template_status_update events that hold (PAUSED, DISABLED, DELETED) or release campaigns of that template. */
 export function templateStatusVerdict(event: string, reason?: string): HealthVerdict | undefined {
   const source = pages.templateStatus;
   if (event === 'PAUSED') {
@@ -185,6 +185,16 @@ export function templateStatusVerdict(event: string, reason?: string): HealthVer
       hold: 'place',
       title: 'WhatsApp paused a template for low quality',
       whatToDo: 'Campaigns sending it are paused. Edit the template (people reported or blocked it) or wait for WhatsApp to reinstate it; then resolve this alert to resume the campaigns.',
+      source,
+      ...(reason ? { details: reason } : {}),
+    };
+  }
+  if (event === 'DELETED') {
+    return {
+      severity: 'critical',
+      hold: 'place',
+      title: 'A template was deleted at WhatsApp',
+      whatToDo: 'Campaigns sending it are paused: nothing more can be sent with it. Create it again (POST /v1/templates submits it anew) and resolve this alert once it is approved, or cancel the campaigns and start new ones with another template.',
       source,
       ...(reason ? { details: reason } : {}),
     };

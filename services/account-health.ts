@@ -144,7 +144,7 @@ export async function ingestHealthEvent(store: Store, field: string, entry: { id
 }
 
 /**
- * A template's status or quality changed at WhatsApp (after the template store recorded it): PAUSED or DISABLED holds
+ * A template's status or quality changed at WhatsApp (after the template store recorded it): PAUSED, DISABLED or DELETED holds
  * the campaigns sending it, REINSTATED lifts that hold; a RED quality score warns.
  */
 export async function templateHealthEvent(store: Store, field: string, entry: { id: string; time?: number }, value: { templateId: string; status?: string; quality?: string; reason?: string }, receivedAt: Date): Promise<void> {

@@ -6,7 +6,7 @@ import type { CampaignHold, CampaignTemplate } from '../workflows/campaign.messa
 
 /**
  * The account-health hold that stops a campaign's next send, if any (store/health.store.ts): the number flagged
- * (quality RED), its WhatsApp Business Account restricted or disabled, the template paused or disabled by WhatsApp,
+ * (quality RED), its WhatsApp Business Account restricted or disabled, the template paused, disabled or deleted at WhatsApp,
  * or — for a marketing template — the number's marketing held after a 131048. An account hold applies to the numbers
  * registered under that account, and to numbers registered without one (the safe side: one account is the usual
  * deployment).
@@ -15,7 +15,8 @@ export async function holdFor(store: Store, businessNumberId: string, template: 
   const key = templateKey(businessNumberId, template.name, template.language);
   const stored = await findTemplate(store, businessNumberId, template.name, template.language);
   // WhatsApp's pause also reaches us as a 132015 refusal, which sets the status without a webhook: the status holds too.
-  if (stored?.status === 'PAUSED' || stored?.status === 'DISABLED') {
+  // So do a DELETED status (Meta's webhook, the sync finding it gone from WhatsApp's list, or a 132001 refusal).
+  if (stored?.status === 'PAUSED' || stored?.status === 'DISABLED' || stored?.status === 'DELETED') {
     const placed = await firstHold(store, [holdIds.template(key)]);
     return { holdId: holdIds.template(key), reason: placed?.reason ?? `WhatsApp ${stored.status.toLowerCase()} the template`, ...(placed ? { alertId: placed.alertId } : {}) };
   }

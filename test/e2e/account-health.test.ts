@@ -140,6 +140,28 @@ describe('account health: alerts, and campaigns paused while WhatsApp says somet
     expect((await eventually(() => campaign(id), finished, 30_000)).body.counts.queued).toBe(5);
   }, 60_000);
 
+  it('pauses the campaigns of a template WhatsApp deleted, with an alert, rather than refusing every recipient left', async () => {
+    const sim = rig.simulator.seedTemplate({ wabaId: WABA_ID, name: 'deleted_offer', language: 'en_US', category: 'UTILITY', status: 'APPROVED', components: [{ type: 'BODY', text: 'Hello from deleted_offer.' }] });
+    await upsertTemplate(rig.store, {
+      businessNumberId: BUSINESS_NUMBER_ID, name: 'deleted_offer', language: 'en_US', category: 'utility', status: 'APPROVED', body: 'Hello from deleted_offer.',
+      definition: { body: { text: 'Hello from deleted_offer.' } }, brokerTemplateId: sim.id, wabaId: WABA_ID, updatedAt: new Date(),
+    });
+    const list = customers(6);
+    const id = (await startCampaign(list, 'deleted_offer')).body.campaignId;
+    await eventually(() => campaign(id), (r) => r.body.processed >= 1, 20_000);
+    await rig.simulator.setTemplateStatus(sim.id, 'DELETED');
+    const paused = await eventually(() => campaign(id), (r) => r.body.state === 'paused', 20_000);
+    expect(paused.body.pausedFor.holdId).toBe(`template:${BUSINESS_NUMBER_ID}:deleted_offer:en_US`);
+    const alert = (await activeAlerts()).find((a) => a.holdId === paused.body.pausedFor.holdId)!;
+    expect(alert).toMatchObject({ field: 'message_template_status_update', event: 'DELETED' });
+    const processed = paused.body.processed as number;
+    await wait(2_500);
+    const still = (await campaign(id)).body;
+    expect(still).toMatchObject({ state: 'paused', processed });
+    expect(still.counts.refused ?? 0).toBe(0);
+    expect(sentTo(list).length).toBeLessThan(6);
+  }, 60_000);
+
   it('keeps an account_alerts webhook as an alert in Meta’s words, dead-letters an unreadable account_update, and still ignores fields it does not handle', async () => {
     await whatsappSays('account_alerts', {
       entityType: 'BUSINESS', entityId: '506914307656634', severity: 'WARNING', type: 'INCREASED_CAPABILITIES_ELIGIBILITY_DEFERRED',
