@@ -7,8 +7,11 @@ import { Problem } from './problem';
 import { ReplyBox } from './reply-box';
 import { Thread, type MessageActions } from './thread';
 import { CustomerCard } from './customer-card';
+import { useEarlierMessages } from './earlier';
 import { isWindowOpenInView } from '../../machines/conversation.rules';
 
+/** One empty list for every render with no data yet, so the earlier-messages hook sees no change. */
+const NO_MESSAGES: Message[] = [];
 
 /**
  * An agent's conversations side by side: the ones they hold, and any opened from the board. A conversation that
@@ -49,7 +52,8 @@ export function InboxPage({ principal }: { principal: Principal }) {
 
 function ConversationPanel({ conversationId, principal, onDismiss }: { conversationId: string; principal: Principal; onDismiss: (() => void) | undefined }) {
   const now = useNow();
-  const live = useLive<{ conversation: Conversation; messages: Message[]; calls?: Call[] }>(`/v1/console/live/conversations/${encodeURIComponent(conversationId)}`);
+  const live = useLive<{ conversation: Conversation; messages: Message[]; hasOlder?: boolean; calls?: Call[] }>(`/v1/console/live/conversations/${encodeURIComponent(conversationId)}`);
+  const earlier = useEarlierMessages(conversationId, live.data?.messages ?? NO_MESSAGES, live.data?.hasOlder);
   const [queue, setQueue] = useState('');
   const [toAgent, setToAgent] = useState(false);
   const [actionProblem, setActionProblem] = useState<unknown>();
@@ -93,7 +97,12 @@ function ConversationPanel({ conversationId, principal, onDismiss }: { conversat
         {c && <CustomerCard conversationId={conversationId} />}
       </header>
       <Problem problem={live.problem} />
-      <Thread messages={live.data?.messages ?? []} calls={live.data?.calls ?? []} actions={actions} />
+      {earlier.more && (
+        <button type="button" class="secondary" onClick={() => void act(earlier.load)}>
+          Earlier messages
+        </button>
+      )}
+      <Thread messages={[...earlier.earlier, ...(live.data?.messages ?? [])]} calls={live.data?.calls ?? []} actions={actions} />
       {c && c.state !== 'closed' && <ReplyBox conversation={c} typingIndicator={holding} quote={canWrite ? quote : undefined} onQuoted={() => setQuote(undefined)} />}
       <Problem problem={actionProblem as never} />
       <footer class="actions">
