@@ -19,7 +19,7 @@ export interface FoldedRun {
 }
 
 /** The signals, Updates and patches whose effect on the machine the fold knows; anything else sends the run to the replayer. */
-const KNOWN_SIGNALS = new Set(['customerMessage', 'customerMessages', 'customerCalled', 'brokerFailure', 'agentReleased', 'agentNotice']);
+const KNOWN_SIGNALS = new Set(['customerMessage', 'customerMessages', 'customerCalled', 'customerReacted', 'brokerFailure', 'agentReleased', 'agentNotice']);
 const KNOWN_UPDATES = new Set(['sendMessage', 'closeConversation', 'transferConversation', 'markRead', 'showTyping']);
 const KNOWN_PATCHES = new Set([
   'settings-read-through',
@@ -229,6 +229,8 @@ class ConversationFold {
     if (name === 'customerMessage') this.receive(arg as unknown as InboundMessage);
     else if (name === 'customerMessages') (arg as unknown as InboundMessage[]).forEach((m) => this.receive(m));
     else if (name === 'customerCalled') this.called(arg as unknown as CustomerCall);
+    // A reaction moves nothing in the machine (it only reaches an agent's SIP chat); its id is remembered as the workflow does.
+    else if (name === 'customerReacted') this.recentInbound.add(`reaction:${String(arg.reactionId)}`);
     else if (name === 'brokerFailure') this.dispatch({ type: 'broker.rejected', ...arg, at: this.now } as ConversationEvent);
     else if (name === 'agentReleased' && !this.isDone) this.dispatch({ type: 'agent.released', callId: arg.callId, at: this.now } as ConversationEvent);
   }
