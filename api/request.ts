@@ -11,9 +11,18 @@ export interface FieldError {
   message: string;
 }
 
-/** Zod issues as field errors of one part of the request, each path prefixed with the parameter's own name. */
+/**
+ * Zod issues as field errors of one part of the request, each path prefixed with the parameter's own name. Zod puts an
+ * unknown key's issue on the object holding it (`path` `""` for `?page=2`); it is split into one error per key, whose
+ * path names the key, so a client reads every field it must drop from `path` as for any other error.
+ */
 export function fieldErrorsOf(part: RequestPart, issues: readonly z.core.$ZodIssue[], name?: string): FieldError[] {
-  return issues.map((issue) => ({ in: part, path: [...(name ? [name] : []), ...issue.path].map(String).join('.'), message: issue.message }));
+  const pathOf = (path: readonly PropertyKey[]) => [...(name ? [name] : []), ...path].map(String).join('.');
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({ in: part, path: pathOf([...issue.path, key]), message: `Unrecognized key: "${key}"` }))
+      : [{ in: part, path: pathOf(issue.path), message: issue.message }],
+  );
 }
 
 /**
