@@ -45,6 +45,16 @@ const whatsappSays = async (field: string, options: Record<string, unknown>) => 
 };
 const activeAlerts = async () => (await supervisor('GET', '/v1/alerts?status=active')).body.alerts as { id: string; holdId?: string; field: string; event: string }[];
 
+/** A utility template approved at the simulated WhatsApp and in the connector's store, as a sync would leave it. */
+async function approvedAtBoth(name: string): Promise<{ id: string }> {
+  const sim = rig.simulator.seedTemplate({ wabaId: WABA_ID, name, language: 'en_US', category: 'UTILITY', status: 'APPROVED', components: [{ type: 'BODY', text: `Hello from ${name}.` }] });
+  await upsertTemplate(rig.store, {
+    businessNumberId: BUSINESS_NUMBER_ID, name, language: 'en_US', category: 'utility', status: 'APPROVED', body: `Hello from ${name}.`,
+    definition: { body: { text: `Hello from ${name}.` } }, brokerTemplateId: sim.id, wabaId: WABA_ID, updatedAt: new Date(),
+  });
+  return sim;
+}
+
 describe('account health: alerts, and campaigns paused while WhatsApp says something is wrong', () => {
   it('pauses a running campaign when the number is flagged (quality RED), keeps it paused after WhatsApp unflags it, and resumes it when the supervisor resolves the alert', async () => {
     const list = customers(6);
@@ -117,11 +127,7 @@ describe('account health: alerts, and campaigns paused while WhatsApp says somet
   }, 60_000);
 
   it('pauses the campaigns of a template WhatsApp paused, and answers which stay held when the supervisor resolves too early', async () => {
-    const sim = rig.simulator.seedTemplate({ wabaId: WABA_ID, name: 'paused_offer', language: 'en_US', category: 'UTILITY', status: 'APPROVED', components: [{ type: 'BODY', text: 'Hello from paused_offer.' }] });
-    await upsertTemplate(rig.store, {
-      businessNumberId: BUSINESS_NUMBER_ID, name: 'paused_offer', language: 'en_US', category: 'utility', status: 'APPROVED', body: 'Hello from paused_offer.',
-      definition: { body: { text: 'Hello from paused_offer.' } }, brokerTemplateId: sim.id, wabaId: WABA_ID, updatedAt: new Date(),
-    });
+    const sim = await approvedAtBoth('paused_offer');
     const list = customers(5);
     const id = (await startCampaign(list, 'paused_offer')).body.campaignId;
     await eventually(() => campaign(id), (r) => r.body.processed >= 1, 20_000);
@@ -141,11 +147,7 @@ describe('account health: alerts, and campaigns paused while WhatsApp says somet
   }, 60_000);
 
   it('pauses the campaigns of a template WhatsApp deleted, with an alert, rather than refusing every recipient left', async () => {
-    const sim = rig.simulator.seedTemplate({ wabaId: WABA_ID, name: 'deleted_offer', language: 'en_US', category: 'UTILITY', status: 'APPROVED', components: [{ type: 'BODY', text: 'Hello from deleted_offer.' }] });
-    await upsertTemplate(rig.store, {
-      businessNumberId: BUSINESS_NUMBER_ID, name: 'deleted_offer', language: 'en_US', category: 'utility', status: 'APPROVED', body: 'Hello from deleted_offer.',
-      definition: { body: { text: 'Hello from deleted_offer.' } }, brokerTemplateId: sim.id, wabaId: WABA_ID, updatedAt: new Date(),
-    });
+    const sim = await approvedAtBoth('deleted_offer');
     const list = customers(6);
     const id = (await startCampaign(list, 'deleted_offer')).body.campaignId;
     await eventually(() => campaign(id), (r) => r.body.processed >= 1, 20_000);

@@ -4,9 +4,10 @@
  * body, and a reply longer than WhatsApp's 4,096-character text. sipp plays the desktop; the tests check the
  * answers it got, the MESSAGEs it received, and what reached the customer at the simulator.
  */
-import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
-import { startSipp, type SippMessage } from '../support/sipp';
-import { chatScenario, type ChatStep } from '../support/sipp-chat';
+import { BUSINESS_NUMBER_ID, type ServiceRig } from '../support/service';
+import type { SippMessage } from '../support/sipp';
+import type { ChatStep } from '../support/sipp-chat';
+import { pageModeChat } from '../support/page-mode-chat';
 import { eventually } from '../support/workflow-env';
 
 let nextCustomer = 15559500000 + Math.floor(Math.random() * 400_000);
@@ -19,16 +20,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-async function chatService(steps: ChatStep[], afterBye: Extract<ChatStep, { kind: 'write' }>[] = []) {
-  const sipp = await startSipp({ scenario: 'custom:chat', scenarioXml: chatScenario(steps, afterBye), transport: 'udp', agent: 'agent-1', calls: 1, noRetransmissions: true, timeoutSeconds: 120 });
-  cleanups.push(() => sipp.stop());
-  const rig = await startService({ sip: { connectorUri: sipp.uri, chatMode: 'message' } });
-  cleanups.push(() => rig.stop());
-  const draft = { routing: { defaultQueue: 'sales', retry: { initialSeconds: 1, maxSeconds: 1, maxAttempts: 5 } }, autoReplies: { welcome: WELCOME } };
-  expect((await rig.requestAs('supervisor', 'PUT', '/v1/config/draft', draft)).body.valid).toBe(true);
-  expect((await rig.requestAs('supervisor', 'POST', '/v1/config/publish', {})).status).toBe(201);
-  return { rig, sipp };
-}
+const chatService = (steps: ChatStep[], afterBye: Extract<ChatStep, { kind: 'write' }>[] = []) => pageModeChat(steps, { welcome: WELCOME, cleanups, afterBye });
 
 const textsTo = (rig: ServiceRig, customer: string) =>
   rig.simulator.sent().filter((m) => m.to === customer && m.body.type === 'text').map((m) => (m.body as { text: { body: string } }).text.body);

@@ -4,9 +4,9 @@
  * the agent chatting over SIP (page mode, RFC 3428) as a line of its own, naming the emoji and the message reacted to,
  * once however often the webhook is delivered. sipp plays the contact centre; the test reads the MESSAGEs it received.
  */
-import { BUSINESS_NUMBER_ID, startService } from '../support/service';
-import { startSipp, type SippMessage } from '../support/sipp';
-import { chatScenario } from '../support/sipp-chat';
+import { BUSINESS_NUMBER_ID } from '../support/service';
+import type { SippMessage } from '../support/sipp';
+import { pageModeChat } from '../support/page-mode-chat';
 import { reactionWebhook } from '../../simulator/inbound-payloads';
 import { eventually } from '../support/workflow-env';
 import { keepHistory } from '../support/histories';
@@ -23,13 +23,7 @@ afterAll(async () => {
 });
 
 it("tells the agent of the customer's reactions, taken back included, each once", async () => {
-  const sipp = await startSipp({ scenario: 'custom:chat', scenarioXml: chatScenario([{ kind: 'take' }, { kind: 'take' }]), transport: 'udp', agent: 'agent-1', calls: 1, noRetransmissions: true, timeoutSeconds: 120 });
-  cleanups.push(() => sipp.stop());
-  const rig = await startService({ sip: { connectorUri: sipp.uri, chatMode: 'message' } });
-  cleanups.push(() => rig.stop());
-  const draft = { routing: { defaultQueue: 'sales', retry: { initialSeconds: 1, maxSeconds: 1, maxAttempts: 5 } }, autoReplies: { welcome: WELCOME } };
-  expect((await rig.requestAs('supervisor', 'PUT', '/v1/config/draft', draft)).body.valid).toBe(true);
-  expect((await rig.requestAs('supervisor', 'POST', '/v1/config/publish', {})).status).toBe(201);
+  const { rig, sipp } = await pageModeChat([{ kind: 'take' }, { kind: 'take' }], { welcome: WELCOME, cleanups });
 
   await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, profileName: 'Ada', text: 'Is my order on its way?' });
   await eventually(() => rig.request('GET', path()), (r) => r.status === 200 && r.body.state === 'handedToAgent', 45_000);
