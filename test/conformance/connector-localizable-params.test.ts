@@ -78,7 +78,7 @@ describe('currency and date_time template parameters', () => {
     ['an amount given as a string', { ...currency, amount1000: '100990' }, 'amount1000'],
     ['no currency code', { type: 'currency', fallbackValue: '$1', amount1000: 1000 }, 'code'],
     ['an empty fallback value', { ...dateTime, fallbackValue: '' }, 'fallbackValue'],
-    ["Meta's own snake_case field", { type: 'date_time', date_time: { fallback_value: 'May 1' } }, ''],
+    ["Meta's own snake_case field", { type: 'date_time', date_time: { fallback_value: 'May 1' } }, 'date_time'],
   ])('refuses with 400 problem+json %s, sending nothing', async (_what, parameter, field) => {
     const before = rig.simulator.sent().length;
     const { answer } = start({ name: 'order_total', components: [header, { type: 'body', parameters: [{ type: 'text', text: 'Ada' }, parameter, dateTime] }] });

@@ -119,7 +119,7 @@ describe('limits are refused before the send, naming the field', () => {
   it.each([
     ['text over 4096', { type: 'text', text: x(4097) }, 'message.text'],
     ['video caption over 1024', { type: 'video', mediaId: `out_${'a'.repeat(32)}`, caption: x(1025) }, 'message.caption'],
-    ['a caption on audio', { type: 'audio', mediaId: `out_${'a'.repeat(32)}`, caption: 'no' }, 'message'],
+    ['a caption on audio', { type: 'audio', mediaId: `out_${'a'.repeat(32)}`, caption: 'no' }, 'message.caption'],
     ['four reply buttons', { type: 'buttons', body: 'b', buttons: [1, 2, 3, 4].map((i) => ({ id: `${i}`, title: `${i}` })) }, 'message.buttons'],
     ['a button title over 20', { type: 'buttons', body: 'b', buttons: [{ id: 'a', title: x(21) }] }, 'message.buttons.0.title'],
     ['a button id over 256', { type: 'buttons', body: 'b', buttons: [{ id: x(257), title: 'a' }] }, 'message.buttons.0.id'],
