@@ -6,7 +6,8 @@ import { keepAside, orDeadLetter } from './webhook.failures';
 import { BusinessCapabilityValue, ingestCapabilityUpdate } from './webhook.capability';
 import { CallsChangeValue, CloudCallEvent, ingestCallEvent } from './webhook.calls';
 import { isPersonBlockedInbound } from '../services/person-blocks';
-import { DELIVERY_STATUSES, handOver, inboundOf, ingestStatus, ingestTemplateEvent, isDeliveryStatus, storeInbound, tellOfReaction, type Inbound } from './webhook.messages';
+import { handOver, inboundOf, ingestStatus, ingestTemplateEvent, storeInbound, tellOfReaction, type Inbound } from './webhook.messages';
+import { DELIVERY_STATUSES, isDeliveryStatus } from '../store/messages.store';
 import { healthFields, ingestHealthEvent, MESSAGES_ERROR, UnreadableHealthEvent } from '../services/account-health';
 import { UnusablePart } from './webhook.failures';
 import { CloudInboundMessage, CloudStatus, MessagesChangeValue, type CloudWebhookBody } from './webhook.schema';
@@ -228,7 +229,7 @@ export async function ingestParts(
     const value = parsed.data.status;
     if (!isDeliveryStatus(value)) {
       // Acknowledged (Meta would redeliver it for days) and kept where a supervisor sees it, rather than dropped uncounted.
-      await kept({ ...letterOf(part, receivedAt), reason: 'status_unreadable', detail: `status "${value}" is none of ${[...DELIVERY_STATUSES].join(', ')} (Meta's status webhook reference)` });
+      await kept({ ...letterOf(part, receivedAt), reason: 'status_unreadable', detail: `status "${value}" is none of ${DELIVERY_STATUSES.join(', ')} (Meta's status webhook reference)` });
       continue;
     }
     if (!(await orDeadLetter(deps, () => letterOf(part, receivedAt), () => ingestStatus(deps, { ...parsed.data, status: value })))) summary.statuses += 1;

@@ -7,6 +7,7 @@ import { receiptSeq } from '../lib/thread-order';
 import { recordReaction } from '../store/reactions.store';
 import type { InboundMessageDoc, MessageFailure, MessagePricing, ReactionDoc } from '../store/documents';
 import { insertInbound, outboundFor, recordStatus } from '../store/messages.store';
+import type { DeliveryStatusDoc } from '../store/documents';
 import {
   CONVERSATION_WORKFLOW_TYPE,
   MAX_MESSAGES_PER_SIGNAL,
@@ -28,9 +29,6 @@ import { failureConsequences } from '../services/failure-consequences';
 import { customerForInbound, inboundIdentity, learnFromStatus } from '../services/customer-identity';
 
 /** `played`: a voice message was played (Meta's status webhook reference); kept beside `read`, which it implies. */
-/** The status values Meta's status webhook reference documents for a message the business sent. */
-export const DELIVERY_STATUSES: ReadonlySet<string> = new Set(['sent', 'delivered', 'read', 'played', 'failed']);
-export const isDeliveryStatus = (status: string): status is 'sent' | 'delivered' | 'read' | 'played' | 'failed' => DELIVERY_STATUSES.has(status);
 
 function contactFor(value: MessagesChangeValue, message: CloudInboundMessage): CloudContact | undefined {
   // An unreadable contact only fails to name its customer; the message then names them itself, or is dead-lettered.
@@ -176,7 +174,7 @@ function failureOf(status: CloudStatus): MessageFailure | undefined {
 }
 
 /** Statuses go straight to the store as one insert each; only a failure concerns the conversation's machine. */
-export async function ingestStatus(deps: IngestDeps, status: CloudStatus & { status: 'sent' | 'delivered' | 'read' | 'played' | 'failed' }): Promise<void> {
+export async function ingestStatus(deps: IngestDeps, status: CloudStatus & { status: DeliveryStatusDoc['status'] }): Promise<void> {
   await learnFromStatus(deps.store, status, new Date());
   const failure = failureOf(status);
   const messageId = status.biz_opaque_callback_data;

@@ -11,7 +11,9 @@ import {
   type OutboundMessageDoc,
 } from './documents';
 
-const deliveryStatusKinds: DeliveryStatusDoc['status'][] = ['sent', 'delivered', 'read', 'played', 'failed'];
+/** The status values Meta's status webhook reference documents for a message the business sent. */
+export const DELIVERY_STATUSES: readonly DeliveryStatusDoc['status'][] = ['sent', 'delivered', 'read', 'played', 'failed'];
+export const isDeliveryStatus = (status: string): status is DeliveryStatusDoc['status'] => (DELIVERY_STATUSES as readonly string[]).includes(status);
 /** A status's place in {@link outboundStatuses}; `played` has none (it comes with `read`, which it never moves). */
 const rankOf = (status: DeliveryStatusDoc['status']) => (status === 'played' ? -1 : statusRank(status));
 
@@ -127,7 +129,7 @@ export async function withDeliveryStatuses(store: Store, messages: readonly Mess
   const wamids = messages.flatMap((m) => (m.direction === 'outbound' && m.wamid ? [m.wamid] : []));
   const byWamid = new Map<string, DeliveryStatusDoc[]>();
   for (let i = 0; i < wamids.length; i += statusLookupChunk) {
-    const ids = wamids.slice(i, i + statusLookupChunk).flatMap((wamid) => deliveryStatusKinds.map((status) => `${wamid}:${status}`));
+    const ids = wamids.slice(i, i + statusLookupChunk).flatMap((wamid) => DELIVERY_STATUSES.map((status) => `${wamid}:${status}`));
     for (const doc of await store.deliveryStatuses.find({ _id: { $in: ids } }).toArray()) {
       byWamid.set(doc.wamid, [...(byWamid.get(doc.wamid) ?? []), doc]);
     }
