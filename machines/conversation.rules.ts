@@ -34,8 +34,11 @@ export function windowClosesAfter(context: Pick<ConversationContext, 'windowClos
  * ahead (a clock running fast) must not show a call in the future. Never moved back by a call delivered late.
  */
 export function lastCallAfter(context: Pick<ConversationContext, 'lastCalledAt'>, call: { calledAt: number; at: number }): number {
-  return Math.max(context.lastCalledAt ?? 0, Math.min(call.calledAt, call.at));
+  return latestContact(context.lastCalledAt, call.calledAt, call.at);
 }
+
+/** The later of `previous` and a contact's own time, never later than its receipt `at` (all epoch ms). */
+const latestContact = (previous: number | null | undefined, time: number, at: number) => Math.max(previous ?? 0, Math.min(time, at));
 
 /**
  * When the customer last wrote, as shown (`lastInboundAt`) and as a late 131047 is judged against
@@ -44,7 +47,7 @@ export function lastCallAfter(context: Pick<ConversationContext, 'lastCalledAt'>
  * otherwise show a message from the future and make every later refusal look older than the customer's last word.
  */
 export function lastInboundAfter(context: Pick<ConversationContext, 'lastInboundAt'>, message: { sentAt: number; at: number }): number {
-  return Math.max(context.lastInboundAt ?? 0, Math.min(message.sentAt, message.at));
+  return latestContact(context.lastInboundAt, message.sentAt, message.at);
 }
 
 /** The rule itself: a session (non-template) message may be sent at `at` (epoch ms) only before the deadline. */
