@@ -10,20 +10,25 @@ import type { ConversationStatus } from '../machines/conversation.status';
 import { listCallEvents } from '../store/call-events.store';
 import { listCalls } from '../store/calls.store';
 import type { Store } from '../store/db';
+import { conversationIdParts } from '../workflows/conversation.messages';
 
 /** The status of a conversation known only by its calls (see the file's comment), or null when it has none. */
 export async function callsOnlyConversation(store: Store, conversationId: string): Promise<ConversationStatus | null> {
-  const pair = /^wa:(\d{1,32}):(.+)$/.exec(conversationId);
-  if (!pair) return null;
+  const parts = conversationIdParts(conversationId);
+  if (!parts) return null;
   const [calls, events] = await Promise.all([listCalls(store, conversationId), listCallEvents(store, conversationId)]);
   if (calls.length === 0 && events.length === 0) return null;
   const waId = calls[0]?.customerNumber ?? events[0]?.customer;
-  // The customer's own calls, not the business's: what lastCalledAt means for any conversation.
-  const theirs = [...calls.filter((c) => c.direction === 'user_initiated').map((c) => c.offeredAt), ...events.filter((e) => e.direction === 'USER_INITIATED').map((e) => e.at)];
+  // The customer's own calls, not the business's: what lastCalledAt means for any conversation; a `connect` dated ahead
+  // of its receipt counts at its receipt, as the machine counts it (lastCallAfter).
+  const theirs = [
+    ...calls.filter((c) => c.direction === 'user_initiated').map((c) => +new Date(c.offeredAt)),
+    ...events.filter((e) => e.direction === 'USER_INITIATED').map((e) => Math.min(+new Date(e.at), +new Date(e.receivedAt))),
+  ];
   return {
     conversationId,
-    businessNumberId: pair[1]!,
-    customer: { key: pair[2]!, ...(waId ? { waId: waId.replace(/\D/g, '') } : {}) },
+    businessNumberId: parts.businessNumberId,
+    customer: { key: parts.customerKey, ...(waId ? { waId: waId.replace(/\D/g, '') } : {}) },
     state: 'closed',
     windowOpen: false,
     windowClosesAt: null,

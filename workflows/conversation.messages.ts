@@ -26,6 +26,12 @@ export function conversationWorkflowId(businessNumberId: string, customerKey: st
   return `wa:${businessNumberId}:${customerKey}`;
 }
 
+/** The inverse of {@link conversationWorkflowId}: the business number and customer key, or null for another shape. */
+export function conversationIdParts(conversationId: string): { businessNumberId: string; customerKey: string } | null {
+  const parts = /^wa:(\d{1,64}):(.+)$/.exec(conversationId);
+  return parts ? { businessNumberId: parts[1]!, customerKey: parts[2]! } : null;
+}
+
 /** A customer message, already stored by the webhook; the body stays in MongoDB, out of the history. */
 export interface InboundMessage {
   messageId: string;
