@@ -68,16 +68,26 @@ describe('large webhooks (netflie/whatsapp-cloud-api#132, david-lev/pywa#229: ba
   });
 });
 
+/** The customer writes (Meta's text message, signed and posted as Meta posts it) and their window is open. */
+async function customerAsks(customer: string, tag: string, text: string): Promise<void> {
+  await postRaw(JSON.stringify(messagesWebhook(customer, [{ id: `wamid.${tag}-${customer}`, timestamp: String(now()), type: 'text', text: { body: text } }])));
+  await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+}
+
+/** A PDF uploaded by the integrator under `name`; its media id. */
+async function uploadPdf(name: string): Promise<string> {
+  const form = new FormData();
+  form.set('file', new Blob([new Uint8Array(pdf())], { type: 'application/pdf' }), name);
+  const upload = await fetch(`${rig.baseUrl}/v1/media`, { method: 'POST', body: form, headers: { authorization: `Bearer ${rig.keys.integrator}` } });
+  return ((await upload.json()) as { mediaId: string }).mediaId;
+}
+
 describe('documents sent without a filename (chatwoot/chatwoot#4481, david-lev/pywa#149: the customer sees "Untitled")', () => {
   it('sends a document under the name it was uploaded with, and shows that name in the thread', async () => {
     const customer = newCustomer();
-    await postRaw(JSON.stringify(messagesWebhook(customer, [{ id: `wamid.ask-${customer}`, timestamp: String(now()), type: 'text', text: { body: 'Can I have the invoice?' } }])));
-    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+    await customerAsks(customer, 'ask', 'Can I have the invoice?');
 
-    const form = new FormData();
-    form.set('file', new Blob([new Uint8Array(pdf())], { type: 'application/pdf' }), 'invoice-2026-11.pdf');
-    const upload = await fetch(`${rig.baseUrl}/v1/media`, { method: 'POST', body: form, headers: { authorization: `Bearer ${rig.keys.integrator}` } });
-    const { mediaId } = (await upload.json()) as { mediaId: string };
+    const mediaId = await uploadPdf('invoice-2026-11.pdf');
     // Meta's document object: "filename: Document filename, with extension" (the icon and the name the customer sees).
     const sent = await rig.request('POST', path(customer, '/messages'), { message: { type: 'document', mediaId, caption: 'Your invoice' } }, { 'idempotency-key': `doc-${customer}` });
     expect(sent.status).toBe(202);
@@ -90,11 +100,8 @@ describe('documents sent without a filename (chatwoot/chatwoot#4481, david-lev/p
 
   it("names a CTA URL message's document header by its upload too (Meta's media object: filename, documents only)", async () => {
     const customer = newCustomer();
-    await postRaw(JSON.stringify(messagesWebhook(customer, [{ id: `wamid.ask3-${customer}`, timestamp: String(now()), type: 'text', text: { body: 'Where do I pay?' } }])));
-    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
-    const form = new FormData();
-    form.set('file', new Blob([new Uint8Array(pdf())], { type: 'application/pdf' }), 'invoice-2026-12.pdf');
-    const { mediaId } = (await (await fetch(`${rig.baseUrl}/v1/media`, { method: 'POST', body: form, headers: { authorization: `Bearer ${rig.keys.integrator}` } })).json()) as { mediaId: string };
+    await customerAsks(customer, 'ask3', 'Where do I pay?');
+    const mediaId = await uploadPdf('invoice-2026-12.pdf');
     const cta = { type: 'ctaUrl', header: { type: 'document', mediaId }, body: 'Your invoice', displayText: 'Pay now', url: 'https://pay.example/42' };
     expect((await rig.request('POST', path(customer, '/messages'), { message: cta }, { 'idempotency-key': `cta-${customer}` })).status).toBe(202);
     const [sent] = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer && m.type === 'interactive'), (m) => m.length === 1);
@@ -103,11 +110,8 @@ describe('documents sent without a filename (chatwoot/chatwoot#4481, david-lev/p
 
   it('keeps the filename the integrator gives over the uploaded one', async () => {
     const customer = newCustomer();
-    await postRaw(JSON.stringify(messagesWebhook(customer, [{ id: `wamid.ask2-${customer}`, timestamp: String(now()), type: 'text', text: { body: 'And the receipt?' } }])));
-    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
-    const form = new FormData();
-    form.set('file', new Blob([new Uint8Array(pdf())], { type: 'application/pdf' }), 'scan0001.pdf');
-    const { mediaId } = (await (await fetch(`${rig.baseUrl}/v1/media`, { method: 'POST', body: form, headers: { authorization: `Bearer ${rig.keys.integrator}` } })).json()) as { mediaId: string };
+    await customerAsks(customer, 'ask2', 'And the receipt?');
+    const mediaId = await uploadPdf('scan0001.pdf');
     await rig.request('POST', path(customer, '/messages'), { message: { type: 'document', mediaId, filename: 'receipt.pdf' } }, { 'idempotency-key': `doc2-${customer}` });
     const atBroker = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer && m.type === 'document'), (m) => m.length === 1);
     expect(atBroker[0]!.body.document).toMatchObject({ filename: 'receipt.pdf' });
