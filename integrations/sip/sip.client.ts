@@ -1,121 +1,29 @@
 /**
  * The user agent: a UAC that places one INVITE per routing attempt (with its own overall timeout and CANCEL),
- * ACKs the answer, sends BYE, and a small UAS side that answers the contact centre's BYE (and OPTIONS pings).
+ * ACKs the answer, sends BYE, and a small UAS side (sip.uas.ts) that answers the contact centre's BYE (and OPTIONS
+ * pings). Its options and results are declared in sip.client.types.ts and re-exported here.
  * Nothing here must survive a restart: dialogs live in the workflow, identifiers are derived (see sip.dialog.ts).
  */
-import type { Logger } from 'pino';
 import { randomBytes } from 'node:crypto';
 import { digestAuthorization } from './sip.digest';
 import {
-  allowFor, branchFor, buildCancel, buildInDialog, buildInvite, buildResponse, conversationIdOf, dialogFromAnswer, dialogHop, hopFor,
+  allowFor, branchFor, buildCancel, buildInDialog, buildInvite, conversationIdOf, dialogFromAnswer, dialogHop, hopFor,
   localTagFor, viaFor, type InDialogContent, type LocalAddress, type SipHop,
 } from './sip.dialog';
 import { escapeUser, parseCSeq, parseNameAddr, tagOf } from './sip.headers';
-import { header, headerValues, isResponse, serializeMessage, type SipHeaders, type SipMessage, type SipRequest, type SipResponse } from './sip.message';
+import { header, headerValues, isResponse, serializeMessage, type SipRequest, type SipResponse } from './sip.message';
 import { createTransactionLayer, type TransactionResult } from './sip.transaction';
 import { openSipTransport, type Inbound } from './sip.transport';
-import type { SipTlsOptions } from './sip.tls';
-import type { RemoteBye, SipDialog } from './sip.types';
+import type { ByeResult, InviteInput, InviteResult, SipAgent, SipAgentOptions } from './sip.client.types';
+import { answerRequest } from './sip.uas';
+import type { SipDialog } from './sip.types';
 
-export interface SipAgentOptions {
-  /** Address to bind (UDP and TCP on one port). */
-  host: string;
-  /** 0 = any free port. */
-  port: number;
-  /** Address the Via and Contact advertise, when it differs from the bound one (NAT, 0.0.0.0); over TLS, the certificate's hostname. */
-  publicHost?: string;
-  /** SIP over TLS: a listener with our certificate, extra CAs for our connections (sip.tls.ts); absent: no listener. */
-  tls?: SipTlsOptions;
-  t1Ms?: number;
-  t2Ms?: number;
-  /** The contact centre ended a call; the BYE is answered 200 once this resolves (500 if it throws). */
-  onRemoteBye?(bye: RemoteBye): Promise<void> | void;
-  /**
-   * The agent wrote in a dialog of ours (an in-dialog MESSAGE, RFC 3428): the final response is what this resolves
-   * to (500 with Retry-After if it throws). Without it, MESSAGE is refused 405.
-   */
-  onAgentMessage?(message: AgentMessage): Promise<AgentMessageAnswer>;
-  /**
-   * Sees every request first (the WhatsApp calls' back-to-back user agent, sip.b2bua.ts): true when it took the
-   * request, false to let the handling below answer it.
-   */
-  onServerRequest?(request: SipRequest, inbound: Inbound): Promise<boolean>;
-  /** Sees every response no transaction of this process claims (a call leg whose INVITE another process sent). */
-  onStrayResponse?(response: SipResponse, source: SipHop): Promise<boolean>;
-  logger?: Pick<Logger, 'warn' | 'info' | 'debug'>;
-}
-
-export interface InviteInput {
-  requestUri: string;
-  conversationId: string;
-  callId: string;
-  /** The user part of our From URI (the customer). */
-  fromUser: string;
-  extraHeaders: SipHeaders;
-  /** No final answer by then: CANCEL if it rang, else give up. */
-  timeoutMs: number;
-  /** An SDP offer for the INVITE's body (session mode: the MSRP session, RFC 4975 §8). */
-  sdp?: string;
-  /** A body for the INVITE (the SDP offer of a bridged WhatsApp call). */
-  content?: { contentType: string; body: string };
-  /** Each provisional answer (1xx above 100), as it comes: a bridged call relays it to the caller. */
-  onProvisional?(response: SipResponse): void;
-  /** Aborted: the caller gave up (CANCEL if it rang, else abandon), exactly as at the timeout. */
-  signal?: AbortSignal;
-  /** Our From URI, when it is not `sip:<fromUser>@<our host>` (a business-initiated call: the business number at our SIP domain). */
-  fromUri?: string;
-  /** Answer one 401/407 digest challenge with these (Meta challenges a business-initiated INVITE). */
-  credentials?: { username: string; password: string };
-}
-
-export type InviteResult =
-  | { kind: 'answered'; response: SipResponse; dialog: SipDialog }
-  | { kind: 'failed'; response: SipResponse }
-  | { kind: 'noAnswer'; cancelled: boolean }
-  | { kind: 'transportError'; error: Error };
-
-/** An in-dialog MESSAGE the contact centre sent: the agent's words. */
-export interface AgentMessage {
-  callId: string;
-  conversationId: string;
-  /** The request's CSeq number: with the Call-ID it names this MESSAGE, retransmissions included. */
-  cseq: number;
-  /** Names the request instead of the CSeq where it did not come as a MESSAGE (`msrp:<Message-ID>`, session mode). */
-  requestKey?: string;
-  contentType: string;
-  body: string;
-}
-
-/** The final response to an agent's MESSAGE (RFC 3428 §7: 2xx taken, 4xx–6xx refused). */
-export interface AgentMessageAnswer {
-  status: number;
-  reason: string;
-  headers?: SipHeaders;
-  /** Runs once the response is sent: a notice MESSAGE about this one must reach the agent after its answer. */
-  afterwards?(): Promise<void>;
-}
+export type {
+  AgentMessage, AgentMessageAnswer, ByeResult, InviteInput, InviteResult, SipAgent, SipAgentOptions,
+} from './sip.client.types';
 
 /** RFC 3261 §18.1.1: the largest request sent over UDP when the path MTU is unknown. */
 export const UDP_MAX_REQUEST_BYTES = 1300;
-
-export type ByeResult = { kind: 'response'; status: number; reason: string } | { kind: 'timeout' } | { kind: 'transportError'; error: Error };
-
-export interface SipAgent {
-  /** Our advertised address (the bound port when 0 was asked for). */
-  readonly local: LocalAddress;
-  invite(input: InviteInput): Promise<InviteResult>;
-  bye(dialog: SipDialog): Promise<ByeResult>;
-  /** One in-dialog MESSAGE with CSeq `seq`: the same arguments send the same request, so a retry is a retransmission. */
-  message(dialog: SipDialog, seq: number, content: InDialogContent): Promise<ByeResult>;
-  /**
-   * A re-INVITE in the dialog with CSeq `seq` (a bridged WhatsApp call relays one from the other leg): the final
-   * answer, a 2xx ACKed in the dialog.
-   */
-  reinvite(dialog: SipDialog, seq: number, content?: InDialogContent): Promise<TransactionResult>;
-  /** Sends one message as it is (a response of the bridged calls' server side, sip.b2bua.ts). */
-  send(message: SipMessage, to: SipHop): Promise<void>;
-  close(): Promise<void>;
-}
 
 const sleep = (ms: number) => {
   let timer: NodeJS.Timeout | undefined;
@@ -282,55 +190,10 @@ export async function startSipAgent(options: SipAgentOptions): Promise<SipAgent>
     await bye(dialog);
   }
 
-  async function onRequest(request: SipRequest, inbound: Inbound): Promise<void> {
-    const reply = (status: number, reason: string, extra?: SipHeaders) =>
-      inbound.reply(buildResponse(request, status, reason, extra, allow)).catch(() => undefined);
-    const callId = header(request, 'Call-ID') ?? '';
-    if (options.onServerRequest && (await options.onServerRequest(request, inbound))) return;
-    switch (request.method) {
-      case 'ACK':
-        return;
-      case 'OPTIONS':
-        return reply(200, 'OK');
-      case 'BYE': {
-        const conversationId = conversationIdOf(callId);
-        // Ours only if the Call-ID decodes and the To tag is the one we derive for it: no memory needed.
-        if (!conversationId || tagOf(header(request, 'To')) !== localTagFor(callId)) return reply(481, 'Call/Transaction Does Not Exist');
-        try {
-          await options.onRemoteBye?.({ callId, conversationId });
-        } catch (err) {
-          logger?.warn({ err, callId, conversationId }, 'SIP: remote BYE not delivered; asking the far end to retry');
-          return reply(500, 'Server Internal Error', [['Retry-After', '1']]);
-        }
-        return reply(200, 'OK');
-      }
-      case 'MESSAGE': {
-        const conversationId = conversationIdOf(callId);
-        if (!options.onAgentMessage) return reply(405, 'Method Not Allowed');
-        if (!conversationId || tagOf(header(request, 'To')) !== localTagFor(callId)) return reply(481, 'Call/Transaction Does Not Exist');
-        const cseq = parseCSeq(header(request, 'CSeq') ?? '').seq;
-        const contentType = header(request, 'Content-Type') ?? 'text/plain';
-        try {
-          const answer = await options.onAgentMessage({ callId, conversationId, cseq, contentType, body: request.body });
-          await reply(answer.status, answer.reason, answer.headers);
-          await answer.afterwards?.().catch((err: unknown) => logger?.warn({ err, callId, conversationId }, 'SIP: notice for the agent not queued'));
-          return;
-        } catch (err) {
-          logger?.warn({ err, callId, conversationId }, 'SIP: agent MESSAGE not handled; asking the far end to retry');
-          return reply(500, 'Server Internal Error', [['Retry-After', '1']]);
-        }
-      }
-      case 'CANCEL':
-        return reply(481, 'Call/Transaction Does Not Exist');
-      default:
-        return reply(405, 'Method Not Allowed');
-    }
-  }
-
   async function onMessage(inbound: Inbound): Promise<void> {
     const { message } = inbound;
     try {
-      if (!isResponse(message)) return await onRequest(message, inbound);
+      if (!isResponse(message)) return await answerRequest(message, inbound, options, allow);
       if (layer.receive(message)) return;
       const cseq = parseCSeq(header(message, 'CSeq') ?? '');
       const answered = cseq.method === 'INVITE' && message.status >= 200 && message.status < 300;
