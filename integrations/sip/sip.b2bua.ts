@@ -17,26 +17,15 @@ import { parseNameAddr, parseUri, tagOf, uriUser } from './sip.headers';
 import { header, headerValues, type SipHeaders, type SipRequest, type SipResponse } from './sip.message';
 import type { SipAgent } from './sip.client';
 import type { Inbound } from './sip.transport';
-import type { CallLegEnded, InboundInvite, OfferCallOutcome } from './sip.call.types';
+import type { Admission, CallHooks, CallLegEnded, InboundInvite, OfferCallOutcome, OfferInput } from './sip.call.types';
 import { outcomeOf } from './sip.routing';
 import { relayReinvite, type Bridged } from './sip.reinvite';
 import { agentLegCallId, answerStray, callOfAgentLeg, customerDialogOf, viaHop } from './sip.call-legs';
 
 export { agentLegCallId, callOfAgentLeg, callWorkflowId, customerDialogOf } from './sip.call-legs';
+export type { Admission, CallHooks, OfferInput } from './sip.call.types';
 
 export const CALL_ALLOW = 'INVITE, ACK, BYE, CANCEL, OPTIONS';
-/** Whether and how a call is taken, as the number's calling settings say (services/calls.service.ts). */
-export type Admission = { kind: 'refuse'; status: number; reason: string; headers?: SipHeaders } | { kind: 'accept'; password?: string };
-
-export interface CallHooks {
-  admit(invite: InboundInvite): Promise<Admission>;
-  /** Starts the call's workflow (idempotent on the Call-ID). A throw answers 503. */
-  offered(invite: InboundInvite): Promise<void>;
-  /** The caller CANCELled while it rang (the 487 is already sent). */
-  cancelled(callId: string): Promise<void>;
-  /** A BYE on either leg: false when no such call is known (481). */
-  legEnded(event: CallLegEnded): Promise<boolean>;
-}
 
 export interface B2buaOptions {
   hooks: CallHooks;
@@ -57,19 +46,6 @@ interface Pending {
   abort: AbortController;
   attempts: Map<number, Promise<OfferCallOutcome>>;
   okTimer?: NodeJS.Timeout;
-}
-
-export interface OfferInput {
-  callId: string;
-  attempt: number;
-  conversationId: string;
-  requestUri: string;
-  extraHeaders: SipHeaders;
-  timeoutMs: number;
-  agentHeader: string;
-  /** A business-initiated call to Meta: our From URI and the number's SIP credentials for Meta's digest challenge. */
-  fromUri?: string;
-  credentials?: { username: string; password: string };
 }
 
 const userOf = (nameAddr: string | undefined) => {

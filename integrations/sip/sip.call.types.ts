@@ -1,6 +1,7 @@
 /**
  * What the call workflow and the back-to-back user agent (sip.b2bua.ts) exchange: plain JSON, kept in the workflow's
- * history, so a call outlives the worker process whose SIP socket set it up.
+ * history, so a call outlives the worker process whose SIP socket set it up; and the hooks through which the user
+ * agent asks the call service (admission, start, cancel, hang-up). sip.b2bua.ts re-exports the hooks' types.
  */
 import type { SipHeaders, SipRequest } from './sip.message';
 import type { SipHop } from './sip.dialog';
@@ -64,6 +65,34 @@ export interface CallLegEnded {
   by: 'customer' | 'agent';
   /** Meta's `x-wa-meta-call-duration` on its BYE, seconds. */
   reportedDurationSeconds?: number;
+}
+
+/** Whether and how a call is taken, as the number's calling settings say (services/calls.service.ts). */
+export type Admission = { kind: 'refuse'; status: number; reason: string; headers?: SipHeaders } | { kind: 'accept'; password?: string };
+
+/** What the back-to-back user agent asks of the call service (services/calls.service.ts) as a call's requests come in. */
+export interface CallHooks {
+  admit(invite: InboundInvite): Promise<Admission>;
+  /** Starts the call's workflow (idempotent on the Call-ID). A throw answers 503. */
+  offered(invite: InboundInvite): Promise<void>;
+  /** The caller CANCELled while it rang (the 487 is already sent). */
+  cancelled(callId: string): Promise<void>;
+  /** A BYE on either leg: false when no such call is known (481). */
+  legEnded(event: CallLegEnded): Promise<boolean>;
+}
+
+/** One attempt to ring the contact centre, as the call workflow's `offerCall` activity asks it of sip.b2bua.ts. */
+export interface OfferInput {
+  callId: string;
+  attempt: number;
+  conversationId: string;
+  requestUri: string;
+  extraHeaders: SipHeaders;
+  timeoutMs: number;
+  agentHeader: string;
+  /** A business-initiated call to Meta: our From URI and the number's SIP credentials for Meta's digest challenge. */
+  fromUri?: string;
+  credentials?: { username: string; password: string };
 }
 
 export type { SipHeaders };
