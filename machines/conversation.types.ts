@@ -6,6 +6,11 @@ import type { BotReply, OutboundContent } from './conversation.content';
 
 /** The business's outbound content types live in conversation.content.ts; callers keep importing them from here. */
 export * from './conversation.content';
+/** So do the effects' types, declared in conversation.effects.ts beside `toEffects`. */
+export type {
+  AskBotEffect, CancelTimerEffect, ConversationEffect, FetchMediaEffect, HandOffEffect, ReleaseAgentEffect, RouteToAgentEffect, SendMessageEffect,
+  StartTimerEffect,
+} from './conversation.effects';
 
 /** WhatsApp's customer service window: 24 hours from the customer's most recent message. */
 export const SESSION_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -236,77 +241,4 @@ export type TransferTarget = { queue: string } | { agentId: string; queue?: stri
 
 export type ConversationEventType = ConversationEvent['type'];
 
-/** Effects the machine asks the workflow to carry out, in order. */
-export interface SendMessageEffect {
-  messageId: string;
-  conversationId: string;
-  businessNumberId: string;
-  customer: CustomerRef;
-  message: OutboundContent;
-  sender: Sender;
-  /** Workflow time the send was accepted; orders messages in the thread. */
-  acceptedAt: number;
-}
-
-export interface StartTimerEffect {
-  timerId: TimerId;
-  /** Absolute due time, epoch ms. */
-  at: number;
-}
-
-export interface CancelTimerEffect {
-  timerId: TimerId;
-}
-
-/** Fetch an inbound image from the broker while its URL is valid, check it and store it. */
-export interface FetchMediaEffect {
-  messageId: string;
-  businessNumberId: string;
-  brokerMediaId: string;
-}
-
-/** Ask the bot about a customer message; the workflow reports `bot.replied` / `bot.handOffRequested` / `bot.failed`. */
-export interface AskBotEffect {
-  conversationId: string;
-  businessNumberId: string;
-  customer: CustomerRef;
-  messageId: string;
-  endpoint: string;
-  timeoutMs: number;
-}
-
-/** One routing attempt (an INVITE to the contact centre's connector); reported as `sip.*` with the same attempt. */
-export interface RouteToAgentEffect {
-  conversationId: string;
-  attempt: number;
-  businessNumberId: string;
-  customer: CustomerRef;
-  queue: string;
-  skill?: string;
-  language?: string;
-  targetAgentId?: string;
-  /** Conversations one agent may hold: an answer naming an agent at capacity is hung up and counts as busy. */
-  agentCapacity: number;
-}
-
-/** The agent's assignment ends: free their slot, and hang the call up unless the contact centre already did. */
-export interface ReleaseAgentEffect {
-  conversationId: string;
-  agentId: string;
-  call: CallRef;
-  hangUp: boolean;
-}
-
-export type ConversationEffect =
-  | { type: 'sendMessage'; params: SendMessageEffect }
-  | { type: 'askBot'; params: AskBotEffect }
-  | { type: 'routeToAgent'; params: RouteToAgentEffect }
-  | { type: 'releaseAgent'; params: ReleaseAgentEffect }
-  | { type: 'startTimer'; params: StartTimerEffect }
-  | { type: 'cancelTimer'; params: CancelTimerEffect }
-  | { type: 'fetchMedia'; params: FetchMediaEffect };
-
 export type ConversationStateName = 'inbound' | 'openSession' | 'handedToAgent' | 'expiredNeedsTemplate' | 'closed';
-
-/** The effects on the way to a person, carried out in order on one queue (a transfer's release precedes its INVITE). */
-export type HandOffEffect = Extract<ConversationEffect, { type: 'askBot' | 'routeToAgent' | 'releaseAgent' }>;
