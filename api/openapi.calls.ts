@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { json, problem } from './openapi.responses';
 import { CallingSettingsBody, KpiQuery } from './calls.routes';
 
 /** A WhatsApp call as an entry of the thread and the timeline (services/call-entries.ts). */
@@ -22,10 +23,8 @@ export const CallEntryView = z
   })
   .meta({ id: 'CallEntry' });
 
-type Responses = (description: string) => { description: string; content: Record<string, { schema: z.ZodType }> };
-
 /** WhatsApp calls: calling settings, a conversation's calls, KPIs. */
-export function callPaths(problem: Responses, json: (description: string, schema: z.ZodType) => ReturnType<Responses>): ZodOpenApiPathsObject {
+export function callPaths(): ZodOpenApiPathsObject {
   const anyJson = z.record(z.string(), z.unknown());
   const numberPath = z.object({ phoneNumberId: z.string() });
   return {

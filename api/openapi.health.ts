@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { json, problem } from './openapi.responses';
 import { AlertId, AlertView, AlertsQuery, HoldView, ResolveAlertBody } from './alerts.routes';
 import { RateCardBody, RateCardView } from './pricing.routes';
 
-type Responses = (description: string) => { description: string; content: Record<string, { schema: z.ZodType }> };
-
 /** Account health (alerts, holds) and the pricing rate card: supervisor routes (issue 20). */
-export function healthPaths(problem: Responses, json: (description: string, schema: z.ZodType) => ReturnType<Responses>): ZodOpenApiPathsObject {
+export function healthPaths(): ZodOpenApiPathsObject {
   const forbidden = { '401': problem('No or unknown API key'), '403': problem('Not a supervisor key') };
   const alertPath = z.object({ alertId: AlertId });
   return {

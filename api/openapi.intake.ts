@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { json, problem } from './openapi.responses';
 import { CampaignId, CampaignView, CreateCampaignBody, ListRecipientsQuery, RecipientPage } from './campaigns.schema';
 import { IdempotencyKey } from './conversations.schema';
 
-type Responses = (description: string) => { description: string; content: Record<string, { schema: z.ZodType }> };
-type Json = (description: string, schema: z.ZodType) => ReturnType<Responses>;
-
 /** Campaigns: one approved template to a list of customers, paced within the number's rate and tier. */
-export function campaignPaths(problem: Responses, json: Json): ZodOpenApiPathsObject {
+export function campaignPaths(): ZodOpenApiPathsObject {
   const idempotencyHeader = z.object({ 'idempotency-key': IdempotencyKey.optional().meta({ description: 'Retries with the same key take effect once' }) });
   const campaignPath = z.object({ campaignId: CampaignId });
   const campaignChange = (summary: string) => ({
@@ -56,7 +54,7 @@ export function campaignPaths(problem: Responses, json: Json): ZodOpenApiPathsOb
 }
 
 /** Media: files to send, and the files customers sent. */
-export function mediaPaths(problem: Responses, json: Json): ZodOpenApiPathsObject {
+export function mediaPaths(): ZodOpenApiPathsObject {
   return {
   '/v1/media': {
     post: {
@@ -89,7 +87,7 @@ export function mediaPaths(problem: Responses, json: Json): ZodOpenApiPathsObjec
 }
 
 /** The Cloud API webhook: the subscription handshake and signed deliveries. */
-export function webhookPaths(problem: Responses, json: Json): ZodOpenApiPathsObject {
+export function webhookPaths(): ZodOpenApiPathsObject {
   return {
     '/webhooks/whatsapp': {
       get: {

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { json, problem } from './openapi.responses';
 import { CodecBody } from './codec.routes';
 import { CustomerIdentifier, ErasureBody } from './erasure.routes';
-
-type Responses = (description: string) => { description: string; content: Record<string, { schema: z.ZodType }> };
 
 const Counts = z.object({
   conversations: z.number().int(),
@@ -26,7 +25,7 @@ const ErasureResult = z
   .meta({ id: 'ErasureResult' });
 
 /** The erasure routes and the codec server (README "Customers' data"). */
-export function privacyPaths(problem: Responses, json: (description: string, schema: z.ZodType) => ReturnType<Responses>): ZodOpenApiPathsObject {
+export function privacyPaths(): ZodOpenApiPathsObject {
   const forbidden = { '401': problem('No or unknown API key'), '403': problem('Not a supervisor key') };
   const erased = { '200': json('What went, and what outlives the request', ErasureResult), '404': problem('unknown_customer: nothing names them'), ...forbidden };
   const codec = (summary: string) => ({

@@ -1,15 +1,14 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { json, problem } from './openapi.responses';
 import { BlockedUsersQuery, BlockedWaId } from './block-users.routes';
 import { ConversationId } from './conversations.schema';
 import { SendingBody } from './numbers.routes';
 
-type Responses = (description: string) => { description: string; content: Record<string, { schema: z.ZodType }> };
-
 const BLOCK_PAGE = 'https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/';
 
 /** How numbers send (Direct Send, Marketing Messages API) and blocking people (Meta's Block Users API). */
-export function sendingPaths(problem: Responses, json: (description: string, schema: z.ZodType) => ReturnType<Responses>): ZodOpenApiPathsObject {
+export function sendingPaths(): ZodOpenApiPathsObject {
   const numberPath = z.object({ phoneNumberId: z.string() });
   const conversationPath = z.object({ conversationId: ConversationId });
   const anyJson = z.record(z.string(), z.unknown());

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ZodOpenApiPathsObject } from 'zod-openapi';
+import { json, problem } from './openapi.responses';
 import { AgentView, RegisterAgentBody } from './agent-registry.routes';
 import { ApiKeyView, CreateApiKeyBody, IssuedApiKey, KeyIdParam } from './api-keys.routes';
 import { AuditQuery, ConfigDraftBody, PublishBody, RollbackBody } from './machine-config.routes';
@@ -7,10 +8,8 @@ import { LegacyBody, ReceiptsBody, RegisterNumberBody, RetentionBody } from './n
 import { DeadLetterView, DeadLettersQuery } from './dead-letters.routes';
 import { CreateTemplateBody, EditTemplateBody, ListTemplatesQuery, TemplateKey } from './templates.routes';
 
-type Responses = (description: string) => { description: string; content: Record<string, { schema: z.ZodType }> };
-
 /** Supervisor routes (templates, configuration, numbers, API keys); bodies come from the schemas the routes parse with. */
-export function supervisorPaths(problem: Responses, json: (description: string, schema: z.ZodType) => ReturnType<Responses>): ZodOpenApiPathsObject {
+export function supervisorPaths(): ZodOpenApiPathsObject {
   // The router refuses a request without one (400); optional bodies say so.
   const body = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema } } });
   const anyJson = z.record(z.string(), z.unknown());
