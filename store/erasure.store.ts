@@ -4,6 +4,7 @@ import { eraseRecipientsNaming } from './campaigns.store';
 import { mongoRegistry } from './customer-registry.db';
 import { membersOf, ownerOf, rootOf } from './customers.store';
 import { eraseBlocksNaming } from './blocked-users.store';
+import { conversationIdParts } from '../lib/conversation-id';
 import { parseIdentifier } from '../lib/customer-identifiers';
 
 /** Who an erasure is about, as the store knows them: the conversations and customer keys found for one identifier. */
@@ -39,15 +40,14 @@ export interface ErasureAuditDoc {
   temporalRunsDeleted: number;
 }
 
-const CONVERSATION_ID = /^wa:(\d{1,64}):(.+)$/;
 const audit = (store: Store) => store.db.collection<ErasureAuditDoc>('erasures');
 
 /**
  * Finds everyone an identifier names: a conversation id (`wa:<number>:<customer key>`), a customer key, a wa_id, a
- * user_id or a username, matched as the store keys conversations (README "Conversation ids").
+ * user_id or a username, matched as the store keys conversations (lib/conversation-id.ts).
  */
 export async function findErasureSubject(store: Store, identifier: string): Promise<ErasureSubject> {
-  const fromId = CONVERSATION_ID.exec(identifier)?.[2];
+  const fromId = conversationIdParts(identifier)?.customerKey;
   const conversations = await store.conversations
     .find(
       {

@@ -21,16 +21,8 @@ import type { ChatLine, ChatNoticeCode } from '../integrations/sip/sip.types';
 
 export const CONVERSATION_WORKFLOW_TYPE = 'conversationWorkflow';
 
-/** One workflow per (business number, customer): the id is the business key. */
-export function conversationWorkflowId(businessNumberId: string, customerKey: string): string {
-  return `wa:${businessNumberId}:${customerKey}`;
-}
-
-/** The inverse of {@link conversationWorkflowId}: the business number and customer key, or null for another shape. */
-export function conversationIdParts(conversationId: string): { businessNumberId: string; customerKey: string } | null {
-  const parts = /^wa:(\d{1,64}):(.+)$/.exec(conversationId);
-  return parts ? { businessNumberId: parts[1]!, customerKey: parts[2]! } : null;
-}
+/** One workflow per (business number, customer): the id is the business key, its format in lib/conversation-id.ts. */
+export { conversationIdParts, conversationWorkflowId } from '../lib/conversation-id';
 
 /** A customer message, already stored by the webhook; the body stays in MongoDB, out of the history. */
 export interface InboundMessage {
