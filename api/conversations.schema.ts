@@ -4,6 +4,7 @@ import { normaliseCustomerNumber } from '../lib/phone-numbers';
 import { SessionMessages } from '../lib/session-messages';
 import { InboundFieldsView } from './inbound-view.schema';
 import { THREAD_PAGE_DEFAULT, THREAD_PAGE_MAX } from '../store/messages.store';
+import { once, wholeNumber } from './query-params';
 
 /** Request and response schemas of the conversation API; the OpenAPI document is generated from these. */
 
@@ -143,7 +144,7 @@ export const ListConversationsQuery = z.strictObject({
   state: z.enum(['inbound', 'openSession', 'handedToAgent', 'expiredNeedsTemplate', 'closed']).optional(),
   agentId: z.string().min(1).max(128).optional(),
   businessNumberId: z.string().min(1).max(64).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: wholeNumber('limit', { min: 1, max: 500, fallback: 50 }),
 });
 
 /**
@@ -151,8 +152,8 @@ export const ListConversationsQuery = z.strictObject({
  * names (store/messages.store.ts `listThread`); `hasOlder` in the answer says whether another page lies before.
  */
 export const ThreadQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(THREAD_PAGE_MAX).default(THREAD_PAGE_DEFAULT).meta({ description: `Messages in the page, newest kept (1-${THREAD_PAGE_MAX})` }),
-  before: z.string().min(1).max(256).optional().meta({ description: "A message id of this thread (the first message's id of the page you hold): the page of messages written before it" }),
+  limit: wholeNumber('limit', { min: 1, max: THREAD_PAGE_MAX, fallback: THREAD_PAGE_DEFAULT }).meta({ description: `Messages in the page, newest kept (1-${THREAD_PAGE_MAX})` }),
+  before: once('before', z.string().min(1).max(256).optional()).meta({ description: "A message id of this thread (the first message's id of the page you hold): the page of messages written before it" }),
 });
 
 export const SendAccepted = z

@@ -27,10 +27,14 @@ export function fieldErrorsOf(part: RequestPart, issues: readonly z.core.$ZodIss
 
 /**
  * Parses one part of the request (a path parameter, a header, the query) with its schema; a refusal is a 400
- * `invalid_request` whose `errors[]` name the parameter as the request spells it (`conversationId`, `idempotency-key`).
+ * `invalid_request` whose `errors[]` name the parameter as the request spells it (`conversationId`, `idempotency-key`),
+ * and whose `detail` repeats their messages where each is a sentence of ours, else points at `errors`.
  */
 export function parseIn<S extends z.ZodType>(part: Exclude<RequestPart, 'body'>, schema: S, value: unknown, name?: string): z.output<S> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new AppError('invalid_request', 'The request does not match the schema; see errors.', { errors: fieldErrorsOf(part, parsed.error.issues, name) });
+  const errors = fieldErrorsOf(part, parsed.error.issues, name);
+  // Our own (`custom`) issues are sentences naming their parameter (api/query-params.ts): the detail says them too.
+  const detail = parsed.error.issues.every((issue) => issue.code === 'custom') ? errors.map((error) => error.message).join('; ') : 'The request does not match the schema; see errors.';
+  throw new AppError('invalid_request', detail, { errors });
 }
