@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { messages as messagesMetric, sends } from '../lib/metrics';
 import type { OutboundContent, SendMessageEffect } from '../machines/conversation.types';
 import { failureReasonFor } from '../machines/conversation.rules';
@@ -14,11 +14,24 @@ import { findTemplate } from '../store/templates.store';
 import { meaningOf } from '../lib/meta-errors';
 import { failureConsequences } from '../services/failure-consequences';
 import { templateKey, updateTemplate } from '../store/templates.store';
+import type { TemplateApiClient } from '../integrations/broker/template-api.client';
+import { recheckRefusedTemplate } from '../services/template-refusal';
+
+/** The activity's logger; outside an activity (a test calling the function itself) nothing is logged. */
+function warn(message: string, fields: Record<string, unknown>): void {
+  try {
+    Context.current().log.warn(message, fields);
+  } catch {
+    // No activity context.
+  }
+}
 
 export interface BrokerDeps {
   store: Store;
   broker: CloudApiClient;
   clock: () => Date;
+  /** WhatsApp's template list, asked after a 132001 refusal (absent: the template's status is left to the sync). */
+  templates?: Pick<TemplateApiClient, 'list'>;
 }
 
 /**
@@ -26,7 +39,7 @@ export interface BrokerDeps {
  * its wamid (a retried activity after success does nothing), and the message id travels as the idempotency key.
  * Retryable faults throw (Temporal backs off and retries); final refusals are recorded and returned.
  */
-export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
+export function createBrokerActivities({ store, broker, clock, templates }: BrokerDeps) {
   /** Our stored upload becomes the broker's media id for this number, uploaded again once Meta no longer keeps it. */
   async function brokerIdOf(businessNumberId: string, mediaId: string, filename?: string): Promise<string> {
     const media = await findMedia(store, mediaId);
@@ -98,10 +111,15 @@ export function createBrokerActivities({ store, broker, clock }: BrokerDeps) {
         );
         await failureConsequences(store, err.code, send.businessNumberId, send.customer, clock());
         if (meaning.templateStatus && send.message.type === 'template') {
-          // Meta paused or disabled it (132015/132016), or does not hold it (132001): no further send tries it until a
-          // webhook, the sync or a new creation says otherwise.
+          // Meta paused or disabled it (132015/132016): no further send tries it until a webhook or the sync says otherwise.
           const key = templateKey(send.businessNumberId, send.message.name, send.message.language);
           await updateTemplate(store, key, { status: meaning.templateStatus }, { status: meaning.templateStatus, source: 'webhook', reason: `send refused with ${err.code}` });
+        }
+        if (meaning.templateRecheck && templates && send.message.type === 'template') {
+          // 132001 does not say which (absent in that language, or not approved): WhatsApp's list does. Unreachable, the
+          // send stays refused as it is and our copy unchanged: the next refusal or the periodic sync asks again.
+          const key = templateKey(send.businessNumberId, send.message.name, send.message.language);
+          await recheckRefusedTemplate(store, templates, key).catch((cause: unknown) => warn('template list not read after a 132001 refusal', { key, cause: String(cause) }));
         }
         await releaseUnsentLegacyNotice(store, send.messageId);
         return { outcome: 'rejected', code: err.code, title: err.title, ...(err.details ? { details: err.details } : {}) };

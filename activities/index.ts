@@ -2,6 +2,7 @@ import type { Store } from '../store/db';
 import type { ConversationActivities } from './activities.types';
 import { createBrokerActivities } from './broker.activities';
 import type { CloudApiClient } from '../integrations/broker/cloud-api.client';
+import type { TemplateApiClient } from '../integrations/broker/template-api.client';
 import { createMediaActivities } from './media.activities';
 import { withHeartbeat } from './heartbeat';
 import { createSettingsActivities } from './settings.activities';
@@ -22,6 +23,8 @@ import type { B2bua } from '../integrations/sip/sip.b2bua';
 export interface ActivityDeps {
   store: Store;
   broker: CloudApiClient;
+  /** WhatsApp's template list, asked after a send refused with 132001 (services/template-refusal.ts). */
+  templates?: Pick<TemplateApiClient, 'list'>;
   clock?: () => Date;
   /** How long a settings read is reused (ms); 0 reads the store for every customer message. */
   settingsCacheMs?: number;
@@ -48,8 +51,8 @@ export type WorkerActivities = ConversationActivities & LaneActivities & Campaig
  * Every activity the worker registers, built over explicit dependencies so tests pass real servers, no globals.
  * (The send lanes' own workers register `sendMessage` from here too.)
  */
-export function createActivities({ store, broker, clock = () => new Date(), settingsCacheMs, sip, lanes, conversations, chatMediaBaseUrl, msrpHolderQueue, b2bua, customerCalls }: ActivityDeps): WorkerActivities {
-  const brokerActivities = createBrokerActivities({ store, broker, clock });
+export function createActivities({ store, broker, templates, clock = () => new Date(), settingsCacheMs, sip, lanes, conversations, chatMediaBaseUrl, msrpHolderQueue, b2bua, customerCalls }: ActivityDeps): WorkerActivities {
+  const brokerActivities = createBrokerActivities({ store, broker, clock, ...(templates ? { templates } : {}) });
   const mediaActivities = createMediaActivities({ store, broker });
   return {
     ...brokerActivities,

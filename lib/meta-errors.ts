@@ -4,9 +4,10 @@
  * - `retry`: transient (rate limits, Meta's own faults); Temporal retries the send with backoff.
  * - `refuse`: this message can never go as it is (bad parameters, recipient unreachable); recorded as failed.
  * - `closeWindow`: the customer service window is closed at Meta (131047); only a template may follow.
- * - `blockTemplate`: the template may not be sent now (paused, disabled) or at all (132001: WhatsApp does not hold it
- *   in that language, or not approved); our copy takes the status (DELETED for 132001: the next sync restores the
- *   status Meta's template list gives, should Meta still hold it).
+ * - `blockTemplate`: the template may not be sent now (paused, disabled: our copy takes that status), or not as our
+ *   copy says (132001: "does not exist in the specified language or the template has not been approved"): our copy
+ *   takes the status WhatsApp's template list gives it, DELETED if the list no longer holds it
+ *   (services/template-refusal.ts).
  * - `alert`: the account or its token needs a person (expired token, payment, locked account); failed and logged.
  * `consequence` says what else a code changes beyond its message (account health and marketing consent, issue 20):
  * - `marketingOptOut` (131050): the person stopped marketing messages; recorded on them in the customer registry.
@@ -21,7 +22,9 @@ export interface MetaErrorMeaning {
   /** Meta's title, for people. */
   title: string;
   /** For blockTemplate: the status the template takes in our store. */
-  templateStatus?: 'PAUSED' | 'DISABLED' | 'DELETED';
+  templateStatus?: 'PAUSED' | 'DISABLED';
+  /** For blockTemplate without a status (132001): the status is asked of WhatsApp's template list. */
+  templateRecheck?: true;
   /** What it means and what to do, in words, where Meta's title alone does not say it. */
   meaning?: string;
   /** What else the code changes (see the file's comment). */
@@ -87,8 +90,9 @@ export const metaErrors: Record<number, MetaErrorMeaning> = {
   132001: {
     action: 'blockTemplate',
     title: 'Template does not exist',
-    templateStatus: 'DELETED',
-    meaning: 'WhatsApp does not hold this template in this language, or not as approved (deleted in WhatsApp Manager, or never approved there). It is marked DELETED and refused up front; create it again (POST /v1/templates), or sync (POST /v1/templates/sync) if WhatsApp still lists it.',
+    templateRecheck: true,
+    meaning:
+      "WhatsApp does not hold this template in this language, or holds it not approved. This language of it takes the status WhatsApp's template list gives (DELETED if the list no longer holds it: create it again with POST /v1/templates) and is refused up front unless that is APPROVED.",
   },
   132005: { action: 'refuse', title: 'Template hydrated text too long' },
   132007: { action: 'refuse', title: 'Template format character policy violated' },

@@ -15,7 +15,7 @@ export async function holdFor(store: Store, businessNumberId: string, template: 
   const key = templateKey(businessNumberId, template.name, template.language);
   const stored = await findTemplate(store, businessNumberId, template.name, template.language);
   // WhatsApp's pause also reaches us as a 132015 refusal, which sets the status without a webhook: the status holds too.
-  // So do a DELETED status (Meta's webhook, the sync finding it gone from WhatsApp's list, or a 132001 refusal).
+  // So do a DELETED status (Meta's webhook, or the sync or a 132001 refusal finding it gone from WhatsApp's list).
   if (stored?.status === 'PAUSED' || stored?.status === 'DISABLED' || stored?.status === 'DELETED') {
     const placed = await firstHold(store, [holdIds.template(key)]);
     return { holdId: holdIds.template(key), reason: placed?.reason ?? `WhatsApp ${stored.status.toLowerCase()} the template`, ...(placed ? { alertId: placed.alertId } : {}) };

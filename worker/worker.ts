@@ -4,6 +4,7 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { NativeConnection, Worker, type InjectedSinks, type State } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createCloudApiClient } from '../integrations/broker/cloud-api.client';
+import { createTemplateApiClient } from '../integrations/broker/template-api.client';
 import { createConversationService } from '../services/conversations.service';
 import type { Store } from '../store/db';
 import { TIMELINE_SINK, type ConversationSinks } from '../workflows/conversation.sinks';
@@ -87,12 +88,15 @@ export interface ConnectorWorker {
 export async function createConversationWorker(options: ConversationWorkerOptions): Promise<ConnectorWorker> {
   const limits = options.limits ?? defaultMessagingLimits;
   const clock = () => new Date();
-  const broker = createCloudApiClient({
+  const brokerOptions = {
     baseUrl: options.broker.WHATSAPP_API_BASE_URL,
     version: options.broker.WHATSAPP_API_VERSION,
     accessToken: options.broker.WHATSAPP_ACCESS_TOKEN,
     timeoutMs: options.broker.WHATSAPP_REQUEST_TIMEOUT_MS,
-  });
+  };
+  const broker = createCloudApiClient(brokerOptions);
+  // A send refused with 132001 asks WhatsApp's template list what became of the template (services/template-refusal.ts).
+  const templates = createTemplateApiClient(brokerOptions);
   const dataConverter = dataConverterFor(options.payloadKeys);
   const temporal = new Client({ connection: options.connection, namespace: options.namespace, dataConverter, interceptors: clientInterceptors(options.tracing) });
   // Campaigns hand each recipient to their conversation exactly as the API does, and so do agents writing over SIP.
@@ -159,6 +163,7 @@ export async function createConversationWorker(options: ConversationWorkerOption
     ...(msrpHolderQueue ? { msrpHolderQueue } : {}),
     store: options.store,
     broker,
+    templates,
     clock,
     ...(sip ? { sip, b2bua } : {}),
     ...(options.chatMediaBaseUrl ? { chatMediaBaseUrl: options.chatMediaBaseUrl } : {}),

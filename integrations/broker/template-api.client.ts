@@ -3,8 +3,8 @@ import { CloudApiError, graphTransport, type CloudApiOptions } from './cloud-api
 
 /**
  * Template states WhatsApp reports (message_template_status_update events and the template list). DELETED: the
- * template is gone at WhatsApp (Meta's DELETED event; here also a template Meta's list no longer holds, or a send
- * refused with 132001): it cannot be sent and may be created again.
+ * template is gone at WhatsApp (Meta's DELETED event; here also a template Meta's list no longer holds, looked at by
+ * the sync and after a send refused with 132001): it cannot be sent and may be created again.
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/message_template_status_update
  */
 export const templateStatuses = ['PENDING', 'APPROVED', 'REJECTED', 'PAUSED', 'DISABLED', 'IN_APPEAL', 'PENDING_DELETION', 'DELETED'] as const;
