@@ -6,7 +6,7 @@ import type { InDialogContent } from './sip.dialog';
 import type { ChatLine, ChatOrigin } from './sip.types';
 import { TEMPLATE_COMMAND_HELP } from '../../lib/agent-commands';
 
-/** Every line is UTF-8 text; RFC 3428 §9 requires MESSAGE to support text/plain. */
+/** Every line is UTF-8 text; RFC 3428 §4 and §7 require every UA that supports MESSAGE to send and receive text/plain. */
 export const CHAT_CONTENT_TYPE = 'text/plain; charset=UTF-8';
 
 /** Header values are one line of text: control characters (a CR/LF would inject headers) become spaces. */
@@ -61,9 +61,10 @@ const mangled = (contentType: string, text: string) => {
 
 /**
  * The text an agent's request carries, or undefined for a type the connector cannot read (answered 415 with
- * {@link AGENT_CONTENT_TYPES} in Accept, RFC 3428 §7 and RFC 3261 §21.4.13). `message/cpim` (RFC 3862 §2-3, as IMS
- * and RCS desktops wrap their messages) is its message headers, a blank line, then the encapsulated MIME object:
- * its own headers, a blank line and the content, which must itself be text/plain.
+ * {@link AGENT_CONTENT_TYPES} in Accept: RFC 3261 §8.2.3, which RFC 3428 §7 has a UAS follow, and RFC 3428 §9
+ * Table 1). `message/cpim` (RFC 3862 §2-3, as IMS and RCS desktops wrap their messages) is its message headers, a
+ * blank line, then the encapsulated MIME object: its own headers, a blank line and the content, which must itself be
+ * text/plain.
  */
 export function agentText(contentType: string, body: string): string | undefined {
   if (isPlainText(contentType)) return mangled(contentType, body) ? undefined : body;

@@ -80,7 +80,7 @@ export interface AgentMessage {
   body: string;
 }
 
-/** The final response to an agent's MESSAGE (RFC 3428 §7: 2xx taken, 4xx–6xx refused). */
+/** The final response to an agent's MESSAGE (RFC 3428 §7: 2xx taken, 202 by a relay; 4xx/5xx not delivered; 6xx refused). */
 export interface AgentMessageAnswer {
   status: number;
   reason: string;

@@ -70,7 +70,7 @@ describe('page mode: what a desktop writes', () => {
       'SIP/2.0 413 Request Entity Too Large',
       'SIP/2.0 481 Call/Transaction Does Not Exist',
     ]);
-    // RFC 3428 §7 / RFC 3261 §21.4.13: a 415 lists what would be understood.
+    // RFC 3261 §8.2.3 (RFC 3428 §7 defers to it; §9 Table 1 makes Accept mandatory in a 415): a 415 lists what would be understood.
     expect(answers[2]!.header('Accept')).toBe('text/plain, message/cpim');
     expect(answers[4]!.header('Warning')).toMatch(/^399 whatsapp-connector "invalid_request: WhatsApp takes a text of at most 4,096 characters; this one has 4,097/);
 
