@@ -2781,7 +2781,7 @@ export interface components {
         DeadLetter: {
             id: string;
             /** @enum {string} */
-            reason: "change_unreadable" | "message_unreadable" | "status_unreadable" | "template_event_unreadable" | "health_event_unreadable" | "no_customer" | "refused_by_temporal" | "refused_by_store" | "unexpected_error";
+            reason: "change_unreadable" | "message_unreadable" | "status_unreadable" | "template_event_unreadable" | "health_event_unreadable" | "no_customer" | "refused_by_temporal" | "refused_by_store" | "unexpected_error" | "field_not_handled";
             detail: string;
             /** @description The webhook change field it came in */
             field: string;
@@ -5547,7 +5547,7 @@ export interface operations {
     listDeadLetters: {
         parameters: {
             query?: {
-                reason?: "change_unreadable" | "message_unreadable" | "status_unreadable" | "template_event_unreadable" | "health_event_unreadable" | "no_customer" | "refused_by_temporal" | "refused_by_store" | "unexpected_error";
+                reason?: "change_unreadable" | "message_unreadable" | "status_unreadable" | "template_event_unreadable" | "health_event_unreadable" | "no_customer" | "refused_by_temporal" | "refused_by_store" | "unexpected_error" | "field_not_handled";
                 limit?: number;
             };
             header?: never;
@@ -5906,6 +5906,7 @@ export interface operations {
                             healthEvents: number;
                             /** @description `calls` events (connect, terminate) stored; a redelivered one counts 0 */
                             callEvents: number;
+                            /** @description Changes of a field the connector does not act on (account_review_update, history, smb_message_echoes, …), or a messages change with no messages, statuses or errors: each kept whole as a field_not_handled dead letter */
                             ignoredChanges: number;
                             deadLetters: number;
                             /** @description Parts stored whole, to be handed over in chunks */

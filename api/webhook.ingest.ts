@@ -1,7 +1,7 @@
 import type { ReactionDoc } from '../store/documents';
 import { z } from 'zod';
 import { messages as messagesMetric } from '../lib/metrics';
-import type { DeadLetter } from '../store/dead-letters.store';
+import { recordDeadLetter, type DeadLetter } from '../store/dead-letters.store';
 import { keepAside, orDeadLetter } from './webhook.failures';
 import { BusinessCapabilityValue, ingestCapabilityUpdate } from './webhook.capability';
 import { CallsChangeValue, CloudCallEvent, ingestCallEvent } from './webhook.calls';
@@ -29,6 +29,7 @@ export interface IngestSummary {
   healthEvents: number;
   /** `calls` events (connect, terminate) stored; a redelivered one is not counted. */
   callEvents: number;
+  /** Changes nothing here acts on, each kept whole as a `field_not_handled` dead letter (never dropped unseen). */
   ignoredChanges: number;
   /** Parts kept aside as dead letters (GET /v1/dead-letters). */
   deadLetters: number;
@@ -45,7 +46,8 @@ export type WebhookPart =
   | { kind: 'capability'; field: string; wabaId: string; time?: number; value: BusinessCapabilityValue; raw: unknown }
   | { kind: 'call'; value: CallsChangeValue; raw: unknown }
   | { kind: 'unreadableChange'; field: string; raw: unknown; detail: string }
-  | { kind: 'ignored' };
+  /** A change nothing here acts on: acknowledged and kept whole as a `field_not_handled` dead letter. */
+  | { kind: 'ignored'; field: string; raw: unknown; businessNumberId?: string };
 
 /** Webhook fields about templates: their review status, category and quality (Meta's webhooks reference). */
 const templateFields = new Set(['message_template_status_update', 'template_category_update', 'message_template_quality_update']);
@@ -68,17 +70,25 @@ export function partsOf(body: CloudWebhookBody): WebhookPart[] {
         const parsed = CallsChangeValue.safeParse(change.value);
         if (!parsed.success) return [{ kind: 'unreadableChange', field: change.field, raw: change.value, detail: z.prettifyError(parsed.error) }];
         const calls = parsed.data.calls ?? [];
-        return calls.length === 0 ? [{ kind: 'ignored' }] : calls.map((raw) => ({ kind: 'call' as const, value: parsed.data, raw }));
+        return calls.length === 0 ? [ignored(change.field, change.value)] : calls.map((raw) => ({ kind: 'call' as const, value: parsed.data, raw }));
       }
-      if (change.field !== 'messages') return [{ kind: 'ignored' }];
+      if (change.field !== 'messages') return [ignored(change.field, change.value)];
       const parsed = MessagesChangeValue.safeParse(change.value);
       if (!parsed.success) return [{ kind: 'unreadableChange', field: change.field, raw: change.value, detail: z.prettifyError(parsed.error) }];
       const value = parsed.data;
       // Meta's errors webhook (an `errors[]` beside or instead of messages) becomes a supervisors' alert, never dropped.
       const errors = (value.errors ?? []).map((error) => ({ kind: 'health' as const, field: MESSAGES_ERROR, raw: { metadata: value.metadata, error }, entryId: entry.id, ...when }));
-      return [...(value.messages ?? []).map((raw) => ({ kind: 'message' as const, value, raw })), ...(value.statuses ?? []).map((raw) => ({ kind: 'status' as const, value, raw })), ...errors];
+      const parts: WebhookPart[] = [...(value.messages ?? []).map((raw) => ({ kind: 'message' as const, value, raw })), ...(value.statuses ?? []).map((raw) => ({ kind: 'status' as const, value, raw })), ...errors];
+      // A `messages` change with none of the three carries something Meta added since: kept, not dropped unseen.
+      return parts.length > 0 ? parts : [ignored(change.field, change.value)];
     }),
   );
+}
+
+/** A change of a field nothing here acts on, with the business number its value names (Meta's `metadata`), if any. */
+function ignored(field: string, raw: unknown): WebhookPart {
+  const id = (raw as { metadata?: { phone_number_id?: unknown } } | null)?.metadata?.phone_number_id;
+  return { kind: 'ignored', field, raw, ...(typeof id === 'string' && id !== '' ? { businessNumberId: id } : {}) };
 }
 
 /** JSON of a part as received; one nested too deep to serialise (JSON.parse takes depths stringify cannot) says so. */
@@ -125,7 +135,12 @@ export async function ingestParts(
     summary.deadLetters += 1;
   };
   for (const part of parts) {
-    if (part.kind === 'ignored') summary.ignoredChanges += 1;
+    if (part.kind === 'ignored') {
+      // Meta sends fields a subscription asked for and fields added since; none is dropped unseen (README *Dead letters*).
+      const detail = `field ${part.field}: this release does not act on it; kept for a later one`;
+      await recordDeadLetter(deps.store, { reason: 'field_not_handled', detail, field: part.field, raw: jsonOf(part.raw), ...(part.businessNumberId ? { businessNumberId: part.businessNumberId } : {}), receivedAt });
+      summary.ignoredChanges += 1;
+    }
     if (part.kind === 'unreadableChange') {
       await kept({ reason: 'change_unreadable', detail: part.detail, field: part.field, raw: jsonOf(part.raw), receivedAt });
     }

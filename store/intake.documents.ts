@@ -21,6 +21,12 @@ export const deadLetterReasons = [
   'refused_by_store',
   /** Anything else that failed while MongoDB and Temporal both answered. */
   'unexpected_error',
+  /**
+   * A change of a webhook field this release does not act on (account_review_update, phone_number_name_update,
+   * history, smb_message_echoes, …), or a `messages` change carrying none of messages, statuses or errors: acknowledged
+   * and kept whole, so nothing Meta sent is lost and a later release can act on it.
+   */
+  'field_not_handled',
 ] as const;
 export type DeadLetterReason = (typeof deadLetterReasons)[number];
 /** A part of a webhook the connector could not use, kept as it arrived so a later release can replay it. */

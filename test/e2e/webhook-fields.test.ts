@@ -1,0 +1,81 @@
+/**
+ * Webhook fields the connector does not act on, posted as Meta's webhook references write them (whole bodies,
+ * signed): each is acknowledged, and kept where a supervisor sees it (`GET /v1/dead-letters?reason=field_not_handled`)
+ * so a later release can replay it, never dropped uncounted. Pages: https://developers.facebook.com/documentation/
+ * business-messaging/whatsapp/webhooks/reference/<field>.
+ */
+import { signBody } from '../../simulator/cloud-api.payloads';
+import { APP_SECRET, BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+
+let rig: ServiceRig;
+const METADATA = { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID };
+
+const post = (body: object) => {
+  const raw = JSON.stringify(body);
+  return fetch(`${rig.baseUrl}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) }, body: raw }).then(async (r) => ({
+    status: r.status,
+    body: (await r.json()) as Record<string, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+  }));
+};
+const change = (field: string, value: unknown) => ({ object: 'whatsapp_business_account', entry: [{ id: WABA_ID, time: Math.floor(Date.now() / 1000), changes: [{ value, field }] }] });
+const kept = async () =>
+  ((await rig.requestAs('supervisor', 'GET', '/v1/dead-letters?reason=field_not_handled&limit=500')).body.deadLetters as { field: string; raw: string; detail: string; businessNumberId?: string }[]);
+
+beforeAll(async () => {
+  rig = await startService();
+}, 60_000);
+afterAll(async () => rig?.stop());
+
+const unique = () => Math.random().toString(36).slice(2);
+
+describe('fields the connector does not act on are acknowledged and kept, never lost', () => {
+  it.each([
+    // https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/account_review_update/
+    ['account_review_update', () => ({ decision: 'APPROVED', note: unique() })],
+    // https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/phone_number_name_update
+    ['phone_number_name_update', () => ({ display_phone_number: '15550783881', decision: 'APPROVED', requested_verified_name: `Lucky Shrub ${unique()}`, rejection_reason: null })],
+    // https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/smb_message_echoes
+    [
+      'smb_message_echoes',
+      () => ({ messaging_product: 'whatsapp', metadata: METADATA, message_echoes: [{ from: '15550783881', to: '16505551234', id: `wamid.${unique()}`, timestamp: '1739321024', type: 'text', text: { body: 'Sent from the Business app' } }] }),
+    ],
+  ])('%s', async (field, value) => {
+    const body = value();
+    const answer = await post(change(field, body));
+    expect(answer).toMatchObject({ status: 200, body: { received: { ignoredChanges: 1, deadLetters: 0, messages: 0 } } });
+    const letter = (await kept()).find((l) => l.field === field && l.raw.includes(JSON.stringify(body)));
+    expect(letter).toBeDefined();
+    expect(letter!.detail).toContain(field);
+    // Meta delivers it again: still one letter
+    expect((await post(change(field, body))).status).toBe(200);
+    expect((await kept()).filter((l) => l.field === field && l.raw.includes(JSON.stringify(body)))).toHaveLength(1);
+  });
+
+  it('keeps a `messages` change that carries none of messages, statuses or errors (a part Meta adds later)', async () => {
+    const value = { messaging_product: 'whatsapp', metadata: METADATA, user_id_updates: [{ id: unique() }] };
+    const answer = await post(change('messages', value));
+    expect(answer).toMatchObject({ status: 200, body: { received: { ignoredChanges: 1, messages: 0, statuses: 0 } } });
+    const letter = (await kept()).find((l) => l.field === 'messages' && l.raw.includes(value.user_id_updates[0]!.id));
+    expect(letter).toMatchObject({ businessNumberId: BUSINESS_NUMBER_ID });
+  });
+
+  it('keeps the others beside a handled message in one body, and handles the message', async () => {
+    const customer = String(15557100000 + Math.floor(Math.random() * 90_000));
+    const wamid = `wamid.${unique()}`;
+    const echo = { messaging_product: 'whatsapp', metadata: METADATA, history: [{ metadata: { phase: 0, chunk_order: 1, progress: 10 }, threads: [{ id: customer, messages: [] }] }], tag: unique() };
+    const body = {
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: WABA_ID,
+          changes: [
+            { field: 'history', value: echo },
+            { field: 'messages', value: { messaging_product: 'whatsapp', metadata: METADATA, contacts: [{ profile: { name: 'Sheena' }, wa_id: customer }], messages: [{ from: customer, id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'hi' } }] } },
+          ],
+        },
+      ],
+    };
+    expect(await post(body)).toMatchObject({ status: 200, body: { received: { messages: 1, ignoredChanges: 1 } } });
+    expect((await kept()).some((l) => l.field === 'history' && l.raw.includes(echo.tag))).toBe(true);
+  });
+});
