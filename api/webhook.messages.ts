@@ -160,6 +160,17 @@ function pricingOfStatus(pricing: NonNullable<CloudStatus['pricing']>): MessageP
   };
 }
 
+/** The status's conversation (conversation-based pricing) as the store keeps it, or nothing. */
+function conversationOf(conversation: CloudStatus['conversation']): { conversation?: { id?: string; originType?: string; expiresAt?: Date } } {
+  if (!conversation) return {};
+  const kept = {
+    ...(conversation.id ? { id: conversation.id } : {}),
+    ...(conversation.origin?.type ? { originType: conversation.origin.type } : {}),
+    ...(conversation.expiration_timestamp !== undefined ? { expiresAt: new Date(Number(conversation.expiration_timestamp) * 1000) } : {}),
+  };
+  return Object.keys(kept).length > 0 ? { conversation: kept } : {};
+}
+
 function failureOf(status: CloudStatus): MessageFailure | undefined {
   const error = status.errors?.[0];
   if (status.status !== 'failed' || !error) return undefined;
@@ -186,6 +197,7 @@ export async function ingestStatus(deps: IngestDeps, status: CloudStatus & { sta
     ...(status.pricing?.category ? { pricingCategory: status.pricing.category } : {}),
     ...(status.pricing ? { pricing: pricingOfStatus(status.pricing) } : {}),
     ...(failure ? { failure } : {}),
+    ...conversationOf(status.conversation),
   });
   if (!failure) return;
   // A redelivered failure signals again: the first signal may not have gone out (the broker redelivers because we

@@ -61,6 +61,18 @@ export const CloudStatus = z.looseObject({
     })
     .optional(),
   errors: z.array(CloudError).optional(),
+  /**
+   * Conversation-based pricing's conversation (id, `expiration_timestamp` in unix seconds, `origin.type`); absent
+   * under per-message pricing. Read leniently: a shape other than Meta's is left out, never costs the status itself.
+   */
+  conversation: z
+    .looseObject({
+      id: z.string().optional(),
+      expiration_timestamp: z.union([z.string().regex(/^\d{1,12}$/), z.number().int().min(0)]).optional(),
+      origin: z.looseObject({ type: z.string().optional() }).optional(),
+    })
+    .optional()
+    .catch(undefined),
 });
 export type CloudStatus = z.infer<typeof CloudStatus>;
 

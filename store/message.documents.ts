@@ -157,6 +157,12 @@ export interface DeliveryStatusDoc {
   pricingCategory?: string;
   pricing?: MessagePricing;
   failure?: MessageFailure;
+  /**
+   * The status webhook's `conversation` under conversation-based pricing (its id, when it expires, the category it
+   * was opened in as `origin.type`), kept as received; statuses priced per message carry none. Status webhook
+   * reference: https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/status/
+   */
+  conversation?: { id?: string; originType?: string; expiresAt?: Date };
 }
 
 /**

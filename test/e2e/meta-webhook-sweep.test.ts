@@ -1,0 +1,106 @@
+/**
+ * The messages webhook's payloads as Meta's reference pages write them (whole bodies, signed, straight to the
+ * connector), for the fields no other test posts: what the integrator then sees in the thread, or what is stored.
+ * Pages: https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/<type>.
+ */
+import { eventually } from '../support/workflow-env';
+import { signBody } from '../../simulator/cloud-api.payloads';
+import { APP_SECRET, BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+
+let rig: ServiceRig;
+let next = 15557200000 + Math.floor(Math.random() * 90_000);
+const newCustomer = () => String((next += 1));
+const now = () => String(Math.floor(Date.now() / 1000));
+const path = (customer: string, rest = '') => `/v1/conversations/${encodeURIComponent(`wa:${BUSINESS_NUMBER_ID}:${customer}`)}${rest}`;
+
+const messagesChange = (value: Record<string, unknown>) => ({
+  object: 'whatsapp_business_account',
+  entry: [{ id: WABA_ID, changes: [{ value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID }, ...value }, field: 'messages' }] }],
+});
+const messagesWebhook = (customer: string, message: Record<string, unknown>) =>
+  messagesChange({ contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: customer }], messages: [{ from: customer, timestamp: now(), ...message }] });
+
+const post = (body: object) => {
+  const raw = JSON.stringify(body);
+  return fetch(`${rig.baseUrl}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) }, body: raw }).then(async (r) => ({
+    status: r.status,
+    body: (await r.json()) as Record<string, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
+  }));
+};
+/** The thread's message with this wamid, once it is there. */
+const inThread = async (customer: string, wamid: string) => {
+  const thread = await eventually(() => rig.request('GET', path(customer, '/messages')), (r) => r.status === 200 && r.body.messages?.some((m: { wamid?: string }) => m.wamid === wamid));
+  return thread.body.messages.find((m: { wamid?: string }) => m.wamid === wamid) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+};
+
+beforeAll(async () => {
+  rig = await startService();
+}, 60_000);
+afterAll(async () => rig?.stop());
+
+describe('customer messages, fields as the reference pages write them', () => {
+  it('keeps a shared location with name, address and url (location page)', async () => {
+    const customer = newCustomer();
+    const location = { address: '1 Hacker Way, Menlo Park, CA 94025', latitude: 37.483307, longitude: -122.148981, name: 'Main Street Beach', url: 'https://www.facebook.com' };
+    expect(await post(messagesWebhook(customer, { id: `wamid.loc-${customer}`, type: 'location', location }))).toMatchObject({ status: 200, body: { received: { messages: 1 } } });
+    expect((await inThread(customer, `wamid.loc-${customer}`)).location).toEqual(location);
+  });
+
+  it('keeps a contact card whole: addresses, birthday, emails, name, org, phones, urls (contacts page)', async () => {
+    const customer = newCustomer();
+    const card = {
+      addresses: [{ city: 'Menlo Park', country: 'United States', country_code: 'us', state: 'CA', street: '1 Hacker Way', type: 'HOME', zip: '94025' }],
+      birthday: '2012-08-18',
+      emails: [{ email: 'bjohnson@luckyshrub.com', type: 'WORK' }],
+      name: { formatted_name: 'Barbara J. Johnson', first_name: 'Barbara', last_name: 'Johnson', middle_name: 'Joana', suffix: 'Esq.', prefix: 'Dr.' },
+      org: { company: 'Lucky Shrub', department: 'Legal', title: 'Lead Counsel' },
+      phones: [{ phone: '+1 (940) 555-1234', wa_id: '19405551234', type: 'HOME' }],
+      urls: [{ url: 'https://www.luckyshrub.com', type: 'WORK' }],
+    };
+    await post(messagesWebhook(customer, { id: `wamid.card-${customer}`, type: 'contacts', contacts: [card] }));
+    expect((await inThread(customer, `wamid.card-${customer}`)).contacts).toEqual([card]);
+  });
+
+  it('keeps a message forwarded many times (context.frequently_forwarded, text page)', async () => {
+    const customer = newCustomer();
+    await post(messagesWebhook(customer, { id: `wamid.fwd-${customer}`, type: 'text', text: { body: 'Chain letter' }, context: { forwarded: true, frequently_forwarded: true } }));
+    expect((await inThread(customer, `wamid.fwd-${customer}`)).context).toEqual({ forwarded: true, frequentlyForwarded: true });
+  });
+
+  it('keeps an animated sticker as animated (sticker page)', async () => {
+    const customer = newCustomer();
+    const sticker = { mime_type: 'image/webp', sha256: 'ab'.repeat(32), id: '1003383421387256', animated: true };
+    await post(messagesWebhook(customer, { id: `wamid.st-${customer}`, type: 'sticker', sticker }));
+    expect((await inThread(customer, `wamid.st-${customer}`)).sticker).toMatchObject({ animated: true });
+  });
+});
+
+describe('statuses (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/status/)', () => {
+  it("keeps the conversation object of a status priced by conversation (id, expiry, origin), beside its pricing", async () => {
+    const customer = newCustomer();
+    const wamid = `wamid.cbp-${customer}`;
+    const expires = Math.floor(Date.now() / 1000) + 86_400;
+    const status = {
+      id: wamid,
+      status: 'sent',
+      timestamp: now(),
+      recipient_id: customer,
+      conversation: { id: `CONVERSATION_${customer}`, expiration_timestamp: String(expires), origin: { type: 'utility' } },
+      pricing: { billable: true, pricing_model: 'CBP', category: 'utility' },
+    };
+    expect(await post(messagesChange({ statuses: [status] }))).toMatchObject({ status: 200, body: { received: { statuses: 1, deadLetters: 0 } } });
+    const doc = await rig.store.deliveryStatuses.findOne({ _id: `${wamid}:sent` });
+    expect(doc).toMatchObject({ pricing: { billable: true, model: 'CBP', category: 'utility' }, conversation: { id: `CONVERSATION_${customer}`, originType: 'utility', expiresAt: new Date(expires * 1000) } });
+  });
+
+  it('takes a status priced per message without a conversation object, and one whose conversation is shaped oddly', async () => {
+    const customer = newCustomer();
+    const wamid = `wamid.pmp-${customer}`;
+    const priced = { id: wamid, status: 'delivered', timestamp: now(), recipient_id: customer, pricing: { billable: false, pricing_model: 'PMP', category: 'service', type: 'free_customer_service' } };
+    const odd = { id: wamid, status: 'read', timestamp: now(), recipient_id: customer, conversation: 'not-an-object' };
+    expect(await post(messagesChange({ statuses: [priced, odd] }))).toMatchObject({ status: 200, body: { received: { statuses: 2, deadLetters: 0 } } });
+    expect(await rig.store.deliveryStatuses.findOne({ _id: `${wamid}:delivered` })).toMatchObject({ pricing: { model: 'PMP', type: 'free_customer_service', billable: false } });
+    expect((await rig.store.deliveryStatuses.findOne({ _id: `${wamid}:delivered` }))!.conversation).toBeUndefined();
+    expect(await rig.store.deliveryStatuses.findOne({ _id: `${wamid}:read` })).toMatchObject({ status: 'read' });
+  });
+});
