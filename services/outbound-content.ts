@@ -8,6 +8,13 @@ import type { OutboundRequest } from '../api/conversations.schema';
 const refuse = (path: string, message: string, code: 'invalid_request' | 'unknown_media' = 'invalid_request') =>
   new AppError(code, `${path}: ${message}`, { errors: [{ in: 'body', path, message }] });
 
+/**
+ * How old a customer's message may be for a reaction: "If the message you are reacting to is more than 30 days old
+ * […] the reaction message will not be delivered"
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/reaction-messages).
+ */
+const REACTABLE_MS = 30 * 24 * 60 * 60 * 1000;
+
 /** A message of this conversation by our id or by its wamid, with the wamid WhatsApp knows it by. */
 async function findInThread(store: Store, conversationId: string, ref: string) {
   const doc = await store.messages.findOne({ conversationId, $or: [{ _id: ref }, { wamid: ref }] });
@@ -45,8 +52,14 @@ export async function resolveOutbound(store: Store, conversationId: string, mess
   }
   if (message.type === 'reaction') {
     const target = await findInThread(store, conversationId, message.messageId);
-    // Meta: a reaction applies to a message the business received from the customer.
-    if (!target || target.doc.direction !== 'inbound') throw refuse('message.messageId', `no customer message ${message.messageId} in this conversation`);
+    // Meta: a reaction applies to a message the business received from the customer; a notice WhatsApp wrote
+    // (system, welcome request, edit…) is none.
+    if (!target || target.doc.direction !== 'inbound' || target.doc.event) throw refuse('message.messageId', `no customer message ${message.messageId} in this conversation`);
+    // Meta does not deliver a reaction to a message "more than 30 days old" (reaction-messages page): refused here,
+    // where WhatsApp would accept it and fail it later.
+    if (Date.now() - target.doc.sortAt > REACTABLE_MS) {
+      throw refuse('message.messageId', `the customer's message ${message.messageId} is more than 30 days old: WhatsApp does not deliver a reaction to it`);
+    }
     return { type: 'reaction', messageId: target.doc._id, wamid: target.wamid, emoji: message.emoji };
   }
   const { replyTo: ref, ...fields } = message;

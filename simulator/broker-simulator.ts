@@ -105,7 +105,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     isClosed: () => closed,
     takeDuplicate: () => faults.take('duplicateWebhooks') !== undefined,
     // Created below; only called once a webhook goes out.
-    observers: [(body) => phoneNumbers.noteDelivered(body), (body) => blockUsers.noteDelivered(body), (body) => metaSip.noteDelivered(body), (body) => windows.noteInbound(body)],
+    observers: [(body) => phoneNumbers.noteDelivered(body), (body) => blockUsers.noteDelivered(body), (body) => metaSip.noteDelivered(body), (body) => windows.noteInbound(body), (body) => messages.noteDelivered(body)],
   });
 
   /**

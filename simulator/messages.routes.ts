@@ -17,6 +17,7 @@ import { refusalOfDirectSend, refusalOfMarketingSend } from './send-channels.val
 import { validateTemplateSend } from './template-send.validate';
 import type { installTemplateManager } from './template-manager';
 import type { createStatusWebhooks, LateFailure } from './status-webhooks';
+import { reactionTargets } from './reaction-targets';
 
 /** A message the broker accepted, as tests and the demo read it back (`GET /_sim/sent`). */
 export interface SentMessage {
@@ -97,6 +98,8 @@ export function installMessages(app: Express, deps: MessagesDeps) {
   const byIdempotencyKey = new Map<string, string>();
   /** Numbers Meta enabled Direct Send for (simulator/send-channels.validate.ts). */
   const directSend = new Set<string>();
+  /** The customer messages delivered, for judging what a reaction names (simulator/reaction-targets.ts). */
+  const reactions = reactionTargets();
 
   // /messages takes every message; /marketing_messages marketing templates only (send-channels.validate.ts).
   const handleSend = (endpoint: 'messages' | 'marketing_messages') => async (req: Request, res: Response) => {
@@ -174,6 +177,9 @@ export function installMessages(app: Express, deps: MessagesDeps) {
     const sentTemplate = parsed.data.type === 'template' ? deps.templates().find((t) => t.name === parsed.data.template?.name) : undefined;
     const marketingRefusal = sentTemplate?.category === 'MARKETING' && parsed.data.to ? deps.marketingRefusal(parsed.data.to) : undefined;
     if (marketingRefusal) return void deps.statuses.failLater(message, marketingRefusal);
+    // A reaction to a message WhatsApp will not apply it to: answered, then failed (131009).
+    const badReaction = deps.acceptEverything ? undefined : reactions.lateFailure(message.phoneNumberId, message.body, deps.recipients.waIdFor);
+    if (badReaction) return void deps.statuses.failLater(message, badReaction);
     // Media is fetched or read after the answer; what is wrong with it comes as a failed status (131053).
     const media = deps.acceptEverything ? null : deps.media.lateFailure(message.body);
     if (media) return void media.then((failure) => (failure ? deps.statuses.failLater(message, failure) : deps.statuses.deliver(message)));
@@ -187,6 +193,8 @@ export function installMessages(app: Express, deps: MessagesDeps) {
     /** Mark-as-read and typing-indicator calls, oldest first. */
     reads: (): ReadReceipt[] => [...reads],
     requests: (): number => requests,
+    /** Observer of every webhook delivered: remembers the customer messages a reaction may name. */
+    noteDelivered: (body: object): void => reactions.noteDelivered(body),
     /** The raw lists, for the `GET /_sim/sent` control. */
     recorded: () => ({ sent, reads }),
     reset(): void {

@@ -33,15 +33,18 @@ export interface LateFailure {
 
 /** The statuses of accepted sends: `deliver` (sent, delivered, read) or `failLater` (one `failed`). */
 export function createStatusWebhooks(deps: StatusWebhookDeps) {
-  /** sent → delivered → read, `statusDelayMs` apart, priced as Meta would price the message. */
+  /** sent → delivered → read (a reaction: sent only), `statusDelayMs` apart, priced as Meta would price the message. */
   function deliver(message: SentMessage): void {
     if (!deps.autoStatuses) return;
     const template = message.body.template as { name?: string } | undefined;
     const stored = template?.name ? deps.templateCategory(template.name) : undefined;
     const category = message.type !== 'template' ? 'service' : (stored?.toLowerCase() ?? (template?.name?.startsWith('mkt_') ? 'marketing' : 'utility'));
     const pricing = deps.windows.pricingFor(message.phoneNumberId, message.to, category);
+    // A reaction gets `sent` only: "it does not trigger delivered or read message webhooks" (reaction-messages page,
+    // https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/reaction-messages).
+    const progress = message.type === 'reaction' ? (['sent'] as const) : (['sent', 'delivered', 'read'] as const);
     void (async () => {
-      for (const status of ['sent', 'delivered', 'read'] as const) {
+      for (const status of progress) {
         await deps.later(deps.statusDelayMs);
         if (deps.isClosed()) return;
         await deps.deliverWebhook(

@@ -170,4 +170,22 @@ describe('limits are refused before the send, naming the field', () => {
     expect(sentTo(customer)).toEqual([]);
     expect(wamid).toMatch(/^wamid\./);
   }, 60_000);
+
+  // https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/reaction-messages: "If the
+  // message you are reacting to is more than 30 days old, doesn't correspond to any message in the conversation, has
+  // been deleted, or is itself a reaction message", WhatsApp does not deliver the reaction.
+  it("refuses a reaction to a customer's message more than 30 days old, and to a notice WhatsApp wrote, sending nothing", async () => {
+    const customer = newCustomer();
+    const old = await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'last month', timestamp: Math.floor(Date.now() / 1000) - 31 * 24 * 60 * 60 });
+    const notice = await rig.simulator.sendInboundMessage({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, type: 'system', content: { body: 'User A changed from 1 to 2', type: 'user_changed_user_id', user_id: 'US.13491208655302741918' }, withoutContacts: true });
+    const fresh = await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'today' });
+    await eventually(() => rig.request('GET', path(customer, '/messages')), (r) => [old.wamid, notice.wamid, fresh.wamid].every((w) => r.body.messages?.some((m: { wamid?: string }) => m.wamid === w)));
+    const toOld = await rig.request('POST', path(customer, '/messages'), { message: { type: 'reaction', messageId: old.wamid, emoji: '\u{1F44D}' } });
+    expect(toOld).toMatchObject({ status: 400, body: { code: 'invalid_request', errors: [{ path: 'message.messageId', message: expect.stringContaining('30 days') }] } });
+    const toNotice = await rig.request('POST', path(customer, '/messages'), { message: { type: 'reaction', messageId: notice.wamid, emoji: '\u{1F44D}' } });
+    expect(toNotice).toMatchObject({ status: 400, body: { errors: [{ path: 'message.messageId' }] } });
+    expect(sentTo(customer)).toEqual([]);
+    // The customer's message of today takes one.
+    expect((await rig.request('POST', path(customer, '/messages'), { message: { type: 'reaction', messageId: fresh.wamid, emoji: '\u{1F44D}' } })).status).toBe(202);
+  }, 60_000);
 });

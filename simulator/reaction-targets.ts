@@ -1,0 +1,61 @@
+/**
+ * What the simulated broker knows about the messages a business may react to: every customer message it delivered
+ * (wamid, type, sender, number, time). Meta's reaction-messages page
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/reaction-messages): "If the
+ * message you are reacting to is more than 30 days old, doesn't correspond to any message in the conversation, has
+ * been deleted, or is itself a reaction message", the reaction is not delivered. The send is answered first and the
+ * failure comes as a `failed` status with 131009 "Parameter value is not valid" (the code as integrators report the
+ * real API answering; the error-codes page lists 131009 without naming reactions). A wamid the broker never delivered
+ * (a test posting its own webhook, a restart) is not judged: Meta would know it, the simulator does not.
+ */
+import type { LateFailure } from './status-webhooks';
+
+const REACTABLE_MS = 30 * 24 * 60 * 60 * 1000;
+/** Messages remembered at most; the oldest are forgotten first (a benchmark delivers hundreds of thousands). */
+const REMEMBERED = 100_000;
+
+interface Delivered {
+  phoneNumberId: string;
+  from: string;
+  type: string;
+  /** The message's own timestamp, epoch ms. */
+  at: number;
+}
+
+const digits = (s: string) => s.replace(/\D/g, '');
+
+export function reactionTargets() {
+  const delivered = new Map<string, Delivered>();
+  return {
+    /** Every webhook the broker delivers passes here: it remembers the customer messages in it. */
+    noteDelivered(body: object): void {
+      type Message = { id?: string; from?: string; type?: string; timestamp?: string };
+      const entries = (body as { entry?: { changes?: { value?: { metadata?: { phone_number_id?: string }; messages?: Message[] } }[] }[] }).entry ?? [];
+      for (const change of entries.flatMap((e) => e.changes ?? [])) {
+        const phoneNumberId = change.value?.metadata?.phone_number_id;
+        for (const m of change.value?.messages ?? []) {
+          if (!phoneNumberId || !m.id || !m.from || !m.type) continue;
+          delivered.set(m.id, { phoneNumberId, from: digits(m.from), type: m.type, at: Number(m.timestamp ?? 0) * 1000 || Date.now() });
+          if (delivered.size > REMEMBERED) delivered.delete(delivered.keys().next().value!);
+        }
+      }
+    },
+    /** Meta's late failure of an accepted reaction send, if the message it names is one it cannot react to; `waIdOf`: Meta's wa_id for a `to`. */
+    lateFailure(phoneNumberId: string, body: Record<string, unknown>, waIdOf: (to: string) => string = digits): LateFailure | undefined {
+      const messageId = body.type === 'reaction' ? (body.reaction as { message_id?: unknown } | undefined)?.message_id : undefined;
+      const target = typeof messageId === 'string' ? delivered.get(messageId) : undefined;
+      if (!target) return undefined;
+      // `to` as sent, or the wa_id Meta resolves it to (a BSUID `recipient` is not compared).
+      const to = typeof body.to === 'string' ? [digits(body.to), digits(waIdOf(body.to))] : undefined;
+      const why =
+        target.type === 'reaction'
+          ? 'is itself a reaction message'
+          : target.phoneNumberId !== phoneNumberId || (to !== undefined && !to.includes(target.from))
+            ? "doesn't correspond to any message in the conversation"
+            : Date.now() - target.at > REACTABLE_MS
+              ? 'is more than 30 days old'
+              : undefined;
+      return why ? { code: 131009, title: 'Parameter value is not valid', details: `reaction.message_id ${messageId as string} ${why}` } : undefined;
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Reactions the business sends, as Meta's reaction-messages page describes them
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/reaction-messages):
+ * - "When you send a reaction message, WhatsApp triggers only a sent message webhook (status set to sent); it does
+ *   not trigger delivered or read message webhooks."
+ * - "If the message you are reacting to is more than 30 days old, doesn't correspond to any message in the
+ *   conversation, has been deleted, or is itself a reaction message", the reaction is not delivered: the send is
+ *   answered, then a `failed` status with 131009 follows (the code as integrators report it; see the README row).
+ * The simulator judges only messages it delivered itself: a wamid it never saw is delivered as usual.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
+
+const TOKEN = 'sim-token';
+const NUMBER = '106540352242922';
+const CUSTOMER = '16505551234';
+type Status = { id: string; status: string; errors?: { code: number; title: string; error_data: { details: string } }[] };
+let sim: BrokerSimulator;
+let hook: Server;
+const statuses: Status[] = [];
+
+beforeAll(async () => {
+  hook = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c: Buffer) => (raw += c.toString()));
+    req.on('end', () => {
+      const body = JSON.parse(raw) as { entry: { changes: { value: { statuses?: Status[] } }[] }[] };
+      statuses.push(...(body.entry[0]!.changes[0]!.value.statuses ?? []));
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+  sim = await startBrokerSimulator({ accessToken: TOKEN, appSecret: 'sim-secret', statusDelayMs: 5, webhookUrl: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/webhook` });
+});
+afterAll(async () => {
+  await sim?.close();
+  await new Promise((resolve) => hook?.close(resolve));
+});
+
+/** Meta's request body from the reaction-messages page. */
+const react = (messageId: string, to = CUSTOMER) =>
+  fetch(`${sim.url}/v23.0/${NUMBER}/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ messaging_product: 'whatsapp', recipient_type: 'individual', to, type: 'reaction', reaction: { message_id: messageId, emoji: '\u{1F600}' } }),
+  }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> })); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
+const statusesOf = (wamid: string) => statuses.filter((s) => s.id === wamid);
+const DAY_S = 24 * 60 * 60;
+
+describe("a business's reaction, as Meta's reaction-messages page tells it", () => {
+  it('is followed by a sent status only, never delivered or read', async () => {
+    const { wamid } = await sim.sendInboundText({ phoneNumberId: NUMBER, from: CUSTOMER, text: 'Perfect, thank you!' });
+    const answer = await react(wamid);
+    expect(answer).toMatchObject({ status: 200, body: { messages: [{ id: expect.stringMatching(/^wamid\./) }] } });
+    await settle();
+    expect(statusesOf(answer.body.messages[0].id).map((s) => s.status)).toEqual(['sent']);
+  });
+
+  it.each([
+    ['more than 30 days old', async () => (await sim.sendInboundText({ phoneNumberId: NUMBER, from: CUSTOMER, text: 'old', timestamp: Math.floor(Date.now() / 1000) - 31 * DAY_S })).wamid, CUSTOMER, '30 days'],
+    ['itself a reaction', async () => (await sim.sendInboundMessage({ phoneNumberId: NUMBER, from: CUSTOMER, type: 'reaction', content: { message_id: 'wamid.x', emoji: '\u{1F44D}' } })).wamid, CUSTOMER, 'reaction'],
+    ["another customer's message (not in this conversation)", async () => (await sim.sendInboundText({ phoneNumberId: NUMBER, from: '16505550000', text: 'mine' })).wamid, CUSTOMER, 'conversation'],
+  ])('on a message %s: answered, then failed with 131009', async (_name, target, to, why) => {
+    const answer = await react(await target(), to);
+    expect(answer.status).toBe(200);
+    await settle();
+    const [failed, ...more] = statusesOf(answer.body.messages[0].id as string);
+    expect(more).toEqual([]);
+    expect(failed).toMatchObject({ status: 'failed', errors: [{ code: 131009, title: 'Parameter value is not valid', error_data: { details: expect.stringContaining(why) } }] });
+  });
+
+  it('is delivered as usual on a wamid the simulator never delivered (it cannot judge it)', async () => {
+    const answer = await react('wamid.HBgLMTY0NjcwNDM1OTUVAgASGBQzQTdCNTg5RjY1MEMyRjlGMjRGNgA=');
+    await settle();
+    expect(statusesOf(answer.body.messages[0].id as string).map((s) => s.status)).toEqual(['sent']);
+  });
+});
