@@ -2,11 +2,11 @@
  * What the simulated broker knows about the messages a business may react to: every customer message it delivered
  * (wamid, type, sender, number, time). Meta's reaction-messages page
  * (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/reaction-messages): "If the
- * message you are reacting to is more than 30 days old, doesn't correspond to any message in the conversation, has
- * been deleted, or is itself a reaction message", the reaction is not delivered. The send is answered first and the
- * failure comes as a `failed` status with 131009 "Parameter value is not valid" (the code as integrators report the
- * real API answering; the error-codes page lists 131009 without naming reactions). A wamid the broker never delivered
- * (a test posting its own webhook, a restart) is not judged: Meta would know it, the simulator does not.
+ * message you are reacting to is more than 30 days old, doesn't correspond to any mes[sage]…" (the copy we could read
+ * stops there; BSPs' copies go on: older than 30 days, itself a reaction, or deleted), the reaction is not delivered.
+ * The send is answered first and the failure comes as a `failed` status with 131009 "Parameter value is not valid":
+ * that form is our reading (the part of the page we read names no code). A wamid the broker never delivered (a test
+ * posting its own webhook, a restart) is not judged: Meta would know it, the simulator does not.
  */
 import type { LateFailure } from './status-webhooks';
 
