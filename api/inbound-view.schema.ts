@@ -110,6 +110,10 @@ export const InboundFieldsView = {
     })
     .optional()
     .meta({ description: "The customer's answer to a call permission request: their own message when they tapped Allow or Decline (responseSource user_action), an event when WhatsApp answered for them (automatic); GET /v1/conversations/{id}/call-permission says whether a call may be placed" }),
+  identityKeyHash: z
+    .string()
+    .optional()
+    .meta({ description: "The writer's identity key hash (Meta's contacts[].identity_key_hash), present while the number's identity change check is on: a different hash than before means their identity key changed" }),
   editedBy: z.string().optional().meta({ description: 'The customer edited this message: the id of the edit event in this thread' }),
   revokedAt: z.string().optional().meta({ description: 'The customer deleted this message for everyone, at this time' }),
 };

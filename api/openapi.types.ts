@@ -2407,6 +2407,8 @@ export interface components {
                 responseSource: string;
                 repliedAt: string;
             };
+            /** @description The writer's identity key hash (Meta's contacts[].identity_key_hash), present while the number's identity change check is on: a different hash than before means their identity key changed */
+            identityKeyHash?: string;
             /** @description The customer edited this message: the id of the edit event in this thread */
             editedBy?: string;
             /** @description The customer deleted this message for everyone, at this time */

@@ -48,8 +48,8 @@ function contactFor(value: MessagesChangeValue, message: CloudInboundMessage): C
  * Throws {@link UnusablePart} (`no_customer`) when neither the message nor its contact names one; a store that does
  * not answer throws as it is (the webhook answers 503 and is delivered again).
  */
-export async function customerOf(deps: Pick<IngestDeps, 'store'>, value: MessagesChangeValue, message: CloudInboundMessage, receivedAt: Date): Promise<CustomerRef> {
-  const seen = inboundIdentity(contactFor(value, message), message);
+export async function customerOf(deps: Pick<IngestDeps, 'store'>, value: MessagesChangeValue, message: CloudInboundMessage, receivedAt: Date, contact = contactFor(value, message)): Promise<CustomerRef> {
+  const seen = inboundIdentity(contact, message);
   if (Object.keys(seen.hints).length === 0 && !seen.formerPhone) {
     throw new UnusablePart('no_customer', `message ${message.id} names no customer (no from, from_user_id, wa_id or user_id)`);
   }
@@ -71,7 +71,8 @@ export interface Inbound {
 /** `position`: the message's place among those of its webhook body, in the order they are processed (see receiptSeq). */
 export async function inboundOf(deps: IngestDeps, value: MessagesChangeValue, message: CloudInboundMessage, receivedAt: Date, position = 0): Promise<Inbound> {
   const businessNumberId = value.metadata.phone_number_id;
-  const customer = await customerOf(deps, value, message, receivedAt);
+  const contact = contactFor(value, message);
+  const customer = await customerOf(deps, value, message, receivedAt, contact);
   const conversationId = conversationWorkflowId(businessNumberId, customer.key);
   const sentAt = Number(message.timestamp) * 1000;
   const read = readInbound(message);
@@ -93,6 +94,7 @@ export async function inboundOf(deps: IngestDeps, value: MessagesChangeValue, me
     kind,
     type: message.type,
     ...read.content,
+    ...(contact?.identity_key_hash ? { identityKeyHash: contact.identity_key_hash } : {}),
     raw: JSON.stringify(message),
     // An event has nothing for the conversation to handle: it is complete once stored.
     ...(read.category === 'event' ? { event: true as const, handled: true } : { handled: false }),

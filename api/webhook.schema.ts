@@ -21,6 +21,11 @@ const Contact = z.looseObject({
   parent_user_id: z.string().min(1).optional(),
   /** Not where Meta sends it; read only when `profile.username` is absent, in case a broker flattens the contact. */
   username: z.string().optional(),
+  /**
+   * The user's identity key hash, "only included if identity change check enabled" (messages webhook pages, e.g.
+   * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/reaction/).
+   */
+  identity_key_hash: z.string().optional().catch(undefined),
 });
 
 const unixSeconds = z.string().regex(/^\d{1,12}$/, 'expected unix seconds as a string');

@@ -71,6 +71,8 @@ export interface InboundContent {
   callPermissionReply?: CallPermissionReply;
   /** Written in a group (Meta's `group_id`, Groups API), not in the 1:1 chat with the business. */
   group?: { id: string };
+  /** The writer's `contacts[].identity_key_hash`, sent while the number's identity change check is on. */
+  identityKeyHash?: string;
 }
 
 export type ReadInbound =

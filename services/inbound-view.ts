@@ -44,6 +44,7 @@ export function inboundFieldsView(doc: InboundMessageDoc): Partial<MessageView> 
     ...(edit ? { edit } : {}),
     ...(revoke ? { revoke } : {}),
     ...(doc.callPermissionReply ? { callPermissionReply: replyView(doc.callPermissionReply) } : {}),
+    ...(doc.identityKeyHash ? { identityKeyHash: doc.identityKeyHash } : {}),
   };
 }
 

@@ -67,6 +67,16 @@ describe('customer messages, fields as the reference pages write them', () => {
     expect((await inThread(customer, `wamid.fwd-${customer}`)).context).toEqual({ forwarded: true, frequentlyForwarded: true });
   });
 
+  it("shows the writer's identity_key_hash, sent with each message while the identity change check is on (reaction, group pages' contacts)", async () => {
+    const customer = newCustomer();
+    const body = messagesChange({
+      contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: customer, identity_key_hash: 'DF2lS5v2W6x=' }],
+      messages: [{ from: customer, id: `wamid.ik-${customer}`, timestamp: now(), type: 'text', text: { body: 'still me' } }],
+    });
+    await post(body);
+    expect(await inThread(customer, `wamid.ik-${customer}`)).toMatchObject({ text: 'still me', identityKeyHash: 'DF2lS5v2W6x=' });
+  });
+
   it('keeps an animated sticker as animated (sticker page)', async () => {
     const customer = newCustomer();
     const sticker = { mime_type: 'image/webp', sha256: 'ab'.repeat(32), id: '1003383421387256', animated: true };
