@@ -17,7 +17,7 @@ import { refusalOfDirectSend, refusalOfMarketingSend } from './send-channels.val
 import { validateTemplateSend } from './template-send.validate';
 import type { installTemplateManager } from './template-manager';
 import type { createStatusWebhooks, LateFailure } from './status-webhooks';
-import { reactionTargets } from './reaction-targets';
+import { receivedMessages } from './received-messages';
 
 /** A message the broker accepted, as tests and the demo read it back (`GET /_sim/sent`). */
 export interface SentMessage {
@@ -98,8 +98,8 @@ export function installMessages(app: Express, deps: MessagesDeps) {
   const byIdempotencyKey = new Map<string, string>();
   /** Numbers Meta enabled Direct Send for (simulator/send-channels.validate.ts). */
   const directSend = new Set<string>();
-  /** The customer messages delivered, for judging what a reaction names (simulator/reaction-targets.ts). */
-  const reactions = reactionTargets();
+  /** The customer messages delivered, for judging what a read or a reaction names (simulator/received-messages.ts). */
+  const received = receivedMessages();
 
   // /messages takes every message; /marketing_messages marketing templates only (send-channels.validate.ts).
   const handleSend = (endpoint: 'messages' | 'marketing_messages') => async (req: Request, res: Response) => {
@@ -116,7 +116,9 @@ export function installMessages(app: Express, deps: MessagesDeps) {
       return cloudError(res, http.status, code, FAULT_TITLES[code] ?? 'Something went wrong');
     }
     if ((req.body as { status?: unknown }).status === 'read') {
-      const refused = refusalOfReadReceipt(req.body as Record<string, unknown>);
+      const refused =
+        refusalOfReadReceipt(req.body as Record<string, unknown>) ??
+        (deps.acceptEverything ? undefined : received.readRefusal(String((req.body as { message_id: unknown }).message_id)));
       if (refused) return cloudError(res, refused.status, refused.code, refused.message);
       const body = req.body as { message_id: string; typing_indicator?: unknown };
       reads.push({ phoneNumberId: String(req.params.phoneNumberId), messageId: body.message_id, typing: body.typing_indicator !== undefined, receivedAt: new Date() });
@@ -170,6 +172,7 @@ export function installMessages(app: Express, deps: MessagesDeps) {
     };
     if (key) byIdempotencyKey.set(key, message.wamid);
     sent.push(message);
+    received.noteSent(message.wamid);
     res.json({ messaging_product: 'whatsapp', contacts, messages: [{ id: message.wamid, message_status: 'accepted' }] });
     // Meta accepts a send to a number that cannot get it, and says so later: a failed status with 131026.
     if (parsed.data.to && deps.recipients.isUnreachable(parsed.data.to)) return void deps.statuses.failLater(message, deps.recipients.undeliverable());
@@ -178,7 +181,7 @@ export function installMessages(app: Express, deps: MessagesDeps) {
     const marketingRefusal = sentTemplate?.category === 'MARKETING' && parsed.data.to ? deps.marketingRefusal(parsed.data.to) : undefined;
     if (marketingRefusal) return void deps.statuses.failLater(message, marketingRefusal);
     // A reaction to a message WhatsApp will not apply it to: answered, then failed (131009).
-    const badReaction = deps.acceptEverything ? undefined : reactions.lateFailure(message.phoneNumberId, message.body, deps.recipients.waIdFor);
+    const badReaction = deps.acceptEverything ? undefined : received.lateFailure(message.phoneNumberId, message.body, deps.recipients.waIdFor);
     if (badReaction) return void deps.statuses.failLater(message, badReaction);
     // Media is fetched or read after the answer; what is wrong with it comes as a failed status (131053).
     const media = deps.acceptEverything ? null : deps.media.lateFailure(message.body);
@@ -194,7 +197,7 @@ export function installMessages(app: Express, deps: MessagesDeps) {
     reads: (): ReadReceipt[] => [...reads],
     requests: (): number => requests,
     /** Observer of every webhook delivered: remembers the customer messages a reaction may name. */
-    noteDelivered: (body: object): void => reactions.noteDelivered(body),
+    noteDelivered: (body: object): void => received.noteDelivered(body),
     /** The raw lists, for the `GET /_sim/sent` control. */
     recorded: () => ({ sent, reads }),
     reset(): void {

@@ -1,5 +1,9 @@
 /**
- * Reactions the business sends, as Meta's reaction-messages page describes them
+ * What the simulator judges by the customer messages it delivered: mark-as-read, as Meta's mark-messages-as-read page
+ * says (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/mark-message-as-read: "Mark
+ * incoming messages as read within 30 days of receipt"; "If you mark a message as read with an invalid message ID,
+ * the API returns error code 131009 ("Parameter value is not valid"). Provide a valid wamid from a received message"),
+ * and reactions the business sends, as Meta's reaction-messages page describes them
  * (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/reaction-messages):
  * - "When you send a reaction message, WhatsApp triggers only a sent message webhook (status set to sent); it does
  *   not trigger delivered or read message webhooks."
@@ -76,5 +80,30 @@ describe("a business's reaction, as Meta's reaction-messages page tells it", () 
     const answer = await react('wamid.HBgLMTY0NjcwNDM1OTUVAgASGBQzQTdCNTg5RjY1MEMyRjlGMjRGNgA=');
     await settle();
     expect(statusesOf(answer.body.messages[0].id as string).map((s) => s.status)).toEqual(['sent']);
+  });
+});
+
+/** Meta's request body from the mark-messages-as-read page. */
+const markRead = (messageId: string) =>
+  fetch(`${sim.url}/v23.0/${NUMBER}/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ messaging_product: 'whatsapp', status: 'read', message_id: messageId }),
+  }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> })); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe("mark as read, as Meta's mark-messages-as-read page tells it", () => {
+  it('marks a received message read', async () => {
+    const { wamid } = await sim.sendInboundText({ phoneNumberId: NUMBER, from: CUSTOMER, text: 'Hello' });
+    expect(await markRead(wamid)).toEqual({ status: 200, body: { success: true } });
+  });
+
+  it('refuses with 131009 a message received more than 30 days ago, and one the business sent itself', async () => {
+    const old = await sim.sendInboundText({ phoneNumberId: NUMBER, from: CUSTOMER, text: 'old', timestamp: Math.floor(Date.now() / 1000) - 31 * DAY_S });
+    const refusedOld = await markRead(old.wamid);
+    expect(refusedOld).toMatchObject({ status: 400, body: { error: { code: 131009, message: '(#131009) Parameter value is not valid', error_data: { details: expect.stringContaining('30 days') } } } });
+    const { wamid } = await sim.sendInboundText({ phoneNumberId: NUMBER, from: CUSTOMER, text: 'Hello' });
+    const ours = (await react(wamid)).body.messages[0].id as string;
+    expect(await markRead(ours)).toMatchObject({ status: 400, body: { error: { code: 131009, error_data: { details: expect.stringContaining('received') } } } });
+    expect(sim.reads().some((r) => r.messageId === old.wamid || r.messageId === ours)).toBe(false);
   });
 });

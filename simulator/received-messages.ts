@@ -1,6 +1,11 @@
 /**
- * What the simulated broker knows about the messages a business may react to: every customer message it delivered
- * (wamid, type, sender, number, time). Meta's reaction-messages page
+ * What the simulated broker knows about the messages a business may mark read or react to: every customer message it
+ * delivered (wamid, type, sender, number, time). Meta's mark-messages-as-read page
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/mark-message-as-read): "Mark
+ * incoming messages as read within 30 days of receipt"; "If you mark a message as read with an invalid message ID, the
+ * API returns error code 131009 ("Parameter value is not valid"). Provide a valid wamid from a received message": so a
+ * read of a message received more than 30 days ago, or of one the business sent, is refused in the answer. Meta's
+ * reaction-messages page
  * (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/reaction-messages): "If the
  * message you are reacting to is more than 30 days old, doesn't correspond to any mes[sage]…" (the copy we could read
  * stops there; BSPs' copies go on: older than 30 days, itself a reaction, or deleted), the reaction is not delivered.
@@ -9,6 +14,7 @@
  * posting its own webhook, a restart) is not judged: Meta would know it, the simulator does not.
  */
 import type { LateFailure } from './status-webhooks';
+import type { CloudRefusal } from './session-messages.validate';
 
 const REACTABLE_MS = 30 * 24 * 60 * 60 * 1000;
 /** Messages remembered at most; the oldest are forgotten first (a benchmark delivers hundreds of thousands). */
@@ -24,9 +30,16 @@ interface Delivered {
 
 const digits = (s: string) => s.replace(/\D/g, '');
 
-export function reactionTargets() {
+export function receivedMessages() {
   const delivered = new Map<string, Delivered>();
+  /** wamids of the business's own sends, for refusing a read of one (bounded like `delivered`). */
+  const sentByBusiness = new Set<string>();
   return {
+    /** A send the broker accepted. */
+    noteSent(wamid: string): void {
+      sentByBusiness.add(wamid);
+      if (sentByBusiness.size > REMEMBERED) sentByBusiness.delete(sentByBusiness.values().next().value!);
+    },
     /** Every webhook the broker delivers passes here: it remembers the customer messages in it. */
     noteDelivered(body: object): void {
       type Message = { id?: string; from?: string; type?: string; timestamp?: string };
@@ -39,6 +52,15 @@ export function reactionTargets() {
           if (delivered.size > REMEMBERED) delivered.delete(delivered.keys().next().value!);
         }
       }
+    },
+    /**
+     * Meta's refusal of a mark-as-read (or typing indicator) naming `messageId`, if it is none of the messages a customer
+     * sent within 30 days (one the business sent is none). A wamid it never saw is not judged.
+     */
+    readRefusal(messageId: string): CloudRefusal | undefined {
+      const target = delivered.get(messageId);
+      const why = sentByBusiness.has(messageId) ? 'is not a message the business received' : target && Date.now() - target.at > REACTABLE_MS ? 'was received more than 30 days ago' : undefined;
+      return why ? { status: 400, code: 131009, message: `(#131009) Parameter value is not valid: message_id ${messageId} ${why}` } : undefined;
     },
     /** Meta's late failure of an accepted reaction send, if the message it names is one it cannot react to; `waIdOf`: Meta's wa_id for a `to`. */
     lateFailure(phoneNumberId: string, body: Record<string, unknown>, waIdOf: (to: string) => string = digits): LateFailure | undefined {
