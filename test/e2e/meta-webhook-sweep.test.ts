@@ -85,6 +85,25 @@ describe('customer messages, fields as the reference pages write them', () => {
   });
 });
 
+describe('reactions (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/reaction/)', () => {
+  it('takes a reaction back when its emoji comes empty, as when it comes without one', async () => {
+    const customer = newCustomer();
+    await post(messagesWebhook(customer, { id: `wamid.q-${customer}`, type: 'text', text: { body: 'Is it in stock?' } }));
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+    expect((await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text: 'Yes, it is.' } })).status).toBe(202);
+    const ours = await eventually(
+      () => rig.request('GET', path(customer, '/messages')),
+      (r) => r.body.messages?.some((m: { direction: string; wamid?: string }) => m.direction === 'outbound' && m.wamid),
+    );
+    const wamid = (ours.body.messages as { direction: string; wamid?: string }[]).find((m) => m.direction === 'outbound' && m.wamid)!.wamid!;
+    const at = Math.floor(Date.now() / 1000);
+    await post(messagesWebhook(customer, { id: `wamid.r1-${customer}`, timestamp: String(at), type: 'reaction', reaction: { message_id: wamid, emoji: '\u{1F44D}' } }));
+    expect((await inThread(customer, wamid)).reactions).toEqual([expect.objectContaining({ emoji: '\u{1F44D}' })]);
+    await post(messagesWebhook(customer, { id: `wamid.r2-${customer}`, timestamp: String(at + 1), type: 'reaction', reaction: { message_id: wamid, emoji: '' } }));
+    await eventually(() => inThread(customer, wamid), (m) => m.reactions === undefined);
+  });
+});
+
 describe('statuses (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/status/)', () => {
   it("keeps the conversation object of a status priced by conversation (id, expiry, origin), beside its pricing", async () => {
     const customer = newCustomer();
