@@ -77,6 +77,15 @@ describe('customer messages, fields as the reference pages write them', () => {
     expect(await inThread(customer, `wamid.ik-${customer}`)).toMatchObject({ text: 'still me', identityKeyHash: 'DF2lS5v2W6x=' });
   });
 
+  it("keeps an identity-change notice as an event that moves no window (Meta's older system type customer_identity_changed)", async () => {
+    const customer = newCustomer();
+    const system = { body: 'Security code changed', identity: 'DF2lS5v2W6x=', type: 'customer_identity_changed', customer };
+    const answer = await post(messagesChange({ messages: [{ from: customer, id: `wamid.sys-${customer}`, timestamp: now(), type: 'system', system }] }));
+    expect(answer).toMatchObject({ status: 200, body: { received: { messages: 1, deadLetters: 0 } } });
+    expect(await inThread(customer, `wamid.sys-${customer}`)).toMatchObject({ event: true, system: { type: 'customer_identity_changed', body: 'Security code changed' } });
+    expect((await rig.request('GET', path(customer))).body.inboundCount ?? 0).toBe(0);
+  });
+
   it('keeps an animated sticker as animated (sticker page)', async () => {
     const customer = newCustomer();
     const sticker = { mime_type: 'image/webp', sha256: 'ab'.repeat(32), id: '1003383421387256', animated: true };
