@@ -12,6 +12,7 @@ const Counts = z.object({
   campaignEntries: z.number().int(),
   registryEntries: z.number().int().meta({ description: 'Customer registry documents: their customer ids, identifiers and links' }),
   blocks: z.number().int().meta({ description: "The connector's copies of their blocks; the block itself stays at WhatsApp (see notErasedAtOnce)" }),
+  deadLetters: z.number().int().meta({ description: 'Webhook parts kept aside (GET /v1/dead-letters) that name them, e.g. a business-app echo to them' }),
   temporalRuns: z.number().int(),
 });
 const ErasureResult = z

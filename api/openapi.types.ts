@@ -2256,6 +2256,8 @@ export interface components {
                 registryEntries: number;
                 /** @description The connector's copies of their blocks; the block itself stays at WhatsApp (see notErasedAtOnce) */
                 blocks: number;
+                /** @description Webhook parts kept aside (GET /v1/dead-letters) that name them, e.g. a business-app echo to them */
+                deadLetters: number;
                 temporalRuns: number;
             };
             notErasedAtOnce: {

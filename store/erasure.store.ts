@@ -29,6 +29,8 @@ export interface ErasedCounts {
    * itself stays at WhatsApp: erasure does not unblock them (README "Erasure").
    */
   blocks: number;
+  /** Webhook parts kept aside (`dead_letters`) that name them: a message or status of theirs, a change such as an echo. */
+  deadLetters: number;
 }
 
 /** An erasure as audited: who asked, when, how much went. The subject is deliberately not stored. */
@@ -94,7 +96,26 @@ export async function eraseSubjectData(store: Store, subject: ErasureSubject): P
     users: [...subject.identities, ...person.identifierValues],
   });
   const registryEntries = await eraseRegistryEntries(store, person);
-  return { conversations, ...deleted, campaignEntries, registryEntries, blocks };
+  const deadLetters = await eraseDeadLettersNaming(store, [...subject.customerKeys, ...subject.identities, ...person.identifierValues]);
+  return { conversations, ...deleted, campaignEntries, registryEntries, blocks, deadLetters };
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Deletes the dead letters whose part or context names one of `values` that is a phone number (wa_id) or a BSUID, as
+ * a whole word: they keep webhook parts as received, the person's words and number included.
+ * A regex over every letter (a scan): an erasure is rare and the letters few, and FerretDB has no text index.
+ */
+async function eraseDeadLettersNaming(store: Store, values: string[]): Promise<number> {
+  // Phone numbers / wa_ids and BSUIDs only: a username ("ada") would take other people's letters that merely say it.
+  const names = [...new Set(values.filter((v) => /^\d{6,}$/.test(v) || /^[A-Z]{2}\.[0-9A-Za-z.]+$/.test(v)))];
+  if (names.length === 0) return 0;
+  // Not inside a longer number or id: a wa_id 1555… must not take 11555…'s letters.
+  const pattern = `(^|[^0-9A-Za-z.])(${names.map(escapeRegExp).join('|')})($|[^0-9A-Za-z])`;
+  const letters = await store.deadLetters.find({ $or: [{ raw: { $regex: pattern } }, { context: { $regex: pattern } }] }, { projection: { _id: 1 } }).toArray();
+  if (letters.length === 0) return 0;
+  return (await store.deadLetters.deleteMany({ _id: { $in: letters.map((l) => l._id) } })).deletedCount;
 }
 
 /** The person an erasure names, in the customer registry: every customer id that is them, and what they are known by. */

@@ -38,6 +38,15 @@ beforeAll(async () => {
   const withImage = await eventually(() => thread(erased), (r) => r.body.messages?.some((m: { image?: { url?: string } }) => m.image?.url));
   imageUrl = withImage.body.messages.find((m: { image?: { url?: string } }) => m.image?.url).image.url;
   await eventually(() => rig.request('GET', `/v1/conversations/${conversationOf(erased)}`), (r) => r.body.state === 'openSession');
+  // What the business wrote to each from the WhatsApp Business app (Meta's smb_message_echoes): a field the connector
+  // does not act on, kept whole as a dead letter, so it holds the person's number and words.
+  for (const key of [erased, kept]) {
+    await rig.simulator.deliverWebhook({
+      object: 'whatsapp_business_account',
+      entry: [{ id: '102290129340398', changes: [{ field: 'smb_message_echoes', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID }, message_echoes: [{ from: '15550783881', to: key, id: `wamid.echo-${key}`, timestamp: '1739321024', type: 'text', text: { body: `Your passport for ${key} is ready` } }] } }] }],
+    });
+  }
+  expect(await rig.store.deadLetters.countDocuments({ raw: { $regex: erased } })).toBe(1);
 }, 120_000);
 
 afterAll(async () => rig?.stop());
@@ -68,6 +77,9 @@ describe('erasure of one person', () => {
     expect(JSON.stringify(recipients.body)).not.toContain(erased);
     expect(JSON.stringify(await rig.request('GET', '/v1/conversations?limit=500'))).not.toContain(erased);
     expect(await rig.store.db.collection('messages').countDocuments({ raw: { $regex: erased } })).toBe(0);
+    // Webhook parts kept aside that name them (here what the business app sent them) go too.
+    expect(answer.body.erased.deadLetters).toBe(1);
+    expect(await rig.store.deadLetters.countDocuments({ raw: { $regex: erased } })).toBe(0);
     // The customer registry forgets them: their person, identifiers and links.
     expect(answer.body.erased.registryEntries).toBeGreaterThanOrEqual(2);
     expect((await rig.request('GET', `/v1/customers?identifier=${erased}`)).status).toBe(404);
@@ -79,6 +91,7 @@ describe('erasure of one person', () => {
   it('leaves everyone else as they were', async () => {
     expect((await rig.request('GET', `/v1/customers?identifier=${kept}`)).status).toBe(200);
     expect((await thread(kept)).body.messages).toHaveLength(2);
+    expect(await rig.store.deadLetters.countDocuments({ raw: { $regex: kept } })).toBe(1);
     expect((await rig.request('GET', `/v1/conversations/${conversationOf(kept)}`)).status).toBe(200);
     const recipients = await rig.request('GET', `/v1/campaigns/${campaignId}/recipients?from=0&limit=10`);
     expect(JSON.stringify(recipients.body)).toContain(kept);
