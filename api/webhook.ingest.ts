@@ -47,7 +47,7 @@ export type WebhookPart =
   | { kind: 'call'; value: CallsChangeValue; raw: unknown }
   | { kind: 'unreadableChange'; field: string; raw: unknown; detail: string }
   /** A change nothing here acts on: acknowledged and kept whole as a `field_not_handled` dead letter. */
-  | { kind: 'ignored'; field: string; raw: unknown; businessNumberId?: string };
+  | { kind: 'ignored'; field: string; raw: unknown; entryId: string; entryTime?: number; businessNumberId?: string };
 
 /** Webhook fields about templates: their review status, category and quality (Meta's webhooks reference). */
 const templateFields = new Set(['message_template_status_update', 'template_category_update', 'message_template_quality_update']);
@@ -70,9 +70,9 @@ export function partsOf(body: CloudWebhookBody): WebhookPart[] {
         const parsed = CallsChangeValue.safeParse(change.value);
         if (!parsed.success) return [{ kind: 'unreadableChange', field: change.field, raw: change.value, detail: z.prettifyError(parsed.error) }];
         const calls = parsed.data.calls ?? [];
-        return calls.length === 0 ? [ignored(change.field, change.value)] : calls.map((raw) => ({ kind: 'call' as const, value: parsed.data, raw }));
+        return calls.length === 0 ? [ignored(entry.id, when.entryTime, change.field, change.value)] : calls.map((raw) => ({ kind: 'call' as const, value: parsed.data, raw }));
       }
-      if (change.field !== 'messages') return [ignored(change.field, change.value)];
+      if (change.field !== 'messages') return [ignored(entry.id, when.entryTime, change.field, change.value)];
       const parsed = MessagesChangeValue.safeParse(change.value);
       if (!parsed.success) return [{ kind: 'unreadableChange', field: change.field, raw: change.value, detail: z.prettifyError(parsed.error) }];
       const value = parsed.data;
@@ -80,15 +80,15 @@ export function partsOf(body: CloudWebhookBody): WebhookPart[] {
       const errors = (value.errors ?? []).map((error) => ({ kind: 'health' as const, field: MESSAGES_ERROR, raw: { metadata: value.metadata, error }, entryId: entry.id, ...when }));
       const parts: WebhookPart[] = [...(value.messages ?? []).map((raw) => ({ kind: 'message' as const, value, raw })), ...(value.statuses ?? []).map((raw) => ({ kind: 'status' as const, value, raw })), ...errors];
       // A `messages` change with none of the three carries something Meta added since: kept, not dropped unseen.
-      return parts.length > 0 ? parts : [ignored(change.field, change.value)];
+      return parts.length > 0 ? parts : [ignored(entry.id, when.entryTime, change.field, change.value)];
     }),
   );
 }
 
 /** A change of a field nothing here acts on, with the business number its value names (Meta's `metadata`), if any. */
-function ignored(field: string, raw: unknown): WebhookPart {
+function ignored(entryId: string, entryTime: number | undefined, field: string, raw: unknown): WebhookPart {
   const id = (raw as { metadata?: { phone_number_id?: unknown } } | null)?.metadata?.phone_number_id;
-  return { kind: 'ignored', field, raw, ...(typeof id === 'string' && id !== '' ? { businessNumberId: id } : {}) };
+  return { kind: 'ignored', field, raw, entryId, ...(entryTime !== undefined ? { entryTime } : {}), ...(typeof id === 'string' && id !== '' ? { businessNumberId: id } : {}) };
 }
 
 /** JSON of a part as received; one nested too deep to serialise (JSON.parse takes depths stringify cannot) says so. */
@@ -138,7 +138,9 @@ export async function ingestParts(
     if (part.kind === 'ignored') {
       // Meta sends fields a subscription asked for and fields added since; none is dropped unseen (README *Dead letters*).
       const detail = `field ${part.field}: this release does not act on it; kept for a later one`;
-      await recordDeadLetter(deps.store, { reason: 'field_not_handled', detail, field: part.field, raw: jsonOf(part.raw), ...(part.businessNumberId ? { businessNumberId: part.businessNumberId } : {}), receivedAt });
+      // The entry (the WhatsApp Business Account, and when Meta sent it) beside the value, for a later replay.
+      const context = jsonOf({ entry: { id: part.entryId, ...(part.entryTime !== undefined ? { time: part.entryTime } : {}) } });
+      await recordDeadLetter(deps.store, { reason: 'field_not_handled', detail, field: part.field, raw: jsonOf(part.raw), context, ...(part.businessNumberId ? { businessNumberId: part.businessNumberId } : {}), receivedAt });
       summary.ignoredChanges += 1;
     }
     if (part.kind === 'unreadableChange') {

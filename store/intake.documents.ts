@@ -40,7 +40,7 @@ export interface DeadLetterDoc {
   field: string;
   /** The part itself (a message, a status, a change value), JSON as received. */
   raw: string;
-  /** What a replay needs beside it: the change's `metadata` and `contacts`, JSON; absent for a whole change. */
+  /** What a replay needs beside it: the change's `metadata` and `contacts`, JSON; for a `field_not_handled` change its entry (`{entry: {id, time}}`); else absent for a whole change. */
   context?: string;
   businessNumberId?: string;
   wamid?: string;

@@ -46,6 +46,8 @@ describe('fields the connector does not act on are acknowledged and kept, never 
     const letter = (await kept()).find((l) => l.field === field && l.raw.includes(JSON.stringify(body)));
     expect(letter).toBeDefined();
     expect(letter!.detail).toContain(field);
+    // Which account it came for, kept beside it
+    expect(JSON.parse((letter as { context?: string }).context ?? '{}')).toMatchObject({ entry: { id: WABA_ID } });
     // Meta delivers it again: still one letter
     expect((await post(change(field, body))).status).toBe(200);
     expect((await kept()).filter((l) => l.field === field && l.raw.includes(JSON.stringify(body)))).toHaveLength(1);
