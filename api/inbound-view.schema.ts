@@ -82,9 +82,10 @@ export const InboundFieldsView = {
       videoUrl: z.string().optional(),
       thumbnailUrl: z.string().optional(),
       ctwaClid: z.string().optional(),
+      welcomeMessage: z.string().optional().meta({ description: "The ad's greeting the customer saw (Meta's referral.welcome_message.text)" }),
     })
     .optional()
-    .meta({ description: 'The click-to-WhatsApp ad the customer came from, with ctwa_clid' }),
+    .meta({ description: 'The click-to-WhatsApp ad the customer came from, with ctwa_clid (absent for an ad in WhatsApp Status)' }),
   reactions: z
     .array(z.object({ emoji: z.string(), by: z.string(), at: z.string() }))
     .optional()

@@ -2359,7 +2359,7 @@ export interface components {
                 forwarded?: boolean;
                 frequentlyForwarded?: boolean;
             };
-            /** @description The click-to-WhatsApp ad the customer came from, with ctwa_clid */
+            /** @description The click-to-WhatsApp ad the customer came from, with ctwa_clid (absent for an ad in WhatsApp Status) */
             referral?: {
                 sourceUrl?: string;
                 sourceId?: string;
@@ -2371,6 +2371,8 @@ export interface components {
                 videoUrl?: string;
                 thumbnailUrl?: string;
                 ctwaClid?: string;
+                /** @description The ad's greeting the customer saw (Meta's referral.welcome_message.text) */
+                welcomeMessage?: string;
             };
             /** @description Customers' current reactions to this message (a removed one is gone) */
             reactions?: {

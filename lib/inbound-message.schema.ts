@@ -44,7 +44,10 @@ export const CloudReferral = z.looseObject({
   image_url: z.string().optional(),
   video_url: z.string().optional(),
   thumbnail_url: z.string().optional(),
+  /** Omitted for an ad shown in WhatsApp Status (location / text webhook pages). */
   ctwa_clid: z.string().optional(),
+  /** The ad's greeting the customer saw ("Click to WhatsApp ad greeting text"); one shaped otherwise is left out. */
+  welcome_message: z.looseObject({ text: z.string().optional() }).optional().catch(undefined),
 });
 
 const ContactCard = z.looseObject({

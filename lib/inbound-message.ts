@@ -63,7 +63,7 @@ export interface InboundContent {
   unsupported?: { type?: string; errors: { code: number; title: string; details?: string }[] };
   /** `referredProduct`: the catalogue item the customer asked about from a product message ("Message business"). */
   context?: { messageId?: string; from?: string; forwarded?: boolean; frequentlyForwarded?: boolean; referredProduct?: { catalogId?: string; productRetailerId?: string } };
-  referral?: { sourceUrl?: string; sourceId?: string; sourceType?: string; body?: string; headline?: string; mediaType?: string; imageUrl?: string; videoUrl?: string; thumbnailUrl?: string; ctwaClid?: string };
+  referral?: { sourceUrl?: string; sourceId?: string; sourceType?: string; body?: string; headline?: string; mediaType?: string; imageUrl?: string; videoUrl?: string; thumbnailUrl?: string; ctwaClid?: string; welcomeMessage?: string };
   system?: { type: string; body?: string; waId?: string; userId?: string };
   edit?: { originalMessageId: string; message?: Record<string, unknown> };
   revoke?: { originalMessageId: string };
@@ -95,6 +95,7 @@ function referralOf(referral: z.infer<typeof CloudReferral> | undefined): Inboun
   return defined({
     sourceUrl: referral.source_url, sourceId: referral.source_id, sourceType: referral.source_type, body: referral.body, headline: referral.headline,
     mediaType: referral.media_type, imageUrl: referral.image_url, videoUrl: referral.video_url, thumbnailUrl: referral.thumbnail_url, ctwaClid: referral.ctwa_clid,
+    welcomeMessage: referral.welcome_message?.text,
   });
 }
 

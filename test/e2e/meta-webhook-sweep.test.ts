@@ -61,6 +61,15 @@ describe('customer messages, fields as the reference pages write them', () => {
     expect((await inThread(customer, `wamid.card-${customer}`)).contacts).toEqual([card]);
   });
 
+  it("keeps a click-to-WhatsApp ad's greeting (referral.welcome_message, location page), with no ctwa_clid as from a Status ad", async () => {
+    const customer = newCustomer();
+    const referral = { source_url: 'https://fb.me/3cr4Wqqkk', source_id: '120226305854810726', source_type: 'ad', body: 'Chat with us', headline: 'Chat with us', media_type: 'image', image_url: 'https://scontent.example/ad.jpg', welcome_message: { text: 'Hi there! Let us know how we can help!' } };
+    await post(messagesWebhook(customer, { id: `wamid.ad-${customer}`, type: 'text', text: { body: 'Can I get more info about this?' }, referral }));
+    expect((await inThread(customer, `wamid.ad-${customer}`)).referral).toEqual({
+      sourceUrl: 'https://fb.me/3cr4Wqqkk', sourceId: '120226305854810726', sourceType: 'ad', body: 'Chat with us', headline: 'Chat with us', mediaType: 'image', imageUrl: 'https://scontent.example/ad.jpg', welcomeMessage: 'Hi there! Let us know how we can help!',
+    });
+  });
+
   it('keeps a message forwarded many times (context.frequently_forwarded, text page)', async () => {
     const customer = newCustomer();
     await post(messagesWebhook(customer, { id: `wamid.fwd-${customer}`, type: 'text', text: { body: 'Chain letter' }, context: { forwarded: true, frequently_forwarded: true } }));

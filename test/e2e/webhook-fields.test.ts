@@ -53,11 +53,18 @@ describe('fields the connector does not act on are acknowledged and kept, never 
     expect((await kept()).filter((l) => l.field === field && l.raw.includes(JSON.stringify(body)))).toHaveLength(1);
   });
 
-  it('keeps a `messages` change that carries none of messages, statuses or errors (a part Meta adds later)', async () => {
-    const value = { messaging_product: 'whatsapp', metadata: METADATA, user_id_updates: [{ id: unique() }] };
+  // https://developers.facebook.com/documentation/business-messaging/whatsapp/marketing-messages/track-click-events: a
+  // click on a marketing message's link arrives on the `messages` field as `user_actions`, with no messages or statuses.
+  it('keeps a `messages` change that carries none of messages, statuses or errors (user_actions: a marketing link click)', async () => {
+    const clickId = unique();
+    const value = {
+      messaging_product: 'whatsapp',
+      metadata: METADATA,
+      user_actions: [{ action_type: 'marketing_messages_link_click', timestamp: '1739321024', marketing_messages_link_click_data: { click_component: 'cta', product_id: 'sku_id', click_id: clickId, tracking_token: 'example_token' } }],
+    };
     const answer = await post(change('messages', value));
-    expect(answer).toMatchObject({ status: 200, body: { received: { ignoredChanges: 1, messages: 0, statuses: 0 } } });
-    const letter = (await kept()).find((l) => l.field === 'messages' && l.raw.includes(value.user_id_updates[0]!.id));
+    expect(answer).toMatchObject({ status: 200, body: { received: { ignoredChanges: 1, messages: 0, statuses: 0, deadLetters: 0 } } });
+    const letter = (await kept()).find((l) => l.field === 'messages' && l.raw.includes(clickId));
     expect(letter).toMatchObject({ businessNumberId: BUSINESS_NUMBER_ID });
   });
 
