@@ -9,8 +9,8 @@ const refuse = (path: string, message: string, code: 'invalid_request' | 'unknow
   new AppError(code, `${path}: ${message}`, { errors: [{ in: 'body', path, message }] });
 
 /**
- * How old a customer's message may be for a reaction: "If the message you are reacting to is more than 30 days old,
- * doesn't correspond to any mes[sage]…", the reaction is not delivered
+ * How old a customer's message may be for a reaction: "If the message you are reacting to is more than 30 days old
+ * […] the reaction message will not be delivered and you will receive a messages webhook with error code 131009"
  * (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/reaction-messages).
  */
 const REACTABLE_MS = 30 * 24 * 60 * 60 * 1000;

@@ -5,13 +5,12 @@
  * incoming messages as read within 30 days of receipt"; "If you mark a message as read with an invalid message ID, the
  * API returns error code 131009 ("Parameter value is not valid"). Provide a valid wamid from a received message": so a
  * read of a message received more than 30 days ago, or of one the business sent, is refused in the answer. Meta's
- * reaction-messages page
- * (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/reaction-messages): "If the
- * message you are reacting to is more than 30 days old, doesn't correspond to any mes[sage]…" (the copy we could read
- * stops there; BSPs' copies go on: older than 30 days, itself a reaction, or deleted), the reaction is not delivered.
- * The send is answered first and the failure comes as a `failed` status with 131009 "Parameter value is not valid":
- * that form is our reading (the part of the page we read names no code). A wamid the broker never delivered (a test
- * posting its own webhook, a restart) is not judged: Meta would know it, the simulator does not.
+ * reaction-messages page (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/reaction-messages): "If the
+ * message you are reacting to is more than 30 days old, doesn't correspond to any message in the chat thread, has been
+ * deleted, or is itself a reaction message, the reaction message will not be delivered and you will receive a messages
+ * webhook with error code 131009": the send is answered, then a `failed` status with 131009 follows. A wamid the
+ * broker never delivered (a test posting its own webhook, a restart) is not judged: Meta would know it, the simulator
+ * does not.
  */
 import type { LateFailure } from './status-webhooks';
 import type { CloudRefusal } from './session-messages.validate';

@@ -172,8 +172,8 @@ describe('limits are refused before the send, naming the field', () => {
   }, 60_000);
 
   // https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/reaction-messages: "If the
-  // message you are reacting to is more than 30 days old, doesn't correspond to any mes[sage]…", WhatsApp does not
-  // deliver the reaction.
+  // message you are reacting to is more than 30 days old, doesn't correspond to any message in the chat thread, […] the
+  // reaction message will not be delivered".
   it("refuses a reaction to a customer's message more than 30 days old, and to a notice WhatsApp wrote, sending nothing", async () => {
     const customer = newCustomer();
     const old = await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'last month', timestamp: Math.floor(Date.now() / 1000) - 31 * 24 * 60 * 60 });

@@ -7,9 +7,9 @@
  * (https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/reaction-messages):
  * - "When you send a reaction message, WhatsApp triggers only a sent message webhook (status set to sent); it does
  *   not trigger delivered or read message webhooks."
- * - "If the message you are reacting to is more than 30 days old, doesn't correspond to any mes[sage]…" (the copy we
- *   could read stops there; BSPs' copies go on: itself a reaction, or deleted), the reaction is not delivered: the
- *   send is answered, then a `failed` status with 131009 follows (our reading of the form; see the README row).
+ * - "If the message you are reacting to is more than 30 days old, doesn't correspond to any message in the chat
+ *   thread, has been deleted, or is itself a reaction message, the reaction message will not be delivered and you will
+ *   receive a messages webhook with error code 131009": the send is answered, then a `failed` status with 131009.
  * The simulator judges only messages it delivered itself: a wamid it never saw is delivered as usual.
  */
 import { createServer, type Server } from 'node:http';
