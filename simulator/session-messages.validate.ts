@@ -200,6 +200,8 @@ function location(body: Json): CloudRefusal | null {
 function contacts(body: Json): CloudRefusal | null {
   const cards = body.contacts;
   if (!Array.isArray(cards) || cards.length === 0) return missing('contacts');
+  // contacts-messages page: "Each message can include information for up to 257 contacts".
+  if (cards.length > 257) return invalid('contacts', 'has more than 257 contacts');
   for (const [n, card] of cards.entries()) {
     if (!isObject(card) || !isObject(card.name) || typeof card.name.formatted_name !== 'string' || card.name.formatted_name === '') return missing(`contacts[${n}].name.formatted_name`);
   }

@@ -117,6 +117,8 @@ describe('the simulator refuses one past each documented limit, with Meta\'s err
     ['a location request body over 1024', { type: 'interactive', interactive: { type: 'location_request_message', body: { text: x(1025) }, action: { name: 'send_location' } } }, 'interactive.body.text'],
     ['a media header on a list (text only)', list([[row(1)]], { header: { type: 'image', image: { id: '1' } } }), 'interactive.header.type'],
     ['a latitude past 90', { type: 'location', location: { latitude: 91, longitude: 0 } }, 'location.latitude'],
+    // contacts-messages: "Each message can include information for up to 257 contacts"
+    ['258 contact cards', { type: 'contacts', contacts: Array.from({ length: 258 }, (_, i) => ({ name: { formatted_name: `Contact ${i}`, first_name: 'C' } })) }, 'contacts'],
   ])('%s', async (_name, body, field) => {
     const answer = await send(body);
     expect(answer.status).toBe(400);
