@@ -1,7 +1,7 @@
 /**
  * Meta's side of a business-initiated call over SIP: the business's INVITE is challenged with digest
- * authentication (the SIP password Meta generated for the number), refused while the WhatsApp user has given the
- * business no call permission, and otherwise rings the simulated user, who answers, declines, or lets it ring, as
+ * authentication (the SIP password Meta generated for the number), refused when the number blocked the user or while
+ * the WhatsApp user has given the business no call permission, and otherwise rings the simulated user, who answers, declines, or lets it ring, as
  * set per wa_id. https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-call-permissions/
  */
@@ -34,8 +34,21 @@ export interface Answering {
  */
 export const NO_PERMISSION = { status: 403, reason: 'Forbidden', header: 'SIP;cause=403;text="138006 No approved call permission from the recipient"' } as const;
 
+/**
+ * The refusal of a business-initiated call to a user the number blocked (Block Users API): "Your business cannot
+ * message the user. Attempts to message a blocked user return an error"
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/). Meta names no code for
+ * it, neither there nor on the calling troubleshooting page
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/troubleshooting/), so the call
+ * is refused as a send to a blocked user is (simulator/block-users.ts): 131026 "Message undeliverable", over SIP a 403
+ * with the code in a Reason header as for 138006. Checked before the permission: a block outweighs a permission given.
+ */
+export const BLOCKED_USER = { status: 403, reason: 'Forbidden', header: 'SIP;cause=403;text="131026 Message undeliverable: the business blocked this user (Block Users API)"' } as const;
+
 interface Deps {
   numbers(): [phoneNumberId: string, held: Held][];
+  /** Whether the number blocked this wa_id (Block Users API). */
+  isBlocked?(phoneNumberId: string, waId: string): boolean;
   register(c: SimCall): void;
   find(callId: string): SimCall | undefined;
   local(): LocalAddress;
@@ -112,6 +125,7 @@ export function createBusinessCallAnswerer(deps: Deps) {
       await respond(h, status, reason, extra);
       deps.finish(c, state, Date.now(), state === 'declined' ? 'customer' : undefined, status);
     };
+    if (deps.isBlocked?.(number.id, customer)) return final('refused', BLOCKED_USER.status, BLOCKED_USER.reason, [['Reason', BLOCKED_USER.header]]);
     if (!holds(number.id, customer)) return final('refused', NO_PERMISSION.status, NO_PERMISSION.reason, [['Reason', NO_PERMISSION.header]]);
     const plan = answering.get(customer) ?? { outcome: 'answer' };
     c.statuses.push(100, 180);

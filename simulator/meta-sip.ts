@@ -70,6 +70,7 @@ export function createMetaSip(deps: MetaSipDeps) {
 
   const answerer = createBusinessCallAnswerer({
     numbers: deps.numbers,
+    ...(deps.isBlocked ? { isBlocked: deps.isBlocked } : {}),
     register: (c) => void calls.set(c.callId, c),
     find: (callId) => calls.get(callId),
     local,

@@ -56,9 +56,10 @@ Content-Length: 0
  * The business calls: Meta's 407 Proxy-Authenticate answered with credentials (sipp's [authentication] writes a
  * Proxy-Authorization for a 407), then `end`: refused with 403, declined 603, or answered and hung up.
  */
-function businessCall(end: 'refused' | 'declined' | 'answered' | 'cancelled'): string {
+function businessCall(end: 'refused' | 'blocked' | 'declined' | 'answered' | 'cancelled'): string {
   const steps = [invite(1, false), '<recv response="100" optional="true"/>', '<recv response="407" auth="true"><action><ereg regexp="realm=&quot;wa.meta.vc&quot;" search_in="hdr" header="Proxy-Authenticate:" check_it="true" assign_to="challenge"/></action></recv>', '<Reference variables="challenge"/>', ack(1, false), invite(2, true), '<recv response="100" optional="true"/>'];
   if (end === 'refused') steps.push('<recv response="403"><action><ereg regexp="138006" search_in="hdr" header="Reason:" check_it="true" assign_to="reason"/></action></recv>', ack(2, false));
+  if (end === 'blocked') steps.push('<recv response="403"><action><ereg regexp="131026" search_in="hdr" header="Reason:" check_it="true" assign_to="reason"/></action></recv>', ack(2, false));
   if (end === 'declined') steps.push('<recv response="180"/>', '<recv response="603"/>', ack(2, false));
   if (end === 'cancelled') {
     steps.push(
@@ -88,11 +89,11 @@ Content-Length: 0
       '<recv response="200"/>',
     );
   }
-  const refs = end === 'refused' ? ['reason'] : end === 'answered' ? ['fp'] : [];
+  const refs = end === 'refused' || end === 'blocked' ? ['reason'] : end === 'answered' ? ['fp'] : [];
   return `<?xml version="1.0" encoding="UTF-8"?>\n<scenario name="business-call">\n${steps.join('\n')}\n${refs.length ? `<Reference variables="${refs.join(',')}"/>` : ''}\n</scenario>\n`;
 }
 
-async function businessCalls(end: 'refused' | 'declined' | 'answered' | 'cancelled', to: string) {
+async function businessCalls(end: 'refused' | 'blocked' | 'declined' | 'answered' | 'cancelled', to: string) {
   const address = await sim.sip.address();
   const sipp = await startSipp({ scenario: 'custom:business-call', scenarioXml: businessCall(end), transport: 'udp', remote: `127.0.0.1:${address.port}`, service: `+${to}`, auth: { username: BUSINESS, password }, timeoutSeconds: 20 });
   try {
@@ -121,6 +122,23 @@ test("with the user's permission (read from the call_permission_reply Meta deliv
   const report = await businessCalls('answered', to);
   expect(report.exitCode).toBe(0);
   expect(lastCallTo(to)).toMatchObject({ state: 'ended', endedBy: 'business', statuses: [100, 180, 200] });
+});
+
+/**
+ * The business blocked the user (Block Users API): "Your business cannot message the user. Attempts to message a
+ * blocked user return an error" (https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/).
+ * Meta names no code for a call to a blocked user (neither there nor on the calling troubleshooting page), so the call
+ * is refused as a send is, with 131026, even though the user had given call permission; nothing rings.
+ */
+test('a call to a user the business blocked is refused 403 (Reason names 131026), though the user gave permission; it never rings', async () => {
+  const to = String((customer += 1));
+  sim.sip.grantPermission(NUMBER_ID, to);
+  await sim.sendInboundText({ phoneNumberId: NUMBER_ID, from: to, text: 'stop calling me' });
+  const blocked = await fetch(`${sim.url}/v23.0/${NUMBER_ID}/block_users`, { method: 'POST', headers: { authorization: 'Bearer token', 'content-type': 'application/json' }, body: JSON.stringify({ messaging_product: 'whatsapp', block_users: [{ user: to }] }) });
+  expect(blocked.status).toBe(200);
+  const report = await businessCalls('blocked', to);
+  expect(report.exitCode).toBe(0);
+  expect(lastCallTo(to)).toMatchObject({ direction: 'BUSINESS_INITIATED', state: 'refused', finalStatus: 403, statuses: [403] });
 });
 
 test('a user set to decline answers 603', async () => {
