@@ -112,7 +112,7 @@ export function webhookPaths(): ZodOpenApiPathsObject {
                 healthEvents: z.number().int().meta({ description: 'account_update, phone_number_quality_update, account_alerts, errors-webhook and user_preferences events applied; a redelivered alert event counts 0' }),
                 callEvents: z.number().int().meta({ description: '`calls` events (connect, terminate) stored; a redelivered one counts 0' }),
                 ignoredChanges: z.number().int().meta({ description: 'Changes of a field the connector does not act on (account_review_update, history, smb_message_echoes, …), or a messages change with no messages, statuses or errors: each kept whole as a field_not_handled dead letter' }),
-                deadLetters: z.number().int(),
+                deadLetters: z.number().int().meta({ description: 'Parts newly kept as dead letters; a redelivered part whose letter is kept already counts 0' }),
                 deferred: z.number().int().optional().meta({ description: 'Parts stored whole, to be handed over in chunks' }),
               }),
             }),

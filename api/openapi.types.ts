@@ -5914,6 +5914,7 @@ export interface operations {
                             callEvents: number;
                             /** @description Changes of a field the connector does not act on (account_review_update, history, smb_message_echoes, …), or a messages change with no messages, statuses or errors: each kept whole as a field_not_handled dead letter */
                             ignoredChanges: number;
+                            /** @description Parts newly kept as dead letters; a redelivered part whose letter is kept already counts 0 */
                             deadLetters: number;
                             /** @description Parts stored whole, to be handed over in chunks */
                             deferred?: number;

@@ -61,8 +61,10 @@ export interface FailureDeps {
  * Runs the work for one part of a webhook. A failure while MongoDB and Temporal both answer is permanent for this
  * part: it becomes a dead letter and the rest of the POST goes on. An outage throws, and the route answers 503 so the
  * broker delivers the body again. Resolves null when the part was processed, else the reason it was kept aside.
+ * `count.deadLetters` (the webhook's answer) goes up by one when the letter is new: a redelivered part that was kept
+ * before adds no letter, and counts none.
  */
-export async function orDeadLetter(deps: FailureDeps, letter: () => DeadLetter, work: () => Promise<unknown>): Promise<DeadLetterReason | null> {
+export async function orDeadLetter(deps: FailureDeps, letter: () => DeadLetter, work: () => Promise<unknown>, count?: { deadLetters: number }): Promise<DeadLetterReason | null> {
   try {
     await work();
     return null;
@@ -71,7 +73,7 @@ export async function orDeadLetter(deps: FailureDeps, letter: () => DeadLetter, 
     if (!reason) throw err;
     const kept = { ...letter(), reason, detail: err instanceof Error ? err.message.slice(0, 2_000) : String(err) };
     deps.logger.warn({ reason, wamid: kept.wamid, field: kept.field }, 'webhook part kept as a dead letter');
-    await recordDeadLetter(deps.store, kept);
+    if ((await recordDeadLetter(deps.store, kept)) && count) count.deadLetters += 1;
     return reason;
   }
 }
@@ -84,8 +86,11 @@ async function permanentReason(deps: FailureDeps, err: unknown): Promise<DeadLet
   return 'unexpected_error';
 }
 
-/** A part that is unusable as it stands (its shape): a dead letter at once, without asking the backends. */
-export async function keepAside(deps: FailureDeps, letter: DeadLetter): Promise<void> {
+/**
+ * A part that is unusable as it stands (its shape): a dead letter at once, without asking the backends. Answers
+ * whether the letter is new (false: a redelivery of a part kept before).
+ */
+export async function keepAside(deps: FailureDeps, letter: DeadLetter): Promise<boolean> {
   deps.logger.warn({ reason: letter.reason, wamid: letter.wamid, field: letter.field }, 'webhook part kept as a dead letter');
-  await recordDeadLetter(deps.store, letter);
+  return recordDeadLetter(deps.store, letter);
 }

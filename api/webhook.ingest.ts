@@ -8,6 +8,7 @@ import { CallsChangeValue, CloudCallEvent, ingestCallEvent } from './webhook.cal
 import { isPersonBlockedInbound } from '../services/person-blocks';
 import { handOver, inboundOf, ingestStatus, ingestTemplateEvent, storeInbound, tellOfReaction, type Inbound } from './webhook.messages';
 import { DELIVERY_STATUSES, isDeliveryStatus } from '../store/messages.store';
+import { CALL_STATUSES, isCallStatus } from '../store/call-events.store';
 import { healthFields, ingestHealthEvent, MESSAGES_ERROR, UnreadableHealthEvent } from '../services/account-health';
 import { UnusablePart } from './webhook.failures';
 import { CloudInboundMessage, CloudStatus, MessagesChangeValue, type CloudWebhookBody } from './webhook.schema';
@@ -31,7 +32,7 @@ export interface IngestSummary {
   callEvents: number;
   /** Changes nothing here acts on, each kept whole as a `field_not_handled` dead letter (never dropped unseen). */
   ignoredChanges: number;
-  /** Parts kept aside as dead letters (GET /v1/dead-letters). */
+  /** Parts newly kept aside as dead letters (GET /v1/dead-letters); a redelivered part whose letter is kept already is not counted. */
   deadLetters: number;
 }
 
@@ -130,10 +131,11 @@ export async function ingestParts(
   firstPosition = 0,
 ): Promise<IngestSummary> {
   const messages: { part: Extract<WebhookPart, { kind: 'message' }>; message: CloudInboundMessage }[] = [];
+  // Only letters newly kept are counted: a redelivered unusable part finds its letter kept already.
   const kept = async (letter: DeadLetter) => {
-    await keepAside(deps, letter);
-    summary.deadLetters += 1;
+    if (await keepAside(deps, letter)) summary.deadLetters += 1;
   };
+  const refusedOr = (letter: () => DeadLetter, work: () => Promise<unknown>) => orDeadLetter(deps, letter, work, summary);
   for (const part of parts) {
     if (part.kind === 'ignored') {
       // Meta sends fields a subscription asked for and fields added since; none is dropped unseen (README *Dead letters*).
@@ -149,8 +151,7 @@ export async function ingestParts(
     if (part.kind === 'template') {
       const letter = () => ({ reason: 'unexpected_error' as const, detail: '', field: part.field, raw: jsonOf(part.raw), receivedAt });
       let applied = 0;
-      if (!(await orDeadLetter(deps, letter, async () => (applied = await ingestTemplateEvent(deps, part.field, part.raw, { id: part.entryId ?? '', ...(part.entryTime !== undefined ? { time: part.entryTime } : {}) }))))) summary.templateEvents += applied;
-      else summary.deadLetters += 1;
+      if (!(await refusedOr(letter, async () => (applied = await ingestTemplateEvent(deps, part.field, part.raw, { id: part.entryId ?? '', ...(part.entryTime !== undefined ? { time: part.entryTime } : {}) }))))) summary.templateEvents += applied;
     }
     if (part.kind === 'health') {
       const letter = () => ({ reason: 'unexpected_error' as const, detail: '', field: part.field, raw: jsonOf(part.raw), receivedAt });
@@ -163,22 +164,22 @@ export async function ingestParts(
           throw err;
         }
       };
-      if (!(await orDeadLetter(deps, letter, work))) summary.healthEvents += applied;
-      else summary.deadLetters += 1;
+      if (!(await refusedOr(letter, work))) summary.healthEvents += applied;
     }
     if (part.kind === 'capability') {
       const letter = () => ({ reason: 'unexpected_error' as const, detail: '', field: part.field, raw: jsonOf(part.raw), receivedAt });
       let applied = 0;
-      if (!(await orDeadLetter(deps, letter, async () => (applied = await ingestCapabilityUpdate(deps, part.wabaId, part.time, part.value, receivedAt))))) summary.capabilityUpdates += applied;
-      else summary.deadLetters += 1;
+      if (!(await refusedOr(letter, async () => (applied = await ingestCapabilityUpdate(deps, part.wabaId, part.time, part.value, receivedAt))))) summary.capabilityUpdates += applied;
     }
     if (part.kind === 'call') {
       const event = CloudCallEvent.safeParse(part.raw);
       const letter = () => ({ reason: 'unexpected_error' as const, detail: '', field: 'calls', raw: jsonOf(part.raw), receivedAt });
       let stored = false;
+      const status = event.success && event.data.event === 'status' ? (event.data.status ?? '').toUpperCase() : undefined;
       if (!event.success) await kept({ ...letter(), reason: 'change_unreadable', detail: z.prettifyError(event.error) });
-      else if (!(await orDeadLetter(deps, letter, async () => (stored = await ingestCallEvent(deps, part.value, event.data, receivedAt))))) summary.callEvents += stored ? 1 : 0;
-      else summary.deadLetters += 1;
+      // A call status Meta does not list is kept aside as an unknown message status is, rather than stored as a phase.
+      else if (status !== undefined && !isCallStatus(status)) await kept({ ...letter(), reason: 'status_unreadable', detail: `call status "${event.data.status ?? ''}" is none of ${CALL_STATUSES.join(', ')} (Meta's business-initiated calls page)` });
+      else if (!(await refusedOr(letter, async () => (stored = await ingestCallEvent(deps, part.value, event.data, receivedAt))))) summary.callEvents += stored ? 1 : 0;
     }
     if (part.kind === 'message') {
       const parsed = CloudInboundMessage.safeParse(part.raw);
@@ -195,7 +196,7 @@ export async function ingestParts(
     let inbound: Inbound | undefined;
     let stored: Awaited<ReturnType<typeof storeInbound>> | undefined;
     let blocked = false;
-    const refused = await orDeadLetter(deps, () => letterOf(part, receivedAt), async () => {
+    const refused = await refusedOr(() => letterOf(part, receivedAt), async () => {
       const taken = await inboundOf(deps, part.value, message, receivedAt, firstPosition + index);
       inbound = taken;
       const { businessNumberId, customer } = taken.input.conversation;
@@ -204,10 +205,7 @@ export async function ingestParts(
       stored = result;
       blocked = block;
     });
-    if (refused || !inbound || !stored) {
-      summary.deadLetters += 1;
-      continue;
-    }
+    if (refused || !inbound || !stored) continue;
     summary.messages += 1;
     if (stored.outcome !== 'new') summary.duplicates += 1;
     else messagesMetric.inc({ direction: 'inbound', type: message.type });
@@ -228,11 +226,10 @@ export async function ingestParts(
   }
   for (const taken of byConversation.values()) {
     const [first, ...others] = taken;
-    const refused = await orDeadLetter(deps, () => letterOf(first!.part, receivedAt), () => handOver(deps, taken.map((t) => t.inbound)));
+    const refused = await refusedOr(() => letterOf(first!.part, receivedAt), () => handOver(deps, taken.map((t) => t.inbound)));
     if (!refused) continue;
     // Refused for good: the first is kept by orDeadLetter; keep the others of the same conversation with it.
     for (const other of others) await kept({ ...letterOf(other.part, receivedAt), reason: refused, detail: 'refused with the first message of its conversation' });
-    summary.deadLetters += 1;
     summary.messages -= taken.length;
   }
   for (const reaction of reactions) await tellOfReaction(deps, reaction);
@@ -249,8 +246,7 @@ export async function ingestParts(
       await kept({ ...letterOf(part, receivedAt), reason: 'status_unreadable', detail: `status "${value}" is none of ${DELIVERY_STATUSES.join(', ')} (Meta's status webhook reference)` });
       continue;
     }
-    if (!(await orDeadLetter(deps, () => letterOf(part, receivedAt), () => ingestStatus(deps, { ...parsed.data, status: value })))) summary.statuses += 1;
-    else summary.deadLetters += 1;
+    if (!(await refusedOr(() => letterOf(part, receivedAt), () => ingestStatus(deps, { ...parsed.data, status: value })))) summary.statuses += 1;
   }
   return summary;
 }

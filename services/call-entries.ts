@@ -5,7 +5,7 @@
  * an event group goes with the call of the same direction offered closest to its `connect` (at most 60 s apart).
  * A call Meta reported that never reached the SIP side still shows, from Meta's report alone.
  */
-import { listCallEvents, type CallEventDoc } from '../store/call-events.store';
+import { isCallStatus, listCallEvents, type CallEventDoc, type CallStatus } from '../store/call-events.store';
 import { listCalls, type CallDoc } from '../store/calls.store';
 import type { Store } from '../store/db';
 
@@ -86,7 +86,7 @@ function metaOf(t: CallEventDoc | undefined): CallEntry['meta'] | undefined {
  * ended well: that is `terminate` COMPLETED.
  */
 /** Meta's call status of a business-initiated call, as the thread says it before the terminate. */
-const STATUS_PHASE: Record<string, string> = { RINGING: 'ringing', ACCEPTED: 'answered', REJECTED: 'rejected' };
+const STATUS_PHASE: Record<CallStatus, string> = { RINGING: 'ringing', ACCEPTED: 'answered', REJECTED: 'rejected' };
 
 const reportedPhase = (direction: CallEntry['direction']): string => (direction === 'inbound' ? 'ringing' : 'answered');
 
@@ -123,7 +123,7 @@ export function joinCallEntries(calls: readonly CallDoc[], events: readonly Call
       wacid: r.wacid,
       direction: r.direction,
       at: iso(r.at),
-      outcome: meta?.status?.toLowerCase() ?? (r.status ? (STATUS_PHASE[r.status] ?? r.status.toLowerCase()) : reportedPhase(r.direction)),
+      outcome: meta?.status?.toLowerCase() ?? (r.status ? (isCallStatus(r.status) ? STATUS_PHASE[r.status] : r.status.toLowerCase()) : reportedPhase(r.direction)),
       ...(meta?.durationSeconds !== undefined ? { durationSeconds: meta.durationSeconds } : {}),
       ...(meta ? { meta } : {}),
     });

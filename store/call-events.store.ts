@@ -33,6 +33,16 @@ export interface CallEventDoc {
   handedOverAt?: Date;
 }
 
+/**
+ * The statuses of a business-initiated call Meta lists ("RINGING, ACCEPTED, or REJECTED",
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/business-initiated-calls/).
+ * Another one (a `BUSY`) is not stored: the webhook keeps it as a dead letter (`status_unreadable`), as it does an
+ * unknown message status.
+ */
+export const CALL_STATUSES = ['RINGING', 'ACCEPTED', 'REJECTED'] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
+export const isCallStatus = (value: string): value is CallStatus => (CALL_STATUSES as readonly string[]).includes(value);
+
 const events = (store: Store): Collection<CallEventDoc> => store.db.collection<CallEventDoc>('call_events');
 
 /** Keeps one event; `duplicate` when this call's event was stored before (a redelivery), which changes nothing. */

@@ -8,13 +8,18 @@ export { deadLetterReasons, type DeadLetterReason, type DeadLetterDoc };
 
 export type DeadLetter = Omit<DeadLetterDoc, '_id'>;
 
-/** Keeps a dead letter; one insert keyed on its content, so redeliveries of the same part add nothing. */
-export async function recordDeadLetter(store: Store, letter: DeadLetter): Promise<void> {
+/**
+ * Keeps a dead letter; one insert keyed on its content, so redeliveries of the same part add nothing. Answers whether
+ * this letter is new (false: the same part was kept before), so the webhook's answer counts only letters it added.
+ */
+export async function recordDeadLetter(store: Store, letter: DeadLetter): Promise<boolean> {
   const _id = createHash('sha256').update(`${letter.reason}\n${letter.raw}`).digest('hex');
   try {
     await store.deadLetters.insertOne({ _id, ...letter });
+    return true;
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
+    return false;
   }
 }
 

@@ -162,7 +162,9 @@ describe('statuses (https://developers.facebook.com/documentation/business-messa
     const wamid = `wamid.deleted-${customer}`;
     const body = messagesChange({ statuses: [{ id: wamid, status: 'deleted', timestamp: String(seconds(Date.now())), recipient_id: customer }] });
     expect(await post(body)).toMatchObject({ status: 200, body: { received: { statuses: 0, deadLetters: 1 } } });
+    // Meta delivers it again: the letter is kept already, so the answer counts none (one letter, as GET shows).
+    expect(await post(body)).toMatchObject({ status: 200, body: { received: { statuses: 0, deadLetters: 0 } } });
     const letters = (await rig.requestAs('supervisor', 'GET', '/v1/dead-letters?reason=status_unreadable')).body.deadLetters as { raw?: string; detail?: string }[];
-    expect(letters.some((l) => l.raw?.includes(wamid) && l.detail?.includes('"deleted"'))).toBe(true);
+    expect(letters.filter((l) => l.raw?.includes(wamid) && l.detail?.includes('"deleted"'))).toHaveLength(1);
   });
 });

@@ -22,7 +22,7 @@ beforeAll(async () => {
 afterAll(async () => rig?.stop());
 
 /** Meta's call status webhook (the business-initiated calls page's shape, our ids and times). */
-function statusWebhook(customer: string, wacid: string, status: 'RINGING' | 'ACCEPTED' | 'REJECTED', timestampSeconds: number) {
+function statusWebhook(customer: string, wacid: string, status: string, timestampSeconds: number) {
   return {
     object: 'whatsapp_business_account',
     entry: [
@@ -88,5 +88,22 @@ describe("Meta's call status webhook (business-initiated calls)", () => {
     const reply = await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text: 'Sorry we missed you' } });
     expect(reply).toMatchObject({ status: 409, body: { code: 'conversation_closed' } });
     expect(rig.simulator.sent()).toHaveLength(sentBefore);
+  }, 60_000);
+
+  it('a status the page does not list (BUSY) is acknowledged and kept as a dead letter (status_unreadable), not stored; a redelivery counts no second letter', async () => {
+    const customer = newCustomer();
+    const wacid = `wacid.busy-${customer}`;
+    const at = Math.floor(Date.now() / 1000) - 5;
+    const busy = statusWebhook(customer, wacid, 'BUSY', at);
+    expect(await deliver(busy)).toMatchObject({ status: 200, received: { callEvents: 0, deadLetters: 1 } });
+    // Meta delivers it again: the one letter is kept already, none is added, and the answer says so.
+    expect(await deliver(busy)).toMatchObject({ status: 200, received: { callEvents: 0, deadLetters: 0 } });
+    expect(await rig.store.db.collection('call_events').countDocuments({ wacid })).toBe(0);
+    const letters = (await rig.requestAs('supervisor', 'GET', '/v1/dead-letters?reason=status_unreadable')).body.deadLetters as { raw?: string; detail?: string; field?: string }[];
+    const ours = letters.filter((l) => l.raw?.includes(wacid));
+    expect(ours).toEqual([expect.objectContaining({ field: 'calls', detail: expect.stringContaining('"BUSY"') })]);
+    expect(ours[0]!.detail).toContain('RINGING, ACCEPTED, REJECTED');
+    const thread = await rig.request('GET', path(customer, '/messages'));
+    expect(thread.body.calls ?? []).toEqual([]);
   }, 60_000);
 });
