@@ -59,8 +59,20 @@ export interface MsrpSessionOptions {
    */
   reportTimeoutMs?: number;
   connectTimeoutMs?: number;
+  /** The most body bytes one incoming message may hold (default {@link MSRP_MAX_MESSAGE_BYTES}). */
+  maxMessageBytes?: number;
   logger?: Pick<Logger, 'warn' | 'debug'>;
 }
+
+/**
+ * The most bytes of one message the agent sends that a session holds while its chunks arrive: a WhatsApp text reply
+ * is at most 4,096 characters (the longer is refused anyway, 413), 4 bytes each at most in UTF-8, plus 4 KiB for a
+ * `message/cpim` envelope. Past it the chunk is answered 413 (RFC 4975 §10, the receiver wishes the sender to stop
+ * sending this message) and the chunks held are dropped, so an agent's client cannot grow the worker's memory.
+ */
+export const MSRP_MAX_MESSAGE_BYTES = 4 * 4096 + 4096;
+/** Refused messages remembered per session, so their later chunks are refused too, not taken as a new message. */
+const REFUSED_KEPT = 256;
 
 const newTransactionId = () => randomBytes(8).toString('hex'); // §7.1: at least 64 bits of randomness
 
@@ -83,7 +95,10 @@ export async function openMsrpSession(options: MsrpSessionOptions): Promise<Msrp
   let closed = false;
   const responses = new Map<string, (response: MsrpResponse | null) => void>();
   const reports = new Map<string, (status: { code: number; comment: string } | null) => void>();
-  const incoming = new Map<string, { parts: Buffer[]; contentType: string }>();
+  const incoming = new Map<string, { parts: Buffer[]; bytes: number; contentType: string }>();
+  const maxMessageBytes = options.maxMessageBytes ?? MSRP_MAX_MESSAGE_BYTES;
+  /** Message-IDs refused as too large whose last chunk has not come yet. */
+  const tooLarge = new Set<string>();
   const framer = new MsrpFramer();
 
   const write = (frame: Parameters<typeof serializeMsrp>[0]) => {
@@ -131,10 +146,27 @@ export async function openMsrpSession(options: MsrpSessionOptions): Promise<Msrp
     if (!messageId) return answer(400, 'Message-ID Missing');
     if (request.body === undefined) return answer(200, 'OK'); // a bodiless SEND: a keep-alive or a binding, §7.1.1
     const range = parseByteRange(msrpHeader(request, 'Byte-Range'));
-    const held = incoming.get(messageId) ?? { parts: [], contentType: msrpHeader(request, 'Content-Type') ?? 'text/plain' };
+    const held = incoming.get(messageId) ?? { parts: [], bytes: 0, contentType: msrpHeader(request, 'Content-Type') ?? 'text/plain' };
     // Chunks arrive in order on one connection (§5.1); a chunk restarting at 1 starts the message afresh.
-    if (range.start === 1) held.parts = [];
+    if (range.start === 1) {
+      held.parts = [];
+      held.bytes = 0;
+      tooLarge.delete(messageId);
+    }
+    // Too large, by its announced total or by what has come: 413 for this chunk and the rest of the message, and the
+    // chunks held go. Every message held counts: many messages just under the bound are refused alike.
+    const holding = [...incoming.values()].reduce((sum, h) => sum + h.bytes, 0) - (incoming.has(messageId) ? held.bytes : 0);
+    const over = (typeof range.total === 'number' && range.total > maxMessageBytes) || held.bytes + request.body.length > maxMessageBytes || holding + held.bytes + request.body.length > 4 * maxMessageBytes;
+    if (tooLarge.has(messageId) || over) {
+      incoming.delete(messageId);
+      if (request.continuation === '+') tooLarge.add(messageId);
+      else tooLarge.delete(messageId);
+      if (tooLarge.size > REFUSED_KEPT) tooLarge.delete(tooLarge.values().next().value!);
+      if (over) logger?.warn({ messageId, maxMessageBytes }, 'MSRP: the agent\'s message is over the size bound; refused 413');
+      return answer(413, 'Request Entity Too Large');
+    }
     held.parts.push(request.body);
+    held.bytes += request.body.length;
     incoming.set(messageId, held);
     if (request.continuation === '#') {
       incoming.delete(messageId);

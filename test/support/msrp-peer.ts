@@ -43,9 +43,10 @@ export interface MsrpPeer {
   dropNext(count: number): void;
   /**
    * The agent writes: one message (chunked at `chunkBytes`), sent `times` times with the same Message-ID, in the
-   * session the connector last sent in, over the connection it used.
+   * session the connector last sent in, over the connection it used. `unknownTotal`: Byte-Range totals `*` (RFC 4975
+   * §9: a sender that does not know the size yet), so the receiver learns it only from the chunks.
    */
-  agentWrites(text: string, options?: { times?: number; chunkBytes?: number; messageId?: string; failureReport?: 'no' | 'partial' }): Promise<{ responses: PeerFrame[]; reports: PeerFrame[] }>;
+  agentWrites(text: string, options?: { times?: number; chunkBytes?: number; messageId?: string; failureReport?: 'no' | 'partial'; unknownTotal?: boolean }): Promise<{ responses: PeerFrame[]; reports: PeerFrame[] }>;
   /** Resolves once `predicate` holds over the messages received (polled). */
   until(predicate: (messages: PeerMessage[]) => boolean, timeoutMs?: number): Promise<PeerMessage[]>;
   connections(): number;
@@ -177,7 +178,7 @@ export async function startMsrpPeer(): Promise<MsrpPeer> {
           const answered = new Promise<PeerFrame>((resolve) => waiting.set(tid, resolve));
           const failureReport = options.failureReport ? [`Failure-Report: ${options.failureReport}`] : [];
           write(socket, ['SEND', `To-Path: ${fromPath}`, `From-Path: ${path}`, `Message-ID: ${messageId}`, 'Success-Report: yes', ...failureReport,
-            `Byte-Range: ${offset + 1}-${offset + chunk.length}/${body.length}`, 'Content-Type: text/plain'], chunk, last ? '$' : '+', tid);
+            `Byte-Range: ${offset + 1}-${offset + chunk.length}/${options.unknownTotal ? '*' : body.length}`, 'Content-Type: text/plain'], chunk, last ? '$' : '+', tid);
           // Failure-Report no/partial (RFC 4975 §7.1.2) may get no response: wait a while, not forever.
           const response = options.failureReport ? await Promise.race([answered, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 3_000))]) : await answered;
           if (response) responses.push(response);
