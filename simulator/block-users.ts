@@ -13,10 +13,12 @@
  * - "The user cannot contact your business": a blocked user's messages and calls never reach the business, so the
  *   simulated customer's are not delivered ({@link blockedSender}, {@link isBlocked}).
  * The broker learns who wrote from the webhooks it delivers (`noteDelivered`), and which BSUID is which phone number.
+ * Under `npm start` all of it is kept across restarts (`block-users.json`, simulator/state-file.ts).
  */
 import type { Express, Request, Response } from 'express';
 import { metaErrorBody, refusal, type MetaRefusal } from './errors';
 import type { PhoneNumbers } from './phone-numbers';
+import type { StateFile } from './state-file';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const MAX_USERS_PER_REQUEST = 1_000;
@@ -26,15 +28,27 @@ interface Deps {
   authorized: (req: Request) => boolean;
   refuse: (res: Response, status: number, code: number, message: string) => unknown;
   numbers: Pick<PhoneNumbers, 'refuseUnknown'>;
+  state?: StateFile<BlockUsersState>;
+}
+
+/** What is kept across restarts (`block-users.json`): who wrote when (the last 24 hours), BSUIDs seen, the blocklists. */
+export interface BlockUsersState {
+  lastWrote: [key: string, at: number][];
+  waIdOfUser: [key: string, waId: string][];
+  blocklists: [phoneNumberId: string, waIds: string[]][];
 }
 
 export function installBlockUsers(app: Express, deps: Deps, options: { maxBlocklist?: number } = {}) {
   /** `<phoneNumberId>:<wa_id>` → epoch ms of their latest message. */
-  const lastWrote = new Map<string, number>();
+  const kept = deps.state?.load();
+  const lastWrote = new Map<string, number>(kept?.lastWrote ?? []);
   /** `<phoneNumberId>:<BSUID>` → the wa_id that wrote with it (a block names the phone number; a send may name the BSUID). */
-  const waIdOfUser = new Map<string, string>();
+  const waIdOfUser = new Map<string, string>(kept?.waIdOfUser ?? []);
   /** Blocked wa_ids per number, in the order they were blocked. */
-  const blocklists = new Map<string, string[]>();
+  const blocklists = new Map<string, string[]>(kept?.blocklists ?? []);
+  // Who wrote more than 24 hours ago can be blocked no more: not kept.
+  const save = () =>
+    deps.state?.save({ lastWrote: [...lastWrote.entries()].filter(([, at]) => Date.now() - at <= DAY_MS), waIdOfUser: [...waIdOfUser.entries()], blocklists: [...blocklists.entries()].filter(([, list]) => list.length > 0) });
   const listOf = (phoneNumberId: string) => blocklists.get(phoneNumberId) ?? blocklists.set(phoneNumberId, []).get(phoneNumberId)!;
   const maxBlocklist = options.maxBlocklist ?? MAX_BLOCKLIST;
   const digits = (user: string) => user.replace(/\D/g, '');
@@ -43,6 +57,7 @@ export function installBlockUsers(app: Express, deps: Deps, options: { maxBlockl
   function noteDelivered(body: unknown): void {
     type Message = { from?: string; from_user_id?: string; timestamp?: string };
     const entries = (body as { entry?: { changes?: { field?: string; value?: { metadata?: { phone_number_id?: string }; messages?: Message[] } }[] }[] }).entry ?? [];
+    let noted = false;
     for (const change of entries.flatMap((e) => e.changes ?? [])) {
       if (change.field !== 'messages') continue;
       for (const m of change.value?.messages ?? []) {
@@ -51,8 +66,10 @@ export function installBlockUsers(app: Express, deps: Deps, options: { maxBlockl
         const key = `${change.value.metadata.phone_number_id}:${m.from}`;
         lastWrote.set(key, Math.max(lastWrote.get(key) ?? 0, at));
         if (m.from_user_id) waIdOfUser.set(`${change.value.metadata.phone_number_id}:${m.from_user_id}`, digits(m.from));
+        noted = true;
       }
     }
+    if (noted) save();
   }
 
   function usersOf(req: Request, res: Response): string[] | undefined {
@@ -97,6 +114,7 @@ export function installBlockUsers(app: Express, deps: Deps, options: { maxBlockl
         done.push(user);
       }
     }
+    if (done.length > 0) save();
     answer(res, 'added_users', done, failed);
   });
 
@@ -105,6 +123,7 @@ export function installBlockUsers(app: Express, deps: Deps, options: { maxBlockl
     if (!users) return;
     const number = String(req.params.phoneNumberId);
     blocklists.set(number, listOf(number).filter((waId) => !users.map(digits).includes(waId)));
+    save();
     answer(res, 'removed_users', users, []);
   });
 

@@ -31,6 +31,7 @@ import { createFaults, type Fault } from './faults';
 import { createWebhookDelivery, type DeliveryOptions, type WebhookDelivery } from './webhook-delivery';
 import { createStatusWebhooks } from './status-webhooks';
 import { installMessages } from './messages.routes';
+import { partState } from './state-file';
 
 export type { Fault } from './faults';
 export type { WebhookDelivery } from './webhook-delivery';
@@ -66,8 +67,8 @@ export interface SimulatorOptions {
   /** The SIP transport of the simulated Meta SIP server (default udp; Meta itself speaks TLS only). */
   sipTransport?: 'udp' | 'tcp';
   /**
-   * Where WhatsApp's side is kept across restarts (`npm start`: `.data/simulator`): the templates and their statuses,
-   * in `templates.json`. Unset (tests, benchmarks): everything is in memory only.
+   * Where WhatsApp's side is kept across restarts (`npm start`: `.data/simulator`), a JSON file per part (templates,
+   * calling, blocks, windows: simulator/state-file.ts). Unset (tests, benchmarks): everything is in memory only.
    */
   stateDir?: string;
 }
@@ -77,7 +78,7 @@ export interface SimulatorOptions {
  * `/_sim/*` controls, and Meta's SIP side. Answers its URL and the controls tests use; `close()` stops everything.
  */
 export async function startBrokerSimulator(options: SimulatorOptions) {
-  const windows = serviceWindows();
+  const windows = serviceWindows(partState(options.stateDir, 'service-windows'));
   let webhookUrl = options.webhookUrl;
   let url = '';
   const faults = createFaults();
@@ -153,9 +154,9 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     later,
   });
   const recipients = createRecipients(app);
-  const blockUsers = installBlockUsers(app, { authorized, refuse: cloudError, numbers: phoneNumbers }, options.blocklistLimit ? { maxBlocklist: options.blocklistLimit } : {});
+  const blockUsers = installBlockUsers(app, { authorized, refuse: cloudError, numbers: phoneNumbers, state: partState(options.stateDir, 'block-users') }, options.blocklistLimit ? { maxBlocklist: options.blocklistLimit } : {});
   const health = installAccountHealth(app, { deliverWebhook: (body) => deliverWebhook(body), defaultWabaId: options.wabaId ?? '102290129340398' });
-  const calling = installCallingSettings(app, { authorized });
+  const calling = installCallingSettings(app, { authorized, state: partState(options.stateDir, 'calling-settings') });
   const metaSip = createMetaSip({
     host: options.host ?? '127.0.0.1',
     ...(options.sipTransport ? { transport: options.sipTransport } : {}),
@@ -163,19 +164,17 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     numbers: calling.numbers,
     deliverWebhook: (body) => deliverWebhook(body),
     isBlocked: (phoneNumberId, from) => blockUsers.isBlocked(phoneNumberId, { from }),
+    state: partState(options.stateDir, 'meta-sip'),
   });
   installCallControls(app, metaSip);
-  const permissions = installCallPermissions(app, { authorized, deliverWebhook: (body) => deliverWebhook(body) });
+  const permissions = installCallPermissions(app, { authorized, deliverWebhook: (body) => deliverWebhook(body), state: partState(options.stateDir, 'call-permissions') });
 
   app.get('/_sim/sent', (_req, res) => void res.json(messages.recorded()));
   app.post('/_sim/faults', (req, res) => {
     faults.add(req.body as Fault);
     res.status(201).json({ faults: faults.list() });
   });
-  app.delete('/_sim/faults', (_req, res) => {
-    faults.clear();
-    res.status(204).end();
-  });
+  app.delete('/_sim/faults', (_req, res) => void (faults.clear(), res.status(204).end()));
   // `{"text": …}` as before, or any type: `{"type": "location", "content": {…}}`, `{"type": "document", "media": {…}}`,
   // `{"type": "reaction", "messageId": …, "emoji": …}`, `{"type": "system", "systemType": …, "newWaId": …}`.
   app.post('/_sim/inbound', async (req, res) => {

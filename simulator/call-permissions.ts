@@ -2,6 +2,7 @@
  * Call permissions as Meta keeps them, for the simulator: the interactive `call_permission_request` (its shape, and
  * the limits per business number and user: 1 request in 24 hours, 2 in 7 days, code 138009 past them), the user's
  * reply (the `call_permission_reply` webhook, Meta's payload) and `GET /<PHONE_NUMBER_ID>/call_permissions?user_wa_id=`.
+ * Kept across restarts under `npm start` (simulator/state-file.ts).
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-call-permissions/
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/troubleshooting/ (138009)
  */
@@ -10,6 +11,7 @@ import { newWamid } from './cloud-api.payloads';
 import { inboundMessageWebhook } from './inbound-payloads';
 import { refusal, sendMetaError } from './errors';
 import type { CloudRefusal } from './session-messages.validate';
+import type { StateFile } from './state-file';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -40,10 +42,19 @@ export interface ReplyOptions {
   timestamp?: number;
 }
 
-export function installCallPermissions(app: Express, deps: { authorized(req: Request): boolean; deliverWebhook(body: object): Promise<unknown>; clock?: () => number }) {
+/** What is kept across restarts (`call-permissions.json`): requests sent (epoch ms, per number and user) and permissions. */
+export interface CallPermissionsState {
+  requests: [key: string, sentAt: number[]][];
+  granted: [key: string, permission: { expiresAt?: number; permanent: boolean }][];
+}
+
+export function installCallPermissions(app: Express, deps: { authorized(req: Request): boolean; deliverWebhook(body: object): Promise<unknown>; clock?: () => number; state?: StateFile<CallPermissionsState> }) {
   const now = deps.clock ?? (() => Date.now());
-  const requests = new Map<string, number[]>();
-  const granted = new Map<string, { expiresAt?: number; permanent: boolean }>();
+  const kept = deps.state?.load();
+  const requests = new Map<string, number[]>(kept?.requests ?? []);
+  const granted = new Map<string, { expiresAt?: number; permanent: boolean }>(kept?.granted ?? []);
+  // Requests older than the 7-day limit count for nothing: they are not kept.
+  const save = () => deps.state?.save({ requests: [...requests.entries()].map(([k, sent]) => [k, sent.filter((t) => t > now() - 7 * DAY_MS)] as [string, number[]]).filter(([, sent]) => sent.length > 0), granted: [...granted.entries()] });
   const key = (phoneNumberId: string, waId: string) => `${phoneNumberId}:${waId.replace(/\D/g, '')}`;
   const usage = (k: string, at: number) => {
     const sent = (requests.get(k) ?? []).filter((t) => t > at - 7 * DAY_MS);
@@ -88,6 +99,7 @@ export function installCallPermissions(app: Express, deps: { authorized(req: Req
         return { status: 400, code: 138009, message: `(#138009) Call permission request limit reached: ${day >= 1 ? '1 request in 24 hours' : '2 requests in 7 days'} to this user` };
       }
       requests.set(k, [...(requests.get(k) ?? []), at]);
+      save();
       return null;
     },
     /** The user answers: Meta's `call_permission_reply` webhook, delivered, and the permission kept for GET call_permissions. */
@@ -98,6 +110,7 @@ export function installCallPermissions(app: Express, deps: { authorized(req: Req
       const wamid = newWamid();
       if (opts.response === 'accept') granted.set(key(opts.phoneNumberId, opts.from), { permanent, ...(expires ? { expiresAt: expires * 1000 } : {}) });
       else granted.delete(key(opts.phoneNumberId, opts.from));
+      save();
       await deps.deliverWebhook(
         inboundMessageWebhook({
           phoneNumberId: opts.phoneNumberId,

@@ -2,7 +2,8 @@
  * Meta's calling settings of a business number, as the simulator serves them:
  * POST /<PHONE_NUMBER_ID>/settings with `{ calling: {...} }` (answers `{"success": true}`), and
  * GET /<PHONE_NUMBER_ID>/settings (`?include_sip_credentials=true` adds the SIP password Meta generates per number
- * and app). Refusals are Meta's: code 100 "Invalid parameter" with the reason in error_data.details.
+ * and app). Refusals are Meta's: code 100 "Invalid parameter" with the reason in error_data.details. Kept across
+ * restarts under `npm start` (simulator/state-file.ts), as Meta keeps them.
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/call-settings/
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/
  */
@@ -10,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { Express, Request } from 'express';
 import { z } from 'zod';
 import { refusal, sendMetaError } from './errors';
+import type { StateFile } from './state-file';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3])[0-5]\d$/, 'expected HHMM');
 const onOff = z.enum(['ENABLED', 'DISABLED']);
@@ -57,8 +59,13 @@ export interface Held {
   sipPassword?: string;
 }
 
-export function installCallingSettings(app: Express, { authorized }: { authorized(req: Request): boolean }) {
-  const numbers = new Map<string, Held>();
+/** What is kept across restarts (`calling-settings.json`): every number's settings and SIP password. */
+export interface CallingSettingsState {
+  numbers: [phoneNumberId: string, held: Held][];
+}
+
+export function installCallingSettings(app: Express, { authorized, state }: { authorized(req: Request): boolean; state?: StateFile<CallingSettingsState> }) {
+  const numbers = new Map<string, Held>(state?.load()?.numbers ?? []);
 
   app.post('/:version/:phoneNumberId/settings', (req, res) => {
     if (!authorized(req)) return sendMetaError(res, refusal(190, 'Invalid OAuth access token'), 401);
@@ -73,6 +80,7 @@ export function installCallingSettings(app: Express, { authorized }: { authorize
     held.calling = { ...held.calling, ...parsed.data.calling };
     if (parsed.data.calling.sip?.status === 'ENABLED') held.sipPassword ??= randomBytes(12).toString('base64url');
     numbers.set(id, held);
+    state?.save({ numbers: [...numbers.entries()] });
     res.json({ success: true });
   });
 

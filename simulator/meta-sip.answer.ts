@@ -58,6 +58,10 @@ interface Deps {
   finish(c: SimCall, state: SimCall['state'], at: number, by?: 'customer' | 'business', status?: number): void;
   later(ms: number, fn: () => void): void;
   t1Ms: number;
+  /** Permissions kept from before a restart: `<phone-number id>:<wa_id>` → until when (epoch ms; null: permanent). */
+  permissions?: [key: string, until: number | null][];
+  /** A permission was given or taken back (the caller keeps them across restarts). */
+  permissionsChanged?(): void;
 }
 
 interface Held1 {
@@ -81,7 +85,7 @@ export function createBusinessCallAnswerer(deps: Deps) {
   const secret = randomBytes(16).toString('hex');
   const answering = new Map<string, Answering>();
   /** `<phone-number id>:<wa_id>` → until when the permission holds (Infinity: permanent). */
-  const permissions = new Map<string, number>();
+  const permissions = new Map<string, number>((deps.permissions ?? []).map(([k, until]) => [k, until ?? Number.POSITIVE_INFINITY]));
   const pending = new Map<string, Held1>();
 
   const holds = (phoneNumberId: string, customer: string) => (permissions.get(`${phoneNumberId}:${customer}`) ?? 0) > Date.now();
@@ -230,12 +234,17 @@ export function createBusinessCallAnswerer(deps: Deps) {
     grantPermission(phoneNumberId: string, customer: string, expiresAt: number | false = Number.POSITIVE_INFINITY): void {
       if (expiresAt === false) permissions.delete(`${phoneNumberId}:${customer}`);
       else permissions.set(`${phoneNumberId}:${customer}`, expiresAt);
+      deps.permissionsChanged?.();
     },
+    /** The permissions held, as JSON keeps them (null: permanent), for the state file. */
+    permissionEntries: (): [string, number | null][] => [...permissions.entries()].filter(([, until]) => until > Date.now()).map(([k, until]) => [k, Number.isFinite(until) ? until : null]),
     noteDelivered(body: unknown): void {
-      for (const r of permissionRepliesIn(body)) {
+      const replies = permissionRepliesIn(body);
+      for (const r of replies) {
         if (r.accepted) permissions.set(`${r.phoneNumberId}:${r.customer}`, r.expiresAt ?? Number.POSITIVE_INFINITY);
         else permissions.delete(`${r.phoneNumberId}:${r.customer}`);
       }
+      if (replies.length > 0) deps.permissionsChanged?.();
     },
     close(): void {
       pending.clear();

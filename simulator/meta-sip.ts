@@ -18,6 +18,13 @@ import { asMeta, META_ALLOW, newCallId, newTag, type SimCall } from './meta-sip.
 import { answerChallenge, buildInvite, CallNotPlaceable, inviteTarget, type InviteTarget, type PlaceCallOptions } from './meta-sip.invite';
 import { createBusinessCallAnswerer, type Answering } from './meta-sip.answer';
 import type { Held } from './calling-settings';
+import type { StateFile } from './state-file';
+
+/** What the SIP side keeps across restarts (`meta-sip.json`): users' call permissions, and the numbers with calls webhooks on. */
+export interface MetaSipState {
+  permissions: [key: string, until: number | null][];
+  callWebhooks: string[];
+}
 
 export interface MetaSipDeps {
   host: string;
@@ -30,6 +37,7 @@ export interface MetaSipDeps {
   /** Whether the number blocked this wa_id (Block Users API): a blocked user "cannot contact your business". */
   isBlocked?(phoneNumberId: string, waId: string): boolean;
   t1Ms?: number;
+  state?: StateFile<MetaSipState>;
 }
 
 export { CallNotPlaceable, type PlaceCallOptions } from './meta-sip.invite';
@@ -40,7 +48,9 @@ export function createMetaSip(deps: MetaSipDeps) {
   let tlsCa = deps.tlsCa;
   const calls = new Map<string, SimCall>();
   const invites = new Map<string, { request: SipRequest; hop: SipHop }>();
-  const webhooksFor = new Set<string>();
+  const kept = deps.state?.load();
+  const webhooksFor = new Set<string>(kept?.callWebhooks ?? []);
+  const save = () => deps.state?.save({ permissions: answerer.permissionEntries(), callWebhooks: [...webhooksFor] });
   const timers = new Set<NodeJS.Timeout>();
   let transport: SipTransport | undefined;
   let layer: TransactionLayer | undefined;
@@ -71,6 +81,8 @@ export function createMetaSip(deps: MetaSipDeps) {
   const answerer = createBusinessCallAnswerer({
     numbers: deps.numbers,
     ...(deps.isBlocked ? { isBlocked: deps.isBlocked } : {}),
+    ...(kept?.permissions ? { permissions: kept.permissions } : {}),
+    permissionsChanged: () => save(),
     register: (c) => void calls.set(c.callId, c),
     find: (callId) => calls.get(callId),
     local,
@@ -235,6 +247,7 @@ export function createMetaSip(deps: MetaSipDeps) {
     setCallWebhooks(phoneNumberId: string, on: boolean): void {
       if (on) webhooksFor.add(phoneNumberId);
       else webhooksFor.delete(phoneNumberId);
+      save();
     },
     callWebhooks: (phoneNumberId: string) => webhooksFor.has(phoneNumberId),
     /**

@@ -6,7 +6,7 @@
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/
  */
 import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
-import { sipRequest, startSipp } from '../support/sipp';
+import { businessCallTo, type BusinessCallEnd } from '../support/sipp-business-call';
 
 const NUMBER_ID = '106540352242922';
 const BUSINESS = '12025550111';
@@ -22,87 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
-const cdata = (text: string) => `<![CDATA[\n\n${text}\n]]>`;
-const invite = (cseq: number, auth: boolean) => `<send retrans="500">${cdata(`INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:+${BUSINESS}@connector.example.com>;tag=[pid]BIZ[call_number]
-To: <sip:[service]@wa.meta.vc>
-Call-ID: [call_id]
-CSeq: ${cseq} INVITE
-Contact: <sip:+${BUSINESS}@[local_ip]:[local_port]>
-Max-Forwards: 70
-${auth ? '[authentication]\n' : ''}Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=sbc 1 1 IN IP4 127.0.0.1
-s=-
-t=0 0
-m=audio 41000 UDP/TLS/RTP/SAVPF 111
-c=IN IP4 127.0.0.1
-a=setup:actpass
-a=rtpmap:111 opus/48000/2`)}</send>`;
-const ack = (cseq: number, inDialog: boolean) => `<send>${cdata(`ACK ${inDialog ? '[next_url]' : 'sip:[service]@[remote_ip]:[remote_port]'} SIP/2.0
-${inDialog ? 'Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]' : '[last_Via:]'}
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-CSeq: ${cseq} ACK
-Max-Forwards: 70
-Content-Length: 0
-`)}</send>`;
-
-/**
- * The business calls: Meta's 407 Proxy-Authenticate answered with credentials (sipp's [authentication] writes a
- * Proxy-Authorization for a 407), then `end`: refused with 403, declined 603, or answered and hung up.
- */
-function businessCall(end: 'refused' | 'blocked' | 'declined' | 'answered' | 'cancelled'): string {
-  const steps = [invite(1, false), '<recv response="100" optional="true"/>', '<recv response="407" auth="true"><action><ereg regexp="realm=&quot;wa.meta.vc&quot;" search_in="hdr" header="Proxy-Authenticate:" check_it="true" assign_to="challenge"/></action></recv>', '<Reference variables="challenge"/>', ack(1, false), invite(2, true), '<recv response="100" optional="true"/>'];
-  if (end === 'refused') steps.push('<recv response="403"><action><ereg regexp="138006" search_in="hdr" header="Reason:" check_it="true" assign_to="reason"/></action></recv>', ack(2, false));
-  if (end === 'blocked') steps.push('<recv response="403"><action><ereg regexp="131026" search_in="hdr" header="Reason:" check_it="true" assign_to="reason"/></action></recv>', ack(2, false));
-  if (end === 'declined') steps.push('<recv response="180"/>', '<recv response="603"/>', ack(2, false));
-  if (end === 'cancelled') {
-    steps.push(
-      '<recv response="180"/>',
-      '<pause milliseconds="300"/>',
-      `<send>${cdata(`CANCEL sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-[last_Via:]
-[last_From:]
-To: <sip:[service]@wa.meta.vc>
-[last_Call-ID:]
-CSeq: 2 CANCEL
-Max-Forwards: 70
-Content-Length: 0
-`)}</send>`,
-      '<recv response="200"/>',
-      '<recv response="487"/>',
-      ack(2, false),
-    );
-  }
-  if (end === 'answered') {
-    steps.push(
-      '<recv response="180"/>',
-      '<recv response="200" rrs="true"><action><ereg regexp="a=fingerprint:sha-256" search_in="body" check_it="true" assign_to="fp"/></action></recv>',
-      ack(2, true),
-      '<pause milliseconds="300"/>',
-      sipRequest('BYE', { cseq: 3, retransMs: 500 }),
-      '<recv response="200"/>',
-    );
-  }
-  const refs = end === 'refused' || end === 'blocked' ? ['reason'] : end === 'answered' ? ['fp'] : [];
-  return `<?xml version="1.0" encoding="UTF-8"?>\n<scenario name="business-call">\n${steps.join('\n')}\n${refs.length ? `<Reference variables="${refs.join(',')}"/>` : ''}\n</scenario>\n`;
-}
-
-async function businessCalls(end: 'refused' | 'blocked' | 'declined' | 'answered' | 'cancelled', to: string) {
-  const address = await sim.sip.address();
-  const sipp = await startSipp({ scenario: 'custom:business-call', scenarioXml: businessCall(end), transport: 'udp', remote: `127.0.0.1:${address.port}`, service: `+${to}`, auth: { username: BUSINESS, password }, timeoutSeconds: 20 });
-  try {
-    return await sipp.finished();
-  } finally {
-    await sipp.stop();
-  }
-}
-
+const businessCalls = (end: BusinessCallEnd, to: string) => businessCallTo(sim, { end, to, business: BUSINESS, password });
 const lastCallTo = (to: string) => sim.sip.calls().filter((c) => c.customer === to).at(-1);
 
 test('without call permission the INVITE is refused 403 (Reason names 138006), after the digest challenge', async () => {
