@@ -46,9 +46,10 @@ export function installBlockUsers(app: Express, deps: Deps, options: { maxBlockl
   const waIdOfUser = new Map<string, string>(kept?.waIdOfUser ?? []);
   /** Blocked wa_ids per number, in the order they were blocked. */
   const blocklists = new Map<string, string[]>(kept?.blocklists ?? []);
-  // Who wrote more than 24 hours ago can be blocked no more: not kept.
-  const save = () =>
-    deps.state?.save({ lastWrote: [...lastWrote.entries()].filter(([, at]) => Date.now() - at <= DAY_MS), waIdOfUser: [...waIdOfUser.entries()], blocklists: [...blocklists.entries()].filter(([, list]) => list.length > 0) });
+  // Who wrote more than 24 hours ago can be blocked no more: not kept. A block is written before it is answered; who
+  // wrote, a write per inbound message, is coalesced (simulator/state-file.ts).
+  const save = (now = false) =>
+    deps.state?.save(() => ({ lastWrote: [...lastWrote.entries()].filter(([, at]) => Date.now() - at <= DAY_MS), waIdOfUser: [...waIdOfUser.entries()], blocklists: [...blocklists.entries()].filter(([, list]) => list.length > 0) }), now);
   const listOf = (phoneNumberId: string) => blocklists.get(phoneNumberId) ?? blocklists.set(phoneNumberId, []).get(phoneNumberId)!;
   const maxBlocklist = options.maxBlocklist ?? MAX_BLOCKLIST;
   const digits = (user: string) => user.replace(/\D/g, '');
@@ -114,7 +115,7 @@ export function installBlockUsers(app: Express, deps: Deps, options: { maxBlockl
         done.push(user);
       }
     }
-    if (done.length > 0) save();
+    if (done.length > 0) save(true);
     answer(res, 'added_users', done, failed);
   });
 
@@ -123,7 +124,7 @@ export function installBlockUsers(app: Express, deps: Deps, options: { maxBlockl
     if (!users) return;
     const number = String(req.params.phoneNumberId);
     blocklists.set(number, listOf(number).filter((waId) => !users.map(digits).includes(waId)));
-    save();
+    save(true);
     answer(res, 'removed_users', users, []);
   });
 

@@ -6,7 +6,6 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import express, { type Request, type Response } from 'express';
 import { installTemplateManager } from './template-manager';
 import { installCallingSettings } from './calling-settings';
@@ -31,7 +30,7 @@ import { createFaults, type Fault } from './faults';
 import { createWebhookDelivery, type DeliveryOptions, type WebhookDelivery } from './webhook-delivery';
 import { createStatusWebhooks } from './status-webhooks';
 import { installMessages } from './messages.routes';
-import { partState } from './state-file';
+import { stateDirectory } from './state-file';
 
 export type { Fault } from './faults';
 export type { WebhookDelivery } from './webhook-delivery';
@@ -78,7 +77,8 @@ export interface SimulatorOptions {
  * `/_sim/*` controls, and Meta's SIP side. Answers its URL and the controls tests use; `close()` stops everything.
  */
 export async function startBrokerSimulator(options: SimulatorOptions) {
-  const windows = serviceWindows(partState(options.stateDir, 'service-windows'));
+  const state = stateDirectory(options.stateDir);
+  const windows = serviceWindows(state.part('service-windows'));
   let webhookUrl = options.webhookUrl;
   let url = '';
   const faults = createFaults();
@@ -150,13 +150,13 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     knownHandle: uploads.knownHandle,
     defaultPlay,
     ...(options.acceptEverything ? { acceptEverything: true } : {}),
-    ...(options.stateDir ? { stateFile: join(options.stateDir, 'templates.json') } : {}),
+    state: state.part('templates'),
     later,
   });
   const recipients = createRecipients(app);
-  const blockUsers = installBlockUsers(app, { authorized, refuse: cloudError, numbers: phoneNumbers, state: partState(options.stateDir, 'block-users') }, options.blocklistLimit ? { maxBlocklist: options.blocklistLimit } : {});
+  const blockUsers = installBlockUsers(app, { authorized, refuse: cloudError, numbers: phoneNumbers, state: state.part('block-users') }, options.blocklistLimit ? { maxBlocklist: options.blocklistLimit } : {});
   const health = installAccountHealth(app, { deliverWebhook: (body) => deliverWebhook(body), defaultWabaId: options.wabaId ?? '102290129340398' });
-  const calling = installCallingSettings(app, { authorized, state: partState(options.stateDir, 'calling-settings') });
+  const calling = installCallingSettings(app, { authorized, state: state.part('calling-settings') });
   const metaSip = createMetaSip({
     host: options.host ?? '127.0.0.1',
     ...(options.sipTransport ? { transport: options.sipTransport } : {}),
@@ -164,10 +164,10 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     numbers: calling.numbers,
     deliverWebhook: (body) => deliverWebhook(body),
     isBlocked: (phoneNumberId, from) => blockUsers.isBlocked(phoneNumberId, { from }),
-    state: partState(options.stateDir, 'meta-sip'),
+    state: state.part('meta-sip'),
   });
   installCallControls(app, metaSip);
-  const permissions = installCallPermissions(app, { authorized, deliverWebhook: (body) => deliverWebhook(body), state: partState(options.stateDir, 'call-permissions') });
+  const permissions = installCallPermissions(app, { authorized, deliverWebhook: (body) => deliverWebhook(body), state: state.part('call-permissions') });
 
   app.get('/_sim/sent', (_req, res) => void res.json(messages.recorded()));
   app.post('/_sim/faults', (req, res) => {
@@ -286,6 +286,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     replyToCallPermission: permissions.replyToCallPermission,
     async close(): Promise<void> {
       closed = true;
+      state.flush();
       await metaSip.close();
       for (const timer of timers) clearTimeout(timer);
       for (const res of held) res.socket?.destroy();

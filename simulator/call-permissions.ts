@@ -54,7 +54,7 @@ export function installCallPermissions(app: Express, deps: { authorized(req: Req
   const requests = new Map<string, number[]>(kept?.requests ?? []);
   const granted = new Map<string, { expiresAt?: number; permanent: boolean }>(kept?.granted ?? []);
   // Requests older than the 7-day limit count for nothing: they are not kept.
-  const save = () => deps.state?.save({ requests: [...requests.entries()].map(([k, sent]) => [k, sent.filter((t) => t > now() - 7 * DAY_MS)] as [string, number[]]).filter(([, sent]) => sent.length > 0), granted: [...granted.entries()] });
+  const save = () => deps.state?.save(() => ({ requests: [...requests.entries()].map(([k, sent]) => [k, sent.filter((t) => t > now() - 7 * DAY_MS)] as [string, number[]]).filter(([, sent]) => sent.length > 0), granted: [...granted.entries()] }), true);
   const key = (phoneNumberId: string, waId: string) => `${phoneNumberId}:${waId.replace(/\D/g, '')}`;
   const usage = (k: string, at: number) => {
     const sent = (requests.get(k) ?? []).filter((t) => t > at - 7 * DAY_MS);

@@ -80,7 +80,7 @@ export function installCallingSettings(app: Express, { authorized, state }: { au
     held.calling = { ...held.calling, ...parsed.data.calling };
     if (parsed.data.calling.sip?.status === 'ENABLED') held.sipPassword ??= randomBytes(12).toString('base64url');
     numbers.set(id, held);
-    state?.save({ numbers: [...numbers.entries()] });
+    state?.save(() => ({ numbers: [...numbers.entries()] }), true);
     res.json({ success: true });
   });
 

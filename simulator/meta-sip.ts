@@ -50,7 +50,7 @@ export function createMetaSip(deps: MetaSipDeps) {
   const invites = new Map<string, { request: SipRequest; hop: SipHop }>();
   const kept = deps.state?.load();
   const webhooksFor = new Set<string>(kept?.callWebhooks ?? []);
-  const save = () => deps.state?.save({ permissions: answerer.permissionEntries(), callWebhooks: [...webhooksFor] });
+  const save = () => deps.state?.save(() => ({ permissions: answerer.permissionEntries(), callWebhooks: [...webhooksFor] }), true);
   const timers = new Set<NodeJS.Timeout>();
   let transport: SipTransport | undefined;
   let layer: TransactionLayer | undefined;

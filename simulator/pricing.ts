@@ -18,7 +18,7 @@ export interface ServiceWindowsState {
 export function serviceWindows(state?: StateFile<ServiceWindowsState>) {
   const lastInbound = new Map<string, number>(state?.load()?.lastInbound ?? []);
   // A window 24 hours old is closed: not kept.
-  const save = () => state?.save({ lastInbound: [...lastInbound.entries()].filter(([, at]) => Date.now() - at < WINDOW_MS) });
+  const save = () => state?.save(() => ({ lastInbound: [...lastInbound.entries()].filter(([, at]) => Date.now() - at < WINDOW_MS) }));
   const key = (phoneNumberId: string, waId: string) => `${phoneNumberId}:${waId.replace(/\D/g, '')}`;
   return {
     /**

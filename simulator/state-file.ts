@@ -1,42 +1,78 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 /**
- * One part of WhatsApp's side kept in a JSON file, so that `npm start` restarted on one `.data` finds it where
- * WhatsApp would (the connector's store survives a restart; a simulator that forgot refused what WhatsApp takes).
- * Without a file (tests, benchmarks) nothing is kept. Written whole after every change (a demo holds little),
- * through a temporary file renamed over the old one, so a stop mid-write leaves the previous state rather than half
- * a file. The parts: `templates.json` (template-state.ts), `calling-settings.json`, `call-permissions.json`,
- * `meta-sip.json` (the business-call permissions and calls-webhook switches of the SIP side), `block-users.json`
- * (blocklists and who wrote when), `service-windows.json` (customer service windows).
+ * WhatsApp's side kept in JSON files, one per part, so that `npm start` restarted on one `.data` finds it where
+ * WhatsApp would (the connector's store survives a restart; a simulator that forgot refused what WhatsApp takes):
+ * `templates.json`, `calling-settings.json`, `call-permissions.json`, `meta-sip.json` (the SIP side's call permissions
+ * and calls-webhook switches), `block-users.json` (blocklists, who wrote when), `service-windows.json`. Without a
+ * directory (tests, benchmarks) nothing is kept.
+ *
+ * A part is written whole (a demo holds little), through a temporary file renamed over the old one, so a stop
+ * mid-write leaves the previous state rather than half a file. What the Graph API answers for (a block, settings, a
+ * permission, a template) is written before the answer. What every inbound message changes (who wrote when, the
+ * service windows) is coalesced: the first change schedules one write {@link WRITE_DELAY_MS} later, which takes the
+ * state as it is then, so a burst of messages costs one write, not one each, on the event loop `npm start` shares
+ * with the API and the worker. `flush()` (the simulator's `close()`, on Ctrl-C) writes what is pending at once; only
+ * a process killed outright loses those last 200 ms.
  */
 export interface StateFile<T> {
-  /** What was kept; undefined when there is no file yet (or no file at all). */
+  /** What was kept; undefined when there is no file yet (or no directory). */
   load(): T | undefined;
-  /** Keeps `state` whole (JSON: Infinity and undefined do not survive; callers store them otherwise). */
-  save(state: T): void;
+  /**
+   * The part changed: `snapshot` is written soon, or before this returns with `now` (a change WhatsApp is about to
+   * tell of, so the connector never learns what the restarted simulator forgot). JSON: Infinity and undefined do not
+   * survive; callers map them.
+   */
+  save(snapshot: () => T, now?: boolean): void;
 }
 
-/** The part kept in `file`; unset: memory only. A file that is not JSON stops the start, naming the file. */
-export function jsonStateFile<T>(file: string | undefined): StateFile<T> {
-  if (!file) return { load: () => undefined, save: () => undefined };
+/** Milliseconds between a change and its write. */
+export const WRITE_DELAY_MS = 200;
+
+/** The simulator's state directory: its parts, and `flush()` to write every pending change now. */
+export function stateDirectory(dir: string | undefined) {
+  const pending = new Map<string, () => unknown>();
+  let timer: NodeJS.Timeout | undefined;
+
+  const write = (file: string, state: unknown) => {
+    mkdirSync(dir!, { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, JSON.stringify(state, null, 1));
+    renameSync(temporary, file);
+  };
+  function flush(): void {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const due = [...pending.entries()];
+    pending.clear();
+    for (const [file, snapshot] of due) write(file, snapshot());
+  }
+
   return {
-    load() {
-      if (!existsSync(file)) return undefined;
-      try {
-        return JSON.parse(readFileSync(file, 'utf8')) as T;
-      } catch (err) {
-        throw new Error(`simulator state ${file} is not JSON (remove it to start that part afresh): ${(err as Error).message}`);
-      }
+    /** The part `<name>.json`; a file that is not JSON stops the start, naming the file. */
+    part<T>(name: string): StateFile<T> {
+      if (!dir) return { load: () => undefined, save: () => undefined };
+      const file = join(dir, `${name}.json`);
+      return {
+        load() {
+          if (!existsSync(file)) return undefined;
+          try {
+            return JSON.parse(readFileSync(file, 'utf8')) as T;
+          } catch (err) {
+            throw new Error(`simulator state ${file} is not JSON (remove it to start that part afresh): ${(err as Error).message}`);
+          }
+        },
+        save(snapshot, now = false) {
+          if (now) {
+            pending.delete(file);
+            return write(file, snapshot());
+          }
+          pending.set(file, snapshot);
+          timer ??= setTimeout(flush, WRITE_DELAY_MS).unref();
+        },
+      };
     },
-    save(state) {
-      mkdirSync(dirname(file), { recursive: true });
-      const temporary = `${file}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify(state, null, 1));
-      renameSync(temporary, file);
-    },
+    flush,
   };
 }
-
-/** The part `name` (`<name>.json`) under the simulator's state directory; no directory: memory only. */
-export const partState = <T>(stateDir: string | undefined, name: string): StateFile<T> => jsonStateFile<T>(stateDir ? join(stateDir, `${name}.json`) : undefined);

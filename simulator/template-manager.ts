@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Express, Request } from 'express';
 import { refusal, sendMetaError } from './errors';
 import { createReviewPlays, type ReviewedTemplate, type ReviewStep } from './template-review';
-import { templateStateFile } from './template-state';
+import type { StateFile } from './state-file';
 import { validateTemplateCreation } from './templates.validate';
 
 /** A template as the simulated WhatsApp Business Account holds it. */
@@ -24,8 +24,8 @@ interface TemplateManagerDeps {
   later(ms: number): Promise<void>;
   /** The clock edit limits are counted on (ms since the epoch); Date.now by default. */
   now?: () => number;
-  /** A file keeping the templates across restarts (`npm start`: `.data/simulator/templates.json`); unset: memory only. */
-  stateFile?: string;
+  /** The templates kept across restarts (`npm start`: `.data/simulator/templates.json`, simulator/state-file.ts); unset: memory only. */
+  state?: StateFile<{ templates?: SimTemplate[] }>;
 }
 
 /** Statuses in which Meta lets a template be edited (template management page, "Edit templates"). */
@@ -54,9 +54,12 @@ function editLimitRefusal(template: SimTemplate, body: { category?: unknown }, n
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/templates/template-management
  */
 export function installTemplateManager(app: Express, deps: TemplateManagerDeps) {
-  const state = templateStateFile(deps.stateFile);
-  const templates = new Map(state.load().map((t) => [t.id, t] as const));
-  const save = () => state.save(templates.values());
+  // The account's templates (ids, statuses, categories, quality, components) where WhatsApp keeps them: a simulator
+  // that forgot them on a restart refused every template send with 132001.
+  const kept = deps.state?.load()?.templates;
+  const templates = new Map((Array.isArray(kept) ? kept : []).map((t) => [t.id, t] as const));
+  // Written at once: a review's webhook follows the change, and templates change seldom.
+  const save = () => deps.state?.save(() => ({ templates: [...templates.values()] }), true);
   // A review step changes the template, then delivers its webhook: kept before WhatsApp tells anyone.
   const deliverWebhook = (body: object) => {
     save();
