@@ -8,7 +8,9 @@ import { eventually } from '../support/workflow-env';
 /**
  * `npm start` stopped and started again on one `.data`, as the README's quickstart does: a template created and
  * approved before the restart still sends after it. The embedded simulator used to forget WhatsApp's side (the
- * connector still listed the template APPROVED; every send failed 132001, creating it again answered 409).
+ * connector still listed the template APPROVED; every send failed 132001, creating it again answered 409). It also
+ * forgot the blocklist and who wrote when: a person blocked before was no longer listed, and one who wrote before
+ * could not be blocked after (WhatsApp's 131047, `409 block_requires_recent_message`).
  */
 const root = join(__dirname, '../..');
 const NUMBER = '106540352242922';
@@ -70,6 +72,15 @@ async function sendTemplate(customer: string) {
   return messages.body.messages.at(-1);
 }
 
+const blockedBefore = '15551230011';
+const blockedAfter = '15551230012';
+/** The supervisor blocks the customer once their message has reached the conversation. */
+async function block(customer: string) {
+  const path = `/v1/conversations/${encodeURIComponent(`wa:${NUMBER}:${customer}`)}`;
+  await eventually(() => api('supervisor', 'GET', path), (r) => r.status === 200 && r.body.inboundCount >= 1, 15_000);
+  return api('supervisor', 'POST', `${path}/block`);
+}
+
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'up-restart-'));
   const names = ['HTTP_PORT', 'EMBEDDED_TEMPORAL_PORT', 'EMBEDDED_TEMPORAL_UI_PORT', 'EMBEDDED_FERRETDB_PORT', 'EMBEDDED_SIMULATOR_PORT', 'SIP_LOCAL_PORT', 'SIP_TLS_PORT'];
@@ -82,7 +93,7 @@ afterAll(async () => {
 });
 
 describe('npm start restarted on one .data', () => {
-  it('sends a template created before the restart', async () => {
+  it('sends a template created before the restart, lists the person blocked before it, and blocks one who wrote before it', async () => {
     await up();
     const registered = await api('supervisor', 'POST', '/v1/numbers', {
       phoneNumberId: NUMBER,
@@ -102,6 +113,12 @@ describe('npm start restarted on one .data', () => {
     expect(created.status).toBe(201);
     await eventually(() => api('supervisor', 'GET', `/v1/templates/${NUMBER}:order_update:en_US`), (r) => r.body.status === 'APPROVED', 15_000);
     expect(await sendTemplate('15551230001')).toMatchObject({ status: expect.stringMatching(/^(sent|delivered|read)$/) });
+    // Two customers write; one is blocked before the restart, the other after it.
+    for (const from of [blockedBefore, blockedAfter]) {
+      const wrote = await fetch(`http://127.0.0.1:${ports.EMBEDDED_SIMULATOR_PORT}/_sim/inbound`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ phoneNumberId: NUMBER, from, text: 'Hello' }) });
+      expect(wrote.status).toBe(200);
+    }
+    expect(await block(blockedBefore)).toMatchObject({ status: 200, body: { blocked: true } });
     await down();
 
     await up();
@@ -109,5 +126,8 @@ describe('npm start restarted on one .data', () => {
     expect(sync.body).toMatchObject({ accounts: 1, checked: 1, deleted: 0 });
     expect((await api('supervisor', 'GET', `/v1/templates/${NUMBER}:order_update:en_US`)).body.status).toBe('APPROVED');
     expect(await sendTemplate('15551230002')).toMatchObject({ status: expect.stringMatching(/^(sent|delivered|read)$/) });
+    // WhatsApp's blocklist and who wrote when, as before the restart.
+    expect((await api('supervisor', 'GET', `/v1/numbers/${NUMBER}/blocked-users`)).body).toEqual({ blockedUsers: [{ waId: blockedBefore }] });
+    expect(await block(blockedAfter)).toMatchObject({ status: 200, body: { blocked: true } });
   }, 240_000);
 });
