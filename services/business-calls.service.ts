@@ -1,7 +1,7 @@
 /**
  * Business-initiated WhatsApp calls as the contact centre places them: an agent dials the customer, the contact
- * centre's SIP connector sends the INVITE to the connector, which checks the customer's call permission and Meta's
- * limits before anything leaves, then starts the call's workflow (workflows/business-call.workflow.ts), which places
+ * centre's SIP connector sends the INVITE to the connector, which checks that the business has not blocked the
+ * person, the customer's call permission and Meta's limits before anything leaves, then starts the call's workflow (workflows/business-call.workflow.ts), which places
  * the call to Meta's SIP server. Refusals are SIP answers with a `Reason` naming our stable error code.
  *
  * The contact centre's INVITE: from the host of SIP_CONNECTOR_URI; the customer is the Request-URI's user
@@ -9,6 +9,7 @@
  * conversation's, else `X-Business-Number-Id`, else the From user (E.164), else the only number with calling on.
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/business-initiated-calls/
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-call-permissions/
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -26,6 +27,7 @@ import { findCallPermission, recentBusinessCalls } from '../store/call-permissio
 import { findCallSettings } from '../store/calls.store';
 import type { Store } from '../store/db';
 import { listNumbers } from '../store/numbers.store';
+import { findPersonBlock } from './person-blocks';
 import type { BusinessCallWorkflowInput } from '../workflows/call.messages';
 
 const digits = (text: string) => text.replace(/\D/g, '');
@@ -110,6 +112,11 @@ export function createBusinessCalls({ store, temporal, taskQueue, sipTaskQueue, 
       const settings = await findCallSettings(store, target.number._id);
       if (settings?.calling.status !== 'ENABLED') return { kind: 'refuse', status: 403, reason: 'Calling Disabled', headers: [reasonHeader(403, 'calling is not enabled on this number')] };
       if (!settings.sipPassword) return { kind: 'refuse', status: 503, reason: 'No SIP Credentials', headers: [reasonHeader(503, "Meta's SIP password is not stored: PUT /v1/numbers/{id}/calling with sip ENABLED")] };
+      // A person the business blocked can be neither messaged nor called (Block Users API): refused before the
+      // permission, which a block outweighs; WhatsApp would refuse the call too.
+      if (await findPersonBlock(store, target.number._id, { key: target.customer, waId: target.customer })) {
+        return { kind: 'refuse', status: 403, reason: 'Forbidden', headers: [reasonHeader(403, `customer_blocked: ${errorCatalog.customer_blocked.title}`)] };
+      }
       const verdict = await callPermissionOf(store, target.number._id, target.customer, clock());
       const refusal = verdict.refusal;
       if (!refusal) return { kind: 'accept' };

@@ -174,6 +174,27 @@ describe('an agent calls the customer (sipp as the contact centre and as Meta)',
     expect((await r.rig.request('GET', `/v1/conversations/${conversation(customer)}/calls`)).body.calls).toEqual([]);
   }, 90_000);
 
+  /**
+   * A person the business blocked cannot be called, as they cannot be messaged ("Your business cannot message the
+   * user. Attempts to message a blocked user return an error", block-users page; WhatsApp refuses the call too,
+   * simulator/meta-sip.answer.ts): the connector refuses up front, as it refuses sends with customer_blocked.
+   */
+  test('a person the business blocked: 403 with a Reason naming customer_blocked though they gave permission, nothing reaches Meta', async () => {
+    const customer = newCustomer();
+    const r = await businessCallRig('nothing');
+    // Their permission reply is their message: it opens the window the Block Users API asks for.
+    await grant(r.rig, customer, { response: 'accept', is_permanent: true, response_source: 'user_action' });
+    await eventually(() => r.rig.request('GET', `/v1/conversations/${conversation(customer)}/call-permission`), (res) => res.body.canCall === true);
+    const blocked = await eventually(() => r.rig.requestAs('supervisor', 'POST', `/v1/conversations/${conversation(customer)}/block`), (res) => res.status !== 404, 15_000);
+    expect(blocked).toMatchObject({ status: 200, body: { blocked: true } });
+    const ccReport = await (await dial(r, customer, { refused: 403, reason: 'customer_blocked' })).finished();
+    expect(ccReport.exitCode).toBe(0);
+    const refusal = ccReport.messages.find((m) => m.direction === 'received' && m.startLine.startsWith('SIP/2.0 403'));
+    expect(refusal!.header('Reason')).toMatch(/^SIP;cause=403;text="customer_blocked: /);
+    expect((await r.meta.finished()).messages).toHaveLength(0);
+    expect((await r.rig.request('GET', `/v1/conversations/${conversation(customer)}/calls`)).body.calls).toEqual([]);
+  }, 90_000);
+
   test('permission expired: refused the same way, nothing reaches Meta', async () => {
     const customer = newCustomer();
     const r = await businessCallRig('nothing');

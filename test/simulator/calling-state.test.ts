@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectMetaError, graph, PHONE_NUMBER_ID, startReceiver, startSim, until, WABA, type Json } from '../conformance/support';
-import { businessCallTo } from '../support/sipp-business-call';
+import { businessCallTo } from '../support/sipp-dials-simulator';
 
 /**
  * `npm start` restarted on one `.data`: the embedded simulator (WhatsApp's side) keeps, besides its templates, the

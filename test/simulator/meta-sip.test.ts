@@ -6,7 +6,7 @@
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/
  */
 import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
-import { businessCallTo, type BusinessCallEnd } from '../support/sipp-business-call';
+import { businessCallTo, type BusinessCallEnd } from '../support/sipp-dials-simulator';
 
 const NUMBER_ID = '106540352242922';
 const BUSINESS = '12025550111';

@@ -1,5 +1,6 @@
 /**
- * sipp as the business's SIP server calling a WhatsApp user through the simulator's SIP side (Meta's): the INVITE,
+ * sipp as the business's SIP server calling a WhatsApp user straight through the simulator's SIP side, playing Meta's
+ * (the connector's own dial-out, sipp as contact centre and as Meta, is sipp-business-calls.ts): the INVITE,
  * Meta's 407 answered with digest credentials under the number's SIP password, then `end`: refused 403 (Reason
  * 138006, no permission), blocked 403 (Reason 131026), declined 603, cancelled (200, 487), or answered and hung up.
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/
