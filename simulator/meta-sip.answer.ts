@@ -1,8 +1,8 @@
 /**
  * Meta's side of a business-initiated call over SIP: the business's INVITE is challenged with digest
  * authentication (the SIP password Meta generated for the number), refused when the number blocked the user or while
- * the WhatsApp user has given the business no call permission, and otherwise rings the simulated user, who answers, declines, or lets it ring, as
- * set per wa_id. https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/
+ * the WhatsApp user has given the business no call permission, and otherwise rings the simulated user, who answers,
+ * declines, or lets it ring, as set per wa_id. https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/sip/
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-call-permissions/
  */
 import { randomBytes } from 'node:crypto';

@@ -67,8 +67,9 @@ export interface MsrpSessionOptions {
 /**
  * The most bytes of one message the agent sends that a session holds while its chunks arrive: a WhatsApp text reply
  * is at most 4,096 characters (the longer is refused anyway, 413), 4 bytes each at most in UTF-8, plus 4 KiB for a
- * `message/cpim` envelope. Past it the chunk is answered 413 (RFC 4975 §10, the receiver wishes the sender to stop
- * sending this message) and the chunks held are dropped, so an agent's client cannot grow the worker's memory.
+ * `message/cpim` envelope. Past it the chunk is answered 413 (RFC 4975's "Stop-sending-message", as IANA's MSRP
+ * status registry names it: https://www.iana.org/assignments/msrp-parameters/) and the chunks held are dropped, so an
+ * agent's client cannot grow the worker's memory.
  */
 export const MSRP_MAX_MESSAGE_BYTES = 4 * 4096 + 4096;
 /** Refused messages remembered per session, so their later chunks are refused too, not taken as a new message. */
