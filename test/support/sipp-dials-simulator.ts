@@ -46,8 +46,9 @@ Content-Length: 0
  */
 function businessCall(end: BusinessCallEnd, business: string): string {
   const steps = [invite(business, 1, false), '<recv response="100" optional="true"/>', '<recv response="407" auth="true"><action><ereg regexp="realm=&quot;wa.meta.vc&quot;" search_in="hdr" header="Proxy-Authenticate:" check_it="true" assign_to="challenge"/></action></recv>', '<Reference variables="challenge"/>', ack(1, false), invite(business, 2, true), '<recv response="100" optional="true"/>'];
-  if (end === 'refused') steps.push('<recv response="403"><action><ereg regexp="138006" search_in="hdr" header="Reason:" check_it="true" assign_to="reason"/></action></recv>', ack(2, false));
-  if (end === 'blocked') steps.push('<recv response="403"><action><ereg regexp="131026" search_in="hdr" header="Reason:" check_it="true" assign_to="reason"/></action></recv>', ack(2, false));
+  // Meta's refusals: the code in the Reason header (138006 no permission, 131026 the user blocked).
+  const code = end === 'refused' ? '138006' : end === 'blocked' ? '131026' : undefined;
+  if (code) steps.push(`<recv response="403"><action><ereg regexp="${code}" search_in="hdr" header="Reason:" check_it="true" assign_to="reason"/></action></recv>`, ack(2, false));
   if (end === 'declined') steps.push('<recv response="180"/>', '<recv response="603"/>', ack(2, false));
   if (end === 'cancelled') {
     steps.push(
