@@ -86,7 +86,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   const held = new Set<ServerResponse>();
   let closed = false;
   /** Media the broker holds: uploaded by the connector, or sent by a simulated customer (bytes, or a stream made on demand). */
-  const media = createMediaStore();
+  const media = createMediaStore({ index: state.part('media'), files: state.files('media') });
   const storeMedia = media.store;
 
   const later = (ms: number) =>

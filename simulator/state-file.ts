@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
  * WhatsApp's side kept in JSON files, one per part, so that `npm start` restarted on one `.data` finds it where
  * WhatsApp would (the connector's store survives a restart; a simulator that forgot refused what WhatsApp takes):
  * `templates.json`, `calling-settings.json`, `call-permissions.json`, `meta-sip.json` (the SIP side's call permissions
- * and calls-webhook switches), `block-users.json` (blocklists, who wrote when), `service-windows.json`. Without a
- * directory (tests, benchmarks) nothing is kept.
+ * and calls-webhook switches), `block-users.json` (blocklists, who wrote when), `service-windows.json`, `media.json`
+ * with the bytes in `media/`. Without a directory (tests, benchmarks) nothing is kept.
  *
  * A part is written whole (a demo holds little), through a temporary file renamed over the old one, so a stop
  * mid-write leaves the previous state rather than half a file. What the Graph API answers for (a block, settings, a
@@ -29,6 +29,14 @@ export interface StateFile<T> {
 
 /** Milliseconds between a change and its write. */
 export const WRITE_DELAY_MS = 200;
+
+/** Files kept whole in one folder of the state directory (media bytes), each written through a temporary file. */
+export interface StateFiles {
+  write(name: string, bytes: Buffer): void;
+  /** The bytes, or undefined when the file is gone. */
+  read(name: string): Buffer | undefined;
+  remove(name: string): void;
+}
 
 /** The simulator's state directory: its parts, and `flush()` to write every pending change now. */
 export function stateDirectory(dir: string | undefined) {
@@ -71,6 +79,22 @@ export function stateDirectory(dir: string | undefined) {
           pending.set(file, snapshot);
           timer ??= setTimeout(flush, WRITE_DELAY_MS).unref();
         },
+      };
+    },
+    /** The folder `<sub>/` for files kept whole; undefined without a directory. */
+    files(sub: string): StateFiles | undefined {
+      if (!dir) return undefined;
+      const folder = join(dir, sub);
+      const path = (name: string) => join(folder, name.replace(/[^A-Za-z0-9._-]/g, '_'));
+      return {
+        write(name, bytes) {
+          mkdirSync(folder, { recursive: true });
+          const temporary = `${path(name)}.${process.pid}.tmp`;
+          writeFileSync(temporary, bytes);
+          renameSync(temporary, path(name));
+        },
+        read: (name) => (existsSync(path(name)) ? readFileSync(path(name)) : undefined),
+        remove: (name) => rmSync(path(name), { force: true }),
       };
     },
     flush,
