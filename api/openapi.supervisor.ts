@@ -25,7 +25,7 @@ export function supervisorPaths(): ZodOpenApiPathsObject {
       },
       get: { summary: 'Templates with status, category and history', requestParams: { query: ListTemplatesQuery }, responses: { '200': json('Templates', anyJson) } },
     },
-    '/v1/templates/sync': { post: { summary: "Fetch every template status from the broker now; mark DELETED those WhatsApp's list no longer holds", responses: { '200': json('Counts: accounts, checked (templates WhatsApp listed), changed, deleted (of them)', anyJson), ...forbidden } } },
+    '/v1/templates/sync': { post: { summary: "Fetch every template status from the broker now; mark DELETED those WhatsApp's list no longer holds; take in those made in WhatsApp Manager", responses: { '200': json('Counts: accounts, checked (templates WhatsApp listed), changed, deleted (of them), imported (made outside this connector, taken in for each registered number of the account)', anyJson), ...forbidden } } },
     '/v1/templates/{key}': {
       get: { summary: 'One template', requestParams: { path: templatePath }, responses: { '200': json('The template', anyJson), '404': problem('Unknown template') } },
       put: {

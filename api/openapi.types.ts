@@ -520,7 +520,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Fetch every template status from the broker now; mark DELETED those WhatsApp's list no longer holds */
+        /** Fetch every template status from the broker now; mark DELETED those WhatsApp's list no longer holds; take in those made in WhatsApp Manager */
         post: operations["syncTemplates"];
         delete?: never;
         options?: never;
@@ -4473,7 +4473,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Counts: accounts, checked (templates WhatsApp listed), changed, deleted (of them) */
+            /** @description Counts: accounts, checked (templates WhatsApp listed), changed, deleted (of them), imported (made outside this connector, taken in for each registered number of the account) */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -28,6 +28,17 @@ export function messageIdFor(conversationId: string, idempotencyKey: string | un
 }
 
 /**
+ * Why a template is not known here, in words that say what to do: the languages held under that name (Meta's 132001
+ * "does not exist in the translation" is mostly `en` for `en_US`), else how a template made in WhatsApp Manager gets
+ * here (chatwoot#13805: the refusal named the parameters, not the missing sync).
+ */
+async function unknownTemplateDetail(store: ConversationServiceDeps['store'], businessNumberId: string, name: string, language: string): Promise<string> {
+  const languages = (await store.templates.find({ businessNumberId, name }).toArray()).map((t) => t.language).sort();
+  const held = languages.length > 0 ? `; this number has it in ${languages.join(', ')}` : '';
+  return `Template ${name} (${language}) is not known here on this number${held}. One made in WhatsApp Manager is taken in by the template sync (every TEMPLATE_SYNC_INTERVAL_MS, or now: POST /v1/templates/sync)`;
+}
+
+/**
  * The send path shared by a reply and a conversation's start: WhatsApp's refusals checked before anything is recorded
  * (a blocked person, a closed conversation, Direct Send, the template's status, category and parameters, the
  * messaging limit), then the message handed to the conversation's workflow by update-with-start. `bounded` runs a
@@ -46,8 +57,9 @@ export function createSendPath(deps: ConversationServiceDeps, bounded: <T>(call:
     }
     if (message.type !== 'template') return;
     const template = await findTemplate(store, businessNumberId, message.name, message.language);
-    if (template?.status !== 'APPROVED') {
-      throw new AppError('template_not_approved', `Template ${message.name} (${message.language}) is ${template?.status ?? 'unknown'} on this number`);
+    if (!template) throw new AppError('template_not_approved', await unknownTemplateDetail(store, businessNumberId, message.name, message.language));
+    if (template.status !== 'APPROVED') {
+      throw new AppError('template_not_approved', `Template ${message.name} (${message.language}) is ${template.status} on this number`);
     }
     // WhatsApp refuses authentication templates to a BSUID (131062): refused here, before a unit or a send is spent.
     if (customer && template.category.toLowerCase() === 'authentication' && !(await preferredRecipient(store, customer)).waId) {

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/db';
 import type { TemplateDoc } from '../store/documents';
-import { markTemplateDeleted } from '../store/templates.store';
+import { insertTemplate, markTemplateDeleted, templateKey } from '../store/templates.store';
+import { templateStatuses, type BrokerTemplate, type TemplateStatus } from '../integrations/broker/template-api.client';
 import type { TemplateService } from './templates.service';
 
 /**
@@ -44,4 +45,40 @@ export async function markMissingDeleted(store: Store, held: TemplateDoc[], list
     if (await markTemplateDeleted(store, doc._id, doc.brokerTemplateId, { source: 'sync', reason })) deleted += 1;
   }
   return deleted;
+}
+
+const isStatus = (value: string): value is TemplateStatus => (templateStatuses as readonly string[]).includes(value);
+const isCategory = (value: string): value is TemplateDoc['category'] => ['marketing', 'utility', 'authentication'].includes(value);
+
+/**
+ * Templates WhatsApp lists for an account that nobody made here (made in WhatsApp Manager, or by another tool) are
+ * taken in for each of the account's registered `numbers`, with WhatsApp's id, status, category and body text, so
+ * they can be sent and their webhooks apply (chatwoot#13805: such a template failed until someone synced by hand).
+ * They carry no `definition`: their parameters are checked by WhatsApp alone (132000), as for templates recorded
+ * before supervisors managed them here. `known`: every WhatsApp id a template here already has. Never overwrites a
+ * template of the same name and language on a number (insert only). Answers how many were taken in.
+ */
+export async function importListed(store: Store, wabaId: string, numbers: readonly string[], listed: readonly BrokerTemplate[], known: ReadonlySet<string>, at = new Date()): Promise<number> {
+  let imported = 0;
+  for (const remote of listed) {
+    if (known.has(remote.id) || !isStatus(remote.status) || !isCategory(remote.category)) continue;
+    for (const businessNumberId of numbers) {
+      const doc: TemplateDoc = {
+        _id: templateKey(businessNumberId, remote.name, remote.language),
+        businessNumberId,
+        name: remote.name,
+        language: remote.language,
+        category: remote.category,
+        status: remote.status,
+        body: remote.body ?? '',
+        updatedAt: at,
+        brokerTemplateId: remote.id,
+        wabaId,
+        ...(remote.rejectedReason ? { rejectedReason: remote.rejectedReason } : {}),
+        history: [{ status: remote.status, category: remote.category, at, source: 'sync', reason: "made outside this connector: taken from WhatsApp's template list" }],
+      };
+      if (await insertTemplate(store, doc)) imported += 1;
+    }
+  }
+  return imported;
 }

@@ -4,14 +4,14 @@ import { AppError } from '../lib/errors';
 import type { TemplateDefinition } from '../lib/template-definition';
 import { APPROVED_EDIT_LIMITS, nextEditAllowedAt, templateEditProblems, templateRuleProblems } from '../lib/template-rules';
 import { findMedia, readMedia } from '../store/media.store';
-import { markMissingDeleted } from './template-sync';
+import { importListed, markMissingDeleted } from './template-sync';
 import type { SampleHandles } from '../integrations/broker/template-api.client';
 
 /** File types Meta takes as header samples (Resumable Upload API file_type values). */
 const SAMPLE_TYPES = { image: ['image/jpeg', 'image/png'], video: ['video/mp4'], document: ['application/pdf'] } as const satisfies Record<string, readonly string[]>;
 import type { Store } from '../store/db';
 import type { TemplateDoc } from '../store/documents';
-import { findNumber } from '../store/numbers.store';
+import { findNumber, listNumbers } from '../store/numbers.store';
 import {
   findTemplateByKey,
   findTemplatesByBrokerId,
@@ -210,16 +210,24 @@ export function createTemplateService({ store, broker, defaultWabaId, appId = 'a
     applyQualityEvent,
 
     /**
-     * The safety net for lost webhooks: asks WhatsApp for every template of the accounts we use, applies what differs,
-     * and marks DELETED ours that WhatsApp's list no longer holds (`deleted`, also counted in `changed`).
+     * The safety net for lost webhooks: asks WhatsApp for every template of the accounts we use (those of our
+     * templates and of the registered numbers), applies what differs, marks DELETED ours that WhatsApp's list no longer
+     * holds (`deleted`, also counted in `changed`), and takes in those made outside this connector (`imported`).
      */
-    async sync(): Promise<{ accounts: number; checked: number; changed: number; deleted: number }> {
+    async sync(): Promise<{ accounts: number; checked: number; changed: number; deleted: number; imported: number }> {
       // Ours first, then WhatsApp's list: a template created meanwhile is in the list, or not among ours yet.
       const held = await listSubmittedTemplates(store);
-      const accounts = new Set(held.map((t) => t.wabaId!));
+      const numbersOf = new Map<string, string[]>();
+      for (const number of await listNumbers(store)) {
+        const waba = number.wabaId ?? defaultWabaId;
+        if (waba) numbersOf.set(waba, [...(numbersOf.get(waba) ?? []), number._id]);
+      }
+      const accounts = new Set([...held.map((t) => t.wabaId!), ...numbersOf.keys()]);
+      const known = new Set(held.map((t) => t.brokerTemplateId!));
       let checked = 0;
       let changed = 0;
       let deleted = 0;
+      let imported = 0;
       for (const wabaId of accounts) {
         const listed = await broker.list(wabaId);
         for (const remote of listed) {
@@ -228,8 +236,9 @@ export function createTemplateService({ store, broker, defaultWabaId, appId = 'a
           changed += await applyCategoryEvent({ templateId: remote.id, category: remote.category }, 'sync');
         }
         deleted += await markMissingDeleted(store, held.filter((t) => t.wabaId === wabaId), new Set(listed.map((t) => t.id)));
+        imported += await importListed(store, wabaId, numbersOf.get(wabaId) ?? [], listed, known);
       }
-      return { accounts: accounts.size, checked, changed: changed + deleted, deleted };
+      return { accounts: accounts.size, checked, changed: changed + deleted, deleted, imported };
     },
   };
 }

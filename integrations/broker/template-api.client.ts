@@ -19,6 +19,15 @@ export interface BrokerTemplate {
   status: string;
   category: string;
   rejectedReason?: string;
+  /** The BODY component's text ({{1}} or {{name}} placeholders), when the list gave components. */
+  body?: string;
+}
+
+/** The BODY component's text of a template as Meta lists it (`components[{type: "BODY", text}]`). */
+function bodyTextOf(components: unknown): string | undefined {
+  if (!Array.isArray(components)) return undefined;
+  const body = components.find((c): c is { type: string; text?: unknown } => typeof c === 'object' && c !== null && String((c as { type?: unknown }).type).toUpperCase() === 'BODY');
+  return typeof body?.text === 'string' ? body.text : undefined;
 }
 
 export interface TemplateSubmission {
@@ -179,7 +188,7 @@ export function createTemplateApiClient(options: CloudApiOptions) {
     /** Every template of the account, following the cursor pages. */
     async list(wabaId: string): Promise<BrokerTemplate[]> {
       const all: BrokerTemplate[] = [];
-      let next: string | undefined = `${base}/${encodeURIComponent(wabaId)}/message_templates?limit=100&fields=id,name,language,status,category,rejected_reason`;
+      let next: string | undefined = `${base}/${encodeURIComponent(wabaId)}/message_templates?limit=100&fields=id,name,language,status,category,rejected_reason,components`;
       for (let page = 0; next && page < 1_000; page += 1) {
         const answer = (await json(await call(next, {}))) as { data?: Record<string, unknown>[]; paging?: { next?: string } };
         for (const t of answer.data ?? []) {
@@ -190,6 +199,7 @@ export function createTemplateApiClient(options: CloudApiOptions) {
             status: String(t.status),
             category: String(t.category).toLowerCase(),
             ...(typeof t.rejected_reason === 'string' && t.rejected_reason !== 'NONE' ? { rejectedReason: t.rejected_reason } : {}),
+            ...(bodyTextOf(t.components) !== undefined ? { body: bodyTextOf(t.components)! } : {}),
           });
         }
         next = answer.paging?.next;

@@ -6,6 +6,7 @@ import { createTemplateService } from '../../services/templates.service';
 import type { Store } from '../../store/db';
 import type { TemplateDoc } from '../../store/documents';
 import { findTemplateByKey, insertTemplate } from '../../store/templates.store';
+import { insertNumber } from '../../store/numbers.store';
 import { useTestStore } from '../support/test-store';
 
 /**
@@ -68,13 +69,32 @@ describe("the template sync against Meta's list", () => {
     const broker = createTemplateApiClient({ baseUrl: base, version: 'v23.0', accessToken: 't', timeoutMs: 2_000 });
     const templates = createTemplateService({ store, broker, logger: pino({ level: 'silent' }) });
 
-    expect(await templates.sync()).toEqual({ accounts: 1, checked: 2, changed: 2, deleted: 2 });
+    expect(await templates.sync()).toEqual({ accounts: 1, checked: 2, changed: 2, deleted: 2, imported: 0 });
     const status = async (name: string) => (await findTemplateByKey(store, `${NUMBER}:${name}:en_US`))!.status;
     expect(await status('seat_confirmed')).toBe('APPROVED');
     expect(await status('seat_changed')).toBe('APPROVED');
     expect(await status('seat_cancelled')).toBe('DELETED');
     expect(await status('seat_waitlisted')).toBe('DELETED');
     expect((await findTemplateByKey(store, `${NUMBER}:seat_cancelled:en_US`))!.history!.at(-1)).toMatchObject({ status: 'DELETED', source: 'sync', reason: "no longer in WhatsApp's template list" });
-    expect(await templates.sync()).toEqual({ accounts: 1, checked: 2, changed: 0, deleted: 0 });
+    expect(await templates.sync()).toEqual({ accounts: 1, checked: 2, changed: 0, deleted: 0, imported: 0 });
+  });
+
+  it('takes in, for each registered number of the account, a template made in WhatsApp Manager, once (chatwoot/chatwoot#13805)', async () => {
+    const OTHER = '106540352242923';
+    for (const id of [NUMBER, OTHER]) {
+      await insertNumber(store, { _id: id, displayNumber: '+12025550107', numberType: 'MOBILE', wabaId: WABA, verificationMethod: 'sms', ownership: { attestedBy: 'Grace', attestedAt: new Date(), statement: 'x' }, notes: [], registeredAt: new Date(), registeredBy: 'test' });
+    }
+    await insertTemplate(store, ours('1001', 'seat_confirmed'));
+    pages = [{ data: [metaTemplate('2001', 'table_ready', 'APPROVED'), metaTemplate('1001', 'seat_confirmed', 'APPROVED')], paging: { cursors: { before: 'QVFI', after: 'QVFJ' } } }];
+    const broker = createTemplateApiClient({ baseUrl: base, version: 'v23.0', accessToken: 't', timeoutMs: 2_000 });
+    const templates = createTemplateService({ store, broker, logger: pino({ level: 'silent' }) });
+
+    // seat_confirmed (1001) is ours for NUMBER since the first case: not taken in again, for NUMBER or OTHER.
+    expect(await templates.sync()).toMatchObject({ accounts: 1, checked: 2, imported: 2 });
+    for (const id of [NUMBER, OTHER]) {
+      expect(await findTemplateByKey(store, `${id}:table_ready:en_US`)).toMatchObject({ status: 'APPROVED', category: 'utility', body: 'The table ready is here.', brokerTemplateId: '2001', wabaId: WABA });
+    }
+    expect(await findTemplateByKey(store, `${OTHER}:seat_confirmed:en_US`)).toBeNull();
+    expect(await templates.sync()).toMatchObject({ changed: 0, imported: 0 });
   });
 });
