@@ -11,7 +11,8 @@ import type { MessageDoc } from '../store/documents';
 import { recordAgentDelivery } from '../store/agent-deliveries.store';
 import { messagesById, outboundFor } from '../store/messages.store';
 import { MediaPending, inboundLineText } from '../services/inbound-view';
-import { chatContent, originOf, reactionText, templateListText } from '../integrations/sip/sip.chat';
+import { chatContent, originOf, reactionText, replyText, templateListText } from '../integrations/sip/sip.chat';
+import { isMediaType } from '../lib/inbound-message.schema';
 import { TEMPLATE_COMMAND_HELP } from '../lib/agent-commands';
 import { findConversation } from '../store/conversations.store';
 import { listApprovedTemplates } from '../store/templates.store';
@@ -66,6 +67,26 @@ function textOf(doc: MessageDoc, mediaLink: (id: string) => string): string {
     if (err instanceof MediaPending) throw retry(err.message);
     throw err;
   }
+}
+
+/**
+ * A message as a reply quotes it: its line, but a customer's media by type, name and caption only, so the quote is
+ * the same whether or not the media has been fetched yet (a retried line carries the same text under its CSeq).
+ */
+function quoteOf(doc: MessageDoc, mediaLink: (id: string) => string): string {
+  if (doc.direction === 'inbound' && isMediaType(doc.type) && doc[doc.type]) {
+    const media = doc[doc.type]!;
+    return [`[${[doc.type, media.filename].filter(Boolean).join(' ')}]`, media.caption].filter(Boolean).join(' ');
+  }
+  return textOf(doc, mediaLink);
+}
+
+/** The message a customer's reply quotes (Meta's `context.id`): theirs by wamid, or ours by the wamid WhatsApp gave it. */
+async function quotedBy(store: Store, doc: MessageDoc, mediaLink: (id: string) => string): Promise<{ wamid: string; text?: string } | undefined> {
+  const wamid = doc.direction === 'inbound' ? doc.context?.messageId : undefined;
+  if (!wamid) return undefined;
+  const target = (await messagesById(store, [wamid])).get(wamid) ?? (await outboundFor(store, wamid));
+  return { wamid, ...(target ? { text: quoteOf(target, mediaLink) } : {}) };
 }
 
 /**
@@ -135,12 +156,19 @@ export function createSipChatActivities({ store, sip, clock = () => new Date(), 
       if (!sip) return { outcome: 'refused', status: 0, reason: 'SIP is not configured on this worker' };
       let text = line.text;
       let wamid: string | undefined;
+      let replyTo: string | undefined;
       let origin = line.origin ?? 'system';
       if (text === undefined && line.messageId) {
         const doc = (await messagesById(store, [line.messageId])).get(line.messageId);
         // An outbound line is written by its send, which may not have run yet: wait for it rather than send less.
         if (!doc) throw retry(`message ${line.messageId} not stored yet`);
         text = textOf(doc, mediaLink);
+        // A reply shows what it quotes, as WhatsApp does above it: Meta's webhook names the quoted message only.
+        const quoted = await quotedBy(store, doc, mediaLink);
+        if (quoted) {
+          text = replyText(text, quoted);
+          replyTo = quoted.wamid;
+        }
         origin = line.origin ?? originOf(doc.direction, doc.direction === 'outbound' ? doc.sender : undefined);
         // An outbound wamid arrives later: a retry must not carry a header the first attempt lacked.
         wamid = doc.direction === 'inbound' ? doc.wamid : undefined;
@@ -153,7 +181,7 @@ export function createSipChatActivities({ store, sip, clock = () => new Date(), 
       }
       const dialog = line.call as unknown as SipDialog;
       if (line.notice === 'window-closed' && text !== undefined) text = await withApprovedTemplates(store, dialog.conversationId, text);
-      const content = chatContent({ ...line, origin }, text ?? '', wamid);
+      const content = chatContent({ ...line, origin }, text ?? '', wamid, replyTo);
       if (line.call.chatMode === 'msrp') {
         const outcome = await relayOverMsrp(sip, line, content, msrpHolderQueue);
         if (outcome.outcome === 'delivered' && line.messageId && !line.history) await recordAgentDelivery(store, line.messageId, { callId: dialog.callId, seq: line.seq, at: clock() });

@@ -15,9 +15,10 @@ const oneLine = (value: string) => value.replace(/[\x00-\x1f\x7f]/g, ' ').trim()
 /**
  * The MESSAGE content of one line: the text, prefixed `[history] ` and `[<origin>] ` unless it is the customer's
  * own live message, with headers a desktop can act on: `X-Chat-Origin`, `X-Chat-History: yes`, `X-Chat-Notice`,
- * `X-Message-Id` (ours) and `X-WhatsApp-Message-Id` (the wamid, once WhatsApp gave one).
+ * `X-Message-Id` (ours), `X-WhatsApp-Message-Id` (the wamid, once WhatsApp gave one) and `X-Chat-Reply-To` (the wamid
+ * of the message a customer's reply quotes).
  */
-export function chatContent(line: ChatLine & { origin: ChatOrigin }, text: string, wamid?: string): InDialogContent {
+export function chatContent(line: ChatLine & { origin: ChatOrigin }, text: string, wamid?: string, replyTo?: string): InDialogContent {
   const marks = [line.history ? '[history]' : '', line.origin === 'customer' ? '' : `[${line.origin}]`].filter(Boolean);
   const headers: [string, string][] = [['X-Chat-Origin', line.origin]];
   if (line.history) headers.push(['X-Chat-History', 'yes']);
@@ -25,7 +26,13 @@ export function chatContent(line: ChatLine & { origin: ChatOrigin }, text: strin
   if (line.messageId) headers.push(['X-Message-Id', oneLine(line.messageId)]);
   if (wamid) headers.push(['X-WhatsApp-Message-Id', oneLine(wamid)]);
   if (line.reaction) headers.push(['X-Chat-Reaction-To', oneLine(line.reaction.targetWamid)]);
+  if (replyTo) headers.push(['X-Chat-Reply-To', oneLine(replyTo)]);
   return { contentType: CHAT_CONTENT_TYPE, body: marks.length > 0 ? `${marks.join(' ')} ${text}` : text, headers };
+}
+
+/** A message quoted in a line: its first 80 characters on one line, or its wamid when the store no longer has it. */
+function quoted(target: { text?: string; wamid: string }): string {
+  return target.text === undefined ? `message ${target.wamid}` : `"${[...oneLine(target.text)].slice(0, 80).join('')}${[...target.text].length > 80 ? '…' : ''}"`;
 }
 
 /**
@@ -33,8 +40,15 @@ export function chatContent(line: ChatLine & { origin: ChatOrigin }, text: strin
  * quoting the first 80 characters of the message reacted to, or naming its wamid when the store no longer has it.
  */
 export function reactionText(emoji: string, target: { text?: string; wamid: string }): string {
-  const quoted = target.text === undefined ? `message ${target.wamid}` : `"${[...oneLine(target.text)].slice(0, 80).join('')}${[...target.text].length > 80 ? '…' : ''}"`;
-  return emoji ? `[reaction ${oneLine(emoji)}] to ${quoted}` : `[reaction removed] from ${quoted}`;
+  return emoji ? `[reaction ${oneLine(emoji)}] to ${quoted(target)}` : `[reaction removed] from ${quoted(target)}`;
+}
+
+/**
+ * A customer's reply as the agent reads it: `[reply to "…"]` on a line of its own, then the reply, as WhatsApp shows
+ * the quoted message above it (Meta's `context.id` names it; its text is only in our store).
+ */
+export function replyText(text: string, target: { text?: string; wamid: string }): string {
+  return `[reply to ${quoted(target)}]\n${text}`;
 }
 
 /** Who wrote a stored message, as a chat line names it. */

@@ -1,5 +1,5 @@
 /** Page-mode chat lines and the agent's commands (pure). */
-import { agentText, chatContent, originOf, parseAgentCommand, reactionText, templateListText } from '../../../integrations/sip/sip.chat';
+import { agentText, chatContent, originOf, parseAgentCommand, reactionText, replyText, templateListText } from '../../../integrations/sip/sip.chat';
 import type { ChatLine } from '../../../integrations/sip/sip.types';
 
 const call = { callId: '1.0.d2E6MTIz@whatsapp-connector' };
@@ -41,6 +41,11 @@ describe("a customer's reaction as a line", () => {
   test('names the emoji and quotes the message reacted to (80 characters at most, on one line), or its wamid when the store lost it', () => {
     expect(reactionText('👍', { wamid: 'wamid.A', text: 'It arrives\ntomorrow' })).toBe('[reaction 👍] to "It arrives tomorrow"');
     expect(reactionText('', { wamid: 'wamid.A', text: 'It arrives tomorrow' })).toBe('[reaction removed] from "It arrives tomorrow"');
+    // A reply quotes what Meta's context.id names (hermes-agent#52957): on a line of its own, cut at 80 characters.
+    expect(replyText('Yes please', { wamid: 'wamid.A', text: 'Shall we\ncall you?' })).toBe('[reply to "Shall we call you?"]\nYes please');
+    expect(replyText('ok', { wamid: 'wamid.A', text: 'x'.repeat(90) })).toBe(`[reply to "${'x'.repeat(80)}…"]\nok`);
+    expect(replyText('ok', { wamid: 'wamid.gone' })).toBe('[reply to message wamid.gone]\nok');
+    expect(chatContent({ seq: 1, origin: 'customer' } as never, 'ok', 'wamid.B', 'wamid.A\r\nX-Evil: 1').headers).toContainEqual(['X-Chat-Reply-To', 'wamid.A  X-Evil: 1']);
     expect(reactionText('❤️', { wamid: 'wamid.A', text: `${'é'.repeat(80)}ü` })).toBe(`[reaction ❤️] to "${'é'.repeat(80)}…"`);
     expect(reactionText('🙏', { wamid: 'wamid.gone' })).toBe('[reaction 🙏] to message wamid.gone');
     const line: ChatLine = { call, seq: 4, origin: 'customer', reaction: { reactionId: 'wamid.R', targetWamid: 'wamid.A', emoji: '👍' } };
