@@ -138,3 +138,32 @@ describe('a template made in WhatsApp Manager, not here (chatwoot/chatwoot#13805
     expect(sent!.body.template).toMatchObject({ name: 'delivery_window', language: { code: 'pt_BR' } });
   });
 });
+
+describe('sends still queued when the window closes (fabrahaingo/joel#314: judged against the window as it was, refused later with 131047)', () => {
+  it("sends nothing after the window's end: the rest are failed as WhatsApp would fail them, none lost", async () => {
+    // Meta: free-form messages only within 24 h of the customer's last message; after it 131047 "Re-engagement message"
+    // (https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes). Sends are paced
+    // per customer (1 s here, 6 s live), so a burst accepted just before the end is sent after it.
+    const customer = newCustomer();
+    const writtenAt = now() - 24 * HOUR + 3;
+    const windowEnd = (writtenAt + 24 * HOUR) * 1000;
+    await post(messagesWebhook(customer, [{ id: `wamid.edge-${customer}`, timestamp: String(writtenAt), type: 'text', text: { body: 'Can you check my order?' } }]));
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+    for (let i = 0; i < 6; i += 1) {
+      expect((await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text: `line ${i}` } }, { 'idempotency-key': `edge${i}-${customer}` })).status).toBe(202);
+    }
+    const settled = await eventually(
+      () => thread(customer),
+      (m) => m.filter((x) => x.direction === 'outbound' && ['read', 'failed'].includes(x.status as string)).length === 6,
+      30_000,
+    );
+    const sent = rig.simulator.sent().filter((m) => m.to === customer);
+    expect(sent.length).toBeGreaterThan(0);
+    for (const m of sent) expect(m.receivedAt.getTime()).toBeLessThan(windowEnd + 250);
+    const failed = settled.filter((x) => x.direction === 'outbound' && x.status === 'failed');
+    expect(failed.length).toBe(6 - sent.length);
+    expect(failed.length).toBeGreaterThan(0);
+    for (const m of failed) expect(m.failure).toMatchObject({ code: 131047, reason: 'template_required' });
+    expect((await rig.request('GET', path(customer))).body.state).toBe('expiredNeedsTemplate');
+  }, 60_000);
+});
