@@ -29,6 +29,13 @@ export interface RecordConversationInput {
   queuedSends?: SendMessageEffect[];
 }
 
+/**
+ * One send as the conversation hands it to the broker at its turn (after pacing). `sendBy`: when the customer service
+ * window closes (epoch ms), read at that turn; absent for content that may go outside the window (a template, Direct
+ * Send). At or after it the send is not made: WhatsApp would refuse it with 131047 (joel#314).
+ */
+export type SendAttempt = SendMessageEffect & { sendBy?: number };
+
 export interface SendFailure {
   messageId: string;
   code: number;
@@ -48,7 +55,7 @@ export interface MediaFailure {
 
 /** The activities the conversation workflow calls. Workflows import this type only. */
 export interface ConversationActivities {
-  sendMessage(send: SendMessageEffect): Promise<SendOutcome>;
+  sendMessage(send: SendAttempt): Promise<SendOutcome>;
   recordConversation(input: RecordConversationInput): Promise<void>;
   markSendFailed(failure: SendFailure): Promise<void>;
   fetchInboundMedia(fetch: FetchMediaEffect): Promise<MediaOutcome>;

@@ -1,12 +1,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { messages as messagesMetric, sends } from '../lib/metrics';
-import type { OutboundContent, SendMessageEffect } from '../machines/conversation.types';
-import { failureReasonFor } from '../machines/conversation.rules';
+import type { OutboundContent } from '../machines/conversation.types';
+import { WINDOW_CLOSED_ERROR_CODE, failureReasonFor } from '../machines/conversation.rules';
 import type { Store } from '../store/db';
 import { brokerIdFor, findMedia, openMediaDownload, rememberBrokerId } from '../store/media.store';
 import { ensureOutbound, recordAccepted, recordFailed } from '../store/messages.store';
 import { releaseUnsentLegacyNotice } from '../store/numbers.store';
-import type { SendOutcome } from './activities.types';
+import type { SendAttempt, SendOutcome } from './activities.types';
 import { learnFromSendAnswer, preferredRecipient } from '../services/customer-identity';
 import { CloudApiError, type CloudApiClient, type SendRoute } from '../integrations/broker/cloud-api.client';
 import { findNumber } from '../store/numbers.store';
@@ -79,11 +79,26 @@ export function createBrokerActivities({ store, broker, clock, templates }: Brok
     return { endpoint: 'marketing_messages', ...options };
   }
 
+  /** The failure Meta would report for a session message sent after the window (131047), recorded as Meta's would be. */
+  async function windowClosedBeforeTurn(send: SendAttempt, sendBy: number): Promise<SendOutcome> {
+    const code = WINDOW_CLOSED_ERROR_CODE;
+    const title = 'Re-engagement message';
+    const details = `Not sent: the customer service window closed at ${new Date(sendBy).toISOString()}, before this message's turn to be sent; WhatsApp would refuse it (131047). Send a template.`;
+    const meaning = meaningOf(code);
+    await recordFailed(store, send.messageId, { code, title, details, reason: failureReasonFor(code), action: meaning.action, ...(meaning.meaning ? { meaning: meaning.meaning } : {}) }, clock());
+    await releaseUnsentLegacyNotice(store, send.messageId);
+    sends.inc({ outcome: 'rejected', code: String(code) });
+    return { outcome: 'rejected', code, title, details };
+  }
+
   return {
-    async sendMessage(send: SendMessageEffect): Promise<SendOutcome> {
+    async sendMessage(send: SendAttempt): Promise<SendOutcome> {
       const stored = await ensureOutbound(store, send);
       if (stored.wamid) return { outcome: 'accepted', wamid: stored.wamid };
       if (stored.failure) return { outcome: 'rejected', code: stored.failure.code, title: stored.failure.title };
+      // Accepted while the window was open, its turn (pacing, a retried attempt) came after it closed: WhatsApp would
+      // take it and fail it with 131047 by status webhook (joel#314). Failed here as WhatsApp would, nothing sent.
+      if (send.sendBy !== undefined && clock().getTime() >= send.sendBy) return windowClosedBeforeTurn(send, send.sendBy);
       try {
         const content = await withBrokerMedia(send.businessNumberId, send.message);
         // Phone while WhatsApp shares it, else the BSUID: the registry knows a number change the conversation has not seen.

@@ -44,6 +44,8 @@ export class ConversationOutbound {
     private readonly dispatch: (event: ConversationEvent) => void,
     lastSentAt: number | undefined,
     localActivities: LocalActivityLine,
+    /** When the window closes now for this content (epoch ms), or undefined when it may go outside it. */
+    private readonly sendBy: (message: SendMessageEffect['message']) => number | undefined = () => undefined,
   ) {
     this.paced = new PacedSender(sendOptions, lastSentAt, localActivities);
     this.store = localActivities.through(storeActivities);
@@ -68,7 +70,12 @@ export class ConversationOutbound {
   async send(item: SendMessageEffect): Promise<void> {
     try {
       // Runs started before lanes existed replay their sends on the conversation queue, unpaced.
-      const outcome = await (patched(PACED_SEND_LANES) ? this.paced.send(item) : broker.sendMessage(item));
+      // The window is read at the send's turn, after pacing: a send accepted just before it closed is not made after.
+      const atTurn = (i: SendMessageEffect) => {
+        const sendBy = this.sendBy(i.message);
+        return sendBy === undefined ? i : { ...i, sendBy };
+      };
+      const outcome = await (patched(PACED_SEND_LANES) ? this.paced.send(item, atTurn) : broker.sendMessage(item));
       if (outcome.outcome === 'rejected') {
         this.dispatch({ type: 'broker.rejected', messageId: item.messageId, code: outcome.code, title: outcome.title, at: Date.now() });
       } else if (!patched('skip-broker-accepted-dispatch')) {

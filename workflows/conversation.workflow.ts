@@ -20,6 +20,8 @@ import { ConversationRuntime, refusal } from './conversation.runtime';
 import { installReceiptHandlers } from './conversation.receipts';
 import { drainInOrder } from './support/workflow-helpers';
 import { holderOf } from '../machines/conversation.status';
+import { mayGoOutsideWindow } from '../machines/conversation.rules';
+import type { OutboundContent } from '../machines/conversation.types';
 
 const DEFAULT_MAX_HISTORY_EVENTS = 10_000;
 
@@ -98,7 +100,9 @@ export async function conversationWorkflow(input: ConversationWorkflowInput): Pr
   const shouldContinueAsNew = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxHistoryEvents;
   // Sends and media fetches run beside the main loop, each in order, so a broker outage never holds up recording
   // the customer's messages.
-  const outbound = new ConversationOutbound(dispatch, input.carried?.lastSentAt, rt.localActivities);
+  // Session content goes only while the window is open (Meta's 131047): its end as the machine holds it at the send's turn.
+  const sendBy = (message: OutboundContent) => (mayGoOutsideWindow(message) ? undefined : (rt.snapshot.context.windowClosesAt ?? undefined));
+  const outbound = new ConversationOutbound(dispatch, input.carried?.lastSentAt, rt.localActivities, sendBy);
   const sender = drainInOrder(rt.outbox, (item) => outbound.send(item));
   const fetcher = drainInOrder(rt.mediaQueue, (item) => outbound.fetchImage(item));
   const handOff = drainInOrder(rt.handOffQueue, (effect) =>

@@ -1,5 +1,5 @@
 import { proxyActivities, proxyLocalActivities, sleep, type ActivityOptions } from '@temporalio/workflow';
-import type { ConversationActivities, SendOutcome } from '../../activities/activities.types';
+import type { ConversationActivities, SendAttempt, SendOutcome } from '../../activities/activities.types';
 import type { LaneActivities, SendLane } from '../../activities/lanes.activities';
 import type { SendMessageEffect } from '../../machines/conversation.types';
 import type { LocalActivityLine } from './local-activity-line';
@@ -31,7 +31,8 @@ export class PacedSender {
     this.lanes = localActivities.through(laneActivities);
   }
 
-  async send(item: SendMessageEffect): Promise<SendOutcome> {
+  /** `atTurn`: what to send once its turn comes (after the pacing wait), e.g. with the window as it is then. */
+  async send(item: SendMessageEffect, atTurn: (item: SendMessageEffect) => SendAttempt = (i) => i): Promise<SendOutcome> {
     if (!this.lane) {
       // Once per run: the worker's answer is recorded in the history, so a later config change reaches the next run.
       const settings = await this.lanes.sendLane({ businessNumberId: item.businessNumberId });
@@ -39,7 +40,7 @@ export class PacedSender {
     }
     const wait = this.lastSentAt === undefined ? 0 : this.lastSentAt + this.lane.settings.customerPacingMs - Date.now();
     if (wait > 0) await sleep(wait);
-    const outcome = await this.lane.broker.sendMessage(item);
+    const outcome = await this.lane.broker.sendMessage(atTurn(item));
     if (outcome.outcome === 'accepted') this.lastSentAt = Date.now();
     return outcome;
   }
