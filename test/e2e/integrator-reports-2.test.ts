@@ -5,6 +5,7 @@
  */
 import { signBody } from '../../simulator/cloud-api.payloads';
 import { eventually } from '../support/workflow-env';
+import { mp4, oggOpus } from '../support/media-fixtures';
 import { APP_SECRET, BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
 
 let rig: ServiceRig;
@@ -166,4 +167,36 @@ describe('sends still queued when the window closes (fabrahaingo/joel#314: judge
     for (const m of failed) expect(m.failure).toMatchObject({ code: 131047, reason: 'template_required' });
     expect((await rig.request('GET', path(customer))).body.state).toBe('expiredNeedsTemplate');
   }, 60_000);
+});
+
+describe('voice messages (NousResearch/hermes-agent#80052, megaapp977/stack#380, evolution-foundation/evo-crm-community#44: a recording arrives as a file)', () => {
+  const upload = async (bytes: Buffer, type: string, name: string) => {
+    const form = new FormData();
+    form.set('file', new Blob([new Uint8Array(bytes)], { type }), name);
+    const answer = await fetch(`${rig.baseUrl}/v1/media`, { method: 'POST', body: form, headers: { authorization: `Bearer ${rig.keys.integrator}` } });
+    return ((await answer.json()) as { mediaId: string }).mediaId;
+  };
+
+  it("sends an OGG (Opus) recording with Meta's voice flag, and refuses the flag on another audio type", async () => {
+    // Meta's audio messages page: `audio: {id, voice: true}` makes a voice message (auto-download, microphone icon,
+    // transcript, the "played" status); "Voice messages require .ogg files encoded with the OPUS codec".
+    const customer = newCustomer();
+    await post(messagesWebhook(customer, [{ id: `wamid.v-${customer}`, timestamp: String(now()), type: 'text', text: { body: 'Can you explain by voice?' } }]));
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+
+    const voice = await upload(oggOpus(), 'audio/ogg', 'note.ogg');
+    expect((await rig.request('POST', path(customer, '/messages'), { message: { type: 'audio', mediaId: voice, voice: true } }, { 'idempotency-key': `v1-${customer}` })).status).toBe(202);
+    const [sent] = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer && m.type === 'audio'), (m) => m.length === 1);
+    expect(sent!.body.audio).toEqual({ id: expect.any(String), voice: true });
+    const shown = await eventually(() => thread(customer), (m) => m.some((x) => x.direction === 'outbound' && x.audio));
+    expect(shown.find((x) => x.direction === 'outbound')!.audio).toMatchObject({ voice: true, mimeType: 'audio/ogg' });
+
+    const m4a = await upload(mp4(), 'audio/mp4', 'note.m4a');
+    const refused = await rig.request('POST', path(customer, '/messages'), { message: { type: 'audio', mediaId: m4a, voice: true } }, { 'idempotency-key': `v2-${customer}` });
+    expect(refused).toMatchObject({ status: 400, body: { code: 'invalid_request', errors: [{ path: 'message.voice' }] } });
+    // Without the flag the same file is a basic audio message, as before.
+    expect((await rig.request('POST', path(customer, '/messages'), { message: { type: 'audio', mediaId: m4a } }, { 'idempotency-key': `v3-${customer}` })).status).toBe(202);
+    const plain = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer && m.type === 'audio'), (m) => m.length === 2);
+    expect(plain[1]!.body.audio).toEqual({ id: expect.any(String) });
+  });
 });
