@@ -36,7 +36,10 @@ function describeOutbound(content: OutboundContent, mediaLink: (id: string) => s
     case 'video':
     case 'sticker':
     case 'document':
-      return lines(`[${content.type}${content.type === 'document' && content.filename ? ` ${content.filename}` : ''}] ${mediaLink(content.mediaId)}`, 'caption' in content ? content.caption : undefined);
+      return lines(
+        `[${content.type === 'audio' && content.voice ? 'voice note' : content.type}${content.type === 'document' && content.filename ? ` ${content.filename}` : ''}] ${mediaLink(content.mediaId)}`,
+        'caption' in content ? content.caption : undefined,
+      );
     case 'location':
       return `[location] ${content.name ?? ''} ${content.latitude},${content.longitude}`.replace('  ', ' ');
     case 'contacts':

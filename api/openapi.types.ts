@@ -1322,6 +1322,8 @@ export interface components {
             type: "audio";
             /** @description From POST /v1/media */
             mediaId: string;
+            /** @description A voice message (voice note): downloaded at once, shown with a microphone, transcribed, and followed by the "played" status. Meta requires an OGG (Opus) file; the play icon shows up to 512 KB */
+            voice?: boolean;
             /** @description Quote an earlier message of this conversation (Meta's context.message_id): its id here, or its wamid */
             replyTo?: string;
         } | {

@@ -93,7 +93,17 @@ export const TextMessage = z.strictObject({ type: z.literal('text'), text: text(
 
 export const ImageMessage = z.strictObject({ type: z.literal('image'), mediaId, caption: z.string().max(L.caption).optional(), replyTo }).meta({ description: `JPEG or PNG. ${META}/image-messages` });
 
-export const AudioMessage = z.strictObject({ type: z.literal('audio'), mediaId, replyTo }).meta({ description: `AAC, AMR, MP3, MP4 audio or OGG (Opus); no caption. ${META}/audio-messages` });
+export const AudioMessage = z
+  .strictObject({
+    type: z.literal('audio'),
+    mediaId,
+    voice: z
+      .boolean()
+      .optional()
+      .meta({ description: 'A voice message (voice note): downloaded at once, shown with a microphone, transcribed, and followed by the "played" status. Meta requires an OGG (Opus) file; the play icon shows up to 512 KB' }),
+    replyTo,
+  })
+  .meta({ description: `AAC, AMR, MP3, MP4 audio or OGG (Opus); no caption. ${META}/audio-messages` });
 
 export const VideoMessage = z.strictObject({ type: z.literal('video'), mediaId, caption: z.string().max(L.caption).optional(), replyTo }).meta({ description: `MP4 or 3GPP. ${META}/video-messages` });
 

@@ -101,7 +101,8 @@ export interface DirectSendMark {
 export type SessionContent = (
   | ({ type: 'text'; text: string; previewUrl?: boolean } & DirectSendMark)
   | ({ type: 'image'; mediaId: string; caption?: string } & StoredMediaFacts)
-  | ({ type: 'audio'; mediaId: string } & StoredMediaFacts)
+  /** `voice`: sent as a voice message (Meta's `audio.voice`), an OGG (Opus) recording. */
+  | ({ type: 'audio'; mediaId: string; voice?: boolean } & StoredMediaFacts)
   | ({ type: 'video'; mediaId: string; caption?: string } & StoredMediaFacts)
   | ({ type: 'document'; mediaId: string; caption?: string; filename?: string } & StoredMediaFacts)
   | ({ type: 'sticker'; mediaId: string } & StoredMediaFacts)

@@ -36,6 +36,11 @@ export async function resolveOutbound(store: Store, conversationId: string, mess
     if (!isSendableAs(message.type, media.metadata.mimeType)) {
       throw refuse('message.mediaId', `a ${media.metadata.mimeType} upload cannot be sent as ${message.type === 'image' ? 'an image' : `a ${message.type}`} message`);
     }
+    // Meta: "Voice messages require .ogg files encoded with the OPUS codec" (uploads of OGG are checked to be Opus);
+    // another file would reach the customer as a voice message that cannot be transcribed.
+    if (message.type === 'audio' && message.voice && media.metadata.mimeType !== 'audio/ogg') {
+      throw refuse('message.voice', `a voice message must be an OGG (Opus) recording; this upload is ${media.metadata.mimeType} (send it without voice, as a basic audio message)`);
+    }
     // Kept on the message so the thread shows the type and size without reading the file.
     stored = { mimeType: media.metadata.mimeType, ...(media.metadata.size !== undefined ? { size: media.metadata.size } : {}) };
     // A document goes under the name it was uploaded with unless the send names it: without Meta's `filename` the

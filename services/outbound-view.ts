@@ -27,9 +27,10 @@ function fields(content: OutboundContent): Partial<MessageView> {
       return { text: content.text };
     case 'template':
       return { template: { name: content.name, language: content.language } };
+    case 'audio':
+      return { audio: { ...media(content), ...(content.voice ? { voice: true } : {}) } };
     case 'image':
     case 'video':
-    case 'audio':
     case 'sticker':
     case 'document':
       return { [content.type]: media(content) };

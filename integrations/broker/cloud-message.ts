@@ -31,6 +31,9 @@ function bodyOf(content: OutboundContent): Record<string, unknown> {
     case 'video':
       return { type: content.type, [content.type]: { id: content.mediaId, ...optional('caption', content.caption) } };
     case 'audio':
+      // https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/audio-messages: `voice: true`
+      // makes a voice message (auto-download, microphone icon, transcript, "played" status) instead of a basic audio file.
+      return { type: 'audio', audio: { id: content.mediaId, ...(content.voice ? { voice: true } : {}) } };
     case 'sticker':
       return { type: content.type, [content.type]: { id: content.mediaId } };
     case 'document':
