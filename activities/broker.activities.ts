@@ -11,6 +11,7 @@ import { learnFromSendAnswer, preferredRecipient } from '../services/customer-id
 import { CloudApiError, type CloudApiClient, type SendRoute } from '../integrations/broker/cloud-api.client';
 import { findNumber } from '../store/numbers.store';
 import { findTemplate } from '../store/templates.store';
+import { findConversation } from '../store/conversations.store';
 import { meaningOf } from '../lib/meta-errors';
 import { failureConsequences } from '../services/failure-consequences';
 import { templateKey, updateTemplate } from '../store/templates.store';
@@ -79,6 +80,15 @@ export function createBrokerActivities({ store, broker, clock, templates }: Brok
     return { endpoint: 'marketing_messages', ...options };
   }
 
+  /**
+   * Whether the customer reopened the window since the send's turn was given (a retried attempt carries the window of
+   * its first turn): the conversation as last projected says it is open now.
+   */
+  async function windowReopened(conversationId: string): Promise<boolean> {
+    const closesAt = (await findConversation(store, conversationId))?.windowClosesAt;
+    return closesAt !== null && closesAt !== undefined && Date.parse(closesAt) > clock().getTime();
+  }
+
   /** The failure Meta would report for a session message sent after the window (131047), recorded as Meta's would be. */
   async function windowClosedBeforeTurn(send: SendAttempt, sendBy: number): Promise<SendOutcome> {
     const code = WINDOW_CLOSED_ERROR_CODE;
@@ -98,7 +108,7 @@ export function createBrokerActivities({ store, broker, clock, templates }: Brok
       if (stored.failure) return { outcome: 'rejected', code: stored.failure.code, title: stored.failure.title };
       // Accepted while the window was open, its turn (pacing, a retried attempt) came after it closed: WhatsApp would
       // take it and fail it with 131047 by status webhook (joel#314). Failed here as WhatsApp would, nothing sent.
-      if (send.sendBy !== undefined && clock().getTime() >= send.sendBy) return windowClosedBeforeTurn(send, send.sendBy);
+      if (send.sendBy !== undefined && clock().getTime() >= send.sendBy && !(await windowReopened(send.conversationId))) return windowClosedBeforeTurn(send, send.sendBy);
       try {
         const content = await withBrokerMedia(send.businessNumberId, send.message);
         // Phone while WhatsApp shares it, else the BSUID: the registry knows a number change the conversation has not seen.

@@ -167,6 +167,18 @@ describe('sends still queued when the window closes (fabrahaingo/joel#314: judge
     for (const m of failed) expect(m.failure).toMatchObject({ code: 131047, reason: 'template_required' });
     expect((await rig.request('GET', path(customer))).body.state).toBe('expiredNeedsTemplate');
   }, 60_000);
+
+  it('sends them all when the customer writes again before their turn: the window is read at the turn, not at acceptance', async () => {
+    const customer = newCustomer();
+    const writtenAt = now() - 24 * HOUR + 3;
+    await post(messagesWebhook(customer, [{ id: `wamid.edge1-${customer}`, timestamp: String(writtenAt), type: 'text', text: { body: 'Can you check my order?' } }]));
+    await eventually(() => rig.request('GET', path(customer)), (r) => r.body.state === 'openSession');
+    for (let i = 0; i < 6; i += 1) await rig.request('POST', path(customer, '/messages'), { message: { type: 'text', text: `line ${i}` } }, { 'idempotency-key': `again${i}-${customer}` });
+    await post(messagesWebhook(customer, [{ id: `wamid.edge2-${customer}`, timestamp: String(now()), type: 'text', text: { body: 'Still there?' } }]));
+    await eventually(() => rig.simulator.sent().filter((m) => m.to === customer), (m) => m.length === 6, 30_000);
+    const outbound = (await thread(customer)).filter((x) => x.direction === 'outbound');
+    expect(outbound.filter((x) => x.status === 'failed')).toEqual([]);
+  }, 60_000);
 });
 
 describe('voice messages (NousResearch/hermes-agent#80052, megaapp977/stack#380, evolution-foundation/evo-crm-community#44: a recording arrives as a file)', () => {
