@@ -138,6 +138,14 @@ describe('a template made in WhatsApp Manager, not here (chatwoot/chatwoot#13805
     const [sent] = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer && m.type === 'template'), (m) => m.length === 1);
     expect(sent!.body.template).toMatchObject({ name: 'delivery_window', language: { code: 'pt_BR' } });
   });
+
+  it('names the languages the number has a template in when another one is asked for (Meta would answer 132001)', async () => {
+    await rig.approveTemplate('order_update', 'en_US');
+    const refused = await rig.request('POST', '/v1/conversations', { businessNumberId: BUSINESS_NUMBER_ID, customer: { waId: newCustomer() }, template: { name: 'order_update', language: 'en' } }, { 'idempotency-key': `lang-${next}` });
+    expect(refused).toMatchObject({ status: 422, body: { code: 'template_not_approved' } });
+    expect(refused.body.detail).toMatch(/order_update \(en\) is not known here.*has it in en_US/);
+    expect(rig.simulator.sent().filter((m) => m.type === 'template' && (m.body.template as { language: { code: string } }).language.code === 'en')).toEqual([]);
+  });
 });
 
 describe('sends still queued when the window closes (fabrahaingo/joel#314: judged against the window as it was, refused later with 131047)', () => {
