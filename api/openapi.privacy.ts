@@ -9,10 +9,15 @@ const Counts = z.object({
   messages: z.number().int(),
   deliveryStatuses: z.number().int(),
   media: z.number().int(),
-  campaignEntries: z.number().int(),
+  campaignEntries: z.number().int().meta({ description: 'Campaign recipients naming them and the campaigns\' once-per-person marks' }),
   registryEntries: z.number().int().meta({ description: 'Customer registry documents: their customer ids, identifiers and links' }),
   blocks: z.number().int().meta({ description: "The connector's copies of their blocks; the block itself stays at WhatsApp (see notErasedAtOnce)" }),
   deadLetters: z.number().int().meta({ description: 'Webhook parts kept aside (GET /v1/dead-letters) that name them, e.g. a business-app echo to them' }),
+  calls: z.number().int().meta({ description: 'WhatsApp calls as the connector handled them (calls)' }),
+  callEvents: z.number().int().meta({ description: "Meta's calls webhooks as kept (call_events: connect, terminate, statuses)" }),
+  callPermissions: z.number().int().meta({ description: 'Their replies to call permission requests (call_permissions)' }),
+  legacyReplies: z.number().int().meta({ description: "The moved number's notice ledger entries for them (legacy_replies)" }),
+  agentSlots: z.number().int().meta({ description: "Agents' places still held for their conversations" }),
   temporalRuns: z.number().int(),
 });
 const ErasureResult = z

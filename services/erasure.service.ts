@@ -31,8 +31,8 @@ const bounded = <T>(work: Promise<T>, ms: number) =>
 /**
  * Erases one person by any identifier (conversation id, customer key, wa_id, user_id, username): their running
  * conversations close first (terminated if they cannot close within 10 s), every run's history is deleted from
- * Temporal, then their messages, delivery statuses, pictures, projections, campaign entries, registry entries and the
- * connector's copies of their blocks (the block at WhatsApp stays: {@link NOT_ERASED_AT_ONCE}). Audited with counts
+ * Temporal, then their messages, delivery statuses, pictures, projections, campaign entries, registry entries, calls,
+ * Meta's call webhooks, call permissions, dead letters naming them and the connector's copies of their blocks (the block at WhatsApp stays: {@link NOT_ERASED_AT_ONCE}). Audited with counts
  * and the caller, never the identifier. Throws `unknown_customer` when nothing names them.
  */
 export function createErasureService({ store, temporal }: ErasureDeps) {
@@ -97,7 +97,12 @@ export const NOT_ERASED_AT_ONCE: ErasureResult['notErasedAtOnce'] = [
     where: 'Temporal: deletion is asked for every run listed; the server removes them asynchronously (meanwhile GET /v1/conversations/{id} may still answer the closed status from it), and a run not yet listed by its visibility store stays until the namespace retention ends',
     until: "when the server completes the deletion, at the latest the namespace's retention period; unreadable without the payload key meanwhile",
   },
-  { what: 'the customer key in the tier ledger (tier_customers)', where: 'MongoDB', until: '24 hours after their last template outside the window (it enforces the messaging limit)' },
+  { what: 'the customer key in the tier ledger (tier_customers, tier_tickets)', where: 'MongoDB', until: '24 hours after their last template outside the window (it enforces the messaging limit)' },
+  {
+    what: 'a large webhook still being handed over (inbound_batches), when it carries a message of theirs',
+    where: "MongoDB: the body is kept whole, as signed, until every message in it reached its conversation (seconds); it also carries other customers' messages, so it is not cut. A message of theirs in it then arrives as from a new person",
+    until: 'the batch is handed over (it is deleted then), at the latest RETENTION_DAYS',
+  },
   { what: 'histories analysts exported before now (wa-analyst export)', where: 'their files', until: 'their owners delete them; encrypted payloads stay unreadable without the key' },
   {
     what: "the block on a business number, when they were blocked (their WhatsApp id on the number's blocklist)",

@@ -6,6 +6,7 @@ import { membersOf, ownerOf, rootOf } from './customers.store';
 import { eraseBlocksNaming } from './blocked-users.store';
 import { conversationIdParts } from '../lib/conversation-id';
 import { parseIdentifier } from '../lib/customer-identifiers';
+import { eraseTraces, type ErasedTraces } from './erasure-traces.store';
 
 /** Who an erasure is about, as the store knows them: the conversations and customer keys found for one identifier. */
 export interface ErasureSubject {
@@ -16,11 +17,12 @@ export interface ErasureSubject {
 }
 
 /** What one erasure removed, by kind: counts only, never the content. */
-export interface ErasedCounts {
+export interface ErasedCounts extends Omit<ErasedTraces, 'campaignPersons'> {
   conversations: number;
   messages: number;
   deliveryStatuses: number;
   media: number;
+  /** Campaign recipients naming them, and the campaigns' marks that they were messaged once (`campaign_persons`). */
   campaignEntries: number;
   /** Customer registry documents: the person's customer ids, identifiers and links. */
   registryEntries: number;
@@ -74,30 +76,28 @@ export async function findErasureSubject(store: Store, identifier: string): Prom
 
 /**
  * Deletes the subject's messages, their delivery statuses, wamid index and reactions, the stored media no other
- * customer's message uses (a file sent to many stays), the conversations' projections, their calls and call permissions,
- * the campaign entries naming them, the connector's copies of their blocks, and their customer registry entries.
- * Idempotent: a second run finds nothing and counts zeros. Plain deletes by `_id`/field: FerretDB and MongoDB alike.
+ * customer's message uses (a file sent to many stays), the conversations' projections, the campaign entries naming
+ * them, the connector's copies of their blocks, their customer registry entries, and every other trace naming them
+ * ({@link eraseTraces}: calls, Meta's call webhooks, call permissions, dead letters, the legacy-number notice ledger,
+ * agents' places). Idempotent: a second run finds nothing and counts zeros. Plain deletes by `_id`/field: FerretDB
+ * and MongoDB alike.
  */
 export async function eraseSubjectData(store: Store, subject: ErasureSubject): Promise<ErasedCounts> {
+  // The person as the registry knows them, read before it forgets them: their blocks and traces are found by it too.
+  const person = await registryPerson(store, subject);
   const byPerson = { $or: [{ conversationId: { $in: subject.conversationIds } }, { customerKey: { $in: subject.customerKeys } }] };
   const deleted = await deleteMessages(store, await store.messages.find(byPerson).toArray());
   // Their reactions, and anyone's reactions in their conversations.
   await store.reactions.deleteMany({ $or: [{ conversationId: { $in: subject.conversationIds } }, { by: { $in: subject.customerKeys } }] });
   const conversations = (await store.conversations.deleteMany({ _id: { $in: subject.conversationIds } })).deletedCount;
-  // Their WhatsApp calls and call permission replies (both name the customer's number).
-  await store.db.collection('calls').deleteMany({ conversationId: { $in: subject.conversationIds } });
-  await store.db.collection('call_permissions').deleteMany({ $or: [{ customerNumber: { $in: subject.customerKeys } }, { customerNumber: { $in: subject.identities } }] });
-  const campaignEntries = await eraseRecipientsNaming(store, subject.identities);
-  // The person as the registry knows them, read before it forgets them: their blocks are found by it too.
-  const person = await registryPerson(store, subject);
-  const blocks = await eraseBlocksNaming(store, {
-    personIds: person.members,
-    customerKeys: [...subject.customerKeys, ...person.conversationKeys],
-    users: [...subject.identities, ...person.identifierValues],
-  });
+  const customerKeys = [...new Set([...subject.customerKeys, ...person.conversationKeys])];
+  const identities = [...new Set([...subject.identities, ...person.identifierValues])];
+  const { campaignPersons, ...traces } = await eraseTraces(store, { conversationIds: subject.conversationIds, customerKeys, identities });
+  const campaignEntries = (await eraseRecipientsNaming(store, subject.identities)) + campaignPersons;
+  const blocks = await eraseBlocksNaming(store, { personIds: person.members, customerKeys, users: identities });
   const registryEntries = await eraseRegistryEntries(store, person);
-  const deadLetters = await eraseDeadLettersNaming(store, [...subject.customerKeys, ...subject.identities, ...person.identifierValues]);
-  return { conversations, ...deleted, campaignEntries, registryEntries, blocks, deadLetters };
+  const deadLetters = await eraseDeadLettersNaming(store, [...customerKeys, ...identities]);
+  return { conversations, ...deleted, campaignEntries, registryEntries, blocks, deadLetters, ...traces };
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
