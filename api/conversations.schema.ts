@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import 'zod-openapi';
+import { UNSAFE_FILENAME_MESSAGE, unsafeFilenameCharacter } from '../lib/file-names';
 import { normaliseCustomerNumber } from '../lib/phone-numbers';
 import { SessionMessages } from '../lib/session-messages';
 import { InboundFieldsView } from './inbound-view.schema';
@@ -23,7 +24,7 @@ const TemplateParameter = z.discriminatedUnion('type', [
     name: PlaceholderName.optional(),
   }),
   z.strictObject({ type: z.enum(['image', 'video']), link: z.url({ protocol: /^https$/ }).max(2000).meta({ description: 'An image or video header, by HTTPS link' }) }),
-  z.strictObject({ type: z.literal('document'), link: z.url({ protocol: /^https$/ }).max(2000), filename: z.string().min(1).max(240).optional() }),
+  z.strictObject({ type: z.literal('document'), link: z.url({ protocol: /^https$/ }).max(2000), filename: z.string().min(1).max(240).refine((name) => unsafeFilenameCharacter(name) === undefined, UNSAFE_FILENAME_MESSAGE).optional() }),
   z.strictObject({ type: z.literal('location'), latitude: z.number().min(-90).max(90), longitude: z.number().min(-180).max(180), name: z.string().max(1000).optional(), address: z.string().max(1000).optional() }),
   z.strictObject({ type: z.literal('coupon_code'), couponCode: z.string().min(1).max(15).meta({ description: 'A copy-code button\'s code' }) }),
   z.strictObject({ type: z.literal('payload'), payload: z.string().min(1).max(1000).meta({ description: "A quick-reply button's payload (a carousel card's)" }) }),

@@ -6,6 +6,7 @@ import { create as contentDisposition } from 'content-disposition';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../lib/errors';
+import { truncateFilename, unsafeFilenameCharacter } from '../lib/file-names';
 import { MAX_MEDIA_BYTES, defaultFilename } from '../lib/media-limits';
 import { takeMedia, type IntakeResult } from '../services/media-intake';
 import type { Store } from '../store/db';
@@ -70,7 +71,8 @@ function receiveUpload(req: Request, store: Store, mediaId: string): Promise<Int
   return new Promise<IntakeResult>((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { files: 1, fields: 5, fileSize: MAX_MEDIA_BYTES + 1 } });
+      // Browsers and curl write the part's file name as raw UTF-8 (RFC 7578 §4.2); busboy's default reads it as Latin-1.
+      parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fields: 5, fileSize: MAX_MEDIA_BYTES + 1 } });
     } catch (err) {
       return reject(new AppError('invalid_request', `The upload could not be read: ${(err as Error).message}`));
     }
@@ -82,12 +84,17 @@ function receiveUpload(req: Request, store: Store, mediaId: string): Promise<Int
       stream.on('error', unreadable);
       if (field !== 'file' || taken) return void stream.resume();
       taken = true;
+      const unsafe = info.filename ? unsafeFilenameCharacter(info.filename) : undefined;
+      if (unsafe) {
+        stream.resume();
+        return reject(new AppError('invalid_filename', `The file name contains ${unsafe}: rename the file without control or bidirectional formatting characters`, { character: unsafe }));
+      }
       takeMedia(store, {
         mediaId,
         source: stream,
         direction: 'outbound',
         ...(info.mimeType ? { declaredMimeType: info.mimeType } : {}),
-        ...(info.filename ? { filename: info.filename.slice(0, 240) } : {}),
+        ...(info.filename ? { filename: truncateFilename(info.filename, 240) } : {}),
       }).then(resolve, reject);
     });
     parser.on('error', unreadable);

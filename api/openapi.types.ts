@@ -2118,7 +2118,7 @@ export interface components {
             detail?: string;
             instance: string;
             /** @enum {string} */
-            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_message" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "agent_exists" | "campaign_finished" | "block_requires_recent_message" | "blocklist_full" | "customer_blocked" | "campaign_on_hold" | "unknown_alert" | "no_rate_card" | "marketing_opted_out" | "marketing_held" | "call_permission_required" | "call_limit_reached" | "request_timeout" | "payload_too_large" | "request_header_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "direct_send_unavailable" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "template_edit_limit_reached" | "too_many_streams" | "idempotency_key_reused" | "too_many_requests" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
+            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_message" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "agent_exists" | "campaign_finished" | "block_requires_recent_message" | "blocklist_full" | "customer_blocked" | "campaign_on_hold" | "unknown_alert" | "no_rate_card" | "marketing_opted_out" | "marketing_held" | "call_permission_required" | "call_limit_reached" | "request_timeout" | "payload_too_large" | "request_header_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "direct_send_unavailable" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_filename" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "template_edit_limit_reached" | "too_many_streams" | "idempotency_key_reused" | "too_many_requests" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
             requestId: string;
             /** @description Field-level problems: `in` the part of the request, `path` the field there (dot-separated) */
             errors?: {
@@ -2253,6 +2253,7 @@ export interface components {
                 messages: number;
                 deliveryStatuses: number;
                 media: number;
+                /** @description Campaign recipients naming them and the campaigns' once-per-person marks */
                 campaignEntries: number;
                 /** @description Customer registry documents: their customer ids, identifiers and links */
                 registryEntries: number;
@@ -2260,6 +2261,16 @@ export interface components {
                 blocks: number;
                 /** @description Webhook parts kept aside (GET /v1/dead-letters) that name them, e.g. a business-app echo to them */
                 deadLetters: number;
+                /** @description WhatsApp calls as the connector handled them (calls) */
+                calls: number;
+                /** @description Meta's calls webhooks as kept (call_events: connect, terminate, statuses) */
+                callEvents: number;
+                /** @description Their replies to call permission requests (call_permissions) */
+                callPermissions: number;
+                /** @description The moved number's notice ledger entries for them (legacy_replies) */
+                legacyReplies: number;
+                /** @description Agents' places still held for their conversations */
+                agentSlots: number;
                 temporalRuns: number;
             };
             notErasedAtOnce: {

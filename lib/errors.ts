@@ -69,6 +69,7 @@ export const errorCatalog = {
     status: 422,
     title: 'WhatsApp delivers this message to phone numbers only, and the customer is known by their business-scoped user id alone',
   },
+  invalid_filename: { status: 400, title: 'The file name contains control or bidirectional formatting characters' },
   invalid_media: { status: 422, title: 'Only media types WhatsApp accepts, whose bytes match their declared type, are accepted' },
   too_many_in_flight: { status: 429, title: 'Too many sends in flight for this conversation; retry shortly' },
   messaging_limit_reached: {

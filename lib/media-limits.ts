@@ -1,3 +1,4 @@
+import { unsafeFilenameCharacter } from './file-names';
 import type { MediaType } from './inbound-message.schema';
 
 /**
@@ -115,5 +116,6 @@ export function filenameOfLink(link: string): string | undefined {
   }
   const extension = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
   const documentExtensions = mediaRules.document.mimeTypes.map((type) => extensions[type]);
-  return extension && documentExtensions.includes(extension) && name.length <= 240 ? name : undefined;
+  // A name that reorders itself on screen (`%E2%80%AE`, a right-to-left override) is not offered to the customer.
+  return extension && documentExtensions.includes(extension) && name.length <= 240 && !unsafeFilenameCharacter(name) ? name : undefined;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import 'zod-openapi';
+import { UNSAFE_FILENAME_MESSAGE, unsafeFilenameCharacter } from './file-names';
 
 /**
  * Session messages an integrator, agent or bot may send inside the customer service window, one schema per page of
@@ -107,8 +108,15 @@ export const AudioMessage = z
 
 export const VideoMessage = z.strictObject({ type: z.literal('video'), mediaId, caption: z.string().max(L.caption).optional(), replyTo }).meta({ description: `MP4 or 3GPP. ${META}/video-messages` });
 
+/** The name the customer sees on the document; nothing that reorders or hides text on screen (lib/file-names.ts). */
+const Filename = z
+  .string()
+  .min(1)
+  .max(255)
+  .refine((name) => unsafeFilenameCharacter(name) === undefined, UNSAFE_FILENAME_MESSAGE);
+
 export const DocumentMessage = z
-    .strictObject({ type: z.literal('document'), mediaId, caption: z.string().max(L.caption).optional(), filename: z.string().min(1).max(255).optional(), replyTo })
+    .strictObject({ type: z.literal('document'), mediaId, caption: z.string().max(L.caption).optional(), filename: Filename.optional(), replyTo })
     .meta({ description: `Any supported document; filename (with extension) picks the icon. ${META}/document-messages` });
 
 export const StickerMessage = z.strictObject({ type: z.literal('sticker'), mediaId, replyTo }).meta({ description: `WebP. ${META}/sticker-messages` });

@@ -1,0 +1,25 @@
+/**
+ * What a file name may not contain: control characters (Unicode `Cc`: C0, DEL, C1) and the bidirectional formatting
+ * characters (ALM U+061C, LRM/RLM U+200E–F, the embeddings and overrides U+202A–E, the isolates U+2066–9). An override
+ * makes `passwd\u202Efdp.exe` show as `passwdexe.pdf` (the "Trojan Source" spoofing, CVE-2021-42574; Unicode
+ * UAX #9 §2); the customer sees the name on the document WhatsApp shows them. Joiners (U+200C/D) stay allowed:
+ * Persian and Indic names and emoji need them.
+ */
+const UNSAFE = /[\p{Cc}\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+
+/**
+ * The first character a file name may not carry, as `U+XXXX` (for the problem's detail), or undefined when it is
+ * safe to store and show.
+ */
+export function unsafeFilenameCharacter(name: string): string | undefined {
+  const found = UNSAFE.exec(name)?.[0];
+  return found === undefined ? undefined : `U+${found.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** The zod refinement's message for a name {@link unsafeFilenameCharacter} refuses. */
+export const UNSAFE_FILENAME_MESSAGE = 'must not contain control or bidirectional formatting characters (U+202E and the like)';
+
+/** Cuts a name to at most `max` characters without splitting a surrogate pair (an emoji stays whole or goes). */
+export function truncateFilename(name: string, max: number): string {
+  return Array.from(name).slice(0, max).join('');
+}
