@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { AppError } from '../lib/errors';
 import { checkBusinessNumber, formatInternational } from '../lib/phone-numbers';
 import type { Store } from '../store/db';
-import { defaultReceipts, findNumber, insertNumber, listNumbers, setLegacy, setReceipts, setRetention, setSending, type BusinessNumberDoc } from '../store/numbers.store';
+import { registerNumber } from '../store/display-numbers.store';
+import { defaultReceipts, findNumber, listNumbers, setLegacy, setReceipts, setRetention, setSending, type BusinessNumberDoc } from '../store/numbers.store';
 import { DEFAULT_PORTFOLIO } from '../store/portfolio.store';
 import { allow, may, principalOf } from './auth';
 import { parseIn } from './request';
@@ -100,7 +101,14 @@ export function numberRoutes(store: Store): Router {
       registeredAt: new Date(),
       registeredBy: `${by.name} (${by.keyId})`,
     };
-    if (!(await insertNumber(store, doc))) throw new AppError('number_exists', `Phone-number id ${body.phoneNumberId} is already registered`);
+    const registered = await registerNumber(store, doc);
+    if (registered.outcome === 'id_exists') throw new AppError('number_exists', `Phone-number id ${body.phoneNumberId} is already registered`);
+    if (registered.outcome === 'display_taken') {
+      throw new AppError('display_number_exists', `${checked.e164} is already registered as phone-number id ${registered.heldBy}: a phone number is one WhatsApp phone-number id`, {
+        phoneNumberId: registered.heldBy,
+        errors: [{ in: 'body', path: 'displayNumber', message: `already registered as ${registered.heldBy}` }],
+      });
+    }
     res.status(201).json(toView(doc));
   });
 

@@ -60,7 +60,7 @@ export function supervisorPaths(): ZodOpenApiPathsObject {
       post: {
         summary: "Register a business number (WhatsApp's numbering rules; ownership attested; verification method)",
         requestBody: body(RegisterNumberBody),
-        responses: { '201': json('Registered, with notes', anyJson), '409': problem('Already registered'), '422': problem('invalid_phone_number with reason'), ...forbidden },
+        responses: { '201': json('Registered, with notes', anyJson), '409': problem('number_exists (this id is registered) or display_number_exists (another id holds this display number, named in phoneNumberId)'), '422': problem('invalid_phone_number with reason'), ...forbidden },
       },
       get: { summary: 'Registered numbers', responses: { '200': json('Numbers', anyJson) } },
     },

@@ -36,6 +36,7 @@ export const errorCatalog = {
   config_conflict: { status: 409, title: 'The configuration changed meanwhile' },
   template_exists: { status: 409, title: 'A template with this name and language already exists' },
   number_exists: { status: 409, title: 'This business number is already registered' },
+  display_number_exists: { status: 409, title: 'Another phone-number id is registered with this display number' },
   agent_exists: { status: 409, title: 'An agent with this id is already registered' },
   campaign_finished: { status: 409, title: 'The campaign has already finished' },
   // Block users (https://developers.facebook.com/documentation/business-messaging/whatsapp/block-users/).
