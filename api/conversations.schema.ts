@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import 'zod-openapi';
 import { UNSAFE_FILENAME_MESSAGE, unsafeFilenameCharacter } from '../lib/file-names';
+import { normaliseConversationId } from '../lib/conversation-id';
 import { normaliseCustomerNumber } from '../lib/phone-numbers';
 import { SessionMessages } from '../lib/session-messages';
 import { InboundFieldsView } from './inbound-view.schema';
@@ -9,10 +10,19 @@ import { once, wholeNumber } from './query-params';
 
 /** Request and response schemas of the conversation API; the OpenAPI document is generated from these. */
 
+const NOT_A_NUMBER = 'the customer part is written as a phone number but is none: write the wa_id, digits with the country code (wa:106540352242922:15551234567), or the user_id';
+
+/** In a path or query: the customer's number in any common writing is taken as its wa_id (`normaliseConversationId`). */
 export const ConversationId = z
   .string()
+  .max(300)
+  .overwrite((id) => normaliseConversationId(id) ?? id)
+  .refine((id) => normaliseConversationId(id) !== undefined, { message: NOT_A_NUMBER, abort: true })
   .regex(/^wa:[^:\s]{1,64}:[^:\s]{1,160}$/, 'expected wa:<phone-number-id>:<customer-id>')
-  .meta({ description: 'wa:<business phone-number id>:<customer user_id or wa_id>', example: 'wa:106540352242922:15551234567' });
+  .meta({
+    description: 'wa:<business phone-number id>:<customer user_id or wa_id>; a number written +1 555-123-4567 or 0015551234567 is taken as its wa_id',
+    example: 'wa:106540352242922:15551234567',
+  });
 
 const PlaceholderName = z.string().regex(/^[a-z0-9_]{1,64}$/).meta({ description: 'For named placeholders; omit for {{1}}-style ones' });
 

@@ -2234,7 +2234,7 @@ export interface components {
             /** @description Across business numbers, newest activity first */
             conversations: {
                 /**
-                 * @description wa:<business phone-number id>:<customer user_id or wa_id>
+                 * @description wa:<business phone-number id>:<customer user_id or wa_id>; a number written +1 555-123-4567 or 0015551234567 is taken as its wa_id
                  * @example wa:106540352242922:15551234567
                  */
                 conversationId: string;
@@ -3121,7 +3121,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description wa:<business phone-number id>:<customer user_id or wa_id> */
+                /** @description wa:<business phone-number id>:<customer user_id or wa_id>; a number written +1 555-123-4567 or 0015551234567 is taken as its wa_id */
                 conversationId: string;
             };
             cookie?: never;
@@ -3167,7 +3167,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description wa:<business phone-number id>:<customer user_id or wa_id> */
+                /** @description wa:<business phone-number id>:<customer user_id or wa_id>; a number written +1 555-123-4567 or 0015551234567 is taken as its wa_id */
                 conversationId: string;
             };
             cookie?: never;
@@ -3224,7 +3224,7 @@ export interface operations {
                 "idempotency-key"?: string;
             };
             path: {
-                /** @description wa:<business phone-number id>:<customer user_id or wa_id> */
+                /** @description wa:<business phone-number id>:<customer user_id or wa_id>; a number written +1 555-123-4567 or 0015551234567 is taken as its wa_id */
                 conversationId: string;
             };
             cookie?: never;
@@ -3314,7 +3314,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description wa:<business phone-number id>:<customer user_id or wa_id> */
+                /** @description wa:<business phone-number id>:<customer user_id or wa_id>; a number written +1 555-123-4567 or 0015551234567 is taken as its wa_id */
                 conversationId: string;
             };
             cookie?: never;
@@ -3368,7 +3368,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description wa:<business phone-number id>:<customer user_id or wa_id> */
+                /** @description wa:<business phone-number id>:<customer user_id or wa_id>; a number written +1 555-123-4567 or 0015551234567 is taken as its wa_id */
                 conversationId: string;
             };
             cookie?: never;
@@ -3422,7 +3422,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description wa:<business phone-number id>:<customer user_id or wa_id> */
+                /** @description wa:<business phone-number id>:<customer user_id or wa_id>; a number written +1 555-123-4567 or 0015551234567 is taken as its wa_id */
                 conversationId: string;
             };
             cookie?: never;
@@ -3539,7 +3539,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description wa:<business phone-number id>:<customer user_id or wa_id> */
+                /** @description wa:<business phone-number id>:<customer user_id or wa_id>; a number written +1 555-123-4567 or 0015551234567 is taken as its wa_id */
                 conversationId: string;
             };
             cookie?: never;
@@ -3763,7 +3763,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description wa:<business phone-number id>:<customer user_id or wa_id> */
+                /** @description wa:<business phone-number id>:<customer user_id or wa_id>; a number written +1 555-123-4567 or 0015551234567 is taken as its wa_id */
                 conversationId: string;
             };
             cookie?: never;
@@ -3826,7 +3826,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description wa:<business phone-number id>:<customer user_id or wa_id> */
+                /** @description wa:<business phone-number id>:<customer user_id or wa_id>; a number written +1 555-123-4567 or 0015551234567 is taken as its wa_id */
                 conversationId: string;
             };
             cookie?: never;
@@ -3872,7 +3872,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @description wa:<business phone-number id>:<customer user_id or wa_id> */
+                /** @description wa:<business phone-number id>:<customer user_id or wa_id>; a number written +1 555-123-4567 or 0015551234567 is taken as its wa_id */
                 conversationId: string;
             };
             cookie?: never;
@@ -6380,7 +6380,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description wa:<business phone-number id>:<customer user_id or wa_id> */
+                /** @description wa:<business phone-number id>:<customer user_id or wa_id>; a number written +1 555-123-4567 or 0015551234567 is taken as its wa_id */
                 conversationId: string;
             };
             cookie?: never;
@@ -6449,7 +6449,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description wa:<business phone-number id>:<customer user_id or wa_id> */
+                /** @description wa:<business phone-number id>:<customer user_id or wa_id>; a number written +1 555-123-4567 or 0015551234567 is taken as its wa_id */
                 conversationId: string;
             };
             cookie?: never;

@@ -4,7 +4,7 @@ import { eraseRecipientsNaming } from './campaigns.store';
 import { mongoRegistry } from './customer-registry.db';
 import { membersOf, ownerOf, rootOf } from './customers.store';
 import { eraseBlocksNaming } from './blocked-users.store';
-import { conversationIdParts } from '../lib/conversation-id';
+import { conversationIdParts, normaliseConversationId, normaliseCustomerKey } from '../lib/conversation-id';
 import { parseIdentifier } from '../lib/customer-identifiers';
 import { eraseTraces, type ErasedTraces } from './erasure-traces.store';
 
@@ -48,9 +48,12 @@ const audit = (store: Store) => store.db.collection<ErasureAuditDoc>('erasures')
 
 /**
  * Finds everyone an identifier names: a conversation id (`wa:<number>:<customer key>`), a customer key, a wa_id, a
- * user_id or a username, matched as the store keys conversations (lib/conversation-id.ts).
+ * user_id or a username, matched as the store keys conversations (lib/conversation-id.ts). A number written as people
+ * write it (`+1 555-123-4567`, `0015551234567`, also inside a conversation id) is taken as its wa_id.
  */
-export async function findErasureSubject(store: Store, identifier: string): Promise<ErasureSubject> {
+export async function findErasureSubject(store: Store, written: string): Promise<ErasureSubject> {
+  // A number as people write it (`+1 555…`, in a conversation id too) names the person by its wa_id, as a body's waId does.
+  const identifier = (written.startsWith('wa:') ? normaliseConversationId(written) : normaliseCustomerKey(written)) ?? written;
   const fromId = conversationIdParts(identifier)?.customerKey;
   const conversations = await store.conversations
     .find(

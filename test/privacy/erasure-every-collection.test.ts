@@ -105,4 +105,18 @@ describe('erasure of a person who called, answered a call permission request, se
     const left = await documentsNaming(customer);
     expect(Object.keys(left).filter((name) => !KEPT_BY_DESIGN.has(name))).toEqual([]);
   }, 120_000);
+
+  it('erases a person named by their number as people write it (+1 557 …, or in a conversation id), as by their wa_id', async () => {
+    for (const [key, written] of [
+      [`1557${suffix}2`, (k: string) => `+${k.slice(0, 1)} ${k.slice(1, 4)} ${k.slice(4, 7)} ${k.slice(7)}`],
+      [`1557${suffix}3`, (k: string) => `wa:${BUSINESS_NUMBER_ID}:+${k}`],
+    ] as const) {
+      await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: key, text: 'erase me' });
+      await eventually(() => rig.request('GET', `/v1/conversations/wa:${BUSINESS_NUMBER_ID}:${key}/messages`), (r) => r.body.messages?.length === 1, 20_000);
+      const answer = await rig.requestAs('supervisor', 'POST', '/v1/erasures', { customer: written(key) });
+      expect(answer).toMatchObject({ status: 200, body: { erased: { conversations: 1, messages: 1 } } });
+      const left = await documentsNaming(key);
+      expect(Object.keys(left).filter((name) => !KEPT_BY_DESIGN.has(name))).toEqual([]);
+    }
+  }, 60_000);
 });
