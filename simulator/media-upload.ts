@@ -80,7 +80,8 @@ export function installMediaUpload(
     let file: { mimeType: string; filename: string; chunks: Buffer[]; size: number; sha256: string } | undefined;
     let problem: MetaRefusal | undefined;
     let reading: Promise<void> = Promise.resolve();
-    const parser = busboy({ headers: req.headers, limits: { files: 1, fields: 10, fileSize: LARGEST + 1 } });
+    // The part's file name is raw UTF-8 as clients write it (RFC 7578 §4.2); busboy's default would read it as Latin-1.
+    const parser = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fields: 10, fileSize: LARGEST + 1 } });
     parser.on('field', (name, value) => void (fields[name] = value));
     parser.on('file', (name, stream, info) => {
       // A body cut off before its closing boundary errors the part's stream too ("Unexpected end of form"): heard

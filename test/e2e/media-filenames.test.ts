@@ -42,6 +42,9 @@ describe('uploaded file names', () => {
     expect((await rig.request('POST', path(customer, '/messages'), { message: { type: 'document', mediaId: uploaded.body.mediaId } })).status).toBe(202);
     const [delivered] = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer), (s) => s.length === 1, 30_000);
     expect((delivered!.body.document as { filename?: string }).filename).toBe(name);
+    // And the file itself went to WhatsApp's media upload under it (Meta reads the part's name as UTF-8 too).
+    const brokerMediaId = (delivered!.body.document as { id: string }).id;
+    expect(rig.simulator.uploads().find((u) => u.mediaId === brokerMediaId)?.filename).toBe(name);
   }, 60_000);
 
   it.each([
