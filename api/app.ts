@@ -77,6 +77,7 @@ export interface AppDeps {
         | 'LIVE_STREAMS_PER_KEY'
         | 'LIVE_STREAMS_TOTAL'
         | 'LIVE_STREAM_MAX_MS'
+        | 'LIVE_STREAM_CONVERSATIONS'
         | 'AUTH_FAILURES_PER_MINUTE'
         | 'API_KEY_REQUESTS_PER_SECOND'
         | 'AGENT_VISIBILITY'
@@ -183,6 +184,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
       ...(config.LIVE_STREAMS_PER_KEY ? { perKey: config.LIVE_STREAMS_PER_KEY } : {}),
       ...(config.LIVE_STREAMS_TOTAL ? { total: config.LIVE_STREAMS_TOTAL } : {}),
       ...(config.LIVE_STREAM_MAX_MS ? { maxLifetimeMs: config.LIVE_STREAM_MAX_MS } : {}),
+      ...(config.LIVE_STREAM_CONVERSATIONS ? { topicsPerStream: config.LIVE_STREAM_CONVERSATIONS } : {}),
     },
     // A stream lives on its key: revoked, or re-issued under another role, and the stream ends.
     recheck: async (owner) => (await findApiKeyByHash(store, owner.keyHash))?.role === owner.role,

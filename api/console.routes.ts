@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import express, { Router, type Response } from 'express';
 import { agentOf, allow, may, principalOf } from './auth';
-import type { LiveFeeds } from './console.live';
+import type { LiveFeeds, Subscription } from './console.live';
+import { problemOf } from './problem';
+import { AppError } from '../lib/errors';
+import type { Viewer } from '../services/visibility';
 import { ConversationId, type ConversationView } from './conversations.schema';
 import type { ConversationService } from '../services/conversations.service';
 import { toTemplateDetail } from './templates.routes';
@@ -34,11 +37,34 @@ export function consoleApiRoutes(): Router {
   return router;
 }
 
+/** Where a conversation's live events come from, for one viewer: its status and thread from the store. */
+function conversationTopic(conversations: ConversationService, id: string, viewer: Viewer): Omit<Subscription, 'tag'> {
+  return {
+    key: `conversation:${id}`,
+    // From the store: a query every poll would load each watched conversation on a worker (or replay it) every second.
+    load: async () => {
+      const [conversation, thread] = await Promise.all([conversations.stored(id), conversations.thread(id, viewer.agent?.id)]);
+      return { conversation, ...thread };
+    },
+    admit: (snapshot) => conversations.maySee((snapshot as { conversation: ConversationView }).conversation, viewer),
+  };
+}
+
+const agentTopic = (conversations: ConversationService, agentId: string): Omit<Subscription, 'tag'> => ({
+  key: `agent:${agentId}`,
+  load: async () => ({ conversations: await conversations.heldBy(agentId) }),
+});
+
+/** The `conversation` query parameter, given once per conversation (a customer id may hold a comma). */
+const listOf = (value: unknown): unknown[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
 /**
  * The console's live pages as server-sent events (`snapshot` events carry what the matching /v1 read answers;
  * `problem` events an RFC 9457 problem). Each is one shared server-side poll, whoever watches. A stream is opened only
  * for what exists and the key may read (404 otherwise, as the read would answer), counted against the key's and the
- * service's caps, and ended when the key is revoked or the conversation leaves the agent's view.
+ * service's caps, and ended when the key is revoked or the conversation leaves the agent's view. `/v1/console/live`
+ * is the page's one stream: an agent's own conversations and each `conversation` asked for, every event saying
+ * which (a browser holds six connections per origin, so one stream per panel stalls the page past five panels).
  */
 export function consoleLiveRoutes({ feeds, conversations, templates }: { feeds: LiveFeeds; conversations: ConversationService; templates: TemplateService }): Router {
   const router = Router();
@@ -47,6 +73,29 @@ export function consoleLiveRoutes({ feeds, conversations, templates }: { feeds: 
     const { keyId, keyHash, role } = principalOf(res);
     return { keyId, keyHash, role };
   };
+  router.get('/v1/console/live', read, async (req, res) => {
+    const viewer = principalOf(res);
+    const asked = listOf(req.query.conversation);
+    const most = feeds.limits.topicsPerStream;
+    if (asked.length > most) throw new AppError('too_many_conversations', `${asked.length} conversations asked for; one stream carries at most ${most}`, { limit: most });
+    const ids = [...new Set(asked.map((id) => parseIn('query', ConversationId, id, 'conversation')))];
+    const subscriptions: Subscription[] = viewer.agent ? [{ ...agentTopic(conversations, viewer.agent.id), tag: { topic: 'agent' } }] : [];
+    const refused: { tag: Subscription['tag']; problem: unknown }[] = [];
+    // One read each, never a poll, for what the key may not read: refused on the stream, as the one-conversation route would answer.
+    await Promise.all(
+      ids.map(async (id) => {
+        const tag = { topic: 'conversation', conversationId: id };
+        try {
+          await conversations.visible(id, viewer, { mustExist: true });
+          subscriptions.push({ ...conversationTopic(conversations, id, viewer), tag });
+        } catch (err) {
+          if (!(err instanceof AppError && err.code === 'unknown_conversation')) throw err;
+          refused.push({ tag, problem: problemOf(err) });
+        }
+      }),
+    );
+    feeds.streamMany(res, subscriptions, { owner: ownerOf(res), refused });
+  });
   router.get('/v1/console/live/conversations', read, (_req, res) => {
     const viewer = principalOf(res);
     // An agent narrowed to its own view gets its own topic; everyone else shares one board.
@@ -59,20 +108,12 @@ export function consoleLiveRoutes({ feeds, conversations, templates }: { feeds: 
     const viewer = principalOf(res);
     // A made-up id costs one read and a 404, never a poll.
     await conversations.visible(id, viewer, { mustExist: true });
-    // From the store: a query every poll would load each watched conversation on a worker (or replay it) every second.
-    feeds.stream(
-      res,
-      `conversation:${id}`,
-      async () => {
-        const [conversation, thread] = await Promise.all([conversations.stored(id), conversations.thread(id, viewer.agent?.id)]);
-        return { conversation, ...thread };
-      },
-      { owner: ownerOf(res), admit: (snapshot) => conversations.maySee((snapshot as { conversation: ConversationView }).conversation, viewer) },
-    );
+    const { key, load, admit } = conversationTopic(conversations, id, viewer);
+    feeds.stream(res, key, load, { owner: ownerOf(res), ...(admit ? { admit } : {}) });
   });
   router.get('/v1/console/live/agent', allow('agent'), (_req, res) => {
-    const agent = agentOf(res);
-    feeds.stream(res, `agent:${agent.id}`, async () => ({ conversations: await conversations.heldBy(agent.id) }), { owner: ownerOf(res) });
+    const { key, load } = agentTopic(conversations, agentOf(res).id);
+    feeds.stream(res, key, load, { owner: ownerOf(res) });
   });
   router.get('/v1/console/live/templates', read, (_req, res) => {
     feeds.stream(res, 'templates', async () => ({ templates: (await templates.list({})).map(toTemplateDetail) }), { owner: ownerOf(res) });

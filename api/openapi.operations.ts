@@ -20,6 +20,7 @@ export const operationIds: Readonly<Record<string, string>> = {
   'GET /v1/customers/{customerId}': 'getCustomer',
   'DELETE /v1/customers/{customerId}': 'eraseCustomer',
   'GET /v1/whoami': 'whoAmI',
+  'GET /v1/console/live': 'streamConsolePage',
   'GET /v1/console/live/conversations': 'streamConversations',
   'GET /v1/console/live/conversations/{conversationId}': 'streamConversation',
   'GET /v1/console/live/agent': 'streamAgentConversations',

@@ -26,13 +26,10 @@ import { CustomerId, CustomerLookupQuery, CustomerView } from './customers.schem
 import { completeOperations } from './openapi.operations';
 import { campaignPaths, mediaPaths, webhookPaths } from './openapi.intake';
 import { json, problem } from './openapi.responses';
+import { livePaths } from './openapi.live';
 
 const idempotencyHeader = z.object({ 'idempotency-key': IdempotencyKey.optional().meta({ description: 'Retries with the same key take effect once' }) });
 const conversationPath = z.object({ conversationId: ConversationId });
-const liveStream = { description: 'A stream of `snapshot` and `problem` events', content: { 'text/event-stream': { schema: z.string() } } };
-const liveDescription = (snapshot: string) =>
-  `Each \`snapshot\` event carries ${snapshot}, sent when it changes (the server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching); a failed read is a \`problem\` event with an RFC 9457 problem, and the stream goes on. A key holds at most LIVE_STREAMS_PER_KEY streams (429 too_many_streams past it, or past LIVE_STREAMS_TOTAL for the service); a stream ends when its key is revoked or changes role, and after LIVE_STREAM_MAX_MS (the client reconnects).`;
-const liveRefusals = { '401': problem('Missing or unknown key'), '429': problem('too_many_streams: the key or the service holds as many streams as it may') };
 let cached: ReturnType<typeof createDocument> | undefined;
 
 /** Path items from several files joined per path: two files may document different methods of one path. */
@@ -169,35 +166,7 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
           responses: { '200': json('The key holder', z.object({ role: z.enum(['integrator', 'agent', 'supervisor', 'analyst']), name: z.string(), agentId: z.string().optional() })), '401': problem('Missing or unknown key') },
         },
       },
-      '/v1/console/live/conversations': {
-        get: {
-          summary: 'The web console: the board (up to 200 conversations, newest activity first) as server-sent events',
-          description: liveDescription('`{ conversations: Conversation[] }`, as GET /v1/conversations answers'),
-          responses: { '200': liveStream, ...liveRefusals },
-        },
-      },
-      '/v1/console/live/conversations/{conversationId}': {
-        get: {
-          summary: "The web console: one conversation's status and thread as server-sent events",
-          description: liveDescription('`{ conversation: Conversation, messages: Message[], calls: CallEntry[] }`; an unknown id is a `problem` event'),
-          requestParams: { path: conversationPath },
-          responses: { '200': liveStream, '400': problem('Not a conversation id'), '404': problem('No such conversation, or not one this key may read'), ...liveRefusals },
-        },
-      },
-      '/v1/console/live/agent': {
-        get: {
-          summary: "The web console: the calling agent's conversations as server-sent events",
-          description: liveDescription('`{ conversations: Conversation[] }`, as GET /v1/agent/conversations answers'),
-          responses: { '200': liveStream, '403': problem('Not an agent key'), ...liveRefusals },
-        },
-      },
-      '/v1/console/live/templates': {
-        get: {
-          summary: 'The web console: the templates with their review status as server-sent events',
-          description: liveDescription('`{ templates: Template[] }`, as GET /v1/templates answers'),
-          responses: { '200': liveStream, ...liveRefusals },
-        },
-      },
+      ...livePaths(conversationPath),
       '/v1/analytics/diagram': {
         get: {
           summary: "Analysts: the conversation machine's state diagram (Mermaid), generated from its definition",

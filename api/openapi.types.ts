@@ -172,6 +172,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/console/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The web console: one page's stream, the calling agent's conversations and every conversation asked for, as server-sent events
+         * @description One connection for a whole page (a browser holds at most six HTTP/1.1 connections per origin). Every event's data says what it is about: `{ topic: 'agent', snapshot: { conversations: Conversation[] } }` (agent keys only, as GET /v1/agent/conversations answers), `{ topic: 'conversation', conversationId, snapshot: { conversation, messages, calls } }` (as GET /v1/console/live/conversations/{conversationId} carries), `{ topic, conversationId?, problem }` for a problem about one of them, and `{ problem }` for one about the stream (revoked key). A conversation that does not exist or that the key may not read is refused on the stream with one `problem` event (404 unknown_conversation, as the one-conversation stream answers) and is not watched; the rest stream on. To add or drop a conversation the page opens the stream again with the new list (and closes the old one): each conversation's newest snapshot arrives at once. The server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching, and sends a snapshot only when it changed; a stream that joins gets the newest snapshot at once, so a client that reconnects misses nothing (there are no event ids to resume from: each snapshot is whole). A failed read is a `problem` event with an RFC 9457 problem, and the stream goes on. A key holds at most LIVE_STREAMS_PER_KEY streams (429 too_many_streams past it, or past LIVE_STREAMS_TOTAL for the service); a stream ends when its key is revoked or changes role, and after LIVE_STREAM_MAX_MS (the client reconnects).
+         */
+        get: operations["streamConsolePage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/console/live/conversations": {
         parameters: {
             query?: never;
@@ -181,7 +201,7 @@ export interface paths {
         };
         /**
          * The web console: the board (up to 200 conversations, newest activity first) as server-sent events
-         * @description Each `snapshot` event carries `{ conversations: Conversation[] }`, as GET /v1/conversations answers, sent when it changes (the server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching); a failed read is a `problem` event with an RFC 9457 problem, and the stream goes on. A key holds at most LIVE_STREAMS_PER_KEY streams (429 too_many_streams past it, or past LIVE_STREAMS_TOTAL for the service); a stream ends when its key is revoked or changes role, and after LIVE_STREAM_MAX_MS (the client reconnects).
+         * @description Each `snapshot` event carries `{ conversations: Conversation[] }`, as GET /v1/conversations answers. The server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching, and sends a snapshot only when it changed; a stream that joins gets the newest snapshot at once, so a client that reconnects misses nothing (there are no event ids to resume from: each snapshot is whole). A failed read is a `problem` event with an RFC 9457 problem, and the stream goes on. A key holds at most LIVE_STREAMS_PER_KEY streams (429 too_many_streams past it, or past LIVE_STREAMS_TOTAL for the service); a stream ends when its key is revoked or changes role, and after LIVE_STREAM_MAX_MS (the client reconnects).
          */
         get: operations["streamConversations"];
         put?: never;
@@ -201,7 +221,7 @@ export interface paths {
         };
         /**
          * The web console: one conversation's status and thread as server-sent events
-         * @description Each `snapshot` event carries `{ conversation: Conversation, messages: Message[], calls: CallEntry[] }`; an unknown id is a `problem` event, sent when it changes (the server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching); a failed read is a `problem` event with an RFC 9457 problem, and the stream goes on. A key holds at most LIVE_STREAMS_PER_KEY streams (429 too_many_streams past it, or past LIVE_STREAMS_TOTAL for the service); a stream ends when its key is revoked or changes role, and after LIVE_STREAM_MAX_MS (the client reconnects).
+         * @description Each `snapshot` event carries `{ conversation: Conversation, messages: Message[], calls: CallEntry[] }`; an unknown id is a `problem` event. The server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching, and sends a snapshot only when it changed; a stream that joins gets the newest snapshot at once, so a client that reconnects misses nothing (there are no event ids to resume from: each snapshot is whole). A failed read is a `problem` event with an RFC 9457 problem, and the stream goes on. A key holds at most LIVE_STREAMS_PER_KEY streams (429 too_many_streams past it, or past LIVE_STREAMS_TOTAL for the service); a stream ends when its key is revoked or changes role, and after LIVE_STREAM_MAX_MS (the client reconnects).
          */
         get: operations["streamConversation"];
         put?: never;
@@ -221,7 +241,7 @@ export interface paths {
         };
         /**
          * The web console: the calling agent's conversations as server-sent events
-         * @description Each `snapshot` event carries `{ conversations: Conversation[] }`, as GET /v1/agent/conversations answers, sent when it changes (the server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching); a failed read is a `problem` event with an RFC 9457 problem, and the stream goes on. A key holds at most LIVE_STREAMS_PER_KEY streams (429 too_many_streams past it, or past LIVE_STREAMS_TOTAL for the service); a stream ends when its key is revoked or changes role, and after LIVE_STREAM_MAX_MS (the client reconnects).
+         * @description Each `snapshot` event carries `{ conversations: Conversation[] }`, as GET /v1/agent/conversations answers. The server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching, and sends a snapshot only when it changed; a stream that joins gets the newest snapshot at once, so a client that reconnects misses nothing (there are no event ids to resume from: each snapshot is whole). A failed read is a `problem` event with an RFC 9457 problem, and the stream goes on. A key holds at most LIVE_STREAMS_PER_KEY streams (429 too_many_streams past it, or past LIVE_STREAMS_TOTAL for the service); a stream ends when its key is revoked or changes role, and after LIVE_STREAM_MAX_MS (the client reconnects).
          */
         get: operations["streamAgentConversations"];
         put?: never;
@@ -241,7 +261,7 @@ export interface paths {
         };
         /**
          * The web console: the templates with their review status as server-sent events
-         * @description Each `snapshot` event carries `{ templates: Template[] }`, as GET /v1/templates answers, sent when it changes (the server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching); a failed read is a `problem` event with an RFC 9457 problem, and the stream goes on. A key holds at most LIVE_STREAMS_PER_KEY streams (429 too_many_streams past it, or past LIVE_STREAMS_TOTAL for the service); a stream ends when its key is revoked or changes role, and after LIVE_STREAM_MAX_MS (the client reconnects).
+         * @description Each `snapshot` event carries `{ templates: Template[] }`, as GET /v1/templates answers. The server re-reads every CONSOLE_LIVE_POLL_MS, once for everyone watching, and sends a snapshot only when it changed; a stream that joins gets the newest snapshot at once, so a client that reconnects misses nothing (there are no event ids to resume from: each snapshot is whole). A failed read is a `problem` event with an RFC 9457 problem, and the stream goes on. A key holds at most LIVE_STREAMS_PER_KEY streams (429 too_many_streams past it, or past LIVE_STREAMS_TOTAL for the service); a stream ends when its key is revoked or changes role, and after LIVE_STREAM_MAX_MS (the client reconnects).
          */
         get: operations["streamTemplates"];
         put?: never;
@@ -2118,7 +2138,7 @@ export interface components {
             detail?: string;
             instance: string;
             /** @enum {string} */
-            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_message" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "display_number_exists" | "agent_exists" | "campaign_finished" | "block_requires_recent_message" | "blocklist_full" | "customer_blocked" | "campaign_on_hold" | "unknown_alert" | "no_rate_card" | "marketing_opted_out" | "marketing_held" | "call_permission_required" | "call_limit_reached" | "request_timeout" | "payload_too_large" | "request_header_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "direct_send_unavailable" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_filename" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "template_edit_limit_reached" | "too_many_streams" | "idempotency_key_reused" | "too_many_requests" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
+            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_message" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "display_number_exists" | "agent_exists" | "campaign_finished" | "block_requires_recent_message" | "blocklist_full" | "customer_blocked" | "campaign_on_hold" | "unknown_alert" | "no_rate_card" | "marketing_opted_out" | "marketing_held" | "call_permission_required" | "call_limit_reached" | "request_timeout" | "payload_too_large" | "request_header_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "direct_send_unavailable" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_filename" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "template_edit_limit_reached" | "too_many_streams" | "too_many_conversations" | "idempotency_key_reused" | "too_many_requests" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
             requestId: string;
             /** @description Field-level problems: `in` the part of the request, `path` the field there (dot-separated) */
             errors?: {
@@ -2152,7 +2172,7 @@ export interface components {
             limitSource?: "business_capability_update" | "configuration";
             /** @description With messaging_limit_reached: when the next unit of the tier frees */
             retryAt?: string;
-            /** @description With too_many_streams: the cap that was reached (per key or in total) */
+            /** @description With too_many_streams: the cap that was reached (per key or in total); with too_many_conversations: the most one stream carries */
             limit?: number;
             /** @description With too_many_failed_authentications: as the Retry-After header says */
             retryAfterSeconds?: number;
@@ -3487,6 +3507,56 @@ export interface operations {
             };
             /** @description Missing or unknown key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    streamConsolePage: {
+        parameters: {
+            query?: {
+                /** @description A conversation to stream, the parameter repeated once per conversation (`?conversation=a&conversation=b`); at most LIVE_STREAM_CONVERSATIONS (20) */
+                conversation?: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A stream of `snapshot` and `problem` events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description too_many_conversations: more conversations than LIVE_STREAM_CONVERSATIONS (`limit` says how many); invalid_request: a value that is not a conversation id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or unknown key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description too_many_streams: the key or the service holds as many streams as it may */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -115,6 +115,8 @@ export const ConfigSchema = z.object({
   LIVE_STREAMS_TOTAL: z.coerce.number().int().positive().default(1_000),
   /** Longest a live stream stays open; then it ends and the client reconnects (its key checked afresh). */
   LIVE_STREAM_MAX_MS: durationMs.default(15 * 60 * 1000),
+  /** Conversations one console page's stream (`GET /v1/console/live`) may carry (400 `too_many_conversations` past it). */
+  LIVE_STREAM_CONVERSATIONS: z.coerce.number().int().positive().default(20),
 
   /** Failed authentications one client address may make per minute before it is refused with 429 and Retry-After. */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(20),

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, conversationPath, stateLabels, type Call, type Conversation, type Message, type Principal } from './api';
+import { api, conversationPath, stateLabels, type Message, type Principal } from './api';
 import { remaining, useNow } from './hooks';
 import { OPEN, opened } from './inbox-list';
-import { useLive } from './live';
+import { usePageStream, type ConversationSnapshot, type Live } from './page-stream';
 import { Problem } from './problem';
 import { ReplyBox } from './reply-box';
 import { Thread, type MessageActions } from './thread';
@@ -16,12 +16,15 @@ const NO_MESSAGES: Message[] = [];
 /**
  * An agent's conversations side by side: the ones they hold, and any opened from the board. A conversation that
  * stops being theirs (closed, transferred) keeps its panel, showing how it ended, until they hide it; panels keep
- * their places as others come and go.
+ * their places as others come and go. The page holds one live stream for all of them and the agent's own list
+ * (a browser keeps six connections per origin: a stream per panel stalled the page past five panels).
  */
 export function InboxPage({ principal }: { principal: Principal }) {
   const [open, setOpen] = useState(opened());
-  // Integrators hold nothing: they open conversations from the board.
-  const held = useLive<{ conversations: Conversation[] }>(principal.role === 'agent' ? '/v1/console/live/agent' : null);
+  // Integrators hold nothing (the stream then carries only the panels they opened from the board). The agent's
+  // conversations join `open` as they arrive (below), and so the stream.
+  const stream = usePageStream(open, principal.role === 'agent' || open.length > 0);
+  const held = stream.agent;
   const heldIds = (held.data?.conversations ?? []).map((c) => c.conversationId);
   useEffect(() => {
     const known = opened();
@@ -43,16 +46,23 @@ export function InboxPage({ principal }: { principal: Principal }) {
       {ids.length === 0 && <p class="muted">No conversations yet: the contact centre routes them to you, or open one from the board.</p>}
       <div class="inbox">
         {ids.map((id) => (
-          <ConversationPanel key={id} conversationId={id} principal={principal} onDismiss={heldIds.includes(id) ? undefined : () => closePanel(id)} />
+          <ConversationPanel key={id} conversationId={id} live={stream.conversation(id)} principal={principal} onDismiss={heldIds.includes(id) ? undefined : () => closePanel(id)} />
         ))}
       </div>
     </section>
   );
 }
 
-function ConversationPanel({ conversationId, principal, onDismiss }: { conversationId: string; principal: Principal; onDismiss: (() => void) | undefined }) {
+interface PanelProps {
+  conversationId: string;
+  /** The panel's share of the page's stream. */
+  live: Live<ConversationSnapshot>;
+  principal: Principal;
+  onDismiss: (() => void) | undefined;
+}
+
+function ConversationPanel({ conversationId, live, principal, onDismiss }: PanelProps) {
   const now = useNow();
-  const live = useLive<{ conversation: Conversation; messages: Message[]; hasOlder?: boolean; calls?: Call[] }>(`/v1/console/live/conversations/${encodeURIComponent(conversationId)}`);
   const earlier = useEarlierMessages(conversationId, live.data?.messages ?? NO_MESSAGES, live.data?.hasOlder);
   const [queue, setQueue] = useState('');
   const [toAgent, setToAgent] = useState(false);

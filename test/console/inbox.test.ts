@@ -3,7 +3,7 @@
  * with header and link-button parameters filled in outside the window, and a reply sent with the keyboard alone.
  */
 import type { Locator, Page } from 'playwright-core';
-import { conversationOf, inboxPanel, startConsoleRig, type ConsoleRig } from '../support/console-rig';
+import { closeHeldConversations, conversationOf, inboxPanel, startConsoleRig, type ConsoleRig } from '../support/console-rig';
 import { BUSINESS_NUMBER_ID, type ServiceRig } from '../support/service';
 import { eventually } from '../support/workflow-env';
 
@@ -143,7 +143,7 @@ describe('the agent inbox', () => {
 
   it('reads a long thread back a page at a time: the newest 200 first, then "Earlier messages" down to the first', async () => {
     // The conversations earlier tests left with the agent are closed first: see the next test for why it matters.
-    await closeHeldConversations();
+    await closeHeldConversations(rig);
     const customer = consoleRig.newCustomer();
     await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'And now, the newest' });
     await consoleRig.heldByAgent(customer);
@@ -169,12 +169,11 @@ describe('the agent inbox', () => {
     expect(await panel.getByRole('button', { name: 'Earlier messages' }).count()).toBe(0);
   });
 
-  // KNOWN BUG (found 2026-12-01 writing the test above): every conversation panel holds a live stream (server-sent
-  // events over fetch), and a browser keeps at most 6 HTTP/1.1 connections per origin, so with the agent's own stream
-  // and 5 panels open every other request of the page (a reply, "Earlier messages") waits forever. The console needs
-  // one multiplexed stream per page. `it.failing` passes while the bug is there; whoever fixes it turns this into `it`.
-  it.failing('still sends a reply with six conversations open in the inbox', async () => {
-    await closeHeldConversations();
+  // Every panel held a live stream of its own, and a browser keeps at most 6 HTTP/1.1 connections per origin, so with
+  // the agent's own stream and 5 panels open every other request of the page (a reply, "Earlier messages") waited
+  // forever. The page now holds one stream (GET /v1/console/live) for the agent and all its panels.
+  it('still sends a reply with six conversations open in the inbox', async () => {
+    await closeHeldConversations(rig);
     const customers = Array.from({ length: 6 }, () => consoleRig.newCustomer());
     for (const customer of customers) {
       await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'Anyone there?' });
@@ -188,9 +187,3 @@ describe('the agent inbox', () => {
     await eventually(() => Promise.resolve(rig.simulator.sent().filter((m) => m.to === customers[0])), (sent) => sent.length >= 1, 15_000);
   });
 });
-
-/** Closes every conversation the console's agent holds, so a test's inbox shows only its own. */
-async function closeHeldConversations(): Promise<void> {
-  const held = (await rig.requestAs('agent', 'GET', '/v1/agent/conversations')).body.conversations as { conversationId: string }[];
-  for (const c of held) await rig.requestAs('agent', 'POST', `/v1/conversations/${encodeURIComponent(c.conversationId)}/close`, {});
-}

@@ -35,6 +35,12 @@ export async function inboxPanel(page: Page, customer: string): Promise<Locator>
 
 export const conversationOf = (customer: string) => `wa:${BUSINESS_NUMBER_ID}:${customer}`;
 
+/** Closes every conversation the rig's agent holds, so a test's inbox shows only its own. */
+export async function closeHeldConversations(rig: ServiceRig): Promise<void> {
+  const held = (await rig.requestAs('agent', 'GET', '/v1/agent/conversations')).body.conversations as { conversationId: string }[];
+  for (const c of held) await rig.requestAs('agent', 'POST', `/v1/conversations/${encodeURIComponent(c.conversationId)}/close`, {});
+}
+
 export async function startConsoleRig(): Promise<ConsoleRig> {
   const sipp: SippPeer = await startSipp({ scenario: 'answer', transport: 'udp', calls: 20, agent: 'agent-1', set: { hangup: 'us' }, timeoutSeconds: 900 });
   const rig = await startService({ sip: { connectorUri: sipp.uri } });
