@@ -123,6 +123,36 @@ describe('live feeds', () => {
     await expect(ended).resolves.toBe(true);
     await served.close();
   });
+  it('carries several topics on one stream, each event tagged, refusals first, and a revoked key as a stream problem', async () => {
+    let valid = true;
+    const feeds = createLiveFeeds({ everyMs: 20, logger: createLogger('silent', 'api'), recheck: async () => valid });
+    const app = express();
+    app.get('/page', (_req, res) =>
+      feeds.streamMany(res, [{ key: 'a', load: async () => 'A', tag: { topic: 'conversation', conversationId: 'a' } }, { key: 'agent', load: async () => ['x'], tag: { topic: 'agent' } }], {
+        owner: { keyId: 'k', keyHash: 'k', role: 'agent' },
+        refused: [{ tag: { topic: 'conversation', conversationId: 'b' }, problem: { status: 404, code: 'unknown_conversation' } }],
+      }),
+    );
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const w = watch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/page`);
+    await eventually(() => w.events.length, (n) => n >= 3);
+    expect(w.events[0]).toEqual({ type: 'problem', data: { topic: 'conversation', conversationId: 'b', problem: { status: 404, code: 'unknown_conversation' } } });
+    expect(w.events.slice(1, 3)).toEqual(expect.arrayContaining([
+      { type: 'snapshot', data: { topic: 'conversation', conversationId: 'a', snapshot: 'A' } },
+      { type: 'snapshot', data: { topic: 'agent', snapshot: ['x'] } },
+    ]));
+    // One stream against the caps, however many topics it carries.
+    expect(feeds.stats()).toEqual({ streams: 1, topics: 2 });
+    valid = false;
+    await eventually(() => w.events.at(-1), (e) => e?.type === 'problem' && (e.data as { problem?: { code: string } }).problem?.code === 'unauthenticated');
+    expect(w.events.at(-1)!.data).toEqual({ problem: expect.objectContaining({ status: 401, code: 'unauthenticated' }) });
+    await eventually(() => feeds.stats(), (stats) => stats.streams === 0 && stats.topics === 0);
+    w.close();
+    feeds.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 });
 
 describe('live console routes', () => {
@@ -154,5 +184,47 @@ describe('live console routes', () => {
     // A conversation that does not exist is refused before any stream (and any poll): see test/security/live-streams.test.ts.
     const unknown = await rig.requestAs('analyst', 'GET', `/v1/console/live/conversations/${encodeURIComponent(conversationOf('15550000001'))}`);
     expect(unknown).toMatchObject({ status: 404, body: { code: 'unknown_conversation' } });
+  });
+
+  it("streams a page: the conversations asked for, each event naming its own; the agent's list; a conversation the key may not read refused on the stream", async () => {
+    const customer = String(15557000000 + Math.floor(Math.random() * 900_000));
+    const id = conversationOf(customer);
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'One stream?' });
+    await eventually(() => rig.requestAs('analyst', 'GET', `/v1/conversations/${encodeURIComponent(id)}`), (r) => r.status === 200, 15_000);
+    const made = conversationOf('15550000002');
+    const page = watch(`${rig.baseUrl}/v1/console/live?conversation=${encodeURIComponent(id)}&conversation=${encodeURIComponent(made)}`, rig.keys.analyst);
+    const named = (e: Watcher['events'][number] | undefined, conversationId: string) => (e?.data as { conversationId?: string } | undefined)?.conversationId === conversationId;
+    await eventually(() => page.events.filter((e) => named(e, id)), (events) => events.some((e) => e.type === 'snapshot'), 15_000);
+    expect(page.events.find((e) => named(e, id) && e.type === 'snapshot')!.data).toMatchObject({
+      topic: 'conversation',
+      conversationId: id,
+      snapshot: { conversation: { conversationId: id }, messages: [{ direction: 'inbound', text: 'One stream?' }] },
+    });
+    expect(page.events.find((e) => named(e, made))).toEqual({ type: 'problem', data: { topic: 'conversation', conversationId: made, problem: expect.objectContaining({ status: 404, code: 'unknown_conversation' }) } });
+    // An analyst holds no conversations: no agent topic on its stream.
+    expect(page.events.some((e) => (e.data as { topic?: string }).topic === 'agent')).toBe(false);
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'Still one stream?' });
+    await eventually(() => page.events.filter((e) => named(e, id) && JSON.stringify(e.data).includes('Still one stream?')), (events) => events.length > 0, 15_000);
+    page.close();
+
+    // Held by another agent: an agent key (AGENT_VISIBILITY own) is refused it as the one-conversation stream refuses it.
+    await rig.store.conversations.updateOne({ _id: id }, { $set: { agentId: 'agent-2' } });
+    expect(await rig.requestAs('agent', 'GET', `/v1/console/live/conversations/${encodeURIComponent(id)}`)).toMatchObject({ status: 404, body: { code: 'unknown_conversation' } });
+    const agent = watch(`${rig.baseUrl}/v1/console/live?conversation=${encodeURIComponent(id)}`, rig.keys.agent);
+    await eventually(() => agent.events.length, (n) => n >= 2, 15_000);
+    expect(agent.events).toEqual(expect.arrayContaining([
+      { type: 'problem', data: { topic: 'conversation', conversationId: id, problem: expect.objectContaining({ status: 404, code: 'unknown_conversation' }) } },
+      { type: 'snapshot', data: { topic: 'agent', snapshot: { conversations: expect.any(Array) } } },
+    ]));
+    expect(agent.events.some((e) => e.type === 'snapshot' && named(e, id))).toBe(false);
+    agent.close();
+  });
+
+  it('refuses more conversations than one stream carries, and what is not a conversation id, before any stream', async () => {
+    const many = Array.from({ length: 21 }, (_, i) => `conversation=${encodeURIComponent(conversationOf(String(15550000100 + i)))}`).join('&');
+    const over = await rig.requestAs('analyst', 'GET', `/v1/console/live?${many}`);
+    expect(over).toMatchObject({ status: 400, contentType: expect.stringContaining('application/problem+json'), body: { code: 'too_many_conversations', limit: 20 } });
+    const bad = await rig.requestAs('analyst', 'GET', '/v1/console/live?conversation=nope');
+    expect(bad).toMatchObject({ status: 400, body: { code: 'invalid_request', errors: [{ in: 'query', path: 'conversation' }] } });
   });
 });
