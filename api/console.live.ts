@@ -35,7 +35,6 @@ export const defaultLiveLimits: LiveLimits = { perKey: 16, total: 1_000, maxLife
 
 /** One topic's place on one stream: where its events go and how they are framed there. */
 interface Watcher {
-  stream: OpenStream;
   admit?: ((snapshot: unknown) => boolean) | undefined;
   write(message: LiveEvent): void;
 }
@@ -202,7 +201,7 @@ export function createLiveFeeds({ everyMs, logger, shutdown, limits: given, rech
     };
   }
 
-  /** Opens a stream on `res` against the caps, then joins its topics; false when the client has already gone. */
+  /** Opens a stream on `res` against the caps (throws `too_many_streams`), then joins its topics; nothing if the client has gone. */
   function open(res: Response, owner: StreamOwner | undefined, framing: (message: LiveEvent) => string, joins: (stream: OpenStream) => (() => void)[]): void {
     if (closed) throw new AppError('temporarily_unavailable', 'The server is shutting down');
     // The client may have gone while the key was checked: its 'close' has passed, so nothing would ever unsubscribe it.
@@ -245,13 +244,13 @@ export function createLiveFeeds({ everyMs, logger, shutdown, limits: given, rech
 
   return {
     stream(res, key, load, options = {}) {
-      open(res, options.owner, frame, (stream) => [join(key, load, { stream, admit: options.admit, write: (m) => stream.send(frame(m)) })]);
+      open(res, options.owner, frame, (stream) => [join(key, load, { admit: options.admit, write: (m) => stream.send(frame(m)) })]);
     },
     streamMany(res, subscriptions, { owner, refused = [] } = {}) {
       const framed = (tag: Subscription['tag']) => (m: LiveEvent) => frame({ event: m.event, data: tagged(tag, m) });
       open(res, owner, framed({}), (stream) => {
         for (const { tag, problem } of refused) stream.send(framed(tag)({ event: 'problem', data: JSON.stringify(problem) }));
-        return subscriptions.map(({ key, load, admit, tag }) => join(key, load, { stream, admit, write: (m) => stream.send(framed(tag)(m)) }));
+        return subscriptions.map(({ key, load, admit, tag }) => join(key, load, { admit, write: (m) => stream.send(framed(tag)(m)) }));
       });
     },
     limits,

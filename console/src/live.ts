@@ -2,6 +2,7 @@ import { EventSource } from 'eventsource';
 import { useEffect, useState } from 'preact/hooks';
 import { apiKey, ApiProblem } from './api';
 
+/** An RFC 9457 problem body from the API (a refusal, or a `problem` event's data) as the console shows it. */
 export const problemFrom = (body: Record<string, unknown>, status: number) =>
   new ApiProblem(Number(body.status ?? status), String(body.code ?? 'error'), String(body.title ?? `The connector answered ${status}`), body.detail as string | undefined, body);
 
