@@ -82,7 +82,7 @@ export const errorCatalog = {
     title: 'WhatsApp lets an approved template be edited once in 24 hours and 10 times in 30 days; retry after the time given',
   },
   too_many_streams: { status: 429, title: 'Too many live streams open; close one or retry later' },
-  too_many_conversations: { status: 400, title: 'One live stream carries at most LIVE_STREAM_CONVERSATIONS conversations' },
+  too_many_conversations: { status: 400, title: 'Too many conversations for one live stream; ask for fewer (`limit` says how many)' },
   idempotency_key_reused: { status: 422, title: 'This Idempotency-Key already named another message in this conversation' },
   too_many_requests: { status: 429, title: 'This API key has used its request rate; retry after the time given' },
   too_many_failed_authentications: { status: 429, title: 'Too many failed authentications from this address; retry after the time given' },
