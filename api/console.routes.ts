@@ -37,10 +37,11 @@ export function consoleApiRoutes(): Router {
   return router;
 }
 
-/** Where a conversation's live events come from, for one viewer: its status and thread from the store. */
+/** Where a conversation's live events come from, for one viewer: its status and thread (an agent: its own calls) from the store. */
 function conversationTopic(conversations: ConversationService, id: string, viewer: Viewer): Omit<Subscription, 'tag'> {
   return {
-    key: `conversation:${id}`,
+    // An agent's thread shows its own calls only (services/call-entries.ts), so agents do not share another viewer's topic.
+    key: viewer.agent ? `conversation:${id}:agent:${viewer.agent.id}` : `conversation:${id}`,
     // From the store: a query every poll would load each watched conversation on a worker (or replay it) every second.
     load: async () => {
       const [conversation, thread] = await Promise.all([conversations.stored(id), conversations.thread(id, viewer.agent?.id)]);

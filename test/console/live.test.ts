@@ -8,6 +8,7 @@ import { EventSource } from 'eventsource';
 import express from 'express';
 import { createLiveFeeds, type Load } from '../../api/console.live';
 import { AppError } from '../../lib/errors';
+import { saveCall } from '../../store/calls.store';
 import { createLogger } from '../../lib/logger';
 import { conversationOf } from '../support/console-rig';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
@@ -24,8 +25,15 @@ function watch(url: string, key?: string): Watcher {
     fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, ...(key ? { authorization: `Bearer ${key}` } : {}) } }),
   });
   for (const type of ['snapshot', 'problem']) source.addEventListener(type, (e) => events.push({ type, data: JSON.parse(e.data) }));
+  opened.push(source);
   return { events, close: () => source.close() };
 }
+
+/** Every source a test opened, closed after it even when it failed (one left open reconnects for ever). */
+const opened: EventSource[] = [];
+afterEach(() => {
+  for (const source of opened.splice(0)) source.close();
+});
 
 /** A bare app serving one live topic from `load`, on loopback. */
 async function liveApp(load: Load) {
@@ -226,5 +234,22 @@ describe('live console routes', () => {
     expect(over).toMatchObject({ status: 400, contentType: expect.stringContaining('application/problem+json'), body: { code: 'too_many_conversations', limit: 20 } });
     const bad = await rig.requestAs('analyst', 'GET', '/v1/console/live?conversation=nope');
     expect(bad).toMatchObject({ status: 400, body: { code: 'invalid_request', errors: [{ in: 'query', path: 'conversation' }] } });
+  });
+
+  it("shows an agent only its own calls in a thread another viewer watches too (the topic is the agent's own)", async () => {
+    const customer = String(15557000000 + Math.floor(Math.random() * 900_000));
+    const id = conversationOf(customer);
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'Call me?' });
+    await eventually(() => rig.requestAs('analyst', 'GET', `/v1/conversations/${encodeURIComponent(id)}`), (r) => r.status === 200, 15_000);
+    const call = { callId: `call-${customer}`, conversationId: id, businessNumberId: BUSINESS_NUMBER_ID, customerNumber: customer, direction: 'user_initiated' as const, phase: 'ended' as const, offeredAt: Date.now(), attempts: 1, queue: 'default', agentId: 'agent-2' };
+    await saveCall(rig.store, call, new Date());
+    const snapshotOf = (w: Watcher) => w.events.map((e) => e.data as { topic?: string; snapshot?: { calls?: unknown[] }; calls?: unknown[] }).find((d) => d.topic === 'conversation' || Array.isArray(d.calls));
+    // A supervisor-like viewer first: it sees every call.
+    const analyst = watch(`${rig.baseUrl}/v1/console/live/conversations/${encodeURIComponent(id)}`, rig.keys.analyst);
+    expect(await eventually(() => snapshotOf(analyst)?.calls?.length, (n) => n !== undefined, 15_000)).toBe(1);
+    const agent = watch(`${rig.baseUrl}/v1/console/live?conversation=${encodeURIComponent(id)}`, rig.keys.agent);
+    expect((await eventually(() => snapshotOf(agent), (d) => d !== undefined, 15_000))!.snapshot).toMatchObject({ calls: [], messages: [{ text: 'Call me?' }] });
+    analyst.close();
+    agent.close();
   });
 });
