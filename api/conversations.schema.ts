@@ -2,7 +2,7 @@ import { z } from 'zod';
 import 'zod-openapi';
 import { UNSAFE_FILENAME_MESSAGE, unsafeFilenameCharacter } from '../lib/file-names';
 import { normaliseConversationId } from '../lib/conversation-id';
-import { normaliseCustomerNumber } from '../lib/phone-numbers';
+import { checkCustomerNumber } from '../lib/phone-numbers';
 import { SessionMessages } from '../lib/session-messages';
 import { InboundFieldsView } from './inbound-view.schema';
 import { THREAD_PAGE_DEFAULT, THREAD_PAGE_MAX } from '../store/messages.store';
@@ -110,12 +110,14 @@ const CustomerIdentity = z
       .string()
       .max(32)
       .transform((text, ctx) => {
-        const digits = normaliseCustomerNumber(text);
-        if (!digits) ctx.addIssue({ code: 'custom', message: 'not a phone number with its country code, e.g. +1 555 010 4477' });
-        return digits ?? z.NEVER;
+        // Never a guessed country: a national writing is refused, not sent to whoever the digits name elsewhere.
+        const checked = checkCustomerNumber(text);
+        if ('digits' in checked) return checked.digits;
+        ctx.addIssue({ code: 'custom', message: `${checked.refused}: ${checked.message}` });
+        return z.NEVER;
       })
       .optional()
-      .meta({ description: 'Phone number with country code, in any common writing ("+1 (555) 010-4477"); stored as WhatsApp writes it (digits)' }),
+      .meta({ description: 'Phone number with its country code: digits ("15550104477") or starting with + or 00 ("+1 (555) 010-4477"); a national writing without it ("(555) 010-4477") or an extension is refused (400). Stored as WhatsApp writes it (digits)' }),
     userId: z.string().regex(/^[A-Z]{2}\.[A-Za-z0-9.]{1,140}$/).optional().meta({ description: 'Business-scoped user id' }),
   })
   .refine((c) => c.waId !== undefined || c.userId !== undefined, { message: 'give waId or userId' });

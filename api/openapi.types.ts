@@ -1146,7 +1146,7 @@ export interface components {
             /** @description Cloud API phone-number id of the business number */
             businessNumberId: string;
             customer: {
-                /** @description Phone number with country code, in any common writing ("+1 (555) 010-4477"); stored as WhatsApp writes it (digits) */
+                /** @description Phone number with its country code: digits ("15550104477") or starting with + or 00 ("+1 (555) 010-4477"); a national writing without it ("(555) 010-4477") or an extension is refused (400). Stored as WhatsApp writes it (digits) */
                 waId?: string;
                 /** @description Business-scoped user id */
                 userId?: string;

@@ -1,7 +1,7 @@
 import { parsePhoneNumberWithError, ParseError, type NumberType } from 'libphonenumber-js/max';
 
 /** Why a number was refused; stable strings the API returns as `reason`. */
-export type NumberRefusal = 'missing_country_code' | 'short_code' | 'invalid_number';
+export type NumberRefusal = 'missing_country_code' | 'short_code' | 'invalid_number' | 'extension';
 
 export interface CheckedNumber {
   /** +CC… */
@@ -59,19 +59,53 @@ export function checkBusinessNumber(text: string): CheckedNumber | { refused: Nu
   };
 }
 
+/** An extension written after the number: "x12", "ext. 12", "extension 12", "#12", ";ext=12" (RFC 3966). */
+const EXTENSION = /\d[\s.-]*(?:e?xt?n?\.?|extension|#|;ext=)\s*\d+\s*$/i;
+/** What people write between the digits of a number: spaces, dashes, dots, slashes, parentheses. */
+const SEPARATORS = /[\s().\-/]/g;
+
 /**
- * A customer's number as integrators type it ("+1 (555) 123-4567", "0015551234567", "15551234567") to WhatsApp's
- * wa_id form (digits with country code), or undefined when it cannot be a phone number.
+ * A customer's number as an integrator typed it, checked against Meta's rule for `to` (the number with its country
+ * code: https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-messages#phone-number-formats), to
+ * WhatsApp's wa_id form (digits with country code).
+ *
+ * Accepted as international: digits alone (Meta's own form, "16505551234"), and any writing that starts with `+` or
+ * `00` ("+1 (555) 010-4477", "0015550104477"). Refused, since the country would be a guess (the same digits are
+ * another subscriber, or nobody, in another country): a number in national writing without `+`/`00` (parentheses,
+ * spaces, dashes, a trunk `0`: "(555) 987-6543", "55 1234 5678", "020 7946 0958") → `missing_country_code`; a
+ * number with an extension, which WhatsApp cannot deliver to → `extension`; anything libphonenumber does not
+ * find possible → `short_code` / `invalid_number`. Validity per country is not asked (`isPossible`, not
+ * `isValid`): fictional 555 numbers ("+1 555 987 6543") stay usable for tests and demos.
  */
-export function normaliseCustomerNumber(text: string): string | undefined {
+export function checkCustomerNumber(text: string): { digits: string } | { refused: NumberRefusal; message: string } {
   const trimmed = text.trim();
-  const international = trimmed.startsWith('+') ? trimmed : trimmed.startsWith('00') ? `+${trimmed.slice(2)}` : `+${trimmed}`;
+  if (EXTENSION.test(trimmed)) {
+    return { refused: 'extension', message: `${text} has an extension; WhatsApp reaches a phone number, not an extension: leave the extension out` };
+  }
+  const international = trimmed.startsWith('+') ? trimmed : trimmed.startsWith('00') ? `+${trimmed.slice(2)}` : /^[1-9]\d*$/.test(trimmed) ? `+${trimmed}` : undefined;
+  if (!international) {
+    return /^[\d\s().\-/]+$/.test(trimmed) && trimmed.replace(SEPARATORS, '').length > 0
+      ? { refused: 'missing_country_code', message: `${text} has no country code; write the number with its country code, e.g. +1 555 010 4477 or 15550104477` }
+      : { refused: 'invalid_number', message: `${text} is not a phone number; write it with its country code, e.g. +1 555 010 4477` };
+  }
   try {
     const parsed = parsePhoneNumberWithError(international);
-    return parsed.isPossible() ? parsed.number.slice(1) : undefined;
-  } catch {
-    return undefined;
+    if (parsed.ext) return { refused: 'extension', message: `${text} has an extension; WhatsApp reaches a phone number, not an extension: leave the extension out` };
+    if (parsed.isPossible()) return { digits: parsed.number.slice(1) };
+    if (parsed.nationalNumber.length <= 6) return { refused: 'short_code', message: `${text} is too short to be a phone number (short codes are not allowed)` };
+    return { refused: 'invalid_number', message: `${text} is not a possible phone number in +${parsed.countryCallingCode}` };
+  } catch (err) {
+    const tooShort = err instanceof ParseError && err.message === 'TOO_SHORT';
+    return tooShort
+      ? { refused: 'short_code', message: `${text} is too short to be a phone number (short codes are not allowed)` }
+      : { refused: 'invalid_number', message: `${text} is not a phone number with its country code, e.g. +1 555 010 4477` };
   }
+}
+
+/** {@link checkCustomerNumber}'s digits, or undefined when it refuses the number (lookups, where a refusal is "not found"). */
+export function normaliseCustomerNumber(text: string): string | undefined {
+  const checked = checkCustomerNumber(text);
+  return 'digits' in checked ? checked.digits : undefined;
 }
 
 /** "+1 202 555 0107" style, for messages customers read. */

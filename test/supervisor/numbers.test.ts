@@ -62,6 +62,24 @@ describe("business numbers follow WhatsApp's numbering rules", () => {
     });
     expect(refused).toMatchObject({ status: 400, body: { code: 'invalid_request' } });
   });
+
+  it.each([
+    ['a US number written nationally', '(555) 987-6543', 'missing_country_code'],
+    ['a Mexico City number written locally', '55 1234 5678', 'missing_country_code'],
+    ['a number with an extension', '+1-555-987-6543 ext. 12', 'extension'],
+  ])('refuses %s with 400 asking for the number as WhatsApp needs it, sending nothing', async (_what, waId, reason) => {
+    await rig.approveTemplate('order_update', 'en_US', 'APPROVED', { body: { text: 'Hello {{1}}, this is order_update.', examples: ['Ada'] } });
+    const sentBefore = rig.simulator.sent().length;
+    const answer = await rig.request('POST', '/v1/conversations', {
+      businessNumberId: '106540352242922',
+      customer: { waId },
+      template: { name: 'order_update', language: 'en_US', components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ada' }] }] },
+    });
+    expect(answer).toMatchObject({ status: 400, body: { code: 'invalid_request', errors: [{ in: 'body', path: 'customer.waId', message: expect.stringContaining(reason) }] } });
+    if (reason === 'missing_country_code') expect(answer.body.errors[0].message).toContain('country code');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(rig.simulator.sent().length).toBe(sentBefore);
+  });
 });
 
 describe('legacy numbers from the old integration', () => {
