@@ -51,8 +51,11 @@ export function autoReplyPlan(context: ConversationContext, event: ConversationE
   if (settings.legacy) {
     if (event.legacyReplyDue) replies.push(['legacy', settings.legacy.autoReply]);
   } else {
-    // Taken at the first message that can be answered, not the first one counted (see `welcomed`).
-    if (!(context.welcomed ?? context.inboundCount > 0)) {
+    // Taken at the first message that can be answered, not the first one counted (see `welcomed`). While the business
+    // is closed the welcome ("an agent will be with you shortly") would contradict the out-of-hours notice: it waits
+    // for the customer's first message in opening hours (runs from before the flag welcome at once, as they did).
+    const welcomeWaits = event.businessOpen === false && event.welcomeWaitsForOpening === true;
+    if (!(context.welcomed ?? context.inboundCount > 0) && !welcomeWaits) {
       if (settings.autoReplies.welcome) replies.push(['welcome', settings.autoReplies.welcome]);
       plan.patch.welcomed = true;
     }

@@ -191,6 +191,12 @@ export type ConversationEvent =
       businessOpen?: boolean;
       /** Legacy numbers: whether this customer is due the legacy reply now (once per period, decided by the store). */
       legacyReplyDue?: boolean;
+      /**
+       * Outside business hours the welcome waits for the customer's first message in opening hours (only the
+       * out-of-hours notice goes out). Set by runs that recorded `patched('welcome-waits-for-opening-hours')`;
+       * absent in older runs, which welcome at once whatever the hours.
+       */
+      welcomeWaitsForOpening?: boolean;
       at: number;
     }
   /**

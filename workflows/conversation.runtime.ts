@@ -69,6 +69,8 @@ export class ConversationRuntime {
   /** Reuses the last settings read while nothing it depends on can have changed (`patched('settings-read-when-changed')`). */
   private readonly reusesSettings: boolean;
   private lastRead: { version: number; businessOpen: boolean; until: number } | undefined;
+  /** Outside business hours the welcome waits for opening hours (`patched('welcome-waits-for-opening-hours')`). */
+  private readonly welcomeWaitsForOpening: boolean;
   private readonly store: typeof storeActivities;
 
   constructor(private readonly input: ConversationWorkflowInput) {
@@ -94,6 +96,8 @@ export class ConversationRuntime {
     // Runs from before it cancel and re-arm the timer each time the earliest deadline moves (every customer message).
     this.timer = new EarliestTimer(patched('timer-kept-armed'));
     this.reusesSettings = patched('settings-read-when-changed');
+    // Runs from before it welcome a customer who writes outside business hours, beside the out-of-hours notice.
+    this.welcomeWaitsForOpening = patched('welcome-waits-for-opening-hours');
     timeline.started(timelineStartOf(this.snapshot, this.generation, carried !== undefined, Date.now()));
   }
 
@@ -195,6 +199,7 @@ export class ConversationRuntime {
         ...message,
         businessOpen: read.businessOpen,
         legacyReplyDue: message === first && read.legacyReplyDue,
+        ...(this.welcomeWaitsForOpening ? { welcomeWaitsForOpening: true } : {}),
         at: Date.now(),
       });
     }

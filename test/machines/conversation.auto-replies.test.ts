@@ -21,7 +21,7 @@ function harnessWith(applied: ConversationSettings): ConversationHarness {
 }
 
 let seq = 0;
-function customer(harness: ConversationHarness, extra: { kind?: 'text' | 'unsupported'; businessOpen?: boolean; legacyReplyDue?: boolean } = {}) {
+function customer(harness: ConversationHarness, extra: { kind?: 'text' | 'unsupported'; businessOpen?: boolean; legacyReplyDue?: boolean; welcomeWaitsForOpening?: boolean } = {}) {
   seq += 1;
   return harness.dispatch({ type: 'customer.messageReceived', messageId: `wamid.a${seq}`, sentAt: harness.now, kind: extra.kind ?? 'text', at: harness.now, ...extra });
 }
@@ -80,5 +80,35 @@ describe('automatic replies from the published configuration', () => {
     customer(harness, { businessOpen: true });
     harness.advance(24 * HOUR + 30 * 60_000);
     expect(harness.state).toBe('closed');
+  });
+
+  describe("the README's example configuration (Supervisors), a customer writing before opening time", () => {
+    const example = settings({
+      autoReplies: {
+        welcome: 'Hi! An agent will be with you shortly.',
+        outOfHours: 'We are closed; we answer from 9:00.',
+        unsupportedType: 'Sorry, we cannot open polls or GIFs here; please write to us instead.',
+      },
+    });
+
+    it('gets the closed notice only, not a greeting promising an agent; the welcome comes with their first message in opening hours', () => {
+      const harness = harnessWith(example);
+      expect(texts(customer(harness, { businessOpen: false, welcomeWaitsForOpening: true }))).toEqual(['We are closed; we answer from 9:00.']);
+      expect(texts(customer(harness, { businessOpen: false, welcomeWaitsForOpening: true }))).toEqual([]);
+      harness.advance(HOUR);
+      expect(texts(customer(harness, { businessOpen: true, welcomeWaitsForOpening: true }))).toEqual(['Hi! An agent will be with you shortly.']);
+      expect(texts(customer(harness, { businessOpen: true, welcomeWaitsForOpening: true }))).toEqual([]);
+    });
+
+    it('holds the welcome while closed even when no out-of-hours notice is configured: a closed business promises no agent', () => {
+      const harness = harnessWith(settings({ autoReplies: { welcome: 'Hi! An agent will be with you shortly.' } }));
+      expect(texts(customer(harness, { businessOpen: false, welcomeWaitsForOpening: true }))).toEqual([]);
+      expect(texts(customer(harness, { businessOpen: true, welcomeWaitsForOpening: true }))).toEqual(['Hi! An agent will be with you shortly.']);
+    });
+
+    it('answers as before in runs from before patched("welcome-waits-for-opening-hours") (the event carries no flag)', () => {
+      const harness = harnessWith(example);
+      expect(texts(customer(harness, { businessOpen: false }))).toEqual(['Hi! An agent will be with you shortly.', 'We are closed; we answer from 9:00.']);
+    });
   });
 });

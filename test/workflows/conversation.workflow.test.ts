@@ -220,8 +220,9 @@ describe('conversation workflow, with the full 24 hours elapsing on the time-ski
       const closedAt = (await handle.describe()).closeTime!.getTime();
       expect(closedAt - t0).toBeLessThan(26 * HOUR);
       const texts = rig.simulator.sent().filter((m) => m.to === conversation.customer.waId).map((m) => (m.body as { text?: { body?: string } }).text?.body);
-      // Welcome once (first message only), out-of-hours once per closure.
-      expect(texts).toEqual(['Welcome! An agent will answer soon.', 'We are closed; we answer from 9:00.']);
+      // Never open: the out-of-hours notice once per closure, and no welcome promising an agent (it waits for opening
+      // hours; settings-read-through.json, recorded before patched('welcome-waits-for-opening-hours'), has both).
+      expect(texts).toEqual(['We are closed; we answer from 9:00.']);
       await keepHistory('settings-read-through', handle);
     } finally {
       await rig.store.configVersions.deleteMany({});
