@@ -14,6 +14,7 @@ import { loadConfig, loadEmbeddedPlan } from '../lib/config';
 import { AesGcmPayloadCodec, dataConverterFor, logHashKeyFrom } from '../lib/payload-codec';
 import { devPayloadKeys } from './dev-payload-keys';
 import { startFerretDb, startTemporalDevServer } from '../scripts/dev-servers';
+import { forgetServer, recordServer, stopOrphans } from '../scripts/orphans';
 import { createLogger } from '../lib/logger';
 import { messagingLimitsFrom } from '../lib/messaging-limits';
 import { createConversationWorker, workerOptionsFrom } from '../worker/worker';
@@ -32,6 +33,10 @@ async function main(): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   const env: Record<string, string | undefined> = { ...process.env };
   const lines: [string, string][] = [];
+  // Servers a crashed start left running (SIGKILL, a closed terminal) hold this .data's ports and files: stop ours.
+  const serversDir = join(dataDir, 'servers');
+  for (const line of await stopOrphans(serversDir)) console.log(line);
+  const record = (name: string) => (server: { pid: number; argv: string[] }) => recordServer(serversDir, name, server.pid, server.argv);
 
   if (!plan.TEMPORAL_ADDRESS) {
     mkdirSync(join(dataDir, 'temporal'), { recursive: true });
@@ -41,14 +46,15 @@ async function main(): Promise<void> {
       dbFile: join(dataDir, 'temporal', 'dev.db'),
       sqlitePragmas: plan.EMBEDDED_TEMPORAL_SQLITE_PRAGMAS,
       logFile: join(logDir, 'temporal.log'),
+      onSpawned: record('temporal'),
     });
-    stops.push(() => temporal.stop());
+    stops.push(() => temporal.stop().then(() => forgetServer(serversDir, 'temporal')));
     env.TEMPORAL_ADDRESS = temporal.address;
     lines.push(['Temporal (dev server)', temporal.address], ['Temporal Web UI', temporal.uiUrl ?? '(headless)']);
   }
   if (!plan.MONGODB_URL) {
-    const ferret = await startFerretDb({ port: plan.EMBEDDED_FERRETDB_PORT, dataDir: join(dataDir, 'ferretdb'), logFile: join(logDir, 'ferretdb.log') });
-    stops.push(() => ferret.stop());
+    const ferret = await startFerretDb({ port: plan.EMBEDDED_FERRETDB_PORT, dataDir: join(dataDir, 'ferretdb'), logFile: join(logDir, 'ferretdb.log'), onSpawned: record('ferretdb') });
+    stops.push(() => ferret.stop().then(() => forgetServer(serversDir, 'ferretdb')));
     env.MONGODB_URL = ferret.url;
     lines.push(['MongoDB wire (FerretDB/SQLite)', ferret.url]);
   }

@@ -75,13 +75,17 @@ function tail(file: string): string {
   }
 }
 
+/** Told a server's pid and argv as soon as it is spawned, before it is ready (`bin/up.ts` records it: scripts/orphans.ts). */
+export type Spawned = (server: { pid: number; argv: string[] }) => void;
+
 /** Spawns `command` detached (its own process group) with output to `logFile`, and waits until `ready()` holds. */
-async function launch(command: string, args: string[], logFile: string, ready: () => Promise<boolean>, timeoutMs: number): Promise<RunningServer> {
+async function launch(command: string, args: string[], logFile: string, ready: () => Promise<boolean>, timeoutMs: number, onSpawned?: Spawned): Promise<RunningServer> {
   mkdirSync(dirname(logFile), { recursive: true });
   const log = openSync(logFile, 'a');
   const child = spawn(command, args, { detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
   started.add(child);
+  if (child.pid !== undefined) onSpawned?.({ pid: child.pid, argv: [command, ...args] });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
 
   const stop = async () => {
@@ -118,6 +122,7 @@ export interface TemporalDevServerOptions {
   namespace?: string;
   logFile: string;
   timeoutMs?: number;
+  onSpawned?: Spawned;
 }
 
 export interface TemporalDevServer extends RunningServer {
@@ -159,7 +164,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       await connection.close();
     }
   };
-  const server = await launch(toolPath('temporal'), args, options.logFile, ready, options.timeoutMs ?? 90_000);
+  const server = await launch(toolPath('temporal'), args, options.logFile, ready, options.timeoutMs ?? 90_000, options.onSpawned);
   return { ...server, address, ...(typeof options.uiPort === 'number' ? { uiUrl: `http://${LOOPBACK}:${options.uiPort}` } : {}) };
 }
 
@@ -168,6 +173,7 @@ export interface FerretDbOptions {
   dataDir: string;
   logFile: string;
   timeoutMs?: number;
+  onSpawned?: Spawned;
 }
 
 /** FerretDB on SQLite (tools/ferretdb), speaking the MongoDB wire protocol on loopback. */
@@ -176,6 +182,6 @@ export async function startFerretDb(options: FerretDbOptions): Promise<RunningSe
   if (await isPortOpen(LOOPBACK, port)) throw new Error(`port ${port} is already in use; set MONGODB_URL to use a running server`);
   mkdirSync(options.dataDir, { recursive: true });
   const args = ['--listen', `${LOOPBACK}:${port}`, '--data-dir', options.dataDir];
-  const server = await launch(toolPath('ferretdb'), args, options.logFile, () => isPortOpen(LOOPBACK, port), options.timeoutMs ?? 30_000);
+  const server = await launch(toolPath('ferretdb'), args, options.logFile, () => isPortOpen(LOOPBACK, port), options.timeoutMs ?? 30_000, options.onSpawned);
   return { ...server, url: `mongodb://${LOOPBACK}:${port}/` };
 }

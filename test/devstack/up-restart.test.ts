@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort } from '../../scripts/dev-servers';
+import { findFreePort, isPortOpen } from '../../scripts/dev-servers';
+import { argvOf, type ServerRecord } from '../../scripts/orphans';
 import { eventually } from '../support/workflow-env';
 
 /**
@@ -66,7 +67,8 @@ async function sendTemplate(customer: string) {
   expect(started.status).toBe(202);
   const messages = await eventually(
     () => api('integrator', 'GET', `/v1/conversations/${encodeURIComponent(conversation)}/messages`),
-    (r) => r.body.messages?.some((m: { status: string }) => m.status !== 'queued'),
+    // Past `accepted` (the broker took it) to WhatsApp's own status: `sent` arrives by webhook a moment later.
+    (r) => r.body.messages?.some((m: { status: string }) => m.status !== 'queued' && m.status !== 'accepted'),
     30_000,
   );
   return messages.body.messages.at(-1);
@@ -87,8 +89,18 @@ beforeAll(async () => {
   ports = {};
   for (const name of names) ports[name] = String(await findFreePort());
 });
+/** The servers recorded in .data/servers/ whose pid still runs what was recorded. */
+function recordedServersAlive(): ServerRecord[] {
+  const dir = join(dataDir, 'servers');
+  if (!existsSync(dir)) return [];
+  const records = readdirSync(dir).map((file) => JSON.parse(readFileSync(join(dir, file), 'utf8')) as ServerRecord);
+  return records.filter((r) => argvOf(r.pid)?.join(' ') === r.argv.join(' '));
+}
+
 afterAll(async () => {
   await down();
+  // A failed crash test must not leave its servers running on the shared machine.
+  for (const server of recordedServersAlive()) process.kill(-server.pid, 'SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -129,5 +141,27 @@ describe('npm start restarted on one .data', () => {
     // WhatsApp's blocklist and who wrote when, as before the restart.
     expect((await api('supervisor', 'GET', `/v1/numbers/${NUMBER}/blocked-users`)).body).toEqual({ blockedUsers: [{ waId: blockedBefore }] });
     expect(await block(blockedAfter)).toMatchObject({ status: 200, body: { blocked: true } });
+  }, 240_000);
+
+  it('comes up after a crash (SIGKILL) that left Temporal and FerretDB running, stopping those, with what was stored before', async () => {
+    if (!running) await up();
+    const before = await sendTemplate('15551230003');
+    const crashed = running!;
+    running = undefined;
+    const exited = new Promise((done) => crashed.once('exit', done));
+    crashed.kill('SIGKILL');
+    await exited;
+    // The crash skipped the stop: both servers still hold their ports (this is what refused the next start).
+    expect(await isPortOpen('127.0.0.1', Number(ports.EMBEDDED_TEMPORAL_PORT))).toBe(true);
+    expect(await isPortOpen('127.0.0.1', Number(ports.EMBEDDED_FERRETDB_PORT))).toBe(true);
+    const orphans = recordedServersAlive();
+
+    await up();
+    expect(orphans.map((r) => r.name).sort()).toEqual(['ferretdb', 'temporal']);
+    for (const orphan of orphans) expect(argvOf(orphan.pid)?.join(' ')).not.toBe(orphan.argv.join(' '));
+    const conversation = `wa:${NUMBER}:15551230003`;
+    const thread = await api('integrator', 'GET', `/v1/conversations/${encodeURIComponent(conversation)}/messages`);
+    expect(thread.body.messages.map((m: { id: string }) => m.id)).toContain(before.id);
+    expect(await sendTemplate('15551230004')).toMatchObject({ status: expect.stringMatching(/^(sent|delivered|read)$/) });
   }, 240_000);
 });
