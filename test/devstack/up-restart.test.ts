@@ -19,7 +19,8 @@ let dataDir: string;
 let ports: Record<string, string>;
 let running: ChildProcess | undefined;
 
-async function up(): Promise<void> {
+/** Starts `npm start` (bin/up.ts) and waits until it is up; resolves with what it printed. */
+async function up(): Promise<string> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bin/up.ts')], {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...ports },
@@ -36,6 +37,7 @@ async function up(): Promise<void> {
     child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('exit', (code) => fail(new Error(`npm start exited (${code}) before it was up:\n${output}`)));
   });
+  return output;
 }
 
 async function down(): Promise<void> {
@@ -156,8 +158,9 @@ describe('npm start restarted on one .data', () => {
     expect(await isPortOpen('127.0.0.1', Number(ports.EMBEDDED_FERRETDB_PORT))).toBe(true);
     const orphans = recordedServersAlive();
 
-    await up();
+    const output = await up();
     expect(orphans.map((r) => r.name).sort()).toEqual(['ferretdb', 'temporal']);
+    for (const orphan of orphans) expect(output).toContain(`stopped ${orphan.name} (pid ${orphan.pid}) left running by an earlier start`);
     for (const orphan of orphans) expect(argvOf(orphan.pid)?.join(' ')).not.toBe(orphan.argv.join(' '));
     const conversation = `wa:${NUMBER}:15551230003`;
     const thread = await api('integrator', 'GET', `/v1/conversations/${encodeURIComponent(conversation)}/messages`);
