@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     accessToken: env.WHATSAPP_ACCESS_TOKEN,
     appSecret: env.WHATSAPP_APP_SECRET,
     webhookUrl: env.WEBHOOK_URL,
+    enforceServiceWindow: 'known-users',
   });
   console.log(`broker simulator on ${simulator.url}, delivering webhooks to ${env.WEBHOOK_URL}`);
   const stop = () => void simulator.close().then(() => process.exit(0));

@@ -70,6 +70,9 @@ async function main(): Promise<void> {
       appSecret: env.WHATSAPP_APP_SECRET,
       webhookUrl: `http://127.0.0.1:${httpPort}/webhooks/whatsapp`,
       autoApproveTemplatesAfterMs: 3_000,
+      // Free-form sends past the window fail with 131047 for users the simulator delivered from, never for those whose
+      // webhooks were posted straight to the connector (README "The simulator's customer service window").
+      enforceServiceWindow: 'known-users',
       // WhatsApp's side survives a restart as the connector's store does: templates and their statuses (README).
       stateDir: join(dataDir, 'simulator'),
     });

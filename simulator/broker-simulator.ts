@@ -31,6 +31,7 @@ import { createWebhookDelivery, type DeliveryOptions, type WebhookDelivery } fro
 import { createStatusWebhooks } from './status-webhooks';
 import { installMessages } from './messages.routes';
 import { stateDirectory } from './state-file';
+import { serviceWindowRule, type ServiceWindowEnforcement } from './service-window';
 
 export type { Fault } from './faults';
 export type { WebhookDelivery } from './webhook-delivery';
@@ -70,6 +71,9 @@ export interface SimulatorOptions {
    * calling, blocks, windows: simulator/state-file.ts). Unset (tests, benchmarks): everything is in memory only.
    */
   stateDir?: string;
+  /** Fail free-form sends outside the customer service window with 131047 as Meta does (simulator/service-window.ts): to
+   * users it delivered a message or call from (`known-users`: `npm start`, the e2e rig), to `all`, or (default) `off`. */
+  enforceServiceWindow?: ServiceWindowEnforcement;
 }
 
 /**
@@ -91,10 +95,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
 
   const later = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, ms);
+      const timer = setTimeout(() => void (timers.delete(timer), resolve()), ms);
       timers.add(timer);
     });
 
@@ -119,14 +120,11 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
 
   async function sendInboundText(opts: InboundOptions & { text: string; duplicate?: boolean }): Promise<{ wamid: string; delivery: WebhookDelivery }> {
     const wamid = opts.wamid ?? newWamid();
-    const delivery = await fromCustomer(inboundTextWebhook({ ...opts, wamid }), { duplicate: opts.duplicate ?? false });
-    return { wamid, delivery };
+    return { wamid, delivery: await fromCustomer(inboundTextWebhook({ ...opts, wamid }), { duplicate: opts.duplicate ?? false }) };
   }
 
   /** A customer sends an image: the broker keeps the bytes and tells the connector their media id. */
-  async function sendInboundImage(
-    opts: InboundOptions & { bytes: Buffer; mimeType: string; caption?: string },
-  ): Promise<{ wamid: string; mediaId: string; delivery: WebhookDelivery }> {
+  async function sendInboundImage(opts: InboundOptions & { bytes: Buffer; mimeType: string; caption?: string }): Promise<{ wamid: string; mediaId: string; delivery: WebhookDelivery }> {
     const wamid = opts.wamid ?? newWamid();
     const mediaId = storeMedia(opts.bytes, opts.mimeType);
     const sha256 = createHash('sha256').update(opts.bytes).digest('base64');
@@ -164,6 +162,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     numbers: calling.numbers,
     deliverWebhook: (body) => deliverWebhook(body),
     isBlocked: (phoneNumberId, from) => blockUsers.isBlocked(phoneNumberId, { from }),
+    noteCall: (body) => windows.noteInbound(body),
     state: state.part('meta-sip'),
   });
   installCallControls(app, metaSip);
@@ -206,6 +205,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     templates: templateManager.templates,
     recipients,
     takeCallPermissionRequest: permissions.takeRequest,
+    windowFailure: serviceWindowRule(options.enforceServiceWindow ?? 'off', windows, recipients.waIdFor),
     marketingRefusal: health.marketingRefusal,
     statuses,
     blockedSendRefusal: blockUsers.blockedSendRefusal,

@@ -77,6 +77,8 @@ export interface MessagesDeps {
   recipients: ReturnType<typeof createRecipients>;
   /** A `call_permission_request` send: Meta's refusal, or null once counted (simulator/call-permissions.ts). */
   takeCallPermissionRequest: (phoneNumberId: string, to: string, interactive: Record<string, unknown>) => CloudRefusal | null;
+  /** Meta's 131047 for a free-form send outside the customer service window, reported later (simulator/service-window.ts). */
+  windowFailure: (message: SentMessage) => LateFailure | undefined;
   /** The refusal WhatsApp reports later for a marketing template to this recipient (131049, 131050), if any. */
   marketingRefusal: (to: string) => LateFailure | undefined;
   statuses: ReturnType<typeof createStatusWebhooks>;
@@ -176,6 +178,9 @@ export function installMessages(app: Express, deps: MessagesDeps) {
     res.json({ messaging_product: 'whatsapp', contacts, messages: [{ id: message.wamid, message_status: 'accepted' }] });
     // Meta accepts a send to a number that cannot get it, and says so later: a failed status with 131026.
     if (parsed.data.to && deps.recipients.isUnreachable(parsed.data.to)) return void deps.statuses.failLater(message, deps.recipients.undeliverable());
+    // Free-form past the customer service window: accepted, then failed with 131047.
+    const windowClosed = deps.acceptEverything ? undefined : deps.windowFailure(message);
+    if (windowClosed) return void deps.statuses.failLater(message, windowClosed);
     // Marketing templates only: a person who stopped them (131050), or past the per-user marketing limit (131049).
     const sentTemplate = parsed.data.type === 'template' ? deps.templates().find((t) => t.name === parsed.data.template?.name) : undefined;
     const marketingRefusal = sentTemplate?.category === 'MARKETING' && parsed.data.to ? deps.marketingRefusal(parsed.data.to) : undefined;

@@ -36,6 +36,8 @@ export interface MetaSipDeps {
   deliverWebhook(body: object): Promise<unknown>;
   /** Whether the number blocked this wa_id (Block Users API): a blocked user "cannot contact your business". */
   isBlocked?(phoneNumberId: string, waId: string): boolean;
+  /** Told every `calls` webhook body, delivered or not (the customer service windows, simulator/pricing.ts). */
+  noteCall?(body: object): void;
   t1Ms?: number;
   state?: StateFile<MetaSipState>;
 }
@@ -67,6 +69,8 @@ export function createMetaSip(deps: MetaSipDeps) {
 
   /** The `calls` webhooks of a call, in order, when enabled for its number. */
   function tell(c: SimCall, body: () => object): void {
+    // A call opens the customer service window whether or not its webhooks are delivered.
+    deps.noteCall?.(body());
     if (!webhooksFor.has(c.phoneNumberId)) return;
     c.webhooks = c.webhooks.then(() => deps.deliverWebhook(body())).catch(() => undefined);
   }

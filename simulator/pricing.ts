@@ -3,7 +3,8 @@
  * `pricing` object: non-template messages are free (`free_customer_service`, category `service`); a utility template
  * inside the customer service window (24 h from the customer's last message or call) is free too; every other template is
  * `regular` (billable) at its category. Free entry points (72 h after a click-to-WhatsApp ad) are not simulated.
- * Under `npm start` the windows are kept across restarts (`service-windows.json`, simulator/state-file.ts).
+ * The same windows decide which free-form sends fail with 131047 (simulator/service-window.ts). Under `npm start` the
+ * open windows are kept across restarts (`service-windows.json`, simulator/state-file.ts).
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing
  */
 import type { StateFile } from './state-file';
@@ -17,30 +18,43 @@ export interface ServiceWindowsState {
 
 export function serviceWindows(state?: StateFile<ServiceWindowsState>) {
   const lastInbound = new Map<string, number>(state?.load()?.lastInbound ?? []);
-  // A window 24 hours old is closed: not kept.
+  // A window 24 hours old is closed: not kept, so after a restart its user is one never seen (never refused under
+  // `known-users`: the safe side for a user whose newer messages were posted straight to the connector).
   const save = () => state?.save(() => ({ lastInbound: [...lastInbound.entries()].filter(([, at]) => Date.now() - at < WINDOW_MS) }));
   const key = (phoneNumberId: string, waId: string) => `${phoneNumberId}:${waId.replace(/\D/g, '')}`;
   return {
     /**
-     * Every webhook the simulator delivers passes here: a customer's message opens (or extends) their window, and so
-     * does their call, answered or not (`calls` `connect`, USER_INITIATED: "the customer service window now also
-     * starts or refreshes for calls", https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/pricing/).
+     * Every webhook the simulator delivers passes here (and every call of its SIP side, webhooks on or not): a
+     * customer's message opens (or extends) their window, and so does their call, answered or not (`calls` `connect`,
+     * USER_INITIATED: "the customer service window now also starts or refreshes for calls",
+     * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/pricing/).
      */
     noteInbound(body: object): void {
-      type Contact = { from?: string; timestamp?: string; event?: string; direction?: string };
+      type Contact = { from?: string; to?: string; timestamp?: string; event?: string; direction?: string; group_id?: string };
       const entries = (body as { entry?: { changes?: { value?: { metadata?: { phone_number_id?: string }; messages?: Contact[]; calls?: Contact[] } }[] }[] }).entry ?? [];
       let noted = false;
       for (const change of entries.flatMap((e) => e.changes ?? [])) {
         const number = change.value?.metadata?.phone_number_id;
-        const calls = (change.value?.calls ?? []).filter((c) => c.event === 'connect' && c.direction === 'USER_INITIATED');
-        for (const m of [...(change.value?.messages ?? []), ...calls]) {
-          if (!number || !m.from) continue;
-          lastInbound.set(key(number, m.from), Number(m.timestamp ?? 0) * 1000 || Date.now());
+        // A message written in a group opens the group's window, not the 1:1 one (Groups API pricing page).
+        const messages = (change.value?.messages ?? []).filter((m) => m.group_id === undefined).map((m) => ({ user: m.from, at: m.timestamp }));
+        // A user's call opens it, and so does a user answering the business's call ("When a WhatsApp user accepts your call").
+        const calls = (change.value?.calls ?? []).filter((c) => c.event === 'connect').map((c) => ({ user: c.direction === 'BUSINESS_INITIATED' ? c.to : c.from, at: c.timestamp }));
+        for (const m of [...messages, ...calls]) {
+          if (!number || !m.user) continue;
+          // From when it was written, never later than now (a clock running fast), never moved back by a late delivery.
+          const at = Math.min(Number(m.at ?? 0) * 1000 || Date.now(), Date.now());
+          lastInbound.set(key(number, m.user), Math.max(at, lastInbound.get(key(number, m.user)) ?? 0));
           noted = true;
         }
       }
       if (noted) save();
     },
+    /** When the user (by any of the numbers given) last wrote or called the number, epoch ms; undefined: never seen. */
+    lastContact(phoneNumberId: string, users: string[]): number | undefined {
+      const known = users.map((u) => lastInbound.get(key(phoneNumberId, u))).filter((at) => at !== undefined);
+      return known.length ? Math.max(...known) : undefined;
+    },
+    isOpen: (lastContact: number): boolean => Date.now() - lastContact < WINDOW_MS,
     pricingFor(phoneNumberId: string, to: string | undefined, category: string): { category: string; type: string } {
       if (category === 'service') return { category, type: 'free_customer_service' };
       const opened = to ? lastInbound.get(key(phoneNumberId, to)) : undefined;

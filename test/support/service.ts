@@ -90,7 +90,9 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
   const taskQueue = uniqueId('e2e');
   const dbName = uniqueId('e2e');
   const store = await connectStore(mongoUrl, dbName);
-  const simulator = await startBrokerSimulator({ port: 0, accessToken: ACCESS_TOKEN, appSecret: APP_SECRET, statusDelayMs: 10 });
+  // Customers who write through the simulator get Meta's 131047 outside their window; those posted straight to the
+  // connector are never refused (the simulator does not know their window).
+  const simulator = await startBrokerSimulator({ port: 0, accessToken: ACCESS_TOKEN, appSecret: APP_SECRET, statusDelayMs: 10, enforceServiceWindow: 'known-users' });
 
   const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
   // Pacing shortened from WhatsApp's 6 s so tests that reply several times stay quick; send-pacing.test.ts has the real one.
