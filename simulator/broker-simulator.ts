@@ -71,8 +71,10 @@ export interface SimulatorOptions {
    * calling, blocks, windows: simulator/state-file.ts). Unset (tests, benchmarks): everything is in memory only.
    */
   stateDir?: string;
-  /** Fail free-form sends outside the customer service window with 131047 as Meta does (simulator/service-window.ts): to
-   * users it delivered a message or call from (`known-users`: `npm start`, the e2e rig), to `all`, or (default) `off`. */
+  /**
+   * Fail free-form sends outside the customer service window with 131047, as Meta does (simulator/service-window.ts):
+   * `known-users` (`npm start`, the e2e rig), `all`, or `off` (the default).
+   */
   enforceServiceWindow?: ServiceWindowEnforcement;
 }
 
@@ -247,9 +249,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
       messages.reset();
       faults.clear();
     },
-    setWebhookUrl(url: string): void {
-      webhookUrl = url;
-    },
+    setWebhookUrl: (next: string): void => void (webhookUrl = next),
     injectFault: faults.add,
     clearFaults: faults.clear,
     deliverWebhook: (body: CloudWebhookBody | object, opts?: DeliveryOptions) => deliverWebhook(body, opts),
