@@ -92,6 +92,11 @@ export function checkCustomerNumber(text: string): { digits: string } | { refuse
     const parsed = parsePhoneNumberWithError(international);
     if (parsed.ext) return { refused: 'extension', message: `${text} has an extension; WhatsApp reaches a phone number, not an extension: leave the extension out` };
     if (parsed.isPossible()) return { digits: parsed.number.slice(1) };
+    // WhatsApp's own id for a Mexican mobile keeps the `1` after 52 that Mexico dropped in 2019 (`5215512345678`);
+    // libphonenumber finds that form impossible. It is the form webhooks carry, so it is taken as written when the
+    // number without the `1` is possible (lib/customer-identifiers.ts `personPhone` maps both to one person).
+    const mexicanWaId = /^\+521(\d{10})$/.exec(parsed.number);
+    if (mexicanWaId && parsePhoneNumberWithError(`+52${mexicanWaId[1]}`).isPossible()) return { digits: parsed.number.slice(1) };
     if (parsed.nationalNumber.length <= 6) return { refused: 'short_code', message: `${text} is too short to be a phone number (short codes are not allowed)` };
     return { refused: 'invalid_number', message: `${text} is not a possible phone number in +${parsed.countryCallingCode}` };
   } catch (err) {

@@ -62,10 +62,12 @@ export function createCustomerService(store: Store) {
         if (!doc || (mayRead && !mayRead(doc))) throw new AppError('unknown_customer', `No conversation ${query.conversationId}`);
         const { waId, userId } = doc.customer;
         const byKey = parseIdentifier(doc.customer.key);
+        // A stored wa_id libphonenumber cannot read is looked up by the other identifiers only, never a crash.
+        const byWaId = waId ? parseIdentifier(waId) : undefined;
         const person =
           (byKey ? await findCustomerBy(registry, byKey) : undefined) ??
           (userId ? await findCustomerBy(registry, { kind: 'bsuid', value: userId }) : undefined) ??
-          (waId ? await findCustomerBy(registry, parseIdentifier(waId)!) : undefined);
+          (byWaId ? await findCustomerBy(registry, byWaId) : undefined);
         if (!person) throw new AppError('unknown_customer', `Nobody in the registry for ${query.conversationId}; run npm run customers:link`);
         return view(person._id, mayRead);
       }

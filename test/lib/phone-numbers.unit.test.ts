@@ -14,6 +14,11 @@ describe('customer numbers', () => {
     ['15550000001', '15550000001'], // the fictional numbers tests and benchmarks use
     ['+33 6 12 34 56 78', '33612345678'],
     ['+44 20 7946 0958', '442079460958'],
+    // WhatsApp's id for a Mexican mobile keeps the 1 after 52 (what webhooks carry); the number as dialled since 2019 has none
+    ['5215512345678', '5215512345678'],
+    ['+52 1 55 1234 5678', '5215512345678'],
+    ['525512345678', '525512345678'],
+    ['5491123456789', '5491123456789'], // Argentina's WhatsApp form (9 after 54)
   ])('accepts %s as %s', (text, digits) => {
     expect(normaliseCustomerNumber(text)).toBe(digits);
   });
@@ -28,6 +33,7 @@ describe('customer numbers', () => {
     ['+15559876543x12', 'extension'],
     ['+1 555', 'short_code'],
     ['call me', 'invalid_number'],
+    ['52155123456', 'invalid_number'], // a 1 after 52 does not make any length possible
   ])('refuses %s (%s)', (text, refused) => {
     expect(normaliseCustomerNumber(text)).toBeUndefined();
     expect(checkCustomerNumber(text)).toMatchObject({ refused });
