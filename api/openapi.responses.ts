@@ -31,7 +31,7 @@ export const Problem = z
     limitSource: z.enum(['business_capability_update', 'configuration']).optional().meta({ description: 'With messaging_limit_reached: where the limit came from' }),
     retryAt: z.string().optional().meta({ description: 'With messaging_limit_reached: when the next unit of the tier frees' }),
     limit: z.number().int().optional().meta({ description: 'With too_many_streams: the cap that was reached (per key or in total); with too_many_conversations: the most one stream carries' }),
-    retryAfterSeconds: z.number().int().optional().meta({ description: 'With too_many_failed_authentications: as the Retry-After header says' }),
+    retryAfterSeconds: z.number().int().optional().meta({ description: 'With too_many_failed_authentications, too_many_in_flight and temporarily_unavailable (when known): as the Retry-After header says' }),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details with a stable code' });
 

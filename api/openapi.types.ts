@@ -2174,7 +2174,7 @@ export interface components {
             retryAt?: string;
             /** @description With too_many_streams: the cap that was reached (per key or in total); with too_many_conversations: the most one stream carries */
             limit?: number;
-            /** @description With too_many_failed_authentications: as the Retry-After header says */
+            /** @description With too_many_failed_authentications, too_many_in_flight and temporarily_unavailable (when known): as the Retry-After header says */
             retryAfterSeconds?: number;
         };
         ApprovedTemplate: {

@@ -5,7 +5,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { CloudApiError } from '../integrations/broker/cloud-api.client';
-import { AppError, errorCatalog, refusalIn, type ErrorCode } from '../lib/errors';
+import { AppError, errorCatalog, isUnprocessedUpdate, refusalIn, type ErrorCode } from '../lib/errors';
 import { redactPath } from './request-guards';
 import { fieldErrorsOf, type FieldError } from './request';
 
@@ -28,6 +28,13 @@ export interface Problem extends ProblemBody {
 
 const GRPC_RESOURCE_EXHAUSTED = 8;
 
+/**
+ * Seconds a caller waits before retrying a busy conversation or a Temporal that did not answer (`Retry-After`, and
+ * `retryAfterSeconds` in the body): an Update refused for being one too many finds room once the workflow's next task
+ * has run, well within a second.
+ */
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
 /** The gRPC status code behind a Temporal client error, if any. */
 function grpcCode(err: unknown): number | undefined {
   for (let cause: unknown = err, depth = 0; cause && depth < 4; depth += 1) {
@@ -43,18 +50,24 @@ function toAppError(err: unknown): AppError | ZodError {
   if (err instanceof WorkflowNotFoundError) return new AppError('unknown_conversation');
   const refusal = refusalIn(err);
   if (refusal) return refusal;
-  // Temporal allows a few Updates in flight per workflow; past that the caller should simply retry.
-  if (err instanceof ServiceError && grpcCode(err) === GRPC_RESOURCE_EXHAUSTED) return new AppError('too_many_in_flight');
+  const retry = { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS };
+  // Temporal allows 10 Updates in flight per workflow (`history.maxInFlightUpdates`); past that, or when it rejected
+  // one a worker did not take, the caller should simply retry.
+  if (err instanceof ServiceError && grpcCode(err) === GRPC_RESOURCE_EXHAUSTED) return new AppError('too_many_in_flight', undefined, retry);
+  if (isUnprocessedUpdate(err)) {
+    return new AppError('too_many_in_flight', `The conversation is busy with other requests; retry in ${BUSY_RETRY_AFTER_SECONDS} s with the same Idempotency-Key`, retry);
+  }
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
     // The send may or may not have been accepted: only a retry under the same key is safe.
-    return new AppError('temporarily_unavailable', 'Temporal did not answer in time; retry with the same Idempotency-Key');
+    return new AppError('temporarily_unavailable', 'Temporal did not answer in time; retry with the same Idempotency-Key', retry);
   }
   // Template management talks to the broker from the API: its refusals are the caller's to read, its outages a retry.
   if (err instanceof CloudApiError) {
     return err.retryable ? new AppError('temporarily_unavailable', `The broker is unavailable: ${err.title}`) : new AppError('broker_refused', err.message, { brokerCode: err.code });
   }
+  // Temporal's "workflow update was aborted" (UNAVAILABLE, after its client's own retries) lands here too.
   if (err instanceof ServiceError || err instanceof MongoNetworkError || err instanceof MongoServerSelectionError) {
-    return new AppError('temporarily_unavailable');
+    return new AppError('temporarily_unavailable', undefined, retry);
   }
   // express.json / express.raw failures carry an HTTP status and a `type` naming what went wrong.
   const bodyError = err as { type?: string; status?: number; code?: string; limit?: number; length?: number; charset?: string; body?: string };
@@ -91,6 +104,8 @@ function notAnObject(raw: string | undefined): string | undefined {
 
 export function sendProblem(res: Parameters<RequestHandler>[1], requestId: string, instance: string, err: AppError | ZodError): void {
   const problem: Problem = { ...problemOf(err), instance, requestId };
+  // A problem that says when to come back says it in the header too (RFC 9110 §10.2.3), unless a limiter already did.
+  if (typeof problem.retryAfterSeconds === 'number' && !res.get('retry-after')) res.set('retry-after', String(problem.retryAfterSeconds));
   apiProblems.inc({ code: problem.code, status: String(problem.status) });
   if (problem.code === 'template_required') windowRefusals.inc();
   res.status(problem.status).type('application/problem+json').json(problem);

@@ -118,3 +118,17 @@ export function refusalIn(err: unknown): AppError | undefined {
   }
   return undefined;
 }
+
+/**
+ * Whether Temporal itself rejected an Update that a worker completed its workflow task without taking (the server's
+ * `unprocessedUpdateFailure`: type `UnprocessedUpdate`, source `Server`, "Workflow Update is rejected because it
+ * wasn't processed by worker"), as happens under a burst of Updates to one workflow. Rejected means never accepted:
+ * nothing was recorded, and a retry under the same Update id takes effect once.
+ */
+export function isUnprocessedUpdate(err: unknown): boolean {
+  for (let cause: unknown = err, depth = 0; cause && depth < 6; depth += 1) {
+    if (cause instanceof ApplicationFailure && cause.type === 'UnprocessedUpdate') return true;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import type { ConversationInput, OutboundContent, Sender } from '../machines/conversation.types';
 import type { ConversationStatus } from '../machines/conversation.status';
-import { AppError, refusalIn } from '../lib/errors';
+import { AppError, isUnprocessedUpdate, refusalIn } from '../lib/errors';
 import { isDirectSend, mayGoOutsideWindow } from '../machines/conversation.rules';
 import { checkParameters } from '../lib/template-parameters';
 import { findNumber } from '../store/numbers.store';
@@ -107,8 +107,9 @@ export function createSendPath(deps: ConversationServiceDeps, bounded: <T>(call:
       }));
     } catch (err) {
       const refusal = refusalIn(err);
-      // Refused by the conversation: nothing was sent, so the unit goes back.
-      if (refusal && admission) await releaseAdmission(store, conversation, admission);
+      // Refused by the conversation, or rejected by Temporal unprocessed under a burst (answered 429 too_many_in_flight,
+      // api/problem.ts): nothing was recorded, so the unit goes back; a retry under the same key takes it again.
+      if ((refusal || isUnprocessedUpdate(err)) && admission) await releaseAdmission(store, conversation, admission);
       // Each cause in its own words (the run that refused may have ended a moment ago: conversation_closed).
       if (refusal?.code === 'template_required' || refusal?.code === 'conversation_closed') {
         throw await sendRefusal(store, conversation.businessNumberId, refusal.code, current);
