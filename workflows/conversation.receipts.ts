@@ -1,4 +1,4 @@
-import { ActivityFailure, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { ConversationActivities } from '../activities/activities.types';
 import type { ReceiptOutcome } from '../activities/receipts.activities';
 import { toConversationStatus, type ConversationSnapshot } from '../machines/conversation.status';
@@ -59,11 +59,16 @@ export function installReceiptHandlers(deps: ReceiptDeps): void {
       if (deps.snapshot().status === 'done') return { sent: false, reason: 'closed' };
       if (!toConversationStatus(deps.snapshot(), now).windowOpen) return { sent: false, reason: 'window_closed' };
       if (now - typingAt < TYPING_DEBOUNCE_MS) return { sent: false, reason: 'debounced' };
+      // Armed before the call, so keystrokes while it runs are debounced too.
+      const armedBefore = typingAt;
       typingAt = now;
       const latest = latestInbound();
       const outcome = await typingIndicator.sendReceipt({ ...ids, ...(latest ? { messageId: latest } : {}), typing: true }).catch(swallow);
       // Meta's typing call marks the message read as well.
       if (outcome.outcome === 'sent') readUpTo = latest;
+      // A call that showed the customer nothing (refused, switched off) leaves the next one free; runs recorded
+      // before kept the debounce armed, and replay as they ran.
+      else if (typingAt === now && patched('typing-debounce-after-send')) typingAt = armedBefore;
       return answer(outcome);
     },
     { validator },
