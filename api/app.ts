@@ -79,6 +79,7 @@ export interface AppDeps {
         | 'LIVE_STREAM_MAX_MS'
         | 'LIVE_STREAM_CONVERSATIONS'
         | 'AUTH_FAILURES_PER_MINUTE'
+        | 'TRUST_PROXY'
         | 'API_KEY_REQUESTS_PER_SECOND'
         | 'AGENT_VISIBILITY'
         | 'WEBHOOK_INLINE_PARTS'
@@ -138,6 +139,8 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   const app = express();
   const templates = templateServiceFor({ config, store, logger });
   app.disable('x-powered-by');
+  // The client's address (req.ip: the failed-authentication limit) from X-Forwarded-For only through proxies named so.
+  app.set('trust proxy', config.TRUST_PROXY ?? false);
   app.use(accessLog(logger));
   app.use(securityHeaders());
   app.use(requestSpan);

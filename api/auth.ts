@@ -22,7 +22,9 @@ const BEARER = /^Bearer\s+(\S+)$/i;
 /**
  * Resolves `Authorization: Bearer <key>` to a principal. Every `/v1` route needs one; which roles may call a
  * route is said beside the route with {@link allow}. An address past its failed-attempt budget is refused (429 with
- * `Retry-After`) before any lookup, so guessing costs the service nothing; a valid key spends nothing of it.
+ * `Retry-After`) before any lookup, so guessing costs the service nothing; a valid key spends nothing of it. The
+ * address is express's `req.ip`: the socket's, or with TRUST_PROXY set the client a trusted proxy names in
+ * X-Forwarded-For (api/app.ts), so clients behind one reverse proxy keep budgets of their own.
  */
 export function authenticate(store: Store, limiter: FailedAuthLimiter): RequestHandler {
   return async (req, res, next) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parsePayloadKeys } from './payload-codec';
+import { trustProxy } from './trust-proxy';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const durationMs = z.coerce.number().int().positive();
@@ -120,6 +121,12 @@ export const ConfigSchema = z.object({
 
   /** Failed authentications one client address may make per minute before it is refused with 429 and Retry-After. */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(20),
+  /**
+   * Which reverse proxies may name the client in X-Forwarded-For (express's `trust proxy`): a hop count or addresses
+   * and subnets. Unset: off, the connecting address is the client and X-Forwarded-For is ignored. Behind a proxy,
+   * set it, or every client shares the proxy's address and its failed-authentication budget.
+   */
+  TRUST_PROXY: unsetIfEmpty(trustProxy.optional()),
   /**
    * Requests one API key may make per second, steady (a burst of twice as many is allowed once per 10 s); past it,
    * 429 `too_many_requests` with Retry-After. Per API process. The webhook is signed, not keyed: never limited here.

@@ -78,7 +78,7 @@ export interface ServiceOptions {
     meta?: { host: string; port: number; transport: 'udp' | 'tcp' } | 'simulator';
   };
   /** Security settings of the API (lib/config.ts names); the service's defaults when absent. */
-  api?: Partial<Pick<Config, 'CONSOLE_LIVE_POLL_MS' | 'LIVE_STREAMS_PER_KEY' | 'LIVE_STREAMS_TOTAL' | 'LIVE_STREAM_MAX_MS' | 'AUTH_FAILURES_PER_MINUTE' | 'API_KEY_REQUESTS_PER_SECOND' | 'AGENT_VISIBILITY'>>;
+  api?: Partial<Pick<Config, 'CONSOLE_LIVE_POLL_MS' | 'LIVE_STREAMS_PER_KEY' | 'LIVE_STREAMS_TOTAL' | 'LIVE_STREAM_MAX_MS' | 'AUTH_FAILURES_PER_MINUTE' | 'TRUST_PROXY' | 'API_KEY_REQUESTS_PER_SECOND' | 'AGENT_VISIBILITY'>>;
   /** The API's logger (default: silent). */
   logger?: Logger;
 }
