@@ -70,7 +70,8 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
             '202': json('Accepted; the template is queued for sending', SendAccepted),
             '400': problem('Invalid body'),
             '422': problem('template_not_approved, or bsuid_recipient_unsupported: an authentication template to a customer known by BSUID alone'),
-            '429': problem("messaging_limit_reached: the number's tier of new customers per 24 h is used up (with tier and retryAt)"),
+            '429': problem("messaging_limit_reached: the number's tier of new customers per 24 h is used up (with tier and retryAt); too_many_in_flight: the conversation is busy with other requests (retry after Retry-After, 1 s, with the same Idempotency-Key)"),
+            '503': problem('temporarily_unavailable: Temporal or MongoDB did not answer in time (retry after Retry-After with the same Idempotency-Key: it takes effect once)'),
           },
         },
         get: {
@@ -118,7 +119,8 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
             '404': problem('Unknown conversation, or unknown_media'),
             '409': problem('template_required: the customer service window is closed; conversation_closed: the conversation was closed or ended idle (both with the approved templates, and directSend where Meta enabled it); or customer_blocked'),
             '422': problem('The template is not approved, or direct_send_unavailable: content marked utility on a number without Direct Send'),
-            '429': problem("messaging_limit_reached: a template (or Direct Send) outside the window beyond the business portfolio's limit (with tier, retryAt, businessPortfolioId)"),
+            '429': problem("messaging_limit_reached: a template (or Direct Send) outside the window beyond the business portfolio's limit (with tier, retryAt, businessPortfolioId); too_many_in_flight: the conversation is busy with other requests (retry after Retry-After, 1 s, with the same Idempotency-Key)"),
+            '503': problem('temporarily_unavailable: Temporal or MongoDB did not answer in time (retry after Retry-After with the same Idempotency-Key: it takes effect once)'),
           },
         },
         get: {

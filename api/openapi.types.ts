@@ -2983,8 +2983,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description messaging_limit_reached: the number's tier of new customers per 24 h is used up (with tier and retryAt) */
+            /** @description messaging_limit_reached: the number's tier of new customers per 24 h is used up (with tier and retryAt); too_many_in_flight: the conversation is busy with other requests (retry after Retry-After, 1 s, with the same Idempotency-Key) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description temporarily_unavailable: Temporal or MongoDB did not answer in time (retry after Retry-After with the same Idempotency-Key: it takes effect once) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3318,8 +3327,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description messaging_limit_reached: a template (or Direct Send) outside the window beyond the business portfolio's limit (with tier, retryAt, businessPortfolioId) */
+            /** @description messaging_limit_reached: a template (or Direct Send) outside the window beyond the business portfolio's limit (with tier, retryAt, businessPortfolioId); too_many_in_flight: the conversation is busy with other requests (retry after Retry-After, 1 s, with the same Idempotency-Key) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description temporarily_unavailable: Temporal or MongoDB did not answer in time (retry after Retry-After with the same Idempotency-Key: it takes effect once) */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
