@@ -55,7 +55,7 @@ function toAppError(err: unknown): AppError | ZodError {
   // one a worker did not take, the caller should simply retry.
   if (err instanceof ServiceError && grpcCode(err) === GRPC_RESOURCE_EXHAUSTED) return new AppError('too_many_in_flight', undefined, retry);
   if (isUnprocessedUpdate(err)) {
-    return new AppError('too_many_in_flight', `The conversation is busy with other requests; retry in ${BUSY_RETRY_AFTER_SECONDS} s with the same Idempotency-Key`, retry);
+    return new AppError('too_many_in_flight', `The conversation is busy with other requests; retry in ${BUSY_RETRY_AFTER_SECONDS} s (a send with the same Idempotency-Key: it is sent once)`, retry);
   }
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
     // The send may or may not have been accepted: only a retry under the same key is safe.
