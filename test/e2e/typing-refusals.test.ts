@@ -8,6 +8,7 @@
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
 import { startSipp, type SippPeer } from '../support/sipp';
 import { eventually } from '../support/workflow-env';
+import { keepHistory } from '../support/histories';
 
 let rig: ServiceRig;
 let sipp: SippPeer;
@@ -70,5 +71,10 @@ describe('typing indicator WhatsApp refused', () => {
     expect(await plain.requestAs('agent', 'POST', `${path}/typing`, {})).toMatchObject({ status: 200, body: { sent: false, reason: 'refused' } });
     expect(await plain.requestAs('agent', 'POST', `${path}/typing`, {})).toMatchObject({ status: 200, body: { sent: true } });
     expect(plain.simulator.reads().filter((r) => r.messageId === wamid && r.typing)).toHaveLength(1);
+    // With RECORD_HISTORIES=1, its history (the patch's marker included) is kept for the replay test.
+    expect((await plain.request('POST', `${path}/close`, {})).status).toBe(200);
+    const handle = plain.temporal.workflow.getHandle(`wa:${BUSINESS_NUMBER_ID}:${other}`);
+    await handle.result();
+    await keepHistory('typing-refused-then-sent', handle);
   }, 60_000);
 });
