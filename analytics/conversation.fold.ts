@@ -31,6 +31,10 @@ const KNOWN_PATCHES = new Set([
   'sip-chat-session-mode',
   'timer-kept-armed',
   'settings-read-when-changed',
+  // The machine gets `welcomeWaitsForOpening` on each customer message (conversation.runtime.ts, takeInbox).
+  'welcome-waits-for-opening-hours',
+  // Changes only when the workflow's typing debounce re-arms, which the machine never sees (conversation.receipts.ts).
+  'typing-debounce-after-send',
 ]);
 
 /** The run uses something the fold does not model (a newer signal, patch or Update): replay it with the SDK instead. */
@@ -208,7 +212,14 @@ class ConversationFold {
     }
     for (const message of this.inbox.splice(0)) {
       if (this.isDone) continue;
-      this.dispatch({ type: 'customer.messageReceived', ...message, businessOpen: read.businessOpen, legacyReplyDue: message === first && read.legacyReplyDue, at: this.now } as ConversationEvent);
+      this.dispatch({
+        type: 'customer.messageReceived',
+        ...message,
+        businessOpen: read.businessOpen,
+        legacyReplyDue: message === first && read.legacyReplyDue,
+        ...(this.patches.has('welcome-waits-for-opening-hours') ? { welcomeWaitsForOpening: true } : {}),
+        at: this.now,
+      } as ConversationEvent);
     }
   }
 
