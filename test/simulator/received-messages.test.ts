@@ -50,8 +50,16 @@ const react = (messageId: string, to = CUSTOMER) =>
     body: JSON.stringify({ messaging_product: 'whatsapp', recipient_type: 'individual', to, type: 'reaction', reaction: { message_id: messageId, emoji: '\u{1F600}' } }),
   }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, any> })); // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
 const statusesOf = (wamid: string) => statuses.filter((s) => s.id === wamid);
+/**
+ * Until the send's first status has come (up to 10 s: CI runs the suite on two loaded cores), then 200 ms more, so a
+ * second status the simulator would wrongly send (statusDelayMs 5) has come too.
+ */
+const settle = async (wamid: string) => {
+  const until = Date.now() + 10_000;
+  while (statusesOf(wamid).length === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+};
 const DAY_S = 24 * 60 * 60;
 
 describe("a business's reaction, as Meta's reaction-messages page tells it", () => {
@@ -59,7 +67,7 @@ describe("a business's reaction, as Meta's reaction-messages page tells it", () 
     const { wamid } = await sim.sendInboundText({ phoneNumberId: NUMBER, from: CUSTOMER, text: 'Perfect, thank you!' });
     const answer = await react(wamid);
     expect(answer).toMatchObject({ status: 200, body: { messages: [{ id: expect.stringMatching(/^wamid\./) }] } });
-    await settle();
+    await settle(answer.body.messages[0].id as string);
     expect(statusesOf(answer.body.messages[0].id).map((s) => s.status)).toEqual(['sent']);
   });
 
@@ -70,7 +78,7 @@ describe("a business's reaction, as Meta's reaction-messages page tells it", () 
   ])('on a message %s: answered, then failed with 131009', async (_name, target, to, why) => {
     const answer = await react(await target(), to);
     expect(answer.status).toBe(200);
-    await settle();
+    await settle(answer.body.messages[0].id as string);
     const [failed, ...more] = statusesOf(answer.body.messages[0].id as string);
     expect(more).toEqual([]);
     expect(failed).toMatchObject({ status: 'failed', errors: [{ code: 131009, title: 'Parameter value is not valid', error_data: { details: expect.stringContaining(why) } }] });
@@ -78,7 +86,7 @@ describe("a business's reaction, as Meta's reaction-messages page tells it", () 
 
   it('is delivered as usual on a wamid the simulator never delivered (it cannot judge it)', async () => {
     const answer = await react('wamid.HBgLMTY0NjcwNDM1OTUVAgASGBQzQTdCNTg5RjY1MEMyRjlGMjRGNgA=');
-    await settle();
+    await settle(answer.body.messages[0].id as string);
     expect(statusesOf(answer.body.messages[0].id as string).map((s) => s.status)).toEqual(['sent']);
   });
 });
