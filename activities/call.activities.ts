@@ -133,7 +133,7 @@ export function createCallActivities({ store, clock = () => new Date(), sip, b2b
      */
     async customerAnswered(call: { businessNumberId: string; customerNumber: string; callId: string; answeredAt: number }): Promise<void> {
       if (!customerCalls) return;
-      await tellConversationOfCall(customerCalls, { businessNumberId: call.businessNumberId, waId: call.customerNumber, callId: call.callId, calledAt: call.answeredAt, receivedAt: clock() });
+      await tellConversationOfCall(customerCalls, { businessNumberId: call.businessNumberId, caller: { waId: call.customerNumber }, callId: call.callId, calledAt: call.answeredAt, receivedAt: clock() });
     },
   };
 }

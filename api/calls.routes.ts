@@ -13,7 +13,8 @@ import type { Store } from '../store/db';
 import { allow, may, principalOf } from './auth';
 import { parseIn } from './request';
 import { AppError } from '../lib/errors';
-import { callPermissionView } from '../services/business-calls.service';
+import { callPermissionView, numberOfConversation } from '../services/business-calls.service';
+import { conversationIdParts } from '../lib/conversation-id';
 
 const onOff = z.enum(['ENABLED', 'DISABLED']);
 const hhmm = z.string().regex(/^([01]\d|2[0-3])[0-5]\d$/, 'expected HHMM (24 h), as Meta writes it');
@@ -105,9 +106,11 @@ export function callRoutes(settings: CallSettingsService, store: Store): Router 
   });
   router.get('/v1/conversations/:conversationId/call-permission', allow(...may.readConversations), async (req, res) => {
     const id = parseIn('path', ConversationId, req.params.conversationId, 'conversationId');
-    const pair = /^wa:(\d{1,32}):(\d{6,20})$/.exec(id);
-    if (!pair) throw new AppError('unknown_conversation', `${id} is not a WhatsApp conversation with a phone number (wa:<phone number id>:<wa_id>)`);
-    res.json(await callPermissionView(store, pair[1]!, pair[2]!, id));
+    // A conversation keyed by BSUID is asked about at the number the registry knows for the person.
+    const parts = conversationIdParts(id);
+    const waId = parts ? await numberOfConversation(store, parts.businessNumberId, parts.customerKey) : '';
+    if (!parts || !waId) throw new AppError('unknown_conversation', `${id} is not a WhatsApp conversation whose customer's phone number is known (wa:<phone number id>:<customer key>)`);
+    res.json(await callPermissionView(store, parts.businessNumberId, waId, id));
   });
   router.get('/v1/calls/kpis', allow(...may.analyse), async (req, res) => {
     const query = parseIn('query', KpiQuery, req.query);

@@ -8,9 +8,11 @@
  */
 import { z } from 'zod';
 import { SESSION_WINDOW_MS } from '../machines/conversation.types';
-import { tellConversationOfCall } from '../services/customer-calls';
+import { callConversation, tellConversationOfCall, type CallCustomer } from '../services/customer-calls';
 import { markHandedOver, recordCallEvent, wasHandedOver } from '../store/call-events.store';
+import { parseIdentifier } from '../lib/customer-identifiers';
 import type { IngestDeps } from './webhook.deps';
+import { UnusablePart } from './webhook.failures';
 
 /**
  * A `calls` change value: the number, and its call events: `calls[]` (connect, terminate) and `statuses[]`, Meta's
@@ -31,16 +33,32 @@ export type CallsChangeValue = z.infer<typeof CallsChangeValue>;
 function statusAsCallEvent(metadata: { display_phone_number?: string; phone_number_id: string }, raw: unknown): unknown {
   if (typeof raw !== 'object' || raw === null) return raw;
   const status = raw as Record<string, unknown>;
-  return { ...status, from: metadata.display_phone_number ?? metadata.phone_number_id, to: status.recipient_id, event: 'status', direction: 'BUSINESS_INITIATED' };
+  return {
+    ...status,
+    from: metadata.display_phone_number ?? metadata.phone_number_id,
+    to: status.recipient_id,
+    ...(typeof status.recipient_user_id === 'string' ? { to_user_id: status.recipient_user_id } : {}),
+    event: 'status',
+    direction: 'BUSINESS_INITIATED',
+  };
 }
 
 const unixSeconds = z.union([z.string().regex(/^\d{1,12}$/), z.number().int().min(0)]).transform((s) => Number(s) * 1000);
 
-/** One call event as Meta sends it in `value.calls[]`. */
+const bsuid = z.string().min(1).max(160).optional();
+
+/**
+ * One call event as Meta sends it in `value.calls[]`. The user's BSUID rides beside their number: `from_user_id` on
+ * a user's call, `to_user_id` on a business's (`recipient_user_id` on its statuses), as on every webhook naming a
+ * user (https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids/).
+ */
 export const CloudCallEvent = z.looseObject({
   id: z.string().min(1).max(512),
-  from: z.string().min(1).max(64),
-  to: z.string().min(1).max(64),
+  // The user's number may be left out for a user known by BSUID alone; an event naming neither is a dead letter.
+  from: z.string().min(1).max(64).optional(),
+  to: z.string().min(1).max(64).optional(),
+  from_user_id: bsuid,
+  to_user_id: bsuid,
   event: z.string().min(1).max(64),
   direction: z.string().max(64).optional(),
   timestamp: unixSeconds,
@@ -51,7 +69,7 @@ export const CloudCallEvent = z.looseObject({
 });
 export type CloudCallEvent = z.infer<typeof CloudCallEvent>;
 
-const digits = (text: string) => text.replace(/\D/g, '') || text;
+const digits = (text: string) => text.replace(/\D/g, '');
 
 /**
  * Stores one call event; answers whether it was new (a redelivered one is not). A user's call (`connect`,
@@ -62,8 +80,11 @@ const digits = (text: string) => text.replace(/\D/g, '') || text;
  */
 export async function ingestCallEvent(deps: IngestDeps, value: CallsChangeValue, event: CloudCallEvent, receivedAt: Date): Promise<boolean> {
   const businessNumberId = value.metadata.phone_number_id;
-  // The WhatsApp user is the caller of a user-initiated call and the callee of a business-initiated one.
-  const customer = digits(event.direction === 'BUSINESS_INITIATED' ? event.to : event.from);
+  // The WhatsApp user is the caller of a user-initiated call and the callee of a business-initiated one; filed under
+  // the conversation their messages use (the registry's key), never one built from the number alone.
+  const caller = callerOf(value, event);
+  if (!caller.waId && !caller.userId) throw new UnusablePart('no_customer', `call event ${event.id} (${event.event}) names no WhatsApp user: no number or user id on the user's side`);
+  const conversation = await callConversation(deps.store, businessNumberId, caller, receivedAt);
   // A status is kept once per status (RINGING, then ACCEPTED…); any other event once per call.
   const id = event.event === 'status' ? `${event.id}:status:${(event.status ?? '').toUpperCase()}` : `${event.id}:${event.event}`;
   const outcome = await recordCallEvent(deps.store, {
@@ -72,8 +93,8 @@ export async function ingestCallEvent(deps: IngestDeps, value: CallsChangeValue,
     event: event.event,
     ...(event.direction ? { direction: event.direction } : {}),
     businessNumberId,
-    customer,
-    conversationId: `wa:${businessNumberId}:${customer}`,
+    customer: caller.waId ?? conversation.customer.key,
+    conversationId: conversation.conversationId,
     at: event.timestamp,
     ...(event.status ? { status: event.status.toUpperCase() } : {}),
     ...(event.start_time !== undefined ? { startTime: event.start_time } : {}),
@@ -88,20 +109,28 @@ export async function ingestCallEvent(deps: IngestDeps, value: CallsChangeValue,
   const userAccepted = event.event === 'status' && event.status?.toUpperCase() === 'ACCEPTED';
   const opensWindow = (userCalled || userAccepted) && event.timestamp + SESSION_WINDOW_MS > receivedAt.getTime();
   if (opensWindow && (outcome === 'new' || !(await wasHandedOver(deps.store, id)))) {
-    await handCallOver(deps, value, event, customer, receivedAt);
+    // Bounded like a message's hand-over: with Temporal down the broker gets its 503 instead of waiting on us.
+    await tellConversationOfCall(
+      { ...deps, temporalDeadlineMs: deps.temporalDeadlineMs ?? 5_000 },
+      { businessNumberId, caller, conversation, callId: event.id, calledAt: event.timestamp, receivedAt },
+    );
     await markHandedOver(deps.store, id, new Date());
   }
   return outcome === 'new';
 }
 
-const CallContacts = z.array(z.looseObject({ wa_id: z.string().optional(), profile: z.looseObject({ name: z.string().optional() }).optional() }));
+const CallContacts = z.array(z.looseObject({ wa_id: z.string().optional(), user_id: z.string().optional(), profile: z.looseObject({ name: z.string().optional() }).optional() }));
 
-/** The caller's conversation is told of the call (services/customer-calls.ts). */
-async function handCallOver(deps: IngestDeps, value: CallsChangeValue, event: CloudCallEvent, waId: string, receivedAt: Date): Promise<void> {
-  const profileName = CallContacts.safeParse(value.contacts).data?.find((c) => c.wa_id === waId)?.profile?.name;
-  // Bounded like a message's hand-over: with Temporal down the broker gets its 503 instead of waiting on us.
-  await tellConversationOfCall(
-    { ...deps, temporalDeadlineMs: deps.temporalDeadlineMs ?? 5_000 },
-    { businessNumberId: value.metadata.phone_number_id, waId, ...(profileName ? { profileName } : {}), callId: event.id, calledAt: event.timestamp, receivedAt },
-  );
+/** The WhatsApp user's side of the call: number, BSUID (the event's, else their `contacts[]` entry's) and name. */
+function callerOf(value: CallsChangeValue, event: CloudCallEvent): CallCustomer {
+  const businessCalled = event.direction === 'BUSINESS_INITIATED';
+  const side = (businessCalled ? event.to : event.from) ?? '';
+  // A user known by BSUID alone may be named by it where the number would be (or not at all: the field is omitted).
+  const named = parseIdentifier(side);
+  const waId = named === undefined || named.kind === 'phone' ? digits(side) || undefined : undefined;
+  const eventUserId = (businessCalled ? event.to_user_id : event.from_user_id) ?? (named?.kind === 'bsuid' ? named.value : undefined);
+  const contact = CallContacts.safeParse(value.contacts).data?.find((c) => (c.wa_id !== undefined && c.wa_id === waId) || (eventUserId !== undefined && c.user_id === eventUserId));
+  const userId = eventUserId ?? contact?.user_id;
+  const profileName = contact?.profile?.name;
+  return { ...(waId ? { waId } : {}), ...(userId ? { userId } : {}), ...(profileName ? { profileName } : {}) };
 }

@@ -5,7 +5,8 @@
  * the call to Meta's SIP server. Refusals are SIP answers with a `Reason` naming our stable error code.
  *
  * The contact centre's INVITE: from the host of SIP_CONNECTOR_URI; the customer is the Request-URI's user
- * (`sip:+<wa_id>@<connector>`), or `X-Conversation-Id: wa:<phone number id>:<wa_id>`; the business number is the
+ * (`sip:+<wa_id>@<connector>`), or `X-Conversation-Id: wa:<phone number id>:<customer key>` (a key that is a BSUID
+ * is called at the number the registry knows for that person); the business number is the
  * conversation's, else `X-Business-Number-Id`, else the From user (E.164), else the only number with calling on.
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/business-initiated-calls/
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-call-permissions/
@@ -29,6 +30,10 @@ import type { Store } from '../store/db';
 import { listNumbers } from '../store/numbers.store';
 import { findPersonBlock } from './person-blocks';
 import type { BusinessCallWorkflowInput } from '../workflows/call.messages';
+import { conversationIdParts, conversationWorkflowId } from '../lib/conversation-id';
+import { findConversation } from '../store/conversations.store';
+import { callConversation } from './customer-calls';
+import { preferredRecipient } from './customer-identity';
 
 const digits = (text: string) => text.replace(/\D/g, '');
 
@@ -47,8 +52,18 @@ export interface BusinessCallDeps {
 
 /** Whether the business may call the customer now: Meta's rules over the kept reply and the pair's past calls. */
 export async function callPermissionOf(store: Store, businessNumberId: string, customerNumber: string, now: number): Promise<CallPermissionVerdict & { reply?: Awaited<ReturnType<typeof findCallPermission>> }> {
-  const [reply, calls] = await Promise.all([findCallPermission(store, businessNumberId, customerNumber), recentBusinessCalls(store, `wa:${businessNumberId}:${customerNumber}`, now)]);
+  const [reply, calls] = await Promise.all([findCallPermission(store, businessNumberId, customerNumber), recentBusinessCalls(store, businessNumberId, customerNumber, now)]);
   return { ...callPermissionVerdict(reply ?? undefined, calls, now), ...(reply ? { reply } : {}) };
+}
+
+/**
+ * The wa_id a conversation's customer is called at: its key when that is a number, else the number the registry
+ * knows for the person (a customer keyed by BSUID); '' when none is known.
+ */
+export async function numberOfConversation(store: Store, businessNumberId: string, key: string): Promise<string> {
+  if (/^\d{6,20}$/.test(key)) return key;
+  const doc = await findConversation(store, conversationWorkflowId(businessNumberId, key));
+  return (doc ? await preferredRecipient(store, doc.customer) : undefined)?.waId ?? '';
 }
 
 /** RFC 3326 Reason: the SIP status and our stable code with what to do. */
@@ -68,8 +83,8 @@ export function createBusinessCalls({ store, temporal, taskQueue, sipTaskQueue, 
   /** Who is called, from which number; undefined when the INVITE is not the contact centre dialling out. */
   async function targetOf(invite: InboundInvite) {
     if (!(await hostsOfConnector()).has(invite.source.host)) return undefined;
-    const conversation = /^wa:(\d{1,32}):(\d{6,20})$/.exec(header(invite.request, 'X-Conversation-Id')?.trim() ?? '');
-    let customer = conversation?.[2] ?? '';
+    const conversation = conversationIdParts(header(invite.request, 'X-Conversation-Id')?.trim() ?? '');
+    let customer = conversation ? await numberOfConversation(store, conversation.businessNumberId, conversation.customerKey) : '';
     if (!customer) {
       try {
         customer = digits(uriUser(parseUri(invite.request.uri)) ?? '');
@@ -79,7 +94,7 @@ export function createBusinessCalls({ store, temporal, taskQueue, sipTaskQueue, 
     }
     if (customer.length < 6) return undefined;
     const numbers = await listNumbers(store);
-    const named = conversation?.[1] ?? header(invite.request, 'X-Business-Number-Id')?.trim();
+    const named = conversation?.businessNumberId ?? header(invite.request, 'X-Business-Number-Id')?.trim();
     const from = digits(invite.fromUser);
     let number = named ? numbers.find((n) => n._id === named) : from ? numbers.find((n) => digits(n.displayNumber) === from) : undefined;
     if (!number && !named) {
@@ -131,9 +146,11 @@ export function createBusinessCalls({ store, temporal, taskQueue, sipTaskQueue, 
       const target = await targetOf(invite);
       if (!target?.number) return false;
       const agentId = header(invite.request, agentHeader)?.trim();
+      // The customer's conversation as their messages have it (the registry's key), the number dialled being theirs.
+      const { conversationId } = await callConversation(store, target.number._id, { waId: target.customer }, new Date(clock()), 'contact-centre');
       const input: BusinessCallWorkflowInput = {
         invite,
-        conversationId: `wa:${target.number._id}:${target.customer}`,
+        conversationId,
         businessNumberId: target.number._id,
         businessNumber: digits(target.number.displayNumber),
         customerNumber: target.customer,

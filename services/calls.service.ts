@@ -14,6 +14,8 @@ import type { Store } from '../store/db';
 import { publishedConfig } from '../store/machine-config.store';
 import { listNumbers } from '../store/numbers.store';
 import type { BusinessCalls } from './business-calls.service';
+import { callConversation } from './customer-calls';
+import { conversationWorkflowId } from '../lib/conversation-id';
 import { callCancelledSignal, callLegEndedSignal, type CallWorkflowInput } from '../workflows/call.messages';
 
 const digits = (text: string) => text.replace(/\D/g, '');
@@ -67,10 +69,13 @@ export function createCallService({ store, temporal, taskQueue, sipTaskQueue, cl
       const [settings, { config }] = await Promise.all([findCallSettings(store, number._id), publishedConfig(store)]);
       const at = clock();
       const customer = digits(invite.fromUser) || invite.fromUser;
+      // Meta's From user is the caller's wa_id: the call joins the conversation their messages use (the registry's key).
+      // A From without digits (never Meta's) keeps the id it names, learning nothing.
+      const { conversationId } = digits(invite.fromUser) ? await callConversation(store, number._id, { waId: customer }, new Date(at)) : { conversationId: conversationWorkflowId(number._id, customer) };
       const route = routeFor(config, number._id, undefined, at);
       const input: CallWorkflowInput = {
         invite,
-        conversationId: `wa:${number._id}:${customer}`,
+        conversationId,
         businessNumberId: number._id,
         businessNumber: digits(number.displayNumber),
         customerNumber: customer,

@@ -35,11 +35,15 @@ export async function findCallPermission(store: Store, businessNumberId: string,
   return permissions(store).findOne({ _id: callPermissionId(businessNumberId, customerNumber) });
 }
 
-/** The business-initiated calls of a conversation in the last 8 days (enough for every limit), newest first. */
-export async function recentBusinessCalls(store: Store, conversationId: string, now: number): Promise<PastBusinessCall[]> {
+/**
+ * The business number's calls to this WhatsApp user (wa_id) in the last 8 days (enough for every limit), newest
+ * first. By number and user, as Meta counts them, not by conversation id: calls filed under an id built from the
+ * number before the registry's key was used for calls still count.
+ */
+export async function recentBusinessCalls(store: Store, businessNumberId: string, customerNumber: string, now: number): Promise<PastBusinessCall[]> {
   const docs = await store.db
     .collection<CallDoc>('calls')
-    .find({ conversationId, direction: 'business_initiated', offeredAt: { $gte: now - 8 * 86_400_000 } })
+    .find({ businessNumberId, customerNumber, direction: 'business_initiated', offeredAt: { $gte: now - 8 * 86_400_000 } })
     .sort({ offeredAt: -1 })
     .limit(1_000)
     .toArray();
