@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { wholeNumber } from './query-params';
 import type { AlertDoc, HoldDoc } from '../store/health.store';
 import type { AlertService } from '../services/alerts.service';
 import { allow, may, principalOf } from './auth';
@@ -7,7 +8,7 @@ import { parseIn } from './request';
 
 export const AlertsQuery = z.strictObject({
   status: z.enum(['active', 'resolved']).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: wholeNumber('limit', { min: 1, max: 500, fallback: 100 }),
 });
 
 export const AlertId = z.string().regex(/^alert_[0-9a-f]{24}$/);

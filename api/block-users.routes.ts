@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { once, optionalWholeNumber } from './query-params';
 import { allow, may, principalOf } from './auth';
 import { ConversationId } from './conversations.schema';
 import { parseIn } from './request';
@@ -8,8 +9,8 @@ import type { ConversationService } from '../services/conversations.service';
 
 export const BlockedUsersQuery = z
   .strictObject({
-    limit: z.coerce.number().int().min(1).max(1_000).optional(),
-    after: z.string().min(1).max(512).optional().meta({ description: 'The `after` cursor of the previous page' }),
+    limit: optionalWholeNumber('limit', { min: 1, max: 1_000 }),
+    after: once('after', z.string().min(1).max(512).optional()).meta({ description: 'The `after` cursor of the previous page' }),
   })
   .meta({ id: 'BlockedUsersQuery' });
 

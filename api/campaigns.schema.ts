@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wholeNumber } from './query-params';
 import 'zod-openapi';
 import { MessageView, TemplateMessage } from './conversations.schema';
 
@@ -54,8 +55,8 @@ export const CreateCampaignBody = z
 export const EmptyBody = z.strictObject({});
 
 export const ListRecipientsQuery = z.strictObject({
-  from: z.coerce.number().int().min(0).default(0).meta({ description: 'Index of the first recipient (list order)' }),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  from: wholeNumber('from', { min: 0, max: 1_000_000_000, fallback: 0 }).meta({ description: 'Index of the first recipient (list order)' }),
+  limit: wholeNumber('limit', { min: 1, max: 500, fallback: 100 }),
 });
 
 const states = ['running', 'paused', 'waitingForTier', 'completed', 'cancelled'] as const;

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { wholeNumber } from './query-params';
 import type { Store } from '../store/db';
 import { deadLetterReasons, listDeadLetters, type DeadLetterDoc } from '../store/dead-letters.store';
 import { allow, may } from './auth';
@@ -7,7 +8,7 @@ import { parseIn } from './request';
 
 export const DeadLettersQuery = z.strictObject({
   reason: z.enum(deadLetterReasons).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: wholeNumber('limit', { min: 1, max: 500, fallback: 100 }),
 });
 
 export const DeadLetterView = z

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { wholeNumber } from './query-params';
 import { AppError } from '../lib/errors';
 import { jsonShapeIssue } from '../lib/json-shape';
 import { MachineConfig } from '../lib/machine-config';
@@ -28,7 +29,7 @@ export const ConfigDraftBody = z
   .meta({ id: 'ConfigDraft', description: 'A MachineConfig being edited; saved even while invalid' });
 export const PublishBody = z.strictObject({ note: z.string().max(500).optional() });
 export const RollbackBody = z.strictObject({ version: z.number().int().positive(), note: z.string().max(500).optional() });
-export const AuditQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+export const AuditQuery = z.strictObject({ limit: wholeNumber('limit', { min: 1, max: 500, fallback: 50 }) });
 const VersionParam = z.coerce.number().int().positive();
 
 /** Field-level problems: `path` is the dotted field, e.g. `businessHours.days.mon.0.to`. */

@@ -23,17 +23,23 @@ export function once<S extends z.ZodType>(name: string, schema: S) {
  * parameter is absent, given once. Refused: "`name` must be a whole number from `min` to `max`, not "<value>"".
  */
 export function wholeNumber(name: string, { min, max, fallback }: { min: number; max: number; fallback: number }) {
+  return digitsOnce(name, min, max, z.number().int().min(min).max(max).default(fallback));
+}
+
+/** {@link wholeNumber} with no fallback: absent stays undefined (the service picks its own default). */
+export function optionalWholeNumber(name: string, { min, max }: { min: number; max: number }) {
+  return digitsOnce(name, min, max, z.number().int().min(min).max(max).optional());
+}
+
+function digitsOnce<S extends z.ZodType>(name: string, min: number, max: number, inner: S) {
   return once(
     name,
-    z.preprocess(
-      (value, ctx) => {
-        if (value === undefined) return value;
-        const number = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
-        if (number >= min && number <= max) return number;
-        ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(String(value).slice(0, 40))}` });
-        return z.NEVER;
-      },
-      z.number().int().min(min).max(max).default(fallback),
-    ),
+    z.preprocess((value, ctx) => {
+      if (value === undefined) return value;
+      const number = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
+      if (number >= min && number <= max) return number;
+      ctx.addIssue({ code: 'custom', message: `${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(String(value).slice(0, 40))}` });
+      return z.NEVER;
+    }, inner),
   );
 }
