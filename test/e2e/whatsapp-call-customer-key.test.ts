@@ -76,6 +76,26 @@ async function expectCallIn(key: string, waId: string, wacid: string, calledAt: 
   expect((await rig.request('GET', path(waId))).status).toBe(404);
 }
 
+/** Meta's status of a business-initiated call (business-initiated calls page), with the BSUID beside `recipient_id`. */
+const callStatus = (p: { waId: string; userId: string }, wacid: string, status: 'RINGING' | 'ACCEPTED', atSeconds: number) => ({
+  object: 'whatsapp_business_account',
+  entry: [
+    {
+      id: WABA_ID,
+      changes: [
+        {
+          field: 'calls',
+          value: {
+            messaging_product: 'whatsapp',
+            metadata: { display_phone_number: DISPLAY, phone_number_id: BUSINESS_NUMBER_ID },
+            statuses: [{ id: wacid, timestamp: String(atSeconds), type: 'call', status, recipient_id: p.waId, recipient_user_id: p.userId }],
+          },
+        },
+      ],
+    },
+  ],
+});
+
 describe("a customer's call lands in the conversation of their messages (the registry's key)", () => {
   it('wrote with number and BSUID (keyed by BSUID), then calls: Meta names the number only; call and window are in the BSUID conversation', async () => {
     const person = newPerson();
@@ -99,5 +119,15 @@ describe("a customer's call lands in the conversation of their messages (the reg
     const customer = await rig.request('GET', `/v1/customers?identifier=${person.waId}`);
     expect(customer.status).toBe(200);
     expect(JSON.stringify(customer.body)).toContain(person.userId);
+  }, 90_000);
+
+  it("wrote by BSUID alone, then accepts the business's call: Meta's statuses name recipient_user_id; the window opens in the BSUID conversation", async () => {
+    const person = newPerson();
+    await wroteLongAgo({ userId: person.userId }, person.userId);
+    const wacid = `wacid.accepted-${person.waId}`;
+    const rangAt = Math.floor(Date.now() / 1000) - 40;
+    expect((await rig.simulator.deliverWebhook(callStatus(person, wacid, 'RINGING', rangAt))).finalStatus).toBe(200);
+    expect((await rig.simulator.deliverWebhook(callStatus(person, wacid, 'ACCEPTED', rangAt + 5))).finalStatus).toBe(200);
+    await expectCallIn(person.userId, person.waId, wacid, rangAt + 5);
   }, 90_000);
 });
