@@ -9,7 +9,8 @@
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/pricing/).
  * Through the real stack: the simulator signs and delivers each webhook as Meta would.
  */
-import { BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { signBody } from '../../simulator/cloud-api.payloads';
+import { APP_SECRET, BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
 import { eventually } from '../support/workflow-env';
 
 const DISPLAY = '12025550109';
@@ -28,7 +29,7 @@ beforeAll(async () => {
 afterAll(async () => rig?.stop());
 
 /** Meta's `calls` change with one call event of the user's call; `userId`: the BSUID fields Meta adds. */
-function callWebhook(p: { waId: string; userId?: string }, call: Record<string, unknown>) {
+function callWebhook(p: { waId?: string; userId?: string }, call: Record<string, unknown>) {
   return {
     object: 'whatsapp_business_account',
     entry: [
@@ -40,8 +41,8 @@ function callWebhook(p: { waId: string; userId?: string }, call: Record<string, 
             value: {
               messaging_product: 'whatsapp',
               metadata: { display_phone_number: DISPLAY, phone_number_id: BUSINESS_NUMBER_ID },
-              contacts: [{ profile: { name: 'Ada' }, wa_id: p.waId, ...(p.userId ? { user_id: p.userId } : {}) }],
-              calls: [{ to: DISPLAY, from: p.waId, ...(p.userId ? { from_user_id: p.userId } : {}), direction: 'USER_INITIATED', ...call }],
+              contacts: [{ profile: { name: 'Ada' }, ...(p.waId ? { wa_id: p.waId } : {}), ...(p.userId ? { user_id: p.userId } : {}) }],
+              calls: [{ to: DISPLAY, ...(p.waId ? { from: p.waId } : {}), ...(p.userId ? { from_user_id: p.userId } : {}), direction: 'USER_INITIATED', ...call }],
             },
           },
         ],
@@ -50,9 +51,9 @@ function callWebhook(p: { waId: string; userId?: string }, call: Record<string, 
   };
 }
 
-const connect = (p: { waId: string; userId?: string }, wacid: string, atSeconds: number) =>
+const connect = (p: { waId?: string; userId?: string }, wacid: string, atSeconds: number) =>
   callWebhook(p, { id: wacid, event: 'connect', timestamp: String(atSeconds), session: { sdp_type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' } });
-const terminate = (p: { waId: string; userId?: string }, wacid: string, atSeconds: number) =>
+const terminate = (p: { waId?: string; userId?: string }, wacid: string, atSeconds: number) =>
   callWebhook(p, { id: wacid, event: 'terminate', timestamp: String(atSeconds + 30), status: 'COMPLETED', start_time: String(atSeconds + 2), end_time: String(atSeconds + 30), duration: 28 });
 
 /** The person wrote 25 h ago (their window has passed); their conversation is keyed as the registry says. */
@@ -129,5 +130,19 @@ describe("a customer's call lands in the conversation of their messages (the reg
     expect((await rig.simulator.deliverWebhook(callStatus(person, wacid, 'RINGING', rangAt))).finalStatus).toBe(200);
     expect((await rig.simulator.deliverWebhook(callStatus(person, wacid, 'ACCEPTED', rangAt + 5))).finalStatus).toBe(200);
     await expectCallIn(person.userId, person.waId, wacid, rangAt + 5);
+  }, 90_000);
+
+  it('named by BSUID alone (the number left out), the call lands in their conversation; a call naming nobody is a dead letter', async () => {
+    const person = newPerson();
+    await wroteLongAgo({ userId: person.userId }, person.userId);
+    const wacid = `wacid.only-${person.waId}`;
+    const calledAt = Math.floor(Date.now() / 1000) - 40;
+    expect((await rig.simulator.deliverWebhook(connect({ userId: person.userId }, wacid, calledAt))).finalStatus).toBe(200);
+    await expectCallIn(person.userId, person.waId, wacid, calledAt);
+
+    const raw = JSON.stringify(connect({}, `wacid.nobody-${person.waId}`, calledAt));
+    const res = await fetch(`${rig.baseUrl}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) }, body: raw });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { received: Record<string, number> }).received).toMatchObject({ callEvents: 0, deadLetters: 1 });
   }, 90_000);
 });
