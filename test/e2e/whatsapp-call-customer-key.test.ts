@@ -106,6 +106,10 @@ describe("a customer's call lands in the conversation of their messages (the reg
     expect((await rig.simulator.deliverWebhook(connect({ waId: person.waId }, wacid, calledAt))).finalStatus).toBe(200);
     expect((await rig.simulator.deliverWebhook(terminate({ waId: person.waId }, wacid, calledAt))).finalStatus).toBe(200);
     await expectCallIn(person.userId, person.waId, wacid, calledAt);
+    // Their call permission is read for the BSUID conversation, at the number the registry knows for them.
+    const permission = await rig.request('GET', path(person.userId, '/call-permission'));
+    expect(permission.status).toBe(200);
+    expect(permission.body).toMatchObject({ conversationId: `wa:${BUSINESS_NUMBER_ID}:${person.userId}`, customerNumber: person.waId, state: 'none', canCall: false });
   }, 90_000);
 
   it('wrote by BSUID alone (no number), then calls: Meta names number and from_user_id; call and window are in the BSUID conversation', async () => {
