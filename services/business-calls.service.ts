@@ -50,10 +50,19 @@ export interface BusinessCallDeps {
   maxDurationMs?: number;
 }
 
-/** Whether the business may call the customer now: Meta's rules over the kept reply and the pair's past calls. */
-export async function callPermissionOf(store: Store, businessNumberId: string, customerNumber: string, now: number): Promise<CallPermissionVerdict & { reply?: Awaited<ReturnType<typeof findCallPermission>> }> {
-  const [reply, calls] = await Promise.all([findCallPermission(store, businessNumberId, customerNumber), recentBusinessCalls(store, businessNumberId, customerNumber, now)]);
-  return { ...callPermissionVerdict(reply ?? undefined, calls, now), ...(reply ? { reply } : {}) };
+/**
+ * Whether the business may call the customer now: Meta's rules over the kept reply and the pair's past calls. The
+ * reply is kept under the customer's conversation key (api/webhook.messages.ts), which is their number unless the
+ * registry keys them otherwise (a BSUID): `customerKey` names it, and the newer of the two kept replies counts.
+ */
+export async function callPermissionOf(store: Store, businessNumberId: string, customerNumber: string, now: number, customerKey = customerNumber): Promise<CallPermissionVerdict & { reply?: Awaited<ReturnType<typeof findCallPermission>> }> {
+  const [byNumber, byKey, calls] = await Promise.all([
+    findCallPermission(store, businessNumberId, customerNumber),
+    customerKey === customerNumber ? null : findCallPermission(store, businessNumberId, customerKey),
+    recentBusinessCalls(store, businessNumberId, customerNumber, now),
+  ]);
+  const reply = [byNumber, byKey].filter((r) => r !== null).sort((a, b) => b.repliedAt - a.repliedAt)[0];
+  return { ...callPermissionVerdict(reply, calls, now), ...(reply ? { reply } : {}) };
 }
 
 /**
@@ -132,7 +141,9 @@ export function createBusinessCalls({ store, temporal, taskQueue, sipTaskQueue, 
       if (await findPersonBlock(store, target.number._id, { key: target.customer, waId: target.customer })) {
         return { kind: 'refuse', status: 403, reason: 'Forbidden', headers: [reasonHeader(403, `customer_blocked: ${errorCatalog.customer_blocked.title}`)] };
       }
-      const verdict = await callPermissionOf(store, target.number._id, target.customer, clock());
+      // The customer as the registry keys them: their reply is kept under that key (a BSUID, for some).
+      const { customer } = await callConversation(store, target.number._id, { waId: target.customer }, new Date(clock()), 'contact-centre');
+      const verdict = await callPermissionOf(store, target.number._id, target.customer, clock(), customer.key);
       const refusal = verdict.refusal;
       if (!refusal) return { kind: 'accept' };
       const text = `${refusal.code}: ${errorCatalog[refusal.code].title} (${refusal.detail})`;
@@ -172,7 +183,7 @@ export type BusinessCalls = ReturnType<typeof createBusinessCalls>;
  * last reply, whether a call may be placed now and, if not, the refusal's stable code; Meta's limits.
  */
 export async function callPermissionView(store: Store, businessNumberId: string, customerNumber: string, conversationId: string, now = Date.now()) {
-  const verdict = await callPermissionOf(store, businessNumberId, customerNumber, now);
+  const verdict = await callPermissionOf(store, businessNumberId, customerNumber, now, conversationIdParts(conversationId)?.customerKey);
   const reply = verdict.reply;
   return {
     conversationId,

@@ -149,4 +149,18 @@ describe("a customer's call lands in the conversation of their messages (the reg
     expect(res.status).toBe(200);
     expect(((await res.json()) as { received: Record<string, number> }).received).toMatchObject({ callEvents: 0, deadLetters: 1 });
   }, 90_000);
+
+  it("a BSUID-keyed customer's call permission reply lets the business call them: the permission read for the conversation and its number is the one they gave", async () => {
+    const person = newPerson();
+    // Their reply to our call permission request, as Meta delivers it (user call permissions page), naming number and BSUID.
+    const reply = { response: 'accept', is_permanent: false, expiration_timestamp: Math.floor(Date.now() / 1000) + 7 * 86_400 - 60, response_source: 'user_action' };
+    const sent = await fetch(`${rig.simulator.url}/_sim/inbound`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ phoneNumberId: BUSINESS_NUMBER_ID, from: person.waId, userId: person.userId, type: 'interactive', content: { type: 'call_permission_reply', call_permission_reply: reply } }),
+    });
+    expect(sent.status).toBe(200);
+    const permission = await eventually(() => rig.request('GET', path(person.userId, '/call-permission')), (r) => r.status === 200 && r.body.state !== 'none', 20_000);
+    expect(permission.body).toMatchObject({ customerNumber: person.waId, state: 'granted', canCall: true, response: 'accept' });
+  }, 60_000);
 });
