@@ -9,6 +9,8 @@ export interface CampaignDoc extends CampaignProgress {
   updatedAt: Date;
   /** When retention deleted its recipients (the counts stay). */
   recipientsPurgedAt?: Date;
+  /** When retention deleted its once-per-person marks (`campaign_persons`); campaigns purged before those were, lack it. */
+  personsPurgedAt?: Date;
 }
 
 /** What became of one recipient, as far as the campaign knows; the message document has the delivery status. */
@@ -98,17 +100,21 @@ export async function campaignStates(store: Store): Promise<Pick<CampaignDoc, 's
  * Retention: deletes the recipients of at most `limit` campaigns last changed before `before` (the campaign's counts
  * stay) and marks them purged so the next run skips them. Answers how many campaigns and recipients went.
  */
-export async function purgeOldRecipients(store: Store, before: Date, limit: number, now: Date): Promise<{ campaigns: number; recipients: number }> {
+export async function purgeOldRecipients(store: Store, before: Date, limit: number, now: Date): Promise<{ campaigns: number; recipients: number; persons: number }> {
   const old = await campaigns(store)
-    .find({ updatedAt: { $lt: before }, recipientsPurgedAt: { $exists: false } }, { projection: { _id: 1 } })
+    .find({ updatedAt: { $lt: before }, personsPurgedAt: { $exists: false } }, { projection: { _id: 1 } })
     .limit(limit)
     .toArray();
   let removed = 0;
+  let persons = 0;
   for (const { _id } of old) {
     removed += (await recipients(store).deleteMany({ campaignId: _id })).deletedCount;
-    await campaigns(store).updateOne({ _id }, { $set: { recipientsPurgedAt: now } });
+    // `campaign_persons` `_id`s are `<campaign id>:<customer key>` (activities/campaign.activities.ts claimPerson).
+    const marks = { _id: { $regex: `^${_id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:` } };
+    persons += (await store.db.collection<{ _id: string }>('campaign_persons').deleteMany(marks)).deletedCount;
+    await campaigns(store).updateOne({ _id }, { $set: { recipientsPurgedAt: now, personsPurgedAt: now } });
   }
-  return { campaigns: old.length, recipients: removed };
+  return { campaigns: old.length, recipients: removed, persons };
 }
 
 /** Erasure: the recipient entries naming any of these wa_ids or user ids. Answers how many went. */

@@ -2,11 +2,12 @@ import type { Store } from './db';
 import { deleteMessages } from './message-deletion';
 import { listNumbers } from './numbers.store';
 import { purgeOldRecipients } from './campaigns.store';
+import { purgeExpiredTraces, type PurgedTraces } from './retention-traces.store';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** What one purge step removed, by kind (counts only), and whether anything expired is left for the next step. */
-export interface PurgeStep {
+export interface PurgeStep extends PurgedTraces {
   messages: number;
   deliveryStatuses: number;
   media: number;
@@ -14,6 +15,8 @@ export interface PurgeStep {
   deadLetters: number;
   webhookBatches: number;
   campaignRecipients: number;
+  /** `campaign_persons`: the once-per-person marks of campaigns whose recipients went. */
+  campaignPersons: number;
   more: boolean;
 }
 
@@ -29,7 +32,8 @@ export interface PurgeOptions {
  * One step of the retention purge: per business number (its own `retention.days`, else the default), the messages
  * whose thread time (`sortAt`) is older than the cut-off, with their statuses, reactions and media
  * (store/message-deletion.ts), and closed conversations' projections last changed before it; by the default, dead
- * letters, webhook batches and the recipients of campaigns finished before it. Plain range deletes, no TTL index
+ * letters, webhook batches and the recipients of campaigns finished before it with their once-per-person marks; calls,
+ * Meta's call webhooks, call permission replies and the legacy-number ledger per number (store/retention-traces.store.ts). Plain range deletes, no TTL index
  * (FerretDB has none): the same on MongoDB and FerretDB. Idempotent; call again while `more`.
  */
 export async function purgeExpiredStep(store: Store, { now, defaultDays, batchSize }: PurgeOptions): Promise<PurgeStep> {
@@ -57,6 +61,7 @@ export async function purgeExpiredStep(store: Store, { now, defaultDays, batchSi
     full(closed);
     conversations += (await store.conversations.deleteMany({ _id: { $in: closed.map((c) => c._id) } })).deletedCount;
   }
+  const traces = await purgeExpiredTraces(store, scopes, batchSize, full);
   const before = new Date(cutoff(defaultDays));
   const letters = await store.deadLetters.find({ receivedAt: { $lt: before } }, { projection: { _id: 1 } }).limit(batchSize).toArray();
   full(letters);
@@ -67,6 +72,5 @@ export async function purgeExpiredStep(store: Store, { now, defaultDays, batchSi
   await store.inboundBatchChunks.deleteMany({ at: { $lt: before } });
   const old = await purgeOldRecipients(store, before, batchSize, now);
   if (old.campaigns >= batchSize) more = true;
-  const campaignRecipients = old.recipients;
-  return { ...deleted, conversations, deadLetters, webhookBatches, campaignRecipients, more };
+  return { ...deleted, ...traces, conversations, deadLetters, webhookBatches, campaignRecipients: old.recipients, campaignPersons: old.persons, more };
 }

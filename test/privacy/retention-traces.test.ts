@@ -1,0 +1,125 @@
+/**
+ * Retention reaches what names customers outside their messages: calls, Meta's call webhooks, call permission
+ * replies, the legacy-number notice ledger and campaigns' once-per-person marks go once past the retention, by the
+ * `retention-purge` Schedule one document per step; younger ones stay. Time is moved as Meta's payloads carry it
+ * (webhook timestamps); what only the worker writes is seeded as it writes it, dated back.
+ */
+import { ScheduleNotFoundError } from '@temporalio/client';
+import { signBody } from '../../simulator/cloud-api.payloads';
+import { saveCall } from '../../store/calls.store';
+import { claimLegacyReply } from '../../store/numbers.store';
+import { ensureRetentionSchedule } from '../../worker/retention-schedule';
+import { permissionReplyWebhook } from '../support/call-permission-payloads';
+import { uniqueId } from '../support/env';
+import { APP_SECRET, BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { eventually } from '../support/workflow-env';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const suffix = String(Math.floor(Math.random() * 900_000) + 100_000);
+const old = `1557${suffix}1`;
+const recent = `1557${suffix}2`;
+const conversationOf = (key: string) => `wa:${BUSINESS_NUMBER_ID}:${key}`;
+const scheduleId = uniqueId('retention-traces');
+const tenDaysAgo = Date.now() - 10 * DAY_MS;
+
+let rig: ServiceRig;
+beforeAll(async () => {
+  rig = await startService();
+  const registered = await rig.requestAs('supervisor', 'POST', '/v1/numbers', {
+    phoneNumberId: BUSINESS_NUMBER_ID,
+    displayNumber: '+1 202 555 0107',
+    verificationMethod: 'sms',
+    ownership: { attestedBy: 'Grace, head of support', statement: true },
+  });
+  expect(registered.status).toBe(201);
+}, 60_000);
+afterAll(async () => {
+  await rig?.temporal.schedule
+    .getHandle(scheduleId)
+    .delete()
+    .catch((err: unknown) => {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    });
+  await rig?.stop();
+});
+
+async function deliver(body: object): Promise<void> {
+  const raw = JSON.stringify(body);
+  const res = await fetch(`${rig.baseUrl}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) }, body: raw });
+  expect(res.status).toBe(200);
+}
+
+/** Meta's call status webhook for a business-initiated call (calling/business-initiated-calls page's shape). */
+const callStatus = (customer: string, wacid: string, status: string, timestampMs: number) => ({
+  object: 'whatsapp_business_account',
+  entry: [
+    {
+      id: WABA_ID,
+      changes: [
+        {
+          field: 'calls',
+          value: {
+            messaging_product: 'whatsapp',
+            metadata: { display_phone_number: '12025550107', phone_number_id: BUSINESS_NUMBER_ID },
+            statuses: [{ id: wacid, timestamp: String(Math.floor(timestampMs / 1000)), type: 'call', status, recipient_id: customer }],
+          },
+        },
+      ],
+    },
+  ],
+});
+
+/** The call as the call workflow writes it (store/calls.store.ts saveCall), at `at`. */
+const call = (customer: string, at: number) =>
+  saveCall(
+    rig.store,
+    { callId: `call-${customer}`, conversationId: conversationOf(customer), businessNumberId: BUSINESS_NUMBER_ID, customerNumber: customer, direction: 'user_initiated', phase: 'ended', offeredAt: at, attempts: 1, queue: 'support', endedAt: at + 60_000 },
+    new Date(at + 60_000),
+  );
+
+const count = (name: string, filter: object) => rig.store.db.collection(name).countDocuments(filter);
+const calls = (key: string) => rig.request('GET', `/v1/conversations/${conversationOf(key)}/calls`);
+
+describe('retention of calls, call webhooks, call permissions, the legacy ledger and campaign marks', () => {
+  it('purges those past the retention through the Schedule, in batches, and keeps younger ones', async () => {
+    for (const [key, at] of [[old, tenDaysAgo], [recent, Date.now() - 10_000]] as const) {
+      await deliver(callStatus(key, `wacid.ret-${key}`, 'RINGING', at));
+      await deliver(callStatus(key, `wacid.ret-${key}`, 'REJECTED', at + 3_000));
+      await deliver(permissionReplyWebhook(key, { response: 'accept', is_permanent: true, response_source: 'user_action' }, Math.floor(at / 1000)));
+      await call(key, at);
+      expect(await claimLegacyReply(rig.store, BUSINESS_NUMBER_ID, key, `msg_${key}`, at, DAY_MS)).toBe(true);
+    }
+    await rig.approveTemplate('spring_sale', 'en_US', 'APPROVED', { body: { text: 'Hello {{1}}, this is spring_sale.', examples: ['Ada'] } });
+    const campaign = await rig.request(
+      'POST',
+      '/v1/campaigns',
+      { businessNumberId: BUSINESS_NUMBER_ID, template: { name: 'spring_sale', language: 'en_US' }, recipients: [{ waId: old, components: [{ type: 'body', parameters: [{ type: 'text', text: 'you' }] }] }] },
+      { 'idempotency-key': uniqueId('retention-traces') },
+    );
+    expect(campaign.status).toBe(201);
+    const campaignId = campaign.body.campaignId as string;
+    await eventually(() => rig.request('GET', `/v1/campaigns/${campaignId}`), (r) => r.body.state === 'completed', 30_000);
+    expect(await count('campaign_persons', { _id: { $regex: `^${campaignId}:` } })).toBe(1);
+    // The campaign finished ten days ago: its last change moved back as the clock would have.
+    await rig.store.db.collection('campaigns').updateOne({ _id: campaignId as never }, { $set: { updatedAt: new Date(tenDaysAgo) } });
+
+    await eventually(() => count('call_permissions', { customerNumber: old }), (n) => n === 1, 15_000);
+    expect((await calls(old)).body.calls).toHaveLength(1);
+    expect(await count('call_events', { customer: old })).toBe(2);
+
+    expect((await rig.requestAs('supervisor', 'PUT', `/v1/numbers/${BUSINESS_NUMBER_ID}/retention`, { days: 7 })).status).toBe(200);
+    await ensureRetentionSchedule(rig.temporal, { scheduleId, taskQueue: rig.taskQueue, everyMs: 1_000, policy: { defaultDays: 7, batchSize: 1 } });
+
+    await eventually(() => count('call_events', { customer: old }), (n) => n === 0, 60_000);
+    await eventually(() => count('campaign_persons', { _id: { $regex: `^${campaignId}:` } }), (n) => n === 0, 30_000);
+    expect((await calls(old)).body.calls).toEqual([]);
+    expect(await count('call_permissions', { customerNumber: old })).toBe(0);
+    expect(await count('legacy_replies', { _id: `${BUSINESS_NUMBER_ID}:${old}` })).toBe(0);
+
+    // Younger ones stay.
+    expect((await calls(recent)).body.calls).toHaveLength(1);
+    expect(await count('call_events', { customer: recent })).toBe(2);
+    expect(await count('call_permissions', { customerNumber: recent })).toBe(1);
+    expect(await count('legacy_replies', { _id: `${BUSINESS_NUMBER_ID}:${recent}` })).toBe(1);
+  }, 150_000);
+});
