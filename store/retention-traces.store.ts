@@ -12,7 +12,7 @@ export interface PurgedTraces {
   calls: number;
   /** `call_events`: Meta's `calls` webhooks as kept, by the event's time (`at`). */
   callEvents: number;
-  /** `call_permissions`: call permission replies, by when the user replied (`repliedAt`). */
+  /** `call_permissions`: call permission replies, by when the user replied (`repliedAt`); a permanent Allow stays while in force. */
   callPermissions: number;
   /** `legacy_replies`: the moved number's notice ledger, by when the notice was last sent (`lastSentAt`). */
   legacyReplies: number;
@@ -41,7 +41,9 @@ export async function purgeExpiredTraces(store: Store, scopes: RetentionScope[],
   for (const { number, cutoff } of scopes) {
     removed.calls += await purge('calls', { businessNumberId: number, updatedAt: { $lt: new Date(cutoff) } });
     removed.callEvents += await purge('call_events', { businessNumberId: number, at: { $lt: cutoff } });
-    removed.callPermissions += await purge('call_permissions', { businessNumberId: number, repliedAt: { $lt: cutoff } });
+    // A permanent Allow is in force until the user revokes it (a newer reply replaces it): without it the connector
+    // would refuse the business's calls to them (call_permission_required). A temporary one has expired (7 days at most).
+    removed.callPermissions += await purge('call_permissions', { businessNumberId: number, repliedAt: { $lt: cutoff }, $nor: [{ response: 'accept', isPermanent: true }] });
     const ledger = typeof number === 'string' ? ownedBy(number) : own.length > 0 ? { $nor: own.map(ownedBy) } : {};
     removed.legacyReplies += await purge('legacy_replies', { ...ledger, lastSentAt: { $lt: cutoff } });
   }

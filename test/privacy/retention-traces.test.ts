@@ -18,6 +18,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const suffix = String(Math.floor(Math.random() * 900_000) + 100_000);
 const old = `1557${suffix}1`;
 const recent = `1557${suffix}2`;
+const permanent = `1557${suffix}3`;
 const conversationOf = (key: string) => `wa:${BUSINESS_NUMBER_ID}:${key}`;
 const scheduleId = uniqueId('retention-traces');
 const tenDaysAgo = Date.now() - 10 * DAY_MS;
@@ -85,10 +86,13 @@ describe('retention of calls, call webhooks, call permissions, the legacy ledger
     for (const [key, at] of [[old, tenDaysAgo], [recent, Date.now() - 10_000]] as const) {
       await deliver(callStatus(key, `wacid.ret-${key}`, 'RINGING', at));
       await deliver(callStatus(key, `wacid.ret-${key}`, 'REJECTED', at + 3_000));
-      await deliver(permissionReplyWebhook(key, { response: 'accept', is_permanent: true, response_source: 'user_action' }, Math.floor(at / 1000)));
+      const seconds = Math.floor(at / 1000);
+      await deliver(permissionReplyWebhook(key, { response: 'accept', is_permanent: false, expiration_timestamp: seconds + 7 * 86_400, response_source: 'user_action' }, seconds));
       await call(key, at);
       expect(await claimLegacyReply(rig.store, BUSINESS_NUMBER_ID, key, `msg_${key}`, at, DAY_MS)).toBe(true);
     }
+    // A permanent Allow given as long ago: still in force, so kept (the connector checks it before the business calls).
+    await deliver(permissionReplyWebhook(permanent, { response: 'accept', is_permanent: true, response_source: 'user_action' }, Math.floor(tenDaysAgo / 1000)));
     await rig.approveTemplate('spring_sale', 'en_US', 'APPROVED', { body: { text: 'Hello {{1}}, this is spring_sale.', examples: ['Ada'] } });
     const campaign = await rig.request(
       'POST',
@@ -103,7 +107,7 @@ describe('retention of calls, call webhooks, call permissions, the legacy ledger
     // The campaign finished ten days ago: its last change moved back as the clock would have.
     await rig.store.db.collection('campaigns').updateOne({ _id: campaignId as never }, { $set: { updatedAt: new Date(tenDaysAgo) } });
 
-    await eventually(() => count('call_permissions', { customerNumber: old }), (n) => n === 1, 15_000);
+    await eventually(() => count('call_permissions', { customerNumber: { $in: [old, permanent] } }), (n) => n === 2, 15_000);
     expect((await calls(old)).body.calls).toHaveLength(1);
     expect(await count('call_events', { customer: old })).toBe(2);
 
@@ -120,6 +124,7 @@ describe('retention of calls, call webhooks, call permissions, the legacy ledger
     expect((await calls(recent)).body.calls).toHaveLength(1);
     expect(await count('call_events', { customer: recent })).toBe(2);
     expect(await count('call_permissions', { customerNumber: recent })).toBe(1);
+    expect(await count('call_permissions', { customerNumber: permanent })).toBe(1);
     expect(await count('legacy_replies', { _id: `${BUSINESS_NUMBER_ID}:${recent}` })).toBe(1);
   }, 150_000);
 });
