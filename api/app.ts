@@ -32,7 +32,7 @@ import { conversationRoutes } from './conversations.routes';
 import { agentRoutes } from './agents.routes';
 import { customerRoutes } from './customers.routes';
 import { createCustomerService } from '../services/customers.service';
-import { createLiveFeeds } from './console.live';
+import { createLiveFeeds, defaultLiveLimits } from './console.live';
 import { consoleApiRoutes, consoleLiveRoutes, consoleRoutes } from './console.routes';
 import { machineConfigRoutes } from './machine-config.routes';
 import { numberRoutes } from './numbers.routes';
@@ -170,7 +170,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   app.use(consoleRoutes(consoleDir));
   // Every /v1 route needs an API key; each route names the roles it allows.
   app.use('/v1', authenticate(store, authLimiter), keyRateLimit(config.API_KEY_REQUESTS_PER_SECOND ?? 200));
-  app.use(consoleApiRoutes());
+  app.use(consoleApiRoutes({ liveStreamConversations: config.LIVE_STREAM_CONVERSATIONS ?? defaultLiveLimits.topicsPerStream }));
   // Uploads are multipart, so they are routed before the JSON-only gate.
   app.use(mediaRoutes(store));
   app.use('/v1', requireJson, express.json({ limit: config.HTTP_BODY_LIMIT_BYTES, strict: true, verify: refuseNonUtf8 }), jsonShapeGuard);

@@ -27,12 +27,15 @@ export function consoleRoutes(dir: string): Router {
   return router;
 }
 
-/** Who a key speaks for: the console shows the pages of that role. */
-export function consoleApiRoutes(): Router {
+/**
+ * Who a key speaks for: the console shows the pages of that role, and keeps within the limits it is told
+ * (`liveStreamConversations`: LIVE_STREAM_CONVERSATIONS, the most conversations its page's one stream carries).
+ */
+export function consoleApiRoutes(limits: { liveStreamConversations: number }): Router {
   const router = Router();
   router.get('/v1/whoami', (_req, res) => {
     const { role, name, agent } = principalOf(res);
-    res.json({ role, name, ...(agent ? { agentId: agent.id } : {}) });
+    res.json({ role, name, ...(agent ? { agentId: agent.id } : {}), limits });
   });
   return router;
 }

@@ -165,7 +165,14 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
       '/v1/whoami': {
         get: {
           summary: 'The role and name the API key speaks for (the console shows the pages of that role)',
-          responses: { '200': json('The key holder', z.object({ role: z.enum(['integrator', 'agent', 'supervisor', 'analyst']), name: z.string(), agentId: z.string().optional() })), '401': problem('Missing or unknown key') },
+          responses: { '200': json('The key holder', z.object({
+                role: z.enum(['integrator', 'agent', 'supervisor', 'analyst']),
+                name: z.string(),
+                agentId: z.string().optional(),
+                limits: z
+                  .object({ liveStreamConversations: z.number().int().meta({ description: 'LIVE_STREAM_CONVERSATIONS: the most conversations one console page\'s stream (GET /v1/console/live) carries; the console opens no more panels than this' }) })
+                  .meta({ description: 'Limits the console keeps within' }),
+              })), '401': problem('Missing or unknown key') },
         },
       },
       ...livePaths(conversationPath),

@@ -23,3 +23,30 @@ export const UNSAFE_FILENAME_MESSAGE = 'must not contain control or bidirectiona
 export function truncateFilename(name: string, max: number): string {
   return Array.from(name).slice(0, max).join('');
 }
+
+/** A piece of text as the console shows it: plain text, or one unsafe character named `U+XXXX`. */
+export type VisiblePart = { text: string } | { code: string };
+
+/**
+ * Splits what a customer sent (a document's file name, a profile name) so every control or bidirectional formatting
+ * character ({@link unsafeFilenameCharacter}'s set) can be shown as a visible `U+XXXX` marker instead of acting on the
+ * text around it: `passwd\u202Efdp.exe` shows its real order, not as `passwdexe.pdf`. The text itself is kept as sent.
+ */
+export function visibleParts(text: string): VisiblePart[] {
+  const parts: VisiblePart[] = [];
+  let plain = '';
+  for (const char of text) {
+    if (!UNSAFE.test(char)) {
+      plain += char;
+      continue;
+    }
+    if (plain) parts.push({ text: plain });
+    plain = '';
+    parts.push({ code: `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` });
+  }
+  if (plain) parts.push({ text: plain });
+  return parts;
+}
+
+/** {@link visibleParts} as one string (`passwd[U+202E]fdp.exe`), for attributes: a download's name, a label. */
+export const visibleText = (text: string): string => visibleParts(text).map((p) => ('code' in p ? `[${p.code}]` : p.text)).join('');

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiProblem, stateLabels, stateNames, type Conversation } from './api';
 import { BarChart } from './charts';
 import { Problem } from './problem';
+import { CustomerText } from './customer-text';
 
 interface Duration {
   count: number;
@@ -98,7 +99,7 @@ export function AnalysisPage() {
         <datalist id="recent-conversations">
           {recent.map((c) => (
             <option key={c.conversationId} value={c.conversationId}>
-              {c.customer.profileName ?? c.customer.key} · {stateLabels[c.state]}
+              <CustomerText text={c.customer.profileName ?? c.customer.key} /> · {stateLabels[c.state]}
             </option>
           ))}
         </datalist>

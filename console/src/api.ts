@@ -85,6 +85,8 @@ export interface Template {
 export interface Principal {
   role: 'integrator' | 'agent' | 'supervisor' | 'analyst';
   name: string;
+  /** LIVE_STREAM_CONVERSATIONS: the most panels the inbox's one stream carries (absent from an older API: 20). */
+  limits?: { liveStreamConversations: number };
 }
 
 /** Uploads a file for sending (POST /v1/media); answers its media id. */

@@ -4,6 +4,7 @@ import { closingSoon, remaining, useNow } from './hooks';
 import { useLive } from './live';
 import { openInInbox } from './inbox-list';
 import { Problem } from './problem';
+import { CustomerText } from './customer-text';
 
 /** Conversations by state, pushed live as they change, each window counting down. */
 export function BoardPage() {
@@ -25,7 +26,9 @@ export function BoardPage() {
               <ul>
                 {column.map((c) => (
                   <li class="card" key={c.conversationId} data-conversation={c.conversationId}>
-                    <strong>{c.customer.profileName ?? c.customer.waId ?? c.customer.key}</strong>
+                    <strong>
+                      <CustomerText text={c.customer.profileName ?? c.customer.waId ?? c.customer.key} />
+                    </strong>
                     <span class="muted">+{c.customer.waId ?? c.customer.key}</span>
                     <dl>
                       <dt>Window</dt>

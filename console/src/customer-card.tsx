@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, stateLabels, type StateName } from './api';
 import type { CustomerView } from '../../api/customers.schema';
+import { visibleText } from '../../lib/file-names';
 
 /**
  * Who the person in a conversation is (from the customer registry: phone, username, BSUID) and their other
@@ -21,7 +22,7 @@ export function CustomerCard({ conversationId }: { conversationId: string }) {
   }, [conversationId]);
   if (!customer) return null;
   const others = customer.conversations.filter((c) => c.conversationId !== conversationId);
-  const who = [customer.waId && `+${customer.waId}`, customer.username && `@${customer.username.replace(/^@/, '')}`, !customer.waId && customer.userId].filter(Boolean);
+  const who = [customer.waId && `+${customer.waId}`, customer.username && `@${visibleText(customer.username.replace(/^@/, ''))}`, !customer.waId && customer.userId].filter(Boolean);
   return (
     <details class="customer" data-customer={customer.id}>
       <summary>

@@ -7,6 +7,7 @@ import { Problem } from './problem';
 import { ReplyBox } from './reply-box';
 import { Thread, type MessageActions } from './thread';
 import { CustomerCard } from './customer-card';
+import { CustomerText } from './customer-text';
 import { useEarlierMessages } from './earlier';
 import { isWindowOpenInView } from '../../machines/conversation.rules';
 
@@ -21,9 +22,13 @@ const NO_MESSAGES: Message[] = [];
  */
 export function InboxPage({ principal }: { principal: Principal }) {
   const [open, setOpen] = useState(opened());
+  // The page's one stream carries at most this many conversations (the server refuses the whole stream past it, and
+  // every panel would show that problem): the panels past it are not opened, and a notice says so.
+  const most = principal.limits?.liveStreamConversations ?? 20;
   // Integrators hold nothing (the stream then carries only the panels they opened from the board). The agent's
   // conversations join `open` as they arrive (below), and so the stream.
-  const stream = usePageStream(open, principal.role === 'agent' || open.length > 0);
+  const live = open.slice(0, most);
+  const stream = usePageStream(live, principal.role === 'agent' || live.length > 0);
   const held = stream.agent;
   const heldIds = (held.data?.conversations ?? []).map((c) => c.conversationId);
   useEffect(() => {
@@ -33,7 +38,9 @@ export function InboxPage({ principal }: { principal: Principal }) {
     sessionStorage.setItem(OPEN, JSON.stringify([...known, ...added]));
     setOpen([...known, ...added]);
   }, [heldIds.join(' ')]);
-  const ids = [...new Set([...open, ...heldIds])];
+  const all = [...new Set([...open, ...heldIds])];
+  const ids = all.slice(0, most);
+  const waiting = all.slice(most);
   const closePanel = (id: string) => {
     const rest = opened().filter((x) => x !== id);
     sessionStorage.setItem(OPEN, JSON.stringify(rest));
@@ -43,6 +50,12 @@ export function InboxPage({ principal }: { principal: Principal }) {
     <section aria-labelledby="inbox-title">
       <h1 id="inbox-title">Agent inbox</h1>
       <Problem problem={held.problem} />
+      {waiting.length > 0 && (
+        <p class="notice" role="status">
+          Not opened: {waiting.length} conversation{waiting.length === 1 ? '' : 's'} ({waiting.join(', ')}). The inbox keeps at most {most} conversations
+          live at once (LIVE_STREAM_CONVERSATIONS); hide a panel to open the next.
+        </p>
+      )}
       {ids.length === 0 && <p class="muted">No conversations yet: the contact centre routes them to you, or open one from the board.</p>}
       <div class="inbox">
         {ids.map((id) => (
@@ -96,7 +109,7 @@ function ConversationPanel({ conversationId, live, principal, onDismiss }: Panel
   return (
     <article class="panel" aria-labelledby={titleId} data-conversation={conversationId}>
       <header>
-        <h2 id={titleId}>{c ? (c.customer.profileName ?? c.customer.key) : conversationId}</h2>
+        <h2 id={titleId}>{c ? <CustomerText text={c.customer.profileName ?? c.customer.key} /> : conversationId}</h2>
         {c && (
           <p class="muted">
             {stateLabels[c.state]} · window {isWindowOpenInView(c, now) ? remaining(c.windowClosesAt, now) : 'closed'} ·{' '}

@@ -2,6 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { mediaUrl, type Message } from './api';
 import { flowAnswers } from '../../lib/flow-answers';
 import { defaultFilename } from '../../lib/media-limits';
+import { visibleText } from '../../lib/file-names';
+import { CustomerText } from './customer-text';
 import { EditMarks, EventLine, OrderLines, ReferralNote } from './message-events';
 
 type Media = NonNullable<Message['image']>;
@@ -38,8 +40,8 @@ function MediaView({ kind, media }: { kind: 'image' | 'audio' | 'video' | 'docum
     case 'document': {
       const name = media.filename ?? defaultFilename('document', media.mimeType ?? '');
       return (
-        <a class="document" href={src} download={name}>
-          {name}
+        <a class="document" href={src} download={visibleText(name)}>
+          <CustomerText text={name} />
           {media.size !== undefined && <span class="muted"> · {size(media.size)}</span>}
         </a>
       );
@@ -136,7 +138,7 @@ const mapLink = (l: { latitude: number; longitude: number }) => `https://www.ope
 
 /** A short line for the message a reply quotes. */
 export const gist = (m: Message | undefined): string =>
-  !m ? 'an earlier message' : (m.text ?? m.image?.caption ?? m.document?.filename ?? m.location?.name ?? m.interactive?.title ?? m.button?.text ?? `[${m.type}]`);
+  !m ? 'an earlier message' : (m.text ?? m.image?.caption ?? (m.document?.filename !== undefined ? visibleText(m.document.filename) : undefined) ?? m.location?.name ?? m.interactive?.title ?? m.button?.text ?? `[${m.type}]`);
 
 /** What a message says, by type, following the thread API's MessageView: media, location, contacts, choices offered or made. */
 export function MessageBody({ m }: { m: Message }) {
