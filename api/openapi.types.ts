@@ -3520,6 +3520,11 @@ export interface operations {
                         role: "integrator" | "agent" | "supervisor" | "analyst";
                         name: string;
                         agentId?: string;
+                        /** @description Limits the console keeps within */
+                        limits: {
+                            /** @description LIVE_STREAM_CONVERSATIONS: the most conversations one console page's stream (GET /v1/console/live) carries; the console opens no more panels than this */
+                            liveStreamConversations: number;
+                        };
                     };
                 };
             };

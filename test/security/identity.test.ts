@@ -66,7 +66,7 @@ describe('who an agent is', () => {
     const key = await rig.requestAs('supervisor', 'POST', '/v1/api-keys', { role: 'agent', name: 'Agent Two, phone', agentId: 'agent-2' });
     expect(key).toMatchObject({ status: 201, body: { role: 'agent', agentId: 'agent-2' } });
     const whoami = await rig.request('GET', '/v1/whoami', undefined, { authorization: `Bearer ${key.body.key}` });
-    expect(whoami.body).toEqual({ role: 'agent', name: 'Agent Two, phone', agentId: 'agent-2' });
+    expect(whoami.body).toEqual({ role: 'agent', name: 'Agent Two, phone', agentId: 'agent-2', limits: { liveStreamConversations: 20 } });
   });
 
   it('refuses an agent key issued before registered agents (a name proves nobody)', async () => {
