@@ -7,7 +7,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { OutboundContent } from '../machines/conversation.types';
 import type { Store } from '../store/db';
-import type { MessageDoc } from '../store/documents';
+import { isConnectorOutbound, type MessageDoc } from '../store/documents';
 import { recordAgentDelivery } from '../store/agent-deliveries.store';
 import { messagesById, outboundFor } from '../store/messages.store';
 import { MediaPending, inboundLineText } from '../services/inbound-view';
@@ -63,7 +63,9 @@ function describeOutbound(content: OutboundContent, mediaLink: (id: string) => s
 
 /** The line's text as the agent reads it; throws (retryable) while media is still being fetched. */
 function textOf(doc: MessageDoc, mediaLink: (id: string) => string): string {
-  if (doc.direction === 'outbound') return describeOutbound(doc.content, mediaLink);
+  if (isConnectorOutbound(doc)) return describeOutbound(doc.content, mediaLink);
+  // Written from the WhatsApp Business app (its media is not fetched: the text or caption, else its type).
+  if (doc.direction === 'outbound') return doc.text ?? doc[doc.type as 'image']?.caption ?? `[${doc.type} sent from the WhatsApp Business app]`;
   try {
     return inboundLineText(doc, mediaLink);
   } catch (err) {

@@ -254,6 +254,10 @@ export const MessageView = z
         frequentlyForwarded: z.boolean().optional(),
       })
       .optional(),
+    source: z
+      .enum(['business_app'])
+      .optional()
+      .meta({ description: 'business_app: written by the business from the WhatsApp Business app on a coexistence number (the smb_message_echoes webhook); content in the inbound fields\' shape, media not fetched' }),
     status: z.enum(['received', 'queued', 'accepted', 'sent', 'delivered', 'read', 'failed']),
     playedAt: z.string().optional().meta({ description: "Outbound voice message: when the customer's device played it (the `played` status webhook; the status stays read)" }),
     at: z.string().meta({ description: 'When the message was written (inbound) or accepted (outbound)' }),

@@ -11,6 +11,7 @@ import { DELIVERY_STATUSES, isDeliveryStatus } from '../store/messages.store';
 import { CALL_STATUSES, isCallStatus } from '../store/call-events.store';
 import { healthFields, ingestHealthEvent, MESSAGES_ERROR, UnreadableHealthEvent } from '../services/account-health';
 import { UnusablePart } from './webhook.failures';
+import { CloudMessageEcho, EchoesChangeValue, echoDoc, storeEcho } from '../services/business-app-echoes';
 import { CloudInboundMessage, CloudStatus, MessagesChangeValue, type CloudWebhookBody } from './webhook.schema';
 
 import type { IngestDeps } from './webhook.deps';
@@ -30,13 +31,15 @@ export interface IngestSummary {
   healthEvents: number;
   /** `calls` events (connect, terminate) stored; a redelivered one is not counted. */
   callEvents: number;
+  /** `smb_message_echoes`: messages the business sent from the WhatsApp Business app, in their customers' threads (a redelivered one also counts in `duplicates`). */
+  echoes: number;
   /** Changes nothing here acts on, each kept whole as a `field_not_handled` dead letter (never dropped unseen). */
   ignoredChanges: number;
   /** Parts newly kept aside as dead letters (GET /v1/dead-letters); a redelivered part whose letter is kept already is not counted. */
   deadLetters: number;
 }
 
-export const emptySummary = (): IngestSummary => ({ messages: 0, duplicates: 0, statuses: 0, templateEvents: 0, capabilityUpdates: 0, fromBlocked: 0, healthEvents: 0, callEvents: 0, ignoredChanges: 0, deadLetters: 0 });
+export const emptySummary = (): IngestSummary => ({ messages: 0, duplicates: 0, statuses: 0, templateEvents: 0, capabilityUpdates: 0, fromBlocked: 0, healthEvents: 0, callEvents: 0, echoes: 0, ignoredChanges: 0, deadLetters: 0 });
 
 /** One thing a webhook body carries, with what is needed to process it or keep it as a dead letter. */
 export type WebhookPart =
@@ -46,6 +49,8 @@ export type WebhookPart =
   | { kind: 'health'; field: string; raw: unknown; entryId: string; entryTime?: number }
   | { kind: 'capability'; field: string; wabaId: string; time?: number; value: BusinessCapabilityValue; raw: unknown }
   | { kind: 'call'; value: CallsChangeValue; raw: unknown }
+  /** One of `smb_message_echoes`' `message_echoes[]`: stored in its customer's thread (services/business-app-echoes.ts). */
+  | { kind: 'echo'; value: EchoesChangeValue; raw: unknown }
   | { kind: 'unreadableChange'; field: string; raw: unknown; detail: string }
   /** A change nothing here acts on: acknowledged and kept whole as a `field_not_handled` dead letter. */
   | { kind: 'ignored'; field: string; raw: unknown; entryId: string; entryTime?: number; businessNumberId?: string };
@@ -72,6 +77,12 @@ export function partsOf(body: CloudWebhookBody): WebhookPart[] {
         if (!parsed.success) return [{ kind: 'unreadableChange', field: change.field, raw: change.value, detail: z.prettifyError(parsed.error) }];
         const calls = parsed.data.calls ?? [];
         return calls.length === 0 ? [ignored(entry.id, when.entryTime, change.field, change.value)] : calls.map((raw) => ({ kind: 'call' as const, value: parsed.data, raw }));
+      }
+      if (change.field === 'smb_message_echoes') {
+        const parsed = EchoesChangeValue.safeParse(change.value);
+        if (!parsed.success) return [{ kind: 'unreadableChange', field: change.field, raw: change.value, detail: z.prettifyError(parsed.error) }];
+        const echoes = parsed.data.message_echoes ?? [];
+        return echoes.length === 0 ? [ignored(entry.id, when.entryTime, change.field, change.value)] : echoes.map((raw) => ({ kind: 'echo' as const, value: parsed.data, raw }));
       }
       if (change.field !== 'messages') return [ignored(entry.id, when.entryTime, change.field, change.value)];
       const parsed = MessagesChangeValue.safeParse(change.value);
@@ -180,6 +191,21 @@ export async function ingestParts(
       // A call status Meta does not list is kept aside as an unknown message status is, rather than stored as a phase.
       else if (status !== undefined && !isCallStatus(status)) await kept({ ...letter(), reason: 'status_unreadable', detail: `call status "${event.data.status ?? ''}" is none of ${CALL_STATUSES.join(', ')} (Meta's business-initiated calls page)` });
       else if (!(await refusedOr(letter, async () => (stored = await ingestCallEvent(deps, part.value, event.data, receivedAt))))) summary.callEvents += stored ? 1 : 0;
+    }
+    if (part.kind === 'echo') {
+      const echo = CloudMessageEcho.safeParse(part.raw);
+      const businessNumberId = part.value.metadata.phone_number_id;
+      const raw = part.raw as { id?: unknown };
+      const letter = (): DeadLetter => ({
+        reason: 'unexpected_error', detail: '', field: 'smb_message_echoes', raw: jsonOf(part.raw), context: jsonOf({ metadata: part.value.metadata }), businessNumberId,
+        ...(typeof raw?.id === 'string' ? { wamid: raw.id } : {}), receivedAt,
+      });
+      let outcome: 'new' | 'duplicate' | undefined;
+      if (!echo.success) await kept({ ...letter(), reason: 'message_unreadable', detail: z.prettifyError(echo.error) });
+      else if (!(await refusedOr(letter, async () => (outcome = await storeEcho(deps.store, await echoDoc(deps.store, businessNumberId, echo.data, receivedAt, firstPosition + summary.echoes)))))) {
+        summary.echoes += 1;
+        if (outcome === 'duplicate') summary.duplicates += 1;
+      }
     }
     if (part.kind === 'message') {
       const parsed = CloudInboundMessage.safeParse(part.raw);

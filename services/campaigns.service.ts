@@ -5,7 +5,7 @@ import { checkParameters } from '../lib/template-parameters';
 import { defaultMessagingLimits, limitsFor, type MessagingLimits } from '../lib/messaging-limits';
 import { createCampaign, findCampaign, listRecipients, type CampaignDoc, type RecipientDoc } from '../store/campaigns.store';
 import type { Store } from '../store/db';
-import { outboundStatuses, type MessageDoc } from '../store/documents';
+import { isConnectorOutbound, outboundStatuses, type MessageDoc } from '../store/documents';
 import { messagesById, withDeliveryStatuses } from '../store/messages.store';
 import { findTemplate } from '../store/templates.store';
 import { holdFor } from './campaign-holds';
@@ -215,7 +215,7 @@ function toRecipientView(recipient: RecipientDoc, message: MessageDoc | null, st
   if (recipient.outcome === 'refused') {
     return { ...base, status: 'refused', refusal: { code: recipient.code, ...(recipient.detail ? { detail: recipient.detail } : {}) } };
   }
-  const outbound = message?.direction === 'outbound' ? message : undefined;
+  const outbound = message && isConnectorOutbound(message) ? message : undefined;
   return {
     ...base,
     status: outbound ? (outboundStatuses[outbound.statusRank] ?? 'queued') : 'queued',

@@ -1,5 +1,5 @@
 import type { ConversationStatus } from '../machines/conversation.status';
-import { outboundStatuses, type ConversationDoc, type MessageDoc } from '../store/documents';
+import { isConnectorOutbound, outboundStatuses, type ConversationDoc, type MessageDoc } from '../store/documents';
 import type { AgentDeliveryDoc } from '../store/agent-deliveries.store';
 import type { ReactionView } from '../store/reactions.store';
 import type { ConversationView, MessageView } from '../api/conversations.schema';
@@ -43,6 +43,25 @@ export function toMessageView(doc: MessageDoc, delivery?: AgentDeliveryDoc, reac
       at,
       wamid: doc.wamid,
       ...toAgent,
+      ...(reacted ? { reactions: reacted } : {}),
+    };
+  }
+  if (!isConnectorOutbound(doc)) {
+    // Written from the WhatsApp Business app (coexistence): its content as Meta echoed it, in the inbound fields' shape.
+    return {
+      id: doc._id,
+      direction: 'outbound',
+      type: doc.type,
+      ...(doc.text !== undefined ? { text: doc.text } : {}),
+      ...inboundFieldsView(doc),
+      ...(doc.reaction ? { reaction: doc.reaction } : {}),
+      source: 'business_app',
+      status: outboundStatuses[doc.statusRank] ?? 'sent',
+      at,
+      wamid: doc.wamid,
+      sender: doc.sender,
+      ...(doc.pricing ? { pricing: doc.pricing } : {}),
+      ...(doc.failure ? { failure: doc.failure } : {}),
       ...(reacted ? { reactions: reacted } : {}),
     };
   }

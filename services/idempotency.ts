@@ -2,6 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { AppError } from '../lib/errors';
 import type { OutboundContent } from '../machines/conversation.types';
 import type { Store } from '../store/db';
+import { isConnectorOutbound } from '../store/documents';
 
 /**
  * An Idempotency-Key names one message per conversation (`messageIdFor`). A request that reuses it for a different
@@ -10,8 +11,8 @@ import type { Store } from '../store/db';
  * is still on its way there is nothing to compare, and the repeat answers as the first (Temporal's Update id).
  */
 export async function refuseChangedRepeat(store: Store, messageId: string, message: OutboundContent): Promise<void> {
-  const doc = await store.messages.findOne({ _id: messageId }, { projection: { direction: 1, content: 1 } });
-  if (!doc || doc.direction !== 'outbound') return;
+  const doc = await store.messages.findOne({ _id: messageId }, { projection: { direction: 1, source: 1, content: 1 } });
+  if (!doc || !isConnectorOutbound(doc)) return;
   const stored = doc.content as unknown as Record<string, unknown>;
   // The stored message may carry more (facts added on acceptance); every field this request names must match.
   const changed = Object.entries(message).filter(([field, value]) => value !== undefined && !isDeepStrictEqual(stored[field], value));

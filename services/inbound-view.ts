@@ -1,6 +1,6 @@
 import { isMediaType, mediaTypes } from '../lib/inbound-message.schema';
 import { flowAnswers } from '../lib/flow-answers';
-import type { InboundMedia } from '../lib/inbound-message';
+import type { InboundContent, InboundMedia } from '../lib/inbound-message';
 import type { CallPermissionReply } from '../lib/call-permission';
 import type { MessageView } from '../api/conversations.schema';
 import type { InboundMessageDoc } from '../store/documents';
@@ -20,8 +20,8 @@ const replyView = ({ response, isPermanent, expiresAt, responseSource, repliedAt
   repliedAt: new Date(repliedAt).toISOString(),
 });
 
-/** The structured fields of an inbound message or event, as the thread API shows them (see api/inbound-view.schema.ts). */
-export function inboundFieldsView(doc: InboundMessageDoc): Partial<MessageView> {
+/** The structured fields of an inbound message or event (or of a message echoed from the WhatsApp Business app), as the thread API shows them (see api/inbound-view.schema.ts). */
+export function inboundFieldsView(doc: InboundContent & { event?: true }): Partial<MessageView> {
   const view: Partial<MessageView> = {};
   for (const type of mediaTypes) {
     const media = doc[type];

@@ -23,8 +23,9 @@ export const deadLetterReasons = [
   'unexpected_error',
   /**
    * A change of a webhook field this release does not act on (account_review_update, phone_number_name_update,
-   * history, smb_message_echoes, …), or a `messages` change carrying none of messages, statuses or errors: acknowledged
-   * and kept whole, so nothing Meta sent is lost and a later release can act on it.
+   * history, …), an `smb_message_echoes` change with no `message_echoes`, or a `messages` change carrying none of
+   * messages, statuses or errors: acknowledged and kept whole, so nothing Meta sent is lost and a later release can
+   * act on it.
    */
   'field_not_handled',
 ] as const;

@@ -1,13 +1,13 @@
 import { GridFSBucket } from 'mongodb';
 import type { Store } from './db';
-import type { MessageDoc } from './documents';
+import { isConnectorOutbound, type MessageDoc } from './documents';
 
 /** Where messages keep stored media: inbound under Meta's object names, outbound as `content.mediaId`. */
 const MEDIA_KINDS = ['image', 'audio', 'video', 'document', 'sticker'] as const;
 
 /** Media ids a message carries (a customer's picture, voice note, document…; an uploaded file sent to them). */
 function mediaOf(m: MessageDoc): string[] {
-  if (m.direction === 'outbound') return 'mediaId' in m.content && typeof m.content.mediaId === 'string' ? [m.content.mediaId] : [];
+  if (isConnectorOutbound(m)) return 'mediaId' in m.content && typeof m.content.mediaId === 'string' ? [m.content.mediaId] : [];
   return MEDIA_KINDS.flatMap((kind) => {
     const media = (m as unknown as Record<string, { mediaId?: string } | undefined>)[kind];
     return media?.mediaId ? [media.mediaId] : [];

@@ -96,7 +96,37 @@ export interface OutboundMessageDoc extends MessageBase {
   recipientWaId?: string;
 }
 
-export type MessageDoc = InboundMessageDoc | OutboundMessageDoc;
+/**
+ * What the business wrote from the WhatsApp Business app on a coexistence number, as Meta echoed it
+ * (`smb_message_echoes`, https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/smb_message_echoes):
+ * an outbound message of the customer's thread, keyed on its wamid (`_id`), its content read as a customer message's
+ * is (lib/inbound-message.ts: the echo carries the same objects). Never handed to the conversation: it does not open
+ * or extend the customer service window, route, or answer anything.
+ */
+export interface BusinessAppMessageDoc extends MessageBase, InboundContent {
+  direction: 'outbound';
+  source: 'business_app';
+  wamid: string;
+  /** The Cloud API type as echoed (text, image, reaction…). */
+  type: string;
+  sender: { kind: 'business_app' };
+  /** `sent` when stored (WhatsApp echoes what it sent); later statuses of the wamid fold in as for any outbound message. */
+  statusRank: number;
+  statusTimes: Partial<Record<OutboundStatus | 'played', Date>>;
+  /** Folded in from the wamid's status webhooks, as for any outbound message (see withDeliveryStatuses). */
+  pricingCategory?: string;
+  pricing?: MessagePricing;
+  failure?: MessageFailure;
+  /** A reaction the business gave from the app, to the message whose wamid it names ('' takes it back). */
+  reaction?: { messageId: string; emoji: string };
+  /** The echo object exactly as the webhook carried it, kept as a string. */
+  raw: string;
+}
+
+/** An outbound message the connector itself sent (`content`), as opposed to one echoed from the WhatsApp Business app. */
+export const isConnectorOutbound = (doc: MessageDoc): doc is OutboundMessageDoc => doc.direction === 'outbound' && !('source' in doc);
+
+export type MessageDoc = InboundMessageDoc | OutboundMessageDoc | BusinessAppMessageDoc;
 
 export interface ConversationDoc extends ConversationStatus {
   _id: string;

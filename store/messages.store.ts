@@ -3,6 +3,8 @@ import { secondWindow, storedSeq, threadOrder } from '../lib/thread-order';
 import { isDuplicateKey, onlyDuplicateKeys, type Store } from './db';
 import {
   statusRank,
+  isConnectorOutbound,
+  type BusinessAppMessageDoc,
   type DeliveryStatusDoc,
   type InboundMessageDoc,
   type MessageDoc,
@@ -61,7 +63,7 @@ export async function ensureOutbound(store: Store, send: SendMessageEffect): Pro
   const doc = queuedDoc(send);
   await store.messages.updateOne({ _id: doc._id }, { $setOnInsert: doc }, { upsert: true });
   const stored = await store.messages.findOne({ _id: doc._id });
-  if (stored?.direction !== 'outbound') throw new Error(`message ${doc._id} is not an outbound message`);
+  if (!stored || !isConnectorOutbound(stored)) throw new Error(`message ${doc._id} is not an outbound message`);
   return stored;
 }
 
@@ -114,7 +116,7 @@ export async function recordStatus(store: Store, update: StatusUpdate): Promise<
 export async function outboundFor(store: Store, wamid: string, messageId?: string): Promise<OutboundMessageDoc | null> {
   const id = messageId ?? (await store.wamids.findOne({ _id: wamid }))?.messageId;
   const message = id ? await store.messages.findOne({ _id: id }) : null;
-  return message?.direction === 'outbound' ? message : null;
+  return message && isConnectorOutbound(message) ? message : null;
 }
 
 // `_id: { $in }` in chunks: MongoDB reads them by index; FerretDB scans the statuses once per chunk.
@@ -137,7 +139,7 @@ export async function withDeliveryStatuses(store: Store, messages: readonly Mess
   return messages.map((m) => (m.direction === 'outbound' && m.wamid && byWamid.has(m.wamid) ? foldStatuses(m, byWamid.get(m.wamid)!) : m));
 }
 
-function foldStatuses(message: OutboundMessageDoc, statuses: DeliveryStatusDoc[]): OutboundMessageDoc {
+function foldStatuses<T extends OutboundMessageDoc | BusinessAppMessageDoc>(message: T, statuses: DeliveryStatusDoc[]): T {
   const ordered = [...statuses].sort((a, b) => rankOf(a.status) - rankOf(b.status));
   const statusTimes = { ...message.statusTimes, ...Object.fromEntries(ordered.map((s) => [s.status, s.at])) };
   const pricingCategory = [...ordered].reverse().find((s) => s.pricingCategory)?.pricingCategory ?? message.pricingCategory;

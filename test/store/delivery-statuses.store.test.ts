@@ -1,5 +1,5 @@
 import type { Store } from '../../store/db';
-import type { OutboundMessageDoc } from '../../store/documents';
+import { isConnectorOutbound, type OutboundMessageDoc } from '../../store/documents';
 import { ensureOutbound, listThread, recordAccepted, recordStatus } from '../../store/messages.store';
 import { uniqueId } from '../support/env';
 import { useTestStore } from '../support/test-store';
@@ -23,7 +23,7 @@ async function queuedReply(conversationId: string, messageId: string): Promise<v
 
 async function threadOf(conversationId: string): Promise<OutboundMessageDoc> {
   const [message] = (await listThread(store, conversationId))?.docs ?? [];
-  if (message?.direction !== 'outbound') throw new Error(`no outbound message in ${conversationId}`);
+  if (!message || !isConnectorOutbound(message)) throw new Error(`no outbound message in ${conversationId}`);
   return message;
 }
 
