@@ -2455,6 +2455,11 @@ export interface components {
                 messageId: string;
                 emoji: string;
             };
+            /**
+             * @description business_app: written by the business from the WhatsApp Business app on a coexistence number (the smb_message_echoes webhook); content in the inbound fields' shape, media not fetched
+             * @enum {string}
+             */
+            source?: "business_app";
             /** @enum {string} */
             status: "received" | "queued" | "accepted" | "sent" | "delivered" | "read" | "failed";
             /** @description Outbound voice message: when the customer's device played it (the `played` status webhook; the status stays read) */
@@ -6018,7 +6023,9 @@ export interface operations {
                             healthEvents: number;
                             /** @description `calls` events (connect, terminate) stored; a redelivered one counts 0 */
                             callEvents: number;
-                            /** @description Changes of a field the connector does not act on (account_review_update, history, smb_message_echoes, …), or a messages change with no messages, statuses or errors: each kept whole as a field_not_handled dead letter */
+                            /** @description smb_message_echoes: messages the business sent from the WhatsApp Business app (coexistence), each stored in its customer's thread as an outbound message with source business_app; a redelivered one also counts in duplicates */
+                            echoes: number;
+                            /** @description Changes of a field the connector does not act on (account_review_update, history, …), or a messages change with no messages, statuses or errors: each kept whole as a field_not_handled dead letter */
                             ignoredChanges: number;
                             /** @description Parts newly kept as dead letters; a redelivered part whose letter is kept already counts 0 */
                             deadLetters: number;

@@ -90,7 +90,7 @@ export function Thread({ messages, calls = [], actions }: { messages: Message[];
             {m.context?.messageId && <blockquote class="quote">{gist(byId.get(m.context.messageId))}</blockquote>}
             <MessageBody m={m} />
             <small>
-              {when(m.at)} {m.sender ? `· ${m.sender.kind}${m.sender.id ? ` ${m.sender.id}` : ''}` : ''} {statusLabel[m.status] ? `· ${statusLabel[m.status]}` : ''}
+              {when(m.at)} {m.source === 'business_app' ? '· sent from the WhatsApp Business app' : m.sender ? `· ${m.sender.kind}${m.sender.id ? ` ${m.sender.id}` : ''}` : ''} {statusLabel[m.status] ? `· ${statusLabel[m.status]}` : ''}
             </small>
             {reactions.get(m.id) && (
               <p class="reactions" aria-label="Reactions">

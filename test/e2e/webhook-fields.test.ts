@@ -34,11 +34,7 @@ describe('fields the connector does not act on are acknowledged and kept, never 
     ['account_review_update', () => ({ decision: 'APPROVED', note: unique() })],
     // https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/phone_number_name_update
     ['phone_number_name_update', () => ({ display_phone_number: '15550783881', decision: 'APPROVED', requested_verified_name: `Lucky Shrub ${unique()}`, rejection_reason: null })],
-    // https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/smb_message_echoes
-    [
-      'smb_message_echoes',
-      () => ({ messaging_product: 'whatsapp', metadata: METADATA, message_echoes: [{ from: '15550783881', to: '16505551234', id: `wamid.${unique()}`, timestamp: '1739321024', type: 'text', text: { body: 'Sent from the Business app' } }] }),
-    ],
+    // (smb_message_echoes is acted on: test/e2e/business-app-echoes.test.ts.)
   ])('%s', async (field, value) => {
     const body = value();
     const answer = await post(change(field, body));

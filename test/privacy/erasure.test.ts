@@ -38,14 +38,21 @@ beforeAll(async () => {
   const withImage = await eventually(() => thread(erased), (r) => r.body.messages?.some((m: { image?: { url?: string } }) => m.image?.url));
   imageUrl = withImage.body.messages.find((m: { image?: { url?: string } }) => m.image?.url).image.url;
   await eventually(() => rig.request('GET', `/v1/conversations/${conversationOf(erased)}`), (r) => r.body.state === 'openSession');
-  // What the business wrote to each from the WhatsApp Business app (Meta's smb_message_echoes): a field the connector
-  // does not act on, kept whole as a dead letter, so it holds the person's number and words.
+  // What the business wrote to each from the WhatsApp Business app (Meta's smb_message_echoes): a message of their
+  // thread. And their chat history shared at onboarding (Meta's `history`): a field the connector does not act on,
+  // kept whole as a dead letter, so it holds the person's number and words.
+  const metadata = { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID };
   for (const key of [erased, kept]) {
     await rig.simulator.deliverWebhook({
       object: 'whatsapp_business_account',
-      entry: [{ id: '102290129340398', changes: [{ field: 'smb_message_echoes', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID }, message_echoes: [{ from: '15550783881', to: key, id: `wamid.echo-${key}`, timestamp: '1739321024', type: 'text', text: { body: `Your passport for ${key} is ready` } }] } }] }],
+      entry: [{ id: '102290129340398', changes: [{ field: 'smb_message_echoes', value: { messaging_product: 'whatsapp', metadata, message_echoes: [{ from: '15550783881', to: key, id: `wamid.echo-${key}`, timestamp: '1739321024', type: 'text', text: { body: `Your passport for ${key} is ready` } }] } }] }],
+    });
+    await rig.simulator.deliverWebhook({
+      object: 'whatsapp_business_account',
+      entry: [{ id: '102290129340398', changes: [{ field: 'history', value: { messaging_product: 'whatsapp', metadata, history: [{ metadata: { phase: 0, chunk_order: 1, progress: 100 }, threads: [{ id: key, messages: [{ from: key, id: `wamid.history-${key}`, timestamp: '1739321000', type: 'text', text: { body: `Is my passport ready? (${key})` }, history_context: { status: 'READ' } }] }] }] } }] }],
     });
   }
+  await eventually(() => thread(kept), (r) => r.body.messages?.length === 3);
   expect(await rig.store.deadLetters.countDocuments({ raw: { $regex: erased } })).toBe(1);
 }, 120_000);
 
@@ -62,7 +69,7 @@ describe('erasure of one person', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({
       conversationsClosed: 1,
-      erased: { conversations: 1, messages: 3, media: 1, campaignEntries: 2 /* the recipient and the campaign's once-per-person mark */, registryEntries: expect.any(Number), temporalRuns: expect.any(Number) },
+      erased: { conversations: 1, messages: 4 /* with the business app's echo */, media: 1, campaignEntries: 2 /* the recipient and the campaign's once-per-person mark */, registryEntries: expect.any(Number), temporalRuns: expect.any(Number) },
       notErasedAtOnce: expect.arrayContaining([expect.objectContaining({ where: expect.stringContaining('Temporal') })]),
     });
     expect(answer.body.erased.temporalRuns).toBeGreaterThanOrEqual(1);
@@ -77,7 +84,7 @@ describe('erasure of one person', () => {
     expect(JSON.stringify(recipients.body)).not.toContain(erased);
     expect(JSON.stringify(await rig.request('GET', '/v1/conversations?limit=500'))).not.toContain(erased);
     expect(await rig.store.db.collection('messages').countDocuments({ raw: { $regex: erased } })).toBe(0);
-    // Webhook parts kept aside that name them (here what the business app sent them) go too.
+    // Webhook parts kept aside that name them (here their chat history shared from the business app) go too.
     expect(answer.body.erased.deadLetters).toBe(1);
     expect(await rig.store.deadLetters.countDocuments({ raw: { $regex: erased } })).toBe(0);
     // The customer registry forgets them: their person, identifiers and links.
@@ -90,7 +97,7 @@ describe('erasure of one person', () => {
 
   it('leaves everyone else as they were', async () => {
     expect((await rig.request('GET', `/v1/customers?identifier=${kept}`)).status).toBe(200);
-    expect((await thread(kept)).body.messages).toHaveLength(2);
+    expect((await thread(kept)).body.messages).toHaveLength(3);
     expect(await rig.store.deadLetters.countDocuments({ raw: { $regex: kept } })).toBe(1);
     expect((await rig.request('GET', `/v1/conversations/${conversationOf(kept)}`)).status).toBe(200);
     const recipients = await rig.request('GET', `/v1/campaigns/${campaignId}/recipients?from=0&limit=10`);
@@ -101,7 +108,7 @@ describe('erasure of one person', () => {
   it('is audited with who, when and how much, and not whom', async () => {
     const audit = await rig.requestAs('supervisor', 'GET', '/v1/erasures');
     expect(audit.status).toBe(200);
-    expect(audit.body.erasures).toEqual([expect.objectContaining({ by: expect.objectContaining({ role: 'supervisor' }), at: expect.any(String), erased: expect.objectContaining({ messages: 3 }) })]);
+    expect(audit.body.erasures).toEqual([expect.objectContaining({ by: expect.objectContaining({ role: 'supervisor' }), at: expect.any(String), erased: expect.objectContaining({ messages: 4 }) })]);
     const stored = await rig.store.db.collection('erasures').find({}).toArray();
     expect(JSON.stringify(stored)).not.toContain(erased);
     expect(JSON.stringify(stored)).not.toContain(suffix);
