@@ -69,6 +69,20 @@ describe('messages the business sends from the WhatsApp Business app (smb_messag
     expect(after).toMatchObject({ windowOpen: true, windowClosesAt: before.windowClosesAt, inboundCount: 1, lastInboundAt: before.lastInboundAt, state: before.state });
   });
 
+  it('finds, through the customer registry, the thread of a customer WhatsApp names by a business-scoped user id', async () => {
+    const customer = newCustomer();
+    const userId = `US.${Math.floor(Math.random() * 1e15)}`;
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, userId, text: 'Do you deliver on Sundays?' });
+    // Keyed on the BSUID where WhatsApp gives one; the app's echo names the phone number only.
+    const key = encodeURIComponent(`wa:${BUSINESS_NUMBER_ID}:${userId}`);
+    await eventually(() => rig.request('GET', `/v1/conversations/${key}`), (r) => r.body.inboundCount === 1);
+    const echo = textEcho(customer, 'We do, until noon');
+    expect((await post(echoBody([echo]))).body.received).toMatchObject({ echoes: 1, deadLetters: 0 });
+    const shown = (await rig.requestAs('supervisor', 'GET', `/v1/conversations/${key}/messages`)).body.messages as Json[];
+    expect(shown.map((m) => [m.direction, m.source])).toEqual([['inbound', undefined], ['outbound', 'business_app']]);
+    expect((await rig.requestAs('supervisor', 'GET', path(customer, '/messages'))).status).toBe(404);
+  });
+
   it('files an echo to someone who never wrote under their conversation id, and starts no conversation for it', async () => {
     const customer = newCustomer();
     const echo = textEcho(customer, 'Hi! Your table for two is booked for Friday');
@@ -82,6 +96,21 @@ describe('messages the business sends from the WhatsApp Business app (smb_messag
     await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'Thanks! Can we make it three?', timestamp: seconds(Date.now()) + 1 });
     const joined = await eventually(() => thread(customer), (t) => t.length === 2);
     expect(joined.map((m) => m.direction)).toEqual(['outbound', 'inbound']);
+  });
+
+  it("shows a picture sent from the app with its caption (not fetched: no url) and a reaction given from the app on the customer's message", async () => {
+    const customer = newCustomer();
+    const { wamid: asked } = await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'Which colour?' });
+    await eventually(() => thread(customer), (t) => t.length === 1);
+    const at = String(seconds(Date.now()));
+    const picture = { from: '15550783881', to: customer, id: `wamid.echo-${unique()}`, timestamp: at, type: 'image', image: { id: '1479537139650973', mime_type: 'image/jpeg', sha256: 'e2b5fbd3ab6b5b9b2b4e0a0b0b2a6c0c1d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6', caption: 'The blue one' } };
+    const reaction = { from: '15550783881', to: customer, id: `wamid.echo-${unique()}`, timestamp: at, type: 'reaction', reaction: { message_id: asked, emoji: '👍' } };
+    expect((await post(echoBody([picture, reaction]))).body.received).toMatchObject({ echoes: 2, deadLetters: 0 });
+    const shown = await eventually(() => thread(customer), (t) => t.length === 3);
+    const image = shown.find((m) => m.wamid === picture.id)!;
+    expect(image).toMatchObject({ direction: 'outbound', type: 'image', source: 'business_app', image: { caption: 'The blue one', mimeType: 'image/jpeg' } });
+    expect(image.image.url).toBeUndefined();
+    expect(shown.find((m) => m.wamid === reaction.id)).toMatchObject({ direction: 'outbound', type: 'reaction', source: 'business_app', reaction: { messageId: asked, emoji: '👍' } });
   });
 
   it('keeps an echo it cannot read (no recipient) as a dead letter, beside a readable one handled', async () => {
