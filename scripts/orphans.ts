@@ -102,7 +102,7 @@ export async function stopOrphans(dir: string, graceMs = 10_000): Promise<string
   for (const record of records(dir)) {
     const { owner } = record;
     if (owner.pid !== process.pid && owner.argv.length > 0 && sameArgv(argvOf(owner.pid), owner.argv)) {
-      throw new Error(`npm start (pid ${owner.pid}) is already running on this data directory; stop it first (Ctrl-C)`);
+      throw new Error(`npm start (pid ${owner.pid}) is already running on this data directory; stop it first: Ctrl-C in its terminal, or \`kill ${owner.pid}\` (SIGTERM stops it and its servers in order)`);
     }
     if (sameArgv(argvOf(record.pid), record.argv)) {
       signal(record.pid, 'SIGTERM');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { AppError } from '../lib/errors';
+import { checkCustomerNumber } from '../lib/phone-numbers';
 import type { Store } from '../store/db';
 import { auditErasure, eraseSubjectData, findErasureSubject, type ErasedCounts } from '../store/erasure.store';
 import { closeConversationUpdate } from '../workflows/conversation.messages';
@@ -71,6 +72,11 @@ export function createErasureService({ store, temporal }: ErasureDeps) {
 
   return {
     async erase(identifier: string, by: { keyId: string; role: string; name: string }): Promise<ErasureResult> {
+      // A number written without its country code names nobody for sure: a 400 saying so, not a 404 read as "nothing to erase".
+      if (/^[\d\s().+\-/]+$/.test(identifier.trim())) {
+        const checked = checkCustomerNumber(identifier);
+        if ('refused' in checked) throw new AppError('invalid_request', checked.message);
+      }
       const subject = await findErasureSubject(store, identifier);
       let conversationsClosed = 0;
       let temporalRuns = 0;

@@ -120,6 +120,12 @@ describe('erasure of one person', () => {
     expect(again.body.code).toBe('unknown_customer');
   });
 
+  it('answers 400 for a number written without its country code, naming the problem, rather than 404 "nothing to erase"', async () => {
+    const national = await rig.requestAs('supervisor', 'POST', '/v1/erasures', { customer: '(555) 123-4567' });
+    expect(national.status).toBe(400);
+    expect(national.body).toMatchObject({ code: 'invalid_request', detail: expect.stringContaining('country code') });
+  });
+
   it('takes a message from the erased person afterwards as from a stranger: a new person, a new thread', async () => {
     await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: erased, profileName: 'Someone', text: 'hello again' });
     const fresh = await eventually(() => thread(erased), (r) => r.status === 200 && r.body.messages?.length === 1);
