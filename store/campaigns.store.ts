@@ -1,6 +1,7 @@
 import type { TemplateSendComponent } from '../machines/conversation.types';
 import type { CampaignProgress } from '../workflows/campaign.messages';
 import { isDuplicateKey, type Store } from './db';
+import { escapeRegex } from './regex';
 
 /** A campaign and its last recorded progress. `_id` = campaign id. */
 export interface CampaignDoc extends CampaignProgress {
@@ -110,7 +111,7 @@ export async function purgeOldRecipients(store: Store, before: Date, limit: numb
   for (const { _id } of old) {
     removed += (await recipients(store).deleteMany({ campaignId: _id })).deletedCount;
     // `campaign_persons` `_id`s are `<campaign id>:<customer key>` (activities/campaign.activities.ts claimPerson).
-    const marks = { _id: { $regex: `^${_id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:` } };
+    const marks = { _id: { $regex: `^${escapeRegex(_id)}:` } };
     persons += (await store.db.collection<{ _id: string }>('campaign_persons').deleteMany(marks)).deletedCount;
     await campaigns(store).updateOne({ _id }, { $set: { recipientsPurgedAt: now, personsPurgedAt: now } });
   }

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { carryBlocks, settleCarriedBlocks } from './blocked-users.store';
 import { isDuplicateKey, type Store } from './db';
+import { escapeRegex } from './regex';
 
 /** An identifier a person is known by. `_id` `<kind>:<value>` (lib/customer-identifiers); never changes owner. */
 export interface IdentifierDoc {
@@ -132,7 +133,7 @@ function cacheOf(store: Store): Cache {
  * usernames move between people, and the identifier document names only the first holder.
  */
 export async function latestUsernameHolder(store: Store, username: string): Promise<string | undefined> {
-  const escaped = username.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escaped = escapeRegex(username);
   const holder = await store.db
     .collection<{ _id: string; username?: string }>(names.customers)
     .findOne({ username: { $regex: `^@?${escaped}$`, $options: 'i' } }, { sort: { updatedAt: -1 }, projection: { _id: 1 } });

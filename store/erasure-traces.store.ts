@@ -1,4 +1,5 @@
 import type { Store } from './db';
+import { escapeRegex } from './regex';
 
 /**
  * Who the traces are about: the conversations, the customer keys (`wa:<number>:<key>`'s last part) and every value
@@ -26,9 +27,8 @@ export interface ErasedTraces {
   campaignPersons: number;
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** One alternation of the values, for `$regex` (FerretDB and MongoDB alike); undefined when there are none. */
-const anyOf = (values: string[]) => (values.length === 0 ? undefined : `(${[...new Set(values)].map(escape).join('|')})`);
+const anyOf = (values: string[]) => (values.length === 0 ? undefined : `(${[...new Set(values)].map(escapeRegex).join('|')})`);
 
 /**
  * Deletes what names the person outside their messages, conversations, registry, blocks and dead letters: their calls

@@ -7,6 +7,7 @@ import { eraseBlocksNaming } from './blocked-users.store';
 import { conversationIdParts, normaliseConversationId, normaliseCustomerKey } from '../lib/conversation-id';
 import { parseIdentifier } from '../lib/customer-identifiers';
 import { eraseTraces, type ErasedTraces } from './erasure-traces.store';
+import { escapeRegex } from './regex';
 
 /** Who an erasure is about, as the store knows them: the conversations and customer keys found for one identifier. */
 export interface ErasureSubject {
@@ -103,8 +104,6 @@ export async function eraseSubjectData(store: Store, subject: ErasureSubject): P
   return { conversations, ...deleted, campaignEntries, registryEntries, blocks, deadLetters, ...traces };
 }
 
-const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /**
  * Deletes the dead letters whose part or context names one of `values` that is a phone number (wa_id) or a BSUID, as
  * a whole word: they keep webhook parts as received, the person's words and number included.
@@ -115,7 +114,7 @@ async function eraseDeadLettersNaming(store: Store, values: string[]): Promise<n
   const names = [...new Set(values.filter((v) => /^\d{6,}$/.test(v) || /^[A-Z]{2}\.[0-9A-Za-z.]+$/.test(v)))];
   if (names.length === 0) return 0;
   // Not inside a longer number or id: a wa_id 1555… must not take 11555…'s letters.
-  const pattern = `(^|[^0-9A-Za-z.])(${names.map(escapeRegExp).join('|')})($|[^0-9A-Za-z])`;
+  const pattern = `(^|[^0-9A-Za-z.])(${names.map(escapeRegex).join('|')})($|[^0-9A-Za-z])`;
   const letters = await store.deadLetters.find({ $or: [{ raw: { $regex: pattern } }, { context: { $regex: pattern } }] }, { projection: { _id: 1 } }).toArray();
   if (letters.length === 0) return 0;
   return (await store.deadLetters.deleteMany({ _id: { $in: letters.map((l) => l._id) } })).deletedCount;

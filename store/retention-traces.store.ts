@@ -1,4 +1,5 @@
 import type { Store } from './db';
+import { escapeRegex } from './regex';
 
 /** A business number's retention cut-off (epoch ms); `number` is one id, or the numbers without their own setting. */
 export interface RetentionScope {
@@ -18,9 +19,8 @@ export interface PurgedTraces {
   legacyReplies: number;
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** `legacy_replies` has no number field: its `_id` is `<phone number id>:<customer key>`. */
-const ownedBy = (number: string) => ({ _id: { $regex: `^${escape(number)}:` } });
+const ownedBy = (number: string) => ({ _id: { $regex: `^${escapeRegex(number)}:` } });
 
 /**
  * One bounded step over what names customers outside their messages (README "Retention"): per scope, at most
