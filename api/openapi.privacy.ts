@@ -12,7 +12,7 @@ const Counts = z.object({
   campaignEntries: z.number().int().meta({ description: 'Campaign recipients naming them and the campaigns\' once-per-person marks' }),
   registryEntries: z.number().int().meta({ description: 'Customer registry documents: their customer ids, identifiers and links' }),
   blocks: z.number().int().meta({ description: "The connector's copies of their blocks; the block itself stays at WhatsApp (see notErasedAtOnce)" }),
-  deadLetters: z.number().int().meta({ description: 'Webhook parts kept aside (GET /v1/dead-letters) that name them, e.g. a business-app echo to them' }),
+  deadLetters: z.number().int().meta({ description: 'Webhook parts kept aside (GET /v1/dead-letters) that name them, e.g. their chat history shared at coexistence onboarding (history) or an unreadable message of theirs' }),
   calls: z.number().int().meta({ description: 'WhatsApp calls as the connector handled them (calls)' }),
   callEvents: z.number().int().meta({ description: "Meta's calls webhooks as kept (call_events: connect, terminate, statuses)" }),
   callPermissions: z.number().int().meta({ description: 'Their replies to call permission requests (call_permissions)' }),

@@ -2279,7 +2279,7 @@ export interface components {
                 registryEntries: number;
                 /** @description The connector's copies of their blocks; the block itself stays at WhatsApp (see notErasedAtOnce) */
                 blocks: number;
-                /** @description Webhook parts kept aside (GET /v1/dead-letters) that name them, e.g. a business-app echo to them */
+                /** @description Webhook parts kept aside (GET /v1/dead-letters) that name them, e.g. their chat history shared at coexistence onboarding (history) or an unreadable message of theirs */
                 deadLetters: number;
                 /** @description WhatsApp calls as the connector handled them (calls) */
                 calls: number;

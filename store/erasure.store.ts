@@ -32,7 +32,10 @@ export interface ErasedCounts extends Omit<ErasedTraces, 'campaignPersons'> {
    * itself stays at WhatsApp: erasure does not unblock them (README "Erasure").
    */
   blocks: number;
-  /** Webhook parts kept aside (`dead_letters`) that name them: a message or status of theirs, a change such as an echo. */
+  /**
+   * Webhook parts kept aside (`dead_letters`) that name them: a message or status of theirs, a change such as their
+   * chat history (`history`); a readable business-app echo is a message of their thread instead.
+   */
   deadLetters: number;
 }
 
