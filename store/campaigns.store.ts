@@ -98,8 +98,9 @@ export async function campaignStates(store: Store): Promise<Pick<CampaignDoc, 's
 }
 
 /**
- * Retention: deletes the recipients of at most `limit` campaigns last changed before `before` (the campaign's counts
- * stay) and marks them purged so the next run skips them. Answers how many campaigns and recipients went.
+ * Retention: deletes the recipients and the once-per-person marks (`campaign_persons`) of at most `limit` campaigns
+ * last changed before `before` (the campaign's counts stay) and marks them purged so the next run skips them. Answers
+ * how many campaigns, recipients and marks went.
  */
 export async function purgeOldRecipients(store: Store, before: Date, limit: number, now: Date): Promise<{ campaigns: number; recipients: number; persons: number }> {
   const old = await campaigns(store)

@@ -32,7 +32,7 @@ export interface PurgeOptions {
  * One step of the retention purge: per business number (its own `retention.days`, else the default), the messages
  * whose thread time (`sortAt`) is older than the cut-off, with their statuses, reactions and media
  * (store/message-deletion.ts), and closed conversations' projections last changed before it; by the default, dead
- * letters, webhook batches and the recipients of campaigns finished before it with their once-per-person marks; calls,
+ * letters, webhook batches and the recipients of campaigns last changed before it with their once-per-person marks; calls,
  * Meta's call webhooks, call permission replies and the legacy-number ledger per number (store/retention-traces.store.ts). Plain range deletes, no TTL index
  * (FerretDB has none): the same on MongoDB and FerretDB. Idempotent; call again while `more`.
  */
