@@ -13,7 +13,10 @@ export const deadLetterReasons = [
   'template_event_unreadable',
   /** An account-health or marketing-preference event (account_update, phone_number_quality_update, account_alerts, user_preferences) not in Meta's shape. */
   'health_event_unreadable',
-  /** A message naming no customer: no `from`/`from_user_id`, no matching contact with `wa_id`/`user_id`. */
+  /**
+   * A message naming no customer: no `from`/`from_user_id`, no matching contact with `wa_id`/`user_id`; or a `calls`
+   * event naming no user on the user's side (api/webhook.calls.ts).
+   */
   'no_customer',
   /** Temporal refused it for good (an id or payload past its limits), while answering. */
   'refused_by_temporal',
