@@ -11,34 +11,15 @@ import type { ConversationWorkflowInput, CustomerCall, InboundMessage } from '..
 import { RecentIds } from '../workflows/support/recent-ids';
 import { workflowTasksOf, type HistoryTasks, type TaskCommand, type TaskJob } from './history.tasks';
 import type { JsonHistory } from './history.types';
+import { FoldUnsupported, KNOWN_PATCHES, KNOWN_SIGNALS, KNOWN_UPDATES } from './conversation.fold.known';
+
+export { FoldUnsupported };
 
 /** What a fold reports for a run: the same start and transition records the workflow's timeline sink reports. */
 export interface FoldedRun {
   start: TimelineStart;
   records: TimelineRecord[];
 }
-
-/** The signals, Updates and patches whose effect on the machine the fold knows; anything else sends the run to the replayer. */
-const KNOWN_SIGNALS = new Set(['customerMessage', 'customerMessages', 'customerCalled', 'customerReacted', 'brokerFailure', 'agentReleased', 'agentNotice']);
-const KNOWN_UPDATES = new Set(['sendMessage', 'closeConversation', 'transferConversation', 'markRead', 'showTyping']);
-const KNOWN_PATCHES = new Set([
-  'settings-read-through',
-  'local-activities-one-at-a-time',
-  'paced-send-lanes',
-  'skip-broker-accepted-dispatch',
-  'mark-read-for-bot',
-  'sip-chat-page-mode',
-  'sip-chat-session-mode',
-  'timer-kept-armed',
-  'settings-read-when-changed',
-  // The machine gets `welcomeWaitsForOpening` on each customer message (conversation.runtime.ts, takeInbox).
-  'welcome-waits-for-opening-hours',
-  // Changes only when the workflow's typing debounce re-arms, which the machine never sees (conversation.receipts.ts).
-  'typing-debounce-after-send',
-]);
-
-/** The run uses something the fold does not model (a newer signal, patch or Update): replay it with the SDK instead. */
-export class FoldUnsupported extends Error {}
 
 /**
  * Folds a conversation run's history through the pure machine, as `workflows/conversation.workflow.ts` drives it,
