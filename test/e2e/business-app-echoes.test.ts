@@ -4,9 +4,9 @@
  * Each echo is shown in the customer's thread as an outbound message sent from the app, once per wamid, and never
  * opens or extends the customer service window (only the customer's own messages do).
  */
-import { signBody } from '../../simulator/cloud-api.payloads';
 import { eventually } from '../support/workflow-env';
-import { APP_SECRET, BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { postSignedWebhook } from '../support/signed-webhook';
 
 let rig: ServiceRig;
 let next = 15559300000 + Math.floor(Math.random() * 90_000);
@@ -18,11 +18,7 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 const unique = () => Math.random().toString(36).slice(2);
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const post = async (body: object) => {
-  const raw = JSON.stringify(body);
-  const r = await fetch(`${rig.baseUrl}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) }, body: raw });
-  return { status: r.status, body: (await r.json()) as Json };
-};
+const post = (body: object) => postSignedWebhook(rig.baseUrl, body);
 /** Meta's documented body: `message_echoes[]` under the `smb_message_echoes` field, `to` the user's number as the app sent to it. */
 const echoBody = (echoes: Json[]) => ({
   object: 'whatsapp_business_account',

@@ -3,10 +3,10 @@
  * (signed, posted whole, as Meta posts them). Each case names the report it comes from; see the README's
  * "Other connectors' bug reports, replayed".
  */
-import { signBody } from '../../simulator/cloud-api.payloads';
 import { eventually } from '../support/workflow-env';
 import { mp4, oggOpus } from '../support/media-fixtures';
-import { APP_SECRET, BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { postSignedWebhook } from '../support/signed-webhook';
 
 let rig: ServiceRig;
 let next = 15554000000 + Math.floor(Math.random() * 900_000);
@@ -25,11 +25,7 @@ const messagesWebhook = (customer: string, messages: Record<string, unknown>[]) 
 /** Meta's status webhook (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/status). */
 const statusesWebhook = (statuses: Record<string, unknown>[]) => webhook({ statuses });
 
-async function post(body: unknown) {
-  const raw = JSON.stringify(body);
-  const response = await fetch(`${rig.baseUrl}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) }, body: raw });
-  return { status: response.status, body: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
+const post = (body: unknown) => postSignedWebhook(rig.baseUrl, body);
 
 const thread = async (customer: string) => (await rig.request('GET', path(customer, '/messages'))).body.messages as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
 

@@ -4,8 +4,8 @@
  * Pages: https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/<type>.
  */
 import { eventually } from '../support/workflow-env';
-import { signBody } from '../../simulator/cloud-api.payloads';
-import { APP_SECRET, BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { postSignedWebhook } from '../support/signed-webhook';
 
 let rig: ServiceRig;
 let next = 15557200000 + Math.floor(Math.random() * 90_000);
@@ -20,13 +20,7 @@ const messagesChange = (value: Record<string, unknown>) => ({
 const messagesWebhook = (customer: string, message: Record<string, unknown>) =>
   messagesChange({ contacts: [{ profile: { name: 'Sheena Nelson' }, wa_id: customer }], messages: [{ from: customer, timestamp: now(), ...message }] });
 
-const post = (body: object) => {
-  const raw = JSON.stringify(body);
-  return fetch(`${rig.baseUrl}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) }, body: raw }).then(async (r) => ({
-    status: r.status,
-    body: (await r.json()) as Record<string, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
-  }));
-};
+const post = (body: object) => postSignedWebhook(rig.baseUrl, body);
 /** The thread's message with this wamid, once it is there. */
 const inThread = async (customer: string, wamid: string) => {
   const thread = await eventually(() => rig.request('GET', path(customer, '/messages')), (r) => r.status === 200 && r.body.messages?.some((m: { wamid?: string }) => m.wamid === wamid));

@@ -4,19 +4,13 @@
  * so a later release can replay it, never dropped uncounted. Pages: https://developers.facebook.com/documentation/
  * business-messaging/whatsapp/webhooks/reference/<field>.
  */
-import { signBody } from '../../simulator/cloud-api.payloads';
-import { APP_SECRET, BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { postSignedWebhook } from '../support/signed-webhook';
 
 let rig: ServiceRig;
 const METADATA = { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID };
 
-const post = (body: object) => {
-  const raw = JSON.stringify(body);
-  return fetch(`${rig.baseUrl}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) }, body: raw }).then(async (r) => ({
-    status: r.status,
-    body: (await r.json()) as Record<string, any>, // eslint-disable-line @typescript-eslint/no-explicit-any
-  }));
-};
+const post = (body: object) => postSignedWebhook(rig.baseUrl, body);
 const change = (field: string, value: unknown) => ({ object: 'whatsapp_business_account', entry: [{ id: WABA_ID, time: Math.floor(Date.now() / 1000), changes: [{ value, field }] }] });
 const kept = async () =>
   ((await rig.requestAs('supervisor', 'GET', '/v1/dead-letters?reason=field_not_handled&limit=500')).body.deadLetters as { field: string; raw: string; detail: string; businessNumberId?: string }[]);

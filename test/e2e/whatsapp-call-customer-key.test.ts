@@ -9,8 +9,8 @@
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/pricing/).
  * Through the real stack: the simulator signs and delivers each webhook as Meta would.
  */
-import { signBody } from '../../simulator/cloud-api.payloads';
-import { APP_SECRET, BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { postSignedWebhook } from '../support/signed-webhook';
 import { eventually } from '../support/workflow-env';
 
 const DISPLAY = '12025550109';
@@ -144,10 +144,9 @@ describe("a customer's call lands in the conversation of their messages (the reg
     expect((await rig.simulator.deliverWebhook(connect({ userId: person.userId }, wacid, calledAt))).finalStatus).toBe(200);
     await expectCallIn(person.userId, person.waId, wacid, calledAt);
 
-    const raw = JSON.stringify(connect({}, `wacid.nobody-${person.waId}`, calledAt));
-    const res = await fetch(`${rig.baseUrl}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) }, body: raw });
-    expect(res.status).toBe(200);
-    expect(((await res.json()) as { received: Record<string, number> }).received).toMatchObject({ callEvents: 0, deadLetters: 1 });
+    const answer = await postSignedWebhook(rig.baseUrl, connect({}, `wacid.nobody-${person.waId}`, calledAt));
+    expect(answer.status).toBe(200);
+    expect(answer.body.received).toMatchObject({ callEvents: 0, deadLetters: 1 });
   }, 90_000);
 
   it("a BSUID-keyed customer's call permission reply lets the business call them: the permission read for the conversation and its number is the one they gave", async () => {

@@ -5,11 +5,11 @@
  * the end scans every collection of the database for the person's number, so a collection added later without an
  * erasure step fails here (the documented exceptions are listed with their reason).
  */
-import { signBody } from '../../simulator/cloud-api.payloads';
 import { claimLegacyReply } from '../../store/numbers.store';
 import { permissionReplyWebhook } from '../support/call-permission-payloads';
 import { uniqueId } from '../support/env';
-import { APP_SECRET, BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { postSignedWebhook } from '../support/signed-webhook';
 import { eventually } from '../support/workflow-env';
 
 const suffix = String(Math.floor(Math.random() * 900_000) + 100_000);
@@ -25,9 +25,7 @@ beforeAll(async () => {
 afterAll(async () => rig?.stop());
 
 async function deliver(body: object): Promise<void> {
-  const raw = JSON.stringify(body);
-  const res = await fetch(`${rig.baseUrl}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) }, body: raw });
-  expect(res.status).toBe(200);
+  expect((await postSignedWebhook(rig.baseUrl, body)).status).toBe(200);
 }
 
 /** Meta's call status webhook for a business-initiated call (calling/business-initiated-calls page's shape). */

@@ -5,13 +5,13 @@
  * (webhook timestamps); what only the worker writes is seeded as it writes it, dated back.
  */
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { signBody } from '../../simulator/cloud-api.payloads';
 import { saveCall } from '../../store/calls.store';
 import { claimLegacyReply } from '../../store/numbers.store';
 import { ensureRetentionSchedule } from '../../worker/retention-schedule';
 import { permissionReplyWebhook } from '../support/call-permission-payloads';
 import { uniqueId } from '../support/env';
-import { APP_SECRET, BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { postSignedWebhook } from '../support/signed-webhook';
 import { eventually } from '../support/workflow-env';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -45,9 +45,7 @@ afterAll(async () => {
 });
 
 async function deliver(body: object): Promise<void> {
-  const raw = JSON.stringify(body);
-  const res = await fetch(`${rig.baseUrl}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signBody(raw, APP_SECRET) }, body: raw });
-  expect(res.status).toBe(200);
+  expect((await postSignedWebhook(rig.baseUrl, body)).status).toBe(200);
 }
 
 /** Meta's call status webhook for a business-initiated call (calling/business-initiated-calls page's shape). */
