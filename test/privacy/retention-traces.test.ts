@@ -4,13 +4,13 @@
  * `retention-purge` Schedule one document per step; younger ones stay. Time is moved as Meta's payloads carry it
  * (webhook timestamps); what only the worker writes is seeded as it writes it, dated back.
  */
-import { ScheduleNotFoundError } from '@temporalio/client';
 import { saveCall } from '../../store/calls.store';
 import { claimLegacyReply } from '../../store/numbers.store';
 import { ensureRetentionSchedule } from '../../worker/retention-schedule';
 import { permissionReplyWebhook } from '../support/call-permission-payloads';
 import { uniqueId } from '../support/env';
-import { BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { BUSINESS_NUMBER_ID, WABA_ID, type ServiceRig } from '../support/service';
+import { startRetentionRig, stopRetentionRig } from '../support/retention-rig';
 import { postSignedWebhook } from '../support/signed-webhook';
 import { eventually } from '../support/workflow-env';
 
@@ -25,24 +25,9 @@ const tenDaysAgo = Date.now() - 10 * DAY_MS;
 
 let rig: ServiceRig;
 beforeAll(async () => {
-  rig = await startService();
-  const registered = await rig.requestAs('supervisor', 'POST', '/v1/numbers', {
-    phoneNumberId: BUSINESS_NUMBER_ID,
-    displayNumber: '+1 202 555 0107',
-    verificationMethod: 'sms',
-    ownership: { attestedBy: 'Grace, head of support', statement: true },
-  });
-  expect(registered.status).toBe(201);
+  rig = await startRetentionRig();
 }, 60_000);
-afterAll(async () => {
-  await rig?.temporal.schedule
-    .getHandle(scheduleId)
-    .delete()
-    .catch((err: unknown) => {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-    });
-  await rig?.stop();
-});
+afterAll(() => stopRetentionRig(rig, scheduleId));
 
 async function deliver(body: object): Promise<void> {
   expect((await postSignedWebhook(rig.baseUrl, body)).status).toBe(200);

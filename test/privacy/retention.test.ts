@@ -2,9 +2,9 @@
  * Issue 21, retention: what passed a number's retention is purged by the Temporal Schedule's workflow, in batches,
  * on the embedded store (no TTL index); what has not stays. Read through the API, as supervisors and agents would.
  */
-import { ScheduleNotFoundError } from '@temporalio/client';
 import { uniqueId } from '../support/env';
-import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
+import { BUSINESS_NUMBER_ID, type ServiceRig } from '../support/service';
+import { startRetentionRig, stopRetentionRig } from '../support/retention-rig';
 import { eventually } from '../support/workflow-env';
 import { ensureRetentionSchedule } from '../../worker/retention-schedule';
 
@@ -18,24 +18,9 @@ const scheduleId = uniqueId('retention');
 
 let rig: ServiceRig;
 beforeAll(async () => {
-  rig = await startService();
-  const registered = await rig.requestAs('supervisor', 'POST', '/v1/numbers', {
-    phoneNumberId: BUSINESS_NUMBER_ID,
-    displayNumber: '+1 202 555 0107',
-    verificationMethod: 'sms',
-    ownership: { attestedBy: 'Grace, head of support', statement: true },
-  });
-  expect(registered.status).toBe(201);
+  rig = await startRetentionRig();
 }, 60_000);
-afterAll(async () => {
-  await rig?.temporal.schedule
-    .getHandle(scheduleId)
-    .delete()
-    .catch((err: unknown) => {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-    });
-  await rig?.stop();
-});
+afterAll(() => stopRetentionRig(rig, scheduleId));
 
 describe('retention', () => {
   it('refuses a retention under 7 days (Meta redelivers webhooks for up to 7) and an unknown number', async () => {
