@@ -6,28 +6,21 @@
  * the contact centre dialling the customer's number (test/support/sipp/dial-customer.xml).
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/business-initiated-calls/
  */
-import { findFreePort } from '../../scripts/dev-servers';
-import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
-import { startSipp } from '../support/sipp';
+import { BUSINESS_NUMBER_ID, type ServiceRig } from '../support/service';
+import { dialCustomer, simulatorCallingRig, type SimulatorCallingRig } from '../support/call-rig';
 import { eventually } from '../support/workflow-env';
 import { nowSeconds } from '../support/call-permission-payloads';
 
 let rig: ServiceRig;
-let ccPort: number;
-let sipPort: number;
+let calling: SimulatorCallingRig;
 const waId = String(15558700000 + Math.floor(Math.random() * 90_000));
 const userId = `US.${waId}${Math.floor(Math.random() * 1e9)}`;
 const conversation = encodeURIComponent(`wa:${BUSINESS_NUMBER_ID}:${userId}`);
 const post = (path: string, body: unknown) => fetch(`${rig.simulator.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 beforeAll(async () => {
-  sipPort = await findFreePort();
-  ccPort = await findFreePort();
-  rig = await startService({ sip: { connectorUri: `sip:queue@127.0.0.1:${ccPort}`, localPort: sipPort, meta: 'simulator' } });
-  const number = { phoneNumberId: BUSINESS_NUMBER_ID, displayNumber: '+1 202 555 0188', verificationMethod: 'voice', ownership: { attestedBy: 'Owner', statement: true } };
-  expect((await rig.requestAs('supervisor', 'POST', '/v1/numbers', number)).status).toBe(201);
-  const calling = { status: 'ENABLED', sip: { status: 'ENABLED', servers: [{ hostname: '127.0.0.1', port: sipPort }] } };
-  expect((await rig.requestAs('supervisor', 'PUT', `/v1/numbers/${BUSINESS_NUMBER_ID}/calling`, calling)).status).toBe(200);
+  calling = await simulatorCallingRig();
+  rig = calling.rig;
 }, 60_000);
 
 afterAll(async () => {
@@ -41,13 +34,7 @@ test('the permission a BSUID-keyed customer gave lets the agent call their numbe
   await eventually(() => rig.request('GET', `/v1/conversations/${conversation}/call-permission`), (r) => r.body.canCall === true, 20_000);
   expect((await post('/_sim/calls/answering', { customer: waId, outcome: 'answer', ringMs: 300, hangUpAfterMs: 800 })).status).toBe(200);
 
-  const cc = await startSipp({ scenario: 'dial-customer', transport: 'udp', port: ccPort, remote: `127.0.0.1:${sipPort}`, agent: 'agent-1', keys: { customer: waId }, set: { hangup: 'us' }, pauseMs: 800, timeoutSeconds: 60 });
-  let report;
-  try {
-    report = await cc.finished();
-  } finally {
-    await cc.stop();
-  }
+  const report = await dialCustomer(calling, waId, 'us');
   // Placed (no 403 call_permission_required), answered and ended by the customer.
   expect(report.exitCode).toBe(0);
   const calls = await eventually(() => rig.request('GET', `/v1/conversations/${conversation}/calls`), (r) => r.body.calls?.[0]?.phase === 'ended', 30_000);

@@ -5,28 +5,22 @@
  * README gives it, a `call_permission_reply` the simulated user sends.
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/business-initiated-calls/
  */
-import { findFreePort } from '../../scripts/dev-servers';
-import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
-import { startSipp, type SippMessage } from '../support/sipp';
+import { BUSINESS_NUMBER_ID, type ServiceRig } from '../support/service';
+import { dialCustomer, simulatorCallingRig, type SimulatorCallingRig } from '../support/call-rig';
+import type { SippMessage } from '../support/sipp';
 import { eventually } from '../support/workflow-env';
 import { nowSeconds } from '../support/call-permission-payloads';
 
 let rig: ServiceRig;
-let ccPort: number;
-let sipPort: number;
+let calling: SimulatorCallingRig;
 let nextCustomer = 15558500000 + Math.floor(Math.random() * 400_000);
 const conversation = (customer: string) => encodeURIComponent(`wa:${BUSINESS_NUMBER_ID}:${customer}`);
 const bodyOf = (m: SippMessage) => m.text.split(/\r?\n\r?\n/).slice(1).join('\n\n').replace(/\r/g, '').trim();
 const post = (path: string, body: unknown) => fetch(`${rig.simulator.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 beforeAll(async () => {
-  sipPort = await findFreePort();
-  ccPort = await findFreePort();
-  rig = await startService({ sip: { connectorUri: `sip:queue@127.0.0.1:${ccPort}`, localPort: sipPort, meta: 'simulator' } });
-  const number = { phoneNumberId: BUSINESS_NUMBER_ID, displayNumber: '+1 202 555 0188', verificationMethod: 'voice', ownership: { attestedBy: 'Owner', statement: true } };
-  expect((await rig.requestAs('supervisor', 'POST', '/v1/numbers', number)).status).toBe(201);
-  const calling = { status: 'ENABLED', sip: { status: 'ENABLED', servers: [{ hostname: '127.0.0.1', port: sipPort }] } };
-  expect((await rig.requestAs('supervisor', 'PUT', `/v1/numbers/${BUSINESS_NUMBER_ID}/calling`, calling)).status).toBe(200);
+  calling = await simulatorCallingRig();
+  rig = calling.rig;
 }, 60_000);
 
 afterAll(async () => {
@@ -40,14 +34,7 @@ async function permitted(customer: string): Promise<void> {
   await eventually(() => rig.request('GET', `/v1/conversations/${conversation(customer)}/call-permission`), (r) => r.body.canCall === true);
 }
 
-async function dial(customer: string, hangup: 'us' | 'them') {
-  const cc = await startSipp({ scenario: 'dial-customer', transport: 'udp', port: ccPort, remote: `127.0.0.1:${sipPort}`, agent: 'agent-1', keys: { customer }, set: { hangup }, pauseMs: 800, timeoutSeconds: 60 });
-  try {
-    return await cc.finished();
-  } finally {
-    await cc.stop();
-  }
-}
+const dial = (customer: string, hangup: 'us' | 'them') => dialCustomer(calling, customer, hangup);
 
 describe("an agent dials a customer from sipp, the simulator playing Meta's SIP server", () => {
   test('the customer answers and hangs up: the SDP passes both ways unchanged, the call is stored ended by the customer', async () => {
