@@ -9,15 +9,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
+import { startStatusSink, type SinkStatus, type StatusSink } from '../support/status-sink';
 
 const TOKEN = 'sim-token';
 const NUMBER = '106540352242922';
-type Status = { id: string; status: string; errors?: { code: number; title: string; error_data: { details: string } }[] };
 let sim: BrokerSimulator;
-let hook: Server;
+let hook: StatusSink;
+let statuses: StatusSink['statuses'];
 let files: Server;
 let filesUrl = '';
-const statuses: Status[] = [];
 
 /** A WebP's first bytes: RIFF/WEBP, then VP8X with the animation flag, or a plain VP8 (static) chunk; then padding. */
 const webp = (size: number, animated: boolean) => {
@@ -51,27 +51,20 @@ const served: Record<string, [string, Buffer]> = {
 };
 
 beforeAll(async () => {
-  hook = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c: Buffer) => (raw += c.toString()));
-    req.on('end', () => {
-      const body = JSON.parse(raw) as { entry: { changes: { value: { statuses?: Status[] } }[] }[] };
-      statuses.push(...(body.entry[0]!.changes[0]!.value.statuses ?? []));
-      res.writeHead(200).end();
-    });
-  });
+  hook = await startStatusSink();
+  statuses = hook.statuses;
   files = createServer((req, res) => {
     const file = served[req.url ?? ''];
     if (!file) return void res.writeHead(404, 'Not Found').end();
     res.writeHead(200, { 'content-type': file[0], 'content-length': String(file[1].length) }).end(file[1]);
   });
-  await Promise.all([hook, files].map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))));
+  await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
   filesUrl = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
-  sim = await startBrokerSimulator({ accessToken: TOKEN, appSecret: 'sim-secret', statusDelayMs: 5, webhookUrl: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/webhook` });
+  sim = await startBrokerSimulator({ accessToken: TOKEN, appSecret: 'sim-secret', statusDelayMs: 5, webhookUrl: hook.url });
 });
 afterAll(async () => {
   await sim?.close();
-  await Promise.all([hook, files].map((s) => new Promise((resolve) => s?.close(resolve))));
+  await Promise.all([hook?.close(), new Promise((resolve) => files?.close(resolve))]);
 });
 
 const send = (body: object) =>
@@ -93,7 +86,7 @@ async function upload(bytes: Buffer, mimeType: string): Promise<string> {
 }
 
 /** The send's first status after its 200: `sent` when Meta took the media, `failed` with 131053 when it did not. */
-async function firstStatus(wamid: string): Promise<Status> {
+async function firstStatus(wamid: string): Promise<SinkStatus> {
   for (let i = 0; i < 200; i += 1) {
     const found = statuses.find((s) => s.id === wamid);
     if (found) return found;
@@ -102,7 +95,7 @@ async function firstStatus(wamid: string): Promise<Status> {
   throw new Error(`no status for ${wamid}`);
 }
 
-async function accepted(body: object): Promise<Status> {
+async function accepted(body: object): Promise<SinkStatus> {
   const answer = await send(body);
   expect(answer).toMatchObject({ status: 200, body: { messages: [{ id: expect.stringMatching(/^wamid\./) }] } });
   return firstStatus(answer.body.messages[0].id as string);

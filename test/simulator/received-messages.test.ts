@@ -12,34 +12,24 @@
  *   receive a messages webhook with error code 131009": the send is answered, then a `failed` status with 131009.
  * The simulator judges only messages it delivered itself: a wamid it never saw is delivered as usual.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
+import { startStatusSink, type StatusSink } from '../support/status-sink';
 
 const TOKEN = 'sim-token';
 const NUMBER = '106540352242922';
 const CUSTOMER = '16505551234';
-type Status = { id: string; status: string; errors?: { code: number; title: string; error_data: { details: string } }[] };
 let sim: BrokerSimulator;
-let hook: Server;
-const statuses: Status[] = [];
+let hook: StatusSink;
+let statuses: StatusSink['statuses'];
 
 beforeAll(async () => {
-  hook = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c: Buffer) => (raw += c.toString()));
-    req.on('end', () => {
-      const body = JSON.parse(raw) as { entry: { changes: { value: { statuses?: Status[] } }[] }[] };
-      statuses.push(...(body.entry[0]!.changes[0]!.value.statuses ?? []));
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-  sim = await startBrokerSimulator({ accessToken: TOKEN, appSecret: 'sim-secret', statusDelayMs: 5, webhookUrl: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/webhook` });
+  hook = await startStatusSink();
+  statuses = hook.statuses;
+  sim = await startBrokerSimulator({ accessToken: TOKEN, appSecret: 'sim-secret', statusDelayMs: 5, webhookUrl: hook.url });
 });
 afterAll(async () => {
   await sim?.close();
-  await new Promise((resolve) => hook?.close(resolve));
+  await hook?.close();
 });
 
 /** Meta's request body from the reaction-messages page. */
