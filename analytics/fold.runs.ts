@@ -10,7 +10,7 @@ import { isUnreadable, type HistoryInput, type HistoryItem, type JsonHistory } f
 /**
  * How timelines and KPIs are read from histories. `fold` (the default) folds each conversation's events through the
  * pure machine (analytics/conversation.fold.ts): the same records as the replay, proven identical on every committed
- * history (test/analytics/fold-equivalence.test.ts), tens of times faster. `replay` runs Temporal's replayer against
+ * history (test/analytics/fold-equivalence.unit.test.ts), tens of times faster. `replay` runs Temporal's replayer against
  * the workflow code, which also checks the code still reproduces each run's commands (what `wa-analyst replay` does).
  */
 export type AnalysisEngine = 'fold' | 'replay';

@@ -1,7 +1,7 @@
 /**
  * What every operation of the OpenAPI document carries besides its own schemas: a stable `operationId` (client
  * generators name their methods after it, so renaming one breaks integrators' code: add, never rename) and the 401
- * that every route behind an API key answers. The lint test (test/e2e/openapi-lint.test.ts, Redocly's recommended
+ * that every route behind an API key answers. The lint test (test/api/openapi-lint.unit.test.ts, Redocly's recommended
  * rules) fails for an operation missing here: add its line when you add a path.
  */
 
