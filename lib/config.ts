@@ -29,16 +29,16 @@ const numberLimits = z
   })
   .pipe(z.record(z.string().regex(/^\d{1,64}$/), z.strictObject({ sendRatePerSecond: sendRate.optional(), templateTier: templateTier.optional() })));
 
-/**
- * Every setting the service reads, parsed once at start-up. Nothing else reads `process.env`.
- * The README's configuration table mirrors this schema.
- */
 /** The largest webhook body Meta sends, 3 MB (read as MiB, the larger): https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks */
 export const META_WEBHOOK_MAX_BYTES = 3 * 1024 * 1024;
 
 /** `VAR=` (as compose writes `${VAR:-}`) means unset. */
 const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema);
 
+/**
+ * Every setting the service reads, parsed once at start-up. Nothing else reads `process.env`.
+ * The README's configuration table mirrors this schema.
+ */
 export const ConfigSchema = z.object({
   HTTP_HOST: z.string().default('127.0.0.1'),
   HTTP_PORT: port.default(3000),
