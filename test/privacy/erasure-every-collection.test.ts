@@ -9,6 +9,7 @@ import { claimLegacyReply } from '../../store/numbers.store';
 import { permissionReplyWebhook } from '../support/call-permission-payloads';
 import { uniqueId } from '../support/env';
 import { BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { callStatusWebhook } from '../support/call-status-payloads';
 import { postSignedWebhook } from '../support/signed-webhook';
 import { eventually } from '../support/workflow-env';
 
@@ -28,25 +29,7 @@ async function deliver(body: object): Promise<void> {
   expect((await postSignedWebhook(rig.baseUrl, body)).status).toBe(200);
 }
 
-/** Meta's call status webhook for a business-initiated call (calling/business-initiated-calls page's shape). */
-const callStatus = (wacid: string, status: string, timestamp: number) => ({
-  object: 'whatsapp_business_account',
-  entry: [
-    {
-      id: WABA_ID,
-      changes: [
-        {
-          field: 'calls',
-          value: {
-            messaging_product: 'whatsapp',
-            metadata: { display_phone_number: '12025550107', phone_number_id: BUSINESS_NUMBER_ID },
-            statuses: [{ id: wacid, timestamp: String(timestamp), type: 'call', status, recipient_id: customer }],
-          },
-        },
-      ],
-    },
-  ],
-});
+const callStatus = (wacid: string, status: string, timestamp: number) => callStatusWebhook(customer, wacid, status, timestamp);
 
 /** Every document of every collection whose JSON names the customer, by collection. */
 async function documentsNaming(text: string): Promise<Record<string, number>> {

@@ -9,7 +9,8 @@ import { claimLegacyReply } from '../../store/numbers.store';
 import { ensureRetentionSchedule } from '../../worker/retention-schedule';
 import { permissionReplyWebhook } from '../support/call-permission-payloads';
 import { uniqueId } from '../support/env';
-import { BUSINESS_NUMBER_ID, WABA_ID, type ServiceRig } from '../support/service';
+import { BUSINESS_NUMBER_ID, type ServiceRig } from '../support/service';
+import { callStatusWebhook } from '../support/call-status-payloads';
 import { startRetentionRig, stopRetentionRig } from '../support/retention-rig';
 import { postSignedWebhook } from '../support/signed-webhook';
 import { eventually } from '../support/workflow-env';
@@ -33,26 +34,6 @@ async function deliver(body: object): Promise<void> {
   expect((await postSignedWebhook(rig.baseUrl, body)).status).toBe(200);
 }
 
-/** Meta's call status webhook for a business-initiated call (calling/business-initiated-calls page's shape). */
-const callStatus = (customer: string, wacid: string, status: string, timestampMs: number) => ({
-  object: 'whatsapp_business_account',
-  entry: [
-    {
-      id: WABA_ID,
-      changes: [
-        {
-          field: 'calls',
-          value: {
-            messaging_product: 'whatsapp',
-            metadata: { display_phone_number: '12025550107', phone_number_id: BUSINESS_NUMBER_ID },
-            statuses: [{ id: wacid, timestamp: String(Math.floor(timestampMs / 1000)), type: 'call', status, recipient_id: customer }],
-          },
-        },
-      ],
-    },
-  ],
-});
-
 /** The call as the call workflow writes it (store/calls.store.ts saveCall), at `at`. */
 const call = (customer: string, at: number) =>
   saveCall(
@@ -67,8 +48,8 @@ const calls = (key: string) => rig.request('GET', `/v1/conversations/${conversat
 describe('retention of calls, call webhooks, call permissions, the legacy ledger and campaign marks', () => {
   it('purges those past the retention through the Schedule, in batches, and keeps younger ones', async () => {
     for (const [key, at] of [[old, tenDaysAgo], [recent, Date.now() - 10_000]] as const) {
-      await deliver(callStatus(key, `wacid.ret-${key}`, 'RINGING', at));
-      await deliver(callStatus(key, `wacid.ret-${key}`, 'REJECTED', at + 3_000));
+      await deliver(callStatusWebhook(key, `wacid.ret-${key}`, 'RINGING', Math.floor(at / 1000)));
+      await deliver(callStatusWebhook(key, `wacid.ret-${key}`, 'REJECTED', Math.floor((at + 3_000) / 1000)));
       const seconds = Math.floor(at / 1000);
       await deliver(permissionReplyWebhook(key, { response: 'accept', is_permanent: false, expiration_timestamp: seconds + 7 * 86_400, response_source: 'user_action' }, seconds));
       await call(key, at);
