@@ -14,7 +14,8 @@ import { hopFor } from '../integrations/sip/sip.dialog';
 import { escapeUser } from '../integrations/sip/sip.headers';
 import { conversationHeaders, createSipCalls, metaRequestUri, type SipRouting } from '../integrations/sip/sip.routing';
 import type { SipDialog } from '../integrations/sip/sip.types';
-import { findCallSettings, saveCall } from '../store/calls.store';
+import { findCallSettings, forgetCall, saveCall } from '../store/calls.store';
+import { isCallErased } from '../store/erasure-tombstones.store';
 import type { Store } from '../store/db';
 import type { CallStatus } from '../workflows/call.messages';
 import { tellConversationOfCall, type CustomerCallDeps } from '../services/customer-calls';
@@ -122,8 +123,12 @@ export function createCallActivities({ store, clock = () => new Date(), sip, b2b
       await calls.hangUp({ ...dialog, localSeq: Math.max(dialog.localSeq, BYE_SEQ - 1) });
     },
 
+    /** Not for a call whose customer was erased meanwhile (a ringing call ends after): its record would name them again. */
     async recordCall(status: CallStatus): Promise<void> {
+      if (await isCallErased(store, status.callId)) return;
       await saveCall(store, status, clock());
+      // Erased while writing (the tombstone goes first, then the records): take it back.
+      if (await isCallErased(store, status.callId)) await forgetCall(store, status.callId);
     },
 
     /**

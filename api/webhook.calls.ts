@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import { SESSION_WINDOW_MS } from '../machines/conversation.types';
 import { callConversation, tellConversationOfCall, type CallCustomer } from '../services/customer-calls';
-import { markHandedOver, recordCallEvent, wasHandedOver } from '../store/call-events.store';
+import { forgetCallEvent, markHandedOver, recordCallEvent, wasHandedOver } from '../store/call-events.store';
+import { isCallErased } from '../store/erasure-tombstones.store';
 import { parseIdentifier } from '../lib/customer-identifiers';
 import type { IngestDeps } from './webhook.deps';
 import { UnusablePart } from './webhook.failures';
@@ -72,7 +73,8 @@ export type CloudCallEvent = z.infer<typeof CloudCallEvent>;
 const digits = (text: string) => text.replace(/\D/g, '');
 
 /**
- * Stores one call event; answers whether it was new (a redelivered one is not). A user's call (`connect`,
+ * Stores one call event; answers whether it was new (a redelivered one is not, nor one of a call whose caller was
+ * erased: store/erasure-tombstones.store.ts). A user's call (`connect`,
  * `USER_INITIATED`) then opens or refreshes their customer service window: Meta's Calling API pricing page, "the
  * customer service window now also starts or refreshes for calls: when a WhatsApp user calls you, regardless of if
  * you accept the call or not" (https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/pricing/).
@@ -84,6 +86,8 @@ export async function ingestCallEvent(deps: IngestDeps, value: CallsChangeValue,
   // the conversation their messages use (the registry's key), never one built from the number alone.
   const caller = callerOf(value, event);
   if (!caller.waId && !caller.userId) throw new UnusablePart('no_customer', `call event ${event.id} (${event.event}) names no WhatsApp user: no number or user id on the user's side`);
+  // A call of a person erased since (its terminate comes seconds after the connect): answered, stored nowhere.
+  if (await isCallErased(deps.store, event.id)) return false;
   const conversation = await callConversation(deps.store, businessNumberId, caller, receivedAt);
   // A status is kept once per status (RINGING, then ACCEPTED…); any other event once per call.
   const id = event.event === 'status' ? `${event.id}:status:${(event.status ?? '').toUpperCase()}` : `${event.id}:${event.event}`;
@@ -102,6 +106,11 @@ export async function ingestCallEvent(deps: IngestDeps, value: CallsChangeValue,
     ...(event.duration !== undefined ? { durationSeconds: event.duration } : {}),
     receivedAt,
   });
+  // Erased while this event was on its way (the tombstone is written before the deletes): take it back.
+  if (outcome === 'new' && (await isCallErased(deps.store, event.id))) {
+    await forgetCallEvent(deps.store, id);
+    return false;
+  }
   // The user calls, or accepts the business's call (its ACCEPTED status): Meta's two cases on the pricing page. A call
   // 24 h old can open no window any more. A redelivery is handed over only if the first delivery's hand-over did not
   // finish (that may be why it came back); the conversation takes each call id once anyway.

@@ -56,6 +56,11 @@ export async function recordCallEvent(store: Store, doc: CallEventDoc): Promise<
   }
 }
 
+/** Removes one event (one stored as its call's caller was being erased). */
+export async function forgetCallEvent(store: Store, id: string): Promise<void> {
+  await events(store).deleteOne({ _id: id });
+}
+
 /**
  * Whether a user's call was handed to their conversation already. A redelivered `connect` is signalled again only
  * when it was not (the first hand-over failed): else a conversation closed since would start over from it.

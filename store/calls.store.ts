@@ -32,6 +32,11 @@ export async function saveCall(store: Store, status: CallStatus, at: Date): Prom
   await calls(store).updateOne({ _id: status.callId }, { $set: { ...status, updatedAt: at } }, { upsert: true });
 }
 
+/** Removes one call's record (one written as its customer was being erased). */
+export async function forgetCall(store: Store, callId: string): Promise<void> {
+  await calls(store).deleteOne({ _id: callId });
+}
+
 export async function findCall(store: Store, callId: string): Promise<CallDoc | null> {
   return calls(store).findOne({ _id: callId });
 }

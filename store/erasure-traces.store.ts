@@ -31,6 +31,18 @@ export interface ErasedTraces {
 const anyOf = (values: string[]) => (values.length === 0 ? undefined : `(${[...new Set(values)].map(escapeRegex).join('|')})`);
 
 /**
+ * The person's calls: Meta's wacids of the call webhooks kept, and the SIP Call-IDs of the `calls` records (a call
+ * still ringing writes its record again when it ends). Erasure leaves a tombstone for each.
+ */
+export async function callIdsOf(store: Store, subject: TraceSubject): Promise<string[]> {
+  const names = [...new Set([...subject.identities, ...subject.customerKeys])].filter((name) => !name.startsWith('wa:'));
+  const conversationId = { $in: subject.conversationIds };
+  const events = await store.db.collection<{ wacid?: string }>('call_events').find({ $or: [{ conversationId }, { customer: { $in: names } }] }, { projection: { wacid: 1 } }).toArray();
+  const calls = await store.db.collection<{ _id: string }>('calls').find({ $or: [{ conversationId }, { customerNumber: { $in: names } }] }, { projection: { _id: 1 } }).toArray();
+  return [...new Set([...events.flatMap((doc) => (doc.wacid ? [doc.wacid] : [])), ...calls.map((doc) => doc._id)])];
+}
+
+/**
  * Deletes what names the person outside their messages, conversations, registry, blocks and dead letters: their calls
  * and Meta's call webhooks, call permission replies, the legacy-number notice ledger and campaign de-duplication marks
  * (`_id`s ending `:<customer key>`), and agents' places held for their conversations. Plain deletes, idempotent.

@@ -6,7 +6,8 @@ import { membersOf, ownerOf, rootOf } from './customers.store';
 import { eraseBlocksNaming } from './blocked-users.store';
 import { conversationIdParts, normaliseConversationId, normaliseCustomerKey } from '../lib/conversation-id';
 import { parseIdentifier } from '../lib/customer-identifiers';
-import { eraseTraces, type ErasedTraces } from './erasure-traces.store';
+import { callIdsOf, eraseTraces, type ErasedTraces } from './erasure-traces.store';
+import { recordTombstones } from './erasure-tombstones.store';
 import { escapeRegex } from './regex';
 
 /** Who an erasure is about, as the store knows them: the conversations and customer keys found for one identifier. */
@@ -93,12 +94,24 @@ export async function eraseSubjectData(store: Store, subject: ErasureSubject): P
   // The person as the registry knows them, read before it forgets them: their blocks and traces are found by it too.
   const person = await registryPerson(store, subject);
   const byPerson = { $or: [{ conversationId: { $in: subject.conversationIds } }, { customerKey: { $in: subject.customerKeys } }] };
-  const deleted = await deleteMessages(store, await store.messages.find(byPerson).toArray());
+  const messages = await store.messages.find(byPerson).toArray();
+  const customerKeys = [...new Set([...subject.customerKeys, ...person.conversationKeys])];
+  const identities = [...new Set([...subject.identities, ...person.identifierValues])];
+  // Before anything goes: a call event, a status or a redelivery arriving meanwhile finds its tombstone (README "Erasure").
+  await recordTombstones(
+    store,
+    {
+      wacids: await callIdsOf(store, { conversationIds: subject.conversationIds, customerKeys, identities }),
+      outboundWamids: messages.flatMap((m) => (m.direction !== 'inbound' && m.wamid ? [m.wamid] : [])),
+      // Their reactions are Meta's inbound messages too (`_id` the wamid), kept apart from the thread.
+      inboundWamids: [...messages.flatMap((m) => (m.direction === 'inbound' ? [m._id] : [])), ...(await store.reactions.find({ by: { $in: subject.customerKeys } }, { projection: { _id: 1 } }).toArray()).map((r) => r._id)],
+    },
+    new Date(),
+  );
+  const deleted = await deleteMessages(store, messages, { keepOnceOnlyMarks: true });
   // Their reactions, and anyone's reactions in their conversations.
   await store.reactions.deleteMany({ $or: [{ conversationId: { $in: subject.conversationIds } }, { by: { $in: subject.customerKeys } }] });
   const conversations = (await store.conversations.deleteMany({ _id: { $in: subject.conversationIds } })).deletedCount;
-  const customerKeys = [...new Set([...subject.customerKeys, ...person.conversationKeys])];
-  const identities = [...new Set([...subject.identities, ...person.identifierValues])];
   const { campaignPersons, ...traces } = await eraseTraces(store, { conversationIds: subject.conversationIds, customerKeys, identities });
   const campaignEntries = (await eraseRecipientsNaming(store, subject.identities)) + campaignPersons;
   const blocks = await eraseBlocksNaming(store, { personIds: person.members, customerKeys, users: identities });

@@ -44,6 +44,16 @@ async function collectionsNaming(text: string): Promise<Record<string, number>> 
   return found;
 }
 
+/**
+ * The conversation was not started again: no projection, and the answer is 404 or the erased run as it closed
+ * (Temporal deletes the closed run asynchronously and answers it until then: README "Erasure", notErasedAtOnce).
+ */
+async function expectNotStartedAgain(customer: string): Promise<void> {
+  expect(await rig.store.conversations.countDocuments({ _id: conversationOf(customer) })).toBe(0);
+  const read = await rig.request('GET', `/v1/conversations/${conversationOf(customer)}`);
+  expect(read.status === 404 || (read.status === 200 && read.body.state === 'closed')).toBe(true);
+}
+
 const erase = (customer: string) => rig.requestAs('supervisor', 'DELETE', `/v1/customers/${customer}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -65,13 +75,15 @@ describe('events arriving after an erasure', () => {
     const ringing = await eventually(() => rig.request('GET', `/v1/conversations/${conversationOf(customer)}/messages`), (r) => r.body.calls?.length === 1, 20_000);
     const wacid: string = ringing.body.calls[0].wacid;
     expect(wacid).toMatch(/^wacid\./);
+    // The call reached the caller's conversation (it opens their window): the ringing call as the user saw it.
+    await eventually(() => rig.request('GET', `/v1/conversations/${conversationOf(customer)}`), (r) => r.status === 200 && r.body.lastCalledAt !== null, 20_000);
 
     expect((await erase(customer)).status).toBe(200);
     await sleep(3_000);
 
     const thread = await rig.request('GET', `/v1/conversations/${conversationOf(customer)}/messages`);
     expect(JSON.stringify(thread.body)).not.toContain(wacid);
-    expect((await rig.request('GET', `/v1/conversations/${conversationOf(customer)}`)).status).toBe(404);
+    await expectNotStartedAgain(customer);
     expect(await collectionsNaming(customer)).toEqual({});
     // The terminate was answered 200 (else Meta redelivers it for days) and kept nowhere, not even as a dead letter.
     const letters = await rig.requestAs('supervisor', 'GET', '/v1/dead-letters');
@@ -113,13 +125,13 @@ describe('events arriving after an erasure', () => {
     const again = await rig.simulator.deliverWebhook(first);
     expect(again.finalStatus).toBe(200);
     await sleep(1_500);
-    expect((await rig.request('GET', `/v1/conversations/${conversationOf(customer)}`)).status).toBe(404);
+    await expectNotStartedAgain(customer);
     const gone = await rig.request('GET', `/v1/conversations/${conversationOf(customer)}/messages`);
     expect(JSON.stringify(gone.body)).not.toContain('12345');
     expect(await collectionsNaming(customer)).toEqual({});
 
     await rig.simulator.deliverWebhook(textWebhook(customer, `wamid.late-${suffix}-2`, 'hello again'));
     const thread = await eventually(() => rig.request('GET', `/v1/conversations/${conversationOf(customer)}/messages`), (r) => r.body.messages?.length === 1, 20_000);
-    expect(thread.body.messages[0]).toMatchObject({ text: { body: 'hello again' } });
+    expect(thread.body.messages[0]).toMatchObject({ text: 'hello again' });
   }, 60_000);
 });
