@@ -2,8 +2,8 @@
  * What an erasure leaves behind so that events arriving after it do not bring the person back: Meta's ids of their
  * calls (`erased_calls`, `_id` the wacid) and of the messages sent to them (`erased_messages`, `_id` the wamid), and
  * the once-only marks of their inbound messages (`inbound_handled`, `_id` the wamid). Opaque ids and the erasure's
- * time only: nothing here names the person. Meta redelivers an unanswered webhook "with decreasing frequency … for
- * up to 7 days" (https://developers.facebook.com/docs/graph-api/webhooks/getting-started#event-notifications), and
+ * time only: nothing here names the person. Meta redelivers a webhook not answered 200 for up to 7 days
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/overview), and
  * sends a call's `terminate` seconds after its `connect`
  * (https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-initiated-calls/).
  * Inserts by unique `_id` (a repeated erasure inserts nothing): FerretDB and MongoDB alike.
