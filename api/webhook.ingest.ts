@@ -9,7 +9,7 @@ import { isPersonBlockedInbound } from '../services/person-blocks';
 import { handOver, inboundOf, ingestStatus, ingestTemplateEvent, storeInbound, tellOfReaction, type Inbound } from './webhook.messages';
 import { DELIVERY_STATUSES, isDeliveryStatus } from '../store/messages.store';
 import { CALL_STATUSES, isCallStatus } from '../store/call-events.store';
-import { isInboundErased, mayBeErasedRedelivery } from '../store/erasure-tombstones.store';
+import { isMessageErased, mayBeErasedRedelivery } from '../store/erasure-tombstones.store';
 import { healthFields, ingestHealthEvent, MESSAGES_ERROR, UnreadableHealthEvent } from '../services/account-health';
 import { UnusablePart } from './webhook.failures';
 import { CloudMessageEcho, EchoesChangeValue, echoDoc, storeEcho } from '../services/business-app-echoes';
@@ -227,7 +227,7 @@ export async function ingestParts(
     const refused = await refusedOr(() => letterOf(part, receivedAt), async () => {
       // Meta's redelivery of a message erased since: a duplicate, the person not registered again. Read only for a late
       // message (store/erasure-tombstones.store.ts): a fresh one costs nothing more.
-      if (mayBeErasedRedelivery(Number(message.timestamp) * 1000, receivedAt) && (erased = await isInboundErased(deps.store, message.id))) return;
+      if (mayBeErasedRedelivery(Number(message.timestamp) * 1000, receivedAt) && (erased = await isMessageErased(deps.store, message.id))) return;
       const taken = await inboundOf(deps, part.value, message, receivedAt, firstPosition + index);
       inbound = taken;
       const { businessNumberId, customer } = taken.input.conversation;

@@ -1,21 +1,26 @@
 /**
- * What an erasure leaves behind so that events arriving after it do not bring the person back: Meta's ids of their
- * calls (`erased_calls`, `_id` the wacid) and of the messages sent to them (`erased_messages`, `_id` the wamid), and
- * the once-only marks of their inbound messages (`inbound_handled`, `_id` the wamid). Opaque ids and the erasure's
- * time only: nothing here names the person. Meta redelivers a webhook not answered 200 for up to 7 days
- * (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/overview), and
- * sends a call's `terminate` seconds after its `connect`
+ * What an erasure leaves behind so that events arriving after it do not bring the person back: their calls
+ * (`erased_calls`: Meta's wacids and the SIP Call-IDs) and their messages, sent and received (`erased_messages`:
+ * wamids). Each id is kept as its SHA-256 only: Meta's wamids and wacids are not opaque, they carry a phone number in
+ * base64 (`wamid.HBgLMTY1MDM4Nzk0MzkV…` holds 16503879439), while a hash of the whole id (a random part included)
+ * cannot be walked back to a number. Meta redelivers a webhook not answered 200 for up to 7 days
+ * (https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/overview), and sends a call's
+ * `terminate` seconds after its `connect`
  * (https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-initiated-calls/).
  * Inserts by unique `_id` (a repeated erasure inserts nothing): FerretDB and MongoDB alike.
  */
+import { createHash } from 'node:crypto';
 import type { Collection } from 'mongodb';
 import { isDuplicateKey, onlyDuplicateKeys, type Store } from './db';
 
-/** One erased call or message: Meta's id, and when the erasure was. */
+/** One erased call or message: the SHA-256 (hex) of its id, and when the erasure was. */
 export interface TombstoneDoc {
   _id: string;
   erasedAt: Date;
 }
+
+/** The tombstone's `_id` for a wamid, wacid or Call-ID. */
+export const tombstoneId = (id: string): string => createHash('sha256').update(id).digest('hex');
 
 /** When this process last erased someone (epoch ms; 0: never): a redelivery right after it is checked too. */
 let lastErasureAt = 0;
@@ -23,34 +28,36 @@ let lastErasureAt = 0;
 const erasedCalls = (store: Store): Collection<TombstoneDoc> => store.db.collection<TombstoneDoc>('erased_calls');
 const erasedMessages = (store: Store): Collection<TombstoneDoc> => store.db.collection<TombstoneDoc>('erased_messages');
 
-async function insertAll(collection: Collection<{ _id: string }>, docs: { _id: string }[]): Promise<void> {
-  if (docs.length === 0) return;
+async function insertAll(collection: Collection<TombstoneDoc>, ids: string[], erasedAt: Date): Promise<void> {
+  if (ids.length === 0) return;
   try {
-    await collection.insertMany(docs, { ordered: false });
+    await collection.insertMany([...new Set(ids.map(tombstoneId))].map((_id) => ({ _id, erasedAt })), { ordered: false });
   } catch (err) {
     if (!isDuplicateKey(err) && !onlyDuplicateKeys(err)) throw err;
   }
 }
 
 /**
- * Records the erased person's calls (wacids), the wamids of messages sent to them and their inbound messages'
- * once-only marks. Written before their data is deleted: an event arriving meanwhile finds the tombstone.
+ * Records the erased person's calls (wacids, SIP Call-IDs) and messages (wamids of those sent to them and of theirs,
+ * reactions included). Written before their data is deleted: an event arriving meanwhile finds the tombstone.
  */
-export async function recordTombstones(store: Store, ids: { wacids: string[]; outboundWamids: string[]; inboundWamids: string[] }, erasedAt: Date): Promise<void> {
+export async function recordTombstones(store: Store, ids: { callIds: string[]; wamids: string[] }, erasedAt: Date): Promise<void> {
   lastErasureAt = Math.max(lastErasureAt, erasedAt.getTime());
-  await insertAll(erasedCalls(store) as unknown as Collection<{ _id: string }>, [...new Set(ids.wacids)].map((_id) => ({ _id, erasedAt })));
-  await insertAll(erasedMessages(store) as unknown as Collection<{ _id: string }>, [...new Set(ids.outboundWamids)].map((_id) => ({ _id, erasedAt })));
-  await insertAll(store.handledInbound as unknown as Collection<{ _id: string }>, [...new Set(ids.inboundWamids)].map((_id) => ({ _id, at: erasedAt })));
+  await insertAll(erasedCalls(store), ids.callIds, erasedAt);
+  await insertAll(erasedMessages(store), ids.wamids, erasedAt);
 }
 
 /** Whether the call (Meta's wacid) was an erased person's: its later events are not stored. */
 export async function isCallErased(store: Store, wacid: string): Promise<boolean> {
-  return (await erasedCalls(store).findOne({ _id: wacid }, { projection: { _id: 1 } })) !== null;
+  return (await erasedCalls(store).findOne({ _id: tombstoneId(wacid) }, { projection: { _id: 1 } })) !== null;
 }
 
-/** Whether the message sent (its wamid) was to an erased person: its late statuses are not stored. */
+/**
+ * Whether the message (its wamid) was an erased person's: a late status of a message sent to them is dropped, and
+ * Meta's redelivery of a message of theirs is a duplicate (not stored, not handed over, the person not registered).
+ */
 export async function isMessageErased(store: Store, wamid: string): Promise<boolean> {
-  return (await erasedMessages(store).findOne({ _id: wamid }, { projection: { _id: 1 } })) !== null;
+  return (await erasedMessages(store).findOne({ _id: tombstoneId(wamid) }, { projection: { _id: 1 } })) !== null;
 }
 
 /**
@@ -60,17 +67,8 @@ export async function isMessageErased(store: Store, wamid: string): Promise<bool
 export const REDELIVERY_CHECK_AFTER_MS = 60_000;
 
 /**
- * Whether an inbound message could be the redelivery of an erased one, so worth two reads: it arrives over
+ * Whether an inbound message could be the redelivery of an erased one, so worth a read: it arrives over
  * {@link REDELIVERY_CHECK_AFTER_MS} after it was written, or this process erased someone since then.
  */
 export const mayBeErasedRedelivery = (sentAtMs: number, receivedAt: Date): boolean =>
   receivedAt.getTime() - sentAtMs > REDELIVERY_CHECK_AFTER_MS || lastErasureAt >= sentAtMs;
-
-/**
- * Whether an inbound message (its wamid) was erased: its once-only mark stays but the message is gone. A redelivery
- * of it is then a duplicate: not stored, not handed over, the person not registered again.
- */
-export async function isInboundErased(store: Store, wamid: string): Promise<boolean> {
-  const [mark, message] = await Promise.all([store.handledInbound.findOne({ _id: wamid }, { projection: { _id: 1 } }), store.messages.findOne({ _id: wamid }, { projection: { _id: 1 } })]);
-  return mark !== null && message === null;
-}

@@ -101,14 +101,13 @@ export async function eraseSubjectData(store: Store, subject: ErasureSubject): P
   await recordTombstones(
     store,
     {
-      wacids: await callIdsOf(store, { conversationIds: subject.conversationIds, customerKeys, identities }),
-      outboundWamids: messages.flatMap((m) => (m.direction !== 'inbound' && m.wamid ? [m.wamid] : [])),
-      // Their reactions are Meta's inbound messages too (`_id` the wamid), kept apart from the thread.
-      inboundWamids: [...messages.flatMap((m) => (m.direction === 'inbound' ? [m._id] : [])), ...(await store.reactions.find({ by: { $in: subject.customerKeys } }, { projection: { _id: 1 } }).toArray()).map((r) => r._id)],
+      callIds: await callIdsOf(store, { conversationIds: subject.conversationIds, customerKeys, identities }),
+      // Sent and received; their reactions are Meta's inbound messages too (`_id` the wamid), kept apart from the thread.
+      wamids: [...messages.flatMap((m) => (m.wamid ? [m.wamid] : m.direction === 'inbound' ? [m._id] : [])), ...(await store.reactions.find({ by: { $in: subject.customerKeys } }, { projection: { _id: 1 } }).toArray()).map((r) => r._id)],
     },
     new Date(),
   );
-  const deleted = await deleteMessages(store, messages, { keepOnceOnlyMarks: true });
+  const deleted = await deleteMessages(store, messages);
   // Their reactions, and anyone's reactions in their conversations.
   await store.reactions.deleteMany({ $or: [{ conversationId: { $in: subject.conversationIds } }, { by: { $in: subject.customerKeys } }] });
   const conversations = (await store.conversations.deleteMany({ _id: { $in: subject.conversationIds } })).deletedCount;

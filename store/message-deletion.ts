@@ -27,17 +27,16 @@ export interface DeletedMessages {
  * Deletes messages with everything keyed by them: delivery statuses, the wamid index, the inbound once-only marks,
  * reactions to them, and the stored media no remaining message uses (a file sent to many stays until its last
  * message goes). Used by erasure (one person) and retention (what expired). Plain deletes by `_id` or field: FerretDB
- * and MongoDB alike; idempotent, so a purge interrupted half-way is finished by the next run. `keepOnceOnlyMarks`:
- * erasure keeps the inbound marks (a wamid and a time, nothing personal) so that Meta's redelivery stays a duplicate.
+ * and MongoDB alike; idempotent, so a purge interrupted half-way is finished by the next run.
  */
-export async function deleteMessages(store: Store, messages: MessageDoc[], options: { keepOnceOnlyMarks?: boolean } = {}): Promise<DeletedMessages> {
+export async function deleteMessages(store: Store, messages: MessageDoc[]): Promise<DeletedMessages> {
   if (messages.length === 0) return { messages: 0, deliveryStatuses: 0, media: 0 };
   const messageIds = messages.map((m) => m._id);
   const wamids = messages.flatMap((m) => (m.wamid ? [m.wamid] : []));
   const mediaIds = [...new Set(messages.flatMap(mediaOf))];
   const deliveryStatuses = (await store.deliveryStatuses.deleteMany({ $or: [{ wamid: { $in: wamids } }, { messageId: { $in: messageIds } }] })).deletedCount;
   await store.wamids.deleteMany({ $or: [{ _id: { $in: wamids } }, { messageId: { $in: messageIds } }] });
-  if (!options.keepOnceOnlyMarks) await store.handledInbound.deleteMany({ _id: { $in: [...messageIds, ...wamids] } });
+  await store.handledInbound.deleteMany({ _id: { $in: [...messageIds, ...wamids] } });
   await store.reactions.deleteMany({ targetWamid: { $in: wamids } });
   const removed = (await store.messages.deleteMany({ _id: { $in: messageIds } })).deletedCount;
   let media = 0;

@@ -85,6 +85,8 @@ describe('events arriving after an erasure', () => {
     expect(JSON.stringify(thread.body)).not.toContain(wacid);
     await expectNotStartedAgain(customer);
     expect(await collectionsNaming(customer)).toEqual({});
+    // Meta's call id carries a phone number in base64: the tombstone keeps only its hash.
+    expect(await collectionsNaming(wacid)).toEqual({});
     // The terminate was answered 200 (else Meta redelivers it for days) and kept nowhere, not even as a dead letter.
     const letters = await rig.requestAs('supervisor', 'GET', '/v1/dead-letters');
     expect(JSON.stringify(letters.body)).not.toContain(wacid);
@@ -129,6 +131,7 @@ describe('events arriving after an erasure', () => {
     const gone = await rig.request('GET', `/v1/conversations/${conversationOf(customer)}/messages`);
     expect(JSON.stringify(gone.body)).not.toContain('12345');
     expect(await collectionsNaming(customer)).toEqual({});
+    expect(await collectionsNaming(`wamid.late-${suffix}-1`)).toEqual({});
 
     await rig.simulator.deliverWebhook(textWebhook(customer, `wamid.late-${suffix}-2`, 'hello again'));
     const thread = await eventually(() => rig.request('GET', `/v1/conversations/${conversationOf(customer)}/messages`), (r) => r.body.messages?.length === 1, 20_000);
