@@ -72,14 +72,19 @@ describe('events arriving after an erasure', () => {
       body: JSON.stringify({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, displayPhoneNumber: DISPLAY, hangUpAfterMs: 2_000 }),
     });
     expect(placed.status).toBe(201);
+    const callId: string = ((await placed.json()) as { callId: string }).callId;
     const ringing = await eventually(() => rig.request('GET', `/v1/conversations/${conversationOf(customer)}/messages`), (r) => r.body.calls?.length === 1, 20_000);
     const wacid: string = ringing.body.calls[0].wacid;
     expect(wacid).toMatch(/^wacid\./);
     // The call reached the caller's conversation (it opens their window): the ringing call as the user saw it.
     await eventually(() => rig.request('GET', `/v1/conversations/${conversationOf(customer)}`), (r) => r.status === 200 && r.body.lastCalledAt !== null, 20_000);
 
+    // Still ringing when they are erased (as the fresh user's repro: `hangUpAfterMs` counts from an answer that never
+    // comes); the connector gives up at its INVITE timeout, and Meta's terminate follows.
+    expect(rig.simulator.sip.call(callId)?.finalStatus).toBeUndefined();
     expect((await erase(customer)).status).toBe(200);
-    await sleep(3_000);
+    await eventually(async () => rig.simulator.sip.call(callId), (c) => c?.finalStatus !== undefined, 20_000);
+    await sleep(2_000);
 
     const thread = await rig.request('GET', `/v1/conversations/${conversationOf(customer)}/messages`);
     expect(JSON.stringify(thread.body)).not.toContain(wacid);
