@@ -26,7 +26,7 @@ import { CloudContact, type CloudInboundMessage, type CloudStatus, type Messages
 import { meaningOf } from '../lib/meta-errors';
 import { templateHealthEvent } from '../services/account-health';
 import { failureConsequences } from '../services/failure-consequences';
-import { customerForInbound, inboundIdentity, learnFromStatus, statusWouldTeach } from '../services/customer-identity';
+import { customerForInbound, inboundIdentity, learnFromStatus } from '../services/customer-identity';
 import { isMessageErased } from '../store/erasure-tombstones.store';
 
 /** `played`: a voice message was played (Meta's status webhook reference); kept beside `read`, which it implies. */
@@ -189,9 +189,9 @@ function failureOf(status: CloudStatus): MessageFailure | undefined {
 
 /** Statuses go straight to the store as one insert each; only a failure concerns the conversation's machine. */
 export async function ingestStatus(deps: IngestDeps, status: CloudStatus & { status: DeliveryStatusDoc['status'] }): Promise<void> {
-  // A status of a message sent to a person erased since would register their number and BSUID again: dropped. Read
-  // only when the status would teach the registry (a pair new to this process), so the status path costs nothing more.
-  if (statusWouldTeach(status) && (await isMessageErased(deps.store, status.id))) return;
+  // A status of a message sent to a person erased since names them (their number, BSUID, and the wamid, which carries
+  // their number in base64): dropped, not kept beside no message. One read by `_id` per status; none per message.
+  if (await isMessageErased(deps.store, status.id)) return;
   await learnFromStatus(deps.store, status, new Date());
   const failure = failureOf(status);
   const messageId = status.biz_opaque_callback_data;

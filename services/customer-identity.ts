@@ -206,13 +206,6 @@ export async function learnFromSendAnswer(store: Store, customer: CustomerRef, c
 
 /** A status names the recipient's phone and BSUID together: the pair is learned once per process. */
 const seenPairs = new Set<string>();
-
-/** Whether {@link learnFromStatus} would write to the registry (a number and BSUID pair this process has not seen). */
-export function statusWouldTeach(status: CloudStatus): boolean {
-  const waId = isPhone(status.recipient_id);
-  return !!waId && !!status.recipient_user_id && !seenPairs.has(`${waId}|${status.recipient_user_id}`);
-}
-
 export async function learnFromStatus(store: Store, status: CloudStatus, now: Date): Promise<void> {
   const waId = isPhone(status.recipient_id);
   const userId = status.recipient_user_id;
