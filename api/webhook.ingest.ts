@@ -104,6 +104,14 @@ function ignored(entryId: string, entryTime: number | undefined, field: string, 
   return { kind: 'ignored', field, raw, entryId, ...(entryTime !== undefined ? { entryTime } : {}), ...(typeof id === 'string' && id !== '' ? { businessNumberId: id } : {}) };
 }
 
+/** Why a change was kept unacted on: a field this release acts on whose change carried nothing to act on, or another field. */
+function ignoredDetail(field: string): string {
+  if (field === 'smb_message_echoes') return 'field smb_message_echoes: the change carried no message_echoes; kept as received';
+  if (field === 'calls') return 'field calls: the change carried no calls; kept as received';
+  if (field === 'messages') return 'field messages: the change carried no messages, statuses or errors; kept for a later release';
+  return `field ${field}: this release does not act on it; kept for a later one`;
+}
+
 /** JSON of a part as received; one nested too deep to serialise (JSON.parse takes depths stringify cannot) says so. */
 export function jsonOf(value: unknown): string {
   try {
@@ -151,10 +159,9 @@ export async function ingestParts(
   for (const part of parts) {
     if (part.kind === 'ignored') {
       // Meta sends fields a subscription asked for and fields added since; none is dropped unseen (README *Dead letters*).
-      const detail = `field ${part.field}: this release does not act on it; kept for a later one`;
       // The entry (the WhatsApp Business Account, and when Meta sent it) beside the value, for a later replay.
       const context = jsonOf({ entry: { id: part.entryId, ...(part.entryTime !== undefined ? { time: part.entryTime } : {}) } });
-      await recordDeadLetter(deps.store, { reason: 'field_not_handled', detail, field: part.field, raw: jsonOf(part.raw), context, ...(part.businessNumberId ? { businessNumberId: part.businessNumberId } : {}), receivedAt });
+      if (await recordDeadLetter(deps.store, { reason: 'field_not_handled', detail: ignoredDetail(part.field), field: part.field, raw: jsonOf(part.raw), context, ...(part.businessNumberId ? { businessNumberId: part.businessNumberId } : {}), receivedAt })) summary.deadLetters += 1;
       summary.ignoredChanges += 1;
     }
     if (part.kind === 'unreadableChange') {

@@ -35,6 +35,14 @@ export interface IdentityHints {
 const BSUID = /^[A-Z]{2}\.[A-Za-z0-9.]{1,140}$/;
 
 /**
+ * The text when it is a BSUID or parent BSUID (two-letter country code, a dot, then letters, digits and dots: `US.13491208655302741918`,
+ * `US.ENT.11815799212886844830`), else undefined. Webhooks' `user_id`, `from_user_id`, `to_user_id` and
+ * `recipient_user_id` pass here before they name anyone: anything else must never become a conversation key.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/business-scoped-user-ids/
+ */
+export const bsuidOrNone = (text: string | undefined): string | undefined => (text !== undefined && BSUID.test(text) ? text : undefined);
+
+/**
  * One person's phone number in one form, whichever way it was written. WhatsApp ids keep national forms that
  * libphonenumber (and integrators) write differently; each rule below maps both forms of one subscriber to one key:
  * - Mexico: WhatsApp ids keep the mobile `1` after `52` (`5215512345678`); since 2019 the number is dialled

@@ -1,5 +1,5 @@
 import type { CustomerRef } from '../machines/conversation.types';
-import { SystemNotice, parseIdentifier, personPhone, type Identifier, type IdentifierKind, type IdentityHints } from '../lib/customer-identifiers';
+import { SystemNotice, bsuidOrNone, identifiersOf, parseIdentifier, personPhone, type Identifier, type IdentifierKind, type IdentityHints } from '../lib/customer-identifiers';
 import type { Store } from '../store/db';
 import { mongoRegistry, type RegistryDb } from '../store/customer-registry.db';
 import { learnIdentifiers, ownerOf } from '../store/customers.store';
@@ -66,13 +66,38 @@ export function inboundIdentity(contact: CloudContact | undefined, message: Clou
   };
 }
 
+/** The part names nobody the registry can key on (no number, and no user id that is a BSUID): a `no_customer` dead letter. */
+export class NoCustomerNamed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoCustomerNamed';
+  }
+}
+
+/** Hints with only BSUIDs as user ids: a `user_id` that is not one (`<script>`) names nobody and never keys a conversation. */
+function onlyBsuids(seen: InboundIdentity): InboundIdentity {
+  const clean = (hints: IdentityHints): IdentityHints => {
+    const { userId, parentUserId, ...rest } = hints;
+    const bsuid = bsuidOrNone(userId);
+    const parent = bsuidOrNone(parentUserId);
+    return { ...rest, ...(bsuid ? { userId: bsuid } : {}), ...(parent ? { parentUserId: parent } : {}) };
+  };
+  return { ...seen, hints: clean(seen.hints), ...(seen.previous ? { previous: clean(seen.previous) } : {}) };
+}
+
+const nobodyNamed = (hints: IdentityHints) =>
+  hints.userId !== undefined && bsuidOrNone(hints.userId) === undefined ? `user id ${JSON.stringify(hints.userId.slice(0, 80))} is not a BSUID and no number is given` : 'no number or BSUID';
+
 /**
  * Learns an inbound sender and answers their conversation customer: `key` is the person's conversation key, so
  * every identifier they write under lands in one conversation per business number. A person not yet known takes
  * the key of a conversation already running under one of their identifiers (runs from before the registry keep
- * their workflow id), else their BSUID, else their phone number.
+ * their workflow id), else their BSUID, else their phone number. A user id that is not a BSUID is dropped here, the
+ * one place messages, echoes and calls are learned; throws {@link NoCustomerNamed} when nothing else names them.
  */
-export async function customerForInbound(store: Store, businessNumberId: string, seen: InboundIdentity, now: Date): Promise<CustomerRef> {
+export async function customerForInbound(store: Store, businessNumberId: string, given: InboundIdentity, now: Date): Promise<CustomerRef> {
+  const seen = onlyBsuids(given);
+  if (identifiersOf(seen.hints).length === 0 && !seen.formerPhone) throw new NoCustomerNamed(`names no customer: ${nobodyNamed(given.hints)}`);
   // The hot path: a merge by another process may reach this one's webhooks a few seconds late (see mongoRegistry).
   const person = await learnIdentifiers(mongoRegistry(store, { trustNoLink: true }), {
     hints: seen.hints,
@@ -208,7 +233,7 @@ export async function learnFromSendAnswer(store: Store, customer: CustomerRef, c
 const seenPairs = new Set<string>();
 export async function learnFromStatus(store: Store, status: CloudStatus, now: Date): Promise<void> {
   const waId = isPhone(status.recipient_id);
-  const userId = status.recipient_user_id;
+  const userId = bsuidOrNone(status.recipient_user_id);
   if (!waId || !userId) return;
   const pair = `${waId}|${userId}`;
   if (seenPairs.has(pair)) return;

@@ -35,7 +35,7 @@ export const deadLetterReasons = [
 export type DeadLetterReason = (typeof deadLetterReasons)[number];
 /** A part of a webhook the connector could not use, kept as it arrived so a later release can replay it. */
 export interface DeadLetterDoc {
-  /** sha256 of reason and raw part: a redelivery of the same body keeps one letter. */
+  /** sha256 of reason, field, business number, context and raw part (store/dead-letters.store.ts `deadLetterId`): a redelivery of the same body keeps one letter, equal values from two accounts or events keep two. */
   _id: string;
   reason: DeadLetterReason;
   /** What went wrong, for people (a schema issue, an error message). */
