@@ -82,18 +82,22 @@ export function consoleLiveRoutes({ feeds, conversations, templates }: { feeds: 
     const asked = listOf(req.query.conversation);
     const most = feeds.limits.topicsPerStream;
     if (asked.length > most) throw new AppError('too_many_conversations', `${asked.length} conversations asked for; one stream carries at most ${most}`, { limit: most });
-    const ids = [...new Set(asked.map((id) => parseIn('query', ConversationId, id, 'conversation')))];
+    // A value that is not even text (`conversation[a]=…`) is no saved panel: the whole request is malformed.
+    const ids = [...new Set(asked.map((id) => (typeof id === 'string' ? id : parseIn('query', ConversationId, id, 'conversation'))))];
     const subscriptions: Subscription[] = viewer.agent ? [{ ...agentTopic(conversations, viewer.agent.id), tag: { topic: 'agent' } }] : [];
     const refused: { tag: Subscription['tag']; problem: unknown }[] = [];
-    // One read each, never a poll, for what the key may not read: refused on the stream, as the one-conversation route would answer.
+    // One read each, never a poll, for what the key may not read: refused on the stream, as the one-conversation route
+    // would answer. A malformed id too (400 invalid_request, as that route answers it): a stale saved panel list must
+    // not take down every other panel with a 400 for the whole stream.
     await Promise.all(
       ids.map(async (id) => {
         const tag = { topic: 'conversation', conversationId: id };
         try {
+          parseIn('query', ConversationId, id, 'conversation');
           await conversations.visible(id, viewer, { mustExist: true });
           subscriptions.push({ ...conversationTopic(conversations, id, viewer), tag });
         } catch (err) {
-          if (!(err instanceof AppError && err.code === 'unknown_conversation')) throw err;
+          if (!(err instanceof AppError && (err.code === 'unknown_conversation' || err.code === 'invalid_request'))) throw err;
           refused.push({ tag, problem: problemOf(err) });
         }
       }),

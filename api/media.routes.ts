@@ -6,7 +6,7 @@ import { create as contentDisposition } from 'content-disposition';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { AppError } from '../lib/errors';
-import { truncateFilename, unsafeFilenameCharacter } from '../lib/file-names';
+import { downloadFilename, truncateFilename, unsafeFilenameCharacter } from '../lib/file-names';
 import { MAX_MEDIA_BYTES, defaultFilename } from '../lib/media-limits';
 import { takeMedia, type IntakeResult } from '../services/media-intake';
 import type { Store } from '../store/db';
@@ -57,7 +57,9 @@ export function mediaRoutes(store: Store): Router {
         'x-content-type-options': 'nosniff',
         'content-security-policy': "sandbox; default-src 'none'",
         // Without the customer's name, `document.pdf`: the media id ends in the wamid's base64, no usable extension.
-        'content-disposition': contentDisposition(filename ?? defaultFilename(type, mimeType), { type: inline ? 'inline' : 'attachment' }),
+        // A customer's name may carry a U+202E or controls (refused on upload, kept as sent from WhatsApp): the browser
+        // saving it would show the spoofed name, so the header's name has them replaced (the thread's JSON keeps it).
+        'content-disposition': contentDisposition(downloadFilename(filename ?? defaultFilename(type, mimeType)), { type: inline ? 'inline' : 'attachment' }),
         'cache-control': 'private, max-age=86400',
       });
     await pipeline(openMediaDownload(store, mediaId), res);

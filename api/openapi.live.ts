@@ -15,7 +15,7 @@ export function livePaths(conversationPath: z.ZodObject): ZodOpenApiPathsObject 
     '/v1/console/live': {
       get: {
         summary: "The web console: one page's stream, the calling agent's conversations and every conversation asked for, as server-sent events",
-        description: `One connection for a whole page (a browser holds at most six HTTP/1.1 connections per origin). Every event's data says what it is about: \`{ topic: 'agent', snapshot: { conversations: Conversation[] } }\` (agent keys only, as GET /v1/agent/conversations answers), \`{ topic: 'conversation', conversationId, snapshot: { conversation, messages, calls } }\` (as GET /v1/console/live/conversations/{conversationId} carries), \`{ topic, conversationId?, problem }\` for a problem about one of them, and \`{ problem }\` for one about the stream (revoked key). A conversation that does not exist or that the key may not read is refused on the stream with one \`problem\` event (404 unknown_conversation, as the one-conversation stream answers) and is not watched; the rest stream on. To add or drop a conversation the page opens the stream again with the new list (and closes the old one): each conversation's newest snapshot arrives at once. ${common}`,
+        description: `One connection for a whole page (a browser holds at most six HTTP/1.1 connections per origin). Every event's data says what it is about: \`{ topic: 'agent', snapshot: { conversations: Conversation[] } }\` (agent keys only, as GET /v1/agent/conversations answers), \`{ topic: 'conversation', conversationId, snapshot: { conversation, messages, calls } }\` (as GET /v1/console/live/conversations/{conversationId} carries), \`{ topic, conversationId?, problem }\` for a problem about one of them, and \`{ problem }\` for one about the stream (revoked key). A conversation that does not exist or that the key may not read is refused on the stream with one \`problem\` event (404 unknown_conversation, as the one-conversation stream answers) and is not watched; so is a value that is not a conversation id (400 invalid_request; a stale saved panel list must not take down the other panels); the rest stream on. To add or drop a conversation the page opens the stream again with the new list (and closes the old one): each conversation's newest snapshot arrives at once. ${common}`,
         requestParams: {
           query: z.object({
             conversation: z
@@ -26,7 +26,7 @@ export function livePaths(conversationPath: z.ZodObject): ZodOpenApiPathsObject 
         },
         responses: {
           '200': liveStream,
-          '400': problem('too_many_conversations: more conversations than LIVE_STREAM_CONVERSATIONS (`limit` says how many); invalid_request: a value that is not a conversation id'),
+          '400': problem('too_many_conversations: more conversations than LIVE_STREAM_CONVERSATIONS (`limit` says how many); invalid_request: a `conversation` value that is not text (a malformed id is refused on the stream instead)'),
           ...refusals,
         },
       },

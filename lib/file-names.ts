@@ -48,5 +48,12 @@ export function visibleParts(text: string): VisiblePart[] {
   return parts;
 }
 
+/**
+ * A file name for a download's `Content-Disposition` header (RFC 6266): every control or bidirectional formatting
+ * character ({@link unsafeFilenameCharacter}'s set) replaced with `_`, so an integrator's browser saves
+ * `invoice\u202Efdp.exe` as `invoice_fdp.exe`, not as a file that reads `invoiceexe.pdf`. What was sent stays stored.
+ */
+export const downloadFilename = (name: string): string => name.replace(new RegExp(UNSAFE.source, 'gu'), '_');
+
 /** {@link visibleParts} as one string (`passwd[U+202E]fdp.exe`), for attributes: a download's name, a label. */
 export const visibleText = (text: string): string => visibleParts(text).map((p) => ('code' in p ? `[${p.code}]` : p.text)).join('');

@@ -28,7 +28,13 @@ export function InboxPage({ principal }: { principal: Principal }) {
   // Integrators hold nothing (the stream then carries only the panels they opened from the board). The agent's
   // conversations join `open` as they arrive (below), and so the stream.
   const live = open.slice(0, most);
-  const stream = usePageStream(live, principal.role === 'agent' || live.length > 0);
+  const closePanel = (id: string) => {
+    const rest = opened().filter((x) => x !== id);
+    sessionStorage.setItem(OPEN, JSON.stringify(rest));
+    setOpen(rest);
+  };
+  // An id the server refused as malformed (a stale saved list) is dropped from it: it never will be a conversation.
+  const stream = usePageStream(live, principal.role === 'agent' || live.length > 0, closePanel);
   const held = stream.agent;
   const heldIds = (held.data?.conversations ?? []).map((c) => c.conversationId);
   useEffect(() => {
@@ -41,11 +47,6 @@ export function InboxPage({ principal }: { principal: Principal }) {
   const all = [...new Set([...open, ...heldIds])];
   const ids = all.slice(0, most);
   const waiting = all.slice(most);
-  const closePanel = (id: string) => {
-    const rest = opened().filter((x) => x !== id);
-    sessionStorage.setItem(OPEN, JSON.stringify(rest));
-    setOpen(rest);
-  };
   return (
     <section aria-labelledby="inbox-title">
       <h1 id="inbox-title">Agent inbox</h1>

@@ -23,9 +23,24 @@ function useObjectUrl(url: string | undefined): string | undefined {
 const size = (bytes: number | undefined) =>
   bytes === undefined ? '' : bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(0)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-function MediaView({ kind, media }: { kind: 'image' | 'audio' | 'video' | 'document' | 'sticker'; media: Media }) {
+type Kind = 'image' | 'audio' | 'video' | 'document' | 'sticker';
+
+/**
+ * Media the business sent from the WhatsApp Business app (smb_message_echoes): never fetched (it is the business's
+ * own file, on its phone), so no `url` ever comes. Named, not "on its way": its file name marked as a customer's is.
+ */
+function EchoedMedia({ kind, media }: { kind: Kind; media: Media }) {
+  return (
+    <span class="muted">
+      [{kind} sent from the WhatsApp Business app{media.filename !== undefined && <>: <CustomerText text={media.filename} /></>}]
+    </span>
+  );
+}
+
+function MediaView({ kind, media, echoed }: { kind: Kind; media: Media; echoed: boolean }) {
   const src = useObjectUrl(media.url);
   if (media.problem) return <span class="error">{kind} not kept: {media.problem}</span>;
+  if (!media.url && echoed) return <EchoedMedia kind={kind} media={media} />;
   if (!media.url) return <span class="muted">[{kind} on its way]</span>;
   if (!src) return <span class="muted">[{kind} loading]</span>;
   switch (kind) {
@@ -144,13 +159,15 @@ export const gist = (m: Message | undefined): string =>
 export function MessageBody({ m }: { m: Message }) {
   const kinds = ['image', 'sticker', 'audio', 'video', 'document'] as const;
   const interactiveText = m.interactive && m.interactive.title === undefined;
+  const echoed = m.source === 'business_app';
   return (
     <>
       {m.referral && <ReferralNote referral={m.referral} />}
       <EventLine m={m} />
-      {kinds.map((kind) => m[kind] && <MediaView key={kind} kind={kind} media={m[kind]!} />)}
-      {kinds.map((kind) => m[kind]?.caption && kind !== 'image' && <p key={`${kind}-caption`}>{m[kind]!.caption}</p>)}
-      {m.image?.caption && m.image.url && <p>{m.image.caption}</p>}
+      {kinds.map((kind) => m[kind] && <MediaView key={kind} kind={kind} media={m[kind]!} echoed={echoed} />)}
+      {/* An image's caption is its alt text until it loads; one never fetched (echoed) shows it at once. Captions may
+          carry bidi overrides as file names may: shown marked, as CustomerText shows names. */}
+      {kinds.map((kind) => m[kind]?.caption && (kind !== 'image' || m.image!.url || echoed) && <p key={`${kind}-caption`}><CustomerText text={m[kind]!.caption!} /></p>)}
       {m.text && !interactiveText && <p>{m.text}</p>}
       {m.location && (
         <p>

@@ -41,8 +41,10 @@ export const pageStreamPath = (conversationIds: readonly string[]) => {
  * (agent keys) and each of `conversationIds`; when the list changes the stream is opened again with the new one
  * (the server sends each conversation's newest snapshot at once) and what the panels kept show meanwhile. A
  * conversation dropped from the list stops sending. `enabled` false: no stream (a page with nothing to watch).
+ * `onMalformed` gets each id the server refused as not a conversation id (400 invalid_request on the stream): it
+ * never will be one, so the page may forget it.
  */
-export function usePageStream(conversationIds: readonly string[], enabled: boolean): PageStream {
+export function usePageStream(conversationIds: readonly string[], enabled: boolean, onMalformed?: (conversationId: string) => void): PageStream {
   const [agent, setAgent] = useState<PageStream['agent']>({ data: undefined, problem: undefined });
   const [byId, setById] = useState<Record<string, Live<ConversationSnapshot>>>({});
   const [streamProblem, setStreamProblem] = useState<ApiProblem | undefined>();
@@ -62,6 +64,7 @@ export function usePageStream(conversationIds: readonly string[], enabled: boole
       if (topic === 'agent') setAgent((was) => ({ ...was, problem: shown }));
       else if (conversationId) setById((all) => ({ ...all, [conversationId]: { data: all[conversationId]?.data, problem: shown } }));
       else setStreamProblem(shown);
+      if (topic === 'conversation' && conversationId && shown.code === 'invalid_request') onMalformed?.(conversationId);
     });
     return () => source.close();
   }, [path]);

@@ -228,12 +228,23 @@ describe('live console routes', () => {
     agent.close();
   });
 
-  it('refuses more conversations than one stream carries, and what is not a conversation id, before any stream', async () => {
+  it('refuses more conversations than one stream carries before any stream; what is not a conversation id, on the stream as that one id\'s problem', async () => {
     const many = Array.from({ length: 21 }, (_, i) => `conversation=${encodeURIComponent(conversationOf(String(15550000100 + i)))}`).join('&');
     const over = await rig.requestAs('analyst', 'GET', `/v1/console/live?${many}`);
     expect(over).toMatchObject({ status: 400, contentType: expect.stringContaining('application/problem+json'), body: { code: 'too_many_conversations', limit: 20 } });
-    const bad = await rig.requestAs('analyst', 'GET', '/v1/console/live?conversation=nope');
-    expect(bad).toMatchObject({ status: 400, body: { code: 'invalid_request', errors: [{ in: 'query', path: 'conversation' }] } });
+    // A stale saved panel list (the console's wa-console-open) holding a malformed id must not take down the others.
+    const customer = String(15557000000 + Math.floor(Math.random() * 900_000));
+    const id = conversationOf(customer);
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'Beside a bad id' });
+    await eventually(() => rig.requestAs('analyst', 'GET', `/v1/conversations/${encodeURIComponent(id)}`), (r) => r.status === 200, 15_000);
+    const page = watch(`${rig.baseUrl}/v1/console/live?conversation=not-a-conversation&conversation=${encodeURIComponent(id)}`, rig.keys.analyst);
+    const named = (e: Watcher['events'][number], conversationId: string) => (e.data as { conversationId?: string }).conversationId === conversationId;
+    await eventually(() => page.events, (events) => events.some((e) => named(e, id) && e.type === 'snapshot') && events.some((e) => named(e, 'not-a-conversation')), 15_000);
+    expect(page.events.find((e) => named(e, id) && e.type === 'snapshot')!.data).toMatchObject({ snapshot: { messages: [{ text: 'Beside a bad id' }] } });
+    expect(page.events.filter((e) => named(e, 'not-a-conversation'))).toEqual([
+      { type: 'problem', data: { topic: 'conversation', conversationId: 'not-a-conversation', problem: expect.objectContaining({ status: 400, code: 'invalid_request', errors: [expect.objectContaining({ in: 'query', path: 'conversation' })] }) } },
+    ]);
+    page.close();
   });
 
   it("shows an agent only its own calls in a thread another viewer watches too (the topic is the agent's own)", async () => {

@@ -81,4 +81,25 @@ describe('uploaded file names', () => {
     expect(sent.status).toBe(400);
     expect(sent.body.errors).toContainEqual(expect.objectContaining({ path: 'message.filename' }));
   });
+
+  it.each([
+    ['a right-to-left override', 'invoice\u202Efdp.exe', 'invoice_fdp.exe'],
+    ['a NUL and a line feed', 'report\u0000\nfinal.pdf', 'report__final.pdf'],
+  ])("serves a customer's document named with %s under a download name with each such character replaced; the thread keeps the name as sent", async (_what, name, served) => {
+    const customer = newCustomer();
+    const { wamid } = await rig.simulator.sendInboundMedia({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, type: 'document', bytes: pdf(2_000), mimeType: 'application/pdf', filename: name });
+    const thread = await eventually(
+      () => rig.request('GET', path(customer, '/messages')),
+      (r) => r.status === 200 && r.body.messages?.some((m: { wamid?: string; document?: { url?: string } }) => m.wamid === wamid && m.document?.url),
+      30_000,
+    );
+    const document = thread.body.messages.find((m: { wamid?: string }) => m.wamid === wamid).document as { url: string; filename: string };
+    expect(document.filename).toBe(name);
+    const download = await fetch(`${rig.baseUrl}${document.url}`, { headers: { authorization: `Bearer ${rig.keys.agent}` } });
+    expect(download.status).toBe(200);
+    const disposition = download.headers.get('content-disposition')!;
+    expect(disposition).toMatch(/^attachment; /);
+    expect(disposition).not.toMatch(/%E2%80%AE|%00|%0A/i);
+    expect(disposition).toContain(served);
+  }, 60_000);
 });
