@@ -1,4 +1,4 @@
-import { isOpenAt, routeFor } from '../lib/machine-config';
+import { isOpenAt, nextOpeningAt, routeFor } from '../lib/machine-config';
 import { windowEndFor } from '../machines/conversation.rules';
 import type { ConversationSettings } from '../machines/conversation.types';
 import type { Store } from '../store/db';
@@ -19,6 +19,11 @@ export interface SettingsRequest {
 export interface SettingsRead {
   settings: ConversationSettings;
   businessOpen: boolean;
+  /**
+   * While closed, when the business next opens (epoch ms, judged from the request's workflow time `at`); absent when
+   * open, always open, or never open. Reads recorded before it have none.
+   */
+  opensAt?: number;
   legacyReplyDue: boolean;
   /**
    * Until when (epoch ms, workflow time) this answer holds if the published version stays the same: the next minute
@@ -71,7 +76,9 @@ export function createSettingsActivities({ store, cacheMs = 1_000, sipRouting = 
         ? await claimLegacyReply(store, request.businessNumberId, request.customerKey, request.messageId, request.at, legacy.periodHours * 3_600_000)
         : false;
       const stableUntil = legacy ? {} : { stableUntil: Math.floor(request.at / 60_000) * 60_000 + 60_000 };
-      return { settings, businessOpen: isOpenAt(config, request.at), legacyReplyDue, ...stableUntil };
+      const businessOpen = isOpenAt(config, request.at);
+      const opensAt = businessOpen ? undefined : nextOpeningAt(config, request.at);
+      return { settings, businessOpen, ...(opensAt === undefined ? {} : { opensAt }), legacyReplyDue, ...stableUntil };
     },
   };
 }

@@ -109,6 +109,49 @@ export function isOpenAt(config: MachineConfig, at: number): boolean {
   return (config.businessHours.days[day] ?? []).some((s) => s.from <= time && time < s.to);
 }
 
+/**
+ * When the business next opens after `at` (epoch ms, exclusive): the earliest start of an open span in
+ * `businessHours.timeZone` (daylight saving time followed), looked for over the coming week. Undefined with no business
+ * hours (always open) or no open span. Meant for a time the business is closed (a span that starts while another
+ * runs is no opening). Pure: the caller passes the time (the workflow's, through the settings read).
+ */
+export function nextOpeningAt(config: MachineConfig, at: number): number | undefined {
+  const hours = config.businessHours;
+  if (!hours) return undefined;
+  const today = localDate(at, hours.timeZone);
+  for (let ahead = 0; ahead <= 7; ahead += 1) {
+    const date = new Date(Date.UTC(today.year, today.month - 1, today.day + ahead));
+    const day = weekdays[(date.getUTCDay() + 6) % 7]!;
+    for (const from of (hours.days[day] ?? []).map((s) => s.from).sort()) {
+      const [hh, mm] = from.split(':').map(Number) as [number, number];
+      const instant = zonedInstant(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate(), hh, mm), hours.timeZone);
+      // A start that falls in a daylight-saving gap does not exist: the next one is taken.
+      if (instant > at && isOpenAt(config, instant)) return instant;
+    }
+  }
+  return undefined;
+}
+
+/** Year, month (1-12) and day of `at` in `zone`. */
+function localDate(at: number, zone: string): { year: number; month: number; day: number } {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(at);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return { year: get('year'), month: get('month'), day: get('day') };
+}
+
+/** How far `zone` is ahead of UTC at `at` (ms). */
+function zoneOffset(at: number, zone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' }).formatToParts(at);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute')) - Math.floor(at / 60_000) * 60_000;
+}
+
+/** The instant a wall-clock time (given as if it were UTC) is in `zone`: the offset is taken again at the result, for DST. */
+function zonedInstant(wall: number, zone: string): number {
+  const first = wall - zoneOffset(wall, zone);
+  return wall - zoneOffset(first, zone);
+}
+
 /** The queue and skill for a conversation: the first matching rule, else the default. */
 export function routeFor(config: MachineConfig, businessNumberId: string, language: string | undefined, at: number): { queue: string; skill?: string } {
   const time = localTime(at, config.businessHours?.timeZone ?? 'UTC').time;

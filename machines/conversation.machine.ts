@@ -1,6 +1,6 @@
 import { and, assign, enqueueActions, or, setup } from 'xstate';
 import { autoReplyPlan, idleTimer, inboundSummary, remember, sendParams, windowTimer } from './conversation.session';
-import { idleRouting, retryDueAt, routingActions, routingGuards, type Plan } from './conversation.routing';
+import { idleRouting, openingAt, retryDueAt, routingActions, routingGuards, type Plan } from './conversation.routing';
 import { isWindowClosedByRefusal, isWindowOpenAt, lastCallAfter, lastInboundAfter, mayGoOutsideWindow, windowClosesAfter, windowEndOf } from './conversation.rules';
 import type {
   AskBotEffect,
@@ -30,6 +30,7 @@ function carryOut(plan: Plan, enqueue: Enqueue): void {
 
 const guard = (test: (context: ConversationContext, event: ConversationEvent) => boolean) => ({ context, event }: Args) => test(context, event);
 const retryTimer = ({ context, event }: Args): StartTimerEffect => ({ timerId: 'routeRetry', at: retryDueAt(context, event) });
+const openingTimer = ({ event }: Args): StartTimerEffect => ({ timerId: 'opening', at: openingAt(event) });
 
 /**
  * The conversation, as WhatsApp's rules see it: two parallel regions while it is `active`, then `closed`.
@@ -133,6 +134,8 @@ export const conversationMachine = setup({
     // The routing region's guards (conversation.routing.ts).
     isBotAnswering: guard(routingGuards.isBotAnswering),
     isForAgents: guard(routingGuards.isForAgents),
+    waitsForOpening: guard(routingGuards.waitsForOpening),
+    hasAgents: guard(routingGuards.hasAgents),
     hasSipConnector: guard(routingGuards.hasSipConnector),
     isCurrentAttempt: guard(routingGuards.isCurrentAttempt),
     hasRetrySettings: guard(routingGuards.hasRetrySettings),
@@ -224,13 +227,20 @@ export const conversationMachine = setup({
           // Whatever the window does. An answer to an attempt nobody waits for any more holds an agent for nothing.
           on: { 'sip.answered': { actions: 'hangUpStrayAnswer' } },
           states: {
-            /** Nobody is being sought: integrators answer, or the conversation waits for the customer. */
+            /**
+             * Nobody is being sought: integrators answer, or the conversation waits for the customer, or for the
+             * business to open (the `opening` timer: a customer who wrote while it was closed is routed then; a message
+             * in the meantime changes nothing, one in opening hours routes at once and the timer is dropped on the way out).
+             */
             idle: {
+              exit: { type: 'cancelTimer', params: { timerId: 'opening' } },
               on: {
                 'customer.messageReceived': [
                   { guard: 'isBotAnswering', target: 'bot', actions: 'askBotAbout' },
                   { guard: 'isForAgents', target: 'queued', actions: ['beginRouting', 'inviteAgent'] },
+                  { guard: 'waitsForOpening', actions: ['beginRouting', { type: 'startTimer', params: openingTimer }] },
                 ],
+                'business.opened': { guard: 'hasAgents', target: 'queued', actions: 'inviteAgent' },
               },
             },
             /** The chatbot answers the customer until it hands off or fails. */

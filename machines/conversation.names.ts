@@ -32,6 +32,7 @@ export const conversationEventTypes = [
   'sip.busy',
   'sip.failed',
   'routing.retryDue',
+  'business.opened',
   'agent.released',
   'agent.transferRequested',
 ] as const satisfies readonly ConversationEvent['type'][];

@@ -116,6 +116,14 @@ export const routingGuards = {
   /** People answer this customer message: a SIP connector, not a legacy number, and not outside business hours. */
   isForAgents: (context: ConversationContext, event: ConversationEvent): boolean =>
     event.type === 'customer.messageReceived' && !!context.settings && !context.settings.legacy && context.settings.handOff?.sip === true && event.businessOpen !== false,
+  /**
+   * A message people would answer but for the hours, with the opening time known (`opensAt`, runs with
+   * `patched('routes-at-opening')`): routing waits for the `opening` timer instead of the customer's next message.
+   */
+  waitsForOpening: (context: ConversationContext, event: ConversationEvent): boolean =>
+    event.type === 'customer.messageReceived' && event.businessOpen === false && event.opensAt !== undefined && routingGuards.hasAgents(context),
+  /** People answer this conversation: a SIP connector, and not a legacy number. */
+  hasAgents: (context: ConversationContext): boolean => !!context.settings && !context.settings.legacy && context.settings.handOff?.sip === true,
   hasSipConnector: (context: ConversationContext): boolean => context.settings?.handOff?.sip === true,
   /** A SIP answer to the attempt the conversation waits for (an earlier attempt's answer is stale). */
   isCurrentAttempt: (context: ConversationContext, event: ConversationEvent): boolean =>
@@ -215,6 +223,11 @@ export const routingActions = {
     return { patch: {}, effects: [{ type: 'releaseAgent', params: { conversationId: context.conversationId, agentId, call, hangUp: true } }] };
   },
 };
+
+/** When the `opening` timer fires: the opening time the settings read gave with the customer's message (epoch ms). */
+export function openingAt(event: ConversationEvent): number {
+  return event.type === 'customer.messageReceived' ? (event.opensAt ?? event.at) : event.at;
+}
 
 /** When the next attempt is due after a busy answer (the `retrying` state's timer), epoch ms. */
 export function retryDueAt(context: ConversationContext, event: ConversationEvent): number {

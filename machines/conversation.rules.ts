@@ -116,4 +116,5 @@ export const timerEventFor = {
   window: 'window.expired',
   idle: 'idle.elapsed',
   routeRetry: 'routing.retryDue',
-} as const satisfies Record<TimerId, 'window.expired' | 'idle.elapsed' | 'routing.retryDue'>;
+  opening: 'business.opened',
+} as const satisfies Record<TimerId, 'window.expired' | 'idle.elapsed' | 'routing.retryDue' | 'business.opened'>;

@@ -47,7 +47,8 @@ export interface Sender {
   id?: string;
 }
 
-export type TimerId = 'window' | 'idle' | 'routeRetry';
+/** `opening`: the business opens and a customer who wrote while it was closed is routed (`business.opened`). */
+export type TimerId = 'window' | 'idle' | 'routeRetry' | 'opening';
 
 /** What the published configuration says for one conversation, resolved by the workflow's settings read. */
 export interface ConversationSettings {
@@ -197,6 +198,12 @@ export type ConversationEvent =
        * absent in older runs, which welcome at once whatever the hours.
        */
       welcomeWaitsForOpening?: boolean;
+      /**
+       * With `businessOpen: false`, when the business next opens (epoch ms, from the configuration at the workflow's
+       * time: `nextOpeningAt`): a customer who wants an agent is routed then without writing again. Set by runs that
+       * recorded `patched('routes-at-opening')`; absent in older runs, which route at the next message in opening hours.
+       */
+      opensAt?: number;
       at: number;
     }
   /**
@@ -238,6 +245,8 @@ export type ConversationEvent =
   /** A final refusal (404, 403, …) or no connector configured (status 0). */
   | { type: 'sip.failed'; attempt: number; status: number; reason: string; at: number }
   | { type: 'routing.retryDue'; at: number }
+  /** The business opened (the `opening` timer): a customer who wrote while it was closed is routed now. */
+  | { type: 'business.opened'; at: number }
   /** The agent's assignment ended: the contact centre hung up (its BYE), naming the call. */
   | { type: 'agent.released'; callId: string; at: number }
   | { type: 'agent.transferRequested'; by: Sender; to: TransferTarget; at: number };

@@ -68,9 +68,9 @@ export class ConversationRuntime {
   private readonly readsSettings: boolean;
   /** Reuses the last settings read while nothing it depends on can have changed (`patched('settings-read-when-changed')`). */
   private readonly reusesSettings: boolean;
-  private lastRead: { version: number; businessOpen: boolean; until: number } | undefined;
-  /** Outside business hours the welcome waits for opening hours (`patched('welcome-waits-for-opening-hours')`). */
-  private readonly welcomeWaitsForOpening: boolean;
+  private lastRead: { version: number; businessOpen: boolean; opensAt: number | undefined; until: number } | undefined;
+  /** Outside business hours the welcome waits for opening hours, and routing for the opening (the `opening` timer). */
+  private readonly closedHours: { welcomeWaits: boolean; routesAtOpening: boolean };
   private readonly store: typeof storeActivities;
 
   constructor(private readonly input: ConversationWorkflowInput) {
@@ -96,8 +96,8 @@ export class ConversationRuntime {
     // Runs from before it cancel and re-arm the timer each time the earliest deadline moves (every customer message).
     this.timer = new EarliestTimer(patched('timer-kept-armed'));
     this.reusesSettings = patched('settings-read-when-changed');
-    // Runs from before it welcome a customer who writes outside business hours, beside the out-of-hours notice.
-    this.welcomeWaitsForOpening = patched('welcome-waits-for-opening-hours');
+    // Runs from before them welcome beside the out-of-hours notice, and route only at the next message in opening hours.
+    this.closedHours = { welcomeWaits: patched('welcome-waits-for-opening-hours'), routesAtOpening: patched('routes-at-opening') };
     timeline.started(timelineStartOf(this.snapshot, this.generation, carried !== undefined, Date.now()));
   }
 
@@ -199,24 +199,19 @@ export class ConversationRuntime {
         ...message,
         businessOpen: read.businessOpen,
         legacyReplyDue: message === first && read.legacyReplyDue,
-        ...(this.welcomeWaitsForOpening ? { welcomeWaitsForOpening: true } : {}),
+        ...(this.closedHours.welcomeWaits ? { welcomeWaitsForOpening: true } : {}),
+        ...(this.closedHours.routesAtOpening && read.opensAt !== undefined ? { opensAt: read.opensAt } : {}),
         at: Date.now(),
       });
     }
   }
 
   private async readSettings(first: InboundMessage): Promise<SettingsRead> {
-    const at = Date.now();
-    const read = await this.store.conversationSettings({
-      businessNumberId: this.input.conversation.businessNumberId,
-      customerKey: this.input.conversation.customer.key,
-      messageId: first.messageId,
-      at,
-      sentAt: first.sentAt,
-    });
+    const { businessNumberId, customer } = this.input.conversation;
+    const read = await this.store.conversationSettings({ businessNumberId, customerKey: customer.key, messageId: first.messageId, at: Date.now(), sentAt: first.sentAt });
     if (this.reusesSettings) {
       // A read that must not be reused (a legacy number's) also ends the reuse of the one before it.
-      this.lastRead = read.stableUntil === undefined ? undefined : { version: read.settings.version, businessOpen: read.businessOpen, until: read.stableUntil };
+      this.lastRead = read.stableUntil === undefined ? undefined : { version: read.settings.version, businessOpen: read.businessOpen, opensAt: read.opensAt, until: read.stableUntil };
     }
     return read;
   }
@@ -232,7 +227,7 @@ export class ConversationRuntime {
     const newest = Math.max(...this.inbox.map((m) => m.settingsVersion ?? Number.POSITIVE_INFINITY));
     const settings = this.snapshot.context.settings;
     if (!settings || newest > last.version || last.version !== settings.version) return undefined;
-    return { settings, businessOpen: last.businessOpen, legacyReplyDue: false };
+    return { settings, businessOpen: last.businessOpen, opensAt: last.opensAt, legacyReplyDue: false };
   }
 
   /** The Update validators' check: throws the refusal (template_required, not_assigned…) or returns. */
