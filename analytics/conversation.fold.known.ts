@@ -19,6 +19,8 @@ export const KNOWN_PATCHES = new Set([
   'settings-read-when-changed',
   // The machine gets `welcomeWaitsForOpening` on each customer message (conversation.runtime.ts, takeInbox).
   'welcome-waits-for-opening-hours',
+  // The machine gets the settings read's `opensAt` on each customer message; its `opening` timer is a timer like the others.
+  'routes-at-opening',
   // Changes only when the workflow's typing debounce re-arms, which the machine never sees (conversation.receipts.ts).
   'typing-debounce-after-send',
 ]);

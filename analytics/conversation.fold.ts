@@ -46,7 +46,7 @@ class ConversationFold {
   /** `timer-kept-armed` and `settings-read-when-changed` (issue 22's loop cuts), as the runtime reads them. */
   private keepsEarlier = false;
   private reusesSettings = false;
-  private lastRead: { version: number; businessOpen: boolean; until: number } | undefined;
+  private lastRead: { version: number; businessOpen: boolean; opensAt: number | undefined; until: number } | undefined;
   private now = 0;
   /** The EarliestTimer: the due time it sleeps to, when it armed, and the Temporal timer it started. */
   private armed: { due: number; armedAt: number; timerId?: string } | undefined;
@@ -120,8 +120,8 @@ class ConversationFold {
         if (c.completeTime !== undefined) this.now = c.completeTime;
         if (c.activityType === 'conversationSettings' && this.awaitingSettings) {
           this.awaitingSettings = false;
-          const read = c.result as { settings: { version: number }; businessOpen: boolean; legacyReplyDue?: boolean; stableUntil?: number };
-          if (this.reusesSettings) this.lastRead = read.stableUntil === undefined ? undefined : { version: read.settings.version, businessOpen: read.businessOpen, until: read.stableUntil };
+          const read = c.result as { settings: { version: number }; businessOpen: boolean; opensAt?: number; legacyReplyDue?: boolean; stableUntil?: number };
+          if (this.reusesSettings) this.lastRead = read.stableUntil === undefined ? undefined : { version: read.settings.version, businessOpen: read.businessOpen, opensAt: read.opensAt, until: read.stableUntil };
           this.takeInbox(read);
           this.mainLoop();
         }
@@ -145,13 +145,13 @@ class ConversationFold {
   }
 
   /** ConversationRuntime.reusableRead: the last read again while no waiting message carries a newer version. */
-  private reusableRead(): { settings: unknown; businessOpen: boolean; legacyReplyDue: boolean } | undefined {
+  private reusableRead(): { settings: unknown; businessOpen: boolean; opensAt: number | undefined; legacyReplyDue: boolean } | undefined {
     const last = this.lastRead;
     if (!last || this.now >= last.until) return undefined;
     const newest = Math.max(...this.inbox.map((m) => m.settingsVersion ?? Number.POSITIVE_INFINITY));
     const settings = this.snapshot.context.settings;
     if (!settings || newest > last.version || last.version !== settings.version) return undefined;
-    return { settings, businessOpen: last.businessOpen, legacyReplyDue: false };
+    return { settings, businessOpen: last.businessOpen, opensAt: last.opensAt, legacyReplyDue: false };
   }
 
   private dispatch(event: ConversationEvent): void {
@@ -186,7 +186,7 @@ class ConversationFold {
     this.dispatch({ type: 'customer.called', callId: call.callId, calledAt: call.calledAt, at: this.now });
   }
 
-  private takeInbox(read: { settings: unknown; businessOpen?: boolean; legacyReplyDue?: boolean }): void {
+  private takeInbox(read: { settings: unknown; businessOpen?: boolean; opensAt?: number | undefined; legacyReplyDue?: boolean }): void {
     const first = this.inbox[0];
     if (JSON.stringify(read.settings) !== JSON.stringify(this.snapshot.context.settings)) {
       this.dispatch({ type: 'settings.applied', settings: read.settings, at: this.now } as ConversationEvent);
@@ -199,6 +199,7 @@ class ConversationFold {
         businessOpen: read.businessOpen,
         legacyReplyDue: message === first && read.legacyReplyDue,
         ...(this.patches.has('welcome-waits-for-opening-hours') ? { welcomeWaitsForOpening: true } : {}),
+        ...(this.patches.has('routes-at-opening') && read.opensAt !== undefined ? { opensAt: read.opensAt } : {}),
         at: this.now,
       } as ConversationEvent);
     }
