@@ -89,7 +89,7 @@ export const InboundFieldsView = {
   reactions: z
     .array(z.object({ emoji: z.string(), by: z.string(), at: z.string() }))
     .optional()
-    .meta({ description: "Customers' current reactions to this message (a removed one is gone)" }),
+    .meta({ description: "Current reactions to this message, one per reacting party (a removed one is gone): a customer's, `by` their key, and the business's given from the WhatsApp Business app, `by: business_app`" }),
   event: z.boolean().optional().meta({ description: 'Not the customer writing in the 1:1 chat (system notice, welcome request, edit, revoke, a group message): it neither opens the window nor routes' }),
   group: z
     .object({ id: z.string() })

@@ -2407,7 +2407,7 @@ export interface components {
                 /** @description The ad's greeting the customer saw (Meta's referral.welcome_message.text) */
                 welcomeMessage?: string;
             };
-            /** @description Customers' current reactions to this message (a removed one is gone) */
+            /** @description Current reactions to this message, one per reacting party (a removed one is gone): a customer's, `by` their key, and the business's given from the WhatsApp Business app, `by: business_app` */
             reactions?: {
                 emoji: string;
                 by: string;

@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Store } from '../store/db';
 import { NoCustomerNamed } from '../services/customer-identity';
+import { MisaddressedEcho } from '../services/business-app-echoes';
 import { recordDeadLetter, type DeadLetter, type DeadLetterReason } from '../store/dead-letters.store';
 
 /** A part of a webhook the connector can never use, whatever it retries: kept as a dead letter, never a 5xx. */
@@ -82,6 +83,7 @@ export async function orDeadLetter(deps: FailureDeps, letter: () => DeadLetter, 
 async function permanentReason(deps: FailureDeps, err: unknown): Promise<DeadLetterReason | undefined> {
   if (err instanceof UnusablePart) return err.reason;
   if (err instanceof NoCustomerNamed) return 'no_customer';
+  if (err instanceof MisaddressedEcho) return err.reason;
   if (isOutage(err) || !(await backendsAnswer(deps.store, deps.temporal))) return undefined;
   if (err instanceof ServiceError) return 'refused_by_temporal';
   if (err instanceof MongoError) return 'refused_by_store';

@@ -12,7 +12,7 @@ import { CALL_STATUSES, isCallStatus } from '../store/call-events.store';
 import { isMessageErased, mayBeErasedRedelivery } from '../store/erasure-tombstones.store';
 import { healthFields, ingestHealthEvent, MESSAGES_ERROR, UnreadableHealthEvent } from '../services/account-health';
 import { UnusablePart } from './webhook.failures';
-import { CloudMessageEcho, EchoesChangeValue, echoDoc, storeEcho } from '../services/business-app-echoes';
+import { CloudMessageEcho, EchoesChangeValue, takeEcho } from '../services/business-app-echoes';
 import { CloudInboundMessage, CloudStatus, MessagesChangeValue, type CloudWebhookBody } from './webhook.schema';
 
 import type { IngestDeps } from './webhook.deps';
@@ -210,7 +210,7 @@ export async function ingestParts(
       });
       let outcome: 'new' | 'duplicate' | undefined;
       if (!echo.success) await kept({ ...letter(), reason: 'message_unreadable', detail: z.prettifyError(echo.error) });
-      else if (!(await refusedOr(letter, async () => (outcome = await storeEcho(deps.store, await echoDoc(deps.store, businessNumberId, echo.data, receivedAt, firstPosition + summary.echoes)))))) {
+      else if (!(await refusedOr(letter, async () => (outcome = await takeEcho(deps.store, part.value.metadata, echo.data, receivedAt, firstPosition + summary.echoes))))) {
         summary.echoes += 1;
         if (outcome === 'duplicate') summary.duplicates += 1;
       }

@@ -3,6 +3,8 @@ import { readInbound } from '../lib/inbound-message';
 import { receiptSeq } from '../lib/thread-order';
 import { isDuplicateKey, type Store } from '../store/db';
 import { statusRank, type BusinessAppMessageDoc } from '../store/documents';
+import { findNumber } from '../store/numbers.store';
+import { recordReaction } from '../store/reactions.store';
 import { conversationWorkflowId } from '../workflows/conversation.messages';
 import { customerForInbound } from './customer-identity';
 
@@ -18,13 +20,15 @@ export const EchoesChangeValue = z.looseObject({
 export type EchoesChangeValue = z.infer<typeof EchoesChangeValue>;
 
 /**
- * One echo: `to` the WhatsApp user's number as the app sent to it (Meta's example writes `+16505551234`: a `+`, spaces
+ * One echo: `from` the business number, `to` the WhatsApp user's number as the app sent to it (Meta's example writes `+16505551234`: a `+`, spaces
  * or dashes are dropped), `to_user_id` their business-scoped user id where WhatsApp gives one, `id` the wamid,
  * `timestamp` unix seconds, `type` with the object of that name (the message's content, as in a send).
  */
 export const CloudMessageEcho = z
   .looseObject({
     id: z.string().min(1).max(256),
+    /** The business number the app sent from (digits, or with `+`, spaces, dashes). */
+    from: z.string().max(32).optional(),
     to: z
       .string()
       .transform((to) => to.replace(/[\s+()-]/g, ''))
@@ -70,6 +74,57 @@ export async function echoDoc(store: Store, businessNumberId: string, echo: Clou
     statusTimes: { sent: new Date(sortAt) },
     raw: JSON.stringify(echo),
   };
+}
+
+/** Digits only: Meta writes a number with or without `+`, spaces or dashes. */
+const digits = (number: string) => number.replace(/\D/g, '');
+
+/** An echo whose addressing cannot be right: kept as a dead letter of `reason`, `message` saying what is wrong. */
+export class MisaddressedEcho extends Error {
+  constructor(
+    readonly reason: 'no_customer' | 'message_unreadable',
+    detail: string,
+  ) {
+    super(detail);
+    this.name = 'MisaddressedEcho';
+  }
+}
+
+/**
+ * Refuses (throws MisaddressedEcho) an echo that cannot be what the app sent: `to` the business's own number (an echo
+ * goes to a WhatsApp user: `no_customer`), or `from` another number than the business number of
+ * `metadata.phone_number_id` (`message_unreadable`), that number being the display number registered here for the id
+ * (`POST /v1/numbers`), else the webhook's `metadata.display_phone_number`. A phone number id not registered here is
+ * taken, as its customers' messages are (registering numbers is optional: README *Messages sent from the WhatsApp
+ * Business app*). https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/smb_message_echoes
+ */
+export async function checkEchoAddressing(store: Store, metadata: EchoesChangeValue['metadata'], echo: CloudMessageEcho): Promise<void> {
+  const id = metadata.phone_number_id;
+  const registered = (await findNumber(store, id))?.displayNumber;
+  const owns = [registered, metadata.display_phone_number].flatMap((n) => (n && digits(n) ? [digits(n)] : []));
+  if (echo.to !== undefined && owns.includes(echo.to)) throw new MisaddressedEcho('no_customer', `to ${echo.to} is the business's own number (phone_number_id ${id}): an echo is sent to a WhatsApp user`);
+  const business = owns[0];
+  const from = echo.from === undefined ? undefined : digits(echo.from);
+  if (business && from !== undefined && from !== business) {
+    const whose = registered ? 'as registered here (POST /v1/numbers)' : 'in metadata.display_phone_number';
+    throw new MisaddressedEcho('message_unreadable', `from ${from || '(empty)'} is not ${business}, the business number of phone_number_id ${id} ${whose}`);
+  }
+}
+
+/**
+ * Takes one echo: checked (checkEchoAddressing), then a reaction given from the app is folded onto the message it
+ * names, `by: 'business_app'`, as a customer's reaction is (the latest per message and reacting party wins, an empty
+ * emoji removes it: https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/reaction),
+ * and any other echo is stored in the thread (storeEcho). Keyed on the wamid either way: a redelivery is `duplicate`.
+ * Throws MisaddressedEcho, or as the store does.
+ */
+export async function takeEcho(store: Store, metadata: EchoesChangeValue['metadata'], echo: CloudMessageEcho, receivedAt: Date, position = 0): Promise<'new' | 'duplicate'> {
+  await checkEchoAddressing(store, metadata, echo);
+  const doc = await echoDoc(store, metadata.phone_number_id, echo, receivedAt, position);
+  if (!doc.reaction) return storeEcho(store, doc);
+  if (await store.wamids.findOne({ _id: doc.wamid })) return 'duplicate';
+  const reaction = { _id: doc.wamid, targetWamid: doc.reaction.messageId, conversationId: doc.conversationId, by: 'business_app', emoji: doc.reaction.emoji, at: new Date(doc.sortAt) };
+  return (await recordReaction(store, reaction)) === 'inserted' ? 'new' : 'duplicate';
 }
 
 /**

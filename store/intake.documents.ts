@@ -5,7 +5,7 @@
 export const deadLetterReasons = [
   /** A `messages` change whose value is not Meta's shape (no `metadata.phone_number_id`, …). */
   'change_unreadable',
-  /** A message that is not Meta's message shape (no id, a timestamp that is not unix seconds, …). */
+  /** A message that is not Meta's message shape (no id, a timestamp that is not unix seconds, …), or an echo `from` another number than the business's. */
   'message_unreadable',
   /** Likewise a delivery status. */
   'status_unreadable',
@@ -15,7 +15,8 @@ export const deadLetterReasons = [
   'health_event_unreadable',
   /**
    * A message naming no customer: no `from`/`from_user_id`, no matching contact with `wa_id`/`user_id`; or a `calls`
-   * event naming no user on the user's side (api/webhook.calls.ts).
+   * event naming no user on the user's side (api/webhook.calls.ts); or an `smb_message_echoes` echo addressed to the
+   * business's own number (services/business-app-echoes.ts).
    */
   'no_customer',
   /** Temporal refused it for good (an id or payload past its limits), while answering. */

@@ -223,7 +223,7 @@ export interface ReactionDoc {
   /** The wamid of the message reacted to (ours as the broker named it, or the customer's own). */
   targetWamid: string;
   conversationId: string;
-  /** Who reacted: the customer's key. */
+  /** Who reacted: the customer's key, or `business_app` for the business reacting from the WhatsApp Business app (an `smb_message_echoes` echo). */
   by: string;
   /** The emoji, or '' when the customer removed their reaction. */
   emoji: string;
