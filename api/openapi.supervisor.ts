@@ -106,8 +106,14 @@ export function supervisorPaths(): ZodOpenApiPathsObject {
     '/v1/dead-letters': {
       get: {
         summary: 'Webhook parts the connector could not use (acknowledged to the broker, kept for a replay), newest first',
+        description:
+          'The newest `limit` letters (100 by default), newest first. When `hasOlder` is true, the page after is `?before=<the last letter id of this page>`, until `hasOlder` is false.',
         requestParams: { query: DeadLettersQuery },
-        responses: { '200': json('Dead letters', z.object({ deadLetters: z.array(DeadLetterView) })), ...forbidden },
+        responses: {
+          '200': json('Dead letters', z.object({ deadLetters: z.array(DeadLetterView), hasOlder: z.boolean() })),
+          '404': problem('unknown_dead_letter: `before` names no dead letter'),
+          ...forbidden,
+        },
       },
     },
     '/v1/api-keys/{keyId}': {

@@ -834,7 +834,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Webhook parts the connector could not use (acknowledged to the broker, kept for a replay), newest first */
+        /**
+         * Webhook parts the connector could not use (acknowledged to the broker, kept for a replay), newest first
+         * @description The newest `limit` letters (100 by default), newest first. When `hasOlder` is true, the page after is `?before=<the last letter id of this page>`, until `hasOlder` is false.
+         */
         get: operations["listDeadLetters"];
         put?: never;
         post?: never;
@@ -2138,7 +2141,7 @@ export interface components {
             detail?: string;
             instance: string;
             /** @enum {string} */
-            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_message" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "display_number_exists" | "agent_exists" | "campaign_finished" | "block_requires_recent_message" | "blocklist_full" | "customer_blocked" | "campaign_on_hold" | "unknown_alert" | "no_rate_card" | "marketing_opted_out" | "marketing_held" | "call_permission_required" | "call_limit_reached" | "request_timeout" | "payload_too_large" | "request_header_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "direct_send_unavailable" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_filename" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "template_edit_limit_reached" | "too_many_streams" | "too_many_conversations" | "idempotency_key_reused" | "too_many_requests" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
+            code: "invalid_request" | "invalid_webhook_payload" | "unauthenticated" | "invalid_signature" | "forbidden" | "invalid_verify_token" | "not_assigned" | "sender_not_proven" | "analytics_filter_too_wide" | "not_found" | "unknown_conversation" | "unknown_media" | "unknown_api_key" | "unknown_config_version" | "unknown_template" | "unknown_number" | "unknown_campaign" | "unknown_message" | "unknown_dead_letter" | "unknown_agent" | "unknown_customer" | "method_not_allowed" | "template_required" | "conversation_closed" | "not_transferable" | "no_config_draft" | "config_conflict" | "template_exists" | "number_exists" | "display_number_exists" | "agent_exists" | "campaign_finished" | "block_requires_recent_message" | "blocklist_full" | "customer_blocked" | "campaign_on_hold" | "unknown_alert" | "no_rate_card" | "marketing_opted_out" | "marketing_held" | "call_permission_required" | "call_limit_reached" | "request_timeout" | "payload_too_large" | "request_header_too_large" | "unsupported_media_type" | "undecodable_payload" | "template_not_approved" | "direct_send_unavailable" | "invalid_config" | "template_invalid" | "template_parameters_mismatch" | "invalid_phone_number" | "bsuid_recipient_unsupported" | "invalid_filename" | "invalid_media" | "too_many_in_flight" | "messaging_limit_reached" | "template_edit_limit_reached" | "too_many_streams" | "too_many_conversations" | "idempotency_key_reused" | "too_many_requests" | "too_many_failed_authentications" | "internal" | "broker_refused" | "temporarily_unavailable";
             requestId: string;
             /** @description Field-level problems: `in` the part of the request, `path` the field there (dot-separated) */
             errors?: {
@@ -5666,6 +5669,8 @@ export interface operations {
             query?: {
                 reason?: "change_unreadable" | "message_unreadable" | "status_unreadable" | "template_event_unreadable" | "health_event_unreadable" | "no_customer" | "refused_by_temporal" | "refused_by_store" | "unexpected_error" | "field_not_handled";
                 limit?: number;
+                /** @description A dead letter's id (the last letter's id of the page you hold): the page of letters after it, newest first */
+                before?: string;
             };
             header?: never;
             path?: never;
@@ -5681,6 +5686,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         deadLetters: components["schemas"]["DeadLetter"][];
+                        hasOlder: boolean;
                     };
                 };
             };
@@ -5695,6 +5701,15 @@ export interface operations {
             };
             /** @description Not a supervisor key */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unknown_dead_letter: `before` names no dead letter */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

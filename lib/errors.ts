@@ -23,6 +23,7 @@ export const errorCatalog = {
   unknown_number: { status: 404, title: 'No such business number' },
   unknown_campaign: { status: 404, title: 'No such campaign' },
   unknown_message: { status: 404, title: 'No such message' },
+  unknown_dead_letter: { status: 404, title: 'No such dead letter' },
   unknown_agent: { status: 404, title: 'No such registered agent' },
   unknown_customer: { status: 404, title: 'No conversation, message or campaign entry names this customer' },
   method_not_allowed: { status: 405, title: 'Method not allowed on this route' },

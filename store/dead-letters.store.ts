@@ -34,11 +34,41 @@ export async function recordDeadLetter(store: Store, letter: DeadLetter): Promis
   }
 }
 
-/** Newest first. Not a hot path: a filter on reason scans on FerretDB, which is fine for a supervisor's listing. */
-export async function listDeadLetters(store: Store, filter: { reason?: DeadLetterReason; limit: number }): Promise<DeadLetterDoc[]> {
-  return store.deadLetters
-    .find(filter.reason ? { reason: filter.reason } : {})
+/** One page of dead letters, newest first; `hasOlder`: more letters lie after the page's last. */
+export interface DeadLetterPage {
+  docs: DeadLetterDoc[];
+  hasOlder: boolean;
+}
+
+/** Newest first: later `receivedAt` first, and within one millisecond the greater `_id` first. */
+const newestFirst = (a: DeadLetterDoc, b: DeadLetterDoc) => b.receivedAt.getTime() - a.receivedAt.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0);
+
+/**
+ * The newest `limit` letters, or the newest `limit` after the letter `before` names in that order (keyset paging, as
+ * the thread's `listThread`); null when `before` names no letter. Every query filters and sorts by the indexed
+ * `receivedAt` alone (equality, or `$lt` and a sort), as FerretDB 1.24 scans on an `$or` of two fields: the letters
+ * sharing the cursor's or the page's oldest millisecond are read whole and ordered by id here. A filter on reason
+ * scans on FerretDB, which is fine for a supervisor's listing (not a hot path).
+ */
+export async function listDeadLetters(store: Store, filter: { reason?: DeadLetterReason; limit: number; before?: string }): Promise<DeadLetterPage | null> {
+  const byReason = filter.reason ? { reason: filter.reason } : {};
+  const at = (receivedAt: Date) => store.deadLetters.find({ ...byReason, receivedAt }).toArray();
+  let sameTime: DeadLetterDoc[] = [];
+  let upTo = {};
+  if (filter.before !== undefined) {
+    const cursor = await store.deadLetters.findOne({ _id: filter.before });
+    if (!cursor) return null;
+    sameTime = (await at(cursor.receivedAt)).filter((doc) => newestFirst(doc, cursor) > 0);
+    upTo = { receivedAt: { $lt: cursor.receivedAt } };
+  }
+  const older = await store.deadLetters
+    .find({ ...byReason, ...upTo })
     .sort({ receivedAt: -1 })
-    .limit(filter.limit)
+    .limit(filter.limit + 1)
     .toArray();
+  const oldest = older.at(-1);
+  // The limit may cut through the oldest millisecond read: all of it is read so its order by id is whole.
+  const completed = oldest ? await at(oldest.receivedAt) : [];
+  const all = [...new Map([...sameTime, ...older, ...completed].map((doc) => [doc._id, doc])).values()].sort(newestFirst);
+  return { docs: all.slice(0, filter.limit), hasOlder: all.length > filter.limit };
 }
