@@ -21,3 +21,18 @@ export function CustomerText({ text }: { text: string }) {
     </bdi>
   );
 }
+
+/**
+ * What a customer wrote (a message's text, a quote of it, an edit, a location's name), shown as written but isolated
+ * (`<bdi>`, direction from its own first strong letter, Unicode UAX #9 §2 isolates): a right-to-left override
+ * (U+202E) inside it reorders only its own text, never the quote marks, buttons or lines beside it, and Arabic or
+ * Hebrew reads right to left within it. Unlike {@link CustomerText} nothing is marked: a message's text may carry
+ * direction marks for good reasons (U+200F in mixed Arabic and numbers).
+ */
+export function MessageText({ text }: { text: string }) {
+  return (
+    <bdi class="message-text" dir="auto">
+      {text}
+    </bdi>
+  );
+}

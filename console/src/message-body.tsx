@@ -3,7 +3,7 @@ import { mediaUrl, type Message } from './api';
 import { flowAnswers } from '../../lib/flow-answers';
 import { defaultFilename } from '../../lib/media-limits';
 import { visibleText } from '../../lib/file-names';
-import { CustomerText } from './customer-text';
+import { CustomerText, MessageText } from './customer-text';
 import { EditMarks, EventLine, OrderLines, ReferralNote } from './message-events';
 
 type Media = NonNullable<Message['image']>;
@@ -71,8 +71,8 @@ function Contacts({ contacts }: { contacts: Record<string, unknown>[] }) {
         const card = c as { name?: { formatted_name?: string }; phones?: { phone?: string; type?: string }[]; emails?: { email?: string }[]; org?: { company?: string } };
         return (
           <li key={i} class="contact">
-            <strong>{card.name?.formatted_name ?? 'Contact'}</strong>
-            {card.org?.company && <span class="muted"> · {card.org.company}</span>}
+            <strong><MessageText text={card.name?.formatted_name ?? 'Contact'} /></strong>
+            {card.org?.company && <span class="muted"> · <MessageText text={card.org.company} /></span>}
             {(card.phones ?? []).map((p) => p.phone && <div key={p.phone}>{p.phone}{p.type ? ` (${p.type.toLowerCase()})` : ''}</div>)}
             {(card.emails ?? []).map((e) => e.email && <div key={e.email}>{e.email}</div>)}
           </li>
@@ -91,7 +91,7 @@ function Interactive({ interactive }: { interactive: NonNullable<Message['intera
       <div class="choice">
         <p>
           Answered the form <strong>{interactive.name ?? 'flow'}</strong>
-          {interactive.body && <span class="muted"> · {interactive.body}</span>}
+          {interactive.body && <span class="muted"> · <MessageText text={interactive.body} /></span>}
         </p>
         {answers.length > 0 && (
           <dl class="form-answers" aria-label="Form answers">
@@ -105,8 +105,8 @@ function Interactive({ interactive }: { interactive: NonNullable<Message['intera
   if (interactive.title !== undefined) {
     return (
       <p class="choice">
-        Chose <strong>{interactive.title}</strong>
-        {interactive.description && <span class="muted"> · {interactive.description}</span>}
+        Chose <strong><MessageText text={interactive.title} /></strong>
+        {interactive.description && <span class="muted"> · <MessageText text={interactive.description} /></span>}
       </p>
     );
   }
@@ -151,7 +151,7 @@ function CallPermissionReply({ reply }: { reply: NonNullable<Message['callPermis
 
 const mapLink = (l: { latitude: number; longitude: number }) => `https://www.openstreetmap.org/?mlat=${l.latitude}&mlon=${l.longitude}#map=17/${l.latitude}/${l.longitude}`;
 
-/** A short line for the message a reply quotes. */
+/** A short line for the message a reply quotes (plain text: shown through {@link MessageText}, isolated). */
 export const gist = (m: Message | undefined): string =>
   !m ? 'an earlier message' : (m.text ?? m.image?.caption ?? (m.document?.filename !== undefined ? visibleText(m.document.filename) : undefined) ?? m.location?.name ?? m.interactive?.title ?? m.button?.text ?? `[${m.type}]`);
 
@@ -168,20 +168,20 @@ export function MessageBody({ m }: { m: Message }) {
       {/* An image's caption is its alt text until it loads; one never fetched (echoed) shows it at once. Captions may
           carry bidi overrides as file names may: shown marked, as CustomerText shows names. */}
       {kinds.map((kind) => m[kind]?.caption && (kind !== 'image' || m.image!.url || echoed) && <p key={`${kind}-caption`}><CustomerText text={m[kind]!.caption!} /></p>)}
-      {m.text && !interactiveText && <p>{m.text}</p>}
+      {m.text && !interactiveText && <p><MessageText text={m.text} /></p>}
       {m.location && (
         <p>
           <a href={mapLink(m.location)} target="_blank" rel="noreferrer">
-            📍 {m.location.name ?? `${m.location.latitude}, ${m.location.longitude}`}
+            📍 {m.location.name !== undefined ? <MessageText text={m.location.name} /> : `${m.location.latitude}, ${m.location.longitude}`}
           </a>
-          {m.location.address && <span class="muted"> · {m.location.address}</span>}
+          {m.location.address && <span class="muted"> · <MessageText text={m.location.address} /></span>}
         </p>
       )}
       {m.contacts && <Contacts contacts={m.contacts} />}
       {m.interactive && <Interactive interactive={m.interactive} />}
       {m.button && (
         <p class="choice">
-          Tapped <strong>{m.button.text}</strong>
+          Tapped <strong><MessageText text={m.button.text} /></strong>
         </p>
       )}
       {m.callPermissionReply && <CallPermissionReply reply={m.callPermissionReply} />}

@@ -1,3 +1,4 @@
+import { MessageText } from './customer-text';
 import type { Message } from './api';
 
 /**
@@ -12,7 +13,7 @@ export function EventLine({ m }: { m: Message }) {
     return (
       <p class="event" role="note">
         {what}
-        {m.system.body && <span class="muted"> · {m.system.body}</span>}
+        {m.system.body && <span class="muted"> · <MessageText text={m.system.body} /></span>}
       </p>
     );
   }
@@ -21,7 +22,7 @@ export function EventLine({ m }: { m: Message }) {
     const edited = m.edit.message as { text?: { body?: string }; type?: string } | undefined;
     return (
       <p class="event" role="note">
-        The customer edited a message{edited?.text?.body ? <>: “{edited.text.body}”</> : edited?.type ? ` (${edited.type})` : ''}
+        The customer edited a message{edited?.text?.body ? <>: “<MessageText text={edited.text.body} />”</> : edited?.type ? ` (${edited.type})` : ''}
       </p>
     );
   }
@@ -53,7 +54,7 @@ export function OrderLines({ order }: { order: NonNullable<Message['order']> }) 
           </li>
         ))}
       </ul>
-      {order.text && <p>{order.text}</p>}
+      {order.text && <p><MessageText text={order.text} /></p>}
     </div>
   );
 }

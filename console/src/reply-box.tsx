@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiProblem, conversationPath, type Conversation, type Message } from './api';
 import { gist } from './message-body';
+import { MessageText } from './customer-text';
 import { isWindowOpenInView } from '../../machines/conversation.rules';
 import { useNow } from './hooks';
 import { Problem } from './problem';
@@ -110,7 +111,7 @@ export function ReplyBox({
     <div class="reply-area">
       {quote && (
         <p class="quoting" role="status">
-          Quoting <q>{gist(quote)}</q>{' '}
+          Quoting <q><MessageText text={gist(quote)} /></q>{' '}
           <button type="button" class="secondary" onClick={onQuoted}>
             Don't quote
           </button>

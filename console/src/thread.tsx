@@ -1,5 +1,6 @@
 import type { Call, Message } from './api';
 import { gist, MessageBody } from './message-body';
+import { MessageText } from './customer-text';
 
 const statusLabel: Record<string, string> = { queued: 'queued', accepted: 'sent to WhatsApp', sent: 'sent', delivered: 'delivered', read: 'read', failed: 'failed', received: '' };
 
@@ -87,7 +88,7 @@ export function Thread({ messages, calls = [], actions }: { messages: Message[];
           ...callItems(due),
           <li key={m.id} class={`message ${m.direction}`} data-status={m.status} data-type={m.type}>
             {m.context?.forwarded && <p class="muted">Forwarded</p>}
-            {m.context?.messageId && <blockquote class="quote">{gist(byId.get(m.context.messageId))}</blockquote>}
+            {m.context?.messageId && <blockquote class="quote"><MessageText text={gist(byId.get(m.context.messageId))} /></blockquote>}
             <MessageBody m={m} />
             <small>
               {when(m.at)} {m.source === 'business_app' ? '· sent from the WhatsApp Business app' : m.sender ? `· ${m.sender.kind}${m.sender.id ? ` ${m.sender.id}` : ''}` : ''} {statusLabel[m.status] ? `· ${statusLabel[m.status]}` : ''}
