@@ -7,7 +7,7 @@ import { eraseBlocksNaming } from './blocked-users.store';
 import { conversationIdParts, normaliseConversationId, normaliseCustomerKey } from '../lib/conversation-id';
 import { parseIdentifier } from '../lib/customer-identifiers';
 import { callIdsOf, eraseTraces, type ErasedTraces } from './erasure-traces.store';
-import { recordTombstones } from './erasure-tombstones.store';
+import { recordTombstones, untilEveryProcessChecks } from './erasure-tombstones.store';
 import { escapeRegex } from './regex';
 
 /** Who an erasure is about, as the store knows them: the conversations and customer keys found for one identifier. */
@@ -107,6 +107,7 @@ export async function eraseSubjectData(store: Store, subject: ErasureSubject): P
     },
     new Date(),
   );
+  await untilEveryProcessChecks();
   const deleted = await deleteMessages(store, messages);
   // Their reactions, and anyone's reactions in their conversations.
   await store.reactions.deleteMany({ $or: [{ conversationId: { $in: subject.conversationIds } }, { by: { $in: subject.customerKeys } }] });
