@@ -4,6 +4,7 @@
  * Tests assert on that trace and on sipp's exit code (0 only when every call followed the scenario and its checks).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -196,8 +197,29 @@ export function parseTrace(trace: string): SippMessage[] {
     });
 }
 
+/** Whether a UDP socket can bind `port` on loopback now. */
+function udpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    socket.once('error', () => resolve(false));
+    socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A loopback port free for TCP (`findFreePort`) and, for sipp over UDP, for UDP too: a UDP port another process holds
+ * (a parallel test's SIP agent) shows as bound in /proc/net/udp, so `startSipp` took sipp for ready while sipp had
+ * exited on the taken port, and an INVITE went unanswered (CI, 2026-12-01: `noAnswer` after the 20 s timeout).
+ */
+async function freePortFor(transport: SippTransport): Promise<number> {
+  for (;;) {
+    const port = await findFreePort();
+    if (transport === 'tcp' || (await udpFree(port))) return port;
+  }
+}
+
 async function launch(options: SippOptions, dir: string): Promise<{ child: ChildProcess; port: number; exited: Promise<number | null> }> {
-  const port = options.port ?? (await findFreePort());
+  const port = options.port ?? (await freePortFor(options.transport));
   let scenario = join(__dirname, 'sipp', `${options.scenario}.xml`);
   if (options.scenarioXml) {
     scenario = join(dir, 'scenario.xml');
@@ -235,6 +257,8 @@ export async function startSipp(options: SippOptions): Promise<SippPeer> {
     let gone = false;
     void exited.then(() => (gone = true));
     while (!gone && !isBound(port, options.transport)) await new Promise((r) => setTimeout(r, 25));
+    // Bound by sipp, not by another process that took the port meanwhile: sipp exits at once when it cannot bind.
+    if (!gone) await new Promise((r) => setTimeout(r, 100));
     if (gone) {
       const errors = readOr(join(dir, 'errors.log'), '(no error log)');
       if (tries < 3) continue;
