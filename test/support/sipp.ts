@@ -257,8 +257,6 @@ export async function startSipp(options: SippOptions): Promise<SippPeer> {
     let gone = false;
     void exited.then(() => (gone = true));
     while (!gone && !isBound(port, options.transport)) await new Promise((r) => setTimeout(r, 25));
-    // Bound by sipp, not by another process that took the port meanwhile: sipp exits at once when it cannot bind.
-    if (!gone) await new Promise((r) => setTimeout(r, 100));
     if (gone) {
       const errors = readOr(join(dir, 'errors.log'), '(no error log)');
       if (tries < 3) continue;
