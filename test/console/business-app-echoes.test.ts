@@ -18,10 +18,10 @@ describe('messages sent from the WhatsApp Business app in the agent inbox', () =
     const customer = consoleRig.newCustomer();
     await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'Is the shop open today?' });
     await consoleRig.heldByAgent(customer);
-    const echo = { from: '15550783881', to: customer, id: `wamid.echo-${customer}`, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'Open until 7pm today' } };
+    const echo = { from: '12025550107', to: customer, id: `wamid.echo-${customer}`, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'Open until 7pm today' } };
     await rig.simulator.deliverWebhook({
       object: 'whatsapp_business_account',
-      entry: [{ id: WABA_ID, changes: [{ field: 'smb_message_echoes', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID }, message_echoes: [echo] } }] }],
+      entry: [{ id: WABA_ID, changes: [{ field: 'smb_message_echoes', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '12025550107', phone_number_id: BUSINESS_NUMBER_ID }, message_echoes: [echo] } }] }],
     });
 
     const { page, accessibilityViolations } = await consoleRig.open('agent');

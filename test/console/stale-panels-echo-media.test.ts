@@ -35,7 +35,7 @@ describe('the console, after a fresh user', () => {
     await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'Send me the invoice' });
     await consoleRig.heldByAgent(customer);
     const echo = {
-      from: '15550783881',
+      from: '12025550107',
       to: customer,
       id: `wamid.echo-doc-${customer}`,
       timestamp: String(Math.floor(Date.now() / 1000)),
@@ -44,7 +44,7 @@ describe('the console, after a fresh user', () => {
     };
     await rig.simulator.deliverWebhook({
       object: 'whatsapp_business_account',
-      entry: [{ id: WABA_ID, changes: [{ field: 'smb_message_echoes', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID }, message_echoes: [echo] } }] }],
+      entry: [{ id: WABA_ID, changes: [{ field: 'smb_message_echoes', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '12025550107', phone_number_id: BUSINESS_NUMBER_ID }, message_echoes: [echo] } }] }],
     });
     const { page, accessibilityViolations } = await consoleRig.open('agent');
     const panel = await inboxPanel(page, customer);
