@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { normaliseCustomerNumber } from './phone-numbers';
+import { normaliseCustomerNumber, personPhone } from './phone-numbers';
 
 /**
  * The identifiers WhatsApp knows a person by, and the one form each is matched in.
@@ -42,28 +42,8 @@ const BSUID = /^[A-Z]{2}\.[A-Za-z0-9.]{1,140}$/;
  */
 export const bsuidOrNone = (text: string | undefined): string | undefined => (text !== undefined && BSUID.test(text) ? text : undefined);
 
-/**
- * One person's phone number in one form, whichever way it was written. WhatsApp ids keep national forms that
- * libphonenumber (and integrators) write differently; each rule below maps both forms of one subscriber to one key:
- * - Mexico: WhatsApp ids keep the mobile `1` after `52` (`5215512345678`); since 2019 the number is dialled
- *   without it (`525512345678`).
- * - Argentina: mobiles carry a `9` after `54` in WhatsApp ids (`5491123456789`), not in the number as written
- *   (`541123456789`).
- * - Brazil: accounts registered before the ninth digit keep an 8-digit mobile (`551187654321`), newer ones and
- *   integrators write 9 digits (`5511987654321`); only mobiles (first local digit 6-9) take the ninth digit.
- * Meta documents none of these forms (its send answer's `contacts[].wa_id` is the authority, and the registry
- * learns it, see `learnFromSendAnswer`); the rules are the ones BSPs publish, e.g.
- * https://support.whapi.cloud/help-desk/faq/specifics-of-sending-messages-to-numbers-of-different-countries
- */
-export function personPhone(digits: string): string {
-  const mexico = /^521(\d{10})$/.exec(digits);
-  if (mexico) return `52${mexico[1]}`;
-  const argentina = /^549(\d{10})$/.exec(digits);
-  if (argentina) return `54${argentina[1]}`;
-  const brazil = /^55(\d{2})9([6-9]\d{7})$/.exec(digits);
-  if (brazil) return `55${brazil[1]}${brazil[2]}`;
-  return digits;
-}
+/** One person's phone number in one form ({@link personPhone}, beside the number check that also uses it). */
+export { personPhone };
 
 /** A username as matched: WhatsApp usernames are case-insensitive handles; the leading `@` is optional. */
 export const usernameKey = (username: string) => username.trim().replace(/^@/, '').toLowerCase();

@@ -92,11 +92,11 @@ export function checkCustomerNumber(text: string): { digits: string } | { refuse
     const parsed = parsePhoneNumberWithError(international);
     if (parsed.ext) return { refused: 'extension', message: `${text} has an extension; WhatsApp reaches a phone number, not an extension: leave the extension out` };
     if (parsed.isPossible()) return { digits: parsed.number.slice(1) };
-    // WhatsApp's own id for a Mexican mobile keeps the `1` after 52 that Mexico dropped in 2019 (`5215512345678`);
-    // libphonenumber finds that form impossible. It is the form webhooks carry, so it is taken as written when the
-    // number without the `1` is possible (lib/customer-identifiers.ts `personPhone` maps both to one person).
-    const mexicanWaId = /^\+521(\d{10})$/.exec(parsed.number);
-    if (mexicanWaId && parsePhoneNumberWithError(`+52${mexicanWaId[1]}`).isPossible()) return { digits: parsed.number.slice(1) };
+    // A WhatsApp id in a national form libphonenumber finds impossible (Mexico's `5215512345678`) is the form webhooks
+    // carry: taken as written when the same person's number as dialled ({@link personPhone}) is possible.
+    const digits = parsed.number.slice(1);
+    const person = personPhone(digits);
+    if (person !== digits && parsePhoneNumberWithError(`+${person}`).isPossible()) return { digits };
     if (parsed.nationalNumber.length <= 6) return { refused: 'short_code', message: `${text} is too short to be a phone number (short codes are not allowed)` };
     return { refused: 'invalid_number', message: `${text} is not a possible phone number in +${parsed.countryCallingCode}` };
   } catch (err) {
@@ -120,4 +120,27 @@ export function formatInternational(digitsOrE164: string): string {
   } catch {
     return digitsOrE164;
   }
+}
+
+/**
+ * One person's phone number in one form, whichever way it was written. WhatsApp ids keep national forms that
+ * libphonenumber (and integrators) write differently; each rule below maps both forms of one subscriber to one key:
+ * - Mexico: WhatsApp ids keep the mobile `1` after `52` (`5215512345678`); since 2019 the number is dialled
+ *   without it (`525512345678`).
+ * - Argentina: mobiles carry a `9` after `54` in WhatsApp ids (`5491123456789`), not in the number as written
+ *   (`541123456789`).
+ * - Brazil: accounts registered before the ninth digit keep an 8-digit mobile (`551187654321`), newer ones and
+ *   integrators write 9 digits (`5511987654321`); only mobiles (first local digit 6-9) take the ninth digit.
+ * Meta documents none of these forms (its send answer's `contacts[].wa_id` is the authority, and the registry
+ * learns it, see `learnFromSendAnswer`); the rules are the ones BSPs publish, e.g.
+ * https://support.whapi.cloud/help-desk/faq/specifics-of-sending-messages-to-numbers-of-different-countries
+ */
+export function personPhone(digits: string): string {
+  const mexico = /^521(\d{10})$/.exec(digits);
+  if (mexico) return `52${mexico[1]}`;
+  const argentina = /^549(\d{10})$/.exec(digits);
+  if (argentina) return `54${argentina[1]}`;
+  const brazil = /^55(\d{2})9([6-9]\d{7})$/.exec(digits);
+  if (brazil) return `55${brazil[1]}${brazil[2]}`;
+  return digits;
 }
