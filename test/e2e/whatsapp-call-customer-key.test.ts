@@ -9,11 +9,11 @@
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/pricing/).
  * Through the real stack: the simulator signs and delivers each webhook as Meta would.
  */
-import { BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
+import { CALLS_DISPLAY_NUMBER, callStatusWebhook, callsWebhook } from '../support/call-status-payloads';
 import { postSignedWebhook } from '../support/signed-webhook';
 import { eventually } from '../support/workflow-env';
 
-const DISPLAY = '12025550109';
 const HOUR = 60 * 60 * 1000;
 let rig: ServiceRig;
 let next = 15559300000 + Math.floor(Math.random() * 600_000);
@@ -29,27 +29,11 @@ beforeAll(async () => {
 afterAll(async () => rig?.stop());
 
 /** Meta's `calls` change with one call event of the user's call; `userId`: the BSUID fields Meta adds. */
-function callWebhook(p: { waId?: string; userId?: string }, call: Record<string, unknown>) {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: WABA_ID,
-        changes: [
-          {
-            field: 'calls',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: DISPLAY, phone_number_id: BUSINESS_NUMBER_ID },
-              contacts: [{ profile: { name: 'Ada' }, ...(p.waId ? { wa_id: p.waId } : {}), ...(p.userId ? { user_id: p.userId } : {}) }],
-              calls: [{ to: DISPLAY, ...(p.waId ? { from: p.waId } : {}), ...(p.userId ? { from_user_id: p.userId } : {}), direction: 'USER_INITIATED', ...call }],
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
+const callWebhook = (p: { waId?: string; userId?: string }, call: Record<string, unknown>) =>
+  callsWebhook({
+    contacts: [{ profile: { name: 'Ada' }, ...(p.waId ? { wa_id: p.waId } : {}), ...(p.userId ? { user_id: p.userId } : {}) }],
+    calls: [{ to: CALLS_DISPLAY_NUMBER, ...(p.waId ? { from: p.waId } : {}), ...(p.userId ? { from_user_id: p.userId } : {}), direction: 'USER_INITIATED', ...call }],
+  });
 
 const connect = (p: { waId?: string; userId?: string }, wacid: string, atSeconds: number) =>
   callWebhook(p, { id: wacid, event: 'connect', timestamp: String(atSeconds), session: { sdp_type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' } });
@@ -78,24 +62,8 @@ async function expectCallIn(key: string, waId: string, wacid: string, calledAt: 
 }
 
 /** Meta's status of a business-initiated call (business-initiated calls page), with the BSUID beside `recipient_id`. */
-const callStatus = (p: { waId: string; userId: string }, wacid: string, status: 'RINGING' | 'ACCEPTED', atSeconds: number) => ({
-  object: 'whatsapp_business_account',
-  entry: [
-    {
-      id: WABA_ID,
-      changes: [
-        {
-          field: 'calls',
-          value: {
-            messaging_product: 'whatsapp',
-            metadata: { display_phone_number: DISPLAY, phone_number_id: BUSINESS_NUMBER_ID },
-            statuses: [{ id: wacid, timestamp: String(atSeconds), type: 'call', status, recipient_id: p.waId, recipient_user_id: p.userId }],
-          },
-        },
-      ],
-    },
-  ],
-});
+const callStatus = (p: { waId: string; userId: string }, wacid: string, status: 'RINGING' | 'ACCEPTED', atSeconds: number) =>
+  callStatusWebhook(p.waId, wacid, status, atSeconds, { recipient_user_id: p.userId });
 
 describe("a customer's call lands in the conversation of their messages (the registry's key)", () => {
   it('wrote with number and BSUID (keyed by BSUID), then calls: Meta names the number only; call and window are in the BSUID conversation', async () => {
