@@ -6,31 +6,13 @@
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/status).
  * Templates (and Direct Send's utility messages) still go. Time is moved by dating the customer's message back.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
 import { startBrokerSimulator, type BrokerSimulator, type SimulatorOptions } from '../../simulator/broker-simulator';
+import { startStatusSink, type StatusSink } from '../support/status-sink';
 
 const TOKEN = 'sim-token';
 const NUMBER = '106540352242922';
 const HOUR = 3600;
 const seconds = () => Math.floor(Date.now() / 1000);
-
-/** A stand-in connector: records every status the simulator delivers. */
-async function startReceiver() {
-  const statuses: { id: string; status: string; errors?: { code: number; title: string; message: string; error_data: { details: string } }[] }[] = [];
-  const app = express();
-  app.post('/hook', express.json(), (req, res) => {
-    for (const entry of (req.body as { entry: { changes: { value: { statuses?: typeof statuses } }[] }[] }).entry) {
-      for (const change of entry.changes) statuses.push(...(change.value.statuses ?? []));
-    }
-    res.status(200).end();
-  });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  return { statuses, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, close: () => new Promise((r) => server.close(r)) };
-}
 
 const send = (sim: BrokerSimulator, body: object) =>
   fetch(`${sim.url}/v23.0/${NUMBER}/messages`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ messaging_product: 'whatsapp', ...body }) })
@@ -43,9 +25,9 @@ const until = async (check: () => boolean) => {
 
 describe("the simulated broker's customer service window (131047 by status webhook)", () => {
   let sim: BrokerSimulator;
-  let hook: Awaited<ReturnType<typeof startReceiver>>;
+  let hook: StatusSink;
   const start = async (options: Partial<SimulatorOptions>) => {
-    hook = await startReceiver();
+    hook = await startStatusSink();
     sim = await startBrokerSimulator({ accessToken: TOKEN, appSecret: 'sim-secret', webhookUrl: hook.url, statusDelayMs: 5, ...options });
     sim.seedTemplate({ wabaId: '1', name: 'order_ready', language: 'en_US', category: 'UTILITY', status: 'APPROVED', components: [{ type: 'BODY', text: 'Your order is ready' }] });
   };
