@@ -36,9 +36,12 @@ describe('conversation ids in paths', () => {
 
   it('sends a reply through a path written with a +, into the same conversation', async () => {
     const sent = await rig.request('POST', `/v1/conversations/${encodeURIComponent(`wa:${BUSINESS_NUMBER_ID}:+${customer}`)}/messages`, { message: { type: 'text', text: 'On its way' } });
-    expect(sent.status).toBe(202);
-    expect(sent.body.conversationId ?? conversationId).toBe(conversationId);
+    // The answer names the canonical id (SendAccepted.conversationId is required, so no fallback here).
+    expect(sent).toMatchObject({ status: 202, body: { conversationId, status: 'queued' } });
     await eventually(() => get(conversationId, '/messages'), (r) => r.body.messages?.length === 2, 20_000);
+    // WhatsApp got it, for the customer's wa_id.
+    const received = await eventually(() => rig.simulator.sent().filter((m) => m.to === customer), (m) => m.length === 1, 20_000);
+    expect(received[0]!.body).toMatchObject({ type: 'text', text: { body: 'On its way' } });
   });
 
   it('answers 400 naming the form for a customer part that looks like a number but is none', async () => {
