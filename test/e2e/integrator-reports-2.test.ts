@@ -70,7 +70,10 @@ describe('statuses (shridarpatil/frappe_whatsapp#252: one unknown wamid lost the
     // Sent from the WhatsApp Business app or before this connector was installed: no message here has this wamid.
     const unknown = { id: 'wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI4QUFERjg0NDEzNDdFODU3MUMA', status: 'delivered', timestamp: String(now()), recipient_id: customer };
     const late = { id: wamid, status: 'sent', timestamp: String(now() - 5), recipient_id: customer };
-    expect(await post(statusesWebhook([unknown, late]))).toMatchObject({ status: 200 });
+    // Both statuses taken (the bug lost the whole batch at the unknown one): the answer counts two, kept aside none.
+    expect(await post(statusesWebhook([unknown, late]))).toMatchObject({ status: 200, body: { received: { statuses: 2, deadLetters: 0 } } });
+    // The unknown one is recorded, under its own wamid, for whoever asks for that message later.
+    expect(await rig.store.deliveryStatuses.findOne({ _id: `${unknown.id}:delivered` })).toMatchObject({ status: 'delivered' });
     await new Promise((r) => setTimeout(r, 500));
     expect((await thread(customer)).find((x) => x.direction === 'outbound')).toMatchObject({ status: 'read' });
   });
