@@ -10,14 +10,13 @@ import { permissionReplyWebhook } from '../support/call-permission-payloads';
 import { uniqueId } from '../support/env';
 import { BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
 import { callStatusWebhook } from '../support/call-status-payloads';
+import { KEPT_BY_DESIGN, documentsNaming as documentsNamingIn } from '../support/documents-naming';
 import { postSignedWebhook } from '../support/signed-webhook';
 import { eventually } from '../support/workflow-env';
 
 const suffix = String(Math.floor(Math.random() * 900_000) + 100_000);
 const customer = `1557${suffix}1`;
 const conversationId = `wa:${BUSINESS_NUMBER_ID}:${customer}`;
-/** Kept on purpose, with the reason in the README ("Customers' data"): the messaging-limit ledger for its 24 h. */
-const KEPT_BY_DESIGN = new Set(['tier_tickets', 'tier_customers']);
 let rig: ServiceRig;
 
 beforeAll(async () => {
@@ -31,16 +30,7 @@ async function deliver(body: object): Promise<void> {
 
 const callStatus = (wacid: string, status: string, timestamp: number) => callStatusWebhook(customer, wacid, status, timestamp);
 
-/** Every document of every collection whose JSON names the customer, by collection. */
-async function documentsNaming(text: string): Promise<Record<string, number>> {
-  const found: Record<string, number> = {};
-  for (const { name } of await rig.store.db.listCollections({}, { nameOnly: true }).toArray()) {
-    const docs = await rig.store.db.collection(name).find({}).toArray();
-    const naming = docs.filter((doc) => JSON.stringify(doc).includes(text)).length;
-    if (naming > 0) found[name] = naming;
-  }
-  return found;
-}
+const documentsNaming = (text: string) => documentsNamingIn(rig.store.db, text);
 
 describe('erasure of a person who called, answered a call permission request, sent an unreadable message and was in a campaign', () => {
   it('removes their call records from the thread and every collection naming them, and counts each kind', async () => {

@@ -7,13 +7,12 @@
 import { findFreePort } from '../../scripts/dev-servers';
 import { uniqueId } from '../support/env';
 import { BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { KEPT_BY_DESIGN, documentsNaming } from '../support/documents-naming';
 import { eventually } from '../support/workflow-env';
 
 const DISPLAY = '12025550188';
 const suffix = String(Math.floor(Math.random() * 900_000) + 100_000);
 const conversationOf = (customer: string) => `wa:${BUSINESS_NUMBER_ID}:${customer}`;
-/** Kept on purpose, with the reason in the README ("Customers' data"): the messaging-limit ledger for its 24 h. */
-const KEPT_BY_DESIGN = new Set(['tier_tickets', 'tier_customers']);
 const metadata = { display_phone_number: DISPLAY, phone_number_id: BUSINESS_NUMBER_ID };
 let rig: ServiceRig;
 
@@ -34,15 +33,7 @@ beforeAll(async () => {
 afterAll(async () => rig?.stop());
 
 /** Every collection whose documents name the customer, with how many, but those kept by design. */
-async function collectionsNaming(text: string): Promise<Record<string, number>> {
-  const found: Record<string, number> = {};
-  for (const { name } of await rig.store.db.listCollections({}, { nameOnly: true }).toArray()) {
-    if (KEPT_BY_DESIGN.has(name)) continue;
-    const naming = (await rig.store.db.collection(name).find({}).toArray()).filter((doc) => JSON.stringify(doc).includes(text)).length;
-    if (naming > 0) found[name] = naming;
-  }
-  return found;
-}
+const collectionsNaming = (text: string) => documentsNaming(rig.store.db, text, KEPT_BY_DESIGN);
 
 /**
  * The conversation was not started again: no projection, and the answer is 404 or the erased run as it closed
