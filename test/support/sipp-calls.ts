@@ -51,7 +51,8 @@ export const META_SDP_HOLD = META_SDP_OFFER.replace('a=sendrecv', 'a=sendonly').
 /** The SBC's answer to it. */
 export const AGENT_SDP_HOLD = AGENT_SDP_ANSWER.replace('a=rtcp-mux', 'a=recvonly\na=rtcp-mux').replace('o=sbc 1 1', 'o=sbc 1 2');
 
-const cdata = (text: string) => `<![CDATA[\n\n${text}\n]]>`;
+/** A SIP message for sipp's `<send>`: blank lines first, as sipp's scenarios write them. */
+export const cdata = (text: string) => `<![CDATA[\n\n${text}\n]]>`;
 
 const invite = (cseq: number, auth: boolean) =>
   `<send retrans="500">${cdata(`INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
@@ -67,7 +68,8 @@ Content-Length: [len]
 
 ${META_SDP_OFFER}`)}</send>`;
 
-const ack = (cseq: number, inDialog: boolean) =>
+/** The ACK of a final answer: outside the dialog for a non-2xx (RFC 3261 §17.1.1.3), inside it (Route set) for a 200. */
+export const ack = (cseq: number, inDialog: boolean) =>
   `<send>${cdata(`ACK ${inDialog ? '[next_url]' : 'sip:[service]@[remote_ip]:[remote_port]'} SIP/2.0
 ${inDialog ? 'Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]' : '[last_Via:]'}
 ${inDialog ? '[routes]\n' : ''}[last_From:]
@@ -77,6 +79,27 @@ CSeq: ${cseq} ACK
 Max-Forwards: 70
 Content-Length: 0
 `)}</send>`;
+
+/**
+ * The caller gives up while it rings: 180, then CANCEL (RFC 3261 §9.1), the CANCEL's 200, the INVITE's 487 and its
+ * ACK. `cseq`: the INVITE's.
+ */
+export const cancelWhileRinging = (cseq: number): string[] => [
+  '<recv response="180"/>',
+  '<pause milliseconds="300"/>',
+  `<send>${cdata(`CANCEL sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+[last_Via:]
+[last_From:]
+To: <sip:[service]@wa.meta.vc>
+[last_Call-ID:]
+CSeq: ${cseq} CANCEL
+Max-Forwards: 70
+Content-Length: 0
+`)}</send>`,
+  '<recv response="200"/>',
+  '<recv response="487"/>',
+  ack(cseq, false),
+];
 
 const ok = sipResponse('200 OK');
 
@@ -99,22 +122,7 @@ export function metaCall(end: MetaCallEnd, talkMs = 500, options: { hold?: boole
   if (typeof end === 'object') {
     steps.push('<recv response="180" optional="true"/>', `<recv response="${end.refused}"/>`, ack(2, false));
   } else if (end === 'cancel') {
-    steps.push(
-      '<recv response="180"/>',
-      '<pause milliseconds="300"/>',
-      `<send>${cdata(`CANCEL sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-[last_Via:]
-[last_From:]
-To: <sip:[service]@wa.meta.vc>
-[last_Call-ID:]
-CSeq: 2 CANCEL
-Max-Forwards: 70
-Content-Length: 0
-`)}</send>`,
-      '<recv response="200"/>',
-      '<recv response="487"/>',
-      ack(2, false),
-    );
+    steps.push(...cancelWhileRinging(2));
   } else {
     steps.push(
       '<recv response="180" optional="true"/>',

@@ -7,10 +7,10 @@
  */
 import type { BrokerSimulator } from '../../simulator/broker-simulator';
 import { sipRequest, startSipp } from './sipp';
+import { ack, cancelWhileRinging, cdata } from './sipp-calls';
 
 export type BusinessCallEnd = 'refused' | 'blocked' | 'declined' | 'answered' | 'cancelled';
 
-const cdata = (text: string) => `<![CDATA[\n\n${text}\n]]>`;
 const invite = (business: string, cseq: number, auth: boolean) => `<send retrans="500">${cdata(`INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: <sip:+${business}@connector.example.com>;tag=[pid]BIZ[call_number]
@@ -30,15 +30,6 @@ m=audio 41000 UDP/TLS/RTP/SAVPF 111
 c=IN IP4 127.0.0.1
 a=setup:actpass
 a=rtpmap:111 opus/48000/2`)}</send>`;
-const ack = (cseq: number, inDialog: boolean) => `<send>${cdata(`ACK ${inDialog ? '[next_url]' : 'sip:[service]@[remote_ip]:[remote_port]'} SIP/2.0
-${inDialog ? 'Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]' : '[last_Via:]'}
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-CSeq: ${cseq} ACK
-Max-Forwards: 70
-Content-Length: 0
-`)}</send>`;
 
 /**
  * The business calls: Meta's 407 Proxy-Authenticate answered with credentials (sipp's [authentication] writes a
@@ -50,24 +41,7 @@ function businessCall(end: BusinessCallEnd, business: string): string {
   const code = end === 'refused' ? '138006' : end === 'blocked' ? '131026' : undefined;
   if (code) steps.push(`<recv response="403"><action><ereg regexp="${code}" search_in="hdr" header="Reason:" check_it="true" assign_to="reason"/></action></recv>`, ack(2, false));
   if (end === 'declined') steps.push('<recv response="180"/>', '<recv response="603"/>', ack(2, false));
-  if (end === 'cancelled') {
-    steps.push(
-      '<recv response="180"/>',
-      '<pause milliseconds="300"/>',
-      `<send>${cdata(`CANCEL sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-[last_Via:]
-[last_From:]
-To: <sip:[service]@wa.meta.vc>
-[last_Call-ID:]
-CSeq: 2 CANCEL
-Max-Forwards: 70
-Content-Length: 0
-`)}</send>`,
-      '<recv response="200"/>',
-      '<recv response="487"/>',
-      ack(2, false),
-    );
-  }
+  if (end === 'cancelled') steps.push(...cancelWhileRinging(2));
   if (end === 'answered') {
     steps.push(
       '<recv response="180"/>',
