@@ -25,9 +25,14 @@ afterAll(async () => {
 
 const statuses = (responses: { status?: number }[]) => responses.map((r) => r.status);
 
-test('the bound is a reply of 4,096 characters at 4 bytes each with room for a CPIM envelope', () => {
-  expect(MSRP_MAX_MESSAGE_BYTES).toBeGreaterThanOrEqual(4 * 4096);
-  expect(MSRP_MAX_MESSAGE_BYTES).toBeLessThan(64 * 1024);
+test('the bound takes the longest text WhatsApp takes (text-messages: body up to 4,096 characters), 4,096 characters of 4 bytes each, in a CPIM envelope, whole', async () => {
+  // A constant's range held whatever the bound did for such a reply; this is the reply itself, chunked as an agent would.
+  const envelope = 'From: <sip:agent-1@cc.example.com>\r\nTo: <sip:queue@connector.example.com>\r\nDateTime: 2026-12-01T10:00:00Z\r\n\r\nContent-Type: text/plain;charset=utf-8\r\n\r\n';
+  const text = `${envelope}${'\u{1F600}'.repeat(4096)}`;
+  expect(Buffer.byteLength(text)).toBeGreaterThan(4 * 4096);
+  const { responses } = await peer.agentWrites(text, { chunkBytes: 2_048, messageId: 'agent-longest' });
+  expect(new Set(statuses(responses))).toEqual(new Set([200]));
+  expect(taken.filter((m) => m.messageId === 'agent-longest').map((m) => m.body)).toEqual([text]);
 });
 
 test('a message whose Byte-Range total is over the bound is refused 413 at its first chunk, and every later chunk of it', async () => {
