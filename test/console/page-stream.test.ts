@@ -83,7 +83,8 @@ describe('the inbox on one live stream', () => {
 
     await panel.getByLabel('Reply').fill('Here for you too.');
     await panel.getByRole('button', { name: 'Send' }).click();
-    await eventually(() => Promise.resolve(service.simulator.sent().filter((m) => m.to === seventh)), (sent) => sent.length >= 1, 15_000);
+    const sent = await eventually(() => Promise.resolve(service.simulator.sent().filter((m) => m.to === seventh)), (s) => s.length >= 1, 15_000);
+    expect(sent.map((m) => m.body.text)).toEqual([expect.objectContaining({ body: 'Here for you too.' })]);
     // One connection for the agent's list and all seven panels.
     const open = await openStreams(page);
     expect(open).toHaveLength(1);
