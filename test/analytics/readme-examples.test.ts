@@ -5,7 +5,7 @@
  * the KPI counts and a `business.opened` line of the diagram).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { TEST_PAYLOAD_KEYS } from '../support/env';
 
@@ -77,4 +77,9 @@ describe("the README's analyst examples, run on the committed histories", () => 
     expect({ shown: head.length + more + tail.length }).toEqual({ shown: printed.length });
     expect(run.stderr.trimEnd().split('\n').at(-1)).toBe(summary);
   }, 120_000);
+
+  it("the fold's section counts the committed histories the directory holds", () => {
+    const committed = readdirSync(join(root, 'test/workflows/histories')).filter((f) => f.endsWith('.json')).length;
+    expect(/reads every committed history \((\d+),/.exec(readme)?.[1]).toBe(String(committed));
+  });
 });
