@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * WhatsApp's side kept in JSON files, one per part, so that `npm start` restarted on one `.data` finds it where
@@ -38,17 +38,20 @@ export interface StateFiles {
   remove(name: string): void;
 }
 
+/** Writes `data` as `file`'s whole content through a temporary file renamed over it: a stop mid-write leaves the old file. */
+function writeWhole(file: string, data: string | Buffer): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, data);
+  renameSync(temporary, file);
+}
+
 /** The simulator's state directory: its parts, and `flush()` to write every pending change now. */
 export function stateDirectory(dir: string | undefined) {
   const pending = new Map<string, () => unknown>();
   let timer: NodeJS.Timeout | undefined;
 
-  const write = (file: string, state: unknown) => {
-    mkdirSync(dir!, { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(state, null, 1));
-    renameSync(temporary, file);
-  };
+  const write = (file: string, state: unknown) => writeWhole(file, JSON.stringify(state, null, 1));
   function flush(): void {
     if (timer) clearTimeout(timer);
     timer = undefined;
@@ -87,12 +90,7 @@ export function stateDirectory(dir: string | undefined) {
       const folder = join(dir, sub);
       const path = (name: string) => join(folder, name.replace(/[^A-Za-z0-9._-]/g, '_'));
       return {
-        write(name, bytes) {
-          mkdirSync(folder, { recursive: true });
-          const temporary = `${path(name)}.${process.pid}.tmp`;
-          writeFileSync(temporary, bytes);
-          renameSync(temporary, path(name));
-        },
+        write: (name, bytes) => writeWhole(path(name), bytes),
         read: (name) => (existsSync(path(name)) ? readFileSync(path(name)) : undefined),
         remove: (name) => rmSync(path(name), { force: true }),
       };
