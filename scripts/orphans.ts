@@ -24,11 +24,12 @@ export interface ServerRecord {
 
 /**
  * A live process's argv, or undefined when there is none at that pid (or it is a zombie, whose argv is empty).
- * Linux: /proc/<pid>/cmdline, exact; elsewhere `ps -o args=`, split on spaces (compared the same way below).
+ * Linux: /proc/<pid>/cmdline, exact; elsewhere `ps -ww -o args=`, split on spaces (compared the same way below);
+ * `-ww` because BSD ps cuts the line to 79 columns when its output is not a terminal, and a cut line never matches.
  */
-export function argvOf(pid: number): string[] | undefined {
+export function argvOf(pid: number, source: 'proc' | 'ps' = existsSync('/proc/self/cmdline') ? 'proc' : 'ps'): string[] | undefined {
   const proc = `/proc/${pid}/cmdline`;
-  if (existsSync('/proc/self/cmdline')) {
+  if (source === 'proc') {
     try {
       const argv = readFileSync(proc, 'utf8').split('\0').filter((part, i, all) => part !== '' || i < all.length - 1);
       return argv.length > 0 ? argv : undefined;
@@ -36,7 +37,7 @@ export function argvOf(pid: number): string[] | undefined {
       return undefined;
     }
   }
-  const ps = spawnSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
+  const ps = spawnSync('ps', ['-ww', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
   const line = ps.status === 0 ? ps.stdout.trim() : '';
   return line ? line.split(' ') : undefined;
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,4 +70,15 @@ it('refuses while the npm start that recorded them still runs, stopping nothing'
   await expect(stopOrphans(dir, 2_000)).rejects.toThrow(`npm start (pid ${owner.pid}) is already running on this data directory`);
   expect(running.exitCode).toBeNull();
   expect(running.signalCode).toBeNull();
+});
+
+it('reads a long command line whole through ps too (macOS has no /proc; its ps cuts at 79 columns when not on a terminal)', async () => {
+  const long = server(`ferretdb --data-dir ${'/a/long/checkout/path'.repeat(8)}/.data/ferretdb`);
+  await until(() => argvOf(long.pid!) !== undefined);
+  // In a process of its own with COLUMNS=79, which procps's ps honours as BSD's uses its default width: a line cut
+  // there never matches its record, and no server left by a crash would ever be stopped.
+  const read = `import('./scripts/orphans.ts').then((m) => process.stdout.write(JSON.stringify(m.argvOf(${long.pid}, 'ps'))))`;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', read], { encoding: 'utf8', env: { ...process.env, COLUMNS: '79' } });
+  expect(child.stderr).toBe('');
+  expect((JSON.parse(child.stdout) as string[]).join(' ')).toBe(long.argv.join(' '));
 });
