@@ -32,7 +32,6 @@ import { createStatusWebhooks } from './status-webhooks';
 import { installMessages } from './messages.routes';
 import { stateDirectory } from './state-file';
 import { serviceWindowRule, type ServiceWindowEnforcement } from './service-window';
-
 export type { Fault } from './faults';
 export type { WebhookDelivery } from './webhook-delivery';
 export type { ReadReceipt, SentMessage } from './messages.routes';
@@ -109,7 +108,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     isClosed: () => closed,
     takeDuplicate: () => faults.take('duplicateWebhooks') !== undefined,
     // Created below; only called once a webhook goes out.
-    observers: [(body) => phoneNumbers.noteDelivered(body), (body) => blockUsers.noteDelivered(body), (body) => metaSip.noteDelivered(body), (body) => windows.noteInbound(body), (body) => messages.noteDelivered(body)],
+    observers: [(body) => phoneNumbers.noteDelivered(body), (body) => blockUsers.noteDelivered(body), (body) => permissions.noteDelivered(body), (body) => windows.noteInbound(body), (body) => messages.noteDelivered(body)],
   });
 
   /**
@@ -157,6 +156,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   const blockUsers = installBlockUsers(app, { authorized, refuse: cloudError, numbers: phoneNumbers, state: state.part('block-users') }, options.blocklistLimit ? { maxBlocklist: options.blocklistLimit } : {});
   const health = installAccountHealth(app, { deliverWebhook: (body) => deliverWebhook(body), defaultWabaId: options.wabaId ?? '102290129340398' });
   const calling = installCallingSettings(app, { authorized, state: state.part('calling-settings') });
+  const permissions = installCallPermissions(app, { authorized, deliverWebhook: (body) => deliverWebhook(body), state: state.part('call-permissions') });
   const metaSip = createMetaSip({
     host: options.host ?? '127.0.0.1',
     ...(options.sipTransport ? { transport: options.sipTransport } : {}),
@@ -165,10 +165,10 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     deliverWebhook: (body) => deliverWebhook(body),
     isBlocked: (phoneNumberId, from) => blockUsers.isBlocked(phoneNumberId, { from }),
     noteCall: (body) => windows.noteInbound(body),
+    permissions,
     state: state.part('meta-sip'),
   });
   installCallControls(app, metaSip);
-  const permissions = installCallPermissions(app, { authorized, deliverWebhook: (body) => deliverWebhook(body), state: state.part('call-permissions') });
 
   app.get('/_sim/sent', (_req, res) => void res.json(messages.recorded()));
   app.post('/_sim/faults', (req, res) => {

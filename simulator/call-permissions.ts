@@ -9,6 +9,7 @@
 import type { Express, Request } from 'express';
 import { newWamid } from './cloud-api.payloads';
 import { inboundMessageWebhook } from './inbound-payloads';
+import { permissionRepliesIn } from './calls-webhook';
 import { refusal, sendMetaError } from './errors';
 import type { CloudRefusal } from './session-messages.validate';
 import type { StateFile } from './state-file';
@@ -56,6 +57,17 @@ export function installCallPermissions(app: Express, deps: { authorized(req: Req
   // Requests older than the 7-day limit count for nothing: they are not kept.
   const save = () => deps.state?.save(() => ({ requests: [...requests.entries()].map(([k, sent]) => [k, sent.filter((t) => t > now() - 7 * DAY_MS)] as [string, number[]]).filter(([, sent]) => sent.length > 0), granted: [...granted.entries()] }), true);
   const key = (phoneNumberId: string, waId: string) => `${phoneNumberId}:${waId.replace(/\D/g, '')}`;
+  /** The permission `k` holds at `at`, if any. */
+  const liveAt = (k: string, at: number) => {
+    const held = granted.get(k);
+    return held && (held.permanent || (held.expiresAt ?? 0) > at) ? held : undefined;
+  };
+  /** The user's answer, the one permission Meta keeps per number and user: `expiresAt` epoch ms, undefined: permanent. */
+  const answered = (phoneNumberId: string, waId: string, accepted: boolean, expiresAt?: number) => {
+    if (accepted) granted.set(key(phoneNumberId, waId), { permanent: expiresAt === undefined, ...(expiresAt !== undefined ? { expiresAt } : {}) });
+    else granted.delete(key(phoneNumberId, waId));
+    save();
+  };
   const usage = (k: string, at: number) => {
     const sent = (requests.get(k) ?? []).filter((t) => t > at - 7 * DAY_MS);
     return { day: sent.filter((t) => t > at - DAY_MS).length, week: sent.length };
@@ -67,8 +79,7 @@ export function installCallPermissions(app: Express, deps: { authorized(req: Req
     if (!/^\+?\d{6,20}$/.test(user)) return sendMetaError(res, refusal(100, 'user_wa_id: a WhatsApp user phone number is required'), 400);
     const at = now();
     const k = key(String(req.params.phoneNumberId), user);
-    const held = granted.get(k);
-    const live = held && (held.permanent || (held.expiresAt ?? 0) > at) ? held : undefined;
+    const live = liveAt(k, at);
     const { day, week } = usage(k, at);
     res.json({
       messaging_product: 'whatsapp',
@@ -88,6 +99,16 @@ export function installCallPermissions(app: Express, deps: { authorized(req: Req
   });
 
   return {
+    /** Whether the user lets the number call them now: what the SIP side admits a business-initiated INVITE by. */
+    holds: (phoneNumberId: string, waId: string): boolean => liveAt(key(phoneNumberId, waId), now()) !== undefined,
+    /** The simulator's control: the user gave permission (until `expiresAt`, epoch ms; unset: permanent); `false` takes it back. */
+    grant(phoneNumberId: string, waId: string, expiresAt: number | false = Number.POSITIVE_INFINITY): void {
+      answered(phoneNumberId, waId, expiresAt !== false, expiresAt === false || !Number.isFinite(expiresAt) ? undefined : expiresAt);
+    },
+    /** Observer of every webhook delivered: a `call_permission_reply` (one a test posts too) is the user's answer. */
+    noteDelivered(body: unknown): void {
+      for (const r of permissionRepliesIn(body)) answered(r.phoneNumberId, r.customer, r.accepted, r.expiresAt);
+    },
     /** A send of `interactive.call_permission_request`: Meta's refusal, or null after counting it against the limits. */
     takeRequest(phoneNumberId: string, to: string, interactive: Json): CloudRefusal | null {
       const shape = refusalOfCallPermissionRequest(interactive);
@@ -108,9 +129,7 @@ export function installCallPermissions(app: Express, deps: { authorized(req: Req
       const permanent = opts.isPermanent ?? false;
       const expires = opts.response === 'accept' && !permanent ? (opts.expirationTimestamp ?? at + 7 * 86_400) : undefined;
       const wamid = newWamid();
-      if (opts.response === 'accept') granted.set(key(opts.phoneNumberId, opts.from), { permanent, ...(expires ? { expiresAt: expires * 1000 } : {}) });
-      else granted.delete(key(opts.phoneNumberId, opts.from));
-      save();
+      answered(opts.phoneNumberId, opts.from, opts.response === 'accept', expires ? expires * 1000 : undefined);
       await deps.deliverWebhook(
         inboundMessageWebhook({
           phoneNumberId: opts.phoneNumberId,

@@ -12,7 +12,7 @@ import { parseNameAddr, parseUri, tagOf, uriUser } from '../integrations/sip/sip
 import { header, headerValues, type SipMessage, type SipRequest, type SipResponse } from '../integrations/sip/sip.message';
 import type { ClientTransaction } from '../integrations/sip/sip.transaction';
 import type { Inbound } from '../integrations/sip/sip.transport';
-import { metaSdp, newWacid, permissionRepliesIn } from './calls-webhook';
+import { metaSdp, newWacid } from './calls-webhook';
 import type { Held } from './calling-settings';
 import { asMeta, META_ALLOW, META_REALM, type SimCall } from './meta-sip.call';
 
@@ -58,10 +58,8 @@ interface Deps {
   finish(c: SimCall, state: SimCall['state'], at: number, by?: 'customer' | 'business', status?: number): void;
   later(ms: number, fn: () => void): void;
   t1Ms: number;
-  /** Permissions kept from before a restart: `<phone-number id>:<wa_id>` → until when (epoch ms; null: permanent). */
-  permissions?: [key: string, until: number | null][];
-  /** A permission was given or taken back (the caller keeps them across restarts). */
-  permissionsChanged?(): void;
+  /** Whether the user lets the number call them now (simulator/call-permissions.ts keeps the permissions). */
+  hasPermission(phoneNumberId: string, waId: string): boolean;
 }
 
 interface Held1 {
@@ -84,11 +82,8 @@ const userOf = (text: string | undefined) => {
 export function createBusinessCallAnswerer(deps: Deps) {
   const secret = randomBytes(16).toString('hex');
   const answering = new Map<string, Answering>();
-  /** `<phone-number id>:<wa_id>` → until when the permission holds (Infinity: permanent). */
-  const permissions = new Map<string, number>((deps.permissions ?? []).map(([k, until]) => [k, until ?? Number.POSITIVE_INFINITY]));
   const pending = new Map<string, Held1>();
 
-  const holds = (phoneNumberId: string, customer: string) => (permissions.get(`${phoneNumberId}:${customer}`) ?? 0) > Date.now();
 
   async function respond(h: Held1, status: number, reason: string, extra: [string, string][] = [], body = ''): Promise<void> {
     h.last = asMeta({ ...buildResponse(h.invite, status, reason, extra, META_ALLOW), body });
@@ -130,7 +125,7 @@ export function createBusinessCallAnswerer(deps: Deps) {
       deps.finish(c, state, Date.now(), state === 'declined' ? 'customer' : undefined, status);
     };
     if (deps.isBlocked?.(number.id, customer)) return final('refused', BLOCKED_USER.status, BLOCKED_USER.reason, [['Reason', BLOCKED_USER.header]]);
-    if (!holds(number.id, customer)) return final('refused', NO_PERMISSION.status, NO_PERMISSION.reason, [['Reason', NO_PERMISSION.header]]);
+    if (!deps.hasPermission(number.id, customer)) return final('refused', NO_PERMISSION.status, NO_PERMISSION.reason, [['Reason', NO_PERMISSION.header]]);
     const plan = answering.get(customer) ?? { outcome: 'answer' };
     c.statuses.push(100, 180);
     await respond(h, 100, 'Trying');
@@ -229,22 +224,6 @@ export function createBusinessCallAnswerer(deps: Deps) {
     hangUp,
     setAnswering(customer: string, plan: Answering): void {
       answering.set(customer, plan);
-    },
-    /** The user gave the number permission to call (until `expiresAt`, epoch ms; unset: permanent); `false` takes it back. */
-    grantPermission(phoneNumberId: string, customer: string, expiresAt: number | false = Number.POSITIVE_INFINITY): void {
-      if (expiresAt === false) permissions.delete(`${phoneNumberId}:${customer}`);
-      else permissions.set(`${phoneNumberId}:${customer}`, expiresAt);
-      deps.permissionsChanged?.();
-    },
-    /** The permissions held, as JSON keeps them (null: permanent), for the state file. */
-    permissionEntries: (): [string, number | null][] => [...permissions.entries()].filter(([, until]) => until > Date.now()).map(([k, until]) => [k, Number.isFinite(until) ? until : null]),
-    noteDelivered(body: unknown): void {
-      const replies = permissionRepliesIn(body);
-      for (const r of replies) {
-        if (r.accepted) permissions.set(`${r.phoneNumberId}:${r.customer}`, r.expiresAt ?? Number.POSITIVE_INFINITY);
-        else permissions.delete(`${r.phoneNumberId}:${r.customer}`);
-      }
-      if (replies.length > 0) deps.permissionsChanged?.();
     },
     close(): void {
       pending.clear();

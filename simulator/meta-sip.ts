@@ -20,9 +20,8 @@ import { createBusinessCallAnswerer, type Answering } from './meta-sip.answer';
 import type { Held } from './calling-settings';
 import type { StateFile } from './state-file';
 
-/** What the SIP side keeps across restarts (`meta-sip.json`): users' call permissions, and the numbers with calls webhooks on. */
+/** What the SIP side keeps across restarts (`meta-sip.json`): the numbers with calls webhooks on. */
 export interface MetaSipState {
-  permissions: [key: string, until: number | null][];
   callWebhooks: string[];
 }
 
@@ -34,6 +33,8 @@ export interface MetaSipDeps {
   callingSettings(phoneNumberId: string): Held | undefined;
   numbers(): [phoneNumberId: string, held: Held][];
   deliverWebhook(body: object): Promise<unknown>;
+  /** The users' call permissions, one store with `GET call_permissions` (simulator/call-permissions.ts). */
+  permissions: { holds(phoneNumberId: string, waId: string): boolean; grant(phoneNumberId: string, waId: string, expiresAt?: number | false): void };
   /** Whether the number blocked this wa_id (Block Users API): a blocked user "cannot contact your business". */
   isBlocked?(phoneNumberId: string, waId: string): boolean;
   /** Told every `calls` webhook body, delivered or not (the customer service windows, simulator/pricing.ts). */
@@ -52,7 +53,7 @@ export function createMetaSip(deps: MetaSipDeps) {
   const invites = new Map<string, { request: SipRequest; hop: SipHop }>();
   const kept = deps.state?.load();
   const webhooksFor = new Set<string>(kept?.callWebhooks ?? []);
-  const save = () => deps.state?.save(() => ({ permissions: answerer.permissionEntries(), callWebhooks: [...webhooksFor] }), true);
+  const save = () => deps.state?.save(() => ({ callWebhooks: [...webhooksFor] }), true);
   const timers = new Set<NodeJS.Timeout>();
   let transport: SipTransport | undefined;
   let layer: TransactionLayer | undefined;
@@ -85,8 +86,7 @@ export function createMetaSip(deps: MetaSipDeps) {
   const answerer = createBusinessCallAnswerer({
     numbers: deps.numbers,
     ...(deps.isBlocked ? { isBlocked: deps.isBlocked } : {}),
-    ...(kept?.permissions ? { permissions: kept.permissions } : {}),
-    permissionsChanged: () => save(),
+    hasPermission: deps.permissions.holds,
     register: (c) => void calls.set(c.callId, c),
     find: (callId) => calls.get(callId),
     local,
@@ -244,9 +244,8 @@ export function createMetaSip(deps: MetaSipDeps) {
     calls: () => [...calls.values()],
     /** How the simulated customer answers the business's calls to this wa_id (default: answer after 200 ms). */
     setAnswering: (customer: string, answering: Answering) => answerer.setAnswering(customer, answering),
-    grantPermission: answerer.grantPermission,
-    /** Reads the call permission replies the simulator delivers (Meta's `call_permission_reply`). */
-    noteDelivered: answerer.noteDelivered,
+    /** The user gave the number permission to call (until `expiresAt`, epoch ms; unset: permanent); `false` takes it back. */
+    grantPermission: (phoneNumberId: string, customer: string, expiresAt?: number | false): void => deps.permissions.grant(phoneNumberId, customer, expiresAt),
     /** Meta sends `calls` webhooks for a SIP-enabled number only when webhook delivery for SIP calls is enabled. */
     setCallWebhooks(phoneNumberId: string, on: boolean): void {
       if (on) webhooksFor.add(phoneNumberId);

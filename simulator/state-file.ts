@@ -4,9 +4,10 @@ import { dirname, join } from 'node:path';
 /**
  * WhatsApp's side kept in JSON files, one per part, so that `npm start` restarted on one `.data` finds it where
  * WhatsApp would (the connector's store survives a restart; a simulator that forgot refused what WhatsApp takes):
- * `templates.json`, `calling-settings.json`, `call-permissions.json`, `meta-sip.json` (the SIP side's call permissions
- * and calls-webhook switches), `block-users.json` (blocklists, who wrote when), `service-windows.json`, `media.json`
- * with the bytes in `media/`. Without a directory (tests, benchmarks) nothing is kept.
+ * `templates.json`, `calling-settings.json`, `call-permissions.json` (users' call permissions, which the SIP side
+ * admits calls by), `meta-sip.json` (the calls-webhook switches), `block-users.json` (blocklists, who wrote when),
+ * `service-windows.json`, `media.json` with the bytes in `media/`. Without a directory (tests, benchmarks) nothing
+ * is kept.
  *
  * A part is written whole (a demo holds little), through a temporary file renamed over the old one, so a stop
  * mid-write leaves the previous state rather than half a file. What the Graph API answers for (a block, settings, a

@@ -61,6 +61,32 @@ test('a call to a user the business blocked is refused 403 (Reason names 131026)
   expect(lastCallTo(to)).toMatchObject({ direction: 'BUSINESS_INITIATED', state: 'refused', finalStatus: 403, statuses: [403] });
 });
 
+/**
+ * Meta keeps one call permission per number and user: what `GET /<PHONE_NUMBER_ID>/call_permissions` answers is what
+ * the SIP side admits (user-call-permissions page: `start_call` `can_perform_action`). Granted through the simulator's
+ * control or read from a delivered `call_permission_reply`, both must say so.
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-call-permissions/
+ */
+test('GET call_permissions answers the permission the SIP side admits calls by, however it was given', async () => {
+  const permission = async (to: string) => {
+    const res = await fetch(`${sim.url}/v23.0/${NUMBER_ID}/call_permissions?user_wa_id=${to}`, { headers: { authorization: 'Bearer token' } });
+    return ((await res.json()) as { permission: { status: string } }).permission.status;
+  };
+  const granted = String((customer += 1));
+  sim.sip.grantPermission(NUMBER_ID, granted);
+  expect(await permission(granted)).toBe('granted');
+  sim.sip.grantPermission(NUMBER_ID, granted, false);
+  expect(await permission(granted)).toBe('no_permission');
+  expect((await businessCalls('refused', granted)).exitCode).toBe(0);
+
+  const replied = String((customer += 1));
+  await sim.deliverWebhook({
+    object: 'whatsapp_business_account',
+    entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: BUSINESS, phone_number_id: NUMBER_ID }, contacts: [{ profile: { name: 'U' }, wa_id: replied }], messages: [{ from: replied, id: 'wamid.perm2', timestamp: String(Math.floor(Date.now() / 1000)), type: 'interactive', interactive: { type: 'call_permission_reply', call_permission_reply: { response: 'accept', is_permanent: true, response_source: 'user_action' } } }] } }] }],
+  });
+  expect(await permission(replied)).toBe('granted');
+});
+
 test('a user set to decline answers 603', async () => {
   const to = String((customer += 1));
   sim.sip.grantPermission(NUMBER_ID, to);
