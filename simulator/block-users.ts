@@ -19,6 +19,10 @@ import type { Express, Request, Response } from 'express';
 import { metaErrorBody, refusal, type MetaRefusal } from './errors';
 import type { PhoneNumbers } from './phone-numbers';
 import type { StateFile } from './state-file';
+import { webhookItems } from './webhook-items';
+
+/** A customer's message as the observers read it (Meta's `messages[]` item). */
+type Message = { from: string; from_user_id: string; timestamp: string };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const MAX_USERS_PER_REQUEST = 1_000;
@@ -56,19 +60,14 @@ export function installBlockUsers(app: Express, deps: Deps, options: { maxBlockl
 
   /** Remembers who wrote to which number, from a webhook body the broker delivers. */
   function noteDelivered(body: unknown): void {
-    type Message = { from?: string; from_user_id?: string; timestamp?: string };
-    const entries = (body as { entry?: { changes?: { field?: string; value?: { metadata?: { phone_number_id?: string }; messages?: Message[] } }[] }[] }).entry ?? [];
     let noted = false;
-    for (const change of entries.flatMap((e) => e.changes ?? [])) {
-      if (change.field !== 'messages') continue;
-      for (const m of change.value?.messages ?? []) {
-        if (!m.from || !change.value?.metadata?.phone_number_id) continue;
-        const at = Number(m.timestamp) * 1000 || Date.now();
-        const key = `${change.value.metadata.phone_number_id}:${m.from}`;
-        lastWrote.set(key, Math.max(lastWrote.get(key) ?? 0, at));
-        if (m.from_user_id) waIdOfUser.set(`${change.value.metadata.phone_number_id}:${m.from_user_id}`, digits(m.from));
-        noted = true;
-      }
+    for (const { field, phoneNumberId, item: m } of webhookItems<Message>(body, 'messages')) {
+      if (field !== 'messages' || !m.from) continue;
+      const at = Number(m.timestamp) * 1000 || Date.now();
+      const key = `${phoneNumberId}:${m.from}`;
+      lastWrote.set(key, Math.max(lastWrote.get(key) ?? 0, at));
+      if (m.from_user_id) waIdOfUser.set(`${phoneNumberId}:${m.from_user_id}`, digits(m.from));
+      noted = true;
     }
     if (noted) save();
   }
@@ -167,13 +166,8 @@ export function installBlockUsers(app: Express, deps: Deps, options: { maxBlockl
    * Meta delivers none of it. Status webhooks and other fields are never held back.
    */
   function blockedSender(body: unknown): boolean {
-    type Message = { from?: string; from_user_id?: string };
-    const entries = (body as { entry?: { changes?: { field?: string; value?: { metadata?: { phone_number_id?: string }; messages?: Message[] } }[] }[] }).entry ?? [];
-    const senders = entries
-      .flatMap((e) => e.changes ?? [])
-      .filter((c) => c.field === 'messages')
-      .flatMap((c) => (c.value?.messages ?? []).map((m) => ({ number: c.value?.metadata?.phone_number_id ?? '', m })));
-    return senders.length > 0 && senders.every(({ number, m }) => isBlocked(number, { ...(m.from ? { from: m.from } : {}), ...(m.from_user_id ? { userId: m.from_user_id } : {}) }));
+    const senders = webhookItems<Message>(body, 'messages').filter(({ field }) => field === 'messages');
+    return senders.length > 0 && senders.every(({ phoneNumberId, item: m }) => isBlocked(phoneNumberId, { ...(m.from ? { from: m.from } : {}), ...(m.from_user_id ? { userId: m.from_user_id } : {}) }));
   }
 
   return {

@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { CloudWebhookBody } from './cloud-api.payloads';
+import { webhookItems } from './webhook-items';
 
 export type CallDirection = 'USER_INITIATED' | 'BUSINESS_INITIATED';
 
@@ -103,22 +104,11 @@ export function metaSdp(role: 'offer' | 'answer', host: string, mediaPort: numbe
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/user-call-permissions/
  */
 export function permissionRepliesIn(body: unknown): { phoneNumberId: string; customer: string; accepted: boolean; expiresAt?: number }[] {
-  type Msg = { from?: string; interactive?: { type?: string; call_permission_reply?: { response?: string; expiration_timestamp?: number | string; is_permanent?: boolean } } };
-  const entries = (body as { entry?: { changes?: { field?: string; value?: { metadata?: { phone_number_id?: string }; messages?: Msg[] } }[] }[] }).entry ?? [];
-  const found = [];
-  for (const change of entries.flatMap((e) => e.changes ?? [])) {
-    if (change.field !== 'messages' || !change.value?.metadata?.phone_number_id) continue;
-    for (const m of change.value.messages ?? []) {
-      const reply = m.interactive?.type === 'call_permission_reply' ? m.interactive.call_permission_reply : undefined;
-      if (!reply || !m.from) continue;
-      const expires = Number(reply.expiration_timestamp);
-      found.push({
-        phoneNumberId: change.value.metadata.phone_number_id,
-        customer: m.from,
-        accepted: reply.response === 'accept',
-        ...(Number.isFinite(expires) && !reply.is_permanent ? { expiresAt: expires * 1000 } : {}),
-      });
-    }
-  }
-  return found;
+  type Msg = { from: string; interactive: { type?: string; call_permission_reply?: { response?: string; expiration_timestamp?: number | string; is_permanent?: boolean } } };
+  return webhookItems<Msg>(body, 'messages').flatMap(({ field, phoneNumberId, item: m }) => {
+    const reply = field === 'messages' && m.interactive?.type === 'call_permission_reply' ? m.interactive.call_permission_reply : undefined;
+    if (!reply || !m.from) return [];
+    const expires = Number(reply.expiration_timestamp);
+    return [{ phoneNumberId, customer: m.from, accepted: reply.response === 'accept', ...(Number.isFinite(expires) && !reply.is_permanent ? { expiresAt: expires * 1000 } : {}) }];
+  });
 }

@@ -8,6 +8,7 @@
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing
  */
 import type { StateFile } from './state-file';
+import { webhookItems } from './webhook-items';
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -30,22 +31,18 @@ export function serviceWindows(state?: StateFile<ServiceWindowsState>) {
      * https://developers.facebook.com/documentation/business-messaging/whatsapp/calling/pricing/).
      */
     noteInbound(body: object): void {
-      type Contact = { from?: string; to?: string; timestamp?: string; event?: string; direction?: string; group_id?: string };
-      const entries = (body as { entry?: { changes?: { value?: { metadata?: { phone_number_id?: string }; messages?: Contact[]; calls?: Contact[] } }[] }[] }).entry ?? [];
+      type Contact = { from: string; to: string; timestamp: string; event: string; direction: string; group_id: string };
+      // A message written in a group opens the group's window, not the 1:1 one (Groups API pricing page).
+      const messages = webhookItems<Contact>(body, 'messages').filter(({ item }) => item.group_id === undefined).map(({ phoneNumberId, item }) => ({ phoneNumberId, user: item.from, at: item.timestamp }));
+      // A user's call opens it, and so does a user answering the business's call ("When a WhatsApp user accepts your call").
+      const calls = webhookItems<Contact>(body, 'calls').filter(({ item }) => item.event === 'connect').map(({ phoneNumberId, item }) => ({ phoneNumberId, user: item.direction === 'BUSINESS_INITIATED' ? item.to : item.from, at: item.timestamp }));
       let noted = false;
-      for (const change of entries.flatMap((e) => e.changes ?? [])) {
-        const number = change.value?.metadata?.phone_number_id;
-        // A message written in a group opens the group's window, not the 1:1 one (Groups API pricing page).
-        const messages = (change.value?.messages ?? []).filter((m) => m.group_id === undefined).map((m) => ({ user: m.from, at: m.timestamp }));
-        // A user's call opens it, and so does a user answering the business's call ("When a WhatsApp user accepts your call").
-        const calls = (change.value?.calls ?? []).filter((c) => c.event === 'connect').map((c) => ({ user: c.direction === 'BUSINESS_INITIATED' ? c.to : c.from, at: c.timestamp }));
-        for (const m of [...messages, ...calls]) {
-          if (!number || !m.user) continue;
-          // From when it was written, never later than now (a clock running fast), never moved back by a late delivery.
-          const at = Math.min(Number(m.at ?? 0) * 1000 || Date.now(), Date.now());
-          lastInbound.set(key(number, m.user), Math.max(at, lastInbound.get(key(number, m.user)) ?? 0));
-          noted = true;
-        }
+      for (const m of [...messages, ...calls]) {
+        if (!m.user) continue;
+        // From when it was written, never later than now (a clock running fast), never moved back by a late delivery.
+        const at = Math.min(Number(m.at ?? 0) * 1000 || Date.now(), Date.now());
+        lastInbound.set(key(m.phoneNumberId, m.user), Math.max(at, lastInbound.get(key(m.phoneNumberId, m.user)) ?? 0));
+        noted = true;
       }
       if (noted) save();
     },

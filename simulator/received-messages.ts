@@ -14,6 +14,7 @@
  */
 import type { LateFailure } from './status-webhooks';
 import type { CloudRefusal } from './session-messages.validate';
+import { webhookItems } from './webhook-items';
 
 const REACTABLE_MS = 30 * 24 * 60 * 60 * 1000;
 /** Messages remembered at most; the oldest are forgotten first (a benchmark delivers hundreds of thousands). */
@@ -41,15 +42,11 @@ export function receivedMessages() {
     },
     /** Every webhook the broker delivers passes here: it remembers the customer messages in it. */
     noteDelivered(body: object): void {
-      type Message = { id?: string; from?: string; type?: string; timestamp?: string };
-      const entries = (body as { entry?: { changes?: { value?: { metadata?: { phone_number_id?: string }; messages?: Message[] } }[] }[] }).entry ?? [];
-      for (const change of entries.flatMap((e) => e.changes ?? [])) {
-        const phoneNumberId = change.value?.metadata?.phone_number_id;
-        for (const m of change.value?.messages ?? []) {
-          if (!phoneNumberId || !m.id || !m.from || !m.type) continue;
-          delivered.set(m.id, { phoneNumberId, from: digits(m.from), type: m.type, at: Number(m.timestamp ?? 0) * 1000 || Date.now() });
-          if (delivered.size > REMEMBERED) delivered.delete(delivered.keys().next().value!);
-        }
+      type Message = { id: string; from: string; type: string; timestamp: string };
+      for (const { phoneNumberId, item: m } of webhookItems<Message>(body, 'messages')) {
+        if (!m.id || !m.from || !m.type) continue;
+        delivered.set(m.id, { phoneNumberId, from: digits(m.from), type: m.type, at: Number(m.timestamp ?? 0) * 1000 || Date.now() });
+        if (delivered.size > REMEMBERED) delivered.delete(delivered.keys().next().value!);
       }
     },
     /**
