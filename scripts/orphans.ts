@@ -44,7 +44,7 @@ export function argvOf(pid: number, source: 'proc' | 'ps' = existsSync('/proc/se
 
 const sameArgv = (a: string[] | undefined, b: string[]) => a !== undefined && a.join(' ') === b.join(' ');
 
-/** Records a server this process started (call it once the server is up). */
+/** Records a server this process started, as soon as it is spawned (scripts/dev-servers.ts `onSpawned`): a crash while it starts up leaves it recorded too. */
 export function recordServer(dir: string, name: string, pid: number, argv: string[]): void {
   mkdirSync(dir, { recursive: true });
   const record: ServerRecord = { name, pid, argv, owner: { pid: process.pid, argv: argvOf(process.pid) ?? [] } };
