@@ -19,7 +19,7 @@ import type { Express, Request, Response } from 'express';
 import { metaErrorBody, refusal, type MetaRefusal } from './errors';
 import type { PhoneNumbers } from './phone-numbers';
 import type { StateFile } from './state-file';
-import { webhookItems } from './webhook-items';
+import { receivedAt, webhookItems } from './webhook-items';
 
 /** A customer's message as the observers read it (Meta's `messages[]` item). */
 type Message = { from: string; from_user_id: string; timestamp: string };
@@ -63,7 +63,7 @@ export function installBlockUsers(app: Express, deps: Deps, options: { maxBlockl
     let noted = false;
     for (const { field, phoneNumberId, item: m } of webhookItems<Message>(body, 'messages')) {
       if (field !== 'messages' || !m.from) continue;
-      const at = Number(m.timestamp) * 1000 || Date.now();
+      const at = receivedAt(m.timestamp);
       const key = `${phoneNumberId}:${m.from}`;
       lastWrote.set(key, Math.max(lastWrote.get(key) ?? 0, at));
       if (m.from_user_id) waIdOfUser.set(`${phoneNumberId}:${m.from_user_id}`, digits(m.from));

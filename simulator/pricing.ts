@@ -8,7 +8,7 @@
  * https://developers.facebook.com/documentation/business-messaging/whatsapp/pricing
  */
 import type { StateFile } from './state-file';
-import { webhookItems } from './webhook-items';
+import { receivedAt, webhookItems } from './webhook-items';
 
 const WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -39,8 +39,8 @@ export function serviceWindows(state?: StateFile<ServiceWindowsState>) {
       let noted = false;
       for (const m of [...messages, ...calls]) {
         if (!m.user) continue;
-        // From when it was written, never later than now (a clock running fast), never moved back by a late delivery.
-        const at = Math.min(Number(m.at ?? 0) * 1000 || Date.now(), Date.now());
+        // From when it was written, never later than its receipt (a clock running fast), never moved back by a late delivery.
+        const at = receivedAt(m.at);
         lastInbound.set(key(m.phoneNumberId, m.user), Math.max(at, lastInbound.get(key(m.phoneNumberId, m.user)) ?? 0));
         noted = true;
       }

@@ -14,7 +14,7 @@
  */
 import type { LateFailure } from './status-webhooks';
 import type { CloudRefusal } from './session-messages.validate';
-import { webhookItems } from './webhook-items';
+import { receivedAt, webhookItems } from './webhook-items';
 
 const REACTABLE_MS = 30 * 24 * 60 * 60 * 1000;
 /** Messages remembered at most; the oldest are forgotten first (a benchmark delivers hundreds of thousands). */
@@ -24,7 +24,7 @@ interface Delivered {
   phoneNumberId: string;
   from: string;
   type: string;
-  /** The message's own timestamp, epoch ms. */
+  /** The message's own timestamp, epoch ms, never later than its receipt (webhook-items.ts `receivedAt`). */
   at: number;
 }
 
@@ -45,7 +45,7 @@ export function receivedMessages() {
       type Message = { id: string; from: string; type: string; timestamp: string };
       for (const { phoneNumberId, item: m } of webhookItems<Message>(body, 'messages')) {
         if (!m.id || !m.from || !m.type) continue;
-        delivered.set(m.id, { phoneNumberId, from: digits(m.from), type: m.type, at: Number(m.timestamp ?? 0) * 1000 || Date.now() });
+        delivered.set(m.id, { phoneNumberId, from: digits(m.from), type: m.type, at: receivedAt(m.timestamp) });
         if (delivered.size > REMEMBERED) delivered.delete(delivered.keys().next().value!);
       }
     },

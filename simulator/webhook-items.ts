@@ -13,6 +13,13 @@ export interface WebhookItem<T> {
   item: T;
 }
 
+/**
+ * When WhatsApp received an item, epoch ms, from its `timestamp` (epoch seconds, as a string): never later than now,
+ * since a phone whose clock runs fast dates its messages ahead and WhatsApp counts its rules (the service window, who
+ * may be blocked, what may still be marked read) from its own receipt; now when there is none.
+ */
+export const receivedAt = (timestamp: string | undefined): number => Math.min(Number(timestamp ?? 0) * 1000 || Date.now(), Date.now());
+
 type Change = { field?: string; value?: { metadata?: { phone_number_id?: unknown } } & Record<string, unknown> };
 
 /** The `messages` (or `calls`) items of `body`, in order. */
