@@ -32,7 +32,7 @@ export interface RecordConversationInput {
 /**
  * One send as the conversation hands it to the broker at its turn (after pacing). `sendBy`: when the customer service
  * window closes (epoch ms), read at that turn; absent for content that may go outside the window (a template, Direct
- * Send). At or after it the send is not made: WhatsApp would refuse it with 131047 (joel#314).
+ * Send). At or after it a first attempt is not made: WhatsApp would refuse it with 131047 (joel#314).
  */
 export type SendAttempt = SendMessageEffect & { sendBy?: number };
 

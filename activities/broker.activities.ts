@@ -18,6 +18,15 @@ import { templateKey, updateTemplate } from '../store/templates.store';
 import type { TemplateApiClient } from '../integrations/broker/template-api.client';
 import { recheckRefusedTemplate } from '../services/template-refusal';
 
+/** Temporal's attempt number of the running activity; outside an activity (a test calling the function itself) 1. */
+function attemptOf(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
 /** The activity's logger; outside an activity (a test calling the function itself) nothing is logged. */
 function warn(message: string, fields: Record<string, unknown>): void {
   try {
@@ -81,8 +90,8 @@ export function createBrokerActivities({ store, broker, clock, templates }: Brok
   }
 
   /**
-   * Whether the customer reopened the window since the send's turn was given (a retried attempt carries the window of
-   * its first turn): the conversation as last projected says it is open now.
+   * Whether the customer reopened the window since the send's turn was given (the attempt may start later than its
+   * turn, queued on its lane): the conversation as last projected says it is open now.
    */
   async function windowReopened(conversationId: string): Promise<boolean> {
     const closesAt = (await findConversation(store, conversationId))?.windowClosesAt;
@@ -106,9 +115,13 @@ export function createBrokerActivities({ store, broker, clock, templates }: Brok
       const stored = await ensureOutbound(store, send);
       if (stored.wamid) return { outcome: 'accepted', wamid: stored.wamid };
       if (stored.failure) return { outcome: 'rejected', code: stored.failure.code, title: stored.failure.title };
-      // Accepted while the window was open, its turn (pacing, a retried attempt) came after it closed: WhatsApp would
-      // take it and fail it with 131047 by status webhook (joel#314). Failed here as WhatsApp would, nothing sent.
-      if (send.sendBy !== undefined && clock().getTime() >= send.sendBy && !(await windowReopened(send.conversationId))) return windowClosedBeforeTurn(send, send.sendBy);
+      // Accepted while the window was open, its turn (after pacing) came after it closed: WhatsApp would take it and
+      // fail it with 131047 by status webhook (joel#314). Failed here as WhatsApp would, nothing sent. Only on the first
+      // attempt: a retry follows an outcome unknown (a lost answer), so WhatsApp may have taken it already; asked again
+      // under the same idempotency key, it answers that wamid, or fails it by status webhook as before.
+      if (send.sendBy !== undefined && clock().getTime() >= send.sendBy && attemptOf() === 1 && !(await windowReopened(send.conversationId))) {
+        return windowClosedBeforeTurn(send, send.sendBy);
+      }
       try {
         const content = await withBrokerMedia(send.businessNumberId, send.message);
         // Phone while WhatsApp shares it, else the BSUID: the registry knows a number change the conversation has not seen.
