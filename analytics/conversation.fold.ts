@@ -9,6 +9,8 @@ import { timelineRecordOf, timelineStartOf, type TimelineRecord, type TimelineSt
 import type { ConversationEvent, TimerId } from '../machines/conversation.types';
 import type { ConversationWorkflowInput, CustomerCall, InboundMessage } from '../workflows/conversation.messages';
 import { RecentIds } from '../workflows/support/recent-ids';
+import { customerMessageEvent, keptRead, reusableRead, type KeptRead } from '../workflows/support/settings-reads';
+import type { SettingsRead } from '../activities/settings.activities';
 import { workflowTasksOf, type HistoryTasks, type TaskCommand, type TaskJob } from './history.tasks';
 import type { JsonHistory } from './history.types';
 import { FoldUnsupported, KNOWN_PATCHES, KNOWN_SIGNALS, KNOWN_UPDATES } from './conversation.fold.known';
@@ -46,7 +48,7 @@ class ConversationFold {
   /** `timer-kept-armed` and `settings-read-when-changed` (issue 22's loop cuts), as the runtime reads them. */
   private keepsEarlier = false;
   private reusesSettings = false;
-  private lastRead: { version: number; businessOpen: boolean; opensAt: number | undefined; until: number } | undefined;
+  private lastRead: KeptRead | undefined;
   private now = 0;
   /** The EarliestTimer: the due time it sleeps to, when it armed, and the Temporal timer it started. */
   private armed: { due: number; armedAt: number; timerId?: string } | undefined;
@@ -120,8 +122,8 @@ class ConversationFold {
         if (c.completeTime !== undefined) this.now = c.completeTime;
         if (c.activityType === 'conversationSettings' && this.awaitingSettings) {
           this.awaitingSettings = false;
-          const read = c.result as { settings: { version: number }; businessOpen: boolean; opensAt?: number; legacyReplyDue?: boolean; stableUntil?: number };
-          if (this.reusesSettings) this.lastRead = read.stableUntil === undefined ? undefined : { version: read.settings.version, businessOpen: read.businessOpen, opensAt: read.opensAt, until: read.stableUntil };
+          const read = c.result as SettingsRead;
+          if (this.reusesSettings) this.lastRead = keptRead(read);
           this.takeInbox(read);
           this.mainLoop();
         }
@@ -145,13 +147,8 @@ class ConversationFold {
   }
 
   /** ConversationRuntime.reusableRead: the last read again while no waiting message carries a newer version. */
-  private reusableRead(): { settings: unknown; businessOpen: boolean; opensAt: number | undefined; legacyReplyDue: boolean } | undefined {
-    const last = this.lastRead;
-    if (!last || this.now >= last.until) return undefined;
-    const newest = Math.max(...this.inbox.map((m) => m.settingsVersion ?? Number.POSITIVE_INFINITY));
-    const settings = this.snapshot.context.settings;
-    if (!settings || newest > last.version || last.version !== settings.version) return undefined;
-    return { settings, businessOpen: last.businessOpen, opensAt: last.opensAt, legacyReplyDue: false };
+  private reusableRead(): SettingsRead | undefined {
+    return reusableRead(this.lastRead, this.now, this.inbox, this.snapshot.context.settings);
   }
 
   private dispatch(event: ConversationEvent): void {
@@ -186,22 +183,15 @@ class ConversationFold {
     this.dispatch({ type: 'customer.called', callId: call.callId, calledAt: call.calledAt, at: this.now });
   }
 
-  private takeInbox(read: { settings: unknown; businessOpen?: boolean; opensAt?: number | undefined; legacyReplyDue?: boolean }): void {
+  private takeInbox(read: SettingsRead): void {
     const first = this.inbox[0];
     if (JSON.stringify(read.settings) !== JSON.stringify(this.snapshot.context.settings)) {
-      this.dispatch({ type: 'settings.applied', settings: read.settings, at: this.now } as ConversationEvent);
+      this.dispatch({ type: 'settings.applied', settings: read.settings, at: this.now });
     }
+    const closedHours = { welcomeWaits: this.patches.has('welcome-waits-for-opening-hours'), routesAtOpening: this.patches.has('routes-at-opening') };
     for (const message of this.inbox.splice(0)) {
       if (this.isDone) continue;
-      this.dispatch({
-        type: 'customer.messageReceived',
-        ...message,
-        businessOpen: read.businessOpen,
-        legacyReplyDue: message === first && read.legacyReplyDue,
-        ...(this.patches.has('welcome-waits-for-opening-hours') ? { welcomeWaitsForOpening: true } : {}),
-        ...(this.patches.has('routes-at-opening') && read.opensAt !== undefined ? { opensAt: read.opensAt } : {}),
-        at: this.now,
-      } as ConversationEvent);
+      this.dispatch(customerMessageEvent(message, read, message === first, closedHours, this.now));
     }
   }
 

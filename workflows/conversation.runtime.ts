@@ -13,6 +13,7 @@ import type { CarriedState, ConversationWorkflowInput, CustomerCall, CustomerRea
 import { TIMELINE_SINK, type ConversationSinks } from './conversation.sinks';
 import { LocalActivityLine } from './support/local-activity-line';
 import { RecentIds } from './support/recent-ids';
+import { customerMessageEvent, keptRead, reusableRead, type ClosedHoursPatches, type KeptRead } from './support/settings-reads';
 import { EarliestTimer } from './support/workflow-helpers';
 import { SipChat } from './conversation.sipchat';
 
@@ -68,9 +69,9 @@ export class ConversationRuntime {
   private readonly readsSettings: boolean;
   /** Reuses the last settings read while nothing it depends on can have changed (`patched('settings-read-when-changed')`). */
   private readonly reusesSettings: boolean;
-  private lastRead: { version: number; businessOpen: boolean; opensAt: number | undefined; until: number } | undefined;
+  private lastRead: KeptRead | undefined;
   /** Outside business hours the welcome waits for opening hours, and routing for the opening (the `opening` timer). */
-  private readonly closedHours: { welcomeWaits: boolean; routesAtOpening: boolean };
+  private readonly closedHours: ClosedHoursPatches;
   private readonly store: typeof storeActivities;
 
   constructor(private readonly input: ConversationWorkflowInput) {
@@ -194,15 +195,7 @@ export class ConversationRuntime {
         continue;
       }
       this.handledInbound.push(message.messageId);
-      this.dispatch({
-        type: 'customer.messageReceived',
-        ...message,
-        businessOpen: read.businessOpen,
-        legacyReplyDue: message === first && read.legacyReplyDue,
-        ...(this.closedHours.welcomeWaits ? { welcomeWaitsForOpening: true } : {}),
-        ...(this.closedHours.routesAtOpening && read.opensAt !== undefined ? { opensAt: read.opensAt } : {}),
-        at: Date.now(),
-      });
+      this.dispatch(customerMessageEvent(message, read, message === first, this.closedHours, Date.now()));
     }
   }
 
@@ -211,23 +204,14 @@ export class ConversationRuntime {
     const read = await this.store.conversationSettings({ businessNumberId, customerKey: customer.key, messageId: first.messageId, at: Date.now(), sentAt: first.sentAt });
     if (this.reusesSettings) {
       // A read that must not be reused (a legacy number's) also ends the reuse of the one before it.
-      this.lastRead = read.stableUntil === undefined ? undefined : { version: read.settings.version, businessOpen: read.businessOpen, opensAt: read.opensAt, until: read.stableUntil };
+      this.lastRead = keptRead(read);
     }
     return read;
   }
 
-  /**
-   * The last read again, without a local activity, when every waiting message was accepted under a published version
-   * no newer than it (the API puts the version it saw on the signal) and the read said its answer holds until now
-   * (business hours and routing rules change at minute boundaries; a legacy number's reply claim is never reused).
-   */
+  /** The last read again, without a local activity, while it holds (support/settings-reads.ts `reusableRead`). */
   private reusableRead(): SettingsRead | undefined {
-    const last = this.lastRead;
-    if (!last || Date.now() >= last.until) return undefined;
-    const newest = Math.max(...this.inbox.map((m) => m.settingsVersion ?? Number.POSITIVE_INFINITY));
-    const settings = this.snapshot.context.settings;
-    if (!settings || newest > last.version || last.version !== settings.version) return undefined;
-    return { settings, businessOpen: last.businessOpen, opensAt: last.opensAt, legacyReplyDue: false };
+    return reusableRead(this.lastRead, Date.now(), this.inbox, this.snapshot.context.settings);
   }
 
   /** The Update validators' check: throws the refusal (template_required, not_assigned…) or returns. */
