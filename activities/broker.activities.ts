@@ -1,4 +1,5 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
+import { currentActivity } from './heartbeat';
 import { messages as messagesMetric, sends } from '../lib/metrics';
 import type { OutboundContent } from '../machines/conversation.types';
 import { WINDOW_CLOSED_ERROR_CODE, failureReasonFor } from '../machines/conversation.rules';
@@ -19,22 +20,10 @@ import type { TemplateApiClient } from '../integrations/broker/template-api.clie
 import { recheckRefusedTemplate } from '../services/template-refusal';
 
 /** Temporal's attempt number of the running activity; outside an activity (a test calling the function itself) 1. */
-function attemptOf(): number {
-  try {
-    return Context.current().info.attempt;
-  } catch {
-    return 1;
-  }
-}
+const attemptOf = (): number => currentActivity()?.info.attempt ?? 1;
 
-/** The activity's logger; outside an activity (a test calling the function itself) nothing is logged. */
-function warn(message: string, fields: Record<string, unknown>): void {
-  try {
-    Context.current().log.warn(message, fields);
-  } catch {
-    // No activity context.
-  }
-}
+/** The activity's logger; outside an activity nothing is logged. */
+const warn = (message: string, fields: Record<string, unknown>): void => currentActivity()?.log.warn(message, fields);
 
 export interface BrokerDeps {
   store: Store;

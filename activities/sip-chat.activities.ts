@@ -3,7 +3,8 @@
  * in-dialog MESSAGE. The request derives from the line alone (dialog, CSeq, stored text), so a retried activity, on
  * this worker or another after a restart, re-sends the same request: the contact centre sees a retransmission.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
+import { currentActivity } from './heartbeat';
 import type { Logger } from 'pino';
 import type { OutboundContent } from '../machines/conversation.types';
 import type { Store } from '../store/db';
@@ -108,12 +109,8 @@ async function withApprovedTemplates(store: Store, conversationId: string, notic
 
 /** Heartbeats every second while inside an activity; nothing when called directly (tests). */
 function heartbeating(): { stop(): void } {
-  let context: Context;
-  try {
-    context = Context.current();
-  } catch {
-    return { stop: () => undefined };
-  }
+  const context = currentActivity();
+  if (!context) return { stop: () => undefined };
   const timer = setInterval(() => context.heartbeat(), 1_000);
   return { stop: () => clearInterval(timer) };
 }
