@@ -151,9 +151,15 @@ function CallPermissionReply({ reply }: { reply: NonNullable<Message['callPermis
 
 const mapLink = (l: { latitude: number; longitude: number }) => `https://www.openstreetmap.org/?mlat=${l.latitude}&mlon=${l.longitude}#map=17/${l.latitude}/${l.longitude}`;
 
-/** A short line for the message a reply quotes (plain text: shown through {@link MessageText}, isolated). */
-export const gist = (m: Message | undefined): string =>
-  !m ? 'an earlier message' : (m.text ?? m.image?.caption ?? (m.document?.filename !== undefined ? visibleText(m.document.filename) : undefined) ?? m.location?.name ?? m.interactive?.title ?? m.button?.text ?? `[${m.type}]`);
+/**
+ * A short line for the message a reply quotes (plain text: shown through {@link MessageText}, isolated). A caption or
+ * file name is marked as the message itself shows it ({@link CustomerText}), so a quote never reads otherwise.
+ */
+export const gist = (m: Message | undefined): string => {
+  if (!m) return 'an earlier message';
+  const marked = m.image?.caption ?? m.document?.filename;
+  return m.text ?? (marked !== undefined ? visibleText(marked) : undefined) ?? m.location?.name ?? m.interactive?.title ?? m.button?.text ?? `[${m.type}]`;
+};
 
 /** What a message says, by type, following the thread API's MessageView: media, location, contacts, choices offered or made. */
 export function MessageBody({ m }: { m: Message }) {

@@ -7,7 +7,7 @@
  */
 import { inboxPanel, useConsoleRig } from '../support/console-rig';
 import { BUSINESS_NUMBER_ID } from '../support/service';
-import { pdf } from '../support/media-fixtures';
+import { pdf, png } from '../support/media-fixtures';
 import { eventually } from '../support/workflow-env';
 
 const consoleTest = useConsoleRig();
@@ -41,5 +41,23 @@ describe("customers' file and profile names in the agent inbox", () => {
     const title = await panel.locator('h2').first().innerText();
     expect(title).toBe('Support[U+202E]tnega');
     expect(await accessibilityViolations()).toEqual([]);
+  }, 90_000);
+
+  it("marks the override in a quote of a picture's caption, as under the picture itself", async () => {
+    // The message shows a caption marked (it may carry overrides as a file name may); a quote of it showed it unmarked,
+    // so quoting the picture read `passwdexe.pdf`.
+    const { rig: consoleRig, service: rig } = consoleTest;
+    const customer = consoleRig.newCustomer();
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, text: 'A picture follows' });
+    await consoleRig.heldByAgent(customer);
+    await rig.simulator.sendInboundMedia({ phoneNumberId: BUSINESS_NUMBER_ID, from: customer, type: 'image', bytes: png, mimeType: 'image/png', caption: spoofed });
+    const { page } = await consoleRig.open('agent');
+    const panel = await inboxPanel(page, customer);
+    const bubble = panel.locator('li.message.inbound').filter({ has: page.locator('img') });
+    await bubble.waitFor({ timeout: 20_000 });
+    expect(await bubble.locator('p').last().innerText()).toBe('passwd[U+202E]fdp.exe');
+    await bubble.getByRole('button', { name: 'Quote' }).click();
+    const quoted = await panel.locator('p.quoting q').innerText();
+    expect(quoted).toBe('passwd[U+202E]fdp.exe');
   }, 90_000);
 });
