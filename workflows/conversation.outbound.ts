@@ -45,7 +45,7 @@ export class ConversationOutbound {
     lastSentAt: number | undefined,
     localActivities: LocalActivityLine,
     /** When the window closes now for this content (epoch ms), or undefined when it may go outside it. */
-    private readonly sendBy: (message: SendMessageEffect['message']) => number | undefined = () => undefined,
+    private readonly sendBy: (message: SendMessageEffect['message']) => number | undefined,
   ) {
     this.paced = new PacedSender(sendOptions, lastSentAt, localActivities);
     this.store = localActivities.through(storeActivities);
@@ -71,11 +71,7 @@ export class ConversationOutbound {
     try {
       // Runs started before lanes existed replay their sends on the conversation queue, unpaced.
       // The window is read at the send's turn, after pacing: a send accepted just before it closed is not made after.
-      const atTurn = (i: SendMessageEffect) => {
-        const sendBy = this.sendBy(i.message);
-        return sendBy === undefined ? i : { ...i, sendBy };
-      };
-      const outcome = await (patched(PACED_SEND_LANES) ? this.paced.send(item, atTurn) : broker.sendMessage(item));
+      const outcome = await (patched(PACED_SEND_LANES) ? this.paced.send(item, this.sendBy) : broker.sendMessage(item));
       if (outcome.outcome === 'rejected') {
         this.dispatch({ type: 'broker.rejected', messageId: item.messageId, code: outcome.code, title: outcome.title, at: Date.now() });
       } else if (!patched('skip-broker-accepted-dispatch')) {

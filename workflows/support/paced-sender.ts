@@ -31,8 +31,11 @@ export class PacedSender {
     this.lanes = localActivities.through(laneActivities);
   }
 
-  /** `atTurn`: what to send once its turn comes (after the pacing wait), e.g. with the window as it is then. */
-  async send(item: SendMessageEffect, atTurn: (item: SendMessageEffect) => SendAttempt = (i) => i): Promise<SendOutcome> {
+  /**
+   * `sendBy`: read once the send's turn comes (after the pacing wait), when the customer service window closes for
+   * this content (epoch ms), or undefined when it may go outside it; the broker then sends only before it.
+   */
+  async send(item: SendMessageEffect, sendBy: (message: SendMessageEffect['message']) => number | undefined): Promise<SendOutcome> {
     if (!this.lane) {
       // Once per run: the worker's answer is recorded in the history, so a later config change reaches the next run.
       const settings = await this.lanes.sendLane({ businessNumberId: item.businessNumberId });
@@ -40,7 +43,9 @@ export class PacedSender {
     }
     const wait = this.lastSentAt === undefined ? 0 : this.lastSentAt + this.lane.settings.customerPacingMs - Date.now();
     if (wait > 0) await sleep(wait);
-    const outcome = await this.lane.broker.sendMessage(atTurn(item));
+    const by = sendBy(item.message);
+    const attempt: SendAttempt = by === undefined ? item : { ...item, sendBy: by };
+    const outcome = await this.lane.broker.sendMessage(attempt);
     if (outcome.outcome === 'accepted') this.lastSentAt = Date.now();
     return outcome;
   }
