@@ -95,9 +95,32 @@ function isTimeZone(value: string): boolean {
   }
 }
 
+/** The ways the hours read a local time: weekday and HH:MM; the date; the date and HH:MM. */
+const shapes = {
+  weekdayTime: ['en-GB', { weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }],
+  date: ['en-US', { year: 'numeric', month: 'numeric', day: 'numeric' }],
+  dateTime: ['en-US', { hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' }],
+} as const satisfies Record<string, [string, Intl.DateTimeFormatOptions]>;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * One formatter per shape and zone, kept: building one costs about as much as a settings read's other work (over
+ * 100 µs), and `nextOpeningAt` takes dozens. A formatter holds no time of its own, so reuse changes no answer.
+ */
+function formatter(shape: keyof typeof shapes, zone: string): Intl.DateTimeFormat {
+  const key = `${shape} ${zone}`;
+  let kept = formatters.get(key);
+  if (!kept) {
+    const [locale, options] = shapes[shape];
+    kept = new Intl.DateTimeFormat(locale, { ...options, timeZone: zone });
+    formatters.set(key, kept);
+  }
+  return kept;
+}
+
 /** Weekday and HH:MM of `at` in `zone`. */
 export function localTime(at: number, zone: string): { day: Weekday; time: string } {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const parts = formatter('weekdayTime', zone).formatToParts(at);
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return { day: get('weekday').toLowerCase().slice(0, 3) as Weekday, time: `${get('hour')}:${get('minute')}` };
 }
@@ -134,14 +157,14 @@ export function nextOpeningAt(config: MachineConfig, at: number): number | undef
 
 /** Year, month (1-12) and day of `at` in `zone`. */
 function localDate(at: number, zone: string): { year: number; month: number; day: number } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: 'numeric', day: 'numeric' }).formatToParts(at);
+  const parts = formatter('date', zone).formatToParts(at);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   return { year: get('year'), month: get('month'), day: get('day') };
 }
 
 /** How far `zone` is ahead of UTC at `at` (ms). */
 function zoneOffset(at: number, zone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' }).formatToParts(at);
+  const parts = formatter('dateTime', zone).formatToParts(at);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute')) - Math.floor(at / 60_000) * 60_000;
 }
