@@ -1,4 +1,5 @@
 import type { WorkflowHandleWithSignaledRunId } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { startBrokerSimulator, type BrokerSimulator } from '../../simulator/broker-simulator';
 import { connectStore, type Store } from '../../store/db';
@@ -25,6 +26,14 @@ export interface TimeSkippingRig {
    * waits for its settings read (a local activity) first, so an update sent right after the signal could be early.
    */
   customerWrites(conversation: ConversationInput, sentAt: number, options?: { maxHistoryEvents?: number }): Promise<WorkflowHandleWithSignaledRunId>;
+  /**
+   * Waits until the workflow's latest run has nothing in flight: no activity pending and no workflow task scheduled
+   * since its last completed one. The Java test server wedges a run when an Update arrives while the workflow task
+   * that continues it as new is in flight (the task is refused, "ContinueAsNewWorkflowExecution must be the last
+   * command" or "workflow execution already completed", on every attempt, and the Update never answers), so tests
+   * that pass the history bound send their Updates only between tasks.
+   */
+  settled(workflowId: string): Promise<void>;
   teardown(): Promise<void>;
 }
 
@@ -56,6 +65,21 @@ export async function startTimeSkippingRig(): Promise<TimeSkippingRig> {
       const latestRun = env.client.workflow.getHandle(conversation.conversationId);
       await eventually(() => latestRun.query(conversationStatusQuery), (s) => s.lastMessages.some((m) => m.messageId === message.messageId));
       return handle;
+    },
+    async settled(workflowId) {
+      const { EventType } = temporal.api.enums.v1;
+      const latest = env.client.workflow.getHandle(workflowId);
+      await eventually(
+        async () => {
+          const described = await latest.describe();
+          if (described.status.name !== 'RUNNING' || (described.raw.pendingActivities?.length ?? 0) > 0) return false;
+          const events = (await latest.fetchHistory()).events ?? [];
+          const types = events.map((e) => e.eventType);
+          const lastCompleted = types.lastIndexOf(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
+          return lastCompleted >= 0 && !types.slice(lastCompleted).includes(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+        },
+        (quiet) => quiet,
+      );
     },
     async teardown() {
       await simulator.close();

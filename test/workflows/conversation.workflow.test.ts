@@ -143,6 +143,7 @@ describe('conversation workflow, with the full 24 hours elapsing on the time-ski
     for (let i = 1; i <= 25; i += 1) {
       lastSentAt = await rig.env.currentTimeMs();
       await customerWrites(conversation, lastSentAt, 60);
+      await rig.settled(conversation.conversationId);
       await handle.executeUpdate(sendMessageUpdate, { args: [sendText(`reply ${i}`)] });
     }
     await eventually(() => rig.simulator.sent().filter((m) => m.to === conversation.customer.waId).length, (n) => n === 25);
@@ -174,7 +175,10 @@ describe('conversation workflow, with the full 24 hours elapsing on the time-ski
 
     await rig.env.sleep(2 * HOUR);
     // Enough sends to pass the history bound: the next run must still know the call.
-    for (let i = 1; i <= 8; i += 1) await handle.executeUpdate(sendMessageUpdate, { args: [sendText(`after your call ${i}`)] });
+    for (let i = 1; i <= 8; i += 1) {
+      await rig.settled(conversation.conversationId);
+      await handle.executeUpdate(sendMessageUpdate, { args: [sendText(`after your call ${i}`)] });
+    }
     const latest = rig.env.client.workflow.getHandle(conversation.conversationId);
     await eventually(async () => (await latest.describe()).runId, (runId) => runId !== firstRun);
     // The same call id again, claiming a later time: taken once, the deadline stays.
