@@ -14,6 +14,7 @@ import { apiKeyRoutes } from './api-keys.routes';
 import { codecRoutes } from './codec.routes';
 import { erasureRoutes } from './erasure.routes';
 import { createErasureService } from '../services/erasure.service';
+import { createErasureClock } from '../services/erasure-clock';
 import { authenticate } from './auth';
 import { createFailedAuthLimiter } from './auth-limiter';
 import { keyRateLimit } from './key-rate-limit';
@@ -148,9 +149,11 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   const taskQueue = config.TEMPORAL_TASK_QUEUE;
   const idleCloseAfterMs = config.CONVERSATION_IDLE_CLOSE_MS;
   const settingsVersion = publishedVersionReader(store, config.SETTINGS_CACHE_MS ?? 1_000);
+  // One per process: the erasure moves it, the ingest reads it (README "Events arriving after an erasure").
+  const erasureClock = createErasureClock(store);
   app.use(
     webhookRoutes({
-      ingest: { store, temporal, taskQueue, idleCloseAfterMs, logger, templates, settingsVersion },
+      ingest: { store, temporal, taskQueue, idleCloseAfterMs, logger, templates, settingsVersion, erasureClock },
       appSecret: config.WHATSAPP_APP_SECRET,
       verifyToken: config.WHATSAPP_VERIFY_TOKEN,
       // Not the JSON API's limit: Meta's bodies reach 3 MB, and one refused is redelivered, then lost.
@@ -195,7 +198,7 @@ export function createApp({ config, store, temporal, logger, analytics, limits, 
   app.use(consoleLiveRoutes({ feeds, conversations, templates }));
   app.use(apiKeyRoutes(store));
   app.use(agentRegistryRoutes(store));
-  app.use(erasureRoutes(createErasureService({ store, temporal }), store));
+  app.use(erasureRoutes(createErasureService({ store, temporal, erasureClock }), store));
   app.use(machineConfigRoutes(store, settingsVersion.forget));
   app.use(numberRoutes(store));
   const blockUsers = createBlockUsersClient({

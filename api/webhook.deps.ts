@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { ErasureClock } from '../services/erasure-clock';
 import type { TemplateService } from '../services/templates.service';
 import type { Store } from '../store/db';
 import { publishedConfig } from '../store/machine-config.store';
@@ -20,6 +21,8 @@ export interface IngestDeps {
    * settings only when they changed (`InboundMessage.settingsVersion`); absent: the signal carries none.
    */
   settingsVersion?: () => Promise<number>;
+  /** Whether a status or a redelivered message is of a person erased since (the same one the erasure service moves). */
+  erasureClock: Pick<ErasureClock, 'isStatusErased' | 'isRedeliveryErased'>;
 }
 
 /** What reads the published version for the webhook: `forget()` drops the cached answer (after a publish here). */

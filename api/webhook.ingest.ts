@@ -9,7 +9,6 @@ import { isPersonBlockedInbound } from '../services/person-blocks';
 import { handOver, inboundOf, ingestStatus, ingestTemplateEvent, storeInbound, tellOfReaction, type Inbound } from './webhook.messages';
 import { DELIVERY_STATUSES, isDeliveryStatus } from '../store/messages.store';
 import { CALL_STATUSES, isCallStatus } from '../store/call-events.store';
-import { isMessageErased, mayBeErasedRedelivery } from '../store/erasure-tombstones.store';
 import { healthFields, ingestHealthEvent, MESSAGES_ERROR, UnreadableHealthEvent } from '../services/account-health';
 import { UnusablePart } from './webhook.failures';
 import { CloudMessageEcho, EchoesChangeValue, takeEcho } from '../services/business-app-echoes';
@@ -233,8 +232,8 @@ export async function ingestParts(
     let erased = false;
     const refused = await refusedOr(() => letterOf(part, receivedAt), async () => {
       // Meta's redelivery of a message erased since: a duplicate, the person not registered again. Read only for a late
-      // message (store/erasure-tombstones.store.ts): a fresh one costs nothing more.
-      if (mayBeErasedRedelivery(Number(message.timestamp) * 1000, receivedAt) && (erased = await isMessageErased(deps.store, message.id))) return;
+      // message (services/erasure-clock.ts): a fresh one costs nothing more.
+      if ((erased = await deps.erasureClock.isRedeliveryErased(message.id, Number(message.timestamp) * 1000, receivedAt))) return;
       const taken = await inboundOf(deps, part.value, message, receivedAt, firstPosition + index);
       inbound = taken;
       const { businessNumberId, customer } = taken.input.conversation;

@@ -27,7 +27,6 @@ import { meaningOf } from '../lib/meta-errors';
 import { templateHealthEvent } from '../services/account-health';
 import { failureConsequences } from '../services/failure-consequences';
 import { customerForInbound, inboundIdentity, learnFromStatus } from '../services/customer-identity';
-import { erasedRecently, isMessageErased } from '../store/erasure-tombstones.store';
 
 /** `played`: a voice message was played (Meta's status webhook reference); kept beside `read`, which it implies. */
 
@@ -191,8 +190,8 @@ function failureOf(status: CloudStatus): MessageFailure | undefined {
 export async function ingestStatus(deps: IngestDeps, status: CloudStatus & { status: DeliveryStatusDoc['status'] }): Promise<void> {
   // A status of a message sent to a person erased since names them (their number, BSUID, and the wamid, which carries
   // their number in base64): dropped, not kept beside no message. One read by `_id` per status, only while an erasure
-  // is recent (store/erasure-tombstones.store.ts): otherwise none.
-  if ((await erasedRecently(deps.store)) && (await isMessageErased(deps.store, status.id))) return;
+  // is recent (services/erasure-clock.ts): otherwise none.
+  if (await deps.erasureClock.isStatusErased(status.id)) return;
   await learnFromStatus(deps.store, status, new Date());
   const failure = failureOf(status);
   const messageId = status.biz_opaque_callback_data;

@@ -5,6 +5,7 @@ import { checkCustomerNumber } from '../lib/phone-numbers';
 import type { Store } from '../store/db';
 import { auditErasure, eraseSubjectData, findErasureSubject, type ErasedCounts } from '../store/erasure.store';
 import { closeConversationUpdate } from '../workflows/conversation.messages';
+import type { ErasureClock } from './erasure-clock';
 
 /** What an erasure did, and what it could not do at once (the API answers this). */
 export interface ErasureResult {
@@ -19,6 +20,8 @@ export interface ErasureResult {
 export interface ErasureDeps {
   store: Store;
   temporal: Client;
+  /** Records the tombstones and waits until every process checks them, before the deletes. */
+  erasureClock: Pick<ErasureClock, 'recordBeforeDeleting'>;
 }
 
 /** How long a running conversation may take to close before it is terminated. */
@@ -36,7 +39,7 @@ const bounded = <T>(work: Promise<T>, ms: number) =>
  * Meta's call webhooks, call permissions, dead letters naming them and the connector's copies of their blocks (the block at WhatsApp stays: {@link NOT_ERASED_AT_ONCE}). Audited with counts
  * and the caller, never the identifier. Throws `unknown_customer` when nothing names them.
  */
-export function createErasureService({ store, temporal }: ErasureDeps) {
+export function createErasureService({ store, temporal, erasureClock }: ErasureDeps) {
   async function closeAndDeleteRuns(conversationId: string): Promise<{ closed: boolean; runs: number }> {
     let closed = false;
     const handle = temporal.workflow.getHandle(conversationId);
@@ -85,7 +88,7 @@ export function createErasureService({ store, temporal }: ErasureDeps) {
         conversationsClosed += closed ? 1 : 0;
         temporalRuns += runs;
       }
-      const erased = await eraseSubjectData(store, subject);
+      const erased = await eraseSubjectData(store, subject, (ids) => erasureClock.recordBeforeDeleting(ids, new Date()));
       const nothing = temporalRuns === 0 && Object.values(erased).every((n) => n === 0);
       if (nothing) throw new AppError('unknown_customer', 'Nothing stored names this customer (or they were erased already)');
       const erasureId = randomUUID();

@@ -22,41 +22,12 @@ export interface TombstoneDoc {
 /** The tombstone's `_id` for a wamid, wacid or Call-ID. */
 export const tombstoneId = (id: string): string => createHash('sha256').update(id).digest('hex');
 
-/** When this process last erased someone (epoch ms; 0: never): a redelivery right after it is checked too. */
-let lastErasureAt = 0;
-
-/**
- * How often a process reads when anyone last erased someone (`erasure_clock`, one document), and how long after an
- * erasure statuses are still checked against the tombstones. A status webhook is most of a number's webhook traffic:
- * reading a tombstone for each took the ingest's store commands from 1.1 to 1.8 per webhook and its ack p99 at 400/s
- * from 70–89 ms to 167–239 ms (`npm run bench:ingest -- --rates 200,400 --seconds 10`, 2026-12-01, three runs each).
- * With no erasure in the last {@link STATUS_CHECK_DAYS} days, a status reads nothing more; a status of an erased
- * person's message that comes later than that (a read receipt a month on) is stored (README, "Events arriving after
- * an erasure").
- */
-export const ERASURE_CLOCK_REFRESH_MS = 2_000;
-export const STATUS_CHECK_DAYS = 30;
-
 const clock = (store: Store): Collection<{ _id: string; at: Date }> => store.db.collection<{ _id: string; at: Date }>('erasure_clock');
-/** The latest erasure any process recorded, as this process last read it (epoch ms), and when it read it. */
-let sharedErasureAt = 0;
-let clockReadAt = Number.NEGATIVE_INFINITY;
 
-/** Whether anyone erased someone in the last {@link STATUS_CHECK_DAYS} days (read at most every 2 s, by `_id`). */
-export async function erasedRecently(store: Store, now = Date.now()): Promise<boolean> {
-  if (now - clockReadAt >= ERASURE_CLOCK_REFRESH_MS) {
-    clockReadAt = now;
-    sharedErasureAt = (await clock(store).findOne({ _id: 'latest' }))?.at.getTime() ?? 0;
-  }
-  return Math.max(sharedErasureAt, lastErasureAt) > now - STATUS_CHECK_DAYS * 86_400_000;
+/** When anyone last erased someone (epoch ms; 0: never), as {@link recordTombstones} left it: one read by `_id`. */
+export async function latestErasureAt(store: Store): Promise<number> {
+  return (await clock(store).findOne({ _id: 'latest' }))?.at.getTime() ?? 0;
 }
-
-/**
- * Waits until every API process has read the clock {@link recordTombstones} moved (one refresh and a margin), so a
- * status arriving after the erasure's deletes is checked everywhere; one arriving before them is stored and then
- * deleted with the rest of the person's data.
- */
-export const untilEveryProcessChecks = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, ERASURE_CLOCK_REFRESH_MS + 500));
 
 const erasedCalls = (store: Store): Collection<TombstoneDoc> => store.db.collection<TombstoneDoc>('erased_calls');
 const erasedMessages = (store: Store): Collection<TombstoneDoc> => store.db.collection<TombstoneDoc>('erased_messages');
@@ -72,10 +43,10 @@ async function insertAll(collection: Collection<TombstoneDoc>, ids: string[], er
 
 /**
  * Records the erased person's calls (wacids, SIP Call-IDs) and messages (wamids of those sent to them and of theirs,
- * reactions included). Written before their data is deleted: an event arriving meanwhile finds the tombstone.
+ * reactions included), and moves `erasure_clock` to `erasedAt`. Written before their data is deleted: an event
+ * arriving meanwhile finds the tombstone (when events are checked: services/erasure-clock.ts).
  */
 export async function recordTombstones(store: Store, ids: { callIds: string[]; wamids: string[] }, erasedAt: Date): Promise<void> {
-  lastErasureAt = Math.max(lastErasureAt, erasedAt.getTime());
   await insertAll(erasedCalls(store), ids.callIds, erasedAt);
   await insertAll(erasedMessages(store), ids.wamids, erasedAt);
   // One document, replaced by `_id` (a scan of one document on FerretDB); racing erasures both leave a recent time.
@@ -94,16 +65,3 @@ export async function isCallErased(store: Store, wacid: string): Promise<boolean
 export async function isMessageErased(store: Store, wamid: string): Promise<boolean> {
   return (await erasedMessages(store).findOne({ _id: tombstoneId(wamid) }, { projection: { _id: 1 } })) !== null;
 }
-
-/**
- * How late (ms after Meta's `timestamp`) an inbound message must arrive before it is checked against the erased
- * marks. A fresh message (nearly every one) costs nothing; a redelivery comes later, as Meta retries.
- */
-export const REDELIVERY_CHECK_AFTER_MS = 60_000;
-
-/**
- * Whether an inbound message could be the redelivery of an erased one, so worth a read: it arrives over
- * {@link REDELIVERY_CHECK_AFTER_MS} after it was written, or this process erased someone since then.
- */
-export const mayBeErasedRedelivery = (sentAtMs: number, receivedAt: Date): boolean =>
-  receivedAt.getTime() - sentAtMs > REDELIVERY_CHECK_AFTER_MS || lastErasureAt >= sentAtMs;

@@ -7,7 +7,6 @@ import { eraseBlocksNaming } from './blocked-users.store';
 import { conversationIdParts, normaliseConversationId, normaliseCustomerKey } from '../lib/conversation-id';
 import { parseIdentifier } from '../lib/customer-identifiers';
 import { callIdsOf, eraseTraces, type ErasedTraces } from './erasure-traces.store';
-import { recordTombstones, untilEveryProcessChecks } from './erasure-tombstones.store';
 import { escapeRegex } from './regex';
 
 /** Who an erasure is about, as the store knows them: the conversations and customer keys found for one identifier. */
@@ -88,26 +87,26 @@ export async function findErasureSubject(store: Store, written: string): Promise
  * them, the connector's copies of their blocks, their customer registry entries, and every other trace naming them
  * ({@link eraseTraces}: calls, Meta's call webhooks, call permissions, dead letters, the legacy-number notice ledger,
  * agents' places). Idempotent: a second run finds nothing and counts zeros. Plain deletes by `_id`/field: FerretDB
- * and MongoDB alike.
+ * and MongoDB alike. `beforeDeleting` gets the ids of the person's calls (wacids, SIP Call-IDs) and messages (wamids,
+ * sent and received, reactions included) once they are found and before anything goes: the caller records their
+ * tombstones there (services/erasure-clock.ts), so an event arriving meanwhile finds one (README "Erasure").
  */
-export async function eraseSubjectData(store: Store, subject: ErasureSubject): Promise<ErasedCounts> {
+export async function eraseSubjectData(
+  store: Store,
+  subject: ErasureSubject,
+  beforeDeleting: (ids: { callIds: string[]; wamids: string[] }) => Promise<void>,
+): Promise<ErasedCounts> {
   // The person as the registry knows them, read before it forgets them: their blocks and traces are found by it too.
   const person = await registryPerson(store, subject);
   const byPerson = { $or: [{ conversationId: { $in: subject.conversationIds } }, { customerKey: { $in: subject.customerKeys } }] };
   const messages = await store.messages.find(byPerson).toArray();
   const customerKeys = [...new Set([...subject.customerKeys, ...person.conversationKeys])];
   const identities = [...new Set([...subject.identities, ...person.identifierValues])];
-  // Before anything goes: a call event, a status or a redelivery arriving meanwhile finds its tombstone (README "Erasure").
-  await recordTombstones(
-    store,
-    {
-      callIds: await callIdsOf(store, { conversationIds: subject.conversationIds, customerKeys, identities }),
-      // Sent and received; their reactions are Meta's inbound messages too (`_id` the wamid), kept apart from the thread.
-      wamids: [...messages.flatMap((m) => (m.wamid ? [m.wamid] : m.direction === 'inbound' ? [m._id] : [])), ...(await store.reactions.find({ by: { $in: subject.customerKeys } }, { projection: { _id: 1 } }).toArray()).map((r) => r._id)],
-    },
-    new Date(),
-  );
-  await untilEveryProcessChecks();
+  await beforeDeleting({
+    callIds: await callIdsOf(store, { conversationIds: subject.conversationIds, customerKeys, identities }),
+    // Sent and received; their reactions are Meta's inbound messages too (`_id` the wamid), kept apart from the thread.
+    wamids: [...messages.flatMap((m) => (m.wamid ? [m.wamid] : m.direction === 'inbound' ? [m._id] : [])), ...(await store.reactions.find({ by: { $in: subject.customerKeys } }, { projection: { _id: 1 } }).toArray()).map((r) => r._id)],
+  });
   const deleted = await deleteMessages(store, messages);
   // Their reactions, and anyone's reactions in their conversations.
   await store.reactions.deleteMany({ $or: [{ conversationId: { $in: subject.conversationIds } }, { by: { $in: subject.customerKeys } }] });

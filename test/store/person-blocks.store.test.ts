@@ -164,7 +164,7 @@ describe('erasing a blocked person (store/erasure.store.ts)', () => {
     expect(await naming(dee, [older._id, younger._id])).toHaveLength(4);
 
     // Erased by their BSUID: no conversation names the phone, only the registry does.
-    const erased = await eraseSubjectData(store, { conversationIds: [], customerKeys: [dee.bsuid], identities: [dee.bsuid] });
+    const erased = await eraseSubjectData(store, { conversationIds: [], customerKeys: [dee.bsuid], identities: [dee.bsuid] }, async () => undefined);
     expect(erased.blocks).toBe(4);
     expect(await naming(dee, [older._id, younger._id])).toEqual([]);
     expect(await naming(other, [otherPerson._id])).toHaveLength(1);
