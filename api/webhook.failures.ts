@@ -3,20 +3,10 @@ import { MongoError, MongoNetworkError, MongoServerSelectionError } from 'mongod
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Store } from '../store/db';
-import { NoCustomerNamed } from '../services/customer-identity';
-import { MisaddressedEcho } from '../services/business-app-echoes';
+import { UnusablePart } from '../services/unusable-part';
 import { recordDeadLetter, type DeadLetter, type DeadLetterReason } from '../store/dead-letters.store';
 
-/** A part of a webhook the connector can never use, whatever it retries: kept as a dead letter, never a 5xx. */
-export class UnusablePart extends Error {
-  constructor(
-    readonly reason: DeadLetterReason,
-    detail: string,
-  ) {
-    super(detail);
-    this.name = 'UnusablePart';
-  }
-}
+export { UnusablePart };
 
 // gRPC codes that mean Temporal is (momentarily) not there, rather than refusing what it was asked.
 const GRPC_OUTAGE = new Set([1 /* CANCELLED */, 4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 10 /* ABORTED */, 14 /* UNAVAILABLE */]);
@@ -82,8 +72,6 @@ export async function orDeadLetter(deps: FailureDeps, letter: () => DeadLetter, 
 
 async function permanentReason(deps: FailureDeps, err: unknown): Promise<DeadLetterReason | undefined> {
   if (err instanceof UnusablePart) return err.reason;
-  if (err instanceof NoCustomerNamed) return 'no_customer';
-  if (err instanceof MisaddressedEcho) return err.reason;
   if (isOutage(err) || !(await backendsAnswer(deps.store, deps.temporal))) return undefined;
   if (err instanceof ServiceError) return 'refused_by_temporal';
   if (err instanceof MongoError) return 'refused_by_store';

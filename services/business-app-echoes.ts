@@ -7,6 +7,7 @@ import { findNumber } from '../store/numbers.store';
 import { recordReaction } from '../store/reactions.store';
 import { conversationWorkflowId } from '../workflows/conversation.messages';
 import { customerForInbound } from './customer-identity';
+import { UnusablePart } from './unusable-part';
 
 /**
  * Meta's `smb_message_echoes` webhook: what a business on a coexistence number sent from the WhatsApp Business app (or
@@ -80,12 +81,9 @@ export async function echoDoc(store: Store, businessNumberId: string, echo: Clou
 const digits = (number: string) => number.replace(/\D/g, '');
 
 /** An echo whose addressing cannot be right: kept as a dead letter of `reason`, `message` saying what is wrong. */
-export class MisaddressedEcho extends Error {
-  constructor(
-    readonly reason: 'no_customer' | 'message_unreadable',
-    detail: string,
-  ) {
-    super(detail);
+export class MisaddressedEcho extends UnusablePart {
+  constructor(reason: 'no_customer' | 'message_unreadable', detail: string) {
+    super(reason, detail);
     this.name = 'MisaddressedEcho';
   }
 }

@@ -1,4 +1,5 @@
 import type { CustomerRef } from '../machines/conversation.types';
+import { UnusablePart } from './unusable-part';
 import { SystemNotice, bsuidOrNone, identifiersOf, parseIdentifier, personPhone, type Identifier, type IdentifierKind, type IdentityHints } from '../lib/customer-identifiers';
 import type { Store } from '../store/db';
 import { mongoRegistry, type RegistryDb } from '../store/customer-registry.db';
@@ -67,9 +68,9 @@ export function inboundIdentity(contact: CloudContact | undefined, message: Clou
 }
 
 /** The part names nobody the registry can key on (no number, and no user id that is a BSUID): a `no_customer` dead letter. */
-export class NoCustomerNamed extends Error {
+export class NoCustomerNamed extends UnusablePart {
   constructor(message: string) {
-    super(message);
+    super('no_customer', message);
     this.name = 'NoCustomerNamed';
   }
 }
