@@ -5,7 +5,7 @@ import { mongoRegistry } from './customer-registry.db';
 import { membersOf, ownerOf, rootOf } from './customers.store';
 import { eraseBlocksNaming } from './blocked-users.store';
 import { conversationIdParts, normaliseConversationId, normaliseCustomerKey } from '../lib/conversation-id';
-import { parseIdentifier } from '../lib/customer-identifiers';
+import { bsuidOrNone, parseIdentifier } from '../lib/customer-identifiers';
 import { callIdsOf, eraseTraces, type ErasedTraces } from './erasure-traces.store';
 import { escapeRegex } from './regex';
 
@@ -126,7 +126,7 @@ export async function eraseSubjectData(
  */
 async function eraseDeadLettersNaming(store: Store, values: string[]): Promise<number> {
   // Phone numbers / wa_ids and BSUIDs only: a username ("ada") would take other people's letters that merely say it.
-  const names = [...new Set(values.filter((v) => /^\d{6,}$/.test(v) || /^[A-Z]{2}\.[0-9A-Za-z.]+$/.test(v)))];
+  const names = [...new Set(values.filter((v) => /^\d{6,}$/.test(v) || bsuidOrNone(v) !== undefined))];
   if (names.length === 0) return 0;
   // Not inside a longer number or id: a wa_id 1555… must not take 11555…'s letters.
   const pattern = `(^|[^0-9A-Za-z.])(${names.map(escapeRegex).join('|')})($|[^0-9A-Za-z])`;
