@@ -5,7 +5,7 @@ import { isDuplicateKey, type Store } from '../store/db';
 import { statusRank, type BusinessAppMessageDoc } from '../store/documents';
 import { findNumber } from '../store/numbers.store';
 import { recordReaction } from '../store/reactions.store';
-import { conversationWorkflowId } from '../workflows/conversation.messages';
+import { conversationWorkflowId } from '../lib/conversation-id';
 import { customerForInbound } from './customer-identity';
 import { UnusablePart } from './unusable-part';
 

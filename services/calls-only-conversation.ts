@@ -10,7 +10,7 @@ import type { ConversationStatus } from '../machines/conversation.status';
 import { listCallEvents } from '../store/call-events.store';
 import { listCalls } from '../store/calls.store';
 import type { Store } from '../store/db';
-import { conversationIdParts } from '../workflows/conversation.messages';
+import { conversationIdParts } from '../lib/conversation-id';
 
 /** The status of a conversation known only by its calls (see the file's comment), or null when it has none. */
 export async function callsOnlyConversation(store: Store, conversationId: string): Promise<ConversationStatus | null> {

@@ -6,7 +6,7 @@ import { mongoRegistry, type RegistryDb } from '../store/customer-registry.db';
 import { learnIdentifiers, ownerOf } from '../store/customers.store';
 import type { CustomerDoc } from '../store/customer-registry.db';
 import { findConversation } from '../store/conversations.store';
-import { conversationWorkflowId } from '../workflows/conversation.messages';
+import { conversationWorkflowId } from '../lib/conversation-id';
 import type { CloudContact, CloudInboundMessage, CloudStatus } from '../api/webhook.schema';
 
 /**
