@@ -15,7 +15,7 @@ import { escapeUser } from '../integrations/sip/sip.headers';
 import { conversationHeaders, createSipCalls, metaRequestUri, type SipRouting } from '../integrations/sip/sip.routing';
 import type { SipDialog } from '../integrations/sip/sip.types';
 import { findCallSettings, forgetCall, saveCall } from '../store/calls.store';
-import { isCallErased } from '../store/erasure-tombstones.store';
+import { writeUnlessCallErased } from '../store/erasure-tombstones.store';
 import type { Store } from '../store/db';
 import type { CallStatus } from '../workflows/call.messages';
 import { tellConversationOfCall, type CustomerCallDeps } from '../services/customer-calls';
@@ -125,10 +125,7 @@ export function createCallActivities({ store, clock = () => new Date(), sip, b2b
 
     /** Not for a call whose customer was erased meanwhile (a ringing call ends after): its record would name them again. */
     async recordCall(status: CallStatus): Promise<void> {
-      if (await isCallErased(store, status.callId)) return;
-      await saveCall(store, status, clock());
-      // Erased while writing (the tombstone goes first, then the records): take it back.
-      if (await isCallErased(store, status.callId)) await forgetCall(store, status.callId);
+      await writeUnlessCallErased(store, status.callId, () => saveCall(store, status, clock()), () => forgetCall(store, status.callId));
     },
 
     /**

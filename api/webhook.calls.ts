@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { SESSION_WINDOW_MS } from '../machines/conversation.types';
 import { callConversation, tellConversationOfCall, type CallCustomer } from '../services/customer-calls';
 import { forgetCallEvent, markHandedOver, recordCallEvent, wasHandedOver } from '../store/call-events.store';
-import { isCallErased } from '../store/erasure-tombstones.store';
+import { writeUnlessCallErased } from '../store/erasure-tombstones.store';
 import { parseIdentifier } from '../lib/customer-identifiers';
 import type { IngestDeps } from './webhook.deps';
 import { UnusablePart } from './webhook.failures';
@@ -86,31 +86,36 @@ export async function ingestCallEvent(deps: IngestDeps, value: CallsChangeValue,
   // the conversation their messages use (the registry's key), never one built from the number alone.
   const caller = callerOf(value, event);
   if (!caller.waId && !caller.userId) throw new UnusablePart('no_customer', `call event ${event.id} (${event.event}) names no WhatsApp user: no number or user id on the user's side`);
-  // A call of a person erased since (its terminate comes seconds after the connect): answered, stored nowhere.
-  if (await isCallErased(deps.store, event.id)) return false;
-  const conversation = await callConversation(deps.store, businessNumberId, caller, receivedAt);
   // A status is kept once per status (RINGING, then ACCEPTED…); any other event once per call.
   const id = event.event === 'status' ? `${event.id}:status:${(event.status ?? '').toUpperCase()}` : `${event.id}:${event.event}`;
-  const outcome = await recordCallEvent(deps.store, {
-    _id: id,
-    wacid: event.id,
-    event: event.event,
-    ...(event.direction ? { direction: event.direction } : {}),
-    businessNumberId,
-    customer: caller.waId ?? conversation.customer.key,
-    conversationId: conversation.conversationId,
-    at: event.timestamp,
-    ...(event.status ? { status: event.status.toUpperCase() } : {}),
-    ...(event.start_time !== undefined ? { startTime: event.start_time } : {}),
-    ...(event.end_time !== undefined ? { endTime: event.end_time } : {}),
-    ...(event.duration !== undefined ? { durationSeconds: event.duration } : {}),
-    receivedAt,
-  });
-  // Erased while this event was on its way (the tombstone is written before the deletes): take it back.
-  if (outcome === 'new' && (await isCallErased(deps.store, event.id))) {
-    await forgetCallEvent(deps.store, id);
-    return false;
-  }
+  // A call of a person erased since (its terminate comes seconds after the connect): answered, stored nowhere, the
+  // caller not registered again; one erased while this event was on its way is taken back.
+  const stored = await writeUnlessCallErased(
+    deps.store,
+    event.id,
+    async () => {
+      const conversation = await callConversation(deps.store, businessNumberId, caller, receivedAt);
+      const outcome = await recordCallEvent(deps.store, {
+        _id: id,
+        wacid: event.id,
+        event: event.event,
+        ...(event.direction ? { direction: event.direction } : {}),
+        businessNumberId,
+        customer: caller.waId ?? conversation.customer.key,
+        conversationId: conversation.conversationId,
+        at: event.timestamp,
+        ...(event.status ? { status: event.status.toUpperCase() } : {}),
+        ...(event.start_time !== undefined ? { startTime: event.start_time } : {}),
+        ...(event.end_time !== undefined ? { endTime: event.end_time } : {}),
+        ...(event.duration !== undefined ? { durationSeconds: event.duration } : {}),
+        receivedAt,
+      });
+      return { conversation, outcome };
+    },
+    async ({ outcome }) => (outcome === 'new' ? forgetCallEvent(deps.store, id) : undefined),
+  );
+  if (!stored) return false;
+  const { conversation, outcome } = stored;
   // The user calls, or accepts the business's call (its ACCEPTED status): Meta's two cases on the pricing page. A call
   // 24 h old can open no window any more. A redelivery is handed over only if the first delivery's hand-over did not
   // finish (that may be why it came back); the conversation takes each call id once anyway.

@@ -59,6 +59,20 @@ export async function isCallErased(store: Store, wacid: string): Promise<boolean
 }
 
 /**
+ * Writes a record naming a call (`write`) unless the call's caller was erased: not at all when its tombstone is there,
+ * and taken back (`undo`, given what `write` answered) when the tombstone appears while writing. The erasure records
+ * its tombstones before it deletes (store/erasure.store.ts), so a write racing it is either deleted by it or caught by
+ * the second read. Answers what `write` answered, or undefined when the call is an erased person's.
+ */
+export async function writeUnlessCallErased<T>(store: Store, callId: string, write: () => Promise<T>, undo: (written: T) => Promise<void>): Promise<T | undefined> {
+  if (await isCallErased(store, callId)) return undefined;
+  const written = await write();
+  if (!(await isCallErased(store, callId))) return written;
+  await undo(written);
+  return undefined;
+}
+
+/**
  * Whether the message (its wamid) was an erased person's: a late status of a message sent to them is dropped, and
  * Meta's redelivery of a message of theirs is a duplicate (not stored, not handed over, the person not registered).
  */
