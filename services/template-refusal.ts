@@ -9,8 +9,7 @@
  * copy (this name and language only) takes the status WhatsApp lists; not listed, it is DELETED and may be created
  * again. Our other languages of the same name are left alone: WhatsApp holds each language as its own template.
  */
-import type { TemplateApiClient, TemplateStatus } from '../integrations/broker/template-api.client';
-import { templateStatuses } from '../integrations/broker/template-api.client';
+import { isTemplateStatus, type TemplateApiClient, type TemplateStatus } from '../integrations/broker/template-api.client';
 import type { Store } from '../store/db';
 import { findTemplateByKey, markTemplateDeleted, updateTemplate } from '../store/templates.store';
 
@@ -28,8 +27,8 @@ export async function recheckRefusedTemplate(store: Store, templates: Pick<Templ
   if (!listed) {
     return (await markTemplateDeleted(store, key, doc.brokerTemplateId, { source: 'sync', reason: `${reason}; not in WhatsApp's template list` })) ? 'DELETED' : 'unchanged';
   }
-  const status = listed.status as TemplateStatus;
-  if (!(templateStatuses as readonly string[]).includes(status) || status === doc.status) return 'unchanged';
+  const status = listed.status;
+  if (!isTemplateStatus(status) || status === doc.status) return 'unchanged';
   await updateTemplate(store, key, { status }, { status, source: 'sync', reason: `${reason}; WhatsApp's template list says ${status}` });
   return status;
 }

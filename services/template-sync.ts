@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/db';
 import type { TemplateDoc } from '../store/documents';
 import { insertTemplate, markTemplateDeleted, templateKey } from '../store/templates.store';
-import { templateStatuses, type BrokerTemplate, type TemplateStatus } from '../integrations/broker/template-api.client';
+import { isTemplateCategory, isTemplateStatus, type BrokerTemplate } from '../integrations/broker/template-api.client';
 import type { TemplateService } from './templates.service';
 
 /**
@@ -47,8 +47,6 @@ export async function markMissingDeleted(store: Store, held: TemplateDoc[], list
   return deleted;
 }
 
-const isStatus = (value: string): value is TemplateStatus => (templateStatuses as readonly string[]).includes(value);
-const isCategory = (value: string): value is TemplateDoc['category'] => ['marketing', 'utility', 'authentication'].includes(value);
 
 /**
  * Templates WhatsApp lists for an account that nobody made here (made in WhatsApp Manager, or by another tool) are
@@ -61,7 +59,7 @@ const isCategory = (value: string): value is TemplateDoc['category'] => ['market
 export async function importListed(store: Store, wabaId: string, numbers: readonly string[], listed: readonly BrokerTemplate[], known: ReadonlySet<string>, at = new Date()): Promise<number> {
   let imported = 0;
   for (const remote of listed) {
-    if (known.has(remote.id) || !isStatus(remote.status) || !isCategory(remote.category)) continue;
+    if (known.has(remote.id) || !isTemplateStatus(remote.status) || !isTemplateCategory(remote.category)) continue;
     for (const businessNumberId of numbers) {
       const doc: TemplateDoc = {
         _id: templateKey(businessNumberId, remote.name, remote.language),

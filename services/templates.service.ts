@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { templateStatuses, type TemplateApiClient, type TemplateCategory, type TemplateStatus } from '../integrations/broker/template-api.client';
+import { isTemplateCategory, isTemplateStatus, type TemplateApiClient, type TemplateCategory } from '../integrations/broker/template-api.client';
 import { AppError } from '../lib/errors';
 import type { TemplateDefinition } from '../lib/template-definition';
 import { APPROVED_EDIT_LIMITS, nextEditAllowedAt, templateEditProblems, templateRuleProblems } from '../lib/template-rules';
@@ -42,8 +42,6 @@ export interface NewTemplate {
   definition: TemplateDefinition;
 }
 
-const isStatus = (value: string): value is TemplateStatus => (templateStatuses as readonly string[]).includes(value);
-const isCategory = (value: string): value is TemplateCategory => ['marketing', 'utility', 'authentication'].includes(value);
 
 /**
  * Template lifecycle: supervisors create, edit and retire templates here; WhatsApp decides their status, which
@@ -93,7 +91,7 @@ export function createTemplateService({ store, broker, defaultWabaId, appId = 'a
     // REINSTATED ends a pause: the template is APPROVED again (message_template_status_update reference). It used to be
     // ignored as unknown, leaving the template PAUSED here for good.
     const event = reported.status === 'REINSTATED' ? { ...reported, status: 'APPROVED' } : reported;
-    if (!isStatus(event.status)) {
+    if (!isTemplateStatus(event.status)) {
       logger.warn({ event }, 'template status WhatsApp reported is unknown here; ignored');
       return 0;
     }
@@ -111,7 +109,7 @@ export function createTemplateService({ store, broker, defaultWabaId, appId = 'a
   /** template_category_update: WhatsApp re-categorised a template (it prices differently). */
   async function applyCategoryEvent(event: { templateId: string; category: string }, source: 'webhook' | 'sync'): Promise<number> {
     const category = event.category.toLowerCase();
-    if (!isCategory(category)) return 0;
+    if (!isTemplateCategory(category)) return 0;
     let changed = 0;
     for (const doc of await findTemplatesByBrokerId(store, event.templateId)) {
       if (doc.category === category) continue;
@@ -145,8 +143,8 @@ export function createTemplateService({ store, broker, defaultWabaId, appId = 'a
       const wabaId = await wabaFor(input.businessNumberId);
       const handles = await prepare(input.definition, input.category);
       const submitted = await broker.create(wabaId, { ...input, handles });
-      const status = isStatus(submitted.status) ? submitted.status : 'PENDING';
-      const category = isCategory(submitted.category) ? submitted.category : input.category;
+      const status = isTemplateStatus(submitted.status) ? submitted.status : 'PENDING';
+      const category = isTemplateCategory(submitted.category) ? submitted.category : input.category;
       const now = new Date();
       const doc: TemplateDoc = {
         _id: key,

@@ -11,6 +11,10 @@ export const templateStatuses = ['PENDING', 'APPROVED', 'REJECTED', 'PAUSED', 'D
 export type TemplateStatus = (typeof templateStatuses)[number];
 export const templateCategories = ['marketing', 'utility', 'authentication'] as const;
 export type TemplateCategory = (typeof templateCategories)[number];
+/** Whether WhatsApp's `status` (a webhook's, the list's) is one of {@link templateStatuses}. */
+export const isTemplateStatus = (value: string): value is TemplateStatus => (templateStatuses as readonly string[]).includes(value);
+/** Whether WhatsApp's `category` (as the list writes it, lower case) is one of {@link templateCategories}. */
+export const isTemplateCategory = (value: string): value is TemplateCategory => (templateCategories as readonly string[]).includes(value);
 
 export interface BrokerTemplate {
   id: string;
