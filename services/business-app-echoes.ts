@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { readInbound } from '../lib/inbound-message';
 import { receiptSeq } from '../lib/thread-order';
-import { isDuplicateKey, type Store } from '../store/db';
+import type { Store } from '../store/db';
+import { insertBusinessAppMessage, isKnownWamid } from '../store/messages.store';
 import { statusRank, type BusinessAppMessageDoc } from '../store/documents';
 import { findNumber } from '../store/numbers.store';
 import { recordReaction } from '../store/reactions.store';
@@ -113,32 +114,18 @@ export async function checkEchoAddressing(store: Store, metadata: EchoesChangeVa
  * Takes one echo: checked (checkEchoAddressing), then a reaction given from the app is folded onto the message it
  * names, `by: 'business_app'`, as a customer's reaction is (the latest per message and reacting party wins, an empty
  * emoji removes it: https://developers.facebook.com/documentation/business-messaging/whatsapp/webhooks/reference/messages/reaction),
- * and any other echo is stored in the thread (storeEcho). Keyed on the wamid either way: a redelivery is `duplicate`.
- * Throws MisaddressedEcho, or as the store does.
+ * and any other echo is stored in the thread. Keyed on the wamid either way: a redelivery, or the echo of a message
+ * this connector sent itself (its wamid is known), is `duplicate`. Nothing is signalled: an echo is not the customer
+ * writing, so it neither opens nor extends the customer service window (opened by "a WhatsApp user messages you":
+ * https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/send-messages#customer-service-windows),
+ * routes, nor gets automatic replies. Throws MisaddressedEcho, or as the store does (the webhook answers 503 and Meta
+ * delivers it again).
  */
 export async function takeEcho(store: Store, metadata: EchoesChangeValue['metadata'], echo: CloudMessageEcho, receivedAt: Date, position = 0): Promise<'new' | 'duplicate'> {
   await checkEchoAddressing(store, metadata, echo);
   const doc = await echoDoc(store, metadata.phone_number_id, echo, receivedAt, position);
-  if (!doc.reaction) return storeEcho(store, doc);
-  if (await store.wamids.findOne({ _id: doc.wamid })) return 'duplicate';
+  if (!doc.reaction) return insertBusinessAppMessage(store, doc);
+  if (await isKnownWamid(store, doc.wamid)) return 'duplicate';
   const reaction = { _id: doc.wamid, targetWamid: doc.reaction.messageId, conversationId: doc.conversationId, by: 'business_app', emoji: doc.reaction.emoji, at: new Date(doc.sortAt) };
   return (await recordReaction(store, reaction)) === 'inserted' ? 'new' : 'duplicate';
-}
-
-/**
- * Stores one echo, keyed on its wamid: a redelivery (or an echo of a message this connector sent itself, whose wamid
- * it knows) stores nothing and answers `duplicate`. Nothing is signalled: an echo is not the customer writing, so it
- * neither opens nor extends the customer service window (opened by "a WhatsApp user messages you":
- * https://developers.facebook.com/documentation/business-messaging/whatsapp/messages/send-messages#customer-service-windows),
- * routes, nor gets automatic replies. Throws as the store does (the webhook answers 503 and Meta delivers it again).
- */
-export async function storeEcho(store: Store, doc: BusinessAppMessageDoc): Promise<'new' | 'duplicate'> {
-  if (await store.wamids.findOne({ _id: doc.wamid })) return 'duplicate';
-  try {
-    await store.messages.insertOne(doc);
-    return 'new';
-  } catch (err) {
-    if (isDuplicateKey(err)) return 'duplicate';
-    throw err;
-  }
 }

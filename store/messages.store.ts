@@ -34,6 +34,27 @@ export async function insertInbound(store: Store, doc: InboundMessageDoc): Promi
   }
 }
 
+/** Whether the wamid is one the connector's own sends were answered with (recorded by {@link recordAccepted}). */
+export async function isKnownWamid(store: Store, wamid: string): Promise<boolean> {
+  return (await store.wamids.findOne({ _id: wamid }, { projection: { _id: 1 } })) !== null;
+}
+
+/**
+ * Stores a message written from the WhatsApp Business app (services/business-app-echoes.ts), keyed on its wamid: a
+ * redelivery, or the echo of a message this connector sent itself (its wamid is known), stores nothing and answers
+ * `duplicate`.
+ */
+export async function insertBusinessAppMessage(store: Store, doc: BusinessAppMessageDoc): Promise<'new' | 'duplicate'> {
+  if (await isKnownWamid(store, doc.wamid)) return 'duplicate';
+  try {
+    await store.messages.insertOne(doc);
+    return 'new';
+  } catch (err) {
+    if (isDuplicateKey(err)) return 'duplicate';
+    throw err;
+  }
+}
+
 /** Whether the message's conversation has handled it (see markInboundHandled). */
 export async function isInboundHandled(store: Store, messageId: string): Promise<boolean> {
   return (await store.handledInbound.findOne({ _id: messageId })) !== null;
