@@ -6,7 +6,7 @@ import { AppError, isUnprocessedUpdate, refusalIn } from '../lib/errors';
 import { isDirectSend, mayGoOutsideWindow } from '../machines/conversation.rules';
 import { checkParameters } from '../lib/template-parameters';
 import { findNumber } from '../store/numbers.store';
-import { findTemplate } from '../store/templates.store';
+import { findTemplate, templateLanguages } from '../store/templates.store';
 import { CONVERSATION_WORKFLOW_TYPE, conversationStatusQuery, sendMessageUpdate, type ConversationWorkflowInput } from '../workflows/conversation.messages';
 import type { ConversationServiceDeps } from './conversations.service';
 import { sendRefusal, type RefusedConversation } from './send-refusals';
@@ -33,7 +33,7 @@ export function messageIdFor(conversationId: string, idempotencyKey: string | un
  * here (chatwoot#13805: the refusal named the parameters, not the missing sync).
  */
 async function unknownTemplateDetail(store: ConversationServiceDeps['store'], businessNumberId: string, name: string, language: string): Promise<string> {
-  const languages = (await store.templates.find({ businessNumberId, name }).toArray()).map((t) => t.language).sort();
+  const languages = await templateLanguages(store, businessNumberId, name);
   const held = languages.length > 0 ? `; this number has it in ${languages.join(', ')}` : '';
   return `Template ${name} (${language}) is not known here on this number${held}. One made in WhatsApp Manager is taken in by the template sync (every TEMPLATE_SYNC_INTERVAL_MS, or now: POST /v1/templates/sync)`;
 }

@@ -23,6 +23,11 @@ export async function findTemplate(
   return store.templates.findOne({ businessNumberId, name, language });
 }
 
+/** The languages a number holds a template name in (any status), sorted. */
+export async function templateLanguages(store: Store, businessNumberId: string, name: string): Promise<string[]> {
+  return (await store.templates.find({ businessNumberId, name }, { projection: { language: 1 } }).toArray()).map((t) => t.language).sort();
+}
+
 export async function upsertTemplate(store: Store, template: Omit<TemplateDoc, '_id'>): Promise<void> {
   const _id = `${template.businessNumberId}:${template.name}:${template.language}`;
   await store.templates.replaceOne({ _id }, template, { upsert: true });
