@@ -95,10 +95,9 @@ function isTimeZone(value: string): boolean {
   }
 }
 
-/** The ways the hours read a local time: weekday and HH:MM; the date; the date and HH:MM. */
+/** The ways the hours read a local time: weekday and HH:MM; the date and HH:MM (the wall clock). */
 const shapes = {
   weekdayTime: ['en-GB', { weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }],
-  date: ['en-US', { year: 'numeric', month: 'numeric', day: 'numeric' }],
   dateTime: ['en-US', { hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' }],
 } as const satisfies Record<string, [string, Intl.DateTimeFormatOptions]>;
 const formatters = new Map<string, Intl.DateTimeFormat>();
@@ -141,7 +140,7 @@ export function isOpenAt(config: MachineConfig, at: number): boolean {
 export function nextOpeningAt(config: MachineConfig, at: number): number | undefined {
   const hours = config.businessHours;
   if (!hours) return undefined;
-  const today = localDate(at, hours.timeZone);
+  const today = wallClock(at, hours.timeZone);
   for (let ahead = 0; ahead <= 7; ahead += 1) {
     const date = new Date(Date.UTC(today.year, today.month - 1, today.day + ahead));
     const day = weekdays[(date.getUTCDay() + 6) % 7]!;
@@ -155,18 +154,17 @@ export function nextOpeningAt(config: MachineConfig, at: number): number | undef
   return undefined;
 }
 
-/** Year, month (1-12) and day of `at` in `zone`. */
-function localDate(at: number, zone: string): { year: number; month: number; day: number } {
-  const parts = formatter('date', zone).formatToParts(at);
+/** The wall clock in `zone` at `at`: year, month (1-12), day, hour (0-23) and minute. */
+function wallClock(at: number, zone: string): { year: number; month: number; day: number; hour: number; minute: number } {
+  const parts = formatter('dateTime', zone).formatToParts(at);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return { year: get('year'), month: get('month'), day: get('day') };
+  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute') };
 }
 
 /** How far `zone` is ahead of UTC at `at` (ms). */
 function zoneOffset(at: number, zone: string): number {
-  const parts = formatter('dateTime', zone).formatToParts(at);
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
-  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute')) - Math.floor(at / 60_000) * 60_000;
+  const wall = wallClock(at, zone);
+  return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute) - Math.floor(at / 60_000) * 60_000;
 }
 
 /** The instant a wall-clock time (given as if it were UTC) is in `zone`: the offset is taken again at the result, for DST. */
