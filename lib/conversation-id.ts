@@ -3,7 +3,7 @@
  * "Customers: one person, one conversation"), and also the conversation workflow's id. In lib/, the bottom layer, so
  * the store (erasure), the workflows' contract and the services read and write it with one rule.
  */
-import { normaliseCustomerNumber } from './phone-numbers';
+import { isWrittenAsNumber, normaliseCustomerNumber } from './phone-numbers';
 
 /** `wa:<business number id>:<customer key>` (the key: the customer's `user_id` where WhatsApp gives one, else `wa_id`). */
 export function conversationWorkflowId(businessNumberId: string, customerKey: string): string {
@@ -19,11 +19,7 @@ export function conversationIdParts(conversationId: string): { businessNumberId:
   return parts ? { businessNumberId: parts[1]!, customerKey: parts[2]! } : null;
 }
 
-/**
- * A customer part written as people write numbers: a leading `+` or `00`, or separators (spaces, dots, dashes,
- * brackets). A wa_id is bare digits that never start with 0 (no country code does); a BSUID starts with two letters.
- */
-const WRITTEN_NUMBER = /^(?:\+|00)?[\d\s().-]+$/;
+/** A wa_id is bare digits that never start with 0 (no country code does); a BSUID starts with two letters. */
 const WA_ID = /^[1-9]\d*$/;
 
 /**
@@ -33,7 +29,8 @@ const WA_ID = /^[1-9]\d*$/;
  * variants (Mexico's `521`/`52`…) are not applied here.
  */
 export function normaliseCustomerKey(key: string): string | undefined {
-  if (WA_ID.test(key) || !WRITTEN_NUMBER.test(key)) return key;
+  // Written as a number by the same rule as the number check, so every writing it takes names the same person here.
+  if (WA_ID.test(key) || !isWrittenAsNumber(key)) return key;
   return normaliseCustomerNumber(key);
 }
 

@@ -65,6 +65,13 @@ const EXTENSION = /\d[\s.-]*(?:e?xt?n?\.?|extension|#|;ext=)\s*\d+\s*$/i;
 const SEPARATORS = /[\s().\-/]/g;
 
 /**
+ * Whether the text is written as a phone number, whether or not it is one: digits and what people write between them
+ * ({@link SEPARATORS}), after an optional `+` (`00` is digits). Such a text names a person only as
+ * {@link checkCustomerNumber} reads it; anything else (a BSUID, a username) is taken as written.
+ */
+export const isWrittenAsNumber = (text: string): boolean => /^\+?[\d\s().\-/]+$/.test(text.trim());
+
+/**
  * A customer's number as an integrator typed it, checked against Meta's rule for `to` (the number with its country
  * code: https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-messages#phone-number-formats), to
  * WhatsApp's wa_id form (digits with country code).

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { AppError } from '../lib/errors';
-import { checkCustomerNumber } from '../lib/phone-numbers';
+import { checkCustomerNumber, isWrittenAsNumber } from '../lib/phone-numbers';
 import type { Store } from '../store/db';
 import { auditErasure, eraseSubjectData, findErasureSubject, type ErasedCounts } from '../store/erasure.store';
 import { closeConversationUpdate } from '../workflows/conversation.messages';
@@ -76,7 +76,7 @@ export function createErasureService({ store, temporal, erasureClock }: ErasureD
   return {
     async erase(identifier: string, by: { keyId: string; role: string; name: string }): Promise<ErasureResult> {
       // A number written without its country code names nobody for sure: a 400 saying so, not a 404 read as "nothing to erase".
-      if (/^[\d\s().+\-/]+$/.test(identifier.trim())) {
+      if (isWrittenAsNumber(identifier)) {
         const checked = checkCustomerNumber(identifier);
         if ('refused' in checked) throw new AppError('invalid_request', checked.message);
       }

@@ -126,6 +126,15 @@ describe('erasure of one person', () => {
     expect(national.body).toMatchObject({ code: 'invalid_request', detail: expect.stringContaining('country code') });
   });
 
+  it('erases the thread of a person whose number is written in any writing the API takes, a slash included (+1 556/…), not only their registry entry', async () => {
+    const slashed = `1556${suffix}3`;
+    await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: slashed, profileName: 'Slash', text: 'erase me' });
+    await eventually(() => thread(slashed), (r) => r.body.messages?.length === 1);
+    const answer = await rig.requestAs('supervisor', 'POST', '/v1/erasures', { customer: `+1 ${slashed.slice(1, 4)}/${slashed.slice(4)}` });
+    expect(answer.status).toBe(200);
+    expect(answer.body.erased.messages).toBe(1);
+  });
+
   it('takes a message from the erased person afterwards as from a stranger: a new person, a new thread', async () => {
     await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: erased, profileName: 'Someone', text: 'hello again' });
     const fresh = await eventually(() => thread(erased), (r) => r.status === 200 && r.body.messages?.length === 1);
