@@ -75,8 +75,14 @@ export async function findErasureSubject(store: Store, written: string): Promise
     .toArray();
   const customerKeys = new Set([fromId ?? identifier, ...conversations.map((c) => c.customer.key)]);
   const identities = new Set([identifier, ...conversations.flatMap((c) => [c.customer.waId, c.customer.userId].filter((v): v is string => !!v))]);
+  // The registry may know them by this identifier while their conversation is keyed by another (a person who changed
+  // number keeps the conversation of their first BSUID or number): its keys are theirs too.
+  const person = await registryPerson(store, { conversationIds: [], customerKeys: [...customerKeys], identities: [...identities] });
+  const registryKeys = person.conversationKeys.filter((key) => !customerKeys.has(key));
+  for (const key of registryKeys) customerKeys.add(key);
+  const keyed = registryKeys.length === 0 ? [] : await store.conversations.find({ 'customer.key': { $in: registryKeys } }, { projection: { _id: 1 } }).toArray();
   const messages = await store.messages.find({ customerKey: { $in: [...customerKeys] } }, { projection: { conversationId: 1 } }).toArray();
-  const conversationIds = new Set([...conversations.map((c) => c._id), ...messages.map((m) => m.conversationId)]);
+  const conversationIds = new Set([...conversations.map((c) => c._id), ...keyed.map((c) => c._id), ...messages.map((m) => m.conversationId)]);
   if (fromId) conversationIds.add(identifier);
   return { conversationIds: [...conversationIds], customerKeys: [...customerKeys], identities: [...identities] };
 }

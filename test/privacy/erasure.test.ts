@@ -135,6 +135,25 @@ describe('erasure of one person', () => {
     expect(answer.body.erased.messages).toBe(1);
   });
 
+  it('erases the thread of a person who changed number, asked for by their new number', async () => {
+    const [oldPhone, newPhone] = [`1556${suffix}4`, `1556${suffix}5`];
+    const [oldBsuid, newBsuid] = [`US.${suffix}00000000000001`, `US.${suffix}00000000000002`];
+    const metadata = { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID };
+    const messages = (value: object) => ({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata, ...value } }] }] });
+    const now = () => String(Math.floor(Date.now() / 1000));
+    await rig.simulator.deliverWebhook(messages({ contacts: [{ profile: { name: 'Ada' }, wa_id: oldPhone, user_id: oldBsuid }], messages: [{ from: oldPhone, from_user_id: oldBsuid, id: `wamid.before-${suffix}`, timestamp: now(), type: 'text', text: { body: 'before the change' } }] }));
+    await eventually(() => thread(oldBsuid), (r) => r.body.messages?.length === 1);
+    // Meta's user_changed_number notice, then a message from the new number (it joins the same conversation).
+    await rig.simulator.deliverWebhook(messages({ messages: [{ from: oldPhone, id: `wamid.change-${suffix}`, timestamp: now(), type: 'system', system: { body: 'changed', wa_id: newPhone, type: 'user_changed_number', user_id: newBsuid, previous_user_id: oldBsuid } }] }));
+    await rig.simulator.deliverWebhook(messages({ contacts: [{ profile: { name: 'Ada' }, wa_id: newPhone, user_id: newBsuid }], messages: [{ from: newPhone, from_user_id: newBsuid, id: `wamid.after-${suffix}`, timestamp: now(), type: 'text', text: { body: 'after the change' } }] }));
+    await eventually(() => thread(oldBsuid), (r) => r.body.messages?.some((m: { text?: string }) => m.text === 'after the change'));
+    const answer = await rig.requestAs('supervisor', 'POST', '/v1/erasures', { customer: newPhone });
+    expect(answer.status).toBe(200);
+    expect(await rig.store.messages.countDocuments({ conversationId: conversationOf(oldBsuid) })).toBe(0);
+    expect(answer.body).toMatchObject({ conversationsClosed: 1, erased: { conversations: 1, messages: 3 /* with the system notice */ } });
+    expect(await rig.store.conversations.countDocuments({ _id: conversationOf(oldBsuid) })).toBe(0);
+  });
+
   it('takes a message from the erased person afterwards as from a stranger: a new person, a new thread', async () => {
     await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: erased, profileName: 'Someone', text: 'hello again' });
     const fresh = await eventually(() => thread(erased), (r) => r.status === 200 && r.body.messages?.length === 1);
