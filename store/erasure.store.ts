@@ -118,7 +118,8 @@ export async function eraseSubjectData(
   await store.reactions.deleteMany({ $or: [{ conversationId: { $in: subject.conversationIds } }, { by: { $in: subject.customerKeys } }] });
   const conversations = (await store.conversations.deleteMany({ _id: { $in: subject.conversationIds } })).deletedCount;
   const { campaignPersons, ...traces } = await eraseTraces(store, { conversationIds: subject.conversationIds, customerKeys, identities });
-  const campaignEntries = (await eraseRecipientsNaming(store, subject.identities)) + campaignPersons;
+  // Every number and id the registry knows them by: a campaign may have reached a number they have since left.
+  const campaignEntries = (await eraseRecipientsNaming(store, identities)) + campaignPersons;
   const blocks = await eraseBlocksNaming(store, { personIds: person.members, customerKeys, users: identities });
   const registryEntries = await eraseRegistryEntries(store, person);
   const deadLetters = await eraseDeadLettersNaming(store, [...customerKeys, ...identities]);

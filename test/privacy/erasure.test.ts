@@ -141,17 +141,26 @@ describe('erasure of one person', () => {
     const metadata = { display_phone_number: '15550783881', phone_number_id: BUSINESS_NUMBER_ID };
     const messages = (value: object) => ({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata, ...value } }] }] });
     const now = () => String(Math.floor(Date.now() / 1000));
+    // A campaign reached them at their first number: their conversation is keyed by it, and stays so after the change.
+    const campaign = await rig.request(
+      'POST',
+      '/v1/campaigns',
+      { businessNumberId: BUSINESS_NUMBER_ID, template: { name: 'spring_sale', language: 'en_US' }, recipients: [{ waId: oldPhone, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ada' }] }] }] },
+      { 'idempotency-key': uniqueId('erasure-changed') },
+    );
+    await eventually(() => rig.request('GET', `/v1/campaigns/${campaign.body.campaignId}`), (r) => r.body.state === 'completed', 30_000);
     await rig.simulator.deliverWebhook(messages({ contacts: [{ profile: { name: 'Ada' }, wa_id: oldPhone, user_id: oldBsuid }], messages: [{ from: oldPhone, from_user_id: oldBsuid, id: `wamid.before-${suffix}`, timestamp: now(), type: 'text', text: { body: 'before the change' } }] }));
-    await eventually(() => thread(oldBsuid), (r) => r.body.messages?.length === 1);
+    await eventually(() => thread(oldPhone), (r) => r.body.messages?.some((m: { text?: string }) => m.text === 'before the change'));
     // Meta's user_changed_number notice, then a message from the new number (it joins the same conversation).
     await rig.simulator.deliverWebhook(messages({ messages: [{ from: oldPhone, id: `wamid.change-${suffix}`, timestamp: now(), type: 'system', system: { body: 'changed', wa_id: newPhone, type: 'user_changed_number', user_id: newBsuid, previous_user_id: oldBsuid } }] }));
     await rig.simulator.deliverWebhook(messages({ contacts: [{ profile: { name: 'Ada' }, wa_id: newPhone, user_id: newBsuid }], messages: [{ from: newPhone, from_user_id: newBsuid, id: `wamid.after-${suffix}`, timestamp: now(), type: 'text', text: { body: 'after the change' } }] }));
-    await eventually(() => thread(oldBsuid), (r) => r.body.messages?.some((m: { text?: string }) => m.text === 'after the change'));
+    await eventually(() => thread(oldPhone), (r) => r.body.messages?.some((m: { text?: string }) => m.text === 'after the change'));
     const answer = await rig.requestAs('supervisor', 'POST', '/v1/erasures', { customer: newPhone });
     expect(answer.status).toBe(200);
-    expect(await rig.store.messages.countDocuments({ conversationId: conversationOf(oldBsuid) })).toBe(0);
-    expect(answer.body).toMatchObject({ conversationsClosed: 1, erased: { conversations: 1, messages: 3 /* with the system notice */ } });
-    expect(await rig.store.conversations.countDocuments({ _id: conversationOf(oldBsuid) })).toBe(0);
+    expect(await rig.store.messages.countDocuments({ conversationId: conversationOf(oldPhone) })).toBe(0);
+    expect(answer.body).toMatchObject({ conversationsClosed: 1, erased: { conversations: 1, messages: 4 /* the campaign's, theirs and the system notice */ } });
+    expect(await rig.store.conversations.countDocuments({ _id: conversationOf(oldPhone) })).toBe(0);
+    expect(await rig.store.db.collection('campaign_recipients').countDocuments({ 'customer.waId': oldPhone })).toBe(0);
   });
 
   it('takes a message from the erased person afterwards as from a stranger: a new person, a new thread', async () => {
