@@ -47,7 +47,6 @@ export async function markMissingDeleted(store: Store, held: TemplateDoc[], list
   return deleted;
 }
 
-
 /**
  * Templates WhatsApp lists for an account that nobody made here (made in WhatsApp Manager, or by another tool) are
  * taken in for each of the account's registered `numbers`, with WhatsApp's id, status, category and body text, so

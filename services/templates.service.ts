@@ -42,7 +42,6 @@ export interface NewTemplate {
   definition: TemplateDefinition;
 }
 
-
 /**
  * Template lifecycle: supervisors create, edit and retire templates here; WhatsApp decides their status, which
  * arrives by webhook (message_template_status_update, template_category_update) and by the periodic sync.
