@@ -1,5 +1,5 @@
-import { and, assign, enqueueActions, or, setup } from 'xstate';
-import { autoReplyPlan, idleTimer, inboundSummary, remember, sendParams, windowTimer } from './conversation.session';
+import { and, assign, enqueueActions, or, setup, stateIn } from 'xstate';
+import { autoReplyPlan, idleTimer, idleTimerAfterOpening, inboundSummary, remember, sendParams, windowTimer } from './conversation.session';
 import { idleRouting, openingAt, retryDueAt, routingActions, routingGuards, type Plan } from './conversation.routing';
 import { isWindowClosedByRefusal, isWindowOpenAt, lastCallAfter, lastInboundAfter, mayGoOutsideWindow, windowClosesAfter, windowEndOf } from './conversation.rules';
 import type {
@@ -113,6 +113,8 @@ export const conversationMachine = setup({
     // The routing region's actions (conversation.routing.ts).
     askBotAbout: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.askBotAbout(context, event), enqueue)),
     relayBotReplies: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.relayBotReplies(context, event), enqueue)),
+    awaitOpening: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.awaitOpening(context, event), enqueue)),
+    forgetOpening: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.forgetOpening(context, event), enqueue)),
     beginRouting: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.beginRouting(context, event), enqueue)),
     inviteAgent: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.inviteAgent(context, event), enqueue)),
     countBusyAnswer: enqueueActions(({ context, event, enqueue }) => carryOut(routingActions.countBusyAnswer(context, event), enqueue)),
@@ -135,6 +137,7 @@ export const conversationMachine = setup({
     isBotAnswering: guard(routingGuards.isBotAnswering),
     isForAgents: guard(routingGuards.isForAgents),
     waitsForOpening: guard(routingGuards.waitsForOpening),
+    holdsIdleForOpening: guard(routingGuards.holdsIdleForOpening),
     hasAgents: guard(routingGuards.hasAgents),
     hasSipConnector: guard(routingGuards.hasSipConnector),
     isCurrentAttempt: guard(routingGuards.isCurrentAttempt),
@@ -200,13 +203,21 @@ export const conversationMachine = setup({
                 'broker.rejected': { guard: 'isWindowClosedByBroker', target: 'expiredNeedsTemplate', actions: 'closeWindowEarly' },
               },
             },
-            /** No open window: only templates may go out. The conversation ends if nobody writes for the idle period. */
+            /**
+             * No open window: only templates may go out. The conversation ends if nobody writes for the idle period,
+             * counted from the window's close, or from the opening the conversation waits for if later (`idleTimer`).
+             */
             expiredNeedsTemplate: {
               entry: [{ type: 'cancelTimer', params: { timerId: 'window' } }, { type: 'startTimer', params: idleTimer }],
               exit: { type: 'cancelTimer', params: { timerId: 'idle' } },
               on: {
                 'customer.messageReceived': [
                   { guard: 'opensWindow', target: 'openSession', actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
+                  // Too late to reopen the window, but routing now waits for the opening: the idle close waits for it too.
+                  {
+                    guard: and([stateIn('#conversation.active.routing.idle'), 'holdsIdleForOpening']),
+                    actions: ['countInbound', 'fetchImage', { type: 'startTimer', params: idleTimerAfterOpening }],
+                  },
                   { actions: ['countInbound', 'fetchImage'] },
                 ],
                 'customer.called': [
@@ -233,12 +244,12 @@ export const conversationMachine = setup({
              * in the meantime changes nothing, one in opening hours routes at once and the timer is dropped on the way out).
              */
             idle: {
-              exit: { type: 'cancelTimer', params: { timerId: 'opening' } },
+              exit: [{ type: 'cancelTimer', params: { timerId: 'opening' } }, 'forgetOpening'],
               on: {
                 'customer.messageReceived': [
                   { guard: 'isBotAnswering', target: 'bot', actions: 'askBotAbout' },
                   { guard: 'isForAgents', target: 'queued', actions: ['beginRouting', 'inviteAgent'] },
-                  { guard: 'waitsForOpening', actions: ['beginRouting', { type: 'startTimer', params: openingTimer }] },
+                  { guard: 'waitsForOpening', actions: ['beginRouting', { type: 'startTimer', params: openingTimer }, 'awaitOpening'] },
                 ],
                 'business.opened': { guard: 'hasAgents', target: 'queued', actions: 'inviteAgent' },
               },

@@ -122,6 +122,9 @@ export const routingGuards = {
    */
   waitsForOpening: (context: ConversationContext, event: ConversationEvent): boolean =>
     event.type === 'customer.messageReceived' && event.businessOpen === false && event.opensAt !== undefined && routingGuards.hasAgents(context),
+  /** {@link waitsForOpening}, from a run that holds the idle close for the opening (`patched('idle-waits-for-opening')`). */
+  holdsIdleForOpening: (context: ConversationContext, event: ConversationEvent): boolean =>
+    event.type === 'customer.messageReceived' && event.idleWaitsForOpening === true && routingGuards.waitsForOpening(context, event),
   /** People answer this conversation: a SIP connector, and not a legacy number. */
   hasAgents: (context: ConversationContext): boolean => !!context.settings && !context.settings.legacy && context.settings.handOff?.sip === true,
   hasSipConnector: (context: ConversationContext): boolean => context.settings?.handOff?.sip === true,
@@ -164,6 +167,18 @@ export const routingActions = {
   /** A customer's message (or the one the bot handed off on) sets routing going: the queue notice is due again. */
   beginRouting: (context: ConversationContext, event: ConversationEvent): Plan =>
     new Planner(context).setRouting({ cause: (event as EventOf<'customer.messageReceived' | 'bot.failed' | 'bot.handOffRequested'>).messageId, queueNoticeSent: false }).done(),
+  /** Remembers the opening the conversation now waits for, when the run holds the idle close for it (see `idleTimer`). */
+  awaitOpening: (context: ConversationContext, event: ConversationEvent): Plan => {
+    const plan = new Planner(context);
+    if (routingGuards.holdsIdleForOpening(context, event)) plan.setRouting({ opensAt: (event as EventOf<'customer.messageReceived'>).opensAt });
+    return plan.done();
+  },
+  /** Leaving `idle`: the opening is no longer awaited, the idle close no longer held for it (nothing to do in older runs). */
+  forgetOpening: (context: ConversationContext, _event?: ConversationEvent): Plan => {
+    if (context.routing.opensAt === undefined) return { patch: {}, effects: [] };
+    const { opensAt: _opensAt, ...routing } = context.routing;
+    return { patch: { routing }, effects: [] };
+  },
   /** The next INVITE: to the agent or queue a transfer names, again to a transfer's agent on a retry, else to the route's queue. */
   inviteAgent: (context: ConversationContext, event: ConversationEvent): Plan => {
     const plan = new Planner(context);

@@ -124,6 +124,12 @@ export interface RoutingContext {
    * replies derive their ids from it, so they stay unique across the conversation's reopenings.
    */
   cause?: string;
+  /**
+   * The opening the conversation waits for (epoch ms, the `opening` timer), kept while the idle close is held for it
+   * (messages with `idleWaitsForOpening`): the idle period then counts from the opening. Dropped when routing leaves
+   * `idle`; absent in older runs and snapshots.
+   */
+  opensAt?: number;
 }
 
 export interface ConversationInput {
@@ -204,6 +210,12 @@ export type ConversationEvent =
        * recorded `patched('routes-at-opening')`; absent in older runs, which route at the next message in opening hours.
        */
       opensAt?: number;
+      /**
+       * With `opensAt`: while the conversation waits for that opening, the idle close does not come before it and
+       * its idle period counts from the opening (`idleCloseAfterMs` after it at the earliest). Set by runs that recorded
+       * `patched('idle-waits-for-opening')`; absent in older runs, whose idle period counts from the window's close.
+       */
+      idleWaitsForOpening?: boolean;
       at: number;
     }
   /**
