@@ -21,6 +21,8 @@ export const KNOWN_PATCHES = new Set([
   'welcome-waits-for-opening-hours',
   // The machine gets the settings read's `opensAt` on each customer message; its `opening` timer is a timer like the others.
   'routes-at-opening',
+  // The machine gets `idleWaitsForOpening` beside `opensAt` (settings-reads.ts); its `idle` timer is a timer like the others.
+  'idle-waits-for-opening',
   // Changes only when the workflow's typing debounce re-arms, which the machine never sees (conversation.receipts.ts).
   'typing-debounce-after-send',
 ]);

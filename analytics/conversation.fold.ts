@@ -188,7 +188,11 @@ class ConversationFold {
     if (JSON.stringify(read.settings) !== JSON.stringify(this.snapshot.context.settings)) {
       this.dispatch({ type: 'settings.applied', settings: read.settings, at: this.now });
     }
-    const closedHours = { welcomeWaits: this.patches.has('welcome-waits-for-opening-hours'), routesAtOpening: this.patches.has('routes-at-opening') };
+    const closedHours = {
+      welcomeWaits: this.patches.has('welcome-waits-for-opening-hours'),
+      routesAtOpening: this.patches.has('routes-at-opening'),
+      idleWaitsForOpening: this.patches.has('idle-waits-for-opening'),
+    };
     for (const message of this.inbox.splice(0)) {
       if (this.isDone) continue;
       this.dispatch(customerMessageEvent(message, read, message === first, closedHours, this.now));

@@ -97,8 +97,13 @@ export class ConversationRuntime {
     // Runs from before it cancel and re-arm the timer each time the earliest deadline moves (every customer message).
     this.timer = new EarliestTimer(patched('timer-kept-armed'));
     this.reusesSettings = patched('settings-read-when-changed');
-    // Runs from before them welcome beside the out-of-hours notice, and route only at the next message in opening hours.
-    this.closedHours = { welcomeWaits: patched('welcome-waits-for-opening-hours'), routesAtOpening: patched('routes-at-opening') };
+    // Runs from before them welcome beside the out-of-hours notice, route only at the next message in opening hours, and
+    // count the idle period from the window's close even while waiting for the opening (closed idle before it).
+    this.closedHours = {
+      welcomeWaits: patched('welcome-waits-for-opening-hours'),
+      routesAtOpening: patched('routes-at-opening'),
+      idleWaitsForOpening: patched('idle-waits-for-opening'),
+    };
     timeline.started(timelineStartOf(this.snapshot, this.generation, carried !== undefined, Date.now()));
   }
 

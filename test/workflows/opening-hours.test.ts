@@ -104,3 +104,46 @@ test('a customer who writes at 08:12 (closed, opens 9:00) gets the out-of-hours 
   expect(await handle.result()).toMatchObject({ closedReason: 'requested' });
   await keepHistory('routed-at-opening', handle);
 }, 120_000);
+
+test('a customer who writes Friday 19:00 (closed until Monday 09:00) is not closed idle over the weekend with the default 24 h, and is routed once at Monday 09:00', async () => {
+  // Monday to Friday, 9 to 6 in Kolkata; the idle period left at its default (24 h).
+  const weekdays = { mon: nineToSix, tue: nineToSix, wed: nineToSix, thu: nineToSix, fri: nineToSix };
+  await publish(rig.store, MachineConfig.parse({ autoReplies: config.autoReplies, businessHours: { timeZone: 'Asia/Kolkata', days: weekdays } }), 'test');
+  const waId = String(15550000000 + Math.floor(Math.random() * 9_999_999));
+  const conversation: ConversationInput = { conversationId: conversationWorkflowId(BUSINESS, `${waId}-${uniqueId('c')}`), businessNumberId: BUSINESS, customer: { key: waId, waId }, idleCloseAfterMs: DAY };
+  // On to the next Friday 19:00 in Kolkata (13:30 UTC); Monday 09:00 there is 62 h later (03:30 UTC).
+  const now = await rig.env.currentTimeMs();
+  const today = new Date(now);
+  let friday1900 = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() + ((5 - today.getUTCDay() + 7) % 7), 13, 30);
+  if (friday1900 <= now) friday1900 += 7 * DAY;
+  await rig.env.sleep(friday1900 - now);
+  const opening = friday1900 + 62 * 60 * MINUTE;
+  const invitesBefore = invites.length;
+
+  const handle = await rig.customerWrites(conversation, await rig.env.currentTimeMs());
+  const texts = () => rig.simulator.sent().filter((m) => m.to === waId).map((m) => (m.body as { text?: { body?: string } }).text?.body);
+  await eventually(texts, (t) => t.length === 1);
+  expect(texts()).toEqual(['We are closed; we answer from 9:00.']);
+
+  // Sunday 19:30: the window closed Saturday 19:00 and the idle period after it has passed; the conversation waits on.
+  await rig.env.sleep(friday1900 + 2 * DAY + 30 * MINUTE - (await rig.env.currentTimeMs()));
+  expect(await handle.query(conversationStatusQuery)).toMatchObject({ state: 'expiredNeedsTemplate', closedReason: null, routing: { phase: 'none', attempt: 0 } });
+  // Monday 08:59:30: still open, nobody called.
+  await rig.env.sleep(opening - 30_000 - (await rig.env.currentTimeMs()));
+  expect(await handle.query(conversationStatusQuery)).toMatchObject({ state: 'expiredNeedsTemplate', closedReason: null, routing: { phase: 'none', attempt: 0 } });
+  expect(invites.length).toBe(invitesBefore);
+
+  // Monday 09:00: one INVITE, the customer having written nothing more; the agent must answer with a template.
+  await rig.env.sleep(31_000);
+  await eventually(() => invites.length, (n) => n > invitesBefore);
+  expect(invites.length).toBe(invitesBefore + 1);
+  expect(invites[invitesBefore]).toMatch(/^INVITE sip:support@127\.0\.0\.1:\d+/);
+  const routed = await eventually(() => handle.query(conversationStatusQuery), (s) => s.routing.attempt >= 1);
+  expect(routed).toMatchObject({ state: 'expiredNeedsTemplate', inboundCount: 1, routing: { attempt: 1 } });
+
+  // Nobody writes: the idle period counts from the opening, so the conversation closes idle Tuesday 09:00.
+  await rig.env.sleep(opening + DAY - 60_000 - (await rig.env.currentTimeMs()));
+  expect(await handle.query(conversationStatusQuery)).toMatchObject({ closedReason: null });
+  await rig.env.sleep(2 * 60_000);
+  expect(await handle.result()).toMatchObject({ closedReason: 'idle' });
+}, 180_000);

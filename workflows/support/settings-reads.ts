@@ -15,10 +15,11 @@ export interface KeptRead {
   until: number;
 }
 
-/** The run's closed-hours patches, as recorded: `welcome-waits-for-opening-hours`, `routes-at-opening`. */
+/** The run's closed-hours patches, as recorded: `welcome-waits-for-opening-hours`, `routes-at-opening`, `idle-waits-for-opening`. */
 export interface ClosedHoursPatches {
   welcomeWaits: boolean;
   routesAtOpening: boolean;
+  idleWaitsForOpening: boolean;
 }
 
 /** What of a read may be reused; a read that must not be (a legacy number's, no `stableUntil`) ends the reuse. */
@@ -58,6 +59,8 @@ export function customerMessageEvent(
     legacyReplyDue: first && read.legacyReplyDue,
     ...(closedHours.welcomeWaits ? { welcomeWaitsForOpening: true } : {}),
     ...(closedHours.routesAtOpening && read.opensAt !== undefined ? { opensAt: read.opensAt } : {}),
+    // Only with `opensAt`: the idle close waits for the opening the message routes at.
+    ...(closedHours.routesAtOpening && closedHours.idleWaitsForOpening && read.opensAt !== undefined ? { idleWaitsForOpening: true } : {}),
     at,
   };
 }
