@@ -203,10 +203,7 @@ export const conversationMachine = setup({
                 'broker.rejected': { guard: 'isWindowClosedByBroker', target: 'expiredNeedsTemplate', actions: 'closeWindowEarly' },
               },
             },
-            /**
-             * No open window: only templates may go out. The conversation ends if nobody writes for the idle period,
-             * counted from the window's close, or from the opening the conversation waits for if later (`idleTimer`).
-             */
+            /** No open window: only templates may go out. Ends if nobody writes for the idle period (`idleTimer`: from the opening if awaited). */
             expiredNeedsTemplate: {
               entry: [{ type: 'cancelTimer', params: { timerId: 'window' } }, { type: 'startTimer', params: idleTimer }],
               exit: { type: 'cancelTimer', params: { timerId: 'idle' } },
@@ -214,10 +211,7 @@ export const conversationMachine = setup({
                 'customer.messageReceived': [
                   { guard: 'opensWindow', target: 'openSession', actions: ['autoReply', 'recordInbound', 'fetchImage', { type: 'startTimer', params: windowTimer }] },
                   // Too late to reopen the window, but routing now waits for the opening: the idle close waits for it too.
-                  {
-                    guard: and([stateIn('#conversation.active.routing.idle'), 'holdsIdleForOpening']),
-                    actions: ['countInbound', 'fetchImage', { type: 'startTimer', params: idleTimerAfterOpening }],
-                  },
+                  { guard: and([stateIn('#conversation.active.routing.idle'), 'holdsIdleForOpening']), actions: ['countInbound', 'fetchImage', { type: 'startTimer', params: idleTimerAfterOpening }] },
                   { actions: ['countInbound', 'fetchImage'] },
                 ],
                 'customer.called': [
