@@ -1,17 +1,10 @@
 import type { ConversationEffect, ConversationSettings } from '../../machines/conversation.types';
 import { routingPhaseOf } from '../../machines/conversation.status';
-import { ConversationHarness, HOUR, T0, sends } from '../support/conversation-harness';
+import { ConversationHarness, HOUR, T0, sends, agentsOverSip } from '../support/conversation-harness';
 
 // A customer who writes while the business is closed is routed to an agent when it opens, without writing again.
 const MINUTE = 60_000;
-const settings: ConversationSettings = {
-  version: 1,
-  autoReplies: { outOfHours: 'We are closed; we answer from 9:00.' },
-  chatbot: { enabled: false, timeoutMs: 5_000 },
-  route: { queue: 'support' },
-  agentCapacity: 3,
-  handOff: { sip: true, retry: { initialMs: 30_000, maxMs: 300_000, maxAttempts: 3 }, fallback: {} },
-};
+const settings = agentsOverSip;
 
 const invites = (effects: ConversationEffect[]) => effects.filter((e) => e.type === 'routeToAgent');
 

@@ -1,6 +1,6 @@
 import type { ConversationEffect, ConversationSettings } from '../../machines/conversation.types';
 import { routingPhaseOf } from '../../machines/conversation.status';
-import { ConversationHarness, HOUR, T0 } from '../support/conversation-harness';
+import { ConversationHarness, HOUR, T0, agentsOverSip } from '../support/conversation-harness';
 
 /**
  * A customer who writes while the business is closed waits for the opening: the idle close does not close the
@@ -8,15 +8,7 @@ import { ConversationHarness, HOUR, T0 } from '../support/conversation-harness';
  * which put `idleWaitsForOpening` on each customer message). Default idle period: 24 h.
  */
 const DAY = 24 * HOUR;
-const settings: ConversationSettings = {
-  version: 1,
-  autoReplies: { outOfHours: 'We are closed; we answer from 9:00.' },
-  chatbot: { enabled: false, timeoutMs: 5_000 },
-  route: { queue: 'support' },
-  agentCapacity: 3,
-  idleCloseAfterMs: 24 * HOUR,
-  handOff: { sip: true, retry: { initialMs: 30_000, maxMs: 300_000, maxAttempts: 3 }, fallback: {} },
-};
+const settings: ConversationSettings = { ...agentsOverSip, idleCloseAfterMs: 24 * HOUR };
 // Friday 19:00 to Monday 09:00: 62 h closed.
 const WEEKEND = 62 * HOUR;
 

@@ -6,6 +6,7 @@ import type {
   ConversationEffect,
   ConversationEvent,
   ConversationInput,
+  ConversationSettings,
   OutboundContent,
   TimerId,
 } from '../../machines/conversation.types';
@@ -99,3 +100,13 @@ export class ConversationHarness {
 }
 
 export const sends = (effects: ConversationEffect[]) => effects.filter((e) => e.type === 'sendMessage');
+
+/** A number whose agents answer over SIP, with the out-of-hours notice configured: the closed-hours tests' settings. */
+export const agentsOverSip: ConversationSettings = {
+  version: 1,
+  autoReplies: { outOfHours: 'We are closed; we answer from 9:00.' },
+  chatbot: { enabled: false, timeoutMs: 5_000 },
+  route: { queue: 'support' },
+  agentCapacity: 3,
+  handOff: { sip: true, retry: { initialMs: 30_000, maxMs: 300_000, maxAttempts: 3 }, fallback: {} },
+};
