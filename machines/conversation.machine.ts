@@ -1,7 +1,7 @@
 import { and, assign, enqueueActions, or, setup, stateIn } from 'xstate';
-import { autoReplyPlan, idleTimer, idleTimerAfterOpening, inboundSummary, remember, sendParams, windowTimer } from './conversation.session';
+import { autoReplyPlan, idleTimer, idleTimerAfterOpening, sendParams, sessionRecords, windowTimer } from './conversation.session';
 import { idleRouting, openingAt, retryDueAt, routingActions, routingGuards, type Plan } from './conversation.routing';
-import { isWindowClosedByRefusal, isWindowOpenAt, lastCallAfter, lastInboundAfter, mayGoOutsideWindow, windowClosesAfter, windowEndOf } from './conversation.rules';
+import { isWindowClosedByRefusal, isWindowOpenAt, mayGoOutsideWindow, windowEndOf } from './conversation.rules';
 import type {
   AskBotEffect,
   CancelTimerEffect,
@@ -66,47 +66,12 @@ export const conversationMachine = setup({
       const applied = event as EventOf<'settings.applied'>;
       return { settings: applied.settings, idleCloseAfterMs: applied.settings.idleCloseAfterMs ?? context.idleCloseAfterMs };
     }),
-    recordInbound: assign(({ context, event }) => {
-      const inbound = event as EventOf<'customer.messageReceived'>;
-      return {
-        windowClosesAt: windowClosesAfter(context, inbound),
-        lastInboundAt: lastInboundAfter(context, inbound),
-        firstInboundAt: context.firstInboundAt ?? inbound.at,
-        inboundCount: context.inboundCount + 1,
-        customer: { ...context.customer, ...inbound.customer, key: context.customer.key },
-        recentMessages: remember(context, inboundSummary(inbound)),
-      };
-    }),
-    /** A message too late to (re)open the window: counted, the deadline stays. */
-    countInbound: assign(({ context, event }) => ({
-      // When the customer last wrote, shown to people; the window's deadline is windowClosesAt, which stays.
-      lastInboundAt: lastInboundAfter(context, event as EventOf<'customer.messageReceived'>),
-      inboundCount: context.inboundCount + 1,
-      firstInboundAt: context.firstInboundAt ?? event.at,
-      recentMessages: remember(context, inboundSummary(event as EventOf<'customer.messageReceived'>)),
-    })),
-    /**
-     * The customer called: the window opens or moves to 24 h from the call (never back), as for a message; the
-     * call counts as no message (no thread line, no welcome, no routing: the call workflow routes the call).
-     */
-    recordCall: assign(({ context, event }) => {
-      const call = event as EventOf<'customer.called'>;
-      return {
-        windowClosesAt: windowClosesAfter(context, { sentAt: call.calledAt, at: call.at }),
-        lastCalledAt: lastCallAfter(context, call),
-      };
-    }),
-    /** A call too late to (re)open the window: remembered, the deadline stays. */
-    countCall: assign(({ context, event }) => ({ lastCalledAt: lastCallAfter(context, event as EventOf<'customer.called'>) })),
-    recordSend: assign(({ context, event }) => {
-      const send = event as EventOf<'business.sendRequested'>;
-      return {
-        outboundCount: context.outboundCount + 1,
-        // First response time counts only answers to a customer, not a business-initiated opener.
-        firstResponseAt: context.firstInboundAt === null ? null : (context.firstResponseAt ?? event.at),
-        recentMessages: remember(context, { messageId: send.messageId, direction: 'outbound', kind: send.message.type, at: event.at }),
-      };
-    }),
+    // The session region's record of each customer message, call and send (conversation.session.ts).
+    recordInbound: assign(({ context, event }) => sessionRecords.recordInbound(context, event as EventOf<'customer.messageReceived'>)),
+    countInbound: assign(({ context, event }) => sessionRecords.countInbound(context, event as EventOf<'customer.messageReceived'>)),
+    recordCall: assign(({ context, event }) => sessionRecords.recordCall(context, event as EventOf<'customer.called'>)),
+    countCall: assign(({ context, event }) => sessionRecords.countCall(context, event as EventOf<'customer.called'>)),
+    recordSend: assign(({ context, event }) => sessionRecords.recordSend(context, event as EventOf<'business.sendRequested'>)),
     /** WhatsApp refused a session message (131047): its word beats our timer; the window is closed from now. */
     closeWindowEarly: assign({ windowClosesAt: ({ event }) => event.at }),
     markClosed: assign({ closedReason: (_, params: { reason: 'idle' | 'requested' }) => params.reason }),

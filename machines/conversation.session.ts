@@ -1,8 +1,10 @@
 /**
  * What the machine's `session` region does (the customer service window: inbound, openSession,
- * expiredNeedsTemplate): the effect parameters it builds and the configured automatic answers. Pure.
+ * expiredNeedsTemplate): the effect parameters it builds, the configured automatic answers, and what it records of
+ * each customer message, call and send. Pure.
  */
 import type { Plan } from './conversation.routing';
+import { lastCallAfter, lastInboundAfter, windowClosesAfter } from './conversation.rules';
 import { RECENT_MESSAGES, type ConversationContext, type ConversationEvent, type MessageSummary, type SendMessageEffect, type StartTimerEffect } from './conversation.types';
 
 type EventOf<T extends ConversationEvent['type']> = Extract<ConversationEvent, { type: T }>;
@@ -93,3 +95,40 @@ export function autoReplyPlan(context: ConversationContext, event: ConversationE
   if (replies.length > 0) Object.assign(plan.patch, { outboundCount: context.outboundCount + replies.length, recentMessages: recent });
   return plan;
 }
+
+/** What the `session` region records of each customer message, call and send: the context patch (pure). */
+export const sessionRecords = {
+  /** A customer message that opens or keeps the window: it moves to 24 h from the message, and is counted and listed. */
+  recordInbound: (context: ConversationContext, inbound: EventOf<'customer.messageReceived'>): Partial<ConversationContext> => ({
+    windowClosesAt: windowClosesAfter(context, inbound),
+    lastInboundAt: lastInboundAfter(context, inbound),
+    firstInboundAt: context.firstInboundAt ?? inbound.at,
+    inboundCount: context.inboundCount + 1,
+    customer: { ...context.customer, ...inbound.customer, key: context.customer.key },
+    recentMessages: remember(context, inboundSummary(inbound)),
+  }),
+  /** A message too late to (re)open the window: counted, the deadline stays. */
+  countInbound: (context: ConversationContext, inbound: EventOf<'customer.messageReceived'>): Partial<ConversationContext> => ({
+    // When the customer last wrote, shown to people; the window's deadline is windowClosesAt, which stays.
+    lastInboundAt: lastInboundAfter(context, inbound),
+    inboundCount: context.inboundCount + 1,
+    firstInboundAt: context.firstInboundAt ?? inbound.at,
+    recentMessages: remember(context, inboundSummary(inbound)),
+  }),
+  /**
+   * The customer called: the window opens or moves to 24 h from the call (never back), as for a message; the call
+   * counts as no message (no thread line, no welcome, no routing: the call workflow routes the call).
+   */
+  recordCall: (context: ConversationContext, call: EventOf<'customer.called'>): Partial<ConversationContext> => ({
+    windowClosesAt: windowClosesAfter(context, { sentAt: call.calledAt, at: call.at }),
+    lastCalledAt: lastCallAfter(context, call),
+  }),
+  /** A call too late to (re)open the window: remembered, the deadline stays. */
+  countCall: (context: ConversationContext, call: EventOf<'customer.called'>): Partial<ConversationContext> => ({ lastCalledAt: lastCallAfter(context, call) }),
+  recordSend: (context: ConversationContext, send: EventOf<'business.sendRequested'>): Partial<ConversationContext> => ({
+    outboundCount: context.outboundCount + 1,
+    // First response time counts only answers to a customer, not a business-initiated opener.
+    firstResponseAt: context.firstInboundAt === null ? null : (context.firstResponseAt ?? send.at),
+    recentMessages: remember(context, { messageId: send.messageId, direction: 'outbound', kind: send.message.type, at: send.at }),
+  }),
+};
