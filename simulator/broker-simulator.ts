@@ -6,7 +6,7 @@
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
-import express, { type Request, type Response } from 'express';
+import express, { type Request } from 'express';
 import { installTemplateManager } from './template-manager';
 import { installCallingSettings } from './calling-settings';
 import { installCallPermissions } from './call-permissions';
@@ -26,12 +26,13 @@ import { installMediaUpload } from './media-upload';
 import { lateMediaFailure, mediaOf, refusalOfMediaReference } from './media-send.validate';
 import { createMetaSip } from './meta-sip';
 import { installCallControls } from './sip-calls.routes';
-import { createFaults, type Fault } from './faults';
+import { createFaults } from './faults';
 import { createWebhookDelivery, type DeliveryOptions, type WebhookDelivery } from './webhook-delivery';
 import { createStatusWebhooks } from './status-webhooks';
 import { installMessages } from './messages.routes';
 import { stateDirectory } from './state-file';
 import { serviceWindowRule, type ServiceWindowEnforcement } from './service-window';
+import { installFallbacks, installSimControls } from './sim-controls';
 export type { Fault } from './faults';
 export type { WebhookDelivery } from './webhook-delivery';
 export type { ReadReceipt, SentMessage } from './messages.routes';
@@ -170,17 +171,10 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
   });
   installCallControls(app, metaSip);
 
-  app.get('/_sim/sent', (_req, res) => void res.json(messages.recorded()));
-  app.post('/_sim/faults', (req, res) => {
-    faults.add(req.body as Fault);
-    res.status(201).json({ faults: faults.list() });
-  });
-  app.delete('/_sim/faults', (_req, res) => void (faults.clear(), res.status(204).end()));
-  // `{"text": …}` as before, or any type: `{"type": "location", "content": {…}}`, `{"type": "document", "media": {…}}`,
-  // `{"type": "reaction", "messageId": …, "emoji": …}`, `{"type": "system", "systemType": …, "newWaId": …}`.
-  app.post('/_sim/inbound', async (req, res) => {
-    const body = req.body as InboundOptions & { text?: string; type?: string };
-    res.json(body.type === undefined || body.type === 'text' ? await sendInboundText(body as InboundOptions & { text: string }) : await customer.playInbound(body as never));
+  installSimControls(app, {
+    recorded: () => messages.recorded(),
+    faults,
+    inbound: (body) => (body.type === undefined || body.type === 'text' ? sendInboundText(body as InboundOptions & { text: string }) : customer.playInbound(body as never)),
   });
 
   const mediaUploads = installMediaUpload(app, { authorized, storeMedia });
@@ -217,16 +211,7 @@ export async function startBrokerSimulator(options: SimulatorOptions) {
     },
   });
 
-  app.use((_req, res) => void cloudError(res, 404, 100, 'Unknown path components'));
-  // A body express.json refused (not JSON, `null` in strict mode, too large): Meta answers with its error object,
-  // the controls with theirs; never express's HTML page with a stack trace.
-  app.use((err: { status?: number; message?: string }, req: Request, res: Response, next: (err?: unknown) => void) => {
-    if (res.headersSent) return next(err);
-    const status = typeof err.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
-    const detail = status === 500 ? 'Something went wrong' : (err.message ?? 'Invalid request');
-    if (req.path.startsWith('/_sim')) return void res.status(status).json({ error: status === 500 ? 'internal' : 'invalid_request', detail });
-    cloudError(res, status === 500 ? 500 : 400, status === 500 ? 1 : 100, status === 500 ? 'An unknown error has occurred.' : 'Invalid parameter');
-  });
+  installFallbacks(app);
 
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve(s)).once('error', reject);
