@@ -7,8 +7,8 @@
  */
 import { claimLegacyReply } from '../../store/numbers.store';
 import { permissionReplyWebhook } from '../support/call-permission-payloads';
-import { uniqueId } from '../support/env';
 import { BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { campaignCompleted } from '../support/campaign-rig';
 import { callStatusWebhook } from '../support/call-status-payloads';
 import { KEPT_BY_DESIGN, documentsNaming as documentsNamingIn } from '../support/documents-naming';
 import { postSignedWebhook } from '../support/signed-webhook';
@@ -35,14 +35,7 @@ const documentsNaming = (text: string) => documentsNamingIn(rig.store.db, text);
 describe('erasure of a person who called, answered a call permission request, sent an unreadable message and was in a campaign', () => {
   it('removes their call records from the thread and every collection naming them, and counts each kind', async () => {
     await rig.approveTemplate('spring_sale', 'en_US', 'APPROVED', { body: { text: 'Hello {{1}}, this is spring_sale.', examples: ['Ada'] } });
-    const campaign = await rig.request(
-      'POST',
-      '/v1/campaigns',
-      { businessNumberId: BUSINESS_NUMBER_ID, template: { name: 'spring_sale', language: 'en_US' }, recipients: [{ waId: customer, components: [{ type: 'body', parameters: [{ type: 'text', text: 'you' }] }] }] },
-      { 'idempotency-key': uniqueId('erasure-all') },
-    );
-    expect(campaign.status).toBe(201);
-    await eventually(() => rig.request('GET', `/v1/campaigns/${campaign.body.campaignId}`), (r) => r.body.state === 'completed', 30_000);
+    await campaignCompleted(rig, 'spring_sale', [customer]);
 
     const wacid = `wacid.erase-${customer}`;
     const rang = Math.floor(Date.now() / 1000) - 10;

@@ -5,8 +5,8 @@
  * days a webhook it thinks unanswered). A new message they write afterwards is taken: they are a new contact.
  */
 import { findFreePort } from '../../scripts/dev-servers';
-import { uniqueId } from '../support/env';
 import { BUSINESS_NUMBER_ID, WABA_ID, startService, type ServiceRig } from '../support/service';
+import { campaignCompleted } from '../support/campaign-rig';
 import { KEPT_BY_DESIGN, documentsNaming } from '../support/documents-naming';
 import { eventually } from '../support/workflow-env';
 
@@ -91,16 +91,9 @@ describe('events arriving after an erasure', () => {
   it('a late delivery status of a message sent to them, naming their number and BSUID, stores nothing that names them', async () => {
     const customer = `1558${suffix}2`;
     await rig.approveTemplate('late_status', 'en_US', 'APPROVED', { body: { text: 'Hello {{1}}.', examples: ['Ada'] } });
-    const campaign = await rig.request(
-      'POST',
-      '/v1/campaigns',
-      { businessNumberId: BUSINESS_NUMBER_ID, template: { name: 'late_status', language: 'en_US' }, recipients: [{ waId: customer, components: [{ type: 'body', parameters: [{ type: 'text', text: 'you' }] }] }] },
-      { 'idempotency-key': uniqueId('erasure-late') },
-    );
-    expect(campaign.status).toBe(201);
+    await campaignCompleted(rig, 'late_status', [customer]);
     const sent = await eventually(() => rig.store.messages.findOne({ customerKey: customer, direction: 'outbound', wamid: { $exists: true } }), (m) => m !== null, 30_000);
     const wamid = sent!.wamid!;
-    await eventually(() => rig.request('GET', `/v1/campaigns/${campaign.body.campaignId}`), (r) => r.body.state === 'completed', 30_000);
     expect((await erase(customer)).status).toBe(200);
 
     // Meta's status webhook (messages webhook reference, "statuses"), with the user's BSUID beside their number.

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { toolPath } from '../../scripts/dev-servers';
-import { testEnv, uniqueId } from '../support/env';
+import { testEnv } from '../support/env';
 import { BUSINESS_NUMBER_ID, startService, type ServiceRig } from '../support/service';
+import { campaignCompleted } from '../support/campaign-rig';
 import { eventually } from '../support/workflow-env';
 
 const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
@@ -24,15 +25,7 @@ beforeAll(async () => {
   // One body placeholder, with its example, as WhatsApp requires of a template that takes a parameter.
   await rig.approveTemplate('spring_sale', 'en_US', 'APPROVED', { body: { text: 'Hello {{1}}, this is spring_sale.', examples: ['Ada'] } });
   // A campaign reaches both customers; then one writes back with text and a picture (their conversation runs on).
-  const created = await rig.request(
-    'POST',
-    '/v1/campaigns',
-    { businessNumberId: BUSINESS_NUMBER_ID, template: { name: 'spring_sale', language: 'en_US' }, recipients: [erased, kept].map((waId) => ({ waId, components: [{ type: 'body', parameters: [{ type: 'text', text: `Dear ${waId}` }] }] })) },
-    { 'idempotency-key': uniqueId('erasure') },
-  );
-  expect(created.status).toBe(201);
-  campaignId = created.body.campaignId;
-  await eventually(() => rig.request('GET', `/v1/campaigns/${campaignId}`), (r) => r.body.state === 'completed', 30_000);
+  campaignId = await campaignCompleted(rig, 'spring_sale', [erased, kept], (waId) => `Dear ${waId}`);
   for (const key of [erased, kept]) await rig.simulator.sendInboundText({ phoneNumberId: BUSINESS_NUMBER_ID, from: key, profileName: `Person ${key}`, text: `I am ${key}` });
   await rig.simulator.sendInboundImage({ phoneNumberId: BUSINESS_NUMBER_ID, from: erased, bytes: png, mimeType: 'image/png', caption: 'my passport' });
   const withImage = await eventually(() => thread(erased), (r) => r.body.messages?.some((m: { image?: { url?: string } }) => m.image?.url));
@@ -142,13 +135,7 @@ describe('erasure of one person', () => {
     const messages = (value: object) => ({ object: 'whatsapp_business_account', entry: [{ id: '102290129340398', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata, ...value } }] }] });
     const now = () => String(Math.floor(Date.now() / 1000));
     // A campaign reached them at their first number: their conversation is keyed by it, and stays so after the change.
-    const campaign = await rig.request(
-      'POST',
-      '/v1/campaigns',
-      { businessNumberId: BUSINESS_NUMBER_ID, template: { name: 'spring_sale', language: 'en_US' }, recipients: [{ waId: oldPhone, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ada' }] }] }] },
-      { 'idempotency-key': uniqueId('erasure-changed') },
-    );
-    await eventually(() => rig.request('GET', `/v1/campaigns/${campaign.body.campaignId}`), (r) => r.body.state === 'completed', 30_000);
+    await campaignCompleted(rig, 'spring_sale', [oldPhone], () => 'Ada');
     await rig.simulator.deliverWebhook(messages({ contacts: [{ profile: { name: 'Ada' }, wa_id: oldPhone, user_id: oldBsuid }], messages: [{ from: oldPhone, from_user_id: oldBsuid, id: `wamid.before-${suffix}`, timestamp: now(), type: 'text', text: { body: 'before the change' } }] }));
     await eventually(() => thread(oldPhone), (r) => r.body.messages?.some((m: { text?: string }) => m.text === 'before the change'));
     // Meta's user_changed_number notice, then a message from the new number (it joins the same conversation).

@@ -10,6 +10,7 @@ import { ensureRetentionSchedule } from '../../worker/retention-schedule';
 import { permissionReplyWebhook } from '../support/call-permission-payloads';
 import { uniqueId } from '../support/env';
 import { BUSINESS_NUMBER_ID, type ServiceRig } from '../support/service';
+import { campaignCompleted } from '../support/campaign-rig';
 import { callStatusWebhook } from '../support/call-status-payloads';
 import { startRetentionRig, stopRetentionRig } from '../support/retention-rig';
 import { postSignedWebhook } from '../support/signed-webhook';
@@ -58,15 +59,7 @@ describe('retention of calls, call webhooks, call permissions, the legacy ledger
     // A permanent Allow given as long ago: still in force, so kept (the connector checks it before the business calls).
     await deliver(permissionReplyWebhook(permanent, { response: 'accept', is_permanent: true, response_source: 'user_action' }, Math.floor(tenDaysAgo / 1000)));
     await rig.approveTemplate('spring_sale', 'en_US', 'APPROVED', { body: { text: 'Hello {{1}}, this is spring_sale.', examples: ['Ada'] } });
-    const campaign = await rig.request(
-      'POST',
-      '/v1/campaigns',
-      { businessNumberId: BUSINESS_NUMBER_ID, template: { name: 'spring_sale', language: 'en_US' }, recipients: [{ waId: old, components: [{ type: 'body', parameters: [{ type: 'text', text: 'you' }] }] }] },
-      { 'idempotency-key': uniqueId('retention-traces') },
-    );
-    expect(campaign.status).toBe(201);
-    const campaignId = campaign.body.campaignId as string;
-    await eventually(() => rig.request('GET', `/v1/campaigns/${campaignId}`), (r) => r.body.state === 'completed', 30_000);
+    const campaignId = await campaignCompleted(rig, 'spring_sale', [old]);
     expect(await count('campaign_persons', { _id: { $regex: `^${campaignId}:` } })).toBe(1);
     // The campaign finished ten days ago: its last change moved back as the clock would have.
     await rig.store.db.collection('campaigns').updateOne({ _id: campaignId as never }, { $set: { updatedAt: new Date(tenDaysAgo) } });
