@@ -15,9 +15,17 @@ describe('the conversation id (wa:<phone number id>:<customer key>)', () => {
   });
 
   it('reads a customer key written as a number in every writing the number check takes, a slash included (+49 30/12345678)', () => {
-    for (const written of ['+49 30/12345678', '+1 (555) 010-4477', '+1 555.010.4477', '0049 30 12345678']) {
-      const checked = checkCustomerNumber(written);
-      expect('digits' in checked && normaliseCustomerKey(written)).toBe('digits' in checked && checked.digits);
+    // Each writing with the wa_id it names: a writing the number check refused made both sides `false` before, so the
+    // test passed on a refusal; now the check must take it, and the key must be those digits.
+    const writings: [string, string][] = [
+      ['+49 30/12345678', '493012345678'],
+      ['+1 (555) 010-4477', '15550104477'],
+      ['+1 555.010.4477', '15550104477'],
+      ['0049 30 12345678', '493012345678'],
+    ];
+    for (const [written, waId] of writings) {
+      expect({ written, checked: checkCustomerNumber(written) }).toEqual({ written, checked: { digits: waId } });
+      expect({ written, key: normaliseCustomerKey(written) }).toEqual({ written, key: waId });
     }
   });
 });
