@@ -69,16 +69,23 @@ export async function startTimeSkippingRig(): Promise<TimeSkippingRig> {
     async settled(workflowId) {
       const { EventType } = temporal.api.enums.v1;
       const latest = env.client.workflow.getHandle(workflowId);
+      // What is still in flight ('' once nothing is), so a wedged run times out saying why, not "last value: false".
       await eventually(
         async () => {
           const described = await latest.describe();
-          if (described.status.name !== 'RUNNING' || (described.raw.pendingActivities?.length ?? 0) > 0) return false;
+          if (described.status.name !== 'RUNNING') return `run ${described.runId} is ${described.status.name}`;
+          const pending = described.raw.pendingActivities?.length ?? 0;
+          if (pending > 0) return `${pending} activities pending`;
           const events = (await latest.fetchHistory()).events ?? [];
           const types = events.map((e) => e.eventType);
           const lastCompleted = types.lastIndexOf(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED);
-          return lastCompleted >= 0 && !types.slice(lastCompleted).includes(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
+          if (lastCompleted < 0) return `run ${described.runId}: no workflow task completed yet`;
+          if (!types.slice(lastCompleted).includes(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)) return '';
+          const failed = events.slice(lastCompleted).reverse().find((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+          const refusal = failed?.workflowTaskFailedEventAttributes?.failure?.message;
+          return `run ${described.runId}: a workflow task in flight${refusal ? ` (last refused: ${refusal})` : ''}`;
         },
-        (quiet) => quiet,
+        (inFlight) => inFlight === '',
       );
     },
     async teardown() {
