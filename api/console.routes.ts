@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import express, { Router, type Response } from 'express';
+import { z } from 'zod';
 import { agentOf, allow, may, principalOf } from './auth';
 import type { LiveFeeds, Subscription } from './console.live';
 import { problemOf } from './problem';
@@ -10,6 +11,13 @@ import type { ConversationService } from '../services/conversations.service';
 import { toTemplateDetail } from './templates.routes';
 import type { TemplateService } from '../services/templates.service';
 import { parseIn } from './request';
+
+/**
+ * The live streams' query: `/v1/console/live` takes `conversation` (once per conversation, checked below), the others
+ * nothing. Any other parameter is a 400 naming it, as on every route (README *Errors*), never silently ignored.
+ */
+const LiveQuery = z.strictObject({ conversation: z.unknown().optional() });
+const NoQuery = z.strictObject({});
 
 /**
  * The web console: its built files under /console (they hold no data; every read goes through /v1 with the person's
@@ -78,6 +86,7 @@ export function consoleLiveRoutes({ feeds, conversations, templates }: { feeds: 
     return { keyId, keyHash, role };
   };
   router.get('/v1/console/live', read, async (req, res) => {
+    parseIn('query', LiveQuery, req.query);
     const viewer = principalOf(res);
     const asked = listOf(req.query.conversation);
     const most = feeds.limits.topicsPerStream;
@@ -104,7 +113,8 @@ export function consoleLiveRoutes({ feeds, conversations, templates }: { feeds: 
     );
     feeds.streamMany(res, subscriptions, { owner: ownerOf(res), refused });
   });
-  router.get('/v1/console/live/conversations', read, (_req, res) => {
+  router.get('/v1/console/live/conversations', read, (req, res) => {
+    parseIn('query', NoQuery, req.query);
     const viewer = principalOf(res);
     // An agent narrowed to its own view gets its own topic; everyone else shares one board.
     const narrowed = conversations.agentVisibility === 'own' && viewer.agent;
@@ -112,6 +122,7 @@ export function consoleLiveRoutes({ feeds, conversations, templates }: { feeds: 
     feeds.stream(res, topic, async () => ({ conversations: await conversations.list({ limit: 200 }, viewer) }), { owner: ownerOf(res) });
   });
   router.get('/v1/console/live/conversations/:conversationId', read, async (req, res) => {
+    parseIn('query', NoQuery, req.query);
     const id = parseIn('path', ConversationId, req.params.conversationId, 'conversationId');
     const viewer = principalOf(res);
     // A made-up id costs one read and a 404, never a poll.
@@ -119,11 +130,13 @@ export function consoleLiveRoutes({ feeds, conversations, templates }: { feeds: 
     const { key, load, admit } = conversationTopic(conversations, id, viewer);
     feeds.stream(res, key, load, { owner: ownerOf(res), ...(admit ? { admit } : {}) });
   });
-  router.get('/v1/console/live/agent', allow('agent'), (_req, res) => {
+  router.get('/v1/console/live/agent', allow('agent'), (req, res) => {
+    parseIn('query', NoQuery, req.query);
     const { key, load } = agentTopic(conversations, agentOf(res).id);
     feeds.stream(res, key, load, { owner: ownerOf(res) });
   });
-  router.get('/v1/console/live/templates', read, (_req, res) => {
+  router.get('/v1/console/live/templates', read, (req, res) => {
+    parseIn('query', NoQuery, req.query);
     feeds.stream(res, 'templates', async () => ({ templates: (await templates.list({})).map(toTemplateDetail) }), { owner: ownerOf(res) });
   });
   return router;

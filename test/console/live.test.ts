@@ -232,6 +232,11 @@ describe('live console routes', () => {
     const many = Array.from({ length: 21 }, (_, i) => `conversation=${encodeURIComponent(conversationOf(String(15550000100 + i)))}`).join('&');
     const over = await rig.requestAs('analyst', 'GET', `/v1/console/live?${many}`);
     expect(over).toMatchObject({ status: 400, contentType: expect.stringContaining('application/problem+json'), body: { code: 'too_many_conversations', limit: 20 } });
+    // A parameter a stream does not take is named, as on every route (README *Errors*), not ignored.
+    for (const path of ['/v1/console/live?conversation=wa%3A1%3A2&page=2', '/v1/console/live/conversations?page=2', '/v1/console/live/templates?limit=5']) {
+      const unknown = await rig.requestAs('analyst', 'GET', path);
+      expect(unknown).toMatchObject({ status: 400, body: { code: 'invalid_request', errors: [expect.objectContaining({ in: 'query', path: path.endsWith('limit=5') ? 'limit' : 'page' })] } });
+    }
     // A stale saved panel list (the console's wa-console-open) holding a malformed id must not take down the others.
     const customer = String(15557000000 + Math.floor(Math.random() * 900_000));
     const id = conversationOf(customer);
