@@ -115,7 +115,7 @@ export const routingGuards = {
   },
   /** People answer this customer message: a SIP connector, not a legacy number, and not outside business hours. */
   isForAgents: (context: ConversationContext, event: ConversationEvent): boolean =>
-    event.type === 'customer.messageReceived' && !!context.settings && !context.settings.legacy && context.settings.handOff?.sip === true && event.businessOpen !== false,
+    event.type === 'customer.messageReceived' && routingGuards.hasAgents(context) && event.businessOpen !== false,
   /**
    * A message people would answer but for the hours, with the opening time known (`opensAt`, runs with
    * `patched('routes-at-opening')`): routing waits for the `opening` timer instead of the customer's next message.
