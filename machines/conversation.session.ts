@@ -42,20 +42,20 @@ export const windowTimer = ({ context }: Args): StartTimerEffect => ({ timerId: 
  * The idle close, on entering `expiredNeedsTemplate`: the idle period after the window's close, or after the opening
  * the conversation waits for when that is later (`routing.opensAt`, held by runs with `patched('idle-waits-for-opening')`).
  */
-export const idleTimer = ({ context, event }: Args): StartTimerEffect => ({
-  timerId: 'idle',
-  at: Math.max(event.at, context.routing.opensAt ?? event.at) + context.idleCloseAfterMs,
-});
+export const idleTimer = ({ context, event }: Args): StartTimerEffect => idleCloseAfter(context, event.at, context.routing.opensAt);
 
 /**
  * The idle close already armed, moved to the idle period after the opening a customer message now waits for (one too
  * late to reopen the window, while the window is closed): a customer who wrote while the business was closed is
  * still open when it opens. The guard `holdsIdleForOpening` sees that the message waits and carries `opensAt`.
  */
-export const idleTimerAfterOpening = ({ context, event }: Args): StartTimerEffect => ({
-  timerId: 'idle',
-  at: Math.max(event.at, (event as EventOf<'customer.messageReceived'>).opensAt ?? event.at) + context.idleCloseAfterMs,
-});
+export const idleTimerAfterOpening = ({ context, event }: Args): StartTimerEffect =>
+  idleCloseAfter(context, event.at, (event as EventOf<'customer.messageReceived'>).opensAt);
+
+/** The `idle` timer: the idle period after `at` (epoch ms), or after the awaited opening `opensAt` when that is later. */
+function idleCloseAfter(context: ConversationContext, at: number, opensAt: number | undefined): StartTimerEffect {
+  return { timerId: 'idle', at: Math.max(at, opensAt ?? at) + context.idleCloseAfterMs };
+}
 
 /**
  * Configured automatic answers to a customer message that opened or kept the window open: the legacy-number notice
