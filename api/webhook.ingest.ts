@@ -209,7 +209,13 @@ export async function ingestParts(
       });
       let outcome: 'new' | 'duplicate' | undefined;
       if (!echo.success) await kept({ ...letter(), reason: 'message_unreadable', detail: z.prettifyError(echo.error) });
-      else if (!(await refusedOr(letter, async () => (outcome = await takeEcho(deps.store, part.value.metadata, echo.data, receivedAt, firstPosition + summary.echoes))))) {
+      else if (
+        !(await refusedOr(letter, async () => {
+          // Meta's redelivery of an echo to a person erased since: a duplicate, as for their own messages (below).
+          const erased = await deps.erasureClock.isRedeliveryErased(echo.data.id, Number(echo.data.timestamp) * 1000, receivedAt);
+          outcome = erased ? 'duplicate' : await takeEcho(deps.store, part.value.metadata, echo.data, receivedAt, firstPosition + summary.echoes);
+        }))
+      ) {
         summary.echoes += 1;
         if (outcome === 'duplicate') summary.duplicates += 1;
       }

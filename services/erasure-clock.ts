@@ -34,7 +34,7 @@ export interface ErasureClock {
    */
   isStatusErased(wamid: string, now?: number): Promise<boolean>;
   /**
-   * Whether an inbound message (wamid, Meta's `timestamp` in epoch ms) is the redelivery of an erased one: read only
+   * Whether an inbound message or an echo (wamid, Meta's `timestamp` in epoch ms) is the redelivery of an erased one: read only
    * when it arrives over {@link REDELIVERY_CHECK_AFTER_MS} after it was written, or this process erased someone since.
    */
   isRedeliveryErased(wamid: string, sentAtMs: number, receivedAt: Date): Promise<boolean>;
