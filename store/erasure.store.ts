@@ -106,16 +106,17 @@ export async function eraseSubjectData(
   const person = await registryPerson(store, subject);
   const byPerson = { $or: [{ conversationId: { $in: subject.conversationIds } }, { customerKey: { $in: subject.customerKeys } }] };
   const messages = await store.messages.find(byPerson).toArray();
+  // Their reactions, and anyone's in their conversations (a reaction given from the WhatsApp Business app included).
+  const byReaction = { $or: [{ conversationId: { $in: subject.conversationIds } }, { by: { $in: subject.customerKeys } }] };
   const customerKeys = [...new Set([...subject.customerKeys, ...person.conversationKeys])];
   const identities = [...new Set([...subject.identities, ...person.identifierValues])];
   await beforeDeleting({
     callIds: await callIdsOf(store, { conversationIds: subject.conversationIds, customerKeys, identities }),
-    // Sent and received; their reactions are Meta's inbound messages too (`_id` the wamid), kept apart from the thread.
-    wamids: [...messages.flatMap((m) => (m.wamid ? [m.wamid] : m.direction === 'inbound' ? [m._id] : [])), ...(await store.reactions.find({ by: { $in: subject.customerKeys } }, { projection: { _id: 1 } }).toArray()).map((r) => r._id)],
+    // Sent and received; reactions are Meta's messages too (`_id` the wamid), kept apart from the thread.
+    wamids: [...messages.flatMap((m) => (m.wamid ? [m.wamid] : m.direction === 'inbound' ? [m._id] : [])), ...(await store.reactions.find(byReaction, { projection: { _id: 1 } }).toArray()).map((r) => r._id)],
   });
   const deleted = await deleteMessages(store, messages);
-  // Their reactions, and anyone's reactions in their conversations.
-  await store.reactions.deleteMany({ $or: [{ conversationId: { $in: subject.conversationIds } }, { by: { $in: subject.customerKeys } }] });
+  await store.reactions.deleteMany(byReaction);
   const conversations = (await store.conversations.deleteMany({ _id: { $in: subject.conversationIds } })).deletedCount;
   const { campaignPersons, ...traces } = await eraseTraces(store, { conversationIds: subject.conversationIds, customerKeys, identities });
   // Every number and id the registry knows them by: a campaign may have reached a number they have since left.

@@ -2,7 +2,8 @@
  * Events that arrive after an erasure do not bring the person back: the `terminate` of a call still ringing when they
  * were erased (Meta sends it seconds later), a late delivery status of a message sent to them (it names their number
  * and BSUID), and Meta's redelivery of a message of theirs stored before the erasure (Meta redelivers for up to 7
- * days a webhook it thinks unanswered), an echo of what the business sent them from the WhatsApp Business app included.
+ * days a webhook it thinks unanswered), an echo of what the business sent them from the WhatsApp Business app (a
+ * message or a reaction) included.
  * A new message they write afterwards is taken: they are a new contact.
  */
 import { findFreePort } from '../../scripts/dev-servers';
@@ -56,9 +57,9 @@ const textWebhook = (customer: string, wamid: string, text: string) => ({
 });
 
 /** Meta's `smb_message_echoes` body: a message the business sent the customer from the WhatsApp Business app. */
-const echoWebhook = (customer: string, wamid: string, text: string) => ({
+const echoWebhook = (customer: string, wamid: string, content: { text: { body: string } } | { reaction: { message_id: string; emoji: string } }) => ({
   object: 'whatsapp_business_account',
-  entry: [{ id: WABA_ID, changes: [{ field: 'smb_message_echoes', value: { messaging_product: 'whatsapp', metadata, message_echoes: [{ from: DISPLAY, to: customer, id: wamid, timestamp: String(Math.floor(Date.now() / 1000) - 5), type: 'text', text: { body: text } }] } }] }],
+  entry: [{ id: WABA_ID, changes: [{ field: 'smb_message_echoes', value: { messaging_product: 'whatsapp', metadata, message_echoes: [{ from: DISPLAY, to: customer, id: wamid, timestamp: String(Math.floor(Date.now() / 1000) - 5), type: Object.keys(content)[0], ...content }] } }] }],
 });
 
 describe('events arriving after an erasure', () => {
@@ -136,18 +137,22 @@ describe('events arriving after an erasure', () => {
     expect(thread.body.messages[0]).toMatchObject({ text: 'hello again' });
   }, 60_000);
 
-  it("Meta's redelivery of an echo the business sent them from the WhatsApp Business app brings nothing back", async () => {
+  it("Meta's redelivery of an echo (a message or a reaction) the business sent them from the WhatsApp Business app brings nothing back", async () => {
     const customer = `1558${suffix}4`;
     await rig.simulator.deliverWebhook(textWebhook(customer, `wamid.late-${suffix}-3`, 'hello'));
-    const echo = echoWebhook(customer, `wamid.late-echo-${suffix}`, 'your parcel code is 98765');
+    const echo = echoWebhook(customer, `wamid.late-echo-${suffix}`, { text: { body: 'your parcel code is 98765' } });
+    const reaction = echoWebhook(customer, `wamid.late-echo-reaction-${suffix}`, { reaction: { message_id: `wamid.late-${suffix}-3`, emoji: '\u{1F44D}' } });
     await rig.simulator.deliverWebhook(echo);
-    await eventually(() => rig.request('GET', `/v1/conversations/${conversationOf(customer)}/messages`), (r) => r.body.messages?.length === 2, 20_000);
+    await rig.simulator.deliverWebhook(reaction);
+    await eventually(() => rig.request('GET', `/v1/conversations/${conversationOf(customer)}/messages`), (r) => r.body.messages?.length === 2 && r.body.messages[0].reactions?.length === 1, 20_000);
     expect((await erase(customer)).status).toBe(200);
 
     expect((await rig.simulator.deliverWebhook(echo)).finalStatus).toBe(200);
+    expect((await rig.simulator.deliverWebhook(reaction)).finalStatus).toBe(200);
     await sleep(500);
     expect(await collectionsNaming(customer)).toEqual({});
     expect(await collectionsNaming(`wamid.late-echo-${suffix}`)).toEqual({});
+    expect(await collectionsNaming(`wamid.late-echo-reaction-${suffix}`)).toEqual({});
     expect(await collectionsNaming('98765')).toEqual({});
   }, 60_000);
 });
