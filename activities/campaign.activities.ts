@@ -3,6 +3,7 @@ import { AppError, refusalIn } from '../lib/errors';
 import { findRecipient, recordCampaignProgress, recordRecipientResult, type RecipientDoc } from '../store/campaigns.store';
 import { isDuplicateKey, type Store } from '../store/db';
 import { customerForIntegrator } from '../services/customer-identity';
+import { bsuidOrNone } from '../lib/customer-identifiers';
 import type { CampaignHold, CampaignProgress, CampaignTemplate, TierPolicy } from '../workflows/campaign.messages';
 import { holdFor } from '../services/campaign-holds';
 
@@ -35,7 +36,6 @@ export interface CampaignActivities {
 const FINAL_REFUSALS = new Set(['template_not_approved', 'messaging_limit_reached', 'invalid_recipient', 'invalid_request', 'marketing_opted_out', 'customer_blocked']);
 
 const WA_ID = /^\d{6,15}$/;
-const USER_ID = /^[A-Z]{2}\.[A-Za-z0-9.]{1,140}$/;
 
 /** The idempotency key of one recipient's message: the same on every retry and after any restart. */
 export const campaignMessageKey = (campaignId: string, index: number) => `campaign:${campaignId}:${index}`;
@@ -61,19 +61,21 @@ export function createCampaignActivities({ store, conversations, clock }: { stor
       // Checked before every recipient, so a hold placed by a webhook a moment ago stops the very next send.
       const hold = await holdFor(store, request.businessNumberId, request.template);
       if (hold) return { outcome: 'held', hold };
+      // The recipient's usable identifiers: a wa_id of 6 to 15 digits, a BSUID (lib/customer-identifiers.ts).
       const { waId, userId } = recipient.customer;
-      if (!(waId && WA_ID.test(waId)) && !(userId && USER_ID.test(userId))) {
+      const customer = { ...(waId && WA_ID.test(waId) ? { waId } : {}), ...(bsuidOrNone(userId) ? { userId } : {}) };
+      if (!customer.waId && !customer.userId) {
         return refuse(request, 'invalid_recipient', 'expected waId as 6 to 15 digits, or a business-scoped userId');
       }
       // One person listed twice under different identifiers (52/521, phone and BSUID) is messaged once.
-      const person = await customerForIntegrator(store, request.businessNumberId, { ...(waId && WA_ID.test(waId) ? { waId } : {}), ...(userId && USER_ID.test(userId) ? { userId } : {}) }, clock());
+      const person = await customerForIntegrator(store, request.businessNumberId, customer, clock());
       const first = await claimPerson(store, request.campaignId, person.key, request.index);
       if (first !== request.index) return refuse(request, 'duplicate_recipient', `the same person as recipient ${first}`);
       try {
         const accepted = await conversations.start(
           {
             businessNumberId: request.businessNumberId,
-            customer: { ...(waId && WA_ID.test(waId) ? { waId } : {}), ...(userId && USER_ID.test(userId) ? { userId } : {}) },
+            customer,
             template: { ...request.template, ...(recipient.components ? { components: recipient.components } : {}) },
           },
           { kind: 'integrator', id: `campaign:${request.campaignId}` },
