@@ -84,7 +84,6 @@ export function createBusinessCallAnswerer(deps: Deps) {
   const answering = new Map<string, Answering>();
   const pending = new Map<string, Held1>();
 
-
   async function respond(h: Held1, status: number, reason: string, extra: [string, string][] = [], body = ''): Promise<void> {
     h.last = asMeta({ ...buildResponse(h.invite, status, reason, extra, META_ALLOW), body });
     await h.reply(h.last).catch(() => undefined);
